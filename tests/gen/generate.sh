@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Regenerate the conformance vectors in tests/vectors/ with the real training
+# libraries, and the bundled example in examples/fraud/.
+#
+# Makes two Python venvs outside the repo (under $POLYSCORE_GEN_VENVS, default
+# /tmp/polyscore-gen-venvs), pip-installs pinned versions into each, and runs
+# tests/gen/make_vectors.py in each.  Re-runnable: existing venvs are reused,
+# tests/vectors/ is rebuilt from scratch, and the output is deterministic.
+#
+# Pinned environments (exact versions, including dependencies, so that reruns
+# give byte-identical files):
+#   new: xgboost 3.2.0 (the newest 3.x PyPI serves here; 3.4.1 is not on PyPI), lightgbm 4.7.0
+#   old: xgboost 1.7.6, lightgbm 3.3.5, numpy<2 (1.26.4)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+VENVS="${POLYSCORE_GEN_VENVS:-/tmp/polyscore-gen-venvs}"
+PYTHON="${POLYSCORE_GEN_PYTHON:-python3.11}"
+OUT="$REPO/tests/vectors"
+
+NEW_PKGS=(xgboost==3.2.0 lightgbm==4.7.0 numpy==2.4.6 scipy==1.17.1)
+OLD_PKGS=(xgboost==1.7.6 lightgbm==3.3.5 numpy==1.26.4 scipy==1.17.1 scikit-learn==1.9.1)
+
+make_venv() {
+    local name="$1"; shift
+    local dir="$VENVS/$name"
+    if [ ! -x "$dir/bin/python" ]; then
+        mkdir -p "$VENVS"
+        "$PYTHON" -m venv "$dir"
+    fi
+    "$dir/bin/python" -m pip install --disable-pip-version-check -q "$@"
+}
+
+make_venv new "${NEW_PKGS[@]}"
+make_venv old "${OLD_PKGS[@]}"
+
+# Start from a clean output folder so that stale cases cannot survive.
+rm -rf "$OUT/models" "$OUT/data" "$OUT/manifest.json" "$OUT/SKIPPED.md"
+mkdir -p "$OUT"
+
+# Single-threaded BLAS/OpenMP keeps training deterministic.
+export OMP_NUM_THREADS=1 PYTHONHASHSEED=0
+
+for env in new old; do
+    echo "== $env: $("$VENVS/$env/bin/python" -c 'import xgboost, lightgbm; print("xgboost", xgboost.__version__, "lightgbm", lightgbm.__version__)')"
+    "$VENVS/$env/bin/python" "$HERE/make_vectors.py" --out "$OUT" > "$VENVS/$env.make_vectors.log"
+    tail -n 1 "$VENVS/$env.make_vectors.log"
+done
+
+echo "== fraud example"
+(cd "$REPO/examples/fraud" && "$VENVS/new/bin/python" train_fraud.py)
+
+du -sh "$OUT"
