@@ -51,4 +51,5 @@ done
 echo "== fraud example"
 (cd "$REPO/examples/fraud" && "$VENVS/new/bin/python" train_fraud.py)
 
+python3 "$HERE/check_vectors.py" "$OUT"
 du -sh "$OUT"

@@ -427,10 +427,14 @@ class XgbSuite:
             return None
         std("multi_target_multi_output_tree", "reg:squarederror", None, rounds=4,
             extra={"multi_strategy": "multi_output_tree"}, skip_if=mo_skip,
+            notes=["multi_output_tree: leaf output is the node id; a leaf's vector is leaf_weights[k*right_children[node] : "
+                   "k*(right_children[node]+1)] (split_conditions at leaves is 1e-45)"],
             info_fn=lambda f, r: {"label": np.stack([f, -0.5 * f, f ** 2 / 4], axis=1)},
             views=[("", "float64", (0, 0)), ("_range_1_3", "float64", (1, 3))], formats=("json", "ubj"))
         std("multi_softprob_multi_output_tree", "multi:softprob", multi3, rounds=4,
-            extra={"num_class": 3, "multi_strategy": "multi_output_tree"}, skip_if=mo_skip)
+            extra={"num_class": 3, "multi_strategy": "multi_output_tree"}, skip_if=mo_skip,
+            notes=["multi_output_tree: leaf output is the node id; a leaf's vector is leaf_weights[k*right_children[node] : "
+                   "k*(right_children[node]+1)] (split_conditions at leaves is 1e-45)"])
 
         # --- categorical
         for key, onehot in (("categorical_onehot", 64), ("categorical_partition", 1)):
@@ -638,9 +642,13 @@ class LgbSuite:
         std("rank_xendcg", "rank_xendcg", rank, group=True)
         std("rf", "regression", reg, rounds=6,
             extra={"boosting": "rf", "bagging_fraction": 0.7, "bagging_freq": 1, "feature_fraction": 0.8},
-            views=[("", "float64", (0, 0)), ("_range_2_5", "float64", (2, 5))])
+            views=[("", "float64", (0, 0)), ("_range_2_5", "float64", (2, 5))],
+            notes=["average_output model: lightgbm's raw_score (margin) is the plain SUM over the trees used, while value is "
+                   "transform(sum / number of iterations used)"])
         std("rf_binary", "binary", binary, rounds=5,
-            extra={"boosting": "rf", "bagging_fraction": 0.7, "bagging_freq": 1})
+            extra={"boosting": "rf", "bagging_fraction": 0.7, "bagging_freq": 1},
+            notes=["average_output model: lightgbm's raw_score (margin) is the plain SUM over the trees used, while value is "
+                   "transform(sum / number of iterations used)"])
         std("dart", "binary", binary, rounds=10,
             extra={"boosting": "dart", "drop_rate": 0.3, "skip_drop": 0.0},
             views=[("", "float64", (0, 0)), ("_range_2_8", "float64", (2, 8))])
