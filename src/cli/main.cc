@@ -1,0 +1,257 @@
+// polyscore: the command-line tool. A client of the public C API like any other.
+//
+//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]
+//                           [--threads N] [--format auto|xgboost-json|xgboost-ubjson|lightgbm]
+//   polyscore info MODEL
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "polyscore/polyscore.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]\n"
+    "                         [--threads N] [--format auto|xgboost-json|xgboost-ubjson|lightgbm]\n"
+    "       polyscore info MODEL [--format ...]\n"
+    "\n"
+    "predict reads comma-separated rows (an empty field, nan or NaN is missing; '-' reads\n"
+    "standard input) and prints one line per row, values comma-separated.\n";
+
+int usage_error(const std::string& message) {
+  std::cerr << "polyscore: " << message << "\n\n" << kUsage;
+  return 2;
+}
+
+// Owns a ps_error and a ps_model for the length of the program.
+struct Session {
+  ps_error* err = nullptr;
+  ps_model* model = nullptr;
+  Session() { ps_error_create(&err); }
+  ~Session() {
+    ps_model_free(model);
+    ps_error_free(err);
+  }
+  int fail(const std::string& context) const {
+    std::cerr << "polyscore: " << context << ps_error_message(err) << "\n";
+    return 1;
+  }
+};
+
+bool parse_format(const std::string& name, int32_t* format) {
+  if (name == "auto") *format = PS_FORMAT_AUTO;
+  else if (name == "xgboost-json") *format = PS_FORMAT_XGBOOST_JSON;
+  else if (name == "xgboost-ubjson") *format = PS_FORMAT_XGBOOST_UBJSON;
+  else if (name == "lightgbm") *format = PS_FORMAT_LIGHTGBM_TEXT;
+  else return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Parses one CSV field; false when it is not a number.
+bool parse_field(std::string_view field, double* value) {
+  field = trim(field);
+  if (field.empty() || field == "nan" || field == "NaN" || field == "NA") {
+    *value = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), *value);
+  return ec == std::errc() && end == field.data() + field.size();
+}
+
+// Reads rows into `values`; on a broken row prints which line and returns false.
+bool read_rows(std::istream& in, bool header, size_t num_features, std::vector<double>* values,
+               size_t* n_rows) {
+  std::string line;
+  size_t line_number = 0;
+  *n_rows = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (header && line_number == 1) continue;
+    if (trim(line).empty()) continue;
+    std::string_view rest(line);
+    size_t fields = 0;
+    for (;;) {
+      const size_t comma = rest.find(',');
+      const std::string_view field = rest.substr(0, comma);
+      double value;
+      if (!parse_field(field, &value)) {
+        std::cerr << "polyscore: line " << line_number << ", field " << fields + 1 << ": '"
+                  << trim(field) << "' is not a number\n";
+        return false;
+      }
+      values->push_back(value);
+      ++fields;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (fields != num_features) {
+      std::cerr << "polyscore: line " << line_number << " has " << fields
+                << " fields but the model expects " << num_features << "\n";
+      return false;
+    }
+    ++*n_rows;
+  }
+  return true;
+}
+
+// Shortest text that reads back as the same double.
+void append_number(std::string* out, double v) {
+  char buf[64];
+  if (std::isnan(v)) {
+    out->append("nan");
+    return;
+  }
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, ec == std::errc() ? end : buf);
+}
+
+int command_info(Session& s, const std::string& path) {
+  ps_model_info info = PS_MODEL_INFO_INIT;
+  if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
+  static const char* const kFormats[] = {"auto", "xgboost-json", "xgboost-ubjson", "lightgbm-text"};
+  std::cout << "model:       " << path << "\n"
+            << "format:      " << kFormats[info.format] << "\n"
+            << "objective:   " << info.objective << "\n"
+            << "booster:     " << info.booster << "\n"
+            << "trees:       " << info.num_trees << "\n"
+            << "iterations:  " << info.num_iterations << "\n"
+            << "features:    " << info.num_features << "\n"
+            << "outputs:     " << info.num_outputs << " per row (" << info.num_margins
+            << " margins)\n";
+  std::string names;
+  std::vector<char> buf(256);
+  for (uint32_t i = 0; i < info.num_features; ++i) {
+    size_t len = 0;
+    ps_status st = ps_model_feature_name(buf.data(), buf.size(), &len, s.model, i, s.err);
+    if (st == PS_ERR_BUFFER_TOO_SMALL) {
+      buf.resize(len + 1);
+      st = ps_model_feature_name(buf.data(), buf.size(), &len, s.model, i, s.err);
+    }
+    if (st != PS_OK) return s.fail("");
+    if (len == 0) continue;
+    names += (names.empty() ? "" : ",") + std::string(buf.data(), len);
+  }
+  if (!names.empty()) std::cout << "feature names: " << names << "\n";
+  return 0;
+}
+
+int command_predict(Session& s, const std::string& input, int32_t output, bool header, int threads) {
+  ps_model_info info = PS_MODEL_INFO_INIT;
+  if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
+  std::vector<double> rows;
+  size_t n_rows = 0;
+  bool ok;
+  if (input == "-") {
+    ok = read_rows(std::cin, header, info.num_features, &rows, &n_rows);
+  } else {
+    std::ifstream file(input);
+    if (!file) {
+      std::cerr << "polyscore: cannot open input '" << input << "': " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    ok = read_rows(file, header, info.num_features, &rows, &n_rows);
+  }
+  if (!ok) return 1;
+  ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+  opts.output = output;
+  opts.num_threads = threads;
+  size_t size = 0;
+  if (ps_model_output_size(&size, s.model, n_rows, &opts, s.err) != PS_OK) return s.fail("");
+  std::vector<double> out(size);
+  if (ps_model_predict_dense(out.data(), out.size(), s.model, rows.data(), PS_DTYPE_FLOAT64, n_rows,
+                             info.num_features, &opts, s.err) != PS_OK) {
+    return s.fail("");
+  }
+  const size_t per_row = n_rows ? size / n_rows : 0;
+  std::string text;
+  for (size_t r = 0; r < n_rows; ++r) {
+    for (size_t k = 0; k < per_row; ++k) {
+      if (k) text += ',';
+      append_number(&text, out[r * per_row + k]);
+    }
+    text += '\n';
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  if (command == "--version") {
+    std::cout << "polyscore " << ps_version_string() << " (ABI " << ps_abi_version() << ")\n";
+    return 0;
+  }
+  if (command != "predict" && command != "info") return usage_error("unknown command '" + command + "'");
+  std::string model_path, input;
+  int32_t output = PS_OUTPUT_VALUE, format = PS_FORMAT_AUTO;
+  bool header = false;
+  int threads = 1;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* v) {
+      if (i + 1 >= args.size()) return false;
+      *v = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--input") {
+      if (!value(&input)) return usage_error("--input needs a file");
+    } else if (a == "--output") {
+      if (!value(&v)) return usage_error("--output needs value, margin or leaf");
+      if (v == "value") output = PS_OUTPUT_VALUE;
+      else if (v == "margin") output = PS_OUTPUT_MARGIN;
+      else if (v == "leaf") output = PS_OUTPUT_LEAF;
+      else return usage_error("--output must be value, margin or leaf, not '" + v + "'");
+    } else if (a == "--header") {
+      header = true;
+    } else if (a == "--threads") {
+      if (!value(&v)) return usage_error("--threads needs a number");
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), threads);
+      if (ec != std::errc() || end != v.data() + v.size() || threads < 0) {
+        return usage_error("--threads must be a non-negative integer, not '" + v + "'");
+      }
+    } else if (a == "--format") {
+      if (!value(&v) || !parse_format(v, &format)) {
+        return usage_error("--format must be auto, xgboost-json, xgboost-ubjson or lightgbm");
+      }
+    } else if (!a.empty() && a[0] == '-' && a != "-") {
+      return usage_error("unknown option '" + a + "'");
+    } else if (model_path.empty()) {
+      model_path = a;
+    } else {
+      return usage_error("unexpected argument '" + a + "'");
+    }
+  }
+  if (model_path.empty()) return usage_error("missing MODEL");
+  if (command == "predict" && input.empty()) return usage_error("predict needs --input ROWS.csv");
+
+  Session s;
+  ps_load_options load = PS_LOAD_OPTIONS_INIT;
+  load.format = format;
+  if (ps_model_load_file(&s.model, model_path.c_str(), &load, s.err) != PS_OK) return s.fail("");
+  return command == "info" ? command_info(s, model_path)
+                           : command_predict(s, input, output, header, threads);
+}

@@ -1,0 +1,135 @@
+// The one in-memory model every loader builds and the predictor scores.
+//
+// Trees live in flat arrays: all nodes of all trees in one vector, each tree's nodes
+// contiguous with the root first and the two children of a split side by side
+// (right child = left child + 1), so a walk touches one array and no pointers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace polyscore {
+
+enum class ModelFormat : int32_t {
+  kXGBoostJson = 1,
+  kXGBoostUbjson = 2,
+  kLightGBMText = 3,
+};
+
+// How margins become the values the training library's predict() returns.
+enum class Transform : int32_t {
+  kIdentity,      // regression, ranking, logitraw
+  kSigmoid,       // 1 / (1 + exp(-sigmoid_scale * x)), per output
+  kExp,           // poisson, gamma, tweedie, cox, aft
+  kSoftmax,       // multi:softprob, LightGBM multiclass
+  kArgmax,        // multi:softmax: one output per row, the class index
+  kHinge,         // binary:hinge: 1 if x > 0 else 0
+  kSignedSquare,  // LightGBM regression with reg_sqrt: sign(x) * x * x
+  kLog1pExp,      // LightGBM cross_entropy_lambda: log(1 + exp(x))
+};
+
+// Node flags. A split sends a row left when its (converted) feature value x satisfies
+// x <= threshold; the missing-value flags below are applied first, in this order.
+enum NodeFlag : uint8_t {
+  kLeaf = 1 << 0,
+  kDefaultLeft = 1 << 1,   // a missing value goes left (else right)
+  kNanIsMissing = 1 << 2,  // NaN takes the default direction
+  kNanAsZero = 1 << 3,     // NaN is replaced by 0.0 before the test (LightGBM)
+  kZeroIsMissing = 1 << 4, // |x| <= 1e-35 takes the default direction (LightGBM)
+  kCategorical = 1 << 5,   // x is a category: test membership in a bitset
+  kCatInSetGoesLeft = 1 << 6, // in-set categories go left (LightGBM); else right (XGBoost)
+};
+
+// Categorical splits: the category c = (int)x (truncation) is "in set" when bit c of the
+// node's bitset is set. A negative category, or one past the bitset's end, is not in set.
+struct CategorySet {
+  uint32_t word_begin;  // first 32-bit word in Forest::category_words
+  uint32_t num_words;
+};
+
+struct Node {
+  union {
+    double threshold;      // numeric split
+    CategorySet category;  // categorical split (kCategorical)
+  };
+  // Split: feature index. Leaf: unused (0).
+  uint32_t feature;
+  // Split: index (within the tree) of the left child; the right child is left + 1.
+  // Leaf: index into Forest::leaf_values (in units of leaf_size) and Forest::leaf_ids.
+  uint32_t child_or_leaf;
+  uint8_t flags;
+};
+
+struct Tree {
+  uint32_t node_begin;  // index of the root in Forest::nodes
+  uint32_t num_nodes;
+  // Output (class / target) this tree adds to; with leaf_size > 1 the tree's leaves
+  // add to outputs [output, output + leaf_size).
+  uint32_t output;
+  double weight = 1.0;  // DART tree weight (XGBoost); 1 elsewhere
+};
+
+// XGBoost gblinear: margin[g] = bias[g] + sum over present features f of x_f * weight[f * num_outputs + g].
+struct LinearModel {
+  std::vector<double> weights;  // num_features x num_margin_outputs, row-major
+  std::vector<double> bias;     // num_margin_outputs
+};
+
+// Arithmetic of the library that wrote the model, reproduced so results match it.
+struct Arithmetic {
+  // XGBoost reads features as float32, sums leaf values and applies the link function
+  // in float32; LightGBM uses double throughout.
+  bool float32 = false;
+};
+
+struct Forest {
+  ModelFormat format = ModelFormat::kXGBoostJson;
+  std::string objective;        // as the training library names it, e.g. "binary:logistic"
+  std::string booster;          // "gbtree", "dart", "gblinear", "gbdt", "rf", ...
+  std::string library_version;  // as recorded in the file, may be empty
+  uint32_t num_features = 0;
+  uint32_t num_margin_outputs = 1;  // margins per row (classes or targets)
+  std::vector<std::string> feature_names;  // empty when the file has none
+
+  Transform transform = Transform::kIdentity;
+  double sigmoid_scale = 1.0;  // LightGBM binary "sigmoid:" parameter
+  Arithmetic arithmetic;
+
+  // Added to every margin before trees: one per margin output (XGBoost base_score,
+  // already turned into a margin by the objective's link function).
+  std::vector<double> base_margin;
+
+  std::vector<Node> nodes;
+  std::vector<Tree> trees;
+  uint32_t leaf_size = 1;           // values per leaf (>1 for XGBoost multi-target trees)
+  std::vector<double> leaf_values;  // leaf_size values per leaf
+  std::vector<int32_t> leaf_ids;    // the library's own id of each leaf (pred_leaf output)
+  std::vector<uint32_t> category_words;
+
+  // Trees of boosting round i are trees [iteration_begin[i], iteration_begin[i+1]).
+  std::vector<uint32_t> iteration_begin;  // num_iterations + 1 entries
+
+  // LightGBM random forest: the summed margin is divided by the number of rounds used.
+  bool average_output = false;
+
+  bool has_linear = false;  // gblinear: no trees, a linear model instead
+  LinearModel linear;
+
+  uint32_t num_iterations() const {
+    return iteration_begin.empty() ? 0 : static_cast<uint32_t>(iteration_begin.size() - 1);
+  }
+  // Values per row that predict() returns: 1 for multi:softmax, else num_margin_outputs.
+  uint32_t num_value_outputs() const {
+    return transform == Transform::kArgmax ? 1 : num_margin_outputs;
+  }
+};
+
+// Checks the invariants the predictor relies on (child indices inside their tree, leaf
+// indices inside leaf_values, features < num_features, category sets inside
+// category_words, outputs < num_margin_outputs, iteration_begin ascending and covering
+// all trees). Throws Error(PS_ERR_PARSE) naming the first broken one. Every loader calls
+// it, so a corrupt file can never make the predictor read out of bounds.
+void validate(const Forest& forest);
+
+}  // namespace polyscore

@@ -1,0 +1,375 @@
+#include "predict/predictor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "model/error.h"
+
+namespace polyscore {
+namespace {
+
+// Rows scored together: each tree is walked for a whole block before the next tree,
+// so a tree's nodes stay in cache across the block.
+constexpr size_t kBlockRows = 64;
+
+// LightGBM's kZeroThreshold: values this close to zero count as zero.
+constexpr double kZeroThreshold = 1e-35;
+
+// XGBoost reads every feature as float32; rounding here makes our double comparison
+// against threshold = nextafter(split, -inf) the same as XGBoost's x < split.
+inline double convert(double v, bool float32) {
+  return float32 ? static_cast<double>(static_cast<float>(v)) : v;
+}
+
+inline bool goes_left_categorical(const Node& node, double x, const uint32_t* category_words) {
+  const bool lightgbm_rule = node.flags & kCatInSetGoesLeft;
+  // LightGBM truncates first and rejects negative ints; XGBoost rejects negative floats.
+  const double lowest = lightgbm_rule ? -1.0 : 0.0;
+  const double bits = 32.0 * node.category.num_words;
+  bool in_set = false;
+  if ((x > lowest || x == 0.0) && x < bits) {
+    const auto c = static_cast<uint32_t>(x < 0.0 ? 0.0 : x);
+    in_set = (category_words[node.category.word_begin + c / 32] >> (c % 32)) & 1u;
+  }
+  return lightgbm_rule ? in_set : !in_set;
+}
+
+// Index (within the tree) of the child a split sends value x to.
+inline uint32_t next_node(const Node& node, double x, const uint32_t* category_words) {
+  const uint8_t flags = node.flags;
+  const uint32_t default_child = node.child_or_leaf + ((flags & kDefaultLeft) ? 0u : 1u);
+  if (std::isnan(x)) {
+    if (flags & kNanIsMissing) return default_child;
+    if (flags & kNanAsZero) x = 0.0;
+  }
+  if ((flags & kZeroIsMissing) && x >= -kZeroThreshold && x <= kZeroThreshold) {
+    return default_child;
+  }
+  bool left;
+  if (flags & kCategorical) {
+    left = goes_left_categorical(node, x, category_words);
+  } else {
+    left = x <= node.threshold;
+  }
+  return node.child_or_leaf + (left ? 0u : 1u);
+}
+
+// Walks one tree; value_of(feature) gives the row's converted feature value.
+template <typename ValueOf>
+inline uint32_t find_leaf(const Forest& forest, const Tree& tree, ValueOf&& value_of) {
+  const Node* nodes = forest.nodes.data() + tree.node_begin;
+  const uint32_t* words = forest.category_words.data();
+  uint32_t i = 0;
+  while (!(nodes[i].flags & kLeaf)) {
+    i = next_node(nodes[i], value_of(nodes[i].feature), words);
+  }
+  return nodes[i].child_or_leaf;
+}
+
+template <typename Acc>
+inline void add_leaf(const Forest& forest, const Tree& tree, uint32_t leaf, Acc* margins) {
+  const double* values = forest.leaf_values.data() + size_t(leaf) * forest.leaf_size;
+  for (uint32_t j = 0; j < forest.leaf_size; ++j) {
+    margins[tree.output + j] += static_cast<Acc>(tree.weight * values[j]);
+  }
+}
+
+template <typename Acc>
+inline void init_margins(const Forest& forest, Acc* margins) {
+  for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) {
+    margins[g] = static_cast<Acc>(g < forest.base_margin.size() ? forest.base_margin[g] : 0.0);
+  }
+}
+
+template <typename Acc, typename ValueOf>
+inline void linear_margins(const Forest& forest, ValueOf&& value_of, Acc* margins) {
+  const uint32_t groups = forest.num_margin_outputs;
+  for (uint32_t g = 0; g < groups; ++g) margins[g] += static_cast<Acc>(forest.linear.bias[g]);
+  for (uint32_t f = 0; f < forest.num_features; ++f) {
+    const double x = value_of(f);
+    if (std::isnan(x)) continue;  // a missing entry contributes nothing
+    for (uint32_t g = 0; g < groups; ++g) {
+      margins[g] += static_cast<Acc>(x) * static_cast<Acc>(forest.linear.weights[size_t(f) * groups + g]);
+    }
+  }
+}
+
+// XGBoost's float32 link functions, as in its common/math.h.
+inline float sigmoid(float x, double) {
+  const float kEps = 1e-16f;
+  const float e = std::exp(std::min(-x, 88.7f));
+  return 1.0f / (e + 1.0f + kEps);
+}
+inline double sigmoid(double x, double scale) { return 1.0 / (1.0 + std::exp(-scale * x)); }
+
+// Turns the margins of one row into the values predict() returns; writes to out.
+template <typename Acc>
+void write_values(const Forest& forest, Acc* m, double* out) {
+  const uint32_t n = forest.num_margin_outputs;
+  switch (forest.transform) {
+    case Transform::kIdentity:
+      for (uint32_t g = 0; g < n; ++g) out[g] = m[g];
+      return;
+    case Transform::kSigmoid:
+      for (uint32_t g = 0; g < n; ++g) out[g] = sigmoid(m[g], forest.sigmoid_scale);
+      return;
+    case Transform::kExp:
+      for (uint32_t g = 0; g < n; ++g) out[g] = std::exp(m[g]);
+      return;
+    case Transform::kHinge:
+      for (uint32_t g = 0; g < n; ++g) out[g] = m[g] > Acc(0) ? 1.0 : 0.0;
+      return;
+    case Transform::kSignedSquare:
+      for (uint32_t g = 0; g < n; ++g) out[g] = (m[g] > 0 ? 1.0 : (m[g] < 0 ? -1.0 : 0.0)) * m[g] * m[g];
+      return;
+    case Transform::kLog1pExp:
+      for (uint32_t g = 0; g < n; ++g) out[g] = std::log1p(std::exp(m[g]));
+      return;
+    case Transform::kArgmax: {
+      uint32_t best = 0;
+      for (uint32_t g = 1; g < n; ++g) if (m[g] > m[best]) best = g;
+      out[0] = best;
+      return;
+    }
+    case Transform::kSoftmax: {
+      Acc max = m[0];
+      for (uint32_t g = 1; g < n; ++g) max = std::max(max, m[g]);
+      double sum = 0.0;  // XGBoost sums the exponentials in double, too
+      for (uint32_t g = 0; g < n; ++g) {
+        m[g] = std::exp(m[g] - max);
+        sum += m[g];
+      }
+      for (uint32_t g = 0; g < n; ++g) out[g] = m[g] / static_cast<Acc>(sum);
+      return;
+    }
+  }
+}
+
+template <typename Acc>
+void finish_row(const Forest& forest, const PredictPlan& plan, OutputKind kind, Acc* margins,
+                double* out) {
+  if (forest.average_output && plan.iterations_used > 0) {
+    for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) {
+      margins[g] /= static_cast<Acc>(plan.iterations_used);
+    }
+  }
+  if (kind == OutputKind::kMargin) {
+    for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) out[g] = margins[g];
+  } else {
+    write_values(forest, margins, out);
+  }
+}
+
+// Scores a block of rows already converted to double (n x num_features).
+template <typename Acc>
+void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind, const double* x,
+                 size_t n, Acc* margins, double* out) {
+  const size_t nf = forest.num_features;
+  if (kind == OutputKind::kLeaf) {
+    const size_t used = plan.tree_end - plan.tree_begin;
+    for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
+      const Tree& tree = forest.trees[t];
+      for (size_t r = 0; r < n; ++r) {
+        const double* row = x + r * nf;
+        const uint32_t leaf = find_leaf(forest, tree, [row](uint32_t f) { return row[f]; });
+        out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[leaf];
+      }
+    }
+    return;
+  }
+  const size_t m = forest.num_margin_outputs;
+  for (size_t r = 0; r < n; ++r) init_margins(forest, margins + r * m);
+  if (forest.has_linear) {
+    for (size_t r = 0; r < n; ++r) {
+      const double* row = x + r * nf;
+      linear_margins(forest, [row](uint32_t f) { return row[f]; }, margins + r * m);
+    }
+  }
+  for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
+    const Tree& tree = forest.trees[t];
+    for (size_t r = 0; r < n; ++r) {
+      const double* row = x + r * nf;
+      const uint32_t leaf = find_leaf(forest, tree, [row](uint32_t f) { return row[f]; });
+      add_leaf(forest, tree, leaf, margins + r * m);
+    }
+  }
+  for (size_t r = 0; r < n; ++r) {
+    finish_row(forest, plan, kind, margins + r * m, out + r * plan.values_per_row);
+  }
+}
+
+// Fills one block of converted rows; Source knows the input layout.
+struct DenseSource {
+  template <typename T>
+  static void fill(const Forest& forest, const T* rows, size_t first, size_t n, double* x) {
+    const bool f32 = forest.arithmetic.float32;
+    const size_t nf = forest.num_features;
+    const T* src = rows + first * nf;
+    for (size_t i = 0; i < n * nf; ++i) x[i] = convert(static_cast<double>(src[i]), f32);
+  }
+};
+
+inline double absent_value(const Forest& forest) {
+  return forest.format == ModelFormat::kLightGBMText ? 0.0
+                                                     : std::numeric_limits<double>::quiet_NaN();
+}
+
+template <typename Fill>
+void predict_rows(const Forest& forest, const PredictPlan& plan, 
+                  size_t n_rows, double* out, Fill&& fill) {
+  auto work = [&](size_t begin, size_t end) {
+    std::vector<double> x(kBlockRows * forest.num_features);
+    std::vector<double> margins64;
+    std::vector<float> margins32;
+    if (forest.arithmetic.float32) {
+      margins32.resize(kBlockRows * forest.num_margin_outputs);
+    } else {
+      margins64.resize(kBlockRows * forest.num_margin_outputs);
+    }
+    for (size_t first = begin; first < end; first += kBlockRows) {
+      const size_t n = std::min(kBlockRows, end - first);
+      fill(first, n, x.data());
+      double* block_out = out + first * plan.values_per_row;
+      if (forest.arithmetic.float32) {
+        score_block(forest, plan, plan.kind, x.data(), n, margins32.data(), block_out);
+      } else {
+        score_block(forest, plan, plan.kind, x.data(), n, margins64.data(), block_out);
+      }
+    }
+  };
+  size_t threads = std::max(1u, plan.num_threads);
+  threads = std::min(threads, (n_rows + kBlockRows - 1) / kBlockRows);
+  if (threads <= 1) {
+    work(0, n_rows);
+    return;
+  }
+  // Contiguous chunks, each a whole number of blocks.
+  const size_t blocks = (n_rows + kBlockRows - 1) / kBlockRows;
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  size_t begin = 0;
+  for (size_t t = 0; t < threads; ++t) {
+    const size_t chunk_blocks = blocks / threads + (t < blocks % threads ? 1 : 0);
+    const size_t end = std::min(n_rows, begin + chunk_blocks * kBlockRows);
+    if (t + 1 == threads) {
+      work(begin, end);
+    } else {
+      pool.emplace_back(work, begin, end);
+    }
+    begin = end;
+  }
+  for (auto& th : pool) th.join();
+}
+
+template <typename T>
+void predict_dense_impl(const Forest& forest, const PredictPlan& plan,
+                        const T* rows, size_t n_rows, double* out) {
+  predict_rows(forest, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
+    DenseSource::fill(forest, rows, first, n, x);
+  });
+}
+
+}  // namespace
+
+PredictPlan plan_prediction(const Forest& forest, const PredictRequest& request) {
+  PredictPlan plan;
+  plan.kind = request.kind;
+  plan.num_threads = request.num_threads;
+  const uint32_t rounds = forest.num_iterations();
+  const uint32_t end = request.iteration_end == 0 ? rounds : request.iteration_end;
+  if (forest.has_linear) {
+    if (plan.kind == OutputKind::kLeaf) {
+      throw Error(PS_ERR_UNSUPPORTED, "leaf output is not defined for a linear (gblinear) model");
+    }
+    if (request.iteration_begin != 0 || request.iteration_end != 0) {
+      throw Error(PS_ERR_UNSUPPORTED,
+                  "an iteration range is not defined for a linear (gblinear) model");
+    }
+  } else if (request.iteration_begin >= end || end > rounds) {
+    throw Error(PS_ERR_INVALID_ARGUMENT,
+                "iteration range [" + std::to_string(request.iteration_begin) + ", " +
+                    std::to_string(end) + ") is outside the model's " + std::to_string(rounds) +
+                    " boosting rounds");
+  }
+  if (!forest.has_linear) {
+    plan.tree_begin = forest.iteration_begin[request.iteration_begin];
+    plan.tree_end = forest.iteration_begin[end];
+    plan.iterations_used = end - request.iteration_begin;
+  }
+  switch (plan.kind) {
+    case OutputKind::kValue: plan.values_per_row = forest.num_value_outputs(); break;
+    case OutputKind::kMargin: plan.values_per_row = forest.num_margin_outputs; break;
+    case OutputKind::kLeaf: plan.values_per_row = plan.tree_end - plan.tree_begin; break;
+  }
+  return plan;
+}
+
+void predict_dense(const Forest& forest, const PredictPlan& plan, 
+                   const float* rows, size_t n_rows, double* out) {
+  predict_dense_impl(forest, plan, rows, n_rows, out);
+}
+
+void predict_dense(const Forest& forest, const PredictPlan& plan, 
+                   const double* rows, size_t n_rows, double* out) {
+  predict_dense_impl(forest, plan, rows, n_rows, out);
+}
+
+template <typename T>
+void predict_csr(const Forest& forest, const PredictPlan& plan, 
+                 const int64_t* indptr, const int32_t* indices, const T* values, size_t n_rows,
+                 double* out) {
+  const double absent = absent_value(forest);
+  const bool f32 = forest.arithmetic.float32;
+  const size_t nf = forest.num_features;
+  predict_rows(forest, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
+    std::fill(x, x + n * nf, absent);
+    for (size_t r = 0; r < n; ++r) {
+      for (int64_t k = indptr[first + r]; k < indptr[first + r + 1]; ++k) {
+        x[r * nf + indices[k]] = convert(static_cast<double>(values[k]), f32);
+      }
+    }
+  });
+}
+template void predict_csr<float>(const Forest&, const PredictPlan&,
+                                 const int64_t*, const int32_t*, const float*, size_t, double*);
+template void predict_csr<double>(const Forest&, const PredictPlan&,
+                                  const int64_t*, const int32_t*, const double*, size_t, double*);
+
+namespace {
+template <typename Acc>
+void predict_row_impl(const Forest& forest, const PredictPlan& plan, OutputKind kind,
+                      const double* row, Acc* margins, double* out) {
+  const bool f32 = forest.arithmetic.float32;
+  auto value_of = [row, f32](uint32_t f) { return convert(row[f], f32); };
+  if (kind == OutputKind::kLeaf) {
+    for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
+      out[t - plan.tree_begin] = forest.leaf_ids[find_leaf(forest, forest.trees[t], value_of)];
+    }
+    return;
+  }
+  init_margins(forest, margins);
+  if (forest.has_linear) linear_margins(forest, value_of, margins);
+  for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
+    const Tree& tree = forest.trees[t];
+    add_leaf(forest, tree, find_leaf(forest, tree, value_of), margins);
+  }
+  finish_row(forest, plan, kind, margins, out);
+}
+}  // namespace
+
+void predict_row(const Forest& forest, const PredictPlan& plan, const double* row, double* out) {
+  // The caller checked num_margin_outputs <= kMaxRowMargins, so the stack suffices.
+  if (forest.arithmetic.float32) {
+    float margins[kMaxRowMargins];
+    predict_row_impl(forest, plan, plan.kind, row, margins, out);
+  } else {
+    double margins[kMaxRowMargins];
+    predict_row_impl(forest, plan, plan.kind, row, margins, out);
+  }
+}
+
+}  // namespace polyscore

@@ -1,0 +1,65 @@
+// Helpers shared by the C++ tests: paths, CSV reading, a C-API RAII wrapper.
+#pragma once
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "polyscore/polyscore.h"
+
+namespace polyscore_test {
+
+inline std::string source_path(const std::string& relative) {
+  return std::string(POLYSCORE_SOURCE_DIR) + "/" + relative;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Rows of numbers; "nan" reads as NaN (strtod accepts it).
+inline std::vector<std::vector<double>> read_csv(const std::string& path) {
+  std::vector<std::vector<double>> rows;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<double> row;
+    std::stringstream fields(line);
+    std::string field;
+    while (std::getline(fields, field, ',')) row.push_back(std::strtod(field.c_str(), nullptr));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+inline std::vector<double> flatten(const std::vector<std::vector<double>>& rows) {
+  std::vector<double> flat;
+  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  return flat;
+}
+
+// An error object and a model, freed at scope exit.
+struct Loaded {
+  ps_error* err = nullptr;
+  ps_model* model = nullptr;
+  ps_status status = PS_OK;
+  explicit Loaded(const std::string& path, int32_t format = PS_FORMAT_AUTO) {
+    ps_error_create(&err);
+    ps_load_options opts = PS_LOAD_OPTIONS_INIT;
+    opts.format = format;
+    status = ps_model_load_file(&model, path.c_str(), &opts, err);
+  }
+  ~Loaded() {
+    ps_model_free(model);
+    ps_error_free(err);
+  }
+  std::string message() const { return ps_error_message(err); }
+};
+
+}  // namespace polyscore_test
