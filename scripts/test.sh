@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test: the C++ suite (also under AddressSanitizer), the CLI and every
+# binding, and the ABI checks. Installs what it needs first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+scripts/setup.sh
+
+failed=()
+run() {  # run NAME COMMAND...: runs one suite, remembers a failure, goes on
+  local name=$1; shift
+  echo
+  echo "================ $name"
+  if "$@"; then echo "== $name: ok"; else echo "== $name: FAILED"; failed+=("$name"); fi
+}
+
+run "C++ tests" ctest --test-dir build --output-on-failure -j2
+
+run "C++ tests under AddressSanitizer" bash -c '
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYSCORE_SANITIZE=address >/dev/null &&
+  cmake --build build-asan --target polyscore_tests &&
+  ASAN_OPTIONS=detect_leaks=1 ./build-asan/polyscore_tests --gtest_brief=1'
+
+for suite in bindings/*/test.sh examples/*/test.sh abi_tests/test.sh; do
+  [ -f "$suite" ] || continue
+  run "$suite" env POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" POLYSCORE_BUILD_DIR="$ROOT/build" bash "$suite"
+done
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED suites: ${failed[*]}"
+  exit 1
+fi
+echo "all suites passed"
