@@ -110,7 +110,8 @@ struct Forest {
   // Trees of boosting round i are trees [iteration_begin[i], iteration_begin[i+1]).
   std::vector<uint32_t> iteration_begin;  // num_iterations + 1 entries
 
-  // LightGBM random forest: the summed margin is divided by the number of rounds used.
+  // LightGBM random forest: predict() divides the summed margin by the rounds used
+  // (raw_score, the margin output, stays the sum).
   bool average_output = false;
 
   bool has_linear = false;  // gblinear: no trees, a linear model instead

@@ -152,16 +152,17 @@ void write_values(const Forest& forest, Acc* m, double* out) {
 template <typename Acc>
 void finish_row(const Forest& forest, const PredictPlan& plan, OutputKind kind, Acc* margins,
                 double* out) {
+  if (kind == OutputKind::kMargin) {
+    for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) out[g] = margins[g];
+    return;
+  }
+  // LightGBM's random forest: raw_score is the sum, predict() averages over the rounds.
   if (forest.average_output && plan.iterations_used > 0) {
     for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) {
       margins[g] /= static_cast<Acc>(plan.iterations_used);
     }
   }
-  if (kind == OutputKind::kMargin) {
-    for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) out[g] = margins[g];
-  } else {
-    write_values(forest, margins, out);
-  }
+  write_values(forest, margins, out);
 }
 
 // Scores a block of rows already converted to double (n x num_features).
