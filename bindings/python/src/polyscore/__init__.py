@@ -1,0 +1,43 @@
+"""polyscore: score XGBoost and LightGBM models through libpolyscore.so.1.
+
+    import polyscore
+    with polyscore.Model.load("fraud-v3.json") as m:
+        scores = m.predict(X)                    # NumPy array, like the training library's
+        margins = m.predict(X, output="margin")
+        leaves = m.predict(X, output="leaf", iteration_range=(0, 10))
+
+The shared library is taken from POLYSCORE_LIBRARY, else from beside this package,
+else from the system loader (libpolyscore.so.1). Errors are polyscore.Error subclasses
+carrying the library's status code (.code) and message.
+"""
+
+from ._errors import (  # noqa: F401
+    PS_OK, PS_ERR_INVALID_ARGUMENT, PS_ERR_INVALID_HANDLE, PS_ERR_IO, PS_ERR_PARSE,
+    PS_ERR_UNSUPPORTED, PS_ERR_SHAPE, PS_ERR_BUFFER_TOO_SMALL, PS_ERR_OUT_OF_MEMORY,
+    PS_ERR_ABI_VERSION, PS_ERR_INTERNAL,
+    Error, InvalidArgumentError, InvalidHandleError, ModelFileError, ParseError,
+    UnsupportedError, ShapeError, BufferTooSmallError, OutOfMemoryError, AbiVersionError,
+    InternalError, LibraryNotFoundError,
+)
+from ._lib import REQUIRED_ABI_VERSION  # noqa: F401
+from ._model import Model, ModelInfo, load  # noqa: F401
+
+__version__ = "1.0.0"
+
+
+def abi_version():
+    """ABI version of the loaded library (ps_abi_version)."""
+    from . import _lib
+    return _lib.get().ps_abi_version()
+
+
+def library_version():
+    """Release of the loaded library, e.g. "1.0.0" (ps_version_string)."""
+    from . import _lib
+    return _lib.get().ps_version_string().decode("ascii")
+
+
+def library_path():
+    """Path or name the shared library was loaded from."""
+    from . import _lib
+    return _lib.get()._name

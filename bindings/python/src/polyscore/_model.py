@@ -1,0 +1,333 @@
+"""polyscore.Model: a loaded model, a thin shell over the ps_model_* functions."""
+
+import ctypes
+import dataclasses
+import os
+from typing import Tuple
+
+import numpy as np
+
+from . import _errors
+from . import _lib as L
+
+_OUTPUTS = {"value": L.PS_OUTPUT_VALUE, "margin": L.PS_OUTPUT_MARGIN, "leaf": L.PS_OUTPUT_LEAF}
+_FORMATS = {
+    "auto": L.PS_FORMAT_AUTO,
+    "xgboost-json": L.PS_FORMAT_XGBOOST_JSON,
+    "xgboost-ubjson": L.PS_FORMAT_XGBOOST_UBJSON,
+    "lightgbm": L.PS_FORMAT_LIGHTGBM_TEXT,
+    "lightgbm-text": L.PS_FORMAT_LIGHTGBM_TEXT,
+}
+_FORMAT_NAMES = {
+    L.PS_FORMAT_XGBOOST_JSON: "xgboost-json",
+    L.PS_FORMAT_XGBOOST_UBJSON: "xgboost-ubjson",
+    L.PS_FORMAT_LIGHTGBM_TEXT: "lightgbm-text",
+}
+_UINT32_MAX = 2**32 - 1
+_INT32_MAX = 2**31 - 1
+
+
+def _call(lib, fn, *args):
+    """Calls fn(*args, err) with a ps_error of its own; raises on a non-zero status."""
+    err = ctypes.c_void_p()
+    if lib.ps_error_create(ctypes.byref(err)) != _errors.PS_OK:
+        err = ctypes.c_void_p()  # NULL: the status alone
+    try:
+        status = fn(*args, err)
+        if status != _errors.PS_OK:
+            if err:
+                message = lib.ps_error_message(err).decode("utf-8", "replace")
+                offset = lib.ps_error_offset(err)
+            else:
+                message = lib.ps_status_name(status).decode("ascii", "replace")
+                offset = -1
+            raise _errors.error_for(status, message, None if offset < 0 else offset)
+    finally:
+        if err:
+            lib.ps_error_free(err)
+
+
+def _format_code(fmt):
+    if isinstance(fmt, int):
+        return fmt
+    try:
+        return _FORMATS[fmt]
+    except KeyError:
+        raise _errors.InvalidArgumentError(
+            "format must be one of %s, not %r" % (", ".join(sorted(_FORMATS)), fmt)) from None
+
+
+def _load_options(fmt):
+    opts = L.LoadOptions()
+    opts.struct_size = ctypes.sizeof(L.LoadOptions)
+    opts.format = _format_code(fmt)
+    return opts
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo:
+    """What a model is (ps_model_info_get and ps_model_feature_name)."""
+    format: str              # "xgboost-json", "xgboost-ubjson" or "lightgbm-text"
+    objective: str           # as the training library names it
+    booster: str             # "gbtree", "dart", "gblinear", "gbdt", "rf", ...
+    num_features: int        # columns a row must have
+    num_outputs: int         # values per row for output="value"
+    num_margins: int         # values per row for output="margin"
+    num_trees: int
+    num_iterations: int      # boosting rounds
+    feature_names: Tuple[str, ...]  # "" for a feature the file does not name
+
+
+def _is_scipy_sparse(x):
+    return type(x).__module__.startswith("scipy.sparse")
+
+
+class Model:
+    """A loaded model. Use Model.load(path) or Model.load_buffer(bytes), ideally in a
+    `with` block; close() frees it (twice is fine), and a closed model raises
+    InvalidHandleError. One model may be used from any number of threads at once."""
+
+    def __init__(self, _handle, _lib):
+        # Private: use Model.load / Model.load_buffer.
+        self._lib = _lib
+        self._handle = _handle
+        self._closed = False
+        self._info = None
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, path, format="auto"):
+        """Loads a model file (XGBoost JSON/UBJSON, LightGBM text; detected by default)."""
+        lib = L.get()
+        opts = _load_options(format)
+        handle = ctypes.c_void_p()
+        _call(lib, lib.ps_model_load_file, ctypes.byref(handle), os.fsencode(path),
+              ctypes.byref(opts))
+        return cls(handle.value, lib)
+
+    @classmethod
+    def load_buffer(cls, data, format="auto"):
+        """Loads a model from the bytes of a model file (bytes, bytearray, memoryview)."""
+        lib = L.get()
+        opts = _load_options(format)
+        if isinstance(data, str):
+            raise _errors.InvalidArgumentError("load_buffer takes bytes, not str")
+        view = memoryview(data)
+        if not view.c_contiguous:
+            view = memoryview(view.tobytes())
+        buf = np.frombuffer(view, dtype=np.uint8, count=view.nbytes) if view.nbytes else None
+        handle = ctypes.c_void_p()
+        _call(lib, lib.ps_model_load_buffer, ctypes.byref(handle),
+              None if buf is None else buf.ctypes.data, 0 if buf is None else buf.size,
+              ctypes.byref(opts))
+        return cls(handle.value, lib)
+
+    # ---------------------------------------------------------------- lifetime
+    def close(self):
+        """Frees the model. Calls already running finish normally; later calls raise
+        InvalidHandleError. Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        self._lib.ps_model_free(self._handle)
+        # The freed handle is kept: the library answers PS_ERR_INVALID_HANDLE for it.
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            if not self._closed and self._lib is not None:
+                self.close()
+        except Exception:  # interpreter shutdown: nothing sensible left to do
+            pass
+
+    def __repr__(self):
+        if self._closed:
+            return "<polyscore.Model closed>"
+        try:
+            i = self.info
+            return "<polyscore.Model %s %s, %d features, %d trees>" % (
+                i.format, i.objective, i.num_features, i.num_trees)
+        except _errors.Error:
+            return "<polyscore.Model>"
+
+    # -------------------------------------------------------------------- info
+    @property
+    def info(self):
+        """ModelInfo of this model (read once; a model never changes)."""
+        if self._info is None:
+            lib = self._lib
+            raw = L.ModelInfo()
+            raw.struct_size = ctypes.sizeof(L.ModelInfo)
+            _call(lib, lib.ps_model_info_get, ctypes.byref(raw), self._handle)
+            names = []
+            buf = ctypes.create_string_buffer(256)
+            length = ctypes.c_size_t()
+            for i in range(raw.num_features):
+                try:
+                    _call(lib, lib.ps_model_feature_name, buf, len(buf), ctypes.byref(length),
+                          self._handle, i)
+                except _errors.BufferTooSmallError:
+                    buf = ctypes.create_string_buffer(length.value + 1)
+                    _call(lib, lib.ps_model_feature_name, buf, len(buf), ctypes.byref(length),
+                          self._handle, i)
+                names.append(buf.raw[:length.value].decode("utf-8", "replace"))
+            self._info = ModelInfo(
+                format=_FORMAT_NAMES.get(raw.format, str(raw.format)),
+                objective=raw.objective.decode("utf-8", "replace"),
+                booster=raw.booster.decode("utf-8", "replace"),
+                num_features=raw.num_features,
+                num_outputs=raw.num_outputs,
+                num_margins=raw.num_margins,
+                num_trees=raw.num_trees,
+                num_iterations=raw.num_iterations,
+                feature_names=tuple(names),
+            )
+        return self._info
+
+    @property
+    def num_features(self):
+        return self.info.num_features
+
+    # ----------------------------------------------------------------- predict
+    def _options(self, output, iteration_range, num_threads):
+        opts = L.PredictOptions()
+        opts.struct_size = ctypes.sizeof(L.PredictOptions)
+        try:
+            opts.output = _OUTPUTS[output]
+        except (KeyError, TypeError):
+            raise _errors.InvalidArgumentError(
+                "output must be 'value', 'margin' or 'leaf', not %r" % (output,)) from None
+        begin, end = 0, 0
+        if iteration_range is not None:
+            try:
+                begin, end = (int(v) for v in iteration_range)
+            except (TypeError, ValueError):
+                raise _errors.InvalidArgumentError(
+                    "iteration_range must be a pair (begin, end), not %r"
+                    % (iteration_range,)) from None
+            if not (0 <= begin <= _UINT32_MAX and 0 <= end <= _UINT32_MAX):
+                raise _errors.InvalidArgumentError(
+                    "iteration_range %r: begin and end must be non-negative" % (iteration_range,))
+        opts.iteration_begin = begin
+        opts.iteration_end = end
+        if num_threads is None:
+            num_threads = 1
+        if not 0 <= int(num_threads) <= _INT32_MAX:
+            raise _errors.InvalidArgumentError(
+                "num_threads must be >= 0 (0 = all cores), not %r" % (num_threads,))
+        opts.num_threads = int(num_threads)
+        return opts
+
+    def _output_size(self, n_rows, opts):
+        size = ctypes.c_size_t()
+        _call(self._lib, self._lib.ps_model_output_size, ctypes.byref(size), self._handle,
+              n_rows, ctypes.byref(opts))
+        return size.value
+
+    def _shaped(self, out, n_rows, opts, output):
+        if n_rows:
+            per_row = out.size // n_rows
+        else:
+            per_row = self._output_size(1, opts)
+        if output == "leaf" or per_row != 1:
+            return out.reshape(n_rows, per_row)
+        return out  # one value per row: 1-D, as XGBoost and LightGBM return it
+
+    def predict(self, X, output="value", iteration_range=None, num_threads=1):
+        """Scores rows.
+
+        X: a 2-D array-like (rows, num_features), a 1-D array-like (one row), or a SciPy
+           sparse matrix (CSR; other sparse formats are converted). C-contiguous float32
+           or float64 NumPy arrays are passed to the library without a copy; anything
+           else is converted once to float64 (float32/float64 keep their type).
+        output: "value" (what the training library's predict returns), "margin" (raw
+           score) or "leaf" (leaf index per tree used).
+        iteration_range: (begin, end) boosting rounds, end 0 = all (XGBoost's meaning).
+        num_threads: threads for this call; 1 (default), 0 = all cores.
+
+        Returns float64: shape (rows,) when there is one value per row, else
+        (rows, k); leaf output is always (rows, trees used).
+        """
+        opts = self._options(output, iteration_range, num_threads)
+        if _is_scipy_sparse(X):
+            return self._predict_csr(X, opts, output)
+        arr = np.asarray(X)
+        if arr.dtype == np.float32:
+            dtype = L.PS_DTYPE_FLOAT32
+        elif arr.dtype == np.float64:
+            dtype = L.PS_DTYPE_FLOAT64
+        else:
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise _errors.InvalidArgumentError(
+                    "input cannot be converted to float64: %s" % exc) from None
+            dtype = L.PS_DTYPE_FLOAT64
+        if arr.ndim == 1:
+            arr = arr.reshape(1, -1)
+        elif arr.ndim != 2:
+            raise _errors.ShapeError(
+                "input must be 1-D (one row) or 2-D (rows, features), not %d-D" % arr.ndim)
+        if not arr.flags.c_contiguous:
+            arr = np.ascontiguousarray(arr)
+        n_rows, n_cols = arr.shape
+        size = self._output_size(n_rows, opts)
+        out = np.empty(size, dtype=np.float64)
+        _call(self._lib, self._lib.ps_model_predict_dense, out.ctypes.data, size, self._handle,
+              arr.ctypes.data, dtype, n_rows, n_cols, ctypes.byref(opts))
+        return self._shaped(out, n_rows, opts, output)
+
+    def _predict_csr(self, X, opts, output):
+        if X.ndim != 2:
+            raise _errors.ShapeError("sparse input must be 2-D, not %d-D" % X.ndim)
+        if X.format != "csr":
+            X = X.tocsr()
+        n_rows, n_cols = X.shape
+        indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+        indices = X.indices
+        if indices.dtype != np.int32:
+            if indices.size and (indices.max() > _INT32_MAX or indices.min() < 0):
+                raise _errors.ShapeError("a CSR column index does not fit in int32")
+            indices = indices.astype(np.int32)
+        indices = np.ascontiguousarray(indices)
+        values = X.data
+        if values.dtype == np.float32:
+            dtype = L.PS_DTYPE_FLOAT32
+        else:
+            values = values.astype(np.float64, copy=False)
+            dtype = L.PS_DTYPE_FLOAT64
+        values = np.ascontiguousarray(values)
+        size = self._output_size(n_rows, opts)
+        out = np.empty(size, dtype=np.float64)
+        _call(self._lib, self._lib.ps_model_predict_csr, out.ctypes.data, size, self._handle,
+              indptr.ctypes.data, indices.ctypes.data, values.ctypes.data, dtype, n_rows, n_cols,
+              ctypes.byref(opts))
+        return self._shaped(out, n_rows, opts, output)
+
+    def predict_row(self, row, output="value", iteration_range=None):
+        """Scores one row (a sequence of num_features numbers) with ps_model_predict_row,
+        the single-row fast path. Returns a 1-D float64 array of the row's values
+        (length 1 for a single-output model, k for k outputs, trees for leaf)."""
+        opts = self._options(output, iteration_range, 1)
+        arr = np.ascontiguousarray(row, dtype=np.float64)
+        if arr.ndim != 1:
+            raise _errors.ShapeError("predict_row takes one row (1-D), not %d-D input" % arr.ndim)
+        size = self._output_size(1, opts)
+        out = np.empty(size, dtype=np.float64)
+        _call(self._lib, self._lib.ps_model_predict_row, out.ctypes.data, size, self._handle,
+              arr.ctypes.data, arr.size, ctypes.byref(opts))
+        return out
+
+
+def load(path, format="auto"):
+    """Same as Model.load(path)."""
+    return Model.load(path, format=format)
