@@ -16,13 +16,17 @@ namespace {
 // so a tree's nodes stay in cache across the block.
 constexpr size_t kBlockRows = 64;
 
-// LightGBM's kZeroThreshold: values this close to zero count as zero.
-constexpr double kZeroThreshold = 1e-35;
+// LightGBM's kZeroThreshold (declared there as 1e-35f): values this close to zero
+// count as zero.
+constexpr double kZeroThreshold = static_cast<double>(1e-35f);
 
-// XGBoost reads every feature as float32; rounding here makes our double comparison
-// against threshold = nextafter(split, -inf) the same as XGBoost's x < split.
+// A feature value as the training library sees it. XGBoost reads every feature as
+// float32; rounding here makes our double comparison against
+// threshold = nextafter(split, -inf) the same as XGBoost's x < split. LightGBM drops
+// values within kZeroThreshold of zero when it reads a row, so they become 0.0.
 inline double convert(double v, bool float32) {
-  return float32 ? static_cast<double>(static_cast<float>(v)) : v;
+  if (float32) return static_cast<double>(static_cast<float>(v));
+  return std::fabs(v) <= kZeroThreshold ? 0.0 : v;
 }
 
 inline bool goes_left_categorical(const Node& node, double x, const uint32_t* category_words) {

@@ -14,7 +14,7 @@ using polyscore_test::source_path;
 
 namespace {
 
-nlohmann::json manifest() {
+const nlohmann::json& manifest() {
   static const nlohmann::json m =
       nlohmann::json::parse(polyscore_test::read_file(source_path("tests/vectors/manifest.json")));
   return m;
