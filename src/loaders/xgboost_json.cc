@@ -1,5 +1,6 @@
 // XGBoost JSON models (Booster.save_model("*.json")), parsed with simdjson's DOM API.
 // The schema walk itself lives in xgboost_schema.h and is shared with the UBJSON loader.
+#include <limits>
 #include <string>
 
 #include "loaders/loaders.h"
@@ -8,6 +9,50 @@
 
 namespace polyscore {
 namespace {
+
+// XGBoost's JSON writer prints non-finite floats as the bare words NaN, Infinity and
+// -Infinity (1.7 writes NaN as split_conditions of categorical nodes), which is not JSON.
+// When a document has them, they are rewritten (outside strings) to numbers that no float32
+// can be, and the adapter maps those back.
+constexpr double kNanSentinel = 1.7976931348623157e308;  // DBL_MAX
+constexpr double kInfSentinel = 1.7976931348623155e308;  // the double below DBL_MAX
+
+bool rewrite_non_finite(std::string_view in, std::string* out) {
+  out->clear();
+  out->reserve(in.size() + 64);
+  bool changed = false, in_string = false;
+  size_t i = 0, copied = 0;
+  auto emit = [&](size_t at, size_t len, const char* repl) {
+    out->append(in.data() + copied, at - copied);
+    out->append(repl);
+    copied = at + len;
+    i = at + len;
+    changed = true;
+  };
+  while (i < in.size()) {
+    const char c = in[i];
+    if (in_string) {
+      if (c == '\\') i += 2;
+      else {
+        if (c == '"') in_string = false;
+        ++i;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      ++i;
+    } else if (c == 'N' && in.substr(i, 3) == "NaN") {
+      emit(i, 3, "1.7976931348623157e308");
+    } else if (c == 'I' && in.substr(i, 8) == "Infinity") {
+      emit(i, 8, "1.7976931348623155e308");
+    } else {
+      ++i;
+    }
+  }
+  out->append(in.data() + copied, in.size() - copied);
+  return changed;
+}
 
 struct SimdjsonAdapter {
   using Value = simdjson::dom::element;
@@ -42,7 +87,13 @@ struct SimdjsonAdapter {
     for (simdjson::dom::element e : arr) f(e);
   }
   static bool get_string(Value v, std::string_view* out) { return !v.get_string().get(*out); }
-  static bool get_double(Value v, double* out) { return !v.get_double().get(*out); }
+  static bool get_double(Value v, double* out) {
+    if (v.get_double().get(*out)) return false;
+    if (*out == kNanSentinel) *out = std::numeric_limits<double>::quiet_NaN();
+    else if (*out == kInfSentinel) *out = std::numeric_limits<double>::infinity();
+    else if (*out == -kInfSentinel) *out = -std::numeric_limits<double>::infinity();
+    return true;
+  }
   static bool get_int(Value v, int64_t* out) {
     switch (v.type()) {
       case simdjson::dom::element_type::INT64:
@@ -74,6 +125,14 @@ Forest load_xgboost_json(std::string_view bytes) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   auto error = parser.parse(padded).get(root);
+  if (error && (bytes.find("NaN") != std::string_view::npos ||
+                bytes.find("Infinity") != std::string_view::npos)) {
+    std::string rewritten;
+    if (rewrite_non_finite(bytes, &rewritten)) {
+      padded = simdjson::padded_string(rewritten.data(), rewritten.size());
+      error = parser.parse(padded).get(root);
+    }
+  }
   if (error) {
     fail_parse(std::string("xgboost json: the model is not valid JSON (") +
                simdjson::error_message(error) + ")");

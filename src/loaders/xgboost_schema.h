@@ -95,8 +95,8 @@ inline bool lookup_objective(std::string_view name, ObjectiveInfo* out) {
   static const Row kRows[] = {
       {"binary:logistic", Transform::kSigmoid, Link::kLogit},
       {"reg:logistic", Transform::kSigmoid, Link::kLogit},
-      // LogisticRaw inherits LogisticRegression::ProbToMargin: the base score is a logit.
-      {"binary:logitraw", Transform::kIdentity, Link::kLogit},
+      // Checked on the vectors: logitraw's base_score is used as the margin as is.
+      {"binary:logitraw", Transform::kIdentity, Link::kIdentity},
       {"binary:hinge", Transform::kHinge, Link::kIdentity},
       {"reg:squarederror", Transform::kIdentity, Link::kIdentity},
       {"reg:linear", Transform::kIdentity, Link::kIdentity},
