@@ -1,0 +1,477 @@
+// Node-API addon for polyscore: a thin layer over the C ABI in include/polyscore/.
+//
+// The JavaScript side (index.js) parses options and shapes the public API; this file
+// only moves data between JavaScript values and the C calls:
+//   - NativeModel (Napi::ObjectWrap) owns one ps_model handle; its destructor frees it
+//     as a safety net when close() was never called.
+//   - predict() reads a Float64Array/Float32Array in place (ArrayBuffer data pointer
+//     plus byteOffset: no copy) and writes into a new Float64Array.
+//   - predictAsync() runs the same call on the libuv thread pool (Napi::AsyncWorker),
+//     holding references to the input array, the output array and the model object so
+//     none of them can be collected while the worker reads or writes them.
+//   - Failures become PolyscoreError objects (the class comes from index.js through
+//     setErrorClass) carrying the status name, the numeric status and the library's
+//     message.
+// The addon is context-aware (Napi::Addon with per-environment instance data), so it
+// can be loaded in several worker_threads at once.
+#include <napi.h>
+
+#include <polyscore/polyscore.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+class PolyscoreAddon;
+
+// One ps_error owned by a C++ scope.
+class ErrorBox {
+ public:
+  ErrorBox() { ps_error_create(&err_); }
+  ~ErrorBox() { ps_error_free(err_); }
+  ErrorBox(const ErrorBox&) = delete;
+  ErrorBox& operator=(const ErrorBox&) = delete;
+  ps_error* get() const { return err_; }
+
+ private:
+  ps_error* err_ = nullptr;
+};
+
+// A failure captured away from the JavaScript thread (or before an Env is at hand).
+struct Failure {
+  ps_status status = PS_OK;
+  std::string message;
+  int64_t offset = -1;
+
+  static Failure From(ps_status status, const ps_error* err) {
+    Failure f;
+    f.status = status;
+    f.message = err ? ps_error_message(err) : "";
+    if (f.message.empty()) f.message = std::string("polyscore call failed with ") + ps_status_name(status);
+    f.offset = err ? ps_error_offset(err) : -1;
+    return f;
+  }
+  static Failure Binding(ps_status status, std::string message) {
+    Failure f;
+    f.status = status;
+    f.message = std::move(message);
+    return f;
+  }
+};
+
+class PolyscoreAddon : public Napi::Addon<PolyscoreAddon> {
+ public:
+  PolyscoreAddon(Napi::Env env, Napi::Object exports);
+
+  // Builds a PolyscoreError (or a plain Error with the same fields before
+  // setErrorClass ran).
+  Napi::Error MakeError(Napi::Env env, const Failure& f) const {
+    Napi::Value value;
+    if (!error_class_.IsEmpty()) {
+      Napi::Object obj = error_class_.New({Napi::String::New(env, f.message),
+                                           Napi::String::New(env, ps_status_name(f.status)),
+                                           Napi::Number::New(env, f.status),
+                                           Napi::Number::New(env, static_cast<double>(f.offset))});
+      value = obj;
+    } else {
+      Napi::Error e = Napi::Error::New(env, f.message);
+      e.Set("code", Napi::String::New(env, ps_status_name(f.status)));
+      e.Set("status", Napi::Number::New(env, f.status));
+      value = e.Value();
+    }
+    return Napi::Error(env, value);
+  }
+
+  [[noreturn]] void Throw(Napi::Env env, const Failure& f) const { throw MakeError(env, f); }
+
+ private:
+  Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsFunction())
+      throw Napi::TypeError::New(info.Env(), "setErrorClass(cls): cls must be a function");
+    error_class_ = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value AbiVersion(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), ps_abi_version());
+  }
+
+  Napi::Value VersionString(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), ps_version_string());
+  }
+
+  // checkAbi(required): returns the library's ABI version, or throws PolyscoreError
+  // PS_ERR_ABI_VERSION naming both versions when the library is older than required.
+  Napi::Value CheckAbi(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsNumber())
+      throw Napi::TypeError::New(env, "checkAbi(required): required must be a number");
+    const double required = info[0].As<Napi::Number>().DoubleValue();
+    if (!(required >= 0) || required > 4294967295.0 || required != static_cast<double>(static_cast<uint32_t>(required)))
+      throw Napi::RangeError::New(env, "checkAbi(required): required must be an unsigned 32-bit integer");
+    ErrorBox err;
+    const ps_status st = ps_abi_check(static_cast<uint32_t>(required), err.get());
+    if (st != PS_OK) Throw(env, Failure::From(st, err.get()));
+    return Napi::Number::New(env, ps_abi_version());
+  }
+
+  Napi::FunctionReference error_class_;
+};
+
+PolyscoreAddon* AddonOf(Napi::Env env) { return env.GetInstanceData<PolyscoreAddon>(); }
+
+[[noreturn]] void ThrowFailure(Napi::Env env, const Failure& f) { AddonOf(env)->Throw(env, f); }
+
+// A validated view of a Float64Array or Float32Array, without copying.
+struct InputView {
+  const void* data = nullptr;
+  size_t length = 0;  // elements
+  int32_t dtype = 0;
+};
+
+InputView ViewOf(Napi::Env env, const Napi::Value& v, bool float64_only) {
+  if (!v.IsTypedArray())
+    throw Napi::TypeError::New(env, float64_only ? "expected a Float64Array" : "expected a Float64Array or a Float32Array");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  InputView view;
+  const napi_typedarray_type type = ta.TypedArrayType();
+  if (type == napi_float64_array) {
+    view.dtype = PS_DTYPE_FLOAT64;
+  } else if (type == napi_float32_array && !float64_only) {
+    view.dtype = PS_DTYPE_FLOAT32;
+  } else {
+    throw Napi::TypeError::New(env, float64_only ? "expected a Float64Array" : "expected a Float64Array or a Float32Array");
+  }
+  view.length = ta.ElementLength();
+  Napi::ArrayBuffer buffer = ta.ArrayBuffer();
+  // The data pointer of the underlying ArrayBuffer plus this view's byteOffset: the
+  // rows are read where they are.
+  view.data = view.length ? static_cast<const uint8_t*>(buffer.Data()) + ta.ByteOffset() : nullptr;
+  if (view.length && view.data == nullptr)
+    throw Napi::TypeError::New(env, "the input array's buffer is detached");
+  static const double kEmpty = 0;
+  if (!view.data) view.data = &kEmpty;  // a zero-row call still needs a non-NULL pointer
+  return view;
+}
+
+uint32_t U32Arg(Napi::Env env, const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsNumber())
+    throw Napi::TypeError::New(env, std::string(name) + " must be a number");
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 4294967295.0 || d != static_cast<double>(static_cast<uint32_t>(d)))
+    throw Napi::RangeError::New(env, std::string(name) + " must be a non-negative integer below 2^32");
+  return static_cast<uint32_t>(d);
+}
+
+size_t SizeArg(Napi::Env env, const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsNumber())
+    throw Napi::TypeError::New(env, std::string(name) + " must be a number");
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<int64_t>(d)))
+    throw Napi::RangeError::New(env, std::string(name) + " must be a non-negative integer");
+  return static_cast<size_t>(d);
+}
+
+// predict options from the native argument list: output, iterationBegin, iterationEnd,
+// numThreads starting at index `first`.
+ps_predict_options OptionsArg(Napi::Env env, const Napi::CallbackInfo& info, size_t first) {
+  ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+  if (info.Length() <= first + 3)
+    throw Napi::TypeError::New(env, "missing predict options");
+  if (!info[first].IsNumber() || !info[first + 3].IsNumber())
+    throw Napi::TypeError::New(env, "output and numThreads must be numbers");
+  opts.output = info[first].As<Napi::Number>().Int32Value();
+  opts.iteration_begin = U32Arg(env, info, first + 1, "iterationBegin");
+  opts.iteration_end = U32Arg(env, info, first + 2, "iterationEnd");
+  opts.num_threads = info[first + 3].As<Napi::Number>().Int32Value();
+  return opts;
+}
+
+const char* FormatName(int32_t format) {
+  switch (format) {
+    case PS_FORMAT_XGBOOST_JSON: return "xgboost-json";
+    case PS_FORMAT_XGBOOST_UBJSON: return "xgboost-ubjson";
+    case PS_FORMAT_LIGHTGBM_TEXT: return "lightgbm-text";
+    default: return "unknown";
+  }
+}
+
+class NativeModel : public Napi::ObjectWrap<NativeModel> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeModel",
+                       {InstanceMethod<&NativeModel::Info>("info"),
+                        InstanceMethod<&NativeModel::OutputSize>("outputSize"),
+                        InstanceMethod<&NativeModel::Predict>("predict"),
+                        InstanceMethod<&NativeModel::PredictAsync>("predictAsync"),
+                        InstanceMethod<&NativeModel::PredictRow>("predictRow"),
+                        InstanceMethod<&NativeModel::Close>("close"),
+                        InstanceAccessor<&NativeModel::Closed>("closed")});
+  }
+
+  // new NativeModel(pathString | Uint8Array | ArrayBuffer)
+  explicit NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1) throw Napi::TypeError::New(env, "NativeModel(source): source is required");
+    ErrorBox err;
+    ps_status st;
+    ps_model* model = nullptr;
+    if (info[0].IsString()) {
+      const std::string path = info[0].As<Napi::String>().Utf8Value();
+      if (path.find('\0') != std::string::npos)
+        ThrowFailure(env, Failure::Binding(PS_ERR_INVALID_ARGUMENT, "model path contains a NUL character"));
+      st = ps_model_load_file(&model, path.c_str(), nullptr, err.get());
+    } else if (info[0].IsTypedArray() || info[0].IsArrayBuffer() || info[0].IsDataView()) {
+      const uint8_t* data = nullptr;
+      size_t size = 0;
+      if (info[0].IsArrayBuffer()) {
+        Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+        data = static_cast<const uint8_t*>(ab.Data());
+        size = ab.ByteLength();
+      } else if (info[0].IsDataView()) {
+        Napi::DataView dv = info[0].As<Napi::DataView>();
+        data = static_cast<const uint8_t*>(dv.Data());
+        size = dv.ByteLength();
+      } else {
+        Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+        data = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+        size = ta.ByteLength();
+      }
+      static const uint8_t kEmpty = 0;
+      if (!data) data = &kEmpty;
+      st = ps_model_load_buffer(&model, data, size, nullptr, err.get());
+    } else {
+      throw Napi::TypeError::New(env, "NativeModel(source): source must be a path string or bytes");
+    }
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    handle_ = model;
+  }
+
+  // Safety net: a model that was never closed is freed when collected. The library
+  // keeps it alive for any call still running.
+  ~NativeModel() override {
+    if (!closed_) ps_model_free(handle_);
+  }
+
+  ps_model* handle() const { return handle_; }
+
+ private:
+  // info() -> {format, numFeatures, numOutputs, numMargins, numTrees, numIterations,
+  //            objective, booster, featureNames}
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ErrorBox err;
+    ps_model_info mi = PS_MODEL_INFO_INIT;
+    ps_status st = ps_model_info_get(&mi, handle_, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("format", Napi::String::New(env, FormatName(mi.format)));
+    out.Set("numFeatures", Napi::Number::New(env, mi.num_features));
+    out.Set("numOutputs", Napi::Number::New(env, mi.num_outputs));
+    out.Set("numMargins", Napi::Number::New(env, mi.num_margins));
+    out.Set("numTrees", Napi::Number::New(env, mi.num_trees));
+    out.Set("numIterations", Napi::Number::New(env, mi.num_iterations));
+    out.Set("objective", Napi::String::New(env, mi.objective));
+    out.Set("booster", Napi::String::New(env, mi.booster));
+    Napi::Array names = Napi::Array::New(env, mi.num_features);
+    std::vector<char> buf(64);
+    for (uint32_t i = 0; i < mi.num_features; ++i) {
+      size_t len = 0;
+      st = ps_model_feature_name(buf.data(), buf.size(), &len, handle_, i, err.get());
+      if (st == PS_ERR_BUFFER_TOO_SMALL) {
+        buf.resize(len + 1);
+        st = ps_model_feature_name(buf.data(), buf.size(), &len, handle_, i, err.get());
+      }
+      if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+      names.Set(i, Napi::String::New(env, buf.data(), len));
+    }
+    out.Set("featureNames", names);
+    return out;
+  }
+
+  // outputSize(nRows, output, iterationBegin, iterationEnd, numThreads)
+  Napi::Value OutputSize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const size_t n_rows = SizeArg(env, info, 0, "nRows");
+    const ps_predict_options opts = OptionsArg(env, info, 1);
+    ErrorBox err;
+    size_t size = 0;
+    const ps_status st = ps_model_output_size(&size, handle_, n_rows, &opts, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    return Napi::Number::New(env, static_cast<double>(size));
+  }
+
+  // The shared front half of predict and predictAsync: checks the arguments and
+  // allocates the output array. Throws on failure.
+  struct Prepared {
+    InputView input;
+    size_t n_rows = 0, n_cols = 0, out_len = 0;
+    ps_predict_options opts;
+    Napi::Float64Array out;
+  };
+
+  Prepared Prepare(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Prepared p;
+    if (info.Length() < 1) throw Napi::TypeError::New(env, "predict(rows, nRows, ...): rows is required");
+    p.input = ViewOf(env, info[0], false);
+    p.n_rows = SizeArg(env, info, 1, "nRows");
+    p.opts = OptionsArg(env, info, 2);
+    if (p.n_rows == 0) {
+      if (p.input.length != 0)
+        ThrowFailure(env, Failure::Binding(PS_ERR_SHAPE, "nRows is 0 but the input array has " +
+                                                             std::to_string(p.input.length) + " values"));
+      ErrorBox err;
+      ps_model_info mi = PS_MODEL_INFO_INIT;
+      ps_status st = ps_model_info_get(&mi, handle_, err.get());
+      if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+      p.n_cols = mi.num_features;
+    } else {
+      if (p.input.length % p.n_rows != 0)
+        ThrowFailure(env, Failure::Binding(PS_ERR_SHAPE, "the input array has " + std::to_string(p.input.length) +
+                                                             " values, which is not a multiple of nRows = " +
+                                                             std::to_string(p.n_rows)));
+      p.n_cols = p.input.length / p.n_rows;
+    }
+    ErrorBox err;
+    ps_status st = ps_model_output_size(&p.out_len, handle_, p.n_rows, &p.opts, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    p.out = Napi::Float64Array::New(env, p.out_len);
+    return p;
+  }
+
+  // predict(rows, nRows, output, iterationBegin, iterationEnd, numThreads) -> Float64Array
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Prepared p = Prepare(info);
+    ErrorBox err;
+    const ps_status st = ps_model_predict_dense(p.out_len ? p.out.Data() : nullptr, p.out_len, handle_,
+                                                p.input.data, p.input.dtype, p.n_rows, p.n_cols, &p.opts,
+                                                err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    return p.out;
+  }
+
+  class PredictWorker : public Napi::AsyncWorker {
+   public:
+    PredictWorker(Napi::Env env, NativeModel* model, Napi::Object model_obj, Prepared& p, Napi::Value input)
+        : Napi::AsyncWorker(env, "polyscore.predictAsync"),
+          deferred_(Napi::Promise::Deferred::New(env)),
+          handle_(model->handle()),
+          input_(p.input),
+          n_rows_(p.n_rows),
+          n_cols_(p.n_cols),
+          out_len_(p.out_len),
+          opts_(p.opts),
+          out_data_(p.out_len ? p.out.Data() : nullptr) {
+      // Keep the input rows, the output array and the model object alive while the
+      // worker thread uses them.
+      input_ref_ = Napi::Persistent(input.As<Napi::Object>());
+      out_ref_ = Napi::Persistent(p.out.As<Napi::Object>());
+      model_ref_ = Napi::Persistent(model_obj);
+    }
+
+    Napi::Promise Promise() const { return deferred_.Promise(); }
+
+   protected:
+    void Execute() override {
+      ErrorBox err;
+      const ps_status st = ps_model_predict_dense(out_data_, out_len_, handle_, input_.data, input_.dtype, n_rows_,
+                                                  n_cols_, &opts_, err.get());
+      if (st != PS_OK) {
+        failure_ = Failure::From(st, err.get());
+        SetError(failure_.message);
+      }
+    }
+
+    void OnOK() override { deferred_.Resolve(out_ref_.Value()); }
+
+    void OnError(const Napi::Error&) override {
+      Napi::Env env = Env();
+      deferred_.Reject(AddonOf(env)->MakeError(env, failure_).Value());
+    }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    ps_model* handle_;
+    InputView input_;
+    size_t n_rows_, n_cols_, out_len_;
+    ps_predict_options opts_;
+    double* out_data_;
+    Napi::ObjectReference input_ref_, out_ref_, model_ref_;
+    Failure failure_;
+  };
+
+  // predictAsync(rows, nRows, output, iterationBegin, iterationEnd, numThreads)
+  //   -> Promise<Float64Array>; argument errors reject the promise too.
+  Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      Prepared p = Prepare(info);
+      auto* worker = new PredictWorker(env, this, info.This().As<Napi::Object>(), p, info[0]);
+      Napi::Promise promise = worker->Promise();
+      worker->Queue();
+      return promise;
+    } catch (const Napi::Error& e) {
+      Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+      d.Reject(e.Value());
+      return d.Promise();
+    }
+  }
+
+  // predictRow(row: Float64Array, output, iterationBegin, iterationEnd) -> Float64Array
+  Napi::Value PredictRow(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1) throw Napi::TypeError::New(env, "predictRow(row): row is required");
+    const InputView row = ViewOf(env, info[0], true);
+    ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+    if (info.Length() > 1) {
+      if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "output must be a number");
+      opts.output = info[1].As<Napi::Number>().Int32Value();
+      opts.iteration_begin = U32Arg(env, info, 2, "iterationBegin");
+      opts.iteration_end = U32Arg(env, info, 3, "iterationEnd");
+    }
+    ErrorBox err;
+    size_t out_len = 0;
+    ps_status st = ps_model_output_size(&out_len, handle_, 1, &opts, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    Napi::Float64Array out = Napi::Float64Array::New(env, out_len);
+    st = ps_model_predict_row(out_len ? out.Data() : nullptr, out_len, handle_,
+                              static_cast<const double*>(row.data), row.length, &opts, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    return out;
+  }
+
+  // close(): frees the handle. Calls running on worker threads finish normally (the
+  // library keeps the model until they return); later calls give
+  // PS_ERR_INVALID_HANDLE from the library, because the stale handle is kept.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (!closed_) {
+      closed_ = true;
+      ps_model_free(handle_);
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closed_); }
+
+  ps_model* handle_ = nullptr;
+  bool closed_ = false;
+};
+
+PolyscoreAddon::PolyscoreAddon(Napi::Env env, Napi::Object exports) {
+  DefineAddon(exports, {InstanceMethod<&PolyscoreAddon::SetErrorClass>("setErrorClass"),
+                        InstanceMethod<&PolyscoreAddon::AbiVersion>("abiVersion"),
+                        InstanceMethod<&PolyscoreAddon::VersionString>("versionString"),
+                        InstanceMethod<&PolyscoreAddon::CheckAbi>("checkAbi"),
+                        InstanceValue("REQUIRED_ABI_VERSION", Napi::Number::New(env, PS_ABI_VERSION),
+                                      napi_enumerable),
+                        InstanceValue("NativeModel", NativeModel::Define(env), napi_enumerable)});
+}
+
+}  // namespace
+
+NODE_API_ADDON(PolyscoreAddon)
