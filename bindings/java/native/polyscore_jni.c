@@ -1,0 +1,419 @@
+/*
+ * polyscore_jni.c: the JNI glue of the Java binding (class dev.polyscore.Native).
+ *
+ * A client of the public C API only (include/polyscore/polyscore.h). Rules kept here:
+ *  - Handles travel to Java as jlong and back; all life-cycle rules (close waits for
+ *    calls in flight, use after close) live in Java (dev.polyscore.Model).
+ *  - Failures become dev.polyscore.PolyscoreException, built by the static Java factory
+ *    PolyscoreException.fromNative(int status, byte[] utf8Message). The message goes
+ *    over as bytes, never through NewStringUTF, so arbitrary bytes from a corrupt file
+ *    can never upset the JVM.
+ *  - Input arrays: GetPrimitiveArrayCritical (no copy) only when Java asks for it
+ *    (small batches, see Model.criticalLimit); larger batches are copied once with
+ *    Get<Type>ArrayRegion so that a long prediction never holds the GC locker.
+ *    Nothing calls back into Java while a critical region is held.
+ *  - Direct ByteBuffers are read in place via GetDirectBufferAddress.
+ *  - One ps_error per OS thread, created on first use and freed at thread exit
+ *    (pthread key), so no call allocates an error object on the hot path.
+ */
+#include <jni.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <polyscore/polyscore.h>
+
+static jclass g_exception_class;      /* global ref: dev/polyscore/PolyscoreException */
+static jmethodID g_exception_factory; /* static PolyscoreException fromNative(int, byte[]) */
+static pthread_key_t g_error_key;
+
+static void free_thread_error(void *p) { ps_error_free((ps_error *)p); }
+
+/* This thread's error object, or NULL if it cannot be created (then only the status
+ * name reaches Java). */
+static ps_error *thread_error(void) {
+  ps_error *err = (ps_error *)pthread_getspecific(g_error_key);
+  if (err == NULL) {
+    if (ps_error_create(&err) != PS_OK) return NULL;
+    if (pthread_setspecific(g_error_key, err) != 0) {
+      ps_error_free(err);
+      return NULL;
+    }
+  }
+  return err;
+}
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
+  (void)reserved;
+  JNIEnv *env = NULL;
+  if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK) return JNI_ERR;
+  jclass local = (*env)->FindClass(env, "dev/polyscore/PolyscoreException");
+  if (local == NULL) return JNI_ERR;
+  g_exception_class = (jclass)(*env)->NewGlobalRef(env, local);
+  (*env)->DeleteLocalRef(env, local);
+  if (g_exception_class == NULL) return JNI_ERR;
+  g_exception_factory = (*env)->GetStaticMethodID(env, g_exception_class, "fromNative",
+                                                  "(I[B)Ldev/polyscore/PolyscoreException;");
+  if (g_exception_factory == NULL) return JNI_ERR;
+  if (pthread_key_create(&g_error_key, free_thread_error) != 0) return JNI_ERR;
+  return JNI_VERSION_1_8;
+}
+
+/* Throws PolyscoreException(status, msg) unless an exception is already pending. */
+static void throw_status(JNIEnv *env, ps_status status, const char *msg) {
+  if ((*env)->ExceptionCheck(env)) return;
+  if (msg == NULL || msg[0] == '\0') msg = ps_status_name(status);
+  size_t n = strlen(msg);
+  if (n > 65536) n = 65536;
+  jbyteArray bytes = (*env)->NewByteArray(env, (jsize)n);
+  if (bytes == NULL) return; /* OutOfMemoryError pending */
+  (*env)->SetByteArrayRegion(env, bytes, 0, (jsize)n, (const jbyte *)msg);
+  jobject exc = (*env)->CallStaticObjectMethod(env, g_exception_class, g_exception_factory,
+                                               (jint)status, bytes);
+  (*env)->DeleteLocalRef(env, bytes);
+  if (exc != NULL && !(*env)->ExceptionCheck(env)) (*env)->Throw(env, (jthrowable)exc);
+  if (exc != NULL) (*env)->DeleteLocalRef(env, exc);
+}
+
+static void throw_error(JNIEnv *env, ps_status status, ps_error *err) {
+  throw_status(env, status, err != NULL ? ps_error_message(err) : NULL);
+}
+
+static ps_model *as_model(jlong handle) { return (ps_model *)(intptr_t)handle; }
+
+static void make_options(ps_predict_options *o, jint output, jint begin, jint end,
+                         jint threads) {
+  ps_predict_options defaults = PS_PREDICT_OPTIONS_INIT;
+  *o = defaults;
+  o->output = output;
+  o->iteration_begin = (uint32_t)begin;
+  o->iteration_end = (uint32_t)end;
+  o->num_threads = threads;
+}
+
+/* Asks the library how many doubles n_rows rows give; throws and returns 0 on failure
+ * (or when the result cannot be a Java array). */
+static int output_size(JNIEnv *env, ps_model *model, size_t n_rows,
+                       const ps_predict_options *o, ps_error *err, size_t *size) {
+  ps_status st = ps_model_output_size(size, model, n_rows, o, err);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return 0;
+  }
+  if (*size > (size_t)INT32_MAX - 8) {
+    throw_status(env, PS_ERR_INVALID_ARGUMENT,
+                 "the output has more values than a Java array can hold; score fewer rows");
+    return 0;
+  }
+  return 1;
+}
+
+/* ---- versions ---------------------------------------------------------------- */
+
+JNIEXPORT jint JNICALL Java_dev_polyscore_Native_libraryAbiVersion(JNIEnv *env, jclass cls) {
+  (void)env; (void)cls;
+  return (jint)ps_abi_version();
+}
+
+JNIEXPORT jint JNICALL Java_dev_polyscore_Native_headerAbiVersion(JNIEnv *env, jclass cls) {
+  (void)env; (void)cls;
+  return (jint)PS_ABI_VERSION;
+}
+
+JNIEXPORT jstring JNICALL Java_dev_polyscore_Native_libraryVersion(JNIEnv *env, jclass cls) {
+  (void)cls;
+  return (*env)->NewStringUTF(env, ps_version_string()); /* ASCII, e.g. "1.0.0" */
+}
+
+JNIEXPORT jstring JNICALL Java_dev_polyscore_Native_statusName(JNIEnv *env, jclass cls,
+                                                                jint status) {
+  (void)cls;
+  return (*env)->NewStringUTF(env, ps_status_name((ps_status)status));
+}
+
+/* Throws the library's PS_ERR_ABI_VERSION when it is older than `required`. */
+JNIEXPORT void JNICALL Java_dev_polyscore_Native_abiCheck(JNIEnv *env, jclass cls,
+                                                         jint required) {
+  (void)cls;
+  ps_error *err = thread_error();
+  ps_status st = ps_abi_check((uint32_t)required, err);
+  if (st != PS_OK) throw_error(env, st, err);
+}
+
+/* ---- models ------------------------------------------------------------------ */
+
+/* path: the file name's bytes, NUL-terminated by the caller. */
+JNIEXPORT jlong JNICALL Java_dev_polyscore_Native_loadFile(JNIEnv *env, jclass cls,
+                                                          jbyteArray path, jint format) {
+  (void)cls;
+  jsize n = (*env)->GetArrayLength(env, path);
+  char *cpath = (char *)malloc((size_t)n + 1);
+  if (cpath == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory copying the model path");
+    return 0;
+  }
+  (*env)->GetByteArrayRegion(env, path, 0, n, (jbyte *)cpath);
+  cpath[n] = '\0';
+  ps_load_options opts = PS_LOAD_OPTIONS_INIT;
+  opts.format = format;
+  ps_model *model = NULL;
+  ps_error *err = thread_error();
+  ps_status st = ps_model_load_file(&model, cpath, &opts, err);
+  free(cpath);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return 0;
+  }
+  return (jlong)(intptr_t)model;
+}
+
+/* Parsing can take a while: the bytes are copied out once rather than held critical. */
+JNIEXPORT jlong JNICALL Java_dev_polyscore_Native_loadBuffer(JNIEnv *env, jclass cls,
+                                                            jbyteArray data, jint format) {
+  (void)cls;
+  jsize n = (*env)->GetArrayLength(env, data);
+  void *copy = malloc(n > 0 ? (size_t)n : 1);
+  if (copy == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory copying the model bytes");
+    return 0;
+  }
+  (*env)->GetByteArrayRegion(env, data, 0, n, (jbyte *)copy);
+  ps_load_options opts = PS_LOAD_OPTIONS_INIT;
+  opts.format = format;
+  ps_model *model = NULL;
+  ps_error *err = thread_error();
+  ps_status st = ps_model_load_buffer(&model, copy, (size_t)n, &opts, err);
+  free(copy);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return 0;
+  }
+  return (jlong)(intptr_t)model;
+}
+
+JNIEXPORT void JNICALL Java_dev_polyscore_Native_free(JNIEnv *env, jclass cls, jlong handle) {
+  (void)env; (void)cls;
+  ps_model_free(as_model(handle));
+}
+
+/* Fills nums[0..5] = format, num_features, num_outputs, num_margins, num_trees,
+ * num_iterations; returns {objective, booster} as bytes. */
+JNIEXPORT jobjectArray JNICALL Java_dev_polyscore_Native_info(JNIEnv *env, jclass cls,
+                                                              jlong handle, jlongArray nums) {
+  (void)cls;
+  ps_model_info info = PS_MODEL_INFO_INIT;
+  ps_error *err = thread_error();
+  ps_status st = ps_model_info_get(&info, as_model(handle), err);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return NULL;
+  }
+  jlong values[6] = {info.format, info.num_features, info.num_outputs,
+                     info.num_margins, info.num_trees, info.num_iterations};
+  (*env)->SetLongArrayRegion(env, nums, 0, 6, values);
+  if ((*env)->ExceptionCheck(env)) return NULL;
+  jclass byte_array = (*env)->FindClass(env, "[B");
+  if (byte_array == NULL) return NULL;
+  jobjectArray result = (*env)->NewObjectArray(env, 2, byte_array, NULL);
+  if (result == NULL) return NULL;
+  const char *strings[2] = {info.objective, info.booster};
+  size_t caps[2] = {sizeof info.objective, sizeof info.booster};
+  for (int i = 0; i < 2; ++i) {
+    size_t len = strnlen(strings[i], caps[i]);
+    jbyteArray b = (*env)->NewByteArray(env, (jsize)len);
+    if (b == NULL) return NULL;
+    (*env)->SetByteArrayRegion(env, b, 0, (jsize)len, (const jbyte *)strings[i]);
+    (*env)->SetObjectArrayElement(env, result, i, b);
+    (*env)->DeleteLocalRef(env, b);
+  }
+  return result;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_dev_polyscore_Native_featureName(JNIEnv *env, jclass cls,
+                                                                   jlong handle, jint index) {
+  (void)cls;
+  ps_error *err = thread_error();
+  size_t len = 0;
+  char small[256];
+  ps_status st = ps_model_feature_name(small, sizeof small, &len, as_model(handle),
+                                       (uint32_t)index, err);
+  char *buf = small;
+  if (st == PS_ERR_BUFFER_TOO_SMALL) {
+    buf = (char *)malloc(len + 1);
+    if (buf == NULL) {
+      throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory reading a feature name");
+      return NULL;
+    }
+    st = ps_model_feature_name(buf, len + 1, &len, as_model(handle), (uint32_t)index, err);
+  }
+  jbyteArray result = NULL;
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+  } else {
+    result = (*env)->NewByteArray(env, (jsize)len);
+    if (result != NULL) (*env)->SetByteArrayRegion(env, result, 0, (jsize)len, (const jbyte *)buf);
+  }
+  if (buf != small) free(buf);
+  return result;
+}
+
+/* ---- predict ----------------------------------------------------------------- */
+
+/*
+ * rows: a double[] (dtype PS_DTYPE_FLOAT64) or float[] (PS_DTYPE_FLOAT32) of at least
+ * n_rows * n_cols values. critical: read rows and write the result in place inside a
+ * critical region (no copies; Java asks for it only for small batches); otherwise the
+ * rows are copied once and the prediction runs outside any critical region.
+ */
+JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictArray(
+    JNIEnv *env, jclass cls, jlong handle, jarray rows, jint dtype, jlong n_rows, jlong n_cols,
+    jint output, jint begin, jint end, jint threads, jboolean critical) {
+  (void)cls;
+  if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
+    throw_status(env, PS_ERR_INVALID_ARGUMENT, "unknown dtype");
+    return NULL;
+  }
+  const size_t elem = dtype == PS_DTYPE_FLOAT32 ? sizeof(float) : sizeof(double);
+  const jsize len = (*env)->GetArrayLength(env, rows);
+  if (n_rows < 0 || n_cols < 0 || (n_cols > 0 && n_rows > (jlong)len / n_cols)) {
+    throw_status(env, PS_ERR_SHAPE, "the array holds fewer than n_rows * n_cols values");
+    return NULL;
+  }
+  const size_t n_values = (size_t)n_rows * (size_t)n_cols;
+  ps_model *model = as_model(handle);
+  ps_error *err = thread_error();
+  ps_predict_options o;
+  make_options(&o, output, begin, end, threads);
+  size_t size = 0;
+  if (!output_size(env, model, (size_t)n_rows, &o, err, &size)) return NULL;
+  jdoubleArray result = (*env)->NewDoubleArray(env, (jsize)size);
+  if (result == NULL) return NULL; /* OutOfMemoryError pending */
+
+  ps_status st;
+  if (critical) {
+    void *in = (*env)->GetPrimitiveArrayCritical(env, rows, NULL);
+    if (in == NULL) return NULL;
+    double *out = (double *)(*env)->GetPrimitiveArrayCritical(env, result, NULL);
+    if (out == NULL) {
+      (*env)->ReleasePrimitiveArrayCritical(env, rows, in, JNI_ABORT);
+      return NULL;
+    }
+    st = ps_model_predict_dense(out, size, model, in, dtype, (size_t)n_rows, (size_t)n_cols,
+                                &o, err);
+    (*env)->ReleasePrimitiveArrayCritical(env, result, out, 0);
+    (*env)->ReleasePrimitiveArrayCritical(env, rows, in, JNI_ABORT);
+  } else {
+    void *in = malloc(n_values > 0 ? n_values * elem : 1);
+    double *out = (double *)malloc(size > 0 ? size * sizeof(double) : 1);
+    if (in == NULL || out == NULL) {
+      free(in);
+      free(out);
+      throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory copying the rows");
+      return NULL;
+    }
+    if (dtype == PS_DTYPE_FLOAT32) {
+      (*env)->GetFloatArrayRegion(env, (jfloatArray)rows, 0, (jsize)n_values, (jfloat *)in);
+    } else {
+      (*env)->GetDoubleArrayRegion(env, (jdoubleArray)rows, 0, (jsize)n_values, (jdouble *)in);
+    }
+    st = ps_model_predict_dense(out, size, model, in, dtype, (size_t)n_rows, (size_t)n_cols,
+                                &o, err);
+    if (st == PS_OK) (*env)->SetDoubleArrayRegion(env, result, 0, (jsize)size, out);
+    free(in);
+    free(out);
+  }
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return NULL;
+  }
+  return result;
+}
+
+/* Direct buffer: n_rows * n_cols values of dtype starting byte_offset bytes into it,
+ * read in place (no copy). The result is written to native memory, then copied into
+ * the new double[], so no critical region is held while scoring. */
+JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
+    JNIEnv *env, jclass cls, jlong handle, jobject buffer, jlong byte_offset, jint dtype,
+    jlong n_rows, jlong n_cols, jint output, jint begin, jint end, jint threads) {
+  (void)cls;
+  if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
+    throw_status(env, PS_ERR_INVALID_ARGUMENT, "unknown dtype");
+    return NULL;
+  }
+  const size_t elem = dtype == PS_DTYPE_FLOAT32 ? sizeof(float) : sizeof(double);
+  char *base = (char *)(*env)->GetDirectBufferAddress(env, buffer);
+  jlong capacity = (*env)->GetDirectBufferCapacity(env, buffer);
+  if (base == NULL || capacity < 0) {
+    throw_status(env, PS_ERR_INVALID_ARGUMENT, "the ByteBuffer is not a direct buffer");
+    return NULL;
+  }
+  if (n_rows < 0 || n_cols < 0 || byte_offset < 0 || byte_offset > capacity ||
+      (n_cols > 0 && n_rows > (capacity - byte_offset) / (jlong)elem / n_cols)) {
+    throw_status(env, PS_ERR_SHAPE, "the buffer holds fewer than n_rows * n_cols values");
+    return NULL;
+  }
+  const char *in = base + byte_offset;
+  if (((uintptr_t)in) % elem != 0) {
+    throw_status(env, PS_ERR_INVALID_ARGUMENT,
+                 "the buffer's data is not aligned to its element size");
+    return NULL;
+  }
+  ps_model *model = as_model(handle);
+  ps_error *err = thread_error();
+  ps_predict_options o;
+  make_options(&o, output, begin, end, threads);
+  size_t size = 0;
+  if (!output_size(env, model, (size_t)n_rows, &o, err, &size)) return NULL;
+  jdoubleArray result = (*env)->NewDoubleArray(env, (jsize)size);
+  if (result == NULL) return NULL;
+  double *out = (double *)malloc(size > 0 ? size * sizeof(double) : 1);
+  if (out == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory for the result");
+    return NULL;
+  }
+  ps_status st = ps_model_predict_dense(out, size, model, in, dtype, (size_t)n_rows,
+                                        (size_t)n_cols, &o, err);
+  if (st == PS_OK) (*env)->SetDoubleArrayRegion(env, result, 0, (jsize)size, out);
+  free(out);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return NULL;
+  }
+  return result;
+}
+
+/* The single-row fast path: the row is copied to the stack (a short region copy, no
+ * critical section), scored with ps_model_predict_row, and the result returned. */
+JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictRow(
+    JNIEnv *env, jclass cls, jlong handle, jdoubleArray row, jint output, jint begin,
+    jint end) {
+  (void)cls;
+  enum { STACK_VALUES = 256 };
+  double row_stack[STACK_VALUES], out_stack[STACK_VALUES];
+  const jsize n = (*env)->GetArrayLength(env, row);
+  ps_model *model = as_model(handle);
+  ps_error *err = thread_error();
+  ps_predict_options o;
+  make_options(&o, output, begin, end, 1);
+  size_t size = 0;
+  if (!output_size(env, model, 1, &o, err, &size)) return NULL;
+  double *in = n <= STACK_VALUES ? row_stack : (double *)malloc((size_t)n * sizeof(double));
+  double *out = size <= STACK_VALUES ? out_stack : (double *)malloc(size * sizeof(double));
+  jdoubleArray result = NULL;
+  if (in == NULL || out == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory scoring a row");
+  } else {
+    (*env)->GetDoubleArrayRegion(env, row, 0, n, in);
+    ps_status st = ps_model_predict_row(out, size, model, in, (size_t)n, &o, err);
+    if (st != PS_OK) {
+      throw_error(env, st, err);
+    } else {
+      result = (*env)->NewDoubleArray(env, (jsize)size);
+      if (result != NULL) (*env)->SetDoubleArrayRegion(env, result, 0, (jsize)size, out);
+    }
+  }
+  if (in != row_stack) free(in);
+  if (out != out_stack) free(out);
+  return result;
+}
