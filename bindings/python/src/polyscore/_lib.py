@@ -115,6 +115,7 @@ def open_library(path=None):
     else:
         paths, explicit = _candidates()
     failures = []
+    lib = None
     for p in paths:
         try:
             lib = ctypes.CDLL(p)
@@ -123,8 +124,6 @@ def open_library(path=None):
             failures.append("%s: %s" % (p, exc))
             if explicit:
                 break
-    else:
-        lib = None
     if lib is None:
         raise _errors.LibraryNotFoundError(
             "cannot load libpolyscore (set POLYSCORE_LIBRARY to its path): " + "; ".join(failures))

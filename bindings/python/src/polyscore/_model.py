@@ -163,7 +163,7 @@ class Model:
     @property
     def info(self):
         """ModelInfo of this model (read once; a model never changes)."""
-        if self._info is None:
+        if self._info is None or self._closed:  # closed: the library's InvalidHandleError
             lib = self._lib
             raw = L.ModelInfo()
             raw.struct_size = ctypes.sizeof(L.ModelInfo)
