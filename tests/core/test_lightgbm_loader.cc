@@ -532,7 +532,11 @@ TEST(LightGBMLoader, LoadsLargeModelQuickly) {
   EXPECT_EQ(f.nodes.size(), size_t(kTrees) * (2 * kLeaves - 1));
   std::printf("[ info ] %zu-byte model with %d trees of %d leaves loaded in %.1f ms\n",
               text.size(), kTrees, kLeaves, seconds * 1e3);
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(seconds, 1.0);
+#else
+  EXPECT_LT(seconds, 5.0);  // debug or sanitizer build
+#endif
 }
 
 // ---------------------------------------------------------------------------------------
