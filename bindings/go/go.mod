@@ -1,0 +1,3 @@
+module github.com/polyscore/polyscore/bindings/go
+
+go 1.24

@@ -1,0 +1,608 @@
+// Package polyscore scores XGBoost and LightGBM models in-process through
+// libpolyscore.so.1, the polyscore C library.
+//
+//	m, err := polyscore.Load("fraud-v3.json")
+//	if err != nil {
+//		return err
+//	}
+//	defer m.Close()
+//	scores, err := m.PredictRow([]float64{0.4, 1.2}, nil)
+//
+// A Model is immutable and safe for use by any number of goroutines at once;
+// Close may be called while other goroutines predict (their calls finish, later
+// calls fail with ErrInvalidHandle). A cleanup registered with runtime.AddCleanup
+// frees a model that is garbage collected without Close, but call Close: the
+// collector does not see the memory the library holds for a model.
+//
+// Input slices are passed to C without a copy: the library reads them during the
+// call only and they hold no Go pointers, which the cgo pointer rules allow, so
+// no pinning is needed. Outputs are written straight into Go slices the same way.
+//
+// Building needs the C header (include/polyscore, found through the module path)
+// and the library: set CGO_LDFLAGS="-L<dir> -Wl,-rpath,<dir>" to the directory
+// holding libpolyscore.so, or install it where the linker looks.
+package polyscore
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo LDFLAGS: -lpolyscore
+#cgo noescape gops_load_file
+#cgo noescape gops_load_buffer
+#cgo noescape gops_info
+#cgo noescape gops_feature_name
+#cgo noescape gops_output_size
+#cgo noescape gops_predict_dense
+#cgo noescape gops_predict_csr
+#cgo noescape gops_predict_row
+#cgo nocallback gops_load_file
+#cgo nocallback gops_load_buffer
+#cgo nocallback gops_info
+#cgo nocallback gops_feature_name
+#cgo nocallback gops_output_size
+#cgo nocallback gops_predict_dense
+#cgo nocallback gops_predict_csr
+#cgo nocallback gops_predict_row
+#cgo nocallback gops_free
+#include <stdint.h>
+#include <stdlib.h>
+#include <polyscore/polyscore.h>
+
+// The model handle crosses into Go as a uintptr_t, never as a ps_model*: the
+// library encodes (generation << 32 | slot + 1) in it, and such a value held in a
+// Go pointer-typed variable can look like a pointer into the Go heap (Go's arenas
+// start at 0xc000000000, generation 0xc0) and make the garbage collector abort.
+
+// One result per call: the status, the error object of this call alone (only on
+// failure; Go reads and frees it), and a handle or a count.
+typedef struct {
+  ps_status status;
+  ps_error *err;
+  uintptr_t model;
+  size_t n;
+} gops_result;
+
+// Empty Go slices arrive as NULL; the library rejects NULL pointers even with
+// zero lengths, so point them at a harmless element instead (never read or
+// written: zero columns fail the shape check, zero outputs need no room).
+static double gops_empty_f64[1];
+
+static ps_error *gops_error_new(void) {
+  ps_error *e = NULL;
+  if (ps_error_create(&e) != PS_OK) return NULL;  // out of memory: status only
+  return e;
+}
+
+static gops_result gops_done(ps_status status, ps_error *e, uintptr_t model, size_t n) {
+  gops_result r = {status, NULL, model, n};
+  if (status != PS_OK) {
+    r.err = e;
+  } else {
+    ps_error_free(e);
+  }
+  return r;
+}
+
+static ps_predict_options gops_options(int32_t output, uint32_t begin, uint32_t end,
+                                       int32_t threads) {
+  ps_predict_options o = PS_PREDICT_OPTIONS_INIT;
+  o.output = output;
+  o.iteration_begin = begin;
+  o.iteration_end = end;
+  o.num_threads = threads;
+  return o;
+}
+
+static gops_result gops_load_file(const char *path) {
+  ps_error *e = gops_error_new();
+  ps_model *m = NULL;
+  ps_status s = ps_model_load_file(&m, path, NULL, e);
+  return gops_done(s, e, (uintptr_t)m, 0);
+}
+
+static gops_result gops_load_buffer(const void *data, size_t size) {
+  ps_error *e = gops_error_new();
+  ps_model *m = NULL;
+  ps_status s = ps_model_load_buffer(&m, data, size, NULL, e);
+  return gops_done(s, e, (uintptr_t)m, 0);
+}
+
+static void gops_free(uintptr_t model) { ps_model_free((ps_model *)model); }
+
+static gops_result gops_info(ps_model_info *out, uintptr_t model) {
+  ps_error *e = gops_error_new();
+  out->struct_size = sizeof(ps_model_info);
+  ps_status s = ps_model_info_get(out, (ps_model *)model, e);
+  return gops_done(s, e, 0, 0);
+}
+
+static gops_result gops_feature_name(char *buf, size_t capacity, uintptr_t model,
+                                     uint32_t index) {
+  ps_error *e = gops_error_new();
+  size_t len = 0;
+  ps_status s = ps_model_feature_name(buf, capacity, &len, (ps_model *)model, index, e);
+  return gops_done(s, e, 0, len);
+}
+
+static gops_result gops_output_size(uintptr_t model, size_t n_rows, int32_t output,
+                                    uint32_t begin, uint32_t end, int32_t threads) {
+  ps_error *e = gops_error_new();
+  ps_predict_options o = gops_options(output, begin, end, threads);
+  size_t n = 0;
+  ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
+  return gops_done(s, e, 0, n);
+}
+
+// The predict wrappers also report how many values they wrote (n).
+static gops_result gops_predict_dense(double *out, size_t out_len, uintptr_t model,
+                                      const void *rows, int32_t dtype, size_t n_rows,
+                                      size_t n_cols, int32_t output, uint32_t begin,
+                                      uint32_t end, int32_t threads) {
+  ps_error *e = gops_error_new();
+  ps_predict_options o = gops_options(output, begin, end, threads);
+  size_t n = 0;
+  ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
+  if (s == PS_OK) {
+    s = ps_model_predict_dense(out ? out : gops_empty_f64, out_len, (ps_model *)model,
+                               rows ? rows : (const void *)gops_empty_f64, dtype, n_rows,
+                               n_cols, &o, e);
+  }
+  return gops_done(s, e, 0, n);
+}
+
+static gops_result gops_predict_csr(double *out, size_t out_len, uintptr_t model,
+                                    const int64_t *indptr, const int32_t *indices,
+                                    const void *values, int32_t dtype, size_t n_rows,
+                                    size_t n_cols, int32_t output, uint32_t begin,
+                                    uint32_t end, int32_t threads) {
+  ps_error *e = gops_error_new();
+  ps_predict_options o = gops_options(output, begin, end, threads);
+  size_t n = 0;
+  ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
+  if (s == PS_OK) {
+    s = ps_model_predict_csr(out ? out : gops_empty_f64, out_len, (ps_model *)model, indptr,
+                             indices, values, dtype, n_rows, n_cols, &o, e);
+  }
+  return gops_done(s, e, 0, n);
+}
+
+static gops_result gops_predict_row(double *out, size_t out_len, uintptr_t model,
+                                    const double *row, size_t n_features, int32_t output,
+                                    uint32_t begin, uint32_t end) {
+  ps_error *e = gops_error_new();
+  ps_predict_options o = gops_options(output, begin, end, 1);
+  size_t n = 0;
+  ps_status s = ps_model_output_size(&n, (ps_model *)model, 1, &o, e);
+  if (s == PS_OK) {
+    s = ps_model_predict_row(out ? out : gops_empty_f64, out_len, (ps_model *)model,
+                             row ? row : gops_empty_f64, n_features, &o, e);
+  }
+  return gops_done(s, e, 0, n);
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// requiredABI is the ABI version of the header this package is compiled against.
+const requiredABI = uint32(C.PS_ABI_VERSION)
+
+// ABIVersion returns the ABI version of the loaded libpolyscore.
+func ABIVersion() uint32 { return uint32(C.ps_abi_version()) }
+
+// Version returns the release of the loaded libpolyscore, e.g. "1.0.0".
+func Version() string { return C.GoString(C.ps_version_string()) }
+
+var abiOnce = sync.OnceValue(func() error { return checkABI(requiredABI) })
+
+// checkABI returns an *Error with code StatusABIVersion, naming both versions,
+// when the loaded library offers less than ABI version required.
+func checkABI(required uint32) error {
+	have := ABIVersion()
+	if have >= required {
+		return nil
+	}
+	return &Error{
+		Code: StatusABIVersion,
+		Message: fmt.Sprintf("libpolyscore.so.1 has ABI version %d (release %s) but the polyscore Go binding needs ABI version %d or newer; install a newer libpolyscore",
+			have, Version(), required),
+		Offset: -1,
+	}
+}
+
+// Format is the file format a model was loaded from.
+type Format int32
+
+// Model file formats.
+const (
+	FormatAuto          Format = C.PS_FORMAT_AUTO
+	FormatXGBoostJSON   Format = C.PS_FORMAT_XGBOOST_JSON
+	FormatXGBoostUBJSON Format = C.PS_FORMAT_XGBOOST_UBJSON
+	FormatLightGBMText  Format = C.PS_FORMAT_LIGHTGBM_TEXT
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatAuto:
+		return "auto"
+	case FormatXGBoostJSON:
+		return "xgboost-json"
+	case FormatXGBoostUBJSON:
+		return "xgboost-ubjson"
+	case FormatLightGBMText:
+		return "lightgbm-text"
+	}
+	return fmt.Sprintf("Format(%d)", int32(f))
+}
+
+// Info describes a loaded model.
+type Info struct {
+	Format        Format
+	NumFeatures   int    // values each row must have
+	NumOutputs    int    // values per row for OutputValue
+	NumMargins    int    // values per row for OutputMargin (classes or targets)
+	NumTrees      int    // all trees; OutputLeaf gives one value per tree used
+	NumIterations int    // boosting rounds
+	Objective     string // as the training library names it
+	Booster       string // "gbtree", "dart", "gblinear", "gbdt", "rf", ...
+}
+
+// OutputKind selects what a prediction returns for each row.
+type OutputKind int32
+
+// Output kinds.
+const (
+	// OutputValue is what the training library's predict returns (probabilities,
+	// class index, regression value, ...).
+	OutputValue OutputKind = C.PS_OUTPUT_VALUE
+	// OutputMargin is the raw sum before the link function.
+	OutputMargin OutputKind = C.PS_OUTPUT_MARGIN
+	// OutputLeaf is, per tree used, the id of the leaf reached.
+	OutputLeaf OutputKind = C.PS_OUTPUT_LEAF
+)
+
+// PredictOptions are the options of a prediction. The zero value (and a nil
+// *PredictOptions) means: values, all iterations, one thread.
+type PredictOptions struct {
+	Output         OutputKind
+	IterationBegin int // first boosting round used
+	IterationEnd   int // one past the last round used; 0 = all
+	// NumThreads is the number of threads a batch call uses: 0 (the default) means
+	// one, a negative value all cores. PredictRow always uses the calling thread.
+	NumThreads int
+}
+
+type cOptions struct {
+	output     C.int32_t
+	begin, end C.uint32_t
+	threads    C.int32_t
+}
+
+func (o *PredictOptions) c() (cOptions, error) {
+	c := cOptions{threads: 1}
+	if o == nil {
+		return c, nil
+	}
+	if o.IterationBegin < 0 || o.IterationEnd < 0 ||
+		o.IterationBegin > math.MaxUint32 || o.IterationEnd > math.MaxUint32 {
+		return c, newError(StatusInvalidArgument, fmt.Sprintf(
+			"iteration range [%d, %d) is out of range", o.IterationBegin, o.IterationEnd))
+	}
+	if o.NumThreads > math.MaxInt32 {
+		return c, newError(StatusInvalidArgument, fmt.Sprintf("NumThreads %d is too large", o.NumThreads))
+	}
+	c.output = C.int32_t(o.Output)
+	c.begin = C.uint32_t(o.IterationBegin)
+	c.end = C.uint32_t(o.IterationEnd)
+	switch {
+	case o.NumThreads < 0:
+		c.threads = 0 // the library's "all cores"
+	case o.NumThreads > 0:
+		c.threads = C.int32_t(o.NumThreads)
+	}
+	return c, nil
+}
+
+// Model is a loaded model. Use it from any number of goroutines; Close it when done.
+type Model struct {
+	// h is the library's handle, a slot and a generation, not a pointer; see the
+	// comment in the C preamble on why it is never held as a *C.ps_model.
+	h       uintptr
+	info    Info
+	closed  atomic.Bool
+	cleanup runtime.Cleanup
+}
+
+// Load loads a model file (XGBoost JSON or UBJSON, LightGBM text; detected from
+// the content). Errors are *Error values: ErrIO, ErrParse, ErrUnsupported, ...
+func Load(path string) (*Model, error) {
+	if err := abiOnce(); err != nil {
+		return nil, err
+	}
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return newModel(C.gops_load_file(cpath))
+}
+
+// LoadBuffer loads a model from the content of a model file. The library does not
+// keep data.
+func LoadBuffer(data []byte) (*Model, error) {
+	if err := abiOnce(); err != nil {
+		return nil, err
+	}
+	var p unsafe.Pointer
+	if len(data) > 0 {
+		p = unsafe.Pointer(&data[0])
+	}
+	r := C.gops_load_buffer(p, C.size_t(len(data)))
+	runtime.KeepAlive(data)
+	return newModel(r)
+}
+
+func newModel(r C.gops_result) (*Model, error) {
+	if err := takeError(r); err != nil {
+		return nil, err
+	}
+	h := uintptr(r.model)
+	var ci C.ps_model_info
+	if err := takeError(C.gops_info(&ci, C.uintptr_t(h))); err != nil {
+		C.gops_free(C.uintptr_t(h))
+		return nil, err
+	}
+	m := &Model{h: h, info: Info{
+		Format:        Format(ci.format),
+		NumFeatures:   int(ci.num_features),
+		NumOutputs:    int(ci.num_outputs),
+		NumMargins:    int(ci.num_margins),
+		NumTrees:      int(ci.num_trees),
+		NumIterations: int(ci.num_iterations),
+		Objective:     C.GoString(&ci.objective[0]),
+		Booster:       C.GoString(&ci.booster[0]),
+	}}
+	m.cleanup = runtime.AddCleanup(m, freeHandle, h)
+	return m, nil
+}
+
+func freeHandle(h uintptr) { C.gops_free(C.uintptr_t(h)) }
+
+// Close releases the model. Calls running in other goroutines finish normally;
+// later calls fail with ErrInvalidHandle. Closing twice is harmless. It returns nil.
+func (m *Model) Close() error {
+	if m == nil || !m.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	m.cleanup.Stop()
+	C.gops_free(C.uintptr_t(m.h))
+	return nil
+}
+
+// Info describes the model. It stays readable after Close.
+func (m *Model) Info() Info { return m.info }
+
+// FeatureNames returns the feature names stored in the model file ("" where a
+// file has none).
+func (m *Model) FeatureNames() ([]string, error) {
+	names := make([]string, m.info.NumFeatures)
+	buf := make([]byte, 256)
+	for i := range names {
+		for {
+			r := C.gops_feature_name((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)),
+				C.uintptr_t(m.h), C.uint32_t(i))
+			runtime.KeepAlive(m)
+			if r.status == C.PS_ERR_BUFFER_TOO_SMALL && int(r.n) >= len(buf) {
+				C.ps_error_free(r.err)
+				buf = make([]byte, int(r.n)+1)
+				continue
+			}
+			if err := takeError(r); err != nil {
+				return nil, err
+			}
+			names[i] = string(buf[:r.n])
+			break
+		}
+	}
+	return names, nil
+}
+
+// OutputSize returns the number of values a prediction of nRows rows with these
+// options returns.
+func (m *Model) OutputSize(nRows int, opts *PredictOptions) (int, error) {
+	o, err := opts.c()
+	if err != nil {
+		return 0, err
+	}
+	if nRows < 0 {
+		return 0, newError(StatusInvalidArgument, fmt.Sprintf("nRows %d is negative", nRows))
+	}
+	r := C.gops_output_size(C.uintptr_t(m.h), C.size_t(nRows), o.output, o.begin, o.end, o.threads)
+	runtime.KeepAlive(m)
+	if err := takeError(r); err != nil {
+		return 0, err
+	}
+	return int(r.n), nil
+}
+
+// columns checks that a flat input of length n holds nRows whole rows and returns
+// the row width. The library checks the width against the model.
+func (m *Model) columns(n, nRows int) (int, error) {
+	switch {
+	case nRows < 0:
+		return 0, newError(StatusInvalidArgument, fmt.Sprintf("nRows %d is negative", nRows))
+	case nRows == 0:
+		if n != 0 {
+			return 0, newError(StatusShape, fmt.Sprintf("rows has %d values but nRows is 0", n))
+		}
+		return m.info.NumFeatures, nil
+	case n%nRows != 0:
+		return 0, newError(StatusShape, fmt.Sprintf(
+			"rows has %d values, not a multiple of nRows = %d", n, nRows))
+	}
+	return n / nRows, nil
+}
+
+// Predict scores nRows rows given row-major in rows (len(rows) = nRows *
+// NumFeatures; NaN is a missing value) and returns OutputSize(nRows, opts)
+// values, row after row.
+func (m *Model) Predict(rows []float64, nRows int, opts *PredictOptions) ([]float64, error) {
+	return predictAlloc(m, rows, nRows, opts, m.PredictInto)
+}
+
+// PredictFloat32 is Predict for float32 input (no conversion, no copy).
+func (m *Model) PredictFloat32(rows []float32, nRows int, opts *PredictOptions) ([]float64, error) {
+	return predictAlloc(m, rows, nRows, opts, m.PredictFloat32Into)
+}
+
+func predictAlloc[T float32 | float64](m *Model, rows []T, nRows int, opts *PredictOptions,
+	into func([]float64, []T, int, *PredictOptions) (int, error)) ([]float64, error) {
+	if _, err := m.columns(len(rows), nRows); err != nil {
+		return nil, err
+	}
+	size, err := m.OutputSize(nRows, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, size)
+	n, err := into(out, rows, nRows, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
+}
+
+// PredictInto is Predict writing into dst, which must hold OutputSize(nRows, opts)
+// values (ErrBufferTooSmall otherwise, with nothing written). It returns the
+// number of values written.
+func (m *Model) PredictInto(dst, rows []float64, nRows int, opts *PredictOptions) (int, error) {
+	return m.predictDense(dst, unsafe.Pointer(unsafe.SliceData(rows)), len(rows), C.PS_DTYPE_FLOAT64, nRows, opts)
+}
+
+// PredictFloat32Into is PredictInto for float32 input.
+func (m *Model) PredictFloat32Into(dst []float64, rows []float32, nRows int, opts *PredictOptions) (int, error) {
+	return m.predictDense(dst, unsafe.Pointer(unsafe.SliceData(rows)), len(rows), C.PS_DTYPE_FLOAT32, nRows, opts)
+}
+
+func (m *Model) predictDense(dst []float64, rows unsafe.Pointer, n int, dtype C.int32_t, nRows int, opts *PredictOptions) (int, error) {
+	o, err := opts.c()
+	if err != nil {
+		return 0, err
+	}
+	cols, err := m.columns(n, nRows)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		rows = nil
+	}
+	r := C.gops_predict_dense(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h), rows, dtype,
+		C.size_t(nRows), C.size_t(cols), o.output, o.begin, o.end, o.threads)
+	runtime.KeepAlive(m)
+	if err := takeError(r); err != nil {
+		return 0, err
+	}
+	return int(r.n), nil
+}
+
+// PredictCSR scores len(indptr)-1 sparse rows of nCols columns: the entries of
+// row i are values[indptr[i]:indptr[i+1]] at columns indices[...]. An absent
+// entry is missing for XGBoost models and 0.0 for LightGBM models, as their own
+// predict treats a SciPy sparse matrix.
+func (m *Model) PredictCSR(indptr []int64, indices []int32, values []float64, nCols int, opts *PredictOptions) ([]float64, error) {
+	o, err := opts.c()
+	if err != nil {
+		return nil, err
+	}
+	if len(indptr) == 0 {
+		return nil, newError(StatusShape, "indptr is empty: it needs nRows+1 entries")
+	}
+	nRows := len(indptr) - 1
+	if nnz := indptr[nRows]; nnz < 0 || nnz > int64(len(indices)) || nnz > int64(len(values)) {
+		return nil, newError(StatusShape, fmt.Sprintf(
+			"indptr[%d] = %d but indices has %d and values %d entries", nRows, nnz, len(indices), len(values)))
+	}
+	if nCols < 0 {
+		return nil, newError(StatusInvalidArgument, fmt.Sprintf("nCols %d is negative", nCols))
+	}
+	size, err := m.OutputSize(nRows, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, size)
+	r := C.gops_predict_csr(f64ptr(out), C.size_t(len(out)), C.uintptr_t(m.h),
+		(*C.int64_t)(unsafe.Pointer(&indptr[0])), (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(indices))),
+		unsafe.Pointer(unsafe.SliceData(values)), C.PS_DTYPE_FLOAT64, C.size_t(nRows), C.size_t(nCols),
+		o.output, o.begin, o.end, o.threads)
+	runtime.KeepAlive(m)
+	if err := takeError(r); err != nil {
+		return nil, err
+	}
+	return out[:r.n], nil
+}
+
+// PredictRow scores one row (len(row) = NumFeatures) on the library's single-row
+// fast path. opts.NumThreads is ignored.
+func (m *Model) PredictRow(row []float64, opts *PredictOptions) ([]float64, error) {
+	per := m.info.NumOutputs
+	if opts != nil && opts.Output != OutputValue {
+		var err error
+		if per, err = m.OutputSize(1, opts); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]float64, per)
+	n, err := m.PredictRowInto(out, row, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
+}
+
+// PredictRowInto is PredictRow writing into dst; it returns the number of values
+// written. It allocates nothing, so a caller reusing dst scores without garbage.
+func (m *Model) PredictRowInto(dst, row []float64, opts *PredictOptions) (int, error) {
+	o, err := opts.c()
+	if err != nil {
+		return 0, err
+	}
+	r := C.gops_predict_row(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h), f64ptr(row),
+		C.size_t(len(row)), o.output, o.begin, o.end)
+	runtime.KeepAlive(m)
+	if err := takeError(r); err != nil {
+		return 0, err
+	}
+	return int(r.n), nil
+}
+
+func f64ptr(s []float64) *C.double {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.double)(unsafe.Pointer(&s[0]))
+}
+
+// takeError turns a failed result into an *Error and frees the call's ps_error.
+func takeError(r C.gops_result) error {
+	if r.status == C.PS_OK {
+		return nil
+	}
+	e := &Error{Code: Status(r.status), Offset: -1}
+	if r.err != nil {
+		e.Message = C.GoString(C.ps_error_message(r.err))
+		e.Offset = int64(C.ps_error_offset(r.err))
+		C.ps_error_free(r.err)
+	}
+	if e.Message == "" {
+		e.Message = e.Code.String()
+	}
+	return e
+}
+
+// handleLive reports whether the library still knows handle h (for tests).
+func handleLive(h uintptr) bool {
+	return takeError(C.gops_output_size(C.uintptr_t(h), 0, 0, 0, 0, 1)) == nil
+}
