@@ -36,7 +36,7 @@ enum NodeFlag : uint8_t {
   kDefaultLeft = 1 << 1,   // a missing value goes left (else right)
   kNanIsMissing = 1 << 2,  // NaN takes the default direction
   kNanAsZero = 1 << 3,     // NaN is replaced by 0.0 before the test (LightGBM)
-  kZeroIsMissing = 1 << 4, // |x| <= 1e-35 takes the default direction (LightGBM)
+  kZeroIsMissing = 1 << 4, // |x| <= (double)1e-35f takes the default direction (LightGBM)
   kCategorical = 1 << 5,   // x is a category: test membership in a bitset
   kCatInSetGoesLeft = 1 << 6, // in-set categories go left (LightGBM); else right (XGBoost)
 };
@@ -79,7 +79,8 @@ struct LinearModel {
 // Arithmetic of the library that wrote the model, reproduced so results match it.
 struct Arithmetic {
   // XGBoost reads features as float32, sums leaf values and applies the link function
-  // in float32; LightGBM uses double throughout.
+  // in float32; LightGBM uses double throughout, and reads a dense value with
+  // |x| <= (double)1e-35f as 0.0.
   bool float32 = false;
 };
 
@@ -129,8 +130,8 @@ struct Forest {
 // Checks the invariants the predictor relies on (child indices inside their tree, leaf
 // indices inside leaf_values, features < num_features, category sets inside
 // category_words, outputs < num_margin_outputs, iteration_begin ascending and covering
-// all trees). Throws Error(PS_ERR_PARSE) naming the first broken one. Every loader calls
-// it, so a corrupt file can never make the predictor read out of bounds.
+// all trees). Throws Error(PS_ERR_PARSE) naming the first broken one. load_model calls it
+// after every loader, so a corrupt file can never make the predictor read out of bounds.
 void validate(const Forest& forest);
 
 }  // namespace polyscore
