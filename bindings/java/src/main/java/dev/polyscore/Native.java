@@ -1,0 +1,132 @@
+package dev.polyscore;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The JNI entry points (native/polyscore_jni.c) and the loading of the native code.
+ *
+ * <p>Where the glue comes from, first match wins:
+ * <ol>
+ *   <li>system property {@code polyscore.jni.path}: the path of libpolyscore_jni.so;
+ *   <li>environment variable {@code POLYSCORE_JNI_LIBRARY}: the same;
+ *   <li>{@code System.loadLibrary("polyscore_jni")}, i.e. {@code java.library.path}.
+ * </ol>
+ * The glue needs libpolyscore.so.1. The dynamic loader finds it through the glue's
+ * RPATH or LD_LIBRARY_PATH; or name the file with the system property
+ * {@code polyscore.library.path} or the environment variable {@code POLYSCORE_LIBRARY}:
+ * that file is loaded first, and the glue's dependency on libpolyscore.so.1 then binds
+ * to it (the dynamic loader matches an already loaded SONAME).
+ *
+ * <p>Right after loading, the library's ABI version is checked against the one this
+ * binding needs ({@link #REQUIRED_ABI_VERSION}, or the glue's header if newer). A failure
+ * is remembered and thrown by every later use ({@link #ensureLoaded()}).
+ */
+final class Native {
+  /** The ABI version of libpolyscore that this Java code needs. */
+  static final int REQUIRED_ABI_VERSION = 1;
+
+  private static final RuntimeException LOAD_FAILURE;
+
+  static {
+    RuntimeException failure = null;
+    try {
+      load();
+      checkAbi(Math.max(REQUIRED_ABI_VERSION, headerAbiVersion()));
+    } catch (PolyscoreException e) {
+      failure = e;
+    } catch (UnsatisfiedLinkError | SecurityException e) {
+      failure = new PolyscoreException(ErrorCode.IO.status,
+          "cannot load the polyscore JNI library: " + e.getMessage()
+              + " (set -Dpolyscore.jni.path=/path/to/libpolyscore_jni.so or POLYSCORE_JNI_LIBRARY;"
+              + " libpolyscore.so.1 must be on its RPATH, LD_LIBRARY_PATH or POLYSCORE_LIBRARY)");
+      failure.initCause(e);
+    }
+    LOAD_FAILURE = failure;
+  }
+
+  private Native() {}
+
+  private static String setting(String property, String env) {
+    String v = System.getProperty(property);
+    if (v == null || v.isEmpty()) v = System.getenv(env);
+    return v == null || v.isEmpty() ? null : v;
+  }
+
+  private static void load() {
+    String core = setting("polyscore.library.path", "POLYSCORE_LIBRARY");
+    if (core != null && Files.exists(Path.of(core))) {
+      System.load(Path.of(core).toAbsolutePath().toString());
+    }
+    String glue = setting("polyscore.jni.path", "POLYSCORE_JNI_LIBRARY");
+    if (glue != null) {
+      System.load(Path.of(glue).toAbsolutePath().toString());
+    } else {
+      System.loadLibrary("polyscore_jni");
+    }
+  }
+
+  /** Throws the loading or ABI failure, if there was one. Cheap after the first call. */
+  static void ensureLoaded() {
+    if (LOAD_FAILURE != null) {
+      // A fresh exception each time, so each caller gets its own stack trace.
+      if (LOAD_FAILURE instanceof PolyscoreException) {
+        PolyscoreException p = (PolyscoreException) LOAD_FAILURE;
+        PolyscoreException e = new PolyscoreException(p.status(), p.getMessage());
+        e.initCause(p.getCause() != null ? p.getCause() : p);
+        throw e;
+      }
+      throw LOAD_FAILURE;
+    }
+  }
+
+  /**
+   * Fails with {@link ErrorCode#ABI_VERSION} and a message naming both versions when
+   * the loaded library offers less than ABI version {@code required}. Package-private
+   * so that tests can ask for a version the library does not have.
+   */
+  static void checkAbi(int required) {
+    int have = libraryAbiVersion();
+    if (have >= required) return;
+    String detail;
+    try {
+      abiCheck(required);
+      detail = "";
+    } catch (PolyscoreException e) {
+      detail = " (library says: " + e.getMessage() + ")";
+    }
+    throw new PolyscoreException(ErrorCode.ABI_VERSION.status,
+        "libpolyscore " + libraryVersion() + " has ABI version " + have
+            + ", but this Java binding needs ABI version " + required
+            + " or newer: install a newer libpolyscore.so.1" + detail);
+  }
+
+  static native int libraryAbiVersion();
+
+  static native int headerAbiVersion();
+
+  static native String libraryVersion();
+
+  static native String statusName(int status);
+
+  static native void abiCheck(int required);
+
+  static native long loadFile(byte[] nulTerminatedPath, int format);
+
+  static native long loadBuffer(byte[] data, int format);
+
+  static native void free(long handle);
+
+  static native byte[][] info(long handle, long[] nums);
+
+  static native byte[] featureName(long handle, int index);
+
+  static native double[] predictArray(long handle, Object rows, int dtype, long nRows, long nCols,
+      int output, int begin, int end, int threads, boolean critical);
+
+  static native double[] predictBuffer(long handle, ByteBuffer buffer, long byteOffset, int dtype,
+      long nRows, long nCols, int output, int begin, int end, int threads);
+
+  static native double[] predictRow(long handle, double[] row, int output, int begin, int end);
+}

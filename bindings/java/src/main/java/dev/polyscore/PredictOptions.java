@@ -1,0 +1,106 @@
+package dev.polyscore;
+
+/**
+ * Options of a predict call ({@code ps_predict_options}); immutable.
+ *
+ * <pre>{@code
+ * PredictOptions o = PredictOptions.builder().output(OutputKind.MARGIN).iterations(0, 10).build();
+ * }</pre>
+ */
+public final class PredictOptions {
+  /** Values, all iterations, one thread. */
+  public static final PredictOptions DEFAULT = builder().build();
+
+  private final OutputKind output;
+  private final int iterationBegin;
+  private final int iterationEnd;
+  private final int threads;
+
+  private PredictOptions(Builder b) {
+    this.output = b.output;
+    this.iterationBegin = b.iterationBegin;
+    this.iterationEnd = b.iterationEnd;
+    this.threads = b.threads;
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The defaults with another output kind. */
+  public static PredictOptions of(OutputKind output) {
+    return builder().output(output).build();
+  }
+
+  /** A builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder().output(output).iterations(iterationBegin, iterationEnd).threads(threads);
+  }
+
+  public OutputKind output() {
+    return output;
+  }
+
+  public int iterationBegin() {
+    return iterationBegin;
+  }
+
+  /** One past the last boosting round used; 0 means all. */
+  public int iterationEnd() {
+    return iterationEnd;
+  }
+
+  /** Threads for batch calls: 1 (default), 0 = all cores. */
+  public int threads() {
+    return threads;
+  }
+
+  @Override
+  public String toString() {
+    return "PredictOptions{output=" + output + ", iterations=[" + iterationBegin + ", "
+        + iterationEnd + "), threads=" + threads + "}";
+  }
+
+  /** Builds {@link PredictOptions}. */
+  public static final class Builder {
+    private OutputKind output = OutputKind.VALUE;
+    private int iterationBegin = 0;
+    private int iterationEnd = 0;
+    private int threads = 1;
+
+    private Builder() {}
+
+    /** What to compute; default {@link OutputKind#VALUE}. */
+    public Builder output(OutputKind output) {
+      if (output == null) throw new PolyscoreException(ErrorCode.INVALID_ARGUMENT, "output is null");
+      this.output = output;
+      return this;
+    }
+
+    /** Use boosting rounds [begin, end); end 0 means up to the last. Default: all. */
+    public Builder iterations(int begin, int end) {
+      if (begin < 0 || end < 0) {
+        throw new PolyscoreException(ErrorCode.INVALID_ARGUMENT,
+            "iteration range [" + begin + ", " + end + ") has a negative bound");
+      }
+      this.iterationBegin = begin;
+      this.iterationEnd = end;
+      return this;
+    }
+
+    /** Threads for batch calls: 1 (default), 0 = all cores. */
+    public Builder threads(int threads) {
+      if (threads < 0) {
+        throw new PolyscoreException(ErrorCode.INVALID_ARGUMENT,
+            "threads must be 0 (all cores) or positive, not " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    public PredictOptions build() {
+      return new PredictOptions(this);
+    }
+  }
+}
