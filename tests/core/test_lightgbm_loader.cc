@@ -4,7 +4,6 @@
 // conformance vectors (walked with a small reference evaluator written from forest.h).
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -523,20 +522,11 @@ TEST(LightGBMLoader, LoadsLargeModelQuickly) {
   }
   s << "end of trees\n";
   const std::string text = s.str();
-  const auto start = std::chrono::steady_clock::now();
+  // Load time is measured in bench/, not asserted here; this checks the big model loads whole.
   const Forest f = load_lightgbm_text(text);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   validate(f);
   EXPECT_EQ(f.trees.size(), size_t(kTrees));
   EXPECT_EQ(f.nodes.size(), size_t(kTrees) * (2 * kLeaves - 1));
-  std::printf("[ info ] %zu-byte model with %d trees of %d leaves loaded in %.1f ms\n",
-              text.size(), kTrees, kLeaves, seconds * 1e3);
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-  EXPECT_LT(seconds, 1.0);
-#else
-  EXPECT_LT(seconds, 5.0);  // debug or sanitizer build
-#endif
 }
 
 // ---------------------------------------------------------------------------------------
