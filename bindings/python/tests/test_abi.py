@@ -3,7 +3,7 @@ import pytest
 
 import polyscore
 from polyscore import _lib
-from conftest import FRAUD_MODEL
+from vectors_util import FRAUD_MODEL
 
 
 def test_current_library_is_new_enough():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import polyscore
-from conftest import CASES_BY_NAME, FRAUD_MODEL, VECTORS, case_input
+from vectors_util import CASES_BY_NAME, FRAUD_MODEL, VECTORS, case_input
 
 FRAUD_ROW = [0.4, 1.2]
 FRAUD_SCORE = 0.8551127314567566  # examples/fraud/expected.csv, row 1

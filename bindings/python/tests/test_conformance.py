@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import polyscore
-from conftest import CASES, CLI, VECTORS, case_expected, case_input, cli_predict
+from vectors_util import CASES, CLI, VECTORS, case_expected, case_input, cli_predict
 
 PARAMS = [pytest.param(c["name"], o, id="%s-%s" % (c["name"], o))
           for c in CASES for o in ("value", "margin", "leaf") if o in c["outputs"]]

@@ -7,7 +7,7 @@ import pytest
 
 import polyscore
 from polyscore import _errors, _lib, _model
-from conftest import FRAUD_MODEL, VECTORS
+from vectors_util import FRAUD_MODEL, VECTORS
 
 
 def test_missing_file(tmp_path):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import polyscore
-from conftest import FRAUD_MODEL, VECTORS, rss_bytes
+from vectors_util import FRAUD_MODEL, VECTORS, rss_bytes
 
 CYCLES = 1000
 BOUND = 8 * 1024 * 1024  # a leak of the model (~100 KB of JSON) per cycle would be ~100 MB

@@ -7,7 +7,7 @@ import pytest
 
 import polyscore
 from polyscore import _lib
-from conftest import CASES_BY_NAME, VECTORS, case_input
+from vectors_util import CASES_BY_NAME, VECTORS, case_input
 
 CASE = CASES_BY_NAME["lgb4_bigish_binary"]  # 8 features
 ROWS = 250_000

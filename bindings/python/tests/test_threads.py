@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 import polyscore
-from conftest import CASES_BY_NAME, VECTORS, case_input
+from vectors_util import CASES_BY_NAME, VECTORS, case_input
 
 THREADS = 8
 
