@@ -190,6 +190,12 @@ ps_predict_options OptionsArg(Napi::Env env, const Napi::CallbackInfo& info, siz
   return opts;
 }
 
+// The library wants a non-NULL output pointer even when nothing is written.
+double* OutPtr(Napi::Float64Array& out, size_t len) {
+  static double empty_out = 0;
+  return len ? out.Data() : &empty_out;
+}
+
 const char* FormatName(int32_t format) {
   switch (format) {
     case PS_FORMAT_XGBOOST_JSON: return "xgboost-json";
@@ -348,7 +354,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     Napi::Env env = info.Env();
     Prepared p = Prepare(info);
     ErrorBox err;
-    const ps_status st = ps_model_predict_dense(p.out_len ? p.out.Data() : nullptr, p.out_len, handle_,
+    const ps_status st = ps_model_predict_dense(OutPtr(p.out, p.out_len), p.out_len, handle_,
                                                 p.input.data, p.input.dtype, p.n_rows, p.n_cols, &p.opts,
                                                 err.get());
     if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
@@ -366,7 +372,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           n_cols_(p.n_cols),
           out_len_(p.out_len),
           opts_(p.opts),
-          out_data_(p.out_len ? p.out.Data() : nullptr) {
+          out_data_(OutPtr(p.out, p.out_len)) {
       // Keep the input rows, the output array and the model object alive while the
       // worker thread uses them.
       input_ref_ = Napi::Persistent(input.As<Napi::Object>());
@@ -387,11 +393,23 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       }
     }
 
-    void OnOK() override { deferred_.Resolve(out_ref_.Value()); }
-
-    void OnError(const Napi::Error&) override {
-      Napi::Env env = Env();
-      deferred_.Reject(AddonOf(env)->MakeError(env, failure_).Value());
+    // Settles the promise. When the environment is going away (a worker thread being
+    // terminated with calls in flight) the promise can no longer be settled and
+    // nobody can observe it: the failure to do so is dropped instead of escaping
+    // (an escaping C++ exception would abort the process).
+    void OnWorkComplete(Napi::Env env, napi_status status) override {
+      if (status != napi_cancelled) {
+        try {
+          Napi::HandleScope scope(env);
+          if (failure_.status == PS_OK) {
+            deferred_.Resolve(out_ref_.Value());
+          } else {
+            deferred_.Reject(AddonOf(env)->MakeError(env, failure_).Value());
+          }
+        } catch (const Napi::Error&) {
+        }
+      }
+      Destroy();
     }
 
    private:
@@ -439,7 +457,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     ps_status st = ps_model_output_size(&out_len, handle_, 1, &opts, err.get());
     if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
     Napi::Float64Array out = Napi::Float64Array::New(env, out_len);
-    st = ps_model_predict_row(out_len ? out.Data() : nullptr, out_len, handle_,
+    st = ps_model_predict_row(OutPtr(out, out_len), out_len, handle_,
                               static_cast<const double*>(row.data), row.length, &opts, err.get());
     if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
     return out;
