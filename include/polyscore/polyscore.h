@@ -37,4 +37,9 @@
 #include "model.h"
 #include "predict.h"
 
+/* Experimental section: no ABI promise (see polyscore/experimental.h). */
+#ifdef PS_EXPERIMENTAL
+#include "experimental.h"
+#endif
+
 #endif /* POLYSCORE_POLYSCORE_H */
