@@ -1,0 +1,242 @@
+/*
+ * polyscore.i: SWIG interface for Perl and Tcl (Ruby-ready), generated from the public
+ * headers include/polyscore/*.h plus the thin shim polyscore_swig.h.
+ *
+ *   swig -perl5 -I../../include polyscore.i      (module polyscore_swig)
+ *   swig -tcl8 -namespace -I../../include polyscore.i
+ *
+ * What the typemaps do:
+ *  - (const double *values, size_t n_values): a Perl array ref / Tcl list of numbers
+ *    goes in as a C array and its length (undef / "" / nan are missing values).
+ *  - ps_swig_doubles: results come back as a Perl array ref / Tcl list of doubles.
+ *  - ps_error * / ps_swig_error *: hidden from the script; a failure becomes a Perl
+ *    die with a Polyscore::Error object (code, name, message) or a Tcl error with
+ *    -errorcode {POLYSCORE PS_ERR_...}, message "PS_ERR_...: library message".
+ *  - The model is the struct ps_swig_model, exposed as class Model: new() loads, the
+ *    destructor (Perl DESTROY, Tcl "rename $m {}") frees; close() frees early; the
+ *    handle is freed exactly once either way.
+ */
+%module polyscore_swig
+
+%include <stdint.i>
+
+%{
+#include "polyscore_swig.h"
+%}
+
+/* The public headers use GCC attributes in PS_API; SWIG does not need them. */
+#define __attribute__(x)
+
+/* ---------------------------------------------------------------- errors */
+
+#if defined(SWIGPERL)
+%{
+/* Sets $@ to a Polyscore::Error object; SWIG_croak_null() then dies with it. */
+static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
+  HV *hv = newHV();
+  SV *obj;
+  hv_store(hv, "code", 4, newSViv(code), 0);
+  hv_store(hv, "name", 4, newSVpv(ps_status_name(code), 0), 0);
+  hv_store(hv, "message", 7, newSVpv(message, 0), 0);
+  obj = sv_bless(newRV_noinc((SV *)hv), gv_stashpv("Polyscore::Error", GV_ADD));
+  sv_setsv(get_sv("@", GV_ADD), obj);
+  SvREFCNT_dec(obj);
+}
+%}
+%define PS_RAISE(code, message)
+  ps_swig_perl_set_error(aTHX_ code, message);
+  SWIG_fail;
+%enddef
+#elif defined(SWIGTCL)
+%define PS_RAISE(code, message)
+  Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s: %s", ps_status_name(code), message));
+  Tcl_SetErrorCode(interp, "POLYSCORE", ps_status_name(code), (char *)NULL);
+  SWIG_fail;
+%enddef
+#elif defined(SWIGRUBY)
+%define PS_RAISE(code, message)
+  rb_raise(rb_eRuntimeError, "%s: %s", ps_status_name(code), message);
+%enddef
+#endif
+
+/* The library's own error object, for the raw calls of the public header. */
+%typemap(in, numinputs=0) ps_error *err (ps_error *temp = NULL) {
+  if (ps_error_create(&temp) != PS_OK) { PS_RAISE(PS_ERR_OUT_OF_MEMORY, "out of memory") }
+  $1 = temp;
+}
+%typemap(argout) ps_error *err {
+  if (ps_error_code($1) != PS_OK) { PS_RAISE(ps_error_code($1), ps_error_message($1)) }
+}
+%typemap(freearg) ps_error *err { ps_error_free($1); }
+
+/* The shim's error record. */
+%typemap(in, numinputs=0) ps_swig_error *e (ps_swig_error temp) {
+  memset(&temp, 0, sizeof temp);
+  if (ps_error_create(&temp.lib) != PS_OK) { PS_RAISE(PS_ERR_OUT_OF_MEMORY, "out of memory") }
+  $1 = &temp;
+}
+%typemap(argout) ps_swig_error *e {
+  if ($1->code != PS_OK) { PS_RAISE($1->code, $1->message) }
+}
+%typemap(freearg) ps_swig_error *e { if ($1) ps_error_free($1->lib); }
+
+/* ---------------------------------------------------------------- arrays */
+
+#if defined(SWIGPERL)
+%typemap(in) (const double *values, size_t n_values) {
+  AV *av;
+  SSize_t i, n;
+  if (!SvROK($input) || SvTYPE(SvRV($input)) != SVt_PVAV) {
+    PS_RAISE(PS_ERR_INVALID_ARGUMENT, "rows must be an array reference of numbers")
+  }
+  av = (AV *)SvRV($input);
+  n = av_len(av) + 1;
+  $1 = (double *)malloc((n ? n : 1) * sizeof(double));
+  $2 = (size_t)n;
+  for (i = 0; i < n; ++i) {
+    SV **el = av_fetch(av, i, 0);
+    if (!el || !SvOK(*el)) {
+      $1[i] = NAN;                         /* undef is a missing value */
+    } else if (looks_like_number(*el)) {
+      $1[i] = SvNV(*el);
+    } else {
+      char msg[200];
+      snprintf(msg, sizeof msg, "element %ld is not a number: '%.80s'", (long)i, SvPV_nolen(*el));
+      PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
+    }
+  }
+}
+%typemap(out) ps_swig_doubles {
+  AV *av = newAV();
+  size_t i;
+  if ($1.len) av_extend(av, (SSize_t)$1.len - 1);
+  for (i = 0; i < $1.len; ++i) av_push(av, newSVnv($1.data[i]));
+  free($1.data);
+  $result = sv_2mortal(newRV_noinc((SV *)av));
+  argvi++;
+}
+/* Model bytes: a Perl string. */
+%typemap(in) (const char *data, size_t size) {
+  STRLEN len;
+  $1 = SvPV($input, len);
+  $2 = (size_t)len;
+}
+#elif defined(SWIGTCL)
+%typemap(in) (const double *values, size_t n_values) {
+  Tcl_Obj **elems;
+  int i, n;
+  if (Tcl_ListObjGetElements(interp, $input, &n, &elems) != TCL_OK) SWIG_fail;
+  $1 = (double *)malloc((n ? n : 1) * sizeof(double));
+  $2 = (size_t)n;
+  for (i = 0; i < n; ++i) {
+    if (Tcl_GetDoubleFromObj(NULL, elems[i], &$1[i]) != TCL_OK) {
+      const char *s = Tcl_GetString(elems[i]);
+      if (*s == '\0' || strcmp(s, "nan") == 0 || strcmp(s, "NaN") == 0 || strcmp(s, "NAN") == 0) {
+        $1[i] = NAN;                       /* "" or nan is a missing value */
+      } else {
+        char msg[200];
+        snprintf(msg, sizeof msg, "element %d is not a number: \"%.80s\"", i, s);
+        PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
+      }
+    }
+  }
+}
+%typemap(out) ps_swig_doubles {
+  Tcl_Obj *list = Tcl_NewListObj(0, NULL);
+  size_t i;
+  for (i = 0; i < $1.len; ++i) Tcl_ListObjAppendElement(NULL, list, Tcl_NewDoubleObj($1.data[i]));
+  free($1.data);
+  Tcl_SetObjResult(interp, list);
+}
+/* Model bytes: a Tcl byte array (read the file with fconfigure -translation binary). */
+%typemap(in) (const char *data, size_t size) {
+  int len;
+  $1 = (char *)Tcl_GetByteArrayFromObj($input, &len);
+  $2 = (size_t)len;
+}
+#endif
+%typemap(freearg) (const double *values, size_t n_values) { free($1); }
+
+/* ---------------------------------------------------------------- the public header */
+
+/* The raw model calls are reached through class Model below, which owns the handle:
+ * exposing ps_model_free and friends directly would let a script free a handle twice. */
+%ignore ps_model_load_file;
+%ignore ps_model_load_buffer;
+%ignore ps_model_free;
+%ignore ps_model_info_get;
+%ignore ps_model_feature_name;
+%ignore ps_model_output_size;
+%ignore ps_model_predict_dense;
+%ignore ps_model_predict_csr;
+%ignore ps_model_predict_row;
+%ignore ps_error_create;
+%ignore ps_error_free;
+%ignore ps_error_code;
+%ignore ps_error_message;
+%ignore ps_error_offset;
+%ignore ps_error_clear;
+%ignore ps_load_options_init;
+%ignore ps_predict_options_init;
+%ignore ps_load_options;
+%ignore ps_predict_options;
+
+/* ps_model_info: read-only fields, freed by the target language (%newobject below). */
+%immutable;
+%include "polyscore/common.h"
+%include "polyscore/model.h"
+%include "polyscore/predict.h"
+%mutable;
+
+/* ---------------------------------------------------------------- the model class */
+
+%rename(Model) ps_swig_model;
+typedef struct ps_swig_model {} ps_swig_model;
+
+%newobject ps_swig_model::info;
+%newobject ps_swig_model::feature_name;
+
+%extend ps_swig_model {
+  /* Loads a model file; format is a PS_FORMAT_* value (PS_FORMAT_AUTO detects). */
+  ps_swig_model(ps_swig_error *e, const char *path, int format) {
+    return psw_load_file(e, path, format);
+  }
+  ~ps_swig_model() { psw_destroy($self); }
+
+  /* Frees the library handle now; later calls fail with PS_ERR_INVALID_HANDLE.
+   * Closing twice is harmless. */
+  void close() { psw_close($self); }
+  int closed() { return atomic_load(&$self->closed); }
+
+  /* n_rows rows, row-major in one flat list; results row after row. */
+  ps_swig_doubles predict(ps_swig_error *e, const double *values, size_t n_values,
+                          size_t n_rows, int output, unsigned iteration_begin,
+                          unsigned iteration_end, int dtype, int num_threads) {
+    return psw_predict(e, $self, values, n_values, n_rows, output, iteration_begin,
+                                 iteration_end, dtype, num_threads);
+  }
+  ps_swig_doubles predict_row(ps_swig_error *e, const double *values, size_t n_values,
+                              int output, unsigned iteration_begin, unsigned iteration_end) {
+    return psw_predict_row(e, $self, values, n_values, output, iteration_begin,
+                                     iteration_end);
+  }
+  size_t output_size(ps_swig_error *e, size_t n_rows, int output, unsigned iteration_begin,
+                     unsigned iteration_end) {
+    return psw_output_size(e, $self, n_rows, output, iteration_begin, iteration_end);
+  }
+  ps_model_info *info(ps_swig_error *e) { return psw_info(e, $self); }
+  char *feature_name(ps_swig_error *e, unsigned index) {
+    return psw_feature_name(e, $self, index);
+  }
+}
+
+/* Loads a model from its bytes (the content of a model file). */
+%newobject load_buffer;
+%inline %{
+ps_swig_model *load_buffer(ps_swig_error *e, const char *data, size_t size, int format) {
+  return psw_load_buffer(e, data, size, format);
+}
+/* Fails with PS_ERR_ABI_VERSION, naming both versions, unless the loaded library
+ * offers ABI version `required`. */
+void require_abi(ps_swig_error *e, unsigned required) { psw_require_abi(e, required); }
+%}
