@@ -1,0 +1,5 @@
+//go:build !race
+
+package polyscore_test
+
+const raceEnabled = false
