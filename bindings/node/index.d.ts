@@ -1,0 +1,112 @@
+// Type definitions for polyscore (Node.js binding of libpolyscore.so.1).
+
+/** Status names of the C library (ps_status), with their numbers in `Status`. */
+export type StatusCode =
+  | 'PS_OK'
+  | 'PS_ERR_INVALID_ARGUMENT'
+  | 'PS_ERR_INVALID_HANDLE'
+  | 'PS_ERR_IO'
+  | 'PS_ERR_PARSE'
+  | 'PS_ERR_UNSUPPORTED'
+  | 'PS_ERR_SHAPE'
+  | 'PS_ERR_BUFFER_TOO_SMALL'
+  | 'PS_ERR_OUT_OF_MEMORY'
+  | 'PS_ERR_ABI_VERSION'
+  | 'PS_ERR_INTERNAL';
+
+export declare const Status: Readonly<{ [K in StatusCode]: number }>;
+
+/** Every failure of the library, and of the binding's own checks of shapes and options. */
+export declare class PolyscoreError extends Error {
+  constructor(message: string, code: StatusCode, status: number, offset?: number);
+  readonly name: 'PolyscoreError';
+  /** Status name, e.g. 'PS_ERR_SHAPE'. */
+  readonly code: StatusCode;
+  /** Numeric ps_status, e.g. 6. */
+  readonly status: number;
+  /** Byte offset in the model file where loading failed, when known. */
+  readonly offset: number | undefined;
+}
+
+/** What predict returns per row. */
+export type Output = 'value' | 'margin' | 'leaf';
+
+export interface PredictOptions {
+  /** 'value' (default): what the training library's predict returns; 'margin': the raw
+   *  sum before the link function; 'leaf': per tree used, the id of the leaf reached. */
+  output?: Output;
+  /** First boosting round used; default 0. */
+  iterationBegin?: number;
+  /** One past the last round used; 0 (default) means all. */
+  iterationEnd?: number;
+  /** Threads for a batch call: 1 (default), 0 = all cores. Ignored by predictRow. */
+  numThreads?: number;
+}
+
+export type ModelFormat = 'xgboost-json' | 'xgboost-ubjson' | 'lightgbm-text' | 'unknown';
+
+export interface ModelInfo {
+  readonly format: ModelFormat;
+  /** Values each row must have. */
+  readonly numFeatures: number;
+  /** Values per row for output 'value'. */
+  readonly numOutputs: number;
+  /** Values per row for output 'margin'. */
+  readonly numMargins: number;
+  readonly numTrees: number;
+  readonly numIterations: number;
+  /** As the training library names it, e.g. 'binary:logistic', 'multiclass'. */
+  readonly objective: string;
+  /** 'gbtree', 'dart', 'gblinear', 'gbdt', 'rf', ... */
+  readonly booster: string;
+  /** One per feature; '' where the file has no name. */
+  readonly featureNames: readonly string[];
+}
+
+/** Rows: Float64Array and Float32Array are read in place; anything else is copied once. */
+export type Rows = Float64Array | Float32Array | ArrayLike<number>;
+
+export declare class Model {
+  private constructor();
+  /** Read at load; stays readable after close(). */
+  readonly info: ModelInfo;
+  /** True once close() was called. */
+  readonly closed: boolean;
+  /** Number of values predict returns for nRows rows with these options. */
+  outputSize(nRows: number, options?: PredictOptions): number;
+  /**
+   * Scores nRows rows stored row-major (nRows * info.numFeatures values). nRows may be
+   * left out: it is then rows.length / info.numFeatures. Returns nRows * k values, row
+   * after row, k = outputSize(1, options).
+   */
+  predict(rows: Rows, nRows?: number, options?: PredictOptions): Float64Array;
+  /** As predict, on the libuv thread pool. Failures reject with PolyscoreError. */
+  predictAsync(rows: Rows, nRows?: number, options?: PredictOptions): Promise<Float64Array>;
+  /** Scores one row of info.numFeatures values on the single-row fast path. */
+  predictRow(row: Float64Array | ArrayLike<number>, options?: PredictOptions): Float64Array;
+  /** Frees the model. Calls in flight finish normally; later calls throw
+   *  PolyscoreError PS_ERR_INVALID_HANDLE. Closing twice is harmless. */
+  close(): void;
+}
+
+/** Loads a model file: XGBoost JSON or UBJSON, LightGBM text (detected from the content). */
+export declare function load(path: string | URL): Model;
+
+/** Loads a model from its bytes. The bytes are not kept. */
+export declare function loadBuffer(bytes: ArrayBufferView | ArrayBuffer): Model;
+
+/** ABI version this binding was compiled against. */
+export declare const REQUIRED_ABI_VERSION: number;
+
+/**
+ * Returns the loaded library's ABI version when it offers at least `required`
+ * (default REQUIRED_ABI_VERSION); otherwise throws PolyscoreError PS_ERR_ABI_VERSION with
+ * a message naming both versions. The binding calls it once when it is loaded.
+ */
+export declare function checkAbi(required?: number): number;
+
+/** ABI version of the loaded library. */
+export declare function abiVersion(): number;
+
+/** Release of the loaded library, e.g. '1.0.0'. */
+export declare function version(): string;
