@@ -1,0 +1,52 @@
+package dev.polyscore;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The library's ABI version is checked at load, with a message naming both versions. */
+class AbiTest {
+  @Test
+  void loadedLibraryIsNewEnough() {
+    int have = Polyscore.abiVersion();
+    assertTrue(have >= Polyscore.REQUIRED_ABI_VERSION, "ABI " + have);
+    assertTrue(have >= Native.headerAbiVersion());
+    assertFalse(Polyscore.libraryVersion().isEmpty());
+    assertDoesNotThrow(() -> Native.checkAbi(Native.REQUIRED_ABI_VERSION));
+    assertDoesNotThrow(() -> Native.checkAbi(have));
+  }
+
+  @Test
+  void tooOldLibraryNamesBothVersions() {
+    int have = Polyscore.abiVersion();
+    int needed = have + 1;
+    PolyscoreException e = assertThrows(PolyscoreException.class, () -> Native.checkAbi(needed));
+    assertEquals(ErrorCode.ABI_VERSION, e.code());
+    String msg = e.getMessage();
+    assertTrue(msg.contains("ABI version " + have), msg);
+    assertTrue(msg.contains("ABI version " + needed), msg);
+    assertTrue(msg.contains(Polyscore.libraryVersion()), msg);
+  }
+
+  @Test
+  void libraryAbiCheckAgrees() {
+    int have = Polyscore.abiVersion();
+    assertDoesNotThrow(() -> Native.abiCheck(have));
+    PolyscoreException e = assertThrows(PolyscoreException.class, () -> Native.abiCheck(have + 7));
+    assertEquals(ErrorCode.ABI_VERSION, e.code());
+    assertTrue(e.getMessage().contains(String.valueOf(have + 7)), e.getMessage());
+  }
+
+  @Test
+  void statusNamesMatchTheLibrary() {
+    Polyscore.abiVersion(); // loads the glue
+    for (ErrorCode c : ErrorCode.values()) {
+      if (c != ErrorCode.UNKNOWN) assertEquals(Native.statusName(c.status()), c.cName());
+    }
+    assertEquals(ErrorCode.UNKNOWN, ErrorCode.of(12345));
+  }
+}
