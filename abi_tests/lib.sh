@@ -1,0 +1,168 @@
+# abi_tests/lib.sh: the ABI checks as functions, shared by test.sh, break_test.sh and
+# update-baseline.sh. Source it; it sets ABI_DIR (this directory) and ROOT (the tree).
+# Every check_* function prints its report and returns non-zero when the ABI broke.
+
+ABI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$ABI_DIR/.." && pwd)
+ABI_BUILD=${POLYSCORE_ABI_BUILD_DIR:-$ABI_DIR/build}   # our -g build (abidw needs DWARF)
+BASELINE_ABI=$ABI_DIR/baseline/libpolyscore.so.1.abi
+BASELINE_SYMBOLS=$ABI_DIR/baseline/symbols.txt
+BASELINE_LAYOUT=$ABI_DIR/layout.json
+CC=${CC:-cc}
+
+# Installs what the checks need when it is missing (abigail-tools: abidw, abidiff).
+ensure_tools() {
+  local missing=()
+  command -v abidw >/dev/null && command -v abidiff >/dev/null || missing+=(abigail-tools)
+  command -v readelf >/dev/null && command -v nm >/dev/null || missing+=(binutils)
+  command -v cmake >/dev/null || missing+=(cmake)
+  command -v ninja >/dev/null || missing+=(ninja-build)
+  command -v python3 >/dev/null || missing+=(python3)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Builds libpolyscore.so.1 with debug info (RelWithDebInfo) in $ABI_BUILD: the same
+# sources, flags, version script and link options as the release build, plus -g.
+build_debug_library() {
+  if [ ! -f "$ABI_BUILD/build.ninja" ]; then
+    cmake -S "$ROOT" -B "$ABI_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DPOLYSCORE_TESTS=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null || return 1
+  fi
+  cmake --build "$ABI_BUILD" --target polyscore >/dev/null || {
+    cmake --build "$ABI_BUILD" --target polyscore; return 1; }
+}
+
+# The stable public headers of an include dir: every polyscore/*.h but experimental.h.
+stable_headers() {  # stable_headers INCLUDE_DIR
+  local h
+  for h in "$1"/polyscore/*.h; do
+    [ "$(basename "$h")" = experimental.h ] || echo "$h"
+  done
+}
+
+# abi_dump LIB INCLUDE_DIR OUT: the ABI of LIB as seen through the stable headers,
+# written so that it does not depend on where the tree is checked out.
+abi_dump() {
+  local lib=$1 inc=$2 out=$3 h args=()
+  inc=$(cd "$inc" && pwd)   # abidw matches DW_AT_decl_file against absolute paths
+  while read -r h; do args+=(--header-file "$h"); done < <(stable_headers "$inc")
+  abidw "${args[@]}" --drop-private-types --exported-interfaces-only \
+    --no-corpus-path --no-comp-dir-path --no-show-locs --type-id-style sequence "$lib" |
+    sed -E "s#(path)='[^']*/(src|third_party|include)/#\1='\2/#" > "$out"
+}
+
+# check_abi LIB INCLUDE_DIR [BASELINE]: abidiff of the baseline against LIB.
+# Added functions are allowed (and reported); anything else abidiff reports fails.
+check_abi() {
+  local lib=$1 inc=$2 base=${3:-$BASELINE_ABI} cur rc
+  cur=$(mktemp)
+  abi_dump "$lib" "$inc" "$cur" || { echo "abidw failed on $lib"; rm -f "$cur"; return 1; }
+  abidiff --no-unreferenced-symbols "$base" "$cur" > "$cur.report" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    echo "abidiff: no ABI change against $(basename "$base")"
+    rm -f "$cur" "$cur.report"; return 0
+  fi
+  if (( rc & 3 )); then    # 1 = error, 2 = usage error
+    echo "abidiff failed to run (exit $rc):"; cat "$cur.report"
+    rm -f "$cur" "$cur.report"; return 1
+  fi
+  # rc has bit 4 (ABI change) and maybe 8 (incompatible change). A change that is
+  # nothing but added functions/variables is compatible: check with the additions
+  # left out of the comparison.
+  abidiff --no-unreferenced-symbols --no-added-syms "$base" "$cur" > /dev/null 2>&1
+  local rc_without_added=$?
+  if (( rc & 8 )) || [ $rc_without_added -ne 0 ]; then
+    echo "abidiff: INCOMPATIBLE ABI change (exit $rc) against $(basename "$base"):"
+    cat "$cur.report"
+    rm -f "$cur" "$cur.report"; return 1
+  fi
+  echo "abidiff: compatible additions only (allowed; run update-baseline.sh to record them):"
+  cat "$cur.report"
+  rm -f "$cur" "$cur.report"; return 0
+}
+
+# The exported dynamic symbols of LIB, one per line: "<nm type> <name>@@<version>".
+list_symbols() {
+  LC_ALL=C nm -D --defined-only "$1" | awk '{print $2" "$3}' | LC_ALL=C sort
+}
+
+# check_symbols LIB [BASELINE]: exact symbol list, only versioned ps_* functions,
+# SONAME libpolyscore.so.1, no C++ runtime needed or exported.
+check_symbols() {
+  local lib=$1 base=${2:-$BASELINE_SYMBOLS} bad=0 cur soname
+  cur=$(mktemp)
+  list_symbols "$lib" > "$cur"
+  if ! diff -u --label "baseline/symbols.txt" --label "exported by $(basename "$lib")" "$base" "$cur"; then
+    echo "symbols: exported symbol list differs from baseline/symbols.txt"; bad=1
+  fi
+  local leaks
+  leaks=$(grep -Ev '^(T ps_[a-z0-9_]+@@POLYSCORE_1|A POLYSCORE_1)$' "$cur")
+  if [ -n "$leaks" ]; then
+    echo "symbols: exported symbols other than ps_* functions versioned POLYSCORE_1:"
+    echo "$leaks" | head -20 | sed 's/^/  /'; bad=1
+  fi
+  soname=$(readelf -d "$lib" | sed -nE 's/.*\(SONAME\).*\[(.*)\]/\1/p')
+  if [ "$soname" != "libpolyscore.so.1" ]; then
+    echo "symbols: SONAME is '$soname', want libpolyscore.so.1"; bad=1
+  fi
+  local needed
+  needed=$(readelf -d "$lib" | sed -nE 's/.*\(NEEDED\).*\[(.*)\]/\1/p' | grep -E 'libstdc\+\+|libgcc_s' || true)
+  if [ -n "$needed" ]; then
+    echo "symbols: depends on the C++ runtime (must be linked statically): $needed"; bad=1
+  fi
+  local cxx_undef
+  # Strong imports only: the static libstdc++ leaves weak references to the
+  # transactional-memory clones (_ZGTt*), which resolve to NULL and need no runtime.
+  cxx_undef=$(nm -D --undefined-only "$lib" | awk '$1 == "U"' | grep -E ' _Z|GLIBCXX|CXXABI' || true)
+  if [ -n "$cxx_undef" ]; then
+    echo "symbols: imports C++ runtime symbols:"; echo "$cxx_undef" | head -10; bad=1
+  fi
+  [ $bad -eq 0 ] && echo "symbols: $(grep -c ' ps_' "$cur") ps_* functions, all POLYSCORE_1; SONAME $soname; no C++ runtime"
+  rm -f "$cur"
+  return $bad
+}
+
+# gen_layout INCLUDE_DIR OUT: runs layout_gen.c compiled against INCLUDE_DIR.
+gen_layout() {
+  local inc=$1 out=$2 exe
+  exe=$(mktemp)
+  $CC -std=c11 -Wall -Wextra -Werror -I "$inc" "$ABI_DIR/layout_gen.c" -o "$exe" &&
+    "$exe" > "$out"
+  local rc=$?
+  rm -f "$exe"
+  return $rc
+}
+
+# The PS_* integer constants the stable headers of INCLUDE_DIR define (enumerators
+# and #defines of a number).
+header_constants() {
+  local h
+  stable_headers "$1" | while read -r h; do
+    sed -nE 's/^[[:space:]]*(PS_[A-Z0-9_]+)[[:space:]]*=.*/\1/p;
+             s/^#[[:space:]]*define[[:space:]]+(PS_[A-Z0-9_]+)[[:space:]]+-?[0-9]+[uUlL]*[[:space:]]*$/\1/p' "$h"
+  done
+}
+
+# check_layout INCLUDE_DIR [BASELINE]: the regenerated table equals the committed one,
+# and it lists every constant of the headers.
+check_layout() {
+  local inc=$1 base=${2:-$BASELINE_LAYOUT} cur bad=0 c
+  cur=$(mktemp)
+  if ! gen_layout "$inc" "$cur"; then
+    echo "layout: layout_gen.c failed against $inc"; rm -f "$cur"; return 1
+  fi
+  if ! diff -u --label "layout.json (committed)" --label "layout.json (from the header)" "$base" "$cur"; then
+    echo "layout: the table generated from the header differs from abi_tests/layout.json"; bad=1
+  fi
+  for c in $(header_constants "$inc"); do
+    grep -q "\"$c\":" "$cur" || { echo "layout: constant $c of the header is missing from layout_gen.c"; bad=1; }
+  done
+  [ $bad -eq 0 ] && echo "layout: $(grep -c '"offset"' "$cur") fields of $(grep -c '"size": [0-9]*, "align"' "$cur") structs, $(grep -cE '^    "PS_' "$cur") constants: as committed"
+  rm -f "$cur"
+  return $bad
+}
