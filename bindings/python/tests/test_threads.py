@@ -78,7 +78,8 @@ def test_close_while_predicting():
             completed = 0
             while True:
                 try:
-                    got = m.predict(X) if completed % 2 else m.predict_row(X[completed])
+                    row = completed % len(X)
+                    got = m.predict(X) if completed % 2 else m.predict_row(X[row])
                 except polyscore.InvalidHandleError as e:
                     assert e.code == polyscore.PS_ERR_INVALID_HANDLE
                     with lock:
@@ -87,7 +88,7 @@ def test_close_while_predicting():
                 if completed % 2:
                     np.testing.assert_array_equal(got, expected)
                 else:
-                    assert got[0] == expected[completed]
+                    assert got[0] == expected[row]
                 completed += 1
 
         with ThreadPoolExecutor(THREADS) as pool:
