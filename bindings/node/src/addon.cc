@@ -132,26 +132,32 @@ struct InputView {
   int32_t dtype = 0;
 };
 
+// The data pointer of a typed array as napi_get_typedarray_info gives it: the
+// underlying (Shared)ArrayBuffer's data plus the view's byteOffset.
+const uint8_t* TypedArrayData(Napi::Env env, const Napi::TypedArray& ta, napi_typedarray_type* type,
+                              size_t* length) {
+  void* data = nullptr;
+  napi_status st = napi_get_typedarray_info(env, ta, type, length, &data, nullptr, nullptr);
+  NAPI_THROW_IF_FAILED(env, st, nullptr);
+  return static_cast<const uint8_t*>(data);
+}
+
 InputView ViewOf(Napi::Env env, const Napi::Value& v, bool float64_only) {
-  if (!v.IsTypedArray())
-    throw Napi::TypeError::New(env, float64_only ? "expected a Float64Array" : "expected a Float64Array or a Float32Array");
-  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  const char* expected = float64_only ? "expected a Float64Array" : "expected a Float64Array or a Float32Array";
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, expected);
+  napi_typedarray_type type;
   InputView view;
-  const napi_typedarray_type type = ta.TypedArrayType();
+  const uint8_t* data = TypedArrayData(env, v.As<Napi::TypedArray>(), &type, &view.length);
   if (type == napi_float64_array) {
     view.dtype = PS_DTYPE_FLOAT64;
   } else if (type == napi_float32_array && !float64_only) {
     view.dtype = PS_DTYPE_FLOAT32;
   } else {
-    throw Napi::TypeError::New(env, float64_only ? "expected a Float64Array" : "expected a Float64Array or a Float32Array");
+    throw Napi::TypeError::New(env, expected);
   }
-  view.length = ta.ElementLength();
-  Napi::ArrayBuffer buffer = ta.ArrayBuffer();
-  // The data pointer of the underlying ArrayBuffer plus this view's byteOffset: the
-  // rows are read where they are.
-  view.data = view.length ? static_cast<const uint8_t*>(buffer.Data()) + ta.ByteOffset() : nullptr;
-  if (view.length && view.data == nullptr)
-    throw Napi::TypeError::New(env, "the input array's buffer is detached");
+  // The rows are read where they are: no copy.
+  view.data = data;
+  if (view.length && view.data == nullptr) throw Napi::TypeError::New(env, "the input array's buffer is detached");
   static const double kEmpty = 0;
   if (!view.data) view.data = &kEmpty;  // a zero-row call still needs a non-NULL pointer
   return view;
@@ -243,7 +249,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         size = dv.ByteLength();
       } else {
         Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
-        data = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+        napi_typedarray_type type;
+        size_t length = 0;
+        data = TypedArrayData(env, ta, &type, &length);
         size = ta.ByteLength();
       }
       static const uint8_t kEmpty = 0;

@@ -118,3 +118,18 @@ test('loadBuffer gives the same model as load', () => {
     a.close(); b.close(); d.close();
   }
 });
+
+test('a Float64Array over a SharedArrayBuffer is read in place, sync and async', async () => {
+  const c = cases.find((x) => x.dtype === 'float64' && x.library === 'lightgbm');
+  const m = polyscore.load(path.join(vectors, c.model));
+  const X = readCsv(path.join(vectors, c.input));
+  const ref = m.predict(X.values, X.rows);
+  const shared = new Float64Array(new SharedArrayBuffer(8 * (X.values.length + 1)), 8, X.values.length);
+  shared.set(X.values);
+  assert.ok(sameBits(m.predict(shared, X.rows), ref));
+  assert.ok(sameBits(await m.predictAsync(shared, X.rows), ref));
+  const shared32 = new Float32Array(new SharedArrayBuffer(4 * X.values.length));
+  shared32.set(X.values);
+  assert.ok(sameBits(m.predict(shared32, X.rows), m.predict(Float32Array.from(X.values), X.rows)));
+  m.close();
+});
