@@ -61,6 +61,18 @@ inline bool parse_int(std::string_view s, int64_t* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+// double -> float32 with round-to-nearest, defined for every input (a plain cast of a value
+// beyond the float range is undefined behaviour): past the rounding midpoint above FLT_MAX
+// the result is +-inf, as the hardware conversion gives.
+inline float to_float(double d) {
+  constexpr double kMidpoint = 3.4028235677973366e38;  // FLT_MAX + half an ulp
+  if (d >= kMidpoint) return std::numeric_limits<float>::infinity();
+  if (d <= -kMidpoint) return -std::numeric_limits<float>::infinity();
+  if (d > std::numeric_limits<float>::max()) return std::numeric_limits<float>::max();
+  if (d < -std::numeric_limits<float>::max()) return -std::numeric_limits<float>::max();
+  return static_cast<float>(d);  // in range, or NaN
+}
+
 // Parses one float32 the way XGBoost does (from_chars to float: "5E-1", "0.5", "-inf").
 inline bool parse_float(std::string_view s, float* out) {
   s = trim(s);
@@ -71,7 +83,7 @@ inline bool parse_float(std::string_view s, float* out) {
     // from_chars leaves *out unchanged on overflow/underflow; fall back to strtod rounding.
     std::string tmp(s);
     char* end = nullptr;
-    *out = static_cast<float>(std::strtod(tmp.c_str(), &end));
+    *out = to_float(std::strtod(tmp.c_str(), &end));
     return end == tmp.c_str() + tmp.size();
   }
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
@@ -261,7 +273,7 @@ class ForestBuilder {
       double d = 0;
       if (!A::get_double(e, &d))
         fail_parse("xgboost: field '" + path + "[" + std::to_string(out->size()) + "]' is not a number");
-      out->push_back(static_cast<float>(d));
+      out->push_back(to_float(d));
     });
   }
 
@@ -316,7 +328,7 @@ class ForestBuilder {
         base_score_.push_back(f);
       }
     } else if (A::get_double(bs, &d)) {
-      base_score_.push_back(static_cast<float>(d));
+      base_score_.push_back(to_float(d));
     } else if (A::kind(bs) == Kind::kArray) {
       read_floats(bs, &base_score_, p + ".base_score");
     } else {
