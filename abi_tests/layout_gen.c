@@ -41,8 +41,16 @@
 
 static int failed = 0;
 static int first_struct = 1;
-static int first_field;
-static size_t covered; /* end of the last field printed */
+
+/* The fields of the struct being described, printed in offset order by end_struct
+ * (so that a field moved in the header shows as a change of the table). */
+typedef struct {
+  const char *name, *type;
+  size_t offset, size, align, count;
+  long long dflt;
+} field_info;
+static field_info fields[64];
+static size_t n_fields;
 static const char *cur_struct;
 static size_t cur_size, cur_align;
 
@@ -50,8 +58,7 @@ static void begin_struct(const char *name, size_t size, size_t align) {
   printf("%s\n    \"%s\": {\"size\": %zu, \"align\": %zu, \"fields\": [", first_struct ? "" : ",",
          name, size, align);
   first_struct = 0;
-  first_field = 1;
-  covered = 0;
+  n_fields = 0;
   cur_struct = name;
   cur_size = size;
   cur_align = align;
@@ -65,27 +72,39 @@ static void field(const char *name, size_t offset, size_t size, size_t align,
     failed = 1;
     type = "?";
   }
-  /* Fields in header order, each after the previous one with no more than alignment
-   * padding between them: otherwise a field is missing from this list. */
-  if (offset < covered || offset - covered >= align) {
-    fprintf(stderr, "layout_gen: %s.%s at offset %zu, previous field ends at %zu: "
-                    "a field of %s is missing from layout_gen.c\n",
-            cur_struct, name, offset, covered, cur_struct);
-    failed = 1;
-  }
-  covered = offset + size;
-  char type_buf[64];
-  if (count > 0) {
-    snprintf(type_buf, sizeof type_buf, "%s[%zu]", type, count);
-    type = type_buf;
-  }
-  printf("%s\n      {\"name\": \"%s\", \"offset\": %zu, \"size\": %zu, \"type\": \"%s\", "
-         "\"default\": %lld}",
-         first_field ? "" : ",", name, offset, size, type, dflt);
-  first_field = 0;
+  field_info f = {name, type, offset, size, align, count, dflt};
+  fields[n_fields++] = f;
+}
+
+static int by_offset(const void *a, const void *b) {
+  const field_info *x = a, *y = b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
 static void end_struct(void) {
+  qsort(fields, n_fields, sizeof fields[0], by_offset);
+  size_t covered = 0; /* end of the previous field */
+  for (size_t i = 0; i < n_fields; i++) {
+    const field_info *f = &fields[i];
+    /* Each field follows the previous one with at most alignment padding between
+     * them: otherwise the header has a field this file does not list. */
+    if (f->offset < covered || f->offset - covered >= f->align) {
+      fprintf(stderr, "layout_gen: %s.%s at offset %zu, previous field ends at %zu: "
+                      "a field of %s is missing from layout_gen.c\n",
+              cur_struct, f->name, f->offset, covered, cur_struct);
+      failed = 1;
+    }
+    covered = f->offset + f->size;
+    char type_buf[64];
+    const char *type = f->type;
+    if (f->count > 0) {
+      snprintf(type_buf, sizeof type_buf, "%s[%zu]", f->type, f->count);
+      type = type_buf;
+    }
+    printf("%s\n      {\"name\": \"%s\", \"offset\": %zu, \"size\": %zu, \"type\": \"%s\", "
+           "\"default\": %lld}",
+           i == 0 ? "" : ",", f->name, f->offset, f->size, type, f->dflt);
+  }
   if (cur_size - covered >= cur_align) {
     fprintf(stderr, "layout_gen: %s is %zu bytes but its listed fields end at %zu: "
                     "a field is missing from layout_gen.c\n",

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# abi_tests/break_test.sh: proves that the ABI checks can fail. Builds deliberately
+# broken variants of libpolyscore.so.1 (a copy of include/ and src/capi/ in a temp
+# dir, modified with sed; only the C ABI layer is recompiled, see build_variant.py)
+# and asserts that each check reports the break it is there for:
+#
+#   variant          break                                       must be reported by
+#   field_moved      ps_predict_options.num_threads moved up     abidiff, layout
+#   symbol_removed   ps_model_feature_name dropped (version map) abidiff, symbols
+#   enum_renumbered  PS_ERR_IO and PS_ERR_PARSE swapped          layout
+#   function_added   a new ps_* function (compatible; control)   symbols (abidiff allows it)
+#
+# abidiff cannot see the enum: the status codes are anonymous enum constants and
+# every API takes int32_t, so no DWARF type carries them; the layout table is what
+# guards constants. Needs abi_tests/build (test.sh builds it). Prints
+# "N passed, N failed" and exits non-zero on failure.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/polyscore-abi-break.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+passed=0
+failed=0
+ok() { echo "  ok   $*"; passed=$((passed + 1)); }
+bad() { echo "  FAIL $*"; failed=$((failed + 1)); }
+
+[ -f "$ABI_BUILD/compile_commands.json" ] || { echo "run abi_tests/test.sh first (needs $ABI_BUILD)"; exit 1; }
+
+prepare() {  # prepare NAME: copy of the ABI layer to modify
+  local v=$WORK/$1
+  mkdir -p "$v/src"
+  cp -r "$ROOT/include" "$v/include"
+  cp -r "$ROOT/src/capi" "$v/src/capi"
+}
+
+prepare field_moved
+sed -i -e '/^  int32_t num_threads;/d' \
+       -e 's|^  int32_t output;  .*|&\n  int32_t num_threads;      /* moved: an ABI break */|' \
+       "$WORK/field_moved/include/polyscore/predict.h"
+
+prepare symbol_removed
+sed -i 's|^  local:|  local:\n    ps_model_feature_name;|' "$WORK/symbol_removed/src/capi/polyscore.map"
+
+prepare enum_renumbered
+sed -i -e 's/PS_ERR_IO = 3,/PS_ERR_IO = 4,/' -e 's/PS_ERR_PARSE = 4,/PS_ERR_PARSE = 3,/' \
+       "$WORK/enum_renumbered/include/polyscore/common.h"
+
+prepare function_added
+cat >> "$WORK/function_added/src/capi/capi.cc" <<'EOF'
+extern "C" PS_API uint32_t ps_abi_tests_added_function(void) { return 42; }
+EOF
+
+variants=(field_moved symbol_removed enum_renumbered function_added)
+for v in "${variants[@]}"; do   # make sure each mutation took
+  if diff -r -q "$ROOT/include" "$WORK/$v/include" >/dev/null &&
+     diff -r -q "$ROOT/src/capi" "$WORK/$v/src/capi" >/dev/null; then
+    bad "$v: the sed mutation changed nothing (the header or map changed shape?)"
+  fi
+done
+
+echo "building ${#variants[@]} variants (2 at a time)..."
+pids=()
+for v in "${variants[@]}"; do
+  python3 "$ABI_DIR/build_variant.py" "$ABI_BUILD" "$ROOT" "$WORK/$v" > "$WORK/$v.build.log" 2>&1 &
+  pids+=($!)
+  if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+done
+wait
+
+# expect VARIANT CHECK WANT(fail|pass) PATTERN: runs one check on the variant and
+# asserts its verdict and that its report contains PATTERN (an ERE).
+expect() {
+  local v=$1 check=$2 want=$3 pattern=$4 out rc
+  local lib=$WORK/$v/libpolyscore.so.1 inc=$WORK/$v/include
+  case $check in
+    abi) out=$(check_abi "$lib" "$inc" 2>&1) ;;
+    symbols) out=$(check_symbols "$lib" 2>&1) ;;
+    layout) out=$(check_layout "$inc" 2>&1) ;;
+  esac
+  rc=$?
+  echo "$out" > "$WORK/$v.$check.report"
+  local verdict=pass
+  [ $rc -ne 0 ] && verdict=fail
+  if [ "$verdict" != "$want" ]; then
+    bad "$v / $check: wanted $want, got $verdict"; echo "$out" | sed 's/^/       /' | head -40
+  elif [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then
+    bad "$v / $check: $verdict but the report lacks /$pattern/"; echo "$out" | sed 's/^/       /' | head -40
+  else
+    ok "$v / $check: $verdict"
+    # the lines that say what broke
+    grep -E "$pattern" <<<"$out" | head -3 | sed 's/^/         | /'
+  fi
+}
+
+for v in "${variants[@]}"; do
+  echo "-- $v"
+  if [ ! -f "$WORK/$v/libpolyscore.so.1" ]; then
+    bad "$v: variant did not build"; sed 's/^/       /' "$WORK/$v.build.log" | tail -20; continue
+  fi
+  case $v in
+    field_moved)
+      expect $v abi fail "ps_predict_options.*(size|offset)|offset changed|num_threads"
+      expect $v symbols pass ""
+      expect $v layout fail '^[-+].*"num_threads", "offset"' ;;
+    symbol_removed)
+      expect $v abi fail "Removed.*ps_model_feature_name|ps_model_feature_name"
+      expect $v symbols fail '^-T ps_model_feature_name@@POLYSCORE_1'
+      expect $v layout pass "" ;;
+    enum_renumbered)
+      expect $v abi pass ""        # invisible to DWARF: see the header comment
+      expect $v symbols pass ""
+      expect $v layout fail '^[-+] *"PS_ERR_(IO|PARSE)": [34]' ;;
+    function_added)
+      expect $v abi pass "Added.*ps_abi_tests_added_function|ps_abi_tests_added_function"
+      expect $v symbols fail '^\+T ps_abi_tests_added_function@@POLYSCORE_1'
+      expect $v layout pass "" ;;
+  esac
+done
+
+echo "break_test: $passed passed, $failed failed"
+[ $failed -eq 0 ]
