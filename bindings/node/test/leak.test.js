@@ -43,7 +43,7 @@ async function cycle(i, { close }) {
 }
 
 async function measure(n, opts) {
-  for (let i = 0; i < 100; i++) await cycle(i, opts); // warm up allocators and JIT
+  for (let i = 0; i < 200; i++) await cycle(i, opts); // warm up allocators and JIT
   await settle();
   const before = process.memoryUsage().rss;
   for (let i = 0; i < n; i++) {
@@ -55,13 +55,15 @@ async function measure(n, opts) {
   return { before, after, growth: after - before };
 }
 
-test('load/predict/close cycles keep RSS flat', async () => {
-  const r = await measure(1500, { close: true });
-  assert.ok(r.growth < BOUND, `RSS grew by ${(r.growth / 1048576).toFixed(1)} MiB over 1500 cycles ` +
+test('load/predict/close cycles keep RSS flat', async (t) => {
+  const r = await measure(1000, { close: true });
+  t.diagnostic(`RSS growth ${(r.growth / 1048576).toFixed(2)} MiB`);
+  assert.ok(r.growth < BOUND, `RSS grew by ${(r.growth / 1048576).toFixed(1)} MiB over 1000 cycles ` +
                               `(${(r.before / 1048576).toFixed(1)} -> ${(r.after / 1048576).toFixed(1)} MiB)`);
 });
 
-test('models never closed are freed by the finalizer', async () => {
-  const r = await measure(1500, { close: false });
-  assert.ok(r.growth < BOUND, `RSS grew by ${(r.growth / 1048576).toFixed(1)} MiB over 1500 unclosed models`);
+test('models never closed are freed by the finalizer', async (t) => {
+  const r = await measure(1000, { close: false });
+  t.diagnostic(`RSS growth ${(r.growth / 1048576).toFixed(2)} MiB`);
+  assert.ok(r.growth < BOUND, `RSS grew by ${(r.growth / 1048576).toFixed(1)} MiB over 1000 unclosed models`);
 });
