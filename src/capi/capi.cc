@@ -310,8 +310,10 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, c
                                  int32_t dtype, size_t n_rows, size_t n_cols,
                                  const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
-    require(out, "out");
-    require(rows, "rows");
+    if (n_rows > 0) {  // no rows: nothing is read or written, NULL buffers are fine
+      require(out, "out");
+      require(rows, "rows");
+    }
     check_dtype(dtype);
     ModelRef ref(model);
     const Forest& forest = live(ref);
@@ -331,7 +333,7 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, ps_model* model, con
                                size_t n_rows, size_t n_cols, const ps_predict_options* opts,
                                ps_error* err) {
   return guarded(err, [&] {
-    require(out, "out");
+    if (n_rows > 0) require(out, "out");
     require(indptr, "indptr");
     check_dtype(dtype);
     ModelRef ref(model);

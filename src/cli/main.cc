@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -24,8 +25,9 @@ const char kUsage[] =
     "                         [--threads N] [--format auto|xgboost-json|xgboost-ubjson|lightgbm]\n"
     "       polyscore info MODEL [--format ...]\n"
     "\n"
-    "predict reads comma-separated rows (an empty field, nan or NaN is missing; '-' reads\n"
-    "standard input) and prints one line per row, values comma-separated.\n";
+    "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
+    "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
+    "comma-separated, each in the shortest form that reads back as the same double.\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "polyscore: " << message << "\n\n" << kUsage;
@@ -62,16 +64,22 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Parses one CSV field; false when it is not a number.
-bool parse_field(std::string_view field, double* value) {
+// Parses one CSV field; on failure returns why ("" on success).
+std::string parse_field(std::string_view field, double* value) {
   field = trim(field);
   if (field.empty() || field == "nan" || field == "NaN" || field == "NA") {
     *value = std::numeric_limits<double>::quiet_NaN();
-    return true;
+    return "";
   }
-  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
-  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), *value);
-  return ec == std::errc() && end == field.data() + field.size();
+  std::string_view digits = field;
+  if (digits.front() == '+') digits.remove_prefix(1);
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-') && digits != field) {
+    return "is not a number";
+  }
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *value);
+  if (ec == std::errc::result_out_of_range) return "is out of the range of a double";
+  if (ec != std::errc() || end != digits.data() + digits.size()) return "is not a number";
+  return "";
 }
 
 // Reads rows into `values`; on a broken row prints which line and returns false.
@@ -90,9 +98,10 @@ bool read_rows(std::istream& in, bool header, size_t num_features, std::vector<d
       const size_t comma = rest.find(',');
       const std::string_view field = rest.substr(0, comma);
       double value;
-      if (!parse_field(field, &value)) {
+      const std::string problem = parse_field(field, &value);
+      if (!problem.empty()) {
         std::cerr << "polyscore: line " << line_number << ", field " << fields + 1 << ": '"
-                  << trim(field) << "' is not a number\n";
+                  << trim(field) << "' " << problem << "\n";
         return false;
       }
       values->push_back(value);
@@ -106,6 +115,10 @@ bool read_rows(std::istream& in, bool header, size_t num_features, std::vector<d
       return false;
     }
     ++*n_rows;
+  }
+  if (in.bad()) {
+    std::cerr << "polyscore: reading the input failed after line " << line_number << "\n";
+    return false;
   }
   return true;
 }
@@ -124,7 +137,8 @@ void append_number(std::string* out, double v) {
 int command_info(Session& s, const std::string& path) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
-  static const char* const kFormats[] = {"auto", "xgboost-json", "xgboost-ubjson", "lightgbm-text"};
+  static const char* const kFormats[] = {"unknown", "xgboost-json", "xgboost-ubjson", "lightgbm-text"};
+  if (info.format < 0 || info.format > 3) info.format = 0;
   std::cout << "model:       " << path << "\n"
             << "format:      " << kFormats[info.format] << "\n"
             << "objective:   " << info.objective << "\n"
@@ -160,6 +174,11 @@ int command_predict(Session& s, const std::string& input, int32_t output, bool h
   if (input == "-") {
     ok = read_rows(std::cin, header, info.num_features, &rows, &n_rows);
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(input, ec)) {
+      std::cerr << "polyscore: input '" << input << "' is a directory, not a CSV file\n";
+      return 1;
+    }
     std::ifstream file(input);
     if (!file) {
       std::cerr << "polyscore: cannot open input '" << input << "': " << std::strerror(errno) << "\n";

@@ -297,8 +297,8 @@ PredictPlan plan_prediction(const Forest& forest, const PredictRequest& request)
   } else if (request.iteration_begin >= end || end > rounds) {
     throw Error(PS_ERR_INVALID_ARGUMENT,
                 "iteration range [" + std::to_string(request.iteration_begin) + ", " +
-                    std::to_string(end) + ") is outside the model's " + std::to_string(rounds) +
-                    " boosting rounds");
+                    std::to_string(end) + ") is empty or outside the model's " +
+                    std::to_string(rounds) + " boosting rounds");
   }
   if (!forest.has_linear) {
     plan.tree_begin = forest.iteration_begin[request.iteration_begin];

@@ -124,6 +124,8 @@ def test_all_missing_row_matches_vectors(cli, tmp_path):
     ("0.4\n", False, "line 1 has 1 fields but the model expects 2"),
     ("0.4,1.2,\n", False, "line 1 has 3 fields but the model expects 2"),
     ("0.4;1.2\n", False, "line 1, field 1: '0.4;1.2' is not a number"),
+    ("+-5,1\n", False, "line 1, field 1: '+-5' is not a number"),
+    ("0.4,1e400\n", False, "line 1, field 2: '1e400' is out of the range of a double"),
 ])
 def test_broken_row(cli, tmp_path, text, header, message):
     rows = tmp_path / "rows.csv"
@@ -187,9 +189,6 @@ def test_missing_input(cli, tmp_path):
     assert "cannot open input '%s'" % (tmp_path / "none.csv") in r.stderr
 
 
-@pytest.mark.xfail(reason="CLI bug: an input with no rows fails with 'out is NULL' "
-                          "(ps_model_predict_dense rejects out=NULL even for 0 rows)",
-                   strict=False)
 def test_empty_input_prints_nothing(cli, tmp_path):
     rows = tmp_path / "rows.csv"
     rows.write_text("amount_zscore,velocity\n")
@@ -251,3 +250,9 @@ def test_help_and_version(cli):
     assert r.returncode == 0 and r.stdout.startswith("usage:")
     r = cli("--version")
     assert r.returncode == 0 and r.stdout.startswith("polyscore ") and "(ABI " in r.stdout
+
+
+def test_directory_as_input_is_an_error(cli, tmp_path):
+    r = cli("predict", FRAUD_MODEL, "--input", tmp_path)
+    assert r.returncode == 1
+    assert "is a directory" in r.stderr

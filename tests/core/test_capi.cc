@@ -250,6 +250,19 @@ TEST(CApi, NullArguments) {
   ps_model_free(nullptr);
 }
 
+TEST(CApi, ZeroRowsNeedNoBuffers) {
+  Loaded m(source_path(kXgbModel));
+  ASSERT_EQ(m.status, PS_OK);
+  EXPECT_EQ(ps_model_predict_dense(nullptr, 0, m.model, nullptr, PS_DTYPE_FLOAT64, 0, 5, nullptr, m.err),
+            PS_OK)
+      << m.message();
+  int64_t indptr[1] = {0};
+  EXPECT_EQ(ps_model_predict_csr(nullptr, 0, m.model, indptr, nullptr, nullptr, PS_DTYPE_FLOAT64, 0, 5,
+                                 nullptr, m.err),
+            PS_OK)
+      << m.message();
+}
+
 TEST(CApi, FreedAndForgedHandles) {
   ErrorObject e;
   ps_model* m = nullptr;
