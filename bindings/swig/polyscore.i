@@ -59,26 +59,38 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
 %enddef
 #endif
 
-/* The library's own error object, for the raw calls of the public header. */
-%typemap(in, numinputs=0) ps_error *err (ps_error *temp = NULL) {
-  if (ps_error_create(&temp) != PS_OK) { PS_RAISE(PS_ERR_OUT_OF_MEMORY, "out of memory") }
-  $1 = temp;
+/* The library's own error object, for the raw calls of the public header. It is created
+ * in "check" (after every argument conversion, so a conversion error cannot leak it) and
+ * freed in "argout", which runs on every path after the call (SWIG's Tcl module emits
+ * no freearg for numinputs=0 arguments). */
+%typemap(in, numinputs=0) ps_error *err { $1 = NULL; }
+%typemap(check) ps_error *err {
+  if (ps_error_create(&$1) != PS_OK) { PS_RAISE(PS_ERR_OUT_OF_MEMORY, "out of memory") }
 }
 %typemap(argout) ps_error *err {
-  if (ps_error_code($1) != PS_OK) { PS_RAISE(ps_error_code($1), ps_error_message($1)) }
+  ps_status code_ = ps_error_code($1);
+  char message_[1024];
+  snprintf(message_, sizeof message_, "%s", ps_error_message($1));
+  ps_error_free($1);
+  $1 = NULL;
+  if (code_ != PS_OK) { PS_RAISE(code_, message_) }
 }
 %typemap(freearg) ps_error *err { ps_error_free($1); }
 
-/* The shim's error record. */
+/* The shim's error record (a local of the wrapper), the same way. */
 %typemap(in, numinputs=0) ps_swig_error *e (ps_swig_error temp) {
   memset(&temp, 0, sizeof temp);
-  if (ps_error_create(&temp.lib) != PS_OK) { PS_RAISE(PS_ERR_OUT_OF_MEMORY, "out of memory") }
   $1 = &temp;
 }
+%typemap(check) ps_swig_error *e {
+  if (ps_error_create(&$1->lib) != PS_OK) { PS_RAISE(PS_ERR_OUT_OF_MEMORY, "out of memory") }
+}
 %typemap(argout) ps_swig_error *e {
+  ps_error_free($1->lib);
+  $1->lib = NULL;
   if ($1->code != PS_OK) { PS_RAISE($1->code, $1->message) }
 }
-%typemap(freearg) ps_swig_error *e { if ($1) ps_error_free($1->lib); }
+%typemap(freearg) ps_swig_error *e { if ($1) { ps_error_free($1->lib); $1->lib = NULL; } }
 
 /* ---------------------------------------------------------------- arrays */
 
@@ -121,6 +133,25 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
   $1 = SvPV($input, len);
   $2 = (size_t)len;
 }
+/* A model description: a hash ref of its fields (the C copy is freed here). */
+%typemap(out) ps_model_info * {
+  if ($1) {
+    HV *hv = newHV();
+    hv_store(hv, "format", 6, newSViv($1->format), 0);
+    hv_store(hv, "num_features", 12, newSVuv($1->num_features), 0);
+    hv_store(hv, "num_outputs", 11, newSVuv($1->num_outputs), 0);
+    hv_store(hv, "num_margins", 11, newSVuv($1->num_margins), 0);
+    hv_store(hv, "num_trees", 9, newSVuv($1->num_trees), 0);
+    hv_store(hv, "num_iterations", 14, newSVuv($1->num_iterations), 0);
+    hv_store(hv, "objective", 9, newSVpv($1->objective, 0), 0);
+    hv_store(hv, "booster", 7, newSVpv($1->booster, 0), 0);
+    free($1);
+    $result = sv_2mortal(newRV_noinc((SV *)hv));
+  } else {
+    $result = &PL_sv_undef;
+  }
+  argvi++;
+}
 #elif defined(SWIGTCL)
 %typemap(in) (const double *values, size_t n_values) {
   Tcl_Obj **elems;
@@ -154,6 +185,24 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
   $1 = (char *)Tcl_GetByteArrayFromObj($input, &len);
   $2 = (size_t)len;
 }
+/* A model description: a dict of its fields (the C copy is freed here). */
+%typemap(out) ps_model_info * {
+  Tcl_Obj *d = Tcl_NewDictObj();
+  if ($1) {
+#define PS_SWIG_PUT(key, obj) Tcl_DictObjPut(NULL, d, Tcl_NewStringObj(key, -1), obj)
+    PS_SWIG_PUT("format", Tcl_NewIntObj($1->format));
+    PS_SWIG_PUT("num_features", Tcl_NewWideIntObj($1->num_features));
+    PS_SWIG_PUT("num_outputs", Tcl_NewWideIntObj($1->num_outputs));
+    PS_SWIG_PUT("num_margins", Tcl_NewWideIntObj($1->num_margins));
+    PS_SWIG_PUT("num_trees", Tcl_NewWideIntObj($1->num_trees));
+    PS_SWIG_PUT("num_iterations", Tcl_NewWideIntObj($1->num_iterations));
+    PS_SWIG_PUT("objective", Tcl_NewStringObj($1->objective, -1));
+    PS_SWIG_PUT("booster", Tcl_NewStringObj($1->booster, -1));
+#undef PS_SWIG_PUT
+    free($1);
+  }
+  Tcl_SetObjResult(interp, d);
+}
 #endif
 %typemap(freearg) (const double *values, size_t n_values) { free($1); }
 
@@ -181,7 +230,7 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
 %ignore ps_load_options;
 %ignore ps_predict_options;
 
-/* ps_model_info: read-only fields, freed by the target language (%newobject below). */
+/* ps_model_info: read-only; Model.info returns it as a hash ref / dict. */
 %immutable;
 %include "polyscore/common.h"
 %include "polyscore/model.h"
@@ -193,10 +242,8 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
 %rename(Model) ps_swig_model;
 typedef struct ps_swig_model {} ps_swig_model;
 
-%newobject ps_swig_model::info;
-%newobject ps_swig_model::feature_name;
-
 %extend ps_swig_model {
+  %newobject feature_name;
   /* Loads a model file; format is a PS_FORMAT_* value (PS_FORMAT_AUTO detects). */
   ps_swig_model(ps_swig_error *e, const char *path, int format) {
     return psw_load_file(e, path, format);

@@ -127,11 +127,7 @@ sub output_size {
 # A hash ref: format, num_features, num_outputs, num_margins, num_trees,
 # num_iterations, objective, booster.
 sub info {
-    my ($self) = @_;
-    my $i = $self->{h}->info;
-    return { map { $_ => $i->{$_} }
-             qw(format num_features num_outputs num_margins num_trees num_iterations
-                objective booster) };
+    return $_[0]{h}->info;
 }
 
 sub num_features { $_[0]->info->{num_features} }
