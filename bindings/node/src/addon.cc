@@ -395,10 +395,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       ErrorBox err;
       const ps_status st = ps_model_predict_dense(out_data_, out_len_, handle_, input_.data, input_.dtype, n_rows_,
                                                   n_cols_, &opts_, err.get());
-      if (st != PS_OK) {
-        failure_ = Failure::From(st, err.get());
-        SetError(failure_.message);
-      }
+      if (st != PS_OK) failure_ = Failure::From(st, err.get());  // OnWorkComplete reports it
     }
 
     // Settles the promise. When the environment is going away (a worker thread being
