@@ -19,6 +19,7 @@
 #include "loaders/loaders.h"
 #include "model/error.h"
 #include "model/forest.h"
+#include "test_util.h"
 
 namespace polyscore {
 namespace {
@@ -532,31 +533,7 @@ TEST(LightGBMLoader, LoadsLargeModel) {
 // ---------------------------------------------------------------------------------------
 // The conformance vectors: every LightGBM model in tests/vectors/manifest.json.
 
-std::string source_path(const std::string& relative) {
-  return std::string(POLYSCORE_SOURCE_DIR) + "/" + relative;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::vector<double>> csv(const std::string& path) {
-  std::vector<std::vector<double>> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<double> row;
-    std::stringstream fields(line);
-    std::string field;
-    while (std::getline(fields, field, ',')) row.push_back(std::strtod(field.c_str(), nullptr));
-    rows.push_back(row);
-  }
-  return rows;
-}
+using polyscore_test::source_path;
 
 // A reference walk written from forest.h alone (deliberately independent of the
 // predictor): returns the flat node index of the leaf reached.
@@ -639,7 +616,7 @@ TEST(LightGBMLoader, ConformanceVectorModels) {
     if (c.at("library") != "lightgbm") continue;
     const std::string name = c.at("name");
     SCOPED_TRACE(name);
-    const std::string bytes = slurp(source_path("tests/vectors/" + c.at("model").get<std::string>()));
+    const std::string bytes = polyscore_test::read_file(source_path("tests/vectors/" + c.at("model").get<std::string>()));
     ASSERT_FALSE(bytes.empty());
     Forest f;
     try {
@@ -668,10 +645,10 @@ TEST(LightGBMLoader, ConformanceVectorModels) {
     EXPECT_EQ(outs.at("leaf").at("shape")[1].get<uint32_t>(), t_end - t_begin);
 
     // Walk the trees: leaf ids, raw margins and values must match LightGBM's own.
-    const auto X = csv(source_path("tests/vectors/" + c.at("input").get<std::string>()));
-    const auto leaf = csv(source_path("tests/vectors/" + outs.at("leaf").at("file").get<std::string>()));
-    const auto margin = csv(source_path("tests/vectors/" + outs.at("margin").at("file").get<std::string>()));
-    const auto value = csv(source_path("tests/vectors/" + outs.at("value").at("file").get<std::string>()));
+    const auto X = polyscore_test::read_csv(source_path("tests/vectors/" + c.at("input").get<std::string>()));
+    const auto leaf = polyscore_test::read_csv(source_path("tests/vectors/" + outs.at("leaf").at("file").get<std::string>()));
+    const auto margin = polyscore_test::read_csv(source_path("tests/vectors/" + outs.at("margin").at("file").get<std::string>()));
+    const auto value = polyscore_test::read_csv(source_path("tests/vectors/" + outs.at("value").at("file").get<std::string>()));
     ASSERT_EQ(X.size(), leaf.size());
     ASSERT_EQ(X.size(), margin.size());
     ASSERT_EQ(X.size(), value.size());

@@ -16,6 +16,7 @@
 #include "loaders/loaders.h"
 #include "model/error.h"
 #include "model/forest.h"
+#include "test_util.h"
 
 namespace polyscore {
 namespace {
@@ -472,29 +473,7 @@ TEST(XGBoostLoaderErrors, DamagedInputNeverCrashes) {
 
 std::string vectors_dir() { return std::string(POLYSCORE_SOURCE_DIR) + "/tests/vectors/"; }
 
-bool read_file(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-std::vector<std::vector<double>> read_csv(const std::string& path) {
-  std::vector<std::vector<double>> rows;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<double> row;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) row.push_back(std::strtod(cell.c_str(), nullptr));
-    rows.push_back(row);
-  }
-  return rows;
-}
+using polyscore_test::read_csv;
 
 // A naive reference walk of one tree with XGBoost's float32 input; returns the leaf index.
 uint32_t walk(const Forest& f, const Tree& t, const std::vector<double>& row) {
@@ -523,7 +502,8 @@ uint32_t walk(const Forest& f, const Tree& t, const std::vector<double>& row) {
 
 TEST(XGBoostVectors, LoadEveryXGBoostModel) {
   std::string text;
-  if (!read_file(vectors_dir() + "manifest.json", &text)) GTEST_SKIP() << "no tests/vectors/manifest.json yet";
+  text = polyscore_test::read_file(vectors_dir() + "manifest.json");
+  ASSERT_FALSE(text.empty()) << "tests/vectors/manifest.json is missing";
   json manifest = json::parse(text);
   int checked = 0;
   for (const json& c : manifest.at("cases")) {
@@ -531,7 +511,8 @@ TEST(XGBoostVectors, LoadEveryXGBoostModel) {
     const std::string name = c.at("name");
     SCOPED_TRACE(name);
     std::string bytes;
-    ASSERT_TRUE(read_file(vectors_dir() + c.at("model").get<std::string>(), &bytes));
+    bytes = polyscore_test::read_file(vectors_dir() + c.at("model").get<std::string>());
+    ASSERT_FALSE(bytes.empty());
     const bool ubj = c.at("format") == "xgboost-ubjson";
     Forest f;
     try {
