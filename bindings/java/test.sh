@@ -28,7 +28,11 @@ export JAVA_HOME
 BUILD=${POLYSCORE_BUILD_DIR:-$ROOT/build-java}
 GEN=(); [ -f "$BUILD/CMakeCache.txt" ] || GEN=(-G Ninja -DCMAKE_BUILD_TYPE=Release)
 cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}" -DPOLYSCORE_JAVA=ON >/dev/null
-cmake --build "$BUILD" --target polyscore polyscore_cli polyscore_jni | grep -v '^\[' || true
+LOG=$(mktemp)
+if ! cmake --build "$BUILD" --target polyscore polyscore_cli polyscore_jni >"$LOG" 2>&1; then
+  cat "$LOG"; rm -f "$LOG"; echo "java: building the JNI glue failed"; exit 1
+fi
+rm -f "$LOG"
 JNI_LIB="$BUILD/bindings/java/libpolyscore_jni.so"
 [ -f "$JNI_LIB" ] || { echo "java: $JNI_LIB was not built"; exit 1; }
 
