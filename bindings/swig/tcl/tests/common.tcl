@@ -2,6 +2,7 @@
 # reference output and bitwise comparison.
 package require tcltest 2
 namespace import ::tcltest::*
+configure -tmpdir [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
 
 set here [file dirname [file normalize [info script]]]
 set ROOT [file normalize [file join $here .. .. .. ..]]
