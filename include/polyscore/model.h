@@ -32,6 +32,9 @@ enum {
 typedef struct ps_load_options {
   size_t struct_size;
   int32_t format; /* a PS_FORMAT_* value; PS_FORMAT_AUTO detects it */
+  /* 4 bytes of tail padding follow: a v1 caller's struct_size (16) already covers
+   * offset 12, so a field added later must start at offset 16 (be 8-byte aligned, or
+   * follow an explicit reserved int32_t) to stay invisible to v1 callers. */
 } ps_load_options;
 
 #define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO}

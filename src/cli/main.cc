@@ -1,7 +1,8 @@
 // polyscore: the command-line tool. A client of the public C API like any other.
 //
 //   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]
-//                           [--threads N] [--format auto|xgboost-json|xgboost-ubjson|lightgbm]
+//                           [--threads N] [--iterations BEGIN:END]
+//                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm]
 //   polyscore info MODEL
 #include <charconv>
 #include <cmath>
@@ -22,7 +23,8 @@ namespace {
 
 const char kUsage[] =
     "usage: polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]\n"
-    "                         [--threads N] [--format auto|xgboost-json|xgboost-ubjson|lightgbm]\n"
+    "                         [--threads N] [--iterations BEGIN:END]\n"
+    "                         [--format auto|xgboost-json|xgboost-ubjson|lightgbm]\n"
     "       polyscore info MODEL [--format ...]\n"
     "\n"
     "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
@@ -165,14 +167,29 @@ int command_info(Session& s, const std::string& path) {
   return 0;
 }
 
-int command_predict(Session& s, const std::string& input, int32_t output, bool header, int threads) {
+// What `predict` was asked for beyond the model and the input.
+struct PredictArgs {
+  int32_t output = PS_OUTPUT_VALUE;
+  bool header = false;
+  int threads = 1;
+  uint32_t iteration_begin = 0, iteration_end = 0;  // 0:0 = all rounds
+};
+
+// Parses a non-negative integer that fills the whole string.
+template <typename T>
+bool parse_count(const std::string& v, T* out) {
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), *out);
+  return ec == std::errc() && end == v.data() + v.size() && *out >= 0;
+}
+
+int command_predict(Session& s, const std::string& input, const PredictArgs& args) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
   std::vector<double> rows;
   size_t n_rows = 0;
   bool ok;
   if (input == "-") {
-    ok = read_rows(std::cin, header, info.num_features, &rows, &n_rows);
+    ok = read_rows(std::cin, args.header, info.num_features, &rows, &n_rows);
   } else {
     std::error_code ec;
     if (std::filesystem::is_directory(input, ec)) {
@@ -184,12 +201,14 @@ int command_predict(Session& s, const std::string& input, int32_t output, bool h
       std::cerr << "polyscore: cannot open input '" << input << "': " << std::strerror(errno) << "\n";
       return 1;
     }
-    ok = read_rows(file, header, info.num_features, &rows, &n_rows);
+    ok = read_rows(file, args.header, info.num_features, &rows, &n_rows);
   }
   if (!ok) return 1;
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
-  opts.output = output;
-  opts.num_threads = threads;
+  opts.output = args.output;
+  opts.num_threads = args.threads;
+  opts.iteration_begin = args.iteration_begin;
+  opts.iteration_end = args.iteration_end;
   size_t size = 0;
   if (ps_model_output_size(&size, s.model, n_rows, &opts, s.err) != PS_OK) return s.fail("");
   std::vector<double> out(size);
@@ -225,9 +244,8 @@ int main(int argc, char** argv) {
   }
   if (command != "predict" && command != "info") return usage_error("unknown command '" + command + "'");
   std::string model_path, input;
-  int32_t output = PS_OUTPUT_VALUE, format = PS_FORMAT_AUTO;
-  bool header = false;
-  int threads = 1;
+  int32_t format = PS_FORMAT_AUTO;
+  PredictArgs predict;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string* v) {
@@ -240,17 +258,22 @@ int main(int argc, char** argv) {
       if (!value(&input)) return usage_error("--input needs a file");
     } else if (a == "--output") {
       if (!value(&v)) return usage_error("--output needs value, margin or leaf");
-      if (v == "value") output = PS_OUTPUT_VALUE;
-      else if (v == "margin") output = PS_OUTPUT_MARGIN;
-      else if (v == "leaf") output = PS_OUTPUT_LEAF;
+      if (v == "value") predict.output = PS_OUTPUT_VALUE;
+      else if (v == "margin") predict.output = PS_OUTPUT_MARGIN;
+      else if (v == "leaf") predict.output = PS_OUTPUT_LEAF;
       else return usage_error("--output must be value, margin or leaf, not '" + v + "'");
     } else if (a == "--header") {
-      header = true;
+      predict.header = true;
     } else if (a == "--threads") {
       if (!value(&v)) return usage_error("--threads needs a number");
-      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), threads);
-      if (ec != std::errc() || end != v.data() + v.size() || threads < 0) {
+      if (!parse_count(v, &predict.threads)) {
         return usage_error("--threads must be a non-negative integer, not '" + v + "'");
+      }
+    } else if (a == "--iterations") {
+      const size_t colon = value(&v) ? v.find(':') : std::string::npos;
+      if (colon == std::string::npos || !parse_count(v.substr(0, colon), &predict.iteration_begin) ||
+          !parse_count(v.substr(colon + 1), &predict.iteration_end)) {
+        return usage_error("--iterations needs BEGIN:END, boosting rounds [BEGIN, END) (END 0 = all)");
       }
     } else if (a == "--format") {
       if (!value(&v) || !parse_format(v, &format)) {
@@ -272,5 +295,5 @@ int main(int argc, char** argv) {
   load.format = format;
   if (ps_model_load_file(&s.model, model_path.c_str(), &load, s.err) != PS_OK) return s.fail("");
   return command == "info" ? command_info(s, model_path)
-                           : command_predict(s, input, output, header, threads);
+                           : command_predict(s, input, predict);
 }

@@ -256,3 +256,20 @@ def test_directory_as_input_is_an_error(cli, tmp_path):
     r = cli("predict", FRAUD_MODEL, "--input", tmp_path)
     assert r.returncode == 1
     assert "is a directory" in r.stderr
+
+
+def test_iteration_range_matches_the_library(cli):
+    case = CASES["xgb3_binary_logistic_range_2_7"]
+    r = cli("predict", VECTORS / case["model"], "--input", VECTORS / case["input"],
+            "--iterations", "%d:%d" % (case["iteration_begin"], case["iteration_end"]))
+    assert r.returncode == 0, r.stderr
+    expected = read_csv(VECTORS / case["outputs"]["value"]["file"])
+    got = parse(r.stdout)
+    assert all(close(e[0], g[0], 1e-6) for e, g in zip(expected, got)) and len(got) == len(expected)
+
+
+@pytest.mark.parametrize("arg", ["2x7", "2:", ":7", "-1:3"])
+def test_bad_iteration_range_is_a_usage_error(cli, arg):
+    r = cli("predict", FRAUD_MODEL, "--input", "-", "--iterations", arg)
+    assert r.returncode == 2
+    assert "--iterations needs BEGIN:END" in r.stderr
