@@ -13,6 +13,8 @@ PS_BEGIN_DECL
  * pointer into the library, so a freed or forged handle gives
  * PS_ERR_INVALID_HANDLE instead of a crash. A model is immutable once loaded and may
  * be used by any number of threads at once.
+ * The handle is not an address: never dereference it, and in a garbage-collected
+ * language keep it as an integer (uintptr_t), not as a pointer the collector scans.
  */
 typedef struct ps_model ps_model;
 
