@@ -48,11 +48,18 @@ fi
 cd "$HERE"
 rm -rf target/surefire-reports
 # (Debian's Maven prints colour resets even with -B: strip them.)
-set +e
-mvn -q -B "${OFFLINE[@]}" test -Dpolyscore.build.dir="$BUILD" -Dpolyscore.jni.path="$JNI_LIB" \
-  -Dpolyscore.cli="$BUILD/polyscore" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'
-status=${PIPESTATUS[0]}
-set -e
+run_mvn() {
+  set +e
+  mvn -q -B "$@" test -Dpolyscore.build.dir="$BUILD" -Dpolyscore.jni.path="$JNI_LIB" \
+    -Dpolyscore.cli="$BUILD/polyscore" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g'
+  status=${PIPESTATUS[0]}
+  set -e
+}
+run_mvn "${OFFLINE[@]}"
+if [ "$status" -ne 0 ] && [ ${#OFFLINE[@]} -gt 0 ] && [ ! -d target/surefire-reports ]; then
+  echo "== java: offline Maven run failed before testing; retrying online"
+  run_mvn
+fi
 # One summary line from the Surefire reports (mvn -q prints only failures).
 if ls target/surefire-reports/*.txt >/dev/null 2>&1; then
   cat target/surefire-reports/*.txt | awk '/Tests run:/ {
