@@ -1,19 +1,22 @@
 /*
- * polyscore.i: SWIG interface for Perl and Tcl (Ruby-ready), generated from the public
+ * polyscore.i: SWIG interface for Perl, Tcl and Ruby, generated from the public
  * headers include/polyscore/*.h plus the thin shim polyscore_swig.h.
  *
  *   swig -perl5 -I../../include polyscore.i      (module polyscore_swig)
  *   swig -tcl8 -namespace -I../../include polyscore.i
+ *   swig -ruby -I../../include polyscore.i
  *
  * What the typemaps do:
- *  - (const double *values, size_t n_values): a Perl array ref / Tcl list of numbers
- *    goes in as a C array and its length (undef / "" / nan are missing values).
- *  - ps_swig_doubles: results come back as a Perl array ref / Tcl list of doubles.
+ *  - (const double *values, size_t n_values): a Perl array ref / Tcl list / Ruby Array
+ *    of numbers goes in as a C array and its length (undef / "" / nan / nil: missing).
+ *  - ps_swig_doubles: results come back as a Perl array ref / Tcl list / Ruby Array.
+ *  - ps_model_info *: a Perl hash ref / Tcl dict / Ruby Hash.
  *  - ps_error * / ps_swig_error *: hidden from the script; a failure becomes a Perl
  *    die with a Polyscore::Error object (code, name, message) or a Tcl error with
- *    -errorcode {POLYSCORE PS_ERR_...}, message "PS_ERR_...: library message".
+ *    -errorcode {POLYSCORE PS_ERR_...}, message "PS_ERR_...: library message", or a
+ *    Ruby Polyscore::Error (#code, #name).
  *  - The model is the struct ps_swig_model, exposed as class Model: new() loads, the
- *    destructor (Perl DESTROY, Tcl "rename $m {}") frees; close() frees early; the
+ *    destructor (Perl DESTROY, Tcl "rename $m {}", Ruby GC) frees; close() frees early; the
  *    handle is freed exactly once either way.
  */
 %module polyscore_swig
@@ -54,8 +57,25 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
   SWIG_fail;
 %enddef
 #elif defined(SWIGRUBY)
+%{
+/* Raises a Polyscore::Error (defined in polyscore.rb) with @code, @name and the
+ * message "PS_ERR_...: library message". Every buffer of the wrapper is either
+ * Ruby-owned or already freed when this is called (rb_exc_raise does not return). */
+static void ps_swig_ruby_raise(ps_status code, const char *message) {
+  VALUE cls = rb_eRuntimeError, exc;
+  if (rb_const_defined(rb_cObject, rb_intern("Polyscore"))) {
+    VALUE mod = rb_const_get(rb_cObject, rb_intern("Polyscore"));
+    if (rb_const_defined(mod, rb_intern("Error"))) cls = rb_const_get(mod, rb_intern("Error"));
+  }
+  exc = rb_exc_new_str(cls, rb_sprintf("%s: %s", ps_status_name(code), message));
+  rb_iv_set(exc, "@code", INT2NUM(code));
+  rb_iv_set(exc, "@name", rb_str_new_cstr(ps_status_name(code)));
+  rb_iv_set(exc, "@library_message", rb_str_new_cstr(message));
+  rb_exc_raise(exc);
+}
+%}
 %define PS_RAISE(code, message)
-  rb_raise(rb_eRuntimeError, "%s: %s", ps_status_name(code), message);
+  ps_swig_ruby_raise(code, message);
 %enddef
 #endif
 
@@ -203,8 +223,66 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
   }
   Tcl_SetObjResult(interp, d);
 }
+#elif defined(SWIGRUBY)
+/* Rows: an Array of numbers (nil is missing). The C array lives in a Ruby String, so a
+ * raise anywhere in the wrapper cannot leak it. */
+%typemap(in) (const double *values, size_t n_values) (VALUE keep = Qnil) {
+  long i, n;
+  double *xs;
+  if (!RB_TYPE_P($input, T_ARRAY)) {
+    PS_RAISE(PS_ERR_INVALID_ARGUMENT, "rows must be an Array of numbers")
+  }
+  n = RARRAY_LEN($input);
+  keep = rb_str_new(NULL, (n ? n : 1) * (long)sizeof(double));
+  xs = (double *)RSTRING_PTR(keep);
+  for (i = 0; i < n; ++i) {
+    VALUE el = rb_ary_entry($input, i);
+    if (NIL_P(el)) {
+      xs[i] = NAN;
+    } else if (RB_FLOAT_TYPE_P(el) || RB_INTEGER_TYPE_P(el)) {
+      xs[i] = NUM2DBL(el);
+    } else {
+      char msg[200];
+      VALUE s = rb_inspect(el);
+      snprintf(msg, sizeof msg, "element %ld is not a number: %.80s", i, StringValueCStr(s));
+      PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
+    }
+  }
+  $1 = xs;
+  $2 = (size_t)n;
+}
+%typemap(freearg) (const double *values, size_t n_values) { RB_GC_GUARD(keep$argnum); }
+%typemap(out) ps_swig_doubles {
+  size_t i;
+  $result = rb_ary_new_capa((long)$1.len);
+  for (i = 0; i < $1.len; ++i) rb_ary_push($result, DBL2NUM($1.data[i]));
+  free($1.data);
+}
+%typemap(out) ps_model_info * {
+  $result = Qnil;
+  if ($1) {
+    ps_model_info info_ = *$1;
+    free($1);
+    $result = rb_hash_new();
+    rb_hash_aset($result, ID2SYM(rb_intern("format")), INT2NUM(info_.format));
+    rb_hash_aset($result, ID2SYM(rb_intern("num_features")), UINT2NUM(info_.num_features));
+    rb_hash_aset($result, ID2SYM(rb_intern("num_outputs")), UINT2NUM(info_.num_outputs));
+    rb_hash_aset($result, ID2SYM(rb_intern("num_margins")), UINT2NUM(info_.num_margins));
+    rb_hash_aset($result, ID2SYM(rb_intern("num_trees")), UINT2NUM(info_.num_trees));
+    rb_hash_aset($result, ID2SYM(rb_intern("num_iterations")), UINT2NUM(info_.num_iterations));
+    rb_hash_aset($result, ID2SYM(rb_intern("objective")), rb_str_new_cstr(info_.objective));
+    rb_hash_aset($result, ID2SYM(rb_intern("booster")), rb_str_new_cstr(info_.booster));
+  }
+}
+%typemap(in) (const char *data, size_t size) {
+  StringValue($input);
+  $1 = RSTRING_PTR($input);
+  $2 = (size_t)RSTRING_LEN($input);
+}
 #endif
+#if !defined(SWIGRUBY)
 %typemap(freearg) (const double *values, size_t n_values) { free($1); }
+#endif
 
 /* ---------------------------------------------------------------- the public header */
 
@@ -240,6 +318,9 @@ static void ps_swig_perl_set_error(pTHX_ ps_status code, const char *message) {
 /* ---------------------------------------------------------------- the model class */
 
 %rename(Model) ps_swig_model;
+#if defined(SWIGRUBY)
+%rename(ModelInfo) ps_model_info;
+#endif
 typedef struct ps_swig_model {} ps_swig_model;
 
 %extend ps_swig_model {

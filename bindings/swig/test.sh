@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# SWIG bindings (Perl, Tcl): installs what is missing, builds, runs prove and tcltest.
+# SWIG bindings (Perl, Tcl, Ruby): installs what is missing, builds, runs prove, tcltest
+# and minitest.
 # Env: POLYSCORE_BUILD_DIR (the library's build dir, default ../../build),
 #      POLYSCORE_LIBRARY (unused here: the wrappers are linked to
 #      $POLYSCORE_BUILD_DIR/libpolyscore.so.1 with an rpath).
@@ -9,7 +10,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 export POLYSCORE_BUILD_DIR=${POLYSCORE_BUILD_DIR:-$ROOT/build}
 export POLYSCORE_SWIG_BUILD=${POLYSCORE_SWIG_BUILD:-$HERE/build}
 
-# --- tools: swig, perl headers, tcl headers, tcltest/Thread, a C compiler, make, python3
+# --- tools: swig, perl/tcl/ruby headers, Thread (optional), minitest, cc, make, python3
 need=()
 command -v swig >/dev/null || need+=(swig)
 command -v cc >/dev/null || need+=(gcc)
@@ -19,6 +20,9 @@ command -v python3 >/dev/null || need+=(python3)
 command -v tclsh >/dev/null || need+=(tcl)
 perl -MConfig -e 'exit(-f "$Config{archlibexp}/CORE/perl.h" ? 0 : 1)' 2>/dev/null || need+=(libperl-dev)
 [ -f /usr/include/tcl8.6/tcl.h ] || need+=(tcl-dev)
+command -v ruby >/dev/null || need+=(ruby)
+ruby -rrbconfig -e 'exit(File.exist?(File.join(RbConfig::CONFIG["rubyhdrdir"], "ruby.h")))' 2>/dev/null || need+=(ruby-dev)
+ruby -e 'require "minitest"' 2>/dev/null || need+=(ruby-minitest)
 optional=()   # only for the optional thread test: a failed install is not an error
 echo 'exit [catch {package require Thread}]' | tclsh 2>/dev/null || optional+=(tcl-thread)
 if [ ${#need[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
@@ -49,4 +53,6 @@ echo "== Perl (prove)"
 (cd "$HERE/perl" && prove -I"$POLYSCORE_SWIG_BUILD/perl" -Ilib t/) || status=1
 echo "== Tcl (tcltest)"
 (cd "$HERE" && tclsh tcl/tests/all.tcl) || status=1
+echo "== Ruby (minitest)"
+(cd "$HERE" && ruby -I"$POLYSCORE_SWIG_BUILD/ruby" -Iruby/lib ruby/test/all.rb) || status=1
 exit $status
