@@ -76,10 +76,12 @@ class PsBench:
 
 
 def time_loop(fn, X, n, min_s):
-    """Seconds per call of fn(X[off:off+n]), offsets rolling as in ps_bench, >= min_s total."""
+    """(wall s, process CPU s) per call of fn(X[off:off+n]), offsets rolling as in ps_bench,
+    >= min_s of wall time in all."""
     span = X.shape[0] - n
     off = 0
     calls = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     while True:
         fn(X[off:off + n])
@@ -87,7 +89,12 @@ def time_loop(fn, X, n, min_s):
         off = 0 if span == 0 else (off + n * 7919) % span
         el = time.perf_counter() - t0
         if el >= min_s:
-            return el / calls
+            return el / calls, (time.process_time() - c0) / calls
+
+
+def ps_batch(ps, *words):
+    r = ps("batch", *words)
+    return r["ns_per_call"] * 1e-9, r["cpu_ns_per_call"] * 1e-9
 
 
 def max_rel_diff(a, b):
@@ -246,8 +253,8 @@ def main():
         for n in batches:
             for threads in ([1, 2] if n >= 10000 else [1]):
                 impls = {
-                    "ps_c_f64": lambda: ps("batch", mid, 64, n, threads, min_s * 1e3)["ns_per_call"] * 1e-9,
-                    "ps_c_f32": lambda: ps("batch", mid, 32, n, threads, min_s * 1e3)["ns_per_call"] * 1e-9,
+                    "ps_c_f64": lambda: ps_batch(ps, mid, 64, n, threads, min_s * 1e3),
+                    "ps_c_f32": lambda: ps_batch(ps, mid, 32, n, threads, min_s * 1e3),
                 }
                 if have_py:
                     impls["ps_py_f64"] = lambda: time_loop(
@@ -261,20 +268,25 @@ def main():
                 if have_py:
                     pym.predict(X64[:n], num_threads=threads)
                 samples = {k: [] for k in names}
+                cpu = {k: [] for k in names}
                 for r in range(reps):
                     order = names[r % len(names):] + names[:r % len(names)]
                     for k in order:
-                        samples[k].append(impls[k]())
+                        w, c = impls[k]()
+                        samples[k].append(w)
+                        cpu[k].append(c)
                     log(f"  batch n={n:<6} threads={threads} rep {r + 1}/{reps}: " + "  ".join(
                         f"{k}={samples[k][-1] / (n * ntrees) * 1e9:.2f}" for k in names)
                         + " ns/tree/row")
                 entry = {"rows": n, "threads": threads, "s_per_call": {k: stats(v) for k, v in samples.items()},
-                         "ratio": {}}
+                         "cpu_s_per_call": {k: stats(v) for k, v in cpu.items()},
+                         "ratio": {}, "cpu_ratio": {}}
                 for k in names:
                     if not k.startswith("ps_"):
                         continue
                     peer_k = "peer_f32" if k.endswith("f32") else "peer_f64"
                     entry["ratio"][k] = stats([a / b for a, b in zip(samples[k], samples[peer_k])])
+                    entry["cpu_ratio"][k] = stats([a / b for a, b in zip(cpu[k], cpu[peer_k])])
                 R["batch"].append(entry)
 
         # -- single-row latency

@@ -48,7 +48,11 @@ def write(res, out_dir):
     L.append("")
     L.append("Every figure is **median (min–max)** over the repeats. A ratio is polyscore's time "
              "divided by the peer's, taken per repeat (the two measured seconds apart) and then "
-             "the median: **below 1 means polyscore is faster**. Batch rows are taken at rolling "
+             "the median: **below 1 means polyscore is faster**. Wall time is what a caller waits; "
+             "CPU time (the process's CPU time over the same calls: ps_bench's for polyscore C, "
+             "the Python process's for the peers, all threads summed) is far less disturbed by "
+             "other jobs on a shared machine, so at 1 thread it is the steadier comparison; at 2 "
+             "threads it also counts the peers' OpenMP spin-waiting. Batch rows are taken at rolling "
              "offsets through the test matrix, the same for every implementation.\n")
 
     L.append("## Correctness guard\n")
@@ -67,16 +71,19 @@ def write(res, out_dir):
              "Python call overhead (dominant at 1–16 rows).\n")
     for kind, R in res["models"].items():
         L.append(f"### {kind} ({R['trees']} trees)\n")
-        L.append("| rows | threads | implementation | ns / tree / row | rows/s | µs / call | ratio vs peer (same dtype) |")
-        L.append("|---:|---:|---|---:|---:|---:|---:|")
+        L.append("| rows | threads | implementation | ns / tree / row (wall) | rows/s | µs / call | ratio vs peer (wall, same dtype) | CPU ns / tree / row | ratio vs peer (CPU) |")
+        L.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
         for e in R["batch"]:
             n, t = e["rows"], e["threads"]
             for k, s in e["s_per_call"].items():
                 label = LABEL[k].format(peer=kind)
                 per = s["median"] / (n * R["trees"]) * 1e9
                 ratio = spread(e["ratio"][k]) if k in e["ratio"] else ""
+                c = e["cpu_s_per_call"][k]
+                cratio = spread(e["cpu_ratio"][k]) if k in e["cpu_ratio"] else ""
                 L.append(f"| {n} | {t} | {label} | {spread(s, scale=1e9 / (n * R['trees']))} | "
-                         f"{rows_per_s(n / s['median'])} | {s['median'] * 1e6:.1f} | {ratio} |")
+                         f"{rows_per_s(n / s['median'])} | {s['median'] * 1e6:.1f} | {ratio} | "
+                         f"{spread(c, scale=1e9 / (n * R['trees']))} | {cratio} |")
                 del per
         L.append("")
 
