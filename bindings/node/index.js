@@ -207,3 +207,10 @@ module.exports = {
   abiVersion: () => native.abiVersion(),
   version: () => native.versionString(),
 };
+
+// For test/abi_layout.test.js (not public API): the JS constants that stand for the
+// header's PS_* values (Status; OUTPUTS.value is PS_OUTPUT_VALUE, ...) and the addon's view of the
+// structs and constants, all compared there with abi_tests/layout.json.
+Object.defineProperty(module.exports, '_abi', {
+  value: Object.freeze({ Status, OUTPUTS, REQUIRED_ABI_VERSION, layout: () => native._layout() }),
+});
