@@ -16,6 +16,9 @@ namespace {
 // so a tree's nodes stay in cache across the block.
 constexpr size_t kBlockRows = 64;
 
+// Rows of at most this many features are converted onto the stack by the single-row path.
+constexpr uint32_t kMaxRowFeatures = 2048;
+
 // LightGBM's kZeroThreshold (declared there as 1e-35f): values this close to zero
 // count as zero.
 constexpr double kZeroThreshold = static_cast<double>(1e-35f);
@@ -60,6 +63,83 @@ inline uint32_t next_node(const Node& node, double x, const uint32_t* category_w
     left = x <= node.threshold;
   }
   return node.child_or_leaf + (left ? 0u : 1u);
+}
+
+// One step of the walk with few branches, for the interleaved walk below: the missing
+// rules become selects, and a leaf steps to itself (reading feature 0, harmlessly).
+inline uint32_t step(const Node& node, uint32_t at, const double* row, const uint32_t* category_words) {
+  const uint8_t flags = node.flags;
+  const bool leaf = flags & kLeaf;
+  double x = row[leaf ? 0 : node.feature];
+  const bool nan = std::isnan(x);
+  if (nan && (flags & kNanAsZero)) x = 0.0;
+  const bool missing = (nan && (flags & kNanIsMissing)) ||
+                       ((flags & kZeroIsMissing) && x >= -kZeroThreshold && x <= kZeroThreshold);
+  bool left = (flags & kCategorical) ? goes_left_categorical(node, x, category_words)
+                                     : x <= node.threshold;
+  left = missing ? (flags & kDefaultLeft) != 0 : left;
+  const uint32_t next = node.child_or_leaf + (left ? 0u : 1u);
+  return leaf ? at : next;
+}
+
+// Rows walked through one tree together: a single walk is a chain of dependent loads,
+// so kLanes independent walks advance side by side to keep the core busy.
+constexpr size_t kLanes = 8;
+
+// Writes to leaves[r] the leaf index reached by row r (rows are n x nf, n <= kBlockRows).
+void find_leaves(const Forest& forest, const Tree& tree, const double* x, size_t nf, size_t n,
+                 uint32_t* leaves) {
+  const Node* nodes = forest.nodes.data() + tree.node_begin;
+  const uint32_t* words = forest.category_words.data();
+  size_t r = 0;
+  for (; r + kLanes <= n; r += kLanes) {
+    uint32_t at[kLanes] = {};
+    for (;;) {
+      bool all_leaves = true;
+      for (size_t g = 0; g < kLanes; ++g) {
+        const Node& node = nodes[at[g]];
+        all_leaves &= (node.flags & kLeaf) != 0;
+        at[g] = step(node, at[g], x + (r + g) * nf, words);
+      }
+      if (all_leaves) break;
+    }
+    for (size_t g = 0; g < kLanes; ++g) leaves[r + g] = nodes[at[g]].child_or_leaf;
+  }
+  for (; r < n; ++r) {
+    const double* row = x + r * nf;
+    uint32_t i = 0;
+    while (!(nodes[i].flags & kLeaf)) i = next_node(nodes[i], row[nodes[i].feature], words);
+    leaves[r] = nodes[i].child_or_leaf;
+  }
+}
+
+// One row through trees [first, first + count), kLanes trees side by side: the leaf
+// index reached in each goes to leaves[]. The row is already converted.
+void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, const double* row,
+                          uint32_t* leaves) {
+  const uint32_t* words = forest.category_words.data();
+  uint32_t t = 0;
+  for (; t + kLanes <= count; t += kLanes) {
+    const Node* nodes[kLanes];
+    uint32_t at[kLanes] = {};
+    for (size_t g = 0; g < kLanes; ++g) nodes[g] = forest.nodes.data() + forest.trees[first + t + g].node_begin;
+    for (;;) {
+      bool all_leaves = true;
+      for (size_t g = 0; g < kLanes; ++g) {
+        const Node& node = nodes[g][at[g]];
+        all_leaves &= (node.flags & kLeaf) != 0;
+        at[g] = step(node, at[g], row, words);
+      }
+      if (all_leaves) break;
+    }
+    for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = nodes[g][at[g]].child_or_leaf;
+  }
+  for (; t < count; ++t) {
+    const Node* nodes = forest.nodes.data() + forest.trees[first + t].node_begin;
+    uint32_t i = 0;
+    while (!(nodes[i].flags & kLeaf)) i = next_node(nodes[i], row[nodes[i].feature], words);
+    leaves[t] = nodes[i].child_or_leaf;
+  }
 }
 
 // Walks one tree; value_of(feature) gives the row's converted feature value.
@@ -174,15 +254,12 @@ template <typename Acc>
 void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind, const double* x,
                  size_t n, Acc* margins, double* out) {
   const size_t nf = forest.num_features;
+  uint32_t leaves[kBlockRows];
   if (kind == OutputKind::kLeaf) {
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      const Tree& tree = forest.trees[t];
-      for (size_t r = 0; r < n; ++r) {
-        const double* row = x + r * nf;
-        const uint32_t leaf = find_leaf(forest, tree, [row](uint32_t f) { return row[f]; });
-        out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[leaf];
-      }
+      find_leaves(forest, forest.trees[t], x, nf, n, leaves);
+      for (size_t r = 0; r < n; ++r) out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[leaves[r]];
     }
     return;
   }
@@ -196,11 +273,8 @@ void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind,
   }
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
     const Tree& tree = forest.trees[t];
-    for (size_t r = 0; r < n; ++r) {
-      const double* row = x + r * nf;
-      const uint32_t leaf = find_leaf(forest, tree, [row](uint32_t f) { return row[f]; });
-      add_leaf(forest, tree, leaf, margins + r * m);
-    }
+    find_leaves(forest, tree, x, nf, n, leaves);
+    for (size_t r = 0; r < n; ++r) add_leaf(forest, tree, leaves[r], margins + r * m);
   }
   for (size_t r = 0; r < n; ++r) {
     finish_row(forest, plan, kind, margins + r * m, out + r * plan.values_per_row);
@@ -358,9 +432,22 @@ void predict_row_impl(const Forest& forest, const PredictPlan& plan, OutputKind 
   }
   init_margins(forest, margins);
   if (forest.has_linear) linear_margins(forest, value_of, margins);
-  for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-    const Tree& tree = forest.trees[t];
-    add_leaf(forest, tree, find_leaf(forest, tree, value_of), margins);
+  if (forest.num_features <= kMaxRowFeatures) {
+    // Walk the trees in interleaved chunks over the row converted once, on the stack;
+    // leaves are still added in tree order, as the training library adds them.
+    double converted[kMaxRowFeatures];
+    for (uint32_t f = 0; f < forest.num_features; ++f) converted[f] = value_of(f);
+    uint32_t leaves[kBlockRows];
+    for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kBlockRows) {
+      const uint32_t count = std::min<uint32_t>(kBlockRows, plan.tree_end - t);
+      find_leaves_of_trees(forest, t, count, converted, leaves);
+      for (uint32_t k = 0; k < count; ++k) add_leaf(forest, forest.trees[t + k], leaves[k], margins);
+    }
+  } else {
+    for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
+      const Tree& tree = forest.trees[t];
+      add_leaf(forest, tree, find_leaf(forest, tree, value_of), margins);
+    }
   }
   finish_row(forest, plan, kind, margins, out);
 }
