@@ -18,7 +18,10 @@
  */
 #include <jni.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +142,182 @@ JNIEXPORT void JNICALL Java_dev_polyscore_Native_abiCheck(JNIEnv *env, jclass cl
   ps_error *err = thread_error();
   ps_status st = ps_abi_check((uint32_t)required, err);
   if (st != PS_OK) throw_error(env, st, err);
+}
+
+/* ---- layout (checked against abi_tests/layout.json by LayoutTest) ------------- */
+
+/* "key=value" lines appended to a growing buffer; on allocation failure the buffer is
+ * dropped and every later append is a no-op (layout() then throws). */
+typedef struct layout_buf {
+  char *data;
+  size_t len, cap;
+} layout_buf;
+
+static void layout_add(layout_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void layout_add(layout_buf *b, const char *fmt, ...) {
+  va_list ap;
+  if (b->data == NULL && b->cap != 0) return; /* an earlier allocation failed */
+  for (;;) {
+    size_t room = b->cap - b->len;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->data != NULL ? b->data + b->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < room) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t cap = (b->cap + (size_t)n + 1) * 2;
+    char *grown = (char *)realloc(b->data, cap);
+    if (grown == NULL) {
+      free(b->data);
+      b->data = NULL;
+      b->cap = 1;
+      return;
+    }
+    b->data = grown;
+    b->cap = cap;
+  }
+}
+
+/* The C type of a field as layout.json spells it, or "?" for one it has no name for. */
+#define PSJ_IS(x, T) __builtin_types_compatible_p(__typeof__(x), T)
+#define PSJ_KIND(x)                                                                   \
+  (PSJ_IS(x, size_t) ? 1 : PSJ_IS(x, int32_t) ? 2 : PSJ_IS(x, uint32_t) ? 3          \
+   : PSJ_IS(x, int64_t) ? 4 : PSJ_IS(x, double) ? 5 : PSJ_IS(x, float) ? 6            \
+   : PSJ_IS(x, char[sizeof(x)]) ? 7 : 0)
+
+/* One field: offset, size, type and its value in the PS_*_INIT instance `init`. */
+static void layout_field(layout_buf *b, const char *st, const char *name, size_t offset,
+                         size_t size, int kind, const void *init) {
+  const char *p = (const char *)init + offset;
+  layout_add(b, "field.%s.%s.offset=%zu\n", st, name, offset);
+  layout_add(b, "field.%s.%s.size=%zu\n", st, name, size);
+  switch (kind) {
+    case 1: { size_t v; memcpy(&v, p, sizeof v);
+      layout_add(b, "field.%s.%s.type=size_t\nfield.%s.%s.default=%zu\n", st, name, st, name, v);
+      break; }
+    case 2: { int32_t v; memcpy(&v, p, sizeof v);
+      layout_add(b, "field.%s.%s.type=int32_t\nfield.%s.%s.default=%ld\n", st, name, st, name, (long)v);
+      break; }
+    case 3: { uint32_t v; memcpy(&v, p, sizeof v);
+      layout_add(b, "field.%s.%s.type=uint32_t\nfield.%s.%s.default=%lu\n", st, name, st, name,
+                 (unsigned long)v);
+      break; }
+    case 4: { int64_t v; memcpy(&v, p, sizeof v);
+      layout_add(b, "field.%s.%s.type=int64_t\nfield.%s.%s.default=%lld\n", st, name, st, name,
+                 (long long)v);
+      break; }
+    case 5: { double v; memcpy(&v, p, sizeof v);
+      layout_add(b, "field.%s.%s.type=double\nfield.%s.%s.default=%.17g\n", st, name, st, name, v);
+      break; }
+    case 6: { float v; memcpy(&v, p, sizeof v);
+      layout_add(b, "field.%s.%s.type=float\nfield.%s.%s.default=%.9g\n", st, name, st, name,
+                 (double)v);
+      break; }
+    case 7: { size_t nonzero = 0;
+      for (size_t i = 0; i < size; ++i) nonzero |= (unsigned char)p[i];
+      /* layout.json gives arrays the default 0; anything else is reported as -1. */
+      layout_add(b, "field.%s.%s.type=char[%zu]\nfield.%s.%s.default=%d\n", st, name, size, st,
+                 name, nonzero ? -1 : 0);
+      break; }
+    default:
+      layout_add(b, "field.%s.%s.type=?\n", st, name);
+  }
+}
+
+/* Inside PSJ_STRUCT: the lines of field f of T go to `b`, its name to `names`. */
+#define PSJ_FIELD(T, f)                                                                  \
+  do {                                                                                   \
+    size_t off_ = offsetof(T, f), size_ = sizeof(((T *)0)->f);                           \
+    layout_field(b, #T, #f, off_, size_, PSJ_KIND(((T *)0)->f), &init);                  \
+    layout_add(&names, "%s%s", names.len ? "," : "", #f);                                \
+    if (off_ + size_ > end) end = off_ + size_;                                          \
+  } while (0);
+
+/* A struct's lines: size, align, tail_padding, the field names in order (as the glue
+ * lists them in FIELDS, each a PSJ_FIELD), then each field's lines. */
+#define PSJ_STRUCT(T, INIT, FIELDS)                                                      \
+  do {                                                                                   \
+    T init = INIT;                                                                       \
+    layout_buf names = {NULL, 0, 0};                                                     \
+    size_t end = 0;                                                                      \
+    FIELDS                                                                               \
+    layout_add(b, "struct.%s.size=%zu\nstruct.%s.align=%zu\n", #T, sizeof(T), #T,        \
+               (size_t)__alignof__(T));                                                  \
+    layout_add(b, "struct.%s.tail_padding=%zu\n", #T, sizeof(T) - end);                  \
+    layout_add(b, "struct.%s.fields=%s\n", #T, names.data != NULL ? names.data : "");    \
+    free(names.data);                                                                    \
+  } while (0)
+
+#define PSJ_CONST(c) layout_add(b, "const.%s=%lld\n", #c, (long long)(c));
+
+/*
+ * What the glue, compiled against the C header, sees of the ABI: "key=value" lines
+ *   platform.<pointer_size|size_t|int|long|ps_status>=bytes
+ *   struct.<name>.<size|align|tail_padding>=bytes, struct.<name>.fields=a,b,c
+ *   field.<struct>.<field>.<offset|size|type|default>=...
+ *   const.<PS_NAME>=value
+ * for exactly the structs, fields and constants listed here: a struct, field or
+ * constant added to the header but not here shows up as missing in LayoutTest.
+ */
+static void layout_lines(layout_buf *b) {
+  layout_add(b, "platform.pointer_size=%zu\nplatform.size_t=%zu\nplatform.int=%zu\n"
+             "platform.long=%zu\nplatform.ps_status=%zu\n", sizeof(void *), sizeof(size_t),
+             sizeof(int), sizeof(long), sizeof(ps_status));
+  PSJ_STRUCT(ps_load_options, PS_LOAD_OPTIONS_INIT,
+             PSJ_FIELD(ps_load_options, struct_size)
+             PSJ_FIELD(ps_load_options, format));
+  PSJ_STRUCT(ps_predict_options, PS_PREDICT_OPTIONS_INIT,
+             PSJ_FIELD(ps_predict_options, struct_size)
+             PSJ_FIELD(ps_predict_options, output)
+             PSJ_FIELD(ps_predict_options, iteration_begin)
+             PSJ_FIELD(ps_predict_options, iteration_end)
+             PSJ_FIELD(ps_predict_options, num_threads));
+  PSJ_STRUCT(ps_model_info, PS_MODEL_INFO_INIT,
+             PSJ_FIELD(ps_model_info, struct_size)
+             PSJ_FIELD(ps_model_info, format)
+             PSJ_FIELD(ps_model_info, num_features)
+             PSJ_FIELD(ps_model_info, num_outputs)
+             PSJ_FIELD(ps_model_info, num_margins)
+             PSJ_FIELD(ps_model_info, num_trees)
+             PSJ_FIELD(ps_model_info, num_iterations)
+             PSJ_FIELD(ps_model_info, objective)
+             PSJ_FIELD(ps_model_info, booster));
+  PSJ_CONST(PS_ABI_VERSION)
+  PSJ_CONST(PS_OK)
+  PSJ_CONST(PS_ERR_INVALID_ARGUMENT)
+  PSJ_CONST(PS_ERR_INVALID_HANDLE)
+  PSJ_CONST(PS_ERR_IO)
+  PSJ_CONST(PS_ERR_PARSE)
+  PSJ_CONST(PS_ERR_UNSUPPORTED)
+  PSJ_CONST(PS_ERR_SHAPE)
+  PSJ_CONST(PS_ERR_BUFFER_TOO_SMALL)
+  PSJ_CONST(PS_ERR_OUT_OF_MEMORY)
+  PSJ_CONST(PS_ERR_ABI_VERSION)
+  PSJ_CONST(PS_ERR_INTERNAL)
+  PSJ_CONST(PS_FORMAT_AUTO)
+  PSJ_CONST(PS_FORMAT_XGBOOST_JSON)
+  PSJ_CONST(PS_FORMAT_XGBOOST_UBJSON)
+  PSJ_CONST(PS_FORMAT_LIGHTGBM_TEXT)
+  PSJ_CONST(PS_OUTPUT_VALUE)
+  PSJ_CONST(PS_OUTPUT_MARGIN)
+  PSJ_CONST(PS_OUTPUT_LEAF)
+  PSJ_CONST(PS_DTYPE_FLOAT32)
+  PSJ_CONST(PS_DTYPE_FLOAT64)
+}
+
+JNIEXPORT jstring JNICALL Java_dev_polyscore_Native_layout(JNIEnv *env, jclass cls) {
+  (void)cls;
+  layout_buf b = {NULL, 0, 0};
+  layout_lines(&b);
+  if (b.data == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory listing the layout");
+    return NULL;
+  }
+  jstring s = (*env)->NewStringUTF(env, b.data); /* ASCII */
+  free(b.data);
+  return s;
 }
 
 /* ---- models ------------------------------------------------------------------ */
