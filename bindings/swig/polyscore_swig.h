@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,142 @@ static void psw_require_abi(ps_swig_error *e, unsigned required) {
                       "libpolyscore %s has ABI version %u; install a newer libpolyscore.so.1",
                       required, ps_version_string(), (unsigned)ps_abi_version());
   }
+}
+
+/* ---- layout: the C ABI as this shim was compiled against it ------------------- */
+
+/* "key=value" lines appended to a growing buffer; after a failed allocation the buffer
+ * is dropped (data NULL, cap 1) and later appends do nothing. */
+typedef struct psw_buf {
+  char *data;
+  size_t len, cap;
+} psw_buf;
+
+static void psw_add(psw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void psw_add(psw_buf *b, const char *fmt, ...) {
+  va_list ap;
+  if (b->data == NULL && b->cap != 0) return;
+  for (;;) {
+    size_t room = b->cap - b->len, cap;
+    char *grown;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < room) {
+      b->len += (size_t)n;
+      return;
+    }
+    cap = (b->cap + (size_t)n + 1) * 2;
+    grown = (char *)realloc(b->data, cap);
+    if (!grown) {
+      free(b->data);
+      b->data = NULL;
+      b->cap = 1;
+      return;
+    }
+    b->data = grown;
+    b->cap = cap;
+  }
+}
+
+/* The C type of a field, numbered for psw_layout_field (0: a type it has no name for). */
+#define PSW_IS(x, T) __builtin_types_compatible_p(__typeof__(x), T)
+#define PSW_KIND(x)                                                                   \
+  (PSW_IS(x, size_t) ? 1 : PSW_IS(x, int32_t) ? 2 : PSW_IS(x, uint32_t) ? 3          \
+   : PSW_IS(x, int64_t) ? 4 : PSW_IS(x, double) ? 5 : PSW_IS(x, float) ? 6            \
+   : PSW_IS(x, char[sizeof(x)]) ? 7 : 0)
+
+/* One field: offset, size, type as layout.json spells it, and its value in `init` (an
+ * instance made with the PS_*_INIT macro; char arrays: 0 when all zero, else -1). */
+static void psw_layout_field(psw_buf *b, const char *st, const char *name, size_t offset,
+                             size_t size, int kind, const void *init) {
+  const char *p = (const char *)init + offset;
+  char type[32], def[64];
+  size_t i, nonzero = 0;
+  switch (kind) {
+    case 1: { size_t v; memcpy(&v, p, sizeof v); strcpy(type, "size_t");
+      snprintf(def, sizeof def, "%zu", v); break; }
+    case 2: { int32_t v; memcpy(&v, p, sizeof v); strcpy(type, "int32_t");
+      snprintf(def, sizeof def, "%ld", (long)v); break; }
+    case 3: { uint32_t v; memcpy(&v, p, sizeof v); strcpy(type, "uint32_t");
+      snprintf(def, sizeof def, "%lu", (unsigned long)v); break; }
+    case 4: { int64_t v; memcpy(&v, p, sizeof v); strcpy(type, "int64_t");
+      snprintf(def, sizeof def, "%lld", (long long)v); break; }
+    case 5: { double v; memcpy(&v, p, sizeof v); strcpy(type, "double");
+      snprintf(def, sizeof def, "%.17g", v); break; }
+    case 6: { float v; memcpy(&v, p, sizeof v); strcpy(type, "float");
+      snprintf(def, sizeof def, "%.9g", (double)v); break; }
+    case 7:
+      for (i = 0; i < size; ++i) nonzero |= (unsigned char)p[i];
+      snprintf(type, sizeof type, "char[%zu]", size);
+      snprintf(def, sizeof def, "%d", nonzero ? -1 : 0);
+      break;
+    default: strcpy(type, "?"); strcpy(def, "?");
+  }
+  psw_add(b, "field.%s.%s.offset=%zu\nfield.%s.%s.size=%zu\nfield.%s.%s.type=%s\n"
+          "field.%s.%s.default=%s\n", st, name, offset, st, name, size, st, name, type,
+          st, name, def);
+}
+
+/* Inside PSW_STRUCT: field f of T; its lines go to b, its name to names. */
+#define PSW_FIELD(T, f)                                                                \
+  do {                                                                                 \
+    size_t off_ = offsetof(T, f), size_ = sizeof(((T *)0)->f);                         \
+    psw_layout_field(b, #T, #f, off_, size_, PSW_KIND(((T *)0)->f), &init);            \
+    psw_add(&names, "%s%s", names.len ? "," : "", #f);                                 \
+    if (off_ + size_ > end) end = off_ + size_;                                        \
+  } while (0);
+
+#define PSW_STRUCT(T, INIT, FIELDS)                                                    \
+  do {                                                                                 \
+    T init = INIT;                                                                     \
+    psw_buf names = {NULL, 0, 0};                                                      \
+    size_t end = 0;                                                                    \
+    FIELDS                                                                             \
+    psw_add(b, "struct.%s.size=%zu\nstruct.%s.align=%zu\nstruct.%s.tail_padding=%zu\n", \
+            #T, sizeof(T), #T, (size_t)_Alignof(T), #T, sizeof(T) - end);              \
+    psw_add(b, "struct.%s.fields=%s\n", #T, names.data ? names.data : "");             \
+    free(names.data);                                                                  \
+  } while (0)
+
+/*
+ * The public structs as this shim (and so the wrapper) was compiled against the header,
+ * for the tests to compare with abi_tests/layout.json: "key=value" lines
+ *   platform.<pointer_size|size_t|int|long|ps_status>=bytes
+ *   struct.<name>.<size|align|tail_padding>=bytes, struct.<name>.fields=a,b,c
+ *   field.<struct>.<field>.<offset|size|type|default>=...
+ * for exactly the structs and fields listed here (the typemaps name them too), so one
+ * the header gains shows up as missing. The PS_* constants are checked as the
+ * scripting language sees them, not here. Returns a malloc'd string (NULL when out of
+ * memory).
+ */
+static char *ps_swig_layout(void) {
+  psw_buf buf = {NULL, 0, 0}, *b = &buf;
+  psw_add(b, "platform.pointer_size=%zu\nplatform.size_t=%zu\nplatform.int=%zu\n"
+          "platform.long=%zu\nplatform.ps_status=%zu\n", sizeof(void *), sizeof(size_t),
+          sizeof(int), sizeof(long), sizeof(ps_status));
+  PSW_STRUCT(ps_load_options, PS_LOAD_OPTIONS_INIT,
+             PSW_FIELD(ps_load_options, struct_size)
+             PSW_FIELD(ps_load_options, format));
+  PSW_STRUCT(ps_predict_options, PS_PREDICT_OPTIONS_INIT,
+             PSW_FIELD(ps_predict_options, struct_size)
+             PSW_FIELD(ps_predict_options, output)
+             PSW_FIELD(ps_predict_options, iteration_begin)
+             PSW_FIELD(ps_predict_options, iteration_end)
+             PSW_FIELD(ps_predict_options, num_threads));
+  PSW_STRUCT(ps_model_info, PS_MODEL_INFO_INIT,
+             PSW_FIELD(ps_model_info, struct_size)
+             PSW_FIELD(ps_model_info, format)
+             PSW_FIELD(ps_model_info, num_features)
+             PSW_FIELD(ps_model_info, num_outputs)
+             PSW_FIELD(ps_model_info, num_margins)
+             PSW_FIELD(ps_model_info, num_trees)
+             PSW_FIELD(ps_model_info, num_iterations)
+             PSW_FIELD(ps_model_info, objective)
+             PSW_FIELD(ps_model_info, booster));
+  return buf.data;
 }
 
 #endif /* POLYSCORE_SWIG_H */
