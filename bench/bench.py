@@ -123,28 +123,26 @@ def peer_predict_fn(kind, booster, threads):
 
 
 def rss_child(kind, path):
-    """Run in a fresh process: RSS delta of loading one model, library already imported."""
-    if kind == "xgboost":
-        import xgboost  # noqa: F401
+    """Run in a fresh process: RSS deltas of loading one model, then the same file again,
+    the library already imported (the second delta is the steady per-model cost)."""
+    if kind == "polyscore-py":
+        sys.path.insert(0, os.path.join(ROOT, "bindings", "python", "src"))
+        import polyscore
+        polyscore.library_version()
+        load = polyscore.Model.load
     else:
-        import lightgbm  # noqa: F401
+        if kind == "xgboost":
+            import xgboost  # noqa: F401
+        else:
+            import lightgbm  # noqa: F401
+        load = lambda p: load_peer(kind, p)  # noqa: E731
     before = vm_rss_kib()
-    b = load_peer(kind, path)
+    a = load(path)
     after = vm_rss_kib()
-    print(json.dumps({"rss_before_kib": before, "rss_after_kib": after,
-                      "rss_delta_kib": after - before}))
-    del b
-
-
-def rss_polyscore_py_child(path):
-    sys.path.insert(0, os.path.join(ROOT, "bindings", "python", "src"))
-    import polyscore
-    polyscore.library_version()
-    before = vm_rss_kib()
-    m = polyscore.Model.load(path)
-    after = vm_rss_kib()
-    print(json.dumps({"rss_delta_kib": after - before}))
-    m.close()
+    b = load(path)
+    after2 = vm_rss_kib()
+    print(json.dumps({"rss_delta_kib": after - before, "rss_second_delta_kib": after2 - after}))
+    del a, b
 
 
 # ---------------------------------------------------------------- the run
@@ -177,10 +175,7 @@ def main():
     args = ap.parse_args()
     if args.rss_child:
         kind, path = args.rss_child
-        if kind == "polyscore-py":
-            rss_polyscore_py_child(path)
-        else:
-            rss_child(kind, path)
+        rss_child(kind, path)
         return 0
 
     quick = args.quick
@@ -340,25 +335,30 @@ def main():
             log(f"  load {f}: polyscore {statistics.median(ps_t):.1f} ms, {kind} "
                 f"{statistics.median(peer_t):.1f} ms (median of {load_reps})")
 
-        # -- resident memory of one loaded model, fresh processes
-        rss = {"ps_c": [], "peer": []}
-        if have_py:
-            rss["ps_py"] = []
-        for r in range(3):
-            out = subprocess.run([args.ps_bench, "rss", path], capture_output=True, text=True, env=env, check=True)
-            rss["ps_c"].append(json.loads(out.stdout)["rss_delta_kib"])
-            out = subprocess.run([sys.executable, __file__, "--models", "-", "--ps-bench", "-", "--lib",
-                                  args.lib, "--out", "-", "--rss-child", kind, path],
-                                 capture_output=True, text=True, env=env, check=True)
-            rss["peer"].append(json.loads(out.stdout.strip().splitlines()[-1])["rss_delta_kib"])
+        # -- resident memory of a loaded model, fresh processes
+        R["rss"] = {}
+        for f in files:
+            p = os.path.join(args.models, f)
+            rss = {"ps_c": [], "peer": []}
             if have_py:
-                out = subprocess.run([sys.executable, __file__, "--models", "-", "--ps-bench", "-", "--lib",
-                                      args.lib, "--out", "-", "--rss-child", "polyscore-py", path],
-                                     capture_output=True, text=True, env=env, check=True)
-                rss["ps_py"].append(json.loads(out.stdout.strip().splitlines()[-1])["rss_delta_kib"])
-        R["rss"] = {k: stats(v) for k, v in rss.items()}
-        log(f"  RSS delta of one loaded model: polyscore {R['rss']['ps_c']['median'] / 1024:.1f} MiB, "
-            f"{kind} {R['rss']['peer']['median'] / 1024:.1f} MiB")
+                rss["ps_py"] = []
+            for r in range(3):
+                out = subprocess.run([args.ps_bench, "rss", p], capture_output=True, text=True, env=env, check=True)
+                rss["ps_c"].append(json.loads(out.stdout))
+                for k, child in (("peer", kind), ("ps_py", "polyscore-py")):
+                    if k not in rss:
+                        continue
+                    out = subprocess.run([sys.executable, __file__, "--models", "-", "--ps-bench", "-", "--lib",
+                                          args.lib, "--out", "-", "--rss-child", child, p],
+                                         capture_output=True, text=True, env=env, check=True)
+                    rss[k].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            R["rss"][f] = {k: {"first": stats([x["rss_delta_kib"] for x in v]),
+                               "second": stats([x["rss_second_delta_kib"] for x in v])}
+                           for k, v in rss.items()}
+            q = R["rss"][f]
+            log(f"  RSS {f}: polyscore {q['ps_c']['first']['median'] / 1024:.1f} MiB first load, "
+                f"{q['ps_c']['second']['median'] / 1024:.1f} MiB second; {kind} "
+                f"{q['peer']['first']['median'] / 1024:.1f} / {q['peer']['second']['median'] / 1024:.1f} MiB")
         if pym is not None:
             pym.close()
         del peer

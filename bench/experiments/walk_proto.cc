@@ -148,6 +148,52 @@ void proto_predict(const Proto& p, const Forest& f, const double* X, size_t n_ro
   }
 }
 
+// Single row: G trees of one row walked in lockstep; leaves added in tree order.
+template <int G, typename Acc>
+double proto_row(const Proto& p, const Forest& f, const double* raw, size_t nf, double* x) {
+  for (size_t i = 0; i < nf; ++i) {
+    const double v = raw[i];
+    x[i] = p.f32 ? double(float(v)) : (std::fabs(v) <= kZero ? 0.0 : v);
+  }
+  Acc m = Acc(f.base_margin.empty() ? 0.0 : f.base_margin[0]);
+  const PNode* nodes = p.nodes.data();
+  const size_t T = p.root.size();
+  size_t t = 0;
+  for (; t + G <= T; t += G) {
+    uint32_t idx[G];
+    uint32_t depth = 0;
+    for (int k = 0; k < G; ++k) {
+      idx[k] = p.root[t + k];
+      depth = std::max(depth, p.depth[t + k]);
+    }
+    for (uint32_t d = 0; d < depth; ++d) {
+      for (int k = 0; k < G; ++k) {
+        const PNode& q = nodes[idx[k]];
+        const double v = x[q.feature & 0x7fffffffu];
+        const bool left = (v <= q.thr) | (std::isnan(v) & (q.feature >> 31));
+        idx[k] = q.left + (left ? 0u : 1u);
+      }
+    }
+    for (int k = 0; k < G; ++k) m += static_cast<Acc>(p.leaf[idx[k]]);
+  }
+  for (; t < T; ++t) {
+    uint32_t i = p.root[t];
+    for (uint32_t d = 0; d < p.depth[t]; ++d) {
+      const PNode& q = nodes[i];
+      const double v = x[q.feature & 0x7fffffffu];
+      const bool left = (v <= q.thr) | (std::isnan(v) & (q.feature >> 31));
+      i = q.left + (left ? 0u : 1u);
+    }
+    m += static_cast<Acc>(p.leaf[i]);
+  }
+  return m;
+}
+
+template <int G>
+double run_row(const Proto& p, const Forest& f, const double* raw, size_t nf, double* x) {
+  return p.f32 ? proto_row<G, float>(p, f, raw, nf, x) : proto_row<G, double>(p, f, raw, nf, x);
+}
+
 template <int G>
 void run_proto(const Proto& p, const Forest& f, const double* X, size_t n, size_t nf, double* out) {
   if (p.f32) proto_predict<G, float>(p, f, X, n, nf, out);
@@ -220,5 +266,72 @@ int main(int argc, char** argv) {
   show("core", t[0]);
   for (size_t k = 0; k < std::size(variants); ++k) show(variants[k].name, t[k + 1]);
   std::printf("  all variants equal predict_dense's margins bit for bit\n");
+
+  // Single-row path: polyscore's predict_row vs G trees in lockstep, mean CPU ns per row.
+  const size_t nr = std::min<size_t>(n, 5000);
+  std::vector<double> xb(cols);
+  using RowFn = double (*)(const Proto&, const Forest&, const double*, size_t, double*);
+  const std::pair<const char*, RowFn> rv[] = {{"row G=1", run_row<1>}, {"row G=4", run_row<4>},
+                                              {"row G=8", run_row<8>}, {"row G=16", run_row<16>}};
+  for (const auto& v : rv) {
+    for (size_t i = 0; i < nr; ++i) {
+      double y;
+      predict_row(forest, plan, X.data() + i * cols, &y);
+      const double z = v.second(proto, forest, X.data() + i * cols, cols, xb.data());
+      if (std::memcmp(&y, &z, 8) != 0) {
+        std::printf("MISMATCH in %s at row %zu\n", v.first, i);
+        return 1;
+      }
+    }
+  }
+  std::vector<std::vector<double>> rt(1 + std::size(rv));
+  volatile double sink = 0;
+  for (int r = 0; r < reps; ++r) {
+    double c0 = cpu_ns();
+    for (size_t i = 0; i < nr; ++i) {
+      double y;
+      predict_row(forest, plan, X.data() + i * cols, &y);
+      sink = sink + y;
+    }
+    rt[0].push_back((cpu_ns() - c0) / nr);
+    for (size_t k = 0; k < std::size(rv); ++k) {
+      c0 = cpu_ns();
+      for (size_t i = 0; i < nr; ++i) sink = sink + rv[k].second(proto, forest, X.data() + i * cols, cols, xb.data());
+      rt[k + 1].push_back((cpu_ns() - c0) / nr);
+    }
+  }
+  std::printf("single row (%zu rows, mean CPU us per row, median (min-max) of %d):\n", nr, reps);
+  auto med = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v; };
+  const auto b = med(rt[0]);
+  std::printf("  %-14s %7.2f (%.2f-%.2f)\n", "core row", b[b.size() / 2] / 1e3, b.front() / 1e3, b.back() / 1e3);
+  for (size_t k = 0; k < std::size(rv); ++k) {
+    const auto v = med(rt[k + 1]);
+    std::printf("  %-14s %7.2f (%.2f-%.2f)  x%.2f vs core\n", rv[k].first, v[v.size() / 2] / 1e3,
+                v.front() / 1e3, v.back() / 1e3, b[b.size() / 2] / v[v.size() / 2]);
+  }
+  std::printf("  all row variants equal predict_row bit for bit\n");
+
+  // One row through the batch entry (predict_dense, n_rows = 1) vs predict_row, interleaved.
+  std::vector<double> d1, r1;
+  for (int r = 0; r < reps; ++r) {
+    double c0 = cpu_ns();
+    for (size_t i = 0; i < nr; ++i) {
+      double y;
+      predict_dense(forest, plan, X.data() + i * cols, 1, &y);
+      sink = sink + y;
+    }
+    d1.push_back((cpu_ns() - c0) / nr);
+    c0 = cpu_ns();
+    for (size_t i = 0; i < nr; ++i) {
+      double y;
+      predict_row(forest, plan, X.data() + i * cols, &y);
+      sink = sink + y;
+    }
+    r1.push_back((cpu_ns() - c0) / nr);
+  }
+  std::sort(d1.begin(), d1.end());
+  std::sort(r1.begin(), r1.end());
+  std::printf("one row: predict_dense(n=1) %.2f us, predict_row %.2f us (medians of %d, CPU)\n",
+              d1[d1.size() / 2] / 1e3, r1[r1.size() / 2] / 1e3, reps);
   return 0;
 }
