@@ -18,6 +18,7 @@
 //   predict MODEL DATA N OUT.bin        writes N outputs (doubles) of the first N rows
 //   rowpredict MODEL DATA N OUT.bin     same through ps_model_predict_row (float64 data)
 //   quit
+#include <malloc.h>
 #include <polyscore/polyscore.h>
 
 #include <algorithm>
@@ -119,12 +120,15 @@ int rss_mode(const char* path) {
   ps_error* err = nullptr;
   ps_error_create(&err);
   (void)ps_version_string();  // the library is mapped; only the model is in the delta
+  malloc_trim(0);
   const double before = vm_rss_kib();
   ps_model* model = nullptr;
   check(ps_model_load_file(&model, path, nullptr, err), err, "load");
+  malloc_trim(0);  // give freed parser memory back, so the delta is what the model keeps
   const double after = vm_rss_kib();
   ps_model* model2 = nullptr;
   check(ps_model_load_file(&model2, path, nullptr, err), err, "load");
+  malloc_trim(0);
   const double after2 = vm_rss_kib();
   std::printf("{\"rss_before_kib\": %.0f, \"rss_delta_kib\": %.0f, \"rss_second_delta_kib\": %.0f}\n",
               before, after - before, after2 - after);

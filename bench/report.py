@@ -115,8 +115,10 @@ def write(res, out_dir):
              "`lightgbm.Booster(model_file=...)`, interleaved, file in page cache, median (min–max). "
              "RSS: VmRSS growth in a fresh process (after `import xgboost` / `import lightgbm` / "
              "libpolyscore mapped, median of 3 processes) when loading the model once (**first**: "
-             "includes one-time library set-up and parser memory the allocator keeps) and then "
-             "the same file a **second** time (the steady cost of one more model).\n")
+             "includes one-time library set-up) and then the same file a **second** time (the "
+             "steady cost of one more model); `malloc_trim(0)` runs before each reading in every "
+             "process, so memory the parser freed is not counted. RSS deltas of a few MiB are "
+             "still at the mercy of the allocator: read them as rough sizes.\n")
     L.append("| model file | polyscore load ms | peer load ms | load ratio | polyscore RSS MiB first / second | peer RSS MiB first / second | RSS ratio first / second |")
     L.append("|---|---:|---:|---:|---:|---:|---:|")
 
