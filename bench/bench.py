@@ -166,6 +166,7 @@ def machine_info():
         "kernel": platform.release(), "python": platform.python_version(),
         "numpy": np.__version__, "xgboost": xgboost.__version__, "lightgbm": lightgbm.__version__,
         "loadavg_start": os.getloadavg(),
+        "source": os.environ.get("POLYSCORE_BENCH_SOURCE", "unknown"),
     }
 
 

@@ -39,6 +39,7 @@ def write(res, out_dir):
              f"{' '.join(f'{x:.1f}' for x in m['loadavg_end'])} |")
     L.append(f"| versions | polyscore {m['polyscore']}, xgboost {m['xgboost']}, lightgbm {m['lightgbm']}, "
              f"numpy {m['numpy']}, Python {m['python']}, kernel {m['kernel']} |")
+    L.append(f"| polyscore source | {m.get('source', 'unknown')} |")
     L.append(f"| models | {meta['trees']} trees each, {meta['features']} features; XGBoost binary:logistic "
              f"max_depth 8 (mean {meta['xgb_mean_leaves']:.0f} leaves/tree); LightGBM binary num_leaves 255 "
              f"max_depth 8 (mean {meta['lgb_mean_leaves']:.0f} leaves/tree); trained on "

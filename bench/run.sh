@@ -3,18 +3,22 @@
 #   bench/run.sh            full run (500-tree models, 100k rows, 5 repeats): bench/results/
 #   bench/run.sh --quick    a few minutes (100-tree models, 20k rows, 3 repeats): bench/results/quick/
 #   bench/run.sh --commit   full run, then commit bench/results/
+#   bench/run.sh --rev REV  build polyscore from commit REV (git archive), not the work tree
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 QUICK=0
 COMMIT=0
-for a in "$@"; do
-  case "$a" in
+REV=
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) QUICK=1 ;;
     --commit) COMMIT=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
-    *) echo "unknown option: $a" >&2; exit 2 ;;
+    --rev) REV=$2; shift ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
+  shift
 done
 
 step() { echo "[run.sh] $*" >&2; }
@@ -29,18 +33,39 @@ step "installing pinned packages (bench/requirements.txt)"
 "$VENV/bin/pip" install -q --disable-pip-version-check -r bench/requirements.txt
 PY="$VENV/bin/python"
 
-# 2. polyscore, Release, with the bench program.
+# 2. polyscore, Release, with the bench program: from the work tree (others may be editing
+#    it: the report records HEAD and whether src/ differs), or from commit REV exactly.
 GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
-if [ ! -f build-bench/CMakeCache.txt ]; then
-  step "configuring build-bench/"
-  cmake -S . -B build-bench "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_BENCH=ON \
+if [ -n "$REV" ]; then
+  SHA=$(git rev-parse --short=12 "$REV^{commit}")
+  SRC=$ROOT/build-bench/src-$SHA
+  BUILD=$ROOT/build-bench/rev-$SHA
+  if [ ! -d "$SRC" ]; then
+    step "extracting commit $SHA into $SRC"
+    mkdir -p "$SRC.tmp" && git archive "$SHA" | tar -x -C "$SRC.tmp" && mv "$SRC.tmp" "$SRC"
+  fi
+  export POLYSCORE_BENCH_SOURCE="commit $SHA (git archive, clean)"
+else
+  SRC=$ROOT
+  BUILD=$ROOT/build-bench
+  DIRTY=$(git status --porcelain -- src include CMakeLists.txt third_party | wc -l)
+  if [ "$DIRTY" -gt 0 ]; then
+    DIFF=$(git diff HEAD -- src include CMakeLists.txt third_party | sha256sum | cut -c1-12)
+    export POLYSCORE_BENCH_SOURCE="work tree at $(git rev-parse --short=12 HEAD) with $DIRTY uncommitted file(s) in src/include (diff sha256 $DIFF)"
+  else
+    export POLYSCORE_BENCH_SOURCE="work tree at $(git rev-parse --short=12 HEAD), src/include clean"
+  fi
+fi
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+  step "configuring $BUILD"
+  cmake -S "$SRC" -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_BENCH=ON \
     -DPOLYSCORE_TESTS=OFF >/dev/null
 fi
-step "building polyscore (Release) and ps_bench"
-cmake --build build-bench --target ps_bench -j 2 >/dev/null
-PS_BENCH=$ROOT/build-bench/bench/ps_bench
-LIB=$ROOT/build-bench/libpolyscore.so.1
+step "building polyscore (Release) and ps_bench: $POLYSCORE_BENCH_SOURCE"
+cmake --build "$BUILD" --target ps_bench -j 2 >/dev/null
+PS_BENCH=$BUILD/bench/ps_bench
+LIB=$BUILD/libpolyscore.so.1
 
 # 3. Models and test rows, regenerated when the script or the settings change.
 if [ $QUICK = 1 ]; then
