@@ -136,6 +136,7 @@ void check_dtype(int32_t dtype) {
 ps_model* load_bytes(std::string_view bytes, const ps_load_options* opts) {
   const int32_t format = load_format(opts);
   auto forest = std::make_unique<Forest>(polyscore::load_model(bytes, format));
+  polyscore::prepare_for_prediction(*forest);
   return ModelTable::instance().insert(std::move(forest));
 }
 

@@ -84,6 +84,28 @@ struct Arithmetic {
   bool float32 = false;
 };
 
+// The predictor's own copy of the trees, built once after loading
+// (prepare_for_prediction): 16-byte nodes whose step needs no branch. A leaf points at
+// itself with threshold +inf, so a walk can take a fixed number of steps (the tree's
+// depth) for several rows at once. Only for models whose splits are all numeric with
+// NaN either missing or read as zero; others keep the general walk over `nodes`.
+struct WalkNode {
+  double threshold;        // go right when x > threshold
+  uint32_t child;          // left child within the tree (right = child + 1); a leaf: itself
+  uint32_t feature_flags;  // feature | kWalk* bits
+};
+enum WalkFlag : uint32_t {
+  kWalkNanGoesRight = 1u << 31,  // NaN is missing and missing goes right (else NaN: left)
+  kWalkNanAsZero = 1u << 30,     // NaN is read as 0.0 (LightGBM missing type None)
+  kWalkFeatureMask = (1u << 30) - 1,
+};
+struct WalkTables {
+  bool usable = false;
+  bool any_nan_as_zero = false;
+  std::vector<WalkNode> nodes;  // indexed like Forest::nodes
+  std::vector<uint32_t> depth;  // per tree: steps from the root to its deepest leaf
+};
+
 struct Forest {
   ModelFormat format = ModelFormat::kXGBoostJson;
   std::string objective;        // as the training library names it, e.g. "binary:logistic"
@@ -117,6 +139,8 @@ struct Forest {
 
   bool has_linear = false;  // gblinear: no trees, a linear model instead
   LinearModel linear;
+
+  WalkTables walk;  // filled by prepare_for_prediction, not by loaders
 
   uint32_t num_iterations() const {
     return iteration_begin.empty() ? 0 : static_cast<uint32_t>(iteration_begin.size() - 1);

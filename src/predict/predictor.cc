@@ -86,6 +86,50 @@ inline uint32_t step(const Node& node, uint32_t at, const double* row, const uin
 // so kLanes independent walks advance side by side to keep the core busy.
 constexpr size_t kLanes = 8;
 
+// One step of the fixed-depth walk over WalkNodes, with no data-dependent branch.
+// `value` is the row's value of the node's feature. "x > threshold" is false for NaN,
+// so NaN goes left unless the node sends it right or reads it as zero.
+template <bool kNanAsZero>
+inline uint32_t walk_step(const WalkNode& node, double value) {
+  const uint32_t flags = node.feature_flags;
+  const bool nan = std::isnan(value);
+  if (kNanAsZero) value = (nan && (flags & kWalkNanAsZero)) ? 0.0 : value;
+  return node.child + (uint32_t(value > node.threshold) | (uint32_t(nan) & (flags >> 31)));
+}
+
+// kLanes rows from the root of one tree to their leaves (node indices into at[]).
+// Kept out of line so that `lanes` is one opaque base address and each lane's value is
+// read at a constant displacement from it.
+template <bool kNanAsZero>
+__attribute__((noinline)) void walk_lanes(const WalkNode* walk, const double* lanes,
+                                          uint32_t depth, uint32_t* at) {
+  uint32_t next[kLanes] = {};
+  for (uint32_t d = 0; d < depth; ++d) {
+    for (size_t g = 0; g < kLanes; ++g) {
+      const WalkNode& node = walk[next[g]];
+      const double value = lanes[size_t(node.feature_flags & kWalkFeatureMask) * kBlockRows + g];
+      next[g] = walk_step<kNanAsZero>(node, value);
+    }
+  }
+  for (size_t g = 0; g < kLanes; ++g) at[g] = next[g];
+}
+
+// The fixed-depth walk of rows [0, n) of a block through one tree, kLanes rows side by
+// side. xt is the block transposed (xt[f * kBlockRows + r]), so every lane reads its
+// value at a constant offset from the same address.
+template <bool kNanAsZero>
+void walk_block(const Forest& forest, const Tree& tree, const double* xt, size_t n,
+                uint32_t* leaves) {
+  const WalkNode* walk = forest.walk.nodes.data() + tree.node_begin;
+  const Node* nodes = forest.nodes.data() + tree.node_begin;
+  const uint32_t depth = forest.walk.depth[&tree - forest.trees.data()];
+  for (size_t r = 0; r < n; r += kLanes) {
+    uint32_t at[kLanes];
+    walk_lanes<kNanAsZero>(walk, xt + r, depth, at);  // rows past n: walked, then ignored
+    for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = nodes[at[g]].child_or_leaf;
+  }
+}
+
 // Writes to leaves[r] the leaf index reached by row r (rows are n x nf, n <= kBlockRows).
 void find_leaves(const Forest& forest, const Tree& tree, const double* x, size_t nf, size_t n,
                  uint32_t* leaves) {
@@ -119,6 +163,25 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
                           uint32_t* leaves) {
   const uint32_t* words = forest.category_words.data();
   uint32_t t = 0;
+  if (forest.walk.usable) {
+    for (; t + kLanes <= count; t += kLanes) {
+      const WalkNode* walk[kLanes];
+      uint32_t at[kLanes] = {}, depth = 0;
+      for (size_t g = 0; g < kLanes; ++g) {
+        walk[g] = forest.walk.nodes.data() + forest.trees[first + t + g].node_begin;
+        depth = std::max(depth, forest.walk.depth[first + t + g]);
+      }
+      for (uint32_t d = 0; d < depth; ++d) {
+        for (size_t g = 0; g < kLanes; ++g) {
+          const WalkNode& node = walk[g][at[g]];
+          at[g] = walk_step<true>(node, row[node.feature_flags & kWalkFeatureMask]);
+        }
+      }
+      for (size_t g = 0; g < kLanes; ++g) {
+        leaves[t + g] = forest.nodes[forest.trees[first + t + g].node_begin + at[g]].child_or_leaf;
+      }
+    }
+  }
   for (; t + kLanes <= count; t += kLanes) {
     const Node* nodes[kLanes];
     uint32_t at[kLanes] = {};
@@ -249,16 +312,48 @@ void finish_row(const Forest& forest, const PredictPlan& plan, OutputKind kind, 
   write_values(forest, margins, out);
 }
 
+// Finds, tree by tree, the leaf each row of a block reaches, by the fastest walk the
+// model allows: the fixed-depth walk over a transposed copy of the block, or the
+// general walk.
+class BlockWalker {
+ public:
+  // xt: scratch of num_features * kBlockRows doubles, used when the walk tables exist.
+  BlockWalker(const Forest& forest, const double* x, size_t n, double* xt)
+      : forest_(forest), x_(x), n_(n), xt_(forest.walk.usable ? xt : nullptr) {
+    if (!xt_) return;
+    const size_t nf = forest.num_features;
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t f = 0; f < nf; ++f) xt_[f * kBlockRows + r] = x[r * nf + f];
+    }
+  }
+  void leaves(const Tree& tree, uint32_t* out) const {
+    if (!xt_) {
+      find_leaves(forest_, tree, x_, forest_.num_features, n_, out);
+    } else if (forest_.walk.any_nan_as_zero) {
+      walk_block<true>(forest_, tree, xt_, n_, out);
+    } else {
+      walk_block<false>(forest_, tree, xt_, n_, out);
+    }
+  }
+
+ private:
+  const Forest& forest_;
+  const double* x_;
+  size_t n_;
+  double* xt_;
+};
+
 // Scores a block of rows already converted to double (n x num_features).
 template <typename Acc>
 void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind, const double* x,
-                 size_t n, Acc* margins, double* out) {
+                 size_t n, double* xt, Acc* margins, double* out) {
   const size_t nf = forest.num_features;
+  const BlockWalker walker(forest, x, n, xt);
   uint32_t leaves[kBlockRows];
   if (kind == OutputKind::kLeaf) {
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      find_leaves(forest, forest.trees[t], x, nf, n, leaves);
+      walker.leaves(forest.trees[t], leaves);
       for (size_t r = 0; r < n; ++r) out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[leaves[r]];
     }
     return;
@@ -273,7 +368,7 @@ void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind,
   }
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
     const Tree& tree = forest.trees[t];
-    find_leaves(forest, tree, x, nf, n, leaves);
+    walker.leaves(tree, leaves);
     for (size_t r = 0; r < n; ++r) add_leaf(forest, tree, leaves[r], margins + r * m);
   }
   for (size_t r = 0; r < n; ++r) {
@@ -302,6 +397,7 @@ void predict_rows(const Forest& forest, const PredictPlan& plan,
                   size_t n_rows, double* out, Fill&& fill) {
   auto work = [&](size_t begin, size_t end) {
     std::vector<double> x(kBlockRows * forest.num_features);
+    std::vector<double> xt(forest.walk.usable ? kBlockRows * forest.num_features : 0);
     std::vector<double> margins64;
     std::vector<float> margins32;
     if (forest.arithmetic.float32) {
@@ -314,9 +410,9 @@ void predict_rows(const Forest& forest, const PredictPlan& plan,
       fill(first, n, x.data());
       double* block_out = out + first * plan.values_per_row;
       if (forest.arithmetic.float32) {
-        score_block(forest, plan, plan.kind, x.data(), n, margins32.data(), block_out);
+        score_block(forest, plan, plan.kind, x.data(), n, xt.data(), margins32.data(), block_out);
       } else {
-        score_block(forest, plan, plan.kind, x.data(), n, margins64.data(), block_out);
+        score_block(forest, plan, plan.kind, x.data(), n, xt.data(), margins64.data(), block_out);
       }
     }
   };
@@ -353,6 +449,44 @@ void predict_dense_impl(const Forest& forest, const PredictPlan& plan,
 }
 
 }  // namespace
+
+void prepare_for_prediction(Forest& forest) {
+  WalkTables walk;
+  walk.nodes.resize(forest.nodes.size());
+  walk.depth.resize(forest.trees.size());
+  for (size_t t = 0; t < forest.trees.size(); ++t) {
+    const Tree& tree = forest.trees[t];
+    std::vector<uint32_t> depth_of(tree.num_nodes, 0);  // children come after parents
+    uint32_t deepest = 0;
+    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+      const Node& node = forest.nodes[tree.node_begin + i];
+      WalkNode& w = walk.nodes[tree.node_begin + i];
+      deepest = std::max(deepest, depth_of[i]);
+      if (node.flags & kLeaf) {
+        w = {std::numeric_limits<double>::infinity(), i, 0};
+        continue;
+      }
+      // Categories, zero-as-missing, and NaN that is neither missing nor zero (it would
+      // compare as "not <=", i.e. right) keep the general walk.
+      if ((node.flags & (kCategorical | kZeroIsMissing)) ||
+          !(node.flags & (kNanIsMissing | kNanAsZero))) {
+        return;
+      }
+      depth_of[node.child_or_leaf] = depth_of[node.child_or_leaf + 1] = depth_of[i] + 1;
+      uint32_t flags = node.feature;
+      if (node.flags & kNanIsMissing) {
+        if (!(node.flags & kDefaultLeft)) flags |= kWalkNanGoesRight;
+      } else {
+        flags |= kWalkNanAsZero;
+        walk.any_nan_as_zero = true;
+      }
+      w = {node.threshold, node.child_or_leaf, flags};
+    }
+    walk.depth[t] = deepest;
+  }
+  walk.usable = true;
+  forest.walk = std::move(walk);
+}
 
 PredictPlan plan_prediction(const Forest& forest, const PredictRequest& request) {
   PredictPlan plan;

@@ -9,6 +9,11 @@
 
 namespace polyscore {
 
+// Builds forest.walk, the predictor's branch-free copy of the trees, when the model's
+// splits allow it. Call once after loading and validating; scoring works without it,
+// only slower.
+void prepare_for_prediction(Forest& forest);
+
 enum class OutputKind : int32_t { kValue = 0, kMargin = 1, kLeaf = 2 };
 
 struct PredictRequest {
