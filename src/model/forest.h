@@ -91,7 +91,7 @@ struct Arithmetic {
 // NaN either missing or read as zero; others keep the general walk over `nodes`.
 struct WalkNode {
   double threshold;        // go right when x > threshold
-  uint32_t child;          // left child within the tree (right = child + 1); a leaf: itself
+  uint32_t child;          // left child, index into WalkTables::nodes (right = child + 1); a leaf: itself
   uint32_t feature_flags;  // feature | kWalk* bits
 };
 enum WalkFlag : uint32_t {

@@ -97,17 +97,21 @@ inline uint32_t walk_step(const WalkNode& node, double value) {
   return node.child + (uint32_t(value > node.threshold) | (uint32_t(nan) & (flags >> 31)));
 }
 
-// kLanes rows from the root of one tree to their leaves (node indices into at[]).
-// Kept out of line so that `lanes` is one opaque base address and each lane's value is
-// read at a constant displacement from it.
-template <bool kNanAsZero>
-__attribute__((noinline)) void walk_lanes(const WalkNode* walk, const double* lanes,
+// kLanes walks from at[g] (a root) to a leaf, over walk nodes indexed from one base.
+// kBlockLanes: lane g is row g of a transposed block (its value of feature f at
+// values[f * kBlockRows + g]); else every lane walks another tree with the one row
+// `values`. Kept out of line so that `values` is one opaque base address and each read is
+// at a constant displacement from it.
+template <bool kNanAsZero, bool kBlockLanes>
+__attribute__((noinline)) void walk_lanes(const WalkNode* walk, const double* values,
                                           uint32_t depth, uint32_t* at) {
-  uint32_t next[kLanes] = {};
+  uint32_t next[kLanes];
+  for (size_t g = 0; g < kLanes; ++g) next[g] = at[g];
   for (uint32_t d = 0; d < depth; ++d) {
     for (size_t g = 0; g < kLanes; ++g) {
       const WalkNode& node = walk[next[g]];
-      const double value = lanes[size_t(node.feature_flags & kWalkFeatureMask) * kBlockRows + g];
+      const size_t f = node.feature_flags & kWalkFeatureMask;
+      const double value = kBlockLanes ? values[f * kBlockRows + g] : values[f];
       next[g] = walk_step<kNanAsZero>(node, value);
     }
   }
@@ -115,18 +119,17 @@ __attribute__((noinline)) void walk_lanes(const WalkNode* walk, const double* la
 }
 
 // The fixed-depth walk of rows [0, n) of a block through one tree, kLanes rows side by
-// side. xt is the block transposed (xt[f * kBlockRows + r]), so every lane reads its
-// value at a constant offset from the same address.
+// side. xt is the block transposed (xt[f * kBlockRows + r]).
 template <bool kNanAsZero>
 void walk_block(const Forest& forest, const Tree& tree, const double* xt, size_t n,
                 uint32_t* leaves) {
-  const WalkNode* walk = forest.walk.nodes.data() + tree.node_begin;
-  const Node* nodes = forest.nodes.data() + tree.node_begin;
   const uint32_t depth = forest.walk.depth[&tree - forest.trees.data()];
   for (size_t r = 0; r < n; r += kLanes) {
     uint32_t at[kLanes];
-    walk_lanes<kNanAsZero>(walk, xt + r, depth, at);  // rows past n: walked, then ignored
-    for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = nodes[at[g]].child_or_leaf;
+    for (size_t g = 0; g < kLanes; ++g) at[g] = tree.node_begin;
+    // Rows past n are walked too (their values are stale but finite or NaN), then ignored.
+    walk_lanes<kNanAsZero, true>(forest.walk.nodes.data(), xt + r, depth, at);
+    for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = forest.nodes[at[g]].child_or_leaf;
   }
 }
 
@@ -165,21 +168,17 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
   uint32_t t = 0;
   if (forest.walk.usable) {
     for (; t + kLanes <= count; t += kLanes) {
-      const WalkNode* walk[kLanes];
-      uint32_t at[kLanes] = {}, depth = 0;
+      uint32_t at[kLanes], depth = 0;
       for (size_t g = 0; g < kLanes; ++g) {
-        walk[g] = forest.walk.nodes.data() + forest.trees[first + t + g].node_begin;
+        at[g] = forest.trees[first + t + g].node_begin;
         depth = std::max(depth, forest.walk.depth[first + t + g]);
       }
-      for (uint32_t d = 0; d < depth; ++d) {
-        for (size_t g = 0; g < kLanes; ++g) {
-          const WalkNode& node = walk[g][at[g]];
-          at[g] = walk_step<true>(node, row[node.feature_flags & kWalkFeatureMask]);
-        }
+      if (forest.walk.any_nan_as_zero) {
+        walk_lanes<true, false>(forest.walk.nodes.data(), row, depth, at);
+      } else {
+        walk_lanes<false, false>(forest.walk.nodes.data(), row, depth, at);
       }
-      for (size_t g = 0; g < kLanes; ++g) {
-        leaves[t + g] = forest.nodes[forest.trees[first + t + g].node_begin + at[g]].child_or_leaf;
-      }
+      for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = forest.nodes[at[g]].child_or_leaf;
     }
   }
   for (; t + kLanes <= count; t += kLanes) {
@@ -462,8 +461,9 @@ void prepare_for_prediction(Forest& forest) {
       const Node& node = forest.nodes[tree.node_begin + i];
       WalkNode& w = walk.nodes[tree.node_begin + i];
       deepest = std::max(deepest, depth_of[i]);
+      const uint32_t self = tree.node_begin + i;
       if (node.flags & kLeaf) {
-        w = {std::numeric_limits<double>::infinity(), i, 0};
+        w = {std::numeric_limits<double>::infinity(), self, 0};
         continue;
       }
       // Categories, zero-as-missing, and NaN that is neither missing nor zero (it would
@@ -480,7 +480,7 @@ void prepare_for_prediction(Forest& forest) {
         flags |= kWalkNanAsZero;
         walk.any_nan_as_zero = true;
       }
-      w = {node.threshold, node.child_or_leaf, flags};
+      w = {node.threshold, tree.node_begin + node.child_or_leaf, flags};
     }
     walk.depth[t] = deepest;
   }
