@@ -379,8 +379,9 @@ ps_status ps_model_predict_row(double* out, size_t out_len, ps_model* model, con
     request.num_threads = 1;
     const auto plan = polyscore::plan_prediction(forest, request);
     check_output(out_len, plan.values_per_row);
-    if (forest.num_margin_outputs > polyscore::kMaxRowMargins) {
-      polyscore::predict_dense(forest, plan, row, 1, out);  // too many classes for the stack
+    if (forest.num_margin_outputs > polyscore::kMaxRowMargins ||
+        forest.num_features > polyscore::kMaxRowFeatures) {
+      polyscore::predict_dense(forest, plan, row, 1, out);  // too big for the stack
     } else {
       polyscore::predict_row(forest, plan, row, out);
     }

@@ -16,9 +16,6 @@ namespace {
 // so a tree's nodes stay in cache across the block.
 constexpr size_t kBlockRows = 64;
 
-// Rows of at most this many features are converted onto the stack by the single-row path.
-constexpr uint32_t kMaxRowFeatures = 2048;
-
 // LightGBM's kZeroThreshold (declared there as 1e-35f): values this close to zero
 // count as zero.
 constexpr double kZeroThreshold = static_cast<double>(1e-35f);
@@ -204,18 +201,6 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
   }
 }
 
-// Walks one tree; value_of(feature) gives the row's converted feature value.
-template <typename ValueOf>
-inline uint32_t find_leaf(const Forest& forest, const Tree& tree, ValueOf&& value_of) {
-  const Node* nodes = forest.nodes.data() + tree.node_begin;
-  const uint32_t* words = forest.category_words.data();
-  uint32_t i = 0;
-  while (!(nodes[i].flags & kLeaf)) {
-    i = next_node(nodes[i], value_of(nodes[i].feature), words);
-  }
-  return nodes[i].child_or_leaf;
-}
-
 template <typename Acc>
 inline void add_leaf(const Forest& forest, const Tree& tree, uint32_t leaf, Acc* margins) {
   const double* values = forest.leaf_values.data() + size_t(leaf) * forest.leaf_size;
@@ -311,6 +296,30 @@ void finish_row(const Forest& forest, const PredictPlan& plan, OutputKind kind, 
   write_values(forest, margins, out);
 }
 
+// Scores one converted row, walking kLanes trees side by side; leaves are still added
+// in tree order, as the training library adds them. Writes values_per_row to out.
+template <typename Acc>
+void score_row(const Forest& forest, const PredictPlan& plan, const double* row, Acc* margins,
+               double* out) {
+  uint32_t leaves[kBlockRows];
+  if (plan.kind != OutputKind::kLeaf) {
+    init_margins(forest, margins);
+    if (forest.has_linear) linear_margins(forest, [row](uint32_t f) { return row[f]; }, margins);
+  }
+  for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kBlockRows) {
+    const uint32_t count = std::min<uint32_t>(kBlockRows, plan.tree_end - t);
+    find_leaves_of_trees(forest, t, count, row, leaves);
+    for (uint32_t k = 0; k < count; ++k) {
+      if (plan.kind == OutputKind::kLeaf) {
+        out[t - plan.tree_begin + k] = forest.leaf_ids[leaves[k]];
+      } else {
+        add_leaf(forest, forest.trees[t + k], leaves[k], margins);
+      }
+    }
+  }
+  if (plan.kind != OutputKind::kLeaf) finish_row(forest, plan, plan.kind, margins, out);
+}
+
 // Finds, tree by tree, the leaf each row of a block reaches, by the fastest walk the
 // model allows: the fixed-depth walk over a transposed copy of the block, or the
 // general walk.
@@ -347,6 +356,14 @@ template <typename Acc>
 void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind, const double* x,
                  size_t n, double* xt, Acc* margins, double* out) {
   const size_t nf = forest.num_features;
+  if (forest.walk.usable && n < kLanes) {
+    // Too few rows to fill the lanes: walk each row through kLanes trees at once.
+    const size_t m = forest.num_margin_outputs;
+    for (size_t r = 0; r < n; ++r) {
+      score_row(forest, plan, x + r * nf, margins + r * m, out + r * plan.values_per_row);
+    }
+    return;
+  }
   const BlockWalker walker(forest, x, n, xt);
   uint32_t leaves[kBlockRows];
   if (kind == OutputKind::kLeaf) {
@@ -553,48 +570,21 @@ template void predict_csr<double>(const Forest&, const PredictPlan&,
                                   const int64_t*, const int32_t*, const double*, size_t, double*);
 
 namespace {
-template <typename Acc>
-void predict_row_impl(const Forest& forest, const PredictPlan& plan, OutputKind kind,
-                      const double* row, Acc* margins, double* out) {
-  const bool f32 = forest.arithmetic.float32;
-  auto value_of = [row, f32](uint32_t f) { return convert(row[f], f32); };
-  if (kind == OutputKind::kLeaf) {
-    for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      out[t - plan.tree_begin] = forest.leaf_ids[find_leaf(forest, forest.trees[t], value_of)];
-    }
-    return;
-  }
-  init_margins(forest, margins);
-  if (forest.has_linear) linear_margins(forest, value_of, margins);
-  if (forest.num_features <= kMaxRowFeatures) {
-    // Walk the trees in interleaved chunks over the row converted once, on the stack;
-    // leaves are still added in tree order, as the training library adds them.
-    double converted[kMaxRowFeatures];
-    for (uint32_t f = 0; f < forest.num_features; ++f) converted[f] = value_of(f);
-    uint32_t leaves[kBlockRows];
-    for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kBlockRows) {
-      const uint32_t count = std::min<uint32_t>(kBlockRows, plan.tree_end - t);
-      find_leaves_of_trees(forest, t, count, converted, leaves);
-      for (uint32_t k = 0; k < count; ++k) add_leaf(forest, forest.trees[t + k], leaves[k], margins);
-    }
-  } else {
-    for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      const Tree& tree = forest.trees[t];
-      add_leaf(forest, tree, find_leaf(forest, tree, value_of), margins);
-    }
-  }
-  finish_row(forest, plan, kind, margins, out);
-}
 }  // namespace
 
 void predict_row(const Forest& forest, const PredictPlan& plan, const double* row, double* out) {
-  // The caller checked num_margin_outputs <= kMaxRowMargins, so the stack suffices.
+  // The caller checked the model against kMaxRowMargins and kMaxRowFeatures, so the
+  // stack suffices.
+  double converted[kMaxRowFeatures];
+  for (uint32_t f = 0; f < forest.num_features; ++f) {
+    converted[f] = convert(row[f], forest.arithmetic.float32);
+  }
   if (forest.arithmetic.float32) {
     float margins[kMaxRowMargins];
-    predict_row_impl(forest, plan, plan.kind, row, margins, out);
+    score_row(forest, plan, converted, margins, out);
   } else {
     double margins[kMaxRowMargins];
-    predict_row_impl(forest, plan, plan.kind, row, margins, out);
+    score_row(forest, plan, converted, margins, out);
   }
 }
 

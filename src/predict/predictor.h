@@ -52,7 +52,9 @@ void predict_csr(const Forest& forest, const PredictPlan& plan,
 // One dense row; allocates nothing (scratch lives on the stack).
 void predict_row(const Forest& forest, const PredictPlan& plan, const double* row, double* out);
 
-// The largest number of margins predict_row handles without heap scratch.
+// The largest number of margins and features predict_row handles without heap scratch;
+// bigger models go through predict_dense.
 constexpr uint32_t kMaxRowMargins = 256;
+constexpr uint32_t kMaxRowFeatures = 2048;
 
 }  // namespace polyscore
