@@ -103,6 +103,7 @@ struct WalkTables {
   bool usable = false;
   bool any_nan_as_zero = false;
   std::vector<WalkNode> nodes;  // indexed like Forest::nodes
+  std::vector<uint32_t> leaf;   // per node: its leaf index if a leaf (a small array to end walks in)
   std::vector<uint32_t> depth;  // per tree: steps from the root to its deepest leaf
 };
 

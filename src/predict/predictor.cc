@@ -126,7 +126,7 @@ void walk_block(const Forest& forest, const Tree& tree, const double* xt, size_t
     for (size_t g = 0; g < kLanes; ++g) at[g] = tree.node_begin;
     // Rows past n are walked too (their values are stale but finite or NaN), then ignored.
     walk_lanes<kNanAsZero, true>(forest.walk.nodes.data(), xt + r, depth, at);
-    for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = forest.nodes[at[g]].child_or_leaf;
+    for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = forest.walk.leaf[at[g]];
   }
 }
 
@@ -175,7 +175,7 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
       } else {
         walk_lanes<false, false>(forest.walk.nodes.data(), row, depth, at);
       }
-      for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = forest.nodes[at[g]].child_or_leaf;
+      for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = forest.walk.leaf[at[g]];
     }
   }
   for (; t + kLanes <= count; t += kLanes) {
@@ -469,6 +469,7 @@ void predict_dense_impl(const Forest& forest, const PredictPlan& plan,
 void prepare_for_prediction(Forest& forest) {
   WalkTables walk;
   walk.nodes.resize(forest.nodes.size());
+  walk.leaf.resize(forest.nodes.size(), 0);
   walk.depth.resize(forest.trees.size());
   for (size_t t = 0; t < forest.trees.size(); ++t) {
     const Tree& tree = forest.trees[t];
@@ -481,6 +482,7 @@ void prepare_for_prediction(Forest& forest) {
       const uint32_t self = tree.node_begin + i;
       if (node.flags & kLeaf) {
         w = {std::numeric_limits<double>::infinity(), self, 0};
+        walk.leaf[self] = node.child_or_leaf;
         continue;
       }
       // Categories, zero-as-missing, and NaN that is neither missing nor zero (it would
