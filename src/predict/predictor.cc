@@ -62,21 +62,10 @@ inline uint32_t next_node(const Node& node, double x, const uint32_t* category_w
   return node.child_or_leaf + (left ? 0u : 1u);
 }
 
-// One step of the walk with few branches, for the interleaved walk below: the missing
-// rules become selects, and a leaf steps to itself (reading feature 0, harmlessly).
+// One step of the general interleaved walk below: a leaf steps to itself.
 inline uint32_t step(const Node& node, uint32_t at, const double* row, const uint32_t* category_words) {
-  const uint8_t flags = node.flags;
-  const bool leaf = flags & kLeaf;
-  double x = row[leaf ? 0 : node.feature];
-  const bool nan = std::isnan(x);
-  if (nan && (flags & kNanAsZero)) x = 0.0;
-  const bool missing = (nan && (flags & kNanIsMissing)) ||
-                       ((flags & kZeroIsMissing) && x >= -kZeroThreshold && x <= kZeroThreshold);
-  bool left = (flags & kCategorical) ? goes_left_categorical(node, x, category_words)
-                                     : x <= node.threshold;
-  left = missing ? (flags & kDefaultLeft) != 0 : left;
-  const uint32_t next = node.child_or_leaf + (left ? 0u : 1u);
-  return leaf ? at : next;
+  if (node.flags & kLeaf) return at;
+  return next_node(node, row[node.feature], category_words);
 }
 
 // Rows walked through one tree together: a single walk is a chain of dependent loads,
