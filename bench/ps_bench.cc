@@ -145,6 +145,7 @@ int serve() {
   std::map<int, Matrix> data;
   std::map<int, ps_model*> models;
   std::map<int, uint32_t> nfeat;
+  std::map<int, uint32_t> nout;  // values per row (k classes for a multiclass model)
   std::vector<double> out;
   std::string line;
   std::printf("{\"ready\": true, \"version\": \"%s\"}\n", ps_version_string());
@@ -170,8 +171,10 @@ int serve() {
       check(ps_model_info_get(&info, m, err), err, "info");
       models[id] = m;
       nfeat[id] = info.num_features;
-      std::printf("{\"num_trees\": %u, \"num_features\": %u, \"objective\": \"%s\"}\n",
-                  info.num_trees, info.num_features, info.objective);
+      nout[id] = info.num_outputs ? info.num_outputs : 1;
+      std::printf("{\"num_trees\": %u, \"num_features\": %u, \"num_outputs\": %u, "
+                  "\"objective\": \"%s\"}\n",
+                  info.num_trees, info.num_features, nout[id], info.objective);
     } else if (cmd == "batch") {
       int mid, did;
       size_t n;
@@ -182,7 +185,7 @@ int serve() {
       ps_model* m = models.at(mid);
       ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
       opts.num_threads = threads;
-      out.assign(n, 0.0);
+      out.assign(n * nout.at(mid), 0.0);
       const size_t span = x.rows - n;  // rolling offsets so small batches are not all one row
       size_t calls = 0, off = 0;
       const double c0 = cpu_ns();
@@ -207,10 +210,12 @@ int serve() {
       const Matrix& x = data.at(did);
       if (x.dtype != PS_DTYPE_FLOAT64) die("row needs float64 data");
       ps_model* m = models.at(mid);
-      double y = 0;
+      const size_t k = nout.at(mid);
+      std::vector<double> yv(k);
+      double* yp = yv.data();
       std::vector<double> lat(calls);
       for (size_t w = 0; w < std::min<size_t>(calls, 1000); ++w) {  // warm-up
-        check(ps_model_predict_row(&y, 1, m, static_cast<const double*>(x.row(w % x.rows)),
+        check(ps_model_predict_row(yp, k, m, static_cast<const double*>(x.row(w % x.rows)),
                                    x.cols, nullptr, err),
               err, "predict_row");
       }
@@ -218,7 +223,7 @@ int serve() {
       for (size_t i = 0; i < calls; ++i) {
         const double* r = static_cast<const double*>(x.row((i * 7919) % x.rows));
         const auto t0 = Clock::now();
-        const ps_status s = ps_model_predict_row(&y, 1, m, r, x.cols, nullptr, err);
+        const ps_status s = ps_model_predict_row(yp, k, m, r, x.cols, nullptr, err);
         lat[i] = ns_since(t0);
         if (s != PS_OK) check(s, err, "predict_row");
         sum += lat[i];
@@ -247,22 +252,23 @@ int serve() {
       in >> mid >> did >> n >> path;
       const Matrix& x = data.at(did);
       ps_model* m = models.at(mid);
-      out.assign(n, 0.0);
+      const size_t k = nout.at(mid);
+      out.assign(n * k, 0.0);
       if (cmd == "predict") {
-        check(ps_model_predict_dense(out.data(), n, m, x.row(0), x.dtype, n, x.cols, nullptr,
+        check(ps_model_predict_dense(out.data(), n * k, m, x.row(0), x.dtype, n, x.cols, nullptr,
                                      err),
               err, "predict_dense");
       } else {
         if (x.dtype != PS_DTYPE_FLOAT64) die("rowpredict needs float64 data");
         for (size_t i = 0; i < n; ++i) {
-          check(ps_model_predict_row(&out[i], 1, m, static_cast<const double*>(x.row(i)),
+          check(ps_model_predict_row(&out[i * k], k, m, static_cast<const double*>(x.row(i)),
                                      x.cols, nullptr, err),
                 err, "predict_row");
         }
       }
       std::ofstream f(path, std::ios::binary);
       f.write(reinterpret_cast<const char*>(out.data()),
-              static_cast<std::streamsize>(n * sizeof(double)));
+              static_cast<std::streamsize>(n * k * sizeof(double)));
       std::printf("{\"written\": %zu}\n", n);
     } else {
       die("unknown command: " + cmd);

@@ -1,0 +1,31 @@
+// bench/ffi/node: fixed cost of one single-row call from Node.
+//   POLYSCORE_NODE_ADDON=.../polyscore.node node node_cost.js MODEL EMPTY_ADDON CALLS REPS
+// binding: polyscore.load(MODEL).predictRow(Float64Array) (bindings/node, N-API);
+// bare:    empty(row) of a tiny N-API addon (empty_addon.c) built the same way.
+// Interleaved per repeat, after warm-up; prints one JSON line.
+'use strict';
+const path = require('node:path');
+// the binding of the source under test (PSFFI_SRC, set by run.sh), else of this work tree
+const src = process.env.PSFFI_SRC || path.join(__dirname, '..', '..', '..');
+const polyscore = require(path.join(src, 'bindings', 'node', 'index.js'));
+const [model, emptyAddon, callsS, repsS] = process.argv.slice(2);
+const calls = Number(callsS), reps = Number(repsS);
+const empty = require(path.resolve(emptyAddon)).empty;
+const m = polyscore.load(model);
+const row = new Float64Array(m.info.numFeatures);
+let sink = 0;
+function bind() {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) sink += m.predictRow(row)[0];
+  return Number(process.hrtime.bigint() - t0) / calls;
+}
+function bare() {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) empty(row);
+  return Number(process.hrtime.bigint() - t0) / calls;
+}
+for (let w = 0; w < 3; w++) { bind(); bare(); }
+const b = [], e = [];
+for (let r = 0; r < reps; r++) { b.push(bind()); e.push(bare()); }
+console.log(JSON.stringify({ binding_ns: b, bare_ns: e, checksum: sink }));
+m.close();
