@@ -62,10 +62,19 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   cmake -S "$SRC" -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_BENCH=ON \
     -DPOLYSCORE_TESTS=OFF >/dev/null
 fi
-step "building polyscore (Release) and ps_bench: $POLYSCORE_BENCH_SOURCE"
-cmake --build "$BUILD" --target ps_bench -j 2 >/dev/null
-PS_BENCH=$BUILD/bench/ps_bench
+step "building polyscore (Release): $POLYSCORE_BENCH_SOURCE"
+cmake --build "$BUILD" --target polyscore -j 2 >/dev/null
 LIB=$BUILD/libpolyscore.so.1
+# The harnesses come from this work tree's bench/ (so a --rev build measures commit REV's
+# library with today's harness), compiled against REV's public header and library.
+step "building ps_bench and the binding-cost harnesses (bench/ffi) against $LIB"
+mkdir -p "$BUILD/bench"
+g++ -std=c++17 -O2 -I"$SRC/include" -o "$BUILD/bench/ps_bench" bench/ps_bench.cc "$LIB" \
+  -Wl,-rpath,"$BUILD"
+PS_BENCH=$BUILD/bench/ps_bench
+FFI=$BUILD/ffi
+PSFFI_SRC=$SRC bench/ffi/build.sh "$SRC" "$BUILD" "$FFI"
+export PSFFI_SRC=$SRC
 
 # 3. Models and test rows, regenerated when the script or the settings change.
 if [ $QUICK = 1 ]; then
@@ -82,12 +91,19 @@ else
   step "models in $MODELS are up to date"
 fi
 
-# 4. The measurements.
+# 4. The other peers: TL2cgen and lleaves compile each model to native code, ONNX Runtime
+#    needs a converted model. Done once per model file (cached in $MODELS/peers/; a first
+#    full run spends ~15 min here, the 500-1000-tree models take 2-4 min each to compile).
+step "compiling/converting the models for TL2cgen, lleaves, ONNX Runtime (cached in $MODELS/peers)"
+"$PY" bench/peers.py "$MODELS" 2> >(grep -v -e 'Treelite version' -e 'checkpoint was generated' -e 'originated from a newer' -e 'Parallel compilation' >&2)
+
+# 5. The measurements.
 mkdir -p "$OUT"
 step "measuring (one line per measurement)"
 Q=()
 [ $QUICK = 1 ] && Q=(--quick)
-"$PY" bench/bench.py --models "$MODELS" --ps-bench "$PS_BENCH" --lib "$LIB" --out "$OUT" "${Q[@]}"
+"$PY" bench/bench.py --models "$MODELS" --ps-bench "$PS_BENCH" --lib "$LIB" --out "$OUT" --ffi "$FFI" "${Q[@]}" \
+  2> >(grep -v -e 'Treelite version' -e 'checkpoint was generated' -e 'originated from a newer' >&2)
 step "results: $OUT/results.md"
 
 if [ $COMMIT = 1 ] && [ $QUICK = 0 ]; then
