@@ -1,5 +1,5 @@
 // The XGBoost model schema (Booster.save_model, XGBoost 1.6 - 3.x), walked once for both
-// encodings. xgboost_json.cc (simdjson) and xgboost_ubjson.cc (nlohmann UBJSON) each supply a
+// encodings. xgboost_json.cc (simdjson) and xgboost_ubjson.cc (ubjson_reader.h) each supply a
 // tiny document adapter; build_xgboost_forest<Adapter>() turns the document into a Forest.
 //
 // An adapter A provides, for a cheap-to-copy handle A::Value:

@@ -15,35 +15,36 @@ constexpr uint32_t kMaxMarginOutputs = 1u << 16;
 
 void validate_tree(const Forest& forest, size_t t) {
   const Tree& tree = forest.trees[t];
-  const std::string where = "tree " + std::to_string(t);
-  if (tree.num_nodes == 0) broken(where + " has no nodes");
+  // Messages are built only on failure: this runs for every node of every model.
+  auto where = [t] { return "tree " + std::to_string(t); };
+  if (tree.num_nodes == 0) broken(where() + " has no nodes");
   if (size_t(tree.node_begin) + tree.num_nodes > forest.nodes.size()) {
-    broken(where + " reaches past the node array");
+    broken(where() + " reaches past the node array");
   }
   if (size_t(tree.output) + forest.leaf_size > forest.num_margin_outputs) {
-    broken(where + " adds to output " + std::to_string(tree.output) + " of " +
+    broken(where() + " adds to output " + std::to_string(tree.output) + " of " +
            std::to_string(forest.num_margin_outputs));
   }
   const size_t num_leaves = forest.leaf_ids.size();
   for (uint32_t i = 0; i < tree.num_nodes; ++i) {
     const Node& node = forest.nodes[tree.node_begin + i];
-    const std::string at = where + " node " + std::to_string(i);
+    auto at = [&] { return where() + " node " + std::to_string(i); };
     if (node.flags & kLeaf) {
-      if (node.child_or_leaf >= num_leaves) broken(at + " names a leaf that does not exist");
+      if (node.child_or_leaf >= num_leaves) broken(at() + " names a leaf that does not exist");
       continue;
     }
     // Children after their parent: every walk moves forward and so ends.
     if (node.child_or_leaf <= i || size_t(node.child_or_leaf) + 1 >= tree.num_nodes) {
-      broken(at + " has child index " + std::to_string(node.child_or_leaf) + " out of range");
+      broken(at() + " has child index " + std::to_string(node.child_or_leaf) + " out of range");
     }
     if (node.feature >= forest.num_features) {
-      broken(at + " splits on feature " + std::to_string(node.feature) + " but the model has " +
+      broken(at() + " splits on feature " + std::to_string(node.feature) + " but the model has " +
              std::to_string(forest.num_features));
     }
     if (node.flags & kCategorical) {
       const CategorySet& c = node.category;
       if (size_t(c.word_begin) + c.num_words > forest.category_words.size()) {
-        broken(at + " has a category set outside the category table");
+        broken(at() + " has a category set outside the category table");
       }
     }
   }
