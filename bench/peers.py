@@ -62,6 +62,22 @@ def prepare(models_dir, name, fname, kind, peer):
         rec = json.load(open(rec_path))
         if rec.get("model_sha") == digest and ("error" in rec or os.path.exists(rec["artifact"])):
             return rec
+    # another process compiling the same thing (e.g. two `peers.py` in parallel): wait for it
+    lock = base + ".lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        os.close(fd)
+    except FileExistsError:
+        while os.path.exists(lock) and time.time() - os.path.getmtime(lock) < 3600:
+            time.sleep(2)
+        return prepare(models_dir, name, fname, kind, peer)
+    try:
+        return _prepare(path, base, rec_path, digest, kind, peer)
+    finally:
+        os.remove(lock)
+
+
+def _prepare(path, base, rec_path, digest, kind, peer):
     rec = {"model_sha": digest}
     t0 = time.perf_counter()
     try:
@@ -231,7 +247,8 @@ def versions():
 
 if __name__ == "__main__":
     d = sys.argv[1]
-    for name, fname, kind, _, _ in MODELS:
+    order = MODELS[::-1] if "--reverse" in sys.argv else MODELS
+    for name, fname, kind, _, _ in order:
         if not os.path.exists(os.path.join(d, fname)):
             continue
         for peer in PEERS:
