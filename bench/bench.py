@@ -413,6 +413,9 @@ def main():
                 R["peer_check"][pn] = max_rel_diff(pobj.predict(X, 2), ref if pobj.dtype == 64 else ref32)
                 # also against the float64 reference, what a user of the float64 model gets
                 R["peer_check"][pn + "_vs_f64"] = max_rel_diff(pobj.predict(X, 2), ref)
+                R["peer_check"][pn + "_abs"] = float(np.max(np.abs(
+                    np.asarray(pobj.predict(X, 2), dtype=np.float64).ravel()
+                    - np.asarray(ref if pobj.dtype == 64 else ref32, dtype=np.float64).ravel())))
             except Exception as e:
                 R["peer_check"][pn] = float("nan")
                 R["peers"][pn]["error"] = "predict: " + peers.short_error(e)

@@ -177,8 +177,10 @@ def write(res, out_dir):
                 cells.append(("not supported: " if p.get("unsupported") else "**failed**: ") + p["error"][:300].replace("|", "/"))
             else:
                 chk = R["peer_check"].get(pn, float("nan"))
+                ab = R["peer_check"].get(pn + "_abs")
                 cells.append(f"compile/convert {p.get('prepare_s', float('nan')):.1f} s, "
-                             f"{p.get('artifact_bytes', 0) / 2**20:.1f} MiB; max rel diff vs {R['kind']} {chk:.2g}")
+                             f"{p.get('artifact_bytes', 0) / 2**20:.1f} MiB; max rel diff vs {R['kind']} {chk:.2g}"
+                             + (f" (abs {ab:.2g})" if ab is not None else ""))
         L.append(f"| {name}: {R['desc']} | {R['file']} | {R['trees']} | "
                  f"{leaves if leaves is None else f'{leaves:.0f}'} | {R['outputs']} | " + " | ".join(cells) + " |")
     L.append("")
