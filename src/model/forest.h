@@ -87,21 +87,32 @@ struct Arithmetic {
 // The predictor's own copy of the trees, built once after loading
 // (prepare_for_prediction): 16-byte nodes whose step needs no branch. A leaf points at
 // itself with threshold +inf, so a walk can take a fixed number of steps (the tree's
-// depth) for several rows at once. Only for models whose splits are all numeric with
-// NaN either missing or read as zero; others keep the general walk over `nodes`.
+// depth) for several rows at once. For models whose NaN is either missing or read as
+// zero at every split (not LightGBM's zero_as_missing); others keep the general walk
+// over `nodes`.
 struct WalkNode {
-  double threshold;        // go right when x > threshold
+  union {
+    double threshold;      // numeric split: go right when x > threshold
+    CategorySet category;  // kWalkCategorical: as Node::category
+  };
   uint32_t child;          // left child, index into WalkTables::nodes (right = child + 1); a leaf: itself
   uint32_t feature_flags;  // feature | kWalk* bits
 };
 enum WalkFlag : uint32_t {
   kWalkNanGoesRight = 1u << 31,  // NaN is missing and missing goes right (else NaN: left)
   kWalkNanAsZero = 1u << 30,     // NaN is read as 0.0 (LightGBM missing type None)
-  kWalkFeatureMask = (1u << 30) - 1,
+  kWalkCategorical = 1u << 29,   // a categorical split (Node's kCategorical)
+  kWalkCatInSetGoesLeft = 1u << 28,
+  kWalkFeatureMask = (1u << 28) - 1,
+};
+// Which kinds of split a model's walk tables hold (the walk is compiled for each mix).
+enum WalkKinds : unsigned {
+  kWalkHasNanAsZero = 1,
+  kWalkHasCategorical = 2,
 };
 struct WalkTables {
   bool usable = false;
-  bool any_nan_as_zero = false;
+  unsigned kinds = 0;  // WalkKinds bits
   std::vector<WalkNode> nodes;  // indexed like Forest::nodes
   std::vector<uint32_t> leaf;   // per node: its leaf index if a leaf (a small array to end walks in)
   std::vector<uint32_t> depth;  // per tree: steps from the root to its deepest leaf

@@ -29,15 +29,15 @@ inline double convert(double v, bool float32) {
   return std::fabs(v) <= kZeroThreshold ? 0.0 : v;
 }
 
-inline bool goes_left_categorical(const Node& node, double x, const uint32_t* category_words) {
-  const bool lightgbm_rule = node.flags & kCatInSetGoesLeft;
+inline bool goes_left_categorical(const CategorySet& set, bool lightgbm_rule, double x,
+                                  const uint32_t* category_words) {
   // LightGBM truncates first and rejects negative ints; XGBoost rejects negative floats.
   const double lowest = lightgbm_rule ? -1.0 : 0.0;
-  const double bits = 32.0 * node.category.num_words;
+  const double bits = 32.0 * set.num_words;
   bool in_set = false;
   if ((x > lowest || x == 0.0) && x < bits) {
     const auto c = static_cast<uint32_t>(x < 0.0 ? 0.0 : x);
-    in_set = (category_words[node.category.word_begin + c / 32] >> (c % 32)) & 1u;
+    in_set = (category_words[set.word_begin + c / 32] >> (c % 32)) & 1u;
   }
   return lightgbm_rule ? in_set : !in_set;
 }
@@ -55,7 +55,7 @@ inline uint32_t next_node(const Node& node, double x, const uint32_t* category_w
   }
   bool left;
   if (flags & kCategorical) {
-    left = goes_left_categorical(node, x, category_words);
+    left = goes_left_categorical(node.category, node.flags & kCatInSetGoesLeft, x, category_words);
   } else {
     left = x <= node.threshold;
   }
@@ -72,14 +72,22 @@ inline uint32_t step(const Node& node, uint32_t at, const double* row, const uin
 // so kLanes independent walks advance side by side to keep the core busy.
 constexpr size_t kLanes = 8;
 
-// One step of the fixed-depth walk over WalkNodes, with no data-dependent branch.
-// `value` is the row's value of the node's feature. "x > threshold" is false for NaN,
-// so NaN goes left unless the node sends it right or reads it as zero.
-template <bool kNanAsZero>
-inline uint32_t walk_step(const WalkNode& node, double value) {
+// One step of the fixed-depth walk over WalkNodes, with no data-dependent branch for
+// numeric splits. `value` is the row's value of the node's feature. "x > threshold" is
+// false for NaN, so NaN goes left unless the node sends it right or reads it as zero.
+// kKinds (WalkKinds) leaves out the code for kinds of split the model does not have.
+template <unsigned kKinds>
+inline uint32_t walk_step(const WalkNode& node, double value, const uint32_t* category_words) {
   const uint32_t flags = node.feature_flags;
   const bool nan = std::isnan(value);
-  if (kNanAsZero) value = (nan && (flags & kWalkNanAsZero)) ? 0.0 : value;
+  if (kKinds & kWalkHasNanAsZero) value = (nan && (flags & kWalkNanAsZero)) ? 0.0 : value;
+  if ((kKinds & kWalkHasCategorical) && (flags & kWalkCategorical)) {
+    const bool missing = nan && !(flags & kWalkNanAsZero);
+    const bool right = missing ? (flags >> 31) != 0
+                               : !goes_left_categorical(node.category, flags & kWalkCatInSetGoesLeft,
+                                                        value, category_words);
+    return node.child + (right ? 1u : 0u);
+  }
   return node.child + (uint32_t(value > node.threshold) | (uint32_t(nan) & (flags >> 31)));
 }
 
@@ -88,9 +96,9 @@ inline uint32_t walk_step(const WalkNode& node, double value) {
 // values[f * kBlockRows + g]); else every lane walks another tree with the one row
 // `values`. Kept out of line so that `values` is one opaque base address and each read is
 // at a constant displacement from it.
-template <bool kNanAsZero, bool kBlockLanes>
-__attribute__((noinline)) void walk_lanes(const WalkNode* walk, const double* values,
-                                          uint32_t depth, uint32_t* at) {
+template <unsigned kKinds, bool kBlockLanes>
+__attribute__((noinline)) void walk_lanes(const WalkNode* walk, const uint32_t* category_words,
+                                          const double* values, uint32_t depth, uint32_t* at) {
   uint32_t next[kLanes];
   for (size_t g = 0; g < kLanes; ++g) next[g] = at[g];
   for (uint32_t d = 0; d < depth; ++d) {
@@ -98,15 +106,27 @@ __attribute__((noinline)) void walk_lanes(const WalkNode* walk, const double* va
       const WalkNode& node = walk[next[g]];
       const size_t f = node.feature_flags & kWalkFeatureMask;
       const double value = kBlockLanes ? values[f * kBlockRows + g] : values[f];
-      next[g] = walk_step<kNanAsZero>(node, value);
+      next[g] = walk_step<kKinds>(node, value, category_words);
     }
   }
   for (size_t g = 0; g < kLanes; ++g) at[g] = next[g];
 }
 
+// Runs walk_lanes compiled for the kinds of split this model has.
+template <bool kBlockLanes>
+void walk_lanes_for(const Forest& forest, const double* values, uint32_t depth, uint32_t* at) {
+  const WalkNode* walk = forest.walk.nodes.data();
+  const uint32_t* words = forest.category_words.data();
+  switch (forest.walk.kinds) {
+    case 0: return walk_lanes<0, kBlockLanes>(walk, words, values, depth, at);
+    case 1: return walk_lanes<1, kBlockLanes>(walk, words, values, depth, at);
+    case 2: return walk_lanes<2, kBlockLanes>(walk, words, values, depth, at);
+    default: return walk_lanes<3, kBlockLanes>(walk, words, values, depth, at);
+  }
+}
+
 // The fixed-depth walk of rows [0, n) of a block through one tree, kLanes rows side by
 // side. xt is the block transposed (xt[f * kBlockRows + r]).
-template <bool kNanAsZero>
 void walk_block(const Forest& forest, const Tree& tree, const double* xt, size_t n,
                 uint32_t* leaves) {
   const uint32_t depth = forest.walk.depth[&tree - forest.trees.data()];
@@ -114,7 +134,7 @@ void walk_block(const Forest& forest, const Tree& tree, const double* xt, size_t
     uint32_t at[kLanes];
     for (size_t g = 0; g < kLanes; ++g) at[g] = tree.node_begin;
     // Rows past n are walked too (their values are stale but finite or NaN), then ignored.
-    walk_lanes<kNanAsZero, true>(forest.walk.nodes.data(), xt + r, depth, at);
+    walk_lanes_for<true>(forest, xt + r, depth, at);
     for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = forest.walk.leaf[at[g]];
   }
 }
@@ -159,11 +179,7 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
         at[g] = forest.trees[first + t + g].node_begin;
         depth = std::max(depth, forest.walk.depth[first + t + g]);
       }
-      if (forest.walk.any_nan_as_zero) {
-        walk_lanes<true, false>(forest.walk.nodes.data(), row, depth, at);
-      } else {
-        walk_lanes<false, false>(forest.walk.nodes.data(), row, depth, at);
-      }
+      walk_lanes_for<false>(forest, row, depth, at);
       for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = forest.walk.leaf[at[g]];
     }
   }
@@ -326,10 +342,8 @@ class BlockWalker {
   void leaves(const Tree& tree, uint32_t* out) const {
     if (!xt_) {
       find_leaves(forest_, tree, x_, forest_.num_features, n_, out);
-    } else if (forest_.walk.any_nan_as_zero) {
-      walk_block<true>(forest_, tree, xt_, n_, out);
     } else {
-      walk_block<false>(forest_, tree, xt_, n_, out);
+      walk_block(forest_, tree, xt_, n_, out);
     }
   }
 
@@ -474,21 +488,27 @@ void prepare_for_prediction(Forest& forest) {
         walk.leaf[self] = node.child_or_leaf;
         continue;
       }
-      // Categories, zero-as-missing, and NaN that is neither missing nor zero (it would
-      // compare as "not <=", i.e. right) keep the general walk.
-      if ((node.flags & (kCategorical | kZeroIsMissing)) ||
-          !(node.flags & (kNanIsMissing | kNanAsZero))) {
-        return;
-      }
+      // Zero-as-missing, and NaN that is neither missing nor zero (it would compare as
+      // "not <=", i.e. right), keep the general walk.
+      if ((node.flags & kZeroIsMissing) || !(node.flags & (kNanIsMissing | kNanAsZero))) return;
       depth_of[node.child_or_leaf] = depth_of[node.child_or_leaf + 1] = depth_of[i] + 1;
       uint32_t flags = node.feature;
       if (node.flags & kNanIsMissing) {
         if (!(node.flags & kDefaultLeft)) flags |= kWalkNanGoesRight;
       } else {
         flags |= kWalkNanAsZero;
-        walk.any_nan_as_zero = true;
+        walk.kinds |= kWalkHasNanAsZero;
       }
-      w = {node.threshold, tree.node_begin + node.child_or_leaf, flags};
+      w.child = tree.node_begin + node.child_or_leaf;
+      if (node.flags & kCategorical) {
+        flags |= kWalkCategorical;
+        if (node.flags & kCatInSetGoesLeft) flags |= kWalkCatInSetGoesLeft;
+        w.category = node.category;
+        walk.kinds |= kWalkHasCategorical;
+      } else {
+        w.threshold = node.threshold;
+      }
+      w.feature_flags = flags;
     }
     walk.depth[t] = deepest;
   }
