@@ -63,6 +63,24 @@ function checkAbi(required = REQUIRED_ABI_VERSION) {
 checkAbi(REQUIRED_ABI_VERSION);
 
 const OUTPUTS = Object.freeze({ value: 0, margin: 1, leaf: 2 });
+// parseOptions(undefined), without allocating anything.
+const DEFAULT_OPTIONS = Object.freeze([OUTPUTS.value, 0, 0, 1]);
+
+// Results of at most SCRATCH_LEN values are written by the addon into a Float64Array
+// kept per model (the scratch) and copied from there into a fresh Float64Array here:
+// creating a small typed array in JavaScript costs far less than creating one, with
+// its ArrayBuffer, in native code. The result is still a new, independent array.
+const SCRATCH_LEN = 16;
+
+// The first k values of scratch as a new Float64Array.
+function fromScratch(scratch, k) {
+  if (k === 1) {
+    const out = new Float64Array(1);
+    out[0] = scratch[0];
+    return out;
+  }
+  return scratch.slice(0, k);
+}
 
 function u32Option(opts, name, dflt) {
   const v = opts[name];
@@ -99,6 +117,13 @@ function asRows(rows) {
   throw new TypeError('rows must be a Float64Array, a Float32Array or an array of numbers');
 }
 
+// predictRow's input as a Float64Array.
+function asRow(row) {
+  row = asRows(row);
+  if (!(row instanceof Float64Array)) row = Float64Array.from(row);
+  return row;
+}
+
 function nRowsOf(rows, nRows, numFeatures) {
   if (nRows === undefined || nRows === null) {
     if (numFeatures === 0 || rows.length % numFeatures !== 0)
@@ -115,6 +140,7 @@ class Model {
   /** @internal use polyscore.load / polyscore.loadBuffer */
   constructor(nativeModel) {
     this._native = nativeModel;
+    this._scratch = new Float64Array(SCRATCH_LEN);
     const i = nativeModel.info();
     Object.freeze(i.featureNames);
     this._info = Object.freeze(i);
@@ -142,9 +168,12 @@ class Model {
    * k = outputSize(1, options).
    */
   predict(rows, nRows, options) {
-    const opts = parseOptions(options);
+    const opts = options === undefined ? DEFAULT_OPTIONS : parseOptions(options);
     rows = asRows(rows);
-    return this._native.predict(rows, nRowsOf(rows, nRows, this._numFeatures()), ...opts);
+    const n = nRowsOf(rows, nRows, this._numFeatures());
+    const scratch = this._scratch;
+    const r = this._native.predict(rows, n, opts[0], opts[1], opts[2], opts[3], scratch);
+    return typeof r === 'number' ? fromScratch(scratch, r) : r;
   }
 
   /** As predict, on the libuv thread pool; the main thread stays free. */
@@ -161,12 +190,18 @@ class Model {
   /** Scores one row (an array of numbers or a Float64Array) on the single-row fast
    *  path. Returns a Float64Array of k values. numThreads is ignored. */
   predictRow(row, options) {
-    const [output, begin, end] = parseOptions(options);
-    if (!(row instanceof Float64Array)) {
-      row = asRows(row);
-      if (!(row instanceof Float64Array)) row = Float64Array.from(row);
+    const scratch = this._scratch;
+    let r;
+    if (options === undefined) {
+      // the defaults: the addon needs no option arguments
+      if (!(row instanceof Float64Array)) row = asRow(row);
+      r = this._native.predictRow(row, scratch);
+    } else {
+      const [output, begin, end] = parseOptions(options);
+      if (!(row instanceof Float64Array)) row = asRow(row);
+      r = this._native.predictRow(row, scratch, output, begin, end);
     }
-    return this._native.predictRow(row, output, begin, end);
+    return typeof r === 'number' ? fromScratch(scratch, r) : r;
   }
 
   /** Frees the model. Calls in flight finish normally; later calls throw

@@ -393,6 +393,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   // keeps it alive for any call still running.
   ~NativeModel() override {
     if (!closed_) ps_model_free(handle_);
+    ps_error_free(err_);
   }
 
   ps_model* handle() const { return handle_; }
@@ -436,11 +437,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     Napi::Env env = info.Env();
     const size_t n_rows = SizeArg(env, info, 0, "nRows");
     const ps_predict_options opts = OptionsArg(env, info, 1);
-    ErrorBox err;
-    size_t size = 0;
-    const ps_status st = ps_model_output_size(&size, handle_, n_rows, &opts, err.get());
-    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
-    return Napi::Number::New(env, static_cast<double>(size));
+    return Napi::Number::New(env, static_cast<double>(OutputSizeOf(env, n_rows, opts)));
   }
 
   // The shared front half of predict and predictAsync: checks the arguments and
@@ -452,7 +449,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     Napi::Float64Array out;
   };
 
-  Prepared Prepare(const Napi::CallbackInfo& info) {
+  Prepared Prepare(const Napi::CallbackInfo& info, bool allocate_out = true) {
     Napi::Env env = info.Env();
     Prepared p;
     if (info.Length() < 1) throw Napi::TypeError::New(env, "predict(rows, nRows, ...): rows is required");
@@ -463,10 +460,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       if (p.input.length != 0)
         ThrowFailure(env, Failure::Binding(PS_ERR_SHAPE, "nRows is 0 but the input array has " +
                                                              std::to_string(p.input.length) + " values"));
-      ErrorBox err;
+      ps_error* err = Err();
       ps_model_info mi = PS_MODEL_INFO_INIT;
-      ps_status st = ps_model_info_get(&mi, handle_, err.get());
-      if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+      ps_status st = ps_model_info_get(&mi, handle_, err);
+      if (st != PS_OK) ThrowFailure(env, Failure::From(st, err));
       p.n_cols = mi.num_features;
     } else {
       if (p.input.length % p.n_rows != 0)
@@ -475,23 +472,51 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                                                              std::to_string(p.n_rows)));
       p.n_cols = p.input.length / p.n_rows;
     }
-    ErrorBox err;
-    ps_status st = ps_model_output_size(&p.out_len, handle_, p.n_rows, &p.opts, err.get());
-    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
-    p.out = Napi::Float64Array::New(env, p.out_len);
+    p.out_len = OutputSizeOf(env, p.n_rows, p.opts);
+    if (allocate_out) p.out = Napi::Float64Array::New(env, p.out_len);
     return p;
   }
 
-  // predict(rows, nRows, output, iterationBegin, iterationEnd, numThreads) -> Float64Array
+  // predict(rows, nRows, output, iterationBegin, iterationEnd, numThreads[, scratch])
+  //   -> Float64Array, or, when a scratch Float64Array is given and the result fits in
+  //   it, the number of values written to its start (index.js copies them out).
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    Prepared p = Prepare(info);
-    ErrorBox err;
-    const ps_status st = ps_model_predict_dense(OutPtr(p.out, p.out_len), p.out_len, handle_,
-                                                p.input.data, p.input.dtype, p.n_rows, p.n_cols, &p.opts,
-                                                err.get());
-    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    Prepared p = Prepare(info, false);
+    double* out = nullptr;
+    if (info.Length() > 6) {
+      const Scratch s = ScratchOf(env, info[6]);
+      if (p.out_len <= s.length) out = s.data;
+    }
+    const bool into_scratch = out != nullptr;
+    if (!into_scratch) {
+      p.out = Napi::Float64Array::New(env, p.out_len);
+      out = OutPtr(p.out, p.out_len);
+    }
+    ps_error* err = Err();
+    const ps_status st = ps_model_predict_dense(out, p.out_len, handle_, p.input.data, p.input.dtype, p.n_rows,
+                                                p.n_cols, &p.opts, err);
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err));
+    if (into_scratch) return Napi::Number::New(env, static_cast<double>(p.out_len));
     return p.out;
+  }
+
+  // A Float64Array index.js keeps per model for small results: its data pointer and
+  // length, read again on every call (so a detached buffer is seen: length 0).
+  struct Scratch {
+    double* data = nullptr;
+    size_t length = 0;
+  };
+  static Scratch ScratchOf(Napi::Env env, const Napi::Value& v) {
+    Scratch s;
+    if (!v.IsTypedArray()) return s;
+    napi_typedarray_type type;
+    size_t length = 0;
+    const uint8_t* data = TypedArrayData(env, v.As<Napi::TypedArray>(), &type, &length);
+    if (type != napi_float64_array || data == nullptr || length == 0) return s;
+    s.data = reinterpret_cast<double*>(const_cast<uint8_t*>(data));
+    s.length = length;
+    return s;
   }
 
   class PredictWorker : public Napi::AsyncWorker {
@@ -570,26 +595,35 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     }
   }
 
-  // predictRow(row: Float64Array, output, iterationBegin, iterationEnd) -> Float64Array
+  // predictRow(row: Float64Array, scratch: Float64Array | undefined
+  //            [, output, iterationBegin, iterationEnd]) -> number | Float64Array
+  // Without the option arguments the defaults are used. When the k values fit in
+  // scratch they are written to its start and k is returned (index.js copies them
+  // into the result); otherwise a new Float64Array is returned.
   Napi::Value PredictRow(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1) throw Napi::TypeError::New(env, "predictRow(row): row is required");
     const InputView row = ViewOf(env, info[0], true);
     ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
-    if (info.Length() > 1) {
-      if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "output must be a number");
-      opts.output = info[1].As<Napi::Number>().Int32Value();
-      opts.iteration_begin = U32Arg(env, info, 2, "iterationBegin");
-      opts.iteration_end = U32Arg(env, info, 3, "iterationEnd");
+    if (info.Length() > 2) {
+      if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "output must be a number");
+      opts.output = info[2].As<Napi::Number>().Int32Value();
+      opts.iteration_begin = U32Arg(env, info, 3, "iterationBegin");
+      opts.iteration_end = U32Arg(env, info, 4, "iterationEnd");
     }
-    ErrorBox err;
-    size_t out_len = 0;
-    ps_status st = ps_model_output_size(&out_len, handle_, 1, &opts, err.get());
-    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    const size_t out_len = OutputSizeOf(env, 1, opts);
+    const Scratch s = info.Length() > 1 ? ScratchOf(env, info[1]) : Scratch{};
+    ps_error* err = Err();
+    if (s.data && out_len <= s.length) {
+      const ps_status st = ps_model_predict_row(s.data, out_len, handle_, static_cast<const double*>(row.data),
+                                                row.length, &opts, err);
+      if (st != PS_OK) ThrowFailure(env, Failure::From(st, err));
+      return Napi::Number::New(env, static_cast<double>(out_len));
+    }
     Napi::Float64Array out = Napi::Float64Array::New(env, out_len);
-    st = ps_model_predict_row(OutPtr(out, out_len), out_len, handle_,
-                              static_cast<const double*>(row.data), row.length, &opts, err.get());
-    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    const ps_status st = ps_model_predict_row(OutPtr(out, out_len), out_len, handle_,
+                                              static_cast<const double*>(row.data), row.length, &opts, err);
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err));
     return out;
   }
 
@@ -606,8 +640,56 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
   Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closed_); }
 
+  // The error object of the synchronous calls on this model. They all run on the
+  // JavaScript thread of this environment, one at a time, and read it right after the
+  // failing call; every failing call overwrites code, message and offset. Created on
+  // first use; NULL (the library accepts it) only if that allocation failed.
+  // predictAsync's workers keep their own.
+  ps_error* Err() {
+    if (!err_) ps_error_create(&err_);
+    return err_;
+  }
+
+  // Values per row for the options of the last successful output-size query. The
+  // model is immutable, so the answer only changes when the handle is closed (then
+  // the library is asked again and reports PS_ERR_INVALID_HANDLE).
+  bool RowSizeCached(const ps_predict_options& o, size_t* k) const {
+    if (closed_ || !size_cached_ || o.output != cached_output_ || o.iteration_begin != cached_begin_ ||
+        o.iteration_end != cached_end_)
+      return false;
+    *k = cached_row_size_;
+    return true;
+  }
+
+  // ps_model_output_size for n_rows rows, answered from the cache when it can be
+  // (n_rows small enough that n_rows * k cannot overflow). Throws on failure.
+  size_t OutputSizeOf(Napi::Env env, size_t n_rows, const ps_predict_options& o) {
+    size_t k = 0;
+    if (n_rows <= (size_t{1} << 24) && RowSizeCached(o, &k) && k <= (size_t{1} << 32))
+      return n_rows * k;
+    size_t size = 0;
+    ps_error* err = Err();
+    ps_status st = ps_model_output_size(&size, handle_, n_rows, &o, err);
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err));
+    if (!closed_) {
+      size_t row_size = size;
+      if (n_rows != 1 && ps_model_output_size(&row_size, handle_, 1, &o, nullptr) != PS_OK) return size;
+      size_cached_ = true;
+      cached_output_ = o.output;
+      cached_begin_ = o.iteration_begin;
+      cached_end_ = o.iteration_end;
+      cached_row_size_ = row_size;
+    }
+    return size;
+  }
+
   ps_model* handle_ = nullptr;
   bool closed_ = false;
+  ps_error* err_ = nullptr;
+  bool size_cached_ = false;
+  int32_t cached_output_ = 0;
+  uint32_t cached_begin_ = 0, cached_end_ = 0;
+  size_t cached_row_size_ = 0;
 };
 
 PolyscoreAddon::PolyscoreAddon(Napi::Env env, Napi::Object exports) {
