@@ -25,6 +25,44 @@ _FORMAT_NAMES = {
 }
 _UINT32_MAX = 2**32 - 1
 _INT32_MAX = 2**31 - 1
+_SIZE_MAX = 2**(8 * ctypes.sizeof(ctypes.c_size_t)) - 1
+_PS_OK = _errors.PS_OK
+_from_buffer = ctypes.c_char.from_buffer
+_addressof = ctypes.addressof
+_empty = np.empty
+_ascontiguousarray = np.ascontiguousarray
+_float64 = np.float64
+
+
+# ps_model_predict_row as _lib declares it, but with the options pointer taken as an address
+# (an int): predict_row's hot path passes the address of its cached options struct, taken
+# once, rather than have ctypes convert the struct on every call.
+def _row_fn_type():
+    restype, argtypes = L._SIGNATURES["ps_model_predict_row"]
+    argtypes = [ctypes.c_void_p if t is ctypes.POINTER(L.PredictOptions) else t for t in argtypes]
+    return ctypes.CFUNCTYPE(restype, *argtypes)
+
+
+_ROW_FN_TYPE = _row_fn_type()
+
+
+def _address(arr):
+    """arr's data pointer (arr is C-contiguous). Cheaper than arr.ctypes.data, which it
+    falls back to for read-only and empty arrays."""
+    try:
+        return _addressof(_from_buffer(arr))
+    except (TypeError, ValueError, BufferError):
+        return arr.ctypes.data
+
+
+def _call_quick(lib, fn, *args):
+    """Like _call, for the predict functions: the call is first made with a NULL ps_error
+    (success, the common case, needs none); only when it fails is it made again through
+    _call, with a ps_error of its own, for the message. These functions are pure (same
+    arguments, same answer; nothing written on failure but the output buffer), so the
+    repeat fails as the first call did and raises what _call alone would have."""
+    if fn(*args, None) != _PS_OK:
+        _call(lib, fn, *args)
 
 
 def _call(lib, fn, *args):
@@ -78,6 +116,20 @@ class ModelInfo:
     feature_names: Tuple[str, ...]  # "" for a feature the file does not name
 
 
+def _plan_key(output, iteration_range, num_threads):
+    """The cache key of a (output, iteration_range, num_threads) request, or None when
+    its arguments are not plain str / None-or-(int, int) / int (then nothing is cached
+    and every call validates them afresh)."""
+    if type(output) is not str or type(num_threads) is not int:
+        return None
+    if iteration_range is None:
+        return (output, None, num_threads)
+    if (type(iteration_range) is tuple and len(iteration_range) == 2
+            and type(iteration_range[0]) is int and type(iteration_range[1]) is int):
+        return (output, iteration_range, num_threads)
+    return None
+
+
 def _is_scipy_sparse(x):
     return type(x).__module__.startswith("scipy.sparse")
 
@@ -93,6 +145,13 @@ class Model:
         self._handle = _handle
         self._closed = False
         self._info = None
+        # (output, iteration_range, num_threads) -> (PredictOptions, values per row), for
+        # requests the library has accepted once. A model never changes, so neither do
+        # these; only plain keys are stored (see _plan_key).
+        self._plans = {}
+        # output -> (PredictOptions, its address, values per row) for predict_row
+        self._row_plans = {}
+        self._row_fn = None  # _ROW_FN_TYPE of ps_model_predict_row, made on first use
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -229,15 +288,33 @@ class Model:
 
     def _output_size(self, n_rows, opts):
         size = ctypes.c_size_t()
-        _call(self._lib, self._lib.ps_model_output_size, ctypes.byref(size), self._handle,
+        _call_quick(self._lib, self._lib.ps_model_output_size, ctypes.byref(size), self._handle,
               n_rows, ctypes.byref(opts))
         return size.value
 
-    def _shaped(self, out, n_rows, opts, output):
-        if n_rows:
-            per_row = out.size // n_rows
-        else:
-            per_row = self._output_size(1, opts)
+    def _plan(self, output, iteration_range, num_threads):
+        """(opts, per_row, key): per_row is None when not known yet (see _sized)."""
+        key = _plan_key(output, iteration_range, num_threads)
+        if key is not None:
+            plan = self._plans.get(key)
+            if plan is not None:
+                return plan[0], plan[1], key
+        return self._options(output, iteration_range, num_threads), None, key
+
+    def _sized(self, n_rows, opts, per_row, key):
+        """(output size for n_rows, per_row); asks the library when per_row is unknown
+        (and remembers its answer) or when the size would overflow size_t (its error)."""
+        if per_row is None:
+            size = self._output_size(n_rows, opts)
+            per_row = size // n_rows if n_rows else self._output_size(1, opts)
+            if key is not None:
+                self._plans[key] = (opts, per_row)
+            return size, per_row
+        if per_row and n_rows > _SIZE_MAX // per_row:
+            return self._output_size(n_rows, opts), per_row  # raises: too many rows
+        return n_rows * per_row, per_row
+
+    def _shaped(self, out, n_rows, per_row, output):
         if output == "leaf" or per_row != 1:
             return out.reshape(n_rows, per_row)
         return out  # one value per row: 1-D, as XGBoost and LightGBM return it
@@ -257,9 +334,9 @@ class Model:
         Returns float64: shape (rows,) when there is one value per row, else
         (rows, k); leaf output is always (rows, trees used).
         """
-        opts = self._options(output, iteration_range, num_threads)
+        opts, per_row, key = self._plan(output, iteration_range, num_threads)
         if _is_scipy_sparse(X):
-            return self._predict_csr(X, opts, output)
+            return self._predict_csr(X, opts, per_row, key, output)
         arr = np.asarray(X)
         if arr.dtype == np.float32:
             dtype = L.PS_DTYPE_FLOAT32
@@ -280,13 +357,13 @@ class Model:
         if not arr.flags.c_contiguous:
             arr = np.ascontiguousarray(arr)
         n_rows, n_cols = arr.shape
-        size = self._output_size(n_rows, opts)
-        out = np.empty(size, dtype=np.float64)
-        _call(self._lib, self._lib.ps_model_predict_dense, out.ctypes.data, size, self._handle,
-              arr.ctypes.data, dtype, n_rows, n_cols, ctypes.byref(opts))
-        return self._shaped(out, n_rows, opts, output)
+        size, per_row = self._sized(n_rows, opts, per_row, key)
+        out = _empty(size, dtype=_float64)
+        _call_quick(self._lib, self._lib.ps_model_predict_dense, _address(out), size, self._handle,
+              _address(arr), dtype, n_rows, n_cols, opts)
+        return self._shaped(out, n_rows, per_row, output)
 
-    def _predict_csr(self, X, opts, output):
+    def _predict_csr(self, X, opts, per_row, key, output):
         if X.ndim != 2:
             raise _errors.ShapeError("sparse input must be 2-D, not %d-D" % X.ndim)
         if X.format != "csr":
@@ -306,25 +383,65 @@ class Model:
             values = values.astype(np.float64, copy=False)
             dtype = L.PS_DTYPE_FLOAT64
         values = np.ascontiguousarray(values)
-        size = self._output_size(n_rows, opts)
-        out = np.empty(size, dtype=np.float64)
-        _call(self._lib, self._lib.ps_model_predict_csr, out.ctypes.data, size, self._handle,
+        size, per_row = self._sized(n_rows, opts, per_row, key)
+        out = _empty(size, dtype=_float64)
+        _call_quick(self._lib, self._lib.ps_model_predict_csr, _address(out), size, self._handle,
               indptr.ctypes.data, indices.ctypes.data, values.ctypes.data, dtype, n_rows, n_cols,
-              ctypes.byref(opts))
-        return self._shaped(out, n_rows, opts, output)
+              opts)
+        return self._shaped(out, n_rows, per_row, output)
 
     def predict_row(self, row, output="value", iteration_range=None):
         """Scores one row (a sequence of num_features numbers) with ps_model_predict_row,
         the single-row fast path. Returns a 1-D float64 array of the row's values
         (length 1 for a single-output model, k for k outputs, trees for leaf)."""
-        opts = self._options(output, iteration_range, 1)
+        # The hot path: once the library has accepted these options, a cached plan (no
+        # validation, no ps_model_output_size call) and a NULL ps_error unless the call
+        # fails. Anything else (first use, unusual arguments) takes _predict_row_slow.
+        plan = None
+        if iteration_range is None and type(output) is str:
+            plan = self._row_plans.get(output)
+        if plan is None:
+            return self._predict_row_slow(row, output, iteration_range)
+        opts, p_opts, size = plan
+        arr = _ascontiguousarray(row, dtype=_float64)
+        if arr.ndim != 1:
+            raise _errors.ShapeError("predict_row takes one row (1-D), not %d-D input" % arr.ndim)
+        out = _empty(size, dtype=_float64)
+        try:  # the data pointers, cheaper than .ctypes.data (see _address)
+            p_out = _addressof(_from_buffer(out))
+        except (TypeError, ValueError, BufferError):
+            p_out = out.ctypes.data
+        try:
+            p_row = _addressof(_from_buffer(arr))
+        except (TypeError, ValueError, BufferError):
+            p_row = arr.ctypes.data
+        n = arr.size
+        fn = self._row_fn
+        if fn(p_out, size, self._handle, p_row, n, p_opts, None) != _PS_OK:
+            _call(self._lib, fn, p_out, size, self._handle, p_row, n, p_opts)
+        return out  # opts (in plan) outlived the call: p_opts stayed valid
+
+    def _predict_row_slow(self, row, output, iteration_range):
+        key = _plan_key(output, iteration_range, 1)
+        plan = None if key is None else self._plans.get(key)
+        if plan is None:
+            opts = self._options(output, iteration_range, 1)
+        else:
+            opts, size = plan
         arr = np.ascontiguousarray(row, dtype=np.float64)
         if arr.ndim != 1:
             raise _errors.ShapeError("predict_row takes one row (1-D), not %d-D input" % arr.ndim)
-        size = self._output_size(1, opts)
+        if plan is None:
+            size = self._output_size(1, opts)
+            if key is not None:
+                self._plans[key] = (opts, size)
+        if key is not None and iteration_range is None:
+            if self._row_fn is None:
+                self._row_fn = _ROW_FN_TYPE(("ps_model_predict_row", self._lib))
+            self._row_plans[output] = (opts, ctypes.addressof(opts), size)
         out = np.empty(size, dtype=np.float64)
-        _call(self._lib, self._lib.ps_model_predict_row, out.ctypes.data, size, self._handle,
-              arr.ctypes.data, arr.size, ctypes.byref(opts))
+        _call_quick(self._lib, self._lib.ps_model_predict_row, _address(out), size, self._handle,
+              _address(arr), arr.size, opts)
         return out
 
 
