@@ -412,17 +412,20 @@ inline double absent_value(const Forest& forest) {
 }
 
 template <typename Fill>
-void predict_rows(const Forest& forest, const PredictPlan& plan, 
-                  size_t n_rows, double* out, Fill&& fill) {
+void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, double* out,
+                  Fill&& fill) {
   auto work = [&](size_t begin, size_t end) {
-    std::vector<double> x(kBlockRows * forest.num_features);
-    std::vector<double> xt(forest.walk.usable ? kBlockRows * forest.num_features : 0);
+    // Scratch for the largest block this call sees; the transposed copy only when a
+    // block fills the lanes (smaller ones walk row by row, see score_block).
+    const size_t rows = std::min(kBlockRows, end - begin);
+    std::vector<double> x(rows * forest.num_features);
+    std::vector<double> xt(forest.walk.usable && rows >= kLanes ? kBlockRows * forest.num_features : 0);
     std::vector<double> margins64;
     std::vector<float> margins32;
     if (forest.arithmetic.float32) {
-      margins32.resize(kBlockRows * forest.num_margin_outputs);
+      margins32.resize(rows * forest.num_margin_outputs);
     } else {
-      margins64.resize(kBlockRows * forest.num_margin_outputs);
+      margins64.resize(rows * forest.num_margin_outputs);
     }
     for (size_t first = begin; first < end; first += kBlockRows) {
       const size_t n = std::min(kBlockRows, end - first);
