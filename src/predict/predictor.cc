@@ -62,6 +62,14 @@ inline uint32_t next_node(const Node& node, double x, const uint32_t* category_w
   return node.child_or_leaf + (left ? 0u : 1u);
 }
 
+// The general walk of one row through one tree (nodes = the tree's first node):
+// returns the leaf index reached.
+inline uint32_t walk_one(const Node* nodes, const double* row, const uint32_t* category_words) {
+  uint32_t i = 0;
+  while (!(nodes[i].flags & kLeaf)) i = next_node(nodes[i], row[nodes[i].feature], category_words);
+  return nodes[i].child_or_leaf;
+}
+
 // One step of the general interleaved walk below: a leaf steps to itself.
 inline uint32_t step(const Node& node, uint32_t at, const double* row, const uint32_t* category_words) {
   if (node.flags & kLeaf) return at;
@@ -158,12 +166,7 @@ void find_leaves(const Forest& forest, const Tree& tree, const double* x, size_t
     }
     for (size_t g = 0; g < kLanes; ++g) leaves[r + g] = nodes[at[g]].child_or_leaf;
   }
-  for (; r < n; ++r) {
-    const double* row = x + r * nf;
-    uint32_t i = 0;
-    while (!(nodes[i].flags & kLeaf)) i = next_node(nodes[i], row[nodes[i].feature], words);
-    leaves[r] = nodes[i].child_or_leaf;
-  }
+  for (; r < n; ++r) leaves[r] = walk_one(nodes, x + r * nf, words);
 }
 
 // One row through trees [first, first + count), kLanes trees side by side: the leaf
@@ -199,10 +202,7 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
     for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = nodes[g][at[g]].child_or_leaf;
   }
   for (; t < count; ++t) {
-    const Node* nodes = forest.nodes.data() + forest.trees[first + t].node_begin;
-    uint32_t i = 0;
-    while (!(nodes[i].flags & kLeaf)) i = next_node(nodes[i], row[nodes[i].feature], words);
-    leaves[t] = nodes[i].child_or_leaf;
+    leaves[t] = walk_one(forest.nodes.data() + forest.trees[first + t].node_begin, row, words);
   }
 }
 
@@ -395,16 +395,6 @@ void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind,
   }
 }
 
-// Fills one block of converted rows; Source knows the input layout.
-struct DenseSource {
-  template <typename T>
-  static void fill(const Forest& forest, const T* rows, size_t first, size_t n, double* x) {
-    const bool f32 = forest.arithmetic.float32;
-    const size_t nf = forest.num_features;
-    const T* src = rows + first * nf;
-    for (size_t i = 0; i < n * nf; ++i) x[i] = convert(static_cast<double>(src[i]), f32);
-  }
-};
 
 inline double absent_value(const Forest& forest) {
   return forest.format == ModelFormat::kLightGBMText ? 0.0
@@ -465,8 +455,11 @@ void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, 
 template <typename T>
 void predict_dense_impl(const Forest& forest, const PredictPlan& plan,
                         const T* rows, size_t n_rows, double* out) {
+  const bool f32 = forest.arithmetic.float32;
+  const size_t nf = forest.num_features;
   predict_rows(forest, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
-    DenseSource::fill(forest, rows, first, n, x);
+    const T* src = rows + first * nf;
+    for (size_t i = 0; i < n * nf; ++i) x[i] = convert(static_cast<double>(src[i]), f32);
   });
 }
 
