@@ -118,6 +118,41 @@ struct WalkTables {
   std::vector<uint32_t> depth;  // per tree: steps from the root to its deepest leaf
 };
 
+// A second copy of the trees for the fastest walk (built by prepare_for_prediction when
+// every tree is numeric and shallow and has one value per leaf). Each tree is padded to
+// a complete binary tree of depth D and stored in heap order: the children of node i
+// are 2i+1 and 2i+2, so a walk computes where to go instead of loading a child index,
+// and after exactly D steps it is at one of 2^D leaf slots. A leaf shallower than D
+// fills all the slots below it, so padding nodes may send a row either way. D is the
+// deepest tree of the tree's group of kHeapGroup trees (trees 0-15, 16-31, ...), so a
+// single row can walk a group's trees side by side in lockstep.
+//
+// Splits compare keys, not values: key() maps float (or double) values to unsigned
+// integers in the same order, so "x > threshold" is "key(x) > key(threshold)". A walk
+// reads a row's keys from one of two copies: in copy 0 NaN is the smallest key (goes
+// left everywhere), in copy 1 the largest (goes right); each node names the copy that
+// gives it its own NaN direction, so NaN costs the walk nothing.
+template <typename Key>
+struct HeapNode {
+  Key key;          // go right when key(x) > key
+  uint32_t offset;  // (feature + copy * num_features) * 64: where the walk reads key(x)
+};
+struct HeapTables {
+  bool usable = false;
+  bool wide = false;                              // 64-bit keys (double models), else 32-bit (float32 models)
+  std::vector<HeapNode<uint32_t>> nodes32;        // per node, all trees
+  std::vector<HeapNode<uint64_t>> nodes64;
+  std::vector<uint32_t> leaf;                     // per leaf slot: index into Forest::leaf_values / leaf_ids
+  std::vector<float> value32;                     // per leaf slot: tree weight * leaf value, as the model sums it
+  std::vector<double> value64;
+  std::vector<uint32_t> node_begin;               // per tree: its first node
+  std::vector<uint32_t> slot_begin;               // per tree: its first leaf slot
+  std::vector<uint32_t> depth;                    // per tree: D
+};
+constexpr uint32_t kHeapGroup = 16;
+// Deeper trees keep the other walks (a complete tree of depth 10 is 1,023 nodes).
+constexpr uint32_t kMaxHeapDepth = 10;
+
 struct Forest {
   ModelFormat format = ModelFormat::kXGBoostJson;
   std::string objective;        // as the training library names it, e.g. "binary:logistic"
@@ -153,6 +188,7 @@ struct Forest {
   LinearModel linear;
 
   WalkTables walk;  // filled by prepare_for_prediction, not by loaders
+  HeapTables heap;  // likewise
 
   uint32_t num_iterations() const {
     return iteration_begin.empty() ? 0 : static_cast<uint32_t>(iteration_begin.size() - 1);

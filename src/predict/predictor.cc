@@ -5,9 +5,11 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "model/error.h"
+#include "predict/heap_walk.h"
 
 namespace polyscore {
 namespace {
@@ -401,10 +403,109 @@ inline double absent_value(const Forest& forest) {
                                                      : std::numeric_limits<double>::quiet_NaN();
 }
 
+// ---- Scoring over the heap tables (forest.heap.usable). Acc is float for float32
+// models, else double; keys are 32 or 64 bits to match.
+
+// Blocks with fewer rows than this walk row by row, many trees side by side.
+constexpr size_t kHeapMinBlockRows = 16;
+
+// Scores one row given its keys (heap::row_keys); margins: num_margin_outputs of scratch.
+template <typename Acc>
+void score_row_heap(const Forest& forest, const PredictPlan& plan, const heap::KeyFor<Acc>* keys,
+                    Acc* margins, double* out) {
+  const HeapTables& h = forest.heap;
+  const Acc* values = nullptr;
+  if constexpr (sizeof(Acc) == 4) values = h.value32.data();
+  else values = h.value64.data();
+  constexpr uint32_t kTrees = 64;
+  uint32_t slots[kTrees];
+  if (plan.kind != OutputKind::kLeaf) init_margins(forest, margins);
+  for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
+    const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
+    heap::row_slots(forest, keys, t, count, slots);
+    if (plan.kind == OutputKind::kLeaf) {
+      for (uint32_t k = 0; k < count; ++k) out[t - plan.tree_begin + k] = forest.leaf_ids[h.leaf[slots[k]]];
+    } else {
+      for (uint32_t k = 0; k < count; ++k) margins[forest.trees[t + k].output] += values[slots[k]];
+    }
+  }
+  if (plan.kind != OutputKind::kLeaf) finish_row(forest, plan, plan.kind, margins, out);
+}
+
+// Per-thread scratch of the heap walk.
+template <typename Acc>
+struct HeapScratch {
+  std::vector<double> x;               // a block, converted, row-major
+  std::vector<heap::KeyFor<Acc>> keys; // its keys (heap::block_keys), or one row's
+  std::vector<Acc> block_margins;      // num_margin_outputs x kBlockRows
+  std::vector<Acc> row_margins;        // num_margin_outputs
+};
+
+// Scores the block of n rows in s.x over the heap tables.
+template <typename Acc>
+void score_block_heap(const Forest& forest, const PredictPlan& plan, size_t n, HeapScratch<Acc>& s,
+                      double* out) {
+  const size_t nf = forest.num_features;
+  const size_t m = forest.num_margin_outputs;
+  auto* keys = s.keys.data();
+  if (n < kHeapMinBlockRows) {
+    for (size_t r = 0; r < n; ++r) {
+      heap::row_keys(forest, s.x.data() + r * nf, keys);
+      score_row_heap(forest, plan, keys, s.row_margins.data(), out + r * plan.values_per_row);
+    }
+    return;
+  }
+  heap::block_keys(forest, s.x.data(), n, keys);
+  if (plan.kind == OutputKind::kLeaf) {
+    uint32_t slots[kBlockRows];
+    const size_t used = plan.tree_end - plan.tree_begin;
+    for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
+      heap::block_slots(forest, keys, n, t, slots);
+      for (size_t r = 0; r < n; ++r) {
+        out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[forest.heap.leaf[slots[r]]];
+      }
+    }
+    return;
+  }
+  Acc* bm = s.block_margins.data();
+  Acc* row = s.row_margins.data();
+  init_margins(forest, row);
+  for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
+  heap::add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+  for (size_t r = 0; r < n; ++r) {
+    for (size_t g = 0; g < m; ++g) row[g] = bm[g * kBlockRows + r];
+    finish_row(forest, plan, plan.kind, row, out + r * plan.values_per_row);
+  }
+}
+
+template <typename Acc, typename Fill>
+void score_rows_heap(const Forest& forest, const PredictPlan& plan, size_t begin, size_t end,
+                     double* out, Fill& fill) {
+  const size_t rows = std::min(kBlockRows, end - begin);
+  HeapScratch<Acc> s;
+  s.x.resize(rows * forest.num_features);
+  s.keys.resize(2 * kBlockRows * forest.num_features);
+  s.block_margins.resize(kBlockRows * forest.num_margin_outputs);
+  s.row_margins.resize(forest.num_margin_outputs);
+  for (size_t first = begin; first < end; first += kBlockRows) {
+    const size_t n = std::min(kBlockRows, end - first);
+    fill(first, n, s.x.data());
+    score_block_heap(forest, plan, n, s, out + first * plan.values_per_row);
+  }
+}
+
 template <typename Fill>
 void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, double* out,
                   Fill&& fill) {
   auto work = [&](size_t begin, size_t end) {
+    if (forest.heap.usable) {
+      if (!forest.heap.wide) {
+        score_rows_heap<float>(forest, plan, begin, end, out, fill);
+      } else {
+        score_rows_heap<double>(forest, plan, begin, end, out, fill);
+      }
+      return;
+    }
     // Scratch for the largest block this call sees; the transposed copy only when a
     // block fills the lanes (smaller ones walk row by row, see score_block).
     const size_t rows = std::min(kBlockRows, end - begin);
@@ -510,6 +611,7 @@ void prepare_for_prediction(Forest& forest) {
   }
   walk.usable = true;
   forest.walk = std::move(walk);
+  heap::build_heap_tables(forest);
 }
 
 PredictPlan plan_prediction(const Forest& forest, const PredictRequest& request) {
@@ -582,6 +684,24 @@ namespace {
 void predict_row(const Forest& forest, const PredictPlan& plan, const double* row, double* out) {
   // The caller checked the model against kMaxRowMargins and kMaxRowFeatures, so the
   // stack suffices.
+  if (forest.heap.usable) {
+    double converted[kMaxRowFeatures];
+    for (uint32_t f = 0; f < forest.num_features; ++f) {
+      converted[f] = convert(row[f], forest.arithmetic.float32);
+    }
+    if (!forest.heap.wide) {
+      uint32_t keys[2 * kMaxRowFeatures];
+      float margins[kMaxRowMargins];
+      heap::row_keys(forest, converted, keys);
+      score_row_heap(forest, plan, keys, margins, out);
+    } else {
+      uint64_t keys[2 * kMaxRowFeatures];
+      double margins[kMaxRowMargins];
+      heap::row_keys(forest, converted, keys);
+      score_row_heap(forest, plan, keys, margins, out);
+    }
+    return;
+  }
   double converted[kMaxRowFeatures];
   for (uint32_t f = 0; f < forest.num_features; ++f) {
     converted[f] = convert(row[f], forest.arithmetic.float32);

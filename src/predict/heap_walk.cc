@@ -1,0 +1,357 @@
+#include "predict/heap_walk.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+namespace polyscore::heap {
+namespace {
+
+// Order-preserving maps of values to unsigned keys: for non-NaN a and b,
+// a > b exactly when key(a) > key(b). -0.0 becomes +0.0 first (they compare equal).
+// The keys of -inf and +inf are 0x007fffff.. and 0xff80..00, strictly between 0 and
+// the all-ones key, which leaves those two free for NaN.
+inline uint32_t key_of(float v) {
+  if (v == 0.0f) v = 0.0f;
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return (bits >> 31) ? ~bits : bits | (uint32_t(1) << 31);
+}
+inline uint64_t key_of(double v) {
+  if (v == 0.0) v = 0.0;
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return (bits >> 63) ? ~bits : bits | (uint64_t(1) << 63);
+}
+// The key a NaN reads in copy 0 (goes left at every split) and copy 1 (goes right).
+template <typename Key>
+constexpr Key kNanLeft = 0;
+template <typename Key>
+constexpr Key kNanRight = std::numeric_limits<Key>::max();
+
+template <typename Key>
+Key key_of_value(double v) {
+  if constexpr (sizeof(Key) == 4) {
+    return key_of(static_cast<float>(v));
+  } else {
+    return key_of(v);
+  }
+}
+
+bool disabled_by_environment() {
+  const char* value = std::getenv("POLYSCORE_NO_HEAP_WALK");
+  return value && *value;
+}
+
+template <typename Key>
+std::vector<HeapNode<Key>>& nodes_of(HeapTables& heap) {
+  if constexpr (sizeof(Key) == 4) return heap.nodes32;
+  else return heap.nodes64;
+}
+template <typename Key>
+const std::vector<HeapNode<Key>>& nodes_of(const HeapTables& heap) {
+  if constexpr (sizeof(Key) == 4) return heap.nodes32;
+  else return heap.nodes64;
+}
+template <typename Acc>
+const Acc* values_of(const HeapTables& heap) {
+  if constexpr (sizeof(Acc) == 4) return heap.value32.data();
+  else return heap.value64.data();
+}
+
+template <typename Key>
+class Builder {
+ public:
+  Builder(const Forest& forest, HeapTables& heap) : forest_(forest), heap_(heap) {}
+
+  // Puts tree-local node i of `tree` at heap position p, on level `level` of a tree of
+  // depth `depth` whose nodes and slots start at the given offsets.
+  void place(const Tree& tree, uint32_t i, uint32_t p, uint32_t level, uint32_t depth,
+             uint32_t node_base, uint32_t slot_base) {
+    const Node& node = forest_.nodes[tree.node_begin + i];
+    if (node.flags & kLeaf) {
+      const uint32_t width = 1u << (depth - level);
+      const uint32_t first = (p + 1 - (1u << level)) * width;
+      std::fill_n(heap_.leaf.begin() + slot_base + first, width, node.child_or_leaf);
+      return;
+    }
+    const WalkNode& w = forest_.walk.nodes[tree.node_begin + i];
+    const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
+                                                              : (w.feature_flags & kWalkNanGoesRight) != 0;
+    const uint32_t feature = w.feature_flags & kWalkFeatureMask;
+    HeapNode<Key>& out = nodes_of<Key>(heap_)[node_base + p];
+    out.key = key_of_value<Key>(w.threshold);
+    out.offset = (feature + (nan_right ? forest_.num_features : 0)) * uint32_t(kBlockRows);
+    place(tree, node.child_or_leaf, 2 * p + 1, level + 1, depth, node_base, slot_base);
+    place(tree, node.child_or_leaf + 1, 2 * p + 2, level + 1, depth, node_base, slot_base);
+  }
+
+ private:
+  const Forest& forest_;
+  HeapTables& heap_;
+};
+
+// Per tree: the depth of the deepest tree of its group, or an empty vector when the
+// model does not qualify.
+std::vector<uint32_t> group_depths(const Forest& forest) {
+  const WalkTables& walk = forest.walk;
+  if (!walk.usable || (walk.kinds & kWalkHasCategorical) || forest.leaf_size != 1 ||
+      forest.has_linear || forest.trees.empty() ||
+      2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+    return {};
+  }
+  std::vector<uint32_t> depth(forest.trees.size());
+  for (size_t g = 0; g < depth.size(); g += kHeapGroup) {
+    const size_t end = std::min(depth.size(), g + kHeapGroup);
+    const uint32_t deepest = *std::max_element(walk.depth.begin() + g, walk.depth.begin() + end);
+    if (deepest > kMaxHeapDepth) return {};
+    std::fill(depth.begin() + g, depth.begin() + end, deepest);
+  }
+  size_t slots = 0;
+  for (uint32_t d : depth) slots += size_t(1) << d;
+  // Padding unbalanced trees to complete ones can cost far more than the trees.
+  if (slots > std::max<size_t>(4 * forest.nodes.size(), size_t(1) << 16)) return {};
+  if (forest.arithmetic.float32) {
+    // 32-bit keys compare float x with float thresholds: exact only if every threshold
+    // is a float (XGBoost's are).
+    for (const WalkNode& w : walk.nodes) {
+      if (!(w.feature_flags & kWalkCategorical) &&
+          static_cast<double>(static_cast<float>(w.threshold)) != w.threshold) {
+        return {};
+      }
+    }
+  }
+  return depth;
+}
+
+template <typename Key>
+void build(Forest& forest, std::vector<uint32_t> depth) {
+  HeapTables heap;
+  heap.wide = sizeof(Key) == 8;
+  const size_t num_trees = forest.trees.size();
+  heap.node_begin.resize(num_trees);
+  heap.slot_begin.resize(num_trees);
+  heap.depth = std::move(depth);
+  uint32_t nodes = 0, slots = 0;
+  for (size_t t = 0; t < num_trees; ++t) {
+    heap.node_begin[t] = nodes;
+    heap.slot_begin[t] = slots;
+    nodes += (1u << heap.depth[t]) - 1;
+    slots += 1u << heap.depth[t];
+  }
+  // Padding nodes read key 0 of feature 0 and may go either way. The tail lets a single
+  // row walk a whole group's worth of lanes from any tree without reading past the end.
+  const uint32_t deepest = *std::max_element(heap.depth.begin(), heap.depth.end());
+  nodes_of<Key>(heap).assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode<Key>{0, 0});
+  heap.leaf.assign(slots, 0);
+  Builder<Key> builder(forest, heap);
+  for (size_t t = 0; t < num_trees; ++t) {
+    builder.place(forest.trees[t], 0, 0, 0, heap.depth[t], heap.node_begin[t], heap.slot_begin[t]);
+  }
+  // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
+  if (heap.wide) heap.value64.resize(slots);
+  else heap.value32.resize(slots);
+  for (size_t t = 0; t < num_trees; ++t) {
+    const uint32_t end = heap.slot_begin[t] + (1u << heap.depth[t]);
+    for (uint32_t s = heap.slot_begin[t]; s < end; ++s) {
+      const double value = forest.trees[t].weight * forest.leaf_values[heap.leaf[s]];
+      if (heap.wide) heap.value64[s] = value;
+      else heap.value32[s] = static_cast<float>(value);
+    }
+  }
+  heap.usable = true;
+  forest.heap = std::move(heap);
+}
+
+// ---- The walks. D, the depth, is a compile-time constant so that the levels unroll.
+
+// Rows the block walk moves side by side through one tree: enough independent chains
+// of loads to keep the core busy, few enough to stay in registers.
+constexpr int kRowLanes = 8;
+
+// kRowLanes rows (keys: their first row's column in the block) through one tree:
+// leaves in pos the heap position reached, 2^D - 1 + the leaf slot within the tree.
+template <typename Key, int D>
+inline void walk_rows(const HeapNode<Key>* nodes, const Key* keys, uint32_t* pos) {
+  uint32_t at[kRowLanes] = {};
+  for (int d = 0; d < D; ++d) {
+#pragma GCC unroll 16
+    for (int g = 0; g < kRowLanes; ++g) {
+      const HeapNode<Key>& node = nodes[at[g]];
+      at[g] = 2 * at[g] + 1 + (keys[node.offset + g] > node.key);
+    }
+  }
+  for (int g = 0; g < kRowLanes; ++g) pos[g] = at[g];
+}
+
+template <typename Key, typename Acc, int D>
+void add_tree(const Forest& forest, uint32_t t, const Key* keys, size_t n, Acc* margins) {
+  const HeapTables& heap = forest.heap;
+  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[t];
+  const Acc* values = values_of<Acc>(heap);
+  const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
+  Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
+  for (size_t r = 0; r < n; r += kRowLanes) {
+    uint32_t pos[kRowLanes];
+    walk_rows<Key, D>(nodes, keys + r, pos);
+    for (int g = 0; g < kRowLanes; ++g) m[r + g] += values[pos[g] + to_slot];
+  }
+}
+
+template <typename Key, int D>
+void tree_slots(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* slots) {
+  const HeapTables& heap = forest.heap;
+  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[t];
+  const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
+  for (size_t r = 0; r < n; r += kRowLanes) {
+    uint32_t pos[kRowLanes];
+    walk_rows<Key, D>(nodes, keys + r, pos);
+    for (int g = 0; g < kRowLanes; ++g) slots[r + g] = pos[g] + to_slot;
+  }
+}
+
+// One row through kHeapGroup consecutive trees of depth D starting at `first` (whose
+// nodes follow one another, 2^D - 1 per tree); writes the slots of the first count.
+// Lanes past count walk whatever follows (the node array's tail keeps that in bounds).
+template <typename Key, int D>
+void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key* keys,
+                uint32_t* slots) {
+  constexpr uint32_t kTreeNodes = (1u << D) - 1;
+  const HeapTables& heap = forest.heap;
+  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[first];
+  uint32_t at[kHeapGroup] = {};
+  for (int d = 0; d < D; ++d) {
+#pragma GCC unroll 16
+    for (uint32_t g = 0; g < kHeapGroup; ++g) {
+      const HeapNode<Key>& node = nodes[g * kTreeNodes + at[g]];
+      at[g] = 2 * at[g] + 1 + (keys[node.offset / kBlockRows] > node.key);
+    }
+  }
+  for (uint32_t g = 0; g < count; ++g) slots[g] = heap.slot_begin[first + g] + at[g] - kTreeNodes;
+}
+
+// Calls make<D>() for the tree depth d (0 <= d <= kMaxHeapDepth) and returns its result.
+template <typename Make, int D = 0>
+auto for_depth(uint32_t d, Make&& make) {
+  if constexpr (D < int(kMaxHeapDepth)) {
+    if (d != D) return for_depth<Make, D + 1>(d, std::forward<Make>(make));
+  }
+  return make(std::integral_constant<int, D>{});
+}
+
+template <typename Key, typename Acc>
+void add_block_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree_begin,
+                    uint32_t tree_end, Acc* margins) {
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    for_depth(forest.heap.depth[t], [&](auto depth) {
+      add_tree<Key, Acc, decltype(depth)::value>(forest, t, keys, n, margins);
+    });
+  }
+}
+
+template <typename Key>
+void row_slots_impl(const Forest& forest, const Key* keys, uint32_t first, uint32_t count,
+                    uint32_t* slots) {
+  // Trees in runs that stay inside one group, so each run has one depth.
+  for (uint32_t t = first; t < first + count;) {
+    const uint32_t group_end = (t / kHeapGroup + 1) * kHeapGroup;
+    const uint32_t run = std::min(group_end, first + count) - t;
+    for_depth(forest.heap.depth[t], [&](auto depth) {
+      walk_trees<Key, decltype(depth)::value>(forest, t, run, keys, slots + (t - first));
+    });
+    t += run;
+  }
+}
+
+template <typename Key>
+void block_keys_impl(const Forest& forest, const double* x, size_t n, Key* keys) {
+  const size_t nf = forest.num_features;
+  for (size_t f = 0; f < nf; ++f) {
+    Key* left = keys + f * kBlockRows;
+    Key* right = keys + (f + nf) * kBlockRows;
+    for (size_t r = 0; r < n; ++r) {
+      const double v = x[r * nf + f];
+      const bool nan = std::isnan(v);
+      const Key key = key_of_value<Key>(nan ? 0.0 : v);
+      left[r] = nan ? kNanLeft<Key> : key;
+      right[r] = nan ? kNanRight<Key> : key;
+    }
+  }
+}
+
+template <typename Key>
+void row_keys_impl(const Forest& forest, const double* row, Key* keys) {
+  const size_t nf = forest.num_features;
+  for (size_t f = 0; f < nf; ++f) {
+    const double v = row[f];
+    const bool nan = std::isnan(v);
+    const Key key = key_of_value<Key>(nan ? 0.0 : v);
+    keys[f] = nan ? kNanLeft<Key> : key;
+    keys[f + nf] = nan ? kNanRight<Key> : key;
+  }
+}
+
+}  // namespace
+
+void build_heap_tables(Forest& forest) {
+  forest.heap = HeapTables();
+  if (disabled_by_environment()) return;
+  std::vector<uint32_t> depth = group_depths(forest);
+  if (depth.empty()) return;
+  if (forest.arithmetic.float32) {
+    build<uint32_t>(forest, std::move(depth));
+  } else {
+    build<uint64_t>(forest, std::move(depth));
+  }
+}
+
+void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys) {
+  block_keys_impl(forest, x, n, keys);
+}
+void block_keys(const Forest& forest, const double* x, size_t n, uint64_t* keys) {
+  block_keys_impl(forest, x, n, keys);
+}
+void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
+  row_keys_impl(forest, row, keys);
+}
+void row_keys(const Forest& forest, const double* row, uint64_t* keys) {
+  row_keys_impl(forest, row, keys);
+}
+
+void add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+               uint32_t tree_end, float* margins) {
+  add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+}
+void add_block(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree_begin,
+               uint32_t tree_end, double* margins) {
+  add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+}
+
+template <typename Key>
+void block_slots_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree,
+                      uint32_t* slots) {
+  for_depth(forest.heap.depth[tree], [&](auto depth) {
+    tree_slots<Key, decltype(depth)::value>(forest, tree, keys, n, slots);
+  });
+}
+void block_slots(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots) {
+  block_slots_impl(forest, keys, n, tree, slots);
+}
+void block_slots(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree, uint32_t* slots) {
+  block_slots_impl(forest, keys, n, tree, slots);
+}
+void row_slots(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
+               uint32_t* slots) {
+  row_slots_impl(forest, keys, first, count, slots);
+}
+void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
+               uint32_t* slots) {
+  row_slots_impl(forest, keys, first, count, slots);
+}
+
+}  // namespace polyscore::heap

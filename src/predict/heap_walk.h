@@ -1,0 +1,57 @@
+// The walk over Forest::heap (complete trees in heap order, compared by keys; see
+// forest.h). Used by the predictor when build_heap_tables() made the tables usable.
+//
+// Two shapes of the same step: a batch walks many rows through one tree side by side
+// (the tree stays in cache), a single row walks many trees side by side. Either way a
+// step is two loads, a compare and an add, with no branch.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "model/forest.h"
+
+namespace polyscore::heap {
+
+// Fills forest.heap when the model qualifies: forest.walk usable, numeric splits only,
+// one value per leaf, trees at most kMaxHeapDepth deep, padding costing at most a few
+// times the model's own size. The environment variable POLYSCORE_NO_HEAP_WALK (set and
+// not empty) turns it off, to compare with the general walks or test them.
+void build_heap_tables(Forest& forest);
+
+// The key type of a model's sums: 32-bit keys for float32 models, 64-bit for double.
+template <typename Acc>
+using KeyFor = std::conditional_t<sizeof(Acc) == 4, uint32_t, uint64_t>;
+
+// Rows of a block. keys: 2 * num_features * kBlockRows keys; the key of feature f of
+// row r is at keys[(f + copy * num_features) * kBlockRows + r].
+constexpr size_t kBlockRows = 64;
+
+// Fills keys from n converted rows x (row-major, n x num_features).
+void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys);
+void block_keys(const Forest& forest, const double* x, size_t n, uint64_t* keys);
+// One row: keys[f + copy * num_features], 2 * num_features keys.
+void row_keys(const Forest& forest, const double* row, uint32_t* keys);
+void row_keys(const Forest& forest, const double* row, uint64_t* keys);
+
+// Walks rows [0, n) of a block through trees [tree_begin, tree_end) and adds each tree's
+// leaf value to margins[tree.output * kBlockRows + r], tree after tree, as the training
+// library sums them. Also writes to margins of rows [n, 64) (scratch).
+void add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+               uint32_t tree_end, float* margins);
+void add_block(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree_begin,
+               uint32_t tree_end, double* margins);
+
+// Writes to slots[r] the leaf slot (index into heap.leaf / heap.value*) that row r < n of
+// the block reaches in `tree`; slots has room for kBlockRows.
+void block_slots(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots);
+void block_slots(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree, uint32_t* slots);
+
+// One row (row_keys) through trees [first, first + count): the leaf slot reached in each
+// goes to slots[0, count).
+void row_slots(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
+               uint32_t* slots);
+void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
+               uint32_t* slots);
+
+}  // namespace polyscore::heap
