@@ -172,18 +172,23 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
 
 // Rows the block walk moves side by side through one tree: enough independent chains
 // of loads to keep the core busy, few enough to stay in registers.
-constexpr int kRowLanes = 8;
+#ifndef ROW_LANES
+#define ROW_LANES 8
+#endif
+constexpr int kRowLanes = ROW_LANES;
 
 // kRowLanes rows (keys: their first row's column in the block) through one tree:
 // leaves in pos the heap position reached, 2^D - 1 + the leaf slot within the tree.
 template <typename Key, int D>
-inline void walk_rows(const HeapNode<Key>* nodes, const Key* keys, uint32_t* pos) {
-  uint32_t at[kRowLanes] = {};
+__attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const Key* keys, uint32_t* pos) {
+  size_t at[kRowLanes] = {};
+#pragma GCC unroll 16
   for (int d = 0; d < D; ++d) {
 #pragma GCC unroll 16
     for (int g = 0; g < kRowLanes; ++g) {
       const HeapNode<Key>& node = nodes[at[g]];
-      at[g] = 2 * at[g] + 1 + (keys[node.offset + g] > node.key);
+      // (keys + g) is fixed per lane: the read is one address mode, offset scaled plus g.
+      at[g] = 2 * at[g] + 1 + ((keys + g)[node.offset] > node.key);
     }
   }
   for (int g = 0; g < kRowLanes; ++g) pos[g] = at[g];
@@ -216,23 +221,48 @@ void tree_slots(const Forest& forest, uint32_t t, const Key* keys, size_t n, uin
 }
 
 // One row through kHeapGroup consecutive trees of depth D starting at `first` (whose
-// nodes follow one another, 2^D - 1 per tree); writes the slots of the first count.
-// Lanes past count walk whatever follows (the node array's tail keeps that in bounds).
+// nodes follow one another, 2^D - 1 per tree), kTreeLanes trees side by side; writes
+// the slots of the first count. Lanes past count walk whatever follows (the node
+// array's tail keeps that in bounds).
+#ifndef TREE_LANES
+#define TREE_LANES 16
+#endif
+constexpr uint32_t kTreeLanes = TREE_LANES;
+
+// kTreeLanes trees of depth D whose nodes follow one another from `nodes`: leaves in
+// at[g] the position reached in tree g plus g * (2^D - 1). Out of line so that `nodes`
+// and `keys` are two plain base registers.
+template <typename Key, int D>
+__attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const Key* keys,
+                                               size_t* at) {
+  constexpr size_t kTreeNodes = (size_t(1) << D) - 1;
+  // Lane g's node is nodes[i[g]], i[g] = g * kTreeNodes + p: stepping p to 2p + 1 + right
+  // is i -> 2i + (1 - g * kTreeNodes) + right, one register per lane and constants only.
+  size_t i[kTreeLanes];
+  for (size_t g = 0; g < kTreeLanes; ++g) i[g] = g * kTreeNodes;
+#pragma GCC unroll 16
+  for (int d = 0; d < D; ++d) {
+#pragma GCC unroll 16
+    for (size_t g = 0; g < kTreeLanes; ++g) {
+      const HeapNode<Key>& node = nodes[i[g]];
+      i[g] = 2 * i[g] + (1 - g * kTreeNodes) + (keys[node.offset / kBlockRows] > node.key);
+    }
+  }
+  for (size_t g = 0; g < kTreeLanes; ++g) at[g] = i[g];
+}
+
 template <typename Key, int D>
 void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key* keys,
                 uint32_t* slots) {
   constexpr uint32_t kTreeNodes = (1u << D) - 1;
   const HeapTables& heap = forest.heap;
-  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[first];
-  uint32_t at[kHeapGroup] = {};
-  for (int d = 0; d < D; ++d) {
-#pragma GCC unroll 16
-    for (uint32_t g = 0; g < kHeapGroup; ++g) {
-      const HeapNode<Key>& node = nodes[g * kTreeNodes + at[g]];
-      at[g] = 2 * at[g] + 1 + (keys[node.offset / kBlockRows] > node.key);
+  for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
+    size_t at[kTreeLanes];
+    walk_tree_lanes<Key, D>(nodes_of<Key>(heap).data() + heap.node_begin[first + lane0], keys, at);
+    for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) {
+      slots[lane0 + g] = heap.slot_begin[first + lane0 + g] + (at[g] - g * kTreeNodes) - kTreeNodes;
     }
   }
-  for (uint32_t g = 0; g < count; ++g) slots[g] = heap.slot_begin[first + g] + at[g] - kTreeNodes;
 }
 
 // Calls make<D>() for the tree depth d (0 <= d <= kMaxHeapDepth) and returns its result.
