@@ -165,16 +165,44 @@ static gops_result gops_predict_csr(double *out, size_t out_len, uintptr_t model
   return gops_done(s, e, 0, n);
 }
 
+// known_n: the values per row when Go knows it (VALUE or MARGIN over all rounds: from
+// the model's info), else (size_t)-1 and the library is asked. The default options go
+// as NULL. No ps_error is made for a call that succeeds: only on failure is the call
+// made again with one, for the message (the library writes nothing on failure and
+// answers the same arguments the same way; if the answer differs, e.g. because another
+// goroutine closed the model in between, the first status is kept without a message).
+static ps_status gops_row_call(double *out, size_t out_len, uintptr_t model, const double *row,
+                               size_t n_features, const ps_predict_options *o, size_t *n,
+                               ps_error *e) {
+  if (*n == (size_t)-1) {
+    ps_status s = ps_model_output_size(n, (ps_model *)model, 1, o, e);
+    if (s != PS_OK) return s;
+  }
+  return ps_model_predict_row(out ? out : gops_empty_f64, out_len, (ps_model *)model,
+                              row ? row : gops_empty_f64, n_features, o, e);
+}
+
 static gops_result gops_predict_row(double *out, size_t out_len, uintptr_t model,
                                     const double *row, size_t n_features, int32_t output,
-                                    uint32_t begin, uint32_t end) {
-  ps_error *e = gops_error_new();
-  ps_predict_options o = gops_options(output, begin, end, 1);
-  size_t n = 0;
-  ps_status s = ps_model_output_size(&n, (ps_model *)model, 1, &o, e);
+                                    uint32_t begin, uint32_t end, size_t known_n) {
+  ps_predict_options opts;
+  const ps_predict_options *o = NULL;
+  if (output != PS_OUTPUT_VALUE || begin != 0 || end != 0) {
+    opts = gops_options(output, begin, end, 1);
+    o = &opts;
+  }
+  size_t n = known_n;
+  ps_status s = gops_row_call(out, out_len, model, row, n_features, o, &n, NULL);
   if (s == PS_OK) {
-    s = ps_model_predict_row(out ? out : gops_empty_f64, out_len, (ps_model *)model,
-                             row ? row : gops_empty_f64, n_features, &o, e);
+    gops_result r = {PS_OK, NULL, 0, n};
+    return r;
+  }
+  ps_error *e = gops_error_new();
+  n = known_n;
+  ps_status again = gops_row_call(out, out_len, model, row, n_features, o, &n, e);
+  if (again != s) {
+    ps_error_free(e);
+    e = NULL;
   }
   return gops_done(s, e, 0, n);
 }
@@ -569,8 +597,18 @@ func (m *Model) PredictRowInto(dst, row []float64, opts *PredictOptions) (int, e
 	if err != nil {
 		return 0, err
 	}
+	// The values per row, when the model's info tells (else the C side asks the library).
+	known := ^C.size_t(0)
+	if o.begin == 0 && o.end == 0 {
+		switch o.output {
+		case C.PS_OUTPUT_VALUE:
+			known = C.size_t(m.info.NumOutputs)
+		case C.PS_OUTPUT_MARGIN:
+			known = C.size_t(m.info.NumMargins)
+		}
+	}
 	r := C.gops_predict_row(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h), f64ptr(row),
-		C.size_t(len(row)), o.output, o.begin, o.end)
+		C.size_t(len(row)), o.output, o.begin, o.end, known)
 	runtime.KeepAlive(m)
 	if err := takeError(r); err != nil {
 		return 0, err

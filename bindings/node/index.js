@@ -142,6 +142,9 @@ class Model {
     this._native = nativeModel;
     this._scratch = new Float64Array(SCRATCH_LEN);
     const i = nativeModel.info();
+    // predictRow's fast path when a row has one value (binary, regression): a plain
+    // Node-API function bound to the handle that returns the value (see addon.cc).
+    this._rowValue = i.numOutputs === 1 ? nativeModel.rowValueFunction() : undefined;
     Object.freeze(i.featureNames);
     this._info = Object.freeze(i);
   }
@@ -190,6 +193,13 @@ class Model {
   /** Scores one row (an array of numbers or a Float64Array) on the single-row fast
    *  path. Returns a Float64Array of k values. numThreads is ignored. */
   predictRow(row, options) {
+    if (options === undefined && this._rowValue !== undefined) {
+      if (!(row instanceof Float64Array)) row = asRow(row);
+      const value = this._rowValue(row);
+      const out = new Float64Array(1);
+      out[0] = value;
+      return out;
+    }
     const scratch = this._scratch;
     let r;
     if (options === undefined) {

@@ -23,10 +23,15 @@ struct ps_error {
 
 using polyscore::Error;
 using polyscore::Forest;
+using polyscore::LoadedModel;
 using polyscore::ModelRef;
 using polyscore::ModelTable;
 
 namespace {
+
+// The error paths are cold and out of line, so the checks on a call's fast path are a
+// compare and a branch each.
+#define PS_COLD __attribute__((cold, noinline))
 
 ps_status record(ps_error* err, ps_status code, const char* message, int64_t offset = -1) {
   if (err) {
@@ -62,16 +67,22 @@ ps_status guarded(ps_error* err, Body&& body) {
   throw Error(PS_ERR_INVALID_ARGUMENT, message);
 }
 
+[[noreturn]] PS_COLD void null_argument(const char* name) { invalid(std::string(name) + " is NULL"); }
+
 void require(const void* pointer, const char* name) {
-  if (!pointer) invalid(std::string(name) + " is NULL");
+  if (!pointer) null_argument(name);
 }
 
-const Forest& live(const ModelRef& ref) {
-  if (!ref.get()) {
-    throw Error(PS_ERR_INVALID_HANDLE, "invalid model handle: it was freed or never loaded");
-  }
+[[noreturn]] PS_COLD void invalid_handle() {
+  throw Error(PS_ERR_INVALID_HANDLE, "invalid model handle: it was freed or never loaded");
+}
+
+const LoadedModel& loaded(const ModelRef& ref) {
+  if (!ref.get()) invalid_handle();
   return *ref.get();
 }
+
+const Forest& live(const ModelRef& ref) { return *loaded(ref).forest; }
 
 // True when a caller's options struct of struct_size bytes has the field at offset..size.
 bool covers(size_t struct_size, size_t offset, size_t size) { return struct_size >= offset + size; }
@@ -104,6 +115,34 @@ polyscore::PredictRequest predict_request(const ps_predict_options* opts) {
   return request;
 }
 
+// The plan made at load (LoadedModel::full_plan) that opts ask for, when they ask for all
+// rounds of some output kind with valid options; else nullptr, and the call plans afresh
+// with predict_request and plan_prediction, which also report any error in the options.
+// Reads only the fields opts->struct_size covers, as predict_request does.
+const polyscore::PredictPlan* cached_plan(const LoadedModel& model, const ps_predict_options* opts) {
+  int32_t kind = PS_OUTPUT_VALUE;
+  if (opts) {
+    if (opts->struct_size < sizeof(size_t)) return nullptr;
+    if (PS_HAS(opts, output)) kind = opts->output;
+    if (PS_HAS(opts, iteration_begin) && opts->iteration_begin != 0) return nullptr;
+    if (PS_HAS(opts, iteration_end) && opts->iteration_end != 0) return nullptr;
+    if (PS_HAS(opts, num_threads) && opts->num_threads < 0) return nullptr;
+  }
+  if (kind < PS_OUTPUT_VALUE || kind > PS_OUTPUT_LEAF || !model.has_full_plan[kind]) return nullptr;
+  return &model.full_plan[kind];
+}
+
+// The plan of a call with opts: the cached one (threads set from opts) or a fresh one.
+polyscore::PredictPlan plan_for(const LoadedModel& model, const ps_predict_options* opts) {
+  const auto request = predict_request(opts);  // validates opts, resolves num_threads 0
+  if (const polyscore::PredictPlan* cached = cached_plan(model, opts)) {
+    polyscore::PredictPlan plan = *cached;
+    plan.num_threads = request.num_threads;
+    return plan;
+  }
+  return polyscore::plan_prediction(*model.forest, request);
+}
+
 size_t checked_output_size(size_t n_rows, size_t per_row) {
   if (per_row != 0 && n_rows > std::numeric_limits<size_t>::max() / per_row) {
     invalid("output size overflows: too many rows");
@@ -111,20 +150,23 @@ size_t checked_output_size(size_t n_rows, size_t per_row) {
   return n_rows * per_row;
 }
 
+[[noreturn]] PS_COLD void output_too_small(size_t out_len, size_t needed) {
+  throw Error(PS_ERR_BUFFER_TOO_SMALL, "output buffer holds " + std::to_string(out_len) +
+                                           " values but " + std::to_string(needed) + " are needed");
+}
+
 void check_output(size_t out_len, size_t needed) {
-  if (out_len < needed) {
-    throw Error(PS_ERR_BUFFER_TOO_SMALL, "output buffer holds " + std::to_string(out_len) +
-                                             " values but " + std::to_string(needed) +
-                                             " are needed");
-  }
+  if (out_len < needed) output_too_small(out_len, needed);
+}
+
+[[noreturn]] PS_COLD void wrong_columns(const Forest& forest, size_t n_cols) {
+  throw Error(PS_ERR_SHAPE, "input has " + std::to_string(n_cols) +
+                                " features per row but the model expects " +
+                                std::to_string(forest.num_features));
 }
 
 void check_columns(const Forest& forest, size_t n_cols) {
-  if (n_cols != forest.num_features) {
-    throw Error(PS_ERR_SHAPE, "input has " + std::to_string(n_cols) +
-                                  " features per row but the model expects " +
-                                  std::to_string(forest.num_features));
-  }
+  if (n_cols != forest.num_features) wrong_columns(forest, n_cols);
 }
 
 void check_dtype(int32_t dtype) {
@@ -137,7 +179,7 @@ ps_model* load_bytes(std::string_view bytes, const ps_load_options* opts) {
   const int32_t format = load_format(opts);
   auto forest = std::make_unique<Forest>(polyscore::load_model(bytes, format));
   polyscore::prepare_for_prediction(*forest);
-  return ModelTable::instance().insert(std::move(forest));
+  return ModelTable::instance().insert(std::make_unique<LoadedModel>(std::move(forest)));
 }
 
 void copy_name(char* dst, size_t capacity, const std::string& src) {
@@ -301,8 +343,7 @@ ps_status ps_model_output_size(size_t* out, ps_model* model, size_t n_rows,
   return guarded(err, [&] {
     require(out, "out");
     ModelRef ref(model);
-    const Forest& forest = live(ref);
-    const auto plan = polyscore::plan_prediction(forest, predict_request(opts));
+    const auto plan = plan_for(loaded(ref), opts);
     *out = checked_output_size(n_rows, plan.values_per_row);
   });
 }
@@ -317,9 +358,10 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, c
     }
     check_dtype(dtype);
     ModelRef ref(model);
-    const Forest& forest = live(ref);
+    const LoadedModel& loaded_model = loaded(ref);
+    const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_cols);
-    const auto plan = polyscore::plan_prediction(forest, predict_request(opts));
+    const auto plan = plan_for(loaded_model, opts);
     check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
     if (dtype == PS_DTYPE_FLOAT32) {
       polyscore::predict_dense(forest, plan, static_cast<const float*>(rows), n_rows, out);
@@ -373,17 +415,24 @@ ps_status ps_model_predict_row(double* out, size_t out_len, ps_model* model, con
     require(out, "out");
     require(row, "row");
     ModelRef ref(model);
-    const Forest& forest = live(ref);
+    const LoadedModel& loaded_model = loaded(ref);
+    const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_features);
-    auto request = predict_request(opts);
-    request.num_threads = 1;
-    const auto plan = polyscore::plan_prediction(forest, request);
-    check_output(out_len, plan.values_per_row);
-    if (forest.num_margin_outputs > polyscore::kMaxRowMargins ||
-        forest.num_features > polyscore::kMaxRowFeatures) {
-      polyscore::predict_dense(forest, plan, row, 1, out);  // too big for the stack
+    // Default options (or any output kind over all rounds): the plan made at load. The
+    // row is scored on one thread whatever opts->num_threads says.
+    const polyscore::PredictPlan* plan = cached_plan(loaded_model, opts);
+    polyscore::PredictPlan fresh;
+    if (!plan) {
+      auto request = predict_request(opts);
+      request.num_threads = 1;
+      fresh = polyscore::plan_prediction(forest, request);
+      plan = &fresh;
+    }
+    check_output(out_len, plan->values_per_row);
+    if (loaded_model.row_on_stack) {
+      polyscore::predict_row(forest, *plan, row, out);
     } else {
-      polyscore::predict_row(forest, plan, row, out);
+      polyscore::predict_dense(forest, *plan, row, 1, out);  // too big for the stack
     }
   });
 }

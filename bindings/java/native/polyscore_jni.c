@@ -596,3 +596,72 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictRow(
   if (out != out_stack) free(out);
   return result;
 }
+
+/* predictRowInto's scoring, shared: in[0..n) from the Java row, out[0..size); NULL
+ * options for VALUE. Throws and returns 0 on failure. */
+static int score_row(JNIEnv *env, ps_model *model, jdoubleArray row, jint n, double *out,
+                     jint size, jint output) {
+  enum { STACK_VALUES = 256 };
+  double row_stack[STACK_VALUES];
+  ps_predict_options o;
+  const ps_predict_options *opts = NULL;
+  if (output != PS_OUTPUT_VALUE) {
+    make_options(&o, output, 0, 0, 1);
+    opts = &o;
+  }
+  double *in = n <= STACK_VALUES ? row_stack : (double *)malloc((size_t)n * sizeof(double));
+  int ok = 0;
+  if (in == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory scoring a row");
+    return 0;
+  }
+  (*env)->GetDoubleArrayRegion(env, row, 0, n, in);
+  ps_status st = ps_model_predict_row(out, (size_t)size, model, in, (size_t)n, opts, NULL);
+  if (st == PS_OK) {
+    ok = 1;
+  } else {
+    ps_error *err = thread_error();
+    ps_status again = ps_model_predict_row(out, (size_t)size, model, in, (size_t)n, opts, err);
+    if (again != PS_OK) {
+      throw_error(env, again, err);
+    } else {
+      throw_status(env, st, NULL);
+    }
+  }
+  if (in != row_stack) free(in);
+  return ok;
+}
+
+/* The single-row fast path for an output kind with one value per row (over all rounds):
+ * the value is the return value (no result array to copy into). See predictRowInto. */
+JNIEXPORT jdouble JNICALL Java_dev_polyscore_Native_predictRowValue(
+    JNIEnv *env, jclass cls, jlong handle, jdoubleArray row, jint n, jint output) {
+  (void)cls;
+  double value = 0;
+  return score_row(env, as_model(handle), row, n, &value, 1, output) ? value : 0;
+}
+
+/* The single-row fast path for output kind `output` over all rounds, into a result array
+ * Java allocated with the size it knows from the model's info (n = row.length, size =
+ * out.length, passed in to save two JNI calls). Rows and results of up to STACK_VALUES
+ * doubles are copied through stack buffers (Get/SetDoubleArrayRegion: no critical
+ * section, no allocation); the default options go as NULL. The call is made first with a
+ * NULL ps_error and, only when it fails, once more with this thread's error object for
+ * the message: ps_model_predict_row writes nothing on failure and answers the same
+ * arguments the same way (Java holds the handle open across both calls). */
+JNIEXPORT void JNICALL Java_dev_polyscore_Native_predictRowInto(
+    JNIEnv *env, jclass cls, jlong handle, jdoubleArray row, jint n, jdoubleArray result,
+    jint size, jint output) {
+  (void)cls;
+  enum { STACK_VALUES = 256 };
+  double out_stack[STACK_VALUES];
+  double *out = size <= STACK_VALUES ? out_stack : (double *)malloc((size_t)size * sizeof(double));
+  if (out == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory scoring a row");
+    return;
+  }
+  if (score_row(env, as_model(handle), row, n, out, size, output)) {
+    (*env)->SetDoubleArrayRegion(env, result, 0, size, out);
+  }
+  if (out != out_stack) free(out);
+}

@@ -345,6 +345,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         InstanceMethod<&NativeModel::Predict>("predict"),
                         InstanceMethod<&NativeModel::PredictAsync>("predictAsync"),
                         InstanceMethod<&NativeModel::PredictRow>("predictRow"),
+                        InstanceMethod<&NativeModel::RowValueFunction>("rowValueFunction"),
                         InstanceMethod<&NativeModel::Close>("close"),
                         InstanceAccessor<&NativeModel::Closed>("closed")});
   }
@@ -625,6 +626,69 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                                               static_cast<const double*>(row.data), row.length, &opts, err);
     if (st != PS_OK) ThrowFailure(env, Failure::From(st, err));
     return out;
+  }
+
+  // rowValueFunction() -> function(row: Float64Array): number
+  // The single-row fast path for a model with one value per row, default options: a
+  // plain Node-API function (RowValue below) whose data is this model's handle, so a
+  // call does no ObjectWrap unwrap, reads no scratch array and creates no result array
+  // here (index.js puts the number into a new Float64Array). The handle is a value, not
+  // a pointer to this object: after close() (or once this object is collected) the
+  // function passes the stale handle and the library answers PS_ERR_INVALID_HANDLE, as
+  // predictRow does.
+  Napi::Value RowValueFunction(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    napi_value fn;
+    napi_status st = napi_create_function(env, "predictRowValue", NAPI_AUTO_LENGTH, RowValue, handle_, &fn);
+    NAPI_THROW_IF_FAILED(env, st, Napi::Value());
+    return Napi::Value(env, fn);
+  }
+
+  static napi_value RowValue(napi_env env, napi_callback_info cbinfo) {
+    size_t argc = 1;
+    napi_value arg = nullptr;
+    void* data = nullptr;
+    if (napi_get_cb_info(env, cbinfo, &argc, &arg, nullptr, &data) != napi_ok) return nullptr;
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void* row = nullptr;
+    if (argc < 1 || napi_get_typedarray_info(env, arg, &type, &length, &row, nullptr, nullptr) != napi_ok ||
+        type != napi_float64_array) {
+      napi_throw_type_error(env, nullptr, "expected a Float64Array");
+      return nullptr;
+    }
+    if (length && !row) {
+      napi_throw_type_error(env, nullptr, "the input array's buffer is detached");
+      return nullptr;
+    }
+    static const double kEmpty = 0;
+    const double* in = row ? static_cast<const double*>(row) : &kEmpty;
+    ps_model* model = static_cast<ps_model*>(data);
+    double value = 0;
+    // No ps_error on the way: success needs none. On failure the call is made again
+    // with one, for the message (the library writes nothing on failure and answers the
+    // same arguments the same way).
+    if (ps_model_predict_row(&value, 1, model, in, length, nullptr, nullptr) != PS_OK) {
+      ThrowRowFailure(env, model, in, length);
+      return nullptr;
+    }
+    napi_value result = nullptr;
+    napi_create_double(env, value, &result);
+    return result;
+  }
+
+  static void ThrowRowFailure(napi_env env, ps_model* model, const double* row, size_t length) {
+    try {
+      ErrorBox err;
+      double value = 0;
+      ps_status st = ps_model_predict_row(&value, 1, model, row, length, nullptr, err.get());
+      if (st == PS_OK) st = PS_ERR_INTERNAL;  // cannot happen: the first call failed
+      AddonOf(Napi::Env(env))->MakeError(Napi::Env(env), Failure::From(st, err.get())).ThrowAsJavaScriptException();
+    } catch (const Napi::Error& e) {
+      e.ThrowAsJavaScriptException();
+    } catch (...) {
+      napi_throw_error(env, nullptr, "polyscore: out of memory reporting an error");
+    }
   }
 
   // close(): frees the handle. Calls running on worker threads finish normally (the

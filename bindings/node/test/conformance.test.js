@@ -65,6 +65,10 @@ for (const c of cases) {
           for (let r = 0; r < X.rows; r++) {
             const one = m.predictRow(X.values.subarray(r * X.cols, (r + 1) * X.cols), opts);
             assert.ok(sameBits(one, got.subarray(r * k, (r + 1) * k)), `${output}: predictRow row ${r}`);
+            if (output === 'value' && wholeModel) {  // no options: the one-value fast path when k is 1
+              const dflt = m.predictRow(X.values.subarray(r * X.cols, (r + 1) * X.cols));
+              assert.ok(sameBits(dflt, got.subarray(r * k, (r + 1) * k)), `predictRow(row) row ${r}`);
+            }
           }
           const plain = Array.from(X.values.subarray(0, X.cols));
           assert.ok(sameBits(m.predictRow(plain, opts), got.subarray(0, k)), `${output}: predictRow(array)`);

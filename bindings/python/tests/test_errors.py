@@ -176,3 +176,39 @@ def test_library_not_found():
 
 def test_library_path_from_environment():
     assert _lib.get()._name == os.environ["POLYSCORE_LIBRARY"]
+
+
+def test_predict_row_hot_path_keeps_every_check(fraud):
+    """Once predict_row's plans are cached (hot path), every input the hot path does not
+    take goes the checked way: same results, same errors as the first call."""
+    FRAUD_ROW, FRAUD_SCORE = [0.4, 1.2], 0.8551127314567566  # as in test_api.py
+    for output in ("value", "margin", "leaf"):
+        fraud.predict_row(FRAUD_ROW, output=output)  # caches the plan
+    want = fraud.predict_row(FRAUD_ROW)
+    assert want.dtype == np.float64 and want.shape == (1,) and want.flags.writeable
+    assert want[0] == FRAUD_SCORE
+    arr = np.array(FRAUD_ROW)
+    read_only = arr.copy()
+    read_only.flags.writeable = False
+    strided = np.array([[FRAUD_ROW[0], 9.0], [FRAUD_ROW[1], 9.0]])[:, 0]
+    assert not strided.flags.c_contiguous
+    for row in (FRAUD_ROW, tuple(FRAUD_ROW), arr, read_only, strided, arr.astype(np.float32)):
+        np.testing.assert_array_equal(fraud.predict_row(row), want)
+    # each call returns a new array of its own
+    a, b = fraud.predict_row(arr), fraud.predict_row(arr)
+    a[0] = -1.0
+    assert b[0] == want[0] and a.base is not b.base
+    np.testing.assert_array_equal(fraud.predict_row(arr, output="margin"),
+                                  fraud.predict(arr, output="margin"))
+    assert fraud.predict_row(arr, output="leaf").shape == (50,)
+    with pytest.raises(polyscore.ShapeError) as info:
+        fraud.predict_row([1.0, 2.0, 3.0])
+    assert "3 features" in info.value.message and "expects 2" in info.value.message
+    with pytest.raises(polyscore.ShapeError):
+        fraud.predict_row(np.array([FRAUD_ROW]))  # 2-D
+    with pytest.raises(polyscore.ShapeError):
+        fraud.predict_row(np.zeros(0))
+    fraud.close()
+    with pytest.raises(polyscore.InvalidHandleError) as info:
+        fraud.predict_row(arr)
+    assert "freed" in info.value.message

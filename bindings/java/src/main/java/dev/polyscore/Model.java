@@ -337,12 +337,29 @@ public final class Model implements AutoCloseable {
   public double[] predictRow(double[] row, PredictOptions options) {
     if (row == null) throw new PolyscoreException(ErrorCode.INVALID_ARGUMENT, "row is null");
     PredictOptions o = checkOptions(options);
+    // VALUE or MARGIN over all rounds: the size is known from the model's info, so the
+    // result is allocated here (cheaper than a JNI NewDoubleArray) and the glue makes no
+    // ps_model_output_size call. Anything else asks the library for the size.
+    int size = -1;
+    if (o.iterationBegin() == 0 && o.iterationEnd() == 0) {
+      if (o.output() == OutputKind.VALUE) {
+        size = info.numOutputs();
+      } else if (o.output() == OutputKind.MARGIN) {
+        size = info.numMargins();
+      }
+    }
+    double[] out = size >= 0 ? new double[size] : null;
     long h = state.acquire();
     try {
       CallHook hook = callHook;
       if (hook != null) hook.beforeNative();
-      double[] out = Native.predictRow(h, row, o.output().code, o.iterationBegin(),
-          o.iterationEnd());
+      if (size == 1) {  // one value (binary, regression): returned, not copied into out
+        out[0] = Native.predictRowValue(h, row, row.length, o.output().code);
+      } else if (out != null) {
+        Native.predictRowInto(h, row, row.length, out, size, o.output().code);
+      } else {
+        out = Native.predictRow(h, row, o.output().code, o.iterationBegin(), o.iterationEnd());
+      }
       if (hook != null) hook.afterNative();
       return out;
     } finally {

@@ -131,4 +131,18 @@ final class Native {
       long nRows, long nCols, int output, int begin, int end, int threads);
 
   static native double[] predictRow(long handle, double[] row, int output, int begin, int end);
+
+  /**
+   * The single-row fast path over all rounds: scores {@code row} ({@code nFeatures} =
+   * its length) into {@code out} ({@code outLen} = its length, the values per row of
+   * {@code output}); throws PolyscoreException on failure (out is then untouched).
+   */
+  /**
+   * As predictRowInto for an output kind with one value per row: returns that value
+   * (saves the JNI copy into a result array).
+   */
+  static native double predictRowValue(long handle, double[] row, int nFeatures, int output);
+
+  static native void predictRowInto(long handle, double[] row, int nFeatures, double[] out,
+      int outLen, int output);
 }
