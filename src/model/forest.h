@@ -153,6 +153,25 @@ constexpr uint32_t kHeapGroup = 16;
 // Deeper trees keep the other walks (a complete tree of depth 10 is 1,023 nodes).
 constexpr uint32_t kMaxHeapDepth = 10;
 
+// The same key comparisons over the trees as they are (explicit children), for numeric
+// models the heap layout does not take (deep or unbalanced trees, as LightGBM's
+// leaf-wise growth makes). Indexed like Forest::nodes. A leaf points at itself with the
+// largest key, so a walk can take a fixed number of steps (the tree's depth).
+template <typename Key>
+struct LinkedNode {
+  Key key;          // go right when key(x) > key
+  uint32_t offset;  // as HeapNode::offset (leaf: 0)
+  uint32_t child;   // left child, index into the nodes (right = child + 1); a leaf: itself
+};
+struct LinkedTables {
+  bool usable = false;
+  bool wide = false;                         // 64-bit keys (double models), else 32-bit
+  std::vector<LinkedNode<uint32_t>> nodes32;
+  std::vector<LinkedNode<uint64_t>> nodes64;
+  std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as the model sums it
+  std::vector<double> value64;
+};
+
 struct Forest {
   ModelFormat format = ModelFormat::kXGBoostJson;
   std::string objective;        // as the training library names it, e.g. "binary:logistic"
@@ -188,7 +207,8 @@ struct Forest {
   LinearModel linear;
 
   WalkTables walk;  // filled by prepare_for_prediction, not by loaders
-  HeapTables heap;  // likewise
+  HeapTables heap;      // likewise
+  LinkedTables linked;  // likewise, when heap is not usable
 
   uint32_t num_iterations() const {
     return iteration_begin.empty() ? 0 : static_cast<uint32_t>(iteration_begin.size() - 1);

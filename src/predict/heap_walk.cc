@@ -65,6 +65,22 @@ const Acc* values_of(const HeapTables& heap) {
 }
 
 template <typename Key>
+std::vector<LinkedNode<Key>>& linked_nodes_of(LinkedTables& linked) {
+  if constexpr (sizeof(Key) == 4) return linked.nodes32;
+  else return linked.nodes64;
+}
+template <typename Key>
+const std::vector<LinkedNode<Key>>& linked_nodes_of(const LinkedTables& linked) {
+  if constexpr (sizeof(Key) == 4) return linked.nodes32;
+  else return linked.nodes64;
+}
+template <typename Acc>
+const Acc* linked_values_of(const LinkedTables& linked) {
+  if constexpr (sizeof(Acc) == 4) return linked.value32.data();
+  else return linked.value64.data();
+}
+
+template <typename Key>
 class Builder {
  public:
   Builder(const Forest& forest, HeapTables& heap) : forest_(forest), heap_(heap) {}
@@ -265,6 +281,82 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key*
   }
 }
 
+// kRowLanes rows of a block (keys: their first row's column) through one tree of the
+// linked tables for `depth` steps: leaves in at[] the node each reached. Leaves are
+// self-loops, so rows that arrive early stay put.
+template <typename Key>
+__attribute__((noinline)) void walk_linked_rows(const LinkedNode<Key>* nodes, uint32_t root,
+                                                uint32_t depth, const Key* keys, uint32_t* at) {
+  size_t i[kRowLanes];
+  for (int g = 0; g < kRowLanes; ++g) i[g] = root;
+  for (uint32_t d = 0; d < depth; ++d) {
+#pragma GCC unroll 16
+    for (int g = 0; g < kRowLanes; ++g) {
+      const LinkedNode<Key>& node = nodes[i[g]];
+      i[g] = node.child + ((keys + g)[node.offset] > node.key);
+    }
+  }
+  for (int g = 0; g < kRowLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
+}
+
+// kTreeLanes trees (roots[]) with one row (row_keys) for `depth` steps.
+template <typename Key>
+__attribute__((noinline)) void walk_linked_trees(const LinkedNode<Key>* nodes, const uint32_t* roots,
+                                                 uint32_t depth, const Key* keys, uint32_t* at) {
+  size_t i[kTreeLanes];
+  for (uint32_t g = 0; g < kTreeLanes; ++g) i[g] = roots[g];
+  for (uint32_t d = 0; d < depth; ++d) {
+#pragma GCC unroll 16
+    for (uint32_t g = 0; g < kTreeLanes; ++g) {
+      const LinkedNode<Key>& node = nodes[i[g]];
+      i[g] = node.child + (keys[node.offset / kBlockRows] > node.key);
+    }
+  }
+  for (uint32_t g = 0; g < kTreeLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
+}
+
+template <typename Key, typename Acc>
+void linked_add_block_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree_begin,
+                           uint32_t tree_end, Acc* margins) {
+  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(forest.linked).data();
+  const Acc* values = linked_values_of<Acc>(forest.linked);
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    const Tree& tree = forest.trees[t];
+    Acc* m = margins + size_t(tree.output) * kBlockRows;
+    for (size_t r = 0; r < n; r += kRowLanes) {
+      uint32_t at[kRowLanes];
+      walk_linked_rows(nodes, tree.node_begin, forest.walk.depth[t], keys + r, at);
+      for (int g = 0; g < kRowLanes; ++g) m[r + g] += values[at[g]];
+    }
+  }
+}
+
+template <typename Key>
+void linked_block_leaves_impl(const Forest& forest, const Key* keys, size_t n, uint32_t t,
+                              uint32_t* leaves) {
+  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(forest.linked).data();
+  for (size_t r = 0; r < n; r += kRowLanes) {
+    walk_linked_rows(nodes, forest.trees[t].node_begin, forest.walk.depth[t], keys + r, leaves + r);
+  }
+}
+
+template <typename Key>
+void linked_row_leaves_impl(const Forest& forest, const Key* keys, uint32_t first, uint32_t count,
+                            uint32_t* leaves) {
+  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(forest.linked).data();
+  for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
+    // Lanes past count walk the last tree again.
+    uint32_t roots[kTreeLanes], at[kTreeLanes], depth = 0;
+    for (uint32_t g = 0; g < kTreeLanes; ++g) {
+      const uint32_t t = first + std::min(lane0 + g, count - 1);
+      roots[g] = forest.trees[t].node_begin;
+      depth = std::max(depth, forest.walk.depth[t]);
+    }
+    walk_linked_trees(nodes, roots, depth, keys, at);
+    for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
+  }
+}
+
 // Calls make<D>() for the tree depth d (0 <= d <= kMaxHeapDepth) and returns its result.
 template <typename Make, int D = 0>
 auto for_depth(uint32_t d, Make&& make) {
@@ -326,7 +418,59 @@ void row_keys_impl(const Forest& forest, const double* row, Key* keys) {
   }
 }
 
+template <typename Key>
+void build_linked(Forest& forest) {
+  LinkedTables linked;
+  linked.wide = sizeof(Key) == 8;
+  auto& nodes = linked_nodes_of<Key>(linked);
+  nodes.resize(forest.nodes.size());
+  if (linked.wide) linked.value64.resize(forest.nodes.size());
+  else linked.value32.resize(forest.nodes.size());
+  for (const Tree& tree : forest.trees) {
+    for (uint32_t i = tree.node_begin; i < tree.node_begin + tree.num_nodes; ++i) {
+      const Node& node = forest.nodes[i];
+      const WalkNode& w = forest.walk.nodes[i];
+      if (node.flags & kLeaf) {
+        nodes[i] = {std::numeric_limits<Key>::max(), 0, i};
+        const double value = tree.weight * forest.leaf_values[node.child_or_leaf];
+        if (linked.wide) linked.value64[i] = value;
+        else linked.value32[i] = static_cast<float>(value);
+        continue;
+      }
+      const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
+                                                                : (w.feature_flags & kWalkNanGoesRight) != 0;
+      const uint32_t feature = w.feature_flags & kWalkFeatureMask;
+      nodes[i] = {key_of_value<Key>(w.threshold),
+                  (feature + (nan_right ? forest.num_features : 0)) * uint32_t(kBlockRows), w.child};
+    }
+  }
+  linked.usable = true;
+  forest.linked = std::move(linked);
+}
+
 }  // namespace
+
+void build_linked_tables(Forest& forest) {
+  forest.linked = LinkedTables();
+  const WalkTables& walk = forest.walk;
+  if (disabled_by_environment() || forest.heap.usable || !walk.usable ||
+      (walk.kinds & kWalkHasCategorical) || forest.leaf_size != 1 || forest.has_linear ||
+      forest.trees.empty() ||
+      2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+    return;
+  }
+  if (forest.arithmetic.float32) {
+    for (const WalkNode& w : walk.nodes) {
+      if (!(w.feature_flags & kWalkCategorical) &&
+          static_cast<double>(static_cast<float>(w.threshold)) != w.threshold) {
+        return;
+      }
+    }
+    build_linked<uint32_t>(forest);
+  } else {
+    build_linked<uint64_t>(forest);
+  }
+}
 
 void build_heap_tables(Forest& forest) {
   forest.heap = HeapTables();
@@ -382,6 +526,35 @@ void row_slots(const Forest& forest, const uint32_t* keys, uint32_t first, uint3
 void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
                uint32_t* slots) {
   row_slots_impl(forest, keys, first, count, slots);
+}
+
+}  // namespace polyscore::heap
+
+namespace polyscore::heap {
+
+void linked_add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                      uint32_t tree_end, float* margins) {
+  linked_add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+}
+void linked_add_block(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree_begin,
+                      uint32_t tree_end, double* margins) {
+  linked_add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+}
+void linked_block_leaves(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree,
+                         uint32_t* leaves) {
+  linked_block_leaves_impl(forest, keys, n, tree, leaves);
+}
+void linked_block_leaves(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree,
+                         uint32_t* leaves) {
+  linked_block_leaves_impl(forest, keys, n, tree, leaves);
+}
+void linked_row_leaves(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
+                       uint32_t* leaves) {
+  linked_row_leaves_impl(forest, keys, first, count, leaves);
+}
+void linked_row_leaves(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
+                       uint32_t* leaves) {
+  linked_row_leaves_impl(forest, keys, first, count, leaves);
 }
 
 }  // namespace polyscore::heap

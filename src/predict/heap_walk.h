@@ -54,4 +54,29 @@ void row_slots(const Forest& forest, const uint32_t* keys, uint32_t first, uint3
 void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
                uint32_t* slots);
 
+// ---- The linked walk over Forest::linked: the same steps over explicit children,
+// taking each tree's depth in steps. Leaves come out as node indices (Forest::nodes).
+
+// Fills forest.linked when forest.heap is not usable and the model's splits are all
+// numeric with NaN missing or read as zero (not zero_as_missing), one value per leaf.
+// POLYSCORE_NO_HEAP_WALK turns it off too.
+void build_linked_tables(Forest& forest);
+
+// As add_block, over the linked tables.
+void linked_add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                      uint32_t tree_end, float* margins);
+void linked_add_block(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree_begin,
+                      uint32_t tree_end, double* margins);
+// Writes to leaves[r] the node (index into Forest::nodes) row r < n reaches in `tree`;
+// room for kBlockRows.
+void linked_block_leaves(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree,
+                         uint32_t* leaves);
+void linked_block_leaves(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree,
+                         uint32_t* leaves);
+// One row (row_keys) through trees [first, first + count): the node reached in each.
+void linked_row_leaves(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
+                       uint32_t* leaves);
+void linked_row_leaves(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
+                       uint32_t* leaves);
+
 }  // namespace polyscore::heap

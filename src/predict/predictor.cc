@@ -403,66 +403,98 @@ inline double absent_value(const Forest& forest) {
                                                      : std::numeric_limits<double>::quiet_NaN();
 }
 
-// ---- Scoring over the heap tables (forest.heap.usable). Acc is float for float32
-// models, else double; keys are 32 or 64 bits to match.
+// ---- Scoring by keys, over the heap tables or else the linked tables (heap_walk.h).
+// Acc is float for float32 models, else double; keys are 32 or 64 bits to match.
+
+inline bool walks_by_keys(const Forest& forest) { return forest.heap.usable || forest.linked.usable; }
+inline bool wide_keys(const Forest& forest) {
+  return forest.heap.usable ? forest.heap.wide : forest.linked.wide;
+}
+
+// What a walk by keys returns for each tree is an index into these two tables: the
+// value to add, and the index of the leaf (into Forest::leaf_ids).
+template <typename Acc>
+struct KeyWalkResults {
+  const Acc* value;
+  const uint32_t* leaf;
+  explicit KeyWalkResults(const Forest& forest) {
+    if (forest.heap.usable) {
+      if constexpr (sizeof(Acc) == 4) value = forest.heap.value32.data();
+      else value = forest.heap.value64.data();
+      leaf = forest.heap.leaf.data();
+    } else {
+      if constexpr (sizeof(Acc) == 4) value = forest.linked.value32.data();
+      else value = forest.linked.value64.data();
+      leaf = forest.walk.leaf.data();
+    }
+  }
+};
 
 // Blocks with fewer rows than this walk row by row, many trees side by side.
-constexpr size_t kHeapMinBlockRows = 16;
+constexpr size_t kKeyMinBlockRows = 16;
 
 // Scores one row given its keys (heap::row_keys); margins: num_margin_outputs of scratch.
 template <typename Acc>
-void score_row_heap(const Forest& forest, const PredictPlan& plan, const heap::KeyFor<Acc>* keys,
-                    Acc* margins, double* out) {
-  const HeapTables& h = forest.heap;
-  const Acc* values = nullptr;
-  if constexpr (sizeof(Acc) == 4) values = h.value32.data();
-  else values = h.value64.data();
+void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const heap::KeyFor<Acc>* keys,
+                       Acc* margins, double* out) {
+  const KeyWalkResults<Acc> results(forest);
   constexpr uint32_t kTrees = 64;
-  uint32_t slots[kTrees];
+  uint32_t reached[kTrees];
   if (plan.kind != OutputKind::kLeaf) init_margins(forest, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
-    heap::row_slots(forest, keys, t, count, slots);
-    if (plan.kind == OutputKind::kLeaf) {
-      for (uint32_t k = 0; k < count; ++k) out[t - plan.tree_begin + k] = forest.leaf_ids[h.leaf[slots[k]]];
+    if (forest.heap.usable) {
+      heap::row_slots(forest, keys, t, count, reached);
     } else {
-      for (uint32_t k = 0; k < count; ++k) margins[forest.trees[t + k].output] += values[slots[k]];
+      heap::linked_row_leaves(forest, keys, t, count, reached);
+    }
+    if (plan.kind == OutputKind::kLeaf) {
+      for (uint32_t k = 0; k < count; ++k) {
+        out[t - plan.tree_begin + k] = forest.leaf_ids[results.leaf[reached[k]]];
+      }
+    } else {
+      for (uint32_t k = 0; k < count; ++k) margins[forest.trees[t + k].output] += results.value[reached[k]];
     }
   }
   if (plan.kind != OutputKind::kLeaf) finish_row(forest, plan, plan.kind, margins, out);
 }
 
-// Per-thread scratch of the heap walk.
+// Per-thread scratch of the walks by keys.
 template <typename Acc>
-struct HeapScratch {
+struct KeyScratch {
   std::vector<double> x;               // a block, converted, row-major
   std::vector<heap::KeyFor<Acc>> keys; // its keys (heap::block_keys), or one row's
   std::vector<Acc> block_margins;      // num_margin_outputs x kBlockRows
   std::vector<Acc> row_margins;        // num_margin_outputs
 };
 
-// Scores the block of n rows in s.x over the heap tables.
+// Scores the block of n rows in s.x.
 template <typename Acc>
-void score_block_heap(const Forest& forest, const PredictPlan& plan, size_t n, HeapScratch<Acc>& s,
-                      double* out) {
+void score_block_by_keys(const Forest& forest, const PredictPlan& plan, size_t n,
+                         KeyScratch<Acc>& s, double* out) {
   const size_t nf = forest.num_features;
   const size_t m = forest.num_margin_outputs;
   auto* keys = s.keys.data();
-  if (n < kHeapMinBlockRows) {
+  if (n < kKeyMinBlockRows) {
     for (size_t r = 0; r < n; ++r) {
       heap::row_keys(forest, s.x.data() + r * nf, keys);
-      score_row_heap(forest, plan, keys, s.row_margins.data(), out + r * plan.values_per_row);
+      score_row_by_keys(forest, plan, keys, s.row_margins.data(), out + r * plan.values_per_row);
     }
     return;
   }
   heap::block_keys(forest, s.x.data(), n, keys);
   if (plan.kind == OutputKind::kLeaf) {
-    uint32_t slots[kBlockRows];
+    const KeyWalkResults<Acc> results(forest);
+    uint32_t reached[kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      heap::block_slots(forest, keys, n, t, slots);
+      if (forest.heap.usable) {
+        heap::block_slots(forest, keys, n, t, reached);
+      } else {
+        heap::linked_block_leaves(forest, keys, n, t, reached);
+      }
       for (size_t r = 0; r < n; ++r) {
-        out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[forest.heap.leaf[slots[r]]];
+        out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[results.leaf[reached[r]]];
       }
     }
     return;
@@ -471,7 +503,11 @@ void score_block_heap(const Forest& forest, const PredictPlan& plan, size_t n, H
   Acc* row = s.row_margins.data();
   init_margins(forest, row);
   for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
-  heap::add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+  if (forest.heap.usable) {
+    heap::add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+  } else {
+    heap::linked_add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+  }
   for (size_t r = 0; r < n; ++r) {
     for (size_t g = 0; g < m; ++g) row[g] = bm[g * kBlockRows + r];
     finish_row(forest, plan, plan.kind, row, out + r * plan.values_per_row);
@@ -479,10 +515,10 @@ void score_block_heap(const Forest& forest, const PredictPlan& plan, size_t n, H
 }
 
 template <typename Acc, typename Fill>
-void score_rows_heap(const Forest& forest, const PredictPlan& plan, size_t begin, size_t end,
-                     double* out, Fill& fill) {
+void score_rows_by_keys(const Forest& forest, const PredictPlan& plan, size_t begin, size_t end,
+                        double* out, Fill& fill) {
   const size_t rows = std::min(kBlockRows, end - begin);
-  HeapScratch<Acc> s;
+  KeyScratch<Acc> s;
   s.x.resize(rows * forest.num_features);
   s.keys.resize(2 * kBlockRows * forest.num_features);
   s.block_margins.resize(kBlockRows * forest.num_margin_outputs);
@@ -490,7 +526,7 @@ void score_rows_heap(const Forest& forest, const PredictPlan& plan, size_t begin
   for (size_t first = begin; first < end; first += kBlockRows) {
     const size_t n = std::min(kBlockRows, end - first);
     fill(first, n, s.x.data());
-    score_block_heap(forest, plan, n, s, out + first * plan.values_per_row);
+    score_block_by_keys(forest, plan, n, s, out + first * plan.values_per_row);
   }
 }
 
@@ -498,11 +534,11 @@ template <typename Fill>
 void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, double* out,
                   Fill&& fill) {
   auto work = [&](size_t begin, size_t end) {
-    if (forest.heap.usable) {
-      if (!forest.heap.wide) {
-        score_rows_heap<float>(forest, plan, begin, end, out, fill);
+    if (walks_by_keys(forest)) {
+      if (!wide_keys(forest)) {
+        score_rows_by_keys<float>(forest, plan, begin, end, out, fill);
       } else {
-        score_rows_heap<double>(forest, plan, begin, end, out, fill);
+        score_rows_by_keys<double>(forest, plan, begin, end, out, fill);
       }
       return;
     }
@@ -612,6 +648,7 @@ void prepare_for_prediction(Forest& forest) {
   walk.usable = true;
   forest.walk = std::move(walk);
   heap::build_heap_tables(forest);
+  heap::build_linked_tables(forest);
 }
 
 PredictPlan plan_prediction(const Forest& forest, const PredictRequest& request) {
@@ -727,21 +764,21 @@ void predict_row(const Forest& forest, const PredictPlan& plan, const double* ro
   }
   // The caller checked the model against kMaxRowMargins and kMaxRowFeatures, so the
   // stack suffices.
-  if (forest.heap.usable) {
+  if (walks_by_keys(forest)) {
     double converted[kMaxRowFeatures];
     for (uint32_t f = 0; f < forest.num_features; ++f) {
       converted[f] = convert(row[f], forest.arithmetic.float32);
     }
-    if (!forest.heap.wide) {
+    if (!wide_keys(forest)) {
       uint32_t keys[2 * kMaxRowFeatures];
       float margins[kMaxRowMargins];
       heap::row_keys(forest, converted, keys);
-      score_row_heap(forest, plan, keys, margins, out);
+      score_row_by_keys(forest, plan, keys, margins, out);
     } else {
       uint64_t keys[2 * kMaxRowFeatures];
       double margins[kMaxRowMargins];
       heap::row_keys(forest, converted, keys);
-      score_row_heap(forest, plan, keys, margins, out);
+      score_row_by_keys(forest, plan, keys, margins, out);
     }
     return;
   }
