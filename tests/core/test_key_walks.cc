@@ -1,0 +1,177 @@
+// The walks by keys (heap and linked tables, predict/heap_walk.h) must give exactly what
+// the general walk gives, on every conformance model and on rows made to hit the edges
+// a key comparison could get wrong: values equal to a threshold and one step either
+// side, -0.0 and +0.0, infinities, NaN, denormals, LightGBM's near-zero values.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "loaders/loaders.h"
+#include "predict/heap_walk.h"
+#include "predict/predictor.h"
+#include "test_util.h"
+
+namespace polyscore {
+namespace {
+
+using polyscore_test::read_file;
+using polyscore_test::source_path;
+
+enum class Walk { kGeneral, kHeap, kLinked };
+
+// The model as prepare_for_prediction leaves it, then with only the chosen walk's tables.
+Forest with_walk(const Forest& prepared, Walk walk) {
+  Forest f = prepared;
+  f.heap = HeapTables();
+  f.linked = LinkedTables();
+  if (walk == Walk::kHeap) heap::build_heap_tables(f);
+  if (walk == Walk::kLinked) heap::build_linked_tables(f);
+  return f;
+}
+
+// Rows whose values sit on and around the model's thresholds, plus special values.
+std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed) {
+  std::vector<std::vector<double>> candidates(forest.num_features);
+  for (const Node& node : forest.nodes) {
+    if ((node.flags & (kLeaf | kCategorical)) || node.feature >= forest.num_features) continue;
+    const double t = node.threshold;
+    const float tf = static_cast<float>(t);
+    for (double v : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), double(tf),
+                     double(std::nextafter(tf, INFINITY)), double(std::nextafter(tf, -INFINITY))}) {
+      candidates[node.feature].push_back(v);
+    }
+  }
+  const double kSpecial[] = {0.0, -0.0, INFINITY, -INFINITY, std::numeric_limits<double>::quiet_NaN(),
+                             1e-36, -1e-36, 1e-40, 5e-324, -5e-324, 1e-35, 1.0000001e-35,
+                             std::numeric_limits<double>::max(), -1e300};
+  std::mt19937 rng(seed);
+  std::vector<double> rows(n_rows * forest.num_features);
+  for (size_t r = 0; r < n_rows; ++r) {
+    for (size_t f = 0; f < forest.num_features; ++f) {
+      const auto& c = candidates[f];
+      const uint32_t pick = rng() % 4;
+      double v;
+      if (pick == 0 || c.empty()) {
+        v = kSpecial[rng() % std::size(kSpecial)];
+      } else if (pick == 1) {
+        v = std::normal_distribution<double>(0.0, 3.0)(rng);
+      } else {
+        v = c[rng() % c.size()];
+      }
+      rows[r * forest.num_features + f] = v;
+    }
+  }
+  return rows;
+}
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+void expect_same_predictions(const Forest& reference, const Forest& tested,
+                             const std::vector<double>& rows, const std::string& what) {
+  const size_t nf = reference.num_features;
+  const size_t n = rows.size() / nf;
+  const std::vector<float> rows32(rows.begin(), rows.end());
+  for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin, OutputKind::kLeaf}) {
+    PredictRequest request;
+    request.kind = kind;
+    const PredictPlan plan = plan_prediction(reference, request);
+    std::vector<double> want(n * plan.values_per_row), got(want.size());
+    predict_dense(reference, plan, rows.data(), n, want.data());
+    predict_dense(tested, plan, rows.data(), n, got.data());
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_TRUE(same(want[i], got[i])) << what << " kind " << int(kind) << " dense f64 at " << i
+                                         << ": general walk " << want[i] << ", tested " << got[i];
+    }
+    std::vector<double> want32(want.size());
+    predict_dense(reference, plan, rows32.data(), n, want32.data());
+    predict_dense(tested, plan, rows32.data(), n, got.data());
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_TRUE(same(want32[i], got[i])) << what << " kind " << int(kind) << " dense f32 at " << i;
+    }
+    if (reference.num_features > kMaxRowFeatures) continue;
+    std::vector<double> one(plan.values_per_row);
+    for (size_t r = 0; r < std::min<size_t>(n, 64); ++r) {
+      predict_row(tested, plan, rows.data() + r * nf, one.data());
+      for (size_t k = 0; k < one.size(); ++k) {
+        ASSERT_TRUE(same(want[r * one.size() + k], one[k])) << what << " row path, row " << r;
+      }
+    }
+  }
+}
+
+TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
+  const auto manifest =
+      nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  int heap_models = 0, linked_models = 0;
+  for (const std::string& model : models) {
+    SCOPED_TRACE(model);
+    Forest prepared = load_model(read_file(source_path("tests/vectors/" + model)), 0);
+    prepare_for_prediction(prepared);
+    const Forest general = with_walk(prepared, Walk::kGeneral);
+    const auto rows = edge_rows(prepared, 300, 7);
+    for (Walk walk : {Walk::kHeap, Walk::kLinked}) {
+      const Forest tested = with_walk(prepared, walk);
+      const bool usable = walk == Walk::kHeap ? tested.heap.usable : tested.linked.usable;
+      if (!usable) continue;
+      (walk == Walk::kHeap ? heap_models : linked_models)++;
+      expect_same_predictions(general, tested, rows, walk == Walk::kHeap ? "heap" : "linked");
+      if (HasFatalFailure()) return;
+    }
+  }
+  std::printf("[ info ] %d models checked on the heap walk, %d on the linked walk\n", heap_models,
+              linked_models);
+  EXPECT_GT(heap_models, 50);
+  EXPECT_GT(linked_models, 50);
+}
+
+TEST(KeyWalks, SignedZeroThresholds) {
+  // No trained model here has a -0.0 threshold, but nothing forbids one: x = +0.0 must
+  // not count as greater than a threshold of -0.0.
+  for (const char* model : {"models/xgb3_reg_squarederror.json", "models/lgb3_bigish_binary.txt"}) {
+    SCOPED_TRACE(model);
+    Forest prepared = load_model(read_file(source_path(std::string("tests/vectors/") + model)), 0);
+    int k = 0;
+    for (Node& node : prepared.nodes) {
+      if (node.flags & (kLeaf | kCategorical)) continue;
+      if (k % 3 == 0) node.threshold = -0.0;
+      if (k % 3 == 1) node.threshold = 0.0;
+      ++k;
+    }
+    prepare_for_prediction(prepared);
+    const Forest general = with_walk(prepared, Walk::kGeneral);
+    const auto rows = edge_rows(prepared, 300, 11);
+    ASSERT_TRUE(with_walk(prepared, Walk::kLinked).linked.usable);
+    for (Walk walk : {Walk::kHeap, Walk::kLinked}) {
+      const Forest tested = with_walk(prepared, walk);
+      if (walk == Walk::kHeap && !tested.heap.usable) continue;  // too deep for the heap layout
+      expect_same_predictions(general, tested, rows, walk == Walk::kHeap ? "heap" : "linked");
+    }
+  }
+}
+
+TEST(KeyWalks, ChosenByModelShape) {
+  // A shallow XGBoost model takes the heap walk; with it unavailable the linked walk is
+  // built instead; categorical splits keep the general walk.
+  Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
+  prepare_for_prediction(xgb);
+  EXPECT_TRUE(xgb.heap.usable);
+  EXPECT_FALSE(xgb.heap.wide);
+  EXPECT_FALSE(xgb.linked.usable);
+  Forest lgb = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
+  prepare_for_prediction(lgb);
+  EXPECT_TRUE(lgb.heap.usable || lgb.linked.usable);
+  EXPECT_TRUE(lgb.heap.usable ? lgb.heap.wide : lgb.linked.wide);
+  Forest cat = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+  prepare_for_prediction(cat);
+  EXPECT_FALSE(cat.heap.usable);
+  EXPECT_FALSE(cat.linked.usable);
+}
+
+}  // namespace
+}  // namespace polyscore
