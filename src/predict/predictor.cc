@@ -438,7 +438,7 @@ template <typename Acc>
 void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const heap::KeyFor<Acc>* keys,
                        Acc* margins, double* out) {
   const KeyWalkResults<Acc> results(forest);
-  constexpr uint32_t kTrees = 64;
+  constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
   if (plan.kind != OutputKind::kLeaf) init_margins(forest, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
@@ -452,6 +452,12 @@ void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const heap
       for (uint32_t k = 0; k < count; ++k) {
         out[t - plan.tree_begin + k] = forest.leaf_ids[results.leaf[reached[k]]];
       }
+    } else if (forest.num_margin_outputs == 1) {
+      // A sum in a register: the chain of adds (in tree order) stays short enough to
+      // run beside the next group's walk.
+      Acc sum = margins[0];
+      for (uint32_t k = 0; k < count; ++k) sum += results.value[reached[k]];
+      margins[0] = sum;
     } else {
       for (uint32_t k = 0; k < count; ++k) margins[forest.trees[t + k].output] += results.value[reached[k]];
     }
