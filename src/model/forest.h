@@ -140,6 +140,7 @@ struct HeapNode {
 struct HeapTables {
   bool usable = false;
   bool wide = false;                              // 64-bit keys (double models), else 32-bit (float32 models)
+  bool vector_top_levels = false;                 // batches walk the top levels with AVX-512
   std::vector<HeapNode<uint32_t>> nodes32;        // per node, all trees
   std::vector<HeapNode<uint64_t>> nodes64;
   std::vector<uint32_t> leaf;                     // per leaf slot: index into Forest::leaf_values / leaf_ids

@@ -1,5 +1,7 @@
 #include "predict/heap_walk.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -43,9 +45,16 @@ Key key_of_value(double v) {
   }
 }
 
-bool disabled_by_environment() {
-  const char* value = std::getenv("POLYSCORE_NO_HEAP_WALK");
+bool set_in_environment(const char* name) {
+  const char* value = std::getenv(name);
   return value && *value;
+}
+bool disabled_by_environment() { return set_in_environment("POLYSCORE_NO_HEAP_WALK"); }
+
+bool cpu_has_avx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 }
 
 template <typename Key>
@@ -180,6 +189,7 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
       else heap.value32[s] = static_cast<float>(value);
     }
   }
+  heap.vector_top_levels = cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512");
   heap.usable = true;
   forest.heap = std::move(heap);
 }
@@ -193,13 +203,14 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
 #endif
 constexpr int kRowLanes = ROW_LANES;
 
-// kRowLanes rows (keys: their first row's column in the block) through one tree:
-// leaves in pos the heap position reached, 2^D - 1 + the leaf slot within the tree.
-template <typename Key, int D>
+// kRowLanes rows (keys: their first row's column in the block) through kLevels levels
+// of one tree, from the heap positions in pos to those kLevels levels further down.
+template <typename Key, int kLevels>
 __attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const Key* keys, uint32_t* pos) {
-  size_t at[kRowLanes] = {};
+  size_t at[kRowLanes];
+  for (int g = 0; g < kRowLanes; ++g) at[g] = pos[g];
 #pragma GCC unroll 16
-  for (int d = 0; d < D; ++d) {
+  for (int d = 0; d < kLevels; ++d) {
 #pragma GCC unroll 16
     for (int g = 0; g < kRowLanes; ++g) {
       const HeapNode<Key>& node = nodes[at[g]];
@@ -207,33 +218,143 @@ __attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const Key* 
       at[g] = 2 * at[g] + 1 + ((keys + g)[node.offset] > node.key);
     }
   }
-  for (int g = 0; g < kRowLanes; ++g) pos[g] = at[g];
+  for (int g = 0; g < kRowLanes; ++g) pos[g] = static_cast<uint32_t>(at[g]);
+}
+
+// ---- The top levels with AVX-512. All rows start at the root, so level k has only
+// 2^k nodes: each lane's key comes from 2^k plain vector loads (one per node's feature)
+// and a blend tree on the lane's position, instead of one dependent load per lane.
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl")
+// GCC 12 warns inside its own headers about the _mm512_undefined_* source of
+// _mm512_cvtepi64_epi32 (a known false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// 16 rows of 32-bit keys.
+struct Keys32x16 {
+  using Key = uint32_t;
+  using M = __mmask16;
+  static constexpr int kLanes = 16;
+  static __m512i set1(uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
+  static __m512i add(__m512i a, __m512i b) { return _mm512_add_epi32(a, b); }
+  static __m512i sub(__m512i a, __m512i b) { return _mm512_sub_epi32(a, b); }
+  static __m512i add_where(M m, __m512i a, __m512i b) { return _mm512_mask_add_epi32(a, m, a, b); }
+  static M test(__m512i a, __m512i b) { return _mm512_test_epi32_mask(a, b); }
+  static __m512i blend(M m, __m512i a, __m512i b) { return _mm512_mask_blend_epi32(m, a, b); }
+  static M greater(__m512i a, __m512i b) { return _mm512_cmpgt_epu32_mask(a, b); }
+  // The key of node j of a level, from its nodes (8-byte HeapNodes: keys at even dwords).
+  static __m512i node_keys(__m512i j, __m512i lo, __m512i hi) {
+    return _mm512_permutex2var_epi32(lo, _mm512_add_epi32(j, j), hi);
+  }
+  static void store_positions(uint32_t* pos, __m512i p) { _mm512_storeu_si512(pos, p); }
+};
+
+// 8 rows of 64-bit keys.
+struct Keys64x8 {
+  using Key = uint64_t;
+  using M = __mmask8;
+  static constexpr int kLanes = 8;
+  static __m512i set1(uint32_t v) { return _mm512_set1_epi64(v); }
+  static __m512i add(__m512i a, __m512i b) { return _mm512_add_epi64(a, b); }
+  static __m512i sub(__m512i a, __m512i b) { return _mm512_sub_epi64(a, b); }
+  static __m512i add_where(M m, __m512i a, __m512i b) { return _mm512_mask_add_epi64(a, m, a, b); }
+  static M test(__m512i a, __m512i b) { return _mm512_test_epi64_mask(a, b); }
+  static __m512i blend(M m, __m512i a, __m512i b) { return _mm512_mask_blend_epi64(m, a, b); }
+  static M greater(__m512i a, __m512i b) { return _mm512_cmpgt_epu64_mask(a, b); }
+  // 16-byte HeapNodes: keys at even qwords.
+  static __m512i node_keys(__m512i j, __m512i lo, __m512i hi) {
+    return _mm512_permutex2var_epi64(lo, _mm512_add_epi64(j, j), hi);
+  }
+  static void store_positions(uint32_t* pos, __m512i p) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos), _mm512_cvtepi64_epi32(p));
+  }
+};
+
+// Rows [0, n) of a block (rounded up to whole vectors) through the first kLevels levels
+// of a tree: writes each row's heap position to pos.
+template <class S, int kLevels>
+__attribute__((noinline)) void walk_top_levels(const HeapNode<typename S::Key>* nodes,
+                                               const typename S::Key* keys, size_t n, uint32_t* pos) {
+  static_assert(kLevels >= 1 && (int(sizeof(HeapNode<typename S::Key>)) << (kLevels - 1)) <= 128,
+                "the nodes of a level are read as two vectors");
+  constexpr int kNodes = (1 << kLevels) - 1;
+  constexpr int kLevelBytes = 128;  // two vectors
+  uint32_t offset[kNodes];
+  for (int j = 0; j < kNodes; ++j) offset[j] = nodes[j].offset;
+  __m512i level_lo[kLevels], level_hi[kLevels];
+  for (int k = 0; k < kLevels; ++k) {
+    const int first = (1 << k) - 1, bytes = int(sizeof(HeapNode<typename S::Key>)) << k;
+    const char* start = reinterpret_cast<const char*>(nodes + first);
+    // Only the level's own bytes are read (the tree may end right after them).
+    const __mmask64 lo_bytes = bytes >= 64 ? ~__mmask64(0) : (__mmask64(1) << bytes) - 1;
+    const __mmask64 hi_bytes = bytes >= kLevelBytes ? ~__mmask64(0)
+                               : bytes > 64         ? (__mmask64(1) << (bytes - 64)) - 1
+                                                    : 0;
+    level_lo[k] = _mm512_maskz_loadu_epi8(lo_bytes, start);
+    level_hi[k] = _mm512_maskz_loadu_epi8(hi_bytes, start + 64);
+  }
+  const __m512i one = S::set1(1);
+  for (size_t r = 0; r < n; r += S::kLanes) {
+    __m512i p = S::set1(0);
+#pragma GCC unroll 8
+    for (int k = 0; k < kLevels; ++k) {
+      const int first = (1 << k) - 1;
+      const __m512i j = S::sub(p, S::set1(first));
+      __m512i x[1 << (kLevels - 1)];
+#pragma GCC unroll 16
+      for (int c = 0; c < (1 << k); ++c) x[c] = _mm512_loadu_si512(keys + offset[first + c] + r);
+#pragma GCC unroll 4
+      for (int bit = 0; bit < k; ++bit) {
+        const auto m = S::test(j, S::set1(1u << bit));
+#pragma GCC unroll 8
+        for (int c = 0; c < (1 << (k - bit - 1)); ++c) x[c] = S::blend(m, x[2 * c], x[2 * c + 1]);
+      }
+      const auto right = S::greater(x[0], S::node_keys(j, level_lo[k], level_hi[k]));
+      p = S::add_where(right, S::add(S::add(p, p), one), one);
+    }
+    S::store_positions(pos + r, p);
+  }
+}
+
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
+
+template <typename Key>
+using KeysSimd = std::conditional_t<sizeof(Key) == 4, Keys32x16, Keys64x8>;
+
+// Rows [0, n) of a block (keys) through tree t of depth D: the heap position each
+// reaches goes to pos (room for kBlockRows).
+template <typename Key, int D>
+void walk_block(const HeapTables& heap, uint32_t t, const Key* keys, size_t n, uint32_t* pos) {
+  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[t];
+  constexpr int kTop = std::min(D, sizeof(Key) == 4 ? kVectorLevels : kVectorLevels - 1);
+  if (kTop > 0 && heap.vector_top_levels) {
+    if constexpr (kTop > 0) walk_top_levels<KeysSimd<Key>, kTop>(nodes, keys, n, pos);
+    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<Key, D - kTop>(nodes, keys + r, pos + r);
+  } else {
+    std::fill_n(pos, kBlockRows, 0u);
+    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<Key, D>(nodes, keys + r, pos + r);
+  }
 }
 
 template <typename Key, typename Acc, int D>
 void add_tree(const Forest& forest, uint32_t t, const Key* keys, size_t n, Acc* margins) {
   const HeapTables& heap = forest.heap;
-  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[t];
   const Acc* values = values_of<Acc>(heap);
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
   Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
-  for (size_t r = 0; r < n; r += kRowLanes) {
-    uint32_t pos[kRowLanes];
-    walk_rows<Key, D>(nodes, keys + r, pos);
-    for (int g = 0; g < kRowLanes; ++g) m[r + g] += values[pos[g] + to_slot];
-  }
+  uint32_t pos[kBlockRows];
+  walk_block<Key, D>(heap, t, keys, n, pos);
+  for (size_t r = 0; r < n; ++r) m[r] += values[pos[r] + to_slot];
 }
 
 template <typename Key, int D>
 void tree_slots(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* slots) {
   const HeapTables& heap = forest.heap;
-  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[t];
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
-  for (size_t r = 0; r < n; r += kRowLanes) {
-    uint32_t pos[kRowLanes];
-    walk_rows<Key, D>(nodes, keys + r, pos);
-    for (int g = 0; g < kRowLanes; ++g) slots[r + g] = pos[g] + to_slot;
-  }
+  walk_block<Key, D>(heap, t, keys, n, slots);
+  for (size_t r = 0; r < n; ++r) slots[r] += to_slot;
 }
 
 // One row through kHeapGroup consecutive trees of depth D starting at `first` (whose

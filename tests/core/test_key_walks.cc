@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -21,14 +22,24 @@ namespace {
 using polyscore_test::read_file;
 using polyscore_test::source_path;
 
-enum class Walk { kGeneral, kHeap, kLinked };
+enum class Walk { kGeneral, kHeap, kHeapScalar, kLinked };
+const char* name(Walk walk) {
+  switch (walk) {
+    case Walk::kGeneral: return "general";
+    case Walk::kHeap: return "heap";
+    case Walk::kHeapScalar: return "heap without AVX-512";
+    case Walk::kLinked: return "linked";
+  }
+  return "";
+}
 
 // The model as prepare_for_prediction leaves it, then with only the chosen walk's tables.
 Forest with_walk(const Forest& prepared, Walk walk) {
   Forest f = prepared;
   f.heap = HeapTables();
   f.linked = LinkedTables();
-  if (walk == Walk::kHeap) heap::build_heap_tables(f);
+  if (walk == Walk::kHeap || walk == Walk::kHeapScalar) heap::build_heap_tables(f);
+  if (walk == Walk::kHeapScalar) f.heap.vector_top_levels = false;
   if (walk == Walk::kLinked) heap::build_linked_tables(f);
   return f;
 }
@@ -115,12 +126,13 @@ TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
     prepare_for_prediction(prepared);
     const Forest general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(prepared, 300, 7);
-    for (Walk walk : {Walk::kHeap, Walk::kLinked}) {
+    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked}) {
       const Forest tested = with_walk(prepared, walk);
-      const bool usable = walk == Walk::kHeap ? tested.heap.usable : tested.linked.usable;
+      const bool usable = walk == Walk::kLinked ? tested.linked.usable : tested.heap.usable;
       if (!usable) continue;
-      (walk == Walk::kHeap ? heap_models : linked_models)++;
-      expect_same_predictions(general, tested, rows, walk == Walk::kHeap ? "heap" : "linked");
+      if (walk == Walk::kHeap) ++heap_models;
+      if (walk == Walk::kLinked) ++linked_models;
+      expect_same_predictions(general, tested, rows, name(walk));
       if (HasFatalFailure()) return;
     }
   }
@@ -147,10 +159,10 @@ TEST(KeyWalks, SignedZeroThresholds) {
     const Forest general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(prepared, 300, 11);
     ASSERT_TRUE(with_walk(prepared, Walk::kLinked).linked.usable);
-    for (Walk walk : {Walk::kHeap, Walk::kLinked}) {
+    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked}) {
       const Forest tested = with_walk(prepared, walk);
-      if (walk == Walk::kHeap && !tested.heap.usable) continue;  // too deep for the heap layout
-      expect_same_predictions(general, tested, rows, walk == Walk::kHeap ? "heap" : "linked");
+      if (walk != Walk::kLinked && !tested.heap.usable) continue;  // too deep for the heap layout
+      expect_same_predictions(general, tested, rows, name(walk));
     }
   }
 }
@@ -162,6 +174,11 @@ TEST(KeyWalks, ChosenByModelShape) {
   prepare_for_prediction(xgb);
   EXPECT_TRUE(xgb.heap.usable);
   EXPECT_FALSE(xgb.heap.wide);
+  // On a CPU with AVX-512 the vector top levels must be what the tests above checked.
+  const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  EXPECT_EQ(xgb.heap.vector_top_levels, avx512 && !(no_avx512 && *no_avx512));
   EXPECT_FALSE(xgb.linked.usable);
   Forest lgb = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
   prepare_for_prediction(lgb);
