@@ -171,6 +171,22 @@ struct LinkedTables {
   std::vector<LinkedNode<uint64_t>> nodes64;
   std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as the model sums it
   std::vector<double> value64;
+
+  // Categorical splits. A categorical feature's key is a code, not an order key:
+  // categories 0..category_codes-1 keep their number, category_codes stands for a value
+  // that is no category of any split (negative, too large, infinite), category_codes + 1
+  // for NaN. Each categorical node has a bitset over the codes (in right_words): bit c
+  // set when code c goes right.
+  bool categories = false;
+  bool lightgbm_categories = false;   // LightGBM reads a category by truncation and takes (-1, 0) as 0; XGBoost refuses negatives
+  uint32_t category_codes = 0;
+  std::vector<uint8_t> categorical_feature;  // per feature
+  struct CategoryRef {
+    uint32_t word;       // first word of the node's bitset in right_words (numeric node: 0, a zero word)
+    uint32_t code_mask;  // all ones for a categorical node, 0 for a numeric one
+  };
+  std::vector<CategoryRef> category;  // per node
+  std::vector<uint32_t> right_words;
 };
 
 struct Forest {

@@ -402,69 +402,102 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key*
   }
 }
 
-// kRowLanes rows of a block (keys: their first row's column) through one tree of the
-// linked tables for `depth` steps: leaves in at[] the node each reached. Leaves are
-// self-loops, so rows that arrive early stay put.
-template <typename Key>
-__attribute__((noinline)) void walk_linked_rows(const LinkedNode<Key>* nodes, uint32_t root,
+// One step of the linked walk from node i. A batch reads x from its row's column of the
+// block (keys: the row's first key); a single row (kOneRow) reads keys[offset /
+// kBlockRows]. With kCategories a categorical node looks the code x up in its bitset;
+// both outcomes are computed and one kept, so there is no branch on the kind of node.
+template <typename Key, bool kCategories, bool kOneRow>
+inline size_t linked_step(const LinkedTables& linked, const LinkedNode<Key>* nodes, size_t i,
+                          const Key* keys) {
+  const LinkedNode<Key>& node = nodes[i];
+  const Key x = kOneRow ? keys[node.offset / kBlockRows] : keys[node.offset];
+  if constexpr (!kCategories) {
+    return node.child + (x > node.key);
+  } else {
+    const LinkedTables::CategoryRef cat = linked.category[i];
+    const uint32_t code = static_cast<uint32_t>(x) & cat.code_mask;
+    const uint32_t word = linked.right_words[cat.word + code / 32];
+    const bool right = cat.code_mask ? ((word >> (code % 32)) & 1u) != 0 : x > node.key;
+    return node.child + right;
+  }
+}
+
+// kRowLanes rows of a block (keys: their first row's column) through one tree for
+// `depth` steps: leaves in at[] the node each reached. Leaves are self-loops, so rows
+// that arrive early stay put.
+template <typename Key, bool kCategories>
+__attribute__((noinline)) void walk_linked_rows(const LinkedTables& linked, uint32_t root,
                                                 uint32_t depth, const Key* keys, uint32_t* at) {
+  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(linked).data();
   size_t i[kRowLanes];
   for (int g = 0; g < kRowLanes; ++g) i[g] = root;
   for (uint32_t d = 0; d < depth; ++d) {
 #pragma GCC unroll 16
     for (int g = 0; g < kRowLanes; ++g) {
-      const LinkedNode<Key>& node = nodes[i[g]];
-      i[g] = node.child + ((keys + g)[node.offset] > node.key);
+      i[g] = linked_step<Key, kCategories, false>(linked, nodes, i[g], keys + g);
     }
   }
   for (int g = 0; g < kRowLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
 }
 
 // kTreeLanes trees (roots[]) with one row (row_keys) for `depth` steps.
-template <typename Key>
-__attribute__((noinline)) void walk_linked_trees(const LinkedNode<Key>* nodes, const uint32_t* roots,
+template <typename Key, bool kCategories>
+__attribute__((noinline)) void walk_linked_trees(const LinkedTables& linked, const uint32_t* roots,
                                                  uint32_t depth, const Key* keys, uint32_t* at) {
+  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(linked).data();
   size_t i[kTreeLanes];
   for (uint32_t g = 0; g < kTreeLanes; ++g) i[g] = roots[g];
   for (uint32_t d = 0; d < depth; ++d) {
 #pragma GCC unroll 16
     for (uint32_t g = 0; g < kTreeLanes; ++g) {
-      const LinkedNode<Key>& node = nodes[i[g]];
-      i[g] = node.child + (keys[node.offset / kBlockRows] > node.key);
+      i[g] = linked_step<Key, kCategories, true>(linked, nodes, i[g], keys);
     }
   }
   for (uint32_t g = 0; g < kTreeLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
 }
 
+// Calls walk(std::bool_constant<has categorical splits>).
+template <typename Walk>
+void with_categories(const LinkedTables& linked, Walk&& walk) {
+  if (linked.categories) {
+    walk(std::true_type{});
+  } else {
+    walk(std::false_type{});
+  }
+}
+
 template <typename Key, typename Acc>
 void linked_add_block_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree_begin,
                            uint32_t tree_end, Acc* margins) {
-  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(forest.linked).data();
   const Acc* values = linked_values_of<Acc>(forest.linked);
-  for (uint32_t t = tree_begin; t < tree_end; ++t) {
-    const Tree& tree = forest.trees[t];
-    Acc* m = margins + size_t(tree.output) * kBlockRows;
-    for (size_t r = 0; r < n; r += kRowLanes) {
-      uint32_t at[kRowLanes];
-      walk_linked_rows(nodes, tree.node_begin, forest.walk.depth[t], keys + r, at);
-      for (int g = 0; g < kRowLanes; ++g) m[r + g] += values[at[g]];
+  with_categories(forest.linked, [&](auto categories) {
+    for (uint32_t t = tree_begin; t < tree_end; ++t) {
+      const Tree& tree = forest.trees[t];
+      Acc* m = margins + size_t(tree.output) * kBlockRows;
+      for (size_t r = 0; r < n; r += kRowLanes) {
+        uint32_t at[kRowLanes];
+        walk_linked_rows<Key, decltype(categories)::value>(forest.linked, tree.node_begin,
+                                                           forest.walk.depth[t], keys + r, at);
+        for (int g = 0; g < kRowLanes; ++g) m[r + g] += values[at[g]];
+      }
     }
-  }
+  });
 }
 
 template <typename Key>
 void linked_block_leaves_impl(const Forest& forest, const Key* keys, size_t n, uint32_t t,
                               uint32_t* leaves) {
-  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(forest.linked).data();
-  for (size_t r = 0; r < n; r += kRowLanes) {
-    walk_linked_rows(nodes, forest.trees[t].node_begin, forest.walk.depth[t], keys + r, leaves + r);
-  }
+  with_categories(forest.linked, [&](auto categories) {
+    for (size_t r = 0; r < n; r += kRowLanes) {
+      walk_linked_rows<Key, decltype(categories)::value>(forest.linked, forest.trees[t].node_begin,
+                                                         forest.walk.depth[t], keys + r, leaves + r);
+    }
+  });
 }
 
 template <typename Key>
 void linked_row_leaves_impl(const Forest& forest, const Key* keys, uint32_t first, uint32_t count,
                             uint32_t* leaves) {
-  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(forest.linked).data();
   for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
     // Lanes past count walk the last tree again.
     uint32_t roots[kTreeLanes], at[kTreeLanes], depth = 0;
@@ -473,7 +506,9 @@ void linked_row_leaves_impl(const Forest& forest, const Key* keys, uint32_t firs
       roots[g] = forest.trees[t].node_begin;
       depth = std::max(depth, forest.walk.depth[t]);
     }
-    walk_linked_trees(nodes, roots, depth, keys, at);
+    with_categories(forest.linked, [&](auto categories) {
+      walk_linked_trees<Key, decltype(categories)::value>(forest.linked, roots, depth, keys, at);
+    });
     for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
   }
 }
@@ -511,12 +546,29 @@ void row_slots_impl(const Forest& forest, const Key* keys, uint32_t first, uint3
   }
 }
 
+// The code (LinkedTables) of a categorical feature's value v, converted.
+uint32_t category_code(const LinkedTables& linked, double v) {
+  const uint32_t codes = linked.category_codes;
+  if (std::isnan(v)) return codes + 1;
+  const double lowest = linked.lightgbm_categories ? -1.0 : 0.0;
+  if ((v > lowest || v == 0.0) && v < codes) return static_cast<uint32_t>(v < 0.0 ? 0.0 : v);
+  return codes;
+}
+
+bool reads_category(const Forest& forest, size_t f) {
+  return forest.linked.categories && forest.linked.categorical_feature[f];
+}
+
 template <typename Key>
 void block_keys_impl(const Forest& forest, const double* x, size_t n, Key* keys) {
   const size_t nf = forest.num_features;
   for (size_t f = 0; f < nf; ++f) {
     Key* left = keys + f * kBlockRows;
     Key* right = keys + (f + nf) * kBlockRows;
+    if (reads_category(forest, f)) {
+      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(forest.linked, x[r * nf + f]);
+      continue;
+    }
     for (size_t r = 0; r < n; ++r) {
       const double v = x[r * nf + f];
       const bool nan = std::isnan(v);
@@ -532,6 +584,10 @@ void row_keys_impl(const Forest& forest, const double* row, Key* keys) {
   const size_t nf = forest.num_features;
   for (size_t f = 0; f < nf; ++f) {
     const double v = row[f];
+    if (reads_category(forest, f)) {
+      keys[f] = keys[f + nf] = category_code(forest.linked, v);
+      continue;
+    }
     const bool nan = std::isnan(v);
     const Key key = key_of_value<Key>(nan ? 0.0 : v);
     keys[f] = nan ? kNanLeft<Key> : key;
@@ -539,9 +595,61 @@ void row_keys_impl(const Forest& forest, const double* row, Key* keys) {
   }
 }
 
+// Appends to linked.right_words the bitset over category codes of categorical node w:
+// code c goes right as walk_step in predictor.cc would send a value of category c.
+void add_right_bitset(const Forest& forest, const WalkNode& w, LinkedTables& linked) {
+  const uint32_t codes = linked.category_codes;
+  const bool in_set_goes_left = (w.feature_flags & kWalkCatInSetGoesLeft) != 0;
+  auto right_for_category = [&](uint32_t c) {
+    const bool in_set = c < 32 * w.category.num_words &&
+                        ((forest.category_words[w.category.word_begin + c / 32] >> (c % 32)) & 1u);
+    return in_set != in_set_goes_left;
+  };
+  const size_t first = linked.right_words.size();
+  linked.right_words.resize(first + (codes + 2 + 31) / 32, 0u);
+  auto set = [&](uint32_t code, bool right) {
+    if (right) linked.right_words[first + code / 32] |= 1u << (code % 32);
+  };
+  for (uint32_t c = 0; c < codes; ++c) set(c, right_for_category(c));
+  set(codes, in_set_goes_left);  // no category: in no set, so right when in-set goes left
+  // NaN: read as 0.0 (category 0), or missing with its own direction.
+  set(codes + 1, (w.feature_flags & kWalkNanAsZero) ? right_for_category(0)
+                                                     : (w.feature_flags & kWalkNanGoesRight) != 0);
+}
+
+// Fills the categorical part of `linked` (categories false when the model has none);
+// false when a feature is split both as a number and as a category.
+bool plan_categories(const Forest& forest, LinkedTables& linked) {
+  linked.categorical_feature.assign(forest.num_features, 0);
+  std::vector<uint8_t> numeric(forest.num_features, 0);
+  uint32_t codes = 0;
+  for (const WalkNode& w : forest.walk.nodes) {
+    const uint32_t f = w.feature_flags & kWalkFeatureMask;
+    if (w.child == uint32_t(&w - forest.walk.nodes.data())) continue;  // a leaf
+    if (w.feature_flags & kWalkCategorical) {
+      linked.categorical_feature[f] = 1;
+      codes = std::max(codes, 32 * w.category.num_words);
+    } else {
+      numeric[f] = 1;
+    }
+  }
+  for (uint32_t f = 0; f < forest.num_features; ++f) {
+    if (numeric[f] && linked.categorical_feature[f]) return false;
+  }
+  linked.categories = codes > 0;
+  linked.category_codes = codes;
+  linked.lightgbm_categories = forest.format == ModelFormat::kLightGBMText;
+  if (linked.categories) {
+    linked.category.assign(forest.nodes.size(), {0, 0});
+    linked.right_words.assign(1, 0u);  // the zero word numeric nodes point at
+  }
+  return true;
+}
+
 template <typename Key>
 void build_linked(Forest& forest) {
   LinkedTables linked;
+  if (!plan_categories(forest, linked)) return;
   linked.wide = sizeof(Key) == 8;
   auto& nodes = linked_nodes_of<Key>(linked);
   nodes.resize(forest.nodes.size());
@@ -558,9 +666,15 @@ void build_linked(Forest& forest) {
         else linked.value32[i] = static_cast<float>(value);
         continue;
       }
+      const uint32_t feature = w.feature_flags & kWalkFeatureMask;
+      if (w.feature_flags & kWalkCategorical) {
+        nodes[i] = {0, feature * uint32_t(kBlockRows), w.child};
+        linked.category[i] = {static_cast<uint32_t>(linked.right_words.size()), ~0u};
+        add_right_bitset(forest, w, linked);
+        continue;
+      }
       const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
                                                                 : (w.feature_flags & kWalkNanGoesRight) != 0;
-      const uint32_t feature = w.feature_flags & kWalkFeatureMask;
       nodes[i] = {key_of_value<Key>(w.threshold),
                   (feature + (nan_right ? forest.num_features : 0)) * uint32_t(kBlockRows), w.child};
     }
@@ -575,7 +689,7 @@ void build_linked_tables(Forest& forest) {
   forest.linked = LinkedTables();
   const WalkTables& walk = forest.walk;
   if (disabled_by_environment() || forest.heap.usable || !walk.usable ||
-      (walk.kinds & kWalkHasCategorical) || forest.leaf_size != 1 || forest.has_linear ||
+      forest.leaf_size != 1 || forest.has_linear ||
       forest.trees.empty() ||
       2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return;

@@ -61,9 +61,9 @@ void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint3
 // ---- The linked walk over Forest::linked: the same steps over explicit children,
 // taking each tree's depth in steps. Leaves come out as node indices (Forest::nodes).
 
-// Fills forest.linked when forest.heap is not usable and the model's splits are all
-// numeric with NaN missing or read as zero (not zero_as_missing), one value per leaf.
-// POLYSCORE_NO_HEAP_WALK turns it off too.
+// Fills forest.linked when forest.heap is not usable and the model's splits have NaN
+// missing or read as zero (not zero_as_missing), one value per leaf, and no feature is
+// used both as a number and as a category. POLYSCORE_NO_HEAP_WALK turns it off too.
 void build_linked_tables(Forest& forest);
 
 // As add_block, over the linked tables.

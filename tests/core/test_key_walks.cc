@@ -169,7 +169,7 @@ TEST(KeyWalks, SignedZeroThresholds) {
 
 TEST(KeyWalks, ChosenByModelShape) {
   // A shallow XGBoost model takes the heap walk; with it unavailable the linked walk is
-  // built instead; categorical splits keep the general walk.
+  // built instead; categorical splits take the linked walk with its category codes.
   Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   prepare_for_prediction(xgb);
   EXPECT_TRUE(xgb.heap.usable);
@@ -187,7 +187,13 @@ TEST(KeyWalks, ChosenByModelShape) {
   Forest cat = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
   prepare_for_prediction(cat);
   EXPECT_FALSE(cat.heap.usable);
-  EXPECT_FALSE(cat.linked.usable);
+  EXPECT_TRUE(cat.linked.usable);
+  EXPECT_TRUE(cat.linked.categories);
+  // zero_as_missing: only the general walk reads zeros as missing.
+  Forest zeros = load_model(read_file(source_path("tests/vectors/models/lgb4_missing_zero_as_missing.txt")), 0);
+  prepare_for_prediction(zeros);
+  EXPECT_FALSE(zeros.heap.usable);
+  EXPECT_FALSE(zeros.linked.usable);
 }
 
 }  // namespace
