@@ -431,11 +431,26 @@ __attribute__((noinline)) void walk_linked_rows(const LinkedTables& linked, uint
   const LinkedNode<Key>* nodes = linked_nodes_of<Key>(linked).data();
   size_t i[kRowLanes];
   for (int g = 0; g < kRowLanes; ++g) i[g] = root;
-  for (uint32_t d = 0; d < depth; ++d) {
+  // Deep leaf-wise trees have a few long branches that most rows never take: every
+  // kExitCheck steps, stop if no lane moved (all are at leaves).
+  constexpr uint32_t kExitCheck = 4;
+  for (uint32_t d = 0; d < depth;) {
+    const uint32_t last = std::min(depth, d + kExitCheck) - 1;
+    for (; d < last; ++d) {
+#pragma GCC unroll 16
+      for (int g = 0; g < kRowLanes; ++g) {
+        i[g] = linked_step<Key, kCategories, false>(linked, nodes, i[g], keys + g);
+      }
+    }
+    size_t moved = 0;
 #pragma GCC unroll 16
     for (int g = 0; g < kRowLanes; ++g) {
-      i[g] = linked_step<Key, kCategories, false>(linked, nodes, i[g], keys + g);
+      const size_t next = linked_step<Key, kCategories, false>(linked, nodes, i[g], keys + g);
+      moved |= next ^ i[g];
+      i[g] = next;
     }
+    ++d;
+    if (!moved) break;
   }
   for (int g = 0; g < kRowLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
 }
