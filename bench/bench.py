@@ -467,6 +467,12 @@ def main():
                 for r in range(rr):
                     order = names[r % len(names):] + names[:r % len(names)]
                     for k in order:
+                        if threads > 1:
+                            # Worker threads of the implementation just timed (OpenMP in
+                            # XGBoost and LightGBM, ONNX Runtime's pool) spin for a while
+                            # after their last task; on 2 cores they would take a core
+                            # from the next one timed. Let them go to sleep first.
+                            time.sleep(0.3)
                         w, c = impls[k]()
                         samples[k].append(w)
                         cpu[k].append(c)
