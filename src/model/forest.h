@@ -118,6 +118,24 @@ struct WalkTables {
   std::vector<uint32_t> depth;  // per tree: steps from the root to its deepest leaf
 };
 
+// Categorical splits in the walks by keys. A categorical feature's key is a code, not
+// an order key: categories 0..codes-1 keep their number, `codes` stands for a value that
+// is no category of any split (negative, too large, infinite), codes + 1 for NaN. Each
+// categorical node has a bitset over the codes in right_words (bit c set when code c
+// goes right); right_words[0] is a zero word, for numeric nodes to read.
+struct CategoryCodes {
+  bool any = false;       // the model has categorical splits
+  bool lightgbm = false;  // LightGBM reads a category by truncation and takes (-1, 0) as 0; XGBoost refuses negatives
+  uint32_t codes = 0;
+  std::vector<uint8_t> categorical_feature;  // per feature
+  std::vector<uint32_t> right_words;
+  std::vector<uint32_t> word_of_node;        // per Forest node: its bitset's first word (0: numeric)
+  struct Ref {
+    uint32_t word;       // first word of the node's bitset in right_words (numeric node: 0)
+    uint32_t code_mask;  // all ones for a categorical node, 0 for a numeric one
+  };
+};
+
 // A second copy of the trees for the fastest walk (built by prepare_for_prediction when
 // every tree is numeric and shallow and has one value per leaf). Each tree is padded to
 // a complete binary tree of depth D and stored in heap order: the children of node i
@@ -149,6 +167,7 @@ struct HeapTables {
   std::vector<uint32_t> node_begin;               // per tree: its first node
   std::vector<uint32_t> slot_begin;               // per tree: its first leaf slot
   std::vector<uint32_t> depth;                    // per tree: D
+  std::vector<CategoryCodes::Ref> category;       // per node, when the model has categorical splits
 };
 constexpr uint32_t kHeapGroup = 16;
 // Deeper trees keep the other walks (a complete tree of depth 10 is 1,023 nodes).
@@ -171,22 +190,7 @@ struct LinkedTables {
   std::vector<LinkedNode<uint64_t>> nodes64;
   std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as the model sums it
   std::vector<double> value64;
-
-  // Categorical splits. A categorical feature's key is a code, not an order key:
-  // categories 0..category_codes-1 keep their number, category_codes stands for a value
-  // that is no category of any split (negative, too large, infinite), category_codes + 1
-  // for NaN. Each categorical node has a bitset over the codes (in right_words): bit c
-  // set when code c goes right.
-  bool categories = false;
-  bool lightgbm_categories = false;   // LightGBM reads a category by truncation and takes (-1, 0) as 0; XGBoost refuses negatives
-  uint32_t category_codes = 0;
-  std::vector<uint8_t> categorical_feature;  // per feature
-  struct CategoryRef {
-    uint32_t word;       // first word of the node's bitset in right_words (numeric node: 0, a zero word)
-    uint32_t code_mask;  // all ones for a categorical node, 0 for a numeric one
-  };
-  std::vector<CategoryRef> category;  // per node
-  std::vector<uint32_t> right_words;
+  std::vector<CategoryCodes::Ref> category;  // per node, when the model has categorical splits
 };
 
 struct Forest {
@@ -224,8 +228,9 @@ struct Forest {
   LinearModel linear;
 
   WalkTables walk;  // filled by prepare_for_prediction, not by loaders
-  HeapTables heap;      // likewise
-  LinkedTables linked;  // likewise, when heap is not usable
+  CategoryCodes category_codes;  // likewise, for the walks by keys
+  HeapTables heap;               // likewise
+  LinkedTables linked;           // likewise, when heap is not usable
 
   uint32_t num_iterations() const {
     return iteration_begin.empty() ? 0 : static_cast<uint32_t>(iteration_begin.size() - 1);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/error.h"
-#include "predict/heap_walk.h"
+#include "predict/key_walk.h"
 
 namespace polyscore {
 namespace {
@@ -403,7 +403,7 @@ inline double absent_value(const Forest& forest) {
                                                      : std::numeric_limits<double>::quiet_NaN();
 }
 
-// ---- Scoring by keys, over the heap tables or else the linked tables (heap_walk.h).
+// ---- Scoring by keys, over the heap tables or else the linked tables (key_walk.h).
 // Acc is float for float32 models, else double; keys are 32 or 64 bits to match.
 
 inline bool walks_by_keys(const Forest& forest) { return forest.heap.usable || forest.linked.usable; }
@@ -433,9 +433,9 @@ struct KeyWalkResults {
 // Blocks with fewer rows than this walk row by row, many trees side by side.
 constexpr size_t kKeyMinBlockRows = 16;
 
-// Scores one row given its keys (heap::row_keys); margins: num_margin_outputs of scratch.
+// Scores one row given its keys (key_walk::row_keys); margins: num_margin_outputs of scratch.
 template <typename Acc>
-void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const heap::KeyFor<Acc>* keys,
+void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const key_walk::KeyFor<Acc>* keys,
                        Acc* margins, double* out) {
   const KeyWalkResults<Acc> results(forest);
   constexpr uint32_t kTrees = 16;
@@ -444,9 +444,9 @@ void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const heap
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
     if (forest.heap.usable) {
-      heap::row_slots(forest, keys, t, count, reached);
+      key_walk::row_slots(forest, keys, t, count, reached);
     } else {
-      heap::linked_row_leaves(forest, keys, t, count, reached);
+      key_walk::linked_row_leaves(forest, keys, t, count, reached);
     }
     if (plan.kind == OutputKind::kLeaf) {
       for (uint32_t k = 0; k < count; ++k) {
@@ -469,7 +469,7 @@ void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const heap
 template <typename Acc>
 struct KeyScratch {
   std::vector<double> x;               // a block, converted, row-major
-  std::vector<heap::KeyFor<Acc>> keys; // its keys (heap::block_keys), or one row's
+  std::vector<key_walk::KeyFor<Acc>> keys; // its keys (key_walk::block_keys), or one row's
   std::vector<Acc> block_margins;      // num_margin_outputs x kBlockRows
   std::vector<Acc> row_margins;        // num_margin_outputs
 };
@@ -483,21 +483,21 @@ void score_block_by_keys(const Forest& forest, const PredictPlan& plan, size_t n
   auto* keys = s.keys.data();
   if (n < kKeyMinBlockRows) {
     for (size_t r = 0; r < n; ++r) {
-      heap::row_keys(forest, s.x.data() + r * nf, keys);
+      key_walk::row_keys(forest, s.x.data() + r * nf, keys);
       score_row_by_keys(forest, plan, keys, s.row_margins.data(), out + r * plan.values_per_row);
     }
     return;
   }
-  heap::block_keys(forest, s.x.data(), n, keys);
+  key_walk::block_keys(forest, s.x.data(), n, keys);
   if (plan.kind == OutputKind::kLeaf) {
     const KeyWalkResults<Acc> results(forest);
     uint32_t reached[kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
       if (forest.heap.usable) {
-        heap::block_slots(forest, keys, n, t, reached);
+        key_walk::block_slots(forest, keys, n, t, reached);
       } else {
-        heap::linked_block_leaves(forest, keys, n, t, reached);
+        key_walk::linked_block_leaves(forest, keys, n, t, reached);
       }
       for (size_t r = 0; r < n; ++r) {
         out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[results.leaf[reached[r]]];
@@ -510,9 +510,9 @@ void score_block_by_keys(const Forest& forest, const PredictPlan& plan, size_t n
   init_margins(forest, row);
   for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
   if (forest.heap.usable) {
-    heap::add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+    key_walk::add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
   } else {
-    heap::linked_add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+    key_walk::linked_add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
   }
   for (size_t r = 0; r < n; ++r) {
     for (size_t g = 0; g < m; ++g) row[g] = bm[g * kBlockRows + r];
@@ -653,8 +653,9 @@ void prepare_for_prediction(Forest& forest) {
   }
   walk.usable = true;
   forest.walk = std::move(walk);
-  heap::build_heap_tables(forest);
-  heap::build_linked_tables(forest);
+  key_walk::build_category_codes(forest);
+  key_walk::build_heap_tables(forest);
+  key_walk::build_linked_tables(forest);
 }
 
 PredictPlan plan_prediction(const Forest& forest, const PredictRequest& request) {
@@ -778,12 +779,12 @@ void predict_row(const Forest& forest, const PredictPlan& plan, const double* ro
     if (!wide_keys(forest)) {
       uint32_t keys[2 * kMaxRowFeatures];
       float margins[kMaxRowMargins];
-      heap::row_keys(forest, converted, keys);
+      key_walk::row_keys(forest, converted, keys);
       score_row_by_keys(forest, plan, keys, margins, out);
     } else {
       uint64_t keys[2 * kMaxRowFeatures];
       double margins[kMaxRowMargins];
-      heap::row_keys(forest, converted, keys);
+      key_walk::row_keys(forest, converted, keys);
       score_row_by_keys(forest, plan, keys, margins, out);
     }
     return;

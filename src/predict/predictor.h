@@ -9,9 +9,10 @@
 
 namespace polyscore {
 
-// Builds forest.walk, the predictor's branch-free copy of the trees, when the model's
-// splits allow it. Call once after loading and validating; scoring works without it,
-// only slower.
+// Builds the predictor's own copies of the trees, as far as the model's splits allow:
+// forest.walk (branch-free 16-byte nodes), then forest.heap or forest.linked (the walks
+// by keys, key_walk.h). Call once after loading and validating; scoring works without
+// them, only slower.
 void prepare_for_prediction(Forest& forest);
 
 enum class OutputKind : int32_t { kValue = 0, kMargin = 1, kLeaf = 2 };

@@ -1,9 +1,13 @@
-// The walk over Forest::heap (complete trees in heap order, compared by keys; see
-// forest.h). Used by the predictor when build_heap_tables() made the tables usable.
-//
-// Two shapes of the same step: a batch walks many rows through one tree side by side
-// (the tree stays in cache), a single row walks many trees side by side. Either way a
-// step is two loads, a compare and an add, with no branch.
+// The walks by keys: splits compare order-preserving integer keys of the values (see
+// forest.h), so NaN, signed zeros and the float32/double question are settled once per
+// row, not at every node. Two layouts of the trees:
+//   heap:   Forest::heap, complete trees in heap order (shallow numeric models); with
+//           AVX-512, a batch's top levels are walked 16 (or 8) rows per instruction;
+//   linked: Forest::linked, the trees as they are (deep trees, categorical splits).
+// The predictor uses the heap tables when usable, else the linked ones, else its own
+// general walk. Two shapes of the same step: a batch walks many rows through one tree
+// side by side (the tree stays in cache), a single row walks many trees side by side.
+// Either way a numeric step is two loads, a compare and an add, with no branch.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +15,7 @@
 
 #include "model/forest.h"
 
-namespace polyscore::heap {
+namespace polyscore::key_walk {
 
 // Fills forest.heap when the model qualifies: forest.walk usable, numeric splits only,
 // one value per leaf, trees at most kMaxHeapDepth deep, padding costing at most a few
@@ -58,6 +62,10 @@ void row_slots(const Forest& forest, const uint32_t* keys, uint32_t first, uint3
 void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
                uint32_t* slots);
 
+// Fills forest.category_codes for models with categorical splits (the walks by keys
+// take those only with it); call before build_heap_tables and build_linked_tables.
+void build_category_codes(Forest& forest);
+
 // ---- The linked walk over Forest::linked: the same steps over explicit children,
 // taking each tree's depth in steps. Leaves come out as node indices (Forest::nodes).
 
@@ -83,4 +91,4 @@ void linked_row_leaves(const Forest& forest, const uint32_t* keys, uint32_t firs
 void linked_row_leaves(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
                        uint32_t* leaves);
 
-}  // namespace polyscore::heap
+}  // namespace polyscore::key_walk

@@ -1,4 +1,4 @@
-#include "predict/heap_walk.h"
+#include "predict/key_walk.h"
 
 #include <immintrin.h>
 
@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace polyscore::heap {
+namespace polyscore::key_walk {
 namespace {
 
 // Order-preserving maps of values to unsigned keys: for non-NaN a and b,
@@ -57,36 +57,30 @@ bool cpu_has_avx512() {
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 }
 
-template <typename Key>
-std::vector<HeapNode<Key>>& nodes_of(HeapTables& heap) {
-  if constexpr (sizeof(Key) == 4) return heap.nodes32;
-  else return heap.nodes64;
+// The node and value arrays of a key width (heap or linked tables alike).
+template <typename Key, typename Tables>
+auto& nodes_of(Tables& tables) {
+  if constexpr (sizeof(Key) == 4) return tables.nodes32;
+  else return tables.nodes64;
 }
-template <typename Key>
-const std::vector<HeapNode<Key>>& nodes_of(const HeapTables& heap) {
-  if constexpr (sizeof(Key) == 4) return heap.nodes32;
-  else return heap.nodes64;
-}
-template <typename Acc>
-const Acc* values_of(const HeapTables& heap) {
-  if constexpr (sizeof(Acc) == 4) return heap.value32.data();
-  else return heap.value64.data();
+template <typename Acc, typename Tables>
+const Acc* values_of(const Tables& tables) {
+  if constexpr (sizeof(Acc) == 4) return tables.value32.data();
+  else return tables.value64.data();
 }
 
-template <typename Key>
-std::vector<LinkedNode<Key>>& linked_nodes_of(LinkedTables& linked) {
-  if constexpr (sizeof(Key) == 4) return linked.nodes32;
-  else return linked.nodes64;
-}
-template <typename Key>
-const std::vector<LinkedNode<Key>>& linked_nodes_of(const LinkedTables& linked) {
-  if constexpr (sizeof(Key) == 4) return linked.nodes32;
-  else return linked.nodes64;
-}
-template <typename Acc>
-const Acc* linked_values_of(const LinkedTables& linked) {
-  if constexpr (sizeof(Acc) == 4) return linked.value32.data();
-  else return linked.value64.data();
+// Whether key x goes right at a node with key `key`. With kCategories the node may be
+// categorical (ref: its bitset over the codes; a numeric node's ref reads the zero
+// word): both outcomes are computed and one kept, so there is no branch on the kind.
+template <typename Key, bool kCategories>
+inline bool goes_right(Key x, Key key, const CategoryCodes::Ref* ref, const uint32_t* right_words) {
+  if constexpr (!kCategories) {
+    return x > key;
+  } else {
+    const uint32_t code = static_cast<uint32_t>(x) & ref->code_mask;
+    const uint32_t word = right_words[ref->word + code / 32];
+    return ref->code_mask ? ((word >> (code % 32)) & 1u) != 0 : x > key;
+  }
 }
 
 template <typename Key>
@@ -106,12 +100,17 @@ class Builder {
       return;
     }
     const WalkNode& w = forest_.walk.nodes[tree.node_begin + i];
-    const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
-                                                              : (w.feature_flags & kWalkNanGoesRight) != 0;
     const uint32_t feature = w.feature_flags & kWalkFeatureMask;
     HeapNode<Key>& out = nodes_of<Key>(heap_)[node_base + p];
-    out.key = key_of_value<Key>(w.threshold);
-    out.offset = (feature + (nan_right ? forest_.num_features : 0)) * uint32_t(kBlockRows);
+    if (w.feature_flags & kWalkCategorical) {
+      out = {0, feature * uint32_t(kBlockRows)};
+      heap_.category[node_base + p] = {forest_.category_codes.word_of_node[tree.node_begin + i], ~0u};
+    } else {
+      const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
+                                                                : (w.feature_flags & kWalkNanGoesRight) != 0;
+      out.key = key_of_value<Key>(w.threshold);
+      out.offset = (feature + (nan_right ? forest_.num_features : 0)) * uint32_t(kBlockRows);
+    }
     place(tree, node.child_or_leaf, 2 * p + 1, level + 1, depth, node_base, slot_base);
     place(tree, node.child_or_leaf + 1, 2 * p + 2, level + 1, depth, node_base, slot_base);
   }
@@ -125,7 +124,8 @@ class Builder {
 // model does not qualify.
 std::vector<uint32_t> group_depths(const Forest& forest) {
   const WalkTables& walk = forest.walk;
-  if (!walk.usable || (walk.kinds & kWalkHasCategorical) || forest.leaf_size != 1 ||
+  const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || forest.category_codes.any;
+  if (!walk.usable || !categories_ok || forest.leaf_size != 1 ||
       forest.has_linear || forest.trees.empty() ||
       2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return {};
@@ -173,6 +173,7 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
   // row walk a whole group's worth of lanes from any tree without reading past the end.
   const uint32_t deepest = *std::max_element(heap.depth.begin(), heap.depth.end());
   nodes_of<Key>(heap).assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode<Key>{0, 0});
+  if (forest.category_codes.any) heap.category.assign(nodes_of<Key>(heap).size(), {0, 0});
   heap.leaf.assign(slots, 0);
   Builder<Key> builder(forest, heap);
   for (size_t t = 0; t < num_trees; ++t) {
@@ -189,7 +190,9 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
       else heap.value32[s] = static_cast<float>(value);
     }
   }
-  heap.vector_top_levels = cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512");
+  // The vector walk looks a code up in a bitset held in one register: 512 bits.
+  heap.vector_top_levels = cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512") &&
+                           (!forest.category_codes.any || forest.category_codes.codes + 2 <= 512);
   heap.usable = true;
   forest.heap = std::move(heap);
 }
@@ -205,8 +208,10 @@ constexpr int kRowLanes = ROW_LANES;
 
 // kRowLanes rows (keys: their first row's column in the block) through kLevels levels
 // of one tree, from the heap positions in pos to those kLevels levels further down.
-template <typename Key, int kLevels>
-__attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const Key* keys, uint32_t* pos) {
+// With kCategories, refs are the tree's nodes' category refs (CategoryCodes).
+template <typename Key, int kLevels, bool kCategories>
+__attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const CategoryCodes::Ref* refs,
+                                         const uint32_t* right_words, const Key* keys, uint32_t* pos) {
   size_t at[kRowLanes];
   for (int g = 0; g < kRowLanes; ++g) at[g] = pos[g];
 #pragma GCC unroll 16
@@ -215,7 +220,8 @@ __attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const Key* 
     for (int g = 0; g < kRowLanes; ++g) {
       const HeapNode<Key>& node = nodes[at[g]];
       // (keys + g) is fixed per lane: the read is one address mode, offset scaled plus g.
-      at[g] = 2 * at[g] + 1 + ((keys + g)[node.offset] > node.key);
+      at[g] = 2 * at[g] + 1 +
+              goes_right<Key, kCategories>((keys + g)[node.offset], node.key, refs + at[g], right_words);
     }
   }
   for (int g = 0; g < kRowLanes; ++g) pos[g] = static_cast<uint32_t>(at[g]);
@@ -248,6 +254,11 @@ struct Keys32x16 {
     return _mm512_permutex2var_epi32(lo, _mm512_add_epi32(j, j), hi);
   }
   static void store_positions(uint32_t* pos, __m512i p) { _mm512_storeu_si512(pos, p); }
+  // Bit `code` of a 512-bit bitset held in one register, for each lane.
+  static M bit(__m512i code, __m512i bits) {
+    const __m512i word = _mm512_permutexvar_epi32(_mm512_srli_epi32(code, 5), bits);
+    return _mm512_test_epi32_mask(_mm512_srlv_epi32(word, _mm512_and_si512(code, set1(31))), set1(1));
+  }
 };
 
 // 8 rows of 64-bit keys.
@@ -269,13 +280,76 @@ struct Keys64x8 {
   static void store_positions(uint32_t* pos, __m512i p) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos), _mm512_cvtepi64_epi32(p));
   }
+  // The bitset's 32-bit words read as 64-bit ones (little-endian: the same bit numbers).
+  static M bit(__m512i code, __m512i bits) {
+    const __m512i word = _mm512_permutexvar_epi64(_mm512_srli_epi64(code, 6), bits);
+    return _mm512_test_epi64_mask(_mm512_srlv_epi64(word, _mm512_and_si512(code, set1(63))), set1(1));
+  }
 };
+
+// walk_top_levels (below) for models with categorical splits: each of a level's nodes
+// decides for all lanes (a compare, or a lookup in its bitset), then each lane's own
+// node's decision is picked by a select tree on the lane's position.
+template <class S, int kLevels>
+void walk_top_levels_with_categories(const HeapNode<typename S::Key>* nodes,
+                                     const CategoryCodes::Ref* refs, const uint32_t* right_words,
+                                     uint32_t bitset_words, const typename S::Key* keys, size_t n,
+                                     uint32_t* pos) {
+  using M = typename S::M;
+  constexpr int kNodes = (1 << kLevels) - 1;
+  uint32_t offset[kNodes];
+  __m512i key[kNodes];
+  for (int j = 0; j < kNodes; ++j) {
+    offset[j] = nodes[j].offset;
+    if constexpr (sizeof(typename S::Key) == 4) key[j] = _mm512_set1_epi32(static_cast<int>(nodes[j].key));
+    else key[j] = _mm512_set1_epi64(static_cast<long long>(nodes[j].key));
+  }
+  const __m512i one = S::set1(1);
+  for (size_t r = 0; r < n; r += S::kLanes) {
+    __m512i p = S::set1(0);
+#pragma GCC unroll 8
+    for (int k = 0; k < kLevels; ++k) {
+      const int first = (1 << k) - 1;
+      const __m512i j = S::sub(p, S::set1(first));
+      M right[1 << (kLevels - 1)];
+#pragma GCC unroll 16
+      for (int c = 0; c < (1 << k); ++c) {
+        const __m512i x = _mm512_loadu_si512(keys + offset[first + c] + r);
+        const CategoryCodes::Ref& ref = refs[first + c];
+        if (ref.code_mask) {
+          // Only the node's own words are read (bitset_words <= 16: checked at build).
+          const __m512i bits = _mm512_maskz_loadu_epi32(__mmask16((1u << bitset_words) - 1),
+                                                        right_words + ref.word);
+          right[c] = S::bit(x, bits);
+        } else {
+          right[c] = S::greater(x, key[first + c]);
+        }
+      }
+#pragma GCC unroll 4
+      for (int b = 0; b < k; ++b) {
+        const M odd = S::test(j, S::set1(1u << b));
+#pragma GCC unroll 8
+        for (int c = 0; c < (1 << (k - b - 1)); ++c) {
+          right[c] = M((right[2 * c] & ~odd) | (right[2 * c + 1] & odd));
+        }
+      }
+      p = S::add_where(right[0], S::add(S::add(p, p), one), one);
+    }
+    S::store_positions(pos + r, p);
+  }
+}
 
 // Rows [0, n) of a block (rounded up to whole vectors) through the first kLevels levels
 // of a tree: writes each row's heap position to pos.
-template <class S, int kLevels>
+template <class S, int kLevels, bool kCategories>
 __attribute__((noinline)) void walk_top_levels(const HeapNode<typename S::Key>* nodes,
+                                               const CategoryCodes::Ref* refs,
+                                               const uint32_t* right_words, uint32_t bitset_words,
                                                const typename S::Key* keys, size_t n, uint32_t* pos) {
+  if constexpr (kCategories) {
+    walk_top_levels_with_categories<S, kLevels>(nodes, refs, right_words, bitset_words, keys, n, pos);
+    return;
+  }
   static_assert(kLevels >= 1 && (int(sizeof(HeapNode<typename S::Key>)) << (kLevels - 1)) <= 128,
                 "the nodes of a level are read as two vectors");
   constexpr int kNodes = (1 << kLevels) - 1;
@@ -323,18 +397,36 @@ __attribute__((noinline)) void walk_top_levels(const HeapNode<typename S::Key>* 
 template <typename Key>
 using KeysSimd = std::conditional_t<sizeof(Key) == 4, Keys32x16, Keys64x8>;
 
+// Calls walk(std::bool_constant<the model has categorical splits>).
+template <typename Walk>
+void with_categories(const Forest& forest, Walk&& walk) {
+  if (forest.category_codes.any) {
+    walk(std::true_type{});
+  } else {
+    walk(std::false_type{});
+  }
+}
+
 // Rows [0, n) of a block (keys) through tree t of depth D: the heap position each
 // reaches goes to pos (room for kBlockRows).
-template <typename Key, int D>
-void walk_block(const HeapTables& heap, uint32_t t, const Key* keys, size_t n, uint32_t* pos) {
+template <typename Key, int D, bool kCategories>
+void walk_block(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* pos) {
+  const HeapTables& heap = forest.heap;
   const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[t];
+  const CategoryCodes::Ref* refs = kCategories ? heap.category.data() + heap.node_begin[t] : nullptr;
+  const uint32_t* words = forest.category_codes.right_words.data();
   constexpr int kTop = std::min(D, sizeof(Key) == 4 ? kVectorLevels : kVectorLevels - 1);
   if (kTop > 0 && heap.vector_top_levels) {
-    if constexpr (kTop > 0) walk_top_levels<KeysSimd<Key>, kTop>(nodes, keys, n, pos);
-    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<Key, D - kTop>(nodes, keys + r, pos + r);
+    if constexpr (kTop > 0) {
+      const uint32_t bitset_words = (forest.category_codes.codes + 2 + 31) / 32;
+      walk_top_levels<KeysSimd<Key>, kTop, kCategories>(nodes, refs, words, bitset_words, keys, n, pos);
+    }
+    for (size_t r = 0; r < n; r += kRowLanes) {
+      walk_rows<Key, D - kTop, kCategories>(nodes, refs, words, keys + r, pos + r);
+    }
   } else {
     std::fill_n(pos, kBlockRows, 0u);
-    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<Key, D>(nodes, keys + r, pos + r);
+    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<Key, D, kCategories>(nodes, refs, words, keys + r, pos + r);
   }
 }
 
@@ -345,7 +437,9 @@ void add_tree(const Forest& forest, uint32_t t, const Key* keys, size_t n, Acc* 
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
   Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
   uint32_t pos[kBlockRows];
-  walk_block<Key, D>(heap, t, keys, n, pos);
+  with_categories(forest, [&](auto categories) {
+    walk_block<Key, D, decltype(categories)::value>(forest, t, keys, n, pos);
+  });
   for (size_t r = 0; r < n; ++r) m[r] += values[pos[r] + to_slot];
 }
 
@@ -353,7 +447,9 @@ template <typename Key, int D>
 void tree_slots(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* slots) {
   const HeapTables& heap = forest.heap;
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
-  walk_block<Key, D>(heap, t, keys, n, slots);
+  with_categories(forest, [&](auto categories) {
+    walk_block<Key, D, decltype(categories)::value>(forest, t, keys, n, slots);
+  });
   for (size_t r = 0; r < n; ++r) slots[r] += to_slot;
 }
 
@@ -369,8 +465,9 @@ constexpr uint32_t kTreeLanes = TREE_LANES;
 // kTreeLanes trees of depth D whose nodes follow one another from `nodes`: leaves in
 // at[g] the position reached in tree g plus g * (2^D - 1). Out of line so that `nodes`
 // and `keys` are two plain base registers.
-template <typename Key, int D>
-__attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const Key* keys,
+template <typename Key, int D, bool kCategories>
+__attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const CategoryCodes::Ref* refs,
+                                               const uint32_t* right_words, const Key* keys,
                                                size_t* at) {
   constexpr size_t kTreeNodes = (size_t(1) << D) - 1;
   // Lane g's node is nodes[i[g]], i[g] = g * kTreeNodes + p: stepping p to 2p + 1 + right
@@ -382,7 +479,8 @@ __attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const
 #pragma GCC unroll 16
     for (size_t g = 0; g < kTreeLanes; ++g) {
       const HeapNode<Key>& node = nodes[i[g]];
-      i[g] = 2 * i[g] + (1 - g * kTreeNodes) + (keys[node.offset / kBlockRows] > node.key);
+      i[g] = 2 * i[g] + (1 - g * kTreeNodes) +
+             goes_right<Key, kCategories>(keys[node.offset / kBlockRows], node.key, refs + i[g], right_words);
     }
   }
   for (size_t g = 0; g < kTreeLanes; ++g) at[g] = i[g];
@@ -394,8 +492,14 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key*
   constexpr uint32_t kTreeNodes = (1u << D) - 1;
   const HeapTables& heap = forest.heap;
   for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
+    const uint32_t node_begin = heap.node_begin[first + lane0];
     size_t at[kTreeLanes];
-    walk_tree_lanes<Key, D>(nodes_of<Key>(heap).data() + heap.node_begin[first + lane0], keys, at);
+    with_categories(forest, [&](auto categories) {
+      constexpr bool kCategories = decltype(categories)::value;
+      walk_tree_lanes<Key, D, kCategories>(nodes_of<Key>(heap).data() + node_begin,
+                                           kCategories ? heap.category.data() + node_begin : nullptr,
+                                           forest.category_codes.right_words.data(), keys, at);
+    });
     for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) {
       slots[lane0 + g] = heap.slot_begin[first + lane0 + g] + (at[g] - g * kTreeNodes) - kTreeNodes;
     }
@@ -403,32 +507,23 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key*
 }
 
 // One step of the linked walk from node i. A batch reads x from its row's column of the
-// block (keys: the row's first key); a single row (kOneRow) reads keys[offset /
-// kBlockRows]. With kCategories a categorical node looks the code x up in its bitset;
-// both outcomes are computed and one kept, so there is no branch on the kind of node.
+// block (keys: the row's first key); a single row (kOneRow) reads keys[offset / kBlockRows].
 template <typename Key, bool kCategories, bool kOneRow>
-inline size_t linked_step(const LinkedTables& linked, const LinkedNode<Key>* nodes, size_t i,
+inline size_t linked_step(const Forest& forest, const LinkedNode<Key>* nodes, size_t i,
                           const Key* keys) {
   const LinkedNode<Key>& node = nodes[i];
   const Key x = kOneRow ? keys[node.offset / kBlockRows] : keys[node.offset];
-  if constexpr (!kCategories) {
-    return node.child + (x > node.key);
-  } else {
-    const LinkedTables::CategoryRef cat = linked.category[i];
-    const uint32_t code = static_cast<uint32_t>(x) & cat.code_mask;
-    const uint32_t word = linked.right_words[cat.word + code / 32];
-    const bool right = cat.code_mask ? ((word >> (code % 32)) & 1u) != 0 : x > node.key;
-    return node.child + right;
-  }
+  return node.child + goes_right<Key, kCategories>(x, node.key, forest.linked.category.data() + i,
+                                                   forest.category_codes.right_words.data());
 }
 
 // kRowLanes rows of a block (keys: their first row's column) through one tree for
 // `depth` steps: leaves in at[] the node each reached. Leaves are self-loops, so rows
 // that arrive early stay put.
 template <typename Key, bool kCategories>
-__attribute__((noinline)) void walk_linked_rows(const LinkedTables& linked, uint32_t root,
+__attribute__((noinline)) void walk_linked_rows(const Forest& forest, uint32_t root,
                                                 uint32_t depth, const Key* keys, uint32_t* at) {
-  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(linked).data();
+  const LinkedNode<Key>* nodes = nodes_of<Key>(forest.linked).data();
   size_t i[kRowLanes];
   for (int g = 0; g < kRowLanes; ++g) i[g] = root;
   // Deep leaf-wise trees have a few long branches that most rows never take: every
@@ -439,13 +534,13 @@ __attribute__((noinline)) void walk_linked_rows(const LinkedTables& linked, uint
     for (; d < last; ++d) {
 #pragma GCC unroll 16
       for (int g = 0; g < kRowLanes; ++g) {
-        i[g] = linked_step<Key, kCategories, false>(linked, nodes, i[g], keys + g);
+        i[g] = linked_step<Key, kCategories, false>(forest, nodes, i[g], keys + g);
       }
     }
     size_t moved = 0;
 #pragma GCC unroll 16
     for (int g = 0; g < kRowLanes; ++g) {
-      const size_t next = linked_step<Key, kCategories, false>(linked, nodes, i[g], keys + g);
+      const size_t next = linked_step<Key, kCategories, false>(forest, nodes, i[g], keys + g);
       moved |= next ^ i[g];
       i[g] = next;
     }
@@ -457,41 +552,31 @@ __attribute__((noinline)) void walk_linked_rows(const LinkedTables& linked, uint
 
 // kTreeLanes trees (roots[]) with one row (row_keys) for `depth` steps.
 template <typename Key, bool kCategories>
-__attribute__((noinline)) void walk_linked_trees(const LinkedTables& linked, const uint32_t* roots,
+__attribute__((noinline)) void walk_linked_trees(const Forest& forest, const uint32_t* roots,
                                                  uint32_t depth, const Key* keys, uint32_t* at) {
-  const LinkedNode<Key>* nodes = linked_nodes_of<Key>(linked).data();
+  const LinkedNode<Key>* nodes = nodes_of<Key>(forest.linked).data();
   size_t i[kTreeLanes];
   for (uint32_t g = 0; g < kTreeLanes; ++g) i[g] = roots[g];
   for (uint32_t d = 0; d < depth; ++d) {
 #pragma GCC unroll 16
     for (uint32_t g = 0; g < kTreeLanes; ++g) {
-      i[g] = linked_step<Key, kCategories, true>(linked, nodes, i[g], keys);
+      i[g] = linked_step<Key, kCategories, true>(forest, nodes, i[g], keys);
     }
   }
   for (uint32_t g = 0; g < kTreeLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
 }
 
-// Calls walk(std::bool_constant<has categorical splits>).
-template <typename Walk>
-void with_categories(const LinkedTables& linked, Walk&& walk) {
-  if (linked.categories) {
-    walk(std::true_type{});
-  } else {
-    walk(std::false_type{});
-  }
-}
-
 template <typename Key, typename Acc>
 void linked_add_block_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree_begin,
                            uint32_t tree_end, Acc* margins) {
-  const Acc* values = linked_values_of<Acc>(forest.linked);
-  with_categories(forest.linked, [&](auto categories) {
+  const Acc* values = values_of<Acc>(forest.linked);
+  with_categories(forest, [&](auto categories) {
     for (uint32_t t = tree_begin; t < tree_end; ++t) {
       const Tree& tree = forest.trees[t];
       Acc* m = margins + size_t(tree.output) * kBlockRows;
       for (size_t r = 0; r < n; r += kRowLanes) {
         uint32_t at[kRowLanes];
-        walk_linked_rows<Key, decltype(categories)::value>(forest.linked, tree.node_begin,
+        walk_linked_rows<Key, decltype(categories)::value>(forest, tree.node_begin,
                                                            forest.walk.depth[t], keys + r, at);
         for (int g = 0; g < kRowLanes; ++g) m[r + g] += values[at[g]];
       }
@@ -502,9 +587,9 @@ void linked_add_block_impl(const Forest& forest, const Key* keys, size_t n, uint
 template <typename Key>
 void linked_block_leaves_impl(const Forest& forest, const Key* keys, size_t n, uint32_t t,
                               uint32_t* leaves) {
-  with_categories(forest.linked, [&](auto categories) {
+  with_categories(forest, [&](auto categories) {
     for (size_t r = 0; r < n; r += kRowLanes) {
-      walk_linked_rows<Key, decltype(categories)::value>(forest.linked, forest.trees[t].node_begin,
+      walk_linked_rows<Key, decltype(categories)::value>(forest, forest.trees[t].node_begin,
                                                          forest.walk.depth[t], keys + r, leaves + r);
     }
   });
@@ -521,8 +606,8 @@ void linked_row_leaves_impl(const Forest& forest, const Key* keys, uint32_t firs
       roots[g] = forest.trees[t].node_begin;
       depth = std::max(depth, forest.walk.depth[t]);
     }
-    with_categories(forest.linked, [&](auto categories) {
-      walk_linked_trees<Key, decltype(categories)::value>(forest.linked, roots, depth, keys, at);
+    with_categories(forest, [&](auto categories) {
+      walk_linked_trees<Key, decltype(categories)::value>(forest, roots, depth, keys, at);
     });
     for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
   }
@@ -561,17 +646,16 @@ void row_slots_impl(const Forest& forest, const Key* keys, uint32_t first, uint3
   }
 }
 
-// The code (LinkedTables) of a categorical feature's value v, converted.
-uint32_t category_code(const LinkedTables& linked, double v) {
-  const uint32_t codes = linked.category_codes;
-  if (std::isnan(v)) return codes + 1;
-  const double lowest = linked.lightgbm_categories ? -1.0 : 0.0;
-  if ((v > lowest || v == 0.0) && v < codes) return static_cast<uint32_t>(v < 0.0 ? 0.0 : v);
-  return codes;
+// The code (CategoryCodes) of a categorical feature's value v, converted.
+uint32_t category_code(const CategoryCodes& cc, double v) {
+  if (std::isnan(v)) return cc.codes + 1;
+  const double lowest = cc.lightgbm ? -1.0 : 0.0;
+  if ((v > lowest || v == 0.0) && v < cc.codes) return static_cast<uint32_t>(v < 0.0 ? 0.0 : v);
+  return cc.codes;
 }
 
 bool reads_category(const Forest& forest, size_t f) {
-  return forest.linked.categories && forest.linked.categorical_feature[f];
+  return forest.category_codes.any && forest.category_codes.categorical_feature[f];
 }
 
 template <typename Key>
@@ -581,7 +665,7 @@ void block_keys_impl(const Forest& forest, const double* x, size_t n, Key* keys)
     Key* left = keys + f * kBlockRows;
     Key* right = keys + (f + nf) * kBlockRows;
     if (reads_category(forest, f)) {
-      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(forest.linked, x[r * nf + f]);
+      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(forest.category_codes, x[r * nf + f]);
       continue;
     }
     for (size_t r = 0; r < n; ++r) {
@@ -600,7 +684,7 @@ void row_keys_impl(const Forest& forest, const double* row, Key* keys) {
   for (size_t f = 0; f < nf; ++f) {
     const double v = row[f];
     if (reads_category(forest, f)) {
-      keys[f] = keys[f + nf] = category_code(forest.linked, v);
+      keys[f] = keys[f + nf] = category_code(forest.category_codes, v);
       continue;
     }
     const bool nan = std::isnan(v);
@@ -610,20 +694,20 @@ void row_keys_impl(const Forest& forest, const double* row, Key* keys) {
   }
 }
 
-// Appends to linked.right_words the bitset over category codes of categorical node w:
-// code c goes right as walk_step in predictor.cc would send a value of category c.
-void add_right_bitset(const Forest& forest, const WalkNode& w, LinkedTables& linked) {
-  const uint32_t codes = linked.category_codes;
+// Appends to cc.right_words the bitset over the codes of categorical node w: code c
+// goes right as walk_step in predictor.cc would send a value of category c.
+void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc) {
+  const uint32_t codes = cc.codes;
   const bool in_set_goes_left = (w.feature_flags & kWalkCatInSetGoesLeft) != 0;
   auto right_for_category = [&](uint32_t c) {
     const bool in_set = c < 32 * w.category.num_words &&
                         ((forest.category_words[w.category.word_begin + c / 32] >> (c % 32)) & 1u);
     return in_set != in_set_goes_left;
   };
-  const size_t first = linked.right_words.size();
-  linked.right_words.resize(first + (codes + 2 + 31) / 32, 0u);
+  const size_t first = cc.right_words.size();
+  cc.right_words.resize(first + (codes + 2 + 31) / 32, 0u);
   auto set = [&](uint32_t code, bool right) {
-    if (right) linked.right_words[first + code / 32] |= 1u << (code % 32);
+    if (right) cc.right_words[first + code / 32] |= 1u << (code % 32);
   };
   for (uint32_t c = 0; c < codes; ++c) set(c, right_for_category(c));
   set(codes, in_set_goes_left);  // no category: in no set, so right when in-set goes left
@@ -632,41 +716,12 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, LinkedTables& lin
                                                      : (w.feature_flags & kWalkNanGoesRight) != 0);
 }
 
-// Fills the categorical part of `linked` (categories false when the model has none);
-// false when a feature is split both as a number and as a category.
-bool plan_categories(const Forest& forest, LinkedTables& linked) {
-  linked.categorical_feature.assign(forest.num_features, 0);
-  std::vector<uint8_t> numeric(forest.num_features, 0);
-  uint32_t codes = 0;
-  for (const WalkNode& w : forest.walk.nodes) {
-    const uint32_t f = w.feature_flags & kWalkFeatureMask;
-    if (w.child == uint32_t(&w - forest.walk.nodes.data())) continue;  // a leaf
-    if (w.feature_flags & kWalkCategorical) {
-      linked.categorical_feature[f] = 1;
-      codes = std::max(codes, 32 * w.category.num_words);
-    } else {
-      numeric[f] = 1;
-    }
-  }
-  for (uint32_t f = 0; f < forest.num_features; ++f) {
-    if (numeric[f] && linked.categorical_feature[f]) return false;
-  }
-  linked.categories = codes > 0;
-  linked.category_codes = codes;
-  linked.lightgbm_categories = forest.format == ModelFormat::kLightGBMText;
-  if (linked.categories) {
-    linked.category.assign(forest.nodes.size(), {0, 0});
-    linked.right_words.assign(1, 0u);  // the zero word numeric nodes point at
-  }
-  return true;
-}
-
 template <typename Key>
 void build_linked(Forest& forest) {
   LinkedTables linked;
-  if (!plan_categories(forest, linked)) return;
   linked.wide = sizeof(Key) == 8;
-  auto& nodes = linked_nodes_of<Key>(linked);
+  if (forest.category_codes.any) linked.category.assign(forest.nodes.size(), {0, 0});
+  auto& nodes = nodes_of<Key>(linked);
   nodes.resize(forest.nodes.size());
   if (linked.wide) linked.value64.resize(forest.nodes.size());
   else linked.value32.resize(forest.nodes.size());
@@ -684,8 +739,7 @@ void build_linked(Forest& forest) {
       const uint32_t feature = w.feature_flags & kWalkFeatureMask;
       if (w.feature_flags & kWalkCategorical) {
         nodes[i] = {0, feature * uint32_t(kBlockRows), w.child};
-        linked.category[i] = {static_cast<uint32_t>(linked.right_words.size()), ~0u};
-        add_right_bitset(forest, w, linked);
+        linked.category[i] = {forest.category_codes.word_of_node[i], ~0u};
         continue;
       }
       const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
@@ -700,12 +754,60 @@ void build_linked(Forest& forest) {
 
 }  // namespace
 
+void build_category_codes(Forest& forest) {
+  CategoryCodes cc;
+  const WalkTables& walk = forest.walk;
+  if (disabled_by_environment() || !walk.usable || !(walk.kinds & kWalkHasCategorical)) {
+    forest.category_codes = std::move(cc);
+    return;
+  }
+  cc.categorical_feature.assign(forest.num_features, 0);
+  std::vector<uint8_t> numeric(forest.num_features, 0);
+  size_t categorical_nodes = 0;
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const WalkNode& w = walk.nodes[i];
+    if (w.child == i) continue;  // a leaf
+    const uint32_t f = w.feature_flags & kWalkFeatureMask;
+    if (w.feature_flags & kWalkCategorical) {
+      cc.categorical_feature[f] = 1;
+      cc.codes = std::max(cc.codes, 32 * w.category.num_words);
+      ++categorical_nodes;
+    } else {
+      numeric[f] = 1;
+    }
+  }
+  for (uint32_t f = 0; f < forest.num_features; ++f) {
+    if (numeric[f] && cc.categorical_feature[f]) {  // a feature read both ways: not here
+      forest.category_codes = CategoryCodes();
+      return;
+    }
+  }
+  // Every categorical node gets a bitset over all the codes: keep that a few times the
+  // size of the model's own category sets (a corrupt model may declare huge sets).
+  const size_t words = categorical_nodes * ((size_t(cc.codes) + 2 + 31) / 32);
+  if (words > std::max<size_t>(4 * forest.category_words.size(), size_t(1) << 16)) {
+    forest.category_codes = CategoryCodes();
+    return;
+  }
+  cc.lightgbm = forest.format == ModelFormat::kLightGBMText;
+  cc.right_words.assign(1, 0u);  // the zero word numeric nodes read
+  cc.word_of_node.assign(walk.nodes.size(), 0);
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const WalkNode& w = walk.nodes[i];
+    if (w.child == i || !(w.feature_flags & kWalkCategorical)) continue;
+    cc.word_of_node[i] = static_cast<uint32_t>(cc.right_words.size());
+    add_right_bitset(forest, w, cc);
+  }
+  cc.any = true;
+  forest.category_codes = std::move(cc);
+}
+
 void build_linked_tables(Forest& forest) {
   forest.linked = LinkedTables();
   const WalkTables& walk = forest.walk;
   if (disabled_by_environment() || forest.heap.usable || !walk.usable ||
-      forest.leaf_size != 1 || forest.has_linear ||
-      forest.trees.empty() ||
+      ((walk.kinds & kWalkHasCategorical) && !forest.category_codes.any) ||
+      forest.leaf_size != 1 || forest.has_linear || forest.trees.empty() ||
       2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return;
   }
@@ -778,10 +880,6 @@ void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint3
   row_slots_impl(forest, keys, first, count, slots);
 }
 
-}  // namespace polyscore::heap
-
-namespace polyscore::heap {
-
 void linked_add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                       uint32_t tree_end, float* margins) {
   linked_add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
@@ -807,4 +905,4 @@ void linked_row_leaves(const Forest& forest, const uint64_t* keys, uint32_t firs
   linked_row_leaves_impl(forest, keys, first, count, leaves);
 }
 
-}  // namespace polyscore::heap
+}  // namespace polyscore::key_walk
