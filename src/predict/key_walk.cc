@@ -201,10 +201,7 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
 
 // Rows the block walk moves side by side through one tree: enough independent chains
 // of loads to keep the core busy, few enough to stay in registers.
-#ifndef ROW_LANES
-#define ROW_LANES 8
-#endif
-constexpr int kRowLanes = ROW_LANES;
+constexpr int kRowLanes = 8;
 
 // kRowLanes rows (keys: their first row's column in the block) through kLevels levels
 // of one tree, from the heap positions in pos to those kLevels levels further down.
@@ -453,14 +450,8 @@ void tree_slots(const Forest& forest, uint32_t t, const Key* keys, size_t n, uin
   for (size_t r = 0; r < n; ++r) slots[r] += to_slot;
 }
 
-// One row through kHeapGroup consecutive trees of depth D starting at `first` (whose
-// nodes follow one another, 2^D - 1 per tree), kTreeLanes trees side by side; writes
-// the slots of the first count. Lanes past count walk whatever follows (the node
-// array's tail keeps that in bounds).
-#ifndef TREE_LANES
-#define TREE_LANES 16
-#endif
-constexpr uint32_t kTreeLanes = TREE_LANES;
+// Trees a single row walks side by side (16 beat 8 here, spilling a few lanes or not).
+constexpr uint32_t kTreeLanes = 16;
 
 // kTreeLanes trees of depth D whose nodes follow one another from `nodes`: leaves in
 // at[g] the position reached in tree g plus g * (2^D - 1). Out of line so that `nodes`
@@ -486,6 +477,9 @@ __attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const
   for (size_t g = 0; g < kTreeLanes; ++g) at[g] = i[g];
 }
 
+// One row through count <= kHeapGroup consecutive trees of depth D from `first` (whose
+// nodes follow one another, 2^D - 1 per tree): writes their slots. Lanes past count walk
+// whatever follows (the node array's tail keeps that in bounds).
 template <typename Key, int D>
 void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key* keys,
                 uint32_t* slots) {
