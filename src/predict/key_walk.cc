@@ -227,12 +227,19 @@ __attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const Categ
 // ---- The top levels with AVX-512. All rows start at the root, so level k has only
 // 2^k nodes: each lane's key comes from 2^k plain vector loads (one per node's feature)
 // and a blend tree on the lane's position, instead of one dependent load per lane.
+// Everything down to the matching pop is compiled for AVX-512 (and runs only when the
+// CPU has it: HeapTables::vector_top_levels).
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))), \
+                             apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl")
 // GCC 12 warns inside its own headers about the _mm512_undefined_* source of
 // _mm512_cvtepi64_epi32 (a known false positive).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 // 16 rows of 32-bit keys.
 struct Keys32x16 {
@@ -388,8 +395,12 @@ __attribute__((noinline)) void walk_top_levels(const HeapNode<typename S::Key>* 
   }
 }
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
+#endif
 
 template <typename Key>
 using KeysSimd = std::conditional_t<sizeof(Key) == 4, Keys32x16, Keys64x8>;
