@@ -137,7 +137,7 @@ struct CategoryCodes {
 };
 
 // A second copy of the trees for the fastest walk (built by prepare_for_prediction when
-// every tree is numeric and shallow and has one value per leaf). Each tree is padded to
+// every tree is shallow and has one value per leaf). Each tree is padded to
 // a complete binary tree of depth D and stored in heap order: the children of node i
 // are 2i+1 and 2i+2, so a walk computes where to go instead of loading a child index,
 // and after exactly D steps it is at one of 2^D leaf slots. A leaf shallower than D
@@ -173,9 +173,9 @@ constexpr uint32_t kHeapGroup = 16;
 // Deeper trees keep the other walks (a complete tree of depth 10 is 1,023 nodes).
 constexpr uint32_t kMaxHeapDepth = 10;
 
-// The same key comparisons over the trees as they are (explicit children), for numeric
-// models the heap layout does not take (deep or unbalanced trees, as LightGBM's
-// leaf-wise growth makes). Indexed like Forest::nodes. A leaf points at itself with the
+// The same key comparisons over the trees as they are (explicit children), for models
+// the heap layout does not take (deep or unbalanced trees, as LightGBM's leaf-wise
+// growth makes). Indexed like Forest::nodes. A leaf points at itself with the
 // largest key, so a walk can take a fixed number of steps (the tree's depth).
 template <typename Key>
 struct LinkedNode {

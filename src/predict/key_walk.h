@@ -1,9 +1,10 @@
 // The walks by keys: splits compare order-preserving integer keys of the values (see
 // forest.h), so NaN, signed zeros and the float32/double question are settled once per
 // row, not at every node. Two layouts of the trees:
-//   heap:   Forest::heap, complete trees in heap order (shallow numeric models); with
-//           AVX-512, a batch's top levels are walked 16 (or 8) rows per instruction;
-//   linked: Forest::linked, the trees as they are (deep trees, categorical splits).
+//   heap:   Forest::heap, complete trees in heap order (shallow trees); with AVX-512,
+//           a batch's top levels are walked 16 (or 8) rows per instruction;
+//   linked: Forest::linked, the trees as they are (deep trees).
+// Both take categorical splits (Forest::category_codes).
 // The predictor uses the heap tables when usable, else the linked ones, else its own
 // general walk. Two shapes of the same step: a batch walks many rows through one tree
 // side by side (the tree stays in cache), a single row walks many trees side by side.
@@ -17,9 +18,9 @@
 
 namespace polyscore::key_walk {
 
-// Fills forest.heap when the model qualifies: forest.walk usable, numeric splits only,
-// one value per leaf, trees at most kMaxHeapDepth deep, padding costing at most a few
-// times the model's own size. The environment variable POLYSCORE_NO_HEAP_WALK (set and
+// Fills forest.heap when the model qualifies: forest.walk usable, categorical splits
+// only with forest.category_codes, one value per leaf, trees at most kMaxHeapDepth
+// deep, padding costing at most a few times the model's own size. The environment variable POLYSCORE_NO_HEAP_WALK (set and
 // not empty) turns it off, to compare with the general walks or test them. On a CPU
 // with AVX-512 (F, BW, DQ, VL) batches walk the first kVectorLevels levels of each tree
 // 16 rows at a time (one fewer level, 8 rows at a time, for 64-bit keys);
@@ -44,7 +45,7 @@ void row_keys(const Forest& forest, const double* row, uint64_t* keys);
 
 // Walks rows [0, n) of a block through trees [tree_begin, tree_end) and adds each tree's
 // leaf value to margins[tree.output * kBlockRows + r], tree after tree, as the training
-// library sums them. Also writes to margins of rows [n, 64) (scratch).
+// library sums them.
 void add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                uint32_t tree_end, float* margins);
 void add_block(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree_begin,
