@@ -191,7 +191,18 @@ struct LinkedTables {
   std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as the model sums it
   std::vector<double> value64;
   std::vector<CategoryCodes::Ref> category;  // per node, when the model has categorical splits
+
+  // With AVX-512, batches walk each tree's first kLinkedTopLevels levels as the heap
+  // walk does: per tree, those levels as a small complete tree in heap order
+  // (2^kLinkedTopLevels - 1 nodes, padded) and, for each of the 2^kLinkedTopLevels
+  // positions below it, the node (index into nodes) a row there has reached.
+  bool vector_top_levels = false;
+  std::vector<HeapNode<uint32_t>> top32;
+  std::vector<HeapNode<uint64_t>> top64;
+  std::vector<CategoryCodes::Ref> top_category;  // when the model has categorical splits
+  std::vector<uint32_t> top_exit;
 };
+constexpr uint32_t kLinkedTopLevels = 4;
 
 struct Forest {
   ModelFormat format = ModelFormat::kXGBoostJson;

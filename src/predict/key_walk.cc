@@ -63,6 +63,16 @@ auto& nodes_of(Tables& tables) {
   if constexpr (sizeof(Key) == 4) return tables.nodes32;
   else return tables.nodes64;
 }
+template <typename Key>
+auto& top_nodes_of(LinkedTables& linked) {
+  if constexpr (sizeof(Key) == 4) return linked.top32;
+  else return linked.top64;
+}
+template <typename Key>
+const auto& top_nodes_of(const LinkedTables& linked) {
+  if constexpr (sizeof(Key) == 4) return linked.top32;
+  else return linked.top64;
+}
 template <typename Acc, typename Tables>
 const Acc* values_of(const Tables& tables) {
   if constexpr (sizeof(Acc) == 4) return tables.value32.data();
@@ -83,6 +93,30 @@ inline bool goes_right(Key x, Key key, const CategoryCodes::Ref* ref, const uint
   }
 }
 
+// How a walk by keys reads a split: the key it compares with and where it reads the
+// row's key (a categorical node: key unused, the code from copy 0; its bitset is in
+// CategoryCodes).
+template <typename Key>
+HeapNode<Key> split_of(const Forest& forest, const WalkNode& w) {
+  const uint32_t feature = w.feature_flags & kWalkFeatureMask;
+  if (w.feature_flags & kWalkCategorical) return {0, feature * uint32_t(kBlockRows)};
+  const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
+                                                            : (w.feature_flags & kWalkNanGoesRight) != 0;
+  return {key_of_value<Key>(w.threshold),
+          (feature + (nan_right ? forest.num_features : 0)) * uint32_t(kBlockRows)};
+}
+CategoryCodes::Ref category_ref_of(const Forest& forest, uint32_t node) {
+  if (!(forest.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
+  return {forest.category_codes.word_of_node[node], ~0u};
+}
+
+// Whether batches may walk top levels with AVX-512: the CPU has it, the environment
+// does not turn it off, and any category bitset fits one register (512 bits).
+bool vector_walk_allowed(const Forest& forest) {
+  return cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512") &&
+         (!forest.category_codes.any || forest.category_codes.codes + 2 <= 512);
+}
+
 template <typename Key>
 class Builder {
  public:
@@ -99,18 +133,8 @@ class Builder {
       std::fill_n(heap_.leaf.begin() + slot_base + first, width, node.child_or_leaf);
       return;
     }
-    const WalkNode& w = forest_.walk.nodes[tree.node_begin + i];
-    const uint32_t feature = w.feature_flags & kWalkFeatureMask;
-    HeapNode<Key>& out = nodes_of<Key>(heap_)[node_base + p];
-    if (w.feature_flags & kWalkCategorical) {
-      out = {0, feature * uint32_t(kBlockRows)};
-      heap_.category[node_base + p] = {forest_.category_codes.word_of_node[tree.node_begin + i], ~0u};
-    } else {
-      const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
-                                                                : (w.feature_flags & kWalkNanGoesRight) != 0;
-      out.key = key_of_value<Key>(w.threshold);
-      out.offset = (feature + (nan_right ? forest_.num_features : 0)) * uint32_t(kBlockRows);
-    }
+    nodes_of<Key>(heap_)[node_base + p] = split_of<Key>(forest_, forest_.walk.nodes[tree.node_begin + i]);
+    if (!heap_.category.empty()) heap_.category[node_base + p] = category_ref_of(forest_, tree.node_begin + i);
     place(tree, node.child_or_leaf, 2 * p + 1, level + 1, depth, node_base, slot_base);
     place(tree, node.child_or_leaf + 1, 2 * p + 2, level + 1, depth, node_base, slot_base);
   }
@@ -190,9 +214,7 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
       else heap.value32[s] = static_cast<float>(value);
     }
   }
-  // The vector walk looks a code up in a bitset held in one register: 512 bits.
-  heap.vector_top_levels = cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512") &&
-                           (!forest.category_codes.any || forest.category_codes.codes + 2 <= 512);
+  heap.vector_top_levels = vector_walk_allowed(forest);
   heap.usable = true;
   forest.heap = std::move(heap);
 }
@@ -522,15 +544,15 @@ inline size_t linked_step(const Forest& forest, const LinkedNode<Key>* nodes, si
                                                    forest.category_codes.right_words.data());
 }
 
-// kRowLanes rows of a block (keys: their first row's column) through one tree for
-// `depth` steps: leaves in at[] the node each reached. Leaves are self-loops, so rows
+// kRowLanes rows of a block (keys: their first row's column) for `depth` steps from the
+// nodes start[]: leaves in at[] the node each reached. Leaves are self-loops, so rows
 // that arrive early stay put.
 template <typename Key, bool kCategories>
-__attribute__((noinline)) void walk_linked_rows(const Forest& forest, uint32_t root,
+__attribute__((noinline)) void walk_linked_rows(const Forest& forest, const uint32_t* start,
                                                 uint32_t depth, const Key* keys, uint32_t* at) {
   const LinkedNode<Key>* nodes = nodes_of<Key>(forest.linked).data();
   size_t i[kRowLanes];
-  for (int g = 0; g < kRowLanes; ++g) i[g] = root;
+  for (int g = 0; g < kRowLanes; ++g) i[g] = start[g];
   // Deep leaf-wise trees have a few long branches that most rows never take: every
   // kExitCheck steps, stop if no lane moved (all are at leaves).
   constexpr uint32_t kExitCheck = 4;
@@ -571,20 +593,42 @@ __attribute__((noinline)) void walk_linked_trees(const Forest& forest, const uin
   for (uint32_t g = 0; g < kTreeLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
 }
 
+// Rows [0, n) of a block through tree t of the linked tables: the node each reaches goes
+// to at (room for kBlockRows).
+template <typename Key, bool kCategories>
+void walk_linked_block(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* at) {
+  const LinkedTables& linked = forest.linked;
+  const uint32_t depth = forest.walk.depth[t];
+  uint32_t start[kBlockRows];
+  uint32_t steps = depth;
+  if (linked.vector_top_levels) {
+    constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
+    const HeapNode<Key>* top = top_nodes_of<Key>(linked).data() + size_t(t) * kTopNodes;
+    const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
+    uint32_t pos[kBlockRows];
+    walk_top_levels<KeysSimd<Key>, kTop, kCategories>(top, refs, forest.category_codes.right_words.data(),
+                                                      (forest.category_codes.codes + 2 + 31) / 32, keys, n, pos);
+    const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
+    for (size_t r = 0; r < n; ++r) start[r] = exit[pos[r]];
+    steps = depth > kTop ? depth - kTop : 0;
+  } else {
+    std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
+  }
+  for (size_t r = 0; r < n; r += kRowLanes) {
+    walk_linked_rows<Key, kCategories>(forest, start + r, steps, keys + r, at + r);
+  }
+}
+
 template <typename Key, typename Acc>
 void linked_add_block_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree_begin,
                            uint32_t tree_end, Acc* margins) {
   const Acc* values = values_of<Acc>(forest.linked);
   with_categories(forest, [&](auto categories) {
     for (uint32_t t = tree_begin; t < tree_end; ++t) {
-      const Tree& tree = forest.trees[t];
-      Acc* m = margins + size_t(tree.output) * kBlockRows;
-      for (size_t r = 0; r < n; r += kRowLanes) {
-        uint32_t at[kRowLanes];
-        walk_linked_rows<Key, decltype(categories)::value>(forest, tree.node_begin,
-                                                           forest.walk.depth[t], keys + r, at);
-        for (int g = 0; g < kRowLanes; ++g) m[r + g] += values[at[g]];
-      }
+      Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
+      uint32_t at[kBlockRows];
+      walk_linked_block<Key, decltype(categories)::value>(forest, t, keys, n, at);
+      for (size_t r = 0; r < n; ++r) m[r] += values[at[r]];
     }
   });
 }
@@ -593,10 +637,7 @@ template <typename Key>
 void linked_block_leaves_impl(const Forest& forest, const Key* keys, size_t n, uint32_t t,
                               uint32_t* leaves) {
   with_categories(forest, [&](auto categories) {
-    for (size_t r = 0; r < n; r += kRowLanes) {
-      walk_linked_rows<Key, decltype(categories)::value>(forest, forest.trees[t].node_begin,
-                                                         forest.walk.depth[t], keys + r, leaves + r);
-    }
+    walk_linked_block<Key, decltype(categories)::value>(forest, t, keys, n, leaves);
   });
 }
 
@@ -721,6 +762,27 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc
                                                      : (w.feature_flags & kWalkNanGoesRight) != 0);
 }
 
+// Puts tree-local node i of `tree` at position p on level `level` of the tree's top
+// levels (LinkedTables::top*): a split below the top levels, or a leaf, becomes the exit
+// of every position under p.
+template <typename Key>
+void place_top(const Forest& forest, const Tree& tree, uint32_t i, uint32_t p, uint32_t level,
+               size_t t, LinkedTables& linked) {
+  constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
+  const uint32_t node = tree.node_begin + i;
+  if (level == kLinkedTopLevels || (forest.nodes[node].flags & kLeaf)) {
+    const uint32_t width = 1u << (kLinkedTopLevels - level);
+    const uint32_t first = (p + 1 - (1u << level)) * width;
+    std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
+    return;
+  }
+  top_nodes_of<Key>(linked)[t * kTopNodes + p] = split_of<Key>(forest, forest.walk.nodes[node]);
+  if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(forest, node);
+  const uint32_t left = forest.nodes[node].child_or_leaf;
+  place_top<Key>(forest, tree, left, 2 * p + 1, level + 1, t, linked);
+  place_top<Key>(forest, tree, left + 1, 2 * p + 2, level + 1, t, linked);
+}
+
 template <typename Key>
 void build_linked(Forest& forest) {
   LinkedTables linked;
@@ -733,7 +795,6 @@ void build_linked(Forest& forest) {
   for (const Tree& tree : forest.trees) {
     for (uint32_t i = tree.node_begin; i < tree.node_begin + tree.num_nodes; ++i) {
       const Node& node = forest.nodes[i];
-      const WalkNode& w = forest.walk.nodes[i];
       if (node.flags & kLeaf) {
         nodes[i] = {std::numeric_limits<Key>::max(), 0, i};
         const double value = tree.weight * forest.leaf_values[node.child_or_leaf];
@@ -741,17 +802,20 @@ void build_linked(Forest& forest) {
         else linked.value32[i] = static_cast<float>(value);
         continue;
       }
-      const uint32_t feature = w.feature_flags & kWalkFeatureMask;
-      if (w.feature_flags & kWalkCategorical) {
-        nodes[i] = {0, feature * uint32_t(kBlockRows), w.child};
-        linked.category[i] = {forest.category_codes.word_of_node[i], ~0u};
-        continue;
-      }
-      const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
-                                                                : (w.feature_flags & kWalkNanGoesRight) != 0;
-      nodes[i] = {key_of_value<Key>(w.threshold),
-                  (feature + (nan_right ? forest.num_features : 0)) * uint32_t(kBlockRows), w.child};
+      const HeapNode<Key> split = split_of<Key>(forest, forest.walk.nodes[i]);
+      nodes[i] = {split.key, split.offset, forest.walk.nodes[i].child};
+      if (forest.category_codes.any) linked.category[i] = category_ref_of(forest, i);
     }
+  }
+  if (vector_walk_allowed(forest)) {
+    constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
+    const size_t num_trees = forest.trees.size();
+    // Padding nodes of the top levels read key 0 of feature 0 and may go either way.
+    top_nodes_of<Key>(linked).assign(num_trees * kTopNodes, HeapNode<Key>{0, 0});
+    if (forest.category_codes.any) linked.top_category.assign(num_trees * kTopNodes, {0, 0});
+    linked.top_exit.assign(num_trees << kLinkedTopLevels, 0);
+    for (size_t t = 0; t < num_trees; ++t) place_top<Key>(forest, forest.trees[t], 0, 0, 0, t, linked);
+    linked.vector_top_levels = true;
   }
   linked.usable = true;
   forest.linked = std::move(linked);

@@ -22,13 +22,14 @@ namespace {
 using polyscore_test::read_file;
 using polyscore_test::source_path;
 
-enum class Walk { kGeneral, kHeap, kHeapScalar, kLinked };
+enum class Walk { kGeneral, kHeap, kHeapScalar, kLinked, kLinkedScalar };
 const char* name(Walk walk) {
   switch (walk) {
     case Walk::kGeneral: return "general";
     case Walk::kHeap: return "heap";
     case Walk::kHeapScalar: return "heap without AVX-512";
     case Walk::kLinked: return "linked";
+    case Walk::kLinkedScalar: return "linked without AVX-512";
   }
   return "";
 }
@@ -40,7 +41,8 @@ Forest with_walk(const Forest& prepared, Walk walk) {
   f.linked = LinkedTables();
   if (walk == Walk::kHeap || walk == Walk::kHeapScalar) key_walk::build_heap_tables(f);
   if (walk == Walk::kHeapScalar) f.heap.vector_top_levels = false;
-  if (walk == Walk::kLinked) key_walk::build_linked_tables(f);
+  if (walk == Walk::kLinked || walk == Walk::kLinkedScalar) key_walk::build_linked_tables(f);
+  if (walk == Walk::kLinkedScalar) f.linked.vector_top_levels = false;
   return f;
 }
 
@@ -126,9 +128,10 @@ TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
     prepare_for_prediction(prepared);
     const Forest general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(prepared, 300, 7);
-    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked}) {
+    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedScalar}) {
       const Forest tested = with_walk(prepared, walk);
-      const bool usable = walk == Walk::kLinked ? tested.linked.usable : tested.heap.usable;
+      const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedScalar;
+      const bool usable = linked ? tested.linked.usable : tested.heap.usable;
       if (!usable) continue;
       if (walk == Walk::kHeap) ++heap_models;
       if (walk == Walk::kLinked) ++linked_models;
@@ -159,9 +162,10 @@ TEST(KeyWalks, SignedZeroThresholds) {
     const Forest general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(prepared, 300, 11);
     ASSERT_TRUE(with_walk(prepared, Walk::kLinked).linked.usable);
-    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked}) {
+    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedScalar}) {
       const Forest tested = with_walk(prepared, walk);
-      if (walk != Walk::kLinked && !tested.heap.usable) continue;  // too deep for the heap layout
+      const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedScalar;
+      if (!linked && !tested.heap.usable) continue;  // too deep for the heap layout
       expect_same_predictions(general, tested, rows, name(walk));
     }
   }
@@ -179,6 +183,10 @@ TEST(KeyWalks, ChosenByModelShape) {
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
   EXPECT_EQ(xgb.heap.vector_top_levels, avx512 && !(no_avx512 && *no_avx512));
+  Forest deep = xgb;
+  deep.heap = HeapTables();
+  key_walk::build_linked_tables(deep);
+  EXPECT_EQ(deep.linked.vector_top_levels, avx512 && !(no_avx512 && *no_avx512));
   EXPECT_FALSE(xgb.linked.usable);
   Forest lgb = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
   prepare_for_prediction(lgb);
