@@ -3,7 +3,8 @@
 // row, not at every node. Two layouts of the trees:
 //   heap:   Forest::heap, complete trees in heap order (shallow trees); with AVX-512,
 //           a batch's top levels are walked 16 (or 8) rows per instruction;
-//   linked: Forest::linked, the trees as they are (deep trees).
+//   linked: Forest::linked, the trees as they are (deep trees); with AVX-512 a batch
+//           walks each tree's first levels as the heap walk does, then steps on.
 // Both take categorical splits (Forest::category_codes).
 // The predictor uses the heap tables when usable, else the linked ones, else its own
 // general walk. Two shapes of the same step: a batch walks many rows through one tree
