@@ -544,53 +544,38 @@ inline size_t linked_step(const Forest& forest, const LinkedNode<Key>* nodes, si
                                                    forest.category_codes.right_words.data());
 }
 
-// kRowLanes rows of a block (keys: their first row's column) for `depth` steps from the
-// nodes start[]: leaves in at[] the node each reached. Leaves are self-loops, so rows
-// that arrive early stay put.
-template <typename Key, bool kCategories>
-__attribute__((noinline)) void walk_linked_rows(const Forest& forest, const uint32_t* start,
-                                                uint32_t depth, const Key* keys, uint32_t* at) {
+// kLanes walks of the linked tables for `depth` steps from the nodes start[]: leaves in
+// at[] the node each reached. A batch (kOneRow false) walks rows of a block side by side
+// (lane g reads keys + g: keys is the first row's column); a single row walks trees
+// side by side. Leaves are self-loops, so walks that arrive early stay put; and since
+// deep leaf-wise trees have a few long branches that most walks never take, every
+// kExitCheck steps the walk stops if no lane moved.
+template <typename Key, bool kCategories, bool kOneRow, int kLanes>
+__attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uint32_t* start,
+                                                 uint32_t depth, const Key* keys, uint32_t* at) {
   const LinkedNode<Key>* nodes = nodes_of<Key>(forest.linked).data();
-  size_t i[kRowLanes];
-  for (int g = 0; g < kRowLanes; ++g) i[g] = start[g];
-  // Deep leaf-wise trees have a few long branches that most rows never take: every
-  // kExitCheck steps, stop if no lane moved (all are at leaves).
+  size_t i[kLanes];
+  for (int g = 0; g < kLanes; ++g) i[g] = start[g];
   constexpr uint32_t kExitCheck = 4;
   for (uint32_t d = 0; d < depth;) {
     const uint32_t last = std::min(depth, d + kExitCheck) - 1;
     for (; d < last; ++d) {
 #pragma GCC unroll 16
-      for (int g = 0; g < kRowLanes; ++g) {
-        i[g] = linked_step<Key, kCategories, false>(forest, nodes, i[g], keys + g);
+      for (int g = 0; g < kLanes; ++g) {
+        i[g] = linked_step<Key, kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
       }
     }
     size_t moved = 0;
 #pragma GCC unroll 16
-    for (int g = 0; g < kRowLanes; ++g) {
-      const size_t next = linked_step<Key, kCategories, false>(forest, nodes, i[g], keys + g);
+    for (int g = 0; g < kLanes; ++g) {
+      const size_t next = linked_step<Key, kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
       moved |= next ^ i[g];
       i[g] = next;
     }
     ++d;
     if (!moved) break;
   }
-  for (int g = 0; g < kRowLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
-}
-
-// kTreeLanes trees (roots[]) with one row (row_keys) for `depth` steps.
-template <typename Key, bool kCategories>
-__attribute__((noinline)) void walk_linked_trees(const Forest& forest, const uint32_t* roots,
-                                                 uint32_t depth, const Key* keys, uint32_t* at) {
-  const LinkedNode<Key>* nodes = nodes_of<Key>(forest.linked).data();
-  size_t i[kTreeLanes];
-  for (uint32_t g = 0; g < kTreeLanes; ++g) i[g] = roots[g];
-  for (uint32_t d = 0; d < depth; ++d) {
-#pragma GCC unroll 16
-    for (uint32_t g = 0; g < kTreeLanes; ++g) {
-      i[g] = linked_step<Key, kCategories, true>(forest, nodes, i[g], keys);
-    }
-  }
-  for (uint32_t g = 0; g < kTreeLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
+  for (int g = 0; g < kLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
 }
 
 // Rows [0, n) of a block through tree t of the linked tables: the node each reaches goes
@@ -615,7 +600,7 @@ void walk_linked_block(const Forest& forest, uint32_t t, const Key* keys, size_t
     std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
   }
   for (size_t r = 0; r < n; r += kRowLanes) {
-    walk_linked_rows<Key, kCategories>(forest, start + r, steps, keys + r, at + r);
+    walk_linked_lanes<Key, kCategories, false, kRowLanes>(forest, start + r, steps, keys + r, at + r);
   }
 }
 
@@ -653,7 +638,7 @@ void linked_row_leaves_impl(const Forest& forest, const Key* keys, uint32_t firs
       depth = std::max(depth, forest.walk.depth[t]);
     }
     with_categories(forest, [&](auto categories) {
-      walk_linked_trees<Key, decltype(categories)::value>(forest, roots, depth, keys, at);
+      walk_linked_lanes<Key, decltype(categories)::value, true, kTreeLanes>(forest, roots, depth, keys, at);
     });
     for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
   }
