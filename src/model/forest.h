@@ -136,6 +136,26 @@ struct CategoryCodes {
   };
 };
 
+// How the walks by keys turn a value into a 32-bit key that sorts like it. A float32
+// model's key is the float's bits, reordered (sign flipped, negatives inverted, -0.0 as
+// +0.0). A double model's is its rank: the number of the feature's distinct thresholds
+// below it, so "x > threshold j" is "rank(x) > j" and a node stays 8 bytes, not 16.
+// Either way 0 and 0xffffffff are no value's key: they are left for NaN.
+struct KeyRanks {
+  static constexpr uint32_t kBlock = 16;  // keys per block
+  static constexpr uint32_t kFenceVector = 8;
+  bool used = false;                // a double model: keys are ranks
+  bool vector = false;              // ranks are counted with AVX-512
+  // Per feature, the sorted distinct 64-bit order keys of its numeric thresholds, padded
+  // with all-ones keys to whole blocks of kBlock, at least one all-ones key.
+  std::vector<uint64_t> keys;
+  // Per feature, the last key of each of its blocks (a value's block is the number of
+  // fences below it), padded with all-ones keys to whole vectors of kFenceVector.
+  std::vector<uint64_t> fences;
+  std::vector<uint32_t> begin;        // per feature, + 1 at the end: its range in keys
+  std::vector<uint32_t> fence_begin;  // likewise in fences
+};
+
 // A second copy of the trees for the fastest walk (built by prepare_for_prediction when
 // every tree is shallow and has one value per leaf). Each tree is padded to
 // a complete binary tree of depth D and stored in heap order: the children of node i
@@ -145,25 +165,22 @@ struct CategoryCodes {
 // deepest tree of the tree's group of kHeapGroup trees (trees 0-15, 16-31, ...), so a
 // single row can walk a group's trees side by side in lockstep.
 //
-// Splits compare keys, not values: key() maps float (or double) values to unsigned
-// integers in the same order, so "x > threshold" is "key(x) > key(threshold)". A walk
-// reads a row's keys from one of two copies: in copy 0 NaN is the smallest key (goes
-// left everywhere), in copy 1 the largest (goes right); each node names the copy that
-// gives it its own NaN direction, so NaN costs the walk nothing.
-template <typename Key>
+// Splits compare 32-bit keys, not values: "x > threshold" is "key(x) > key(threshold)"
+// (see KeyRanks for how values become keys). A walk reads a row's keys from one of two
+// copies: in copy 0 NaN is the smallest key (goes left everywhere), in copy 1 the largest
+// (goes right); each node names the copy that gives it its own NaN direction, so NaN
+// costs the walk nothing.
 struct HeapNode {
-  Key key;          // go right when key(x) > key
+  uint32_t key;     // go right when key(x) > key
   uint32_t offset;  // (feature + copy * num_features) * 64: where the walk reads key(x)
 };
 struct HeapTables {
   bool usable = false;
-  bool wide = false;                              // 64-bit keys (double models), else 32-bit (float32 models)
   bool vector_top_levels = false;                 // batches walk the top levels with AVX-512
-  std::vector<HeapNode<uint32_t>> nodes32;        // per node, all trees
-  std::vector<HeapNode<uint64_t>> nodes64;
+  std::vector<HeapNode> nodes;                    // per node, all trees
   std::vector<uint32_t> leaf;                     // per leaf slot: index into Forest::leaf_values / leaf_ids
-  std::vector<float> value32;                     // per leaf slot: tree weight * leaf value, as the model sums it
-  std::vector<double> value64;
+  std::vector<float> value32;                     // per leaf slot: tree weight * leaf value, as a float32 model sums it
+  std::vector<double> value64;                    // the same, for a double model
   std::vector<uint32_t> node_begin;               // per tree: its first node
   std::vector<uint32_t> slot_begin;               // per tree: its first leaf slot
   std::vector<uint32_t> depth;                    // per tree: D
@@ -177,19 +194,16 @@ constexpr uint32_t kMaxHeapDepth = 10;
 // the heap layout does not take (deep or unbalanced trees, as LightGBM's leaf-wise
 // growth makes). Indexed like Forest::nodes. A leaf points at itself with the
 // largest key, so a walk can take a fixed number of steps (the tree's depth).
-template <typename Key>
 struct LinkedNode {
-  Key key;          // go right when key(x) > key
+  uint32_t key;     // go right when key(x) > key
   uint32_t offset;  // as HeapNode::offset (leaf: 0)
   uint32_t child;   // left child, index into the nodes (right = child + 1); a leaf: itself
 };
 struct LinkedTables {
   bool usable = false;
-  bool wide = false;                         // 64-bit keys (double models), else 32-bit
-  std::vector<LinkedNode<uint32_t>> nodes32;
-  std::vector<LinkedNode<uint64_t>> nodes64;
-  std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as the model sums it
-  std::vector<double> value64;
+  std::vector<LinkedNode> nodes;
+  std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as a float32 model sums it
+  std::vector<double> value64;               // the same, for a double model
   std::vector<CategoryCodes::Ref> category;  // per node, when the model has categorical splits
 
   // With AVX-512, batches walk each tree's first kLinkedTopLevels levels as the heap
@@ -197,8 +211,7 @@ struct LinkedTables {
   // (2^kLinkedTopLevels - 1 nodes, padded) and, for each of the 2^kLinkedTopLevels
   // positions below it, the node (index into nodes) a row there has reached.
   bool vector_top_levels = false;
-  std::vector<HeapNode<uint32_t>> top32;
-  std::vector<HeapNode<uint64_t>> top64;
+  std::vector<HeapNode> top;
   std::vector<CategoryCodes::Ref> top_category;  // when the model has categorical splits
   std::vector<uint32_t> top_exit;
 };
@@ -240,6 +253,7 @@ struct Forest {
 
   WalkTables walk;  // filled by prepare_for_prediction, not by loaders
   CategoryCodes category_codes;  // likewise, for the walks by keys
+  KeyRanks ranks;                // likewise, for double models' walks by keys
   HeapTables heap;               // likewise
   LinkedTables linked;           // likewise, when heap is not usable
 

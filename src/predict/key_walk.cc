@@ -31,18 +31,31 @@ inline uint64_t key_of(double v) {
   return (bits >> 63) ? ~bits : bits | (uint64_t(1) << 63);
 }
 // The key a NaN reads in copy 0 (goes left at every split) and copy 1 (goes right).
-template <typename Key>
-constexpr Key kNanLeft = 0;
-template <typename Key>
-constexpr Key kNanRight = std::numeric_limits<Key>::max();
+constexpr uint32_t kNanLeft = 0;
+constexpr uint32_t kNanRight = std::numeric_limits<uint32_t>::max();
 
-template <typename Key>
-Key key_of_value(double v) {
-  if constexpr (sizeof(Key) == 4) {
-    return key_of(static_cast<float>(v));
-  } else {
-    return key_of(v);
+// How many of the m sorted keys in `sorted` are below `key`, without a branch to mispredict.
+inline uint32_t count_below(const uint64_t* sorted, uint32_t m, uint64_t key) {
+  const uint64_t* base = sorted;
+  while (m > 1) {
+    const uint32_t half = m / 2;
+    base = base[half] < key ? base + half : base;
+    m -= half;
   }
+  return static_cast<uint32_t>(base - sorted) + (*base < key);
+}
+
+// Feature f's rank of order key `key` (KeyRanks), by binary search.
+inline uint32_t rank_by_search(const KeyRanks& ranks, size_t f, uint64_t key) {
+  return count_below(ranks.keys.data() + ranks.begin[f], ranks.begin[f + 1] - ranks.begin[f], key);
+}
+
+// Feature f's key of the non-NaN converted value v (KeyRanks); for a threshold of f, the
+// key its nodes compare with. A double model's ranks run from 0 (below every threshold:
+// left at every split, as NaN's key in copy 0) to m (above every one: right, as in copy 1).
+inline uint32_t key_of_value(const Forest& forest, size_t f, double v) {
+  if (!forest.ranks.used) return key_of(static_cast<float>(v));
+  return rank_by_search(forest.ranks, f, key_of(v));
 }
 
 bool set_in_environment(const char* name) {
@@ -57,22 +70,6 @@ bool cpu_has_avx512() {
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 }
 
-// The node and value arrays of a key width (heap or linked tables alike).
-template <typename Key, typename Tables>
-auto& nodes_of(Tables& tables) {
-  if constexpr (sizeof(Key) == 4) return tables.nodes32;
-  else return tables.nodes64;
-}
-template <typename Key>
-auto& top_nodes_of(LinkedTables& linked) {
-  if constexpr (sizeof(Key) == 4) return linked.top32;
-  else return linked.top64;
-}
-template <typename Key>
-const auto& top_nodes_of(const LinkedTables& linked) {
-  if constexpr (sizeof(Key) == 4) return linked.top32;
-  else return linked.top64;
-}
 template <typename Acc, typename Tables>
 const Acc* values_of(const Tables& tables) {
   if constexpr (sizeof(Acc) == 4) return tables.value32.data();
@@ -82,8 +79,8 @@ const Acc* values_of(const Tables& tables) {
 // Whether key x goes right at a node with key `key`. With kCategories the node may be
 // categorical (ref: its bitset over the codes; a numeric node's ref reads the zero
 // word): both outcomes are computed and one kept, so there is no branch on the kind.
-template <typename Key, bool kCategories>
-inline bool goes_right(Key x, Key key, const CategoryCodes::Ref* ref, const uint32_t* right_words) {
+template <bool kCategories>
+inline bool goes_right(uint32_t x, uint32_t key, const CategoryCodes::Ref* ref, const uint32_t* right_words) {
   if constexpr (!kCategories) {
     return x > key;
   } else {
@@ -96,13 +93,12 @@ inline bool goes_right(Key x, Key key, const CategoryCodes::Ref* ref, const uint
 // How a walk by keys reads a split: the key it compares with and where it reads the
 // row's key (a categorical node: key unused, the code from copy 0; its bitset is in
 // CategoryCodes).
-template <typename Key>
-HeapNode<Key> split_of(const Forest& forest, const WalkNode& w) {
+HeapNode split_of(const Forest& forest, const WalkNode& w) {
   const uint32_t feature = w.feature_flags & kWalkFeatureMask;
   if (w.feature_flags & kWalkCategorical) return {0, feature * uint32_t(kBlockRows)};
   const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
                                                             : (w.feature_flags & kWalkNanGoesRight) != 0;
-  return {key_of_value<Key>(w.threshold),
+  return {key_of_value(forest, feature, w.threshold),
           (feature + (nan_right ? forest.num_features : 0)) * uint32_t(kBlockRows)};
 }
 CategoryCodes::Ref category_ref_of(const Forest& forest, uint32_t node) {
@@ -110,14 +106,15 @@ CategoryCodes::Ref category_ref_of(const Forest& forest, uint32_t node) {
   return {forest.category_codes.word_of_node[node], ~0u};
 }
 
-// Whether batches may walk top levels with AVX-512: the CPU has it, the environment
-// does not turn it off, and any category bitset fits one register (512 bits).
+// Whether the CPU has AVX-512 and the environment does not turn it off.
+bool avx512_allowed() { return cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512"); }
+
+// Whether batches may walk top levels with AVX-512: avx512_allowed, and any category
+// bitset fits one register (512 bits).
 bool vector_walk_allowed(const Forest& forest) {
-  return cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512") &&
-         (!forest.category_codes.any || forest.category_codes.codes + 2 <= 512);
+  return avx512_allowed() && (!forest.category_codes.any || forest.category_codes.codes + 2 <= 512);
 }
 
-template <typename Key>
 class Builder {
  public:
   Builder(const Forest& forest, HeapTables& heap) : forest_(forest), heap_(heap) {}
@@ -133,7 +130,7 @@ class Builder {
       std::fill_n(heap_.leaf.begin() + slot_base + first, width, node.child_or_leaf);
       return;
     }
-    nodes_of<Key>(heap_)[node_base + p] = split_of<Key>(forest_, forest_.walk.nodes[tree.node_begin + i]);
+    heap_.nodes[node_base + p] = split_of(forest_, forest_.walk.nodes[tree.node_begin + i]);
     if (!heap_.category.empty()) heap_.category[node_base + p] = category_ref_of(forest_, tree.node_begin + i);
     place(tree, node.child_or_leaf, 2 * p + 1, level + 1, depth, node_base, slot_base);
     place(tree, node.child_or_leaf + 1, 2 * p + 2, level + 1, depth, node_base, slot_base);
@@ -178,10 +175,9 @@ std::vector<uint32_t> group_depths(const Forest& forest) {
   return depth;
 }
 
-template <typename Key>
 void build(Forest& forest, std::vector<uint32_t> depth) {
   HeapTables heap;
-  heap.wide = sizeof(Key) == 8;
+  const bool wide = !forest.arithmetic.float32;
   const size_t num_trees = forest.trees.size();
   heap.node_begin.resize(num_trees);
   heap.slot_begin.resize(num_trees);
@@ -196,21 +192,21 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
   // Padding nodes read key 0 of feature 0 and may go either way. The tail lets a single
   // row walk a whole group's worth of lanes from any tree without reading past the end.
   const uint32_t deepest = *std::max_element(heap.depth.begin(), heap.depth.end());
-  nodes_of<Key>(heap).assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode<Key>{0, 0});
-  if (forest.category_codes.any) heap.category.assign(nodes_of<Key>(heap).size(), {0, 0});
+  heap.nodes.assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode{0, 0});
+  if (forest.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
   heap.leaf.assign(slots, 0);
-  Builder<Key> builder(forest, heap);
+  Builder builder(forest, heap);
   for (size_t t = 0; t < num_trees; ++t) {
     builder.place(forest.trees[t], 0, 0, 0, heap.depth[t], heap.node_begin[t], heap.slot_begin[t]);
   }
   // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
-  if (heap.wide) heap.value64.resize(slots);
+  if (wide) heap.value64.resize(slots);
   else heap.value32.resize(slots);
   for (size_t t = 0; t < num_trees; ++t) {
     const uint32_t end = heap.slot_begin[t] + (1u << heap.depth[t]);
     for (uint32_t s = heap.slot_begin[t]; s < end; ++s) {
       const double value = forest.trees[t].weight * forest.leaf_values[heap.leaf[s]];
-      if (heap.wide) heap.value64[s] = value;
+      if (wide) heap.value64[s] = value;
       else heap.value32[s] = static_cast<float>(value);
     }
   }
@@ -228,19 +224,19 @@ constexpr int kRowLanes = 8;
 // kRowLanes rows (keys: their first row's column in the block) through kLevels levels
 // of one tree, from the heap positions in pos to those kLevels levels further down.
 // With kCategories, refs are the tree's nodes' category refs (CategoryCodes).
-template <typename Key, int kLevels, bool kCategories>
-__attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const CategoryCodes::Ref* refs,
-                                         const uint32_t* right_words, const Key* keys, uint32_t* pos) {
+template <int kLevels, bool kCategories>
+__attribute__((noinline)) void walk_rows(const HeapNode* nodes, const CategoryCodes::Ref* refs,
+                                         const uint32_t* right_words, const uint32_t* keys, uint32_t* pos) {
   size_t at[kRowLanes];
   for (int g = 0; g < kRowLanes; ++g) at[g] = pos[g];
 #pragma GCC unroll 16
   for (int d = 0; d < kLevels; ++d) {
 #pragma GCC unroll 16
     for (int g = 0; g < kRowLanes; ++g) {
-      const HeapNode<Key>& node = nodes[at[g]];
+      const HeapNode& node = nodes[at[g]];
       // (keys + g) is fixed per lane: the read is one address mode, offset scaled plus g.
       at[g] = 2 * at[g] + 1 +
-              goes_right<Key, kCategories>((keys + g)[node.offset], node.key, refs + at[g], right_words);
+              goes_right<kCategories>((keys + g)[node.offset], node.key, refs + at[g], right_words);
     }
   }
   for (int g = 0; g < kRowLanes; ++g) pos[g] = static_cast<uint32_t>(at[g]);
@@ -257,15 +253,14 @@ __attribute__((noinline)) void walk_rows(const HeapNode<Key>* nodes, const Categ
 #else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl")
-// GCC 12 warns inside its own headers about the _mm512_undefined_* source of
-// _mm512_cvtepi64_epi32 (a known false positive).
+// GCC 12 warns inside its own headers about the _mm512_undefined_* sources of some
+// intrinsics (a known false positive).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 // 16 rows of 32-bit keys.
 struct Keys32x16 {
-  using Key = uint32_t;
   using M = __mmask16;
   static constexpr int kLanes = 16;
   static __m512i set1(uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
@@ -287,48 +282,22 @@ struct Keys32x16 {
   }
 };
 
-// 8 rows of 64-bit keys.
-struct Keys64x8 {
-  using Key = uint64_t;
-  using M = __mmask8;
-  static constexpr int kLanes = 8;
-  static __m512i set1(uint32_t v) { return _mm512_set1_epi64(v); }
-  static __m512i add(__m512i a, __m512i b) { return _mm512_add_epi64(a, b); }
-  static __m512i sub(__m512i a, __m512i b) { return _mm512_sub_epi64(a, b); }
-  static __m512i add_where(M m, __m512i a, __m512i b) { return _mm512_mask_add_epi64(a, m, a, b); }
-  static M test(__m512i a, __m512i b) { return _mm512_test_epi64_mask(a, b); }
-  static __m512i blend(M m, __m512i a, __m512i b) { return _mm512_mask_blend_epi64(m, a, b); }
-  static M greater(__m512i a, __m512i b) { return _mm512_cmpgt_epu64_mask(a, b); }
-  // 16-byte HeapNodes: keys at even qwords.
-  static __m512i node_keys(__m512i j, __m512i lo, __m512i hi) {
-    return _mm512_permutex2var_epi64(lo, _mm512_add_epi64(j, j), hi);
-  }
-  static void store_positions(uint32_t* pos, __m512i p) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos), _mm512_cvtepi64_epi32(p));
-  }
-  // The bitset's 32-bit words read as 64-bit ones (little-endian: the same bit numbers).
-  static M bit(__m512i code, __m512i bits) {
-    const __m512i word = _mm512_permutexvar_epi64(_mm512_srli_epi64(code, 6), bits);
-    return _mm512_test_epi64_mask(_mm512_srlv_epi64(word, _mm512_and_si512(code, set1(63))), set1(1));
-  }
-};
-
 // walk_top_levels (below) for models with categorical splits: each of a level's nodes
 // decides for all lanes (a compare, or a lookup in its bitset), then each lane's own
 // node's decision is picked by a select tree on the lane's position.
-template <class S, int kLevels>
-void walk_top_levels_with_categories(const HeapNode<typename S::Key>* nodes,
+template <int kLevels>
+void walk_top_levels_with_categories(const HeapNode* nodes,
                                      const CategoryCodes::Ref* refs, const uint32_t* right_words,
-                                     uint32_t bitset_words, const typename S::Key* keys, size_t n,
+                                     uint32_t bitset_words, const uint32_t* keys, size_t n,
                                      uint32_t* pos) {
-  using M = typename S::M;
+  using S = Keys32x16;
+  using M = S::M;
   constexpr int kNodes = (1 << kLevels) - 1;
   uint32_t offset[kNodes];
   __m512i key[kNodes];
   for (int j = 0; j < kNodes; ++j) {
     offset[j] = nodes[j].offset;
-    if constexpr (sizeof(typename S::Key) == 4) key[j] = _mm512_set1_epi32(static_cast<int>(nodes[j].key));
-    else key[j] = _mm512_set1_epi64(static_cast<long long>(nodes[j].key));
+    key[j] = S::set1(nodes[j].key);
   }
   const __m512i one = S::set1(1);
   for (size_t r = 0; r < n; r += S::kLanes) {
@@ -367,16 +336,17 @@ void walk_top_levels_with_categories(const HeapNode<typename S::Key>* nodes,
 
 // Rows [0, n) of a block (rounded up to whole vectors) through the first kLevels levels
 // of a tree: writes each row's heap position to pos.
-template <class S, int kLevels, bool kCategories>
-__attribute__((noinline)) void walk_top_levels(const HeapNode<typename S::Key>* nodes,
+template <int kLevels, bool kCategories>
+__attribute__((noinline)) void walk_top_levels(const HeapNode* nodes,
                                                const CategoryCodes::Ref* refs,
                                                const uint32_t* right_words, uint32_t bitset_words,
-                                               const typename S::Key* keys, size_t n, uint32_t* pos) {
+                                               const uint32_t* keys, size_t n, uint32_t* pos) {
   if constexpr (kCategories) {
-    walk_top_levels_with_categories<S, kLevels>(nodes, refs, right_words, bitset_words, keys, n, pos);
+    walk_top_levels_with_categories<kLevels>(nodes, refs, right_words, bitset_words, keys, n, pos);
     return;
   }
-  static_assert(kLevels >= 1 && (int(sizeof(HeapNode<typename S::Key>)) << (kLevels - 1)) <= 128,
+  using S = Keys32x16;
+  static_assert(kLevels >= 1 && (int(sizeof(HeapNode)) << (kLevels - 1)) <= 128,
                 "the nodes of a level are read as two vectors");
   constexpr int kNodes = (1 << kLevels) - 1;
   constexpr int kLevelBytes = 128;  // two vectors
@@ -384,7 +354,7 @@ __attribute__((noinline)) void walk_top_levels(const HeapNode<typename S::Key>* 
   for (int j = 0; j < kNodes; ++j) offset[j] = nodes[j].offset;
   __m512i level_lo[kLevels], level_hi[kLevels];
   for (int k = 0; k < kLevels; ++k) {
-    const int first = (1 << k) - 1, bytes = int(sizeof(HeapNode<typename S::Key>)) << k;
+    const int first = (1 << k) - 1, bytes = int(sizeof(HeapNode)) << k;
     const char* start = reinterpret_cast<const char*>(nodes + first);
     // Only the level's own bytes are read (the tree may end right after them).
     const __mmask64 lo_bytes = bytes >= 64 ? ~__mmask64(0) : (__mmask64(1) << bytes) - 1;
@@ -417,15 +387,43 @@ __attribute__((noinline)) void walk_top_levels(const HeapNode<typename S::Key>* 
   }
 }
 
+// Ranks (KeyRanks) by counting: the fences below a key give its block, the keys below
+// it in that block its place there. Compares of 8 keys at a time replace a binary
+// search's chain of dependent loads, so the features of a row overlap.
+inline uint32_t rank_by_count(const KeyRanks& ranks, size_t f, uint64_t key) {
+  const __m512i k = _mm512_set1_epi64(static_cast<long long>(key));
+  const uint64_t* fences = ranks.fences.data() + ranks.fence_begin[f];
+  const uint32_t vectors = (ranks.fence_begin[f + 1] - ranks.fence_begin[f]) / KeyRanks::kFenceVector;
+  uint32_t block = 0;
+  for (uint32_t i = 0; i < vectors; ++i) {
+    block += __builtin_popcount(
+        _mm512_cmplt_epu64_mask(_mm512_loadu_si512(fences + KeyRanks::kFenceVector * i), k));
+  }
+  // The last fence is all ones, so block is one of the feature's own.
+  const uint64_t* keys = ranks.keys.data() + ranks.begin[f] + KeyRanks::kBlock * block;
+  return KeyRanks::kBlock * block +
+         __builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(keys), k)) +
+         __builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(keys + 8), k));
+}
+
+// out[i] = the rank of feature f's value x[i * stride], for i < n (NaN: any rank).
+__attribute__((noinline)) void ranks_by_count(const KeyRanks& ranks, size_t f, const double* x,
+                                              size_t stride, size_t n, uint32_t* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = rank_by_count(ranks, f, key_of(x[i * stride]));
+}
+
+// out[f] = the rank of feature f's value row[f], for f < n (NaN: any rank).
+__attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const double* row, size_t n,
+                                                  uint32_t* out) {
+  for (size_t f = 0; f < n; ++f) out[f] = rank_by_count(ranks, f, key_of(row[f]));
+}
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 #endif
-
-template <typename Key>
-using KeysSimd = std::conditional_t<sizeof(Key) == 4, Keys32x16, Keys64x8>;
 
 // Calls walk(std::bool_constant<the model has categorical splits>).
 template <typename Walk>
@@ -439,46 +437,46 @@ void with_categories(const Forest& forest, Walk&& walk) {
 
 // Rows [0, n) of a block (keys) through tree t of depth D: the heap position each
 // reaches goes to pos (room for kBlockRows).
-template <typename Key, int D, bool kCategories>
-void walk_block(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* pos) {
+template <int D, bool kCategories>
+void walk_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* pos) {
   const HeapTables& heap = forest.heap;
-  const HeapNode<Key>* nodes = nodes_of<Key>(heap).data() + heap.node_begin[t];
+  const HeapNode* nodes = heap.nodes.data() + heap.node_begin[t];
   const CategoryCodes::Ref* refs = kCategories ? heap.category.data() + heap.node_begin[t] : nullptr;
   const uint32_t* words = forest.category_codes.right_words.data();
-  constexpr int kTop = std::min(D, sizeof(Key) == 4 ? kVectorLevels : kVectorLevels - 1);
+  constexpr int kTop = std::min(D, kVectorLevels);
   if (kTop > 0 && heap.vector_top_levels) {
     if constexpr (kTop > 0) {
       const uint32_t bitset_words = (forest.category_codes.codes + 2 + 31) / 32;
-      walk_top_levels<KeysSimd<Key>, kTop, kCategories>(nodes, refs, words, bitset_words, keys, n, pos);
+      walk_top_levels<kTop, kCategories>(nodes, refs, words, bitset_words, keys, n, pos);
     }
     for (size_t r = 0; r < n; r += kRowLanes) {
-      walk_rows<Key, D - kTop, kCategories>(nodes, refs, words, keys + r, pos + r);
+      walk_rows<D - kTop, kCategories>(nodes, refs, words, keys + r, pos + r);
     }
   } else {
     std::fill_n(pos, kBlockRows, 0u);
-    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<Key, D, kCategories>(nodes, refs, words, keys + r, pos + r);
+    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<D, kCategories>(nodes, refs, words, keys + r, pos + r);
   }
 }
 
-template <typename Key, typename Acc, int D>
-void add_tree(const Forest& forest, uint32_t t, const Key* keys, size_t n, Acc* margins) {
+template <typename Acc, int D>
+void add_tree(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, Acc* margins) {
   const HeapTables& heap = forest.heap;
   const Acc* values = values_of<Acc>(heap);
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
   Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
   uint32_t pos[kBlockRows];
   with_categories(forest, [&](auto categories) {
-    walk_block<Key, D, decltype(categories)::value>(forest, t, keys, n, pos);
+    walk_block<D, decltype(categories)::value>(forest, t, keys, n, pos);
   });
   for (size_t r = 0; r < n; ++r) m[r] += values[pos[r] + to_slot];
 }
 
-template <typename Key, int D>
-void tree_slots(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* slots) {
+template <int D>
+void tree_slots(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* slots) {
   const HeapTables& heap = forest.heap;
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
   with_categories(forest, [&](auto categories) {
-    walk_block<Key, D, decltype(categories)::value>(forest, t, keys, n, slots);
+    walk_block<D, decltype(categories)::value>(forest, t, keys, n, slots);
   });
   for (size_t r = 0; r < n; ++r) slots[r] += to_slot;
 }
@@ -489,9 +487,9 @@ constexpr uint32_t kTreeLanes = 16;
 // kTreeLanes trees of depth D whose nodes follow one another from `nodes`: leaves in
 // at[g] the position reached in tree g plus g * (2^D - 1). Out of line so that `nodes`
 // and `keys` are two plain base registers.
-template <typename Key, int D, bool kCategories>
-__attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const CategoryCodes::Ref* refs,
-                                               const uint32_t* right_words, const Key* keys,
+template <int D, bool kCategories>
+__attribute__((noinline)) void walk_tree_lanes(const HeapNode* nodes, const CategoryCodes::Ref* refs,
+                                               const uint32_t* right_words, const uint32_t* keys,
                                                size_t* at) {
   constexpr size_t kTreeNodes = (size_t(1) << D) - 1;
   // Lane g's node is nodes[i[g]], i[g] = g * kTreeNodes + p: stepping p to 2p + 1 + right
@@ -502,9 +500,9 @@ __attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const
   for (int d = 0; d < D; ++d) {
 #pragma GCC unroll 16
     for (size_t g = 0; g < kTreeLanes; ++g) {
-      const HeapNode<Key>& node = nodes[i[g]];
+      const HeapNode& node = nodes[i[g]];
       i[g] = 2 * i[g] + (1 - g * kTreeNodes) +
-             goes_right<Key, kCategories>(keys[node.offset / kBlockRows], node.key, refs + i[g], right_words);
+             goes_right<kCategories>(keys[node.offset / kBlockRows], node.key, refs + i[g], right_words);
     }
   }
   for (size_t g = 0; g < kTreeLanes; ++g) at[g] = i[g];
@@ -513,8 +511,8 @@ __attribute__((noinline)) void walk_tree_lanes(const HeapNode<Key>* nodes, const
 // One row through count <= kHeapGroup consecutive trees of depth D from `first` (whose
 // nodes follow one another, 2^D - 1 per tree): writes their slots. Lanes past count walk
 // whatever follows (the node array's tail keeps that in bounds).
-template <typename Key, int D>
-void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key* keys,
+template <int D>
+void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const uint32_t* keys,
                 uint32_t* slots) {
   constexpr uint32_t kTreeNodes = (1u << D) - 1;
   const HeapTables& heap = forest.heap;
@@ -523,7 +521,7 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key*
     size_t at[kTreeLanes];
     with_categories(forest, [&](auto categories) {
       constexpr bool kCategories = decltype(categories)::value;
-      walk_tree_lanes<Key, D, kCategories>(nodes_of<Key>(heap).data() + node_begin,
+      walk_tree_lanes<D, kCategories>(heap.nodes.data() + node_begin,
                                            kCategories ? heap.category.data() + node_begin : nullptr,
                                            forest.category_codes.right_words.data(), keys, at);
     });
@@ -535,12 +533,12 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const Key*
 
 // One step of the linked walk from node i. A batch reads x from its row's column of the
 // block (keys: the row's first key); a single row (kOneRow) reads keys[offset / kBlockRows].
-template <typename Key, bool kCategories, bool kOneRow>
-inline size_t linked_step(const Forest& forest, const LinkedNode<Key>* nodes, size_t i,
-                          const Key* keys) {
-  const LinkedNode<Key>& node = nodes[i];
-  const Key x = kOneRow ? keys[node.offset / kBlockRows] : keys[node.offset];
-  return node.child + goes_right<Key, kCategories>(x, node.key, forest.linked.category.data() + i,
+template <bool kCategories, bool kOneRow>
+inline size_t linked_step(const Forest& forest, const LinkedNode* nodes, size_t i,
+                          const uint32_t* keys) {
+  const LinkedNode& node = nodes[i];
+  const uint32_t x = kOneRow ? keys[node.offset / kBlockRows] : keys[node.offset];
+  return node.child + goes_right<kCategories>(x, node.key, forest.linked.category.data() + i,
                                                    forest.category_codes.right_words.data());
 }
 
@@ -550,10 +548,10 @@ inline size_t linked_step(const Forest& forest, const LinkedNode<Key>* nodes, si
 // side by side. Leaves are self-loops, so walks that arrive early stay put; and since
 // deep leaf-wise trees have a few long branches that most walks never take, every
 // kExitCheck steps the walk stops if no lane moved.
-template <typename Key, bool kCategories, bool kOneRow, int kLanes>
+template <bool kCategories, bool kOneRow, int kLanes>
 __attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uint32_t* start,
-                                                 uint32_t depth, const Key* keys, uint32_t* at) {
-  const LinkedNode<Key>* nodes = nodes_of<Key>(forest.linked).data();
+                                                 uint32_t depth, const uint32_t* keys, uint32_t* at) {
+  const LinkedNode* nodes = forest.linked.nodes.data();
   size_t i[kLanes];
   for (int g = 0; g < kLanes; ++g) i[g] = start[g];
   constexpr uint32_t kExitCheck = 4;
@@ -562,13 +560,13 @@ __attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uin
     for (; d < last; ++d) {
 #pragma GCC unroll 16
       for (int g = 0; g < kLanes; ++g) {
-        i[g] = linked_step<Key, kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
+        i[g] = linked_step<kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
       }
     }
     size_t moved = 0;
 #pragma GCC unroll 16
     for (int g = 0; g < kLanes; ++g) {
-      const size_t next = linked_step<Key, kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
+      const size_t next = linked_step<kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
       moved |= next ^ i[g];
       i[g] = next;
     }
@@ -580,18 +578,18 @@ __attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uin
 
 // Rows [0, n) of a block through tree t of the linked tables: the node each reaches goes
 // to at (room for kBlockRows).
-template <typename Key, bool kCategories>
-void walk_linked_block(const Forest& forest, uint32_t t, const Key* keys, size_t n, uint32_t* at) {
+template <bool kCategories>
+void walk_linked_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* at) {
   const LinkedTables& linked = forest.linked;
   const uint32_t depth = forest.walk.depth[t];
   uint32_t start[kBlockRows];
   uint32_t steps = depth;
   if (linked.vector_top_levels) {
     constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
-    const HeapNode<Key>* top = top_nodes_of<Key>(linked).data() + size_t(t) * kTopNodes;
+    const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
     const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
     uint32_t pos[kBlockRows];
-    walk_top_levels<KeysSimd<Key>, kTop, kCategories>(top, refs, forest.category_codes.right_words.data(),
+    walk_top_levels<kTop, kCategories>(top, refs, forest.category_codes.right_words.data(),
                                                       (forest.category_codes.codes + 2 + 31) / 32, keys, n, pos);
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
     for (size_t r = 0; r < n; ++r) start[r] = exit[pos[r]];
@@ -600,48 +598,22 @@ void walk_linked_block(const Forest& forest, uint32_t t, const Key* keys, size_t
     std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
   }
   for (size_t r = 0; r < n; r += kRowLanes) {
-    walk_linked_lanes<Key, kCategories, false, kRowLanes>(forest, start + r, steps, keys + r, at + r);
+    walk_linked_lanes<kCategories, false, kRowLanes>(forest, start + r, steps, keys + r, at + r);
   }
 }
 
-template <typename Key, typename Acc>
-void linked_add_block_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree_begin,
+template <typename Acc>
+void linked_add_block_impl(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                            uint32_t tree_end, Acc* margins) {
   const Acc* values = values_of<Acc>(forest.linked);
   with_categories(forest, [&](auto categories) {
     for (uint32_t t = tree_begin; t < tree_end; ++t) {
       Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
       uint32_t at[kBlockRows];
-      walk_linked_block<Key, decltype(categories)::value>(forest, t, keys, n, at);
+      walk_linked_block<decltype(categories)::value>(forest, t, keys, n, at);
       for (size_t r = 0; r < n; ++r) m[r] += values[at[r]];
     }
   });
-}
-
-template <typename Key>
-void linked_block_leaves_impl(const Forest& forest, const Key* keys, size_t n, uint32_t t,
-                              uint32_t* leaves) {
-  with_categories(forest, [&](auto categories) {
-    walk_linked_block<Key, decltype(categories)::value>(forest, t, keys, n, leaves);
-  });
-}
-
-template <typename Key>
-void linked_row_leaves_impl(const Forest& forest, const Key* keys, uint32_t first, uint32_t count,
-                            uint32_t* leaves) {
-  for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
-    // Lanes past count walk the last tree again.
-    uint32_t roots[kTreeLanes], at[kTreeLanes], depth = 0;
-    for (uint32_t g = 0; g < kTreeLanes; ++g) {
-      const uint32_t t = first + std::min(lane0 + g, count - 1);
-      roots[g] = forest.trees[t].node_begin;
-      depth = std::max(depth, forest.walk.depth[t]);
-    }
-    with_categories(forest, [&](auto categories) {
-      walk_linked_lanes<Key, decltype(categories)::value, true, kTreeLanes>(forest, roots, depth, keys, at);
-    });
-    for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
-  }
 }
 
 // Calls make<D>() for the tree depth d (0 <= d <= kMaxHeapDepth) and returns its result.
@@ -653,27 +625,13 @@ auto for_depth(uint32_t d, Make&& make) {
   return make(std::integral_constant<int, D>{});
 }
 
-template <typename Key, typename Acc>
-void add_block_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree_begin,
+template <typename Acc>
+void add_block_impl(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                     uint32_t tree_end, Acc* margins) {
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     for_depth(forest.heap.depth[t], [&](auto depth) {
-      add_tree<Key, Acc, decltype(depth)::value>(forest, t, keys, n, margins);
+      add_tree<Acc, decltype(depth)::value>(forest, t, keys, n, margins);
     });
-  }
-}
-
-template <typename Key>
-void row_slots_impl(const Forest& forest, const Key* keys, uint32_t first, uint32_t count,
-                    uint32_t* slots) {
-  // Trees in runs that stay inside one group, so each run has one depth.
-  for (uint32_t t = first; t < first + count;) {
-    const uint32_t group_end = (t / kHeapGroup + 1) * kHeapGroup;
-    const uint32_t run = std::min(group_end, first + count) - t;
-    for_depth(forest.heap.depth[t], [&](auto depth) {
-      walk_trees<Key, decltype(depth)::value>(forest, t, run, keys, slots + (t - first));
-    });
-    t += run;
   }
 }
 
@@ -687,42 +645,6 @@ uint32_t category_code(const CategoryCodes& cc, double v) {
 
 bool reads_category(const Forest& forest, size_t f) {
   return forest.category_codes.any && forest.category_codes.categorical_feature[f];
-}
-
-template <typename Key>
-void block_keys_impl(const Forest& forest, const double* x, size_t n, Key* keys) {
-  const size_t nf = forest.num_features;
-  for (size_t f = 0; f < nf; ++f) {
-    Key* left = keys + f * kBlockRows;
-    Key* right = keys + (f + nf) * kBlockRows;
-    if (reads_category(forest, f)) {
-      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(forest.category_codes, x[r * nf + f]);
-      continue;
-    }
-    for (size_t r = 0; r < n; ++r) {
-      const double v = x[r * nf + f];
-      const bool nan = std::isnan(v);
-      const Key key = key_of_value<Key>(nan ? 0.0 : v);
-      left[r] = nan ? kNanLeft<Key> : key;
-      right[r] = nan ? kNanRight<Key> : key;
-    }
-  }
-}
-
-template <typename Key>
-void row_keys_impl(const Forest& forest, const double* row, Key* keys) {
-  const size_t nf = forest.num_features;
-  for (size_t f = 0; f < nf; ++f) {
-    const double v = row[f];
-    if (reads_category(forest, f)) {
-      keys[f] = keys[f + nf] = category_code(forest.category_codes, v);
-      continue;
-    }
-    const bool nan = std::isnan(v);
-    const Key key = key_of_value<Key>(nan ? 0.0 : v);
-    keys[f] = nan ? kNanLeft<Key> : key;
-    keys[f + nf] = nan ? kNanRight<Key> : key;
-  }
 }
 
 // Appends to cc.right_words the bitset over the codes of categorical node w: code c
@@ -750,7 +672,6 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc
 // Puts tree-local node i of `tree` at position p on level `level` of the tree's top
 // levels (LinkedTables::top*): a split below the top levels, or a leaf, becomes the exit
 // of every position under p.
-template <typename Key>
 void place_top(const Forest& forest, const Tree& tree, uint32_t i, uint32_t p, uint32_t level,
                size_t t, LinkedTables& linked) {
   constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
@@ -761,33 +682,32 @@ void place_top(const Forest& forest, const Tree& tree, uint32_t i, uint32_t p, u
     std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
     return;
   }
-  top_nodes_of<Key>(linked)[t * kTopNodes + p] = split_of<Key>(forest, forest.walk.nodes[node]);
+  linked.top[t * kTopNodes + p] = split_of(forest, forest.walk.nodes[node]);
   if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(forest, node);
   const uint32_t left = forest.nodes[node].child_or_leaf;
-  place_top<Key>(forest, tree, left, 2 * p + 1, level + 1, t, linked);
-  place_top<Key>(forest, tree, left + 1, 2 * p + 2, level + 1, t, linked);
+  place_top(forest, tree, left, 2 * p + 1, level + 1, t, linked);
+  place_top(forest, tree, left + 1, 2 * p + 2, level + 1, t, linked);
 }
 
-template <typename Key>
 void build_linked(Forest& forest) {
   LinkedTables linked;
-  linked.wide = sizeof(Key) == 8;
+  const bool wide = !forest.arithmetic.float32;
   if (forest.category_codes.any) linked.category.assign(forest.nodes.size(), {0, 0});
-  auto& nodes = nodes_of<Key>(linked);
+  auto& nodes = linked.nodes;
   nodes.resize(forest.nodes.size());
-  if (linked.wide) linked.value64.resize(forest.nodes.size());
+  if (wide) linked.value64.resize(forest.nodes.size());
   else linked.value32.resize(forest.nodes.size());
   for (const Tree& tree : forest.trees) {
     for (uint32_t i = tree.node_begin; i < tree.node_begin + tree.num_nodes; ++i) {
       const Node& node = forest.nodes[i];
       if (node.flags & kLeaf) {
-        nodes[i] = {std::numeric_limits<Key>::max(), 0, i};
+        nodes[i] = {std::numeric_limits<uint32_t>::max(), 0, i};
         const double value = tree.weight * forest.leaf_values[node.child_or_leaf];
-        if (linked.wide) linked.value64[i] = value;
+        if (wide) linked.value64[i] = value;
         else linked.value32[i] = static_cast<float>(value);
         continue;
       }
-      const HeapNode<Key> split = split_of<Key>(forest, forest.walk.nodes[i]);
+      const HeapNode split = split_of(forest, forest.walk.nodes[i]);
       nodes[i] = {split.key, split.offset, forest.walk.nodes[i].child};
       if (forest.category_codes.any) linked.category[i] = category_ref_of(forest, i);
     }
@@ -796,10 +716,10 @@ void build_linked(Forest& forest) {
     constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
     const size_t num_trees = forest.trees.size();
     // Padding nodes of the top levels read key 0 of feature 0 and may go either way.
-    top_nodes_of<Key>(linked).assign(num_trees * kTopNodes, HeapNode<Key>{0, 0});
+    linked.top.assign(num_trees * kTopNodes, HeapNode{0, 0});
     if (forest.category_codes.any) linked.top_category.assign(num_trees * kTopNodes, {0, 0});
     linked.top_exit.assign(num_trees << kLinkedTopLevels, 0);
-    for (size_t t = 0; t < num_trees; ++t) place_top<Key>(forest, forest.trees[t], 0, 0, 0, t, linked);
+    for (size_t t = 0; t < num_trees; ++t) place_top(forest, forest.trees[t], 0, 0, 0, t, linked);
     linked.vector_top_levels = true;
   }
   linked.usable = true;
@@ -856,6 +776,36 @@ void build_category_codes(Forest& forest) {
   forest.category_codes = std::move(cc);
 }
 
+void build_key_ranks(Forest& forest) {
+  forest.ranks = KeyRanks();
+  const WalkTables& walk = forest.walk;
+  if (disabled_by_environment() || !walk.usable || forest.arithmetic.float32) return;
+  std::vector<std::vector<uint64_t>> thresholds(forest.num_features);
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const WalkNode& w = walk.nodes[i];
+    if (w.child == i || (w.feature_flags & kWalkCategorical)) continue;
+    thresholds[w.feature_flags & kWalkFeatureMask].push_back(key_of(w.threshold));
+  }
+  constexpr uint64_t kAllOnes = std::numeric_limits<uint64_t>::max();
+  KeyRanks ranks;
+  ranks.begin.push_back(0);
+  ranks.fence_begin.push_back(0);
+  for (std::vector<uint64_t>& keys : thresholds) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    keys.resize((keys.size() / KeyRanks::kBlock + 1) * KeyRanks::kBlock, kAllOnes);
+    for (size_t b = KeyRanks::kBlock - 1; b < keys.size(); b += KeyRanks::kBlock) ranks.fences.push_back(keys[b]);
+    ranks.fences.resize((ranks.fences.size() + KeyRanks::kFenceVector - 1) / KeyRanks::kFenceVector *
+                            KeyRanks::kFenceVector, kAllOnes);
+    ranks.keys.insert(ranks.keys.end(), keys.begin(), keys.end());
+    ranks.begin.push_back(static_cast<uint32_t>(ranks.keys.size()));
+    ranks.fence_begin.push_back(static_cast<uint32_t>(ranks.fences.size()));
+  }
+  ranks.used = true;
+  ranks.vector = avx512_allowed();
+  forest.ranks = std::move(ranks);
+}
+
 void build_linked_tables(Forest& forest) {
   forest.linked = LinkedTables();
   const WalkTables& walk = forest.walk;
@@ -872,10 +822,8 @@ void build_linked_tables(Forest& forest) {
         return;
       }
     }
-    build_linked<uint32_t>(forest);
-  } else {
-    build_linked<uint64_t>(forest);
   }
+  build_linked(forest);
 }
 
 void build_heap_tables(Forest& forest) {
@@ -883,80 +831,115 @@ void build_heap_tables(Forest& forest) {
   if (disabled_by_environment()) return;
   std::vector<uint32_t> depth = group_depths(forest);
   if (depth.empty()) return;
-  if (forest.arithmetic.float32) {
-    build<uint32_t>(forest, std::move(depth));
-  } else {
-    build<uint64_t>(forest, std::move(depth));
-  }
+  build(forest, std::move(depth));
 }
 
 void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys) {
-  block_keys_impl(forest, x, n, keys);
+  const size_t nf = forest.num_features;
+  const KeyRanks& ranks = forest.ranks;
+  for (size_t f = 0; f < nf; ++f) {
+    uint32_t* left = keys + f * kBlockRows;
+    uint32_t* right = keys + (f + nf) * kBlockRows;
+    if (reads_category(forest, f)) {
+      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(forest.category_codes, x[r * nf + f]);
+      continue;
+    }
+    if (!ranks.used) {
+      for (size_t r = 0; r < n; ++r) left[r] = key_of(static_cast<float>(x[r * nf + f]));
+    } else if (ranks.vector) {
+      ranks_by_count(ranks, f, x + f, nf, n, left);
+    } else {
+      for (size_t r = 0; r < n; ++r) left[r] = rank_by_search(ranks, f, key_of(x[r * nf + f]));
+    }
+    for (size_t r = 0; r < n; ++r) {
+      const bool nan = std::isnan(x[r * nf + f]);
+      right[r] = nan ? kNanRight : left[r];
+      left[r] = nan ? kNanLeft : left[r];
+    }
+  }
 }
-void block_keys(const Forest& forest, const double* x, size_t n, uint64_t* keys) {
-  block_keys_impl(forest, x, n, keys);
-}
+
 void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
-  row_keys_impl(forest, row, keys);
-}
-void row_keys(const Forest& forest, const double* row, uint64_t* keys) {
-  row_keys_impl(forest, row, keys);
+  const size_t nf = forest.num_features;
+  const KeyRanks& ranks = forest.ranks;
+  if (!ranks.used) {
+    for (size_t f = 0; f < nf; ++f) keys[f] = key_of(static_cast<float>(row[f]));
+  } else if (ranks.vector) {
+    row_ranks_by_count(ranks, row, nf, keys);
+  } else {
+    for (size_t f = 0; f < nf; ++f) keys[f] = rank_by_search(ranks, f, key_of(row[f]));
+  }
+  for (size_t f = 0; f < nf; ++f) {
+    const double v = row[f];
+    if (reads_category(forest, f)) {
+      keys[f] = keys[f + nf] = category_code(forest.category_codes, v);
+      continue;
+    }
+    const bool nan = std::isnan(v);
+    keys[f + nf] = nan ? kNanRight : keys[f];
+    keys[f] = nan ? kNanLeft : keys[f];
+  }
 }
 
 void add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                uint32_t tree_end, float* margins) {
   add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
 }
-void add_block(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree_begin,
+void add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                uint32_t tree_end, double* margins) {
   add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
 }
 
-template <typename Key>
-void block_slots_impl(const Forest& forest, const Key* keys, size_t n, uint32_t tree,
-                      uint32_t* slots) {
+void block_slots(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots) {
   for_depth(forest.heap.depth[tree], [&](auto depth) {
-    tree_slots<Key, decltype(depth)::value>(forest, tree, keys, n, slots);
+    tree_slots<decltype(depth)::value>(forest, tree, keys, n, slots);
   });
 }
-void block_slots(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots) {
-  block_slots_impl(forest, keys, n, tree, slots);
-}
-void block_slots(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree, uint32_t* slots) {
-  block_slots_impl(forest, keys, n, tree, slots);
-}
+
 void row_slots(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
                uint32_t* slots) {
-  row_slots_impl(forest, keys, first, count, slots);
-}
-void row_slots(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
-               uint32_t* slots) {
-  row_slots_impl(forest, keys, first, count, slots);
+  // Trees in runs that stay inside one group, so each run has one depth.
+  for (uint32_t t = first; t < first + count;) {
+    const uint32_t group_end = (t / kHeapGroup + 1) * kHeapGroup;
+    const uint32_t run = std::min(group_end, first + count) - t;
+    for_depth(forest.heap.depth[t], [&](auto depth) {
+      walk_trees<decltype(depth)::value>(forest, t, run, keys, slots + (t - first));
+    });
+    t += run;
+  }
 }
 
 void linked_add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                       uint32_t tree_end, float* margins) {
   linked_add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
 }
-void linked_add_block(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree_begin,
+void linked_add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
                       uint32_t tree_end, double* margins) {
   linked_add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
 }
+
 void linked_block_leaves(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree,
                          uint32_t* leaves) {
-  linked_block_leaves_impl(forest, keys, n, tree, leaves);
+  with_categories(forest, [&](auto categories) {
+    walk_linked_block<decltype(categories)::value>(forest, tree, keys, n, leaves);
+  });
 }
-void linked_block_leaves(const Forest& forest, const uint64_t* keys, size_t n, uint32_t tree,
-                         uint32_t* leaves) {
-  linked_block_leaves_impl(forest, keys, n, tree, leaves);
-}
+
 void linked_row_leaves(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
                        uint32_t* leaves) {
-  linked_row_leaves_impl(forest, keys, first, count, leaves);
-}
-void linked_row_leaves(const Forest& forest, const uint64_t* keys, uint32_t first, uint32_t count,
-                       uint32_t* leaves) {
-  linked_row_leaves_impl(forest, keys, first, count, leaves);
+  for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
+    // Lanes past count walk the last tree again.
+    uint32_t roots[kTreeLanes], at[kTreeLanes], depth = 0;
+    for (uint32_t g = 0; g < kTreeLanes; ++g) {
+      const uint32_t t = first + std::min(lane0 + g, count - 1);
+      roots[g] = forest.trees[t].node_begin;
+      depth = std::max(depth, forest.walk.depth[t]);
+    }
+    with_categories(forest, [&](auto categories) {
+      walk_linked_lanes<decltype(categories)::value, true, kTreeLanes>(forest, roots, depth, keys, at);
+    });
+    for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
+  }
 }
 
 }  // namespace polyscore::key_walk

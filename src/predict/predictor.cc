@@ -404,12 +404,9 @@ inline double absent_value(const Forest& forest) {
 }
 
 // ---- Scoring by keys, over the heap tables or else the linked tables (key_walk.h).
-// Acc is float for float32 models, else double; keys are 32 or 64 bits to match.
+// Acc, the sum's type, is float for float32 models, else double.
 
 inline bool walks_by_keys(const Forest& forest) { return forest.heap.usable || forest.linked.usable; }
-inline bool wide_keys(const Forest& forest) {
-  return forest.heap.usable ? forest.heap.wide : forest.linked.wide;
-}
 
 // What a walk by keys returns for each tree is an index into these two tables: the
 // value to add, and the index of the leaf (into Forest::leaf_ids).
@@ -435,7 +432,7 @@ constexpr size_t kKeyMinBlockRows = 16;
 
 // Scores one row given its keys (key_walk::row_keys); margins: num_margin_outputs of scratch.
 template <typename Acc>
-void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const key_walk::KeyFor<Acc>* keys,
+void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const uint32_t* keys,
                        Acc* margins, double* out) {
   const KeyWalkResults<Acc> results(forest);
   constexpr uint32_t kTrees = 16;
@@ -469,7 +466,7 @@ void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const key_
 template <typename Acc>
 struct KeyScratch {
   std::vector<double> x;               // a block, converted, row-major
-  std::vector<key_walk::KeyFor<Acc>> keys; // its keys (key_walk::block_keys), or one row's
+  std::vector<uint32_t> keys;          // its keys (key_walk::block_keys), or one row's
   std::vector<Acc> block_margins;      // num_margin_outputs x kBlockRows
   std::vector<Acc> row_margins;        // num_margin_outputs
 };
@@ -541,7 +538,7 @@ void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, 
                   Fill&& fill) {
   auto work = [&](size_t begin, size_t end) {
     if (walks_by_keys(forest)) {
-      if (!wide_keys(forest)) {
+      if (forest.arithmetic.float32) {
         score_rows_by_keys<float>(forest, plan, begin, end, out, fill);
       } else {
         score_rows_by_keys<double>(forest, plan, begin, end, out, fill);
@@ -654,6 +651,7 @@ void prepare_for_prediction(Forest& forest) {
   walk.usable = true;
   forest.walk = std::move(walk);
   key_walk::build_category_codes(forest);
+  key_walk::build_key_ranks(forest);
   key_walk::build_heap_tables(forest);
   key_walk::build_linked_tables(forest);
 }
@@ -776,15 +774,13 @@ void predict_row(const Forest& forest, const PredictPlan& plan, const double* ro
     for (uint32_t f = 0; f < forest.num_features; ++f) {
       converted[f] = convert(row[f], forest.arithmetic.float32);
     }
-    if (!wide_keys(forest)) {
-      uint32_t keys[2 * kMaxRowFeatures];
+    uint32_t keys[2 * kMaxRowFeatures];
+    key_walk::row_keys(forest, converted, keys);
+    if (forest.arithmetic.float32) {
       float margins[kMaxRowMargins];
-      key_walk::row_keys(forest, converted, keys);
       score_row_by_keys(forest, plan, keys, margins, out);
     } else {
-      uint64_t keys[2 * kMaxRowFeatures];
       double margins[kMaxRowMargins];
-      key_walk::row_keys(forest, converted, keys);
       score_row_by_keys(forest, plan, keys, margins, out);
     }
     return;

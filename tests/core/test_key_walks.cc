@@ -177,7 +177,7 @@ TEST(KeyWalks, ChosenByModelShape) {
   Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   prepare_for_prediction(xgb);
   EXPECT_TRUE(xgb.heap.usable);
-  EXPECT_FALSE(xgb.heap.wide);
+  EXPECT_FALSE(xgb.ranks.used);  // float32: keys are the floats' bits
   // On a CPU with AVX-512 the vector top levels must be what the tests above checked.
   const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -191,7 +191,7 @@ TEST(KeyWalks, ChosenByModelShape) {
   Forest lgb = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
   prepare_for_prediction(lgb);
   EXPECT_TRUE(lgb.heap.usable || lgb.linked.usable);
-  EXPECT_TRUE(lgb.heap.usable ? lgb.heap.wide : lgb.linked.wide);
+  EXPECT_TRUE(lgb.ranks.used);  // double: keys are ranks among the thresholds
   Forest cat = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
   prepare_for_prediction(cat);
   EXPECT_TRUE(cat.category_codes.any);
