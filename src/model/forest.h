@@ -142,18 +142,22 @@ struct CategoryCodes {
 // below it, so "x > threshold j" is "rank(x) > j" and a node stays 8 bytes, not 16.
 // Either way 0 and 0xffffffff are no value's key: they are left for NaN.
 struct KeyRanks {
-  static constexpr uint32_t kBlock = 16;  // keys per block
-  static constexpr uint32_t kFenceVector = 8;
-  bool used = false;                // a double model: keys are ranks
-  bool vector = false;              // ranks are counted with AVX-512
-  // Per feature, the sorted distinct 64-bit order keys of its numeric thresholds, padded
-  // with all-ones keys to whole blocks of kBlock, at least one all-ones key.
+  static constexpr uint32_t kBlock = 16;        // keys per block
+  static constexpr uint32_t kFenceVector = 8;   // fences per vector
+  bool used = false;    // a double model: keys are ranks
+  bool vector = false;  // ranks are counted with AVX-512
+  struct Feature {
+    // Its keys: the sorted distinct 64-bit order keys of its numeric thresholds, padded
+    // with all-ones keys to whole blocks of kBlock (at least one all-ones key).
+    uint32_t keys;   // index of the first in keys
+    uint32_t count;  // how many, padding included
+    // Its fences: the last key of each block (a key's block is the number of fences
+    // below it), padded with all-ones keys to whole vectors of kFenceVector.
+    uint32_t fences;  // index of the first in fences
+  };
+  std::vector<Feature> features;  // features without thresholds share one all-ones block at 0
   std::vector<uint64_t> keys;
-  // Per feature, the last key of each of its blocks (a value's block is the number of
-  // fences below it), padded with all-ones keys to whole vectors of kFenceVector.
   std::vector<uint64_t> fences;
-  std::vector<uint32_t> begin;        // per feature, + 1 at the end: its range in keys
-  std::vector<uint32_t> fence_begin;  // likewise in fences
 };
 
 // A second copy of the trees for the fastest walk (built by prepare_for_prediction when

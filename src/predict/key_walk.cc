@@ -47,7 +47,8 @@ inline uint32_t count_below(const uint64_t* sorted, uint32_t m, uint64_t key) {
 
 // Feature f's rank of order key `key` (KeyRanks), by binary search.
 inline uint32_t rank_by_search(const KeyRanks& ranks, size_t f, uint64_t key) {
-  return count_below(ranks.keys.data() + ranks.begin[f], ranks.begin[f + 1] - ranks.begin[f], key);
+  const KeyRanks::Feature& feature = ranks.features[f];
+  return count_below(ranks.keys.data() + feature.keys, feature.count, key);
 }
 
 // Feature f's key of the non-NaN converted value v (KeyRanks); for a threshold of f, the
@@ -391,19 +392,18 @@ __attribute__((noinline)) void walk_top_levels(const HeapNode* nodes,
 // it in that block its place there. Compares of 8 keys at a time replace a binary
 // search's chain of dependent loads, so the features of a row overlap.
 inline uint32_t rank_by_count(const KeyRanks& ranks, size_t f, uint64_t key) {
+  const KeyRanks::Feature& feature = ranks.features[f];
   const __m512i k = _mm512_set1_epi64(static_cast<long long>(key));
-  const uint64_t* fences = ranks.fences.data() + ranks.fence_begin[f];
-  const uint32_t vectors = (ranks.fence_begin[f + 1] - ranks.fence_begin[f]) / KeyRanks::kFenceVector;
+  auto below = [&](const uint64_t* p) {
+    return uint32_t(__builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(p), k)));
+  };
+  const uint64_t* fences = ranks.fences.data() + feature.fences;
+  const uint32_t blocks = feature.count / KeyRanks::kBlock;
   uint32_t block = 0;
-  for (uint32_t i = 0; i < vectors; ++i) {
-    block += __builtin_popcount(
-        _mm512_cmplt_epu64_mask(_mm512_loadu_si512(fences + KeyRanks::kFenceVector * i), k));
-  }
-  // The last fence is all ones, so block is one of the feature's own.
-  const uint64_t* keys = ranks.keys.data() + ranks.begin[f] + KeyRanks::kBlock * block;
-  return KeyRanks::kBlock * block +
-         __builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(keys), k)) +
-         __builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(keys + 8), k));
+  for (uint32_t i = 0; i < blocks; i += KeyRanks::kFenceVector) block += below(fences + i);
+  // The last fence is all ones, so the block is one of the feature's own.
+  const uint64_t* keys = ranks.keys.data() + feature.keys + KeyRanks::kBlock * block;
+  return KeyRanks::kBlock * block + below(keys) + below(keys + 8);
 }
 
 // out[i] = the rank of feature f's value x[i * stride], for i < n (NaN: any rank).
@@ -788,18 +788,24 @@ void build_key_ranks(Forest& forest) {
   }
   constexpr uint64_t kAllOnes = std::numeric_limits<uint64_t>::max();
   KeyRanks ranks;
-  ranks.begin.push_back(0);
-  ranks.fence_begin.push_back(0);
-  for (std::vector<uint64_t>& keys : thresholds) {
+  // One block of all-ones keys and a vector of all-ones fences, shared by the features
+  // without thresholds.
+  ranks.keys.assign(KeyRanks::kBlock, kAllOnes);
+  ranks.fences.assign(KeyRanks::kFenceVector, kAllOnes);
+  ranks.features.assign(forest.num_features, {0, KeyRanks::kBlock, 0});
+  for (size_t f = 0; f < thresholds.size(); ++f) {
+    std::vector<uint64_t>& keys = thresholds[f];
+    if (keys.empty()) continue;
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     keys.resize((keys.size() / KeyRanks::kBlock + 1) * KeyRanks::kBlock, kAllOnes);
+    ranks.features[f] = {static_cast<uint32_t>(ranks.keys.size()), static_cast<uint32_t>(keys.size()),
+                         static_cast<uint32_t>(ranks.fences.size())};
     for (size_t b = KeyRanks::kBlock - 1; b < keys.size(); b += KeyRanks::kBlock) ranks.fences.push_back(keys[b]);
-    ranks.fences.resize((ranks.fences.size() + KeyRanks::kFenceVector - 1) / KeyRanks::kFenceVector *
-                            KeyRanks::kFenceVector, kAllOnes);
+    const size_t vectors = (ranks.fences.size() - ranks.features[f].fences + KeyRanks::kFenceVector - 1) /
+                           KeyRanks::kFenceVector;
+    ranks.fences.resize(ranks.features[f].fences + vectors * KeyRanks::kFenceVector, kAllOnes);
     ranks.keys.insert(ranks.keys.end(), keys.begin(), keys.end());
-    ranks.begin.push_back(static_cast<uint32_t>(ranks.keys.size()));
-    ranks.fence_begin.push_back(static_cast<uint32_t>(ranks.fences.size()));
   }
   ranks.used = true;
   ranks.vector = avx512_allowed();
