@@ -78,25 +78,26 @@ const Acc* values_of(const Tables& tables) {
 }
 
 // Whether key x goes right at a node with key `key`. With kCategories the node may be
-// categorical (ref: its bitset over the codes; a numeric node's ref reads the zero
-// word): both outcomes are computed and one kept, so there is no branch on the kind.
+// categorical: a numeric node reads bit 0 of the zero word (its ref's code_mask is 0),
+// a categorical one its bitset's bit for the code and, with the all-ones key, never
+// "x > key"; so the two outcomes are or-ed, with no branch on the kind.
 template <bool kCategories>
 inline bool goes_right(uint32_t x, uint32_t key, const CategoryCodes::Ref* ref, const uint32_t* right_words) {
   if constexpr (!kCategories) {
     return x > key;
   } else {
-    const uint32_t code = static_cast<uint32_t>(x) & ref->code_mask;
+    const uint32_t code = x & ref->code_mask;
     const uint32_t word = right_words[ref->word + code / 32];
-    return ref->code_mask ? ((word >> (code % 32)) & 1u) != 0 : x > key;
+    return ((word >> (code % 32)) & 1u) | (x > key);
   }
 }
 
 // How a walk by keys reads a split: the key it compares with and where it reads the
-// row's key (a categorical node: key unused, the code from copy 0; its bitset is in
-// CategoryCodes).
+// row's key (a categorical node: the all-ones key, see goes_right; the code from copy 0;
+// its bitset is in CategoryCodes).
 HeapNode split_of(const Forest& forest, const WalkNode& w) {
   const uint32_t feature = w.feature_flags & kWalkFeatureMask;
-  if (w.feature_flags & kWalkCategorical) return {0, feature * uint32_t(kBlockRows)};
+  if (w.feature_flags & kWalkCategorical) return {kNanRight, feature * uint32_t(kBlockRows)};
   const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
                                                             : (w.feature_flags & kWalkNanGoesRight) != 0;
   return {key_of_value(forest, feature, w.threshold),
@@ -484,6 +485,32 @@ void tree_slots(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n
 // Trees a single row walks side by side (16 beat 8 here, spilling a few lanes or not).
 constexpr uint32_t kTreeLanes = 16;
 
+// One step of a single row's heap walk: from 1-based heap position u of a tree whose
+// nodes start at `tree`, to 2u or 2u + 1. On x86-64 it is written out: five instructions
+// (load the offset, scale it, load the key, compare, add with carry), where GCC's own
+// code takes eight, and the single-row walk is bound by how many it issues.
+inline size_t heap_step(const HeapNode* tree, size_t u, const uint32_t* keys) {
+  const HeapNode& node = tree[u - 1];
+#if defined(__x86_64__)
+  size_t next;
+  uint32_t x;
+  static_assert(kBlockRows == 64, "the offset is scaled by a shift of 6");
+  // next starts as u, in u's register (the address of node may use it too: the asm reads
+  // all of its inputs before it writes next).
+  asm("movl %[offset], %[x]\n\t"
+      "shrl $6, %[x]\n\t"
+      "movl (%[keys],%q[x],4), %[x]\n\t"
+      "cmpl %[x], %[key]\n\t"
+      "adcq %[next], %[next]"
+      : [next] "=r"(next), [x] "=&r"(x)
+      : "0"(u), [keys] "r"(keys), [offset] "m"(node.offset), [key] "m"(node.key)
+      : "cc");
+  return next;
+#else
+  return 2 * u + (node.key < keys[node.offset / kBlockRows]);
+#endif
+}
+
 // kTreeLanes trees of depth D whose nodes follow one another from `nodes`: leaves in
 // at[g] the position reached in tree g plus g * (2^D - 1). Out of line so that `nodes`
 // and `keys` are two plain base registers.
@@ -492,20 +519,23 @@ __attribute__((noinline)) void walk_tree_lanes(const HeapNode* nodes, const Cate
                                                const uint32_t* right_words, const uint32_t* keys,
                                                size_t* at) {
   constexpr size_t kTreeNodes = (size_t(1) << D) - 1;
-  // Lane g's node is nodes[i[g]], i[g] = g * kTreeNodes + p: stepping p to 2p + 1 + right
-  // is i -> 2i + (1 - g * kTreeNodes) + right, one register per lane and constants only.
-  size_t i[kTreeLanes];
-  for (size_t g = 0; g < kTreeLanes; ++g) i[g] = g * kTreeNodes;
+  // Lane g walks tree g by its 1-based heap position u (children 2u and 2u + 1): one
+  // register per lane, and the tree's start is a constant in each address.
+  size_t u[kTreeLanes];
+  for (size_t g = 0; g < kTreeLanes; ++g) u[g] = 1;
 #pragma GCC unroll 16
   for (int d = 0; d < D; ++d) {
 #pragma GCC unroll 16
     for (size_t g = 0; g < kTreeLanes; ++g) {
-      const HeapNode& node = nodes[i[g]];
-      i[g] = 2 * i[g] + (1 - g * kTreeNodes) +
-             goes_right<kCategories>(keys[node.offset / kBlockRows], node.key, refs + i[g], right_words);
+      if constexpr (!kCategories) {
+        u[g] = heap_step(nodes + g * kTreeNodes, u[g], keys);
+      } else {
+        const size_t i = g * kTreeNodes + u[g] - 1;
+        u[g] = 2 * u[g] + goes_right<true>(keys[nodes[i].offset / kBlockRows], nodes[i].key, refs + i, right_words);
+      }
     }
   }
-  for (size_t g = 0; g < kTreeLanes; ++g) at[g] = i[g];
+  for (size_t g = 0; g < kTreeLanes; ++g) at[g] = g * kTreeNodes + u[g] - 1;
 }
 
 // One row through count <= kHeapGroup consecutive trees of depth D from `first` (whose
