@@ -1,6 +1,7 @@
 #include "predict/predictor.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -517,17 +518,36 @@ void score_block_by_keys(const Forest& forest, const PredictPlan& plan, size_t n
   }
 }
 
+// The blocks of a call's rows, handed out one at a time to the threads that score them:
+// a thread that gets less of a core (on a busy or shared machine) takes fewer blocks,
+// where equal shares fixed in advance would leave the others waiting for it.
+class BlockQueue {
+ public:
+  explicit BlockQueue(size_t n_rows) : n_rows_(n_rows) {}
+  size_t blocks() const { return (n_rows_ + kBlockRows - 1) / kBlockRows; }
+  // The next block's first row and row count; false once all are taken.
+  bool take(size_t& first, size_t& n) {
+    first = next_.fetch_add(1, std::memory_order_relaxed) * kBlockRows;
+    if (first >= n_rows_) return false;
+    n = std::min(kBlockRows, n_rows_ - first);
+    return true;
+  }
+
+ private:
+  const size_t n_rows_;
+  std::atomic<size_t> next_{0};
+};
+
 template <typename Acc, typename Fill>
-void score_rows_by_keys(const Forest& forest, const PredictPlan& plan, size_t begin, size_t end,
-                        double* out, Fill& fill) {
-  const size_t rows = std::min(kBlockRows, end - begin);
+void score_rows_by_keys(const Forest& forest, const PredictPlan& plan, size_t rows, double* out,
+                        Fill& fill, BlockQueue& queue) {
   KeyScratch<Acc> s;
   s.x.resize(rows * forest.num_features);
   s.keys.resize(2 * kBlockRows * forest.num_features);
   s.block_margins.resize(kBlockRows * forest.num_margin_outputs);
   s.row_margins.resize(forest.num_margin_outputs);
-  for (size_t first = begin; first < end; first += kBlockRows) {
-    const size_t n = std::min(kBlockRows, end - first);
+  size_t first, n;
+  while (queue.take(first, n)) {
     fill(first, n, s.x.data());
     score_block_by_keys(forest, plan, n, s, out + first * plan.values_per_row);
   }
@@ -536,18 +556,20 @@ void score_rows_by_keys(const Forest& forest, const PredictPlan& plan, size_t be
 template <typename Fill>
 void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, double* out,
                   Fill&& fill) {
-  auto work = [&](size_t begin, size_t end) {
+  BlockQueue queue(n_rows);
+  // Scratch for the largest block this call sees.
+  const size_t rows = std::min(kBlockRows, n_rows);
+  auto work = [&] {
     if (walks_by_keys(forest)) {
       if (forest.arithmetic.float32) {
-        score_rows_by_keys<float>(forest, plan, begin, end, out, fill);
+        score_rows_by_keys<float>(forest, plan, rows, out, fill, queue);
       } else {
-        score_rows_by_keys<double>(forest, plan, begin, end, out, fill);
+        score_rows_by_keys<double>(forest, plan, rows, out, fill, queue);
       }
       return;
     }
-    // Scratch for the largest block this call sees; the transposed copy only when a
-    // block fills the lanes (smaller ones walk row by row, see score_block).
-    const size_t rows = std::min(kBlockRows, end - begin);
+    // The transposed copy only when a block fills the lanes (smaller ones walk row by
+    // row, see score_block).
     std::vector<double> x(rows * forest.num_features);
     std::vector<double> xt(forest.walk.usable && rows >= kLanes ? kBlockRows * forest.num_features : 0);
     std::vector<double> margins64;
@@ -557,8 +579,8 @@ void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, 
     } else {
       margins64.resize(rows * forest.num_margin_outputs);
     }
-    for (size_t first = begin; first < end; first += kBlockRows) {
-      const size_t n = std::min(kBlockRows, end - first);
+    size_t first, n;
+    while (queue.take(first, n)) {
       fill(first, n, x.data());
       double* block_out = out + first * plan.values_per_row;
       if (forest.arithmetic.float32) {
@@ -568,27 +590,11 @@ void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, 
       }
     }
   };
-  size_t threads = std::max(1u, plan.num_threads);
-  threads = std::min(threads, (n_rows + kBlockRows - 1) / kBlockRows);
-  if (threads <= 1) {
-    work(0, n_rows);
-    return;
-  }
-  // Contiguous chunks, each a whole number of blocks.
-  const size_t blocks = (n_rows + kBlockRows - 1) / kBlockRows;
+  const size_t threads = std::min<size_t>(std::max(1u, plan.num_threads), queue.blocks());
   std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  size_t begin = 0;
-  for (size_t t = 0; t < threads; ++t) {
-    const size_t chunk_blocks = blocks / threads + (t < blocks % threads ? 1 : 0);
-    const size_t end = std::min(n_rows, begin + chunk_blocks * kBlockRows);
-    if (t + 1 == threads) {
-      work(begin, end);
-    } else {
-      pool.emplace_back(work, begin, end);
-    }
-    begin = end;
-  }
+  if (threads > 1) pool.reserve(threads - 1);
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
   for (auto& th : pool) th.join();
 }
 
