@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace polyscore::key_walk {
@@ -223,25 +224,70 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
 // of loads to keep the core busy, few enough to stay in registers.
 constexpr int kRowLanes = 8;
 
+// One step of a heap walk: from 1-based position u (children 2u and 2u + 1) in a tree
+// whose nodes start at `tree`, reading the key of a single row (kLane = kOneRow:
+// keys[offset / kBlockRows]) or of row kLane of a block (keys[offset + kLane]). On x86-64
+// it is written out: load the offset, (scale it,) load the key, compare, add with carry;
+// GCC's own code takes two or three more, and the walks are bound by how many
+// instructions they issue.
+constexpr int kOneRow = -1;
+template <int kLane>
+inline size_t heap_step(const HeapNode* tree, size_t u, const uint32_t* keys) {
+  const HeapNode& node = tree[u - 1];
+#if defined(__x86_64__)
+  // next starts as u, in u's register (node's address may use it too: the asm reads all
+  // of its inputs before it writes next).
+  size_t next;
+  uint32_t x;
+  if constexpr (kLane == kOneRow) {
+    static_assert(kBlockRows == 64, "the offset is scaled by a shift of 6");
+    asm("movl %[offset], %[x]\n\t"
+        "shrl $6, %[x]\n\t"
+        "movl (%[keys],%q[x],4), %[x]\n\t"
+        "cmpl %[x], %[key]\n\t"
+        "adcq %[next], %[next]"
+        : [next] "=r"(next), [x] "=&r"(x)
+        : "0"(u), [keys] "r"(keys), [offset] "m"(node.offset), [key] "m"(node.key)
+        : "cc");
+  } else {
+    asm("movl %[offset], %[x]\n\t"
+        "movl %c[lane](%[keys],%q[x],4), %[x]\n\t"
+        "cmpl %[x], %[key]\n\t"
+        "adcq %[next], %[next]"
+        : [next] "=r"(next), [x] "=&r"(x)
+        : "0"(u), [keys] "r"(keys), [lane] "i"(kLane * 4), [offset] "m"(node.offset), [key] "m"(node.key)
+        : "cc");
+  }
+  return next;
+#else
+  const uint32_t x = kLane == kOneRow ? keys[node.offset / kBlockRows] : keys[node.offset + kLane];
+  return 2 * u + (node.key < x);
+#endif
+}
+
 // kRowLanes rows (keys: their first row's column in the block) through kLevels levels
 // of one tree, from the heap positions in pos to those kLevels levels further down.
 // With kCategories, refs are the tree's nodes' category refs (CategoryCodes).
+template <int kLevels, bool kCategories, size_t... kLane>
+void walk_row_lanes(const HeapNode* nodes, const CategoryCodes::Ref* refs, const uint32_t* right_words,
+                    const uint32_t* keys, uint32_t* pos, std::index_sequence<kLane...>) {
+  size_t u[] = {size_t(pos[kLane]) + 1 ...};  // 1-based positions
+#pragma GCC unroll 16
+  for (int d = 0; d < kLevels; ++d) {
+    if constexpr (!kCategories) {
+      ((u[kLane] = heap_step<int(kLane)>(nodes, u[kLane], keys)), ...);
+    } else {
+      ((u[kLane] = 2 * u[kLane] + goes_right<true>(keys[nodes[u[kLane] - 1].offset + kLane], nodes[u[kLane] - 1].key,
+                                                   refs + u[kLane] - 1, right_words)),
+       ...);
+    }
+  }
+  ((pos[kLane] = static_cast<uint32_t>(u[kLane] - 1)), ...);
+}
 template <int kLevels, bool kCategories>
 __attribute__((noinline)) void walk_rows(const HeapNode* nodes, const CategoryCodes::Ref* refs,
                                          const uint32_t* right_words, const uint32_t* keys, uint32_t* pos) {
-  size_t at[kRowLanes];
-  for (int g = 0; g < kRowLanes; ++g) at[g] = pos[g];
-#pragma GCC unroll 16
-  for (int d = 0; d < kLevels; ++d) {
-#pragma GCC unroll 16
-    for (int g = 0; g < kRowLanes; ++g) {
-      const HeapNode& node = nodes[at[g]];
-      // (keys + g) is fixed per lane: the read is one address mode, offset scaled plus g.
-      at[g] = 2 * at[g] + 1 +
-              goes_right<kCategories>((keys + g)[node.offset], node.key, refs + at[g], right_words);
-    }
-  }
-  for (int g = 0; g < kRowLanes; ++g) pos[g] = static_cast<uint32_t>(at[g]);
+  walk_row_lanes<kLevels, kCategories>(nodes, refs, right_words, keys, pos, std::make_index_sequence<kRowLanes>{});
 }
 
 // ---- The top levels with AVX-512. All rows start at the root, so level k has only
@@ -485,32 +531,6 @@ void tree_slots(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n
 // Trees a single row walks side by side (16 beat 8 here, spilling a few lanes or not).
 constexpr uint32_t kTreeLanes = 16;
 
-// One step of a single row's heap walk: from 1-based heap position u of a tree whose
-// nodes start at `tree`, to 2u or 2u + 1. On x86-64 it is written out: five instructions
-// (load the offset, scale it, load the key, compare, add with carry), where GCC's own
-// code takes eight, and the single-row walk is bound by how many it issues.
-inline size_t heap_step(const HeapNode* tree, size_t u, const uint32_t* keys) {
-  const HeapNode& node = tree[u - 1];
-#if defined(__x86_64__)
-  size_t next;
-  uint32_t x;
-  static_assert(kBlockRows == 64, "the offset is scaled by a shift of 6");
-  // next starts as u, in u's register (the address of node may use it too: the asm reads
-  // all of its inputs before it writes next).
-  asm("movl %[offset], %[x]\n\t"
-      "shrl $6, %[x]\n\t"
-      "movl (%[keys],%q[x],4), %[x]\n\t"
-      "cmpl %[x], %[key]\n\t"
-      "adcq %[next], %[next]"
-      : [next] "=r"(next), [x] "=&r"(x)
-      : "0"(u), [keys] "r"(keys), [offset] "m"(node.offset), [key] "m"(node.key)
-      : "cc");
-  return next;
-#else
-  return 2 * u + (node.key < keys[node.offset / kBlockRows]);
-#endif
-}
-
 // kTreeLanes trees of depth D whose nodes follow one another from `nodes`: leaves in
 // at[g] the position reached in tree g plus g * (2^D - 1). Out of line so that `nodes`
 // and `keys` are two plain base registers.
@@ -528,7 +548,7 @@ __attribute__((noinline)) void walk_tree_lanes(const HeapNode* nodes, const Cate
 #pragma GCC unroll 16
     for (size_t g = 0; g < kTreeLanes; ++g) {
       if constexpr (!kCategories) {
-        u[g] = heap_step(nodes + g * kTreeNodes, u[g], keys);
+        u[g] = heap_step<kOneRow>(nodes + g * kTreeNodes, u[g], keys);
       } else {
         const size_t i = g * kTreeNodes + u[g] - 1;
         u[g] = 2 * u[g] + goes_right<true>(keys[nodes[i].offset / kBlockRows], nodes[i].key, refs + i, right_words);
