@@ -140,7 +140,9 @@ struct CategoryCodes {
 // model's key is the float's bits, reordered (sign flipped, negatives inverted, -0.0 as
 // +0.0). A double model's is its rank: the number of the feature's distinct thresholds
 // below it, so "x > threshold j" is "rank(x) > j" and a node stays 8 bytes, not 16.
-// Either way 0 and 0xffffffff are no value's key: they are left for NaN.
+// NaN's key is 0 in one copy of a row's keys and 0xffffffff in the other: a float32
+// model gives no value either key; a double model's ranks 0 (below every threshold) and
+// m (above every one) go left and right at every split, as those two do.
 struct KeyRanks {
   static constexpr uint32_t kBlock = 16;        // keys per block
   static constexpr uint32_t kFenceVector = 8;   // fences per vector

@@ -4,12 +4,15 @@
 // side, -0.0 and +0.0, infinities, NaN, denormals, LightGBM's near-zero values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <vector>
 
 #include "loaders/loaders.h"
 #include "predict/key_walk.h"
@@ -27,9 +30,9 @@ const char* name(Walk walk) {
   switch (walk) {
     case Walk::kGeneral: return "general";
     case Walk::kHeap: return "heap";
-    case Walk::kHeapScalar: return "heap without AVX-512";
+    case Walk::kHeapScalar: return "heap without AVX-512 (walk and ranks)";
     case Walk::kLinked: return "linked";
-    case Walk::kLinkedScalar: return "linked without AVX-512";
+    case Walk::kLinkedScalar: return "linked without AVX-512 (walk and ranks)";
   }
   return "";
 }
@@ -40,6 +43,8 @@ Forest with_walk(const Forest& prepared, Walk walk) {
   f.heap = HeapTables();
   f.linked = LinkedTables();
   if (walk == Walk::kHeap || walk == Walk::kHeapScalar) key_walk::build_heap_tables(f);
+  // Without AVX-512 a double model's ranks come from a binary search, not from counting.
+  if (walk == Walk::kHeapScalar || walk == Walk::kLinkedScalar) f.ranks.vector = false;
   if (walk == Walk::kHeapScalar) f.heap.vector_top_levels = false;
   if (walk == Walk::kLinked || walk == Walk::kLinkedScalar) key_walk::build_linked_tables(f);
   if (walk == Walk::kLinkedScalar) f.linked.vector_top_levels = false;
@@ -167,6 +172,73 @@ TEST(KeyWalks, SignedZeroThresholds) {
       const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedScalar;
       if (!linked && !tested.heap.usable) continue;  // too deep for the heap layout
       expect_same_predictions(general, tested, rows, name(walk));
+    }
+  }
+}
+
+// A double model's keys are ranks among its feature's thresholds (KeyRanks): checked
+// against counting directly, at the sizes where the search's blocks of 16 keys and
+// vectors of 8 fences end, both by counting (AVX-512, where the CPU has it) and by
+// binary search.
+TEST(KeyWalks, RanksCountTheThresholdsBelow) {
+  const std::vector<size_t> sizes = {0, 1, 7, 8, 15, 16, 17, 31, 32, 127, 128, 129, 255, 256, 300, 1000};
+  Forest forest;
+  forest.num_features = static_cast<uint32_t>(sizes.size());
+  forest.arithmetic.float32 = false;
+  forest.walk.usable = true;
+  std::mt19937 rng(7);
+  std::vector<std::vector<double>> thresholds(sizes.size());
+  for (size_t f = 0; f < sizes.size(); ++f) {
+    std::set<double> distinct;
+    while (distinct.size() < sizes[f]) distinct.insert(std::normal_distribution<double>(0.0, 2.0)(rng));
+    if (sizes[f] >= 4) {  // signed zeros and infinities among the thresholds
+      distinct.erase(distinct.begin());
+      distinct.insert(-0.0);
+      distinct.erase(std::prev(distinct.end()));
+      distinct.insert(std::numeric_limits<double>::infinity());
+    }
+    thresholds[f].assign(distinct.begin(), distinct.end());
+    for (double t : thresholds[f]) {  // each split twice: thresholds repeat in real models
+      for (int copy = 0; copy < 2; ++copy) {
+        WalkNode w{};
+        w.threshold = t;
+        w.child = static_cast<uint32_t>(forest.walk.nodes.size() + 1);  // not a leaf
+        w.feature_flags = static_cast<uint32_t>(f);
+        forest.walk.nodes.push_back(w);
+      }
+    }
+  }
+  key_walk::build_key_ranks(forest);
+  ASSERT_TRUE(forest.ranks.used);
+  const size_t nf = forest.num_features;
+  for (bool vector : {forest.ranks.vector, false}) {
+    forest.ranks.vector = vector;
+    for (int trial = 0; trial < 300; ++trial) {
+      std::vector<double> row(nf);
+      for (size_t f = 0; f < nf; ++f) {
+        const auto& t = thresholds[f];
+        const uint32_t pick = rng() % 4;
+        if (t.empty() || pick == 0) {
+          row[f] = std::normal_distribution<double>(0.0, 3.0)(rng);
+        } else {
+          const double near = t[rng() % t.size()];
+          row[f] = pick == 1 ? near : std::nextafter(near, pick == 2 ? -INFINITY : INFINITY);
+        }
+        if (trial == 0) row[f] = -INFINITY;
+        if (trial == 1) row[f] = INFINITY;
+        if (trial == 2) row[f] = 0.0;
+      }
+      std::vector<uint32_t> keys(2 * nf);
+      key_walk::row_keys(forest, row.data(), keys.data());
+      for (size_t f = 0; f < nf; ++f) {
+        if (thresholds[f].empty()) continue;  // nothing reads that key
+        const double v = row[f] == 0.0 ? 0.0 : row[f];  // -0.0 == +0.0
+        const uint32_t below = static_cast<uint32_t>(
+            std::count_if(thresholds[f].begin(), thresholds[f].end(), [&](double t) { return t < v; }));
+        ASSERT_EQ(keys[f], below) << "feature with " << sizes[f] << " thresholds, value " << row[f]
+                                  << (vector ? " (counting)" : " (binary search)");
+        ASSERT_EQ(keys[f + nf], below);
+      }
     }
   }
 }
