@@ -5,12 +5,12 @@
 #include <cmath>
 #include <limits>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "model/error.h"
 #include "predict/key_walk.h"
+#include "predict/worker_pool.h"
 
 namespace polyscore {
 namespace {
@@ -591,11 +591,7 @@ void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, 
     }
   };
   const size_t threads = std::min<size_t>(std::max(1u, plan.num_threads), queue.blocks());
-  std::vector<std::thread> pool;
-  if (threads > 1) pool.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
+  run_with_helpers(threads > 1 ? threads - 1 : 0, work);
 }
 
 template <typename T>
