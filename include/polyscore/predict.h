@@ -33,6 +33,8 @@ enum {
 /*
  * Predict options. Initialise with PS_PREDICT_OPTIONS_INIT or
  * ps_predict_options_init(); NULL means all defaults.
+ * num_threads counts the calling thread. The others are started by the first call
+ * that needs them and then wait, idle, for later calls until the process ends.
  */
 typedef struct ps_predict_options {
   size_t struct_size;
