@@ -3,7 +3,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -52,8 +51,9 @@ inline uint32_t rank_by_search(const KeyRanks& ranks, size_t f, uint64_t key) {
   return count_below(ranks.keys.data() + feature.keys, feature.count, key);
 }
 
-// Feature f's key of the non-NaN converted value v (KeyRanks); for a threshold of f, the
-// key its nodes compare with. A double model's ranks run from 0 (below every threshold:
+// Feature f's key of the converted value v (KeyRanks; NaN gets some key, which the
+// callers replace by kNanLeft or kNanRight); for a threshold of f, the key its nodes
+// compare with. A double model's ranks run from 0 (below every threshold:
 // left at every split, as NaN's key in copy 0) to m (above every one: right, as in copy 1).
 inline uint32_t key_of_value(const Forest& forest, size_t f, double v) {
   if (!forest.ranks.used) return key_of(static_cast<float>(v));
@@ -918,12 +918,10 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
       for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(forest.category_codes, x[r * nf + f]);
       continue;
     }
-    if (!ranks.used) {
-      for (size_t r = 0; r < n; ++r) left[r] = key_of(static_cast<float>(x[r * nf + f]));
-    } else if (ranks.vector) {
+    if (ranks.vector) {
       ranks_by_count(ranks, f, x + f, nf, n, left);
     } else {
-      for (size_t r = 0; r < n; ++r) left[r] = rank_by_search(ranks, f, key_of(x[r * nf + f]));
+      for (size_t r = 0; r < n; ++r) left[r] = key_of_value(forest, f, x[r * nf + f]);
     }
     for (size_t r = 0; r < n; ++r) {
       const bool nan = std::isnan(x[r * nf + f]);
@@ -935,13 +933,10 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
 
 void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
   const size_t nf = forest.num_features;
-  const KeyRanks& ranks = forest.ranks;
-  if (!ranks.used) {
-    for (size_t f = 0; f < nf; ++f) keys[f] = key_of(static_cast<float>(row[f]));
-  } else if (ranks.vector) {
-    row_ranks_by_count(ranks, row, nf, keys);
+  if (forest.ranks.vector) {
+    row_ranks_by_count(forest.ranks, row, nf, keys);
   } else {
-    for (size_t f = 0; f < nf; ++f) keys[f] = rank_by_search(ranks, f, key_of(row[f]));
+    for (size_t f = 0; f < nf; ++f) keys[f] = key_of_value(forest, f, row[f]);
   }
   for (size_t f = 0; f < nf; ++f) {
     const double v = row[f];

@@ -723,9 +723,6 @@ template void predict_csr<double>(const Forest&, const PredictPlan&,
                                   const int64_t*, const int32_t*, const double*, size_t, double*);
 
 namespace {
-}  // namespace
-
-namespace {
 
 // Models this small score a row faster by reading (and converting) only the features
 // their splits test than by preparing the whole row for the side-by-side walks.
