@@ -9,7 +9,14 @@
 #   symbol_removed   ps_model_feature_name dropped (version map) abidiff, symbols
 #   enum_renumbered  PS_ERR_IO and PS_ERR_PARSE swapped          layout
 #   function_added   a new ps_* function (compatible; control)   symbols (abidiff allows it)
+#   grown_options    options structs grew a field (ABI 2)        nothing: grown_struct_client
+#                                                                passes against it
+#   grown_options_old_init  the same, init writes the whole      grown_struct_client
+#                    struct (the 1.0 draft's init)
 #
+# The two grown variants are RUN (the others are only inspected): only the C ABI layer
+# reads the options structs, so the core archives compiled against today's header are
+# the right ones for them too.
 # abidiff cannot see the enum: the status codes are anonymous enum constants and
 # every API takes int32_t, so no DWARF type carries them; the layout table is what
 # guards constants. Needs abi_tests/build (test.sh builds it). Prints
@@ -50,7 +57,31 @@ cat >> "$WORK/function_added/src/capi/capi.cc" <<'EOF'
 extern "C" PS_API uint32_t ps_abi_tests_added_function(void) { return 42; }
 EOF
 
-variants=(field_moved symbol_removed enum_renumbered function_added)
+# grown_options: a later library (ABI 2) whose options structs gained an int64_t
+# `appended` field (default 0; the variant refuses any other value), read only where the
+# caller's struct_size covers it. grown_struct_client.c, built against today's header,
+# must run against it untouched. grown_options_old_init: the same, with the options init
+# functions writing the library's whole struct (the 1.0 draft's behaviour): the client
+# must catch the overrun.
+grow() {  # grow VARIANT_DIR
+  local v=$1
+  sed -i 's/^#define PS_ABI_VERSION 1$/#define PS_ABI_VERSION 2/' "$v/include/polyscore/common.h"
+  sed -i 's|^} ps_load_options;|  int64_t appended; /* grown in ABI 2; default 0 */\n&|' "$v/include/polyscore/model.h"
+  sed -i 's|^} ps_predict_options;|  int64_t appended; /* grown in ABI 2; default 0 */\n&|' "$v/include/polyscore/predict.h"
+  sed -i -E \
+    -e 's/(PS_FIELD_END\((ps_load_options|ps_predict_options), [a-z0-9_]+\))\}/\1, PS_FIELD_END(\2, appended)}/' \
+    -e 's|^  if \(opts->struct_size < sizeof\(size_t\)\) invalid\("(ps_[a-z]+_options)\.struct_size is too small"\);|&\n  if (PS_HAS(opts, appended) \&\& opts->appended != 0) invalid("\1.appended is not 0");|' \
+    "$v/src/capi/capi.cc"
+  [ "$(grep -c appended "$v/src/capi/capi.cc")" -eq 4 ] || bad "grow: capi.cc of $(basename "$v") did not take the mutation"
+}
+prepare grown_options
+grow "$WORK/grown_options"
+prepare grown_options_old_init
+grow "$WORK/grown_options_old_init"
+sed -i 's|^  if (!opts \|\| struct_size < sizeof(size_t)) return PS_ERR_INVALID_ARGUMENT;|  if (opts) { *opts = defaults; return PS_OK; }  /* the 1.0 draft: the whole struct */\n&|' \
+  "$WORK/grown_options_old_init/src/capi/capi.cc"
+
+variants=(field_moved symbol_removed enum_renumbered function_added grown_options grown_options_old_init)
 for v in "${variants[@]}"; do   # make sure each mutation took
   if diff -r -q "$ROOT/include" "$WORK/$v/include" >/dev/null &&
      diff -r -q "$ROOT/src/capi" "$WORK/$v/src/capi" >/dev/null; then
@@ -92,6 +123,28 @@ expect() {
   fi
 }
 
+# expect_client VARIANT WANT(fail|pass) PATTERN: grown_struct_client, built against
+# today's header and library, run against the variant's library.
+CLIENT=$WORK/grown_struct_client
+$CC -std=c99 -Wall -Wextra -Werror -pedantic -I "$ROOT/include" "$ABI_DIR/grown_struct_client.c" \
+  -o "$CLIENT" -L "$ABI_BUILD" -l:libpolyscore.so.1 || bad "grown_struct_client.c does not build"
+expect_client() {
+  local v=$1 want=$2 pattern=$3 out rc verdict=pass
+  out=$(LD_LIBRARY_PATH="$WORK/$v" "$CLIENT" "$ROOT/tests/vectors/models/xgb3_binary_logistic.json" grown 2>&1)
+  rc=$?
+  [ $rc -ne 0 ] && verdict=fail
+  if ! grep -q "library ABI 2" <<<"$out"; then
+    bad "$v / client: did not run against the variant (ABI 2)"; echo "$out" | sed 's/^/       /' | head -20
+  elif [ "$verdict" != "$want" ]; then
+    bad "$v / client: wanted $want, got $verdict"; echo "$out" | sed 's/^/       /' | head -20
+  elif [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then
+    bad "$v / client: $verdict but the report lacks /$pattern/"; echo "$out" | sed 's/^/       /' | head -20
+  else
+    ok "$v / client: $verdict"
+    grep -E "${pattern:-grown_struct_client}" <<<"$out" | head -3 | sed 's/^/         | /'
+  fi
+}
+
 for v in "${variants[@]}"; do
   echo "-- $v"
   if [ ! -f "$WORK/$v/libpolyscore.so.1" ]; then
@@ -114,6 +167,10 @@ for v in "${variants[@]}"; do
       expect $v abi pass "Added.*ps_abi_tests_added_function|ps_abi_tests_added_function"
       expect $v symbols fail '^\+T ps_abi_tests_added_function@@POLYSCORE_1'
       expect $v layout pass "" ;;
+    grown_options)
+      expect_client $v pass "" ;;
+    grown_options_old_init)
+      expect_client $v fail "options_init wrote [0-9]+ bytes outside" ;;
   esac
 done
 

@@ -425,11 +425,11 @@ static void test_versions(const char *dir) {
   lo.format = 77;
   snprintf(path, sizeof path, "%s/models/lgb4_binary.txt", dir);
   CHECK_STATUS(ps_model_load_file(&m, path, &lo, err), PS_ERR_INVALID_ARGUMENT, err);
-  ps_load_options_init(&lo);
+  CHECK_STATUS(ps_load_options_init(&lo, sizeof lo), PS_OK, err);
   CHECK(lo.struct_size == sizeof lo && lo.format == PS_FORMAT_AUTO, "ps_load_options_init");
   ps_predict_options po;
   memset(&po, 0xA5, sizeof po);
-  ps_predict_options_init(&po);
+  CHECK_STATUS(ps_predict_options_init(&po, sizeof po), PS_OK, err);
   CHECK(po.struct_size == sizeof po && po.output == PS_OUTPUT_VALUE && po.iteration_begin == 0 &&
             po.iteration_end == 0 && po.num_threads == 1,
         "ps_predict_options_init");

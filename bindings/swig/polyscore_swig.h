@@ -106,7 +106,7 @@ static void psw_destroy(ps_swig_model *m) {
 
 static void psw_options(ps_predict_options *o, int output, unsigned begin, unsigned end,
                             int num_threads) {
-  ps_predict_options_init(o);
+  ps_predict_options_init(o, sizeof *o);
   o->output = output;
   o->iteration_begin = begin;
   o->iteration_end = end;

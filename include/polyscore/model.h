@@ -27,7 +27,8 @@ enum {
 };
 
 /*
- * Load options. Initialise with PS_LOAD_OPTIONS_INIT or ps_load_options_init();
+ * Load options. Initialise with PS_LOAD_OPTIONS_INIT or
+ * ps_load_options_init(&opts, sizeof opts);
  * struct_size tells the library which fields your header had, so fields added later
  * keep their defaults for you. Passing NULL means all defaults.
  */
@@ -41,8 +42,13 @@ typedef struct ps_load_options {
 
 #define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO}
 
-/* Sets opts to the defaults. NULL is a no-op. */
-PS_API void ps_load_options_init(ps_load_options *opts);
+/*
+ * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
+ * struct_size: pass sizeof(ps_load_options) of YOUR header. Writes no byte past
+ * struct_size (see ps_predict_options_init, which works the same way).
+ * Errors: PS_ERR_INVALID_ARGUMENT (opts NULL, or struct_size < sizeof(size_t)).
+ */
+PS_API ps_status ps_load_options_init(ps_load_options *opts, size_t struct_size);
 
 /*
  * Loads a model file. On success *out is a new handle to free with ps_model_free.

@@ -32,7 +32,7 @@ enum {
 
 /*
  * Predict options. Initialise with PS_PREDICT_OPTIONS_INIT or
- * ps_predict_options_init(); NULL means all defaults.
+ * ps_predict_options_init(&opts, sizeof opts); NULL means all defaults.
  * num_threads counts the calling thread. The others are started by the first call
  * that needs them and then wait, idle, for later calls until the process ends.
  */
@@ -46,8 +46,18 @@ typedef struct ps_predict_options {
 
 #define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1}
 
-/* Sets opts to the defaults. NULL is a no-op. */
-PS_API void ps_predict_options_init(ps_predict_options *opts);
+/*
+ * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
+ * struct_size: pass sizeof(ps_predict_options) of YOUR header. The library writes no
+ * byte past struct_size, so a program built against this header stays safe with a
+ * later library whose struct has grown (as with libgit2's git_*_options_init). A field
+ * that struct_size covers only in part is left zero; bytes past the fields this
+ * library knows (a newer caller's) are set to zero.
+ * Why a function as well as the macro: bindings that cannot expand a C macro (ctypes,
+ * JNI, SWIG) get the defaults from the library they run with.
+ * Errors: PS_ERR_INVALID_ARGUMENT (opts NULL, or struct_size < sizeof(size_t)).
+ */
+PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct_size);
 
 /*
  * Sets *out to the number of doubles a predict call writes for n_rows rows with

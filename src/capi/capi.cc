@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <new>
 #include <string>
@@ -88,6 +89,32 @@ const Forest& live(const ModelRef& ref) { return *loaded(ref).forest; }
 bool covers(size_t struct_size, size_t offset, size_t size) { return struct_size >= offset + size; }
 #define PS_HAS(opts, field) \
   covers((opts)->struct_size, offsetof(std::remove_pointer_t<decltype(opts)>, field), sizeof((opts)->field))
+
+// The end (offset + size) of a field of a public struct.
+#define PS_FIELD_END(type, field) (offsetof(type, field) + sizeof(static_cast<type*>(nullptr)->field))
+
+// How many leading bytes of `defaults` a caller's struct of struct_size bytes may take:
+// up to the end of the last field it covers whole (field_ends in offset order).
+size_t whole_fields(size_t struct_size, std::initializer_list<size_t> field_ends) {
+  size_t covered = 0;
+  for (size_t end : field_ends) {
+    if (end <= struct_size) covered = end;
+  }
+  return covered;
+}
+
+// The options init functions: the caller says how big its struct is, so a library whose
+// struct has grown never writes past the caller's memory (issue: a 1.0 program calling
+// a later library's init would overflow its own stack). Bytes the caller has but no
+// field of ours covers (a partial field, or a newer caller's fields) are zeroed.
+template <typename Options>
+ps_status init_options(Options* opts, size_t struct_size, const Options& defaults, size_t covered) {
+  if (!opts || struct_size < sizeof(size_t)) return PS_ERR_INVALID_ARGUMENT;
+  std::memset(static_cast<void*>(opts), 0, struct_size);
+  std::memcpy(static_cast<void*>(opts), &defaults, covered);
+  opts->struct_size = struct_size;
+  return PS_OK;
+}
 
 int32_t load_format(const ps_load_options* opts) {
   if (!opts) return PS_FORMAT_AUTO;
@@ -242,12 +269,21 @@ ps_status ps_abi_check(uint32_t required, ps_error* err) {
   return record(err, PS_ERR_ABI_VERSION, message.c_str());
 }
 
-void ps_load_options_init(ps_load_options* opts) {
-  if (opts) *opts = PS_LOAD_OPTIONS_INIT;
+ps_status ps_load_options_init(ps_load_options* opts, size_t struct_size) {
+  const ps_load_options defaults = PS_LOAD_OPTIONS_INIT;
+  return init_options(opts, struct_size, defaults,
+                      whole_fields(struct_size, {PS_FIELD_END(ps_load_options, struct_size),
+                                                 PS_FIELD_END(ps_load_options, format)}));
 }
 
-void ps_predict_options_init(ps_predict_options* opts) {
-  if (opts) *opts = PS_PREDICT_OPTIONS_INIT;
+ps_status ps_predict_options_init(ps_predict_options* opts, size_t struct_size) {
+  const ps_predict_options defaults = PS_PREDICT_OPTIONS_INIT;
+  return init_options(opts, struct_size, defaults,
+                      whole_fields(struct_size, {PS_FIELD_END(ps_predict_options, struct_size),
+                                                 PS_FIELD_END(ps_predict_options, output),
+                                                 PS_FIELD_END(ps_predict_options, iteration_begin),
+                                                 PS_FIELD_END(ps_predict_options, iteration_end),
+                                                 PS_FIELD_END(ps_predict_options, num_threads)}));
 }
 
 ps_status ps_model_load_file(ps_model** out, const char* path, const ps_load_options* opts,

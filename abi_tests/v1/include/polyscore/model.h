@@ -13,6 +13,8 @@ PS_BEGIN_DECL
  * pointer into the library, so a freed or forged handle gives
  * PS_ERR_INVALID_HANDLE instead of a crash. A model is immutable once loaded and may
  * be used by any number of threads at once.
+ * The handle is not an address: never dereference it, and in a garbage-collected
+ * language keep it as an integer (uintptr_t), not as a pointer the collector scans.
  */
 typedef struct ps_model ps_model;
 
@@ -25,19 +27,28 @@ enum {
 };
 
 /*
- * Load options. Initialise with PS_LOAD_OPTIONS_INIT or ps_load_options_init();
+ * Load options. Initialise with PS_LOAD_OPTIONS_INIT or
+ * ps_load_options_init(&opts, sizeof opts);
  * struct_size tells the library which fields your header had, so fields added later
  * keep their defaults for you. Passing NULL means all defaults.
  */
 typedef struct ps_load_options {
   size_t struct_size;
   int32_t format; /* a PS_FORMAT_* value; PS_FORMAT_AUTO detects it */
+  /* 4 bytes of tail padding follow: a v1 caller's struct_size (16) already covers
+   * offset 12, so a field added later must start at offset 16 (be 8-byte aligned, or
+   * follow an explicit reserved int32_t) to stay invisible to v1 callers. */
 } ps_load_options;
 
 #define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO}
 
-/* Sets opts to the defaults. NULL is a no-op. */
-PS_API void ps_load_options_init(ps_load_options *opts);
+/*
+ * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
+ * struct_size: pass sizeof(ps_load_options) of YOUR header. Writes no byte past
+ * struct_size (see ps_predict_options_init, which works the same way).
+ * Errors: PS_ERR_INVALID_ARGUMENT (opts NULL, or struct_size < sizeof(size_t)).
+ */
+PS_API ps_status ps_load_options_init(ps_load_options *opts, size_t struct_size);
 
 /*
  * Loads a model file. On success *out is a new handle to free with ps_model_free.
