@@ -42,8 +42,9 @@ prepare() {  # prepare NAME: copy of the ABI layer to modify
 
 prepare field_moved
 sed -i -e '/^  int32_t num_threads;/d' \
-       -e 's|^  int32_t output;  .*|&\n  int32_t num_threads;      /* moved: an ABI break */|' \
+       -e 's|^  ps_output_kind output;  .*|&\n  int32_t num_threads;      /* moved: an ABI break */|' \
        "$WORK/field_moved/include/polyscore/predict.h"
+grep -q "num_threads;.*moved" "$WORK/field_moved/include/polyscore/predict.h" || bad "field_moved: the sed mutation did not move num_threads"
 
 prepare symbol_removed
 sed -i 's|^  local:|  local:\n    ps_model_feature_name;|' "$WORK/symbol_removed/src/capi/polyscore.map"

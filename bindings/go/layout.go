@@ -29,6 +29,7 @@ func cgoStructs() map[string]cgoStruct {
 		"ps_load_options": {unsafe.Sizeof(lo), unsafe.Alignof(lo), reflect.TypeOf(lo), map[string]uintptr{
 			"struct_size": unsafe.Offsetof(lo.struct_size),
 			"format":      unsafe.Offsetof(lo.format),
+			"reserved0":   unsafe.Offsetof(lo.reserved0),
 		}},
 		"ps_predict_options": {unsafe.Sizeof(po), unsafe.Alignof(po), reflect.TypeOf(po), map[string]uintptr{
 			"struct_size":     unsafe.Offsetof(po.struct_size),

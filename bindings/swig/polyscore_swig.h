@@ -355,7 +355,8 @@ static char *ps_swig_layout(void) {
           sizeof(int), sizeof(long), sizeof(ps_status));
   PSW_STRUCT(ps_load_options, PS_LOAD_OPTIONS_INIT,
              PSW_FIELD(ps_load_options, struct_size)
-             PSW_FIELD(ps_load_options, format));
+             PSW_FIELD(ps_load_options, format)
+             PSW_FIELD(ps_load_options, reserved0));
   PSW_STRUCT(ps_predict_options, PS_PREDICT_OPTIONS_INIT,
              PSW_FIELD(ps_predict_options, struct_size)
              PSW_FIELD(ps_predict_options, output)

@@ -18,7 +18,10 @@ PS_BEGIN_DECL
  */
 typedef struct ps_model ps_model;
 
-/* Model file formats (ps_load_options.format, ps_model_info.format). */
+/* A model file format: one of the PS_FORMAT_* values (ps_load_options.format,
+ * ps_model_info.format). A fixed-width integer, not the enum type, so that its size
+ * never depends on the compiler. */
+typedef int32_t ps_format;
 enum {
   PS_FORMAT_AUTO = 0,           /* detect from the content (load only) */
   PS_FORMAT_XGBOOST_JSON = 1,   /* XGBoost Booster.save_model("m.json"), 1.6 to 3.x */
@@ -34,13 +37,14 @@ enum {
  */
 typedef struct ps_load_options {
   size_t struct_size;
-  int32_t format; /* a PS_FORMAT_* value; PS_FORMAT_AUTO detects it */
-  /* 4 bytes of tail padding follow: a v1 caller's struct_size (16) already covers
-   * offset 12, so a field added later must start at offset 16 (be 8-byte aligned, or
-   * follow an explicit reserved int32_t) to stay invisible to v1 callers. */
+  ps_format format;  /* PS_FORMAT_AUTO (default) detects it from the content */
+  int32_t reserved0; /* must be 0 (PS_ERR_INVALID_ARGUMENT otherwise) */
+  /* reserved0 names what would be tail padding: a struct has no hidden bytes, so the
+   * struct_size of every caller covers exactly the fields it initialised. A later ABI
+   * may give reserved0 a meaning whose default is 0. */
 } ps_load_options;
 
-#define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO}
+#define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO, 0}
 
 /*
  * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
@@ -82,7 +86,7 @@ PS_API void ps_model_free(ps_model *model);
 /* What a model is. Set struct_size (PS_MODEL_INFO_INIT) before ps_model_info. */
 typedef struct ps_model_info {
   size_t struct_size;
-  int32_t format;          /* PS_FORMAT_* the model was loaded from */
+  ps_format format;        /* PS_FORMAT_* the model was loaded from */
   uint32_t num_features;   /* columns a row must have */
   uint32_t num_outputs;    /* values per row for PS_OUTPUT_VALUE */
   uint32_t num_margins;    /* values per row for PS_OUTPUT_MARGIN (classes or targets) */

@@ -119,6 +119,9 @@ ps_status init_options(Options* opts, size_t struct_size, const Options& default
 int32_t load_format(const ps_load_options* opts) {
   if (!opts) return PS_FORMAT_AUTO;
   if (opts->struct_size < sizeof(size_t)) invalid("ps_load_options.struct_size is too small");
+  if (PS_HAS(opts, reserved0) && opts->reserved0 != 0) {
+    invalid("ps_load_options.reserved0 is " + std::to_string(opts->reserved0) + "; it must be 0");
+  }
   return PS_HAS(opts, format) ? opts->format : PS_FORMAT_AUTO;
 }
 
@@ -273,7 +276,8 @@ ps_status ps_load_options_init(ps_load_options* opts, size_t struct_size) {
   const ps_load_options defaults = PS_LOAD_OPTIONS_INIT;
   return init_options(opts, struct_size, defaults,
                       whole_fields(struct_size, {PS_FIELD_END(ps_load_options, struct_size),
-                                                 PS_FIELD_END(ps_load_options, format)}));
+                                                 PS_FIELD_END(ps_load_options, format),
+                                                 PS_FIELD_END(ps_load_options, reserved0)}));
 }
 
 ps_status ps_predict_options_init(ps_predict_options* opts, size_t struct_size) {
@@ -385,7 +389,7 @@ ps_status ps_model_output_size(size_t* out, ps_model* model, size_t n_rows,
 }
 
 ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, const void* rows,
-                                 int32_t dtype, size_t n_rows, size_t n_cols,
+                                 ps_dtype dtype, size_t n_rows, size_t n_cols,
                                  const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
     if (n_rows > 0) {  // no rows: nothing is read or written, NULL buffers are fine
@@ -408,7 +412,7 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, c
 }
 
 ps_status ps_model_predict_csr(double* out, size_t out_len, ps_model* model, const int64_t* indptr,
-                               const int32_t* indices, const void* values, int32_t dtype,
+                               const int32_t* indices, const void* values, ps_dtype dtype,
                                size_t n_rows, size_t n_cols, const ps_predict_options* opts,
                                ps_error* err) {
   return guarded(err, [&] {

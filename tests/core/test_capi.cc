@@ -377,6 +377,17 @@ TEST(CApi, OptionsInitWritesOnlyTheCallersSize) {
   EXPECT_EQ(ps_load_options_init(&load, sizeof load), PS_OK);
   EXPECT_EQ(load.format, PS_FORMAT_AUTO);
   EXPECT_EQ(ps_load_options_init(&load, 0), PS_ERR_INVALID_ARGUMENT);
+
+  // reserved0 (what would be tail padding) must be 0, so a later ABI can give it a meaning.
+  ASSERT_EQ(ps_load_options_init(&load, sizeof load), PS_OK);
+  EXPECT_EQ(load.reserved0, 0);
+  load.reserved0 = 7;
+  ps_model* model = nullptr;
+  ps_error* err = nullptr;
+  ASSERT_EQ(ps_error_create(&err), PS_OK);
+  EXPECT_EQ(ps_model_load_buffer(&model, "{}", 2, &load, err), PS_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(HasMessage(ps_error_message(err), "reserved0 is 7"));
+  ps_error_free(err);
 }
 
 // An older caller's smaller struct: only the fields it has are read.

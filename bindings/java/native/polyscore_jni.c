@@ -267,7 +267,8 @@ static void layout_lines(layout_buf *b) {
              sizeof(int), sizeof(long), sizeof(ps_status));
   PSJ_STRUCT(ps_load_options, PS_LOAD_OPTIONS_INIT,
              PSJ_FIELD(ps_load_options, struct_size)
-             PSJ_FIELD(ps_load_options, format));
+             PSJ_FIELD(ps_load_options, format)
+             PSJ_FIELD(ps_load_options, reserved0));
   PSJ_STRUCT(ps_predict_options, PS_PREDICT_OPTIONS_INIT,
              PSJ_FIELD(ps_predict_options, struct_size)
              PSJ_FIELD(ps_predict_options, output)

@@ -131,6 +131,7 @@ Napi::Object AbiLayout(Napi::Env env) {
   structs.Set("ps_load_options", LayoutStruct<ps_load_options>(env, {
       PS_LAYOUT_FIELD(ps_load_options, struct_size),
       PS_LAYOUT_FIELD(ps_load_options, format),
+      PS_LAYOUT_FIELD(ps_load_options, reserved0),
   }));
   structs.Set("ps_predict_options", LayoutStruct<ps_predict_options>(env, {
       PS_LAYOUT_FIELD(ps_predict_options, struct_size),

@@ -17,14 +17,16 @@
 
 PS_BEGIN_DECL
 
-/* What predict writes for each row (ps_predict_options.output). */
+/* What predict writes for each row (ps_predict_options.output): a PS_OUTPUT_* value. */
+typedef int32_t ps_output_kind;
 enum {
   PS_OUTPUT_VALUE = 0,  /* what predict() returns: probabilities, class index, ... */
   PS_OUTPUT_MARGIN = 1, /* raw sum before the link function (output_margin, raw_score) */
   PS_OUTPUT_LEAF = 2    /* per tree used, the id of the leaf reached (pred_leaf) */
 };
 
-/* Element type of input arrays. */
+/* Element type of input arrays: a PS_DTYPE_* value. */
+typedef int32_t ps_dtype;
 enum {
   PS_DTYPE_FLOAT32 = 1,
   PS_DTYPE_FLOAT64 = 2
@@ -38,7 +40,7 @@ enum {
  */
 typedef struct ps_predict_options {
   size_t struct_size;
-  int32_t output;           /* PS_OUTPUT_*; default PS_OUTPUT_VALUE */
+  ps_output_kind output;    /* PS_OUTPUT_*; default PS_OUTPUT_VALUE */
   uint32_t iteration_begin; /* first boosting round used; default 0 */
   uint32_t iteration_end;   /* one past the last round used; 0 (default) = all */
   int32_t num_threads;      /* batch calls: threads to use; 1 (default), 0 = all cores */
@@ -77,7 +79,7 @@ PS_API ps_status ps_model_output_size(size_t *out, ps_model *model, size_t n_row
  * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model).
  */
 PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, ps_model *model,
-                                        const void *rows, int32_t dtype, size_t n_rows,
+                                        const void *rows, ps_dtype dtype, size_t n_rows,
                                         size_t n_cols, const ps_predict_options *opts,
                                         ps_error *err);
 
@@ -91,7 +93,7 @@ PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, ps_model *m
  */
 PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, ps_model *model,
                                       const int64_t *indptr, const int32_t *indices,
-                                      const void *values, int32_t dtype, size_t n_rows,
+                                      const void *values, ps_dtype dtype, size_t n_rows,
                                       size_t n_cols, const ps_predict_options *opts,
                                       ps_error *err);
 
