@@ -67,7 +67,7 @@ PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL, bad options, iteration range outside
  * the model); PS_ERR_INVALID_HANDLE.
  */
-PS_API ps_status ps_model_output_size(size_t *out, ps_model *model, size_t n_rows,
+PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t n_rows,
                                       const ps_predict_options *opts, ps_error *err);
 
 /*
@@ -78,7 +78,7 @@ PS_API ps_status ps_model_output_size(size_t *out, ps_model *model, size_t n_row
  * PS_ERR_BUFFER_TOO_SMALL (out_len too small; nothing is written, the message gives
  * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model).
  */
-PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, ps_model *model,
+PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
                                         const void *rows, ps_dtype dtype, size_t n_rows,
                                         size_t n_cols, const ps_predict_options *opts,
                                         ps_error *err);
@@ -91,7 +91,7 @@ PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, ps_model *m
  * Errors: as ps_model_predict_dense; PS_ERR_SHAPE also when indptr is not
  * non-decreasing from 0 or a column index is negative or >= n_cols.
  */
-PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, ps_model *model,
+PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, const ps_model *model,
                                       const int64_t *indptr, const int32_t *indices,
                                       const void *values, ps_dtype dtype, size_t n_rows,
                                       size_t n_cols, const ps_predict_options *opts,
@@ -102,7 +102,7 @@ PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, ps_model *mod
  * and takes no lock (num_threads is ignored). Same results and errors as
  * ps_model_predict_dense with n_rows = 1.
  */
-PS_API ps_status ps_model_predict_row(double *out, size_t out_len, ps_model *model,
+PS_API ps_status ps_model_predict_row(double *out, size_t out_len, const ps_model *model,
                                       const double *row, size_t n_features,
                                       const ps_predict_options *opts, ps_error *err);
 

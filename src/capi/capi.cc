@@ -333,7 +333,7 @@ void ps_model_free(ps_model* model) {
   if (model) ModelTable::instance().remove(model);
 }
 
-ps_status ps_model_info_get(ps_model_info* out, ps_model* model, ps_error* err) {
+ps_status ps_model_info_get(ps_model_info* out, const ps_model* model, ps_error* err) {
   return guarded(err, [&] {
     require(out, "out");
     if (out->struct_size < offsetof(ps_model_info, format) + sizeof(int32_t)) {
@@ -356,7 +356,7 @@ ps_status ps_model_info_get(ps_model_info* out, ps_model* model, ps_error* err) 
   });
 }
 
-ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, ps_model* model,
+ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, const ps_model* model,
                                 uint32_t index, ps_error* err) {
   return guarded(err, [&] {
     require(len, "len");
@@ -378,7 +378,7 @@ ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, ps_mode
   });
 }
 
-ps_status ps_model_output_size(size_t* out, ps_model* model, size_t n_rows,
+ps_status ps_model_output_size(size_t* out, const ps_model* model, size_t n_rows,
                                const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
     require(out, "out");
@@ -388,7 +388,7 @@ ps_status ps_model_output_size(size_t* out, ps_model* model, size_t n_rows,
   });
 }
 
-ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, const void* rows,
+ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* model, const void* rows,
                                  ps_dtype dtype, size_t n_rows, size_t n_cols,
                                  const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
@@ -411,7 +411,7 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, c
   });
 }
 
-ps_status ps_model_predict_csr(double* out, size_t out_len, ps_model* model, const int64_t* indptr,
+ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* model, const int64_t* indptr,
                                const int32_t* indices, const void* values, ps_dtype dtype,
                                size_t n_rows, size_t n_cols, const ps_predict_options* opts,
                                ps_error* err) {
@@ -449,7 +449,7 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, ps_model* model, con
   });
 }
 
-ps_status ps_model_predict_row(double* out, size_t out_len, ps_model* model, const double* row,
+ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* model, const double* row,
                                size_t n_features, const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
     require(out, "out");

@@ -15,6 +15,8 @@ PS_BEGIN_DECL
  * be used by any number of threads at once.
  * The handle is not an address: never dereference it, and in a garbage-collected
  * language keep it as an integer (uintptr_t), not as a pointer the collector scans.
+ * Every call that only reads a model (info, feature names, output size, predict)
+ * takes a const ps_model *; only ps_model_free, which ends the handle, does not.
  */
 typedef struct ps_model ps_model;
 
@@ -103,7 +105,7 @@ typedef struct ps_model_info {
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL or struct_size too small);
  * PS_ERR_INVALID_HANDLE.
  */
-PS_API ps_status ps_model_info_get(ps_model_info *out, ps_model *model, ps_error *err);
+PS_API ps_status ps_model_info_get(ps_model_info *out, const ps_model *model, ps_error *err);
 
 /*
  * Copies the name of feature `index` into buf as a NUL-terminated string and sets
@@ -114,7 +116,7 @@ PS_API ps_status ps_model_info_get(ps_model_info *out, ps_model *model, ps_error
  * is written).
  */
 PS_API ps_status ps_model_feature_name(char *buf, size_t capacity, size_t *len,
-                                       ps_model *model, uint32_t index, ps_error *err);
+                                       const ps_model *model, uint32_t index, ps_error *err);
 
 PS_END_DECL
 
