@@ -6,9 +6,11 @@
 #
 #   variant          break                                       must be reported by
 #   field_moved      ps_predict_options.num_threads moved up     abidiff, layout
-#   symbol_removed   ps_model_feature_name dropped (version map) abidiff, symbols
+#   symbol_removed   ps_model_feature_name dropped (version map) abidiff, symbols, map
 #   enum_renumbered  PS_ERR_IO and PS_ERR_PARSE swapped          layout
-#   function_added   a new ps_* function (compatible; control)   symbols (abidiff allows it)
+#   function_added   a new ps_* function in node POLYSCORE_1.1   symbols (abidiff allows it);
+#                    (compatible; control)                       a program that needs it is
+#                                                                refused at load by today's lib
 #   grown_options    options structs grew a field (ABI 2)        nothing: grown_struct_client
 #                                                                passes against it
 #   grown_options_old_init  the same, init writes the whole      grown_struct_client
@@ -47,15 +49,23 @@ sed -i -e '/^  int32_t num_threads;/d' \
 grep -q "num_threads;.*moved" "$WORK/field_moved/include/polyscore/predict.h" || bad "field_moved: the sed mutation did not move num_threads"
 
 prepare symbol_removed
-sed -i 's|^  local:|  local:\n    ps_model_feature_name;|' "$WORK/symbol_removed/src/capi/polyscore.map"
+sed -i '/^    ps_model_feature_name;/d' "$WORK/symbol_removed/src/capi/polyscore.map"
 
 prepare enum_renumbered
 sed -i -e 's/PS_ERR_IO = 3,/PS_ERR_IO = 4,/' -e 's/PS_ERR_PARSE = 4,/PS_ERR_PARSE = 3,/' \
        "$WORK/enum_renumbered/include/polyscore/common.h"
 
-prepare function_added
+prepare function_added   # done right: declared, defined, in a node of its own
 cat >> "$WORK/function_added/src/capi/capi.cc" <<'EOF'
 extern "C" PS_API uint32_t ps_abi_tests_added_function(void) { return 42; }
+EOF
+sed -i 's|^PS_END_DECL|PS_API uint32_t ps_abi_tests_added_function(void); /* since ABI 2 */\n&|' \
+  "$WORK/function_added/include/polyscore/predict.h"
+cat >> "$WORK/function_added/src/capi/polyscore.map" <<'EOF'
+POLYSCORE_1.1 {
+  global:
+    ps_abi_tests_added_function;
+} POLYSCORE_1.0;
 EOF
 
 # grown_options: a later library (ABI 2) whose options structs gained an int64_t
@@ -108,6 +118,7 @@ expect() {
     abi) out=$(check_abi "$lib" "$inc" 2>&1) ;;
     symbols) out=$(check_symbols "$lib" 2>&1) ;;
     layout) out=$(check_layout "$inc" 2>&1) ;;
+    map) out=$(check_version_map "$inc" "$WORK/$v/src/capi/polyscore.map" 2>&1) ;;
   esac
   rc=$?
   echo "$out" > "$WORK/$v.$check.report"
@@ -146,6 +157,30 @@ expect_client() {
   fi
 }
 
+# needs_newer_node: a program built against the function_added library (ABI 2, whose new
+# function sits in node POLYSCORE_1.1) runs with that library, and is refused AT LOAD by
+# today's library, with the missing node named: not at the first call of the function.
+needs_newer_node() {
+  local v=$WORK/function_added exe=$WORK/needs_newer_node out rc
+  printf '%s\n' '#include <stdio.h>' '#include "polyscore/polyscore.h"' \
+    'int main(void) { puts("started"); printf("added function: %u\n", ps_abi_tests_added_function()); return 0; }' \
+    > "$exe.c"
+  $CC -std=c99 -I "$v/include" "$exe.c" -o "$exe" -L "$v" -l:libpolyscore.so.1 ||
+    { bad "needs_newer_node: does not build"; return; }
+  out=$(LD_LIBRARY_PATH="$v" "$exe" 2>&1)
+  if ! grep -q "added function: 42" <<<"$out"; then
+    bad "needs_newer_node: does not run with the library that has the function: $out"; return
+  fi
+  out=$(LD_LIBRARY_PATH="$ABI_BUILD" "$exe" 2>&1); rc=$?
+  if [ $rc -ne 0 ] && grep -q "version .POLYSCORE_1.1' not found" <<<"$out" && ! grep -q started <<<"$out"; then
+    ok "function_added / a program needing POLYSCORE_1.1 is refused at load by today's library"
+    echo "$out" | head -1 | sed 's/^/         | /'
+  else
+    bad "function_added / program needing POLYSCORE_1.1 against today's library: exit $rc, want a load failure naming the node:"
+    echo "$out" | sed 's/^/       /' | head -5
+  fi
+}
+
 for v in "${variants[@]}"; do
   echo "-- $v"
   if [ ! -f "$WORK/$v/libpolyscore.so.1" ]; then
@@ -158,16 +193,19 @@ for v in "${variants[@]}"; do
       expect $v layout fail '^[-+].*"num_threads", "offset"' ;;
     symbol_removed)
       expect $v abi fail "Removed.*ps_model_feature_name|ps_model_feature_name"
-      expect $v symbols fail '^-T ps_model_feature_name@@POLYSCORE_1'
-      expect $v layout pass "" ;;
+      expect $v symbols fail '^-T ps_model_feature_name@@POLYSCORE_1.0'
+      expect $v layout pass ""
+      expect $v map fail '< ps_model_feature_name' ;;
     enum_renumbered)
       expect $v abi pass ""        # invisible to DWARF: see the header comment
       expect $v symbols pass ""
       expect $v layout fail '^[-+] *"PS_ERR_(IO|PARSE)": [34]' ;;
     function_added)
       expect $v abi pass "Added.*ps_abi_tests_added_function|ps_abi_tests_added_function"
-      expect $v symbols fail '^\+T ps_abi_tests_added_function@@POLYSCORE_1'
-      expect $v layout pass "" ;;
+      expect $v symbols fail '^\+T ps_abi_tests_added_function@@POLYSCORE_1\.1'
+      expect $v layout pass ""
+      expect $v map pass ""
+      needs_newer_node ;;
     grown_options)
       expect_client $v pass "" ;;
     grown_options_old_init)
