@@ -98,9 +98,12 @@ PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, const ps_mode
                                       ps_error *err);
 
 /*
- * The single-row fast path: scores one row of n_features doubles. Allocates nothing
- * and takes no lock (num_threads is ignored). Same results and errors as
- * ps_model_predict_dense with n_rows = 1.
+ * The single-row fast path: scores one row of n_features doubles on the calling
+ * thread (num_threads is ignored), taking no lock. For a model with at most 2,048
+ * features and at most 256 margins (ps_model_info.num_margins) it allocates nothing:
+ * its scratch is on the stack. A larger model is scored by the batch code, which
+ * allocates scratch for the call (and so may take the allocator's lock); the results
+ * are the same. Same results and errors as ps_model_predict_dense with n_rows = 1.
  */
 PS_API ps_status ps_model_predict_row(double *out, size_t out_len, const ps_model *model,
                                       const double *row, size_t n_features,
