@@ -12,7 +12,7 @@
  * 1e-6), checks error codes and version negotiation (ps_abi_check), and passes
  * OLDER, SMALLER options structs.
  *
- * The older-struct technique. C structs only grow at the end (DESIGN.md §2), so the
+ * The older-struct technique. C structs only grow at the end (docs/abi.md), so the
  * struct a client compiled against an older header has is a PREFIX of today's
  * struct. We declare that prefix as its own type (old_predict_options below: what
  * ps_predict_options would have been in a v0 header that had only struct_size,
