@@ -11,6 +11,8 @@
 #   function_added   a new ps_* function in node POLYSCORE_1.1   symbols (abidiff allows it);
 #                    (compatible; control)                       a program that needs it is
 #                                                                refused at load by today's lib
+#   padding_added    ps_load_options.reserved0 made a char:      layout
+#                    3 bytes of tail padding
 #   grown_options    options structs grew a field (ABI 2)        nothing: grown_struct_client
 #                                                                passes against it
 #   grown_options_old_init  the same, init writes the whole      grown_struct_client
@@ -68,6 +70,9 @@ POLYSCORE_1.1 {
 } POLYSCORE_1.0;
 EOF
 
+prepare padding_added   # reserved0 shrunk to a char: 3 bytes of padding nobody named
+sed -i 's|^  int32_t reserved0;|  char reserved0;   |' "$WORK/padding_added/include/polyscore/model.h"
+
 # grown_options: a later library (ABI 2) whose options structs gained an int64_t
 # `appended` field (default 0; the variant refuses any other value), read only where the
 # caller's struct_size covers it. grown_struct_client.c, built against today's header,
@@ -92,7 +97,7 @@ grow "$WORK/grown_options_old_init"
 sed -i 's|^  if (!opts \|\| struct_size < sizeof(size_t)) return PS_ERR_INVALID_ARGUMENT;|  if (opts) { *opts = defaults; return PS_OK; }  /* the 1.0 draft: the whole struct */\n&|' \
   "$WORK/grown_options_old_init/src/capi/capi.cc"
 
-variants=(field_moved symbol_removed enum_renumbered function_added grown_options grown_options_old_init)
+variants=(field_moved symbol_removed enum_renumbered function_added padding_added grown_options grown_options_old_init)
 for v in "${variants[@]}"; do   # make sure each mutation took
   if diff -r -q "$ROOT/include" "$WORK/$v/include" >/dev/null &&
      diff -r -q "$ROOT/src/capi" "$WORK/$v/src/capi" >/dev/null; then
@@ -206,6 +211,8 @@ for v in "${variants[@]}"; do
       expect $v layout pass ""
       expect $v map pass ""
       needs_newer_node ;;
+    padding_added)
+      expect $v layout fail "ps_load_options has 3 bytes of tail padding" ;;
     grown_options)
       expect_client $v pass "" ;;
     grown_options_old_init)

@@ -162,6 +162,24 @@ check_layout() {
   for c in $(header_constants "$inc"); do
     grep -q "\"$c\":" "$cur" || { echo "layout: constant $c of the header is missing from layout_gen.c"; bad=1; }
   done
+  # No hidden bytes: each field starts where the one before ends and the last one ends
+  # the struct, so a caller's struct_size never covers padding (docs/abi.md).
+  python3 - "$cur" <<'PY' || bad=1
+import json, sys
+bad = 0
+for name, s in json.load(open(sys.argv[1]))["structs"].items():
+    end = 0
+    for f in s["fields"]:
+        if f["offset"] != end:
+            print("layout: %s has %d bytes of padding before %s: name them as a reserved field"
+                  % (name, f["offset"] - end, f["name"]))
+            bad = 1
+        end = f["offset"] + f["size"]
+    if s["size"] != end:
+        print("layout: %s has %d bytes of tail padding: name them as a reserved field" % (name, s["size"] - end))
+        bad = 1
+sys.exit(bad)
+PY
   [ $bad -eq 0 ] && echo "layout: $(grep -c '"offset"' "$cur") fields of $(grep -c '"size": [0-9]*, "align"' "$cur") structs, $(grep -cE '^    "PS_' "$cur") constants: as committed"
   rm -f "$cur"
   return $bad
