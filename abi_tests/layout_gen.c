@@ -147,6 +147,7 @@ int main(void) {
     STRUCT(ps_load_options);
     FIELD(ps_load_options, d, struct_size);
     FIELD(ps_load_options, d, format);
+    FIELD(ps_load_options, d, reserved0);
     end_struct();
   }
   {

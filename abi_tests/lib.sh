@@ -101,9 +101,9 @@ check_symbols() {
     echo "symbols: exported symbol list differs from baseline/symbols.txt"; bad=1
   fi
   local leaks
-  leaks=$(grep -Ev '^(T ps_[a-z0-9_]+@@POLYSCORE_1|A POLYSCORE_1)$' "$cur")
+  leaks=$(grep -Ev '^(T ps_[a-z0-9_]+@@POLYSCORE_1\.[0-9]+|A POLYSCORE_1\.[0-9]+)$' "$cur")
   if [ -n "$leaks" ]; then
-    echo "symbols: exported symbols other than ps_* functions versioned POLYSCORE_1:"
+    echo "symbols: exported symbols other than ps_* functions in a POLYSCORE_1.N node:"
     echo "$leaks" | head -20 | sed 's/^/  /'; bad=1
   fi
   soname=$(readelf -d "$lib" | sed -nE 's/.*\(SONAME\).*\[(.*)\]/\1/p')
@@ -122,7 +122,7 @@ check_symbols() {
   if [ -n "$cxx_undef" ]; then
     echo "symbols: imports C++ runtime symbols:"; echo "$cxx_undef" | head -10; bad=1
   fi
-  [ $bad -eq 0 ] && echo "symbols: $(grep -c ' ps_' "$cur") ps_* functions, all POLYSCORE_1; SONAME $soname; no C++ runtime"
+  [ $bad -eq 0 ] && echo "symbols: $(grep -c ' ps_' "$cur") ps_* functions in nodes $(sed -nE 's/^A //p' "$cur" | tr '\n' ' ')(each as baseline/symbols.txt says); SONAME $soname; no C++ runtime"
   rm -f "$cur"
   return $bad
 }
@@ -162,7 +162,70 @@ check_layout() {
   for c in $(header_constants "$inc"); do
     grep -q "\"$c\":" "$cur" || { echo "layout: constant $c of the header is missing from layout_gen.c"; bad=1; }
   done
+  # No hidden bytes: each field starts where the one before ends and the last one ends
+  # the struct, so a caller's struct_size never covers padding (docs/abi.md).
+  python3 - "$cur" <<'PY' || bad=1
+import json, sys
+bad = 0
+for name, s in json.load(open(sys.argv[1]))["structs"].items():
+    end = 0
+    for f in s["fields"]:
+        if f["offset"] != end:
+            print("layout: %s has %d bytes of padding before %s: name them as a reserved field"
+                  % (name, f["offset"] - end, f["name"]))
+            bad = 1
+        end = f["offset"] + f["size"]
+    if s["size"] != end:
+        print("layout: %s has %d bytes of tail padding: name them as a reserved field" % (name, s["size"] - end))
+        bad = 1
+sys.exit(bad)
+PY
   [ $bad -eq 0 ] && echo "layout: $(grep -c '"offset"' "$cur") fields of $(grep -c '"size": [0-9]*, "align"' "$cur") structs, $(grep -cE '^    "PS_' "$cur") constants: as committed"
   rm -f "$cur"
+  return $bad
+}
+
+# The ps_* functions the stable headers of INCLUDE_DIR declare, one per line, sorted.
+header_functions() {
+  local h
+  # -fpreprocessed -dD: comments stripped, macros (PS_API) kept
+  stable_headers "$1" | while read -r h; do $CC -fpreprocessed -dD -E -P -w -x c "$h" 2>/dev/null; done | tr -s ' \n' ' ' |
+    grep -oE 'PS_API [^;]*[^a-z0-9_](ps_[a-z0-9_]+) *\(' | grep -oE 'ps_[a-z0-9_]+ *\($' | tr -d ' (' | LC_ALL=C sort -u
+}
+
+# check_version_map INCLUDE_DIR MAP: the version script names every function of the
+# stable headers exactly once, by name (no wildcard export), in nodes POLYSCORE_1.0,
+# POLYSCORE_1.1, ... in order, each later node inheriting the one before.
+check_version_map() {
+  local inc=$1 map=$2 bad=0 listed declared nodes want_nodes n
+  # what the map exports: names in a "global:" section (comments stripped)
+  listed=$(sed -e 's|/\*.*\*/||g' -e '/\/\*/,/\*\//d' "$map" |
+           awk '/global:/ {g = 1; next} /local:/ {g = 0} /^}/ {g = 0} g' | tr -d ' \t;' | grep -v '^$')
+  if grep -q '[*?]' <<<"$listed"; then
+    echo "version map: a wildcard in a global: section ($(grep '[*?]' <<<"$listed" | tr '\n' ' ')): list each function by name"; bad=1
+  fi
+  local dups
+  dups=$(LC_ALL=C sort <<<"$listed" | uniq -d)
+  [ -n "$dups" ] && { echo "version map: listed in more than one node: $dups"; bad=1; }
+  declared=$(header_functions "$inc")
+  local diff_out
+  diff_out=$(diff <(echo "$declared") <(LC_ALL=C sort -u <<<"$listed"))
+  if [ -n "$diff_out" ]; then
+    echo "version map: the functions of the stable headers (<) and of the map (>) differ:"
+    echo "$diff_out" | grep '^[<>]' | sed 's/^/  /'; bad=1
+  fi
+  nodes=$(sed -nE 's/^(POLYSCORE_[0-9.]+) *\{.*/\1/p' "$map")
+  n=0; want_nodes=""
+  for _ in $nodes; do want_nodes+="POLYSCORE_1.$n "; n=$((n + 1)); done
+  if [ "$(echo $nodes) " != "$want_nodes" ]; then
+    echo "version map: nodes are '$(echo $nodes)', want '$want_nodes' (one per ABI version, in order)"; bad=1
+  fi
+  local prev="" node parent
+  for node in $nodes; do
+    parent=$(sed -nE "/^${node//./\\.} *\{/,/^\}/p" "$map" | sed -nE 's/^\} *([A-Z0-9_.]*) *;.*/\1/p')
+    [ "$parent" = "$prev" ] || { echo "version map: $node inherits '$parent', want '$prev'"; bad=1; }
+    prev=$node
+  done
+  [ $bad -eq 0 ] && echo "version map: $(wc -l <<<"$declared") functions of the headers, each named once, in nodes $(echo $nodes)"
   return $bad
 }

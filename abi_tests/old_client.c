@@ -12,7 +12,7 @@
  * 1e-6), checks error codes and version negotiation (ps_abi_check), and passes
  * OLDER, SMALLER options structs.
  *
- * The older-struct technique. C structs only grow at the end (DESIGN.md §2), so the
+ * The older-struct technique. C structs only grow at the end (docs/abi.md), so the
  * struct a client compiled against an older header has is a PREFIX of today's
  * struct. We declare that prefix as its own type (old_predict_options below: what
  * ps_predict_options would have been in a v0 header that had only struct_size,
@@ -178,8 +178,15 @@ static void test_model(const char *dir, const char *model_file, const char *cas,
 
   /* info: full struct, then an older smaller one that must not be written past. */
   ps_model_info info = PS_MODEL_INFO_INIT;
-  CHECK_STATUS(ps_model_info_get(&info, model, err), PS_OK, err);
+  /* Calls that only read the model take const ps_model * (a -Werror build fails if not). */
+  const ps_model *read_only = model;
+  CHECK_STATUS(ps_model_info_get(&info, read_only, err), PS_OK, err);
   CHECK(info.format == format, "info.format %d, want %d", info.format, format);
+  {
+    char name[256];
+    size_t len = 0;
+    CHECK_STATUS(ps_model_feature_name(name, sizeof name, &len, read_only, 0, err), PS_OK, err);
+  }
   CHECK(info.num_features == nf, "info.num_features %u, want %zu", info.num_features, nf);
   CHECK(info.num_outputs * n == nout, "info.num_outputs %u", info.num_outputs);
   {
@@ -214,9 +221,9 @@ static void test_model(const char *dir, const char *model_file, const char *cas,
   size_t need = 0;
 
   /* dense float64, defaults (NULL options) */
-  CHECK_STATUS(ps_model_output_size(&need, model, n, NULL, err), PS_OK, err);
+  CHECK_STATUS(ps_model_output_size(&need, read_only, n, NULL, err), PS_OK, err);
   CHECK(need == nout, "output_size %zu, want %zu", need, nout);
-  CHECK_STATUS(ps_model_predict_dense(out, nout, model, X.v, PS_DTYPE_FLOAT64, n, nf, NULL, err),
+  CHECK_STATUS(ps_model_predict_dense(out, nout, read_only, X.v, PS_DTYPE_FLOAT64, n, nf, NULL, err),
                PS_OK, err);
   compare("dense f64 value", out, &value);
 
@@ -275,7 +282,7 @@ static void test_model(const char *dir, const char *model_file, const char *cas,
       indptr[i + 1] = (int64_t)k;
     }
     CHECK(k < n * nf, "CSR test needs some absent entries");
-    CHECK_STATUS(ps_model_predict_csr(out, nout, model, indptr, indices, vals, PS_DTYPE_FLOAT64,
+    CHECK_STATUS(ps_model_predict_csr(out, nout, read_only, indptr, indices, vals, PS_DTYPE_FLOAT64,
                                       n, nf, NULL, err),
                  PS_OK, err);
     compare("csr value", out, &value);
@@ -307,7 +314,7 @@ static void test_model(const char *dir, const char *model_file, const char *cas,
                                         err),
                  PS_OK, err);
     compare("older ps_predict_options (3 fields): dense margin", out, &margin);
-    CHECK_STATUS(ps_model_predict_row(out, nout / n, model, X.v, nf, as_new, err), PS_OK, err);
+    CHECK_STATUS(ps_model_predict_row(out, nout / n, read_only, X.v, nf, as_new, err), PS_OK, err);
     CHECK(close_enough(out[0], margin.v[0]), "older options: row margin %.17g, want %.17g",
           out[0], margin.v[0]);
 
@@ -425,11 +432,11 @@ static void test_versions(const char *dir) {
   lo.format = 77;
   snprintf(path, sizeof path, "%s/models/lgb4_binary.txt", dir);
   CHECK_STATUS(ps_model_load_file(&m, path, &lo, err), PS_ERR_INVALID_ARGUMENT, err);
-  ps_load_options_init(&lo);
+  CHECK_STATUS(ps_load_options_init(&lo, sizeof lo), PS_OK, err);
   CHECK(lo.struct_size == sizeof lo && lo.format == PS_FORMAT_AUTO, "ps_load_options_init");
   ps_predict_options po;
   memset(&po, 0xA5, sizeof po);
-  ps_predict_options_init(&po);
+  CHECK_STATUS(ps_predict_options_init(&po, sizeof po), PS_OK, err);
   CHECK(po.struct_size == sizeof po && po.output == PS_OUTPUT_VALUE && po.iteration_begin == 0 &&
             po.iteration_end == 0 && po.num_threads == 1,
         "ps_predict_options_init");

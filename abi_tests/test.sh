@@ -5,7 +5,8 @@
 #   POLYSCORE_LIBRARY=/abs/build/libpolyscore.so.1 POLYSCORE_BUILD_DIR=/abs/build abi_tests/test.sh
 #
 # 1. abidw dump of the stable headers' ABI vs baseline/libpolyscore.so.1.abi (abidiff)
-# 2. exported symbols vs baseline/symbols.txt; only ps_*@@POLYSCORE_1; SONAME; no C++ runtime
+# 2. exported symbols (name and version node) vs baseline/symbols.txt; only ps_*@@POLYSCORE_1.N;
+#    SONAME; no C++ runtime; src/capi/polyscore.map names each header function once
 # 3. layout.json regenerated from the C header equals the committed one
 # 4. old_client.c, compiled against the frozen ABI 1 header (v1/), against today's library
 # 5. break_test.sh: broken variants are reported by checks 1-3
@@ -62,6 +63,9 @@ step "1. abidiff baseline/libpolyscore.so.1.abi vs current" check_abi "$DEBUG_LI
 for lib in "${LIBS[@]}"; do
   step "2. exported symbols of $lib" check_symbols "$lib"
 done
+
+step "2. the version map names every function of the headers once, one node per ABI version" \
+  check_version_map "$ROOT/include" "$ROOT/src/capi/polyscore.map"
 
 # 3. layout table from the header
 step "3. layout.json regenerated from include/ equals the committed one" check_layout "$ROOT/include"

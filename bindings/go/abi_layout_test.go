@@ -1,11 +1,12 @@
 package polyscore
 
-// The binding's view of the C ABI equals abi_tests/layout.json, which
-// abi_tests/layout_gen.c generates from the C header (schema: abi_tests/README.md):
-// every public C struct, as cgo translates it, has the header's size and alignment
-// and every field its name, order, offset, size and type; every PS_* constant the
-// binding defines in Go (Status, Format, OutputKind, requiredABI) or passes to C
-// (the dtypes) has the header's value, and the binding covers all of them.
+// What the binding declares of the C ABI itself equals abi_tests/layout.json, the one
+// table abi_tests/layout_gen.c prints from the C header (schema: abi_tests/README.md):
+// every PS_* constant the binding defines in Go (Status, Format, OutputKind,
+// requiredABI) has the header's value, the binding covers all of them, and Info has
+// one field for each field of ps_model_info. The C structs themselves are not compared:
+// the binding has no definition of its own (cgo builds them from the header, so
+// comparing them would compare the header with itself, which cannot fail).
 //
 // POLYSCORE_ABI_LAYOUT names another layout.json (to show that the check fails).
 
@@ -17,11 +18,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
-	"unsafe"
 )
 
 type layoutField struct {
@@ -96,8 +94,8 @@ var goConstants = map[string]struct {
 }
 
 // goCovers says, by the prefix of a C constant's name, which Go constant the
-// binding must have for it ("" means none: the binding passes C.PS_DTYPE_* as
-// cgo gives them, checked through cgoConstants).
+// binding must have for it ("" means none: the binding passes C.PS_DTYPE_* as cgo
+// gives them, so it has no copy that could drift).
 func goCovers(c string) (prefix string, known bool) {
 	switch {
 	case c == "PS_ABI_VERSION":
@@ -114,145 +112,37 @@ func goCovers(c string) (prefix string, known bool) {
 	return "", false
 }
 
-func TestABILayoutPlatform(t *testing.T) {
-	want := readLayout(t).Platform
-	got := cgoPlatform()
-	for k, v := range want {
-		if g, ok := got[k]; !ok {
-			t.Errorf("layout.json platform has %s, which cgoPlatform (layout.go) lacks", k)
-		} else if g != v {
-			t.Errorf("sizeof %s = %d, layout.json %d: this data model differs, the table does not apply", k, g, v)
+// goFieldName is the Go name of a C field: num_features -> NumFeatures.
+func goFieldName(c string) string {
+	parts := strings.Split(c, "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
 		}
 	}
-	if p := unsafe.Sizeof(uintptr(0)); p != want["pointer_size"] {
-		t.Errorf("Go pointer size %d, layout.json %d", p, want["pointer_size"])
-	}
+	return strings.Join(parts, "")
 }
 
-func TestABILayoutEveryStructIsChecked(t *testing.T) {
-	l := readLayout(t)
-	have := cgoStructs()
-	for name := range l.Structs {
-		if _, ok := have[name]; !ok {
-			t.Errorf("layout.json has struct %s, which cgoStructs (layout.go) does not check", name)
+// Info, the Go view of ps_model_info, has each of its fields (but struct_size and
+// reserved ones), in order.
+func TestABILayoutInfoFields(t *testing.T) {
+	st, ok := readLayout(t).Structs["ps_model_info"]
+	if !ok {
+		t.Fatal("layout.json has no ps_model_info")
+	}
+	var want []string
+	for _, f := range st.Fields {
+		if f.Name != "struct_size" && !strings.HasPrefix(f.Name, "reserved") {
+			want = append(want, goFieldName(f.Name))
 		}
 	}
-	for name := range have {
-		if _, ok := l.Structs[name]; !ok {
-			t.Errorf("cgoStructs (layout.go) has %s, which layout.json lacks", name)
-		}
+	var got []string
+	typ := reflect.TypeOf(Info{})
+	for i := 0; i < typ.NumField(); i++ {
+		got = append(got, typ.Field(i).Name)
 	}
-}
-
-// kindsOf lists the reflect.Kinds a C type of layout.json may have in cgo's view.
-func kindsOf(cType string) []reflect.Kind {
-	switch cType {
-	case "size_t":
-		return []reflect.Kind{reflect.Uint64, reflect.Uint32, reflect.Uintptr}
-	case "int32_t":
-		return []reflect.Kind{reflect.Int32}
-	case "uint32_t":
-		return []reflect.Kind{reflect.Uint32}
-	case "int64_t":
-		return []reflect.Kind{reflect.Int64}
-	case "double":
-		return []reflect.Kind{reflect.Float64}
-	case "float":
-		return []reflect.Kind{reflect.Float32}
-	case "char": // signed or not, by platform
-		return []reflect.Kind{reflect.Int8, reflect.Uint8}
-	}
-	return nil
-}
-
-func checkType(t *testing.T, where string, got reflect.Type, cType string) {
-	t.Helper()
-	if elem, n, ok := strings.Cut(cType, "["); ok {
-		if got.Kind() != reflect.Array || strings.TrimSuffix(n, "]") != strconv.Itoa(got.Len()) {
-			t.Errorf("%s: cgo type %v, layout.json %s", where, got, cType)
-			return
-		}
-		checkType(t, where+"[]", got.Elem(), elem)
-		return
-	}
-	kinds := kindsOf(cType)
-	if kinds == nil {
-		t.Errorf("%s: layout.json type %q is unknown to this test", where, cType)
-		return
-	}
-	for _, k := range kinds {
-		if got.Kind() == k {
-			return
-		}
-	}
-	t.Errorf("%s: cgo type %v (%v), layout.json %s", where, got, got.Kind(), cType)
-}
-
-func TestABILayoutStructs(t *testing.T) {
-	l := readLayout(t)
-	have := cgoStructs()
-	names := make([]string, 0, len(l.Structs))
-	for name := range l.Structs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		want := l.Structs[name]
-		got, ok := have[name]
-		if !ok {
-			continue // TestABILayoutEveryStructIsChecked reports it
-		}
-		t.Run(name, func(t *testing.T) {
-			if got.size != want.Size || got.typ.Size() != want.Size {
-				t.Errorf("unsafe.Sizeof = %d (reflect %d), layout.json %d", got.size, got.typ.Size(), want.Size)
-			}
-			if got.align != want.Align {
-				t.Errorf("unsafe.Alignof = %d, layout.json %d", got.align, want.Align)
-			}
-			// cgo's struct: every field, in order; cgo may add "_" padding fields.
-			var fields []reflect.StructField
-			for i := 0; i < got.typ.NumField(); i++ {
-				if f := got.typ.Field(i); f.Name != "_" {
-					fields = append(fields, f)
-				}
-			}
-			var gotNames, wantNames []string
-			for _, f := range fields {
-				gotNames = append(gotNames, f.Name)
-			}
-			for _, f := range want.Fields {
-				wantNames = append(wantNames, f.Name)
-			}
-			if !reflect.DeepEqual(gotNames, wantNames) {
-				t.Fatalf("fields %v, layout.json %v", gotNames, wantNames)
-			}
-			if len(got.offsets) != len(want.Fields) {
-				t.Errorf("layout.go takes unsafe.Offsetof of %d fields, layout.json has %d", len(got.offsets), len(want.Fields))
-			}
-			for i, w := range want.Fields {
-				f := fields[i]
-				where := name + "." + w.Name
-				off, ok := got.offsets[w.Name]
-				if !ok {
-					t.Errorf("%s: layout.go does not take its unsafe.Offsetof", where)
-				} else if off != w.Offset {
-					t.Errorf("%s: unsafe.Offsetof = %d, layout.json %d", where, off, w.Offset)
-				}
-				if f.Offset != w.Offset {
-					t.Errorf("%s: reflect offset %d, layout.json %d", where, f.Offset, w.Offset)
-				}
-				if f.Type.Size() != w.Size {
-					t.Errorf("%s: size %d, layout.json %d", where, f.Type.Size(), w.Size)
-				}
-				checkType(t, where, f.Type, w.Type)
-			}
-			if n := len(want.Fields); n > 0 {
-				last := want.Fields[n-1]
-				if tail := got.size - last.Offset - last.Size; tail != want.TailPadding {
-					t.Errorf("tail padding %d, layout.json %d", tail, want.TailPadding)
-				}
-			}
-		})
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Info has fields %v, ps_model_info in layout.json %v", got, want)
 	}
 }
 
@@ -291,21 +181,6 @@ func declaredConstants(t *testing.T) []string {
 
 func TestABILayoutConstants(t *testing.T) {
 	want := readLayout(t).Constants
-
-	// What cgo sees in the header (the values behind C.PS_* in polyscore.go).
-	cgo := cgoConstants()
-	for c, v := range want {
-		if got, ok := cgo[c]; !ok {
-			t.Errorf("layout.json has %s = %d, which cgoConstants (layout.go) lacks", c, v)
-		} else if got != v {
-			t.Errorf("C.%s = %d as cgo sees it, layout.json %d", c, got, v)
-		}
-	}
-	for c := range cgo {
-		if _, ok := want[c]; !ok {
-			t.Errorf("cgoConstants (layout.go) has %s, which layout.json lacks", c)
-		}
-	}
 
 	// Every constant the Go code declares is one of goConstants...
 	for _, name := range declaredConstants(t) {

@@ -369,8 +369,3 @@ ps_swig_model *load_buffer(ps_swig_error *e, const char *data, size_t size, int 
 void require_abi(ps_swig_error *e, unsigned required) { psw_require_abi(e, required); }
 %}
 
-/* The public structs as the wrapper was compiled against the header: "key=value" lines
- * (sizeof/offsetof/alignof, field types and PS_*_INIT defaults; see polyscore_swig.h),
- * which the tests compare with abi_tests/layout.json. */
-%newobject ps_swig_layout;
-char *ps_swig_layout(void);

@@ -348,6 +348,48 @@ TEST(CApi, BadOptions) {
   EXPECT_TRUE(HasMessage(m.message(), "dtype"));
 }
 
+// The init functions write the caller's struct_size bytes and nothing past them: whole
+// fields get their defaults, a field cut by struct_size is zeroed.
+TEST(CApi, OptionsInitWritesOnlyTheCallersSize) {
+  unsigned char buf[sizeof(ps_predict_options) + 16];
+  std::memset(buf, 0xA5, sizeof buf);
+  auto* opts = reinterpret_cast<ps_predict_options*>(buf);
+  const size_t cut = offsetof(ps_predict_options, num_threads) + 2;  // half of num_threads
+  ASSERT_EQ(ps_predict_options_init(opts, cut), PS_OK);
+  EXPECT_EQ(opts->struct_size, cut);
+  EXPECT_EQ(opts->output, PS_OUTPUT_VALUE);
+  EXPECT_EQ(opts->iteration_end, 0u);
+  for (size_t i = offsetof(ps_predict_options, num_threads); i < cut; ++i) EXPECT_EQ(buf[i], 0) << i;
+  for (size_t i = cut; i < sizeof buf; ++i) EXPECT_EQ(buf[i], 0xA5) << "byte " << i << " past struct_size";
+
+  ASSERT_EQ(ps_predict_options_init(opts, sizeof *opts), PS_OK);
+  EXPECT_EQ(opts->num_threads, 1);
+  EXPECT_EQ(ps_predict_options_init(opts, sizeof(size_t) - 1), PS_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(ps_predict_options_init(nullptr, sizeof *opts), PS_ERR_INVALID_ARGUMENT);
+
+  // A newer caller's larger struct: our fields get defaults, the rest of its bytes zero.
+  std::memset(buf, 0xA5, sizeof buf);
+  ASSERT_EQ(ps_predict_options_init(opts, sizeof buf), PS_OK);
+  EXPECT_EQ(opts->num_threads, 1);
+  for (size_t i = sizeof *opts; i < sizeof buf; ++i) EXPECT_EQ(buf[i], 0) << i;
+
+  ps_load_options load;
+  EXPECT_EQ(ps_load_options_init(&load, sizeof load), PS_OK);
+  EXPECT_EQ(load.format, PS_FORMAT_AUTO);
+  EXPECT_EQ(ps_load_options_init(&load, 0), PS_ERR_INVALID_ARGUMENT);
+
+  // reserved0 (what would be tail padding) must be 0, so a later ABI can give it a meaning.
+  ASSERT_EQ(ps_load_options_init(&load, sizeof load), PS_OK);
+  EXPECT_EQ(load.reserved0, 0);
+  load.reserved0 = 7;
+  ps_model* model = nullptr;
+  ps_error* err = nullptr;
+  ASSERT_EQ(ps_error_create(&err), PS_OK);
+  EXPECT_EQ(ps_model_load_buffer(&model, "{}", 2, &load, err), PS_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(HasMessage(ps_error_message(err), "reserved0 is 7"));
+  ps_error_free(err);
+}
+
 // An older caller's smaller struct: only the fields it has are read.
 TEST(CApi, OlderSmallerOptionsStruct) {
   Loaded m(source_path(kXgbModel));

@@ -21,9 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace {
@@ -64,126 +62,6 @@ struct Failure {
     return f;
   }
 };
-
-// ---- The addon's view of the C ABI, for test/abi_layout.test.js, which compares it
-// with abi_tests/layout.json: sizeof/alignof/offsetof of the public structs and the
-// PS_* constants as this translation unit, compiled against the header, sees them.
-
-// The C type name layout.json uses for a field's type ("char[64]" for arrays).
-template <typename T>
-std::string CTypeName() {
-  if constexpr (std::is_array_v<T>) {
-    return CTypeName<std::remove_extent_t<T>>() + "[" + std::to_string(std::extent_v<T>) + "]";
-  } else if constexpr (std::is_same_v<T, size_t>) {
-    return "size_t";
-  } else if constexpr (std::is_same_v<T, int32_t>) {
-    return "int32_t";
-  } else if constexpr (std::is_same_v<T, uint32_t>) {
-    return "uint32_t";
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    return "int64_t";
-  } else if constexpr (std::is_same_v<T, double>) {
-    return "double";
-  } else if constexpr (std::is_same_v<T, float>) {
-    return "float";
-  } else if constexpr (std::is_same_v<T, char>) {
-    return "char";
-  } else {
-    static_assert(!sizeof(T*), "a field type layout.json has no name for");
-  }
-}
-
-Napi::Object LayoutField(Napi::Env env, const char* name, size_t offset, size_t size, const std::string& type) {
-  Napi::Object f = Napi::Object::New(env);
-  f.Set("name", Napi::String::New(env, name));
-  f.Set("offset", Napi::Number::New(env, static_cast<double>(offset)));
-  f.Set("size", Napi::Number::New(env, static_cast<double>(size)));
-  f.Set("type", Napi::String::New(env, type));
-  return f;
-}
-
-template <typename S>
-Napi::Object LayoutStruct(Napi::Env env, std::initializer_list<Napi::Object> fields) {
-  Napi::Object s = Napi::Object::New(env);
-  s.Set("size", Napi::Number::New(env, static_cast<double>(sizeof(S))));
-  s.Set("align", Napi::Number::New(env, static_cast<double>(alignof(S))));
-  Napi::Array list = Napi::Array::New(env, fields.size());
-  uint32_t i = 0;
-  for (const Napi::Object& f : fields) list.Set(i++, f);
-  s.Set("fields", list);
-  return s;
-}
-
-#define PS_LAYOUT_FIELD(S, F) \
-  LayoutField(env, #F, offsetof(S, F), sizeof(static_cast<S*>(nullptr)->F), CTypeName<decltype(S::F)>())
-
-// _layout() -> {platform, structs: {name: {size, align, fields: [{name, offset, size, type}]}},
-//               constants: {PS_*: value}}, in the shape of abi_tests/layout.json.
-Napi::Object AbiLayout(Napi::Env env) {
-  Napi::Object platform = Napi::Object::New(env);
-  platform.Set("pointer_size", Napi::Number::New(env, sizeof(void*)));
-  platform.Set("size_t", Napi::Number::New(env, sizeof(size_t)));
-  platform.Set("int", Napi::Number::New(env, sizeof(int)));
-  platform.Set("long", Napi::Number::New(env, sizeof(long)));
-  platform.Set("ps_status", Napi::Number::New(env, sizeof(ps_status)));
-
-  Napi::Object structs = Napi::Object::New(env);
-  structs.Set("ps_load_options", LayoutStruct<ps_load_options>(env, {
-      PS_LAYOUT_FIELD(ps_load_options, struct_size),
-      PS_LAYOUT_FIELD(ps_load_options, format),
-  }));
-  structs.Set("ps_predict_options", LayoutStruct<ps_predict_options>(env, {
-      PS_LAYOUT_FIELD(ps_predict_options, struct_size),
-      PS_LAYOUT_FIELD(ps_predict_options, output),
-      PS_LAYOUT_FIELD(ps_predict_options, iteration_begin),
-      PS_LAYOUT_FIELD(ps_predict_options, iteration_end),
-      PS_LAYOUT_FIELD(ps_predict_options, num_threads),
-  }));
-  structs.Set("ps_model_info", LayoutStruct<ps_model_info>(env, {
-      PS_LAYOUT_FIELD(ps_model_info, struct_size),
-      PS_LAYOUT_FIELD(ps_model_info, format),
-      PS_LAYOUT_FIELD(ps_model_info, num_features),
-      PS_LAYOUT_FIELD(ps_model_info, num_outputs),
-      PS_LAYOUT_FIELD(ps_model_info, num_margins),
-      PS_LAYOUT_FIELD(ps_model_info, num_trees),
-      PS_LAYOUT_FIELD(ps_model_info, num_iterations),
-      PS_LAYOUT_FIELD(ps_model_info, objective),
-      PS_LAYOUT_FIELD(ps_model_info, booster),
-  }));
-
-  Napi::Object constants = Napi::Object::New(env);
-#define PS_LAYOUT_CONSTANT(C) constants.Set(#C, Napi::Number::New(env, static_cast<double>(C)))
-  PS_LAYOUT_CONSTANT(PS_ABI_VERSION);
-  PS_LAYOUT_CONSTANT(PS_OK);
-  PS_LAYOUT_CONSTANT(PS_ERR_INVALID_ARGUMENT);
-  PS_LAYOUT_CONSTANT(PS_ERR_INVALID_HANDLE);
-  PS_LAYOUT_CONSTANT(PS_ERR_IO);
-  PS_LAYOUT_CONSTANT(PS_ERR_PARSE);
-  PS_LAYOUT_CONSTANT(PS_ERR_UNSUPPORTED);
-  PS_LAYOUT_CONSTANT(PS_ERR_SHAPE);
-  PS_LAYOUT_CONSTANT(PS_ERR_BUFFER_TOO_SMALL);
-  PS_LAYOUT_CONSTANT(PS_ERR_OUT_OF_MEMORY);
-  PS_LAYOUT_CONSTANT(PS_ERR_ABI_VERSION);
-  PS_LAYOUT_CONSTANT(PS_ERR_INTERNAL);
-  PS_LAYOUT_CONSTANT(PS_FORMAT_AUTO);
-  PS_LAYOUT_CONSTANT(PS_FORMAT_XGBOOST_JSON);
-  PS_LAYOUT_CONSTANT(PS_FORMAT_XGBOOST_UBJSON);
-  PS_LAYOUT_CONSTANT(PS_FORMAT_LIGHTGBM_TEXT);
-  PS_LAYOUT_CONSTANT(PS_OUTPUT_VALUE);
-  PS_LAYOUT_CONSTANT(PS_OUTPUT_MARGIN);
-  PS_LAYOUT_CONSTANT(PS_OUTPUT_LEAF);
-  PS_LAYOUT_CONSTANT(PS_DTYPE_FLOAT32);
-  PS_LAYOUT_CONSTANT(PS_DTYPE_FLOAT64);
-#undef PS_LAYOUT_CONSTANT
-
-  Napi::Object layout = Napi::Object::New(env);
-  layout.Set("platform", platform);
-  layout.Set("structs", structs);
-  layout.Set("constants", constants);
-  return layout;
-}
-
-#undef PS_LAYOUT_FIELD
 
 class PolyscoreAddon : public Napi::Addon<PolyscoreAddon> {
  public:
@@ -241,7 +119,6 @@ class PolyscoreAddon : public Napi::Addon<PolyscoreAddon> {
     return Napi::Number::New(env, ps_abi_version());
   }
 
-  Napi::Value Layout(const Napi::CallbackInfo& info) { return AbiLayout(info.Env()); }
 
   Napi::FunctionReference error_class_;
 };
@@ -761,7 +638,6 @@ PolyscoreAddon::PolyscoreAddon(Napi::Env env, Napi::Object exports) {
                         InstanceMethod<&PolyscoreAddon::AbiVersion>("abiVersion"),
                         InstanceMethod<&PolyscoreAddon::VersionString>("versionString"),
                         InstanceMethod<&PolyscoreAddon::CheckAbi>("checkAbi"),
-                        InstanceMethod<&PolyscoreAddon::Layout>("_layout"),
                         InstanceValue("REQUIRED_ABI_VERSION", Napi::Number::New(env, PS_ABI_VERSION),
                                       napi_enumerable),
                         InstanceValue("NativeModel", NativeModel::Define(env), napi_enumerable)});

@@ -39,7 +39,7 @@ PS_DTYPE_FLOAT64 = 2
 
 
 class LoadOptions(ctypes.Structure):
-    _fields_ = [("struct_size", c_size_t), ("format", c_int32)]
+    _fields_ = [("struct_size", c_size_t), ("format", c_int32), ("reserved0", c_int32)]
 
 
 class ModelInfo(ctypes.Structure):

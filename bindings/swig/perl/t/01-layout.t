@@ -1,12 +1,11 @@
-# The binding's view of the C ABI equals abi_tests/layout.json, which
-# abi_tests/layout_gen.c generates from the C header (schema: abi_tests/README.md):
-#  - every PS_* constant the SWIG module exposes has the table's value, and the module
+# What the SWIG module exposes of the C ABI equals abi_tests/layout.json, the one table
+# abi_tests/layout_gen.c prints from the C header (schema: abi_tests/README.md):
+#  - every PS_* constant the module exposes has the table's value, and the module
 #    exposes every constant of the table;
-#  - ps_swig_layout() (polyscore_swig.h, compiled into the wrapper) reports the size,
-#    alignment, tail padding and field list of every struct, and each field's offset,
-#    size, C type and PS_*_INIT default, exactly as the table has them: a struct or
-#    field the table has and the shim does not list fails;
-#  - Model->info returns exactly the fields of ps_model_info (but struct_size).
+#  - Model->info returns exactly the fields of ps_model_info (but struct_size): the
+#    typemap names them itself.
+# The C structs are not compared: the wrapper is C compiled against the header, so the
+# binding has no copy of them (comparing the header with itself cannot fail).
 # $POLYSCORE_LAYOUT_JSON names another table (to see the check fail).
 use strict;
 use warnings;
@@ -28,32 +27,6 @@ is($table->{schema}, 1, "$path: schema 1");
 my %sections = map { $_ => 1 } qw(schema generator abi_version platform structs constants);
 is_deeply([ grep { !$sections{$_} } sort keys %$table ], [], 'no section this test does not know');
 
-# The table as "key=value" pairs, in the shim's spelling.
-my %want;
-$want{"platform.$_"} = $table->{platform}{$_} for keys %{ $table->{platform} };
-for my $st (keys %{ $table->{structs} }) {
-    my $s = $table->{structs}{$st};
-    for my $k (keys %$s) {
-        next if $k eq 'fields';
-        $want{"struct.$st.$k"} = $s->{$k};
-    }
-    $want{"struct.$st.fields"} = join ',', map { $_->{name} } @{ $s->{fields} };
-    for my $f (@{ $s->{fields} }) {
-        for my $k (keys %$f) {
-            $want{"field.$st.$f->{name}.$k"} = $f->{$k} unless $k eq 'name';
-        }
-    }
-}
-
-my %got;
-my $text = polyscore_swig::ps_swig_layout();
-ok(defined $text && length $text, 'ps_swig_layout() reports something');
-for my $line (split /\n/, $text // '') {
-    my ($k, $v) = $line =~ /\A([^=]+)=(.*)\z/ or do { fail("shim line without '=': $line"); next };
-    fail("shim reports $k twice") if exists $got{$k};
-    $got{$k} = $v;
-}
-
 # Differences as readable lines (empty when the two agree).
 sub differences {
     my ($want, $got) = @_;
@@ -68,9 +41,6 @@ sub differences {
     push @out, map { "not in the table: $_=$got->{$_}" } grep { !exists $want->{$_} } sort keys %$got;
     return \@out;
 }
-
-is_deeply(differences(\%want, \%got), [], 'structs and platform: shim == layout.json')
-    or diag(join "\n", @{ differences(\%want, \%got) });
 
 # Every PS_* constant the module exposes ($polyscore_swig::PS_*).
 my %const;

@@ -1,10 +1,9 @@
-# The binding's view of the C ABI equals abi_tests/layout.json, which
-# abi_tests/layout_gen.c generates from the C header (schema: abi_tests/README.md):
-# every PS_* constant of the SWIG module (Polyscore_swig::PS_*) has the table's value
-# and none is missing; Polyscore_swig.ps_swig_layout (polyscore_swig.h) reports every
-# struct's size/align/tail padding/field list and each field's offset, size, C type and
-# PS_*_INIT default exactly as the table has them; Model#info has exactly the fields of
-# ps_model_info (but struct_size). $POLYSCORE_LAYOUT_JSON names another table.
+# What the SWIG module exposes of the C ABI equals abi_tests/layout.json, the one table
+# abi_tests/layout_gen.c prints from the C header (schema: abi_tests/README.md): every
+# PS_* constant of the SWIG module (Polyscore_swig::PS_*) has the table's value and none
+# is missing; Model#info has exactly the fields of ps_model_info (but struct_size). The
+# C structs are not compared: the wrapper is C compiled against the header, so the
+# binding has no copy of them. $POLYSCORE_LAYOUT_JSON names another table.
 require_relative 'helper'
 
 class TestLayout < Minitest::Test
@@ -12,20 +11,6 @@ class TestLayout < Minitest::Test
     File.join(PSTest::ROOT, 'abi_tests', 'layout.json') : ENV['POLYSCORE_LAYOUT_JSON']
   TABLE = JSON.parse(File.read(PATH))
   SECTIONS = %w[schema generator abi_version platform structs constants].freeze
-
-  # The table as "key=value" pairs, in the shim's spelling.
-  def self.flatten(t)
-    m = {}
-    t['platform'].each { |k, v| m["platform.#{k}"] = v.to_s }
-    t['structs'].each do |st, s|
-      s.each { |k, v| m["struct.#{st}.#{k}"] = v.to_s unless k == 'fields' }
-      m["struct.#{st}.fields"] = s['fields'].map { |f| f['name'] }.join(',')
-      s['fields'].each do |f|
-        f.each { |k, v| m["field.#{st}.#{f['name']}.#{k}"] = v.to_s unless k == 'name' }
-      end
-    end
-    m
-  end
 
   def differences(want, got)
     out = want.keys.sort.filter_map do |k|
@@ -40,19 +25,6 @@ class TestLayout < Minitest::Test
     assert_equal 1, TABLE['schema']
     assert_empty TABLE.keys - SECTIONS, 'sections this test does not know'
     assert_equal TABLE['constants']['PS_ABI_VERSION'], TABLE['abi_version']
-  end
-
-  def test_structs_and_platform_match_the_shim
-    got = {}
-    Polyscore_swig.ps_swig_layout.each_line(chomp: true) do |line|
-      next if line.empty?
-      k, v = line.split('=', 2)
-      refute_nil v, "shim line without '=': #{line}"
-      refute got.key?(k), "shim reports #{k} twice"
-      got[k] = v
-    end
-    diff = differences(self.class.flatten(TABLE), got)
-    assert_empty diff, "shim vs #{PATH}:\n  #{diff.join("\n  ")}"
   end
 
   def test_constants_match_the_table

@@ -107,13 +107,6 @@ final class Native {
 
   static native void abiCheck(int required);
 
-  /**
-   * The glue's view of the C ABI, as the C compiler saw the header: "key=value" lines
-   * ({@code platform.*}, {@code struct.*}, {@code field.*}, {@code const.*}; see
-   * native/polyscore_jni.c). Compared with abi_tests/layout.json by the tests.
-   */
-  static native String layout();
-
   static native long loadFile(byte[] nulTerminatedPath, int format);
 
   static native long loadBuffer(byte[] data, int format);
