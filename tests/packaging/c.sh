@@ -52,7 +52,7 @@ EOT
 
   # The Debian package, from the same build.
   if command -v dpkg-deb >/dev/null; then
-    (cd "$build" && cpack -G DEB >/dev/null) || { failed+=("cpack -G DEB"); return 0; }
+    (cd "$build" && cpack -G DEB >/dev/null 2>&1) || { failed+=("cpack -G DEB"); return 0; }
     local deb
     deb=$(ls "$build"/libpolyscore1_*.deb)
     local listing; listing=$(dpkg-deb -c "$deb")

@@ -54,12 +54,11 @@ func main() {
 EOT
   local goenv=(env GOPROXY="file://$proxy" GOSUMDB=off GOTOOLCHAIN=local GOFLAGS=-mod=mod)
   timed "Go: go get + go build" clean "$app" "${goenv[@]}" sh -c "
-    go mod init example.com/fraud >/dev/null 2>&1 &&
-    go get $module@$version >/dev/null 2>&1 &&
-    go build -o fraud . "
+    { go mod init example.com/fraud && go get $module@$version && go build -o fraud . ; } >go.log 2>&1 ||
+    { cat go.log; exit 1; }"
   check_score "Go module via GOPROXY" "$(clean "$app" ./fraud)"
   AFTER+=("Go module via GOPROXY:clean '$app' ./fraud")
-  if readelf -d "$app/fraud" | grep -q libpolyscore; then
+  if grep -q libpolyscore <<<"$(readelf -d "$app/fraud")"; then
     echo "   FAIL go: the program needs libpolyscore.so.1"; failed+=("go static core")
   fi
 }

@@ -7,11 +7,12 @@
 package_node() {
   local packed=$WORK/npm
   mkdir -p "$packed"
-  (cd "$ROOT/bindings/node" && npm pack --silent --pack-destination "$packed" >/dev/null)
-  local tgz=$packed/polyscore-$VERSION.tgz f
+  (cd "$ROOT/bindings/node" && npm pack --silent --no-update-notifier --pack-destination "$packed" >/dev/null)
+  local tgz=$packed/polyscore-$VERSION.tgz f listing
+  listing=$(tar tzf "$tgz")
   for f in package/deps/polyscore/CMakeLists.txt package/deps/polyscore/src/capi/polyscore.map \
            package/deps/polyscore/third_party/simdjson/simdjson.cpp package/src/addon.cc; do
-    tar tzf "$tgz" | grep -qx "$f" || { echo "   FAIL node: the tarball lacks $f"; failed+=("npm $f"); }
+    grep -qx "$f" <<<"$listing" || { echo "   FAIL node: the tarball lacks $f"; failed+=("npm $f"); }
   done
   [ ! -e "$ROOT/bindings/node/deps" ] || { echo "   FAIL node: postpack left deps/ behind"; failed+=("npm postpack"); }
 
@@ -19,7 +20,7 @@ package_node() {
   app=$(newdir node)
   cp "$tgz" "$MODEL" "$app/"
   timed "Node: npm install tarball (builds)" clean "$app" sh -c "
-    npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error ./polyscore-$VERSION.tgz >install.log 2>&1 ||
+    npm init -y >/dev/null && npm install --no-audit --no-fund --no-update-notifier --loglevel=error ./polyscore-$VERSION.tgz >install.log 2>&1 ||
     { cat install.log; exit 1; }"
   local score="const m = require('polyscore').load('fraud-v3.json'); console.log(String(m.predict(new Float64Array([0.4, 1.2]), 1)[0]));"
   check_score "Node package" "$(clean "$app" node -e "$score")"

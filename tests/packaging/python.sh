@@ -9,12 +9,13 @@ package_python() {
   local tools=$WORK/py-tools dist=$WORK/py-dist
   python3 -m venv "$tools"
   "$tools/bin/pip" install -q --disable-pip-version-check build auditwheel
-  "$tools/bin/python" -m build --sdist --outdir "$dist" "$ROOT/bindings/python" >/dev/null
+  "$tools/bin/python" -m build --sdist --outdir "$dist" "$ROOT/bindings/python" >/dev/null 2>&1
   local sdist=$dist/polyscore-$VERSION.tar.gz
-  local f
+  local f listing
+  listing=$(tar tzf "$sdist")
   for f in core/CMakeLists.txt core/include/polyscore/polyscore.h core/src/capi/polyscore.map \
            core/third_party/simdjson/simdjson.cpp src/polyscore/_lib.py; do
-    tar tzf "$sdist" | grep -qx "polyscore-$VERSION/$f" ||
+    grep -qx "polyscore-$VERSION/$f" <<<"$listing" ||
       { echo "   FAIL python: the sdist lacks $f"; failed+=("sdist $f"); }
   done
 
@@ -30,7 +31,7 @@ package_python() {
   case $(basename "$wheel") in
     *none-any.whl) echo "   FAIL python: the wheel is not tagged for its platform"; failed+=("wheel tag") ;;
   esac
-  unzip -l "$wheel" | grep -q ' polyscore/libpolyscore.so.1$' ||
+  grep -q ' polyscore/libpolyscore.so.1$' <<<"$(unzip -l "$wheel")" ||
     { echo "   FAIL python: no polyscore/libpolyscore.so.1 in the wheel"; failed+=("wheel library"); }
   "$tools/bin/auditwheel" show "$wheel" | tr '\n' ' ' | sed 's/  */ /g' | grep -o 'consistent with the following platform tag: "[^"]*"' |
     sed 's/^/   auditwheel: /' || { echo "   FAIL python: auditwheel found no manylinux tag"; failed+=("auditwheel"); }
