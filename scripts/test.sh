@@ -26,6 +26,9 @@ for suite in bindings/*/test.sh examples/*/test.sh abi_tests/test.sh; do
   run "$suite" env POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" POLYSCORE_BUILD_DIR="$ROOT/build" bash "$suite"
 done
 
+# Every package installed the ecosystem's way in a clean directory (tests/packaging).
+run "tests/packaging/test.sh" bash tests/packaging/test.sh
+
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED suites: ${failed[*]}"

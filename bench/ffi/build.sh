@@ -23,15 +23,19 @@ run c gcc -O2 -fPIC -shared -o "$OUT/libpsffi_empty.so" "$HERE/empty.c"
 run c gcc -O2 -std=gnu11 -I"$SRC/include" -o "$OUT/c_cost" "$HERE/c_cost.c" "$LIB" \
   -Wl,-rpath,"$BUILD" -ldl
 
-# Go: as bindings/go/test.sh links it: CGO_LDFLAGS -L (a folder with libpolyscore.so) + rpath.
+# Go: as bindings/go/test.sh links it: tag polyscore_system, pkg-config, rpath.
 if command -v go >/dev/null || [ -x /usr/local/go/bin/go ]; then
   GO=$(command -v go || echo /usr/local/go/bin/go)
   rm -rf "$OUT/go-src" && mkdir -p "$OUT/go-src" "$OUT/golink"
   cp "$HERE/go/main.go" "$OUT/go-src/"
   sed "s|=> ../../../bindings/go|=> $SRC/bindings/go|" "$HERE/go/go.mod" > "$OUT/go-src/go.mod"
   ln -sf "$(readlink -f "$LIB")" "$OUT/golink/libpolyscore.so"
-  (cd "$OUT/go-src" && run go env GOTOOLCHAIN=local CGO_ENABLED=1 GOFLAGS=-mod=mod \
-     CGO_LDFLAGS="-L$OUT/golink -Wl,-rpath,$BUILD" "$GO" build -o "$OUT/go_cost" .)
+  # Tag polyscore_system: link LIB through a pkg-config file instead of compiling the
+  # module's bundled copy of the core.
+  printf 'Name: polyscore\nDescription: bench\nVersion: 1\nCflags: -I%s\nLibs: -L%s -lpolyscore\n' \
+    "$SRC/include" "$OUT/golink" > "$OUT/golink/polyscore.pc"
+  (cd "$OUT/go-src" && run go env GOTOOLCHAIN=local CGO_ENABLED=1 GOFLAGS="-mod=mod -tags=polyscore_system" \
+     PKG_CONFIG_PATH="$OUT/golink" CGO_LDFLAGS="-L$OUT/golink -Wl,-rpath,$BUILD" "$GO" build -o "$OUT/go_cost" .)
 else
   fail go "no go toolchain on PATH"
 fi

@@ -18,14 +18,12 @@
 // call only and they hold no Go pointers, which the cgo pointer rules allow, so
 // no pinning is needed. Outputs are written straight into Go slices the same way.
 //
-// Building needs the C header (include/polyscore, found through the module path)
-// and the library: set CGO_LDFLAGS="-L<dir> -Wl,-rpath,<dir>" to the directory
-// holding libpolyscore.so, or install it where the linker looks.
+// By default cgo compiles the library's C++ sources, which the module carries in
+// _core/ (core_bundled.go); with the build tag polyscore_system the package links the
+// installed libpolyscore.so.1 found through pkg-config instead (core_system.go).
 package polyscore
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -lpolyscore
 #cgo noescape gops_load_file
 #cgo noescape gops_load_buffer
 #cgo noescape gops_info

@@ -18,6 +18,7 @@ apt_install() {
 
 # --- a C compiler for cgo
 command -v gcc >/dev/null 2>&1 || apt_install gcc libc6-dev
+command -v pkg-config >/dev/null 2>&1 || apt_install pkg-config
 
 # --- Go >= 1.24
 go_ok() {  # go_ok BINARY: true when BINARY is Go 1.GO_MIN_MINOR or newer
@@ -64,11 +65,19 @@ LINKDIR=$LIBDIR
 if [ -n "${POLYSCORE_LIBRARY:-}" ] || [ ! -e "$LIBDIR/libpolyscore.so" ]; then
   # Link against exactly the library under test, whatever its file name.
   LINKDIR=$(mktemp -d)
-  trap 'rm -rf "$LINKDIR"' EXIT
+  LINKDIR_TMP=$LINKDIR
   ln -s "$(readlink -f "${POLYSCORE_LIBRARY:-$LIBDIR/libpolyscore.so.1}")" "$LINKDIR/libpolyscore.so"
 fi
+# Link that library (build tag polyscore_system, core_system.go) instead of compiling the
+# module's bundled copy of the core; its pkg-config file names this checkout's header.
+PCDIR=$(mktemp -d)
+trap 'rm -rf "$PCDIR" ${LINKDIR_TMP:-}' EXIT
+printf 'Name: polyscore\nDescription: the library under test\nVersion: 1\nCflags: -I%s\nLibs: -L%s -lpolyscore\n' \
+  "$ROOT/include" "$LINKDIR" >"$PCDIR/polyscore.pc"
+export PKG_CONFIG_PATH=$PCDIR
+export GOFLAGS="-tags=polyscore_system ${GOFLAGS:-}"
 export CGO_ENABLED=1
-export CGO_LDFLAGS="-L$LINKDIR -Wl,-rpath,$LIBDIR ${CGO_LDFLAGS:-}"
+export CGO_LDFLAGS="-Wl,-rpath,$LIBDIR ${CGO_LDFLAGS:-}"
 export POLYSCORE_BUILD_DIR=$LIBDIR  # the tests compare with the CLI found there
 
 status=0

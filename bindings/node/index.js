@@ -45,7 +45,19 @@ function bindingError(code, message) {
 }
 
 const addonPath = process.env.POLYSCORE_NODE_ADDON || path.join(__dirname, 'build', 'polyscore.node');
-const native = require(addonPath);
+function loadAddon() {
+  try {
+    return require(addonPath);
+  } catch (e) {
+    throw new Error(
+      `polyscore: cannot load the native addon ${addonPath}: ${e.message}\n` +
+      'The addon and libpolyscore.so.1 are built when the package is installed (Linux x64; ' +
+      'needs cmake >= 3.20 and a C++17 compiler). Install them (Debian: apt-get install ' +
+      'cmake g++) and run `npm rebuild polyscore`; the install log says what failed.',
+      { cause: e });
+  }
+}
+const native = loadAddon();
 native.setErrorClass(PolyscoreError);
 
 /** ABI version this binding was compiled against (PS_ABI_VERSION of its header). */

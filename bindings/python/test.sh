@@ -33,12 +33,9 @@ fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip install -q --disable-pip-version-check)
 "$PY" -c 'import numpy, pytest, scipy' 2>/dev/null || "${PIP[@]}" -r "$HERE/requirements-test.txt"
-# Editable install of this package, unless the venv already has it from this tree.
-if ! "$PY" -c 'import sys, polyscore; sys.exit(not polyscore.__file__.startswith(sys.argv[1]))' \
-     "$HERE/src/" 2>/dev/null; then
-  echo "== pip install -e bindings/python"
-  "${PIP[@]}" -e "$HERE"
-fi
+# The package's sources straight from this tree (installing it would build the library
+# again: tests/packaging checks the wheel); the library is POLYSCORE_LIBRARY's.
+export PYTHONPATH="$HERE/src${PYTHONPATH:+:$PYTHONPATH}"
 
 cd "$ROOT"
 exec "$PY" -m pytest -p no:cacheprovider -q "$@" \

@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 // Builds build/polyscore.node with one g++ command: Node-API headers from the npm
 // package node-api-headers, the C++ wrapper from node-addon-api, polyscore's public
-// header from include/. Nothing is downloaded. The addon links to libpolyscore.so.1
-// (DT_NEEDED) with a RUNPATH to the library's folder; the napi_* symbols stay
-// undefined and are resolved by node when it loads the addon.
+// header. Nothing is downloaded. The addon links to libpolyscore.so.1 (DT_NEEDED); the
+// napi_* symbols stay undefined and are resolved by node when it loads the addon.
 //
-// Where the library is found, first match wins:
+// Installed from the npm package (deps/polyscore/ holds the core's C++ sources, copied
+// there by scripts/bundle-core.js when the package is packed): CMake builds
+// libpolyscore.so.1 from those sources into build/, beside the addon, whose RUNPATH is
+// $ORIGIN. Needs cmake >= 3.20 and a C++17 compiler.
+//
+// In a checkout (no deps/), the addon links a library built already, with a RUNPATH to
+// its folder; first match wins:
 //   POLYSCORE_LIBRARY    path of libpolyscore.so.1
 //   POLYSCORE_BUILD_DIR  a polyscore CMake build folder
 //   ../../build          the build folder of this repository
-// Where the header is found: POLYSCORE_INCLUDE_DIR, else ../../include.
+// and the header comes from POLYSCORE_INCLUDE_DIR, else ../../include.
 // CXX overrides the compiler (default g++).
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
+const os = require('node:os');
 const { execFileSync } = require('node:child_process');
 
 const here = path.resolve(__dirname, '..');
@@ -35,16 +41,45 @@ function findLibrary() {
                   'Set POLYSCORE_LIBRARY or POLYSCORE_BUILD_DIR.');
 }
 
-const napiHeaders = require(path.join(packageDir('node-api-headers'), 'index.js')).include_dir;
-const addonApi = packageDir('node-addon-api');
-const includeDir = path.resolve(process.env.POLYSCORE_INCLUDE_DIR || path.join(repo, 'include'));
-if (!fs.existsSync(path.join(includeDir, 'polyscore', 'polyscore.h')))
-  throw new Error(`polyscore/polyscore.h not found under ${includeDir}; set POLYSCORE_INCLUDE_DIR`);
-const library = findLibrary();
-const libDir = path.dirname(library);
-
 const outDir = path.join(here, 'build');
 fs.mkdirSync(outDir, { recursive: true });
+
+// Builds libpolyscore.so.1 from the bundled sources with CMake into build/ and returns
+// its path. Only the library: no tests, no CLI.
+function buildBundledLibrary(sourceDir) {
+  const work = path.join(outDir, 'core');
+  const run = (cmd, args) => {
+    console.log(`[polyscore] ${cmd} ${args.join(' ')}`);
+    try {
+      execFileSync(cmd, args, { stdio: 'inherit' });
+    } catch (e) {
+      const hint = e.code === 'ENOENT' ? `${cmd} is not installed. ` : '';
+      throw new Error(`${hint}Building libpolyscore from the package's sources failed; ` +
+                      'it needs cmake >= 3.20 and a C++17 compiler (Debian: apt-get install ' +
+                      'cmake g++), then run `npm rebuild polyscore`.');
+    }
+  };
+  run('cmake', ['-S', sourceDir, '-B', work, '-DCMAKE_BUILD_TYPE=Release',
+                '-DPOLYSCORE_TESTS=OFF', '-DPOLYSCORE_CLI=OFF', '-DPOLYSCORE_INSTALL=OFF']);
+  run('cmake', ['--build', work, '--target', 'polyscore', '--parallel',
+                String(Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 4)))]);
+  const library = path.join(outDir, 'libpolyscore.so.1');
+  fs.copyFileSync(path.join(work, 'libpolyscore.so.1'), library);  // the file, not the link
+  fs.rmSync(work, { recursive: true, force: true });
+  return library;
+}
+
+const napiHeaders = require(path.join(packageDir('node-api-headers'), 'index.js')).include_dir;
+const addonApi = packageDir('node-addon-api');
+const bundled = path.join(here, 'deps', 'polyscore');
+const isBundled = fs.existsSync(path.join(bundled, 'CMakeLists.txt'));
+const includeDir = isBundled ? path.join(bundled, 'include')
+  : path.resolve(process.env.POLYSCORE_INCLUDE_DIR || path.join(repo, 'include'));
+if (!fs.existsSync(path.join(includeDir, 'polyscore', 'polyscore.h')))
+  throw new Error(`polyscore/polyscore.h not found under ${includeDir}; set POLYSCORE_INCLUDE_DIR`);
+const library = isBundled ? buildBundledLibrary(bundled) : findLibrary();
+// The packaged addon finds its library beside itself, wherever node_modules is.
+const runpath = isBundled ? '$ORIGIN' : path.dirname(library);
 const output = path.join(outDir, 'polyscore.node');
 const tmp = `${output}.tmp-${process.pid}`;
 
@@ -57,7 +92,7 @@ const args = [
   '-o', tmp,
   // Link the exact file, recorded by its SONAME (libpolyscore.so.1).
   library,
-  `-Wl,-rpath,${libDir}`, '-Wl,--enable-new-dtags',
+  `-Wl,-rpath,${runpath}`, '-Wl,--enable-new-dtags',
   // napi_* come from the node executable at load time.
   '-Wl,--allow-shlib-undefined',
 ];

@@ -11,13 +11,16 @@ import java.nio.file.Path;
  * <ol>
  *   <li>system property {@code polyscore.jni.path}: the path of libpolyscore_jni.so;
  *   <li>environment variable {@code POLYSCORE_JNI_LIBRARY}: the same;
+ *   <li>the jar: {@code dev/polyscore/native/<os>-<arch>/} (e.g. {@code linux-x86_64})
+ *       holds libpolyscore_jni.so and libpolyscore.so.1; both are copied into a new
+ *       temporary directory (deleted when the JVM exits) and loaded from there;
  *   <li>{@code System.loadLibrary("polyscore_jni")}, i.e. {@code java.library.path}.
  * </ol>
  * The glue needs libpolyscore.so.1. The dynamic loader finds it through the glue's
- * RPATH or LD_LIBRARY_PATH; or name the file with the system property
- * {@code polyscore.library.path} or the environment variable {@code POLYSCORE_LIBRARY}:
- * that file is loaded first, and the glue's dependency on libpolyscore.so.1 then binds
- * to it (the dynamic loader matches an already loaded SONAME).
+ * RPATH ({@code $ORIGIN}: beside the glue) or LD_LIBRARY_PATH; or name the file with the
+ * system property {@code polyscore.library.path} or the environment variable
+ * {@code POLYSCORE_LIBRARY}: that file is loaded first, and the glue's dependency on
+ * libpolyscore.so.1 then binds to it (the dynamic loader matches an already loaded SONAME).
  *
  * <p>Right after loading, the library's ABI version is checked against the one this
  * binding needs ({@link #REQUIRED_ABI_VERSION}, or the glue's header if newer). A failure
@@ -41,8 +44,9 @@ final class Native {
     } catch (UnsatisfiedLinkError | SecurityException e) {
       failure = new PolyscoreException(ErrorCode.IO.status,
           "cannot load the polyscore JNI library: " + e.getMessage()
-              + " (set -Dpolyscore.jni.path=/path/to/libpolyscore_jni.so or POLYSCORE_JNI_LIBRARY;"
-              + " libpolyscore.so.1 must be on its RPATH, LD_LIBRARY_PATH or POLYSCORE_LIBRARY)");
+              + " (the jar carries the native libraries for linux-x86_64 only, this is " + platform()
+              + "; elsewhere build them and set -Dpolyscore.jni.path=/path/to/libpolyscore_jni.so;"
+              + " libpolyscore.so.1 must be beside it, on LD_LIBRARY_PATH or -Dpolyscore.library.path)");
       failure.initCause(e);
     }
     LOAD_FAILURE = failure;
@@ -58,15 +62,64 @@ final class Native {
 
   private static void load() {
     String core = setting("polyscore.library.path", "POLYSCORE_LIBRARY");
-    if (core != null && Files.exists(Path.of(core))) {
+    boolean coreLoaded = core != null && Files.exists(Path.of(core));
+    if (coreLoaded) {
       System.load(Path.of(core).toAbsolutePath().toString());
     }
     String glue = setting("polyscore.jni.path", "POLYSCORE_JNI_LIBRARY");
     if (glue != null) {
       System.load(Path.of(glue).toAbsolutePath().toString());
-    } else {
+    } else if (!loadFromJar(coreLoaded)) {
       System.loadLibrary("polyscore_jni");
     }
+  }
+
+  /** The platform's folder name in the jar: {@code linux-x86_64}, {@code linux-aarch64}. */
+  static String platform() {
+    String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);
+    if (os.startsWith("linux")) os = "linux";
+    else if (os.startsWith("mac")) os = "macos";
+    else if (os.startsWith("windows")) os = "windows";
+    if (arch.equals("amd64") || arch.equals("x86_64")) arch = "x86_64";
+    else if (arch.equals("arm64")) arch = "aarch64";
+    return os + "-" + arch;
+  }
+
+  /**
+   * Loads the libraries the jar carries for this platform, if it carries them: copies
+   * them into a new private temporary directory (a shared library must be a file to be
+   * loaded) and loads libpolyscore.so.1, unless one was loaded already, then the glue.
+   * Returns false when the jar has nothing for this platform.
+   */
+  private static boolean loadFromJar(boolean coreLoaded) {
+    String dir = "native/" + platform() + "/";
+    if (Native.class.getResource(dir + "libpolyscore_jni.so") == null) return false;
+    try {
+      Path tmp = Files.createTempDirectory("polyscore-native-");
+      tmp.toFile().deleteOnExit();
+      Path core = extract(dir + "libpolyscore.so.1", tmp);
+      Path glue = extract(dir + "libpolyscore_jni.so", tmp);
+      if (!coreLoaded) System.load(core.toString());
+      System.load(glue.toString());
+      return true;
+    } catch (java.io.IOException e) {
+      UnsatisfiedLinkError error = new UnsatisfiedLinkError(
+          "cannot copy the native libraries out of the jar into a temporary directory (java.io.tmpdir="
+              + System.getProperty("java.io.tmpdir") + "): " + e);
+      error.initCause(e);
+      throw error;
+    }
+  }
+
+  private static Path extract(String resource, Path dir) throws java.io.IOException {
+    Path out = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));
+    try (java.io.InputStream in = Native.class.getResourceAsStream(resource)) {
+      if (in == null) throw new java.io.FileNotFoundException(resource + " is not in the jar");
+      Files.copy(in, out);
+    }
+    out.toFile().deleteOnExit();
+    return out;
   }
 
   /** Throws the loading or ABI failure, if there was one. Cheap after the first call. */

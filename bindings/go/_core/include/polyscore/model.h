@@ -1,0 +1,111 @@
+/*
+ * polyscore/model.h: loading a model and asking what it is.
+ */
+#ifndef POLYSCORE_MODEL_H
+#define POLYSCORE_MODEL_H
+
+#include "common.h"
+
+PS_BEGIN_DECL
+
+/*
+ * A loaded model. Opaque: the handle is a slot number and a generation, never a
+ * pointer into the library, so a freed or forged handle gives
+ * PS_ERR_INVALID_HANDLE instead of a crash. A model is immutable once loaded and may
+ * be used by any number of threads at once.
+ * The handle is not an address: never dereference it, and in a garbage-collected
+ * language keep it as an integer (uintptr_t), not as a pointer the collector scans.
+ */
+typedef struct ps_model ps_model;
+
+/* Model file formats (ps_load_options.format, ps_model_info.format). */
+enum {
+  PS_FORMAT_AUTO = 0,           /* detect from the content (load only) */
+  PS_FORMAT_XGBOOST_JSON = 1,   /* XGBoost Booster.save_model("m.json"), 1.6 to 3.x */
+  PS_FORMAT_XGBOOST_UBJSON = 2, /* XGBoost Booster.save_model("m.ubj") */
+  PS_FORMAT_LIGHTGBM_TEXT = 3   /* LightGBM Booster.save_model("m.txt"), 3.x and 4.x */
+};
+
+/*
+ * Load options. Initialise with PS_LOAD_OPTIONS_INIT or ps_load_options_init();
+ * struct_size tells the library which fields your header had, so fields added later
+ * keep their defaults for you. Passing NULL means all defaults.
+ */
+typedef struct ps_load_options {
+  size_t struct_size;
+  int32_t format; /* a PS_FORMAT_* value; PS_FORMAT_AUTO detects it */
+  /* 4 bytes of tail padding follow: a v1 caller's struct_size (16) already covers
+   * offset 12, so a field added later must start at offset 16 (be 8-byte aligned, or
+   * follow an explicit reserved int32_t) to stay invisible to v1 callers. */
+} ps_load_options;
+
+#define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO}
+
+/* Sets opts to the defaults. NULL is a no-op. */
+PS_API void ps_load_options_init(ps_load_options *opts);
+
+/*
+ * Loads a model file. On success *out is a new handle to free with ps_model_free.
+ * On failure *out is set to NULL.
+ * Errors: PS_ERR_INVALID_ARGUMENT (out or path NULL, struct_size too small, unknown
+ * format); PS_ERR_IO (cannot open or read the file, with the OS reason);
+ * PS_ERR_PARSE (empty, truncated or corrupt file, JSON of the wrong shape; the
+ * message names the field and, where known, ps_error_offset the byte);
+ * PS_ERR_UNSUPPORTED (an objective, booster or tree kind polyscore does not score,
+ * named in the message); PS_ERR_OUT_OF_MEMORY.
+ */
+PS_API ps_status ps_model_load_file(ps_model **out, const char *path,
+                                    const ps_load_options *opts, ps_error *err);
+
+/*
+ * Loads a model from `size` bytes at `data` (the file's content). The bytes are not
+ * kept: the caller may free them when this returns.
+ * Errors: as ps_model_load_file, PS_ERR_INVALID_ARGUMENT also if data is NULL with
+ * size > 0; never PS_ERR_IO.
+ */
+PS_API ps_status ps_model_load_buffer(ps_model **out, const void *data, size_t size,
+                                      const ps_load_options *opts, ps_error *err);
+
+/*
+ * Releases the handle. Calls already running with this model finish normally; the
+ * memory goes when the last of them returns. Any later use of the handle gives
+ * PS_ERR_INVALID_HANDLE. NULL is a no-op; freeing twice is harmless.
+ */
+PS_API void ps_model_free(ps_model *model);
+
+/* What a model is. Set struct_size (PS_MODEL_INFO_INIT) before ps_model_info. */
+typedef struct ps_model_info {
+  size_t struct_size;
+  int32_t format;          /* PS_FORMAT_* the model was loaded from */
+  uint32_t num_features;   /* columns a row must have */
+  uint32_t num_outputs;    /* values per row for PS_OUTPUT_VALUE */
+  uint32_t num_margins;    /* values per row for PS_OUTPUT_MARGIN (classes or targets) */
+  uint32_t num_trees;      /* all trees; PS_OUTPUT_LEAF gives one value per tree used */
+  uint32_t num_iterations; /* boosting rounds */
+  char objective[64];      /* as the training library names it, NUL-terminated */
+  char booster[32];        /* "gbtree", "dart", "gblinear", "gbdt", "rf", ... */
+} ps_model_info;
+
+#define PS_MODEL_INFO_INIT {sizeof(ps_model_info), 0, 0, 0, 0, 0, 0, {0}, {0}}
+
+/*
+ * Fills *out with the model's description (the fields its struct_size covers).
+ * Errors: PS_ERR_INVALID_ARGUMENT (out NULL or struct_size too small);
+ * PS_ERR_INVALID_HANDLE.
+ */
+PS_API ps_status ps_model_info_get(ps_model_info *out, ps_model *model, ps_error *err);
+
+/*
+ * Copies the name of feature `index` into buf as a NUL-terminated string and sets
+ * *len to its length (without the NUL). An empty name when the file has none.
+ * Errors: PS_ERR_INVALID_ARGUMENT (len NULL, or buf NULL with capacity > 0);
+ * PS_ERR_INVALID_HANDLE; PS_ERR_SHAPE (index >= num_features);
+ * PS_ERR_BUFFER_TOO_SMALL (capacity <= length; *len still says the length, nothing
+ * is written).
+ */
+PS_API ps_status ps_model_feature_name(char *buf, size_t capacity, size_t *len,
+                                       ps_model *model, uint32_t index, ps_error *err);
+
+PS_END_DECL
+
+#endif /* POLYSCORE_MODEL_H */

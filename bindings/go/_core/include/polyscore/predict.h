@@ -1,0 +1,99 @@
+/*
+ * polyscore/predict.h: scoring rows.
+ *
+ * Results are what the training library's own predict returns for the same model and
+ * rows: XGBoost's Booster.predict / inplace_predict, LightGBM's Booster.predict. Every
+ * output is written as double (float32 results of XGBoost are exact in double).
+ *
+ * Missing values: NaN is missing, handled as the training library does (XGBoost's
+ * default directions; LightGBM's missing_type None/Zero/NaN). Infinities are ordinary
+ * values that compare as such.
+ */
+#ifndef POLYSCORE_PREDICT_H
+#define POLYSCORE_PREDICT_H
+
+#include "common.h"
+#include "model.h"
+
+PS_BEGIN_DECL
+
+/* What predict writes for each row (ps_predict_options.output). */
+enum {
+  PS_OUTPUT_VALUE = 0,  /* what predict() returns: probabilities, class index, ... */
+  PS_OUTPUT_MARGIN = 1, /* raw sum before the link function (output_margin, raw_score) */
+  PS_OUTPUT_LEAF = 2    /* per tree used, the id of the leaf reached (pred_leaf) */
+};
+
+/* Element type of input arrays. */
+enum {
+  PS_DTYPE_FLOAT32 = 1,
+  PS_DTYPE_FLOAT64 = 2
+};
+
+/*
+ * Predict options. Initialise with PS_PREDICT_OPTIONS_INIT or
+ * ps_predict_options_init(); NULL means all defaults.
+ * num_threads counts the calling thread. The others are started by the first call
+ * that needs them and then wait, idle, for later calls until the process ends.
+ */
+typedef struct ps_predict_options {
+  size_t struct_size;
+  int32_t output;           /* PS_OUTPUT_*; default PS_OUTPUT_VALUE */
+  uint32_t iteration_begin; /* first boosting round used; default 0 */
+  uint32_t iteration_end;   /* one past the last round used; 0 (default) = all */
+  int32_t num_threads;      /* batch calls: threads to use; 1 (default), 0 = all cores */
+} ps_predict_options;
+
+#define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1}
+
+/* Sets opts to the defaults. NULL is a no-op. */
+PS_API void ps_predict_options_init(ps_predict_options *opts);
+
+/*
+ * Sets *out to the number of doubles a predict call writes for n_rows rows with
+ * these options: n_rows * (num_outputs, num_margins, or trees used).
+ * Errors: PS_ERR_INVALID_ARGUMENT (out NULL, bad options, iteration range outside
+ * the model); PS_ERR_INVALID_HANDLE.
+ */
+PS_API ps_status ps_model_output_size(size_t *out, ps_model *model, size_t n_rows,
+                                      const ps_predict_options *opts, ps_error *err);
+
+/*
+ * Scores n_rows dense rows of n_cols values each, row-major, float32 or float64
+ * (dtype). Writes ps_model_output_size() doubles to out, row after row.
+ * Errors: PS_ERR_INVALID_ARGUMENT (a NULL pointer, unknown dtype, bad options);
+ * PS_ERR_INVALID_HANDLE; PS_ERR_SHAPE (n_cols != num_features);
+ * PS_ERR_BUFFER_TOO_SMALL (out_len too small; nothing is written, the message gives
+ * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model).
+ */
+PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, ps_model *model,
+                                        const void *rows, int32_t dtype, size_t n_rows,
+                                        size_t n_cols, const ps_predict_options *opts,
+                                        ps_error *err);
+
+/*
+ * Scores n_rows rows given in CSR form: the entries of row i are
+ * values[indptr[i] .. indptr[i+1]) at columns indices[...]. An absent entry is what
+ * the training library makes of it: missing for XGBoost models, 0.0 for LightGBM
+ * models (as their own predict does with a SciPy sparse matrix).
+ * Errors: as ps_model_predict_dense; PS_ERR_SHAPE also when indptr is not
+ * non-decreasing from 0 or a column index is negative or >= n_cols.
+ */
+PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, ps_model *model,
+                                      const int64_t *indptr, const int32_t *indices,
+                                      const void *values, int32_t dtype, size_t n_rows,
+                                      size_t n_cols, const ps_predict_options *opts,
+                                      ps_error *err);
+
+/*
+ * The single-row fast path: scores one row of n_features doubles. Allocates nothing
+ * and takes no lock (num_threads is ignored). Same results and errors as
+ * ps_model_predict_dense with n_rows = 1.
+ */
+PS_API ps_status ps_model_predict_row(double *out, size_t out_len, ps_model *model,
+                                      const double *row, size_t n_features,
+                                      const ps_predict_options *opts, ps_error *err);
+
+PS_END_DECL
+
+#endif /* POLYSCORE_PREDICT_H */

@@ -1,0 +1,440 @@
+// The C ABI: a thin shell that checks arguments, finds the model behind a handle,
+// calls the core, and turns every exception into a ps_status and a ps_error.
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "capi/model_table.h"
+#include "loaders/loaders.h"
+#include "model/error.h"
+#include "polyscore/polyscore.h"
+#include "predict/predictor.h"
+
+struct ps_error {
+  ps_status code = PS_OK;
+  std::string message;
+  int64_t offset = -1;
+};
+
+using polyscore::Error;
+using polyscore::Forest;
+using polyscore::LoadedModel;
+using polyscore::ModelRef;
+using polyscore::ModelTable;
+
+namespace {
+
+// The error paths are cold and out of line, so the checks on a call's fast path are a
+// compare and a branch each.
+#define PS_COLD __attribute__((cold, noinline))
+
+ps_status record(ps_error* err, ps_status code, const char* message, int64_t offset = -1) {
+  if (err) {
+    try {
+      err->code = code;
+      err->message = message;
+      err->offset = offset;
+    } catch (...) {
+      err->message.clear();  // out of memory for the message: the code still says it
+    }
+  }
+  return code;
+}
+
+// Runs body, turning any exception into a status recorded in err.
+template <typename Body>
+ps_status guarded(ps_error* err, Body&& body) {
+  try {
+    body();
+    return PS_OK;
+  } catch (const Error& e) {
+    return record(err, e.code(), e.what(), e.offset());
+  } catch (const std::bad_alloc&) {
+    return record(err, PS_ERR_OUT_OF_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    return record(err, PS_ERR_INTERNAL, (std::string("internal error: ") + e.what()).c_str());
+  } catch (...) {
+    return record(err, PS_ERR_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw Error(PS_ERR_INVALID_ARGUMENT, message);
+}
+
+[[noreturn]] PS_COLD void null_argument(const char* name) { invalid(std::string(name) + " is NULL"); }
+
+void require(const void* pointer, const char* name) {
+  if (!pointer) null_argument(name);
+}
+
+[[noreturn]] PS_COLD void invalid_handle() {
+  throw Error(PS_ERR_INVALID_HANDLE, "invalid model handle: it was freed or never loaded");
+}
+
+const LoadedModel& loaded(const ModelRef& ref) {
+  if (!ref.get()) invalid_handle();
+  return *ref.get();
+}
+
+const Forest& live(const ModelRef& ref) { return *loaded(ref).forest; }
+
+// True when a caller's options struct of struct_size bytes has the field at offset..size.
+bool covers(size_t struct_size, size_t offset, size_t size) { return struct_size >= offset + size; }
+#define PS_HAS(opts, field) \
+  covers((opts)->struct_size, offsetof(std::remove_pointer_t<decltype(opts)>, field), sizeof((opts)->field))
+
+int32_t load_format(const ps_load_options* opts) {
+  if (!opts) return PS_FORMAT_AUTO;
+  if (opts->struct_size < sizeof(size_t)) invalid("ps_load_options.struct_size is too small");
+  return PS_HAS(opts, format) ? opts->format : PS_FORMAT_AUTO;
+}
+
+polyscore::PredictRequest predict_request(const ps_predict_options* opts) {
+  polyscore::PredictRequest request;
+  if (!opts) return request;
+  if (opts->struct_size < sizeof(size_t)) invalid("ps_predict_options.struct_size is too small");
+  if (PS_HAS(opts, output)) {
+    if (opts->output < PS_OUTPUT_VALUE || opts->output > PS_OUTPUT_LEAF) {
+      invalid("unknown output kind " + std::to_string(opts->output));
+    }
+    request.kind = static_cast<polyscore::OutputKind>(opts->output);
+  }
+  if (PS_HAS(opts, iteration_begin)) request.iteration_begin = opts->iteration_begin;
+  if (PS_HAS(opts, iteration_end)) request.iteration_end = opts->iteration_end;
+  if (PS_HAS(opts, num_threads)) {
+    if (opts->num_threads < 0) invalid("num_threads is negative");
+    request.num_threads = opts->num_threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                                 : static_cast<unsigned>(opts->num_threads);
+  }
+  return request;
+}
+
+// The plan made at load (LoadedModel::full_plan) that opts ask for, when they ask for all
+// rounds of some output kind with valid options; else nullptr, and the call plans afresh
+// with predict_request and plan_prediction, which also report any error in the options.
+// Reads only the fields opts->struct_size covers, as predict_request does.
+const polyscore::PredictPlan* cached_plan(const LoadedModel& model, const ps_predict_options* opts) {
+  int32_t kind = PS_OUTPUT_VALUE;
+  if (opts) {
+    if (opts->struct_size < sizeof(size_t)) return nullptr;
+    if (PS_HAS(opts, output)) kind = opts->output;
+    if (PS_HAS(opts, iteration_begin) && opts->iteration_begin != 0) return nullptr;
+    if (PS_HAS(opts, iteration_end) && opts->iteration_end != 0) return nullptr;
+    if (PS_HAS(opts, num_threads) && opts->num_threads < 0) return nullptr;
+  }
+  if (kind < PS_OUTPUT_VALUE || kind > PS_OUTPUT_LEAF || !model.has_full_plan[kind]) return nullptr;
+  return &model.full_plan[kind];
+}
+
+// The plan of a call with opts: the cached one (threads set from opts) or a fresh one.
+polyscore::PredictPlan plan_for(const LoadedModel& model, const ps_predict_options* opts) {
+  const auto request = predict_request(opts);  // validates opts, resolves num_threads 0
+  if (const polyscore::PredictPlan* cached = cached_plan(model, opts)) {
+    polyscore::PredictPlan plan = *cached;
+    plan.num_threads = request.num_threads;
+    return plan;
+  }
+  return polyscore::plan_prediction(*model.forest, request);
+}
+
+size_t checked_output_size(size_t n_rows, size_t per_row) {
+  if (per_row != 0 && n_rows > std::numeric_limits<size_t>::max() / per_row) {
+    invalid("output size overflows: too many rows");
+  }
+  return n_rows * per_row;
+}
+
+[[noreturn]] PS_COLD void output_too_small(size_t out_len, size_t needed) {
+  throw Error(PS_ERR_BUFFER_TOO_SMALL, "output buffer holds " + std::to_string(out_len) +
+                                           " values but " + std::to_string(needed) + " are needed");
+}
+
+void check_output(size_t out_len, size_t needed) {
+  if (out_len < needed) output_too_small(out_len, needed);
+}
+
+[[noreturn]] PS_COLD void wrong_columns(const Forest& forest, size_t n_cols) {
+  throw Error(PS_ERR_SHAPE, "input has " + std::to_string(n_cols) +
+                                " features per row but the model expects " +
+                                std::to_string(forest.num_features));
+}
+
+void check_columns(const Forest& forest, size_t n_cols) {
+  if (n_cols != forest.num_features) wrong_columns(forest, n_cols);
+}
+
+void check_dtype(int32_t dtype) {
+  if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
+    invalid("unknown dtype " + std::to_string(dtype) + " (expected PS_DTYPE_FLOAT32 or PS_DTYPE_FLOAT64)");
+  }
+}
+
+ps_model* load_bytes(std::string_view bytes, const ps_load_options* opts) {
+  const int32_t format = load_format(opts);
+  auto forest = std::make_unique<Forest>(polyscore::load_model(bytes, format));
+  polyscore::prepare_for_prediction(*forest);
+  return ModelTable::instance().insert(std::make_unique<LoadedModel>(std::move(forest)));
+}
+
+void copy_name(char* dst, size_t capacity, const std::string& src) {
+  const size_t n = std::min(capacity - 1, src.size());
+  std::memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+}
+
+}  // namespace
+
+extern "C" {
+
+uint32_t ps_abi_version(void) { return PS_ABI_VERSION; }
+
+const char* ps_version_string(void) { return POLYSCORE_VERSION_STRING; }
+
+const char* ps_status_name(ps_status status) {
+  switch (status) {
+    case PS_OK: return "PS_OK";
+    case PS_ERR_INVALID_ARGUMENT: return "PS_ERR_INVALID_ARGUMENT";
+    case PS_ERR_INVALID_HANDLE: return "PS_ERR_INVALID_HANDLE";
+    case PS_ERR_IO: return "PS_ERR_IO";
+    case PS_ERR_PARSE: return "PS_ERR_PARSE";
+    case PS_ERR_UNSUPPORTED: return "PS_ERR_UNSUPPORTED";
+    case PS_ERR_SHAPE: return "PS_ERR_SHAPE";
+    case PS_ERR_BUFFER_TOO_SMALL: return "PS_ERR_BUFFER_TOO_SMALL";
+    case PS_ERR_OUT_OF_MEMORY: return "PS_ERR_OUT_OF_MEMORY";
+    case PS_ERR_ABI_VERSION: return "PS_ERR_ABI_VERSION";
+    case PS_ERR_INTERNAL: return "PS_ERR_INTERNAL";
+    default: return "PS_ERR_UNKNOWN";
+  }
+}
+
+ps_status ps_error_create(ps_error** out) {
+  if (!out) return PS_ERR_INVALID_ARGUMENT;
+  *out = new (std::nothrow) ps_error();
+  return *out ? PS_OK : PS_ERR_OUT_OF_MEMORY;
+}
+
+void ps_error_free(ps_error* err) { delete err; }
+
+ps_status ps_error_code(const ps_error* err) { return err ? err->code : PS_OK; }
+
+const char* ps_error_message(const ps_error* err) { return err ? err->message.c_str() : ""; }
+
+int64_t ps_error_offset(const ps_error* err) { return err ? err->offset : -1; }
+
+void ps_error_clear(ps_error* err) {
+  if (!err) return;
+  err->code = PS_OK;
+  err->message.clear();
+  err->offset = -1;
+}
+
+ps_status ps_abi_check(uint32_t required, ps_error* err) {
+  if (required <= PS_ABI_VERSION) return PS_OK;
+  const std::string message = "libpolyscore ABI version " + std::to_string(PS_ABI_VERSION) +
+                              " (release " POLYSCORE_VERSION_STRING ") is older than the ABI version " +
+                              std::to_string(required) + " this program needs; install a newer libpolyscore.so.1";
+  return record(err, PS_ERR_ABI_VERSION, message.c_str());
+}
+
+void ps_load_options_init(ps_load_options* opts) {
+  if (opts) *opts = PS_LOAD_OPTIONS_INIT;
+}
+
+void ps_predict_options_init(ps_predict_options* opts) {
+  if (opts) *opts = PS_PREDICT_OPTIONS_INIT;
+}
+
+ps_status ps_model_load_file(ps_model** out, const char* path, const ps_load_options* opts,
+                             ps_error* err) {
+  if (out) *out = nullptr;
+  return guarded(err, [&] {
+    require(out, "out");
+    require(path, "path");
+    std::FILE* file = std::fopen(path, "rb");
+    if (!file) {
+      throw Error(PS_ERR_IO, std::string("cannot open model file '") + path + "': " + std::strerror(errno));
+    }
+    std::string bytes;
+    char chunk[1 << 16];
+    size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) bytes.append(chunk, n);
+    const bool failed = std::ferror(file);
+    const int read_errno = errno;
+    std::fclose(file);
+    if (failed) {
+      throw Error(PS_ERR_IO, std::string("cannot read model file '") + path + "': " + std::strerror(read_errno));
+    }
+    try {
+      *out = load_bytes(bytes, opts);
+    } catch (const Error& e) {
+      if (e.code() == PS_ERR_PARSE) throw Error(e.code(), std::string(path) + ": " + e.what(), e.offset());
+      throw;
+    }
+  });
+}
+
+ps_status ps_model_load_buffer(ps_model** out, const void* data, size_t size,
+                               const ps_load_options* opts, ps_error* err) {
+  if (out) *out = nullptr;
+  return guarded(err, [&] {
+    require(out, "out");
+    if (!data && size > 0) invalid("data is NULL");
+    *out = load_bytes(std::string_view(static_cast<const char*>(data), data ? size : 0), opts);
+  });
+}
+
+void ps_model_free(ps_model* model) {
+  if (model) ModelTable::instance().remove(model);
+}
+
+ps_status ps_model_info_get(ps_model_info* out, ps_model* model, ps_error* err) {
+  return guarded(err, [&] {
+    require(out, "out");
+    if (out->struct_size < offsetof(ps_model_info, format) + sizeof(int32_t)) {
+      invalid("ps_model_info.struct_size is too small");
+    }
+    ModelRef ref(model);
+    const Forest& forest = live(ref);
+    ps_model_info info = PS_MODEL_INFO_INIT;
+    info.format = static_cast<int32_t>(forest.format);
+    info.num_features = forest.num_features;
+    info.num_outputs = forest.num_value_outputs();
+    info.num_margins = forest.num_margin_outputs;
+    info.num_trees = static_cast<uint32_t>(forest.trees.size());
+    info.num_iterations = forest.num_iterations();
+    copy_name(info.objective, sizeof info.objective, forest.objective);
+    copy_name(info.booster, sizeof info.booster, forest.booster);
+    const size_t size = std::min(out->struct_size, sizeof info);
+    std::memcpy(reinterpret_cast<char*>(out) + sizeof(size_t),
+                reinterpret_cast<const char*>(&info) + sizeof(size_t), size - sizeof(size_t));
+  });
+}
+
+ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, ps_model* model,
+                                uint32_t index, ps_error* err) {
+  return guarded(err, [&] {
+    require(len, "len");
+    if (!buf && capacity > 0) invalid("buf is NULL");
+    ModelRef ref(model);
+    const Forest& forest = live(ref);
+    if (index >= forest.num_features) {
+      throw Error(PS_ERR_SHAPE, "feature index " + std::to_string(index) + " is out of range: the model has " +
+                                    std::to_string(forest.num_features) + " features");
+    }
+    const std::string empty;
+    const std::string& name = forest.feature_names.empty() ? empty : forest.feature_names[index];
+    *len = name.size();
+    if (capacity <= name.size()) {
+      throw Error(PS_ERR_BUFFER_TOO_SMALL, "feature name needs " + std::to_string(name.size() + 1) +
+                                               " bytes, the buffer has " + std::to_string(capacity));
+    }
+    copy_name(buf, capacity, name);
+  });
+}
+
+ps_status ps_model_output_size(size_t* out, ps_model* model, size_t n_rows,
+                               const ps_predict_options* opts, ps_error* err) {
+  return guarded(err, [&] {
+    require(out, "out");
+    ModelRef ref(model);
+    const auto plan = plan_for(loaded(ref), opts);
+    *out = checked_output_size(n_rows, plan.values_per_row);
+  });
+}
+
+ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, const void* rows,
+                                 int32_t dtype, size_t n_rows, size_t n_cols,
+                                 const ps_predict_options* opts, ps_error* err) {
+  return guarded(err, [&] {
+    if (n_rows > 0) {  // no rows: nothing is read or written, NULL buffers are fine
+      require(out, "out");
+      require(rows, "rows");
+    }
+    check_dtype(dtype);
+    ModelRef ref(model);
+    const LoadedModel& loaded_model = loaded(ref);
+    const Forest& forest = *loaded_model.forest;
+    check_columns(forest, n_cols);
+    const auto plan = plan_for(loaded_model, opts);
+    check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+    if (dtype == PS_DTYPE_FLOAT32) {
+      polyscore::predict_dense(forest, plan, static_cast<const float*>(rows), n_rows, out);
+    } else {
+      polyscore::predict_dense(forest, plan, static_cast<const double*>(rows), n_rows, out);
+    }
+  });
+}
+
+ps_status ps_model_predict_csr(double* out, size_t out_len, ps_model* model, const int64_t* indptr,
+                               const int32_t* indices, const void* values, int32_t dtype,
+                               size_t n_rows, size_t n_cols, const ps_predict_options* opts,
+                               ps_error* err) {
+  return guarded(err, [&] {
+    if (n_rows > 0) require(out, "out");
+    require(indptr, "indptr");
+    check_dtype(dtype);
+    ModelRef ref(model);
+    const Forest& forest = live(ref);
+    check_columns(forest, n_cols);
+    if (indptr[0] != 0) throw Error(PS_ERR_SHAPE, "CSR indptr[0] is " + std::to_string(indptr[0]) + ", not 0");
+    for (size_t r = 0; r < n_rows; ++r) {
+      if (indptr[r + 1] < indptr[r]) {
+        throw Error(PS_ERR_SHAPE, "CSR indptr decreases at row " + std::to_string(r));
+      }
+    }
+    const int64_t nnz = indptr[n_rows];
+    if (nnz > 0) {
+      require(indices, "indices");
+      require(values, "values");
+    }
+    for (int64_t k = 0; k < nnz; ++k) {
+      if (indices[k] < 0 || static_cast<size_t>(indices[k]) >= n_cols) {
+        throw Error(PS_ERR_SHAPE, "CSR column index " + std::to_string(indices[k]) + " at entry " +
+                                      std::to_string(k) + " is outside [0, " + std::to_string(n_cols) + ")");
+      }
+    }
+    const auto plan = polyscore::plan_prediction(forest, predict_request(opts));
+    check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+    if (dtype == PS_DTYPE_FLOAT32) {
+      polyscore::predict_csr(forest, plan, indptr, indices, static_cast<const float*>(values), n_rows, out);
+    } else {
+      polyscore::predict_csr(forest, plan, indptr, indices, static_cast<const double*>(values), n_rows, out);
+    }
+  });
+}
+
+ps_status ps_model_predict_row(double* out, size_t out_len, ps_model* model, const double* row,
+                               size_t n_features, const ps_predict_options* opts, ps_error* err) {
+  return guarded(err, [&] {
+    require(out, "out");
+    require(row, "row");
+    ModelRef ref(model);
+    const LoadedModel& loaded_model = loaded(ref);
+    const Forest& forest = *loaded_model.forest;
+    check_columns(forest, n_features);
+    // Default options (or any output kind over all rounds): the plan made at load. The
+    // row is scored on one thread whatever opts->num_threads says.
+    const polyscore::PredictPlan* plan = cached_plan(loaded_model, opts);
+    polyscore::PredictPlan fresh;
+    if (!plan) {
+      auto request = predict_request(opts);
+      request.num_threads = 1;
+      fresh = polyscore::plan_prediction(forest, request);
+      plan = &fresh;
+    }
+    check_output(out_len, plan->values_per_row);
+    if (loaded_model.row_on_stack) {
+      polyscore::predict_row(forest, *plan, row, out);
+    } else {
+      polyscore::predict_dense(forest, *plan, row, 1, out);  // too big for the stack
+    }
+  });
+}
+
+}  // extern "C"
