@@ -11,7 +11,7 @@
  *    ps_experimental_* type or a PS_EXPERIMENTAL_* macro.
  *  - Declare nothing the library does not implement. Today this header holds only
  *    a macro and a type, and adds no exported symbol; a function added here must be
- *    exported by libpolyscore.so.1 and is not part of the POLYSCORE_1 promise.
+ *    exported by libpolyscore.so.1 and is not part of the POLYSCORE_1.N promise.
  *  - When a declaration graduates, it moves to a stable header, gets a \since tag,
  *    a CHANGELOG "ABI" entry and (for a new struct field or function) a higher
  *    PS_ABI_VERSION.

@@ -15,10 +15,15 @@ PS_BEGIN_DECL
  * be used by any number of threads at once.
  * The handle is not an address: never dereference it, and in a garbage-collected
  * language keep it as an integer (uintptr_t), not as a pointer the collector scans.
+ * Every call that only reads a model (info, feature names, output size, predict)
+ * takes a const ps_model *; only ps_model_free, which ends the handle, does not.
  */
 typedef struct ps_model ps_model;
 
-/* Model file formats (ps_load_options.format, ps_model_info.format). */
+/* A model file format: one of the PS_FORMAT_* values (ps_load_options.format,
+ * ps_model_info.format). A fixed-width integer, not the enum type, so that its size
+ * never depends on the compiler. */
+typedef int32_t ps_format;
 enum {
   PS_FORMAT_AUTO = 0,           /* detect from the content (load only) */
   PS_FORMAT_XGBOOST_JSON = 1,   /* XGBoost Booster.save_model("m.json"), 1.6 to 3.x */
@@ -27,22 +32,29 @@ enum {
 };
 
 /*
- * Load options. Initialise with PS_LOAD_OPTIONS_INIT or ps_load_options_init();
+ * Load options. Initialise with PS_LOAD_OPTIONS_INIT or
+ * ps_load_options_init(&opts, sizeof opts);
  * struct_size tells the library which fields your header had, so fields added later
  * keep their defaults for you. Passing NULL means all defaults.
  */
 typedef struct ps_load_options {
   size_t struct_size;
-  int32_t format; /* a PS_FORMAT_* value; PS_FORMAT_AUTO detects it */
-  /* 4 bytes of tail padding follow: a v1 caller's struct_size (16) already covers
-   * offset 12, so a field added later must start at offset 16 (be 8-byte aligned, or
-   * follow an explicit reserved int32_t) to stay invisible to v1 callers. */
+  ps_format format;  /* PS_FORMAT_AUTO (default) detects it from the content */
+  int32_t reserved0; /* must be 0 (PS_ERR_INVALID_ARGUMENT otherwise) */
+  /* reserved0 names what would be tail padding: a struct has no hidden bytes, so the
+   * struct_size of every caller covers exactly the fields it initialised. A later ABI
+   * may give reserved0 a meaning whose default is 0. */
 } ps_load_options;
 
-#define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO}
+#define PS_LOAD_OPTIONS_INIT {sizeof(ps_load_options), PS_FORMAT_AUTO, 0}
 
-/* Sets opts to the defaults. NULL is a no-op. */
-PS_API void ps_load_options_init(ps_load_options *opts);
+/*
+ * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
+ * struct_size: pass sizeof(ps_load_options) of YOUR header. Writes no byte past
+ * struct_size (see ps_predict_options_init, which works the same way).
+ * Errors: PS_ERR_INVALID_ARGUMENT (opts NULL, or struct_size < sizeof(size_t)).
+ */
+PS_API ps_status ps_load_options_init(ps_load_options *opts, size_t struct_size);
 
 /*
  * Loads a model file. On success *out is a new handle to free with ps_model_free.
@@ -76,7 +88,7 @@ PS_API void ps_model_free(ps_model *model);
 /* What a model is. Set struct_size (PS_MODEL_INFO_INIT) before ps_model_info. */
 typedef struct ps_model_info {
   size_t struct_size;
-  int32_t format;          /* PS_FORMAT_* the model was loaded from */
+  ps_format format;        /* PS_FORMAT_* the model was loaded from */
   uint32_t num_features;   /* columns a row must have */
   uint32_t num_outputs;    /* values per row for PS_OUTPUT_VALUE */
   uint32_t num_margins;    /* values per row for PS_OUTPUT_MARGIN (classes or targets) */
@@ -93,7 +105,7 @@ typedef struct ps_model_info {
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL or struct_size too small);
  * PS_ERR_INVALID_HANDLE.
  */
-PS_API ps_status ps_model_info_get(ps_model_info *out, ps_model *model, ps_error *err);
+PS_API ps_status ps_model_info_get(ps_model_info *out, const ps_model *model, ps_error *err);
 
 /*
  * Copies the name of feature `index` into buf as a NUL-terminated string and sets
@@ -104,7 +116,7 @@ PS_API ps_status ps_model_info_get(ps_model_info *out, ps_model *model, ps_error
  * is written).
  */
 PS_API ps_status ps_model_feature_name(char *buf, size_t capacity, size_t *len,
-                                       ps_model *model, uint32_t index, ps_error *err);
+                                       const ps_model *model, uint32_t index, ps_error *err);
 
 PS_END_DECL
 

@@ -12,7 +12,12 @@
  *  - Every call returns a ps_status (PS_OK = 0) and never throws or aborts. Details
  *    of a failure go into the caller's ps_error, which may be NULL.
  *  - Options are structs whose first field is struct_size; set them with the
- *    PS_*_INIT macros so that a newer library knows which fields you have.
+ *    PS_*_INIT macros, or ps_*_options_init(&opts, sizeof opts), so that a newer
+ *    library knows which fields you have. The library reads, and the init functions
+ *    write, only the bytes your struct_size covers. No struct has hidden padding.
+ *  - Constants are held in fixed-width named types (ps_status, ps_format,
+ *    ps_output_kind, ps_dtype: all int32_t). Calls that only read a model take a
+ *    const ps_model *.
  *  - Output goes into buffers you own; a buffer that is too small gives
  *    PS_ERR_BUFFER_TOO_SMALL and is left untouched.
  *
@@ -27,8 +32,10 @@
  *    ps_model_free(model);
  *    ps_error_free(err);
  *
- * Experimental declarations, with no ABI promise, appear only when
- * PS_EXPERIMENTAL is defined before this header is included.
+ * Every function sits in the symbol version node of the ABI version that added it
+ * (POLYSCORE_1.0 for ABI 1): a program that needs a later function fails at load with
+ * an older library, never at the call. Experimental declarations, with no ABI promise,
+ * appear only when PS_EXPERIMENTAL is defined before this header is included.
  */
 #ifndef POLYSCORE_POLYSCORE_H
 #define POLYSCORE_POLYSCORE_H

@@ -17,14 +17,16 @@
 
 PS_BEGIN_DECL
 
-/* What predict writes for each row (ps_predict_options.output). */
+/* What predict writes for each row (ps_predict_options.output): a PS_OUTPUT_* value. */
+typedef int32_t ps_output_kind;
 enum {
   PS_OUTPUT_VALUE = 0,  /* what predict() returns: probabilities, class index, ... */
   PS_OUTPUT_MARGIN = 1, /* raw sum before the link function (output_margin, raw_score) */
   PS_OUTPUT_LEAF = 2    /* per tree used, the id of the leaf reached (pred_leaf) */
 };
 
-/* Element type of input arrays. */
+/* Element type of input arrays: a PS_DTYPE_* value. */
+typedef int32_t ps_dtype;
 enum {
   PS_DTYPE_FLOAT32 = 1,
   PS_DTYPE_FLOAT64 = 2
@@ -32,13 +34,13 @@ enum {
 
 /*
  * Predict options. Initialise with PS_PREDICT_OPTIONS_INIT or
- * ps_predict_options_init(); NULL means all defaults.
+ * ps_predict_options_init(&opts, sizeof opts); NULL means all defaults.
  * num_threads counts the calling thread. The others are started by the first call
  * that needs them and then wait, idle, for later calls until the process ends.
  */
 typedef struct ps_predict_options {
   size_t struct_size;
-  int32_t output;           /* PS_OUTPUT_*; default PS_OUTPUT_VALUE */
+  ps_output_kind output;    /* PS_OUTPUT_*; default PS_OUTPUT_VALUE */
   uint32_t iteration_begin; /* first boosting round used; default 0 */
   uint32_t iteration_end;   /* one past the last round used; 0 (default) = all */
   int32_t num_threads;      /* batch calls: threads to use; 1 (default), 0 = all cores */
@@ -46,8 +48,18 @@ typedef struct ps_predict_options {
 
 #define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1}
 
-/* Sets opts to the defaults. NULL is a no-op. */
-PS_API void ps_predict_options_init(ps_predict_options *opts);
+/*
+ * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
+ * struct_size: pass sizeof(ps_predict_options) of YOUR header. The library writes no
+ * byte past struct_size, so a program built against this header stays safe with a
+ * later library whose struct has grown (as with libgit2's git_*_options_init). A field
+ * that struct_size covers only in part is left zero; bytes past the fields this
+ * library knows (a newer caller's) are set to zero.
+ * Why a function as well as the macro: bindings that cannot expand a C macro (ctypes,
+ * JNI, SWIG) get the defaults from the library they run with.
+ * Errors: PS_ERR_INVALID_ARGUMENT (opts NULL, or struct_size < sizeof(size_t)).
+ */
+PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct_size);
 
 /*
  * Sets *out to the number of doubles a predict call writes for n_rows rows with
@@ -55,7 +67,7 @@ PS_API void ps_predict_options_init(ps_predict_options *opts);
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL, bad options, iteration range outside
  * the model); PS_ERR_INVALID_HANDLE.
  */
-PS_API ps_status ps_model_output_size(size_t *out, ps_model *model, size_t n_rows,
+PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t n_rows,
                                       const ps_predict_options *opts, ps_error *err);
 
 /*
@@ -66,8 +78,8 @@ PS_API ps_status ps_model_output_size(size_t *out, ps_model *model, size_t n_row
  * PS_ERR_BUFFER_TOO_SMALL (out_len too small; nothing is written, the message gives
  * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model).
  */
-PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, ps_model *model,
-                                        const void *rows, int32_t dtype, size_t n_rows,
+PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
+                                        const void *rows, ps_dtype dtype, size_t n_rows,
                                         size_t n_cols, const ps_predict_options *opts,
                                         ps_error *err);
 
@@ -79,18 +91,21 @@ PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, ps_model *m
  * Errors: as ps_model_predict_dense; PS_ERR_SHAPE also when indptr is not
  * non-decreasing from 0 or a column index is negative or >= n_cols.
  */
-PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, ps_model *model,
+PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, const ps_model *model,
                                       const int64_t *indptr, const int32_t *indices,
-                                      const void *values, int32_t dtype, size_t n_rows,
+                                      const void *values, ps_dtype dtype, size_t n_rows,
                                       size_t n_cols, const ps_predict_options *opts,
                                       ps_error *err);
 
 /*
- * The single-row fast path: scores one row of n_features doubles. Allocates nothing
- * and takes no lock (num_threads is ignored). Same results and errors as
- * ps_model_predict_dense with n_rows = 1.
+ * The single-row fast path: scores one row of n_features doubles on the calling
+ * thread (num_threads is ignored), taking no lock. For a model with at most 2,048
+ * features and at most 256 margins (ps_model_info.num_margins) it allocates nothing:
+ * its scratch is on the stack. A larger model is scored by the batch code, which
+ * allocates scratch for the call (and so may take the allocator's lock); the results
+ * are the same. Same results and errors as ps_model_predict_dense with n_rows = 1.
  */
-PS_API ps_status ps_model_predict_row(double *out, size_t out_len, ps_model *model,
+PS_API ps_status ps_model_predict_row(double *out, size_t out_len, const ps_model *model,
                                       const double *row, size_t n_features,
                                       const ps_predict_options *opts, ps_error *err);
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <new>
 #include <string>
@@ -89,9 +90,38 @@ bool covers(size_t struct_size, size_t offset, size_t size) { return struct_size
 #define PS_HAS(opts, field) \
   covers((opts)->struct_size, offsetof(std::remove_pointer_t<decltype(opts)>, field), sizeof((opts)->field))
 
+// The end (offset + size) of a field of a public struct.
+#define PS_FIELD_END(type, field) (offsetof(type, field) + sizeof(static_cast<type*>(nullptr)->field))
+
+// How many leading bytes of `defaults` a caller's struct of struct_size bytes may take:
+// up to the end of the last field it covers whole (field_ends in offset order).
+size_t whole_fields(size_t struct_size, std::initializer_list<size_t> field_ends) {
+  size_t covered = 0;
+  for (size_t end : field_ends) {
+    if (end <= struct_size) covered = end;
+  }
+  return covered;
+}
+
+// The options init functions: the caller says how big its struct is, so a library whose
+// struct has grown never writes past the caller's memory (issue: a 1.0 program calling
+// a later library's init would overflow its own stack). Bytes the caller has but no
+// field of ours covers (a partial field, or a newer caller's fields) are zeroed.
+template <typename Options>
+ps_status init_options(Options* opts, size_t struct_size, const Options& defaults, size_t covered) {
+  if (!opts || struct_size < sizeof(size_t)) return PS_ERR_INVALID_ARGUMENT;
+  std::memset(static_cast<void*>(opts), 0, struct_size);
+  std::memcpy(static_cast<void*>(opts), &defaults, covered);
+  opts->struct_size = struct_size;
+  return PS_OK;
+}
+
 int32_t load_format(const ps_load_options* opts) {
   if (!opts) return PS_FORMAT_AUTO;
   if (opts->struct_size < sizeof(size_t)) invalid("ps_load_options.struct_size is too small");
+  if (PS_HAS(opts, reserved0) && opts->reserved0 != 0) {
+    invalid("ps_load_options.reserved0 is " + std::to_string(opts->reserved0) + "; it must be 0");
+  }
   return PS_HAS(opts, format) ? opts->format : PS_FORMAT_AUTO;
 }
 
@@ -242,12 +272,22 @@ ps_status ps_abi_check(uint32_t required, ps_error* err) {
   return record(err, PS_ERR_ABI_VERSION, message.c_str());
 }
 
-void ps_load_options_init(ps_load_options* opts) {
-  if (opts) *opts = PS_LOAD_OPTIONS_INIT;
+ps_status ps_load_options_init(ps_load_options* opts, size_t struct_size) {
+  const ps_load_options defaults = PS_LOAD_OPTIONS_INIT;
+  return init_options(opts, struct_size, defaults,
+                      whole_fields(struct_size, {PS_FIELD_END(ps_load_options, struct_size),
+                                                 PS_FIELD_END(ps_load_options, format),
+                                                 PS_FIELD_END(ps_load_options, reserved0)}));
 }
 
-void ps_predict_options_init(ps_predict_options* opts) {
-  if (opts) *opts = PS_PREDICT_OPTIONS_INIT;
+ps_status ps_predict_options_init(ps_predict_options* opts, size_t struct_size) {
+  const ps_predict_options defaults = PS_PREDICT_OPTIONS_INIT;
+  return init_options(opts, struct_size, defaults,
+                      whole_fields(struct_size, {PS_FIELD_END(ps_predict_options, struct_size),
+                                                 PS_FIELD_END(ps_predict_options, output),
+                                                 PS_FIELD_END(ps_predict_options, iteration_begin),
+                                                 PS_FIELD_END(ps_predict_options, iteration_end),
+                                                 PS_FIELD_END(ps_predict_options, num_threads)}));
 }
 
 ps_status ps_model_load_file(ps_model** out, const char* path, const ps_load_options* opts,
@@ -293,7 +333,7 @@ void ps_model_free(ps_model* model) {
   if (model) ModelTable::instance().remove(model);
 }
 
-ps_status ps_model_info_get(ps_model_info* out, ps_model* model, ps_error* err) {
+ps_status ps_model_info_get(ps_model_info* out, const ps_model* model, ps_error* err) {
   return guarded(err, [&] {
     require(out, "out");
     if (out->struct_size < offsetof(ps_model_info, format) + sizeof(int32_t)) {
@@ -316,7 +356,7 @@ ps_status ps_model_info_get(ps_model_info* out, ps_model* model, ps_error* err) 
   });
 }
 
-ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, ps_model* model,
+ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, const ps_model* model,
                                 uint32_t index, ps_error* err) {
   return guarded(err, [&] {
     require(len, "len");
@@ -338,7 +378,7 @@ ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, ps_mode
   });
 }
 
-ps_status ps_model_output_size(size_t* out, ps_model* model, size_t n_rows,
+ps_status ps_model_output_size(size_t* out, const ps_model* model, size_t n_rows,
                                const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
     require(out, "out");
@@ -348,8 +388,8 @@ ps_status ps_model_output_size(size_t* out, ps_model* model, size_t n_rows,
   });
 }
 
-ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, const void* rows,
-                                 int32_t dtype, size_t n_rows, size_t n_cols,
+ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* model, const void* rows,
+                                 ps_dtype dtype, size_t n_rows, size_t n_cols,
                                  const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
     if (n_rows > 0) {  // no rows: nothing is read or written, NULL buffers are fine
@@ -371,8 +411,8 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, ps_model* model, c
   });
 }
 
-ps_status ps_model_predict_csr(double* out, size_t out_len, ps_model* model, const int64_t* indptr,
-                               const int32_t* indices, const void* values, int32_t dtype,
+ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* model, const int64_t* indptr,
+                               const int32_t* indices, const void* values, ps_dtype dtype,
                                size_t n_rows, size_t n_cols, const ps_predict_options* opts,
                                ps_error* err) {
   return guarded(err, [&] {
@@ -409,7 +449,7 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, ps_model* model, con
   });
 }
 
-ps_status ps_model_predict_row(double* out, size_t out_len, ps_model* model, const double* row,
+ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* model, const double* row,
                                size_t n_features, const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
     require(out, "out");

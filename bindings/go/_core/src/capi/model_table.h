@@ -53,7 +53,7 @@ class ModelTable {
   ps_model* insert(std::unique_ptr<const LoadedModel> model);
   // The model behind a live handle with its in-flight count raised (the slot in *slot_out,
   // for release), or nullptr.
-  const LoadedModel* acquire(ps_model* handle, Slot** slot_out) {
+  const LoadedModel* acquire(const ps_model* handle, Slot** slot_out) {
     uint32_t generation;
     Slot* s = slot(handle, &generation);
     if (!s) return nullptr;
@@ -69,7 +69,7 @@ class ModelTable {
     }
   }
   // Drops the reference acquire() took on this slot of this handle.
-  void release(ps_model* handle, Slot* s) {
+  void release(const ps_model* handle, Slot* s) {
     const uint64_t after = s->state.fetch_sub(1, std::memory_order_acq_rel) - 1;
     if (!(after & kAlive) && (after & kCallsMask) == 0) {
       destroy(s, static_cast<uint32_t>((reinterpret_cast<uintptr_t>(handle) & 0xffffffffu) - 1));
@@ -84,7 +84,7 @@ class ModelTable {
   static constexpr uint32_t kChunkSlots = 1024;
   static constexpr uint32_t kMaxChunks = 1024;
 
-  Slot* slot(ps_model* handle, uint32_t* generation) {
+  Slot* slot(const ps_model* handle, uint32_t* generation) {
     const uint64_t bits = reinterpret_cast<uintptr_t>(handle);
     const uint64_t low = bits & 0xffffffffu;
     if (low == 0) return nullptr;
@@ -107,7 +107,7 @@ class ModelTable {
 // Holds one in-flight reference for the length of a call.
 class ModelRef {
  public:
-  explicit ModelRef(ps_model* handle)
+  explicit ModelRef(const ps_model* handle)
       : handle_(handle), model_(ModelTable::instance().acquire(handle, &slot_)) {}
   ~ModelRef() {
     if (model_) ModelTable::instance().release(handle_, slot_);
@@ -117,7 +117,7 @@ class ModelRef {
   const LoadedModel* get() const { return model_; }
 
  private:
-  ps_model* handle_;
+  const ps_model* handle_;
   ModelTable::Slot* slot_ = nullptr;
   const LoadedModel* model_;
 };

@@ -54,7 +54,8 @@ void predict_csr(const Forest& forest, const PredictPlan& plan,
 void predict_row(const Forest& forest, const PredictPlan& plan, const double* row, double* out);
 
 // The largest number of margins and features predict_row handles without heap scratch;
-// bigger models go through predict_dense.
+// bigger models go through predict_dense. polyscore/predict.h names these numbers and
+// tests/noalloc checks both sides of each.
 constexpr uint32_t kMaxRowMargins = 256;
 constexpr uint32_t kMaxRowFeatures = 2048;
 
