@@ -1,0 +1,522 @@
+#!/usr/bin/env python3
+"""Writes every binding's constants file from the public C headers.
+
+The status codes and their names, the model formats, output kinds and dtypes (with
+the names users write: "xgboost-json", "margin", "float32"), the ABI version and the
+predict and load option defaults are read from include/polyscore/*.h and written,
+once per language, to the files listed in OUTPUTS. Nothing else in the bindings or
+the CLI spells them out, so the header is the one source of truth.
+
+    scripts/gen_constants.py           rewrite the generated files
+    scripts/gen_constants.py --check   exit 1, naming each file, if any differs
+"""
+
+import argparse
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+HEADERS = ["common.h", "model.h", "predict.h"]  # the stable ABI (not experimental.h)
+GENERATOR = "scripts/gen_constants.py"
+
+# `PS_NAME = value` enumerator lines, with an optional trailing /* comment */. Works for
+# an anonymous enum and for named typedefs alike: only the enumerator lines are read.
+ENUMERATOR = re.compile(r"^\s*(PS_[A-Z0-9_]+)\s*=\s*(-?(?:0x[0-9a-fA-F]+|\d+))[uU]?\s*,?"
+                        r"\s*(?:/\*\s*(.*?)\s*\*/)?\s*$")
+DEFINE = re.compile(r"^\s*#\s*define\s+(PS_[A-Z0-9_]+)\s+(.+?)\s*$")
+
+
+# ------------------------------------------------------------------- reading the header
+
+class Constant:
+    def __init__(self, name, value, doc):
+        self.name, self.value, self.doc = name, value, doc or ""
+
+
+class Header:
+    """What the generated files need from the public headers."""
+
+    def __init__(self, text):
+        self.enumerators = {}
+        self.order = []
+        self.defines = {}
+        for line in text.splitlines():
+            m = ENUMERATOR.match(line)
+            if m:
+                c = Constant(m.group(1), int(m.group(2), 0), m.group(3))
+                if c.name in self.enumerators and self.enumerators[c.name].value != c.value:
+                    raise SystemExit("%s: two values for %s" % (GENERATOR, c.name))
+                if c.name not in self.enumerators:
+                    self.order.append(c)
+                self.enumerators[c.name] = c
+                continue
+            m = DEFINE.match(line)
+            if m:
+                self.defines[m.group(1)] = m.group(2)
+        self.text = text
+        self.abi_version = int(self.defines["PS_ABI_VERSION"])
+        self.statuses = [c for c in self.order if c.name == "PS_OK" or c.name.startswith("PS_ERR_")]
+        self.formats = self.group("PS_FORMAT_")
+        self.outputs = self.group("PS_OUTPUT_")
+        self.dtypes = self.group("PS_DTYPE_")
+        for what, group in [("status", self.statuses), ("format", self.formats),
+                            ("output", self.outputs), ("dtype", self.dtypes)]:
+            if not group:
+                raise SystemExit("%s: no %s constants found in the headers" % (GENERATOR, what))
+        self.predict_defaults = self.defaults("ps_predict_options", "PS_PREDICT_OPTIONS_INIT")
+        self.load_defaults = self.defaults("ps_load_options", "PS_LOAD_OPTIONS_INIT")
+
+    def group(self, prefix):
+        return [c for c in self.order if c.name.startswith(prefix)]
+
+    def fields(self, struct):
+        """Field names of `typedef struct NAME { ... }` in declaration order."""
+        m = re.search(r"struct\s+%s\s*\{(.*?)\}" % struct, self.text, re.S)
+        if not m:
+            raise SystemExit("%s: struct %s not found" % (GENERATOR, struct))
+        body = re.sub(r"/\*.*?\*/|//[^\n]*", "", m.group(1), flags=re.S)
+        names = []
+        for decl in body.split(";"):
+            decl = decl.strip()
+            if decl:
+                names.append(re.match(r".*?([A-Za-z_]\w*)\s*(\[[^\]]*\])?$", decl, re.S).group(1))
+        return names
+
+    def defaults(self, struct, macro):
+        """{field: value} of the INIT macro (positional or designated initialisers),
+        without struct_size."""
+        init = self.defines.get(macro)
+        if init is None:
+            raise SystemExit("%s: #define %s not found" % (GENERATOR, macro))
+        items = [s.strip() for s in init.strip().strip("{}").split(",") if s.strip()]
+        fields = self.fields(struct)
+        values = {}
+        for i, item in enumerate(items):
+            m = re.match(r"\.(\w+)\s*=\s*(.+)$", item)
+            field, expr = (m.group(1), m.group(2)) if m else (fields[i], item)
+            if field == "struct_size" or field.startswith("reserved"):
+                continue
+            values[field] = self.value_of(expr)
+        return values
+
+    def value_of(self, expr):
+        if expr in self.enumerators:
+            return self.enumerators[expr].value
+        return int(expr.rstrip("uU"), 0)
+
+
+def read_header():
+    text = "\n".join((ROOT / "include" / "polyscore" / h).read_text() for h in HEADERS)
+    return Header(text)
+
+
+# ------------------------------------------------------------------------- names
+
+def user_name(c, prefix):
+    """The name users write: PS_FORMAT_XGBOOST_JSON -> "xgboost-json", PS_OUTPUT_LEAF ->
+    "leaf". The CLI and every binding use these."""
+    return c.name[len(prefix):].lower().replace("_", "-")
+
+
+def short(c, prefix):
+    """PS_ERR_ABI_VERSION -> ABI_VERSION (the enum member name in Java)."""
+    return c.name[len(prefix):]
+
+
+GO_WORDS = {"OK": "OK", "IO": "IO", "ABI": "ABI", "JSON": "JSON", "UBJSON": "UBJSON",
+            "XGBOOST": "XGBoost", "LIGHTGBM": "LightGBM"}
+
+
+def go_name(kind, rest):
+    """("Status", "ABI_VERSION") -> StatusABIVersion."""
+    return kind + "".join(GO_WORDS.get(w, w.capitalize()) for w in rest.split("_"))
+
+
+def camel(name):
+    """iteration_begin -> iterationBegin."""
+    head, *tail = name.split("_")
+    return head + "".join(w.capitalize() for w in tail)
+
+
+def status_short(c):
+    return "OK" if c.name == "PS_OK" else c.name[len("PS_ERR_"):]
+
+
+def dtype_bytes(c):
+    return int(re.search(r"(\d+)$", c.name).group(1)) // 8
+
+
+def banner(comment):
+    return "%s Code generated by %s from include/polyscore/*.h. DO NOT EDIT." % (comment, GENERATOR)
+
+
+# --------------------------------------------------------------------- the files
+
+def python_file(h):
+    out = ['"""The C header\'s constants for the Python binding."""', "",
+           banner("#"), ""]
+    out.append("ABI_VERSION = %d" % h.abi_version)
+    out.append("")
+    for c in h.order:
+        if c in h.statuses or c in h.formats or c in h.outputs or c in h.dtypes:
+            out.append("%s = %d  # %s" % (c.name, c.value, c.doc) if c.doc else "%s = %d" % (c.name, c.value))
+    out.append("")
+    out.append("# ps_status -> its C name, as ps_status_name() gives it")
+    out.append(py_dict("STATUS_NAMES", [(c.name, repr(c.name)) for c in h.statuses]))
+    for var, group, prefix in [("FORMATS", h.formats, "PS_FORMAT_"),
+                               ("OUTPUTS", h.outputs, "PS_OUTPUT_"),
+                               ("DTYPES", h.dtypes, "PS_DTYPE_")]:
+        out.append("# the names users write -> the PS_* values")
+        out.append(py_dict(var, [(repr(user_name(c, prefix)), c.name) for c in group]))
+    out.append("# PS_PREDICT_OPTIONS_INIT and PS_LOAD_OPTIONS_INIT, field by field")
+    out.append("PREDICT_DEFAULTS = %r" % h.predict_defaults)
+    out.append("LOAD_DEFAULTS = %r" % h.load_defaults)
+    return "\n".join(out) + "\n"
+
+
+def py_dict(var, pairs):
+    return "%s = {\n%s}" % (var, "".join("    %s: %s,\n" % kv for kv in pairs))
+
+
+def go_file(h):
+    """Go reads PS_ABI_VERSION and the dtypes from C through cgo; the exported types
+    and the names are generated."""
+    out = [banner("//"), "", "package polyscore", ""]
+    groups = [("Status", h.statuses, "PS_", "Status codes (ps_status).", status_short),
+              ("Format", h.formats, "PS_FORMAT_", "Model file formats (PS_FORMAT_*).", None),
+              ("OutputKind", h.outputs, "PS_OUTPUT_", "What a prediction returns for each row (PS_OUTPUT_*).", None)]
+    for kind, group, prefix, doc, rest_of in groups:
+        prefix_go = "Output" if kind == "OutputKind" else kind
+        out.append("// %s" % doc)
+        out.append("const (")
+        for c in group:
+            rest = rest_of(c) if rest_of else short(c, prefix)
+            if c.doc:
+                out.append("\t// %s" % c.doc)
+            out.append("\t%s %s = %d" % (go_name(prefix_go, rest), kind, c.value))
+        out.append(")")
+        out.append("")
+    out.append("// statusNames are the C names of the status codes, by value.")
+    out.append("var statusNames = map[Status]string{")
+    for c in h.statuses:
+        out.append("\t%s: %s," % (go_name("Status", status_short(c)), go_string(c.name)))
+    out.append("}")
+    out.append("")
+    out.append("// formatNames are the names of the formats, by value, as the CLI spells them.")
+    out.append("var formatNames = map[Format]string{")
+    for c in h.formats:
+        out.append("\t%s: %s," % (go_name("Format", short(c, "PS_FORMAT_")), go_string(user_name(c, "PS_FORMAT_"))))
+    out.append("}")
+    out.append("")
+    out.append("// outputNames are the names of the output kinds, by value.")
+    out.append("var outputNames = map[OutputKind]string{")
+    for c in h.outputs:
+        out.append("\t%s: %s," % (go_name("Output", short(c, "PS_OUTPUT_")), go_string(user_name(c, "PS_OUTPUT_"))))
+    out.append("}")
+    out.append("")
+    out.append("// Sentinels for errors.Is; each matches every *Error with its code.")
+    out.append("var (")
+    for c in h.statuses[1:]:
+        rest = status_short(c)
+        out.append("\t%s = newError(%s, %s)" % (go_name("Err", rest), go_name("Status", rest), go_string(c.doc or c.name)))
+    out.append(")")
+    out.append("")
+    out.append("// The defaults of PS_PREDICT_OPTIONS_INIT.")
+    out.append("const (")
+    for field, value in h.predict_defaults.items():
+        out.append("\tdefault%s = %d" % ("".join(w.capitalize() for w in field.split("_")), value))
+    out.append(")")
+    return align_go("\n".join(out) + "\n")
+
+
+def go_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def align_go(text):
+    """gofmt's alignment of `name type = value` and `key: value,` in blocks, done here so
+    that the file is gofmt-clean without running gofmt."""
+    lines = text.split("\n")
+    out, block = [], []
+
+    def flush():
+        if not block:
+            return
+        if all(re.match(r"\t\w+ \w+ = ", l) for l in block):
+            parts = [re.match(r"\t(\w+) (\w+) = (.*)$", l).groups() for l in block]
+            w = max(len(p[0]) for p in parts)
+            out.extend("\t%s %s = %s" % (p[0].ljust(w), p[1], p[2]) for p in parts)
+        elif all(re.match(r"\t\w+ = ", l) for l in block):
+            parts = [re.match(r"\t(\w+) = (.*)$", l).groups() for l in block]
+            w = max(len(p[0]) for p in parts)
+            out.extend("\t%s = %s" % (p[0].ljust(w), p[1]) for p in parts)
+        elif all(re.match(r"\t\w+: ", l) for l in block):
+            parts = [re.match(r"\t(\w+): (.*)$", l).groups() for l in block]
+            w = max(len(p[0]) for p in parts) + 1
+            out.extend("\t%s %s" % ((p[0] + ":").ljust(w), p[1]) for p in parts)
+        else:
+            out.extend(block)
+        block.clear()
+
+    for line in lines:
+        if line.startswith("\t") and not line.startswith("\t//"):
+            block.append(line)
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return "\n".join(out)
+
+
+def java_enum(h, name, doc, group, prefix, member_of, extra_fields, body):
+    out = ["package dev.polyscore;", "", banner("//"), "", "/** %s */" % doc, "public enum %s {" % name]
+    members = []
+    for c in group:
+        args = ", ".join([str(c.value)] + extra_fields(c))
+        members.append(("  /** %s */\n" % java_doc(c.doc) if c.doc else "") + "  %s(%s)" % (member_of(c), args))
+    out.append(",\n".join(members) + ";")
+    out.append(body)
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def java_doc(s):
+    s = s.replace("*/", "* /").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s[:1].upper() + s[1:]
+    return s if s.endswith(".") else s + "."
+
+
+def java_files(h):
+    base = "bindings/java/src/main/java/dev/polyscore/"
+    error_code = java_enum(
+        h, "ErrorCode", "The library's status codes ({@code ps_status} in polyscore/common.h).",
+        h.statuses[1:] + [Constant("UNKNOWN", -1, "a status this binding does not know (from a newer library)")],
+        "PS_ERR_", lambda c: c.name[len("PS_ERR_"):] if c.name.startswith("PS_ERR_") else c.name,
+        lambda c: [java_str(c.name if c.name != "UNKNOWN" else "PS_ERR_UNKNOWN")], """
+  final int status;
+  private final String cName;
+
+  ErrorCode(int status, String cName) {
+    this.status = status;
+    this.cName = cName;
+  }
+
+  /** The numeric {@code ps_status} value. */
+  public int status() {
+    return status;
+  }
+
+  /** The C name, e.g. {@code PS_ERR_PARSE}. */
+  public String cName() {
+    return cName;
+  }
+
+  /** The code for a numeric status; {@link #UNKNOWN} for one this binding does not know. */
+  public static ErrorCode of(int status) {
+    for (ErrorCode c : values()) {
+      if (c.status == status) return c;
+    }
+    return UNKNOWN;
+  }""")
+    model_format = java_enum(
+        h, "ModelFormat", "Model file formats ({@code PS_FORMAT_*}).", h.formats, "PS_FORMAT_",
+        lambda c: short(c, "PS_FORMAT_"), lambda c: [java_str(user_name(c, "PS_FORMAT_"))], """
+  final int code;
+  private final String formatName;
+
+  ModelFormat(int code, String formatName) {
+    this.code = code;
+    this.formatName = formatName;
+  }
+
+  /** The name the CLI and every binding use, e.g. {@code "xgboost-json"}. */
+  public String formatName() {
+    return formatName;
+  }
+
+  static ModelFormat of(int code) {
+    for (ModelFormat f : values()) {
+      if (f.code == code) return f;
+    }
+    return AUTO;
+  }""")
+    output_kind = java_enum(
+        h, "OutputKind", "What predict returns for each row ({@code PS_OUTPUT_*}).", h.outputs,
+        "PS_OUTPUT_", lambda c: short(c, "PS_OUTPUT_"), lambda c: [], """
+  final int code;
+
+  OutputKind(int code) {
+    this.code = code;
+  }""")
+    dtype = java_enum(
+        h, "DType", "Element type of input given as a {@link java.nio.ByteBuffer} ({@code PS_DTYPE_*}).",
+        h.dtypes, "PS_DTYPE_", lambda c: short(c, "PS_DTYPE_"), lambda c: [str(dtype_bytes(c))], """
+  final int code;
+  final int size;
+
+  DType(int code, int size) {
+    this.code = code;
+    this.size = size;
+  }
+
+  /** Bytes per value. */
+  public int byteSize() {
+    return size;
+  }""")
+    constants = ["package dev.polyscore;", "", banner("//"), "",
+                 "/** The header's ABI version and option defaults. */",
+                 "final class Constants {",
+                 "  /** PS_ABI_VERSION of the header the binding was generated from. */",
+                 "  static final int ABI_VERSION = %d;" % h.abi_version]
+    for field, value in h.predict_defaults.items():
+        constants.append("  /** PS_PREDICT_OPTIONS_INIT's {@code %s}. */" % field)
+        constants.append("  static final int DEFAULT_%s = %d;" % (field.upper(), value))
+    constants += ["", "  private Constants() {}", "}"]
+    return {base + "ErrorCode.java": error_code, base + "ModelFormat.java": model_format,
+            base + "OutputKind.java": output_kind, base + "DType.java": dtype,
+            base + "Constants.java": "\n".join(constants) + "\n"}
+
+
+def java_str(s):
+    return '"' + s + '"'
+
+
+def js_object(pairs, indent="  "):
+    return "{\n" + "".join("%s%s: %s,\n" % (indent, k, v) for k, v in pairs) + "}"
+
+
+def js_key(k):
+    return k if re.match(r"^[A-Za-z_]\w*$", k) else "'%s'" % k
+
+
+def node_file(h):
+    out = ["'use strict';", banner("//"), ""]
+    out.append("const ABI_VERSION = %d;" % h.abi_version)
+    out.append("// ps_status values by C name")
+    out.append("const Status = Object.freeze(%s);" % js_object([(c.name, c.value) for c in h.statuses]))
+    for var, group, prefix, what in [("FORMATS", h.formats, "PS_FORMAT_", "format"),
+                                     ("OUTPUTS", h.outputs, "PS_OUTPUT_", "output kind"),
+                                     ("DTYPES", h.dtypes, "PS_DTYPE_", "dtype")]:
+        out.append("// %s name -> its PS_* value" % what)
+        out.append("const %s = Object.freeze(%s);" % (
+            var, js_object([(js_key(user_name(c, prefix)), c.value) for c in group])))
+    out.append("// PS_PREDICT_OPTIONS_INIT, field by field")
+    out.append("const PREDICT_DEFAULTS = Object.freeze(%s);" % js_object(
+        [(camel(k), v) for k, v in h.predict_defaults.items()]))
+    out.append("")
+    out.append("module.exports = { ABI_VERSION, Status, FORMATS, OUTPUTS, DTYPES, PREDICT_DEFAULTS };")
+    return "\n".join(out) + "\n"
+
+
+def perl_file(h):
+    out = ["package Polyscore::Constants;", banner("#"), "use strict;", "use warnings;", ""]
+    out.append("our $ABI_VERSION = %d;" % h.abi_version)
+    for var, group, prefix in [("FORMAT", h.formats, "PS_FORMAT_"), ("OUTPUT", h.outputs, "PS_OUTPUT_"),
+                               ("DTYPE", h.dtypes, "PS_DTYPE_")]:
+        out.append("our %%%s = (%s);" % (var, ", ".join("'%s' => %d" % (user_name(c, prefix), c.value)
+                                                       for c in group)))
+    out.append("# PS_PREDICT_OPTIONS_INIT, field by field")
+    out.append("our %%PREDICT_DEFAULTS = (%s);" % ", ".join("%s => %d" % kv for kv in h.predict_defaults.items()))
+    out.append("")
+    out.append("1;")
+    return "\n".join(out) + "\n"
+
+
+def tcl_file(h):
+    def pairs(group, prefix):
+        return " ".join("%s %d" % (user_name(c, prefix), c.value) for c in group)
+    out = [banner("#"), "namespace eval ::polyscore {"]
+    out.append("    variable abi_version %d" % h.abi_version)
+    out.append("    variable formats {%s}" % pairs(h.formats, "PS_FORMAT_"))
+    out.append("    variable outputs {%s}" % pairs(h.outputs, "PS_OUTPUT_"))
+    out.append("    variable dtypes {%s}" % pairs(h.dtypes, "PS_DTYPE_"))
+    out.append("    # PS_PREDICT_OPTIONS_INIT, field by field")
+    out.append("    variable predict_defaults {%s}" % " ".join("%s %d" % kv for kv in h.predict_defaults.items()))
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def ruby_file(h):
+    def pairs(group, prefix):
+        return ", ".join("'%s' => %d" % (user_name(c, prefix), c.value) for c in group)
+    out = [banner("#"), "module Polyscore"]
+    out.append("  ABI_VERSION = %d" % h.abi_version)
+    out.append("  FORMATS = { %s }.freeze" % pairs(h.formats, "PS_FORMAT_"))
+    out.append("  OUTPUTS = { %s }.freeze" % pairs(h.outputs, "PS_OUTPUT_"))
+    out.append("  DTYPES = { %s }.freeze" % pairs(h.dtypes, "PS_DTYPE_"))
+    out.append("  # PS_PREDICT_OPTIONS_INIT, field by field")
+    out.append("  PREDICT_DEFAULTS = { %s }.freeze" % ", ".join("%s: %d" % kv for kv in h.predict_defaults.items()))
+    out.append("end")
+    return "\n".join(out) + "\n"
+
+
+def cli_file(h):
+    def table(var, group, prefix):
+        rows = "".join('    {"%s", %s},\n' % (user_name(c, prefix), c.name) for c in group)
+        return "inline constexpr NamedValue %s[] = {\n%s};\n" % (var, rows)
+    return "\n".join([
+        banner("//"),
+        "// The names the CLI reads and prints for the header's formats and output kinds.",
+        "#ifndef POLYSCORE_CLI_NAMES_GEN_H",
+        "#define POLYSCORE_CLI_NAMES_GEN_H",
+        "",
+        "#include <cstdint>",
+        "",
+        "#include \"polyscore/polyscore.h\"",
+        "",
+        "namespace polyscore_cli {",
+        "",
+        "struct NamedValue {",
+        "  const char* name;",
+        "  int32_t value;",
+        "};",
+        "",
+        table("kFormatNames", h.formats, "PS_FORMAT_"),
+        table("kOutputNames", h.outputs, "PS_OUTPUT_"),
+        "}  // namespace polyscore_cli",
+        "",
+        "#endif  // POLYSCORE_CLI_NAMES_GEN_H",
+    ]) + "\n"
+
+
+def outputs(h):
+    files = {
+        "bindings/python/src/polyscore/_constants.py": python_file(h),
+        "bindings/go/constants_gen.go": go_file(h),
+        "bindings/node/constants.js": node_file(h),
+        "bindings/swig/perl/lib/Polyscore/Constants.pm": perl_file(h),
+        "bindings/swig/tcl/constants.tcl": tcl_file(h),
+        "bindings/swig/ruby/lib/polyscore/constants.rb": ruby_file(h),
+        "src/cli/names_gen.h": cli_file(h),
+    }
+    files.update(java_files(h))
+    return files
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if a generated file differs from the header")
+    args = parser.parse_args()
+    stale = []
+    for rel, text in outputs(read_header()).items():
+        path = ROOT / rel
+        old = path.read_text() if path.exists() else None
+        if old == text:
+            continue
+        if args.check:
+            stale.append(rel)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print("wrote", rel)
+    if stale:
+        print("%s: these files differ from what include/polyscore/*.h gives; run %s and commit:\n  %s"
+              % (GENERATOR, GENERATOR, "\n  ".join(stale)), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
