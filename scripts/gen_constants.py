@@ -222,11 +222,13 @@ def go_file(h):
         out.append("\t%s = newError(%s, %s)" % (go_name("Err", rest), go_name("Status", rest), go_string(c.doc or c.name)))
     out.append(")")
     out.append("")
-    out.append("// The defaults of PS_PREDICT_OPTIONS_INIT.")
-    out.append("const (")
-    for field, value in h.predict_defaults.items():
-        out.append("\tdefault%s = %d" % ("".join(w.capitalize() for w in field.split("_")), value))
-    out.append(")")
+    out.append("// DefaultPredictOptions returns the options a nil *PredictOptions stands for, the")
+    out.append("// C header's PS_PREDICT_OPTIONS_INIT, to change a field of.")
+    out.append("func DefaultPredictOptions() PredictOptions {")
+    out.append("\treturn PredictOptions{%s}" % ", ".join(
+        "%s: %d" % ("".join(GO_WORDS.get(w.upper(), w.capitalize()) for w in field.split("_")), value)
+        for field, value in h.predict_defaults.items()))
+    out.append("}")
     return align_go("\n".join(out) + "\n")
 
 
@@ -409,6 +411,20 @@ def node_file(h):
     return "\n".join(out) + "\n"
 
 
+def node_types_file(h):
+    def union(names):
+        return "\n".join("  | '%s'" % n for n in names) + ";"
+    return "\n".join([
+        banner("//"), "",
+        "/** Status names of the C library (ps_status), with their numbers in `Status`. */",
+        "export type StatusCode =", union(c.name for c in h.statuses), "",
+        "/** Model file formats, as the CLI and every binding name them. */",
+        "export type FormatName =", union(user_name(c, "PS_FORMAT_") for c in h.formats), "",
+        "/** What predict returns per row. */",
+        "export type Output =", union(user_name(c, "PS_OUTPUT_") for c in h.outputs), "",
+    ])
+
+
 def perl_file(h):
     out = ["package Polyscore::Constants;", banner("#"), "use strict;", "use warnings;", ""]
     out.append("our $ABI_VERSION = %d;" % h.abi_version)
@@ -485,6 +501,7 @@ def outputs(h):
         "bindings/python/src/polyscore/_constants.py": python_file(h),
         "bindings/go/constants_gen.go": go_file(h),
         "bindings/node/constants.js": node_file(h),
+        "bindings/node/constants.d.ts": node_types_file(h),
         "bindings/swig/perl/lib/Polyscore/Constants.pm": perl_file(h),
         "bindings/swig/tcl/constants.tcl": tcl_file(h),
         "bindings/swig/ruby/lib/polyscore/constants.rb": ruby_file(h),

@@ -93,10 +93,8 @@ var (
 	ErrInternal        = newError(StatusInternal, "a bug in polyscore; the message says where")
 )
 
-// The defaults of PS_PREDICT_OPTIONS_INIT.
-const (
-	defaultOutput         = 0
-	defaultIterationBegin = 0
-	defaultIterationEnd   = 0
-	defaultNumThreads     = 1
-)
+// DefaultPredictOptions returns the options a nil *PredictOptions stands for, the
+// C header's PS_PREDICT_OPTIONS_INIT, to change a field of.
+func DefaultPredictOptions() PredictOptions {
+	return PredictOptions{Output: 0, IterationBegin: 0, IterationEnd: 0, NumThreads: 1}
+}

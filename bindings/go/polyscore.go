@@ -293,13 +293,6 @@ type PredictOptions struct {
 	NumThreads int
 }
 
-// DefaultPredictOptions returns the options a nil *PredictOptions stands for (the C
-// header's PS_PREDICT_OPTIONS_INIT), to change one field of.
-func DefaultPredictOptions() PredictOptions {
-	return PredictOptions{Output: defaultOutput, IterationBegin: defaultIterationBegin,
-		IterationEnd: defaultIterationEnd, NumThreads: defaultNumThreads}
-}
-
 type cOptions struct {
 	output     C.int32_t
 	begin, end C.uint32_t
