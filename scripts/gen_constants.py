@@ -403,7 +403,7 @@ def node_file(h):
         out.append("// %s name -> its PS_* value" % what)
         out.append("const %s = Object.freeze(%s);" % (
             var, js_object([(js_key(user_name(c, prefix)), c.value) for c in group])))
-    out.append("// PS_PREDICT_OPTIONS_INIT, field by field")
+    out.append("// the predict options' defaults, as the header's initializer sets them")
     out.append("const PREDICT_DEFAULTS = Object.freeze(%s);" % js_object(
         [(camel(k), v) for k, v in h.predict_defaults.items()]))
     out.append("")

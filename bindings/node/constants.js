@@ -34,7 +34,7 @@ const DTYPES = Object.freeze({
   float32: 1,
   float64: 2,
 });
-// PS_PREDICT_OPTIONS_INIT, field by field
+// the predict options' defaults, as the header's initializer sets them
 const PREDICT_DEFAULTS = Object.freeze({
   output: 0,
   iterationBegin: 0,
