@@ -9,6 +9,7 @@ the CLI spells them out, so the header is the one source of truth.
 
     scripts/gen_constants.py           rewrite the generated files
     scripts/gen_constants.py --check   exit 1, naming each file, if any differs
+    --root DIR                         work on another copy of the repository (tests)
 """
 
 import argparse
@@ -20,10 +21,12 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 HEADERS = ["common.h", "model.h", "predict.h"]  # the stable ABI (not experimental.h)
 GENERATOR = "scripts/gen_constants.py"
 
-# `PS_NAME = value` enumerator lines, with an optional trailing /* comment */. Works for
-# an anonymous enum and for named typedefs alike: only the enumerator lines are read.
-ENUMERATOR = re.compile(r"^\s*(PS_[A-Z0-9_]+)\s*=\s*(-?(?:0x[0-9a-fA-F]+|\d+))[uU]?\s*,?"
-                        r"\s*(?:/\*\s*(.*?)\s*\*/)?\s*$")
+# The body of every enum, anonymous or named (`enum {`, `enum ps_x {`, `typedef enum ... {`),
+# whatever typedef names its values' type; in it, `PS_NAME = value` enumerators, one or
+# several to a line, and the /* comment */ of a line that has one.
+ENUM_BODY = re.compile(r"\benum\b[^{;]*\{(.*?)\}", re.S)
+ENUMERATOR = re.compile(r"\b(PS_[A-Z0-9_]+)\s*=\s*(-?(?:0x[0-9a-fA-F]+|\d+))[uU]?")
+COMMENT = re.compile(r"/\*\s*(.*?)\s*\*/")
 DEFINE = re.compile(r"^\s*#\s*define\s+(PS_[A-Z0-9_]+)\s+(.+?)\s*$")
 
 
@@ -41,16 +44,15 @@ class Header:
         self.enumerators = {}
         self.order = []
         self.defines = {}
+        for body in ENUM_BODY.findall(text):
+            for line in body.splitlines():
+                comment = COMMENT.search(line)
+                code = COMMENT.sub("", line)
+                found = ENUMERATOR.findall(code)
+                for name, value in found:
+                    doc = comment.group(1) if comment and len(found) == 1 else ""
+                    self.add(Constant(name, int(value, 0), doc))
         for line in text.splitlines():
-            m = ENUMERATOR.match(line)
-            if m:
-                c = Constant(m.group(1), int(m.group(2), 0), m.group(3))
-                if c.name in self.enumerators and self.enumerators[c.name].value != c.value:
-                    raise SystemExit("%s: two values for %s" % (GENERATOR, c.name))
-                if c.name not in self.enumerators:
-                    self.order.append(c)
-                self.enumerators[c.name] = c
-                continue
             m = DEFINE.match(line)
             if m:
                 self.defines[m.group(1)] = m.group(2)
@@ -66,6 +68,14 @@ class Header:
                 raise SystemExit("%s: no %s constants found in the headers" % (GENERATOR, what))
         self.predict_defaults = self.defaults("ps_predict_options", "PS_PREDICT_OPTIONS_INIT")
         self.load_defaults = self.defaults("ps_load_options", "PS_LOAD_OPTIONS_INIT")
+
+    def add(self, c):
+        if c.name in self.enumerators:
+            if self.enumerators[c.name].value != c.value:
+                raise SystemExit("%s: two values for %s" % (GENERATOR, c.name))
+            return
+        self.order.append(c)
+        self.enumerators[c.name] = c
 
     def group(self, prefix):
         return [c for c in self.order if c.name.startswith(prefix)]
@@ -106,8 +116,8 @@ class Header:
         return int(expr.rstrip("uU"), 0)
 
 
-def read_header():
-    text = "\n".join((ROOT / "include" / "polyscore" / h).read_text() for h in HEADERS)
+def read_header(root):
+    text = "\n".join((root / "include" / "polyscore" / h).read_text() for h in HEADERS)
     return Header(text)
 
 
@@ -515,10 +525,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if a generated file differs from the header")
+    parser.add_argument("--root", type=pathlib.Path, default=ROOT,
+                        help="the repository to read and write (default: this one)")
     args = parser.parse_args()
     stale = []
-    for rel, text in outputs(read_header()).items():
-        path = ROOT / rel
+    for rel, text in outputs(read_header(args.root)).items():
+        path = args.root / rel
         old = path.read_text() if path.exists() else None
         if old == text:
             continue
