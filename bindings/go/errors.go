@@ -6,11 +6,15 @@ import "fmt"
 type Status int32
 
 // String returns the C name of the status, e.g. "PS_ERR_PARSE".
-func (s Status) String() string {
-	if name, ok := statusNames[s]; ok {
+func (s Status) String() string { return nameOf(statusNames, s, "PS_ERR_UNKNOWN(%d)") }
+
+// nameOf returns the name of value in names (from constants_gen.go), or unknown
+// formatted with the number for a value the header of this binding did not have.
+func nameOf[T ~int32](names map[T]string, value T, unknown string) string {
+	if name, ok := names[value]; ok {
 		return name
 	}
-	return fmt.Sprintf("PS_ERR_UNKNOWN(%d)", int32(s))
+	return fmt.Sprintf(unknown, int32(value))
 }
 
 // Error is the error every function of this package returns: the library's status

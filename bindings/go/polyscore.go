@@ -249,12 +249,7 @@ type Format int32
 
 // String returns the format's name, as the CLI and every binding spell it
 // ("xgboost-json", "xgboost-ubjson", "lightgbm-text", "auto").
-func (f Format) String() string {
-	if name, ok := formatNames[f]; ok {
-		return name
-	}
-	return fmt.Sprintf("Format(%d)", int32(f))
-}
+func (f Format) String() string { return nameOf(formatNames, f, "Format(%d)") }
 
 // Info describes a loaded model.
 type Info struct {
@@ -272,12 +267,7 @@ type Info struct {
 type OutputKind int32
 
 // String returns the output kind's name ("value", "margin", "leaf").
-func (k OutputKind) String() string {
-	if name, ok := outputNames[k]; ok {
-		return name
-	}
-	return fmt.Sprintf("OutputKind(%d)", int32(k))
-}
+func (k OutputKind) String() string { return nameOf(outputNames, k, "OutputKind(%d)") }
 
 // PredictOptions are the options of a prediction, the fields of the C
 // ps_predict_options. A nil *PredictOptions means the library's defaults
