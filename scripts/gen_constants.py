@@ -195,7 +195,8 @@ def go_file(h):
     out = [banner("//"), "", "package polyscore", ""]
     groups = [("Status", h.statuses, "PS_", "Status codes (ps_status).", status_short),
               ("Format", h.formats, "PS_FORMAT_", "Model file formats (PS_FORMAT_*).", None),
-              ("OutputKind", h.outputs, "PS_OUTPUT_", "What a prediction returns for each row (PS_OUTPUT_*).", None)]
+              ("OutputKind", h.outputs, "PS_OUTPUT_",
+               "What a prediction returns for each row (PS_OUTPUT_*).", None)]
     for kind, group, prefix, doc, rest_of in groups:
         prefix_go = "Output" if kind == "OutputKind" else kind
         out.append("// %s" % doc)
@@ -207,29 +208,26 @@ def go_file(h):
             out.append("\t%s %s = %d" % (go_name(prefix_go, rest), kind, c.value))
         out.append(")")
         out.append("")
-    out.append("// statusNames are the C names of the status codes, by value.")
-    out.append("var statusNames = map[Status]string{")
-    for c in h.statuses:
-        out.append("\t%s: %s," % (go_name("Status", status_short(c)), go_string(c.name)))
-    out.append("}")
-    out.append("")
-    out.append("// formatNames are the names of the formats, by value, as the CLI spells them.")
-    out.append("var formatNames = map[Format]string{")
-    for c in h.formats:
-        out.append("\t%s: %s," % (go_name("Format", short(c, "PS_FORMAT_")), go_string(user_name(c, "PS_FORMAT_"))))
-    out.append("}")
-    out.append("")
-    out.append("// outputNames are the names of the output kinds, by value.")
-    out.append("var outputNames = map[OutputKind]string{")
-    for c in h.outputs:
-        out.append("\t%s: %s," % (go_name("Output", short(c, "PS_OUTPUT_")), go_string(user_name(c, "PS_OUTPUT_"))))
-    out.append("}")
-    out.append("")
+    name_maps = [
+        ("statusNames", "Status", "the C names of the status codes", h.statuses,
+         lambda c: go_name("Status", status_short(c)), lambda c: c.name),
+        ("formatNames", "Format", "the names of the formats, as the CLI spells them", h.formats,
+         lambda c: go_name("Format", short(c, "PS_FORMAT_")), lambda c: user_name(c, "PS_FORMAT_")),
+        ("outputNames", "OutputKind", "the names of the output kinds", h.outputs,
+         lambda c: go_name("Output", short(c, "PS_OUTPUT_")), lambda c: user_name(c, "PS_OUTPUT_")),
+    ]
+    for var, kind, doc, group, key_of, name_of in name_maps:
+        out.append("// %s are %s, by value." % (var, doc))
+        out.append("var %s = map[%s]string{" % (var, kind))
+        out.extend("\t%s: %s," % (key_of(c), go_string(name_of(c))) for c in group)
+        out.append("}")
+        out.append("")
     out.append("// Sentinels for errors.Is; each matches every *Error with its code.")
     out.append("var (")
     for c in h.statuses[1:]:
         rest = status_short(c)
-        out.append("\t%s = newError(%s, %s)" % (go_name("Err", rest), go_name("Status", rest), go_string(c.doc or c.name)))
+        out.append("\t%s = newError(%s, %s)" % (go_name("Err", rest), go_name("Status", rest),
+                                                 go_string(c.doc or c.name)))
     out.append(")")
     out.append("")
     out.append("// DefaultPredictOptions returns the options a nil *PredictOptions stands for, the")
@@ -383,46 +381,44 @@ def node_types_file(h):
     ])
 
 
-def perl_file(h):
-    out = ["package Polyscore::Constants;", banner("#"), "use strict;", "use warnings;", ""]
-    out.append("our $ABI_VERSION = %d;" % h.abi_version)
-    for var, group, prefix in [("FORMAT", h.formats, "PS_FORMAT_"), ("OUTPUT", h.outputs, "PS_OUTPUT_"),
-                               ("DTYPE", h.dtypes, "PS_DTYPE_")]:
-        out.append("our %%%s = (%s);" % (var, ", ".join("'%s' => %d" % (user_name(c, prefix), c.value)
-                                                       for c in group)))
-    out.append("# PS_PREDICT_OPTIONS_INIT, field by field")
-    out.append("our %%PREDICT_DEFAULTS = (%s);" % ", ".join("%s => %d" % kv for kv in h.predict_defaults.items()))
-    out.append("")
-    out.append("1;")
-    return "\n".join(out) + "\n"
+def script_file(h, head, tail, table, pair, separator, names):
+    """The SWIG languages' constants file: head lines, the ABI version, the formats,
+    outputs and dtypes by their user names, the predict defaults, tail lines. `table`
+    and `pair` are the language's spelling of a name -> value table and of one entry."""
+    tables = [("abi_version", None),
+              ("formats", [(user_name(c, "PS_FORMAT_"), c.value) for c in h.formats]),
+              ("outputs", [(user_name(c, "PS_OUTPUT_"), c.value) for c in h.outputs]),
+              ("dtypes", [(user_name(c, "PS_DTYPE_"), c.value) for c in h.dtypes]),
+              ("predict_defaults", list(h.predict_defaults.items()))]
+    lines = list(head)
+    for key, entries in tables:
+        if entries is None:
+            lines.append(names["scalar"] % (names[key], h.abi_version))
+        else:
+            lines.append(table % (names[key], separator.join(pair % kv for kv in entries)))
+    return "\n".join(lines + tail) + "\n"
 
 
-def tcl_file(h):
-    def pairs(group, prefix):
-        return " ".join("%s %d" % (user_name(c, prefix), c.value) for c in group)
-    out = [banner("#"), "namespace eval ::polyscore {"]
-    out.append("    variable abi_version %d" % h.abi_version)
-    out.append("    variable formats {%s}" % pairs(h.formats, "PS_FORMAT_"))
-    out.append("    variable outputs {%s}" % pairs(h.outputs, "PS_OUTPUT_"))
-    out.append("    variable dtypes {%s}" % pairs(h.dtypes, "PS_DTYPE_"))
-    out.append("    # PS_PREDICT_OPTIONS_INIT, field by field")
-    out.append("    variable predict_defaults {%s}" % " ".join("%s %d" % kv for kv in h.predict_defaults.items()))
-    out.append("}")
-    return "\n".join(out) + "\n"
-
-
-def ruby_file(h):
-    def pairs(group, prefix):
-        return ", ".join("'%s' => %d" % (user_name(c, prefix), c.value) for c in group)
-    out = [banner("#"), "module Polyscore"]
-    out.append("  ABI_VERSION = %d" % h.abi_version)
-    out.append("  FORMATS = { %s }.freeze" % pairs(h.formats, "PS_FORMAT_"))
-    out.append("  OUTPUTS = { %s }.freeze" % pairs(h.outputs, "PS_OUTPUT_"))
-    out.append("  DTYPES = { %s }.freeze" % pairs(h.dtypes, "PS_DTYPE_"))
-    out.append("  # PS_PREDICT_OPTIONS_INIT, field by field")
-    out.append("  PREDICT_DEFAULTS = { %s }.freeze" % ", ".join("%s: %d" % kv for kv in h.predict_defaults.items()))
-    out.append("end")
-    return "\n".join(out) + "\n"
+# The SWIG languages' constants files: head and tail lines, how the language spells a
+# name -> value table and one entry, and its names for the ABI version and the tables.
+SCRIPT_FILES = {
+    "bindings/swig/perl/lib/Polyscore/Constants.pm": (
+        ["package Polyscore::Constants;", banner("#"),
+         "# PREDICT_DEFAULTS: PS_PREDICT_OPTIONS_INIT, field by field.", "use strict;", "use warnings;", ""],
+        ["", "1;"], "our %%%s = (%s);", "'%s' => %d", ", ",
+        {"scalar": "our $%s = %d;", "abi_version": "ABI_VERSION", "formats": "FORMAT", "outputs": "OUTPUT",
+         "dtypes": "DTYPE", "predict_defaults": "PREDICT_DEFAULTS"}),
+    "bindings/swig/tcl/constants.tcl": (
+        [banner("#"), "# predict_defaults: PS_PREDICT_OPTIONS_INIT, field by field.", "namespace eval ::polyscore {"],
+        ["}"], "    variable %s {%s}", "%s %d", " ",
+        {"scalar": "    variable %s %d", "abi_version": "abi_version", "formats": "formats", "outputs": "outputs",
+         "dtypes": "dtypes", "predict_defaults": "predict_defaults"}),
+    "bindings/swig/ruby/lib/polyscore/constants.rb": (
+        [banner("#"), "# PREDICT_DEFAULTS: PS_PREDICT_OPTIONS_INIT, field by field.", "module Polyscore"],
+        ["end"], "  %s = { %s }.freeze", "'%s' => %d", ", ",
+        {"scalar": "  %s = %d", "abi_version": "ABI_VERSION", "formats": "FORMATS", "outputs": "OUTPUTS",
+         "dtypes": "DTYPES", "predict_defaults": "PREDICT_DEFAULTS"}),
+}
 
 
 def cli_file(h):
@@ -460,11 +456,9 @@ def outputs(h, root=ROOT):
         "bindings/go/constants_gen.go": go_file(h),
         "bindings/node/constants.js": node_file(h),
         "bindings/node/constants.d.ts": node_types_file(h),
-        "bindings/swig/perl/lib/Polyscore/Constants.pm": perl_file(h),
-        "bindings/swig/tcl/constants.tcl": tcl_file(h),
-        "bindings/swig/ruby/lib/polyscore/constants.rb": ruby_file(h),
         "src/cli/names_gen.h": cli_file(h),
     }
+    files.update({rel: script_file(h, *spec) for rel, spec in SCRIPT_FILES.items()})
     files.update(java_files(h, root))
     return files
 

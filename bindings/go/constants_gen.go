@@ -64,7 +64,7 @@ var statusNames = map[Status]string{
 	StatusInternal:        "PS_ERR_INTERNAL",
 }
 
-// formatNames are the names of the formats, by value, as the CLI spells them.
+// formatNames are the names of the formats, as the CLI spells them, by value.
 var formatNames = map[Format]string{
 	FormatAuto:          "auto",
 	FormatXGBoostJSON:   "xgboost-json",

@@ -71,9 +71,9 @@ module Polyscore
     # rows: a flat row-major Array of n_rows * num_features numbers (nil is missing), or
     # an Array of rows (n_rows may then be omitted). Returns a flat Array, row after row.
     def predict(rows, n_rows = nil, output: :value,
-                iteration_begin: PREDICT_DEFAULTS[:iteration_begin],
-                iteration_end: PREDICT_DEFAULTS[:iteration_end], dtype: :float64,
-                threads: PREDICT_DEFAULTS[:num_threads])
+                iteration_begin: PREDICT_DEFAULTS['iteration_begin'],
+                iteration_end: PREDICT_DEFAULTS['iteration_end'], dtype: :float64,
+                threads: PREDICT_DEFAULTS['num_threads'])
       n_rows ||= 0 if rows.empty?
       if rows.first.is_a?(Array)
         n_rows ||= rows.size
