@@ -94,3 +94,11 @@ func TestNamesAreTheCLIs(t *testing.T) {
 		t.Errorf("names: %v %v", polyscore.StatusParse, polyscore.OutputMargin)
 	}
 }
+
+func TestEmptyCSRBatchGivesEmptyResult(t *testing.T) {
+	m := loadFraud(t)
+	got, err := m.PredictCSR([]int64{0}, nil, nil, 2, nil)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("PredictCSR of 0 rows = %v, %v; want an empty slice", got, err)
+	}
+}

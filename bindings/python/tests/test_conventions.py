@@ -4,6 +4,7 @@ InvalidHandleError, input that is not a number is an error naming it, unknown op
 names are rejected, and the names are the header's (the CLI's)."""
 import numpy as np
 import pytest
+from scipy import sparse
 
 import polyscore
 from polyscore import _constants
@@ -19,7 +20,8 @@ def test_num_threads_zero_is_all_cores(fraud):
         fraud.predict(X, num_threads=-1)
 
 
-@pytest.mark.parametrize("rows", [[], np.empty((0, 2)), np.empty((0, 2), np.float32), np.empty(0)])
+@pytest.mark.parametrize("rows", [[], np.empty((0, 2)), np.empty((0, 2), np.float32), np.empty(0),
+                                  sparse.csr_matrix((0, 2))])
 @pytest.mark.parametrize("output,shape", [("value", (0,)), ("leaf", (0, 50))])
 def test_empty_batch_gives_empty_result(fraud, rows, output, shape):
     got = fraud.predict(rows, output=output)
