@@ -4,7 +4,7 @@
 The status codes and their names, the model formats, output kinds and dtypes (with
 the names users write: "xgboost-json", "margin", "float32"), the ABI version and the
 predict and load option defaults are read from include/polyscore/*.h and written,
-once per language, to the files listed in OUTPUTS. Nothing else in the bindings or
+once per language, to the files outputs() lists. Nothing else in the bindings or
 the CLI spells them out, so the header is the one source of truth.
 
     scripts/gen_constants.py           rewrite the generated files
@@ -52,7 +52,7 @@ class Header:
                 for name, value in found:
                     doc = comment.group(1) if comment and len(found) == 1 else ""
                     self.add(Constant(name, int(value, 0), doc))
-        for line in text.splitlines():
+        for line in text.replace("\\\n", " ").splitlines():  # a #define may span lines
             m = DEFINE.match(line)
             if m:
                 self.defines[m.group(1)] = m.group(2)
@@ -99,14 +99,14 @@ class Header:
         init = self.defines.get(macro)
         if init is None:
             raise SystemExit("%s: #define %s not found" % (GENERATOR, macro))
-        items = [s.strip() for s in init.strip().strip("{}").split(",") if s.strip()]
+        items = top_level_items(init)
         fields = self.fields(struct)
         values = {}
         for i, item in enumerate(items):
             m = re.match(r"\.(\w+)\s*=\s*(.+)$", item)
             field, expr = (m.group(1), m.group(2)) if m else (fields[i], item)
-            if field == "struct_size" or field.startswith("reserved"):
-                continue
+            if field == "struct_size" or field.startswith("reserved") or expr.startswith("{"):
+                continue  # not an option: the size, padding, or an array (none is an option)
             values[field] = self.value_of(expr)
         return values
 
@@ -114,6 +114,25 @@ class Header:
         if expr in self.enumerators:
             return self.enumerators[expr].value
         return int(expr.rstrip("uU"), 0)
+
+
+def top_level_items(init):
+    """The comma-separated items of a braced initialiser, `{a, {0}, b}` -> a, {0}, b."""
+    body = init.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise SystemExit("%s: not a braced initialiser: %s" % (GENERATOR, init))
+    items, depth, item = [], 0, ""
+    for ch in body[1:-1]:
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if ch == "," and depth == 0:
+            items.append(item.strip())
+            item = ""
+        else:
+            item += ch
+    if item.strip():
+        items.append(item.strip())
+    return items
 
 
 def read_header(root):

@@ -106,6 +106,15 @@ typedef struct ps_predict_options {
         self.assertEqual([(c.name, c.value) for c in new_h.dtypes], [("PS_DTYPE_FLOAT32", 1), ("PS_DTYPE_FLOAT64", 2)])
         self.assertEqual([c.doc for c in new_h.statuses], ["", "input of the wrong size", "a bug"])
 
+    def test_nested_braces_and_continued_lines(self):
+        text = self.OLD.replace(
+            "#define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1}",
+            "#define PS_PREDICT_OPTIONS_INIT \\\n  {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1, {0, 0}}")
+        text = text.replace("  int32_t num_threads;", "  int32_t num_threads;\n  int32_t spare[2];")
+        self.assertIn("\\\n", text)
+        self.assertEqual(gen_constants.Header(text).predict_defaults,
+                         {"output": 0, "iteration_begin": 0, "iteration_end": 0, "num_threads": 1})
+
     def test_designated_initialisers(self):
         text = self.OLD.replace("{sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1}",
                                 "{.struct_size = sizeof(ps_predict_options), .num_threads = 1}")
