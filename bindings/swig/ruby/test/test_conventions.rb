@@ -37,6 +37,12 @@ class TestConventions < Minitest::Test
     assert_ps_error('PS_ERR_INVALID_ARGUMENT', /iteration_end .* not -1/) { @m.predict_row([0.4, 1.2], iteration_end: -1) }
   end
 
+  def test_input_that_is_not_a_number_is_an_error
+    assert_ps_error('PS_ERR_INVALID_ARGUMENT') { @m.predict([0.4, 'N/A'], 1) }
+    assert_ps_error('PS_ERR_INVALID_ARGUMENT') { @m.predict_row([true, 1.2]) }
+    assert_equal @m.predict([0.4, Float::NAN], 1), @m.predict([0.4, nil], 1)
+  end
+
   def test_info_after_close
     m = Polyscore::Model.load(FRAUD)
     m.close
