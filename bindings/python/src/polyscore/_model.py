@@ -376,7 +376,8 @@ class Model:
         opts, per_row, key = self._plan(output, iteration_range, num_threads)
         if _is_scipy_sparse(X):
             return self._predict_csr(X, opts, per_row, key, output)
-        arr = _real_array(X)
+        # a NumPy array of numbers as it is; anything else is checked and converted
+        arr = X if type(X) is _ndarray and X.dtype.kind in "fiu" else _real_array(X)
         if arr.dtype == np.float32:
             dtype = C.PS_DTYPE_FLOAT32
         elif arr.dtype == np.float64:
@@ -384,10 +385,8 @@ class Model:
         else:
             arr = arr.astype(np.float64)
             dtype = C.PS_DTYPE_FLOAT64
-        if arr.ndim == 1 and arr.size == 0:
-            arr = arr.reshape(0, self.num_features)  # [] is no rows: an empty result
-        elif arr.ndim == 1:
-            arr = arr.reshape(1, -1)
+        if arr.ndim == 1:  # one row; an empty one ([]) is no rows, an empty result
+            arr = arr.reshape(1, -1) if arr.size else arr.reshape(0, self.num_features)
         elif arr.ndim != 2:
             raise _errors.ShapeError(
                 "input must be 1-D (one row) or 2-D (rows, features), not %d-D" % arr.ndim)
