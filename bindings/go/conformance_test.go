@@ -32,8 +32,8 @@ func TestConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			if got := m.Info().NumFeatures; got != c.NumFeatures {
-				t.Fatalf("NumFeatures = %d, manifest says %d", got, c.NumFeatures)
+			if info, err := m.Info(); err != nil || info.NumFeatures != c.NumFeatures {
+				t.Fatalf("Info() = %+v, %v; manifest says %d features", info, err, c.NumFeatures)
 			}
 			x, nRows := readCSV(t, vectorPath(c.Input), false)
 			f32 := c.Dtype == "float32"

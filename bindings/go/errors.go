@@ -5,33 +5,16 @@ import "fmt"
 // Status is the library's status code (ps_status) of a failed call.
 type Status int32
 
-// Status codes, as in polyscore/common.h.
-const (
-	StatusOK              Status = 0
-	StatusInvalidArgument Status = 1  // a bad argument or option
-	StatusInvalidHandle   Status = 2  // a model that was closed
-	StatusIO              Status = 3  // the model file cannot be opened or read
-	StatusParse           Status = 4  // corrupt, truncated or wrongly shaped model bytes
-	StatusUnsupported     Status = 5  // a valid model polyscore cannot score
-	StatusShape           Status = 6  // input of the wrong size
-	StatusBufferTooSmall  Status = 7  // an output slice too short; nothing was written
-	StatusOutOfMemory     Status = 8  // an allocation failed
-	StatusABIVersion      Status = 9  // the library is older than this binding needs
-	StatusInternal        Status = 10 // a bug in polyscore
-)
-
-var statusNames = [...]string{
-	"PS_OK", "PS_ERR_INVALID_ARGUMENT", "PS_ERR_INVALID_HANDLE", "PS_ERR_IO",
-	"PS_ERR_PARSE", "PS_ERR_UNSUPPORTED", "PS_ERR_SHAPE", "PS_ERR_BUFFER_TOO_SMALL",
-	"PS_ERR_OUT_OF_MEMORY", "PS_ERR_ABI_VERSION", "PS_ERR_INTERNAL",
-}
-
 // String returns the C name of the status, e.g. "PS_ERR_PARSE".
-func (s Status) String() string {
-	if s >= 0 && int(s) < len(statusNames) {
-		return statusNames[s]
+func (s Status) String() string { return nameOf(statusNames, s, "PS_ERR_UNKNOWN(%d)") }
+
+// nameOf returns the name of value in names (from constants_gen.go), or unknown
+// formatted with the number for a value the header of this binding did not have.
+func nameOf[T ~int32](names map[T]string, value T, unknown string) string {
+	if name, ok := names[value]; ok {
+		return name
 	}
-	return fmt.Sprintf("PS_ERR_UNKNOWN(%d)", int32(s))
+	return fmt.Sprintf(unknown, int32(value))
 }
 
 // Error is the error every function of this package returns: the library's status
@@ -64,16 +47,5 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Code == e.Code
 }
 
-// Sentinels for errors.Is; each matches every *Error with its code.
-var (
-	ErrInvalidArgument = newError(StatusInvalidArgument, "invalid argument")
-	ErrInvalidHandle   = newError(StatusInvalidHandle, "invalid model handle")
-	ErrIO              = newError(StatusIO, "I/O error")
-	ErrParse           = newError(StatusParse, "corrupt model")
-	ErrUnsupported     = newError(StatusUnsupported, "unsupported model")
-	ErrShape           = newError(StatusShape, "wrong input shape")
-	ErrBufferTooSmall  = newError(StatusBufferTooSmall, "output buffer too small")
-	ErrOutOfMemory     = newError(StatusOutOfMemory, "out of memory")
-	ErrABIVersion      = newError(StatusABIVersion, "library too old")
-	ErrInternal        = newError(StatusInternal, "internal error")
-)
+// The Status constants, their names and the Err* sentinels are in constants_gen.go,
+// generated from the C header.

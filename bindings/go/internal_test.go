@@ -50,3 +50,17 @@ func TestCleanupFreesModel(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// NumThreads reaches the library as C's num_threads: 0 stays 0 (all cores), a nil
+// *PredictOptions is PS_PREDICT_OPTIONS_INIT's one thread.
+func TestNumThreadsIsPassedAsInC(t *testing.T) {
+	for _, tc := range []struct {
+		opts *PredictOptions
+		want int32
+	}{{nil, 1}, {&PredictOptions{}, 0}, {&PredictOptions{NumThreads: 3}, 3}} {
+		c, err := tc.opts.c()
+		if err != nil || int32(c.threads) != tc.want {
+			t.Errorf("%+v: num_threads %d, %v; want %d", tc.opts, c.threads, err, tc.want)
+		}
+	}
+}

@@ -245,27 +245,9 @@ func checkABI(required uint32) error {
 // Format is the file format a model was loaded from.
 type Format int32
 
-// Model file formats.
-const (
-	FormatAuto          Format = C.PS_FORMAT_AUTO
-	FormatXGBoostJSON   Format = C.PS_FORMAT_XGBOOST_JSON
-	FormatXGBoostUBJSON Format = C.PS_FORMAT_XGBOOST_UBJSON
-	FormatLightGBMText  Format = C.PS_FORMAT_LIGHTGBM_TEXT
-)
-
-func (f Format) String() string {
-	switch f {
-	case FormatAuto:
-		return "auto"
-	case FormatXGBoostJSON:
-		return "xgboost-json"
-	case FormatXGBoostUBJSON:
-		return "xgboost-ubjson"
-	case FormatLightGBMText:
-		return "lightgbm-text"
-	}
-	return fmt.Sprintf("Format(%d)", int32(f))
-}
+// String returns the format's name, as the CLI and every binding spell it
+// ("xgboost-json", "xgboost-ubjson", "lightgbm-text", "auto").
+func (f Format) String() string { return nameOf(formatNames, f, "Format(%d)") }
 
 // Info describes a loaded model.
 type Info struct {
@@ -282,25 +264,20 @@ type Info struct {
 // OutputKind selects what a prediction returns for each row.
 type OutputKind int32
 
-// Output kinds.
-const (
-	// OutputValue is what the training library's predict returns (probabilities,
-	// class index, regression value, ...).
-	OutputValue OutputKind = C.PS_OUTPUT_VALUE
-	// OutputMargin is the raw sum before the link function.
-	OutputMargin OutputKind = C.PS_OUTPUT_MARGIN
-	// OutputLeaf is, per tree used, the id of the leaf reached.
-	OutputLeaf OutputKind = C.PS_OUTPUT_LEAF
-)
+// String returns the output kind's name ("value", "margin", "leaf").
+func (k OutputKind) String() string { return nameOf(outputNames, k, "OutputKind(%d)") }
 
-// PredictOptions are the options of a prediction. The zero value (and a nil
-// *PredictOptions) means: values, all iterations, one thread.
+// PredictOptions are the options of a prediction, the fields of the C
+// ps_predict_options. A nil *PredictOptions means the library's defaults
+// (DefaultPredictOptions: values, all iterations, one thread); a PredictOptions
+// literal means what the same fields mean in C, so NumThreads 0 there is all cores.
 type PredictOptions struct {
 	Output         OutputKind
 	IterationBegin int // first boosting round used
 	IterationEnd   int // one past the last round used; 0 = all
-	// NumThreads is the number of threads a batch call uses: 0 (the default) means
-	// one, a negative value all cores. PredictRow always uses the calling thread.
+	// NumThreads is the number of threads a batch call uses, counting the calling
+	// one: 0 means all cores, as in C; negative is an error. PredictRow always uses
+	// the calling thread.
 	NumThreads int
 }
 
@@ -311,27 +288,24 @@ type cOptions struct {
 }
 
 func (o *PredictOptions) c() (cOptions, error) {
-	c := cOptions{threads: 1}
 	if o == nil {
-		return c, nil
+		d := DefaultPredictOptions()
+		o = &d
 	}
+	c := cOptions{}
 	if o.IterationBegin < 0 || o.IterationEnd < 0 ||
 		o.IterationBegin > math.MaxUint32 || o.IterationEnd > math.MaxUint32 {
 		return c, newError(StatusInvalidArgument, fmt.Sprintf(
 			"iteration range [%d, %d) is out of range", o.IterationBegin, o.IterationEnd))
 	}
-	if o.NumThreads > math.MaxInt32 {
-		return c, newError(StatusInvalidArgument, fmt.Sprintf("NumThreads %d is too large", o.NumThreads))
+	if o.NumThreads < 0 || o.NumThreads > math.MaxInt32 {
+		return c, newError(StatusInvalidArgument, fmt.Sprintf(
+			"NumThreads must be 0 (all cores) or positive, not %d", o.NumThreads))
 	}
 	c.output = C.int32_t(o.Output)
 	c.begin = C.uint32_t(o.IterationBegin)
 	c.end = C.uint32_t(o.IterationEnd)
-	switch {
-	case o.NumThreads < 0:
-		c.threads = 0 // the library's "all cores"
-	case o.NumThreads > 0:
-		c.threads = C.int32_t(o.NumThreads)
-	}
+	c.threads = C.int32_t(o.NumThreads)
 	return c, nil
 }
 
@@ -408,12 +382,36 @@ func (m *Model) Close() error {
 	return nil
 }
 
-// Info describes the model. It stays readable after Close.
-func (m *Model) Info() Info { return m.info }
+// errNilModel is what every method of a nil *Model returns.
+var errNilModel = newError(StatusInvalidHandle, "the model is nil (Load failed or was not called)")
+
+// usable returns an ErrInvalidHandle error for a nil or closed model, so that no
+// method panics and every one reports a closed model the same way.
+func (m *Model) usable() error {
+	if m == nil {
+		return errNilModel
+	}
+	if m.closed.Load() {
+		return newError(StatusInvalidHandle, "the model is closed")
+	}
+	return nil
+}
+
+// Info describes the model; after Close (or on a nil *Model) it returns an
+// ErrInvalidHandle error, as every binding does.
+func (m *Model) Info() (Info, error) {
+	if err := m.usable(); err != nil {
+		return Info{}, err
+	}
+	return m.info, nil
+}
 
 // FeatureNames returns the feature names stored in the model file ("" where a
 // file has none).
 func (m *Model) FeatureNames() ([]string, error) {
+	if err := m.usable(); err != nil {
+		return nil, err
+	}
 	names := make([]string, m.info.NumFeatures)
 	buf := make([]byte, 256)
 	for i := range names {
@@ -439,6 +437,9 @@ func (m *Model) FeatureNames() ([]string, error) {
 // OutputSize returns the number of values a prediction of nRows rows with these
 // options returns.
 func (m *Model) OutputSize(nRows int, opts *PredictOptions) (int, error) {
+	if m == nil {
+		return 0, errNilModel
+	}
 	o, err := opts.c()
 	if err != nil {
 		return 0, err
@@ -486,6 +487,9 @@ func (m *Model) PredictFloat32(rows []float32, nRows int, opts *PredictOptions) 
 
 func predictAlloc[T float32 | float64](m *Model, rows []T, nRows int, opts *PredictOptions,
 	into func([]float64, []T, int, *PredictOptions) (int, error)) ([]float64, error) {
+	if m == nil {
+		return nil, errNilModel
+	}
 	if _, err := m.columns(len(rows), nRows); err != nil {
 		return nil, err
 	}
@@ -514,6 +518,9 @@ func (m *Model) PredictFloat32Into(dst []float64, rows []float32, nRows int, opt
 }
 
 func (m *Model) predictDense(dst []float64, rows unsafe.Pointer, n int, dtype C.int32_t, nRows int, opts *PredictOptions) (int, error) {
+	if m == nil {
+		return 0, errNilModel
+	}
 	o, err := opts.c()
 	if err != nil {
 		return 0, err
@@ -539,6 +546,9 @@ func (m *Model) predictDense(dst []float64, rows unsafe.Pointer, n int, dtype C.
 // entry is missing for XGBoost models and 0.0 for LightGBM models, as their own
 // predict treats a SciPy sparse matrix.
 func (m *Model) PredictCSR(indptr []int64, indices []int32, values []float64, nCols int, opts *PredictOptions) ([]float64, error) {
+	if m == nil {
+		return nil, errNilModel
+	}
 	o, err := opts.c()
 	if err != nil {
 		return nil, err
@@ -573,6 +583,9 @@ func (m *Model) PredictCSR(indptr []int64, indices []int32, values []float64, nC
 // PredictRow scores one row (len(row) = NumFeatures) on the library's single-row
 // fast path. opts.NumThreads is ignored.
 func (m *Model) PredictRow(row []float64, opts *PredictOptions) ([]float64, error) {
+	if m == nil {
+		return nil, errNilModel
+	}
 	per := m.info.NumOutputs
 	if opts != nil && opts.Output != OutputValue {
 		var err error
@@ -591,6 +604,9 @@ func (m *Model) PredictRow(row []float64, opts *PredictOptions) ([]float64, erro
 // PredictRowInto is PredictRow writing into dst; it returns the number of values
 // written. It allocates nothing, so a caller reusing dst scores without garbage.
 func (m *Model) PredictRowInto(dst, row []float64, opts *PredictOptions) (int, error) {
+	if m == nil {
+		return 0, errNilModel
+	}
 	o, err := opts.c()
 	if err != nil {
 		return 0, err

@@ -26,7 +26,10 @@ func loadFraud(t testing.TB) *polyscore.Model {
 
 func TestFraudExample(t *testing.T) {
 	m := loadFraud(t)
-	info := m.Info()
+	info, err := m.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if info.Format != polyscore.FormatXGBoostJSON || info.NumFeatures != 2 || info.NumOutputs != 1 ||
 		info.Objective != "binary:logistic" {
 		t.Fatalf("Info() = %+v", info)
@@ -80,7 +83,7 @@ func TestLoadBuffer(t *testing.T) {
 
 func TestEmptyBatch(t *testing.T) {
 	m := loadFraud(t)
-	got, err := m.Predict(nil, 0, &polyscore.PredictOptions{NumThreads: -1})
+	got, err := m.Predict(nil, 0, &polyscore.PredictOptions{NumThreads: 0})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("Predict(nil, 0) = %v, %v", got, err)
 	}
@@ -209,9 +212,8 @@ func TestErrors(t *testing.T) {
 		wantError(t, err, polyscore.ErrInvalidHandle)
 		_, err = m.FeatureNames()
 		wantError(t, err, polyscore.ErrInvalidHandle)
-		if m.Info().NumFeatures != 2 {
-			t.Fatal("Info() not kept after Close")
-		}
+		_, err = m.Info()
+		wantError(t, err, polyscore.ErrInvalidHandle, "closed")
 	})
 
 	t.Run("error text", func(t *testing.T) {
@@ -251,7 +253,11 @@ func TestConcurrentPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nf := m.Info().NumFeatures
+	info, err := m.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf := info.NumFeatures
 	per := len(want) / nRows
 	const goroutines, rounds = 16, 20
 	var wg sync.WaitGroup
@@ -262,7 +268,7 @@ func TestConcurrentPredict(t *testing.T) {
 			defer wg.Done()
 			row := make([]float64, per)
 			for r := 0; r < rounds; r++ {
-				opts := &polyscore.PredictOptions{NumThreads: g%3 - 1} // all cores, 1, 1
+				opts := &polyscore.PredictOptions{NumThreads: g % 3} // all cores, 1, 2
 				got, err := m.Predict(x, nRows, opts)
 				if err != nil {
 					errs <- err

@@ -1,18 +1,8 @@
 // Type definitions for polyscore (Node.js binding of libpolyscore.so.1).
 
-/** Status names of the C library (ps_status), with their numbers in `Status`. */
-export type StatusCode =
-  | 'PS_OK'
-  | 'PS_ERR_INVALID_ARGUMENT'
-  | 'PS_ERR_INVALID_HANDLE'
-  | 'PS_ERR_IO'
-  | 'PS_ERR_PARSE'
-  | 'PS_ERR_UNSUPPORTED'
-  | 'PS_ERR_SHAPE'
-  | 'PS_ERR_BUFFER_TOO_SMALL'
-  | 'PS_ERR_OUT_OF_MEMORY'
-  | 'PS_ERR_ABI_VERSION'
-  | 'PS_ERR_INTERNAL';
+// StatusCode, FormatName and Output are generated from the C header.
+import type { StatusCode, FormatName, Output } from './constants';
+export type { StatusCode, FormatName, Output };
 
 export declare const Status: Readonly<{ [K in StatusCode]: number }>;
 
@@ -28,9 +18,6 @@ export declare class PolyscoreError extends Error {
   readonly offset: number | undefined;
 }
 
-/** What predict returns per row. */
-export type Output = 'value' | 'margin' | 'leaf';
-
 export interface PredictOptions {
   /** 'value' (default): what the training library's predict returns; 'margin': the raw
    *  sum before the link function; 'leaf': per tree used, the id of the leaf reached. */
@@ -39,11 +26,12 @@ export interface PredictOptions {
   iterationBegin?: number;
   /** One past the last round used; 0 (default) means all. */
   iterationEnd?: number;
-  /** Threads for a batch call: 1 (default), 0 = all cores. Ignored by predictRow. */
+  /** Threads for a batch call: 1 (default), 0 = all cores. Ignored by predictRow.
+   *  Any other option name is an error. */
   numThreads?: number;
 }
 
-export type ModelFormat = 'xgboost-json' | 'xgboost-ubjson' | 'lightgbm-text' | 'unknown';
+export type ModelFormat = Exclude<FormatName, 'auto'>;
 
 export interface ModelInfo {
   readonly format: ModelFormat;

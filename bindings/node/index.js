@@ -8,6 +8,8 @@
 //   m.close();
 
 const path = require('node:path');
+// Status codes, names and defaults, generated from the C header.
+const { ABI_VERSION, Status, FORMATS, OUTPUTS, PREDICT_DEFAULTS } = require('./constants');
 
 /** Every failure of the library (and of the binding's own argument checks). */
 class PolyscoreError extends Error {
@@ -26,19 +28,13 @@ class PolyscoreError extends Error {
   }
 }
 
-const Status = Object.freeze({
-  PS_OK: 0,
-  PS_ERR_INVALID_ARGUMENT: 1,
-  PS_ERR_INVALID_HANDLE: 2,
-  PS_ERR_IO: 3,
-  PS_ERR_PARSE: 4,
-  PS_ERR_UNSUPPORTED: 5,
-  PS_ERR_SHAPE: 6,
-  PS_ERR_BUFFER_TOO_SMALL: 7,
-  PS_ERR_OUT_OF_MEMORY: 8,
-  PS_ERR_ABI_VERSION: 9,
-  PS_ERR_INTERNAL: 10,
-});
+// value -> name, for FORMATS and OUTPUTS
+function namesByValue(table) {
+  return Object.freeze(Object.fromEntries(Object.entries(table).map(([name, value]) => [value, name])));
+}
+const FORMAT_NAMES = namesByValue(FORMATS);
+const OUTPUT_NAMES = namesByValue(OUTPUTS);
+const OPTION_NAMES = Object.freeze(Object.keys(PREDICT_DEFAULTS));
 
 function bindingError(code, message) {
   return new PolyscoreError(message, code, Status[code], -1);
@@ -62,6 +58,9 @@ native.setErrorClass(PolyscoreError);
 
 /** ABI version this binding was compiled against (PS_ABI_VERSION of its header). */
 const REQUIRED_ABI_VERSION = native.REQUIRED_ABI_VERSION;
+if (REQUIRED_ABI_VERSION !== ABI_VERSION)
+  throw bindingError('PS_ERR_ABI_VERSION', `the addon was built against ABI version ${REQUIRED_ABI_VERSION} ` +
+                     `but constants.js is of ABI version ${ABI_VERSION}: rebuild the addon`);
 
 /**
  * Checks that the loaded library offers at least ABI version `required`; returns the
@@ -74,9 +73,9 @@ function checkAbi(required = REQUIRED_ABI_VERSION) {
 
 checkAbi(REQUIRED_ABI_VERSION);
 
-const OUTPUTS = Object.freeze({ value: 0, margin: 1, leaf: 2 });
 // parseOptions(undefined), without allocating anything.
-const DEFAULT_OPTIONS = Object.freeze([OUTPUTS.value, 0, 0, 1]);
+const DEFAULT_OPTIONS = Object.freeze([PREDICT_DEFAULTS.output, PREDICT_DEFAULTS.iterationBegin,
+                                       PREDICT_DEFAULTS.iterationEnd, PREDICT_DEFAULTS.numThreads]);
 
 // Results of at most SCRATCH_LEN values are written by the addon into a Float64Array
 // kept per model (the scratch) and copied from there into a fresh Float64Array here:
@@ -105,27 +104,53 @@ function u32Option(opts, name, dflt) {
 function parseOptions(opts) {
   if (opts === undefined || opts === null) opts = {};
   if (typeof opts !== 'object') throw new TypeError('options must be an object');
-  const name = opts.output === undefined ? 'value' : opts.output;
+  for (const key of Object.keys(opts)) {
+    if (!OPTION_NAMES.includes(key))
+      throw bindingError('PS_ERR_INVALID_ARGUMENT',
+                         `unknown option ${JSON.stringify(key)} (options are ${OPTION_NAMES.join(', ')})`);
+  }
+  const name = opts.output === undefined ? OUTPUT_NAMES[PREDICT_DEFAULTS.output] : opts.output;
   const output = OUTPUTS[name];
   if (output === undefined || !Object.prototype.hasOwnProperty.call(OUTPUTS, name))
     throw bindingError('PS_ERR_INVALID_ARGUMENT',
-                       `output must be 'value', 'margin' or 'leaf', got ${JSON.stringify(name)}`);
-  let numThreads = 1;
+                       `output must be one of ${Object.keys(OUTPUTS).join(', ')}, got ${JSON.stringify(name)}`);
+  let numThreads = PREDICT_DEFAULTS.numThreads;
   if (opts.numThreads !== undefined && opts.numThreads !== null) {
     if (!Number.isInteger(opts.numThreads) || opts.numThreads < 0 || opts.numThreads > 0x7fffffff)
       throw bindingError('PS_ERR_INVALID_ARGUMENT',
                          `numThreads must be a non-negative integer (0 = all cores), got ${opts.numThreads}`);
     numThreads = opts.numThreads;
   }
-  return [output, u32Option(opts, 'iterationBegin', 0), u32Option(opts, 'iterationEnd', 0), numThreads];
+  return [output, u32Option(opts, 'iterationBegin', PREDICT_DEFAULTS.iterationBegin),
+          u32Option(opts, 'iterationEnd', PREDICT_DEFAULTS.iterationEnd), numThreads];
+}
+
+// A plain array's element as a double: a number as it is, null or undefined as NaN
+// (missing). Anything else is an error: JavaScript would turn "N/A" into NaN, "" and
+// false into 0, true and [1] into 1, and score them.
+function numberAt(rows, i) {
+  const x = rows[i];
+  if (typeof x === 'number') return x;
+  if (x === null || x === undefined) return NaN;
+  const what = Array.isArray(x) ? 'a nested array (pass the rows flat, row after row)'
+    : `${typeof x} ${JSON.stringify(x)}`;
+  throw bindingError('PS_ERR_INVALID_ARGUMENT', `rows[${i}] is not a number: ${what}`);
 }
 
 // Float64Array and Float32Array are passed as they are (no copy); other array-likes
-// (plain arrays, other typed arrays) are converted once to a Float64Array.
+// (plain arrays of numbers, other typed arrays) are converted once to a Float64Array.
 function asRows(rows) {
   if (rows instanceof Float64Array || rows instanceof Float32Array) return rows;
-  if (ArrayBuffer.isView(rows) && !(rows instanceof DataView)) return Float64Array.from(rows);
-  if (Array.isArray(rows)) return Float64Array.from(rows, (x) => (x === null || x === undefined ? NaN : x));
+  if (ArrayBuffer.isView(rows) && !(rows instanceof DataView)) {
+    if (rows instanceof BigInt64Array || rows instanceof BigUint64Array)
+      throw bindingError('PS_ERR_INVALID_ARGUMENT', 'rows must be numbers, not a BigInt array');
+    return Float64Array.from(rows);
+  }
+  if (Array.isArray(rows)) {
+    const out = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = numberAt(rows, i);
+    return out;
+  }
   throw new TypeError('rows must be a Float64Array, a Float32Array or an array of numbers');
 }
 
@@ -154,6 +179,7 @@ class Model {
     this._native = nativeModel;
     this._scratch = new Float64Array(SCRATCH_LEN);
     const i = nativeModel.info();
+    i.format = FORMAT_NAMES[i.format] ?? `unknown (${i.format})`;
     // predictRow's fast path when a row has one value (binary, regression): a plain
     // Node-API function bound to the handle that returns the value (see addon.cc).
     this._rowValue = i.numOutputs === 1 ? nativeModel.rowValueFunction() : undefined;
@@ -162,8 +188,10 @@ class Model {
   }
 
   /** What the model is: {numFeatures, numOutputs, numMargins, numTrees, numIterations,
-   *  objective, booster, format, featureNames}. Read at load; still readable after close. */
+   *  objective, booster, format, featureNames}. Read at load; after close() it throws
+   *  PolyscoreError PS_ERR_INVALID_HANDLE, as every binding does. */
   get info() {
+    if (this._native.closed) throw bindingError('PS_ERR_INVALID_HANDLE', 'the model is closed');
     return this._info;
   }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python binding's suite: makes (or reuses) a venv, installs the package and the
-# test requirements, and runs the binding tests, the CLI tests (tests/cli) and the
-# fraud example's test (examples/fraud/python). Exits non-zero on any failure.
+# test requirements, and runs the binding tests and the fraud example's test
+# (examples/fraud/python). Exits non-zero on any failure. The CLI has its own suite
+# (tests/cli/test.sh).
 #
 # Env: POLYSCORE_BUILD_DIR (default <repo>/build), POLYSCORE_LIBRARY (default
 # $POLYSCORE_BUILD_DIR/libpolyscore.so.1), POLYSCORE_PYTHON_VENV (default <repo>/.venv,
@@ -39,4 +40,4 @@ export PYTHONPATH="$HERE/src${PYTHONPATH:+:$PYTHONPATH}"
 
 cd "$ROOT"
 exec "$PY" -m pytest -p no:cacheprovider -q "$@" \
-  bindings/python/tests tests/cli examples/fraud/python
+  bindings/python/tests examples/fraud/python

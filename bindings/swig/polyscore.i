@@ -338,22 +338,24 @@ typedef struct ps_swig_model {} ps_swig_model;
 
   /* n_rows rows, row-major in one flat list; results row after row. */
   ps_swig_doubles predict(ps_swig_error *e, const double *values, size_t n_values,
-                          size_t n_rows, int output, unsigned iteration_begin,
-                          unsigned iteration_end, int dtype, int num_threads) {
+                          long long n_rows, int output, long long iteration_begin,
+                          long long iteration_end, int dtype, int num_threads) {
     return psw_predict(e, $self, values, n_values, n_rows, output, iteration_begin,
                                  iteration_end, dtype, num_threads);
   }
   ps_swig_doubles predict_row(ps_swig_error *e, const double *values, size_t n_values,
-                              int output, unsigned iteration_begin, unsigned iteration_end) {
+                              int output, long long iteration_begin, long long iteration_end) {
     return psw_predict_row(e, $self, values, n_values, output, iteration_begin,
                                      iteration_end);
   }
-  size_t output_size(ps_swig_error *e, size_t n_rows, int output, unsigned iteration_begin,
-                     unsigned iteration_end) {
+  /* Counts and rounds are signed here and checked in polyscore_swig.h, so that a
+   * negative one is a polyscore error, not SWIG's overflow message. */
+  size_t output_size(ps_swig_error *e, long long n_rows, int output, long long iteration_begin,
+                     long long iteration_end) {
     return psw_output_size(e, $self, n_rows, output, iteration_begin, iteration_end);
   }
   ps_model_info *info(ps_swig_error *e) { return psw_info(e, $self); }
-  char *feature_name(ps_swig_error *e, unsigned index) {
+  char *feature_name(ps_swig_error *e, long long index) {
     return psw_feature_name(e, $self, index);
   }
 }

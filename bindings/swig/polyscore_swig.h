@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,17 +114,36 @@ static void psw_options(ps_predict_options *o, int output, unsigned begin, unsig
   o->num_threads = num_threads;
 }
 
+/* The wrappers take counts and rounds as signed integers and check them here: for an
+ * unsigned parameter SWIG would answer a negative number with its own overflow
+ * message instead of a polyscore error. True when 0 <= value <= max. */
+static int psw_in_range(ps_swig_error *e, const char *what, long long value,
+                        unsigned long long max) {
+  if (value >= 0 && (unsigned long long)value <= max) return 1;
+  ps_swig_error_set(e, PS_ERR_INVALID_ARGUMENT, "%s must be between 0 and %llu, not %lld", what,
+                    max, value);
+  return 0;
+}
+
+/* Checks an iteration range; true when both ends fit the options' uint32_t fields. */
+static int psw_rounds(ps_swig_error *e, long long begin, long long end) {
+  return psw_in_range(e, "iteration_begin", begin, UINT32_MAX) &&
+         psw_in_range(e, "iteration_end", end, UINT32_MAX);
+}
+
 /* Scores n_rows rows given as n_values doubles, row-major; dtype PS_DTYPE_FLOAT32
  * hands the library a float copy (what a float32 array holds). */
 static ps_swig_doubles psw_predict(ps_swig_error *e, ps_swig_model *m,
                                              const double *values, size_t n_values,
-                                             size_t n_rows, int output, unsigned begin,
-                                             unsigned end, int dtype, int num_threads) {
+                                             long long rows_arg, int output, long long begin,
+                                             long long end, int dtype, int num_threads) {
   ps_swig_doubles r = {NULL, 0};
   ps_predict_options o;
-  size_t size = 0, n_cols, i;
+  size_t size = 0, n_cols, i, n_rows;
   float *f32 = NULL;
   const void *rows = values;
+  if (!psw_in_range(e, "n_rows", rows_arg, SIZE_MAX) || !psw_rounds(e, begin, end)) return r;
+  n_rows = (size_t)rows_arg;
   if (n_rows == 0 ? n_values != 0 : n_values % n_rows != 0) {
     ps_swig_error_set(e, PS_ERR_SHAPE,
                       "rows has %zu values, which is not n_rows = %zu rows of equal length",
@@ -131,7 +151,7 @@ static ps_swig_doubles psw_predict(ps_swig_error *e, ps_swig_model *m,
     return r;
   }
   n_cols = n_rows ? n_values / n_rows : 0;
-  psw_options(&o, output, begin, end, num_threads);
+  psw_options(&o, output, (unsigned)begin, (unsigned)end, num_threads);
   if (ps_swig_check(e, ps_model_output_size(&size, m->handle, n_rows, &o, e->lib)) != PS_OK)
     return r;
   if (n_rows == 0) return r;
@@ -161,11 +181,12 @@ oom:
 /* The single-row fast path (ps_model_predict_row). */
 static ps_swig_doubles psw_predict_row(ps_swig_error *e, ps_swig_model *m,
                                                  const double *row, size_t n_features,
-                                                 int output, unsigned begin, unsigned end) {
+                                                 int output, long long begin, long long end) {
   ps_swig_doubles r = {NULL, 0};
   ps_predict_options o;
   size_t size = 0;
-  psw_options(&o, output, begin, end, 1);
+  if (!psw_rounds(e, begin, end)) return r;
+  psw_options(&o, output, (unsigned)begin, (unsigned)end, 1);
   if (ps_swig_check(e, ps_model_output_size(&size, m->handle, 1, &o, e->lib)) != PS_OK) return r;
   r.data = (double *)malloc((size ? size : 1) * sizeof *r.data);
   if (!r.data) {
@@ -182,12 +203,13 @@ static ps_swig_doubles psw_predict_row(ps_swig_error *e, ps_swig_model *m,
   return r;
 }
 
-static size_t psw_output_size(ps_swig_error *e, ps_swig_model *m, size_t n_rows,
-                                        int output, unsigned begin, unsigned end) {
+static size_t psw_output_size(ps_swig_error *e, ps_swig_model *m, long long n_rows,
+                                        int output, long long begin, long long end) {
   ps_predict_options o;
   size_t size = 0;
-  psw_options(&o, output, begin, end, 1);
-  ps_swig_check(e, ps_model_output_size(&size, m->handle, n_rows, &o, e->lib));
+  if (!psw_in_range(e, "n_rows", n_rows, SIZE_MAX) || !psw_rounds(e, begin, end)) return 0;
+  psw_options(&o, output, (unsigned)begin, (unsigned)end, 1);
+  ps_swig_check(e, ps_model_output_size(&size, m->handle, (size_t)n_rows, &o, e->lib));
   return size;
 }
 
@@ -207,9 +229,10 @@ static ps_model_info *psw_info(ps_swig_error *e, ps_swig_model *m) {
 }
 
 /* The name of feature `index`, to free with free(). */
-static char *psw_feature_name(ps_swig_error *e, ps_swig_model *m, unsigned index) {
+static char *psw_feature_name(ps_swig_error *e, ps_swig_model *m, long long index) {
   size_t len = 0;
   char *buf;
+  if (!psw_in_range(e, "feature index", index, UINT32_MAX)) return NULL;
   if (ps_swig_check(e, ps_model_feature_name(NULL, 0, &len, m->handle, index, e->lib)) != PS_OK &&
       e->code != PS_ERR_BUFFER_TOO_SMALL)
     return NULL;

@@ -2,8 +2,10 @@
 //
 //   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]
 //                           [--threads N] [--iterations BEGIN:END]
-//                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm]
+//                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]
 //   polyscore info MODEL
+// The format and output names come from names_gen.h, generated from the C header
+// (scripts/gen_constants.py), so that every binding spells them the same way.
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -17,22 +19,61 @@
 #include <string_view>
 #include <vector>
 
+#include "names_gen.h"
 #include "polyscore/polyscore.h"
 
 namespace {
 
-const char kUsage[] =
-    "usage: polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]\n"
-    "                         [--threads N] [--iterations BEGIN:END]\n"
-    "                         [--format auto|xgboost-json|xgboost-ubjson|lightgbm]\n"
-    "       polyscore info MODEL [--format ...]\n"
-    "\n"
-    "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
-    "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
-    "comma-separated, each in the shortest form that reads back as the same double.\n";
+using polyscore_cli::kFormatNames;
+using polyscore_cli::kOutputNames;
+using polyscore_cli::NamedValue;
+
+// The names of a table joined by `separator`: "value|margin|leaf".
+template <size_t N>
+std::string names_of(const NamedValue (&table)[N], const char* separator) {
+  std::string out;
+  for (const NamedValue& entry : table) {
+    if (!out.empty()) out += separator;
+    out += entry.name;
+  }
+  return out;
+}
+
+// Sets *value to the value named `name` in the table; false when there is none.
+template <size_t N>
+bool value_of(const NamedValue (&table)[N], const std::string& name, int32_t* value) {
+  for (const NamedValue& entry : table) {
+    if (name == entry.name) {
+      *value = entry.value;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The name of `value` in the table, or "unknown".
+template <size_t N>
+const char* name_of(const NamedValue (&table)[N], int32_t value) {
+  for (const NamedValue& entry : table) {
+    if (entry.value == value) return entry.name;
+  }
+  return "unknown";
+}
+
+std::string usage() {
+  return "usage: polyscore predict MODEL --input ROWS.csv [--output " + names_of(kOutputNames, "|") +
+         "] [--header]\n"
+         "                         [--threads N] [--iterations BEGIN:END]\n"
+         "                         [--format " + names_of(kFormatNames, "|") + "]\n"
+         "       polyscore info MODEL [--format ...]\n"
+         "\n"
+         "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
+         "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
+         "comma-separated, each in the shortest form that reads back as the same double.\n";
+}
 
 int usage_error(const std::string& message) {
-  std::cerr << "polyscore: " << message << "\n\n" << kUsage;
+  std::cerr << "polyscore: " << message << "\n\n" << usage();
   return 2;
 }
 
@@ -50,15 +91,6 @@ struct Session {
     return 1;
   }
 };
-
-bool parse_format(const std::string& name, int32_t* format) {
-  if (name == "auto") *format = PS_FORMAT_AUTO;
-  else if (name == "xgboost-json") *format = PS_FORMAT_XGBOOST_JSON;
-  else if (name == "xgboost-ubjson") *format = PS_FORMAT_XGBOOST_UBJSON;
-  else if (name == "lightgbm") *format = PS_FORMAT_LIGHTGBM_TEXT;
-  else return false;
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -139,10 +171,8 @@ void append_number(std::string* out, double v) {
 int command_info(Session& s, const std::string& path) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
-  static const char* const kFormats[] = {"unknown", "xgboost-json", "xgboost-ubjson", "lightgbm-text"};
-  if (info.format < 0 || info.format > 3) info.format = 0;
   std::cout << "model:       " << path << "\n"
-            << "format:      " << kFormats[info.format] << "\n"
+            << "format:      " << name_of(kFormatNames, info.format) << "\n"
             << "objective:   " << info.objective << "\n"
             << "booster:     " << info.booster << "\n"
             << "trees:       " << info.num_trees << "\n"
@@ -234,7 +264,7 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-    std::cout << kUsage;
+    std::cout << usage();
     return args.empty() ? 2 : 0;
   }
   const std::string command = args[0];
@@ -257,11 +287,10 @@ int main(int argc, char** argv) {
     if (a == "--input") {
       if (!value(&input)) return usage_error("--input needs a file");
     } else if (a == "--output") {
-      if (!value(&v)) return usage_error("--output needs value, margin or leaf");
-      if (v == "value") predict.output = PS_OUTPUT_VALUE;
-      else if (v == "margin") predict.output = PS_OUTPUT_MARGIN;
-      else if (v == "leaf") predict.output = PS_OUTPUT_LEAF;
-      else return usage_error("--output must be value, margin or leaf, not '" + v + "'");
+      if (!value(&v)) return usage_error("--output needs one of " + names_of(kOutputNames, ", "));
+      if (!value_of(kOutputNames, v, &predict.output)) {
+        return usage_error("--output must be one of " + names_of(kOutputNames, ", ") + ", not '" + v + "'");
+      }
     } else if (a == "--header") {
       predict.header = true;
     } else if (a == "--threads") {
@@ -276,8 +305,8 @@ int main(int argc, char** argv) {
         return usage_error("--iterations needs BEGIN:END, boosting rounds [BEGIN, END) (END 0 = all)");
       }
     } else if (a == "--format") {
-      if (!value(&v) || !parse_format(v, &format)) {
-        return usage_error("--format must be auto, xgboost-json, xgboost-ubjson or lightgbm");
+      if (!value(&v) || !value_of(kFormatNames, v, &format)) {
+        return usage_error("--format must be one of " + names_of(kFormatNames, ", "));
       }
     } else if (!a.empty() && a[0] == '-' && a != "-") {
       return usage_error("unknown option '" + a + "'");

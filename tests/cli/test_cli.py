@@ -224,14 +224,22 @@ def test_info_formats(cli, model, fmt, objective, outputs):
 
 def test_format_option(cli):
     assert cli("info", FRAUD_MODEL, "--format", "xgboost-json").returncode == 0
-    r = cli("info", FRAUD_MODEL, "--format", "lightgbm")
+    r = cli("info", FRAUD_MODEL, "--format", "lightgbm-text")
     assert r.returncode == 1 and r.stderr.startswith("polyscore: ")
+
+
+def test_format_names_are_the_bindings(cli):
+    """The CLI takes and prints the names every binding uses (generated from the header)."""
+    r = cli("info", FRAUD_MODEL, "--format", "lightgbm")
+    assert r.returncode == 2
+    assert "--format must be one of auto, xgboost-json, xgboost-ubjson, lightgbm-text" in r.stderr
+    assert "[--output value|margin|leaf]" in r.stderr
 
 
 @pytest.mark.parametrize("args,message", [
     (("frobnicate",), "unknown command 'frobnicate'"),
     (("predict", "MODEL"), "predict needs --input ROWS.csv"),
-    (("predict", "M", "--input", "x", "--output", "proba"), "--output must be value, margin or leaf"),
+    (("predict", "M", "--input", "x", "--output", "proba"), "--output must be one of value, margin, leaf, not 'proba'"),
     (("predict", "M", "--input", "x", "--threads", "-1"), "--threads must be a non-negative integer"),
     (("predict", "M", "--input", "x", "--threads", "two"), "--threads must be a non-negative integer"),
     (("predict", "M", "--input", "x", "--bogus"), "unknown option '--bogus'"),

@@ -47,7 +47,12 @@ func main() {
 		os.Exit(1)
 	}
 	defer m.Close()
-	row := make([]float64, m.Info().NumFeatures)
+	info, err := m.Info()
+	if err != nil {
+		fmt.Printf("{\"error\": %q}\n", err.Error())
+		os.Exit(1)
+	}
+	row := make([]float64, info.NumFeatures)
 	dst := make([]float64, 1)
 	bind := func() float64 {
 		t0 := time.Now()

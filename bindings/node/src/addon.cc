@@ -204,15 +204,6 @@ double* OutPtr(Napi::Float64Array& out, size_t len) {
   return len ? out.Data() : &empty_out;
 }
 
-const char* FormatName(int32_t format) {
-  switch (format) {
-    case PS_FORMAT_XGBOOST_JSON: return "xgboost-json";
-    case PS_FORMAT_XGBOOST_UBJSON: return "xgboost-ubjson";
-    case PS_FORMAT_LIGHTGBM_TEXT: return "lightgbm-text";
-    default: return "unknown";
-  }
-}
-
 class NativeModel : public Napi::ObjectWrap<NativeModel> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -277,7 +268,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   ps_model* handle() const { return handle_; }
 
  private:
-  // info() -> {format, numFeatures, numOutputs, numMargins, numTrees, numIterations,
+  // info() -> {format (the PS_FORMAT_* number), numFeatures, numOutputs, numMargins, numTrees, numIterations,
   //            objective, booster, featureNames}
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -286,7 +277,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     ps_status st = ps_model_info_get(&mi, handle_, err.get());
     if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
     Napi::Object out = Napi::Object::New(env);
-    out.Set("format", Napi::String::New(env, FormatName(mi.format)));
+    out.Set("format", Napi::Number::New(env, mi.format));  // index.js names it (constants.js)
     out.Set("numFeatures", Napi::Number::New(env, mi.num_features));
     out.Set("numOutputs", Napi::Number::New(env, mi.num_outputs));
     out.Set("numMargins", Napi::Number::New(env, mi.num_margins));

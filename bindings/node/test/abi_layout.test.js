@@ -76,14 +76,14 @@ test('every JS constant has the header value, and the binding has all of them', 
 });
 
 test('every PS_* name in the JS sources is a constant of layout.json', () => {
-  for (const file of ['index.js', 'index.d.ts']) {
+  for (const file of ['index.js', 'index.d.ts', 'constants.js', 'constants.d.ts']) {
     const src = fs.readFileSync(path.join(__dirname, '..', file), 'utf8');
     const names = new Set(src.match(/\bPS_[A-Z0-9_]+\b/g));
     for (const n of names) assert.ok(n in LAYOUT.constants, `${file} names ${n}, which layout.json lacks`);
-    if (file === 'index.d.ts') {
+    if (file === 'constants.d.ts') {
       // its StatusCode type lists every status
       for (const c of Object.keys(LAYOUT.constants).filter((c) => c === 'PS_OK' || c.startsWith('PS_ERR_')))
-        assert.ok(names.has(c), `index.d.ts does not name ${c} (StatusCode)`);
+        assert.ok(names.has(c), `constants.d.ts does not name ${c} (StatusCode)`);
     }
   }
 });

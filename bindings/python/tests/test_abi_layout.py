@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from polyscore import _errors, _lib
+from polyscore import _constants, _lib
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 LAYOUT = json.loads((ROOT / "abi_tests" / "layout.json").read_text())
@@ -72,7 +72,7 @@ def test_struct_layout(name):
 
 def binding_constants():
     found = {}
-    for module in (_lib, _errors):
+    for module in (_constants,):
         for k, v in vars(module).items():
             if k.startswith("PS_") and isinstance(v, int):
                 found[k] = v

@@ -151,10 +151,10 @@ def test_load_buffer_same_as_file(tmp_path):
 def test_load_with_explicit_format():
     with polyscore.Model.load(FRAUD_MODEL, format="xgboost-json") as m:
         assert m.info.format == "xgboost-json"
-    with polyscore.Model.load(VECTORS / "models" / "lgb4_binary.txt", format="lightgbm") as m:
+    with polyscore.Model.load(VECTORS / "models" / "lgb4_binary.txt", format="lightgbm-text") as m:
         assert m.info.format == "lightgbm-text"
     with pytest.raises(polyscore.ParseError):
-        polyscore.Model.load(FRAUD_MODEL, format="lightgbm")
+        polyscore.Model.load(FRAUD_MODEL, format="lightgbm-text")
     with pytest.raises(polyscore.InvalidArgumentError):
         polyscore.Model.load(FRAUD_MODEL, format="onnx")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import polyscore
-from polyscore import _errors, _lib, _model
+from polyscore import _constants, _errors, _lib, _model
 from vectors_util import FRAUD_MODEL, VECTORS
 
 
@@ -100,7 +100,7 @@ def test_not_numbers(fraud):
     with pytest.raises(polyscore.InvalidArgumentError) as info:
         fraud.predict([["a", "b"]])
     assert info.value.code == polyscore.PS_ERR_INVALID_ARGUMENT
-    assert "float64" in info.value.message
+    assert "real numbers" in info.value.message and "string" in info.value.message
 
 
 def test_bad_options(fraud):
@@ -147,7 +147,7 @@ def test_buffer_too_small_maps_to_its_class(fraud):
     opts = fraud._options("value", None, 1)
     with pytest.raises(polyscore.BufferTooSmallError) as info:
         _model._call(lib, lib.ps_model_predict_dense, out.ctypes.data, 1, fraud._handle,
-                     rows.ctypes.data, _lib.PS_DTYPE_FLOAT64, 3, 2, ctypes.byref(opts))
+                     rows.ctypes.data, _constants.PS_DTYPE_FLOAT64, 3, 2, ctypes.byref(opts))
     assert info.value.code == polyscore.PS_ERR_BUFFER_TOO_SMALL == 7
     assert "3" in info.value.message
 
@@ -163,7 +163,7 @@ def test_every_status_has_a_class(code, cls):
     e = _errors.error_for(code, "msg")
     assert type(e) is cls and e.code == code and e.message == "msg"
     assert isinstance(e, polyscore.Error)
-    if code in _errors._STATUS_NAMES:
+    if code in _constants.STATUS_NAMES:
         assert _lib.get().ps_status_name(code).decode() == e.status_name
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import polyscore
-from polyscore import _lib
+from polyscore import _constants, _lib
 from vectors_util import CASES_BY_NAME, VECTORS, case_input
 
 CASE = CASES_BY_NAME["lgb4_bigish_binary"]  # 8 features
@@ -54,8 +54,8 @@ def test_fortran_order_is_copied_once(model):
     np.testing.assert_array_equal(out, model.predict(np.ascontiguousarray(X), num_threads=0))
 
 
-@pytest.mark.parametrize("dtype,ps_dtype", [(np.float64, _lib.PS_DTYPE_FLOAT64),
-                                            (np.float32, _lib.PS_DTYPE_FLOAT32)])
+@pytest.mark.parametrize("dtype,ps_dtype", [(np.float64, _constants.PS_DTYPE_FLOAT64),
+                                            (np.float32, _constants.PS_DTYPE_FLOAT32)])
 def test_library_gets_the_arrays_own_pointer(model, monkeypatch, dtype, ps_dtype):
     lib = _lib.get()
     real = lib.ps_model_predict_dense

@@ -14,11 +14,10 @@ package require Tcl 8.6
 
 namespace eval ::polyscore {
     variable dir [file dirname [file normalize [::info script]]]
-    # The ABI version of the C library this package was written for.
-    variable required_abi 1
-    variable formats {auto 0 xgboost-json 1 xgboost-ubjson 2 lightgbm 3 lightgbm-text 3}
-    variable outputs {value 0 margin 1 leaf 2}
-    variable dtypes {float32 1 float64 2}
+    # abi_version (the ABI version of the C library this package was written for),
+    # formats, outputs, dtypes and predict_defaults, generated from the C header.
+    source [file join $dir constants.tcl]
+    variable required_abi $abi_version
     namespace export load load_buffer predict predict_row output_size info feature_names \
         close free with_model abi_version version require_abi
 }
@@ -71,7 +70,7 @@ proc ::polyscore::Model {m} {
     return ::$m
 }
 
-# polyscore::load PATH ?-format auto|xgboost-json|xgboost-ubjson|lightgbm? -> model
+# polyscore::load PATH ?-format auto|xgboost-json|xgboost-ubjson|lightgbm-text? -> model
 proc ::polyscore::load {path args} {
     variable formats
     set o [Options {-format auto} $args]
@@ -94,7 +93,10 @@ proc ::polyscore::load_buffer {bytes args} {
 proc ::polyscore::predict {m rows n_rows args} {
     variable outputs
     variable dtypes
-    set o [Options {-output value -begin 0 -end 0 -dtype float64 -threads 1} $args]
+    variable predict_defaults
+    set o [Options [list -output value -begin [dict get $predict_defaults iteration_begin] \
+                       -end [dict get $predict_defaults iteration_end] -dtype float64 \
+                       -threads [dict get $predict_defaults num_threads]] $args]
     [Model $m] predict $rows $n_rows [Pick $outputs output [dict get $o -output]] \
         [dict get $o -begin] [dict get $o -end] [Pick $dtypes dtype [dict get $o -dtype]] \
         [dict get $o -threads]

@@ -39,9 +39,14 @@ func loadRegistry(specs []string) (registry, error) {
 			return nil, fmt.Errorf("model %q: %w", name, err)
 		}
 		reg[name] = m
-		if n := m.Info().NumOutputs; n != 1 {
+		info, err := m.Info()
+		if err != nil {
 			reg.Close()
-			return nil, fmt.Errorf("model %q (%s) gives %d values per row, not one score", name, m.Info().Objective, n)
+			return nil, fmt.Errorf("model %q: %w", name, err)
+		}
+		if n := info.NumOutputs; n != 1 {
+			reg.Close()
+			return nil, fmt.Errorf("model %q (%s) gives %d values per row, not one score", name, info.Objective, n)
 		}
 	}
 	return reg, nil

@@ -11,10 +11,8 @@ else from the system loader (libpolyscore.so.1). Errors are polyscore.Error subc
 carrying the library's status code (.code) and message.
 """
 
+from . import _constants
 from ._errors import (  # noqa: F401
-    PS_OK, PS_ERR_INVALID_ARGUMENT, PS_ERR_INVALID_HANDLE, PS_ERR_IO, PS_ERR_PARSE,
-    PS_ERR_UNSUPPORTED, PS_ERR_SHAPE, PS_ERR_BUFFER_TOO_SMALL, PS_ERR_OUT_OF_MEMORY,
-    PS_ERR_ABI_VERSION, PS_ERR_INTERNAL,
     Error, InvalidArgumentError, InvalidHandleError, ModelFileError, ParseError,
     UnsupportedError, ShapeError, BufferTooSmallError, OutOfMemoryError, AbiVersionError,
     InternalError, LibraryNotFoundError,
@@ -23,6 +21,13 @@ from ._lib import REQUIRED_ABI_VERSION  # noqa: F401
 from ._model import Model, ModelInfo, load  # noqa: F401
 
 __version__ = "1.0.0"
+
+# The status codes, polyscore.PS_OK and polyscore.PS_ERR_*, as the header has them.
+globals().update({name: value for name, value in vars(_constants).items()
+                  if name == "PS_OK" or name.startswith("PS_ERR_")})
+# The names predict(output=...) and load(format=...) take; the CLI uses the same.
+OUTPUT_NAMES = tuple(_constants.OUTPUTS)
+FORMAT_NAMES = tuple(_constants.FORMATS)
 
 
 def abi_version():

@@ -1,31 +1,7 @@
 """Exceptions: one class per ps_status, all subclasses of polyscore.Error."""
 
-# ps_status values (include/polyscore/common.h).
-PS_OK = 0
-PS_ERR_INVALID_ARGUMENT = 1
-PS_ERR_INVALID_HANDLE = 2
-PS_ERR_IO = 3
-PS_ERR_PARSE = 4
-PS_ERR_UNSUPPORTED = 5
-PS_ERR_SHAPE = 6
-PS_ERR_BUFFER_TOO_SMALL = 7
-PS_ERR_OUT_OF_MEMORY = 8
-PS_ERR_ABI_VERSION = 9
-PS_ERR_INTERNAL = 10
-
-_STATUS_NAMES = {
-    PS_OK: "PS_OK",
-    PS_ERR_INVALID_ARGUMENT: "PS_ERR_INVALID_ARGUMENT",
-    PS_ERR_INVALID_HANDLE: "PS_ERR_INVALID_HANDLE",
-    PS_ERR_IO: "PS_ERR_IO",
-    PS_ERR_PARSE: "PS_ERR_PARSE",
-    PS_ERR_UNSUPPORTED: "PS_ERR_UNSUPPORTED",
-    PS_ERR_SHAPE: "PS_ERR_SHAPE",
-    PS_ERR_BUFFER_TOO_SMALL: "PS_ERR_BUFFER_TOO_SMALL",
-    PS_ERR_OUT_OF_MEMORY: "PS_ERR_OUT_OF_MEMORY",
-    PS_ERR_ABI_VERSION: "PS_ERR_ABI_VERSION",
-    PS_ERR_INTERNAL: "PS_ERR_INTERNAL",
-}
+from . import _constants as C
+from ._constants import PS_OK  # noqa: F401  (used by _lib and _model)
 
 
 class Error(Exception):
@@ -37,7 +13,7 @@ class Error(Exception):
       offset:  byte offset in the model file where loading failed, or None.
     """
 
-    default_code = PS_ERR_INTERNAL
+    default_code = C.PS_ERR_INTERNAL
 
     def __init__(self, message, code=None, offset=None):
         super().__init__(message)
@@ -47,7 +23,7 @@ class Error(Exception):
 
     @property
     def status_name(self):
-        return _STATUS_NAMES.get(self.code, "PS_ERR_UNKNOWN")
+        return C.STATUS_NAMES.get(self.code, "PS_ERR_UNKNOWN")
 
     def __str__(self):
         return self.message
@@ -58,70 +34,70 @@ class Error(Exception):
 
 class InvalidArgumentError(Error, ValueError):
     """PS_ERR_INVALID_ARGUMENT: a bad option, an unknown output kind, a bad range."""
-    default_code = PS_ERR_INVALID_ARGUMENT
+    default_code = C.PS_ERR_INVALID_ARGUMENT
 
 
 class InvalidHandleError(Error):
     """PS_ERR_INVALID_HANDLE: the model was closed (or the handle is not ours)."""
-    default_code = PS_ERR_INVALID_HANDLE
+    default_code = C.PS_ERR_INVALID_HANDLE
 
 
 class ModelFileError(Error, OSError):
     """PS_ERR_IO: the model file cannot be opened or read."""
-    default_code = PS_ERR_IO
+    default_code = C.PS_ERR_IO
 
 
 class ParseError(Error, ValueError):
     """PS_ERR_PARSE: the model bytes are corrupt, truncated or of the wrong shape."""
-    default_code = PS_ERR_PARSE
+    default_code = C.PS_ERR_PARSE
 
 
 class UnsupportedError(Error):
     """PS_ERR_UNSUPPORTED: a valid model using something polyscore cannot score."""
-    default_code = PS_ERR_UNSUPPORTED
+    default_code = C.PS_ERR_UNSUPPORTED
 
 
 class ShapeError(Error, ValueError):
     """PS_ERR_SHAPE: input of the wrong size (feature count, CSR arrays)."""
-    default_code = PS_ERR_SHAPE
+    default_code = C.PS_ERR_SHAPE
 
 
 class BufferTooSmallError(Error):
     """PS_ERR_BUFFER_TOO_SMALL: an output buffer was too small (a binding bug)."""
-    default_code = PS_ERR_BUFFER_TOO_SMALL
+    default_code = C.PS_ERR_BUFFER_TOO_SMALL
 
 
 class OutOfMemoryError(Error, MemoryError):
     """PS_ERR_OUT_OF_MEMORY."""
-    default_code = PS_ERR_OUT_OF_MEMORY
+    default_code = C.PS_ERR_OUT_OF_MEMORY
 
 
 class AbiVersionError(Error):
     """PS_ERR_ABI_VERSION: the loaded library is older than this binding needs."""
-    default_code = PS_ERR_ABI_VERSION
+    default_code = C.PS_ERR_ABI_VERSION
 
 
 class InternalError(Error):
     """PS_ERR_INTERNAL: a bug in polyscore."""
-    default_code = PS_ERR_INTERNAL
+    default_code = C.PS_ERR_INTERNAL
 
 
 class LibraryNotFoundError(Error, OSError):
     """libpolyscore.so.1 could not be loaded (not a library status)."""
-    default_code = PS_ERR_IO
+    default_code = C.PS_ERR_IO
 
 
 _BY_CODE = {
-    PS_ERR_INVALID_ARGUMENT: InvalidArgumentError,
-    PS_ERR_INVALID_HANDLE: InvalidHandleError,
-    PS_ERR_IO: ModelFileError,
-    PS_ERR_PARSE: ParseError,
-    PS_ERR_UNSUPPORTED: UnsupportedError,
-    PS_ERR_SHAPE: ShapeError,
-    PS_ERR_BUFFER_TOO_SMALL: BufferTooSmallError,
-    PS_ERR_OUT_OF_MEMORY: OutOfMemoryError,
-    PS_ERR_ABI_VERSION: AbiVersionError,
-    PS_ERR_INTERNAL: InternalError,
+    C.PS_ERR_INVALID_ARGUMENT: InvalidArgumentError,
+    C.PS_ERR_INVALID_HANDLE: InvalidHandleError,
+    C.PS_ERR_IO: ModelFileError,
+    C.PS_ERR_PARSE: ParseError,
+    C.PS_ERR_UNSUPPORTED: UnsupportedError,
+    C.PS_ERR_SHAPE: ShapeError,
+    C.PS_ERR_BUFFER_TOO_SMALL: BufferTooSmallError,
+    C.PS_ERR_OUT_OF_MEMORY: OutOfMemoryError,
+    C.PS_ERR_ABI_VERSION: AbiVersionError,
+    C.PS_ERR_INTERNAL: InternalError,
 }
 
 

@@ -10,10 +10,10 @@ import ctypes
 import os
 import threading
 
-from . import _errors
+from . import _constants, _errors
 
 # The ABI version this binding is written against (PS_ABI_VERSION of the header).
-REQUIRED_ABI_VERSION = 1
+REQUIRED_ABI_VERSION = _constants.ABI_VERSION
 
 SONAME = "libpolyscore.so.1"
 
@@ -25,18 +25,6 @@ c_void_p = ctypes.c_void_p
 c_char_p = ctypes.c_char_p
 c_double_p = ctypes.POINTER(ctypes.c_double)
 c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
-
-# Enum values (include/polyscore/model.h, predict.h).
-PS_FORMAT_AUTO = 0
-PS_FORMAT_XGBOOST_JSON = 1
-PS_FORMAT_XGBOOST_UBJSON = 2
-PS_FORMAT_LIGHTGBM_TEXT = 3
-PS_OUTPUT_VALUE = 0
-PS_OUTPUT_MARGIN = 1
-PS_OUTPUT_LEAF = 2
-PS_DTYPE_FLOAT32 = 1
-PS_DTYPE_FLOAT64 = 2
-
 
 class LoadOptions(ctypes.Structure):
     _fields_ = [("struct_size", c_size_t), ("format", c_int32), ("reserved0", c_int32)]

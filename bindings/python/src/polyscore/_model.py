@@ -2,27 +2,20 @@
 
 import ctypes
 import dataclasses
+import numbers
 import os
 from typing import Tuple
 
 import numpy as np
 
+from . import _constants as C
 from . import _errors
 from . import _lib as L
 
-_OUTPUTS = {"value": L.PS_OUTPUT_VALUE, "margin": L.PS_OUTPUT_MARGIN, "leaf": L.PS_OUTPUT_LEAF}
-_FORMATS = {
-    "auto": L.PS_FORMAT_AUTO,
-    "xgboost-json": L.PS_FORMAT_XGBOOST_JSON,
-    "xgboost-ubjson": L.PS_FORMAT_XGBOOST_UBJSON,
-    "lightgbm": L.PS_FORMAT_LIGHTGBM_TEXT,
-    "lightgbm-text": L.PS_FORMAT_LIGHTGBM_TEXT,
-}
-_FORMAT_NAMES = {
-    L.PS_FORMAT_XGBOOST_JSON: "xgboost-json",
-    L.PS_FORMAT_XGBOOST_UBJSON: "xgboost-ubjson",
-    L.PS_FORMAT_LIGHTGBM_TEXT: "lightgbm-text",
-}
+_OUTPUTS = C.OUTPUTS
+_FORMATS = C.FORMATS
+_FORMAT_NAMES = {code: name for name, code in C.FORMATS.items()}
+_DEFAULT_THREADS = C.PREDICT_DEFAULTS["num_threads"]
 _UINT32_MAX = 2**32 - 1
 _INT32_MAX = 2**31 - 1
 _SIZE_MAX = 2**(8 * ctypes.sizeof(ctypes.c_size_t)) - 1
@@ -30,7 +23,7 @@ _PS_OK = _errors.PS_OK
 _from_buffer = ctypes.c_char.from_buffer
 _addressof = ctypes.addressof
 _empty = np.empty
-_ascontiguousarray = np.ascontiguousarray
+_asarray = np.asarray
 _float64 = np.float64
 
 
@@ -101,7 +94,7 @@ def _format_code(fmt):
         return _FORMATS[fmt]
     except KeyError:
         raise _errors.InvalidArgumentError(
-            "format must be one of %s, not %r" % (", ".join(sorted(_FORMATS)), fmt)) from None
+            "format must be one of %s, not %r" % (", ".join(_FORMATS), fmt)) from None
 
 
 def _load_options(fmt):
@@ -114,7 +107,7 @@ def _load_options(fmt):
 @dataclasses.dataclass(frozen=True)
 class ModelInfo:
     """What a model is (ps_model_info_get and ps_model_feature_name)."""
-    format: str              # "xgboost-json", "xgboost-ubjson" or "lightgbm-text"
+    format: str              # a name of polyscore.FORMAT_NAMES, e.g. "xgboost-json"
     objective: str           # as the training library names it
     booster: str             # "gbtree", "dart", "gblinear", "gbdt", "rf", ...
     num_features: int        # columns a row must have
@@ -137,6 +130,40 @@ def _plan_key(output, iteration_range, num_threads):
             and type(iteration_range[0]) is int and type(iteration_range[1]) is int):
         return (output, iteration_range, num_threads)
     return None
+
+
+def _real_array(X):
+    """X as a NumPy array of real numbers (None in a list is a missing value). Anything
+    else (strings, booleans, complex numbers, rows of different lengths) is a
+    polyscore error naming the problem: NumPy would convert most of it silently."""
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # NumPy >= 1.24 refuses ragged nested sequences
+        raise _errors.ShapeError(
+            "input rows must all have the same length (%s)" % exc) from None
+    kind = arr.dtype.kind
+    if kind in "fiu":
+        return arr
+    if kind == "O":  # None, or a mix of numbers and other objects
+        values = []
+        for v in arr.flat:
+            if v is None:
+                values.append(np.nan)
+            elif isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)):
+                values.append(float(v))
+            elif isinstance(v, (list, tuple, np.ndarray)):
+                raise _errors.ShapeError(
+                    "input rows must all have the same length (found a nested %s)"
+                    % type(v).__name__)
+            else:
+                raise _errors.InvalidArgumentError(
+                    "input must be real numbers (or None for missing), not %r of type %s"
+                    % (v, type(v).__name__))
+        return np.array(values, dtype=np.float64).reshape(arr.shape)
+    raise _errors.InvalidArgumentError(
+        "input must be real numbers, not %s values (NumPy dtype %s)"
+        % ({"b": "boolean", "c": "complex", "U": "string", "S": "bytes"}.get(kind, "non-numeric"),
+           arr.dtype))
 
 
 def _is_scipy_sparse(x):
@@ -276,7 +303,7 @@ class Model:
             opts.output = _OUTPUTS[output]
         except (KeyError, TypeError):
             raise _errors.InvalidArgumentError(
-                "output must be 'value', 'margin' or 'leaf', not %r" % (output,)) from None
+                "output must be one of %s, not %r" % (", ".join(_OUTPUTS), output)) from None
         begin, end = 0, 0
         if iteration_range is not None:
             try:
@@ -291,7 +318,7 @@ class Model:
         opts.iteration_begin = begin
         opts.iteration_end = end
         if num_threads is None:
-            num_threads = 1
+            num_threads = _DEFAULT_THREADS
         if not 0 <= int(num_threads) <= _INT32_MAX:
             raise _errors.InvalidArgumentError(
                 "num_threads must be >= 0 (0 = all cores), not %r" % (num_threads,))
@@ -349,20 +376,17 @@ class Model:
         opts, per_row, key = self._plan(output, iteration_range, num_threads)
         if _is_scipy_sparse(X):
             return self._predict_csr(X, opts, per_row, key, output)
-        arr = np.asarray(X)
+        # a NumPy array of numbers as it is; anything else is checked and converted
+        arr = X if type(X) is _ndarray and X.dtype.kind in "fiu" else _real_array(X)
         if arr.dtype == np.float32:
-            dtype = L.PS_DTYPE_FLOAT32
+            dtype = C.PS_DTYPE_FLOAT32
         elif arr.dtype == np.float64:
-            dtype = L.PS_DTYPE_FLOAT64
+            dtype = C.PS_DTYPE_FLOAT64
         else:
-            try:
-                arr = arr.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise _errors.InvalidArgumentError(
-                    "input cannot be converted to float64: %s" % exc) from None
-            dtype = L.PS_DTYPE_FLOAT64
-        if arr.ndim == 1:
-            arr = arr.reshape(1, -1)
+            arr = arr.astype(np.float64)
+            dtype = C.PS_DTYPE_FLOAT64
+        if arr.ndim == 1:  # one row; an empty one ([]) is no rows, an empty result
+            arr = arr.reshape(1, -1) if arr.size else arr.reshape(0, self.num_features)
         elif arr.ndim != 2:
             raise _errors.ShapeError(
                 "input must be 1-D (one row) or 2-D (rows, features), not %d-D" % arr.ndim)
@@ -390,10 +414,10 @@ class Model:
         indices = np.ascontiguousarray(indices)
         values = X.data
         if values.dtype == np.float32:
-            dtype = L.PS_DTYPE_FLOAT32
+            dtype = C.PS_DTYPE_FLOAT32
         else:
             values = values.astype(np.float64, copy=False)
-            dtype = L.PS_DTYPE_FLOAT64
+            dtype = C.PS_DTYPE_FLOAT64
         values = np.ascontiguousarray(values)
         size, per_row = self._sized(n_rows, opts, per_row, key)
         out = _empty(size, dtype=_float64)
@@ -417,8 +441,10 @@ class Model:
         if plan is None:
             return self._predict_row_slow(row, output, iteration_range)
         fn, out_type, c_size, c_handle, c_opts, shape, c_n_features = plan
-        arr = row if type(row) is _ndarray and row.dtype is _F8 else _ascontiguousarray(row, dtype=_F8)
-        if arr.shape != shape:  # not 1-D of num_features values: the slow path's error
+        # A list of floats becomes float64 here; anything else (ints, strings, booleans,
+        # complex) takes the slow path, which converts or rejects it.
+        arr = row if type(row) is _ndarray else _asarray(row)
+        if arr.dtype is not _F8 or arr.shape != shape:  # the slow path converts or raises
             return self._predict_row_slow(row, output, iteration_range)
         try:
             # no copy; from_buffer needs a writable, C-contiguous buffer (else TypeError)
@@ -437,7 +463,7 @@ class Model:
             opts = self._options(output, iteration_range, 1)
         else:
             opts, size = plan
-        arr = np.ascontiguousarray(row, dtype=np.float64)
+        arr = np.ascontiguousarray(_real_array(row), dtype=np.float64)
         if arr.ndim != 1:
             raise _errors.ShapeError("predict_row takes one row (1-D), not %d-D input" % arr.ndim)
         if plan is None:

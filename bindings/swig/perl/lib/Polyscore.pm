@@ -4,11 +4,12 @@ use strict;
 use warnings;
 use Carp ();
 use polyscore_swig ();
+use Polyscore::Constants ();    # generated from the C header
 
 our $VERSION = '1.0.0';
 
 # The ABI version of the C library this module was written for.
-use constant REQUIRED_ABI => 1;
+use constant REQUIRED_ABI => $Polyscore::Constants::ABI_VERSION;
 
 sub abi_version { polyscore_swig::ps_abi_version() }
 sub version     { polyscore_swig::ps_version_string() }
@@ -24,22 +25,25 @@ sub require_abi {
 
 require_abi();    # checked once, when the module is loaded
 
-our %FORMAT = (
-    auto             => $polyscore_swig::PS_FORMAT_AUTO,
-    'xgboost-json'   => $polyscore_swig::PS_FORMAT_XGBOOST_JSON,
-    'xgboost-ubjson' => $polyscore_swig::PS_FORMAT_XGBOOST_UBJSON,
-    lightgbm         => $polyscore_swig::PS_FORMAT_LIGHTGBM_TEXT,
-    'lightgbm-text'  => $polyscore_swig::PS_FORMAT_LIGHTGBM_TEXT,
-);
-our %OUTPUT = (
-    value  => $polyscore_swig::PS_OUTPUT_VALUE,
-    margin => $polyscore_swig::PS_OUTPUT_MARGIN,
-    leaf   => $polyscore_swig::PS_OUTPUT_LEAF,
-);
-our %DTYPE = (
-    float64 => $polyscore_swig::PS_DTYPE_FLOAT64,
-    float32 => $polyscore_swig::PS_DTYPE_FLOAT32,
-);
+# The names users write (as the CLI and every binding spell them) -> PS_* values.
+our %FORMAT = %Polyscore::Constants::FORMAT;
+our %OUTPUT = %Polyscore::Constants::OUTPUT;
+our %DTYPE  = %Polyscore::Constants::DTYPE;
+my %DEFAULT = %Polyscore::Constants::PREDICT_DEFAULTS;
+
+# Dies with PS_ERR_INVALID_ARGUMENT naming an option that is not one of @known.
+sub _check_options {
+    my ($opts, @known) = @_;
+    Polyscore::Error->throw($polyscore_swig::PS_ERR_INVALID_ARGUMENT, 'options must be a hash ref')
+        unless ref $opts eq 'HASH';
+    my %known = map { $_ => 1 } @known;
+    for my $name (sort keys %$opts) {
+        next if $known{$name};
+        Polyscore::Error->throw($polyscore_swig::PS_ERR_INVALID_ARGUMENT,
+            "unknown option '$name' (options are: " . join(', ', @known) . ')');
+    }
+    return $opts;
+}
 
 sub _pick {
     my ($table, $what, $value, $default) = @_;
@@ -70,7 +74,7 @@ package Polyscore::Model;
 
 sub load {
     my ($class, $path, $opts) = @_;
-    $opts ||= {};
+    $opts = Polyscore::_check_options($opts || {}, 'format');
     my $fmt = Polyscore::_pick(\%Polyscore::FORMAT, 'format', $opts->{format}, 'auto');
     return bless { h => polyscore_swig::Model->new("$path", $fmt) }, $class;
 }
@@ -78,48 +82,51 @@ sub load {
 # Loads a model from the bytes of a model file (a string).
 sub load_buffer {
     my ($class, $bytes, $opts) = @_;
-    $opts ||= {};
+    $opts = Polyscore::_check_options($opts || {}, 'format');
     my $fmt = Polyscore::_pick(\%Polyscore::FORMAT, 'format', $opts->{format}, 'auto');
     return bless { h => polyscore_swig::load_buffer($bytes, $fmt) }, $class;
 }
 
 sub _range {
     my ($opts) = @_;
-    my $begin = $opts->{iteration_begin} // 0;
-    my $end   = $opts->{iteration_end}   // 0;
+    my $begin = $opts->{iteration_begin} // $DEFAULT{iteration_begin};
+    my $end   = $opts->{iteration_end}   // $DEFAULT{iteration_end};
     return ($begin, $end);
 }
 
 # $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf', iteration_begin,
 #   iteration_end, dtype => 'float64'|'float32', threads}) -> array ref of n_rows * k
 # doubles, row after row. \@rows is flat (row-major) or an array of row array refs
-# (then $n_rows may be undef). undef or 'nan' is a missing value.
+# (then $n_rows may be undef). undef or 'nan' is a missing value. An empty list is no
+# rows and gives an empty result.
 sub predict {
     my ($self, $rows, $n_rows, $opts) = @_;
-    $opts ||= {};
+    $opts = Polyscore::_check_options($opts || {},
+        qw(output iteration_begin iteration_end dtype threads));
     if (ref $rows eq 'ARRAY' && @$rows && ref $rows->[0] eq 'ARRAY') {
         $n_rows //= scalar @$rows;
         $rows = [ map { @$_ } @$rows ];
     }
+    $n_rows //= 0 if ref $rows eq 'ARRAY' && !@$rows;
     Polyscore::Error->throw($polyscore_swig::PS_ERR_INVALID_ARGUMENT, 'n_rows is required')
         unless defined $n_rows;
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
     my $dtype  = Polyscore::_pick(\%Polyscore::DTYPE, 'dtype', $opts->{dtype}, 'float64');
-    my $threads = $opts->{threads} // 1;
+    my $threads = $opts->{threads} // $DEFAULT{num_threads};
     return $self->{h}->predict($rows, $n_rows, $output, _range($opts), $dtype, $threads);
 }
 
 # $m->predict_row(\@row, {output, iteration_begin, iteration_end}) -> array ref.
 sub predict_row {
     my ($self, $row, $opts) = @_;
-    $opts ||= {};
+    $opts = Polyscore::_check_options($opts || {}, qw(output iteration_begin iteration_end));
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
     return $self->{h}->predict_row($row, $output, _range($opts));
 }
 
 sub output_size {
     my ($self, $n_rows, $opts) = @_;
-    $opts ||= {};
+    $opts = Polyscore::_check_options($opts || {}, qw(output iteration_begin iteration_end));
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
     return $self->{h}->output_size($n_rows, $output, _range($opts));
 }

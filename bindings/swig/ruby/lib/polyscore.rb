@@ -14,17 +14,12 @@ module Polyscore
 end
 
 require 'polyscore_swig'
+require_relative 'polyscore/constants' # FORMATS, OUTPUTS, DTYPES, ... from the C header
 
 module Polyscore
   S = Polyscore_swig
   # The ABI version of the C library this binding was written for.
-  REQUIRED_ABI = 1
-  FORMATS = { auto: S::PS_FORMAT_AUTO, xgboost_json: S::PS_FORMAT_XGBOOST_JSON,
-              xgboost_ubjson: S::PS_FORMAT_XGBOOST_UBJSON,
-              lightgbm: S::PS_FORMAT_LIGHTGBM_TEXT }.freeze
-  OUTPUTS = { value: S::PS_OUTPUT_VALUE, margin: S::PS_OUTPUT_MARGIN,
-              leaf: S::PS_OUTPUT_LEAF }.freeze
-  DTYPES = { float64: S::PS_DTYPE_FLOAT64, float32: S::PS_DTYPE_FLOAT32 }.freeze
+  REQUIRED_ABI = ABI_VERSION
 
   def self.abi_version = S.ps_abi_version
   def self.version = S.ps_version_string
@@ -37,7 +32,8 @@ module Polyscore
   end
 
   def self.pick(table, what, value)
-    table.fetch(value.to_s.tr('-', '_').to_sym) do
+    # :xgboost_json and 'xgboost-json' both name the header's "xgboost-json"
+    table.fetch(value.to_s.tr('_', '-')) do
       err = Error.new("PS_ERR_INVALID_ARGUMENT: unknown #{what} #{value.inspect} " \
                       "(one of: #{table.keys.join(', ')})")
       err.instance_variable_set(:@code, S::PS_ERR_INVALID_ARGUMENT)
@@ -74,8 +70,11 @@ module Polyscore
 
     # rows: a flat row-major Array of n_rows * num_features numbers (nil is missing), or
     # an Array of rows (n_rows may then be omitted). Returns a flat Array, row after row.
-    def predict(rows, n_rows = nil, output: :value, iteration_begin: 0, iteration_end: 0,
-                dtype: :float64, threads: 1)
+    def predict(rows, n_rows = nil, output: :value,
+                iteration_begin: PREDICT_DEFAULTS['iteration_begin'],
+                iteration_end: PREDICT_DEFAULTS['iteration_end'], dtype: :float64,
+                threads: PREDICT_DEFAULTS['num_threads'])
+      n_rows ||= 0 if rows.empty?
       if rows.first.is_a?(Array)
         n_rows ||= rows.size
         rows = rows.flatten

@@ -28,7 +28,7 @@ import java.nio.file.Path;
  */
 final class Native {
   /** The ABI version of libpolyscore that this Java code needs. */
-  static final int REQUIRED_ABI_VERSION = 1;
+  static final int REQUIRED_ABI_VERSION = Constants.ABI_VERSION;
 
   private static final RuntimeException LOAD_FAILURE;
 

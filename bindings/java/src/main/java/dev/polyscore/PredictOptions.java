@@ -64,10 +64,11 @@ public final class PredictOptions {
 
   /** Builds {@link PredictOptions}. */
   public static final class Builder {
-    private OutputKind output = OutputKind.VALUE;
-    private int iterationBegin = 0;
-    private int iterationEnd = 0;
-    private int threads = 1;
+    // The C header's defaults (PS_PREDICT_OPTIONS_INIT), from the generated Constants.
+    private OutputKind output = OutputKind.values()[Constants.DEFAULT_OUTPUT];
+    private int iterationBegin = Constants.DEFAULT_ITERATION_BEGIN;
+    private int iterationEnd = Constants.DEFAULT_ITERATION_END;
+    private int threads = Constants.DEFAULT_NUM_THREADS;
 
     private Builder() {}
 
