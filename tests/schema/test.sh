@@ -7,8 +7,14 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BUF_VERSION=1.75.0
 BUF=$ROOT/build/tools/node_modules/.bin/buf
+if ! command -v npm >/dev/null; then
+  echo "== installing node and npm (apt)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
 if [ ! -x "$BUF" ] || [ "$("$BUF" --version)" != "$BUF_VERSION" ]; then
-  npm install --silent --no-save --no-audit --no-fund --prefix "$ROOT/build/tools" "@bufbuild/buf@$BUF_VERSION"
+  npm install --silent --no-save --no-audit --no-fund --ignore-scripts --prefix "$ROOT/build/tools" "@bufbuild/buf@$BUF_VERSION"
 fi
 
 failures=0
