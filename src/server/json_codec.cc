@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "errors.h"
@@ -106,8 +107,12 @@ void convert_tokens(const std::vector<std::string_view>& tokens, std::vector<T>&
       bad("\"" + where + "[" + std::to_string(i) + "]\" is not a JSON number: " + std::string(token));
     }
     if (ec == std::errc::result_out_of_range) {
-      bad("\"" + where + "[" + std::to_string(i) + "]\" is out of range for " +
-          (sizeof(T) == 4 ? "float32: " : "float64: ") + std::string(token));
+      // Past the type's range: round as IEEE does (to +-infinity, or to zero or a
+      // subnormal), the way the writer's 1e999 for infinity reads back. strtod and
+      // strtof round correctly and the server never changes the C locale.
+      std::string text(token);
+      if constexpr (sizeof(T) == 4) out[i] = std::strtof(text.c_str(), nullptr);
+      else out[i] = std::strtod(text.c_str(), nullptr);
     }
   }
 }
@@ -358,8 +363,12 @@ InferRequest parse_infer_request(std::string_view body) {
 }
 
 void append_double(std::string& out, double value) {
-  if (!std::isfinite(value)) {
+  if (std::isnan(value)) {
     out += "null";
+    return;
+  }
+  if (std::isinf(value)) {  // JSON has no infinity; 1e999 is a number every parser rounds to it
+    out += value > 0 ? "1e999" : "-1e999";
     return;
   }
   char buffer[32];

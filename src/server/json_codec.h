@@ -49,7 +49,8 @@ BatchRequest parse_batch_request(std::string_view body);
 InferRequest parse_infer_request(std::string_view body);
 
 // Writers.
-void append_double(std::string& out, double value);  // shortest round-trip; NaN/inf -> null
+// Shortest round-trip form; NaN -> null (missing), +-infinity -> +-1e999.
+void append_double(std::string& out, double value);
 void append_string(std::string& out, std::string_view value);  // quoted and escaped
 std::string error_body(std::string_view message);              // {"error":"..."}
 

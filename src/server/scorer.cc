@@ -23,6 +23,7 @@ ps_error* thread_error() {
   ps_status code = ps_error_code(err);
   std::string message = std::string(ps_status_name(code)) + ": " + ps_error_message(err);
   if (code == PS_ERR_SHAPE || code == PS_ERR_INVALID_ARGUMENT) fail(ErrorKind::kBadRequest, message);
+  if (code == PS_ERR_UNSUPPORTED) fail(ErrorKind::kFailedPrecondition, message);  // e.g. leaf of gblinear
   fail(ErrorKind::kInternal, message);
 }
 

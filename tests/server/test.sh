@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Server tests: real polyscore-serve processes on free loopback ports, talked to over
+# gRPC (grpcio, tritonclient) and HTTP (requests, tritonclient, raw sockets).
+# Generates the Python stubs from proto/ first. Needs build/ with -DPOLYSCORE_SERVER=ON.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+BUILD_DIR=${POLYSCORE_BUILD_DIR:-$ROOT/build}
+PY=$ROOT/.venv/bin/python
+"$PY" -m pip install -q --disable-pip-version-check -r tests/server/requirements.txt \
+  -r bindings/python/requirements-test.txt
+
+export SERVE_GEN_DIR=$BUILD_DIR/tests-server-gen
+rm -rf "$SERVE_GEN_DIR"; mkdir -p "$SERVE_GEN_DIR"
+"$PY" -m grpc_tools.protoc -I proto --python_out="$SERVE_GEN_DIR" --grpc_python_out="$SERVE_GEN_DIR" \
+  fraud/v1/fraud.proto polyscore/v1/scoring.proto inference/grpc_predict_v2.proto
+
+export POLYSCORE_BUILD_DIR=$BUILD_DIR
+exec "$PY" -m pytest -q tests/server -p no:cacheprovider "$@"
