@@ -177,7 +177,7 @@ std::shared_ptr<const LoadedModel> RepositorySnapshot::resolve(const std::string
                                    "\" failed to load: " + failed->second);
   }
   if (version.empty()) {
-    fail(ErrorKind::kNotReady, "model \"" + name + "\" has no loaded version: " + entry.last_error);
+    fail(ErrorKind::kNotReady, "model \"" + name + "\" failed to load: " + entry.last_error);
   }
   fail(ErrorKind::kNotFound, "model \"" + name + "\" has no version \"" + version + "\"");
 }
@@ -259,33 +259,36 @@ void ModelRepository::reload() {
     ModelEntry& entry = next->models[f.name];
     entry.name = f.name;
     std::shared_ptr<const LoadedModel> old;
-    std::string old_failure;
+    std::string old_failure, old_stale;
     if (auto it = previous->models.find(f.name); it != previous->models.end()) {
       old = it->second.find(f.version);
       if (auto failed = it->second.failed_versions.find(f.version);
           failed != it->second.failed_versions.end()) {
         old_failure = failed->second;
       }
-      if (entry.last_error.empty()) entry.last_error = it->second.last_error;
+      if (auto stale = it->second.stale_versions.find(f.version);
+          stale != it->second.stale_versions.end()) {
+        old_stale = stale->second;
+      }
     }
     auto stamp = stamps_.find(key);
     bool unchanged = stamp != stamps_.end() && stamp->second == f.stamp;
     stamps[key] = f.stamp;
     if (unchanged) {  // the same files as last time: keep what they gave
       if (old) entry.versions.push_back(old);
-      else if (!old_failure.empty()) entry.failed_versions[f.version] = old_failure;
+      if (!old_stale.empty()) entry.stale_versions[f.version] = old_stale;
+      if (!old && !old_failure.empty()) entry.failed_versions[f.version] = old_failure;
       continue;
     }
     try {
       entry.versions.push_back(load_version(f.name, f.version, f.stamp.model_path, f.stamp.config_path));
-      entry.last_error.clear();
       log_info(old ? "model reloaded" : "model loaded",
                {{"model", f.name}, {"version", f.version}, {"path", f.stamp.model_path}});
     } catch (const std::exception& e) {
       next->load_failures += 1;
-      entry.last_error = e.what();
       if (old) {
         entry.versions.push_back(old);
+        entry.stale_versions[f.version] = e.what();
         log_error("model load failed; the previous version keeps serving",
                   {{"model", f.name}, {"version", f.version}, {"error", e.what()}});
       } else {
@@ -294,6 +297,10 @@ void ModelRepository::reload() {
                   {{"model", f.name}, {"version", f.version}, {"error", e.what()}});
       }
     }
+  }
+  for (auto& [name, entry] : next->models) {
+    if (!entry.stale_versions.empty()) entry.last_error = entry.stale_versions.rbegin()->second;
+    if (!entry.failed_versions.empty()) entry.last_error = entry.failed_versions.rbegin()->second;
   }
   for (auto& [name, entry] : next->models) {
     std::sort(entry.versions.begin(), entry.versions.end(),

@@ -56,7 +56,9 @@ struct ModelEntry {
   std::vector<std::shared_ptr<const LoadedModel>> versions;
   // Versions found on disk that have never loaded, with the reason.
   std::map<std::string, std::string> failed_versions;
-  // The newest load failure of this model ("" if the last attempt of each file worked).
+  // Versions whose changed file failed to load; the previous load keeps serving.
+  std::map<std::string, std::string> stale_versions;
+  // A load failure of a file as it is now ("" if every file of the model loaded).
   std::string last_error;
 
   // The newest loaded version, or the one named; nullptr if none.

@@ -19,6 +19,7 @@ def start_server(tmp_path):
     servers = []
 
     def start(models_dir=EXAMPLE_MODELS, *args, **kwargs):
+        models_dir = models_dir or EXAMPLE_MODELS
         server = Server(models_dir, tmp_path, *args, **kwargs)
         servers.append(server)
         return server
