@@ -1,7 +1,9 @@
 """Starting real polyscore-serve processes for the tests, and the clients' stubs.
 
 The gRPC stubs are generated from proto/ by tests/server/test.sh into $SERVE_GEN_DIR
-(default build/tests-server-gen). The C results come from the Python binding, loaded
+(default build/tests-server-gen); modules that use the Open Inference Protocol stubs
+import them themselves (`from inference import ...`), because tritonclient brings its
+own copy of package `inference`, so test_triton_client.py runs in a process of its own. The C results come from the Python binding, loaded
 under the name polyscore_c because the generated polyscore.v1 package owns "polyscore".
 """
 import importlib.util
@@ -26,7 +28,6 @@ GEN_DIR = pathlib.Path(os.environ.get("SERVE_GEN_DIR", BUILD_DIR / "tests-server
 
 sys.path.insert(0, str(GEN_DIR))
 from fraud.v1 import fraud_pb2, fraud_pb2_grpc  # noqa: E402,F401
-from inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # noqa: E402,F401
 from polyscore.v1 import scoring_pb2, scoring_pb2_grpc  # noqa: E402,F401
 
 os.environ.setdefault("POLYSCORE_LIBRARY", str(BUILD_DIR / "libpolyscore.so.1"))

@@ -13,8 +13,9 @@ import pytest
 import requests
 
 from conftest import channel_to
-from serve_util import (EXAMPLE_MODELS, FRAUD_MODEL, fraud_pb2, fraud_pb2_grpc, grpc_predict_v2_pb2,
-                        grpc_predict_v2_pb2_grpc, polyscore_c, scoring_pb2, scoring_pb2_grpc)
+from inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
+from serve_util import (EXAMPLE_MODELS, FRAUD_MODEL, fraud_pb2, fraud_pb2_grpc,
+                        polyscore_c, scoring_pb2, scoring_pb2_grpc)
 
 GOOD = {"features": [0.4, 1.2], "model": "fraud-v3"}
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from conftest import channel_to
-from serve_util import (CASES, VECTORS, case_inputs, grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc,
-                        json_numbers, polyscore_c, same_bits, scoring_pb2, scoring_pb2_grpc)
+from inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
+from serve_util import (CASES, VECTORS, case_inputs, json_numbers, polyscore_c, same_bits, scoring_pb2, scoring_pb2_grpc)
 
 OUTPUTS = ("value", "margin", "leaf")
 KIND = {"value": scoring_pb2.OUTPUT_KIND_VALUE, "margin": scoring_pb2.OUTPUT_KIND_MARGIN,
