@@ -1,10 +1,12 @@
 """Starting real polyscore-serve processes for the tests, and the clients' stubs.
 
 The gRPC stubs are generated from proto/ by tests/server/test.sh into $SERVE_GEN_DIR
-(default build/tests-server-gen); modules that use the Open Inference Protocol stubs
-import them themselves (`from inference import ...`), because tritonclient brings its
-own copy of package `inference`, so test_triton_client.py runs in a process of its own. The C results come from the Python binding, loaded
-under the name polyscore_c because the generated polyscore.v1 package owns "polyscore".
+(default build/tests-server-gen) as the Python package "wire" (wire.polyscore.v1, ...),
+so they never meet the Python binding's package "polyscore". Modules that use the Open
+Inference Protocol stubs import them themselves (`from wire.inference import ...`):
+tritonclient brings its own copy of the protobuf package `inference`, so
+test_triton_client.py runs in a process of its own. The C results come from the Python
+binding, loaded from the source tree as polyscore_c.
 """
 import importlib.util
 import json
@@ -27,8 +29,8 @@ FRAUD_MODEL = ROOT / "examples" / "fraud" / "fraud-v3.json"
 GEN_DIR = pathlib.Path(os.environ.get("SERVE_GEN_DIR", BUILD_DIR / "tests-server-gen"))
 
 sys.path.insert(0, str(GEN_DIR))
-from fraud.v1 import fraud_pb2, fraud_pb2_grpc  # noqa: E402,F401
-from polyscore.v1 import scoring_pb2, scoring_pb2_grpc  # noqa: E402,F401
+from wire.fraud.v1 import fraud_pb2, fraud_pb2_grpc  # noqa: E402,F401
+from wire.polyscore.v1 import scoring_pb2, scoring_pb2_grpc  # noqa: E402,F401
 
 os.environ.setdefault("POLYSCORE_LIBRARY", str(BUILD_DIR / "libpolyscore.so.1"))
 _binding_dir = ROOT / "bindings" / "python" / "src" / "polyscore"

@@ -10,10 +10,14 @@ PY=$ROOT/.venv/bin/python
 "$PY" -m pip install -q --disable-pip-version-check -r tests/server/requirements.txt \
   -r bindings/python/requirements-test.txt
 
+# Generated under the Python package "wire" (wire.polyscore.v1, ...), so that the
+# generated polyscore.v1 never meets the Python binding's package "polyscore".
 export SERVE_GEN_DIR=$BUILD_DIR/tests-server-gen
-rm -rf "$SERVE_GEN_DIR"; mkdir -p "$SERVE_GEN_DIR"
-"$PY" -m grpc_tools.protoc -I proto --python_out="$SERVE_GEN_DIR" --grpc_python_out="$SERVE_GEN_DIR" \
-  fraud/v1/fraud.proto polyscore/v1/scoring.proto inference/grpc_predict_v2.proto
+rm -rf "$SERVE_GEN_DIR"; mkdir -p "$SERVE_GEN_DIR/proto/wire"
+cp -r proto/fraud proto/polyscore proto/inference "$SERVE_GEN_DIR/proto/wire/"
+"$PY" -m grpc_tools.protoc -I "$SERVE_GEN_DIR/proto" --python_out="$SERVE_GEN_DIR" \
+  --grpc_python_out="$SERVE_GEN_DIR" wire/fraud/v1/fraud.proto wire/polyscore/v1/scoring.proto \
+  wire/inference/grpc_predict_v2.proto
 
 export POLYSCORE_BUILD_DIR=$BUILD_DIR
 # tritonclient carries its own generated `inference` package, which cannot share a

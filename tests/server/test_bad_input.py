@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from conftest import channel_to
-from inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
+from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
 from serve_util import (EXAMPLE_MODELS, FRAUD_MODEL, fraud_pb2, fraud_pb2_grpc,
                         polyscore_c, scoring_pb2, scoring_pb2_grpc)
 
@@ -159,6 +159,37 @@ def test_half_closed_and_vanishing_clients(server):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         sock.close()  # RST
     still_serving(server)
+
+
+def open_fds(server):
+    import os
+    return len(os.listdir("/proc/%d/fd" % server.proc.pid))
+
+
+def test_abusive_clients_leak_no_connection(server):
+    still_serving(server)
+    before = open_fds(server)
+    for _ in range(30):
+        with raw_connection(server) as sock:  # half a header, then gone
+            sock.sendall(b"POST /predict HTTP/1.1\r\nContent-Le")
+        with raw_connection(server) as sock:  # half a body, then half-closed
+            sock.sendall(b"POST /predict HTTP/1.1\r\nContent-Length: 50\r\n\r\n{")
+            sock.shutdown(socket.SHUT_WR)
+        with raw_connection(server) as sock:  # an idle keep-alive connection
+            sock.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.recv(4096)
+    # Idle connections close after --read-timeout-ms (500 ms here).
+    assert wait_for_fds(server, before), (open_fds(server), before)
+    still_serving(server)
+
+
+def wait_for_fds(server, count, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if open_fds(server) <= count:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(server):

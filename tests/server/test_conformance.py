@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conftest import channel_to
-from inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
+from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
 from serve_util import (CASES, VECTORS, case_inputs, json_numbers, polyscore_c, same_bits, scoring_pb2, scoring_pb2_grpc)
 
 OUTPUTS = ("value", "margin", "leaf")
