@@ -21,6 +21,9 @@ run "C++ tests under AddressSanitizer" bash -c '
   cmake --build build-asan --target polyscore_tests &&
   ASAN_OPTIONS=detect_leaks=1 ./build-asan/polyscore_tests --gtest_brief=1'
 
+run "schemas (buf lint, buf breaking)" bash tests/schema/test.sh
+run "server (polyscore serve)" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/server/test.sh
+
 for suite in tests/constants/test.sh tests/cli/test.sh bindings/*/test.sh examples/*/test.sh abi_tests/test.sh; do
   [ -f "$suite" ] || continue
   run "$suite" env POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" POLYSCORE_BUILD_DIR="$ROOT/build" bash "$suite"

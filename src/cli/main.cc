@@ -4,11 +4,13 @@
 //                           [--threads N] [--iterations BEGIN:END]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]
 //   polyscore info MODEL
+//   polyscore serve --models DIR ...   (runs polyscore-serve, installed beside this binary)
 // The format and output names come from names_gen.h, generated from the C header
 // (scripts/gen_constants.py), so that every binding spells them the same way.
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <unistd.h>
 
 #include "names_gen.h"
 #include "polyscore/polyscore.h"
@@ -66,6 +70,7 @@ std::string usage() {
          "                         [--threads N] [--iterations BEGIN:END]\n"
          "                         [--format " + names_of(kFormatNames, "|") + "]\n"
          "       polyscore info MODEL [--format ...]\n"
+         "       polyscore serve --models DIR [--grpc ADDR] [--http ADDR] [--grpc-unix PATH] ...\n"
          "\n"
          "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
          "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
@@ -261,7 +266,26 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
 
 }  // namespace
 
+namespace {
+
+// `serve` runs polyscore-serve from this binary's directory (else from PATH). The server
+// is a separate program so that the CLI stays small and links no gRPC, protobuf or Boost.
+int run_server(char** argv) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string beside = ec ? std::string() : (self.parent_path() / "polyscore-serve").string();
+  argv[1] = const_cast<char*>("polyscore-serve");
+  if (!beside.empty() && ::access(beside.c_str(), X_OK) == 0) ::execv(beside.c_str(), argv + 1);
+  ::execvp("polyscore-serve", argv + 1);
+  std::cerr << "polyscore: serve needs polyscore-serve (built with -DPOLYSCORE_SERVER=ON): "
+            << std::strerror(errno) << "\n";
+  return 1;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return run_server(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
     std::cout << usage();

@@ -1,0 +1,171 @@
+// One client, one request at a time: the latency of scoring one row as the client sees
+// it, over gRPC (fraud.v1.FraudScorer, TCP or a Unix socket) and REST (POST /predict,
+// one keep-alive connection), beside the same call in-process (ps_model_predict_row).
+//
+//   polyscore_serve_latency --model-file PATH --model NAME --features 0.4,1.2
+//       [--grpc TARGET]... [--http HOST:PORT] [--requests N] [--warmup N]
+// Prints one line per transport: p50 p90 p99 max (microseconds).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "fraud/v1/fraud.grpc.pb.h"
+#include "polyscore/polyscore.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string model_file, model = "fraud-v3", http;
+  std::vector<std::string> grpc;
+  std::vector<double> features{0.4, 1.2};
+  int requests = 20000, warmup = 2000;
+};
+
+void report(const char* name, std::vector<double> us) {
+  std::sort(us.begin(), us.end());
+  auto at = [&](double q) { return us[std::min(us.size() - 1, size_t(q * us.size()))]; };
+  std::printf("%-28s p50 %8.1f  p90 %8.1f  p99 %8.1f  max %9.1f  us  (n=%zu)\n", name, at(0.5),
+              at(0.9), at(0.99), us.back(), us.size());
+}
+
+template <typename Call>
+std::vector<double> measure(const Args& args, Call call) {
+  for (int i = 0; i < args.warmup; ++i) call();
+  std::vector<double> us;
+  us.reserve(args.requests);
+  for (int i = 0; i < args.requests; ++i) {
+    auto start = Clock::now();
+    call();
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+  }
+  return us;
+}
+
+void in_process(const Args& args) {
+  ps_error* err = nullptr;
+  ps_error_create(&err);
+  ps_model* model = nullptr;
+  if (ps_model_load_file(&model, args.model_file.c_str(), nullptr, err) != PS_OK) {
+    std::fprintf(stderr, "load: %s\n", ps_error_message(err));
+    std::exit(1);
+  }
+  double out = 0;
+  report("in-process predict_row", measure(args, [&] {
+           ps_model_predict_row(&out, 1, model, args.features.data(), args.features.size(), nullptr, err);
+         }));
+  ps_model_free(model);
+  ps_error_free(err);
+}
+
+void grpc_unary(const Args& args, const std::string& target) {
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  auto stub = fraud::v1::FraudScorer::NewStub(channel);
+  fraud::v1::PredictRequest request;
+  request.set_model(args.model);
+  for (double f : args.features) request.add_features(f);
+  std::string name = "grpc " + target;
+  report(name.c_str(), measure(args, [&] {
+           grpc::ClientContext context;
+           fraud::v1::PredictResponse response;
+           grpc::Status status = stub->Predict(&context, request, &response);
+           if (!status.ok()) {
+             std::fprintf(stderr, "grpc: %s\n", status.error_message().c_str());
+             std::exit(1);
+           }
+         }));
+}
+
+void rest_keep_alive(const Args& args) {
+  size_t colon = args.http.rfind(':');
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(std::stoi(args.http.substr(colon + 1)));
+  inet_pton(AF_INET, args.http.substr(0, colon).c_str(), &address.sin_addr);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    std::perror("connect");
+    std::exit(1);
+  }
+  std::string body = "{\"features\":[";
+  for (size_t i = 0; i < args.features.size(); ++i) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.17g", args.features[i]);
+    body += (i ? "," : "") + std::string(number);
+  }
+  body += "],\"model\":\"" + args.model + "\"}";
+  std::string request = "POST /predict HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string buffer;
+  report("rest keep-alive /predict", measure(args, [&] {
+           if (send(fd, request.data(), request.size(), 0) != ssize_t(request.size())) std::exit(1);
+           // Read one response: headers, then Content-Length bytes.
+           size_t header_end = std::string::npos, total = 0;
+           buffer.clear();
+           char chunk[4096];
+           for (;;) {
+             ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+             if (n <= 0) std::exit(1);
+             buffer.append(chunk, size_t(n));
+             if (header_end == std::string::npos) {
+               header_end = buffer.find("\r\n\r\n");
+               if (header_end == std::string::npos) continue;
+               size_t length_at = buffer.find("Content-Length: ");
+               if (length_at == std::string::npos) length_at = buffer.find("content-length: ");
+               total = header_end + 4 + std::stoul(buffer.substr(length_at + 16));
+               if (buffer.compare(0, 12, "HTTP/1.1 200") != 0) {
+                 std::fprintf(stderr, "rest: %s\n", buffer.c_str());
+                 std::exit(1);
+               }
+             }
+             if (buffer.size() >= total) break;
+           }
+         }));
+  close(fd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--model-file") args.model_file = value;
+    else if (flag == "--model") args.model = value;
+    else if (flag == "--grpc") args.grpc.push_back(value);
+    else if (flag == "--http") args.http = value;
+    else if (flag == "--requests") args.requests = std::stoi(value);
+    else if (flag == "--warmup") args.warmup = std::stoi(value);
+    else if (flag == "--features") {
+      args.features.clear();
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t end = value.find(',', start);
+        if (end == std::string::npos) end = value.size();
+        args.features.push_back(std::stod(value.substr(start, end - start)));
+        start = end + 1;
+      }
+    } else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  if (!args.model_file.empty()) in_process(args);
+  for (const auto& target : args.grpc) grpc_unary(args, target);
+  if (!args.http.empty()) rest_keep_alive(args);
+  return 0;
+}

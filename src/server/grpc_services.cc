@@ -1,0 +1,413 @@
+#include "grpc_services.h"
+
+#include <cstring>
+#include <optional>
+
+#include "errors.h"
+#include "fraud/v1/fraud.grpc.pb.h"
+#include "inference/grpc_predict_v2.grpc.pb.h"
+#include "polyscore/v1/scoring.grpc.pb.h"
+#include "scorer.h"
+
+namespace polyscore::server {
+namespace {
+
+grpc::StatusCode grpc_code_of(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kBadRequest: return grpc::StatusCode::INVALID_ARGUMENT;
+    case ErrorKind::kNotFound: return grpc::StatusCode::NOT_FOUND;
+    case ErrorKind::kNotReady: return grpc::StatusCode::UNAVAILABLE;
+    case ErrorKind::kTooLarge: return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case ErrorKind::kOverloaded: return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case ErrorKind::kFailedPrecondition: return grpc::StatusCode::FAILED_PRECONDITION;
+    case ErrorKind::kDeadlineExceeded: return grpc::StatusCode::DEADLINE_EXCEEDED;
+    case ErrorKind::kInternal: return grpc::StatusCode::INTERNAL;
+  }
+  return grpc::StatusCode::INTERNAL;
+}
+
+const char* grpc_code_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    default: return "INTERNAL";
+  }
+}
+
+struct Call {
+  const char* endpoint;
+  std::string model;
+  double scoring_seconds = 0;
+};
+
+// Runs one RPC body: admission, deadline, errors to statuses, metrics.
+template <typename Body>
+grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* endpoint, bool scoring,
+                   Body body) {
+  auto start = Clock::now();
+  Call call{endpoint, "", 0};
+  grpc::Status status;
+  try {
+    std::optional<AdmissionSlot> slot;
+    if (scoring) {
+      slot.emplace(core.admission);
+      if (!slot->held()) {
+        fail(ErrorKind::kOverloaded, "too many requests in flight (--max-concurrent " +
+                                         std::to_string(core.admission.limit()) + ")");
+      }
+    }
+    if (context->deadline() < std::chrono::system_clock::now()) {
+      fail(ErrorKind::kDeadlineExceeded, "the request's deadline passed before it was scored");
+    }
+    body(call);
+  } catch (const ServeError& e) {
+    status = grpc::Status(grpc_code_of(e.kind()), e.what());
+  } catch (const std::bad_alloc&) {
+    status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory");
+  }
+  auto snapshot = core.repository.snapshot();
+  if (!snapshot->models.count(call.model)) call.model.clear();  // no label per unknown name
+  core.metrics.record(call.endpoint, call.model, grpc_code_name(status.error_code()),
+                      seconds_since(start), call.scoring_seconds);
+  return status;
+}
+
+int32_t output_of(polyscore::v1::OutputKind kind) {
+  switch (kind) {
+    case polyscore::v1::OUTPUT_KIND_VALUE: return PS_OUTPUT_VALUE;
+    case polyscore::v1::OUTPUT_KIND_MARGIN: return PS_OUTPUT_MARGIN;
+    case polyscore::v1::OUTPUT_KIND_LEAF: return PS_OUTPUT_LEAF;
+    case polyscore::v1::OUTPUT_KIND_UNSPECIFIED: return -1;
+    default: fail(ErrorKind::kBadRequest, "unknown output kind " + std::to_string(kind));
+  }
+}
+
+polyscore::v1::OutputKind kind_of(int32_t output) {
+  switch (output) {
+    case PS_OUTPUT_MARGIN: return polyscore::v1::OUTPUT_KIND_MARGIN;
+    case PS_OUTPUT_LEAF: return polyscore::v1::OUTPUT_KIND_LEAF;
+    default: return polyscore::v1::OUTPUT_KIND_VALUE;
+  }
+}
+
+void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& request,
+                   polyscore::v1::PredictResponse* response, Call& call) {
+  call.model = request.model();
+  auto model = core.repository.snapshot()->resolve(request.model(), request.version());
+  bool has32 = request.float32_values_size() > 0, has64 = request.float64_values_size() > 0;
+  if (has32 && has64) fail(ErrorKind::kBadRequest, "give one of float32_values and float64_values, not both");
+  Batch batch;
+  batch.rows = request.rows();
+  batch.cols = request.cols();
+  if (has32) {
+    batch.values = request.float32_values().data();
+    batch.dtype = PS_DTYPE_FLOAT32;
+    batch.count = request.float32_values_size();
+  } else {
+    batch.values = request.float64_values().data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = request.float64_values_size();
+  }
+  ScoreOptions options{output_of(request.output()), request.iterations().begin(),
+                       request.iterations().end()};
+  auto start = Clock::now();
+  Scores scores = score(*model, batch, options, core.limits.max_rows);
+  call.scoring_seconds += seconds_since(start);
+  response->set_model(model->name());
+  response->set_version(model->version());
+  response->set_rows(batch.rows);
+  response->set_cols(scores.values_per_row);
+  response->set_output(kind_of(scores.output));
+  response->mutable_values()->Assign(scores.values.begin(), scores.values.end());
+}
+
+class FraudScorer final : public fraud::v1::FraudScorer::Service {
+ public:
+  explicit FraudScorer(ServiceCore& core) : core_(core) {}
+  grpc::Status Predict(grpc::ServerContext* context, const fraud::v1::PredictRequest* request,
+                       fraud::v1::PredictResponse* response) override {
+    return serve(core_, context, "grpc_fraud_predict", true, [&](Call& call) {
+      call.model = request->model();
+      auto model = core_.repository.snapshot()->resolve(request->model(), "");
+      Batch batch{request->features().data(), PS_DTYPE_FLOAT64, 1,
+                  static_cast<size_t>(request->features_size()),
+                  static_cast<size_t>(request->features_size())};
+      ScoreOptions options;
+      options.output = PS_OUTPUT_VALUE;
+      auto start = Clock::now();
+      Scores scores = score(*model, batch, options, core_.limits.max_rows);
+      call.scoring_seconds = seconds_since(start);
+      if (scores.values_per_row != 1) {
+        fail(ErrorKind::kFailedPrecondition,
+             "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
+                 " values per row; FraudScorer answers models with one score");
+      }
+      double value = scores.values[0];
+      response->set_score(value);
+      const auto& labels = model->config().labels;
+      if (!labels.empty()) response->set_label(labels[value >= model->config().threshold ? 1 : 0]);
+      response->set_model_version(model->version());
+    });
+  }
+
+ private:
+  ServiceCore& core_;
+};
+
+class ScoringService final : public polyscore::v1::ScoringService::Service {
+ public:
+  explicit ScoringService(ServiceCore& core) : core_(core) {}
+
+  grpc::Status Predict(grpc::ServerContext* context, const polyscore::v1::PredictRequest* request,
+                       polyscore::v1::PredictResponse* response) override {
+    return serve(core_, context, "grpc_v1_predict", true,
+                 [&](Call& call) { predict_batch(core_, *request, response, call); });
+  }
+
+  grpc::Status PredictStream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<polyscore::v1::PredictStreamResponse,
+                               polyscore::v1::PredictStreamRequest>* stream) override {
+    polyscore::v1::PredictStreamRequest request;
+    while (stream->Read(&request)) {
+      polyscore::v1::PredictStreamResponse response;
+      response.set_sequence(request.sequence());
+      grpc::Status status = serve(core_, context, "grpc_v1_predict_stream", true, [&](Call& call) {
+        predict_batch(core_, request.request(), response.mutable_response(), call);
+      });
+      if (!status.ok()) {
+        response.clear_response();
+        response.set_error_code(status.error_code());
+        response.set_error_message(status.error_message());
+      }
+      if (!stream->Write(response)) break;
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetModelMetadata(grpc::ServerContext* context,
+                                const polyscore::v1::GetModelMetadataRequest* request,
+                                polyscore::v1::GetModelMetadataResponse* response) override {
+    return serve(core_, context, "grpc_v1_metadata", false, [&](Call& call) {
+      call.model = request->model();
+      auto snapshot = core_.repository.snapshot();
+      auto model = snapshot->resolve(request->model(), request->version());
+      const ps_model_info& info = model->info();
+      response->set_model(model->name());
+      response->set_version(model->version());
+      for (const auto& loaded : snapshot->models.at(model->name()).versions) {
+        response->add_versions(loaded->version());
+      }
+      response->set_format(format_name(info.format));
+      response->set_objective(info.objective);
+      response->set_booster(info.booster);
+      response->set_num_features(info.num_features);
+      for (const auto& name : model->feature_names()) response->add_feature_names(name);
+      response->set_num_outputs(info.num_outputs);
+      response->set_num_margins(info.num_margins);
+      response->set_num_trees(info.num_trees);
+      response->set_num_iterations(info.num_iterations);
+      response->set_default_output(kind_of(model->config().default_output));
+      for (const auto& label : model->config().labels) response->add_labels(label);
+      response->set_threshold(model->config().threshold);
+    });
+  }
+
+  grpc::Status ListModels(grpc::ServerContext* context, const polyscore::v1::ListModelsRequest*,
+                          polyscore::v1::ListModelsResponse* response) override {
+    return serve(core_, context, "grpc_v1_list_models", false, [&](Call&) {
+      for (const auto& [name, entry] : core_.repository.snapshot()->models) {
+        auto* model = response->add_models();
+        model->set_name(name);
+        for (const auto& loaded : entry.versions) model->add_versions(loaded->version());
+        model->set_last_error(entry.last_error);
+      }
+    });
+  }
+
+ private:
+  ServiceCore& core_;
+};
+
+class InferenceService final : public inference::GRPCInferenceService::Service {
+ public:
+  explicit InferenceService(ServiceCore& core) : core_(core) {}
+
+  grpc::Status ServerLive(grpc::ServerContext*, const inference::ServerLiveRequest*,
+                          inference::ServerLiveResponse* response) override {
+    response->set_live(true);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ServerReady(grpc::ServerContext*, const inference::ServerReadyRequest*,
+                           inference::ServerReadyResponse* response) override {
+    response->set_ready(core_.ready());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ModelReady(grpc::ServerContext* context, const inference::ModelReadyRequest* request,
+                          inference::ModelReadyResponse* response) override {
+    return serve(core_, context, "grpc_v2_health", false, [&](Call& call) {
+      call.model = request->name();
+      try {
+        core_.repository.snapshot()->resolve(request->name(), request->version());
+        response->set_ready(true);
+      } catch (const ServeError& e) {
+        if (e.kind() != ErrorKind::kNotReady) throw;
+        response->set_ready(false);
+      }
+    });
+  }
+
+  grpc::Status ServerMetadata(grpc::ServerContext*, const inference::ServerMetadataRequest*,
+                              inference::ServerMetadataResponse* response) override {
+    response->set_name("polyscore");
+    response->set_version(ps_version_string());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ModelMetadata(grpc::ServerContext* context,
+                             const inference::ModelMetadataRequest* request,
+                             inference::ModelMetadataResponse* response) override {
+    return serve(core_, context, "grpc_v2_metadata", false, [&](Call& call) {
+      call.model = request->name();
+      auto snapshot = core_.repository.snapshot();
+      auto model = snapshot->resolve(request->name(), request->version());
+      const ps_model_info& info = model->info();
+      response->set_name(model->name());
+      for (const auto& loaded : snapshot->models.at(model->name()).versions) {
+        response->add_versions(loaded->version());
+      }
+      response->set_platform("polyscore");
+      auto* input = response->add_inputs();
+      input->set_name("input");
+      input->set_datatype("FP64");
+      input->add_shape(-1);
+      input->add_shape(info.num_features);
+      const std::pair<int32_t, uint32_t> outputs[] = {{PS_OUTPUT_VALUE, info.num_outputs},
+                                                      {PS_OUTPUT_MARGIN, info.num_margins},
+                                                      {PS_OUTPUT_LEAF, info.num_trees}};
+      for (auto [kind, width] : outputs) {
+        auto* output = response->add_outputs();
+        output->set_name(output_kind_name(kind));
+        output->set_datatype("FP64");
+        output->add_shape(-1);
+        output->add_shape(width);
+      }
+    });
+  }
+
+  grpc::Status ModelInfer(grpc::ServerContext* context, const inference::ModelInferRequest* request,
+                          inference::ModelInferResponse* response) override {
+    return serve(core_, context, "grpc_v2_infer", true, [&](Call& call) {
+      call.model = request->model_name();
+      auto model = core_.repository.snapshot()->resolve(request->model_name(), request->model_version());
+      if (request->inputs_size() != 1) {
+        fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request->inputs_size()));
+      }
+      const auto& input = request->inputs(0);
+      Batch batch;
+      if (input.shape_size() == 2 && input.shape(0) >= 0 && input.shape(1) >= 0) {
+        batch.rows = static_cast<size_t>(input.shape(0));
+        batch.cols = static_cast<size_t>(input.shape(1));
+      } else if (input.shape_size() == 1 && input.shape(0) >= 0) {
+        batch.rows = 1;
+        batch.cols = static_cast<size_t>(input.shape(0));
+      } else {
+        fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" must have shape [rows, " +
+                                         std::to_string(model->info().num_features) + "]");
+      }
+      size_t element = 0;
+      if (input.datatype() == "FP32") {
+        batch.dtype = PS_DTYPE_FLOAT32;
+        element = sizeof(float);
+      } else if (input.datatype() == "FP64") {
+        batch.dtype = PS_DTYPE_FLOAT64;
+        element = sizeof(double);
+      } else {
+        fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" has datatype \"" +
+                                         input.datatype() + "\"; polyscore takes FP32 or FP64");
+      }
+      if (request->raw_input_contents_size() > 0) {
+        if (request->raw_input_contents_size() != 1) {
+          fail(ErrorKind::kBadRequest, "raw_input_contents must have one entry per input");
+        }
+        const std::string& raw = request->raw_input_contents(0);
+        if (raw.size() % element != 0) {
+          fail(ErrorKind::kBadRequest, "raw_input_contents[0] holds " + std::to_string(raw.size()) +
+                                           " bytes, not a whole number of " + input.datatype() + " values");
+        }
+        batch.values = raw.data();  // little-endian, as on every platform polyscore builds for
+        batch.count = raw.size() / element;
+      } else if (batch.dtype == PS_DTYPE_FLOAT32) {
+        batch.values = input.contents().fp32_contents().data();
+        batch.count = input.contents().fp32_contents_size();
+      } else {
+        batch.values = input.contents().fp64_contents().data();
+        batch.count = input.contents().fp64_contents_size();
+      }
+      // Aligned copies: raw bytes in a protobuf string need not be aligned for float/double.
+      std::vector<double> aligned;
+      if (request->raw_input_contents_size() > 0 && batch.count > 0) {
+        aligned.resize((batch.count * element + sizeof(double) - 1) / sizeof(double));
+        std::memcpy(aligned.data(), batch.values, batch.count * element);
+        batch.values = aligned.data();
+      }
+
+      int32_t default_output = model->config().default_output;
+      if (auto it = request->parameters().find("output"); it != request->parameters().end()) {
+        if (!parse_output_kind(it->second.string_param(), &default_output)) {
+          fail(ErrorKind::kBadRequest, "parameter \"output\" must be \"value\", \"margin\" or \"leaf\"");
+        }
+      }
+      std::vector<int32_t> kinds;
+      for (const auto& requested : request->outputs()) {
+        int32_t kind = 0;
+        if (!parse_output_kind(requested.name(), &kind)) {
+          fail(ErrorKind::kBadRequest, "unknown output \"" + requested.name() + "\" (outputs: value, margin, leaf)");
+        }
+        kinds.push_back(kind);
+      }
+      if (kinds.empty()) kinds.push_back(default_output);
+
+      response->set_model_name(model->name());
+      response->set_model_version(model->version());
+      response->set_id(request->id());
+      for (int32_t kind : kinds) {
+        ScoreOptions options;
+        options.output = kind;
+        auto start = Clock::now();
+        Scores scores = score(*model, batch, options, core_.limits.max_rows);
+        call.scoring_seconds += seconds_since(start);
+        auto* output = response->add_outputs();
+        output->set_name(output_kind_name(kind));
+        output->set_datatype("FP64");
+        output->add_shape(static_cast<int64_t>(batch.rows));
+        output->add_shape(static_cast<int64_t>(scores.values_per_row));
+        response->add_raw_output_contents(reinterpret_cast<const char*>(scores.values.data()),
+                                          scores.values.size() * sizeof(double));
+      }
+    });
+  }
+
+ private:
+  ServiceCore& core_;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<grpc::Service>> make_grpc_services(ServiceCore& core) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(std::make_unique<FraudScorer>(core));
+  services.push_back(std::make_unique<ScoringService>(core));
+  services.push_back(std::make_unique<InferenceService>(core));
+  return services;
+}
+
+}  // namespace polyscore::server

@@ -1,0 +1,392 @@
+#include "json_codec.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "errors.h"
+#include "log.h"
+#include "model_repository.h"
+#include "simdjson.h"
+
+namespace polyscore::server {
+namespace {
+
+using simdjson::ondemand::json_type;
+using simdjson::ondemand::value;
+
+[[noreturn]] void bad(const std::string& message) { fail(ErrorKind::kBadRequest, message); }
+
+// The value of a simdjson result; a JSON error becomes simdjson_error (caught in parse_object).
+template <typename T>
+T unwrap(simdjson::simdjson_result<T>&& result) {
+  T value;
+  if (auto error = std::move(result).get(value)) throw simdjson::simdjson_error(error);
+  return value;
+}
+
+const char* type_name(json_type type) {
+  switch (type) {
+    case json_type::array: return "an array";
+    case json_type::object: return "an object";
+    case json_type::number: return "a number";
+    case json_type::string: return "a string";
+    case json_type::boolean: return "a boolean";
+    case json_type::null: return "null";
+  }
+  return "unknown";
+}
+
+// True if s is exactly one JSON number (RFC 8259 grammar).
+bool is_json_number(std::string_view s) {
+  size_t i = 0, n = s.size();
+  auto digits = [&] {
+    size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < n && s[i] == '-') ++i;
+  if (i < n && s[i] == '0') ++i;
+  else if (!digits()) return false;
+  if (i < n && s[i] == '.') { ++i; if (!digits()) return false; }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == n;
+}
+
+std::string_view trimmed_token(value& v) {
+  std::string_view token = v.raw_json_token();
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
+                            token.back() == '\r' || token.back() == '\t')) {
+    token.remove_suffix(1);
+  }
+  return token;
+}
+
+// Number tokens of an array, in order; an empty view stands for null (missing).
+// Nested arrays are flattened when `nested` (OIP tensors may be written either way).
+void collect_tokens(value v, std::vector<std::string_view>& tokens, const std::string& where,
+                    bool nested) {
+  json_type type = v.type();
+  if (type != json_type::array) bad("\"" + where + "\" must be an array, not " + type_name(type));
+  size_t index = 0;
+  for (auto element_result : v.get_array()) {
+    value element = element_result.value();
+    json_type element_type = element.type();
+    if (element_type == json_type::array && nested) {
+      collect_tokens(element, tokens, where + "[" + std::to_string(index) + "]", true);
+    } else if (element_type == json_type::null) {
+      element.is_null();
+      tokens.emplace_back();
+    } else if (element_type == json_type::number) {
+      tokens.push_back(trimmed_token(element));
+    } else {
+      bad("\"" + where + "[" + std::to_string(index) + "]\" is " + type_name(element_type) +
+          ", not a number or null");
+    }
+    ++index;
+  }
+}
+
+template <typename T>
+void convert_tokens(const std::vector<std::string_view>& tokens, std::vector<T>& out,
+                    const std::string& where) {
+  out.resize(tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    std::string_view token = tokens[i];
+    if (token.empty()) {
+      out[i] = std::numeric_limits<T>::quiet_NaN();
+      continue;
+    }
+    auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), out[i]);
+    if (!is_json_number(token) || end != token.data() + token.size()) {
+      bad("\"" + where + "[" + std::to_string(i) + "]\" is not a JSON number: " + std::string(token));
+    }
+    if (ec == std::errc::result_out_of_range) {
+      // Past the type's range: round as IEEE does (to +-infinity, or to zero or a
+      // subnormal), the way the writer's 1e999 for infinity reads back. strtod and
+      // strtof round correctly and the server never changes the C locale.
+      std::string text(token);
+      if constexpr (sizeof(T) == 4) out[i] = std::strtof(text.c_str(), nullptr);
+      else out[i] = std::strtod(text.c_str(), nullptr);
+    }
+  }
+}
+
+std::string read_string(value v, std::string_view field) {
+  json_type type = v.type();
+  if (type != json_type::string) {
+    bad("\"" + std::string(field) + "\" must be a string, not " + type_name(type));
+  }
+  return std::string(std::string_view(v.get_string()));
+}
+
+uint64_t read_count(value v, std::string_view field) {
+  json_type type = v.type();
+  uint64_t count = 0;
+  if (type != json_type::number || v.get_uint64().get(count)) {
+    bad("\"" + std::string(field) + "\" must be a non-negative integer");
+  }
+  return count;
+}
+
+int32_t read_output(value v, std::string_view field) {
+  std::string name = read_string(v, field);
+  int32_t output = 0;
+  if (name.rfind("OUTPUT_KIND_", 0) == 0) {
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    name = name.substr(12);
+  }
+  if (!parse_output_kind(name, &output)) {
+    bad("\"" + std::string(field) + "\" must be \"value\", \"margin\" or \"leaf\", not \"" + name + "\"");
+  }
+  return output;
+}
+
+[[noreturn]] void unknown_field(std::string_view where, std::string_view key, const char* expected) {
+  bad("unknown field \"" + std::string(key) + "\"" +
+      (where.empty() ? std::string() : " in \"" + std::string(where) + "\"") + " (expected " +
+      expected + ")");
+}
+
+// Runs parse(object) over the body's top-level object; turns JSON errors into 400s.
+template <typename Parse>
+void parse_object(std::string_view body, Parse parse) {
+  simdjson::padded_string padded(body);
+  simdjson::ondemand::parser parser;
+  try {
+    simdjson::ondemand::document doc = unwrap(parser.iterate(padded));
+    if (doc.type() != json_type::object) bad("the request body must be a JSON object");
+    parse(doc.get_object());
+    // Anything left after the object's closing brace (current_location fails at the end).
+    if (!doc.current_location().error()) bad("malformed JSON: content after the top-level object");
+  } catch (const simdjson::simdjson_error& e) {
+    bad(std::string("malformed JSON: ") + e.what());
+  }
+}
+
+}  // namespace
+
+FraudRequest parse_fraud_request(std::string_view body) {
+  FraudRequest request;
+  bool has_features = false;
+  std::vector<std::string_view> tokens;
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key == "features") {
+        collect_tokens(field.value(), tokens, "features", false);
+        convert_tokens(tokens, request.features, "features");
+        has_features = true;
+      } else if (key == "model") {
+        request.model = read_string(field.value(), "model");
+      } else {
+        unknown_field("", key, "features, model");
+      }
+    }
+  });
+  if (!has_features) bad("missing field \"features\"");
+  if (request.model.empty()) bad("missing field \"model\"");
+  return request;
+}
+
+BatchRequest parse_batch_request(std::string_view body) {
+  BatchRequest request;
+  std::vector<std::string_view> tokens;
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key == "model") {
+        request.model = read_string(field.value(), "model");
+      } else if (key == "version") {
+        request.version = read_string(field.value(), "version");
+      } else if (key == "rows") {
+        request.rows = read_count(field.value(), "rows");
+        request.has_rows = true;
+      } else if (key == "cols") {
+        request.cols = read_count(field.value(), "cols");
+        request.has_cols = true;
+      } else if (key == "float32_values") {
+        tokens.clear();
+        collect_tokens(field.value(), tokens, "float32_values", false);
+        convert_tokens(tokens, request.float32_values, "float32_values");
+        request.has_float32 = true;
+      } else if (key == "float64_values") {
+        tokens.clear();
+        collect_tokens(field.value(), tokens, "float64_values", false);
+        convert_tokens(tokens, request.float64_values, "float64_values");
+        request.has_float64 = true;
+      } else if (key == "output") {
+        request.output = read_output(field.value(), "output");
+      } else if (key == "iterations") {
+        value v = field.value();
+        if (v.type() != json_type::object) bad("\"iterations\" must be an object");
+        for (auto inner_result : v.get_object()) {
+          simdjson::ondemand::field inner = unwrap(std::move(inner_result));
+          std::string_view inner_key = inner.unescaped_key();
+          uint64_t n = 0;
+          if (inner_key == "begin" || inner_key == "end") {
+            n = read_count(inner.value(), "iterations." + std::string(inner_key));
+            if (n > UINT32_MAX) bad("\"iterations." + std::string(inner_key) + "\" is too large");
+          } else {
+            unknown_field("iterations", inner_key, "begin, end");
+          }
+          (inner_key == "begin" ? request.iteration_begin : request.iteration_end) =
+              static_cast<uint32_t>(n);
+        }
+      } else {
+        unknown_field("", key,
+                      "model, version, rows, cols, float32_values, float64_values, output, iterations");
+      }
+    }
+  });
+  if (request.model.empty()) bad("missing field \"model\"");
+  if (!request.has_rows) bad("missing field \"rows\"");
+  if (!request.has_cols) bad("missing field \"cols\"");
+  if (request.has_float32 == request.has_float64) {
+    bad("give exactly one of \"float32_values\" and \"float64_values\"");
+  }
+  return request;
+}
+
+InferRequest parse_infer_request(std::string_view body) {
+  InferRequest request;
+  // Tokens point into the padded copy that parse_object holds, so convert inside it.
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key == "id") {
+        request.id = read_string(field.value(), "id");
+      } else if (key == "parameters") {
+        value v = field.value();
+        if (v.type() != json_type::object) bad("\"parameters\" must be an object");
+        for (auto p_result : v.get_object()) {
+          simdjson::ondemand::field p = unwrap(std::move(p_result));
+          std::string_view p_key = p.unescaped_key();
+          if (p_key == "output") request.output = read_output(p.value(), "parameters.output");
+          // Other parameters are extensions polyscore does not use; the OIP lets
+          // servers ignore them.
+        }
+      } else if (key == "inputs") {
+        value v = field.value();
+        if (v.type() != json_type::array) bad("\"inputs\" must be an array");
+        for (auto input_result : v.get_array()) {
+          value input_value = input_result.value();
+          std::string where = "inputs[" + std::to_string(request.inputs.size()) + "]";
+          if (input_value.type() != json_type::object) bad("\"" + where + "\" must be an object");
+          InferInput input;
+          std::vector<std::string_view> tokens;
+          bool has_data = false;
+          for (auto f_result : input_value.get_object()) {
+            simdjson::ondemand::field f = unwrap(std::move(f_result));
+            std::string_view f_key = f.unescaped_key();
+            if (f_key == "name") {
+              input.name = read_string(f.value(), where + ".name");
+            } else if (f_key == "datatype") {
+              input.datatype = read_string(f.value(), where + ".datatype");
+            } else if (f_key == "shape") {
+              value shape = f.value();
+              if (shape.type() != json_type::array) bad("\"" + where + ".shape\" must be an array");
+              for (auto dim : shape.get_array()) {
+                input.shape.push_back(static_cast<int64_t>(read_count(dim.value(), where + ".shape")));
+              }
+            } else if (f_key == "data") {
+              collect_tokens(f.value(), tokens, where + ".data", true);
+              has_data = true;
+            } else if (f_key == "parameters") {
+              value p = f.value();
+              if (p.type() != json_type::object) bad("\"" + where + ".parameters\" must be an object");
+              for (auto p_result : p.get_object()) {
+                simdjson::ondemand::field param = unwrap(std::move(p_result));
+                std::string_view p_key = param.unescaped_key();
+                if (p_key == "binary_data_size") {
+                  bad("binary tensor data is not supported; send \"data\" as JSON");
+                }
+              }
+            } else {
+              unknown_field(where, f_key, "name, shape, datatype, parameters, data");
+            }
+          }
+          if (input.name.empty()) bad("missing field \"" + where + ".name\"");
+          if (!has_data) bad("missing field \"" + where + ".data\"");
+          if (input.datatype == "FP32") convert_tokens(tokens, input.float32_data, where + ".data");
+          else if (input.datatype == "FP64") convert_tokens(tokens, input.float64_data, where + ".data");
+          else if (input.datatype.empty()) bad("missing field \"" + where + ".datatype\"");
+          else bad("\"" + where + ".datatype\" is " + input.datatype + "; polyscore takes FP32 or FP64");
+          request.inputs.push_back(std::move(input));
+        }
+      } else if (key == "outputs") {
+        value v = field.value();
+        if (v.type() != json_type::array) bad("\"outputs\" must be an array");
+        for (auto output_result : v.get_array()) {
+          value output_value = output_result.value();
+          std::string where = "outputs[" + std::to_string(request.outputs.size()) + "]";
+          if (output_value.type() != json_type::object) bad("\"" + where + "\" must be an object");
+          std::string name;
+          for (auto f_result : output_value.get_object()) {
+            simdjson::ondemand::field f = unwrap(std::move(f_result));
+            std::string_view f_key = f.unescaped_key();
+            if (f_key == "name") {
+              name = read_string(f.value(), where + ".name");
+            } else if (f_key == "parameters") {
+              value p = f.value();
+              if (p.type() != json_type::object) bad("\"" + where + ".parameters\" must be an object");
+              for (auto p_result : p.get_object()) {
+                simdjson::ondemand::field param = unwrap(std::move(p_result));
+                std::string_view p_key = param.unescaped_key();
+                value pv = param.value();
+                bool on = false;
+                if (p_key == "binary_data" && pv.type() == json_type::boolean && pv.get_bool().get(on) == 0 && on) {
+                  bad("binary tensor data is not supported; ask for \"binary_data\": false");
+                }
+              }
+            } else {
+              unknown_field(where, f_key, "name, parameters");
+            }
+          }
+          if (name.empty()) bad("missing field \"" + where + ".name\"");
+          request.outputs.push_back(std::move(name));
+        }
+      } else {
+        unknown_field("", key, "id, parameters, inputs, outputs");
+      }
+    }
+  });
+  return request;
+}
+
+void append_double(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "null";
+    return;
+  }
+  if (std::isinf(value)) {  // JSON has no infinity; 1e999 is a number every parser rounds to it
+    out += value > 0 ? "1e999" : "-1e999";
+    return;
+  }
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+void append_string(std::string& out, std::string_view value) {
+  out += '"';
+  append_json_escaped(out, value);
+  out += '"';
+}
+
+std::string error_body(std::string_view message) {
+  std::string out = "{\"error\":";
+  append_string(out, message);
+  out += "}\n";
+  return out;
+}
+
+}  // namespace polyscore::server

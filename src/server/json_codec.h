@@ -1,0 +1,59 @@
+// REST bodies: parsing requests with simdjson (unknown fields rejected by name; numbers
+// read exactly, as float or double) and writing answers (doubles in shortest
+// round-trip form, so they read back as the same bits). Schemas: proto/json/.
+#ifndef POLYSCORE_SERVER_JSON_CODEC_H
+#define POLYSCORE_SERVER_JSON_CODEC_H
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace polyscore::server {
+
+// POST /predict (fraud.v1 PredictRequest in JSON).
+struct FraudRequest {
+  std::vector<double> features;  // null -> NaN (missing)
+  std::string model;
+};
+
+// POST /v1/predict (polyscore.v1 PredictRequest in JSON).
+struct BatchRequest {
+  std::string model, version;
+  uint64_t rows = 0, cols = 0;
+  bool has_rows = false, has_cols = false;
+  std::vector<float> float32_values;
+  std::vector<double> float64_values;
+  bool has_float32 = false, has_float64 = false;
+  int32_t output = -1;  // PS_OUTPUT_*; -1 = the model's default
+  uint32_t iteration_begin = 0, iteration_end = 0;
+};
+
+// POST /v2/models/{name}[/versions/{v}]/infer (Open Inference Protocol).
+struct InferInput {
+  std::string name, datatype;
+  std::vector<int64_t> shape;
+  std::vector<float> float32_data;   // datatype FP32
+  std::vector<double> float64_data;  // datatype FP64
+};
+struct InferRequest {
+  std::string id;
+  std::vector<InferInput> inputs;
+  std::vector<std::string> outputs;  // requested output names; empty = the default
+  int32_t output = -1;               // parameters.output ("value", "margin", "leaf")
+};
+
+// Each throws ServeError(kBadRequest) naming the field or the JSON problem.
+FraudRequest parse_fraud_request(std::string_view body);
+BatchRequest parse_batch_request(std::string_view body);
+InferRequest parse_infer_request(std::string_view body);
+
+// Writers.
+// Shortest round-trip form; NaN -> null (missing), +-infinity -> +-1e999.
+void append_double(std::string& out, double value);
+void append_string(std::string& out, std::string_view value);  // quoted and escaped
+std::string error_body(std::string_view message);              // {"error":"..."}
+
+}  // namespace polyscore::server
+
+#endif

@@ -1,0 +1,321 @@
+#include "model_repository.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "errors.h"
+#include "log.h"
+#include "simdjson.h"
+
+namespace polyscore::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kModelExtensions[] = {".json", ".ubj", ".txt"};
+
+bool is_number(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// mtime in ns and size; false if the file is not there.
+bool stat_file(const std::string& path, int64_t* mtime_ns, uint64_t* size) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  *mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  *size = static_cast<uint64_t>(st.st_size);
+  return true;
+}
+
+// Reads a per-model config; throws std::runtime_error naming the problem.
+ModelConfig read_config(const std::string& path) {
+  ModelConfig config;
+  if (path.empty()) return config;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  auto load_error = parser.load(path).get(root);
+  if (load_error) throw std::runtime_error(path + ": " + simdjson::error_message(load_error));
+  simdjson::dom::object object;
+  if (root.get(object)) throw std::runtime_error(path + ": not a JSON object");
+  for (auto field : object) {
+    std::string key(field.key);
+    if (key == "labels") {
+      simdjson::dom::array labels;
+      if (field.value.get(labels)) throw std::runtime_error(path + ": labels is not an array");
+      for (auto label : labels) {
+        std::string_view text;
+        if (label.get(text)) throw std::runtime_error(path + ": labels holds a non-string");
+        config.labels.emplace_back(text);
+      }
+      if (config.labels.size() != 2) {
+        throw std::runtime_error(path + ": labels must name exactly 2 classes");
+      }
+    } else if (key == "threshold") {
+      if (field.value.get(config.threshold)) {
+        throw std::runtime_error(path + ": threshold is not a number");
+      }
+    } else if (key == "default_output") {
+      std::string_view text;
+      if (field.value.get(text) || !parse_output_kind(std::string(text), &config.default_output)) {
+        throw std::runtime_error(path + ": default_output must be value, margin or leaf");
+      }
+    } else {
+      throw std::runtime_error(path + ": unknown field \"" + key +
+                               "\" (expected labels, threshold, default_output)");
+    }
+  }
+  return config;
+}
+
+std::shared_ptr<const LoadedModel> load_version(const std::string& name,
+                                                const std::string& version,
+                                                const std::string& model_path,
+                                                const std::string& config_path) {
+  ModelConfig config = read_config(config_path);
+  ps_error* err = nullptr;
+  ps_error_create(&err);
+  ps_model* handle = nullptr;
+  ps_load_options options = PS_LOAD_OPTIONS_INIT;
+  if (ps_model_load_file(&handle, model_path.c_str(), &options, err) != PS_OK) {
+    std::string message = std::string(ps_status_name(ps_error_code(err))) + ": " +
+                          ps_error_message(err);
+    ps_error_free(err);
+    throw std::runtime_error(message);
+  }
+  ps_error_free(err);
+  return std::make_shared<const LoadedModel>(name, version, model_path, handle, std::move(config));
+}
+
+}  // namespace
+
+bool version_less(const std::string& a, const std::string& b) {
+  bool a_number = is_number(a), b_number = is_number(b);
+  if (a_number != b_number) return a_number;
+  if (a_number && a.size() != b.size()) {
+    // Compare numbers without leading zeros by length, then digit by digit.
+    auto strip = [](const std::string& s) { return s.substr(std::min(s.find_first_not_of('0'), s.size())); };
+    std::string sa = strip(a), sb = strip(b);
+    if (sa.size() != sb.size()) return sa.size() < sb.size();
+    return sa < sb;
+  }
+  return a < b;
+}
+
+const char* output_kind_name(int32_t output) {
+  switch (output) {
+    case PS_OUTPUT_MARGIN: return "margin";
+    case PS_OUTPUT_LEAF: return "leaf";
+    default: return "value";
+  }
+}
+
+bool parse_output_kind(const std::string& name, int32_t* output) {
+  if (name == "value") *output = PS_OUTPUT_VALUE;
+  else if (name == "margin") *output = PS_OUTPUT_MARGIN;
+  else if (name == "leaf") *output = PS_OUTPUT_LEAF;
+  else return false;
+  return true;
+}
+
+const char* format_name(int32_t format) {
+  switch (format) {
+    case PS_FORMAT_XGBOOST_JSON: return "xgboost-json";
+    case PS_FORMAT_XGBOOST_UBJSON: return "xgboost-ubjson";
+    case PS_FORMAT_LIGHTGBM_TEXT: return "lightgbm-text";
+    default: return "unknown";
+  }
+}
+
+LoadedModel::LoadedModel(std::string name, std::string version, std::string path,
+                         ps_model* handle, ModelConfig config)
+    : name_(std::move(name)), version_(std::move(version)), path_(std::move(path)),
+      handle_(handle), config_(std::move(config)) {
+  ps_error* err = nullptr;
+  ps_error_create(&err);
+  ps_model_info_get(&info_, handle_, err);
+  for (uint32_t i = 0; i < info_.num_features; ++i) {
+    char buffer[256];
+    size_t length = 0;
+    std::string feature;
+    if (ps_model_feature_name(buffer, sizeof buffer, &length, handle_, i, err) == PS_OK) {
+      feature.assign(buffer, length);
+    } else if (ps_error_code(err) == PS_ERR_BUFFER_TOO_SMALL) {
+      feature.resize(length + 1);
+      ps_model_feature_name(feature.data(), feature.size(), &length, handle_, i, err);
+      feature.resize(length);
+    }
+    feature_names_.push_back(std::move(feature));
+  }
+  ps_error_free(err);
+}
+
+LoadedModel::~LoadedModel() { ps_model_free(handle_); }
+
+std::shared_ptr<const LoadedModel> ModelEntry::find(const std::string& version) const {
+  if (versions.empty()) return nullptr;
+  if (version.empty()) return versions.back();
+  for (const auto& loaded : versions) {
+    if (loaded->version() == version) return loaded;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const LoadedModel> RepositorySnapshot::resolve(const std::string& name,
+                                                               const std::string& version) const {
+  if (name.empty()) fail(ErrorKind::kBadRequest, "no model named in the request");
+  auto it = models.find(name);
+  if (it == models.end()) fail(ErrorKind::kNotFound, "unknown model \"" + name + "\"");
+  const ModelEntry& entry = it->second;
+  if (auto loaded = entry.find(version)) return loaded;
+  auto failed = entry.failed_versions.find(version);
+  if (failed != entry.failed_versions.end()) {
+    fail(ErrorKind::kNotReady, "model \"" + name + "\" version \"" + version +
+                                   "\" failed to load: " + failed->second);
+  }
+  if (version.empty()) {
+    fail(ErrorKind::kNotReady, "model \"" + name + "\" failed to load: " + entry.last_error);
+  }
+  fail(ErrorKind::kNotFound, "model \"" + name + "\" has no version \"" + version + "\"");
+}
+
+size_t RepositorySnapshot::loaded_versions() const {
+  size_t count = 0;
+  for (const auto& [name, entry] : models) count += entry.versions.size();
+  return count;
+}
+
+bool ModelRepository::FileStamp::operator==(const FileStamp& o) const {
+  return model_path == o.model_path && config_path == o.config_path &&
+         model_mtime_ns == o.model_mtime_ns && config_mtime_ns == o.config_mtime_ns &&
+         model_size == o.model_size && config_size == o.config_size;
+}
+
+ModelRepository::ModelRepository(std::string dir)
+    : dir_(std::move(dir)), snapshot_(std::make_shared<const RepositorySnapshot>()) {}
+
+std::vector<ModelRepository::Found> ModelRepository::scan() const {
+  std::vector<Found> found;
+  auto stamp_of = [](const std::string& model_path, const std::string& config_path, FileStamp* stamp) {
+    stamp->model_path = model_path;
+    if (!stat_file(model_path, &stamp->model_mtime_ns, &stamp->model_size)) return false;
+    if (stat_file(config_path, &stamp->config_mtime_ns, &stamp->config_size)) {
+      stamp->config_path = config_path;
+    }
+    return true;
+  };
+  std::error_code ec;
+  for (const auto& item : fs::directory_iterator(dir_, ec)) {
+    const fs::path& path = item.path();
+    std::string file = path.filename().string();
+    if (file.empty() || file[0] == '.') continue;
+    if (item.is_directory()) {
+      // DIR/<name>/<version>/model.<ext>
+      std::string config = (path / "config.json").string();
+      for (const auto& sub : fs::directory_iterator(path, ec)) {
+        if (!sub.is_directory()) continue;
+        std::string version = sub.path().filename().string();
+        if (version.empty() || version[0] == '.') continue;
+        for (const char* ext : kModelExtensions) {
+          Found f{file, version, {}};
+          if (stamp_of((sub.path() / (std::string("model") + ext)).string(), config, &f.stamp)) {
+            found.push_back(std::move(f));
+            break;
+          }
+        }
+      }
+    } else if (item.is_regular_file()) {
+      // DIR/<name>.<ext>, not DIR/<name>.config.json
+      std::string ext = path.extension().string();
+      if (std::find(std::begin(kModelExtensions), std::end(kModelExtensions), ext) ==
+              std::end(kModelExtensions) ||
+          (file.size() > 12 && file.compare(file.size() - 12, 12, ".config.json") == 0)) {
+        continue;
+      }
+      std::string name = path.stem().string();
+      Found f{name, "1", {}};
+      if (stamp_of(path.string(), (path.parent_path() / (name + ".config.json")).string(), &f.stamp)) {
+        found.push_back(std::move(f));
+      }
+    }
+  }
+  if (ec) log_error("cannot read the model directory", {{"dir", dir_}, {"error", ec.message()}});
+  return found;
+}
+
+void ModelRepository::reload() {
+  std::lock_guard<std::mutex> lock(reload_mutex_);
+  auto previous = snapshot();
+  auto next = std::make_shared<RepositorySnapshot>();
+  next->load_failures = previous->load_failures;
+  next->reloads = previous->reloads + 1;
+
+  std::map<std::pair<std::string, std::string>, FileStamp> stamps;
+  for (const Found& f : scan()) {
+    auto key = std::make_pair(f.name, f.version);
+    ModelEntry& entry = next->models[f.name];
+    entry.name = f.name;
+    std::shared_ptr<const LoadedModel> old;
+    std::string old_failure, old_stale;
+    if (auto it = previous->models.find(f.name); it != previous->models.end()) {
+      old = it->second.find(f.version);
+      if (auto failed = it->second.failed_versions.find(f.version);
+          failed != it->second.failed_versions.end()) {
+        old_failure = failed->second;
+      }
+      if (auto stale = it->second.stale_versions.find(f.version);
+          stale != it->second.stale_versions.end()) {
+        old_stale = stale->second;
+      }
+    }
+    auto stamp = stamps_.find(key);
+    bool unchanged = stamp != stamps_.end() && stamp->second == f.stamp;
+    stamps[key] = f.stamp;
+    if (unchanged) {  // the same files as last time: keep what they gave
+      if (old) entry.versions.push_back(old);
+      if (!old_stale.empty()) entry.stale_versions[f.version] = old_stale;
+      if (!old && !old_failure.empty()) entry.failed_versions[f.version] = old_failure;
+      continue;
+    }
+    try {
+      entry.versions.push_back(load_version(f.name, f.version, f.stamp.model_path, f.stamp.config_path));
+      log_info(old ? "model reloaded" : "model loaded",
+               {{"model", f.name}, {"version", f.version}, {"path", f.stamp.model_path}});
+    } catch (const std::exception& e) {
+      next->load_failures += 1;
+      if (old) {
+        entry.versions.push_back(old);
+        entry.stale_versions[f.version] = e.what();
+        log_error("model load failed; the previous version keeps serving",
+                  {{"model", f.name}, {"version", f.version}, {"error", e.what()}});
+      } else {
+        entry.failed_versions[f.version] = e.what();
+        log_error("model load failed",
+                  {{"model", f.name}, {"version", f.version}, {"error", e.what()}});
+      }
+    }
+  }
+  for (auto& [name, entry] : next->models) {
+    if (!entry.stale_versions.empty()) entry.last_error = entry.stale_versions.rbegin()->second;
+    if (!entry.failed_versions.empty()) entry.last_error = entry.failed_versions.rbegin()->second;
+  }
+  for (auto& [name, entry] : next->models) {
+    std::sort(entry.versions.begin(), entry.versions.end(),
+              [](const auto& a, const auto& b) { return version_less(a->version(), b->version()); });
+  }
+  for (const auto& [name, entry] : previous->models) {
+    for (const auto& loaded : entry.versions) {
+      auto now = next->models.find(name);
+      if (now == next->models.end() || !now->second.find(loaded->version())) {
+        log_info("model unloaded", {{"model", name}, {"version", loaded->version()}});
+      }
+    }
+  }
+  stamps_ = std::move(stamps);
+  std::atomic_store(&snapshot_, std::shared_ptr<const RepositorySnapshot>(std::move(next)));
+}
+
+}  // namespace polyscore::server

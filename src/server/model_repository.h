@@ -1,0 +1,123 @@
+// The model repository: the models under --models DIR, loaded through libpolyscore,
+// reloaded atomically. Layout:
+//   DIR/<name>/<version>/model.{json,ubj,txt}   versioned; DIR/<name>/config.json optional
+//   DIR/<name>.{json,ubj,txt}                   one version, "1"; DIR/<name>.config.json optional
+// A config is {"labels": ["legit", "fraud"], "threshold": 0.5, "default_output": "value"}.
+#ifndef POLYSCORE_SERVER_MODEL_REPOSITORY_H
+#define POLYSCORE_SERVER_MODEL_REPOSITORY_H
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "polyscore/polyscore.h"
+
+namespace polyscore::server {
+
+struct ModelConfig {
+  std::vector<std::string> labels;  // [below threshold, at or above]; empty = no label
+  double threshold = 0.5;
+  int32_t default_output = PS_OUTPUT_VALUE;
+};
+
+// One loaded version. Immutable; requests hold it by shared_ptr, so a version being
+// replaced keeps answering the requests that started on it until they finish.
+class LoadedModel {
+ public:
+  LoadedModel(std::string name, std::string version, std::string path, ps_model* handle,
+              ModelConfig config);
+  ~LoadedModel();
+  LoadedModel(const LoadedModel&) = delete;
+  LoadedModel& operator=(const LoadedModel&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& version() const { return version_; }
+  const std::string& path() const { return path_; }
+  ps_model* handle() const { return handle_; }
+  const ps_model_info& info() const { return info_; }
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+  const ModelConfig& config() const { return config_; }
+
+ private:
+  std::string name_, version_, path_;
+  ps_model* handle_;
+  ps_model_info info_ = PS_MODEL_INFO_INIT;
+  std::vector<std::string> feature_names_;
+  ModelConfig config_;
+};
+
+struct ModelEntry {
+  std::string name;
+  // Loaded versions, oldest first (numeric versions in numeric order).
+  std::vector<std::shared_ptr<const LoadedModel>> versions;
+  // Versions found on disk that have never loaded, with the reason.
+  std::map<std::string, std::string> failed_versions;
+  // Versions whose changed file failed to load; the previous load keeps serving.
+  std::map<std::string, std::string> stale_versions;
+  // A load failure of a file as it is now ("" if every file of the model loaded).
+  std::string last_error;
+
+  // The newest loaded version, or the one named; nullptr if none.
+  std::shared_ptr<const LoadedModel> find(const std::string& version) const;
+};
+
+// What the server serves at one moment; replaced whole on reload.
+struct RepositorySnapshot {
+  std::map<std::string, ModelEntry> models;
+  uint64_t load_failures = 0;  // loads that failed since start
+  uint64_t reloads = 0;        // completed scans since start
+
+  // The model to score with; throws ServeError (kNotFound, kNotReady) naming what is missing.
+  std::shared_ptr<const LoadedModel> resolve(const std::string& name,
+                                             const std::string& version) const;
+  size_t loaded_versions() const;
+};
+
+class ModelRepository {
+ public:
+  explicit ModelRepository(std::string dir);
+
+  // Scans DIR, loads new and changed files, drops removed ones, and swaps the snapshot
+  // in atomically. A file that fails to load leaves its previous version serving.
+  // Serialized: concurrent calls run one after the other.
+  void reload();
+
+  std::shared_ptr<const RepositorySnapshot> snapshot() const {
+    return std::atomic_load(&snapshot_);
+  }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct FileStamp {
+    std::string model_path, config_path;
+    int64_t model_mtime_ns = 0, config_mtime_ns = 0;
+    uint64_t model_size = 0, config_size = 0;
+    bool operator==(const FileStamp& o) const;
+  };
+  struct Found {  // a version found on disk
+    std::string name, version;
+    FileStamp stamp;
+  };
+  std::vector<Found> scan() const;
+
+  std::string dir_;
+  std::mutex reload_mutex_;
+  std::shared_ptr<const RepositorySnapshot> snapshot_;
+  // What each loaded or failed (name, version) was made from, to skip unchanged files.
+  std::map<std::pair<std::string, std::string>, FileStamp> stamps_;
+};
+
+// Orders versions: numbers numerically, then other names alphabetically.
+bool version_less(const std::string& a, const std::string& b);
+
+const char* output_kind_name(int32_t output);      // "value", "margin", "leaf"
+bool parse_output_kind(const std::string& name, int32_t* output);
+const char* format_name(int32_t format);          // "xgboost-json", ...
+
+}  // namespace polyscore::server
+
+#endif

@@ -1,0 +1,404 @@
+#include "rest_api.h"
+
+#include <vector>
+
+#include "errors.h"
+#include "json_codec.h"
+#include "scorer.h"
+
+namespace polyscore::server {
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> parts;
+  while (!target.empty()) {
+    if (target.front() == '/') { target.remove_prefix(1); continue; }
+    size_t end = target.find('/');
+    parts.push_back(target.substr(0, end));
+    target = end == std::string_view::npos ? std::string_view() : target.substr(end);
+  }
+  return parts;
+}
+
+void append_versions(std::string& out, const ModelEntry& entry) {
+  out += '[';
+  for (size_t i = 0; i < entry.versions.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, entry.versions[i]->version());
+  }
+  out += ']';
+}
+
+size_t output_width(const LoadedModel& model, int32_t output) {
+  const ps_model_info& info = model.info();
+  if (output == PS_OUTPUT_MARGIN) return info.num_margins;
+  if (output == PS_OUTPUT_LEAF) return info.num_trees;
+  return info.num_outputs;
+}
+
+// Scoring endpoints hold a slot; past --max-concurrent they answer 429 at once.
+struct Slot {
+  AdmissionSlot slot;
+  explicit Slot(ServiceCore& core) : slot(core.admission) {
+    if (!slot.held()) {
+      fail(ErrorKind::kOverloaded, "too many requests in flight (--max-concurrent " +
+                                       std::to_string(core.admission.limit()) + ")");
+    }
+  }
+};
+
+struct Route {
+  std::string endpoint = "http_unknown";
+  std::string model;
+  double scoring_seconds = 0;
+};
+
+HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route) {
+  Slot slot(core);
+  FraudRequest request = parse_fraud_request(body);
+  route.model = request.model;
+  auto model = core.repository.snapshot()->resolve(request.model, "");
+  Batch batch{request.features.data(), PS_DTYPE_FLOAT64, 1, request.features.size(),
+              request.features.size()};
+  ScoreOptions options;
+  options.output = PS_OUTPUT_VALUE;
+  auto start = Clock::now();
+  Scores scores = score(*model, batch, options, core.limits.max_rows);
+  route.scoring_seconds = seconds_since(start);
+  if (scores.values_per_row != 1) {
+    fail(ErrorKind::kFailedPrecondition,
+         "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
+             " values per row; /predict answers models with one score (use /v1/predict)");
+  }
+  double value = scores.values[0];
+  HttpAnswer answer;
+  answer.body = "{\"score\":";
+  append_double(answer.body, value);
+  const auto& labels = model->config().labels;
+  if (!labels.empty()) {
+    answer.body += ",\"label\":";
+    append_string(answer.body, labels[value >= model->config().threshold ? 1 : 0]);
+  }
+  answer.body += ",\"model_version\":";
+  append_string(answer.body, model->version());
+  answer.body += "}\n";
+  return answer;
+}
+
+HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route) {
+  Slot slot(core);
+  BatchRequest request = parse_batch_request(body);
+  route.model = request.model;
+  auto model = core.repository.snapshot()->resolve(request.model, request.version);
+  Batch batch;
+  batch.rows = request.rows;
+  batch.cols = request.cols;
+  if (request.has_float32) {
+    batch.values = request.float32_values.data();
+    batch.dtype = PS_DTYPE_FLOAT32;
+    batch.count = request.float32_values.size();
+  } else {
+    batch.values = request.float64_values.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = request.float64_values.size();
+  }
+  ScoreOptions options{request.output, request.iteration_begin, request.iteration_end};
+  auto start = Clock::now();
+  Scores scores = score(*model, batch, options, core.limits.max_rows);
+  route.scoring_seconds = seconds_since(start);
+  HttpAnswer answer;
+  std::string& out = answer.body;
+  out.reserve(64 + scores.values.size() * 20);
+  out = "{\"model\":";
+  append_string(out, model->name());
+  out += ",\"version\":";
+  append_string(out, model->version());
+  out += ",\"rows\":" + std::to_string(batch.rows);
+  out += ",\"cols\":" + std::to_string(scores.values_per_row);
+  out += ",\"output\":\"";
+  out += output_kind_name(scores.output);
+  out += "\",\"values\":[";
+  for (size_t i = 0; i < scores.values.size(); ++i) {
+    if (i) out += ',';
+    append_double(out, scores.values[i]);
+  }
+  out += "]}\n";
+  return answer;
+}
+
+HttpAnswer v1_models(ServiceCore& core, const std::vector<std::string_view>& parts) {
+  auto snapshot = core.repository.snapshot();
+  HttpAnswer answer;
+  std::string& out = answer.body;
+  if (parts.size() == 2) {
+    out = "{\"models\":[";
+    bool first = true;
+    for (const auto& [name, entry] : snapshot->models) {
+      if (!first) out += ',';
+      first = false;
+      out += "{\"name\":";
+      append_string(out, name);
+      out += ",\"versions\":";
+      append_versions(out, entry);
+      out += ",\"last_error\":";
+      append_string(out, entry.last_error);
+      out += '}';
+    }
+    out += "]}\n";
+    return answer;
+  }
+  std::string version = parts.size() == 5 && parts[3] == "versions" ? std::string(parts[4]) : "";
+  if (parts.size() != 3 && version.empty()) fail(ErrorKind::kNotFound, "no such path");
+  auto model = snapshot->resolve(std::string(parts[2]), version);
+  const ps_model_info& info = model->info();
+  out = "{\"model\":";
+  append_string(out, model->name());
+  out += ",\"version\":";
+  append_string(out, model->version());
+  out += ",\"versions\":";
+  append_versions(out, snapshot->models.at(model->name()));
+  out += ",\"format\":";
+  append_string(out, format_name(info.format));
+  out += ",\"objective\":";
+  append_string(out, info.objective);
+  out += ",\"booster\":";
+  append_string(out, info.booster);
+  out += ",\"num_features\":" + std::to_string(info.num_features);
+  out += ",\"feature_names\":[";
+  for (size_t i = 0; i < model->feature_names().size(); ++i) {
+    if (i) out += ',';
+    append_string(out, model->feature_names()[i]);
+  }
+  out += "],\"num_outputs\":" + std::to_string(info.num_outputs);
+  out += ",\"num_margins\":" + std::to_string(info.num_margins);
+  out += ",\"num_trees\":" + std::to_string(info.num_trees);
+  out += ",\"num_iterations\":" + std::to_string(info.num_iterations);
+  out += ",\"default_output\":\"";
+  out += output_kind_name(model->config().default_output);
+  out += "\",\"labels\":[";
+  for (size_t i = 0; i < model->config().labels.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, model->config().labels[i]);
+  }
+  out += "],\"threshold\":";
+  append_double(out, model->config().threshold);
+  out += "}\n";
+  return answer;
+}
+
+HttpAnswer oip_model_metadata(const RepositorySnapshot& snapshot, const LoadedModel& model) {
+  HttpAnswer answer;
+  std::string& out = answer.body;
+  out = "{\"name\":";
+  append_string(out, model.name());
+  out += ",\"versions\":";
+  append_versions(out, snapshot.models.at(model.name()));
+  out += ",\"platform\":\"polyscore\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP64\",\"shape\":[-1,";
+  out += std::to_string(model.info().num_features);
+  out += "]}],\"outputs\":[";
+  const int32_t kinds[] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF};
+  for (int32_t kind : kinds) {
+    if (kind != PS_OUTPUT_VALUE) out += ',';
+    out += "{\"name\":\"";
+    out += output_kind_name(kind);
+    out += "\",\"datatype\":\"FP64\",\"shape\":[-1,";
+    out += std::to_string(output_width(model, kind));
+    out += "]}";
+  }
+  out += "]}\n";
+  return answer;
+}
+
+HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::string& version,
+                     std::string_view body, Route& route) {
+  Slot slot(core);
+  route.model = name;
+  InferRequest request = parse_infer_request(body);
+  auto model = core.repository.snapshot()->resolve(name, version);
+  if (request.inputs.size() != 1) {
+    fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request.inputs.size()));
+  }
+  const InferInput& input = request.inputs[0];
+  Batch batch;
+  if (input.datatype == "FP32") {
+    batch.values = input.float32_data.data();
+    batch.dtype = PS_DTYPE_FLOAT32;
+    batch.count = input.float32_data.size();
+  } else {
+    batch.values = input.float64_data.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = input.float64_data.size();
+  }
+  if (input.shape.size() == 2) {
+    batch.rows = static_cast<size_t>(input.shape[0]);
+    batch.cols = static_cast<size_t>(input.shape[1]);
+  } else if (input.shape.size() == 1) {
+    batch.rows = 1;
+    batch.cols = static_cast<size_t>(input.shape[0]);
+  } else {
+    fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" must have shape [rows, " +
+                                     std::to_string(model->info().num_features) + "]");
+  }
+  std::vector<int32_t> kinds;
+  for (const std::string& output_name : request.outputs) {
+    int32_t kind = 0;
+    if (!parse_output_kind(output_name, &kind)) {
+      fail(ErrorKind::kBadRequest, "unknown output \"" + output_name + "\" (outputs: value, margin, leaf)");
+    }
+    kinds.push_back(kind);
+  }
+  if (kinds.empty()) kinds.push_back(request.output >= 0 ? request.output : model->config().default_output);
+
+  HttpAnswer answer;
+  std::string& out = answer.body;
+  out = "{\"model_name\":";
+  append_string(out, model->name());
+  out += ",\"model_version\":";
+  append_string(out, model->version());
+  if (!request.id.empty()) {
+    out += ",\"id\":";
+    append_string(out, request.id);
+  }
+  out += ",\"outputs\":[";
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    ScoreOptions options;
+    options.output = kinds[k];
+    auto start = Clock::now();
+    Scores scores = score(*model, batch, options, core.limits.max_rows);
+    route.scoring_seconds += seconds_since(start);
+    if (k) out += ',';
+    out += "{\"name\":\"";
+    out += output_kind_name(kinds[k]);
+    out += "\",\"datatype\":\"FP64\",\"shape\":[";
+    out += std::to_string(batch.rows) + "," + std::to_string(scores.values_per_row);
+    out += "],\"data\":[";
+    for (size_t i = 0; i < scores.values.size(); ++i) {
+      if (i) out += ',';
+      append_double(out, scores.values[i]);
+    }
+    out += "]}";
+  }
+  out += "]}\n";
+  return answer;
+}
+
+HttpAnswer json_flag(const char* key, bool value, int status_if_false) {
+  HttpAnswer answer;
+  answer.status = value ? 200 : status_if_false;
+  answer.body = std::string("{\"") + key + "\":" + (value ? "true" : "false") + "}\n";
+  return answer;
+}
+
+HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string_view target,
+                         std::string_view body, Route& route) {
+  auto parts = split_path(target);
+  bool get = method == "GET", post = method == "POST";
+  auto wrong_method = [&](const char* allowed) -> HttpAnswer {
+    HttpAnswer answer;
+    answer.status = 405;
+    answer.body = error_body(std::string(method) + " is not allowed here; use " + allowed);
+    return answer;
+  };
+
+  if (parts.size() == 1 && parts[0] == "predict") {
+    route.endpoint = "http_predict";
+    return post ? fraud_predict(core, body, route) : wrong_method("POST");
+  }
+  if (parts.size() == 1 && parts[0] == "metrics") {
+    route.endpoint = "http_metrics";
+    if (!get) return wrong_method("GET");
+    HttpAnswer answer;
+    answer.body = core.metrics.render(*core.repository.snapshot(), core.admission.in_flight());
+    answer.content_type = "text/plain; version=0.0.4";
+    return answer;
+  }
+  if (!parts.empty() && parts[0] == "v1") {
+    if (parts.size() == 2 && parts[1] == "predict") {
+      route.endpoint = "http_v1_predict";
+      return post ? batch_predict(core, body, route) : wrong_method("POST");
+    }
+    if (parts.size() >= 2 && parts[1] == "models") {
+      route.endpoint = "http_v1_models";
+      if (parts.size() >= 3) route.model = std::string(parts[2]);
+      return get ? v1_models(core, parts) : wrong_method("GET");
+    }
+  }
+  if (!parts.empty() && parts[0] == "v2") {
+    route.endpoint = "http_v2_health";
+    if (parts.size() == 1) {
+      if (!get) return wrong_method("GET");
+      HttpAnswer answer;
+      answer.body = "{\"name\":\"polyscore\",\"version\":";
+      append_string(answer.body, ps_version_string());
+      answer.body += ",\"extensions\":[]}\n";
+      return answer;
+    }
+    if (parts.size() == 3 && parts[1] == "health" && (parts[2] == "live" || parts[2] == "ready")) {
+      if (!get) return wrong_method("GET");
+      if (parts[2] == "live") return json_flag("live", true, 200);
+      return json_flag("ready", core.ready(), 503);
+    }
+    if (parts.size() >= 3 && parts[1] == "models") {
+      std::string name(parts[2]);
+      route.model = name;
+      size_t next = 3;
+      std::string version;
+      if (parts.size() >= 5 && parts[3] == "versions") {
+        version = std::string(parts[4]);
+        next = 5;
+      }
+      std::string_view action = parts.size() == next + 1 ? parts[next] : "";
+      if (parts.size() > next + 1) fail(ErrorKind::kNotFound, "no such path: " + std::string(target));
+      auto snapshot = core.repository.snapshot();
+      if (action.empty()) {
+        route.endpoint = "http_v2_metadata";
+        if (!get) return wrong_method("GET");
+        return oip_model_metadata(*snapshot, *snapshot->resolve(name, version));
+      }
+      if (action == "ready") {
+        if (!get) return wrong_method("GET");
+        try {
+          snapshot->resolve(name, version);
+        } catch (const ServeError& e) {
+          if (e.kind() != ErrorKind::kNotReady) throw;
+          return json_flag("ready", false, 503);
+        }
+        return json_flag("ready", true, 200);
+      }
+      if (action == "infer") {
+        route.endpoint = "http_v2_infer";
+        return post ? oip_infer(core, name, version, body, route) : wrong_method("POST");
+      }
+    }
+  }
+  fail(ErrorKind::kNotFound, "no such path: " + std::string(target));
+}
+
+}  // namespace
+
+HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_view target,
+                       std::string_view body) {
+  auto start = Clock::now();
+  Route route;
+  HttpAnswer answer;
+  try {
+    answer = route_request(core, method, target, body, route);
+  } catch (const ServeError& e) {
+    answer.status = http_status_of(e.kind());
+    answer.body = error_body(e.what());
+    answer.content_type = "application/json";
+  } catch (const std::bad_alloc&) {
+    answer.status = 500;
+    answer.body = error_body("out of memory");
+  }
+  if (route.endpoint != "http_metrics") {
+    // A model label only for models the repository has: no label per mistyped name.
+    if (!route.model.empty() && !core.repository.snapshot()->models.count(route.model)) route.model.clear();
+    core.metrics.record(route.endpoint, route.model, std::to_string(answer.status),
+                        seconds_since(start), route.scoring_seconds);
+  }
+  return answer;
+}
+
+}  // namespace polyscore::server

@@ -1,0 +1,75 @@
+#include "scorer.h"
+
+#include <string>
+
+#include "errors.h"
+
+namespace polyscore::server {
+namespace {
+
+// One ps_error per thread, reused: the C API wants a caller-owned error object.
+struct ThreadError {
+  ps_error* err = nullptr;
+  ThreadError() { ps_error_create(&err); }
+  ~ThreadError() { ps_error_free(err); }
+};
+
+ps_error* thread_error() {
+  thread_local ThreadError holder;
+  return holder.err;
+}
+
+[[noreturn]] void fail_from(ps_error* err) {
+  ps_status code = ps_error_code(err);
+  std::string message = std::string(ps_status_name(code)) + ": " + ps_error_message(err);
+  if (code == PS_ERR_SHAPE || code == PS_ERR_INVALID_ARGUMENT) fail(ErrorKind::kBadRequest, message);
+  if (code == PS_ERR_UNSUPPORTED) fail(ErrorKind::kFailedPrecondition, message);  // e.g. leaf of gblinear
+  fail(ErrorKind::kInternal, message);
+}
+
+}  // namespace
+
+Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& options,
+             size_t max_rows) {
+  const ps_model_info& info = model.info();
+  if (batch.rows > max_rows) {
+    fail(ErrorKind::kTooLarge, std::to_string(batch.rows) + " rows in one request; the limit is " +
+                                   std::to_string(max_rows) + " (--max-rows)");
+  }
+  if (batch.cols != info.num_features) {
+    fail(ErrorKind::kBadRequest, "model \"" + model.name() + "\" takes " +
+                                     std::to_string(info.num_features) + " features per row, got " +
+                                     std::to_string(batch.cols));
+  }
+  if (batch.count != batch.rows * batch.cols) {
+    fail(ErrorKind::kBadRequest, std::to_string(batch.count) + " values for " +
+                                     std::to_string(batch.rows) + " rows of " +
+                                     std::to_string(batch.cols) + " features (" +
+                                     std::to_string(batch.rows * batch.cols) + " expected)");
+  }
+  ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+  opts.output = options.output < 0 ? model.config().default_output : options.output;
+  opts.iteration_begin = options.iteration_begin;
+  opts.iteration_end = options.iteration_end;
+  ps_error* err = thread_error();
+
+  Scores scores;
+  scores.output = opts.output;
+  size_t per_row = 0;
+  if (ps_model_output_size(&per_row, model.handle(), 1, &opts, err) != PS_OK) fail_from(err);
+  scores.values_per_row = per_row;
+  scores.values.resize(per_row * batch.rows);
+  if (batch.rows == 0) return scores;
+  ps_status status;
+  if (batch.rows == 1 && batch.dtype == PS_DTYPE_FLOAT64) {  // the no-allocation row path
+    status = ps_model_predict_row(scores.values.data(), scores.values.size(), model.handle(),
+                                  static_cast<const double*>(batch.values), batch.cols, &opts, err);
+  } else {
+    status = ps_model_predict_dense(scores.values.data(), scores.values.size(), model.handle(),
+                                    batch.values, batch.dtype, batch.rows, batch.cols, &opts, err);
+  }
+  if (status != PS_OK) fail_from(err);
+  return scores;
+}
+
+}  // namespace polyscore::server

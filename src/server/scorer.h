@@ -1,0 +1,37 @@
+// Scores a batch with a loaded model through the C API, with the server's limits.
+#ifndef POLYSCORE_SERVER_SCORER_H
+#define POLYSCORE_SERVER_SCORER_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "model_repository.h"
+
+namespace polyscore::server {
+
+struct Batch {
+  const void* values = nullptr;  // rows * cols elements, row-major
+  int32_t dtype = PS_DTYPE_FLOAT64;
+  size_t rows = 0, cols = 0;
+  size_t count = 0;              // elements actually given, checked against rows * cols
+};
+
+struct ScoreOptions {
+  int32_t output = -1;           // PS_OUTPUT_*; -1 takes the model's default
+  uint32_t iteration_begin = 0, iteration_end = 0;
+};
+
+struct Scores {
+  std::vector<double> values;
+  size_t values_per_row = 0;
+  int32_t output = PS_OUTPUT_VALUE;
+};
+
+// Throws ServeError: kBadRequest for a wrong shape or option, kTooLarge above max_rows.
+Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& options,
+             size_t max_rows);
+
+}  // namespace polyscore::server
+
+#endif

@@ -1,0 +1,51 @@
+// What every endpoint, REST or gRPC, shares: the repository, the limits, the metrics,
+// and readiness. One per process.
+#ifndef POLYSCORE_SERVER_SERVICE_CORE_H
+#define POLYSCORE_SERVER_SERVICE_CORE_H
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "metrics.h"
+#include "model_repository.h"
+
+namespace polyscore::server {
+
+struct Limits {
+  size_t max_body_bytes = 16 << 20;
+  size_t max_rows = 100000;
+  int max_concurrent = 64;
+};
+
+struct ServiceCore {
+  ServiceCore(const std::string& models_dir, const Limits& limits)
+      : repository(models_dir), limits(limits), admission(limits.max_concurrent) {}
+
+  ModelRepository repository;
+  Limits limits;
+  Metrics metrics;
+  Admission admission;
+  std::atomic<bool> draining{false};
+
+  // Ready: the repository was scanned, has models, and each has a version serving.
+  bool ready() const {
+    if (draining.load()) return false;
+    auto snapshot = repository.snapshot();
+    if (snapshot->reloads == 0 || snapshot->models.empty()) return false;
+    for (const auto& [name, entry] : snapshot->models) {
+      if (entry.versions.empty()) return false;
+    }
+    return true;
+  }
+};
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace polyscore::server
+
+#endif

@@ -1,0 +1,80 @@
+"""proto/json/ describes what the REST endpoints accept and answer.
+
+For each body, the JSON Schema and the server agree: a body the schema rejects gets a
+400 naming the problem; a body it accepts is scored (200), and the answer fits the
+answer's schema.
+"""
+import json
+
+import jsonschema
+import pytest
+import requests
+
+from serve_util import ROOT
+
+SCHEMAS = ROOT / "proto" / "json"
+
+
+def validator(name):
+    schema = json.loads((SCHEMAS / name).read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_every_schema_is_valid():
+    names = sorted(p.name for p in SCHEMAS.glob("*.schema.json"))
+    assert len(names) == 5
+    for name in names:
+        validator(name)
+
+
+FRAUD = [
+    {"features": [0.4, 1.2], "model": "fraud-v3"},
+    {"features": [0.4, None], "model": "fraud-v3"},
+    {"features": [0.4, 1.2], "model": "fraud-v3", "modle": "x"},
+    {"features": [0.4, "1.2"], "model": "fraud-v3"},
+    {"features": [0.4, 1.2]},
+    {"model": "fraud-v3"},
+]
+BATCH = [
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2]},
+    {"model": "fraud-v3", "rows": 2, "cols": 2, "float32_values": [0.4, 1.2, None, 3], "output": "margin",
+     "iterations": {"begin": 0, "end": 10}},
+    {"model": "fraud-v3", "version": "1", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "output": "OUTPUT_KIND_LEAF"},
+    {"model": "fraud-v3", "rows": 1, "cols": 2},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "float32_values": [0.4, 1.2]},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "output": "proba"},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "iterations": {"start": 1}},
+    {"model": "fraud-v3", "rows": 1.5, "cols": 2, "float64_values": [0.4, 1.2]},
+    {"model": "fraud-v3", "row": 1, "cols": 2, "float64_values": [0.4, 1.2]},
+]
+INFER = [
+    {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
+    {"id": "a", "parameters": {"output": "margin"},
+     "inputs": [{"name": "input", "shape": [2, 2], "datatype": "FP32", "data": [[0.4, 1.2], [None, 1]]}],
+     "outputs": [{"name": "value"}, {"name": "leaf", "parameters": {"binary_data": False}}]},
+    {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "INT32", "data": [0, 1]}]},
+    {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}], "output": []},
+    {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "dat": [0.4, 1.2]}]},
+    {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}],
+     "outputs": [{"name": "value", "binary_data": False}]},
+    {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, "x"]}]},
+]
+
+
+@pytest.mark.parametrize("path, request_schema, response_schema, bodies", [
+    ("/predict", "fraud-predict-request.schema.json", "fraud-predict-response.schema.json", FRAUD),
+    ("/v1/predict", "batch-predict-request.schema.json", "batch-predict-response.schema.json", BATCH),
+    ("/v2/models/fraud-v3/infer", "infer-request.schema.json", None, INFER),
+])
+def test_schema_and_server_agree(fraud_server, path, request_schema, response_schema, bodies):
+    requests_ok = validator(request_schema)
+    for body in bodies:
+        answer = requests.post(fraud_server.url + path, json=body, timeout=10)
+        if requests_ok.is_valid(body):
+            assert answer.status_code == 200, (body, answer.text)
+            if response_schema:
+                validator(response_schema).validate(answer.json())
+        else:
+            assert answer.status_code == 400, (body, answer.text)
+            assert answer.json()["error"]

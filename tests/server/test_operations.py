@@ -1,0 +1,275 @@
+"""Operations: metrics, readiness, hot reload under load, overload, SIGTERM drain."""
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+
+import grpc
+import numpy as np
+import requests
+
+from conftest import channel_to
+from serve_util import FRAUD_MODEL, fraud_pb2, fraud_pb2_grpc, scoring_pb2, scoring_pb2_grpc
+
+GOOD = {"features": [0.4, 1.2], "model": "fraud-v3"}
+SCORE = 0.8551127314567566
+
+
+def metric(text, name, **labels):
+    """The value of one sample in Prometheus text, or None."""
+    wanted = ",".join('%s="%s"' % kv for kv in labels.items())
+    for line in text.splitlines():
+        match = re.match(r'^%s(\{(.*)\})? (\S+)$' % re.escape(name), line)
+        if match and (match.group(2) or "") == wanted:
+            return float(match.group(3))
+    return None
+
+
+def wait_for(condition, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def replace_file(path, data):
+    """Writes a file the way a deploy should: a temporary file renamed over it."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def test_metrics_count_requests_by_endpoint_model_and_status(start_server):
+    server = start_server()
+    for _ in range(7):
+        requests.post(server.url + "/predict", json=GOOD, timeout=10)
+    for _ in range(3):
+        requests.post(server.url + "/predict", json={"features": [1], "model": "fraud-v3"}, timeout=10)
+    requests.post(server.url + "/predict", json={"features": [1, 2], "model": "no-such-model"}, timeout=10)
+    with channel_to(server) as channel:
+        fraud_pb2_grpc.FraudScorerStub(channel).Predict(fraud_pb2.PredictRequest(features=[0.4, 1.2], model="fraud-v3"))
+    answer = requests.get(server.url + "/metrics", timeout=10)
+    assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = answer.text
+    assert metric(text, "polyscore_requests_total", endpoint="http_predict", model="fraud-v3", status="200") == 7
+    assert metric(text, "polyscore_requests_total", endpoint="http_predict", model="fraud-v3", status="400") == 3
+    # An unknown model name gets no label of its own.
+    assert metric(text, "polyscore_requests_total", endpoint="http_predict", model="", status="404") == 1
+    assert metric(text, "polyscore_requests_total", endpoint="grpc_fraud_predict", model="fraud-v3", status="OK") == 1
+    assert metric(text, "polyscore_request_duration_seconds_count", endpoint="http_predict") == 11
+    assert metric(text, "polyscore_request_duration_seconds_bucket", endpoint="http_predict", le="+Inf") == 11
+    assert metric(text, "polyscore_scoring_duration_seconds_count", endpoint="http_predict") == 7
+    assert metric(text, "polyscore_model_versions_loaded", model="fraud-v3") == 1
+    assert metric(text, "polyscore_model_load_error", model="fraud-v3") == 0
+
+
+def test_health_and_metadata(start_server):
+    server = start_server()
+    assert requests.get(server.url + "/v2/health/live", timeout=10).json() == {"live": True}
+    assert requests.get(server.url + "/v2/health/ready", timeout=10).json() == {"ready": True}
+    assert requests.get(server.url + "/v2/models/fraud-v3/ready", timeout=10).json() == {"ready": True}
+    assert requests.get(server.url + "/v2/models/fraud-v3/versions/1/ready", timeout=10).status_code == 200
+    assert requests.get(server.url + "/v2/models/fraud-v3/versions/2/ready", timeout=10).status_code == 404
+    meta = requests.get(server.url + "/v2/models/fraud-v3", timeout=10).json()
+    assert meta["versions"] == ["1"] and meta["inputs"][0]["shape"] == [-1, 2]
+    v1 = requests.get(server.url + "/v1/models/fraud-v3", timeout=10).json()
+    assert v1["feature_names"] == ["amount_zscore", "velocity"]
+    assert v1["objective"] == "binary:logistic" and v1["labels"] == ["legit", "fraud"]
+
+
+class Load:
+    """Threads sending fraud requests over REST (keep-alive) and gRPC until stopped."""
+
+    def __init__(self, server, threads=2):
+        self.server, self.stop_flag = server, threading.Event()
+        self.ok, self.failures, self.versions = 0, [], set()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.rest) for _ in range(threads)]
+        self.threads += [threading.Thread(target=self.grpc) for _ in range(threads)]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join()
+
+    def record(self, score, version, failure=None):
+        with self.lock:
+            if failure is None and score == SCORE:
+                self.ok += 1
+                self.versions.add(version)
+            else:
+                self.failures.append(failure or ("wrong score", score))
+
+    def rest(self):
+        with requests.Session() as session:
+            while not self.stop_flag.is_set():
+                try:
+                    answer = session.post(self.server.url + "/predict", json=GOOD, timeout=10)
+                    body = answer.json()
+                    self.record(body.get("score"), body.get("model_version"),
+                                None if answer.status_code == 200 else body)
+                except Exception as e:  # noqa: BLE001 - every failure counts
+                    self.record(None, None, repr(e))
+
+    def grpc(self):
+        with channel_to(self.server) as channel:
+            stub = fraud_pb2_grpc.FraudScorerStub(channel)
+            while not self.stop_flag.is_set():
+                try:
+                    reply = stub.Predict(fraud_pb2.PredictRequest(features=[0.4, 1.2], model="fraud-v3"), timeout=10)
+                    self.record(reply.score, reply.model_version)
+                except grpc.RpcError as e:
+                    self.record(None, None, (e.code(), e.details()))
+
+    def count(self):
+        with self.lock:
+            return self.ok
+
+
+def test_hot_reload_under_load_fails_no_request(start_server, fraud_copy):
+    server = start_server(fraud_copy, "--poll-seconds", "1")
+    model_bytes = FRAUD_MODEL.read_bytes()
+    with Load(server) as load:
+        assert wait_for(lambda: load.count() > 200)
+
+        # A new version on SIGHUP: requests move to it.
+        (fraud_copy / "fraud-v3" / "2").mkdir()
+        replace_file(fraud_copy / "fraud-v3" / "2" / "model.json", model_bytes)
+        server.signal(signal.SIGHUP)
+        assert wait_for(lambda: "2" in load.versions)
+
+        # A broken file: the load fails, version 2 keeps serving, and it shows.
+        replace_file(fraud_copy / "fraud-v3" / "2" / "model.json", b'{"learner": ')
+        server.signal(signal.SIGHUP)
+        assert wait_for(lambda: any(e.get("msg") == "model load failed; the previous version keeps serving"
+                                    for e in server.log_entries()))
+        text = requests.get(server.url + "/metrics", timeout=10).text
+        assert metric(text, "polyscore_model_load_error", model="fraud-v3") == 1
+        assert metric(text, "polyscore_model_load_failures_total") >= 1
+        listed = requests.get(server.url + "/v1/models", timeout=10).json()["models"][0]
+        assert listed["versions"] == ["1", "2"] and "PS_ERR_PARSE" in listed["last_error"]
+
+        # Fixed, and a third version, found by the poll without a signal.
+        replace_file(fraud_copy / "fraud-v3" / "2" / "model.json", model_bytes)
+        (fraud_copy / "fraud-v3" / "3").mkdir()
+        replace_file(fraud_copy / "fraud-v3" / "3" / "model.json", model_bytes)
+        assert wait_for(lambda: "3" in load.versions)
+        assert metric(requests.get(server.url + "/metrics", timeout=10).text,
+                      "polyscore_model_load_error", model="fraud-v3") == 0
+
+        # Removing the newest version sends requests back to version 2.
+        before = load.count()
+        shutil.rmtree(fraud_copy / "fraud-v3" / "3")
+        server.signal(signal.SIGHUP)
+        assert wait_for(lambda: requests.post(server.url + "/predict", json=GOOD, timeout=10)
+                        .json()["model_version"] == "2")
+        assert wait_for(lambda: load.count() > before + 200)
+    assert load.failures == []
+    assert load.versions == {"1", "2", "3"}
+    assert load.ok > 1000
+
+
+def test_a_model_that_never_loaded_is_not_ready(start_server, fraud_copy):
+    (fraud_copy / "broken.json").write_text('{"not": "a model"}')
+    server = start_server(fraud_copy)
+    assert requests.get(server.url + "/v2/models/broken/ready", timeout=10).status_code == 503
+    assert requests.get(server.url + "/v2/health/ready", timeout=10).status_code == 503
+    answer = requests.post(server.url + "/predict", json={"features": [1, 2], "model": "broken"}, timeout=10)
+    assert answer.status_code == 503 and "failed to load" in answer.json()["error"]
+    assert requests.post(server.url + "/predict", json=GOOD, timeout=10).json()["score"] == SCORE
+    os.remove(fraud_copy / "broken.json")
+    server.signal(signal.SIGHUP)
+    assert wait_for(lambda: requests.get(server.url + "/v2/health/ready", timeout=10).status_code == 200)
+
+
+def big_batch(rows):
+    rng = np.random.default_rng(7)
+    return scoring_pb2.PredictRequest(model="fraud-v3", rows=rows, cols=2,
+                                      float64_values=rng.normal(size=rows * 2).tolist())
+
+
+def test_overload_is_refused_not_queued(start_server):
+    server = start_server(None, "--max-concurrent", "1")
+    request = big_batch(50000)
+    with channel_to(server) as channel:
+        stub = scoring_pb2_grpc.ScoringServiceStub(channel)
+        futures = [stub.Predict.future(request, timeout=60) for _ in range(12)]
+        codes = []
+        for f in futures:
+            try:
+                f.result()
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as e:
+                codes.append(e.code())
+                assert "too many requests in flight (--max-concurrent 1)" in e.details()
+    assert set(codes) == {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED}, codes
+    text = requests.get(server.url + "/metrics", timeout=10).text
+    # Refused before the request is read, so under no model.
+    assert metric(text, "polyscore_requests_total", endpoint="grpc_v1_predict", model="",
+                  status="RESOURCE_EXHAUSTED") == codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED)
+
+
+def test_sigterm_drains_requests_in_flight(start_server):
+    server = start_server(None, "--max-rows", "400000")
+    request = big_batch(300000)  # about 150 ms of scoring each
+    with channel_to(server) as channel:
+        stub = scoring_pb2_grpc.ScoringServiceStub(channel)
+        expected = stub.Predict(request, timeout=60).values
+        futures = [stub.Predict.future(request, timeout=60) for _ in range(8)]
+        # Signal while handlers run (the gauge counts calls being scored).
+        assert wait_for(lambda: metric(requests.get(server.url + "/metrics", timeout=10).text,
+                                       "polyscore_requests_in_flight") >= 2)
+        server.signal(signal.SIGTERM)
+        answered, refused = 0, 0
+        for f in futures:
+            try:
+                assert f.result().values == expected
+                answered += 1
+            except grpc.RpcError as e:
+                # Only a call still on its way in (its bytes not all received) may be refused.
+                assert e.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE), e
+                refused += 1
+        assert server.proc.wait(timeout=30) == 0
+        # New requests are refused once draining has begun.
+        try:
+            stub.Predict(big_batch(1), timeout=5)
+            raise AssertionError("a request was served after the drain")
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.UNAVAILABLE
+    log = server.log_entries()
+    draining = [e for e in log if e["msg"] == "draining"]
+    # Every request being served when the signal came was answered.
+    assert draining and draining[0]["in_flight"] <= answered, (draining, answered, refused)
+    assert [e["msg"] for e in log if e["msg"] in ("draining", "stopped")] == ["draining", "stopped"]
+    assert not any(e["level"] == "warn" for e in log)
+
+
+def test_sigterm_drain_has_a_deadline(start_server):
+    server = start_server(None, "--max-rows", "4000000", "--max-body-bytes", "100000000",
+                          "--drain-seconds", "0")
+    options = [("grpc.max_receive_message_length", 100000000), ("grpc.max_send_message_length", 100000000)]
+    with grpc.insecure_channel(server.grpc_target, options=options) as channel:
+        stub = scoring_pb2_grpc.ScoringServiceStub(channel)
+        futures = [stub.Predict.future(big_batch(2000000), timeout=60) for _ in range(4)]
+        assert wait_for(lambda: metric(requests.get(server.url + "/metrics", timeout=10).text,
+                                       "polyscore_requests_in_flight") > 0)
+        started = time.monotonic()
+        server.signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=30) == 0
+        # Scoring already under way cannot be interrupted, so the exit waits for the
+        # batches on the threads, not for the queue: well under the 4 batches' time.
+        assert time.monotonic() - started < 10
+        for f in futures:
+            try:
+                f.result()
+            except grpc.RpcError as e:
+                assert e.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)

@@ -1,0 +1,51 @@
+"""The official Triton client (tritonclient from PyPI), unchanged, against polyscore serve."""
+import numpy as np
+import tritonclient.grpc as triton_grpc
+import tritonclient.http as triton_http
+
+from serve_util import FRAUD_MODEL, polyscore_c
+
+ROWS = np.array([[0.4, 1.2], [-1.0, 0.3], [np.nan, 2.0]])
+# tritonclient's JSON mode writes NaN as the bare word NaN, which is not JSON (the
+# server wants null); over HTTP it sends rows without missing values.
+HTTP_ROWS = ROWS[:2]
+
+
+def expected(output="value"):
+    with polyscore_c.load(str(FRAUD_MODEL)) as model:
+        return np.asarray(model.predict(ROWS, output=output), dtype=np.float64).reshape(len(ROWS), -1)
+
+
+def test_tritonclient_http(fraud_server):
+    client = triton_http.InferenceServerClient(url="127.0.0.1:%d" % fraud_server.http_port)
+    assert client.is_server_live() and client.is_server_ready()
+    assert client.is_model_ready("fraud-v3")
+    meta = client.get_model_metadata("fraud-v3")
+    assert meta["name"] == "fraud-v3" and meta["inputs"][0]["shape"] == [-1, 2]
+    assert client.get_server_metadata()["name"] == "polyscore"
+    for dtype, datatype in ((np.float64, "FP64"), (np.float32, "FP32")):
+        data = HTTP_ROWS.astype(dtype)
+        inputs = [triton_http.InferInput("input", list(data.shape), datatype)]
+        inputs[0].set_data_from_numpy(data, binary_data=False)
+        outputs = [triton_http.InferRequestedOutput("value", binary_data=False),
+                   triton_http.InferRequestedOutput("margin", binary_data=False)]
+        result = client.infer("fraud-v3", inputs, outputs=outputs, request_id="r1")
+        with polyscore_c.load(str(FRAUD_MODEL)) as model:
+            for name in ("value", "margin"):
+                want = np.asarray(model.predict(data, output=name), dtype=np.float64).reshape(len(data), -1)
+                assert np.array_equal(result.as_numpy(name), want)
+        assert result.get_response()["id"] == "r1"
+
+
+def test_tritonclient_grpc(fraud_server):
+    client = triton_grpc.InferenceServerClient(url=fraud_server.grpc_target)
+    assert client.is_server_live() and client.is_server_ready()
+    assert client.is_model_ready("fraud-v3")
+    meta = client.get_model_metadata("fraud-v3", as_json=True)
+    assert meta["name"] == "fraud-v3" and meta["versions"] == ["1"]
+    inputs = [triton_grpc.InferInput("input", list(ROWS.shape), "FP64")]
+    inputs[0].set_data_from_numpy(ROWS)
+    result = client.infer("fraud-v3", inputs, outputs=[triton_grpc.InferRequestedOutput("value")])
+    assert np.array_equal(result.as_numpy("value"), expected())
+    assert result.as_numpy("value")[0, 0] == 0.8551127314567566
+    client.close()
