@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
               libbenchmark-dev abigail-tools swig tcl-dev ruby-dev libperl-dev
-              libclang-rt-14-dev python3-venv)
+              libclang-rt-14-dev python3-venv
+              nats-server libnats-dev libprotobuf-dev protobuf-compiler)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -26,5 +27,5 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r bindings/python/requirements-test.txt
 
 echo "== building (build/)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_WORKER=ON >/dev/null
 cmake --build build

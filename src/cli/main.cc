@@ -4,6 +4,7 @@
 //                           [--threads N] [--iterations BEGIN:END]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm]
 //   polyscore info MODEL
+//   polyscore worker ...    (runs polyscore-worker; docs/worker.md)
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include <unistd.h>
+
 #include "polyscore/polyscore.h"
 
 namespace {
@@ -26,6 +29,7 @@ const char kUsage[] =
     "                         [--threads N] [--iterations BEGIN:END]\n"
     "                         [--format auto|xgboost-json|xgboost-ubjson|lightgbm]\n"
     "       polyscore info MODEL [--format ...]\n"
+    "       polyscore worker --model NAME=PATH ... (scores from NATS JetStream; --help)\n"
     "\n"
     "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
     "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
@@ -229,6 +233,19 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
   return 0;
 }
 
+// `polyscore worker ...` runs polyscore-worker from the same directory, so the CLI itself
+// needs neither NATS nor protobuf. Returns only if it cannot be started.
+int exec_sibling(const char* program, char** argv) {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string path = (ec ? std::filesystem::path(".") : self.parent_path()) / program;
+  argv[0] = path.data();
+  execv(path.c_str(), argv);
+  std::cerr << "polyscore: cannot run " << path << ": " << std::strerror(errno)
+            << " (build with -DPOLYSCORE_WORKER=ON)\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -242,6 +259,7 @@ int main(int argc, char** argv) {
     std::cout << "polyscore " << ps_version_string() << " (ABI " << ps_abi_version() << ")\n";
     return 0;
   }
+  if (command == "worker") return exec_sibling("polyscore-worker", argv + 1);
   if (command != "predict" && command != "info") return usage_error("unknown command '" + command + "'");
   std::string model_path, input;
   int32_t format = PS_FORMAT_AUTO;
