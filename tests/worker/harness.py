@@ -57,7 +57,7 @@ class Broker:
     def start(self):
         self.proc = subprocess.Popen(
             ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port),
-             "-sd", str(self.store), "-l", str(self.log)],
+             "-sd", str(self.store), "-l", str(self.log)] + os.environ.get("NATS_EXTRA", "").split(),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def ready():

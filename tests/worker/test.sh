@@ -29,4 +29,6 @@ protoc --python_out="$GEN" -I "$ROOT/proto" "$ROOT/proto/polyscore/v1/scoring.pr
 touch "$GEN/polyscore/__init__.py" "$GEN/polyscore/v1/__init__.py"
 
 cd "$HERE"
-PYTHONPATH="$GEN:$HERE" exec "$PY" -m pytest -p no:cacheprovider -q "$@" "$HERE"
+# Its own temporary directory (pytest clears it each run): logs stay there for a look.
+PYTHONPATH="$GEN:$HERE" exec "$PY" -m pytest -p no:cacheprovider -q \
+  --basetemp "$POLYSCORE_BUILD_DIR/worker-tests" "$@" "$HERE"

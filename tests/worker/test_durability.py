@@ -4,11 +4,11 @@ exactly one result, equal to the C library's score."""
 import asyncio
 import random
 
-import pytest
+from nats.js.api import DiscardPolicy
 
 from harness import (read_stream, REQUESTS_STREAM, RESULTS, RESULTS_STREAM, cli_scores, connect,
                      predict_request, publish_requests, results_by_id, run, stream_count,
-                     wait_until_drained)
+                     wait_for, wait_until_drained)
 from polyscore.v1 import queue_pb2
 
 N = 4000
@@ -115,3 +115,31 @@ def test_a_result_already_recorded_is_not_recorded_again(broker, make_worker):
     assert [list(r.response.values) for r in results["r-2"]] == [[0.8551127314567566]]
     assert "r-1 was already recorded" in worker.text()
     assert run(stream_count(broker, REQUESTS_STREAM)) == 0  # r-1 acknowledged all the same
+
+
+def test_a_request_is_acknowledged_only_after_its_result_is_stored(broker, make_worker):
+    """While the results stream refuses new messages, requests stay in the queue
+    (nothing is acknowledged without a stored result); once it accepts them again,
+    every request gets its one result."""
+    worker = make_worker("--ack-wait-ms", "500", "--dedup-window-ms", "60000")
+
+    async def set_results_limit(max_msgs):
+        nc, js = await connect(broker)
+        config = (await js.stream_info(RESULTS_STREAM)).config
+        config.max_msgs, config.discard = max_msgs, DiscardPolicy.NEW
+        await js.update_stream(config)
+        await nc.close()
+    run(set_results_limit(3))
+    messages = [(f"s-{i}", predict_request(f"s-{i}", "fraud-v3", [[0.4, 1.2]]).SerializeToString())
+                for i in range(10)]
+    run(publish_requests(broker, messages))
+    wait_for(lambda: worker.text().count("cannot record") >= 3, 20, "refused publishes")
+    assert run(stream_count(broker, RESULTS_STREAM)) == 3
+    assert run(stream_count(broker, REQUESTS_STREAM)) == 7  # waiting, not lost
+
+    run(set_results_limit(-1))
+    wait_until_drained(broker, 10)
+    results = results_by_id(broker)
+    assert sorted(results) == sorted(rid for rid, _ in messages)
+    assert all(len(v) == 1 for v in results.values())
+    assert run(stream_count(broker, REQUESTS_STREAM)) == 0
