@@ -21,7 +21,7 @@ run "C++ tests under AddressSanitizer" bash -c '
   cmake --build build-asan --target polyscore_tests &&
   ASAN_OPTIONS=detect_leaks=1 ./build-asan/polyscore_tests --gtest_brief=1'
 
-for suite in bindings/*/test.sh examples/*/test.sh abi_tests/test.sh; do
+for suite in bindings/*/test.sh examples/*/test.sh abi_tests/test.sh tests/worker/test.sh; do
   [ -f "$suite" ] || continue
   run "$suite" env POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" POLYSCORE_BUILD_DIR="$ROOT/build" bash "$suite"
 done
