@@ -19,14 +19,15 @@ std::string upper(std::string s) {
 }
 
 void add_or_update_stream(jsCtx* js, const std::string& name, const std::string& subject,
-                          jsRetentionPolicy retention, int64_t dedup_window_ms) {
+                          int64_t dedup_window_ms, int64_t max_age_ms) {
   jsStreamConfig config;
   jsStreamConfig_Init(&config);
   const char* subjects[] = {subject.c_str()};
   config.Name = name.c_str();
   config.Subjects = subjects;
   config.SubjectsLen = 1;
-  config.Retention = retention;
+  config.Retention = js_LimitsPolicy;
+  config.MaxAge = max_age_ms * kNanosPerMilli;  // 0: kept until removed by hand
   config.Storage = js_FileStorage;  // survives a broker restart
   config.Duplicates = dedup_window_ms * kNanosPerMilli;
   jsErrCode js_error = jsErrCode(0);
@@ -54,15 +55,18 @@ QueueNames queue_names(const std::string& prefix) {
 }
 
 void ensure_streams(jsCtx* js, const QueueNames& names, const WorkerOptions& options) {
-  // Requests: a work queue, each request kept until one worker acknowledges it. The
-  // duplicate window also drops a request a publisher sent twice with the same id.
-  add_or_update_stream(js, names.requests_stream, names.requests_subject, js_WorkQueuePolicy,
-                       options.dedup_window_ms);
+  // Requests: kept for --requests-max-age-ms whether acknowledged or not; the durable
+  // consumer alone records what is done. (A work-queue stream deletes a request when it
+  // is acknowledged; nats-server 2.9 killed with SIGKILL can then come back with a
+  // consumer that waits forever for requests already deleted.) The duplicate window
+  // also drops a request a publisher sent twice with the same id.
+  add_or_update_stream(js, names.requests_stream, names.requests_subject,
+                       options.dedup_window_ms, options.requests_max_age_ms);
   // Results and dead letters: kept for their readers; a request id is stored once.
-  add_or_update_stream(js, names.results_stream, names.results_subject, js_LimitsPolicy,
-                       options.dedup_window_ms);
+  add_or_update_stream(js, names.results_stream, names.results_subject,
+                       options.dedup_window_ms, 0);
   add_or_update_stream(js, names.dead_letter_stream, names.dead_letter_subject,
-                       js_LimitsPolicy, options.dedup_window_ms);
+                       options.dedup_window_ms, 0);
 }
 
 natsSubscription* subscribe_pull_consumer(jsCtx* js, const QueueNames& names,

@@ -14,6 +14,7 @@ const char kWorkerUsage[] =
     "usage: polyscore worker --model NAME=PATH [--model ...] [--models DIR]\n"
     "                        [--nats URL] [--prefix NAME] [--durable NAME]\n"
     "                        [--max-in-flight N] [--ack-wait-ms MS] [--dedup-window-ms MS]\n"
+    "                        [--requests-max-age-ms MS]\n"
     "Scores requests from NATS JetStream (PREFIX.requests) into PREFIX.results, answers\n"
     "request-reply on PREFIX.rpc, and sends what cannot be scored to PREFIX.deadletter.\n"
     "--models DIR serves every DIR/NAME.json, NAME.ubj and NAME.txt as model NAME.\n";
@@ -110,9 +111,12 @@ bool parse_worker_options(const std::vector<std::string>& args, WorkerOptions* o
       if (!value(&v) || !parse_positive(v, int64_t{1} << 40, &n))
         return fail(error, "--dedup-window-ms needs a positive number of milliseconds");
       out->dedup_window_ms = n;
+    } else if (a == "--requests-max-age-ms") {
+      if (!value(&v) || !parse_positive(v, int64_t{1} << 40, &n))
+        return fail(error, "--requests-max-age-ms needs a positive number of milliseconds");
+      out->requests_max_age_ms = n;
     } else {
-      *error = "unknown option '" + a + "'";
-      return false;
+      return fail(error, "unknown option '" + a + "'");
     }
   }
   if (out->models.empty()) return fail(error, "no models: give --model NAME=PATH or --models DIR");

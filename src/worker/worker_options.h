@@ -24,6 +24,8 @@ struct WorkerOptions {
   int64_t ack_wait_ms = 30000;
   // How long the results stream remembers a request id (JetStream's duplicate window).
   int64_t dedup_window_ms = 120000;
+  // How long the requests stream keeps a request, scored or not (7 days).
+  int64_t requests_max_age_ms = 7LL * 24 * 3600 * 1000;
 };
 
 // Parses the arguments after `worker`. On a mistake returns false and sets *error to a
