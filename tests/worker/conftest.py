@@ -17,7 +17,8 @@ def make_worker(broker, tmp_path):
     workers = []
 
     def make(*options, models=None, start=True):
-        w = Worker(broker, tmp_path, models or {"fraud-v3": FRAUD_MODEL}, *options)
+        w = Worker(broker, tmp_path, models or {"fraud-v3": FRAUD_MODEL}, *options,
+                   log_name=f"worker{len(workers)}.log")
         workers.append(w)
         if start:
             w.start()

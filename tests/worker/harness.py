@@ -82,9 +82,9 @@ class Broker:
 class Worker:
     """`polyscore worker` with the given models and options; its stderr in a file."""
 
-    def __init__(self, broker: Broker, tmp: Path, models, *options):
+    def __init__(self, broker: Broker, tmp: Path, models, *options, log_name="worker.log"):
         self.broker, self.models, self.options = broker, models, list(options)
-        self.log = tmp / "worker.log"
+        self.log = tmp / log_name
         self.proc = None
         self.starts = 0
 

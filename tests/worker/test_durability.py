@@ -139,3 +139,16 @@ def test_a_request_is_acknowledged_only_after_its_result_is_stored(broker, make_
     results = results_by_id(broker)
     assert sorted(results) == sorted(rid for rid, _ in messages)
     assert all(len(v) == 1 for v in results.values())
+
+
+def test_workers_sharing_the_consumer_record_each_result_once(broker, make_worker, tmp_path):
+    messages, expected = fraud_requests(2000, tmp_path)
+    workers = [make_worker("--max-in-flight", "8") for _ in range(2)]
+    run(publish_requests(broker, messages))
+    wait_until_drained(broker, len(messages))
+    assert_exactly_one_result_each(broker, expected)
+    handled = []
+    for w in workers:
+        assert w.stop() == 0
+        handled.append(int(w.text().split("this run handled ")[1].split()[0]))
+    assert sum(handled) == len(messages) and min(handled) > 0, handled  # shared, not repeated
