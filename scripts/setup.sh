@@ -9,7 +9,9 @@ APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
               libclang-rt-14-dev python3-venv
               # polyscore-serve (src/server): gRPC, protobuf, Boost.Beast
               libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-              libboost-dev)
+              libboost-dev
+              # polyscore-worker (src/worker): NATS JetStream
+              nats-server libnats-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -29,5 +31,5 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r bindings/python/requirements-test.txt
 
 echo "== building (build/)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_SERVER=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_SERVER=ON -DPOLYSCORE_WORKER=ON >/dev/null
 cmake --build build

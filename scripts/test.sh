@@ -24,7 +24,7 @@ run "C++ tests under AddressSanitizer" bash -c '
 run "schemas (buf lint, buf breaking)" bash tests/schema/test.sh
 run "server (polyscore serve)" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/server/test.sh
 
-for suite in tests/constants/test.sh tests/cli/test.sh bindings/*/test.sh examples/*/test.sh abi_tests/test.sh; do
+for suite in tests/constants/test.sh tests/cli/test.sh bindings/*/test.sh examples/*/test.sh abi_tests/test.sh tests/worker/test.sh; do
   [ -f "$suite" ] || continue
   run "$suite" env POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" POLYSCORE_BUILD_DIR="$ROOT/build" bash "$suite"
 done

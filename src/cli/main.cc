@@ -5,6 +5,7 @@
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]
 //   polyscore info MODEL
 //   polyscore serve --models DIR ...   (runs polyscore-serve, installed beside this binary)
+//   polyscore worker ...               (runs polyscore-worker; docs/worker.md)
 // The format and output names come from names_gen.h, generated from the C header
 // (scripts/gen_constants.py), so that every binding spells them the same way.
 #include <charconv>
@@ -71,6 +72,7 @@ std::string usage() {
          "                         [--format " + names_of(kFormatNames, "|") + "]\n"
          "       polyscore info MODEL [--format ...]\n"
          "       polyscore serve --models DIR [--grpc ADDR] [--http ADDR] [--grpc-unix PATH] ...\n"
+         "       polyscore worker --model NAME=PATH ... (scores from NATS JetStream; --help)\n"
          "\n"
          "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
          "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
@@ -264,28 +266,31 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
   return 0;
 }
 
-}  // namespace
-
-namespace {
-
-// `serve` runs polyscore-serve from this binary's directory (else from PATH). The server
-// is a separate program so that the CLI stays small and links no gRPC, protobuf or Boost.
-int run_server(char** argv) {
+// `polyscore serve` and `polyscore worker` run polyscore-serve and polyscore-worker from
+// this binary's directory (else from PATH): separate programs, so that the CLI stays small
+// and links no gRPC, protobuf, Boost or NATS. `argv` starts at the subcommand's name.
+// Returns only if the program cannot be started.
+int run_companion(const char* program, const char* cmake_option, char** argv) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  std::string beside = ec ? std::string() : (self.parent_path() / "polyscore-serve").string();
-  argv[1] = const_cast<char*>("polyscore-serve");
-  if (!beside.empty() && ::access(beside.c_str(), X_OK) == 0) ::execv(beside.c_str(), argv + 1);
-  ::execvp("polyscore-serve", argv + 1);
-  std::cerr << "polyscore: serve needs polyscore-serve (built with -DPOLYSCORE_SERVER=ON): "
-            << std::strerror(errno) << "\n";
-  return 1;
+  std::string beside = ec ? std::string() : (self.parent_path() / program).string();
+  argv[0] = const_cast<char*>(program);
+  if (!beside.empty() && ::access(beside.c_str(), X_OK) == 0) ::execv(beside.c_str(), argv);
+  ::execvp(program, argv);
+  std::cerr << "polyscore: cannot run " << program << " (built with -D" << cmake_option
+            << "=ON): " << std::strerror(errno) << "\n";
+  return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return run_server(argv);
+  if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) {
+    return run_companion("polyscore-serve", "POLYSCORE_SERVER", argv + 1);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "worker") == 0) {
+    return run_companion("polyscore-worker", "POLYSCORE_WORKER", argv + 1);
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
     std::cout << usage();

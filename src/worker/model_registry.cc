@@ -1,0 +1,35 @@
+#include "model_registry.h"
+
+#include <stdexcept>
+
+namespace polyscore_worker {
+
+ModelRegistry::~ModelRegistry() {
+  for (auto& entry : models_) ps_model_free(entry.second.handle);
+}
+
+void ModelRegistry::load(const std::vector<std::pair<std::string, std::string>>& models) {
+  ps_error* err = nullptr;
+  if (ps_error_create(&err) != PS_OK) throw std::runtime_error("out of memory");
+  std::unique_ptr<ps_error, void (*)(ps_error*)> err_owner(err, ps_error_free);
+  for (const auto& [name, path] : models) {
+    if (models_.count(name)) throw std::runtime_error("model '" + name + "' is given twice");
+    LoadedModel m;
+    m.name = name;
+    if (ps_model_load_file(&m.handle, path.c_str(), nullptr, err) != PS_OK ||
+        ps_model_info_get(&m.info, m.handle, err) != PS_OK) {
+      ps_model_free(m.handle);
+      throw std::runtime_error("cannot load model '" + name + "' from " + path + ": " +
+                               ps_status_name(ps_error_code(err)) + ": " +
+                               ps_error_message(err));
+    }
+    models_.emplace(name, m);
+  }
+}
+
+const LoadedModel* ModelRegistry::find(const std::string& name) const {
+  auto it = models_.find(name);
+  return it == models_.end() ? nullptr : &it->second;
+}
+
+}  // namespace polyscore_worker

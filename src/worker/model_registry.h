@@ -1,0 +1,41 @@
+// The models a worker serves, loaded once through the C ABI and shared by every thread
+// (a ps_model is immutable and safe to score from any number of threads).
+#pragma once
+
+#include <polyscore/polyscore.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace polyscore_worker {
+
+struct LoadedModel {
+  std::string name;
+  // A worker serves one version of each model; it answers as version "1".
+  std::string version = "1";
+  ps_model* handle = nullptr;
+  ps_model_info info = PS_MODEL_INFO_INIT;
+};
+
+class ModelRegistry {
+ public:
+  ModelRegistry() = default;
+  ModelRegistry(const ModelRegistry&) = delete;
+  ModelRegistry& operator=(const ModelRegistry&) = delete;
+  ~ModelRegistry();
+
+  // Loads every (name, path); throws std::runtime_error naming the file and the
+  // library's reason for the first one that fails, or a name given twice.
+  void load(const std::vector<std::pair<std::string, std::string>>& models);
+
+  // The model called `name`, or nullptr.
+  const LoadedModel* find(const std::string& name) const;
+
+ private:
+  std::map<std::string, LoadedModel> models_;
+};
+
+}  // namespace polyscore_worker

@@ -1,0 +1,130 @@
+#include "request_scorer.h"
+
+#include <limits>
+#include <new>
+#include <vector>
+
+namespace polyscore_worker {
+
+namespace v1 = polyscore::v1;
+
+namespace {
+
+void set_error(v1::QueueResult* result, v1::QueueErrorKind kind, const std::string& message) {
+  result->clear_response();
+  result->mutable_error()->set_kind(kind);
+  result->mutable_error()->set_message(message);
+}
+
+}  // namespace
+
+RequestScorer::RequestScorer(const ModelRegistry& models) : models_(models) {
+  if (ps_error_create(&err_) != PS_OK) throw std::bad_alloc();
+}
+
+RequestScorer::~RequestScorer() { ps_error_free(err_); }
+
+void RequestScorer::handle(const void* data, size_t size, bool require_request_id,
+                           v1::QueueResult* result) {
+  result->Clear();
+  v1::QueueRequest request;
+  if (size > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      !request.ParseFromArray(data, static_cast<int>(size))) {
+    set_error(result, v1::QUEUE_ERROR_KIND_UNDECODABLE,
+              "the " + std::to_string(size) + " bytes are not a polyscore.v1.QueueRequest");
+    return;
+  }
+  result->set_request_id(request.request_id());
+  if (require_request_id && request.request_id().empty()) {
+    set_error(result, v1::QUEUE_ERROR_KIND_MISSING_REQUEST_ID,
+              "request_id is empty; a queued request needs one so its result is recorded once");
+    return;
+  }
+  if (!request.has_request()) {
+    set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST, "the request field is not set");
+    return;
+  }
+  score(request.request(), result);
+}
+
+void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* result) {
+  const LoadedModel* model = models_.find(request.model());
+  if (!model) {
+    set_error(result, v1::QUEUE_ERROR_KIND_UNKNOWN_MODEL,
+              "no model named '" + request.model() + "' is loaded");
+    return;
+  }
+  if (!request.version().empty() && request.version() != model->version) {
+    set_error(result, v1::QUEUE_ERROR_KIND_UNKNOWN_MODEL,
+              "model '" + model->name + "' has no version '" + request.version() +
+                  "' (loaded: '" + model->version + "')");
+    return;
+  }
+  const uint64_t rows = request.rows(), cols = request.cols();
+  if (cols != model->info.num_features) {
+    set_error(result, v1::QUEUE_ERROR_KIND_WRONG_FEATURE_COUNT,
+              "rows have " + std::to_string(cols) + " features (cols); model '" + model->name +
+                  "' takes " + std::to_string(model->info.num_features));
+    return;
+  }
+  const bool is_f32 = request.float32_values_size() > 0;
+  const bool is_f64 = request.float64_values_size() > 0;
+  if (is_f32 == is_f64) {
+    set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
+              is_f32 ? "both float32_values and float64_values are set; send one"
+                     : "no values: set float32_values or float64_values");
+    return;
+  }
+  const uint64_t n_values = is_f32 ? request.float32_values_size() : request.float64_values_size();
+  if (rows == 0 || cols == 0 || n_values / cols != rows || n_values % cols != 0) {
+    set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
+              std::to_string(n_values) + " values do not fill rows x cols = " +
+                  std::to_string(rows) + " x " + std::to_string(cols));
+    return;
+  }
+  ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+  v1::OutputKind kind = request.output();
+  switch (kind) {
+    case v1::OUTPUT_KIND_UNSPECIFIED:
+    case v1::OUTPUT_KIND_VALUE:
+      kind = v1::OUTPUT_KIND_VALUE;
+      opts.output = PS_OUTPUT_VALUE;
+      break;
+    case v1::OUTPUT_KIND_MARGIN: opts.output = PS_OUTPUT_MARGIN; break;
+    case v1::OUTPUT_KIND_LEAF: opts.output = PS_OUTPUT_LEAF; break;
+    default:
+      set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
+                "output " + std::to_string(static_cast<int>(kind)) + " is not an OutputKind");
+      return;
+  }
+  opts.iteration_begin = request.iterations().begin();
+  opts.iteration_end = request.iterations().end();
+
+  size_t out_len = 0;
+  std::vector<double> out;
+  ps_status status = ps_model_output_size(&out_len, model->handle, rows, &opts, err_);
+  if (status == PS_OK) {
+    out.resize(out_len);
+    const void* values = is_f32 ? static_cast<const void*>(request.float32_values().data())
+                                 : static_cast<const void*>(request.float64_values().data());
+    status = ps_model_predict_dense(out.data(), out.size(), model->handle, values,
+                                    is_f32 ? PS_DTYPE_FLOAT32 : PS_DTYPE_FLOAT64, rows, cols,
+                                    &opts, err_);
+  }
+  if (status != PS_OK) {
+    set_error(result,
+              status == PS_ERR_SHAPE ? v1::QUEUE_ERROR_KIND_WRONG_FEATURE_COUNT
+                                     : v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
+              std::string(ps_status_name(status)) + ": " + ps_error_message(err_));
+    return;
+  }
+  v1::PredictResponse* response = result->mutable_response();
+  response->set_model(model->name);
+  response->set_version(model->version);
+  response->set_rows(rows);
+  response->set_cols(out_len / rows);
+  response->set_output(kind);
+  response->mutable_values()->Add(out.begin(), out.end());
+}
+
+}  // namespace polyscore_worker

@@ -1,0 +1,55 @@
+"""Request-reply over core NATS: a QueueRequest to polyscore.rpc is answered on the
+reply subject with a QueueResult, the response or the reason there is none."""
+import nats
+
+from harness import (DEAD_LETTER_STREAM, RESULTS_STREAM, RPC, predict_request, run,
+                     stream_count)
+from polyscore.v1 import queue_pb2
+
+
+async def ask(broker, data):
+    nc = await nats.connect(broker.url)
+    try:
+        reply = await nc.request(RPC, data, timeout=10)
+        return queue_pb2.QueueResult.FromString(reply.data)
+    finally:
+        await nc.close()
+
+
+def test_request_reply_answers_with_the_score(broker, make_worker):
+    make_worker()
+    result = run(ask(broker, predict_request("call-1", "fraud-v3", [[0.4, 1.2], [0.0, 0.5]])
+                     .SerializeToString()))
+    assert not result.HasField("error")
+    assert result.request_id == "call-1"
+    # examples/fraud/expected.csv: XGBoost's own predict for these rows.
+    assert list(result.response.values) == [0.8551127314567566, 0.29665201902389526]
+    assert (result.response.model, result.response.rows, result.response.cols) == ("fraud-v3", 2, 1)
+
+
+def test_request_reply_needs_no_request_id_and_leaves_the_streams_alone(broker, make_worker):
+    make_worker()
+    result = run(ask(broker, predict_request("", "fraud-v3", [[0.4, 1.2]]).SerializeToString()))
+    assert list(result.response.values) == [0.8551127314567566]
+    assert run(stream_count(broker, RESULTS_STREAM)) == 0
+
+
+def test_request_reply_says_why_a_request_cannot_be_scored(broker, make_worker):
+    worker = make_worker()
+    unknown = run(ask(broker, predict_request("c2", "fraud-v9", [[0.4, 1.2]]).SerializeToString()))
+    assert not unknown.HasField("response")
+    assert unknown.error.kind == queue_pb2.QUEUE_ERROR_KIND_UNKNOWN_MODEL
+    assert "no model named 'fraud-v9'" in unknown.error.message
+
+    garbage = run(ask(broker, b"\xff\xff\xff\xff"))
+    assert garbage.error.kind == queue_pb2.QUEUE_ERROR_KIND_UNDECODABLE
+
+    wrong = run(ask(broker, predict_request("c3", "fraud-v3", [[1.0, 2.0, 3.0]]).SerializeToString()))
+    assert wrong.error.kind == queue_pb2.QUEUE_ERROR_KIND_WRONG_FEATURE_COUNT
+    assert "rows have 3 features" in wrong.error.message and "takes 2" in wrong.error.message
+
+    # Errors answered to the caller are not dead letters; the worker goes on serving.
+    assert run(stream_count(broker, DEAD_LETTER_STREAM)) == 0
+    ok = run(ask(broker, predict_request("c4", "fraud-v3", [[0.4, 1.2]]).SerializeToString()))
+    assert list(ok.response.values) == [0.8551127314567566]
+    assert worker.proc.poll() is None
