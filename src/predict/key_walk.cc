@@ -102,7 +102,7 @@ HeapNode split_of(const Forest& forest, const WalkNode& w) {
   const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
                                                             : (w.feature_flags & kWalkNanGoesRight) != 0;
   return {key_of_value(forest, feature, w.threshold),
-          (feature + (nan_right ? forest.num_features : 0)) * uint32_t(kBlockRows)};
+          (feature + (nan_right ? forest.num_used_features() : 0)) * uint32_t(kBlockRows)};
 }
 CategoryCodes::Ref category_ref_of(const Forest& forest, uint32_t node) {
   if (!(forest.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
@@ -151,7 +151,7 @@ std::vector<uint32_t> group_depths(const Forest& forest) {
   const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || forest.category_codes.any;
   if (!walk.usable || !categories_ok || forest.leaf_size != 1 ||
       forest.has_linear || forest.trees.empty() ||
-      2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+      2 * uint64_t(forest.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return {};
   }
   std::vector<uint32_t> depth(forest.trees.size());
@@ -803,8 +803,8 @@ void build_category_codes(Forest& forest) {
     forest.category_codes = std::move(cc);
     return;
   }
-  cc.categorical_feature.assign(forest.num_features, 0);
-  std::vector<uint8_t> numeric(forest.num_features, 0);
+  cc.categorical_feature.assign(forest.num_used_features(), 0);
+  std::vector<uint8_t> numeric(forest.num_used_features(), 0);
   size_t categorical_nodes = 0;
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
@@ -818,7 +818,7 @@ void build_category_codes(Forest& forest) {
       numeric[f] = 1;
     }
   }
-  for (uint32_t f = 0; f < forest.num_features; ++f) {
+  for (uint32_t f = 0; f < forest.num_used_features(); ++f) {
     if (numeric[f] && cc.categorical_feature[f]) {  // a feature read both ways: not here
       forest.category_codes = CategoryCodes();
       return;
@@ -848,7 +848,7 @@ void build_key_ranks(Forest& forest) {
   forest.ranks = KeyRanks();
   const WalkTables& walk = forest.walk;
   if (disabled_by_environment() || !walk.usable || forest.arithmetic.float32) return;
-  std::vector<std::vector<uint64_t>> thresholds(forest.num_features);
+  std::vector<std::vector<uint64_t>> thresholds(forest.num_used_features());
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
     if (w.child == i || (w.feature_flags & kWalkCategorical)) continue;
@@ -860,7 +860,7 @@ void build_key_ranks(Forest& forest) {
   // without thresholds.
   ranks.keys.assign(KeyRanks::kBlock, kAllOnes);
   ranks.fences.assign(KeyRanks::kFenceVector, kAllOnes);
-  ranks.features.assign(forest.num_features, {0, KeyRanks::kBlock, 0});
+  ranks.features.assign(forest.num_used_features(), {0, KeyRanks::kBlock, 0});
   for (size_t f = 0; f < thresholds.size(); ++f) {
     std::vector<uint64_t>& keys = thresholds[f];
     if (keys.empty()) continue;
@@ -886,7 +886,7 @@ void build_linked_tables(Forest& forest) {
   if (disabled_by_environment() || forest.heap.usable || !walk.usable ||
       ((walk.kinds & kWalkHasCategorical) && !forest.category_codes.any) ||
       forest.leaf_size != 1 || forest.has_linear || forest.trees.empty() ||
-      2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+      2 * uint64_t(forest.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return;
   }
   if (forest.arithmetic.float32) {
@@ -909,7 +909,7 @@ void build_heap_tables(Forest& forest) {
 }
 
 void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys) {
-  const size_t nf = forest.num_features;
+  const size_t nf = forest.num_used_features();
   const KeyRanks& ranks = forest.ranks;
   for (size_t f = 0; f < nf; ++f) {
     uint32_t* left = keys + f * kBlockRows;
@@ -932,7 +932,7 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
 }
 
 void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
-  const size_t nf = forest.num_features;
+  const size_t nf = forest.num_used_features();
   if (forest.ranks.vector) {
     row_ranks_by_count(forest.ranks, row, nf, keys);
   } else {
