@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "model/feature_names.h"
+
 namespace polyscore {
 
 enum class ModelFormat : int32_t {
@@ -230,7 +232,7 @@ struct Forest {
   std::string library_version;  // as recorded in the file, may be empty
   uint32_t num_features = 0;
   uint32_t num_margin_outputs = 1;  // margins per row (classes or targets)
-  std::vector<std::string> feature_names;  // empty when the file has none
+  FeatureNames feature_names;  // empty when the file has none
 
   Transform transform = Transform::kIdentity;
   double sigmoid_scale = 1.0;  // LightGBM binary "sigmoid:" parameter

@@ -29,7 +29,7 @@ uint32_t wide_features(uint32_t nf) { return 3 * nf + 1000; }
 Forest widened(const Forest& narrow) {
   Forest wide = narrow;
   wide.num_features = wide_features(narrow.num_features);
-  wide.feature_names.clear();
+  wide.feature_names = FeatureNames();
   for (Node& node : wide.nodes) {
     if (!(node.flags & kLeaf)) node.feature = wide_column(narrow.num_features, node.feature);
   }
