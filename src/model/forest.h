@@ -132,6 +132,8 @@ struct CategoryCodes {
   std::vector<uint8_t> categorical_feature;  // per used feature
   std::vector<uint32_t> right_words;
   std::vector<uint32_t> word_of_node;        // per Forest node: its bitset's first word (0: numeric)
+  // 32-bit words of one node's bitset: a bit for each code, `codes` and codes + 1.
+  uint32_t bitset_words() const { return static_cast<uint32_t>((uint64_t(codes) + 2 + 31) / 32); }
   struct Ref {
     uint32_t word;       // first word of the node's bitset in right_words (numeric node: 0)
     uint32_t code_mask;  // all ones for a categorical node, 0 for a numeric one

@@ -1,6 +1,15 @@
 #include "predict/key_walk.h"
 
+// x86-64 builds get hand-written steps (inline assembly) and the AVX-512 walks, the
+// latter used only where the CPU has AVX-512. Other CPUs, and builds with
+// POLYSCORE_PORTABLE (cmake -DPOLYSCORE_PORTABLE=ON, which the test command builds too
+// so that the fallback stays tested), get the plain C++ of each step and no AVX-512.
+#if defined(__x86_64__) && !defined(POLYSCORE_PORTABLE)
+#define POLYSCORE_X86_64 1
 #include <immintrin.h>
+#else
+#define POLYSCORE_X86_64 0
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -67,9 +76,13 @@ bool set_in_environment(const char* name) {
 bool disabled_by_environment() { return set_in_environment("POLYSCORE_NO_HEAP_WALK"); }
 
 bool cpu_has_avx512() {
+#if POLYSCORE_X86_64
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+  return false;  // no AVX-512 code in this build
+#endif
 }
 
 template <typename Acc, typename Tables>
@@ -115,7 +128,7 @@ bool avx512_allowed() { return cpu_has_avx512() && !set_in_environment("POLYSCOR
 // Whether batches may walk top levels with AVX-512: avx512_allowed, and any category
 // bitset fits one register (512 bits).
 bool vector_walk_allowed(const Forest& forest) {
-  return avx512_allowed() && (!forest.category_codes.any || forest.category_codes.codes + 2 <= 512);
+  return avx512_allowed() && (!forest.category_codes.any || forest.category_codes.bitset_words() <= 16);
 }
 
 class Builder {
@@ -234,7 +247,7 @@ constexpr int kOneRow = -1;
 template <int kLane>
 inline size_t heap_step(const HeapNode* tree, size_t u, const uint32_t* keys) {
   const HeapNode& node = tree[u - 1];
-#if defined(__x86_64__)
+#if POLYSCORE_X86_64
   // next starts as u, in u's register (node's address may use it too: the asm reads all
   // of its inputs before it writes next).
   size_t next;
@@ -295,6 +308,7 @@ __attribute__((noinline)) void walk_rows(const HeapNode* nodes, const CategoryCo
 // and a blend tree on the lane's position, instead of one dependent load per lane.
 // Everything down to the matching pop is compiled for AVX-512 (and runs only when the
 // CPU has it: HeapTables::vector_top_levels).
+#if POLYSCORE_X86_64
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))), \
                              apply_to = function)
@@ -471,6 +485,7 @@ __attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const d
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 #endif
+#endif  // POLYSCORE_X86_64
 
 // Calls walk(std::bool_constant<the model has categorical splits>).
 template <typename Walk>
@@ -492,10 +507,11 @@ void walk_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n
   const uint32_t* words = forest.category_codes.right_words.data();
   constexpr int kTop = std::min(D, kVectorLevels);
   if (kTop > 0 && heap.vector_top_levels) {
+#if POLYSCORE_X86_64
     if constexpr (kTop > 0) {
-      const uint32_t bitset_words = (forest.category_codes.codes + 2 + 31) / 32;
-      walk_top_levels<kTop, kCategories>(nodes, refs, words, bitset_words, keys, n, pos);
+      walk_top_levels<kTop, kCategories>(nodes, refs, words, forest.category_codes.bitset_words(), keys, n, pos);
     }
+#endif
     for (size_t r = 0; r < n; r += kRowLanes) {
       walk_rows<D - kTop, kCategories>(nodes, refs, words, keys + r, pos + r);
     }
@@ -584,7 +600,7 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const uint
 // node.child + (node.key < x). On x86-64 written out as a compare, a load and an add
 // with carry: GCC's own code takes a setb, a zero-extension and a copy more.
 inline size_t child_if_below(const LinkedNode& node, uint32_t x) {
-#if defined(__x86_64__)
+#if POLYSCORE_X86_64
   size_t next;
   asm("cmpl %[x], %[key]\n\t"
       "movl %[child], %k[next]\n\t"
@@ -648,23 +664,26 @@ __attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uin
 // to at (room for kBlockRows).
 template <bool kCategories>
 void walk_linked_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* at) {
-  const LinkedTables& linked = forest.linked;
   const uint32_t depth = forest.walk.depth[t];
   uint32_t start[kBlockRows];
   uint32_t steps = depth;
+  bool walked_top = false;
+#if POLYSCORE_X86_64
+  const LinkedTables& linked = forest.linked;
   if (linked.vector_top_levels) {
     constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
     const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
     const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
     uint32_t pos[kBlockRows];
     walk_top_levels<kTop, kCategories>(top, refs, forest.category_codes.right_words.data(),
-                                                      (forest.category_codes.codes + 2 + 31) / 32, keys, n, pos);
+                                       forest.category_codes.bitset_words(), keys, n, pos);
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
     for (size_t r = 0; r < n; ++r) start[r] = exit[pos[r]];
     steps = depth > kTop ? depth - kTop : 0;
-  } else {
-    std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
+    walked_top = true;
   }
+#endif
+  if (!walked_top) std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
   for (size_t r = 0; r < n; r += kRowLanes) {
     walk_linked_lanes<kCategories, false, kRowLanes>(forest, start + r, steps, keys + r, at + r);
   }
@@ -726,7 +745,7 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc
     return in_set != in_set_goes_left;
   };
   const size_t first = cc.right_words.size();
-  cc.right_words.resize(first + (codes + 2 + 31) / 32, 0u);
+  cc.right_words.resize(first + cc.bitset_words(), 0u);
   auto set = [&](uint32_t code, bool right) {
     if (right) cc.right_words[first + code / 32] |= 1u << (code % 32);
   };
@@ -826,7 +845,7 @@ void build_category_codes(Forest& forest) {
   }
   // Every categorical node gets a bitset over all the codes: keep that a few times the
   // size of the model's own category sets (a corrupt model may declare huge sets).
-  const size_t words = categorical_nodes * ((size_t(cc.codes) + 2 + 31) / 32);
+  const size_t words = categorical_nodes * size_t(cc.bitset_words());
   if (words > std::max<size_t>(4 * forest.category_words.size(), size_t(1) << 16)) {
     forest.category_codes = CategoryCodes();
     return;
@@ -919,7 +938,9 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
       continue;
     }
     if (ranks.vector) {
+#if POLYSCORE_X86_64
       ranks_by_count(ranks, f, x + f, nf, n, left);
+#endif
     } else {
       for (size_t r = 0; r < n; ++r) left[r] = key_of_value(forest, f, x[r * nf + f]);
     }
@@ -934,7 +955,9 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
 void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
   const size_t nf = forest.num_used_features();
   if (forest.ranks.vector) {
+#if POLYSCORE_X86_64
     row_ranks_by_count(forest.ranks, row, nf, keys);
+#endif
   } else {
     for (size_t f = 0; f < nf; ++f) keys[f] = key_of_value(forest, f, row[f]);
   }

@@ -15,9 +15,9 @@
 namespace polyscore {
 namespace {
 
-// Rows scored together: each tree is walked for a whole block before the next tree,
-// so a tree's nodes stay in cache across the block.
-constexpr size_t kBlockRows = 64;
+// Rows scored together (key_walk.h): each tree is walked for a whole block before the
+// next tree, so a tree's nodes stay in cache across the block.
+using key_walk::kBlockRows;
 
 // LightGBM's kZeroThreshold (declared there as 1e-35f): values this close to zero
 // count as zero.
@@ -670,7 +670,7 @@ void prepare_for_prediction(Forest& forest) {
       deepest = std::max(deepest, depth_of[i]);
       const uint32_t self = tree.node_begin + i;
       if (node.flags & kLeaf) {
-        w = {std::numeric_limits<double>::infinity(), self, 0};
+        w = {{std::numeric_limits<double>::infinity()}, self, 0};
         walk.leaf[self] = node.child_or_leaf;
         continue;
       }
