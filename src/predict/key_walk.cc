@@ -131,31 +131,26 @@ bool vector_walk_allowed(const Forest& forest) {
   return avx512_allowed() && (!forest.category_codes.any || forest.category_codes.bitset_words() <= 16);
 }
 
-class Builder {
- public:
-  Builder(const Forest& forest, HeapTables& heap) : forest_(forest), heap_(heap) {}
-
-  // Puts tree-local node i of `tree` at heap position p, on level `level` of a tree of
-  // depth `depth` whose nodes and slots start at the given offsets.
-  void place(const Tree& tree, uint32_t i, uint32_t p, uint32_t level, uint32_t depth,
-             uint32_t node_base, uint32_t slot_base) {
-    const Node& node = forest_.nodes[tree.node_begin + i];
-    if (node.flags & kLeaf) {
-      const uint32_t width = 1u << (depth - level);
-      const uint32_t first = (p + 1 - (1u << level)) * width;
-      std::fill_n(heap_.leaf.begin() + slot_base + first, width, node.child_or_leaf);
-      return;
-    }
-    heap_.nodes[node_base + p] = split_of(forest_, forest_.walk.nodes[tree.node_begin + i]);
-    if (!heap_.category.empty()) heap_.category[node_base + p] = category_ref_of(forest_, tree.node_begin + i);
-    place(tree, node.child_or_leaf, 2 * p + 1, level + 1, depth, node_base, slot_base);
-    place(tree, node.child_or_leaf + 1, 2 * p + 2, level + 1, depth, node_base, slot_base);
+// Lays out the first `levels` levels of `tree` in heap order, from tree-local node i at
+// 0-based heap position p (children 2p + 1 and 2p + 2) on level `level`: calls
+// split(p, node) for each split placed, and exit(first, width, node) for each leaf above
+// the last level, or node on it, which covers positions [first, first + width) of the
+// 2^levels below. node: an index into Forest::nodes. The heap tables lay out whole trees
+// this way, the linked tables the top levels of each.
+template <typename Split, typename Exit>
+void lay_out_in_heap_order(const Forest& forest, const Tree& tree, uint32_t levels, uint32_t i, uint32_t p,
+                           uint32_t level, Split& split, Exit& exit) {
+  const uint32_t node = tree.node_begin + i;
+  if (level == levels || (forest.nodes[node].flags & kLeaf)) {
+    const uint32_t width = 1u << (levels - level);
+    exit((p + 1 - (1u << level)) * width, width, node);
+    return;
   }
-
- private:
-  const Forest& forest_;
-  HeapTables& heap_;
-};
+  split(p, node);
+  const uint32_t left = forest.nodes[node].child_or_leaf;
+  lay_out_in_heap_order(forest, tree, levels, left, 2 * p + 1, level + 1, split, exit);
+  lay_out_in_heap_order(forest, tree, levels, left + 1, 2 * p + 2, level + 1, split, exit);
+}
 
 // Per tree: the depth of the deepest tree of its group, or an empty vector when the
 // model does not qualify.
@@ -211,9 +206,16 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
   heap.nodes.assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode{0, 0});
   if (forest.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
   heap.leaf.assign(slots, 0);
-  Builder builder(forest, heap);
   for (size_t t = 0; t < num_trees; ++t) {
-    builder.place(forest.trees[t], 0, 0, 0, heap.depth[t], heap.node_begin[t], heap.slot_begin[t]);
+    const uint32_t node_base = heap.node_begin[t], slot_base = heap.slot_begin[t];
+    auto split = [&](uint32_t p, uint32_t node) {
+      heap.nodes[node_base + p] = split_of(forest, forest.walk.nodes[node]);
+      if (!heap.category.empty()) heap.category[node_base + p] = category_ref_of(forest, node);
+    };
+    auto leaf = [&](uint32_t first, uint32_t width, uint32_t node) {
+      std::fill_n(heap.leaf.begin() + slot_base + first, width, forest.nodes[node].child_or_leaf);
+    };
+    lay_out_in_heap_order(forest, forest.trees[t], heap.depth[t], 0, 0, 0, split, leaf);
   }
   // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
   if (wide) heap.value64.resize(slots);
@@ -756,26 +758,6 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc
                                                      : (w.feature_flags & kWalkNanGoesRight) != 0);
 }
 
-// Puts tree-local node i of `tree` at position p on level `level` of the tree's top
-// levels (LinkedTables::top*): a split below the top levels, or a leaf, becomes the exit
-// of every position under p.
-void place_top(const Forest& forest, const Tree& tree, uint32_t i, uint32_t p, uint32_t level,
-               size_t t, LinkedTables& linked) {
-  constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
-  const uint32_t node = tree.node_begin + i;
-  if (level == kLinkedTopLevels || (forest.nodes[node].flags & kLeaf)) {
-    const uint32_t width = 1u << (kLinkedTopLevels - level);
-    const uint32_t first = (p + 1 - (1u << level)) * width;
-    std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
-    return;
-  }
-  linked.top[t * kTopNodes + p] = split_of(forest, forest.walk.nodes[node]);
-  if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(forest, node);
-  const uint32_t left = forest.nodes[node].child_or_leaf;
-  place_top(forest, tree, left, 2 * p + 1, level + 1, t, linked);
-  place_top(forest, tree, left + 1, 2 * p + 2, level + 1, t, linked);
-}
-
 void build_linked(Forest& forest) {
   LinkedTables linked;
   const bool wide = !forest.arithmetic.float32;
@@ -806,7 +788,18 @@ void build_linked(Forest& forest) {
     linked.top.assign(num_trees * kTopNodes, HeapNode{0, 0});
     if (forest.category_codes.any) linked.top_category.assign(num_trees * kTopNodes, {0, 0});
     linked.top_exit.assign(num_trees << kLinkedTopLevels, 0);
-    for (size_t t = 0; t < num_trees; ++t) place_top(forest, forest.trees[t], 0, 0, 0, t, linked);
+    // A tree's top levels (LinkedTables::top*): a split below them, or a leaf, is the
+    // exit of every position under it.
+    for (size_t t = 0; t < num_trees; ++t) {
+      auto split = [&](uint32_t p, uint32_t node) {
+        linked.top[t * kTopNodes + p] = split_of(forest, forest.walk.nodes[node]);
+        if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(forest, node);
+      };
+      auto exit = [&](uint32_t first, uint32_t width, uint32_t node) {
+        std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
+      };
+      lay_out_in_heap_order(forest, forest.trees[t], kLinkedTopLevels, 0, 0, 0, split, exit);
+    }
     linked.vector_top_levels = true;
   }
   linked.usable = true;
