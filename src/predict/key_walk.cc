@@ -680,7 +680,10 @@ void walk_linked_block(const Forest& forest, uint32_t t, const uint32_t* keys, s
     walk_top_levels<kTop, kCategories>(top, refs, forest.category_codes.right_words.data(),
                                        forest.category_codes.bitset_words(), keys, n, pos);
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
-    for (size_t r = 0; r < n; ++r) start[r] = exit[pos[r]];
+    // Every lane the walk below takes, rows past n too (it walks whole groups of
+    // kRowLanes; walk_top_levels gave positions to whole vectors of 16 rows).
+    const size_t lanes = (n + kRowLanes - 1) / kRowLanes * kRowLanes;
+    for (size_t r = 0; r < lanes; ++r) start[r] = exit[pos[r]];
     steps = depth > kTop ? depth - kTop : 0;
     walked_top = true;
   }
