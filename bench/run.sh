@@ -4,18 +4,21 @@
 #   bench/run.sh --quick    a few minutes (100-tree models, 20k rows, 3 repeats): bench/results/quick/
 #   bench/run.sh --commit   full run, then commit bench/results/
 #   bench/run.sh --rev REV  build polyscore from commit REV (git archive), not the work tree
+#   bench/run.sh --sparse   only the sparse-input case (bench/sparse.py): bench/results/sparse/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 QUICK=0
 COMMIT=0
+SPARSE=0
 REV=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --commit) COMMIT=1 ;;
     --rev) REV=$2; shift ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --sparse) SPARSE=1 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -65,6 +68,11 @@ fi
 step "building polyscore (Release): $POLYSCORE_BENCH_SOURCE"
 cmake --build "$BUILD" --target polyscore -j 2 >/dev/null
 LIB=$BUILD/libpolyscore.so.1
+if [ $SPARSE = 1 ]; then
+  step "sparse input: bench/sparse.py (trains its own models; a few minutes)"
+  "$PY" bench/sparse.py --lib "$LIB" --out bench/results/sparse
+  exit 0
+fi
 # The harnesses come from this work tree's bench/ (so a --rev build measures commit REV's
 # library with today's harness), compiled against REV's public header and library.
 step "building ps_bench and the binding-cost harnesses (bench/ffi) against $LIB"

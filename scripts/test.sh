@@ -21,6 +21,19 @@ run "C++ tests under AddressSanitizer" bash -c '
   cmake --build build-asan --target polyscore_tests &&
   ASAN_OPTIONS=detect_leaks=1 ./build-asan/polyscore_tests --gtest_brief=1'
 
+# The portable fallback (no inline assembly, no AVX-512), as other CPUs build it; and
+# everything built by clang with warnings as errors.
+run "C++ tests, portable build" bash -c '
+  cmake -S . -B build-portable -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_PORTABLE=ON -DPOLYSCORE_WERROR=ON >/dev/null &&
+  cmake --build build-portable --target polyscore_tests &&
+  ./build-portable/polyscore_tests --gtest_brief=1'
+
+run "clang build with -Werror" bash -c '
+  cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-14 \
+    -DCMAKE_CXX_COMPILER=clang++-14 -DPOLYSCORE_WERROR=ON >/dev/null &&
+  cmake --build build-clang &&
+  ./build-clang/polyscore_tests --gtest_brief=1'
+
 run "schemas (buf lint, buf breaking)" bash tests/schema/test.sh
 run "server (polyscore serve)" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/server/test.sh
 

@@ -131,7 +131,7 @@ TEST(LightGBMLoader, HeaderFields) {
   EXPECT_EQ(f.library_version, "v4");
   EXPECT_EQ(f.num_features, 3u);
   EXPECT_EQ(f.num_margin_outputs, 1u);
-  EXPECT_EQ(f.feature_names, (std::vector<std::string>{"alpha", "beta", "gamma"}));
+  EXPECT_EQ(f.feature_names.to_vector(), (std::vector<std::string>{"alpha", "beta", "gamma"}));
   EXPECT_EQ(f.transform, Transform::kSigmoid);
   EXPECT_EQ(f.sigmoid_scale, 0.5);
   EXPECT_FALSE(f.arithmetic.float32);
@@ -218,7 +218,7 @@ TEST(LightGBMLoader, CrlfLineEndings) {
   const Forest a = load_lightgbm_text(kModel);
   const Forest b = load_lightgbm_text(crlf);
   EXPECT_EQ(a.leaf_values, b.leaf_values);
-  EXPECT_EQ(a.feature_names, b.feature_names);
+  EXPECT_EQ(a.feature_names.to_vector(), b.feature_names.to_vector());
   ASSERT_EQ(a.nodes.size(), b.nodes.size());
   for (size_t i = 0; i < a.nodes.size(); ++i) {
     EXPECT_EQ(a.nodes[i].flags, b.nodes[i].flags);

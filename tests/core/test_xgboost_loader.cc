@@ -103,7 +103,7 @@ TEST(XGBoostLoader, NodeLayoutThresholdsAndDefaults) {
   EXPECT_EQ(f.library_version, "2.1.3");
   EXPECT_EQ(f.num_features, 3u);
   EXPECT_EQ(f.num_margin_outputs, 1u);
-  EXPECT_EQ(f.feature_names, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(f.feature_names.to_vector(), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(f.transform, Transform::kIdentity);
   EXPECT_TRUE(f.arithmetic.float32);
   ASSERT_EQ(f.base_margin, std::vector<double>{0.5});

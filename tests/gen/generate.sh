@@ -36,7 +36,7 @@ make_venv new "${NEW_PKGS[@]}"
 make_venv old "${OLD_PKGS[@]}"
 
 # Start from a clean output folder so that stale cases cannot survive.
-rm -rf "$OUT/models" "$OUT/data" "$OUT/manifest.json" "$OUT/SKIPPED.md"
+rm -rf "$OUT/models" "$OUT/data" "$OUT/manifest.json" "$OUT/SKIPPED.md" "$OUT/sparse"
 mkdir -p "$OUT"
 
 # Single-threaded BLAS/OpenMP keeps training deterministic.
@@ -47,6 +47,9 @@ for env in new old; do
     "$VENVS/$env/bin/python" "$HERE/make_vectors.py" --out "$OUT" > "$VENVS/$env.make_vectors.log"
     tail -n 1 "$VENVS/$env.make_vectors.log"
 done
+
+echo "== sparse input (tests/vectors/sparse)"
+"$VENVS/new/bin/python" "$HERE/make_sparse_vectors.py" --out "$OUT"
 
 echo "== fraud example"
 (cd "$REPO/examples/fraud" && "$VENVS/new/bin/python" train_fraud.py)
