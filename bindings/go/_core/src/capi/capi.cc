@@ -367,8 +367,7 @@ ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, const p
       throw Error(PS_ERR_SHAPE, "feature index " + std::to_string(index) + " is out of range: the model has " +
                                     std::to_string(forest.num_features) + " features");
     }
-    const std::string empty;
-    const std::string& name = forest.feature_names.empty() ? empty : forest.feature_names[index];
+    const std::string name = forest.feature_names.empty() ? std::string() : forest.feature_names[index];
     *len = name.size();
     if (capacity <= name.size()) {
       throw Error(PS_ERR_BUFFER_TOO_SMALL, "feature name needs " + std::to_string(name.size() + 1) +

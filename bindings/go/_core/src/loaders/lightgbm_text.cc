@@ -289,9 +289,7 @@ class LightGBMParser {
                                            std::to_string(max_feature_idx_) + " means " +
                                            std::to_string(forest_.num_features));
       }
-      forest_.feature_names.reserve(count);
-      for_each_token(feature_names_value_,
-                     [&](std::string_view name) { forest_.feature_names.emplace_back(name); });
+      for_each_token(feature_names_value_, [&](std::string_view name) { forest_.feature_names.add(name); });
     }
     parse_objective();
   }

@@ -363,11 +363,10 @@ class ForestBuilder {
     if (n != forest_.num_features)
       fail_parse("xgboost: field 'learner.feature_names' has " + std::to_string(n) +
                  " names for num_feature " + std::to_string(forest_.num_features));
-    forest_.feature_names.reserve(n);
     A::each(names, [&](V e) {
       std::string_view s;
       if (!A::get_string(e, &s)) wrong("learner.feature_names", "an array of strings");
-      forest_.feature_names.emplace_back(s);
+      forest_.feature_names.add(s);
     });
   }
 

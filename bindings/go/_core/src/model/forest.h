@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "model/feature_names.h"
+
 namespace polyscore {
 
 enum class ModelFormat : int32_t {
@@ -96,7 +98,7 @@ struct WalkNode {
     CategorySet category;  // kWalkCategorical: as Node::category
   };
   uint32_t child;          // left child, index into WalkTables::nodes (right = child + 1); a leaf: itself
-  uint32_t feature_flags;  // feature | kWalk* bits
+  uint32_t feature_flags;  // feature (its position in used_features) | kWalk* bits
 };
 enum WalkFlag : uint32_t {
   kWalkNanGoesRight = 1u << 31,  // NaN is missing and missing goes right (else NaN: left)
@@ -127,9 +129,11 @@ struct CategoryCodes {
   bool any = false;       // the model has categorical splits
   bool lightgbm = false;  // LightGBM reads a category by truncation and takes (-1, 0) as 0; XGBoost refuses negatives
   uint32_t codes = 0;
-  std::vector<uint8_t> categorical_feature;  // per feature
+  std::vector<uint8_t> categorical_feature;  // per used feature
   std::vector<uint32_t> right_words;
   std::vector<uint32_t> word_of_node;        // per Forest node: its bitset's first word (0: numeric)
+  // 32-bit words of one node's bitset: a bit for each code, `codes` and codes + 1.
+  uint32_t bitset_words() const { return static_cast<uint32_t>((uint64_t(codes) + 2 + 31) / 32); }
   struct Ref {
     uint32_t word;       // first word of the node's bitset in right_words (numeric node: 0)
     uint32_t code_mask;  // all ones for a categorical node, 0 for a numeric one
@@ -157,7 +161,7 @@ struct KeyRanks {
     // below it), padded with all-ones keys to whole vectors of kFenceVector.
     uint32_t fences;  // index of the first in fences
   };
-  std::vector<Feature> features;  // features without thresholds share one all-ones block at 0
+  std::vector<Feature> features;  // per used feature; those without thresholds share one all-ones block at 0
   std::vector<uint64_t> keys;
   std::vector<uint64_t> fences;
 };
@@ -178,7 +182,7 @@ struct KeyRanks {
 // costs the walk nothing.
 struct HeapNode {
   uint32_t key;     // go right when key(x) > key
-  uint32_t offset;  // (feature + copy * num_features) * 64: where the walk reads key(x)
+  uint32_t offset;  // (feature + copy * num_used_features()) * 64: where the walk reads key(x)
 };
 struct HeapTables {
   bool usable = false;
@@ -230,7 +234,7 @@ struct Forest {
   std::string library_version;  // as recorded in the file, may be empty
   uint32_t num_features = 0;
   uint32_t num_margin_outputs = 1;  // margins per row (classes or targets)
-  std::vector<std::string> feature_names;  // empty when the file has none
+  FeatureNames feature_names;  // empty when the file has none
 
   Transform transform = Transform::kIdentity;
   double sigmoid_scale = 1.0;  // LightGBM binary "sigmoid:" parameter
@@ -257,6 +261,12 @@ struct Forest {
   bool has_linear = false;  // gblinear: no trees, a linear model instead
   LinearModel linear;
 
+  // The features the model's splits test, ascending; empty when that is every feature.
+  // The walks read a row as these features' values only (feature used_features[j] at
+  // position j), so wide sparse input costs what the trees use, not what the model
+  // declares. Filled by prepare_for_prediction, as is everything below.
+  std::vector<uint32_t> used_features;
+  std::vector<Node> used_nodes;  // `nodes` with features as positions in used_features (when not empty)
   WalkTables walk;  // filled by prepare_for_prediction, not by loaders
   CategoryCodes category_codes;  // likewise, for the walks by keys
   KeyRanks ranks;                // likewise, for double models' walks by keys
@@ -266,6 +276,12 @@ struct Forest {
   uint32_t num_iterations() const {
     return iteration_begin.empty() ? 0 : static_cast<uint32_t>(iteration_begin.size() - 1);
   }
+  // Values per row the walks read: used_features.size(), or num_features when empty.
+  uint32_t num_used_features() const {
+    return used_features.empty() ? num_features : static_cast<uint32_t>(used_features.size());
+  }
+  // The nodes the general walk reads, features numbered as num_used_features() counts them.
+  const Node* walk_nodes() const { return used_features.empty() ? nodes.data() : used_nodes.data(); }
   // Values per row that predict() returns: 1 for multi:softmax, else num_margin_outputs.
   uint32_t num_value_outputs() const {
     return transform == Transform::kArgmax ? 1 : num_margin_outputs;

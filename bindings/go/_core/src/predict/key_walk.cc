@@ -1,6 +1,15 @@
 #include "predict/key_walk.h"
 
+// x86-64 builds get hand-written steps (inline assembly) and the AVX-512 walks, the
+// latter used only where the CPU has AVX-512. Other CPUs, and builds with
+// POLYSCORE_PORTABLE (cmake -DPOLYSCORE_PORTABLE=ON, which the test command builds too
+// so that the fallback stays tested), get the plain C++ of each step and no AVX-512.
+#if defined(__x86_64__) && !defined(POLYSCORE_PORTABLE)
+#define POLYSCORE_X86_64 1
 #include <immintrin.h>
+#else
+#define POLYSCORE_X86_64 0
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -67,9 +76,13 @@ bool set_in_environment(const char* name) {
 bool disabled_by_environment() { return set_in_environment("POLYSCORE_NO_HEAP_WALK"); }
 
 bool cpu_has_avx512() {
+#if POLYSCORE_X86_64
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+  return false;  // no AVX-512 code in this build
+#endif
 }
 
 template <typename Acc, typename Tables>
@@ -102,7 +115,7 @@ HeapNode split_of(const Forest& forest, const WalkNode& w) {
   const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
                                                             : (w.feature_flags & kWalkNanGoesRight) != 0;
   return {key_of_value(forest, feature, w.threshold),
-          (feature + (nan_right ? forest.num_features : 0)) * uint32_t(kBlockRows)};
+          (feature + (nan_right ? forest.num_used_features() : 0)) * uint32_t(kBlockRows)};
 }
 CategoryCodes::Ref category_ref_of(const Forest& forest, uint32_t node) {
   if (!(forest.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
@@ -115,34 +128,29 @@ bool avx512_allowed() { return cpu_has_avx512() && !set_in_environment("POLYSCOR
 // Whether batches may walk top levels with AVX-512: avx512_allowed, and any category
 // bitset fits one register (512 bits).
 bool vector_walk_allowed(const Forest& forest) {
-  return avx512_allowed() && (!forest.category_codes.any || forest.category_codes.codes + 2 <= 512);
+  return avx512_allowed() && (!forest.category_codes.any || forest.category_codes.bitset_words() <= 16);
 }
 
-class Builder {
- public:
-  Builder(const Forest& forest, HeapTables& heap) : forest_(forest), heap_(heap) {}
-
-  // Puts tree-local node i of `tree` at heap position p, on level `level` of a tree of
-  // depth `depth` whose nodes and slots start at the given offsets.
-  void place(const Tree& tree, uint32_t i, uint32_t p, uint32_t level, uint32_t depth,
-             uint32_t node_base, uint32_t slot_base) {
-    const Node& node = forest_.nodes[tree.node_begin + i];
-    if (node.flags & kLeaf) {
-      const uint32_t width = 1u << (depth - level);
-      const uint32_t first = (p + 1 - (1u << level)) * width;
-      std::fill_n(heap_.leaf.begin() + slot_base + first, width, node.child_or_leaf);
-      return;
-    }
-    heap_.nodes[node_base + p] = split_of(forest_, forest_.walk.nodes[tree.node_begin + i]);
-    if (!heap_.category.empty()) heap_.category[node_base + p] = category_ref_of(forest_, tree.node_begin + i);
-    place(tree, node.child_or_leaf, 2 * p + 1, level + 1, depth, node_base, slot_base);
-    place(tree, node.child_or_leaf + 1, 2 * p + 2, level + 1, depth, node_base, slot_base);
+// Lays out the first `levels` levels of `tree` in heap order, from tree-local node i at
+// 0-based heap position p (children 2p + 1 and 2p + 2) on level `level`: calls
+// split(p, node) for each split placed, and exit(first, width, node) for each leaf above
+// the last level, or node on it, which covers positions [first, first + width) of the
+// 2^levels below. node: an index into Forest::nodes. The heap tables lay out whole trees
+// this way, the linked tables the top levels of each.
+template <typename Split, typename Exit>
+void lay_out_in_heap_order(const Forest& forest, const Tree& tree, uint32_t levels, uint32_t i, uint32_t p,
+                           uint32_t level, Split& split, Exit& exit) {
+  const uint32_t node = tree.node_begin + i;
+  if (level == levels || (forest.nodes[node].flags & kLeaf)) {
+    const uint32_t width = 1u << (levels - level);
+    exit((p + 1 - (1u << level)) * width, width, node);
+    return;
   }
-
- private:
-  const Forest& forest_;
-  HeapTables& heap_;
-};
+  split(p, node);
+  const uint32_t left = forest.nodes[node].child_or_leaf;
+  lay_out_in_heap_order(forest, tree, levels, left, 2 * p + 1, level + 1, split, exit);
+  lay_out_in_heap_order(forest, tree, levels, left + 1, 2 * p + 2, level + 1, split, exit);
+}
 
 // Per tree: the depth of the deepest tree of its group, or an empty vector when the
 // model does not qualify.
@@ -151,7 +159,7 @@ std::vector<uint32_t> group_depths(const Forest& forest) {
   const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || forest.category_codes.any;
   if (!walk.usable || !categories_ok || forest.leaf_size != 1 ||
       forest.has_linear || forest.trees.empty() ||
-      2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+      2 * uint64_t(forest.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return {};
   }
   std::vector<uint32_t> depth(forest.trees.size());
@@ -198,9 +206,16 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
   heap.nodes.assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode{0, 0});
   if (forest.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
   heap.leaf.assign(slots, 0);
-  Builder builder(forest, heap);
   for (size_t t = 0; t < num_trees; ++t) {
-    builder.place(forest.trees[t], 0, 0, 0, heap.depth[t], heap.node_begin[t], heap.slot_begin[t]);
+    const uint32_t node_base = heap.node_begin[t], slot_base = heap.slot_begin[t];
+    auto split = [&](uint32_t p, uint32_t node) {
+      heap.nodes[node_base + p] = split_of(forest, forest.walk.nodes[node]);
+      if (!heap.category.empty()) heap.category[node_base + p] = category_ref_of(forest, node);
+    };
+    auto leaf = [&](uint32_t first, uint32_t width, uint32_t node) {
+      std::fill_n(heap.leaf.begin() + slot_base + first, width, forest.nodes[node].child_or_leaf);
+    };
+    lay_out_in_heap_order(forest, forest.trees[t], heap.depth[t], 0, 0, 0, split, leaf);
   }
   // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
   if (wide) heap.value64.resize(slots);
@@ -234,7 +249,7 @@ constexpr int kOneRow = -1;
 template <int kLane>
 inline size_t heap_step(const HeapNode* tree, size_t u, const uint32_t* keys) {
   const HeapNode& node = tree[u - 1];
-#if defined(__x86_64__)
+#if POLYSCORE_X86_64
   // next starts as u, in u's register (node's address may use it too: the asm reads all
   // of its inputs before it writes next).
   size_t next;
@@ -295,6 +310,7 @@ __attribute__((noinline)) void walk_rows(const HeapNode* nodes, const CategoryCo
 // and a blend tree on the lane's position, instead of one dependent load per lane.
 // Everything down to the matching pop is compiled for AVX-512 (and runs only when the
 // CPU has it: HeapTables::vector_top_levels).
+#if POLYSCORE_X86_64
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))), \
                              apply_to = function)
@@ -471,6 +487,7 @@ __attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const d
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 #endif
+#endif  // POLYSCORE_X86_64
 
 // Calls walk(std::bool_constant<the model has categorical splits>).
 template <typename Walk>
@@ -492,10 +509,11 @@ void walk_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n
   const uint32_t* words = forest.category_codes.right_words.data();
   constexpr int kTop = std::min(D, kVectorLevels);
   if (kTop > 0 && heap.vector_top_levels) {
+#if POLYSCORE_X86_64
     if constexpr (kTop > 0) {
-      const uint32_t bitset_words = (forest.category_codes.codes + 2 + 31) / 32;
-      walk_top_levels<kTop, kCategories>(nodes, refs, words, bitset_words, keys, n, pos);
+      walk_top_levels<kTop, kCategories>(nodes, refs, words, forest.category_codes.bitset_words(), keys, n, pos);
     }
+#endif
     for (size_t r = 0; r < n; r += kRowLanes) {
       walk_rows<D - kTop, kCategories>(nodes, refs, words, keys + r, pos + r);
     }
@@ -584,7 +602,7 @@ void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const uint
 // node.child + (node.key < x). On x86-64 written out as a compare, a load and an add
 // with carry: GCC's own code takes a setb, a zero-extension and a copy more.
 inline size_t child_if_below(const LinkedNode& node, uint32_t x) {
-#if defined(__x86_64__)
+#if POLYSCORE_X86_64
   size_t next;
   asm("cmpl %[x], %[key]\n\t"
       "movl %[child], %k[next]\n\t"
@@ -648,23 +666,29 @@ __attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uin
 // to at (room for kBlockRows).
 template <bool kCategories>
 void walk_linked_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* at) {
-  const LinkedTables& linked = forest.linked;
   const uint32_t depth = forest.walk.depth[t];
   uint32_t start[kBlockRows];
   uint32_t steps = depth;
+  bool walked_top = false;
+#if POLYSCORE_X86_64
+  const LinkedTables& linked = forest.linked;
   if (linked.vector_top_levels) {
     constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
     const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
     const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
     uint32_t pos[kBlockRows];
     walk_top_levels<kTop, kCategories>(top, refs, forest.category_codes.right_words.data(),
-                                                      (forest.category_codes.codes + 2 + 31) / 32, keys, n, pos);
+                                       forest.category_codes.bitset_words(), keys, n, pos);
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
-    for (size_t r = 0; r < n; ++r) start[r] = exit[pos[r]];
+    // Every lane the walk below takes, rows past n too (it walks whole groups of
+    // kRowLanes; walk_top_levels gave positions to whole vectors of 16 rows).
+    const size_t lanes = (n + kRowLanes - 1) / kRowLanes * kRowLanes;
+    for (size_t r = 0; r < lanes; ++r) start[r] = exit[pos[r]];
     steps = depth > kTop ? depth - kTop : 0;
-  } else {
-    std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
+    walked_top = true;
   }
+#endif
+  if (!walked_top) std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
   for (size_t r = 0; r < n; r += kRowLanes) {
     walk_linked_lanes<kCategories, false, kRowLanes>(forest, start + r, steps, keys + r, at + r);
   }
@@ -726,7 +750,7 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc
     return in_set != in_set_goes_left;
   };
   const size_t first = cc.right_words.size();
-  cc.right_words.resize(first + (codes + 2 + 31) / 32, 0u);
+  cc.right_words.resize(first + cc.bitset_words(), 0u);
   auto set = [&](uint32_t code, bool right) {
     if (right) cc.right_words[first + code / 32] |= 1u << (code % 32);
   };
@@ -735,26 +759,6 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc
   // NaN: read as 0.0 (category 0), or missing with its own direction.
   set(codes + 1, (w.feature_flags & kWalkNanAsZero) ? right_for_category(0)
                                                      : (w.feature_flags & kWalkNanGoesRight) != 0);
-}
-
-// Puts tree-local node i of `tree` at position p on level `level` of the tree's top
-// levels (LinkedTables::top*): a split below the top levels, or a leaf, becomes the exit
-// of every position under p.
-void place_top(const Forest& forest, const Tree& tree, uint32_t i, uint32_t p, uint32_t level,
-               size_t t, LinkedTables& linked) {
-  constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
-  const uint32_t node = tree.node_begin + i;
-  if (level == kLinkedTopLevels || (forest.nodes[node].flags & kLeaf)) {
-    const uint32_t width = 1u << (kLinkedTopLevels - level);
-    const uint32_t first = (p + 1 - (1u << level)) * width;
-    std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
-    return;
-  }
-  linked.top[t * kTopNodes + p] = split_of(forest, forest.walk.nodes[node]);
-  if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(forest, node);
-  const uint32_t left = forest.nodes[node].child_or_leaf;
-  place_top(forest, tree, left, 2 * p + 1, level + 1, t, linked);
-  place_top(forest, tree, left + 1, 2 * p + 2, level + 1, t, linked);
 }
 
 void build_linked(Forest& forest) {
@@ -787,7 +791,18 @@ void build_linked(Forest& forest) {
     linked.top.assign(num_trees * kTopNodes, HeapNode{0, 0});
     if (forest.category_codes.any) linked.top_category.assign(num_trees * kTopNodes, {0, 0});
     linked.top_exit.assign(num_trees << kLinkedTopLevels, 0);
-    for (size_t t = 0; t < num_trees; ++t) place_top(forest, forest.trees[t], 0, 0, 0, t, linked);
+    // A tree's top levels (LinkedTables::top*): a split below them, or a leaf, is the
+    // exit of every position under it.
+    for (size_t t = 0; t < num_trees; ++t) {
+      auto split = [&](uint32_t p, uint32_t node) {
+        linked.top[t * kTopNodes + p] = split_of(forest, forest.walk.nodes[node]);
+        if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(forest, node);
+      };
+      auto exit = [&](uint32_t first, uint32_t width, uint32_t node) {
+        std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
+      };
+      lay_out_in_heap_order(forest, forest.trees[t], kLinkedTopLevels, 0, 0, 0, split, exit);
+    }
     linked.vector_top_levels = true;
   }
   linked.usable = true;
@@ -803,8 +818,8 @@ void build_category_codes(Forest& forest) {
     forest.category_codes = std::move(cc);
     return;
   }
-  cc.categorical_feature.assign(forest.num_features, 0);
-  std::vector<uint8_t> numeric(forest.num_features, 0);
+  cc.categorical_feature.assign(forest.num_used_features(), 0);
+  std::vector<uint8_t> numeric(forest.num_used_features(), 0);
   size_t categorical_nodes = 0;
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
@@ -818,7 +833,7 @@ void build_category_codes(Forest& forest) {
       numeric[f] = 1;
     }
   }
-  for (uint32_t f = 0; f < forest.num_features; ++f) {
+  for (uint32_t f = 0; f < forest.num_used_features(); ++f) {
     if (numeric[f] && cc.categorical_feature[f]) {  // a feature read both ways: not here
       forest.category_codes = CategoryCodes();
       return;
@@ -826,7 +841,7 @@ void build_category_codes(Forest& forest) {
   }
   // Every categorical node gets a bitset over all the codes: keep that a few times the
   // size of the model's own category sets (a corrupt model may declare huge sets).
-  const size_t words = categorical_nodes * ((size_t(cc.codes) + 2 + 31) / 32);
+  const size_t words = categorical_nodes * size_t(cc.bitset_words());
   if (words > std::max<size_t>(4 * forest.category_words.size(), size_t(1) << 16)) {
     forest.category_codes = CategoryCodes();
     return;
@@ -848,7 +863,7 @@ void build_key_ranks(Forest& forest) {
   forest.ranks = KeyRanks();
   const WalkTables& walk = forest.walk;
   if (disabled_by_environment() || !walk.usable || forest.arithmetic.float32) return;
-  std::vector<std::vector<uint64_t>> thresholds(forest.num_features);
+  std::vector<std::vector<uint64_t>> thresholds(forest.num_used_features());
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
     if (w.child == i || (w.feature_flags & kWalkCategorical)) continue;
@@ -860,7 +875,7 @@ void build_key_ranks(Forest& forest) {
   // without thresholds.
   ranks.keys.assign(KeyRanks::kBlock, kAllOnes);
   ranks.fences.assign(KeyRanks::kFenceVector, kAllOnes);
-  ranks.features.assign(forest.num_features, {0, KeyRanks::kBlock, 0});
+  ranks.features.assign(forest.num_used_features(), {0, KeyRanks::kBlock, 0});
   for (size_t f = 0; f < thresholds.size(); ++f) {
     std::vector<uint64_t>& keys = thresholds[f];
     if (keys.empty()) continue;
@@ -886,7 +901,7 @@ void build_linked_tables(Forest& forest) {
   if (disabled_by_environment() || forest.heap.usable || !walk.usable ||
       ((walk.kinds & kWalkHasCategorical) && !forest.category_codes.any) ||
       forest.leaf_size != 1 || forest.has_linear || forest.trees.empty() ||
-      2 * uint64_t(forest.num_features) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+      2 * uint64_t(forest.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return;
   }
   if (forest.arithmetic.float32) {
@@ -909,7 +924,7 @@ void build_heap_tables(Forest& forest) {
 }
 
 void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys) {
-  const size_t nf = forest.num_features;
+  const size_t nf = forest.num_used_features();
   const KeyRanks& ranks = forest.ranks;
   for (size_t f = 0; f < nf; ++f) {
     uint32_t* left = keys + f * kBlockRows;
@@ -919,7 +934,9 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
       continue;
     }
     if (ranks.vector) {
+#if POLYSCORE_X86_64
       ranks_by_count(ranks, f, x + f, nf, n, left);
+#endif
     } else {
       for (size_t r = 0; r < n; ++r) left[r] = key_of_value(forest, f, x[r * nf + f]);
     }
@@ -932,9 +949,11 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
 }
 
 void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
-  const size_t nf = forest.num_features;
+  const size_t nf = forest.num_used_features();
   if (forest.ranks.vector) {
+#if POLYSCORE_X86_64
     row_ranks_by_count(forest.ranks, row, nf, keys);
+#endif
   } else {
     for (size_t f = 0; f < nf; ++f) keys[f] = key_of_value(forest, f, row[f]);
   }

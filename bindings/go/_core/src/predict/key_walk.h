@@ -28,13 +28,14 @@ namespace polyscore::key_walk {
 constexpr int kVectorLevels = 5;
 void build_heap_tables(Forest& forest);
 
-// Rows of a block. keys: 2 * num_features * kBlockRows keys; the key of feature f of
-// row r is at keys[(f + copy * num_features) * kBlockRows + r].
+// Rows of a block, as the walks read them: the values of the used features only
+// (Forest::used_features; nu = num_used_features()). keys: 2 * nu * kBlockRows keys; the
+// key of used feature f of row r is at keys[(f + copy * nu) * kBlockRows + r].
 constexpr size_t kBlockRows = 64;
 
-// Fills keys from n converted rows x (row-major, n x num_features).
+// Fills keys from n converted rows x (row-major, n x nu).
 void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys);
-// One row: keys[f + copy * num_features], 2 * num_features keys.
+// One row (nu values): keys[f + copy * nu], 2 * nu keys.
 void row_keys(const Forest& forest, const double* row, uint32_t* keys);
 
 // Walks rows [0, n) of a block through trees [tree_begin, tree_end) and adds each tree's

@@ -15,9 +15,9 @@
 namespace polyscore {
 namespace {
 
-// Rows scored together: each tree is walked for a whole block before the next tree,
-// so a tree's nodes stay in cache across the block.
-constexpr size_t kBlockRows = 64;
+// Rows scored together (key_walk.h): each tree is walked for a whole block before the
+// next tree, so a tree's nodes stay in cache across the block.
+using key_walk::kBlockRows;
 
 // LightGBM's kZeroThreshold (declared there as 1e-35f): values this close to zero
 // count as zero.
@@ -153,7 +153,7 @@ void walk_block(const Forest& forest, const Tree& tree, const double* xt, size_t
 // Writes to leaves[r] the leaf index reached by row r (rows are n x nf, n <= kBlockRows).
 void find_leaves(const Forest& forest, const Tree& tree, const double* x, size_t nf, size_t n,
                  uint32_t* leaves) {
-  const Node* nodes = forest.nodes.data() + tree.node_begin;
+  const Node* nodes = forest.walk_nodes() + tree.node_begin;
   const uint32_t* words = forest.category_words.data();
   size_t r = 0;
   for (; r + kLanes <= n; r += kLanes) {
@@ -192,7 +192,7 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
   for (; t + kLanes <= count; t += kLanes) {
     const Node* nodes[kLanes];
     uint32_t at[kLanes] = {};
-    for (size_t g = 0; g < kLanes; ++g) nodes[g] = forest.nodes.data() + forest.trees[first + t + g].node_begin;
+    for (size_t g = 0; g < kLanes; ++g) nodes[g] = forest.walk_nodes() + forest.trees[first + t + g].node_begin;
     for (;;) {
       bool all_leaves = true;
       for (size_t g = 0; g < kLanes; ++g) {
@@ -205,7 +205,7 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
     for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = nodes[g][at[g]].child_or_leaf;
   }
   for (; t < count; ++t) {
-    leaves[t] = walk_one(forest.nodes.data() + forest.trees[first + t].node_begin, row, words);
+    leaves[t] = walk_one(forest.walk_nodes() + forest.trees[first + t].node_begin, row, words);
   }
 }
 
@@ -228,7 +228,7 @@ template <typename Acc, typename ValueOf>
 inline void linear_margins(const Forest& forest, ValueOf&& value_of, Acc* margins) {
   const uint32_t groups = forest.num_margin_outputs;
   for (uint32_t g = 0; g < groups; ++g) margins[g] += static_cast<Acc>(forest.linear.bias[g]);
-  for (uint32_t f = 0; f < forest.num_features; ++f) {
+  for (uint32_t f = 0; f < forest.num_features; ++f) {  // a linear model's rows hold every feature
     const double x = value_of(f);
     if (std::isnan(x)) continue;  // a missing entry contributes nothing
     for (uint32_t g = 0; g < groups; ++g) {
@@ -333,18 +333,18 @@ void score_row(const Forest& forest, const PredictPlan& plan, const double* row,
 // general walk.
 class BlockWalker {
  public:
-  // xt: scratch of num_features * kBlockRows doubles, used when the walk tables exist.
+  // xt: scratch of num_used_features() * kBlockRows doubles, used when the walk tables exist.
   BlockWalker(const Forest& forest, const double* x, size_t n, double* xt)
       : forest_(forest), x_(x), n_(n), xt_(forest.walk.usable ? xt : nullptr) {
     if (!xt_) return;
-    const size_t nf = forest.num_features;
+    const size_t nf = forest.num_used_features();
     for (size_t r = 0; r < n; ++r) {
       for (size_t f = 0; f < nf; ++f) xt_[f * kBlockRows + r] = x[r * nf + f];
     }
   }
   void leaves(const Tree& tree, uint32_t* out) const {
     if (!xt_) {
-      find_leaves(forest_, tree, x_, forest_.num_features, n_, out);
+      find_leaves(forest_, tree, x_, forest_.num_used_features(), n_, out);
     } else {
       walk_block(forest_, tree, xt_, n_, out);
     }
@@ -357,11 +357,11 @@ class BlockWalker {
   double* xt_;
 };
 
-// Scores a block of rows already converted to double (n x num_features).
+// Scores a block of rows already converted to double (n x num_used_features()).
 template <typename Acc>
 void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind, const double* x,
                  size_t n, double* xt, Acc* margins, double* out) {
-  const size_t nf = forest.num_features;
+  const size_t nf = forest.num_used_features();
   if (forest.walk.usable && n < kLanes) {
     // Too few rows to fill the lanes: walk each row through kLanes trees at once.
     const size_t m = forest.num_margin_outputs;
@@ -476,7 +476,7 @@ struct KeyScratch {
 template <typename Acc>
 void score_block_by_keys(const Forest& forest, const PredictPlan& plan, size_t n,
                          KeyScratch<Acc>& s, double* out) {
-  const size_t nf = forest.num_features;
+  const size_t nf = forest.num_used_features();
   const size_t m = forest.num_margin_outputs;
   auto* keys = s.keys.data();
   if (n < kKeyMinBlockRows) {
@@ -542,8 +542,8 @@ template <typename Acc, typename Fill>
 void score_rows_by_keys(const Forest& forest, const PredictPlan& plan, size_t rows, double* out,
                         Fill& fill, BlockQueue& queue) {
   KeyScratch<Acc> s;
-  s.x.resize(rows * forest.num_features);
-  s.keys.resize(2 * kBlockRows * forest.num_features);
+  s.x.resize(rows * forest.num_used_features());
+  s.keys.resize(2 * kBlockRows * forest.num_used_features());
   s.block_margins.resize(kBlockRows * forest.num_margin_outputs);
   s.row_margins.resize(forest.num_margin_outputs);
   size_t first, n;
@@ -553,6 +553,8 @@ void score_rows_by_keys(const Forest& forest, const PredictPlan& plan, size_t ro
   }
 }
 
+// fill(first, n, x) writes rows [first, first + n) to x as the walks read them: converted,
+// num_used_features() values per row.
 template <typename Fill>
 void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, double* out,
                   Fill&& fill) {
@@ -570,8 +572,8 @@ void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, 
     }
     // The transposed copy only when a block fills the lanes (smaller ones walk row by
     // row, see score_block).
-    std::vector<double> x(rows * forest.num_features);
-    std::vector<double> xt(forest.walk.usable && rows >= kLanes ? kBlockRows * forest.num_features : 0);
+    std::vector<double> x(rows * forest.num_used_features());
+    std::vector<double> xt(forest.walk.usable && rows >= kLanes ? kBlockRows * forest.num_used_features() : 0);
     std::vector<double> margins64;
     std::vector<float> margins32;
     if (forest.arithmetic.float32) {
@@ -599,15 +601,61 @@ void predict_dense_impl(const Forest& forest, const PredictPlan& plan,
                         const T* rows, size_t n_rows, double* out) {
   const bool f32 = forest.arithmetic.float32;
   const size_t nf = forest.num_features;
+  const uint32_t* used = forest.used_features.data();
+  const size_t nu = forest.used_features.size();
   predict_rows(forest, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
     const T* src = rows + first * nf;
-    for (size_t i = 0; i < n * nf; ++i) x[i] = convert(static_cast<double>(src[i]), f32);
+    if (nu == 0) {  // every feature is used: the rows as they are
+      for (size_t i = 0; i < n * nf; ++i) x[i] = convert(static_cast<double>(src[i]), f32);
+      return;
+    }
+    for (size_t r = 0; r < n; ++r) {
+      for (size_t j = 0; j < nu; ++j) x[r * nu + j] = convert(static_cast<double>(src[r * nf + used[j]]), f32);
+    }
   });
+}
+
+constexpr uint32_t kUnusedFeature = std::numeric_limits<uint32_t>::max();
+
+// Feature f's position among the used features (Forest::used_features), or
+// kUnusedFeature when no split tests it.
+inline uint32_t used_position(const Forest& forest, uint32_t f) {
+  const std::vector<uint32_t>& used = forest.used_features;
+  if (used.empty()) return f;
+  const auto it = std::lower_bound(used.begin(), used.end(), f);
+  return it != used.end() && *it == f ? static_cast<uint32_t>(it - used.begin()) : kUnusedFeature;
+}
+
+}  // namespace
+
+namespace {
+
+// Fills forest.used_features and forest.used_nodes (see Forest). A linear model reads
+// every feature; a model whose splits test none still reads feature 0, so that rows are
+// never empty.
+void choose_used_features(Forest& forest) {
+  forest.used_features.clear();
+  forest.used_nodes.clear();
+  if (forest.has_linear) return;
+  std::vector<uint32_t> used;
+  for (const Node& node : forest.nodes) {
+    if (!(node.flags & kLeaf)) used.push_back(node.feature);
+  }
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  if (used.empty()) used.push_back(0);
+  if (used.size() == forest.num_features) return;
+  forest.used_features = std::move(used);
+  forest.used_nodes = forest.nodes;
+  for (Node& node : forest.used_nodes) {
+    if (!(node.flags & kLeaf)) node.feature = used_position(forest, node.feature);
+  }
 }
 
 }  // namespace
 
 void prepare_for_prediction(Forest& forest) {
+  choose_used_features(forest);
   WalkTables walk;
   walk.nodes.resize(forest.nodes.size());
   walk.leaf.resize(forest.nodes.size(), 0);
@@ -617,12 +665,12 @@ void prepare_for_prediction(Forest& forest) {
     std::vector<uint32_t> depth_of(tree.num_nodes, 0);  // children come after parents
     uint32_t deepest = 0;
     for (uint32_t i = 0; i < tree.num_nodes; ++i) {
-      const Node& node = forest.nodes[tree.node_begin + i];
+      const Node& node = forest.walk_nodes()[tree.node_begin + i];
       WalkNode& w = walk.nodes[tree.node_begin + i];
       deepest = std::max(deepest, depth_of[i]);
       const uint32_t self = tree.node_begin + i;
       if (node.flags & kLeaf) {
-        w = {std::numeric_limits<double>::infinity(), self, 0};
+        w = {{std::numeric_limits<double>::infinity()}, self, 0};
         walk.leaf[self] = node.child_or_leaf;
         continue;
       }
@@ -707,12 +755,15 @@ void predict_csr(const Forest& forest, const PredictPlan& plan,
                  double* out) {
   const double absent = absent_value(forest);
   const bool f32 = forest.arithmetic.float32;
-  const size_t nf = forest.num_features;
+  const size_t nu = forest.num_used_features();
+  // A row costs its stored entries plus the used features: entries of features no split
+  // tests are dropped, and the rest land at their used positions.
   predict_rows(forest, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
-    std::fill(x, x + n * nf, absent);
+    std::fill(x, x + n * nu, absent);
     for (size_t r = 0; r < n; ++r) {
       for (int64_t k = indptr[first + r]; k < indptr[first + r + 1]; ++k) {
-        x[r * nf + indices[k]] = convert(static_cast<double>(values[k]), f32);
+        const uint32_t j = used_position(forest, static_cast<uint32_t>(indices[k]));
+        if (j != kUnusedFeature) x[r * nu + j] = convert(static_cast<double>(values[k]), f32);
       }
     }
   });
@@ -768,11 +819,14 @@ void predict_row(const Forest& forest, const PredictPlan& plan, const double* ro
   }
   // The caller checked the model against kMaxRowMargins and kMaxRowFeatures, so the
   // stack suffices.
+  // The row's used features, converted.
+  double converted[kMaxRowFeatures];
+  const uint32_t nu = forest.num_used_features();
+  for (uint32_t j = 0; j < nu; ++j) {
+    const uint32_t f = forest.used_features.empty() ? j : forest.used_features[j];
+    converted[j] = convert(row[f], forest.arithmetic.float32);
+  }
   if (walks_by_keys(forest)) {
-    double converted[kMaxRowFeatures];
-    for (uint32_t f = 0; f < forest.num_features; ++f) {
-      converted[f] = convert(row[f], forest.arithmetic.float32);
-    }
     uint32_t keys[2 * kMaxRowFeatures];
     key_walk::row_keys(forest, converted, keys);
     if (forest.arithmetic.float32) {
@@ -783,10 +837,6 @@ void predict_row(const Forest& forest, const PredictPlan& plan, const double* ro
       score_row_by_keys(forest, plan, keys, margins, out);
     }
     return;
-  }
-  double converted[kMaxRowFeatures];
-  for (uint32_t f = 0; f < forest.num_features; ++f) {
-    converted[f] = convert(row[f], forest.arithmetic.float32);
   }
   if (forest.arithmetic.float32) {
     float margins[kMaxRowMargins];
