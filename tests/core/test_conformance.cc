@@ -43,7 +43,10 @@ struct Output {
   int32_t kind;
   const char* name;
 };
-const Output kOutputs[] = {{PS_OUTPUT_VALUE, "value"}, {PS_OUTPUT_MARGIN, "margin"}, {PS_OUTPUT_LEAF, "leaf"}};
+const Output kOutputs[] = {{PS_OUTPUT_VALUE, "value"},
+                           {PS_OUTPUT_MARGIN, "margin"},
+                           {PS_OUTPUT_LEAF, "leaf"},
+                           {PS_OUTPUT_CONTRIB, "contrib"}};
 
 class Conformance : public ::testing::TestWithParam<std::string> {};
 
