@@ -25,7 +25,7 @@ enum {
   PS_OUTPUT_LEAF = 2,   /* per tree used, the id of the leaf reached (pred_leaf) */
   /* SHAP feature contributions (TreeSHAP; XGBoost pred_contribs, LightGBM pred_contrib):
    * per row, per margin, num_features values then the bias; they sum to the margin.
-   * \since ABI version 2 */
+   * \since ABI 2 */
   PS_OUTPUT_CONTRIB = 3
 };
 

@@ -1,6 +1,6 @@
 // polyscore: the command-line tool. A client of the public C API like any other.
 //
-//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]
+//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib] [--header]
 //                           [--threads N] [--iterations BEGIN:END]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm]
 //   polyscore info MODEL
@@ -22,7 +22,7 @@
 namespace {
 
 const char kUsage[] =
-    "usage: polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]\n"
+    "usage: polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib] [--header]\n"
     "                         [--threads N] [--iterations BEGIN:END]\n"
     "                         [--format auto|xgboost-json|xgboost-ubjson|lightgbm]\n"
     "       polyscore info MODEL [--format ...]\n"
@@ -257,11 +257,12 @@ int main(int argc, char** argv) {
     if (a == "--input") {
       if (!value(&input)) return usage_error("--input needs a file");
     } else if (a == "--output") {
-      if (!value(&v)) return usage_error("--output needs value, margin or leaf");
+      if (!value(&v)) return usage_error("--output needs value, margin, leaf or contrib");
       if (v == "value") predict.output = PS_OUTPUT_VALUE;
       else if (v == "margin") predict.output = PS_OUTPUT_MARGIN;
       else if (v == "leaf") predict.output = PS_OUTPUT_LEAF;
-      else return usage_error("--output must be value, margin or leaf, not '" + v + "'");
+      else if (v == "contrib") predict.output = PS_OUTPUT_CONTRIB;
+      else return usage_error("--output must be value, margin, leaf or contrib, not '" + v + "'");
     } else if (a == "--header") {
       predict.header = true;
     } else if (a == "--threads") {

@@ -30,7 +30,7 @@ SAMPLE = ["xgb3_binary_logistic", "xgb1_binary_logistic", "xgb3_binary_logistic_
 
 
 @pytest.mark.parametrize("name", SAMPLE)
-@pytest.mark.parametrize("output", ["value", "margin", "leaf"])
+@pytest.mark.parametrize("output", ["value", "margin", "leaf", "contrib"])
 def test_predict_matches_vectors(cli, name, output):
     case = CASES[name]
     if output not in case["outputs"]:
@@ -231,7 +231,7 @@ def test_format_option(cli):
 @pytest.mark.parametrize("args,message", [
     (("frobnicate",), "unknown command 'frobnicate'"),
     (("predict", "MODEL"), "predict needs --input ROWS.csv"),
-    (("predict", "M", "--input", "x", "--output", "proba"), "--output must be value, margin or leaf"),
+    (("predict", "M", "--input", "x", "--output", "proba"), "--output must be value, margin, leaf or contrib"),
     (("predict", "M", "--input", "x", "--threads", "-1"), "--threads must be a non-negative integer"),
     (("predict", "M", "--input", "x", "--threads", "two"), "--threads must be a non-negative integer"),
     (("predict", "M", "--input", "x", "--bogus"), "unknown option '--bogus'"),
