@@ -40,9 +40,16 @@ def xgb_contrib(case, out):
     types = bst.feature_types
     cat = types is not None and "c" in types
     d = xgb.DMatrix(X, missing=np.nan, feature_types=types if cat else None, enable_categorical=cat)
-    kw = {}
-    if (case["iteration_begin"], case["iteration_end"]) != (0, 0):
-        kw["iteration_range"] = (case["iteration_begin"], case["iteration_end"])
+    begin, end = case["iteration_begin"], case["iteration_end"]
+    if begin > 0:
+        # XGBoost refuses pred_contribs with iteration_begin > 0 and asks for slicing (DART
+        # instead sums from round 0); the sliced booster's contributions are those of
+        # rounds [begin, end).
+        case["notes"] = "; ".join(filter(None, [case.get("notes"), (
+            "contrib output made with booster[begin:end].predict(pred_contribs=True): xgboost "
+            "refuses (gbtree) or ignores (dart) iteration_begin > 0 for contributions")]))
+        return bst[begin:end].predict(d, pred_contribs=True)
+    kw = {"iteration_range": (0, end)} if end else {}
     return bst.predict(d, pred_contribs=True, **kw)
 
 
