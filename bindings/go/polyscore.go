@@ -293,6 +293,9 @@ const (
 	OutputMargin OutputKind = C.PS_OUTPUT_MARGIN
 	// OutputLeaf is, per tree used, the id of the leaf reached.
 	OutputLeaf OutputKind = C.PS_OUTPUT_LEAF
+	// OutputContrib is the SHAP contributions (TreeSHAP): per margin, one value per
+	// feature then the bias (ABI 2).
+	OutputContrib OutputKind = C.PS_OUTPUT_CONTRIB
 )
 
 // PredictOptions are the options of a prediction. The zero value (and a nil

@@ -29,7 +29,7 @@ export declare class PolyscoreError extends Error {
 }
 
 /** What predict returns per row. */
-export type Output = 'value' | 'margin' | 'leaf';
+export type Output = 'value' | 'margin' | 'leaf' | 'contrib';
 
 export interface PredictOptions {
   /** 'value' (default): what the training library's predict returns; 'margin': the raw

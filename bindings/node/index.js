@@ -62,7 +62,7 @@ function checkAbi(required = REQUIRED_ABI_VERSION) {
 
 checkAbi(REQUIRED_ABI_VERSION);
 
-const OUTPUTS = Object.freeze({ value: 0, margin: 1, leaf: 2 });
+const OUTPUTS = Object.freeze({ value: 0, margin: 1, leaf: 2, contrib: 3 });
 // parseOptions(undefined), without allocating anything.
 const DEFAULT_OPTIONS = Object.freeze([OUTPUTS.value, 0, 0, 1]);
 
@@ -97,7 +97,7 @@ function parseOptions(opts) {
   const output = OUTPUTS[name];
   if (output === undefined || !Object.prototype.hasOwnProperty.call(OUTPUTS, name))
     throw bindingError('PS_ERR_INVALID_ARGUMENT',
-                       `output must be 'value', 'margin' or 'leaf', got ${JSON.stringify(name)}`);
+                       `output must be 'value', 'margin', 'leaf' or 'contrib', got ${JSON.stringify(name)}`);
   let numThreads = 1;
   if (opts.numThreads !== undefined && opts.numThreads !== null) {
     if (!Number.isInteger(opts.numThreads) || opts.numThreads < 0 || opts.numThreads > 0x7fffffff)

@@ -214,7 +214,9 @@ void linear_contributions(const Forest& forest, const double* row, double* out) 
     double* o = out + size_t(g) * (n + 1);
     for (uint32_t f = 0; f < n; ++f) {
       const float w = static_cast<float>(forest.linear.weights[size_t(f) * groups + g]);
-      o[f] = std::isnan(row[f]) ? 0.0 : static_cast<double>(static_cast<float>(row[f]) * w);
+      const double c = std::isnan(row[f]) ? 0.0 : static_cast<double>(static_cast<float>(row[f]) * w);
+      // inf * 0 is a NaN whose sign bit depends on the CPU; write the one quiet NaN.
+      o[f] = std::isnan(c) ? std::numeric_limits<double>::quiet_NaN() : c;
     }
     o[n] = static_cast<double>(static_cast<float>(forest.linear.bias[g]) + static_cast<float>(forest.base_margin[g]));
   }

@@ -17,7 +17,7 @@ namespace eval ::polyscore {
     # The ABI version of the C library this package was written for.
     variable required_abi 1
     variable formats {auto 0 xgboost-json 1 xgboost-ubjson 2 lightgbm 3 lightgbm-text 3}
-    variable outputs {value 0 margin 1 leaf 2}
+    variable outputs {value 0 margin 1 leaf 2 contrib 3}
     variable dtypes {float32 1 float64 2}
     namespace export load load_buffer predict predict_row output_size info feature_names \
         close free with_model abi_version version require_abi

@@ -35,6 +35,7 @@ our %OUTPUT = (
     value  => $polyscore_swig::PS_OUTPUT_VALUE,
     margin => $polyscore_swig::PS_OUTPUT_MARGIN,
     leaf   => $polyscore_swig::PS_OUTPUT_LEAF,
+    contrib => $polyscore_swig::PS_OUTPUT_CONTRIB,
 );
 our %DTYPE = (
     float64 => $polyscore_swig::PS_DTYPE_FLOAT64,

@@ -23,7 +23,7 @@ module Polyscore
               xgboost_ubjson: S::PS_FORMAT_XGBOOST_UBJSON,
               lightgbm: S::PS_FORMAT_LIGHTGBM_TEXT }.freeze
   OUTPUTS = { value: S::PS_OUTPUT_VALUE, margin: S::PS_OUTPUT_MARGIN,
-              leaf: S::PS_OUTPUT_LEAF }.freeze
+              leaf: S::PS_OUTPUT_LEAF, contrib: S::PS_OUTPUT_CONTRIB }.freeze
   DTYPES = { float64: S::PS_DTYPE_FLOAT64, float32: S::PS_DTYPE_FLOAT32 }.freeze
 
   def self.abi_version = S.ps_abi_version

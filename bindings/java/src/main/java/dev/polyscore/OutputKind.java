@@ -7,7 +7,9 @@ public enum OutputKind {
   /** The raw sum before the link function (output_margin, raw_score). */
   MARGIN(1),
   /** Per tree used, the id of the leaf reached (pred_leaf), as doubles. */
-  LEAF(2);
+  LEAF(2),
+  /** SHAP contributions (TreeSHAP): per margin, one per feature then the bias. ABI 2. */
+  CONTRIB(3);
 
   final int code;
 
