@@ -150,6 +150,31 @@ header_constants() {
 
 # check_layout INCLUDE_DIR [BASELINE]: the regenerated table equals the committed one,
 # and it lists every constant of the headers.
+# The first-release header against today's layout.json: the ABI only grows, so every
+# struct is unchanged and every constant it has keeps its value (PS_ABI_VERSION grows).
+check_v1_layout() {
+  local inc=$1 cur rc=0
+  cur=$(mktemp)
+  if ! gen_layout "$inc" "$cur"; then
+    echo "layout: layout_gen.c failed against $inc"; rm -f "$cur"; return 1
+  fi
+  python3 - "$cur" "$BASELINE_LAYOUT" <<'PY' || rc=1
+import json, sys
+old, now = (json.load(open(p)) for p in sys.argv[1:3])
+bad = [f"struct {n} changed" for n in old["structs"] if old["structs"][n] != now["structs"].get(n)]
+for k, v in old["constants"].items():
+    if k == "PS_ABI_VERSION":
+        if now["constants"][k] < v: bad.append("PS_ABI_VERSION went down")
+    elif now["constants"].get(k) != v:
+        bad.append(f"{k} is {now['constants'].get(k)}, was {v}")
+print("layout: v1 header: " + ("; ".join(bad) if bad else
+      f"{len(old['structs'])} structs and {len(old['constants'])} constants kept"))
+sys.exit(1 if bad else 0)
+PY
+  rm -f "$cur"
+  return $rc
+}
+
 check_layout() {
   local inc=$1 base=${2:-$BASELINE_LAYOUT} cur bad=0 c
   cur=$(mktemp)

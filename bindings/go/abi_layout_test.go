@@ -91,6 +91,7 @@ var goConstants = map[string]struct {
 	"OutputValue":           {"PS_OUTPUT_VALUE", int64(OutputValue)},
 	"OutputMargin":          {"PS_OUTPUT_MARGIN", int64(OutputMargin)},
 	"OutputLeaf":            {"PS_OUTPUT_LEAF", int64(OutputLeaf)},
+	"OutputContrib":         {"PS_OUTPUT_CONTRIB", int64(OutputContrib)},
 }
 
 // goCovers says, by the prefix of a C constant's name, which Go constant the

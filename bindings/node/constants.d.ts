@@ -25,4 +25,5 @@ export type FormatName =
 export type Output =
   | 'value'
   | 'margin'
-  | 'leaf';
+  | 'leaf'
+  | 'contrib';

@@ -1,6 +1,6 @@
 // polyscore: the command-line tool. A client of the public C API like any other.
 //
-//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf] [--header]
+//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib] [--header]
 //                           [--threads N] [--iterations BEGIN:END]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]
 //   polyscore info MODEL

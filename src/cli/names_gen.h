@@ -25,6 +25,7 @@ inline constexpr NamedValue kOutputNames[] = {
     {"value", PS_OUTPUT_VALUE},
     {"margin", PS_OUTPUT_MARGIN},
     {"leaf", PS_OUTPUT_LEAF},
+    {"contrib", PS_OUTPUT_CONTRIB},
 };
 
 }  // namespace polyscore_cli

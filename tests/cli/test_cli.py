@@ -30,7 +30,7 @@ SAMPLE = ["xgb3_binary_logistic", "xgb1_binary_logistic", "xgb3_binary_logistic_
 
 
 @pytest.mark.parametrize("name", SAMPLE)
-@pytest.mark.parametrize("output", ["value", "margin", "leaf"])
+@pytest.mark.parametrize("output", ["value", "margin", "leaf", "contrib"])
 def test_predict_matches_vectors(cli, name, output):
     case = CASES[name]
     if output not in case["outputs"]:

@@ -1,6 +1,6 @@
 // Every conformance vector (tests/vectors, made by the real training libraries) must
 // come out of the C API as the library's own predict gave it: values, margins and
-// leaf ids, through the batch (dense f32/f64, CSR) and the single-row paths.
+// leaf ids and SHAP contributions, through the batch (dense f32/f64, CSR) and the single-row paths.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -43,7 +43,10 @@ struct Output {
   int32_t kind;
   const char* name;
 };
-const Output kOutputs[] = {{PS_OUTPUT_VALUE, "value"}, {PS_OUTPUT_MARGIN, "margin"}, {PS_OUTPUT_LEAF, "leaf"}};
+const Output kOutputs[] = {{PS_OUTPUT_VALUE, "value"},
+                           {PS_OUTPUT_MARGIN, "margin"},
+                           {PS_OUTPUT_LEAF, "leaf"},
+                           {PS_OUTPUT_CONTRIB, "contrib"}};
 
 class Conformance : public ::testing::TestWithParam<std::string> {};
 
@@ -98,8 +101,10 @@ TEST_P(Conformance, MatchesTrainingLibrary) {
                                      &opts, m.err),
               PS_OK)
         << m.message();
+    // Contributions repeat the libraries' TreeSHAP arithmetic term by term: bit for bit.
+    const double tolerance = o.kind == PS_OUTPUT_CONTRIB ? 0.0 : rel;
     for (size_t i = 0; i < size; ++i) {
-      ASSERT_TRUE(close(expected[i], dense[i], rel))
+      ASSERT_TRUE(close(expected[i], dense[i], tolerance))
           << "row " << i / (size / n_rows) << " col " << i % (size / n_rows) << ": expected "
           << expected[i] << " got " << dense[i];
     }

@@ -46,6 +46,7 @@ for env in new old; do
     echo "== $env: $("$VENVS/$env/bin/python" -c 'import xgboost, lightgbm; print("xgboost", xgboost.__version__, "lightgbm", lightgbm.__version__)')"
     "$VENVS/$env/bin/python" "$HERE/make_vectors.py" --out "$OUT" > "$VENVS/$env.make_vectors.log"
     tail -n 1 "$VENVS/$env.make_vectors.log"
+    "$VENVS/$env/bin/python" "$HERE/make_contrib_vectors.py" --out "$OUT"
 done
 
 echo "== sparse input (tests/vectors/sparse)"

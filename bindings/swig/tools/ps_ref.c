@@ -56,7 +56,8 @@ int main(int argc, char **argv) {
 
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
   opts.output = strcmp(argv[3], "margin") == 0 ? PS_OUTPUT_MARGIN
-                : strcmp(argv[3], "leaf") == 0 ? PS_OUTPUT_LEAF : PS_OUTPUT_VALUE;
+                : strcmp(argv[3], "leaf") == 0 ? PS_OUTPUT_LEAF
+                : strcmp(argv[3], "contrib") == 0 ? PS_OUTPUT_CONTRIB : PS_OUTPUT_VALUE;
   opts.iteration_begin = (uint32_t)strtoul(argv[4], NULL, 10);
   opts.iteration_end = (uint32_t)strtoul(argv[5], NULL, 10);
   int f32 = strcmp(argv[6], "float32") == 0;

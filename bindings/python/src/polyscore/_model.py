@@ -354,6 +354,13 @@ class Model:
         return n_rows * per_row, per_row
 
     def _shaped(self, out, n_rows, per_row, output):
+        if output == "contrib":
+            # XGBoost's pred_contribs shape: (rows, features + 1), or (rows, margins,
+            # features + 1) for several margins (LightGBM's is this reshaped to 2-D).
+            margins = self.info.num_margins
+            if margins > 1:
+                return out.reshape(n_rows, margins, per_row // margins)
+            return out.reshape(n_rows, per_row)
         if output == "leaf" or per_row != 1:
             return out.reshape(n_rows, per_row)
         return out  # one value per row: 1-D, as XGBoost and LightGBM return it
@@ -366,12 +373,14 @@ class Model:
            or float64 NumPy arrays are passed to the library without a copy; anything
            else is converted once to float64 (float32/float64 keep their type).
         output: "value" (what the training library's predict returns), "margin" (raw
-           score) or "leaf" (leaf index per tree used).
+           score), "leaf" (leaf index per tree used) or "contrib" (SHAP contributions:
+           per margin, one per feature then the bias; they sum to the margin).
         iteration_range: (begin, end) boosting rounds, end 0 = all (XGBoost's meaning).
         num_threads: threads for this call; 1 (default), 0 = all cores.
 
         Returns float64: shape (rows,) when there is one value per row, else
-        (rows, k); leaf output is always (rows, trees used).
+        (rows, k); leaf output is always (rows, trees used); contrib output is
+        (rows, features + 1), or (rows, k, features + 1) for k margins, as XGBoost's.
         """
         opts, per_row, key = self._plan(output, iteration_range, num_threads)
         if _is_scipy_sparse(X):

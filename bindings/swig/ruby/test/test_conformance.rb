@@ -7,7 +7,7 @@ class TestConformance < Minitest::Test
 
   def test_manifest_covers_everything
     kinds = CASES.flat_map { |c| c['outputs'].keys }.uniq.sort
-    assert_equal %w[leaf margin value], kinds
+    assert_equal %w[contrib leaf margin value], kinds
     assert_equal %w[float32 float64], CASES.map { |c| c['dtype'] }.uniq.sort
     assert CASES.any? { |c| c['iteration_end'].positive? }
   end

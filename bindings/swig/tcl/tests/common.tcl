@@ -39,7 +39,8 @@ proc c_reference {model input output begin end dtype} {
     }
     set values {}
     foreach line [split $text \n] {
-        if {$line ne ""} { lappend values {*}[split $line ,] }
+        # "-0" would read back as the integer 0 (+0.0 bits); keep it a negative zero.
+        if {$line ne ""} { lappend values {*}[lmap v [split $line ,] {expr {$v eq "-0" ? "-0.0" : $v}}] }
     }
     return $values
 }

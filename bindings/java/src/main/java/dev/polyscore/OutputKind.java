@@ -8,7 +8,8 @@ public enum OutputKind {
   /** Raw sum before the link function (output_margin, raw_score). */
   MARGIN(1),
   /** Per tree used, the id of the leaf reached (pred_leaf). */
-  LEAF(2);
+  LEAF(2),
+  CONTRIB(3);
   // END generated
 
   final int code;
