@@ -661,6 +661,9 @@ void walk_linked_block(const Forest& forest, uint32_t t, const uint32_t* keys, s
                                                       (forest.category_codes.codes + 2 + 31) / 32, keys, n, pos);
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
     for (size_t r = 0; r < n; ++r) start[r] = exit[pos[r]];
+    // The lanes past n in the last group of kRowLanes are walked too (their results are
+    // dropped): they start from the root, not from whatever the stack held there.
+    std::fill(start + n, start + kBlockRows, forest.trees[t].node_begin);
     steps = depth > kTop ? depth - kTop : 0;
   } else {
     std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
