@@ -21,6 +21,15 @@ run "C++ tests under AddressSanitizer" bash -c '
   cmake --build build-asan --target polyscore_tests &&
   ASAN_OPTIONS=detect_leaks=1 ./build-asan/polyscore_tests --gtest_brief=1'
 
+# The concurrency tests (worker pool, threads sharing a model, free during predict)
+# under ThreadSanitizer, repeated so that the threads interleave in many ways. Not the
+# fork test: TSan cannot start threads in the child of a multi-threaded fork.
+run "C++ concurrency tests under ThreadSanitizer" bash -c '
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYSCORE_SANITIZE=thread >/dev/null &&
+  cmake --build build-tsan --target polyscore_tests &&
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./build-tsan/polyscore_tests --gtest_brief=1 \
+    --gtest_repeat=100 --gtest_filter="WorkerPool.*:CApi.ThreadsShareOneModelAndSurviveFree:CApi.MultiThreadedBatchEqualsSingleThreaded:KeyWalks.LinkedWalkOfAPartBlock*-WorkerPool.ForkedChildFinishesItsCalls"'
+
 for suite in tests/constants/test.sh tests/cli/test.sh bindings/*/test.sh examples/*/test.sh abi_tests/test.sh; do
   [ -f "$suite" ] || continue
   run "$suite" env POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" POLYSCORE_BUILD_DIR="$ROOT/build" bash "$suite"
