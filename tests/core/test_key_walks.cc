@@ -243,6 +243,36 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
   }
 }
 
+// Fills a stretch of the stack below the caller with all-ones bytes, as a helper thread's
+// stack may hold from earlier work: a walk that reads a stack slot it never wrote then
+// gets node index 0xffffffff instead of the zeros a fresh stack tends to give.
+__attribute__((noinline)) void dirty_the_stack() {
+  volatile unsigned char junk[256 * 1024];
+  for (size_t i = 0; i < sizeof(junk); ++i) junk[i] = 0xff;
+}
+
+TEST(KeyWalks, LinkedWalkOfAPartBlockReadsOnlyNodesItStartedFrom) {
+  // A block of n rows is walked kRowLanes (8) rows at a time, so the lanes past n are
+  // walked too (their results are dropped); they must start from a real node, not from
+  // whatever the stack held. Rows counts that are not a multiple of 8, on a dirty stack.
+  Forest prepared = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
+  prepare_for_prediction(prepared);
+  const Forest linked = with_walk(prepared, Walk::kLinked);
+  ASSERT_TRUE(linked.linked.usable);
+  // Trees deeper than the vector top levels, so the lanes take steps from where they start.
+  ASSERT_GT(*std::max_element(prepared.walk.depth.begin(), prepared.walk.depth.end()), kLinkedTopLevels);
+  PredictRequest request;
+  const PredictPlan plan = plan_prediction(prepared, request);
+  const std::vector<double> rows = edge_rows(prepared, 64, 7);
+  for (size_t n : {1, 3, 7, 9, 63}) {
+    std::vector<double> want(n * plan.values_per_row), got(want.size());
+    predict_dense(prepared, plan, rows.data(), n, want.data());
+    dirty_the_stack();
+    predict_dense(linked, plan, rows.data(), n, got.data());
+    for (size_t i = 0; i < want.size(); ++i) ASSERT_TRUE(same(want[i], got[i])) << n << " rows, at " << i;
+  }
+}
+
 TEST(KeyWalks, ChosenByModelShape) {
   // A shallow XGBoost model takes the heap walk; with it unavailable the linked walk is
   // built instead; categorical splits are walked by keys too, with category codes.
