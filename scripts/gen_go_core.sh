@@ -16,7 +16,7 @@ generate() {  # generate DIR: writes _core/ and the zcore_*.cc wrappers into DIR
   cp -R "$ROOT/include" "$out/_core/include"
   # The library's sources: what CMakeLists.txt globs for polyscore_core and polyscore.
   local dir
-  for dir in model loaders predict capi; do
+  for dir in model loaders predict explain capi; do
     cp -R "$ROOT/src/$dir" "$out/_core/src/$dir"
   done
   cp "$ROOT"/third_party/simdjson/{simdjson.cpp,simdjson.h,LICENSE} "$out/_core/third_party/simdjson/"
@@ -43,7 +43,7 @@ EOT
     for opt in $(sed -n "s|^set_source_files_properties(${rel} PROPERTIES COMPILE_OPTIONS \(.*\))|\1|p" \
                  "$ROOT/CMakeLists.txt"); do
       case $opt in
-        -fno-*) pragma+="#pragma GCC optimize(\"no-${opt#-fno-}\")"$'\n' ;;
+        -f*) pragma+="#pragma GCC optimize(\"${opt#-f}\")"$'\n' ;;
         *) echo "gen_go_core: cannot carry option $opt of $rel into cgo" >&2; exit 1 ;;
       esac
     done

@@ -22,7 +22,11 @@ typedef int32_t ps_output_kind;
 enum {
   PS_OUTPUT_VALUE = 0,  /* what predict() returns: probabilities, class index, ... */
   PS_OUTPUT_MARGIN = 1, /* raw sum before the link function (output_margin, raw_score) */
-  PS_OUTPUT_LEAF = 2    /* per tree used, the id of the leaf reached (pred_leaf) */
+  PS_OUTPUT_LEAF = 2,   /* per tree used, the id of the leaf reached (pred_leaf) */
+  /* SHAP feature contributions (TreeSHAP; XGBoost pred_contribs, LightGBM pred_contrib):
+   * per row, per margin, num_features values then the bias; they sum to the margin.
+   * \since ABI 2 */
+  PS_OUTPUT_CONTRIB = 3
 };
 
 /* Element type of input arrays: a PS_DTYPE_* value. */
@@ -63,9 +67,11 @@ PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct
 
 /*
  * Sets *out to the number of doubles a predict call writes for n_rows rows with
- * these options: n_rows * (num_outputs, num_margins, or trees used).
+ * these options: n_rows * (num_outputs, num_margins, or trees used; for
+ * PS_OUTPUT_CONTRIB num_margins * (num_features + 1)).
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL, bad options, iteration range outside
- * the model); PS_ERR_INVALID_HANDLE.
+ * the model); PS_ERR_INVALID_HANDLE; PS_ERR_UNSUPPORTED (PS_OUTPUT_CONTRIB on a model
+ * without node covers, a linear model or vector leaves).
  */
 PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t n_rows,
                                       const ps_predict_options *opts, ps_error *err);
@@ -76,7 +82,8 @@ PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t
  * Errors: PS_ERR_INVALID_ARGUMENT (a NULL pointer, unknown dtype, bad options);
  * PS_ERR_INVALID_HANDLE; PS_ERR_SHAPE (n_cols != num_features);
  * PS_ERR_BUFFER_TOO_SMALL (out_len too small; nothing is written, the message gives
- * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model).
+ * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model;
+ * PS_OUTPUT_CONTRIB as in ps_model_output_size).
  */
 PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
                                         const void *rows, ps_dtype dtype, size_t n_rows,

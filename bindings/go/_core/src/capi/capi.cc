@@ -14,6 +14,7 @@
 #include "loaders/loaders.h"
 #include "model/error.h"
 #include "polyscore/polyscore.h"
+#include "explain/tree_shap.h"
 #include "predict/predictor.h"
 
 struct ps_error {
@@ -130,10 +131,12 @@ polyscore::PredictRequest predict_request(const ps_predict_options* opts) {
   if (!opts) return request;
   if (opts->struct_size < sizeof(size_t)) invalid("ps_predict_options.struct_size is too small");
   if (PS_HAS(opts, output)) {
-    if (opts->output < PS_OUTPUT_VALUE || opts->output > PS_OUTPUT_LEAF) {
+    if (opts->output < PS_OUTPUT_VALUE || opts->output > PS_OUTPUT_CONTRIB) {
       invalid("unknown output kind " + std::to_string(opts->output));
     }
-    request.kind = static_cast<polyscore::OutputKind>(opts->output);
+    // Contributions use the trees margins do (see contrib_plan).
+    request.kind = opts->output == PS_OUTPUT_CONTRIB ? polyscore::OutputKind::kMargin
+                                                     : static_cast<polyscore::OutputKind>(opts->output);
   }
   if (PS_HAS(opts, iteration_begin)) request.iteration_begin = opts->iteration_begin;
   if (PS_HAS(opts, iteration_end)) request.iteration_end = opts->iteration_end;
@@ -171,6 +174,19 @@ polyscore::PredictPlan plan_for(const LoadedModel& model, const ps_predict_optio
     return plan;
   }
   return polyscore::plan_prediction(*model.forest, request);
+}
+
+// PS_OUTPUT_CONTRIB calls go to src/explain (TreeSHAP) instead of the predictor.
+bool asks_contributions(const ps_predict_options* opts) {
+  return opts && opts->struct_size >= sizeof(size_t) && PS_HAS(opts, output) && opts->output == PS_OUTPUT_CONTRIB;
+}
+
+// The trees a contributions call uses (the margin plan's) and its values per row.
+polyscore::PredictPlan contrib_plan(const LoadedModel& model, const ps_predict_options* opts) {
+  polyscore::PredictPlan plan = polyscore::plan_prediction(*model.forest, predict_request(opts));
+  if (!model.contrib.usable) throw Error(PS_ERR_UNSUPPORTED, model.contrib.unsupported);
+  plan.values_per_row = polyscore::contrib_values_per_row(*model.forest);
+  return plan;
 }
 
 size_t checked_output_size(size_t n_rows, size_t per_row) {
@@ -382,7 +398,7 @@ ps_status ps_model_output_size(size_t* out, const ps_model* model, size_t n_rows
   return guarded(err, [&] {
     require(out, "out");
     ModelRef ref(model);
-    const auto plan = plan_for(loaded(ref), opts);
+    const auto plan = asks_contributions(opts) ? contrib_plan(loaded(ref), opts) : plan_for(loaded(ref), opts);
     *out = checked_output_size(n_rows, plan.values_per_row);
   });
 }
@@ -400,6 +416,18 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
     const LoadedModel& loaded_model = loaded(ref);
     const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_cols);
+    if (asks_contributions(opts)) {
+      const auto plan = contrib_plan(loaded_model, opts);
+      check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+      if (dtype == PS_DTYPE_FLOAT32) {
+        polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
+                                       static_cast<const float*>(rows), n_rows, out);
+      } else {
+        polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
+                                       static_cast<const double*>(rows), n_rows, out);
+      }
+      return;
+    }
     const auto plan = plan_for(loaded_model, opts);
     check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
     if (dtype == PS_DTYPE_FLOAT32) {
@@ -438,6 +466,19 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
                                       std::to_string(k) + " is outside [0, " + std::to_string(n_cols) + ")");
       }
     }
+    if (asks_contributions(opts)) {
+      const LoadedModel& loaded_model = loaded(ref);
+      const auto plan = contrib_plan(loaded_model, opts);
+      check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+      if (dtype == PS_DTYPE_FLOAT32) {
+        polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+                                     static_cast<const float*>(values), n_rows, out);
+      } else {
+        polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+                                     static_cast<const double*>(values), n_rows, out);
+      }
+      return;
+    }
     const auto plan = polyscore::plan_prediction(forest, predict_request(opts));
     check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
     if (dtype == PS_DTYPE_FLOAT32) {
@@ -457,6 +498,12 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     const LoadedModel& loaded_model = loaded(ref);
     const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_features);
+    if (asks_contributions(opts)) {  // allocates its path scratch (not the no-alloc fast path)
+      const auto plan = contrib_plan(loaded_model, opts);
+      check_output(out_len, plan.values_per_row);
+      polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out);
+      return;
+    }
     // Default options (or any output kind over all rounds): the plan made at load. The
     // row is scored on one thread whatever opts->num_threads says.
     const polyscore::PredictPlan* plan = cached_plan(loaded_model, opts);

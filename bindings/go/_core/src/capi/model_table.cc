@@ -17,6 +17,7 @@ LoadedModel::LoadedModel(std::unique_ptr<const Forest> f) : forest(std::move(f))
       // Not cached: calls for this kind plan afresh and report the error.
     }
   }
+  contrib = prepare_contributions(*forest);
   row_on_stack = forest->num_margin_outputs <= kMaxRowMargins && forest->num_features <= kMaxRowFeatures;
 }
 

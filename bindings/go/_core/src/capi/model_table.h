@@ -13,6 +13,7 @@
 #include <mutex>
 #include <vector>
 
+#include "explain/tree_shap.h"
 #include "model/forest.h"
 #include "polyscore/model.h"
 #include "predict/predictor.h"
@@ -31,6 +32,8 @@ struct LoadedModel {
   bool has_full_plan[3] = {false, false, false};
   // predict_row can score a row of this model with stack scratch (else predict_dense).
   bool row_on_stack = false;
+  // TreeSHAP's per-tree data (PS_OUTPUT_CONTRIB), or why the model has none.
+  ContribTables contrib;
 
   explicit LoadedModel(std::unique_ptr<const Forest> f);
 };

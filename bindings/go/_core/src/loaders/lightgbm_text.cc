@@ -179,12 +179,15 @@ enum TreeKey : int {
   kCatBoundaries,
   kCatThreshold,
   kIsLinear,
+  kLeafCount,
+  kInternalCount,
   kNumTreeKeys
 };
 
 constexpr const char* kTreeKeyNames[kNumTreeKeys] = {
     "num_leaves", "num_cat",    "split_feature", "threshold",      "decision_type", "left_child",
-    "right_child", "leaf_value", "cat_boundaries", "cat_threshold", "is_linear"};
+    "right_child", "leaf_value", "cat_boundaries", "cat_threshold", "is_linear",
+    "leaf_count", "internal_count"};
 
 struct Field {
   bool present = false;
@@ -552,6 +555,18 @@ class LightGBMParser {
     require(tree_line, t, kLeafValue);
     array(t, kLeafValue, num_leaves, "num_leaves", &leaf_value_);
 
+    // Covers, for contributions (TreeSHAP); optional: a file without them still predicts.
+    const bool covers = fields_[kLeafCount].present && (num_leaves == 1 || fields_[kInternalCount].present);
+    if (covers) {
+      array(t, kLeafCount, num_leaves, "num_leaves", &leaf_count_, 0, std::numeric_limits<int64_t>::max());
+      if (num_leaves > 1) {
+        array(t, kInternalCount, num_leaves - 1, "num_leaves - 1", &internal_count_, 0,
+              std::numeric_limits<int64_t>::max());
+      }
+    } else {
+      all_covers_ = false;
+    }
+
     const uint32_t leaf_base = static_cast<uint32_t>(forest_.leaf_values.size());
     const uint32_t node_base = static_cast<uint32_t>(forest_.nodes.size());
     if (forest_.leaf_values.size() + size_t(num_leaves) > std::numeric_limits<uint32_t>::max() / 2 ||
@@ -572,6 +587,7 @@ class LightGBMParser {
       leaf.flags = kLeaf;
       leaf.child_or_leaf = leaf_base;
       forest_.nodes.push_back(leaf);
+      if (all_covers_) forest_.node_covers.push_back(static_cast<double>(leaf_count_[0]));
       tree.num_nodes = 1;
       forest_.trees.push_back(tree);
       return;
@@ -618,6 +634,7 @@ class LightGBMParser {
     // Renumber into the flat layout, breadth first: root at 0, children side by side.
     const uint32_t total = static_cast<uint32_t>(2 * num_leaves - 1);
     forest_.nodes.resize(size_t(node_base) + total);
+    if (all_covers_) forest_.node_covers.resize(size_t(node_base) + total);
     seen_split_.assign(size_t(m), 0);
     seen_leaf_.assign(size_t(num_leaves), 0);
     queue_.clear();
@@ -639,6 +656,7 @@ class LightGBMParser {
         seen_leaf_[leaf] = 1;
         node.flags = kLeaf;
         node.child_or_leaf = leaf_base + leaf;
+        if (all_covers_) forest_.node_covers[size_t(node_base) + slot] = static_cast<double>(leaf_count_[leaf]);
         continue;
       }
       const size_t s = static_cast<size_t>(src);
@@ -650,6 +668,7 @@ class LightGBMParser {
                               : " is the child of more than one split"));
       }
       seen_split_[s] = 1;
+      if (all_covers_) forest_.node_covers[size_t(node_base) + slot] = static_cast<double>(internal_count_[s]);
       const int dt = decision_type_[s];
       node.feature = static_cast<uint32_t>(split_feature_[s]);
       uint8_t flags = 0;
@@ -697,6 +716,7 @@ class LightGBMParser {
   }
 
   void finish() {
+    if (!all_covers_) forest_.node_covers.clear();  // partial covers are no covers
     const uint32_t k = forest_.num_margin_outputs;
     const size_t n = forest_.trees.size();
     if (n % k != 0) {
@@ -745,6 +765,8 @@ class LightGBMParser {
   Field fields_[kNumTreeKeys];
   // Per-tree scratch, reused across trees.
   std::vector<double> leaf_value_, threshold_;
+  std::vector<int64_t> leaf_count_, internal_count_;
+  bool all_covers_ = true;  // every tree so far had leaf_count / internal_count
   std::vector<int32_t> split_feature_, left_child_, right_child_, cat_boundaries_;
   std::vector<int8_t> decision_type_;
   std::vector<uint32_t> cat_threshold_;

@@ -453,6 +453,7 @@ class ForestBuilder {
       read_tree(in_file[j], mp + ".trees[" + std::to_string(j) + "]", tree_info[id],
                 weights ? static_cast<double>((*weights)[id]) : 1.0);
     }
+    if (!all_covers_) forest_.node_covers.clear();  // partial covers are no covers
     forest_.leaf_size = leaf_size_ == 0 ? 1 : leaf_size_;
     if (forest_.leaf_size > 1 && forest_.leaf_size != forest_.num_margin_outputs)
       fail_parse("xgboost: trees have size_leaf_vector " + std::to_string(forest_.leaf_size) +
@@ -515,6 +516,13 @@ class ForestBuilder {
     read_ints(arr("split_indices"), &split_index_, tp + ".split_indices", 0,
               std::numeric_limits<int64_t>::max());
     check_len(split_index_.size(), "split_indices", n);
+    // Covers, for contributions (TreeSHAP); optional: a file without them still predicts.
+    V hess;
+    has_covers_ = A::find(t, "sum_hessian", &hess);
+    if (has_covers_) {
+      read_floats(hess, &hess_, tp + ".sum_hessian");
+      check_len(hess_.size(), "sum_hessian", n);
+    }
     read_floats(arr("split_conditions"), &cond_, tp + ".split_conditions");
     check_len(cond_.size(), "split_conditions", n);
     read_ints(arr("default_left"), &default_left_, tp + ".default_left", 0, 1);
@@ -622,7 +630,9 @@ class ForestBuilder {
         queue_.push_back(r);
       }
       forest_.nodes.push_back(node);
+      if (has_covers_) forest_.node_covers.push_back(static_cast<double>(hess_[x]));
     }
+    if (!has_covers_) all_covers_ = false;
 
     Tree tree;
     tree.node_begin = static_cast<uint32_t>(node_begin);
@@ -677,7 +687,8 @@ class ForestBuilder {
   // Per-tree scratch, reused across trees (no per-tree allocation once warmed up).
   std::vector<int32_t> left_, right_;
   std::vector<int64_t> split_index_;
-  std::vector<float> cond_, leaf_vec_;
+  std::vector<float> cond_, leaf_vec_, hess_;
+  bool has_covers_ = false, all_covers_ = true;  // all_covers_: every tree had sum_hessian
   std::vector<uint8_t> default_left_, split_type_, visited_;
   std::vector<int32_t> cat_nodes_, cat_index_, queue_;
   std::vector<int64_t> cat_segments_, cat_sizes_, categories_;

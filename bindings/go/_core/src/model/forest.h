@@ -250,6 +250,10 @@ struct Forest {
   std::vector<double> leaf_values;  // leaf_size values per leaf
   std::vector<int32_t> leaf_ids;    // the library's own id of each leaf (pred_leaf output)
   std::vector<uint32_t> category_words;
+  // Per node (indexed like nodes): how much training data reached it, as the library
+  // records it (XGBoost sum_hessian, LightGBM internal_count / leaf_count). TreeSHAP
+  // weighs the paths a row does not take by these. Empty when the file has none.
+  std::vector<double> node_covers;
 
   // Trees of boosting round i are trees [iteration_begin[i], iteration_begin[i+1]).
   std::vector<uint32_t> iteration_begin;  // num_iterations + 1 entries

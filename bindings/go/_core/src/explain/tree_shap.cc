@@ -1,0 +1,367 @@
+// TreeSHAP as XGBoost (float, src/tree/tree_model.cc / cpu_treeshap.cc) and LightGBM
+// (double, Tree::TreeSHAP) compute it. The two are the same recursion; the differences
+// that change bits are kept: the float type, and that XGBoost sums each tree's
+// contributions in a buffer and adds it times the tree's weight, while LightGBM adds
+// straight into the output.
+#include "explain/tree_shap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "model/error.h"
+
+namespace polyscore {
+namespace {
+
+// LightGBM's kZeroThreshold (1e-35f): values this close to zero count as zero.
+constexpr double kZeroThreshold = static_cast<double>(1e-35f);
+
+// A feature value as the training library reads it (as the predictor does).
+inline double convert(double v, bool float32) {
+  if (float32) return static_cast<double>(static_cast<float>(v));
+  return std::fabs(v) <= kZeroThreshold ? 0.0 : v;
+}
+
+// The child a split sends x to: the same rules as the predictor's walk (the "hot" path).
+inline uint32_t next_node(const Node& node, double x, bool lightgbm, const uint32_t* category_words) {
+  const uint8_t flags = node.flags;
+  const uint32_t default_child = node.child_or_leaf + ((flags & kDefaultLeft) ? 0u : 1u);
+  if (std::isnan(x)) {
+    if (flags & kNanIsMissing) return default_child;
+    if (flags & kNanAsZero) x = 0.0;
+  }
+  if ((flags & kZeroIsMissing) && x >= -kZeroThreshold && x <= kZeroThreshold) return default_child;
+  bool left;
+  if (flags & kCategorical) {
+    const double lowest = lightgbm ? -1.0 : 0.0;
+    const double bits = 32.0 * node.category.num_words;
+    bool in_set = false;
+    if ((x > lowest || x == 0.0) && x < bits) {
+      const auto c = static_cast<uint32_t>(x < 0.0 ? 0.0 : x);
+      in_set = (category_words[node.category.word_begin + c / 32] >> (c % 32)) & 1u;
+    }
+    left = (flags & kCatInSetGoesLeft) ? in_set : !in_set;
+  } else {
+    left = x <= node.threshold;
+  }
+  return node.child_or_leaf + (left ? 0u : 1u);
+}
+
+template <typename F>
+struct PathElement {
+  int64_t feature;  // -1 for the root's pseudo element
+  F zero_fraction;
+  F one_fraction;
+  F pweight;
+};
+
+// The three path operations, written term by term as both libraries write them so the
+// rounding is the same.
+template <typename F>
+void extend_path(PathElement<F>* path, uint32_t depth, F zero_fraction, F one_fraction, int64_t feature) {
+  path[depth].feature = feature;
+  path[depth].zero_fraction = zero_fraction;
+  path[depth].one_fraction = one_fraction;
+  path[depth].pweight = depth == 0 ? F(1) : F(0);
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) / static_cast<F>(depth + 1);
+    path[i].pweight = zero_fraction * path[i].pweight * (depth - i) / static_cast<F>(depth + 1);
+  }
+}
+
+template <typename F>
+void unwind_path(PathElement<F>* path, uint32_t depth, uint32_t index) {
+  const F one_fraction = path[index].one_fraction;
+  const F zero_fraction = path[index].zero_fraction;
+  F next_one_portion = path[depth].pweight;
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    if (one_fraction != 0) {
+      const F tmp = path[i].pweight;
+      path[i].pweight = next_one_portion * (depth + 1) / static_cast<F>((i + 1) * one_fraction);
+      next_one_portion = tmp - path[i].pweight * zero_fraction * (depth - i) / static_cast<F>(depth + 1);
+    } else {
+      path[i].pweight = (path[i].pweight * (depth + 1)) / static_cast<F>(zero_fraction * (depth - i));
+    }
+  }
+  for (uint32_t i = index; i < depth; ++i) {
+    path[i].feature = path[i + 1].feature;
+    path[i].zero_fraction = path[i + 1].zero_fraction;
+    path[i].one_fraction = path[i + 1].one_fraction;
+  }
+}
+
+template <typename F>
+F unwound_path_sum(const PathElement<F>* path, uint32_t depth, uint32_t index) {
+  const F one_fraction = path[index].one_fraction;
+  const F zero_fraction = path[index].zero_fraction;
+  F next_one_portion = path[depth].pweight;
+  F total = 0;
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    if (one_fraction != 0) {
+      const F tmp = next_one_portion * (depth + 1) / static_cast<F>((i + 1) * one_fraction);
+      total += tmp;
+      next_one_portion = path[i].pweight - tmp * zero_fraction * ((depth - i) / static_cast<F>(depth + 1));
+    } else if (zero_fraction != 0) {
+      total += (path[i].pweight / zero_fraction) / ((depth - i) / static_cast<F>(depth + 1));
+    }
+  }
+  return total;
+}
+
+// One tree's recursion (Algorithm 2) over the tree's nodes (root first).
+template <typename F>
+struct TreeWalk {
+  const Node* nodes;
+  const double* covers;  // per node of the tree
+  const double* leaf_values;
+  const double* row;     // converted feature values
+  bool lightgbm;
+  const uint32_t* category_words;
+  F* phi;
+
+  void recurse(uint32_t node_index, uint32_t depth, PathElement<F>* parent_path, F parent_zero_fraction,
+               F parent_one_fraction, int64_t parent_feature) const {
+    PathElement<F>* path = parent_path + depth;
+    if (depth > 0) std::copy(parent_path, parent_path + depth, path);
+    extend_path(path, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+    const Node& node = nodes[node_index];
+    if (node.flags & kLeaf) {
+      const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
+      for (uint32_t i = 1; i <= depth; ++i) {
+        const F w = unwound_path_sum(path, depth, i);
+        const PathElement<F>& el = path[i];
+        phi[el.feature] += w * (el.one_fraction - el.zero_fraction) * leaf;
+      }
+      return;
+    }
+    const uint32_t hot = next_node(node, row[node.feature], lightgbm, category_words);
+    const uint32_t cold = hot == node.child_or_leaf ? node.child_or_leaf + 1 : node.child_or_leaf;
+    const F w = static_cast<F>(covers[node_index]);
+    const F hot_zero_fraction = static_cast<F>(covers[hot]) / w;
+    const F cold_zero_fraction = static_cast<F>(covers[cold]) / w;
+    F incoming_zero_fraction = 1;
+    F incoming_one_fraction = 1;
+    // A feature already on the path: undo its split so this node redoes it.
+    uint32_t path_index = 0;
+    for (; path_index <= depth; ++path_index) {
+      if (path[path_index].feature == static_cast<int64_t>(node.feature)) break;
+    }
+    if (path_index != depth + 1) {
+      incoming_zero_fraction = path[path_index].zero_fraction;
+      incoming_one_fraction = path[path_index].one_fraction;
+      unwind_path(path, depth, path_index);
+      depth -= 1;
+    }
+    recurse(hot, depth + 1, path, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, node.feature);
+    recurse(cold, depth + 1, path, cold_zero_fraction * incoming_zero_fraction, F(0), node.feature);
+  }
+};
+
+uint32_t tree_depth(const Node* nodes, uint32_t num_nodes) {
+  // Children come after their parent (breadth-first layout), so one forward pass works.
+  std::vector<uint32_t> depth(num_nodes, 0);
+  uint32_t deepest = 0;
+  for (uint32_t i = 0; i < num_nodes; ++i) {
+    deepest = std::max(deepest, depth[i]);
+    if (!(nodes[i].flags & kLeaf)) {
+      depth[nodes[i].child_or_leaf] = depth[nodes[i].child_or_leaf + 1] = depth[i] + 1;
+    }
+  }
+  return deepest;
+}
+
+// XGBoost's FillNodeMeanValue: a node's mean is its children's means weighted by their
+// covers, in float. Returns the root's.
+float xgboost_node_mean(const Forest& forest, const Tree& tree, uint32_t i) {
+  const Node& node = forest.nodes[tree.node_begin + i];
+  if (node.flags & kLeaf) return static_cast<float>(forest.leaf_values[node.child_or_leaf]);
+  const uint32_t l = node.child_or_leaf;
+  float result = xgboost_node_mean(forest, tree, l) * static_cast<float>(forest.node_covers[tree.node_begin + l]);
+  result += xgboost_node_mean(forest, tree, l + 1) * static_cast<float>(forest.node_covers[tree.node_begin + l + 1]);
+  result /= static_cast<float>(forest.node_covers[tree.node_begin + i]);
+  return result;
+}
+
+// LightGBM's Tree::ExpectedValue: leaves in the library's leaf order.
+double lightgbm_expected_value(const Forest& forest, const Tree& tree) {
+  const Node* nodes = &forest.nodes[tree.node_begin];
+  if (tree.num_nodes == 1) return forest.leaf_values[nodes[0].child_or_leaf];
+  const uint32_t num_leaves = (tree.num_nodes + 1) / 2;
+  std::vector<double> count(num_leaves, 0.0), value(num_leaves, 0.0);
+  for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+    if (!(nodes[i].flags & kLeaf)) continue;
+    const uint32_t leaf = nodes[i].child_or_leaf;
+    const uint32_t id = static_cast<uint32_t>(forest.leaf_ids[leaf]);
+    if (id >= num_leaves) throw Error(PS_ERR_PARSE, "lightgbm: leaf id out of range");
+    count[id] = forest.node_covers[tree.node_begin + i];
+    value[id] = forest.leaf_values[leaf];
+  }
+  const double total_count = forest.node_covers[tree.node_begin];
+  double exp_value = 0.0;
+  for (uint32_t i = 0; i < num_leaves; ++i) exp_value += (count[i] / total_count) * value[i];
+  return exp_value;
+}
+
+bool is_lightgbm(const Forest& forest) { return forest.format == ModelFormat::kLightGBMText; }
+
+// XGBoost gblinear (GBLinear::PredictContribution): feature f adds x_f * weight[f, g]
+// (a missing feature adds 0), the bias is the model's bias plus base_score, in float.
+void linear_contributions(const Forest& forest, const double* row, double* out) {
+  const uint32_t n = forest.num_features, groups = forest.num_margin_outputs;
+  for (uint32_t g = 0; g < groups; ++g) {
+    double* o = out + size_t(g) * (n + 1);
+    for (uint32_t f = 0; f < n; ++f) {
+      const float w = static_cast<float>(forest.linear.weights[size_t(f) * groups + g]);
+      const double c = std::isnan(row[f]) ? 0.0 : static_cast<double>(static_cast<float>(row[f]) * w);
+      // inf * 0 is a NaN whose sign bit depends on the CPU; write the one quiet NaN.
+      o[f] = std::isnan(c) ? std::numeric_limits<double>::quiet_NaN() : c;
+    }
+    o[n] = static_cast<double>(static_cast<float>(forest.linear.bias[g]) + static_cast<float>(forest.base_margin[g]));
+  }
+}
+
+template <typename F>
+void contributions_row(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                       uint32_t tree_end, const double* row, double* out, std::vector<PathElement<F>>& path,
+                       std::vector<F>& tree_phi, std::vector<F>& acc) {
+  if (forest.has_linear) return linear_contributions(forest, row, out);
+  const uint32_t columns = forest.num_features + 1;
+  const uint32_t groups = forest.num_margin_outputs;
+  const bool lightgbm = is_lightgbm(forest);
+  std::fill(acc.begin(), acc.end(), F(0));
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    const Tree& tree = forest.trees[t];
+    F* group_acc = &acc[size_t(tree.output) * columns];
+    // LightGBM adds into the output; XGBoost into a per-tree buffer it then scales by
+    // the tree's (DART) weight and adds.
+    F* phi = lightgbm ? group_acc : tree_phi.data();
+    if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
+    phi[forest.num_features] += static_cast<F>(tables.tree_bias[t]);
+    if (tree.num_nodes > 1) {
+      TreeWalk<F> walk{&forest.nodes[tree.node_begin], &forest.node_covers[tree.node_begin],
+                       forest.leaf_values.data(), row, lightgbm, forest.category_words.data(), phi};
+      walk.recurse(0, 0, path.data(), F(1), F(1), -1);
+    }
+    if (!lightgbm) {
+      const F weight = static_cast<F>(tree.weight);
+      for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
+    }
+  }
+  for (uint32_t g = 0; g < groups; ++g) {
+    // XGBoost adds base_score to the bias; LightGBM's base is in its trees.
+    if (!lightgbm) acc[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+  }
+  for (size_t i = 0; i < acc.size(); ++i) out[i] = static_cast<double>(acc[i]);
+}
+
+template <typename F, typename RowAt>
+void contributions_rows(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                        uint32_t tree_end, size_t n_rows, double* out, RowAt&& row_at) {
+  if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
+  const size_t per_row = contrib_values_per_row(forest);
+  const size_t d = tables.max_depth + 2;
+  std::vector<PathElement<F>> path(d * (d + 1) / 2);
+  std::vector<F> tree_phi(forest.num_features + 1);
+  std::vector<F> acc(per_row);
+  std::vector<double> row(forest.num_features);
+  for (size_t r = 0; r < n_rows; ++r) {
+    row_at(r, row.data());
+    contributions_row<F>(forest, tables, tree_begin, tree_end, row.data(), out + r * per_row, path, tree_phi, acc);
+  }
+}
+
+template <typename RowAt>
+void dispatch(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
+              size_t n_rows, double* out, RowAt&& row_at) {
+  if (forest.arithmetic.float32) {
+    contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, out, row_at);
+  } else {
+    contributions_rows<double>(forest, tables, tree_begin, tree_end, n_rows, out, row_at);
+  }
+}
+
+template <typename T>
+void dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
+           const T* rows, size_t n_rows, double* out) {
+  const uint32_t n = forest.num_features;
+  const bool f32 = forest.arithmetic.float32;
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, [&](size_t r, double* row) {
+    for (uint32_t f = 0; f < n; ++f) row[f] = convert(static_cast<double>(rows[r * n + f]), f32);
+  });
+}
+
+}  // namespace
+
+ContribTables prepare_contributions(const Forest& forest) {
+  ContribTables tables;
+  if (forest.has_linear) {  // x_f * weight, no covers needed (linear_contributions)
+    tables.usable = true;
+    return tables;
+  }
+  if (forest.leaf_size > 1) {
+    tables.unsupported = "contributions of multi-target trees (vector leaves) are not supported";
+    return tables;
+  }
+  if (forest.node_covers.size() != forest.nodes.size()) {
+    tables.unsupported = "the model file has no node covers (XGBoost sum_hessian, LightGBM "
+                         "internal_count/leaf_count), which TreeSHAP needs";
+    return tables;
+  }
+  const bool lightgbm = is_lightgbm(forest);
+  tables.tree_bias.resize(forest.trees.size());
+  tables.tree_depth.resize(forest.trees.size());
+  for (size_t t = 0; t < forest.trees.size(); ++t) {
+    const Tree& tree = forest.trees[t];
+    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+      const Node& node = forest.nodes[tree.node_begin + i];
+      if (!(node.flags & kLeaf) && !(forest.node_covers[tree.node_begin + i] > 0.0)) {
+        tables.unsupported = "tree " + std::to_string(t) + " has a split with cover " +
+                             std::to_string(forest.node_covers[tree.node_begin + i]) +
+                             "; TreeSHAP needs positive covers";
+        return tables;
+      }
+    }
+    tables.tree_bias[t] = lightgbm ? lightgbm_expected_value(forest, tree)
+                                   : static_cast<double>(xgboost_node_mean(forest, tree, 0));
+    tables.tree_depth[t] = tree_depth(&forest.nodes[tree.node_begin], tree.num_nodes);
+    tables.max_depth = std::max(tables.max_depth, tables.tree_depth[t]);
+  }
+  tables.usable = true;
+  return tables;
+}
+
+size_t contrib_values_per_row(const Forest& forest) {
+  return size_t(forest.num_margin_outputs) * (size_t(forest.num_features) + 1);
+}
+
+void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                         uint32_t tree_end, const float* rows, size_t n_rows, double* out) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out);
+}
+
+void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                         uint32_t tree_end, const double* rows, size_t n_rows, double* out) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out);
+}
+
+template <typename T>
+void contributions_csr(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                       uint32_t tree_end, const int64_t* indptr, const int32_t* indices, const T* values,
+                       size_t n_rows, double* out) {
+  const uint32_t n = forest.num_features;
+  const bool f32 = forest.arithmetic.float32;
+  const double absent = is_lightgbm(forest) ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, [&](size_t r, double* row) {
+    std::fill(row, row + n, absent);
+    for (int64_t k = indptr[r]; k < indptr[r + 1]; ++k) row[indices[k]] = convert(static_cast<double>(values[k]), f32);
+  });
+}
+
+template void contributions_csr<float>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
+                                       const int32_t*, const float*, size_t, double*);
+template void contributions_csr<double>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
+                                        const int32_t*, const double*, size_t, double*);
+
+}  // namespace polyscore

@@ -1,0 +1,48 @@
+// SHAP feature contributions (TreeSHAP, Lundberg et al. 2018, Algorithm 2) of rows over
+// a loaded Forest, with the arithmetic of the library that wrote the model, so results
+// match XGBoost's pred_contribs=True and LightGBM's pred_contrib=True.
+//
+// Output per row: for each margin output g, num_features contributions then the bias
+// (expected value), i.e. XGBoost's (rows, groups, features + 1) array flattened and
+// LightGBM's pred_contrib order. The values of one (row, g) sum to the margin.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/forest.h"
+
+namespace polyscore {
+
+// What TreeSHAP needs beyond the forest, computed once at load (prepare_contributions).
+struct ContribTables {
+  bool usable = false;
+  std::string unsupported;  // why not, when !usable
+  // Per tree: the expected value of its leaves weighted by cover (the tree's bias term).
+  // XGBoost: float node means by its recursion; LightGBM: ExpectedValue() in double.
+  std::vector<double> tree_bias;
+  std::vector<uint32_t> tree_depth;  // per tree: edges from the root to its deepest leaf
+  uint32_t max_depth = 0;
+};
+
+ContribTables prepare_contributions(const Forest& forest);
+
+// Values per row: num_margin_outputs * (num_features + 1).
+size_t contrib_values_per_row(const Forest& forest);
+
+// Trees [tree_begin, tree_end) are used (whole boosting rounds). Rows are dense,
+// row-major, num_features values each. Throws Error(PS_ERR_UNSUPPORTED) when
+// !tables.usable.
+void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                         uint32_t tree_end, const float* rows, size_t n_rows, double* out);
+void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                         uint32_t tree_end, const double* rows, size_t n_rows, double* out);
+// CSR rows: an absent entry is missing (NaN) for XGBoost models, 0.0 for LightGBM models.
+template <typename T>
+void contributions_csr(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                       uint32_t tree_end, const int64_t* indptr, const int32_t* indices,
+                       const T* values, size_t n_rows, double* out);
+
+}  // namespace polyscore
