@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Schema rules (DESIGN.md §6): buf lint, buf breaking against the last released schemas,
+# Schema rules (docs/wire.md): buf lint, buf breaking against the last released schemas,
 # and proof that buf breaking catches a retyped and a reused field number.
 # buf comes from npm (@bufbuild/buf), installed into build/tools on first use.
 set -euo pipefail
