@@ -233,13 +233,13 @@ def test_format_names_are_the_bindings(cli):
     r = cli("info", FRAUD_MODEL, "--format", "lightgbm")
     assert r.returncode == 2
     assert "--format must be one of auto, xgboost-json, xgboost-ubjson, lightgbm-text" in r.stderr
-    assert "[--output value|margin|leaf]" in r.stderr
+    assert "[--output value|margin|leaf|contrib]" in r.stderr
 
 
 @pytest.mark.parametrize("args,message", [
     (("frobnicate",), "unknown command 'frobnicate'"),
     (("predict", "MODEL"), "predict needs --input ROWS.csv"),
-    (("predict", "M", "--input", "x", "--output", "proba"), "--output must be one of value, margin, leaf, not 'proba'"),
+    (("predict", "M", "--input", "x", "--output", "proba"), "--output must be one of value, margin, leaf, contrib, not 'proba'"),
     (("predict", "M", "--input", "x", "--threads", "-1"), "--threads must be a non-negative integer"),
     (("predict", "M", "--input", "x", "--threads", "two"), "--threads must be a non-negative integer"),
     (("predict", "M", "--input", "x", "--bogus"), "unknown option '--bogus'"),
