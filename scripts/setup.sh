@@ -9,7 +9,9 @@ APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
               libclang-rt-14-dev python3-venv
               # polyscore-serve (src/server): gRPC, protobuf, Boost.Beast
               libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-              libboost-dev)
+              libboost-dev
+              # deploy/nginx and tests/server/test_nginx.py
+              nginx)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
