@@ -80,6 +80,9 @@ export CGO_ENABLED=1
 export CGO_LDFLAGS="-Wl,-rpath,$LIBDIR ${CGO_LDFLAGS:-}"
 export POLYSCORE_BUILD_DIR=$LIBDIR  # the tests compare with the CLI found there
 
+# The fraud example's gRPC mode uses stubs generated from proto/ (never committed).
+bash "$ROOT/examples/fraud/go/generate.sh"
+
 status=0
 for mod in "$HERE" "$ROOT/examples/fraud/go"; do
   echo "== $mod"
