@@ -11,7 +11,9 @@ APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
               libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
               libboost-dev
               # polyscore-worker (src/worker): NATS JetStream
-              nats-server libnats-dev)
+              nats-server libnats-dev
+              # deploy/nginx and tests/server/test_nginx.py
+              nginx)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -2,11 +2,11 @@
 # Builds and tests the Go binding (bindings/go) and the Go fraud service
 # (examples/fraud/go) against the library in POLYSCORE_BUILD_DIR (or the directory
 # of POLYSCORE_LIBRARY, or build/): gofmt, go vet, go test -race.
-# Needs Go >= 1.24 and a C compiler; installs what is missing (Debian).
+# Needs Go >= 1.26 (the binding: 1.24; the fraud example's gRPC v1.85: 1.26) and a C compiler; installs what is missing (Debian).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-GO_MIN_MINOR=24                # go.mod says go 1.24 (runtime.AddCleanup, #cgo noescape)
+GO_MIN_MINOR=26                # bindings/go: go 1.24; examples/fraud/go (grpc v1.85): go 1.26
 GO_FALLBACK=go1.26.0           # fetched from the Go module proxy when no Go is new enough
 
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -79,6 +79,9 @@ export GOFLAGS="-tags=polyscore_system ${GOFLAGS:-}"
 export CGO_ENABLED=1
 export CGO_LDFLAGS="-Wl,-rpath,$LIBDIR ${CGO_LDFLAGS:-}"
 export POLYSCORE_BUILD_DIR=$LIBDIR  # the tests compare with the CLI found there
+
+# The fraud example's gRPC mode uses stubs generated from proto/ (never committed).
+bash "$ROOT/examples/fraud/go/generate.sh"
 
 status=0
 for mod in "$HERE" "$ROOT/examples/fraud/go"; do

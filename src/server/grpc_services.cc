@@ -127,37 +127,65 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
   response->mutable_values()->Assign(scores.values.begin(), scores.values.end());
 }
 
-class FraudScorer final : public fraud::v1::FraudScorer::Service {
+// fraud.v1.FraudScorer.Predict: one row, one score, a label from the model's config.
+grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
+                           const fraud::v1::PredictRequest& request, fraud::v1::PredictResponse* response) {
+  return serve(core, context, "grpc_fraud_predict", true, [&](Call& call) {
+    call.model = request.model();
+    auto model = core.repository.snapshot()->resolve(request.model(), "");
+    Batch batch{request.features().data(), PS_DTYPE_FLOAT64, 1,
+                static_cast<size_t>(request.features_size()),
+                static_cast<size_t>(request.features_size())};
+    ScoreOptions options;
+    options.output = PS_OUTPUT_VALUE;
+    auto start = Clock::now();
+    Scores scores = score(*model, batch, options, core.limits.max_rows);
+    call.scoring_seconds = seconds_since(start);
+    if (scores.values_per_row != 1) {
+      fail(ErrorKind::kFailedPrecondition,
+           "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
+               " values per row; FraudScorer answers models with one score");
+    }
+    double value = scores.values[0];
+    response->set_score(value);
+    const auto& labels = model->config().labels;
+    if (!labels.empty()) response->set_label(labels[value >= model->config().threshold ? 1 : 0]);
+    response->set_model_version(model->version());
+  });
+}
+
+// One FraudScorer.Predict call on the async API: asks for a call, scores it on the
+// completion-queue thread that received it, answers, and deletes itself.
+class AsyncFraudCall {
  public:
-  explicit FraudScorer(ServiceCore& core) : core_(core) {}
-  grpc::Status Predict(grpc::ServerContext* context, const fraud::v1::PredictRequest* request,
-                       fraud::v1::PredictResponse* response) override {
-    return serve(core_, context, "grpc_fraud_predict", true, [&](Call& call) {
-      call.model = request->model();
-      auto model = core_.repository.snapshot()->resolve(request->model(), "");
-      Batch batch{request->features().data(), PS_DTYPE_FLOAT64, 1,
-                  static_cast<size_t>(request->features_size()),
-                  static_cast<size_t>(request->features_size())};
-      ScoreOptions options;
-      options.output = PS_OUTPUT_VALUE;
-      auto start = Clock::now();
-      Scores scores = score(*model, batch, options, core_.limits.max_rows);
-      call.scoring_seconds = seconds_since(start);
-      if (scores.values_per_row != 1) {
-        fail(ErrorKind::kFailedPrecondition,
-             "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
-                 " values per row; FraudScorer answers models with one score");
-      }
-      double value = scores.values[0];
-      response->set_score(value);
-      const auto& labels = model->config().labels;
-      if (!labels.empty()) response->set_label(labels[value >= model->config().threshold ? 1 : 0]);
-      response->set_model_version(model->version());
-    });
+  AsyncFraudCall(ServiceCore& core, fraud::v1::FraudScorer::AsyncService& service,
+                 grpc::ServerCompletionQueue* cq)
+      : core_(core), service_(service), cq_(cq), responder_(&context_) {
+    service_.RequestPredict(&context_, &request_, &responder_, cq_, cq_, this);
+  }
+
+  // Called with the tag's result from the completion queue.
+  void proceed(bool ok) {
+    if (answered_ || !ok) {  // the answer is sent, or the server is shutting down
+      delete this;
+      return;
+    }
+    new AsyncFraudCall(core_, service_, cq_);  // be ready for the next call first
+    grpc::Status status = fraud_predict(core_, &context_, request_, &response_);
+    answered_ = true;
+    if (status.ok()) responder_.Finish(response_, status, this);
+    else responder_.FinishWithError(status, this);
   }
 
  private:
   ServiceCore& core_;
+  fraud::v1::FraudScorer::AsyncService& service_;
+  grpc::ServerCompletionQueue* cq_;
+  grpc::ServerContext context_;
+  fraud::v1::PredictRequest request_;
+  fraud::v1::PredictResponse response_;
+  grpc::ServerAsyncResponseWriter<fraud::v1::PredictResponse> responder_;
+  bool answered_ = false;
 };
 
 class ScoringService final : public polyscore::v1::ScoringService::Service {
@@ -402,12 +430,38 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
 
 }  // namespace
 
-std::vector<std::unique_ptr<grpc::Service>> make_grpc_services(ServiceCore& core) {
-  std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(std::make_unique<FraudScorer>(core));
-  services.push_back(std::make_unique<ScoringService>(core));
-  services.push_back(std::make_unique<InferenceService>(core));
-  return services;
+GrpcServices::GrpcServices(ServiceCore& core, int fraud_threads)
+    : core_(core), fraud_async_(std::make_unique<fraud::v1::FraudScorer::AsyncService>()),
+      fraud_threads_(fraud_threads) {
+  sync_services_.push_back(std::make_unique<ScoringService>(core));
+  sync_services_.push_back(std::make_unique<InferenceService>(core));
+}
+
+GrpcServices::~GrpcServices() { stop(); }
+
+void GrpcServices::register_on(grpc::ServerBuilder& builder) {
+  for (auto& service : sync_services_) builder.RegisterService(service.get());
+  builder.RegisterService(fraud_async_.get());
+  for (int i = 0; i < fraud_threads_; ++i) queues_.push_back(builder.AddCompletionQueue());
+}
+
+void GrpcServices::start() {
+  for (auto& queue : queues_) {
+    grpc::ServerCompletionQueue* cq = queue.get();
+    threads_.emplace_back([this, cq] {
+      new AsyncFraudCall(core_, *fraud_async_, cq);
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq->Next(&tag, &ok)) static_cast<AsyncFraudCall*>(tag)->proceed(ok);
+    });
+  }
+}
+
+void GrpcServices::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& queue : queues_) queue->Shutdown();
+  for (auto& thread : threads_) thread.join();
 }
 
 }  // namespace polyscore::server

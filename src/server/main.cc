@@ -41,8 +41,8 @@ int run(const ServeOptions& options) {
   ServiceCore core(options.models_dir, options.limits);
   core.repository.reload();
 
+  GrpcServices services(core, options.grpc_fraud_threads);  // outlives the server
   std::unique_ptr<grpc::Server> grpc_server;
-  std::vector<std::unique_ptr<grpc::Service>> services;
   int grpc_port = 0;
   if (!options.grpc_address.empty() || !options.grpc_unix.empty()) {
     grpc::ServerBuilder builder;
@@ -53,9 +53,9 @@ int run(const ServeOptions& options) {
       builder.AddListeningPort("unix:" + options.grpc_unix, grpc::InsecureServerCredentials());
     }
     builder.SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_body_bytes));
-    services = make_grpc_services(core);
-    for (auto& service : services) builder.RegisterService(service.get());
+    services.register_on(builder);
     grpc_server = builder.BuildAndStart();
+    if (grpc_server) services.start();
     if (!grpc_server || (!options.grpc_address.empty() && grpc_port == 0)) {
       log_error("cannot start the gRPC server",
                 {{"grpc", options.grpc_address}, {"grpc_unix", options.grpc_unix}});
@@ -121,6 +121,7 @@ int run(const ServeOptions& options) {
     http_server->stop();
   }
   if (grpc_drain.joinable()) grpc_drain.join();
+  services.stop();
   log_info("stopped");
   return 0;
 }

@@ -9,7 +9,7 @@ const char kServeUsage[] =
     "usage: polyscore serve --models DIR [--grpc HOST:PORT] [--grpc-unix PATH] [--http HOST:PORT]\n"
     "                       [--poll-seconds N] [--max-body-bytes N] [--max-rows N]\n"
     "                       [--max-concurrent N] [--read-timeout-ms N] [--drain-seconds N]\n"
-    "                       [--http-threads N]\n"
+    "                       [--http-threads N] [--grpc-fraud-threads N]\n"
     "\n"
     "Serves the models under DIR (DIR/<name>/<version>/model.{json,ubj,txt} or DIR/<name>.json)\n"
     "over gRPC (fraud.v1, polyscore.v1, inference = Open Inference Protocol) and REST.\n"
@@ -17,7 +17,8 @@ const char kServeUsage[] =
     "SIGTERM drains in-flight requests (up to --drain-seconds) and exits.\n"
     "Defaults: --http 127.0.0.1:8080 --grpc 127.0.0.1:50051 when neither is given,\n"
     "--poll-seconds 10, --max-body-bytes 16777216, --max-rows 100000, --max-concurrent 64,\n"
-    "--read-timeout-ms 30000, --drain-seconds 10, --http-threads 2.\n";
+    "--read-timeout-ms 30000, --drain-seconds 10, --http-threads 2,\n"
+    "--grpc-fraud-threads 1 (threads that poll for and score fraud.v1 calls).\n";
 
 namespace {
 
@@ -57,6 +58,7 @@ bool parse_serve_options(int argc, char** argv, ServeOptions* options, std::stri
     else if (flag == "--read-timeout-ms") { if (!number(1, 3600000)) return false; options->read_timeout_ms = int(n); }
     else if (flag == "--drain-seconds") { if (!number(0, 3600)) return false; options->drain_seconds = int(n); }
     else if (flag == "--http-threads") { if (!number(1, 256)) return false; options->http_threads = int(n); }
+    else if (flag == "--grpc-fraud-threads") { if (!number(1, 256)) return false; options->grpc_fraud_threads = int(n); }
     else {
       *error = "unknown option " + flag;
       return false;

@@ -14,6 +14,8 @@ struct ServeOptions {
   std::string grpc_unix;     // a socket path
   std::string http_address;  // HOST:PORT
   int http_threads = 2;
+  // One by default: on a small machine a second polling thread measured slower.
+  int grpc_fraud_threads = 1;
   int poll_seconds = 10;     // 0 = reload only on SIGHUP
   int read_timeout_ms = 30000;
   int drain_seconds = 10;

@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import threading
 import time
 
@@ -11,7 +12,7 @@ import numpy as np
 import requests
 
 from conftest import channel_to
-from serve_util import FRAUD_MODEL, fraud_pb2, fraud_pb2_grpc, scoring_pb2, scoring_pb2_grpc
+from serve_util import EXAMPLE_MODELS, FRAUD_MODEL, SERVER, fraud_pb2, fraud_pb2_grpc, scoring_pb2, scoring_pb2_grpc
 
 GOOD = {"features": [0.4, 1.2], "model": "fraud-v3"}
 SCORE = 0.8551127314567566
@@ -273,3 +274,30 @@ def test_sigterm_drain_has_a_deadline(start_server):
                 f.result()
             except grpc.RpcError as e:
                 assert e.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+
+
+def test_fraud_predict_on_several_completion_queue_threads(start_server):
+    server = start_server(None, "--grpc-fraud-threads", "3")
+    results, errors = [], []
+
+    def client():
+        try:
+            with channel_to(server) as channel:
+                stub = fraud_pb2_grpc.FraudScorerStub(channel)
+                for _ in range(50):
+                    results.append(stub.Predict(fraud_pb2.PredictRequest(features=[0.4, 1.2], model="fraud-v3")).score)
+        except grpc.RpcError as e:
+            errors.append(e)
+    clients = [threading.Thread(target=client) for _ in range(4)]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    assert not errors and results == [SCORE] * 200
+
+
+def test_grpc_fraud_threads_must_be_a_whole_number(tmp_path):
+    answer = subprocess.run([str(SERVER), "--models", str(EXAMPLE_MODELS), "--grpc-fraud-threads", "0"],
+                            capture_output=True, text=True, timeout=30)
+    assert answer.returncode == 2
+    assert "--grpc-fraud-threads wants a whole number from 1 to 256, got 0" in answer.stderr

@@ -4,6 +4,11 @@
 //	curl -s -X POST localhost:8080/predict -d '{"features":[0.4,1.2],"model":"fraud-v3"}'
 //	{"score":0.8551127314567566,"label":"fraud"}
 //
+// With -scorer HOST:PORT it scores through the polyscore scoring service over gRPC
+// (fraud.v1.FraudScorer, `polyscore serve --models DIR --grpc HOST:PORT`) instead:
+//
+//	go run . -addr 127.0.0.1:8080 -scorer 127.0.0.1:50051
+//
 // -model may be given several times, as PATH (named after the file: fraud-v3.json
 // is "fraud-v3") or NAME=PATH. A feature given as null is a missing value.
 package main
@@ -49,6 +54,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	threshold := fs.Float64("threshold", 0.5, `score at or above which the label is "fraud"`)
+	remote := fs.String("scorer", "", "gRPC address of a polyscore scoring service; scores there instead of in-process")
 	var models modelFlags
 	fs.Var(&models, "model", "model file as PATH or NAME=PATH; repeatable (default ../fraud-v3.json as fraud-v3)")
 	if err := fs.Parse(args); err != nil {
@@ -57,14 +63,28 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if len(models) == 0 {
-		models = modelFlags{"fraud-v3=" + filepath.Join("..", "fraud-v3.json")}
+	var sc scorer
+	if *remote != "" {
+		if len(models) > 0 {
+			return errors.New("give -model or -scorer, not both")
+		}
+		rs, err := dialScorer(*remote, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		sc = rs
+	} else {
+		if len(models) == 0 {
+			models = modelFlags{"fraud-v3=" + filepath.Join("..", "fraud-v3.json")}
+		}
+		reg, err := loadRegistry(models)
+		if err != nil {
+			return err
+		}
+		defer reg.Close()
+		sc = reg
 	}
-	reg, err := loadRegistry(models)
-	if err != nil {
-		return err
-	}
-	defer reg.Close()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -72,14 +92,18 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	logger := log.New(stderr, "fraud-service: ", log.LstdFlags)
 	srv := &http.Server{
-		Handler:           newHandler(reg, *threshold),
+		Handler:           newHandler(sc, *threshold),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          logger,
 	}
-	logger.Printf("serving %s on http://%s (threshold %g)", strings.Join(reg.Names(), ", "), ln.Addr(), *threshold)
+	source := "scoring service " + *remote
+	if names := sc.Names(); names != nil {
+		source = strings.Join(names, ", ")
+	}
+	logger.Printf("serving %s on http://%s (threshold %g)", source, ln.Addr(), *threshold)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,7 +85,45 @@ type errorResponse struct {
 
 const maxBody = 1 << 20
 
-func newHandler(reg registry, threshold float64) http.Handler {
+// scorer scores one row with a named model: in-process (registry) or through the
+// scoring service over gRPC (remoteScorer). Its errors are *scoreError.
+type scorer interface {
+	Score(ctx context.Context, model string, row []float64) (float64, error)
+	// Names lists the known models, or nil when the scorer cannot tell.
+	Names() []string
+}
+
+// scoreError is a failed score with the HTTP status it answers.
+type scoreError struct {
+	Status  int
+	Message string
+}
+
+func (e *scoreError) Error() string { return e.Message }
+
+// Score scores one row in-process.
+func (r registry) Score(_ context.Context, model string, row []float64) (float64, error) {
+	m, ok := r[model]
+	if !ok {
+		return 0, &scoreError{http.StatusNotFound, fmt.Sprintf("unknown model %q; known models: %s", model, strings.Join(r.Names(), ", "))}
+	}
+	var out [1]float64
+	if _, err := m.PredictRowInto(out[:], row, nil); err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, polyscore.ErrShape) {
+			status = http.StatusBadRequest
+		}
+		var pe *polyscore.Error
+		msg := err.Error()
+		if errors.As(err, &pe) {
+			msg = pe.Message // the library's own words, e.g. the feature counts
+		}
+		return 0, &scoreError{status, msg}
+	}
+	return out[0], nil
+}
+
+func newHandler(sc scorer, threshold float64) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /predict", func(w http.ResponseWriter, r *http.Request) {
 		var req predictRequest
@@ -104,16 +143,15 @@ func newHandler(reg registry, threshold float64) http.Handler {
 			return
 		}
 		if req.Model == "" {
-			writeJSON(w, http.StatusBadRequest, errorResponse{`"model" is required; known models: ` + strings.Join(reg.Names(), ", ")})
+			msg := `"model" is required`
+			if names := sc.Names(); names != nil {
+				msg += "; known models: " + strings.Join(names, ", ")
+			}
+			writeJSON(w, http.StatusBadRequest, errorResponse{msg})
 			return
 		}
 		if req.Features == nil {
 			writeJSON(w, http.StatusBadRequest, errorResponse{`"features" is required: an array of numbers`})
-			return
-		}
-		m, ok := reg[req.Model]
-		if !ok {
-			writeJSON(w, http.StatusNotFound, errorResponse{fmt.Sprintf("unknown model %q; known models: %s", req.Model, strings.Join(reg.Names(), ", "))})
 			return
 		}
 		row := make([]float64, len(req.Features))
@@ -124,25 +162,21 @@ func newHandler(reg registry, threshold float64) http.Handler {
 				row[i] = *f
 			}
 		}
-		var out [1]float64
-		if _, err := m.PredictRowInto(out[:], row, nil); err != nil {
-			status := http.StatusInternalServerError
-			if errors.Is(err, polyscore.ErrShape) {
-				status = http.StatusBadRequest
+		score, err := sc.Score(r.Context(), req.Model, row)
+		if err != nil {
+			var se *scoreError
+			if errors.As(err, &se) {
+				writeJSON(w, se.Status, errorResponse{se.Message})
+			} else {
+				writeJSON(w, http.StatusInternalServerError, errorResponse{err.Error()})
 			}
-			var pe *polyscore.Error
-			msg := err.Error()
-			if errors.As(err, &pe) {
-				msg = pe.Message // the library's own words, e.g. the feature counts
-			}
-			writeJSON(w, status, errorResponse{msg})
 			return
 		}
 		label := "legit"
-		if out[0] >= threshold {
+		if score >= threshold {
 			label = "fraud"
 		}
-		writeJSON(w, http.StatusOK, predictResponse{Score: out[0], Label: label})
+		writeJSON(w, http.StatusOK, predictResponse{Score: score, Label: label})
 	})
 	return mux
 }
