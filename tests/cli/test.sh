@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CLI's suite: runs tests/cli (pytest) against $POLYSCORE_BUILD_DIR/polyscore. The
-# round-trip tests also score through the Python binding, so the venv that
-# scripts/setup.sh makes gets the binding installed (editable) when it lacks it.
+# round-trip tests also score through the Python binding, imported from its sources
+# (bindings/python/src), as bindings/python/test.sh does: an editable install would
+# build the library again and put a finder in the venv that wins over PYTHONPATH.
 #
 # Env: POLYSCORE_BUILD_DIR (default <repo>/build), POLYSCORE_LIBRARY (default
 # $POLYSCORE_BUILD_DIR/libpolyscore.so.1), POLYSCORE_PYTHON_VENV (default <repo>/.venv).
@@ -17,7 +18,6 @@ fi
 PY=${POLYSCORE_PYTHON_VENV:-$ROOT/.venv}/bin/python
 "$PY" -c 'import numpy, pytest' 2>/dev/null ||
   "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/bindings/python/requirements-test.txt"
-"$PY" -c 'import polyscore' 2>/dev/null ||
-  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT/bindings/python"
+export PYTHONPATH="$ROOT/bindings/python/src${PYTHONPATH:+:$PYTHONPATH}"
 cd "$ROOT"
 exec "$PY" -m pytest -p no:cacheprovider -q "$@" tests/cli

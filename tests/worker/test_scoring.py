@@ -40,6 +40,8 @@ def test_results_equal_the_training_libraries_bit_for_bit(broker, make_worker):
         iterations = ((case["iteration_begin"], case["iteration_end"])
                       if case["iteration_end"] else None)
         for kind, spec in case["outputs"].items():
+            if kind not in OUTPUT_KINDS:
+                continue  # contributions are not in the polyscore.v1 schema yet
             want = read_csv(VECTORS / spec["file"])
             request_id = f"{name}/{kind}/all"
             messages.append((request_id, predict_request(
