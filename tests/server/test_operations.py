@@ -225,7 +225,7 @@ def test_sigterm_drains_requests_in_flight(start_server):
     with channel_to(server) as channel:
         stub = scoring_pb2_grpc.ScoringServiceStub(channel)
         expected = stub.Predict(request, timeout=60).values
-        futures = [stub.Predict.future(request, timeout=60) for _ in range(8)]
+        futures = [stub.Predict.future(request, timeout=60) for _ in range(16)]
         # Signal while handlers run (the gauge counts calls being scored).
         assert wait_for(lambda: metric(requests.get(server.url + "/metrics", timeout=10).text,
                                        "polyscore_requests_in_flight") >= 2)
