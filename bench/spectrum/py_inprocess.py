@@ -1,7 +1,7 @@
 """The spectrum benchmark's in-process Python point: polyscore.Model.predict (the ctypes
 binding of this work tree) on the same rows spectrum_client scored (its --rows-out file),
 measured the way spectrum_client measures every point: first a bit-for-bit check against
-the C library's result through the binding's own single-row call, then one caller for
+the C result (the .ref file beside the rows), then one caller for
 --seconds (p50, p99; this thread's CPU time) and --clients threads for --seconds
 (throughput). Prints one JSON line per batch size and repeat, progress on stderr.
 
@@ -39,8 +39,7 @@ def main():
     cols = model.info.num_features
     rows = np.fromfile(args.rows, dtype=np.float64).reshape(-1, cols)
     batches = [int(b) for b in args.batches.split(",")]
-    # The reference: one row at a time through the C library's single-row entry point.
-    reference = np.array([model.predict_row(r) for r in rows[:max(batches)]]).ravel()
+    reference = np.fromfile(args.rows + ".ref", dtype=np.float64)  # the C scores of these rows
 
     for repeat in range(1, args.repeats + 1):
         for batch in batches:

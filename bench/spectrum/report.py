@@ -19,7 +19,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 # From a function call to a queue: the order of the chart's x axis and the tables.
 SPECTRUM = [
     "C in-process",
+    "Go in-process",
+    "Java in-process",
     "Python in-process",
+    "Node in-process",
     "gRPC v1 unary, Unix socket",
     "gRPC v1 stream, TCP",
     "gRPC v1 unary, TCP",

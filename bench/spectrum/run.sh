@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The interop spectrum, measured (bench/spectrum/README.md): the same rows of the fraud
-# model and of the 500-tree benchmark model scored in-process (C, Python), over gRPC
+# model and of the 500-tree benchmark model scored in-process (C, Python, Go, Java,
+# Node), over gRPC
 # (Unix socket, TCP), REST/JSON, the Open Inference Protocol, NATS request-reply and
 # JetStream, at batch sizes 1, 16, 256 and 1,000. Starts polyscore-serve, nats-server and
 # polyscore-worker on free loopback ports and temporary directories, and stops them.
@@ -33,6 +34,9 @@ echo "== building (server, worker, spectrum client) in $BUILD" >&2
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_SERVER=ON \
   -DPOLYSCORE_WORKER=ON -DPOLYSCORE_SPECTRUM=ON >/dev/null
 cmake --build "$BUILD" -j2 --target polyscore_serve polyscore_worker spectrum_client >/dev/null
+echo "== building the Go, Java and Node points (bench/spectrum/bindings.sh)" >&2
+BIND=$BUILD/spectrum-bindings
+bash bench/spectrum/bindings.sh "$BUILD" "$BIND" >&2
 
 # Python: numpy and matplotlib for the Python point and the report; xgboost only to train
 # the 500-tree model (pinned like bench/requirements.txt; outside git).
@@ -105,6 +109,13 @@ for name in "${models[@]}"; do
   POLYSCORE_LIBRARY=$BUILD/libpolyscore.so.1 "$PY" bench/spectrum/py_inprocess.py \
     --model-file "$file" --model "$name" --rows "$work/$name.rows" --batches "$batches" \
     --repeats "$repeats" --seconds "$seconds" --clients "$clients" >>"$raw"
+  "$BIND/spectrum_go" -model-file "$file" -model "$name" -rows "$work/$name.rows" \
+    -batches "$batches" -repeats "$repeats" -seconds "$seconds" -clients "$clients" >>"$raw"
+  java -cp "$BIND/java-classes" -Dpolyscore.jni.path="$BIND/libpolyscore_jni.so" \
+    -Dpolyscore.library.path="$BUILD/libpolyscore.so.1" Spectrum "$file" "$name" "$work/$name.rows" \
+    "$batches" "$repeats" "$seconds" "$clients" >>"$raw"
+  POLYSCORE_NODE_ADDON=$BIND/polyscore.node node bench/spectrum/node/spectrum.js "$file" "$name" \
+    "$work/$name.rows" "$batches" "$repeats" "$seconds" "$clients" >>"$raw"
 done
 elapsed=$(( $(date +%s) - start_time ))
 

@@ -9,7 +9,8 @@
 //   throughput: --clients clients (threads, each with its own connection), for --seconds.
 // and prints one JSON line (stdout) and one progress line (stderr).
 //
-//   spectrum_client --model-file PATH --model NAME [--rows-out FILE] [--batches 1,16,256,1000]
+//   spectrum_client --model-file PATH --model NAME [--rows-out FILE (and FILE.ref: the C scores)]
+//       [--batches 1,16,256,1000]
 //       [--repeats 3] [--seconds 0.4] [--clients 4] [--grpc HOST:PORT] [--grpc-unix PATH]
 //       [--http HOST:PORT] [--nats URL] [--serve-pid N] [--worker-pid N] [--nats-pid N]
 //       [--points a,b,...]
@@ -617,15 +618,17 @@ int main(int argc, char** argv) {
     die("load " + args.model_file + ": " + ps_error_message(err));
   size_t cols = info.num_features;
   std::vector<double> rows = make_rows(1000, cols);
-  if (!args.rows_out.empty()) {  // the same rows for the Python point
-    std::ofstream f(args.rows_out, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(rows.data()), std::streamsize(rows.size() * sizeof(double)));
-  }
   Context ctx{args, rows, cols, model};
   std::vector<double> reference(1000);
   if (ps_model_predict_dense(reference.data(), 1000, model, rows.data(), PS_DTYPE_FLOAT64, 1000, cols,
                              nullptr, err) != PS_OK)
     die(std::string("reference: ") + ps_error_message(err));
+  if (!args.rows_out.empty()) {  // the same rows, and their scores, for the binding points
+    std::ofstream f(args.rows_out, std::ios::binary), r(args.rows_out + ".ref", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(rows.data()), std::streamsize(rows.size() * sizeof(double)));
+    r.write(reinterpret_cast<const char*>(reference.data()), std::streamsize(reference.size() * sizeof(double)));
+    if (!f || !r) die("cannot write " + args.rows_out);
+  }
 
   std::vector<int> serve{args.serve_pid}, worker{args.worker_pid, args.nats_pid};
   std::string unix_target = "unix:" + args.grpc_unix;
