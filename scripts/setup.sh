@@ -33,5 +33,6 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r bindings/python/requirements-test.txt
 
 echo "== building (build/)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_SERVER=ON -DPOLYSCORE_WORKER=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOLYSCORE_SERVER=ON -DPOLYSCORE_WORKER=ON \
+  -DPOLYSCORE_SPECTRUM=ON >/dev/null
 cmake --build build

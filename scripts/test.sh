@@ -51,6 +51,9 @@ for suite in tests/constants/test.sh tests/cli/test.sh bindings/*/test.sh exampl
   run "$suite" env POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" POLYSCORE_BUILD_DIR="$ROOT/build" bash "$suite"
 done
 
+# The spectrum benchmark end to end on tiny repeats, so that it cannot rot (~20 s).
+run "bench/spectrum/run.sh --smoke" env POLYSCORE_BUILD_DIR="$ROOT/build" bash bench/spectrum/run.sh --smoke
+
 # Every package installed the ecosystem's way in a clean directory (tests/packaging).
 run "tests/packaging/test.sh" bash tests/packaging/test.sh
 

@@ -3,24 +3,17 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "errors.h"
 #include "log.h"
+#include "model_layout.h"
 #include "simdjson.h"
 
 namespace polyscore::server {
-namespace fs = std::filesystem;
 
 namespace {
-
-const char* const kModelExtensions[] = {".json", ".ubj", ".txt"};
-
-bool is_number(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // mtime in ns and size; false if the file is not there.
 bool stat_file(const std::string& path, int64_t* mtime_ns, uint64_t* size) {
@@ -93,16 +86,7 @@ std::shared_ptr<const LoadedModel> load_version(const std::string& name,
 }  // namespace
 
 bool version_less(const std::string& a, const std::string& b) {
-  bool a_number = is_number(a), b_number = is_number(b);
-  if (a_number != b_number) return a_number;
-  if (a_number && a.size() != b.size()) {
-    // Compare numbers without leading zeros by length, then digit by digit.
-    auto strip = [](const std::string& s) { return s.substr(std::min(s.find_first_not_of('0'), s.size())); };
-    std::string sa = strip(a), sb = strip(b);
-    if (sa.size() != sb.size()) return sa.size() < sb.size();
-    return sa < sb;
-  }
-  return a < b;
+  return model_layout::version_less(a, b);
 }
 
 const char* output_kind_name(int32_t output) {
@@ -199,50 +183,17 @@ ModelRepository::ModelRepository(std::string dir)
 
 std::vector<ModelRepository::Found> ModelRepository::scan() const {
   std::vector<Found> found;
-  auto stamp_of = [](const std::string& model_path, const std::string& config_path, FileStamp* stamp) {
-    stamp->model_path = model_path;
-    if (!stat_file(model_path, &stamp->model_mtime_ns, &stamp->model_size)) return false;
-    if (stat_file(config_path, &stamp->config_mtime_ns, &stamp->config_size)) {
-      stamp->config_path = config_path;
+  std::string error;
+  for (const model_layout::ModelFile& file : model_layout::scan(dir_, &error)) {
+    Found f{file.name, file.version, {}};
+    f.stamp.model_path = file.model_path;
+    if (!stat_file(file.model_path, &f.stamp.model_mtime_ns, &f.stamp.model_size)) continue;
+    if (stat_file(file.config_path, &f.stamp.config_mtime_ns, &f.stamp.config_size)) {
+      f.stamp.config_path = file.config_path;
     }
-    return true;
-  };
-  std::error_code ec;
-  for (const auto& item : fs::directory_iterator(dir_, ec)) {
-    const fs::path& path = item.path();
-    std::string file = path.filename().string();
-    if (file.empty() || file[0] == '.') continue;
-    if (item.is_directory()) {
-      // DIR/<name>/<version>/model.<ext>
-      std::string config = (path / "config.json").string();
-      for (const auto& sub : fs::directory_iterator(path, ec)) {
-        if (!sub.is_directory()) continue;
-        std::string version = sub.path().filename().string();
-        if (version.empty() || version[0] == '.') continue;
-        for (const char* ext : kModelExtensions) {
-          Found f{file, version, {}};
-          if (stamp_of((sub.path() / (std::string("model") + ext)).string(), config, &f.stamp)) {
-            found.push_back(std::move(f));
-            break;
-          }
-        }
-      }
-    } else if (item.is_regular_file()) {
-      // DIR/<name>.<ext>, not DIR/<name>.config.json
-      std::string ext = path.extension().string();
-      if (std::find(std::begin(kModelExtensions), std::end(kModelExtensions), ext) ==
-              std::end(kModelExtensions) ||
-          (file.size() > 12 && file.compare(file.size() - 12, 12, ".config.json") == 0)) {
-        continue;
-      }
-      std::string name = path.stem().string();
-      Found f{name, "1", {}};
-      if (stamp_of(path.string(), (path.parent_path() / (name + ".config.json")).string(), &f.stamp)) {
-        found.push_back(std::move(f));
-      }
-    }
+    found.push_back(std::move(f));
   }
-  if (ec) log_error("cannot read the model directory", {{"dir", dir_}, {"error", ec.message()}});
+  if (!error.empty()) log_error("cannot read the model directory", {{"dir", dir_}, {"error", error}});
   return found;
 }
 

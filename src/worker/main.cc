@@ -40,6 +40,10 @@ int run(const polyscore_worker::WorkerOptions& options) {
   std::unique_ptr<natsOptions, void (*)(natsOptions*)> options_owner(nats_options, natsOptions_Destroy);
   natsOptions_SetURL(nats_options, options.nats_url.c_str());
   natsOptions_SetName(nats_options, "polyscore-worker");
+  // Replies and acknowledgements go out one at a time, each awaited by someone: send
+  // them at once rather than after libnats's buffering delay (about 1 ms per reply,
+  // measured by bench/spectrum).
+  natsOptions_SetSendAsap(nats_options, true);
   // Ride out a broker restart of any length: unacknowledged requests wait in the stream.
   natsOptions_SetMaxReconnect(nats_options, -1);
   natsOptions_SetReconnectWait(nats_options, 100);

@@ -8,14 +8,15 @@ ModelRegistry::~ModelRegistry() {
   for (auto& entry : models_) ps_model_free(entry.second.handle);
 }
 
-void ModelRegistry::load(const std::vector<std::pair<std::string, std::string>>& models) {
+void ModelRegistry::load(const std::vector<ModelSource>& models) {
   ps_error* err = nullptr;
   if (ps_error_create(&err) != PS_OK) throw std::runtime_error("out of memory");
   std::unique_ptr<ps_error, void (*)(ps_error*)> err_owner(err, ps_error_free);
-  for (const auto& [name, path] : models) {
+  for (const auto& [name, version, path] : models) {
     if (models_.count(name)) throw std::runtime_error("model '" + name + "' is given twice");
     LoadedModel m;
     m.name = name;
+    m.version = version;
     if (ps_model_load_file(&m.handle, path.c_str(), nullptr, err) != PS_OK ||
         ps_model_info_get(&m.info, m.handle, err) != PS_OK) {
       ps_model_free(m.handle);

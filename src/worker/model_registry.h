@@ -7,15 +7,17 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "worker_options.h"
 
 namespace polyscore_worker {
 
 struct LoadedModel {
   std::string name;
-  // A worker serves one version of each model; it answers as version "1".
-  std::string version = "1";
+  // A worker serves one version of each model: the newest of --models DIR, "1" for
+  // --model NAME=PATH.
+  std::string version;
   ps_model* handle = nullptr;
   ps_model_info info = PS_MODEL_INFO_INIT;
 };
@@ -27,9 +29,9 @@ class ModelRegistry {
   ModelRegistry& operator=(const ModelRegistry&) = delete;
   ~ModelRegistry();
 
-  // Loads every (name, path); throws std::runtime_error naming the file and the
-  // library's reason for the first one that fails, or a name given twice.
-  void load(const std::vector<std::pair<std::string, std::string>>& models);
+  // Loads every model; throws std::runtime_error naming the file and the library's
+  // reason for the first one that fails, or a name given twice.
+  void load(const std::vector<ModelSource>& models);
 
   // The model called `name`, or nullptr.
   const LoadedModel* find(const std::string& name) const;

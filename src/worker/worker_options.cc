@@ -1,12 +1,13 @@
 #include "worker_options.h"
 
-#include <dirent.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+
+#include "model_layout.h"
 
 namespace polyscore_worker {
 
@@ -17,7 +18,8 @@ const char kWorkerUsage[] =
     "                        [--requests-max-age-ms MS]\n"
     "Scores requests from NATS JetStream (PREFIX.requests) into PREFIX.results, answers\n"
     "request-reply on PREFIX.rpc, and sends what cannot be scored to PREFIX.deadletter.\n"
-    "--models DIR serves every DIR/NAME.json, NAME.ubj and NAME.txt as model NAME.\n";
+    "--models DIR serves the newest version of each model in DIR, laid out like\n"
+    "polyscore serve's: DIR/NAME/VERSION/model.{json,ubj,txt} or DIR/NAME.{json,ubj,txt}.\n";
 
 namespace {
 
@@ -42,28 +44,28 @@ bool is_plain_token(const std::string& s) {
   });
 }
 
+// The newest version of each model under DIR (a worker serves one version of each).
 bool add_models_from_dir(const std::string& dir, WorkerOptions* out, std::string* error) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) {
-    *error = "--models " + dir + ": " + std::strerror(errno);
+  std::string scan_error;
+  std::vector<polyscore::model_layout::ModelFile> files = polyscore::model_layout::scan(dir, &scan_error);
+  if (!scan_error.empty()) {
+    *error = "--models " + dir + ": " + scan_error;
     return false;
   }
-  std::vector<std::pair<std::string, std::string>> found;
-  while (dirent* e = readdir(d)) {
-    std::string file = e->d_name;
-    size_t dot = file.rfind('.');
-    if (dot == std::string::npos || dot == 0) continue;
-    std::string ext = file.substr(dot + 1);
-    if (ext != "json" && ext != "ubj" && ext != "txt") continue;
-    found.emplace_back(file.substr(0, dot), dir + "/" + file);
+  std::map<std::string, ModelSource> newest;  // by name: the same order on every machine
+  for (const auto& file : files) {
+    auto it = newest.find(file.name);
+    if (it == newest.end()) {
+      newest.emplace(file.name, ModelSource{file.name, file.version, file.model_path});
+    } else if (polyscore::model_layout::version_less(it->second.version, file.version)) {
+      it->second = ModelSource{file.name, file.version, file.model_path};
+    }
   }
-  closedir(d);
-  if (found.empty()) {
-    *error = "--models " + dir + ": no .json, .ubj or .txt model files";
+  if (newest.empty()) {
+    *error = "--models " + dir + ": no models (DIR/NAME/VERSION/model.{json,ubj,txt} or DIR/NAME.{json,ubj,txt})";
     return false;
   }
-  std::sort(found.begin(), found.end());  // the same order on every machine
-  out->models.insert(out->models.end(), found.begin(), found.end());
+  for (auto& [name, source] : newest) out->models.push_back(std::move(source));
   return true;
 }
 
@@ -87,7 +89,7 @@ bool parse_worker_options(const std::vector<std::string>& args, WorkerOptions* o
       size_t eq = v.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
         return fail(error, "--model needs NAME=PATH, not '" + v + "'");
-      out->models.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+      out->models.push_back({v.substr(0, eq), "1", v.substr(eq + 1)});
     } else if (a == "--models") {
       if (!value(&v)) return fail(error, "--models needs a directory");
       if (!add_models_from_dir(v, out, error)) return false;

@@ -4,15 +4,20 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace polyscore_worker {
 
+// One model to serve: its name, the version the worker answers as, and its file.
+struct ModelSource {
+  std::string name, version, path;
+};
+
 struct WorkerOptions {
   std::string nats_url = "nats://127.0.0.1:4222";
-  // Model name and file, from --model NAME=PATH and the files of --models DIR.
-  std::vector<std::pair<std::string, std::string>> models;
+  // From --model NAME=PATH (version "1") and --models DIR (the newest version of each
+  // model in the repository layout polyscore serve reads, src/model_layout).
+  std::vector<ModelSource> models;
   // First token of every subject and stream name (docs/worker.md lists them).
   std::string prefix = "polyscore";
   // Durable consumer name; workers that share it share the work.

@@ -13,11 +13,12 @@ def broker(tmp_path):
 
 @pytest.fixture
 def make_worker(broker, tmp_path):
-    """make_worker(*options, models=None) -> a started Worker; all stopped at the end."""
+    """make_worker(*options, models=None) -> a started Worker; all stopped at the end.
+    models: {name: path} given as --model flags (default the fraud model; {} for none)."""
     workers = []
 
     def make(*options, models=None, start=True):
-        w = Worker(broker, tmp_path, models or {"fraud-v3": FRAUD_MODEL}, *options,
+        w = Worker(broker, tmp_path, {"fraud-v3": FRAUD_MODEL} if models is None else models, *options,
                    log_name=f"worker{len(workers)}.log")
         workers.append(w)
         if start:
