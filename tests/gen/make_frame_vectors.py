@@ -4,9 +4,10 @@ columns, and the training library's own predictions on DataFrames whose categori
 differ from the training ones (another order, unseen values, missing values).
 
 Run in each pinned venv of tests/gen/generate.sh (pandas added); writes
-tests/vectors/frames/<prefix>_<key>.{txt,json} (the model) and <prefix>_<key>.case.json:
+tests/vectors/frames/<prefix>_<key>.{txt,json,ubj} (the model) and <prefix>_<key>.case.json:
 
-  {"library", "library_version", "model", "columns": [training order],
+  {"library", "library_version", "models": [the model's files: XGBoost's JSON and UBJSON],
+   "columns": [training order],
    "frame": {column: {"kind": "float" | "bool" | "category", "values": [...],
                       "categories": [...] (category columns: the predict frame's own order)}},
    "value": [...], "margin": [...]}
@@ -100,8 +101,8 @@ def frame_json(df):
     return out
 
 
-def write_case(out, name, library, version, model_file, df, value, margin):
-    case = {"library": library, "library_version": version, "model": model_file,
+def write_case(out, name, library, version, model_files, df, value, margin):
+    case = {"library": library, "library_version": version, "models": model_files,
             "columns": list(df.columns), "frame": frame_json(df),
             "value": np.asarray(value, dtype=np.float64).tolist(),
             "margin": np.asarray(margin, dtype=np.float64).tolist()}
@@ -130,7 +131,7 @@ def main():
         bst = lgb.train(params, lgb.Dataset(train, label=y), num_boost_round=15)
         test = predict_frame(np.random.default_rng(1), 120, unseen=True)
         bst.save_model(os.path.join(out, name + ".txt"))
-        write_case(out, name, "lightgbm", lgb.__version__, name + ".txt", test,
+        write_case(out, name, "lightgbm", lgb.__version__, [name + ".txt"], test,
                    bst.predict(test), bst.predict(test, raw_score=True))
     if xgb is not None:
         name = "xgb%d_frame_binary" % major(xgb)
@@ -139,8 +140,9 @@ def main():
         bst = xgb.train(params, xgb.DMatrix(train, label=y, enable_categorical=True), num_boost_round=15)
         test = predict_frame(np.random.default_rng(2), 120, unseen=False)
         bst.save_model(os.path.join(out, name + ".json"))
+        bst.save_model(os.path.join(out, name + ".ubj"))
         dm = xgb.DMatrix(test, enable_categorical=True)
-        write_case(out, name, "xgboost", xgb.__version__, name + ".json", test,
+        write_case(out, name, "xgboost", xgb.__version__, [name + ".json", name + ".ubj"], test,
                    bst.predict(dm), bst.predict(dm, output_margin=True))
 
 

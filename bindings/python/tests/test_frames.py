@@ -40,12 +40,15 @@ def test_the_vectors_are_there():
     assert {"lgb3_frame_binary", "lgb4_frame_binary", "xgb1_frame_binary", "xgb3_frame_binary"} <= set(CASES)
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_reordered_frame_scores_as_the_library(name):
+MODEL_FILES = [(name, f) for name in CASES for f in load_case(name)["models"]]
+
+
+@pytest.mark.parametrize("name,model_file", MODEL_FILES, ids=[f for _, f in MODEL_FILES])
+def test_reordered_frame_scores_as_the_library(name, model_file):
     case = load_case(name)
     df = build_frame(case)
     assert any(isinstance(t, pd.CategoricalDtype) for t in df.dtypes)
-    with polyscore.Model.load(FRAMES / case["model"]) as m:
+    with polyscore.Model.load(FRAMES / model_file) as m:
         shuffled = df[list(reversed(df.columns))]
         for X in (df, shuffled):
             np.testing.assert_allclose(m.predict(X), case["value"], rtol=1e-6, atol=0)
@@ -66,24 +69,52 @@ def test_reordered_frame_scores_as_the_library(name):
 def test_lightgbm_column_with_space_matches_its_saved_name():
     case = load_case("lgb4_frame_binary")
     df = build_frame(case)
-    with polyscore.Model.load(FRAMES / case["model"]) as m:
+    with polyscore.Model.load(FRAMES / case["models"][0]) as m:
         assert "age_days" in m.info.feature_names  # LightGBM saved "age days" so
         renamed = df.rename(columns={"age days": "age_days"})
         np.testing.assert_allclose(m.predict(renamed), case["value"], rtol=1e-6)
 
 
 def test_load_buffer_reads_the_categories_too():
-    for name in CASES:
+    for name, model_file in MODEL_FILES:
         case = load_case(name)
-        data = (FRAMES / case["model"]).read_bytes()
+        data = (FRAMES / model_file).read_bytes()
         with polyscore.Model.load_buffer(data) as m:
             np.testing.assert_allclose(m.predict(build_frame(case)), case["value"], rtol=1e-6)
+
+
+def test_ubjson_reader_gives_what_json_gives():
+    """The binding's UBJSON reader (for XGBoost's saved categories) against the JSON file
+    XGBoost wrote for the same model."""
+    from polyscore import _ubjson
+    for stem in ("xgb3_frame_binary", "xgb1_frame_binary"):
+        from_json = json.loads((FRAMES / (stem + ".json")).read_bytes())
+        from_ubj = _ubjson.loads((FRAMES / (stem + ".ubj")).read_bytes())
+
+        def same(a, b, where):
+            if isinstance(a, dict):
+                assert isinstance(b, dict) and sorted(a) == sorted(b), where
+                for k in a:
+                    same(a[k], b[k], where + "/" + k)
+            elif isinstance(a, list) and (not a or isinstance(a[0], (dict, list, str))):
+                assert len(a) == len(b), where
+                for i, (x, y) in enumerate(zip(a, b)):
+                    same(x, y, "%s[%d]" % (where, i))
+            elif isinstance(a, (list, float, int)) and not isinstance(a, bool):
+                # XGBoost's numbers are float32 (JSON prints them shortest, e.g. 1E-45)
+                np.testing.assert_array_equal(np.asarray(b, dtype=np.float32),
+                                              np.asarray(a, dtype=np.float32), err_msg=where)
+            else:
+                assert a == b, where
+        same(from_json, from_ubj, "")
+    with pytest.raises(polyscore.ParseError, match="ends inside"):
+        _ubjson.loads((FRAMES / "xgb3_frame_binary.ubj").read_bytes()[:-40])
 
 
 def test_missing_and_unexpected_columns_are_named():
     case = load_case("lgb4_frame_binary")
     df = build_frame(case)
-    with polyscore.Model.load(FRAMES / case["model"]) as m:
+    with polyscore.Model.load(FRAMES / case["models"][0]) as m:
         with pytest.raises(polyscore.InvalidArgumentError, match=r"missing column 'amount'"):
             m.predict(df.drop(columns=["amount"]))
         with pytest.raises(polyscore.InvalidArgumentError, match=r"unexpected column 'extra'"):
@@ -103,7 +134,7 @@ def test_xgboost_unseen_category_is_an_error():
     df = build_frame(case)
     df["country"] = df["country"].cat.add_categories(["XX"])
     df.loc[3, "country"] = "XX"
-    with polyscore.Model.load(FRAMES / case["model"]) as m:
+    with polyscore.Model.load(FRAMES / case["models"][0]) as m:
         with pytest.raises(polyscore.InvalidArgumentError, match=r"'country'.*'XX'"):
             m.predict(df)
         df.loc[3, "country"] = np.nan  # an unused unseen category is fine

@@ -12,7 +12,7 @@ The rules, as the libraries apply them at predict time:
    DataFrame's own codes. Feature names: LightGBM replaced whitespace by "_" in the
    names it saved, so a column is matched under that spelling too.
  * XGBoost 3.1 and later save the training categories of each categorical feature in
-   the model (gradient_booster.model.cats); a value is coded by its position among
+   the model (gradient_booster.model.cats; UBJSON models read with _ubjson); a value is coded by its position among
    them, a missing value is NaN, and a value not among them is an error (XGBoost
    refuses it too). Older versions saved none, and use the DataFrame's own codes
    (Series.cat.codes, -1 as NaN).
@@ -24,6 +24,7 @@ import sys
 import numpy as np
 
 from . import _errors
+from . import _ubjson
 
 _PANDAS_KEY = b"pandas_categorical:"
 
@@ -65,12 +66,13 @@ def _pandas_line(size, read_from):
     return value if isinstance(value, list) else None
 
 
-def xgboost_categories(data):
-    """{feature index: [training categories]} saved in an XGBoost JSON model (bytes), or
-    None when the model saved none."""
-    if b'"cats"' not in data:
+def xgboost_categories(data, ubjson=False):
+    """{feature index: [training categories]} saved in an XGBoost JSON or UBJSON model
+    (bytes), or None when the model saved none. The file is parsed only when it holds
+    the key "cats"."""
+    if (b"\x04cats" if ubjson else b'"cats"') not in data:
         return None
-    booster = json.loads(data)["learner"]["gradient_booster"]
+    booster = (_ubjson.loads(data) if ubjson else json.loads(data))["learner"]["gradient_booster"]
     model = booster["gbtree"]["model"] if "gbtree" in booster else booster.get("model", {})
     cats = model.get("cats")
     if not cats:
@@ -78,14 +80,14 @@ def xgboost_categories(data):
     found = {}
     for i, enc in enumerate(cats.get("enc", [])):
         values = enc.get("values", [])
-        if not values:
+        if len(values) == 0:
             continue
         if "offsets" in enc:  # strings: UTF-8 bytes, offsets[k]..offsets[k+1] per category
-            raw = bytes(values)
-            offs = enc["offsets"]
+            raw = bytes(np.asarray(values, dtype=np.uint8))
+            offs = [int(o) for o in enc["offsets"]]
             found[i] = [raw[offs[k]:offs[k + 1]].decode("utf-8") for k in range(len(offs) - 1)]
         else:
-            found[i] = list(values)
+            found[i] = np.asarray(values).tolist()
     return found or None
 
 
@@ -153,11 +155,6 @@ def frame_rows(df, names, fmt, lgb_categorical, xgb_categories):
         for (j, col), cats in zip(categorical, lgb_categorical):
             out[:, j] = _codes_as_float(col.cat.set_categories(cats).cat.codes.to_numpy())
         return out
-    if categorical and fmt == "xgboost-ubjson":
-        raise _errors.UnsupportedError(
-            "categorical DataFrame columns (%s) with an XGBoost UBJSON model: polyscore reads the "
-            "training categories XGBoost saves only from JSON models; save the model as JSON, or "
-            "pass the category codes as numbers" % ", ".join(repr(str(c.name)) for _, c in categorical))
     for j, col in categorical:
         codes = col.cat.codes.to_numpy()
         trained = (xgb_categories or {}).get(j) if fmt.startswith("xgboost") else None

@@ -201,7 +201,7 @@ class Model:
     def _read_categories(self, data=None, path=None):
         """Reads the categories for DataFrame input from the model file just loaded (the
         bytes or the path): the tail of a LightGBM file, an XGBoost JSON file only when
-        it holds a "cats" key. Other formats and files cost nothing."""
+        it holds a "cats" key (JSON or UBJSON). Other formats and files cost nothing."""
         raw = L.ModelInfo()
         raw.struct_size = ctypes.sizeof(L.ModelInfo)
         _call(self._lib, self._lib.ps_model_info_get, ctypes.byref(raw), self._handle)
@@ -209,11 +209,11 @@ class Model:
         self._format = fmt
         if fmt == "lightgbm-text":
             self._lgb_categorical = _frame.lightgbm_pandas_categorical(data=data, path=path)
-        elif fmt == "xgboost-json":
+        elif fmt in ("xgboost-json", "xgboost-ubjson"):
             if data is None:
                 with open(path, "rb") as f:
                     data = f.read()
-            self._xgb_categories = _frame.xgboost_categories(bytes(data))
+            self._xgb_categories = _frame.xgboost_categories(bytes(data), fmt == "xgboost-ubjson")
 
     # ----------------------------------------------------------------- loading
     @classmethod
