@@ -19,6 +19,7 @@ The rules, as the libraries apply them at predict time:
 """
 
 import json
+import re
 import sys
 
 import numpy as np
@@ -27,6 +28,11 @@ from . import _errors
 from . import _ubjson
 
 _PANDAS_KEY = b"pandas_categorical:"
+# What XGBoost 3.x writes after the UBJSON key "cats" when no feature is categorical:
+# an object whose first key "enc" is an empty array (a length of any integer type, 0).
+# Every 3.x model has the key, so this saves parsing the whole file at each load.
+_UBJSON_NO_CATS = re.compile(
+    rb"\{(?:[iU]|I\x00|l\x00{3}|L\x00{7})\x03enc\[(?:\]|#(?:[iU]\x00|I\x00{2}|l\x00{4}|L\x00{8}))")
 
 
 def is_dataframe(x):
@@ -70,7 +76,11 @@ def xgboost_categories(data, ubjson=False):
     """{feature index: [training categories]} saved in an XGBoost JSON or UBJSON model
     (bytes), or None when the model saved none. The file is parsed only when it holds
     the key "cats"."""
-    if (b"\x04cats" if ubjson else b'"cats"') not in data:
+    if ubjson:
+        at = data.find(b"\x04cats")
+        if at < 0 or _UBJSON_NO_CATS.match(data, at + 5):
+            return None
+    elif b'"cats"' not in data or b'"cats":{"enc":[]' in data:
         return None
     booster = (_ubjson.loads(data) if ubjson else json.loads(data))["learner"]["gradient_booster"]
     model = booster["gbtree"]["model"] if "gbtree" in booster else booster.get("model", {})
