@@ -165,3 +165,21 @@ def test_pandas_is_imported_only_for_a_dataframe():
     subprocess.run([sys.executable, "-c", code], check=True,
                    env={"PYTHONPATH": str(ROOT / "bindings" / "python" / "src"),
                         **{k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}})
+
+
+def test_models_without_saved_categories_are_not_parsed(monkeypatch):
+    """Every XGBoost 3.x file has a "cats" key; an empty one must not cost a parse of the
+    whole file at each load."""
+    from polyscore import _frame
+
+    def no_parse(*_):
+        raise AssertionError("parsed the whole model")
+    monkeypatch.setattr(_frame.json, "loads", no_parse)
+    monkeypatch.setattr(_frame._ubjson, "loads", no_parse)
+    for f in ("xgb3_binary_logistic.json", "xgb3_binary_logistic.ubj", "xgb3_dart.json",
+              "xgb3_categorical_partition.ubj"):
+        data = (VECTORS / "models" / f).read_bytes()
+        assert b"cats" in data
+        assert _frame.xgboost_categories(data, f.endswith(".ubj")) is None
+    with pytest.raises(AssertionError, match="parsed"):
+        _frame.xgboost_categories((FRAMES / "xgb3_frame_binary.ubj").read_bytes(), True)
