@@ -11,7 +11,7 @@
 # give byte-identical files):
 #   new: xgboost 3.2.0 (the newest 3.x PyPI serves here; 3.4.1 is not on PyPI), lightgbm 4.7.0
 #   old: xgboost 1.7.6, lightgbm 3.3.5, numpy<2 (1.26.4)
-#   lgb2.0, lgb2.2: lightgbm 2.0.12 and 2.2.3, the writers of "version=v2" model files;
+#   lgb2.0, lgb2.1, lgb2.2: lightgbm 2.0.12, 2.1.2 and 2.2.3, the writers of "version=v2" model files;
 #     their wheels need an older Python ($POLYSCORE_GEN_PYTHON37, default python3.7,
 #     e.g. pyenv's). They only write model files: LightGBM 4.x (new) scores them.
 set -euo pipefail
@@ -41,6 +41,7 @@ make_venv() {
 make_venv new "${NEW_PKGS[@]}"
 make_venv old "${OLD_PKGS[@]}"
 make_venv lgb2.0 --only-binary=:all: lightgbm==2.0.12 "${LGB2_DEPS[@]}"
+make_venv lgb2.1 --only-binary=:all: lightgbm==2.1.2 "${LGB2_DEPS[@]}"
 make_venv lgb2.2 --only-binary=:all: lightgbm==2.2.3 "${LGB2_DEPS[@]}"
 
 # Start from a clean output folder so that stale cases cannot survive.
@@ -58,7 +59,7 @@ for env in new old; do
 done
 
 echo "== LightGBM 2.x model files (version=v2), scored by LightGBM 4.x"
-for env in lgb2.0 lgb2.2; do
+for env in lgb2.0 lgb2.1 lgb2.2; do
     "$VENVS/$env/bin/python" "$HERE/make_lgb2_vectors.py" train --out "$OUT"
 done
 "$VENVS/new/bin/python" "$HERE/make_lgb2_vectors.py" score --out "$OUT"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Conformance vectors for LightGBM 2.x model files ("version=v2"), scored by LightGBM 4.x.
 
-LightGBM 2.0-2.2 wrote "version=v2" (2.3 already writes v3). 2.0.x ends the trees with
+LightGBM 2.0-2.2 wrote "version=v2" (2.3 already writes v3). 2.0 and 2.1 end the trees with
 the "feature importances:" section instead of an "end of trees" line; LightGBM 4.x
 still loads and scores these files. This script makes the files with the old library
 and the expected outputs with the new one, in two steps (two venvs: the 2.x wheels
@@ -10,7 +10,8 @@ need an older Python, tests/gen/generate.sh makes both):
   python make_lgb2_vectors.py train --out tests/vectors   # in a venv with lightgbm 2.x
   python make_lgb2_vectors.py score --out tests/vectors   # in the venv with lightgbm 4.x
 
-`train` saves models/lgb<MAJOR><MINOR>_<key>.txt (e.g. lgb20_binary.txt from 2.0.12);
+`train` saves models/lgb<MAJOR><MINOR>_<key>.txt (lgb20_, lgb21_, lgb22_ from 2.0.12,
+2.1.2 and 2.2.3);
 `score` loads every such file with lightgbm 4.x, predicts value, margin, leaf and
 contributions on seeded inputs, and merges the cases into manifest.json with
 library_version = the writing version (so that make_vectors.py runs never drop them)
