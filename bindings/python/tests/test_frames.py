@@ -148,6 +148,10 @@ def test_numeric_frame_matches_the_array_and_unnamed_models_go_by_position():
         X = rng.normal(size=(20, len(names)))
         df = pd.DataFrame(X, columns=names)
         np.testing.assert_array_equal(m.predict(df[list(reversed(names))]), m.predict(X))
+        assert m.predict(df.iloc[:0]).shape == (0,)  # an empty batch: an empty result
+        # the other outputs and options go through unchanged
+        np.testing.assert_array_equal(m.predict(df, output="leaf", iteration_range=(1, 3)),
+                                      m.predict(X, output="leaf", iteration_range=(1, 3)))
     with polyscore.Model.load(VECTORS / "models" / "xgb3_reg_gamma.json") as m:
         assert not any(m.info.feature_names)
         df = pd.DataFrame(X, columns=list("abcde"))
@@ -183,3 +187,11 @@ def test_models_without_saved_categories_are_not_parsed(monkeypatch):
         assert _frame.xgboost_categories(data, f.endswith(".ubj")) is None
     with pytest.raises(AssertionError, match="parsed"):
         _frame.xgboost_categories((FRAMES / "xgb3_frame_binary.ubj").read_bytes(), True)
+
+
+def test_closed_model_with_a_dataframe_is_the_invalid_handle_error():
+    case = load_case("lgb4_frame_binary")
+    m = polyscore.Model.load(FRAMES / case["models"][0])
+    m.close()
+    with pytest.raises(polyscore.InvalidHandleError):
+        m.predict(build_frame(case))
