@@ -200,8 +200,9 @@ class Model:
 
     def _read_categories(self, data=None, path=None):
         """Reads the categories for DataFrame input from the model file just loaded (the
-        bytes or the path): the tail of a LightGBM file, an XGBoost JSON file only when
-        it holds a "cats" key (JSON or UBJSON). Other formats and files cost nothing."""
+        bytes or the path): the tail of a LightGBM file; an XGBoost file (JSON or UBJSON)
+        is read again, and parsed only when its saved categories are not empty. A bad
+        pandas_categorical line fails the load, as it fails LightGBM's own."""
         raw = L.ModelInfo()
         raw.struct_size = ctypes.sizeof(L.ModelInfo)
         _call(self._lib, self._lib.ps_model_info_get, ctypes.byref(raw), self._handle)
