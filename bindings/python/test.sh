@@ -33,7 +33,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 PIP=("$PY" -m pip install -q --disable-pip-version-check)
-"$PY" -c 'import numpy, pytest, scipy' 2>/dev/null || "${PIP[@]}" -r "$HERE/requirements-test.txt"
+"$PY" -c 'import numpy, pandas, pytest, scipy' 2>/dev/null || "${PIP[@]}" -r "$HERE/requirements-test.txt"
 # The package's sources straight from this tree (installing it would build the library
 # again: tests/packaging checks the wheel); the library is POLYSCORE_LIBRARY's.
 export PYTHONPATH="$HERE/src${PYTHONPATH:+:$PYTHONPATH}"

@@ -351,6 +351,44 @@ TEST(LightGBMLoader, VersionsAndEmptyModel) {
   EXPECT_EQ(f.iteration_begin, std::vector<uint32_t>{0});
 }
 
+// LightGBM 2.0 and 2.1 (version=v2) write no "end of trees": the feature importances
+// section follows the last tree. LightGBM 4.x loads such files; so does polyscore, only
+// for v2, and the other checks still hold. This file has no tree_sizes (LightGBM then
+// reads "Tree=" blocks up to the first other line); the real 2.0.12 files of the lgb20_*
+// vectors have it.
+TEST(LightGBMLoader, Version2WithoutEndOfTrees) {
+  const std::string v4 = tiny_model("objective=regression", 1, 2);
+  std::string v2 = replace_once(tiny_model("objective=regression", 1, 2, "", "v2"), "end of trees\n",
+                                "\nfeature importances:\na=1\n\npandas_categorical:null\n");
+  const Forest f = load_lightgbm_text(v2);
+  EXPECT_EQ(f.library_version, "v2");
+  EXPECT_EQ(f.trees.size(), 2u);
+  EXPECT_EQ(f.leaf_values, load_lightgbm_text(v4).leaf_values);
+  // A v2 model with no trees at all.
+  EXPECT_EQ(load_lightgbm_text(replace_once(tiny_model("objective=regression", 1, 0, "", "v2"),
+                                            "end of trees\n", "feature importances:\n"))
+                .trees.size(),
+            0u);
+
+  // Still refused: v3/v4 files that end that way (those versions always write the line),
+  Error e = load_error(replace_once(v2, "version=v2", "version=v3"));
+  EXPECT_EQ(e.code(), PS_ERR_PARSE);
+  EXPECT_TRUE(contains(e.what(), "feature importances:")) << e.what();
+  // a v2 file cut after a tree block,
+  e = load_error(v2.substr(0, v2.find("Tree=1")));
+  EXPECT_EQ(e.code(), PS_ERR_PARSE);
+  EXPECT_TRUE(contains(e.what(), "truncated")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "feature importances:")) << e.what();
+  // or holding fewer trees than its tree_sizes line lists,
+  e = load_error(replace_once(v2, "feature_names=", "tree_sizes=100 100 100\nfeature_names="));
+  EXPECT_EQ(e.code(), PS_ERR_PARSE);
+  EXPECT_TRUE(contains(e.what(), "tree_sizes lists 3 trees")) << e.what();
+  // or with a stray line between trees.
+  e = load_error(replace_once(v2, "Tree=1\n", "what is this\n\nTree=1\n"));
+  EXPECT_EQ(e.code(), PS_ERR_PARSE);
+  EXPECT_TRUE(contains(e.what(), "what is this")) << e.what();
+}
+
 // ---------------------------------------------------------------------------------------
 // Errors: code, message (tree and key), byte offset of the offending line.
 
@@ -629,7 +667,8 @@ TEST(LightGBMLoader, ConformanceVectorModels) {
     EXPECT_EQ(f.num_features, c.at("num_features").get<uint32_t>());
     EXPECT_EQ(f.objective, c.at("objective").get<std::string>());
     const std::string lib = c.at("library_version");
-    EXPECT_EQ(f.library_version, lib[0] == '3' ? "v3" : "v4");
+    // LightGBM 2.0-2.2 write v2 (their cases are scored by LightGBM 4.x), 3.x v3, 4.x v4.
+    EXPECT_EQ(f.library_version, lib[0] == '2' ? "v2" : lib[0] == '3' ? "v3" : "v4");
     const auto& outs = c.at("outputs");
     const uint32_t k = f.num_margin_outputs;
     EXPECT_EQ(outs.at("value").at("shape")[1].get<uint32_t>(), k);

@@ -11,6 +11,9 @@
 # give byte-identical files):
 #   new: xgboost 3.2.0 (the newest 3.x PyPI serves here; 3.4.1 is not on PyPI), lightgbm 4.7.0
 #   old: xgboost 1.7.6, lightgbm 3.3.5, numpy<2 (1.26.4)
+#   lgb2.0, lgb2.1, lgb2.2: lightgbm 2.0.12, 2.1.2 and 2.2.3, the writers of "version=v2" model files;
+#     their wheels need an older Python ($POLYSCORE_GEN_PYTHON37, default python3.7,
+#     e.g. pyenv's). They only write model files: LightGBM 4.x (new) scores them.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,24 +22,30 @@ VENVS="${POLYSCORE_GEN_VENVS:-/tmp/polyscore-gen-venvs}"
 PYTHON="${POLYSCORE_GEN_PYTHON:-python3.11}"
 OUT="$REPO/tests/vectors"
 
-NEW_PKGS=(xgboost==3.2.0 lightgbm==4.7.0 numpy==2.4.6 scipy==1.17.1)
-OLD_PKGS=(xgboost==1.7.6 lightgbm==3.3.5 numpy==1.26.4 scipy==1.17.1 scikit-learn==1.9.1)
+PYTHON37="${POLYSCORE_GEN_PYTHON37:-python3.7}"
+
+NEW_PKGS=(xgboost==3.2.0 lightgbm==4.7.0 numpy==2.4.6 scipy==1.17.1 pandas==3.1.1)
+OLD_PKGS=(xgboost==1.7.6 lightgbm==3.3.5 numpy==1.26.4 scipy==1.17.1 scikit-learn==1.9.1 pandas==2.2.3)
+LGB2_DEPS=(numpy==1.21.6 scipy==1.7.3 scikit-learn==1.0.2)
 
 make_venv() {
     local name="$1"; shift
     local dir="$VENVS/$name"
     if [ ! -x "$dir/bin/python" ]; then
         mkdir -p "$VENVS"
-        "$PYTHON" -m venv "$dir"
+        case "$name" in lgb2*) "$PYTHON37" -m venv "$dir" ;; *) "$PYTHON" -m venv "$dir" ;; esac
     fi
     "$dir/bin/python" -m pip install --disable-pip-version-check -q "$@"
 }
 
 make_venv new "${NEW_PKGS[@]}"
 make_venv old "${OLD_PKGS[@]}"
+make_venv lgb2.0 --only-binary=:all: lightgbm==2.0.12 "${LGB2_DEPS[@]}"
+make_venv lgb2.1 --only-binary=:all: lightgbm==2.1.2 "${LGB2_DEPS[@]}"
+make_venv lgb2.2 --only-binary=:all: lightgbm==2.2.3 "${LGB2_DEPS[@]}"
 
 # Start from a clean output folder so that stale cases cannot survive.
-rm -rf "$OUT/models" "$OUT/data" "$OUT/manifest.json" "$OUT/SKIPPED.md" "$OUT/sparse"
+rm -rf "$OUT/models" "$OUT/data" "$OUT/manifest.json" "$OUT/SKIPPED.md" "$OUT/sparse" "$OUT/frames"
 mkdir -p "$OUT"
 
 # Single-threaded BLAS/OpenMP keeps training deterministic.
@@ -47,6 +56,17 @@ for env in new old; do
     "$VENVS/$env/bin/python" "$HERE/make_vectors.py" --out "$OUT" > "$VENVS/$env.make_vectors.log"
     tail -n 1 "$VENVS/$env.make_vectors.log"
     "$VENVS/$env/bin/python" "$HERE/make_contrib_vectors.py" --out "$OUT"
+done
+
+echo "== LightGBM 2.x model files (version=v2), scored by LightGBM 4.x"
+for env in lgb2.0 lgb2.1 lgb2.2; do
+    "$VENVS/$env/bin/python" "$HERE/make_lgb2_vectors.py" train --out "$OUT"
+done
+"$VENVS/new/bin/python" "$HERE/make_lgb2_vectors.py" score --out "$OUT"
+
+echo "== pandas DataFrames (tests/vectors/frames)"
+for env in new old; do
+    "$VENVS/$env/bin/python" "$HERE/make_frame_vectors.py" --out "$OUT/frames"
 done
 
 echo "== sparse input (tests/vectors/sparse)"

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _constants as C
 from . import _errors
+from . import _frame
 from . import _lib as L
 
 _OUTPUTS = C.OUTPUTS
@@ -191,6 +192,29 @@ class Model:
         self._row_plans = {}
         self._row_fn = None  # _raw_row_fn(lib), made on first use
         self._c_handle = None  # c_void_p.from_param(handle), with it
+        # What the file says about the training DataFrame's categories (see _frame):
+        # LightGBM's pandas_categorical list, XGBoost's saved categories per feature.
+        self._lgb_categorical = None
+        self._xgb_categories = None
+        self._format = None  # the format's name, set with them
+
+    def _read_categories(self, data=None, path=None):
+        """Reads the categories for DataFrame input from the model file just loaded (the
+        bytes or the path): the tail of a LightGBM file; an XGBoost file (JSON or UBJSON)
+        is read again, and parsed only when its saved categories are not empty. A bad
+        pandas_categorical line fails the load, as it fails LightGBM's own."""
+        raw = L.ModelInfo()
+        raw.struct_size = ctypes.sizeof(L.ModelInfo)
+        _call(self._lib, self._lib.ps_model_info_get, ctypes.byref(raw), self._handle)
+        fmt = _FORMAT_NAMES.get(raw.format)
+        self._format = fmt
+        if fmt == "lightgbm-text":
+            self._lgb_categorical = _frame.lightgbm_pandas_categorical(data=data, path=path)
+        elif fmt in ("xgboost-json", "xgboost-ubjson"):
+            if data is None:
+                with open(path, "rb") as f:
+                    data = f.read()
+            self._xgb_categories = _frame.xgboost_categories(bytes(data), fmt == "xgboost-ubjson")
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -201,7 +225,9 @@ class Model:
         handle = ctypes.c_void_p()
         _call(lib, lib.ps_model_load_file, ctypes.byref(handle), os.fsencode(path),
               ctypes.byref(opts))
-        return cls(handle.value, lib)
+        model = cls(handle.value, lib)
+        model._read_categories(path=path)
+        return model
 
     @classmethod
     def load_buffer(cls, data, format="auto"):
@@ -218,7 +244,9 @@ class Model:
         _call(lib, lib.ps_model_load_buffer, ctypes.byref(handle),
               None if buf is None else buf.ctypes.data, 0 if buf is None else buf.size,
               ctypes.byref(opts))
-        return cls(handle.value, lib)
+        model = cls(handle.value, lib)
+        model._read_categories(data=view)
+        return model
 
     # ---------------------------------------------------------------- lifetime
     def close(self):
@@ -368,10 +396,13 @@ class Model:
     def predict(self, X, output="value", iteration_range=None, num_threads=1):
         """Scores rows.
 
-        X: a 2-D array-like (rows, num_features), a 1-D array-like (one row), or a SciPy
-           sparse matrix (CSR; other sparse formats are converted). C-contiguous float32
-           or float64 NumPy arrays are passed to the library without a copy; anything
-           else is converted once to float64 (float32/float64 keep their type).
+        X: a 2-D array-like (rows, num_features), a 1-D array-like (one row), a SciPy
+           sparse matrix (CSR; other sparse formats are converted), or a pandas DataFrame.
+           C-contiguous float32 or float64 NumPy arrays are passed to the library without
+           a copy; anything else is converted once to float64 (float32/float64 keep their
+           type). A DataFrame's columns are matched to the model's feature names (in any
+           order; a missing or unexpected column is an InvalidArgumentError) and its
+           categorical columns become the codes the training library gives them.
         output: "value" (what the training library's predict returns), "margin" (raw
            score), "leaf" (leaf index per tree used) or "contrib" (SHAP contributions:
            per margin, one per feature then the bias; they sum to the margin).
@@ -385,6 +416,9 @@ class Model:
         opts, per_row, key = self._plan(output, iteration_range, num_threads)
         if _is_scipy_sparse(X):
             return self._predict_csr(X, opts, per_row, key, output)
+        if _frame.is_dataframe(X):
+            X = _frame.frame_rows(X, self.info.feature_names, self._format,
+                                  self._lgb_categorical, self._xgb_categories)
         # a NumPy array of numbers as it is; anything else is checked and converted
         arr = X if type(X) is _ndarray and X.dtype.kind in "fiu" else _real_array(X)
         if arr.dtype == np.float32:

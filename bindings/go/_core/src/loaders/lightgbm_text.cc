@@ -1,9 +1,9 @@
-// LightGBM text models, as written by Booster.save_model() in LightGBM 3.x and 4.x
+// LightGBM text models, as written by Booster.save_model() in LightGBM 2.x, 3.x and 4.x
 // (GBDT::SaveModelToString in src/boosting/gbdt_model_text.cpp, Tree::ToString in
 // src/io/tree.cpp). The file is line oriented:
 //
 //   tree                              <- sub-model name
-//   version=v4                        <- "v3" for every 3.x, "v4" for every 4.x
+//   version=v4                        <- "v2" for 2.0-2.2, "v3" for 2.3 and 3.x, "v4" for 4.x
 //   num_class=1
 //   num_tree_per_iteration=1
 //   label_index=0
@@ -27,7 +27,8 @@
 //   is_linear=0
 //   shrinkage=1
 //
-//   end of trees
+//   end of trees                      <- absent in 2.0/2.1 files: "feature importances:"
+//                                        follows the last tree
 //   (feature importances, parameters, pandas_categorical: ignored)
 //
 // Split semantics reproduced here (include/LightGBM/tree.h, NumericalDecision and
@@ -223,7 +224,8 @@ class LightGBMParser {
         saw_magic = true;
         continue;
       }
-      if (t.substr(0, 5) == "Tree=" || t == "end of trees") {
+      if (t.substr(0, 5) == "Tree=" || t == "end of trees" ||
+          (writes_no_end_line() && t == "feature importances:")) {
         pending_ = line;
         has_pending_ = true;
         break;
@@ -270,7 +272,7 @@ class LightGBMParser {
     if (have_version_) {
       if (version_value_ != "v2" && version_value_ != "v3" && version_value_ != "v4") {
         fail_unsupported("LightGBM text model version " + quoted(version_value_) +
-                         " is not supported (supported: v3 and v4, written by LightGBM 3.x and 4.x)");
+                         " is not supported (supported: v2, v3 and v4, written by LightGBM 2.x, 3.x and 4.x)");
       }
       forest_.library_version = std::string(version_value_);
     }
@@ -425,12 +427,14 @@ class LightGBMParser {
         have_line = reader_.next(&line);
         continue;
       }
-      if (t == "end of trees") {
+      if (t == "end of trees" || (writes_no_end_line() && t == "feature importances:")) {
         saw_end = true;
         break;
       }
       if (t.substr(0, 5) != "Tree=") {
-        fail_line(line, "expected \"Tree=<n>\" or \"end of trees\" after tree " +
+        fail_line(line, std::string("expected \"Tree=<n>\" or \"end of trees\"") +
+                            (writes_no_end_line() ? " or \"feature importances:\"" : "") +
+                            " after tree " +
                             std::to_string(forest_.trees.size() == 0 ? 0 : forest_.trees.size() - 1) +
                             ", found " + quoted(t));
       }
@@ -471,13 +475,22 @@ class LightGBMParser {
       have_line = reader_.next(&line);
     }
     if (!saw_end) {
-      fail_parse("LightGBM text model is truncated: no \"end of trees\" line after tree " +
+      fail_parse(std::string("LightGBM text model is truncated: no \"end of trees\" line") +
+                     (writes_no_end_line() ? " (nor \"feature importances:\", which ends the trees "
+                                             "of LightGBM 2.0 and 2.1 files)" : "") +
+                     " after tree " +
                      std::to_string(forest_.trees.empty() ? 0 : forest_.trees.size() - 1) +
                      " (" + std::to_string(forest_.trees.size()) + " trees read)",
                  static_cast<int64_t>(bytes_.size()));
     }
     end_line_ = line;
   }
+
+  // LightGBM 2.0 and 2.1 (version=v2) end the trees with the feature importances section
+  // and no "end of trees" line; LightGBM 4.x still loads those files (without
+  // tree_sizes it stops at the first line that is not "Tree=", with tree_sizes it reads
+  // exactly the blocks listed). 2.2 also writes v2, with the line.
+  bool writes_no_end_line() const { return have_version_ && version_value_ == "v2"; }
 
   const Field& require(const Line& tree_line, uint32_t tree, TreeKey key) {
     const Field& f = fields_[key];

@@ -1,0 +1,197 @@
+"""pandas DataFrame input: columns matched to the model's feature names in any order,
+categorical columns coded as the training library codes them, checked against the
+library's own predictions on the same DataFrames (tests/vectors/frames, made by
+tests/gen/make_frame_vectors.py); and the errors for columns that do not fit."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import polyscore
+from vectors_util import ROOT, VECTORS
+
+FRAMES = VECTORS / "frames"
+CASES = sorted(p.name[:-len(".case.json")] for p in FRAMES.glob("*.case.json"))
+
+
+def load_case(name):
+    with open(FRAMES / (name + ".case.json")) as f:
+        return json.load(f)
+
+
+def build_frame(case):
+    """The DataFrame the library scored, columns in the training order."""
+    cols = {}
+    for name in case["columns"]:
+        spec = case["frame"][name]
+        if spec["kind"] == "category":
+            cols[name] = pd.Categorical(spec["values"], categories=spec["categories"])
+        elif spec["kind"] == "bool":
+            cols[name] = np.array(spec["values"], dtype=bool)
+        else:
+            cols[name] = np.array([np.nan if v is None else v for v in spec["values"]])
+    return pd.DataFrame(cols)
+
+
+def test_the_vectors_are_there():
+    assert {"lgb3_frame_binary", "lgb4_frame_binary", "xgb1_frame_binary", "xgb3_frame_binary"} <= set(CASES)
+
+
+MODEL_FILES = [(name, f) for name in CASES for f in load_case(name)["models"]]
+
+
+@pytest.mark.parametrize("name,model_file", MODEL_FILES, ids=[f for _, f in MODEL_FILES])
+def test_reordered_frame_scores_as_the_library(name, model_file):
+    case = load_case(name)
+    df = build_frame(case)
+    assert any(isinstance(t, pd.CategoricalDtype) for t in df.dtypes)
+    with polyscore.Model.load(FRAMES / model_file) as m:
+        shuffled = df[list(reversed(df.columns))]
+        for X in (df, shuffled):
+            np.testing.assert_allclose(m.predict(X), case["value"], rtol=1e-6, atol=0)
+            np.testing.assert_allclose(m.predict(X, output="margin"), case["margin"], rtol=1e-6, atol=1e-12)
+        # The DataFrame's own codes (its categories are in another order than training's):
+        # XGBoost 1.x scores exactly those; LightGBM and XGBoost 3.x recode by the saved
+        # categories, so the own codes score differently and the binding must not pass
+        # them through.
+        own = df.copy()
+        for c in own.columns:
+            if isinstance(own[c].dtype, pd.CategoricalDtype):
+                own[c] = own[c].cat.codes.astype(float).replace(-1, np.nan)
+        codes_as_is = m.predict(own.to_numpy(dtype=float))
+        uses_own_codes = case["library"] == "xgboost" and case["library_version"].startswith("1.")
+        assert np.allclose(codes_as_is, case["value"]) == uses_own_codes
+
+
+def test_lightgbm_column_with_space_matches_its_saved_name():
+    case = load_case("lgb4_frame_binary")
+    df = build_frame(case)
+    with polyscore.Model.load(FRAMES / case["models"][0]) as m:
+        assert "age_days" in m.info.feature_names  # LightGBM saved "age days" so
+        renamed = df.rename(columns={"age days": "age_days"})
+        np.testing.assert_allclose(m.predict(renamed), case["value"], rtol=1e-6)
+
+
+def test_load_buffer_reads_the_categories_too():
+    for name, model_file in MODEL_FILES:
+        case = load_case(name)
+        data = (FRAMES / model_file).read_bytes()
+        with polyscore.Model.load_buffer(data) as m:
+            np.testing.assert_allclose(m.predict(build_frame(case)), case["value"], rtol=1e-6)
+
+
+def test_ubjson_reader_gives_what_json_gives():
+    """The binding's UBJSON reader (for XGBoost's saved categories) against the JSON file
+    XGBoost wrote for the same model."""
+    from polyscore import _ubjson
+    for stem in ("xgb3_frame_binary", "xgb1_frame_binary"):
+        from_json = json.loads((FRAMES / (stem + ".json")).read_bytes())
+        from_ubj = _ubjson.loads((FRAMES / (stem + ".ubj")).read_bytes())
+
+        def same(a, b, where):
+            if isinstance(a, dict):
+                assert isinstance(b, dict) and sorted(a) == sorted(b), where
+                for k in a:
+                    same(a[k], b[k], where + "/" + k)
+            elif isinstance(a, list) and (not a or isinstance(a[0], (dict, list, str))):
+                assert len(a) == len(b), where
+                for i, (x, y) in enumerate(zip(a, b)):
+                    same(x, y, "%s[%d]" % (where, i))
+            elif isinstance(a, (list, float, int)) and not isinstance(a, bool):
+                # XGBoost's numbers are float32 (JSON prints them shortest, e.g. 1E-45)
+                np.testing.assert_array_equal(np.asarray(b, dtype=np.float32),
+                                              np.asarray(a, dtype=np.float32), err_msg=where)
+            else:
+                assert a == b, where
+        same(from_json, from_ubj, "")
+    with pytest.raises(polyscore.ParseError, match="ends inside"):
+        _ubjson.loads((FRAMES / "xgb3_frame_binary.ubj").read_bytes()[:-40])
+
+
+def test_missing_and_unexpected_columns_are_named():
+    case = load_case("lgb4_frame_binary")
+    df = build_frame(case)
+    with polyscore.Model.load(FRAMES / case["models"][0]) as m:
+        with pytest.raises(polyscore.InvalidArgumentError, match=r"missing column 'amount'"):
+            m.predict(df.drop(columns=["amount"]))
+        with pytest.raises(polyscore.InvalidArgumentError, match=r"unexpected column 'extra'"):
+            m.predict(df.assign(extra=1.0))
+        with pytest.raises(polyscore.InvalidArgumentError, match=r"duplicate columns: amount"):
+            m.predict(pd.concat([df, df[["amount"]]], axis=1))
+        with pytest.raises(polyscore.InvalidArgumentError, match=r"'merchant' has dtype object"):
+            m.predict(df.assign(merchant=df["merchant"].astype(object)))
+        # pandas_categorical lists 3 categorical columns; a plain number column instead of
+        # one of them is LightGBM's "categorical_feature do not match" error
+        with pytest.raises(polyscore.InvalidArgumentError, match=r"3 categorical DataFrame columns"):
+            m.predict(df.assign(channel=df["channel"].astype(float)))
+
+
+def test_xgboost_unseen_category_is_an_error():
+    case = load_case("xgb3_frame_binary")
+    df = build_frame(case)
+    df["country"] = df["country"].cat.add_categories(["XX"])
+    df.loc[3, "country"] = "XX"
+    with polyscore.Model.load(FRAMES / case["models"][0]) as m:
+        with pytest.raises(polyscore.InvalidArgumentError, match=r"'country'.*'XX'"):
+            m.predict(df)
+        df.loc[3, "country"] = np.nan  # an unused unseen category is fine
+        m.predict(df)
+
+
+def test_numeric_frame_matches_the_array_and_unnamed_models_go_by_position():
+    rng = np.random.default_rng(5)
+    with polyscore.Model.load(VECTORS / "models" / "lgb4_regression.txt") as m:
+        names = m.info.feature_names
+        X = rng.normal(size=(20, len(names)))
+        df = pd.DataFrame(X, columns=names)
+        np.testing.assert_array_equal(m.predict(df[list(reversed(names))]), m.predict(X))
+        assert m.predict(df.iloc[:0]).shape == (0,)  # an empty batch: an empty result
+        # the other outputs and options go through unchanged
+        np.testing.assert_array_equal(m.predict(df, output="leaf", iteration_range=(1, 3)),
+                                      m.predict(X, output="leaf", iteration_range=(1, 3)))
+    with polyscore.Model.load(VECTORS / "models" / "xgb3_reg_gamma.json") as m:
+        assert not any(m.info.feature_names)
+        df = pd.DataFrame(X, columns=list("abcde"))
+        np.testing.assert_array_equal(m.predict(df), m.predict(X))
+        with pytest.raises(polyscore.ShapeError, match="no feature names"):
+            m.predict(df.iloc[:, :3])
+
+
+def test_pandas_is_imported_only_for_a_dataframe():
+    code = ("import sys, numpy as np, polyscore\n"
+            "m = polyscore.Model.load(%r)\n"
+            "m.predict(np.zeros((2, m.num_features)))\n"
+            "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+            % str(FRAMES / "lgb4_frame_binary.txt"))
+    subprocess.run([sys.executable, "-c", code], check=True,
+                   env={"PYTHONPATH": str(ROOT / "bindings" / "python" / "src"),
+                        **{k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}})
+
+
+def test_models_without_saved_categories_are_not_parsed(monkeypatch):
+    """Every XGBoost 3.x file has a "cats" key; an empty one must not cost a parse of the
+    whole file at each load."""
+    from polyscore import _frame
+
+    def no_parse(*_):
+        raise AssertionError("parsed the whole model")
+    monkeypatch.setattr(_frame.json, "loads", no_parse)
+    monkeypatch.setattr(_frame._ubjson, "loads", no_parse)
+    for f in ("xgb3_binary_logistic.json", "xgb3_binary_logistic.ubj", "xgb3_dart.json",
+              "xgb3_categorical_partition.ubj"):
+        data = (VECTORS / "models" / f).read_bytes()
+        assert b"cats" in data
+        assert _frame.xgboost_categories(data, f.endswith(".ubj")) is None
+    with pytest.raises(AssertionError, match="parsed"):
+        _frame.xgboost_categories((FRAMES / "xgb3_frame_binary.ubj").read_bytes(), True)
+
+
+def test_closed_model_with_a_dataframe_is_the_invalid_handle_error():
+    case = load_case("lgb4_frame_binary")
+    m = polyscore.Model.load(FRAMES / case["models"][0])
+    m.close()
+    with pytest.raises(polyscore.InvalidHandleError):
+        m.predict(build_frame(case))

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Vectors for pandas DataFrame input: models trained on DataFrames with categorical
+columns, and the training library's own predictions on DataFrames whose categories
+differ from the training ones (another order, unseen values, missing values).
+
+Run in each pinned venv of tests/gen/generate.sh (pandas added); writes
+tests/vectors/frames/<prefix>_<key>.{txt,json,ubj} (the model) and <prefix>_<key>.case.json:
+
+  {"library", "library_version", "models": [the model's files: XGBoost's JSON and UBJSON],
+   "columns": [training order],
+   "frame": {column: {"kind": "float" | "bool" | "category", "values": [...],
+                      "categories": [...] (category columns: the predict frame's own order)}},
+   "value": [...], "margin": [...]}
+
+Missing values are null; LightGBM's frame also holds categories training never saw
+(LightGBM scores them as missing). The library scores the frame in the training column order
+(neither library reorders columns); the binding's test hands polyscore the columns in
+another order.
+"""
+import argparse
+import json
+import os
+import re
+
+import numpy as np
+import pandas as pd
+
+try:
+    import xgboost as xgb
+except ImportError:
+    xgb = None
+try:
+    import lightgbm as lgb
+except ImportError:
+    lgb = None
+
+MERCHANTS = ["grocery", "travel", "games", "fuel", "pharmacy", "jewelry", "cash", "hotel"]
+COUNTRIES = ["FR", "DE", "US", "BR", "JP"]
+CHANNELS = [1, 2, 4, 8]  # integer categories
+
+
+def training_frame(rng, n):
+    df = pd.DataFrame({
+        "amount": np.round(rng.gamma(2.0, 40.0, size=n), 2),
+        "merchant": pd.Categorical(rng.choice(MERCHANTS, n), categories=MERCHANTS),
+        "age days": rng.integers(0, 3000, size=n),  # a space: LightGBM saves "age_days"
+        "country": pd.Categorical(rng.choice(COUNTRIES, n), categories=COUNTRIES),
+        "channel": pd.Categorical(rng.choice(CHANNELS, n), categories=CHANNELS),
+        "night": rng.random(n) < 0.3,
+    })
+    df.loc[rng.random(n) < 0.05, "amount"] = np.nan
+    risky = df["merchant"].isin(["jewelry", "cash", "games"]).to_numpy()
+    score = (0.01 * np.nan_to_num(df["amount"].to_numpy(), nan=80.0) + 1.5 * risky
+             + 0.8 * (df["country"] == "BR").to_numpy() - 0.0004 * df["age days"].to_numpy()
+             + 0.7 * df["night"].to_numpy() + 0.5 * (df["channel"] == 4).to_numpy())
+    y = (score + rng.normal(0, 0.5, size=n) > 1.8).astype(float)
+    return df, y
+
+
+def predict_frame(rng, n, unseen):
+    """Categories in another order, with missing values and (unseen=True) values training
+    never saw. XGBoost 3.x refuses unseen categories ("Found a category not in the
+    training set"), so its frame has none."""
+    merchants = ["hotel", "cash", "grocery", "fuel", "travel", "games", "jewelry", "pharmacy"]
+    countries = ["US", "JP", "FR", "BR", "DE"]
+    channels = [8, 4, 2, 1]
+    if unseen:
+        merchants.insert(2, "lottery")
+        countries.insert(3, "XX")
+        channels.insert(2, 3)
+    m = rng.choice(merchants, n).astype(object)
+    c = rng.choice(countries, n).astype(object)
+    ch = rng.choice(channels, n).astype(object)
+    for arr in (m, c, ch):
+        arr[rng.random(n) < 0.08] = None
+    df = pd.DataFrame({
+        "amount": np.round(rng.gamma(2.0, 40.0, size=n), 2),
+        "merchant": pd.Categorical(m, categories=merchants),
+        "age days": rng.integers(0, 3000, size=n),
+        "country": pd.Categorical(c, categories=countries),
+        "channel": pd.Categorical(ch, categories=channels),
+        "night": rng.random(n) < 0.3,
+    })
+    df.loc[rng.random(n) < 0.1, "amount"] = np.nan
+    return df
+
+
+def frame_json(df):
+    out = {}
+    for name in df.columns:
+        col = df[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out[name] = {"kind": "category", "categories": [v.item() if hasattr(v, "item") else v
+                                                             for v in col.cat.categories],
+                         "values": [None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)
+                                    for v in col]}
+        elif col.dtype == bool:
+            out[name] = {"kind": "bool", "values": [bool(v) for v in col]}
+        else:
+            out[name] = {"kind": "float", "values": [None if np.isnan(v) else float(v) for v in col]}
+    return out
+
+
+def write_case(out, name, library, version, model_files, df, value, margin):
+    case = {"library": library, "library_version": version, "models": model_files,
+            "columns": list(df.columns), "frame": frame_json(df),
+            "value": np.asarray(value, dtype=np.float64).tolist(),
+            "margin": np.asarray(margin, dtype=np.float64).tolist()}
+    with open(os.path.join(out, name + ".case.json"), "w", newline="\n") as f:
+        json.dump(case, f, indent=None, separators=(",", ":"))
+        f.write("\n")
+    print("case", name, len(df), "rows")
+
+
+def major(module):
+    return int(re.findall(r"\d+", module.__version__)[0])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True, help="tests/vectors/frames")
+    out = ap.parse_args().out
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(20261204)
+    train, y = training_frame(rng, 1500)
+    if lgb is not None:
+        name = "lgb%d_frame_binary" % major(lgb)
+        params = {"objective": "binary", "num_leaves": 12, "learning_rate": 0.2, "num_threads": 1,
+                  "seed": 3, "deterministic": True, "force_col_wise": True, "verbose": -1,
+                  "min_data_per_group": 10, "cat_smooth": 1.0, "max_cat_to_onehot": 4}
+        bst = lgb.train(params, lgb.Dataset(train, label=y), num_boost_round=15)
+        test = predict_frame(np.random.default_rng(1), 120, unseen=True)
+        bst.save_model(os.path.join(out, name + ".txt"))
+        write_case(out, name, "lightgbm", lgb.__version__, [name + ".txt"], test,
+                   bst.predict(test), bst.predict(test, raw_score=True))
+    if xgb is not None:
+        name = "xgb%d_frame_binary" % major(xgb)
+        params = {"objective": "binary:logistic", "max_depth": 4, "eta": 0.3, "nthread": 1,
+                  "tree_method": "hist", "max_cat_to_onehot": 4, "seed": 3}
+        bst = xgb.train(params, xgb.DMatrix(train, label=y, enable_categorical=True), num_boost_round=15)
+        test = predict_frame(np.random.default_rng(2), 120, unseen=False)
+        bst.save_model(os.path.join(out, name + ".json"))
+        bst.save_model(os.path.join(out, name + ".ubj"))
+        dm = xgb.DMatrix(test, enable_categorical=True)
+        write_case(out, name, "xgboost", xgb.__version__, [name + ".json", name + ".ubj"], test,
+                   bst.predict(dm), bst.predict(dm, output_margin=True))
+
+
+if __name__ == "__main__":
+    main()
