@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ suite (also under AddressSanitizer), the CLI and every
+# Runs every test: the C++ suite (also under ASan+UBSan and TSan), the CLI (also under
+# ASan+UBSan), a short fuzzing of the loaders and the CSV reader, every
 # binding, and the ABI checks. Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,10 +17,20 @@ run() {  # run NAME COMMAND...: runs one suite, remembers a failure, goes on
 
 run "C++ tests" ctest --test-dir build --output-on-failure -j2
 
-run "C++ tests under AddressSanitizer" bash -c '
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYSCORE_SANITIZE=address >/dev/null &&
-  cmake --build build-asan --target polyscore_tests &&
-  ASAN_OPTIONS=detect_leaks=1 ./build-asan/polyscore_tests --gtest_brief=1'
+# The C++ suite and the CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer
+# (undefined behaviour stops the program: -fno-sanitize-recover, CMakeLists.txt). The
+# CLI tests run the sanitized CLI; their round trip through the Python binding uses the
+# plain library (a sanitized one would have to be preloaded into Python).
+run "C++ and CLI tests under ASan+UBSan" bash -c '
+  cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYSCORE_SANITIZE=address,undefined >/dev/null &&
+  cmake --build build-san --target polyscore_tests polyscore_cli &&
+  export ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:exitcode=86 &&
+  ./build-san/polyscore_tests --gtest_brief=1 &&
+  POLYSCORE_BUILD_DIR="$PWD/build-san" POLYSCORE_LIBRARY="$PWD/build/libpolyscore.so.1" bash tests/cli/test.sh'
+
+# libFuzzer, 20 s per target (three loaders, the CSV reader) after replaying the
+# inputs that once failed (tests/fuzz/README.md).
+run "fuzz smoke (libFuzzer, ASan+UBSan)" bash tests/fuzz/run.sh 20
 
 # The portable fallback (no inline assembly, no AVX-512), as other CPUs build it; and
 # everything built by clang with warnings as errors.

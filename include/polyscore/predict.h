@@ -106,11 +106,21 @@ PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, const ps_mode
 
 /*
  * The single-row fast path: scores one row of n_features doubles on the calling
- * thread (num_threads is ignored), taking no lock. For a model with at most 2,048
- * features and at most 256 margins (ps_model_info.num_margins) it allocates nothing:
- * its scratch is on the stack. A larger model is scored by the batch code, which
- * allocates scratch for the call (and so may take the allocator's lock); the results
- * are the same. Same results and errors as ps_model_predict_dense with n_rows = 1.
+ * thread (num_threads is ignored), taking no lock.
+ * It allocates nothing (its scratch is on the stack) when all of these hold:
+ *   - the model has at most 2,048 features and at most 256 margins
+ *     (ps_model_info.num_margins);
+ *   - the output is PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN or PS_OUTPUT_LEAF (any
+ *     iteration range);
+ *   - the call succeeds.
+ * Otherwise it allocates scratch for the call, and so may take the allocator's lock,
+ * with the same results: a larger model is scored by the batch code, PS_OUTPUT_CONTRIB
+ * by TreeSHAP with its path scratch, and a failing call builds its error message.
+ * ps_model_predict_csr allocates even for one row: to score a sparse row without
+ * allocating, pass it here with its absent entries filled in (NaN for an XGBoost
+ * model, 0.0 for a LightGBM model), which gives the same results.
+ * tests/noalloc checks each case above. Same results and errors as
+ * ps_model_predict_dense with n_rows = 1.
  */
 PS_API ps_status ps_model_predict_row(double *out, size_t out_len, const ps_model *model,
                                       const double *row, size_t n_features,

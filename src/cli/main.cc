@@ -16,14 +16,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <limits>
-#include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <unistd.h>
 
+#include "csv_reader.h"
 #include "names_gen.h"
 #include "polyscore/polyscore.h"
 
@@ -99,71 +97,6 @@ struct Session {
   }
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-// Parses one CSV field; on failure returns why ("" on success).
-std::string parse_field(std::string_view field, double* value) {
-  field = trim(field);
-  if (field.empty() || field == "nan" || field == "NaN" || field == "NA") {
-    *value = std::numeric_limits<double>::quiet_NaN();
-    return "";
-  }
-  std::string_view digits = field;
-  if (digits.front() == '+') digits.remove_prefix(1);
-  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-') && digits != field) {
-    return "is not a number";
-  }
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *value);
-  if (ec == std::errc::result_out_of_range) return "is out of the range of a double";
-  if (ec != std::errc() || end != digits.data() + digits.size()) return "is not a number";
-  return "";
-}
-
-// Reads rows into `values`; on a broken row prints which line and returns false.
-bool read_rows(std::istream& in, bool header, size_t num_features, std::vector<double>* values,
-               size_t* n_rows) {
-  std::string line;
-  size_t line_number = 0;
-  *n_rows = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (header && line_number == 1) continue;
-    if (trim(line).empty()) continue;
-    std::string_view rest(line);
-    size_t fields = 0;
-    for (;;) {
-      const size_t comma = rest.find(',');
-      const std::string_view field = rest.substr(0, comma);
-      double value;
-      const std::string problem = parse_field(field, &value);
-      if (!problem.empty()) {
-        std::cerr << "polyscore: line " << line_number << ", field " << fields + 1 << ": '"
-                  << trim(field) << "' " << problem << "\n";
-        return false;
-      }
-      values->push_back(value);
-      ++fields;
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-    if (fields != num_features) {
-      std::cerr << "polyscore: line " << line_number << " has " << fields
-                << " fields but the model expects " << num_features << "\n";
-      return false;
-    }
-    ++*n_rows;
-  }
-  if (in.bad()) {
-    std::cerr << "polyscore: reading the input failed after line " << line_number << "\n";
-    return false;
-  }
-  return true;
-}
-
 // Shortest text that reads back as the same double.
 void append_number(std::string* out, double v) {
   char buf[64];
@@ -222,11 +155,11 @@ bool parse_count(const std::string& v, T* out) {
 int command_predict(Session& s, const std::string& input, const PredictArgs& args) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
-  std::vector<double> rows;
-  size_t n_rows = 0;
+  polyscore_cli::CsvRows csv;
+  std::string problem;
   bool ok;
   if (input == "-") {
-    ok = read_rows(std::cin, args.header, info.num_features, &rows, &n_rows);
+    ok = polyscore_cli::read_csv_rows(std::cin, args.header, info.num_features, &csv, &problem);
   } else {
     std::error_code ec;
     if (std::filesystem::is_directory(input, ec)) {
@@ -238,9 +171,13 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
       std::cerr << "polyscore: cannot open input '" << input << "': " << std::strerror(errno) << "\n";
       return 1;
     }
-    ok = read_rows(file, args.header, info.num_features, &rows, &n_rows);
+    ok = polyscore_cli::read_csv_rows(file, args.header, info.num_features, &csv, &problem);
   }
-  if (!ok) return 1;
+  if (!ok) {
+    std::cerr << "polyscore: " << problem << "\n";
+    return 1;
+  }
+  const size_t n_rows = csv.n_rows;
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
   opts.output = args.output;
   opts.num_threads = args.threads;
@@ -249,7 +186,7 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
   size_t size = 0;
   if (ps_model_output_size(&size, s.model, n_rows, &opts, s.err) != PS_OK) return s.fail("");
   std::vector<double> out(size);
-  if (ps_model_predict_dense(out.data(), out.size(), s.model, rows.data(), PS_DTYPE_FLOAT64, n_rows,
+  if (ps_model_predict_dense(out.data(), out.size(), s.model, csv.values.data(), PS_DTYPE_FLOAT64, n_rows,
                              info.num_features, &opts, s.err) != PS_OK) {
     return s.fail("");
   }
