@@ -34,6 +34,10 @@ run "clang build with -Werror" bash -c '
   cmake --build build-clang &&
   ./build-clang/polyscore_tests --gtest_brief=1'
 
+# The library and the C++ suite cross-built for aarch64 (the portable walk) and run
+# under qemu-user: every conformance vector as on x86-64. About 2 minutes.
+run "aarch64 build under qemu-user" bash tests/cross/test.sh
+
 # The concurrency tests (worker pool, threads sharing a model, free during predict)
 # under ThreadSanitizer, repeated so that the threads interleave in many ways. Not the
 # fork test: TSan cannot start threads in the child of a multi-threaded fork.

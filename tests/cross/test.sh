@@ -31,7 +31,8 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FIL
   -DCMAKE_PREFIX_PATH="$DEPS" -DPOLYSCORE_WERROR=ON -DPOLYSCORE_INSTALL=OFF >/dev/null
 cmake --build "$BUILD" -j2 --target polyscore_tests polyscore_cli
 
-file -b "$BUILD/polyscore_tests" | grep -q "ARM aarch64" || { echo "not an aarch64 program" >&2; exit 1; }
+readelf -h "$BUILD/polyscore_tests" | grep -q 'Machine: *AArch64' ||
+  { echo "$BUILD/polyscore_tests is not an aarch64 program" >&2; exit 1; }
 
 # The whole C++ suite: every conformance vector (dense f32/f64, CSR, single row; values,
 # margins, leaves and SHAP contributions bit for bit), the sparse vectors and the checks
