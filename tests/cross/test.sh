@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds the library and the C++ test suite for aarch64 with Debian's cross
 # compiler (cmake/toolchains/aarch64-linux-gnu.cmake) and runs the conformance vectors
-# and the walk checks under qemu-user: the portable walk, as an ARM server runs it.
+# and the walk checks under qemu-user (the portable walk, as an ARM server runs it), and
+# compares its values and margins with the x86-64 CLI's ($POLYSCORE_BUILD_DIR, default build/).
 # Needs g++-aarch64-linux-gnu and qemu-user (scripts/setup.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,6 +42,11 @@ readelf -h "$BUILD/polyscore_tests" | grep -q 'Machine: *AArch64' ||
 # The vectors again with only the general walks (as ctest's ConformanceGeneralWalks).
 POLYSCORE_NO_HEAP_WALK=1 "${QEMU[@]}" "$BUILD/polyscore_tests" --gtest_brief=1 \
   --gtest_filter='Vectors/*Conformance.*'
+# Every case's values and margins, byte for byte as the x86-64 CLI prints them (the
+# conformance test allows 1e-6 relative; this allows nothing).
+X86_CLI=${POLYSCORE_BUILD_DIR:-$ROOT/build}/polyscore
+[ -x "$X86_CLI" ] || { echo "no x86-64 CLI at $X86_CLI (scripts/setup.sh builds it)" >&2; exit 1; }
+python3 tests/cross/same_as_x86.py "$X86_CLI" "$BUILD/polyscore" "${QEMU[@]}"
 # The command-line tool, a client of the arm64 libpolyscore.so.1: the README's fraud row.
 got=$(echo "0.4,1.2" | "${QEMU[@]}" "$BUILD/polyscore" predict examples/fraud/fraud-v3.json --input -)
 [ "$got" = "0.8551127314567566" ] || { echo "fraud example: got '$got'" >&2; exit 1; }
