@@ -31,6 +31,13 @@ generate() {  # generate DIR: writes _core/ and the zcore_*.cc wrappers into DIR
 #define POLYSCORE_VERSION_STRING "$version"
 EOT
 
+  # CMakeLists.txt compiles every source with -ffp-contract=off (no fused multiply-adds:
+  # an aarch64 compiler would fuse by default), which cgo's flag allowlist refuses in
+  # #cgo lines; every wrapper says it as pragmas instead (GCC's, and clang's own).
+  grep -qx 'add_compile_options(-ffp-contract=off)' "$ROOT/CMakeLists.txt" ||
+    { echo "gen_go_core: CMakeLists.txt no longer has add_compile_options(-ffp-contract=off)" >&2; exit 1; }
+  local no_contract
+  no_contract=$'#if defined(__clang__)\n#pragma clang fp contract(off)\n#else\n#pragma GCC optimize("fp-contract=off")\n#endif\n'
   # Per-file options from CMakeLists.txt
   # (set_source_files_properties(FILE PROPERTIES COMPILE_OPTIONS -fno-X)) become
   # #pragma GCC optimize("no-X") in that file's wrapper.
@@ -53,7 +60,7 @@ EOT
       echo "//go:build !polyscore_system"
       echo
       echo "#include \"_core/config.h\""
-      printf '%s' "$pragma"
+      printf '%s' "$no_contract" "$pragma"
       echo "#include \"_core/$rel\""
     } >"$out/$name"
   done < <(find "$out/_core/src" "$out/_core/third_party" -name '*.cc' -o -name '*.cpp' | LC_ALL=C sort)

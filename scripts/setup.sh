@@ -13,7 +13,9 @@ APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
               # polyscore-worker (src/worker): NATS JetStream
               nats-server libnats-dev
               # deploy/nginx and tests/server/test_nginx.py
-              nginx)
+              nginx
+              # tests/cross: the aarch64 build under qemu-user
+              g++-aarch64-linux-gnu qemu-user)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -3,5 +3,10 @@
 //go:build !polyscore_system
 
 #include "_core/config.h"
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
+#pragma GCC optimize("fp-contract=off")
+#endif
 #pragma GCC optimize("no-tree-vectorize")
 #include "_core/src/predict/key_walk.cc"

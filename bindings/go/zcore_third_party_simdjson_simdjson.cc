@@ -3,4 +3,9 @@
 //go:build !polyscore_system
 
 #include "_core/config.h"
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include "_core/third_party/simdjson/simdjson.cpp"
