@@ -64,9 +64,9 @@ inline uint32_t rank_by_search(const KeyRanks& ranks, size_t f, uint64_t key) {
 // callers replace by kNanLeft or kNanRight); for a threshold of f, the key its nodes
 // compare with. A double model's ranks run from 0 (below every threshold:
 // left at every split, as NaN's key in copy 0) to m (above every one: right, as in copy 1).
-inline uint32_t key_of_value(const Forest& forest, size_t f, double v) {
-  if (!forest.ranks.used) return key_of(static_cast<float>(v));
-  return rank_by_search(forest.ranks, f, key_of(v));
+inline uint32_t key_of_value(const PreparedModel& model, size_t f, double v) {
+  if (!model.ranks.used) return key_of(static_cast<float>(v));
+  return rank_by_search(model.ranks, f, key_of(v));
 }
 
 bool set_in_environment(const char* name) {
@@ -109,17 +109,17 @@ inline bool goes_right(uint32_t x, uint32_t key, const CategoryCodes::Ref* ref, 
 // How a walk by keys reads a split: the key it compares with and where it reads the
 // row's key (a categorical node: the all-ones key, see goes_right; the code from copy 0;
 // its bitset is in CategoryCodes).
-HeapNode split_of(const Forest& forest, const WalkNode& w) {
+HeapNode split_of(const PreparedModel& model, const WalkNode& w) {
   const uint32_t feature = w.feature_flags & kWalkFeatureMask;
   if (w.feature_flags & kWalkCategorical) return {kNanRight, feature * uint32_t(kBlockRows)};
   const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
                                                             : (w.feature_flags & kWalkNanGoesRight) != 0;
-  return {key_of_value(forest, feature, w.threshold),
-          (feature + (nan_right ? forest.num_used_features() : 0)) * uint32_t(kBlockRows)};
+  return {key_of_value(model, feature, w.threshold),
+          (feature + (nan_right ? model.num_used_features() : 0)) * uint32_t(kBlockRows)};
 }
-CategoryCodes::Ref category_ref_of(const Forest& forest, uint32_t node) {
-  if (!(forest.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
-  return {forest.category_codes.word_of_node[node], ~0u};
+CategoryCodes::Ref category_ref_of(const PreparedModel& model, uint32_t node) {
+  if (!(model.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
+  return {model.category_codes.word_of_node[node], ~0u};
 }
 
 // Whether the CPU has AVX-512 and the environment does not turn it off.
@@ -127,8 +127,8 @@ bool avx512_allowed() { return cpu_has_avx512() && !set_in_environment("POLYSCOR
 
 // Whether batches may walk top levels with AVX-512: avx512_allowed, and any category
 // bitset fits one register (512 bits).
-bool vector_walk_allowed(const Forest& forest) {
-  return avx512_allowed() && (!forest.category_codes.any || forest.category_codes.bitset_words() <= 16);
+bool vector_walk_allowed(const PreparedModel& model) {
+  return avx512_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 16);
 }
 
 // Lays out the first `levels` levels of `tree` in heap order, from tree-local node i at
@@ -138,31 +138,31 @@ bool vector_walk_allowed(const Forest& forest) {
 // 2^levels below. node: an index into Forest::nodes. The heap tables lay out whole trees
 // this way, the linked tables the top levels of each.
 template <typename Split, typename Exit>
-void lay_out_in_heap_order(const Forest& forest, const Tree& tree, uint32_t levels, uint32_t i, uint32_t p,
+void lay_out_in_heap_order(const PreparedModel& model, const Tree& tree, uint32_t levels, uint32_t i, uint32_t p,
                            uint32_t level, Split& split, Exit& exit) {
   const uint32_t node = tree.node_begin + i;
-  if (level == levels || (forest.nodes[node].flags & kLeaf)) {
+  if (level == levels || (model.forest->nodes[node].flags & kLeaf)) {
     const uint32_t width = 1u << (levels - level);
     exit((p + 1 - (1u << level)) * width, width, node);
     return;
   }
   split(p, node);
-  const uint32_t left = forest.nodes[node].child_or_leaf;
-  lay_out_in_heap_order(forest, tree, levels, left, 2 * p + 1, level + 1, split, exit);
-  lay_out_in_heap_order(forest, tree, levels, left + 1, 2 * p + 2, level + 1, split, exit);
+  const uint32_t left = model.forest->nodes[node].child_or_leaf;
+  lay_out_in_heap_order(model, tree, levels, left, 2 * p + 1, level + 1, split, exit);
+  lay_out_in_heap_order(model, tree, levels, left + 1, 2 * p + 2, level + 1, split, exit);
 }
 
 // Per tree: the depth of the deepest tree of its group, or an empty vector when the
 // model does not qualify.
-std::vector<uint32_t> group_depths(const Forest& forest) {
-  const WalkTables& walk = forest.walk;
-  const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || forest.category_codes.any;
-  if (!walk.usable || !categories_ok || forest.leaf_size != 1 ||
-      forest.has_linear || forest.trees.empty() ||
-      2 * uint64_t(forest.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+std::vector<uint32_t> group_depths(const PreparedModel& model) {
+  const WalkTables& walk = model.walk;
+  const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || model.category_codes.any;
+  if (!walk.usable || !categories_ok || model.forest->leaf_size != 1 ||
+      model.forest->has_linear || model.forest->trees.empty() ||
+      2 * uint64_t(model.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return {};
   }
-  std::vector<uint32_t> depth(forest.trees.size());
+  std::vector<uint32_t> depth(model.forest->trees.size());
   for (size_t g = 0; g < depth.size(); g += kHeapGroup) {
     const size_t end = std::min(depth.size(), g + kHeapGroup);
     const uint32_t deepest = *std::max_element(walk.depth.begin() + g, walk.depth.begin() + end);
@@ -172,8 +172,8 @@ std::vector<uint32_t> group_depths(const Forest& forest) {
   size_t slots = 0;
   for (uint32_t d : depth) slots += size_t(1) << d;
   // Padding unbalanced trees to complete ones can cost far more than the trees.
-  if (slots > std::max<size_t>(4 * forest.nodes.size(), size_t(1) << 16)) return {};
-  if (forest.arithmetic.float32) {
+  if (slots > std::max<size_t>(4 * model.forest->nodes.size(), size_t(1) << 16)) return {};
+  if (model.forest->arithmetic.float32) {
     // 32-bit keys compare float x with float thresholds: exact only if every threshold
     // is a float (XGBoost's are).
     for (const WalkNode& w : walk.nodes) {
@@ -186,10 +186,10 @@ std::vector<uint32_t> group_depths(const Forest& forest) {
   return depth;
 }
 
-void build(Forest& forest, std::vector<uint32_t> depth) {
+void build(PreparedModel& model, std::vector<uint32_t> depth) {
   HeapTables heap;
-  const bool wide = !forest.arithmetic.float32;
-  const size_t num_trees = forest.trees.size();
+  const bool wide = !model.forest->arithmetic.float32;
+  const size_t num_trees = model.forest->trees.size();
   heap.node_begin.resize(num_trees);
   heap.slot_begin.resize(num_trees);
   heap.depth = std::move(depth);
@@ -204,18 +204,18 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
   // row walk a whole group's worth of lanes from any tree without reading past the end.
   const uint32_t deepest = *std::max_element(heap.depth.begin(), heap.depth.end());
   heap.nodes.assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode{0, 0});
-  if (forest.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
+  if (model.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
   heap.leaf.assign(slots, 0);
   for (size_t t = 0; t < num_trees; ++t) {
     const uint32_t node_base = heap.node_begin[t], slot_base = heap.slot_begin[t];
     auto split = [&](uint32_t p, uint32_t node) {
-      heap.nodes[node_base + p] = split_of(forest, forest.walk.nodes[node]);
-      if (!heap.category.empty()) heap.category[node_base + p] = category_ref_of(forest, node);
+      heap.nodes[node_base + p] = split_of(model, model.walk.nodes[node]);
+      if (!heap.category.empty()) heap.category[node_base + p] = category_ref_of(model, node);
     };
     auto leaf = [&](uint32_t first, uint32_t width, uint32_t node) {
-      std::fill_n(heap.leaf.begin() + slot_base + first, width, forest.nodes[node].child_or_leaf);
+      std::fill_n(heap.leaf.begin() + slot_base + first, width, model.forest->nodes[node].child_or_leaf);
     };
-    lay_out_in_heap_order(forest, forest.trees[t], heap.depth[t], 0, 0, 0, split, leaf);
+    lay_out_in_heap_order(model, model.forest->trees[t], heap.depth[t], 0, 0, 0, split, leaf);
   }
   // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
   if (wide) heap.value64.resize(slots);
@@ -223,14 +223,14 @@ void build(Forest& forest, std::vector<uint32_t> depth) {
   for (size_t t = 0; t < num_trees; ++t) {
     const uint32_t end = heap.slot_begin[t] + (1u << heap.depth[t]);
     for (uint32_t s = heap.slot_begin[t]; s < end; ++s) {
-      const double value = forest.trees[t].weight * forest.leaf_values[heap.leaf[s]];
+      const double value = model.forest->trees[t].weight * model.forest->leaf_values[heap.leaf[s]];
       if (wide) heap.value64[s] = value;
       else heap.value32[s] = static_cast<float>(value);
     }
   }
-  heap.vector_top_levels = vector_walk_allowed(forest);
+  heap.vector_top_levels = vector_walk_allowed(model);
   heap.usable = true;
-  forest.heap = std::move(heap);
+  model.heap = std::move(heap);
 }
 
 // ---- The walks. D, the depth, is a compile-time constant so that the levels unroll.
@@ -491,8 +491,8 @@ __attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const d
 
 // Calls walk(std::bool_constant<the model has categorical splits>).
 template <typename Walk>
-void with_categories(const Forest& forest, Walk&& walk) {
-  if (forest.category_codes.any) {
+void with_categories(const PreparedModel& model, Walk&& walk) {
+  if (model.category_codes.any) {
     walk(std::true_type{});
   } else {
     walk(std::false_type{});
@@ -502,16 +502,16 @@ void with_categories(const Forest& forest, Walk&& walk) {
 // Rows [0, n) of a block (keys) through tree t of depth D: the heap position each
 // reaches goes to pos (room for kBlockRows).
 template <int D, bool kCategories>
-void walk_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* pos) {
-  const HeapTables& heap = forest.heap;
+void walk_block(const PreparedModel& model, uint32_t t, const uint32_t* keys, size_t n, uint32_t* pos) {
+  const HeapTables& heap = model.heap;
   const HeapNode* nodes = heap.nodes.data() + heap.node_begin[t];
   const CategoryCodes::Ref* refs = kCategories ? heap.category.data() + heap.node_begin[t] : nullptr;
-  const uint32_t* words = forest.category_codes.right_words.data();
+  const uint32_t* words = model.category_codes.right_words.data();
   constexpr int kTop = std::min(D, kVectorLevels);
   if (kTop > 0 && heap.vector_top_levels) {
 #if POLYSCORE_X86_64
     if constexpr (kTop > 0) {
-      walk_top_levels<kTop, kCategories>(nodes, refs, words, forest.category_codes.bitset_words(), keys, n, pos);
+      walk_top_levels<kTop, kCategories>(nodes, refs, words, model.category_codes.bitset_words(), keys, n, pos);
     }
 #endif
     for (size_t r = 0; r < n; r += kRowLanes) {
@@ -524,24 +524,24 @@ void walk_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n
 }
 
 template <typename Acc, int D>
-void add_tree(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, Acc* margins) {
-  const HeapTables& heap = forest.heap;
+void add_tree(const PreparedModel& model, uint32_t t, const uint32_t* keys, size_t n, Acc* margins) {
+  const HeapTables& heap = model.heap;
   const Acc* values = values_of<Acc>(heap);
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
-  Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
+  Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
   uint32_t pos[kBlockRows];
-  with_categories(forest, [&](auto categories) {
-    walk_block<D, decltype(categories)::value>(forest, t, keys, n, pos);
+  with_categories(model, [&](auto categories) {
+    walk_block<D, decltype(categories)::value>(model, t, keys, n, pos);
   });
   for (size_t r = 0; r < n; ++r) m[r] += values[pos[r] + to_slot];
 }
 
 template <int D>
-void tree_slots(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* slots) {
-  const HeapTables& heap = forest.heap;
+void tree_slots(const PreparedModel& model, uint32_t t, const uint32_t* keys, size_t n, uint32_t* slots) {
+  const HeapTables& heap = model.heap;
   const uint32_t to_slot = heap.slot_begin[t] - ((1u << D) - 1);
-  with_categories(forest, [&](auto categories) {
-    walk_block<D, decltype(categories)::value>(forest, t, keys, n, slots);
+  with_categories(model, [&](auto categories) {
+    walk_block<D, decltype(categories)::value>(model, t, keys, n, slots);
   });
   for (size_t r = 0; r < n; ++r) slots[r] += to_slot;
 }
@@ -580,18 +580,18 @@ __attribute__((noinline)) void walk_tree_lanes(const HeapNode* nodes, const Cate
 // nodes follow one another, 2^D - 1 per tree): writes their slots. Lanes past count walk
 // whatever follows (the node array's tail keeps that in bounds).
 template <int D>
-void walk_trees(const Forest& forest, uint32_t first, uint32_t count, const uint32_t* keys,
+void walk_trees(const PreparedModel& model, uint32_t first, uint32_t count, const uint32_t* keys,
                 uint32_t* slots) {
   constexpr uint32_t kTreeNodes = (1u << D) - 1;
-  const HeapTables& heap = forest.heap;
+  const HeapTables& heap = model.heap;
   for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
     const uint32_t node_begin = heap.node_begin[first + lane0];
     size_t at[kTreeLanes];
-    with_categories(forest, [&](auto categories) {
+    with_categories(model, [&](auto categories) {
       constexpr bool kCategories = decltype(categories)::value;
       walk_tree_lanes<D, kCategories>(heap.nodes.data() + node_begin,
                                            kCategories ? heap.category.data() + node_begin : nullptr,
-                                           forest.category_codes.right_words.data(), keys, at);
+                                           model.category_codes.right_words.data(), keys, at);
     });
     for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) {
       slots[lane0 + g] = heap.slot_begin[first + lane0 + g] + (at[g] - g * kTreeNodes) - kTreeNodes;
@@ -619,13 +619,13 @@ inline size_t child_if_below(const LinkedNode& node, uint32_t x) {
 // One step of the linked walk from node i. A batch reads x from its row's column of the
 // block (keys: the row's first key); a single row (kOneRow) reads keys[offset / kBlockRows].
 template <bool kCategories, bool kOneRow>
-inline size_t linked_step(const Forest& forest, const LinkedNode* nodes, size_t i,
+inline size_t linked_step(const PreparedModel& model, const LinkedNode* nodes, size_t i,
                           const uint32_t* keys) {
   const LinkedNode& node = nodes[i];
   const uint32_t x = kOneRow ? keys[node.offset / kBlockRows] : keys[node.offset];
   if constexpr (!kCategories) return child_if_below(node, x);
-  return node.child + goes_right<kCategories>(x, node.key, forest.linked.category.data() + i,
-                                              forest.category_codes.right_words.data());
+  return node.child + goes_right<kCategories>(x, node.key, model.linked.category.data() + i,
+                                              model.category_codes.right_words.data());
 }
 
 // kLanes walks of the linked tables for `depth` steps from the nodes start[]: leaves in
@@ -635,9 +635,9 @@ inline size_t linked_step(const Forest& forest, const LinkedNode* nodes, size_t 
 // deep leaf-wise trees have a few long branches that most walks never take, every
 // kExitCheck steps the walk stops if no lane moved.
 template <bool kCategories, bool kOneRow, int kLanes>
-__attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uint32_t* start,
+__attribute__((noinline)) void walk_linked_lanes(const PreparedModel& model, const uint32_t* start,
                                                  uint32_t depth, const uint32_t* keys, uint32_t* at) {
-  const LinkedNode* nodes = forest.linked.nodes.data();
+  const LinkedNode* nodes = model.linked.nodes.data();
   size_t i[kLanes];
   for (int g = 0; g < kLanes; ++g) i[g] = start[g];
   constexpr uint32_t kExitCheck = 4;
@@ -646,13 +646,13 @@ __attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uin
     for (; d < last; ++d) {
 #pragma GCC unroll 16
       for (int g = 0; g < kLanes; ++g) {
-        i[g] = linked_step<kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
+        i[g] = linked_step<kCategories, kOneRow>(model, nodes, i[g], kOneRow ? keys : keys + g);
       }
     }
     size_t moved = 0;
 #pragma GCC unroll 16
     for (int g = 0; g < kLanes; ++g) {
-      const size_t next = linked_step<kCategories, kOneRow>(forest, nodes, i[g], kOneRow ? keys : keys + g);
+      const size_t next = linked_step<kCategories, kOneRow>(model, nodes, i[g], kOneRow ? keys : keys + g);
       moved |= next ^ i[g];
       i[g] = next;
     }
@@ -665,20 +665,20 @@ __attribute__((noinline)) void walk_linked_lanes(const Forest& forest, const uin
 // Rows [0, n) of a block through tree t of the linked tables: the node each reaches goes
 // to at (room for kBlockRows).
 template <bool kCategories>
-void walk_linked_block(const Forest& forest, uint32_t t, const uint32_t* keys, size_t n, uint32_t* at) {
-  const uint32_t depth = forest.walk.depth[t];
+void walk_linked_block(const PreparedModel& model, uint32_t t, const uint32_t* keys, size_t n, uint32_t* at) {
+  const uint32_t depth = model.walk.depth[t];
   uint32_t start[kBlockRows];
   uint32_t steps = depth;
   bool walked_top = false;
 #if POLYSCORE_X86_64
-  const LinkedTables& linked = forest.linked;
+  const LinkedTables& linked = model.linked;
   if (linked.vector_top_levels) {
     constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
     const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
     const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
     uint32_t pos[kBlockRows];
-    walk_top_levels<kTop, kCategories>(top, refs, forest.category_codes.right_words.data(),
-                                       forest.category_codes.bitset_words(), keys, n, pos);
+    walk_top_levels<kTop, kCategories>(top, refs, model.category_codes.right_words.data(),
+                                       model.category_codes.bitset_words(), keys, n, pos);
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
     // Every lane the walk below takes, rows past n too (it walks whole groups of
     // kRowLanes; walk_top_levels gave positions to whole vectors of 16 rows).
@@ -688,21 +688,21 @@ void walk_linked_block(const Forest& forest, uint32_t t, const uint32_t* keys, s
     walked_top = true;
   }
 #endif
-  if (!walked_top) std::fill_n(start, kBlockRows, forest.trees[t].node_begin);
+  if (!walked_top) std::fill_n(start, kBlockRows, model.forest->trees[t].node_begin);
   for (size_t r = 0; r < n; r += kRowLanes) {
-    walk_linked_lanes<kCategories, false, kRowLanes>(forest, start + r, steps, keys + r, at + r);
+    walk_linked_lanes<kCategories, false, kRowLanes>(model, start + r, steps, keys + r, at + r);
   }
 }
 
 template <typename Acc>
-void linked_add_block_impl(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+void linked_add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                            uint32_t tree_end, Acc* margins) {
-  const Acc* values = values_of<Acc>(forest.linked);
-  with_categories(forest, [&](auto categories) {
+  const Acc* values = values_of<Acc>(model.linked);
+  with_categories(model, [&](auto categories) {
     for (uint32_t t = tree_begin; t < tree_end; ++t) {
-      Acc* m = margins + size_t(forest.trees[t].output) * kBlockRows;
+      Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
       uint32_t at[kBlockRows];
-      walk_linked_block<decltype(categories)::value>(forest, t, keys, n, at);
+      walk_linked_block<decltype(categories)::value>(model, t, keys, n, at);
       for (size_t r = 0; r < n; ++r) m[r] += values[at[r]];
     }
   });
@@ -718,11 +718,11 @@ auto for_depth(uint32_t d, Make&& make) {
 }
 
 template <typename Acc>
-void add_block_impl(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+void add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                     uint32_t tree_end, Acc* margins) {
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
-    for_depth(forest.heap.depth[t], [&](auto depth) {
-      add_tree<Acc, decltype(depth)::value>(forest, t, keys, n, margins);
+    for_depth(model.heap.depth[t], [&](auto depth) {
+      add_tree<Acc, decltype(depth)::value>(model, t, keys, n, margins);
     });
   }
 }
@@ -735,18 +735,18 @@ uint32_t category_code(const CategoryCodes& cc, double v) {
   return cc.codes;
 }
 
-bool reads_category(const Forest& forest, size_t f) {
-  return forest.category_codes.any && forest.category_codes.categorical_feature[f];
+bool reads_category(const PreparedModel& model, size_t f) {
+  return model.category_codes.any && model.category_codes.categorical_feature[f];
 }
 
 // Appends to cc.right_words the bitset over the codes of categorical node w: code c
 // goes right as walk_step in predictor.cc would send a value of category c.
-void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc) {
+void add_right_bitset(const PreparedModel& model, const WalkNode& w, CategoryCodes& cc) {
   const uint32_t codes = cc.codes;
   const bool in_set_goes_left = (w.feature_flags & kWalkCatInSetGoesLeft) != 0;
   auto right_for_category = [&](uint32_t c) {
     const bool in_set = c < 32 * w.category.num_words &&
-                        ((forest.category_words[w.category.word_begin + c / 32] >> (c % 32)) & 1u);
+                        ((model.forest->category_words[w.category.word_begin + c / 32] >> (c % 32)) & 1u);
     return in_set != in_set_goes_left;
   };
   const size_t first = cc.right_words.size();
@@ -761,65 +761,65 @@ void add_right_bitset(const Forest& forest, const WalkNode& w, CategoryCodes& cc
                                                      : (w.feature_flags & kWalkNanGoesRight) != 0);
 }
 
-void build_linked(Forest& forest) {
+void build_linked(PreparedModel& model) {
   LinkedTables linked;
-  const bool wide = !forest.arithmetic.float32;
-  if (forest.category_codes.any) linked.category.assign(forest.nodes.size(), {0, 0});
+  const bool wide = !model.forest->arithmetic.float32;
+  if (model.category_codes.any) linked.category.assign(model.forest->nodes.size(), {0, 0});
   auto& nodes = linked.nodes;
-  nodes.resize(forest.nodes.size());
-  if (wide) linked.value64.resize(forest.nodes.size());
-  else linked.value32.resize(forest.nodes.size());
-  for (const Tree& tree : forest.trees) {
+  nodes.resize(model.forest->nodes.size());
+  if (wide) linked.value64.resize(model.forest->nodes.size());
+  else linked.value32.resize(model.forest->nodes.size());
+  for (const Tree& tree : model.forest->trees) {
     for (uint32_t i = tree.node_begin; i < tree.node_begin + tree.num_nodes; ++i) {
-      const Node& node = forest.nodes[i];
+      const Node& node = model.forest->nodes[i];
       if (node.flags & kLeaf) {
         nodes[i] = {std::numeric_limits<uint32_t>::max(), 0, i};
-        const double value = tree.weight * forest.leaf_values[node.child_or_leaf];
+        const double value = tree.weight * model.forest->leaf_values[node.child_or_leaf];
         if (wide) linked.value64[i] = value;
         else linked.value32[i] = static_cast<float>(value);
         continue;
       }
-      const HeapNode split = split_of(forest, forest.walk.nodes[i]);
-      nodes[i] = {split.key, split.offset, forest.walk.nodes[i].child};
-      if (forest.category_codes.any) linked.category[i] = category_ref_of(forest, i);
+      const HeapNode split = split_of(model, model.walk.nodes[i]);
+      nodes[i] = {split.key, split.offset, model.walk.nodes[i].child};
+      if (model.category_codes.any) linked.category[i] = category_ref_of(model, i);
     }
   }
-  if (vector_walk_allowed(forest)) {
+  if (vector_walk_allowed(model)) {
     constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
-    const size_t num_trees = forest.trees.size();
+    const size_t num_trees = model.forest->trees.size();
     // Padding nodes of the top levels read key 0 of feature 0 and may go either way.
     linked.top.assign(num_trees * kTopNodes, HeapNode{0, 0});
-    if (forest.category_codes.any) linked.top_category.assign(num_trees * kTopNodes, {0, 0});
+    if (model.category_codes.any) linked.top_category.assign(num_trees * kTopNodes, {0, 0});
     linked.top_exit.assign(num_trees << kLinkedTopLevels, 0);
     // A tree's top levels (LinkedTables::top*): a split below them, or a leaf, is the
     // exit of every position under it.
     for (size_t t = 0; t < num_trees; ++t) {
       auto split = [&](uint32_t p, uint32_t node) {
-        linked.top[t * kTopNodes + p] = split_of(forest, forest.walk.nodes[node]);
-        if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(forest, node);
+        linked.top[t * kTopNodes + p] = split_of(model, model.walk.nodes[node]);
+        if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(model, node);
       };
       auto exit = [&](uint32_t first, uint32_t width, uint32_t node) {
         std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
       };
-      lay_out_in_heap_order(forest, forest.trees[t], kLinkedTopLevels, 0, 0, 0, split, exit);
+      lay_out_in_heap_order(model, model.forest->trees[t], kLinkedTopLevels, 0, 0, 0, split, exit);
     }
     linked.vector_top_levels = true;
   }
   linked.usable = true;
-  forest.linked = std::move(linked);
+  model.linked = std::move(linked);
 }
 
 }  // namespace
 
-void build_category_codes(Forest& forest) {
+void build_category_codes(PreparedModel& model) {
   CategoryCodes cc;
-  const WalkTables& walk = forest.walk;
+  const WalkTables& walk = model.walk;
   if (disabled_by_environment() || !walk.usable || !(walk.kinds & kWalkHasCategorical)) {
-    forest.category_codes = std::move(cc);
+    model.category_codes = std::move(cc);
     return;
   }
-  cc.categorical_feature.assign(forest.num_used_features(), 0);
-  std::vector<uint8_t> numeric(forest.num_used_features(), 0);
+  cc.categorical_feature.assign(model.num_used_features(), 0);
+  std::vector<uint8_t> numeric(model.num_used_features(), 0);
   size_t categorical_nodes = 0;
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
@@ -833,37 +833,37 @@ void build_category_codes(Forest& forest) {
       numeric[f] = 1;
     }
   }
-  for (uint32_t f = 0; f < forest.num_used_features(); ++f) {
+  for (uint32_t f = 0; f < model.num_used_features(); ++f) {
     if (numeric[f] && cc.categorical_feature[f]) {  // a feature read both ways: not here
-      forest.category_codes = CategoryCodes();
+      model.category_codes = CategoryCodes();
       return;
     }
   }
   // Every categorical node gets a bitset over all the codes: keep that a few times the
   // size of the model's own category sets (a corrupt model may declare huge sets).
   const size_t words = categorical_nodes * size_t(cc.bitset_words());
-  if (words > std::max<size_t>(4 * forest.category_words.size(), size_t(1) << 16)) {
-    forest.category_codes = CategoryCodes();
+  if (words > std::max<size_t>(4 * model.forest->category_words.size(), size_t(1) << 16)) {
+    model.category_codes = CategoryCodes();
     return;
   }
-  cc.lightgbm = forest.format == ModelFormat::kLightGBMText;
+  cc.lightgbm = model.forest->format == ModelFormat::kLightGBMText;
   cc.right_words.assign(1, 0u);  // the zero word numeric nodes read
   cc.word_of_node.assign(walk.nodes.size(), 0);
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
     if (w.child == i || !(w.feature_flags & kWalkCategorical)) continue;
     cc.word_of_node[i] = static_cast<uint32_t>(cc.right_words.size());
-    add_right_bitset(forest, w, cc);
+    add_right_bitset(model, w, cc);
   }
   cc.any = true;
-  forest.category_codes = std::move(cc);
+  model.category_codes = std::move(cc);
 }
 
-void build_key_ranks(Forest& forest) {
-  forest.ranks = KeyRanks();
-  const WalkTables& walk = forest.walk;
-  if (disabled_by_environment() || !walk.usable || forest.arithmetic.float32) return;
-  std::vector<std::vector<uint64_t>> thresholds(forest.num_used_features());
+void build_key_ranks(PreparedModel& model) {
+  model.ranks = KeyRanks();
+  const WalkTables& walk = model.walk;
+  if (disabled_by_environment() || !walk.usable || model.forest->arithmetic.float32) return;
+  std::vector<std::vector<uint64_t>> thresholds(model.num_used_features());
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
     if (w.child == i || (w.feature_flags & kWalkCategorical)) continue;
@@ -875,7 +875,7 @@ void build_key_ranks(Forest& forest) {
   // without thresholds.
   ranks.keys.assign(KeyRanks::kBlock, kAllOnes);
   ranks.fences.assign(KeyRanks::kFenceVector, kAllOnes);
-  ranks.features.assign(forest.num_used_features(), {0, KeyRanks::kBlock, 0});
+  ranks.features.assign(model.num_used_features(), {0, KeyRanks::kBlock, 0});
   for (size_t f = 0; f < thresholds.size(); ++f) {
     std::vector<uint64_t>& keys = thresholds[f];
     if (keys.empty()) continue;
@@ -892,19 +892,19 @@ void build_key_ranks(Forest& forest) {
   }
   ranks.used = true;
   ranks.vector = avx512_allowed();
-  forest.ranks = std::move(ranks);
+  model.ranks = std::move(ranks);
 }
 
-void build_linked_tables(Forest& forest) {
-  forest.linked = LinkedTables();
-  const WalkTables& walk = forest.walk;
-  if (disabled_by_environment() || forest.heap.usable || !walk.usable ||
-      ((walk.kinds & kWalkHasCategorical) && !forest.category_codes.any) ||
-      forest.leaf_size != 1 || forest.has_linear || forest.trees.empty() ||
-      2 * uint64_t(forest.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+void build_linked_tables(PreparedModel& model) {
+  model.linked = LinkedTables();
+  const WalkTables& walk = model.walk;
+  if (disabled_by_environment() || model.heap.usable || !walk.usable ||
+      ((walk.kinds & kWalkHasCategorical) && !model.category_codes.any) ||
+      model.forest->leaf_size != 1 || model.forest->has_linear || model.forest->trees.empty() ||
+      2 * uint64_t(model.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return;
   }
-  if (forest.arithmetic.float32) {
+  if (model.forest->arithmetic.float32) {
     for (const WalkNode& w : walk.nodes) {
       if (!(w.feature_flags & kWalkCategorical) &&
           static_cast<double>(static_cast<float>(w.threshold)) != w.threshold) {
@@ -912,25 +912,25 @@ void build_linked_tables(Forest& forest) {
       }
     }
   }
-  build_linked(forest);
+  build_linked(model);
 }
 
-void build_heap_tables(Forest& forest) {
-  forest.heap = HeapTables();
+void build_heap_tables(PreparedModel& model) {
+  model.heap = HeapTables();
   if (disabled_by_environment()) return;
-  std::vector<uint32_t> depth = group_depths(forest);
+  std::vector<uint32_t> depth = group_depths(model);
   if (depth.empty()) return;
-  build(forest, std::move(depth));
+  build(model, std::move(depth));
 }
 
-void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys) {
-  const size_t nf = forest.num_used_features();
-  const KeyRanks& ranks = forest.ranks;
+void block_keys(const PreparedModel& model, const double* x, size_t n, uint32_t* keys) {
+  const size_t nf = model.num_used_features();
+  const KeyRanks& ranks = model.ranks;
   for (size_t f = 0; f < nf; ++f) {
     uint32_t* left = keys + f * kBlockRows;
     uint32_t* right = keys + (f + nf) * kBlockRows;
-    if (reads_category(forest, f)) {
-      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(forest.category_codes, x[r * nf + f]);
+    if (reads_category(model, f)) {
+      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(model.category_codes, x[r * nf + f]);
       continue;
     }
     if (ranks.vector) {
@@ -938,7 +938,7 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
       ranks_by_count(ranks, f, x + f, nf, n, left);
 #endif
     } else {
-      for (size_t r = 0; r < n; ++r) left[r] = key_of_value(forest, f, x[r * nf + f]);
+      for (size_t r = 0; r < n; ++r) left[r] = key_of_value(model, f, x[r * nf + f]);
     }
     for (size_t r = 0; r < n; ++r) {
       const bool nan = std::isnan(x[r * nf + f]);
@@ -948,19 +948,19 @@ void block_keys(const Forest& forest, const double* x, size_t n, uint32_t* keys)
   }
 }
 
-void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
-  const size_t nf = forest.num_used_features();
-  if (forest.ranks.vector) {
+void row_keys(const PreparedModel& model, const double* row, uint32_t* keys) {
+  const size_t nf = model.num_used_features();
+  if (model.ranks.vector) {
 #if POLYSCORE_X86_64
-    row_ranks_by_count(forest.ranks, row, nf, keys);
+    row_ranks_by_count(model.ranks, row, nf, keys);
 #endif
   } else {
-    for (size_t f = 0; f < nf; ++f) keys[f] = key_of_value(forest, f, row[f]);
+    for (size_t f = 0; f < nf; ++f) keys[f] = key_of_value(model, f, row[f]);
   }
   for (size_t f = 0; f < nf; ++f) {
     const double v = row[f];
-    if (reads_category(forest, f)) {
-      keys[f] = keys[f + nf] = category_code(forest.category_codes, v);
+    if (reads_category(model, f)) {
+      keys[f] = keys[f + nf] = category_code(model.category_codes, v);
       continue;
     }
     const bool nan = std::isnan(v);
@@ -969,62 +969,62 @@ void row_keys(const Forest& forest, const double* row, uint32_t* keys) {
   }
 }
 
-void add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+void add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                uint32_t tree_end, float* margins) {
-  add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+  add_block_impl(model, keys, n, tree_begin, tree_end, margins);
 }
-void add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+void add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                uint32_t tree_end, double* margins) {
-  add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+  add_block_impl(model, keys, n, tree_begin, tree_end, margins);
 }
 
-void block_slots(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots) {
-  for_depth(forest.heap.depth[tree], [&](auto depth) {
-    tree_slots<decltype(depth)::value>(forest, tree, keys, n, slots);
+void block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots) {
+  for_depth(model.heap.depth[tree], [&](auto depth) {
+    tree_slots<decltype(depth)::value>(model, tree, keys, n, slots);
   });
 }
 
-void row_slots(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
+void row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                uint32_t* slots) {
   // Trees in runs that stay inside one group, so each run has one depth.
   for (uint32_t t = first; t < first + count;) {
     const uint32_t group_end = (t / kHeapGroup + 1) * kHeapGroup;
     const uint32_t run = std::min(group_end, first + count) - t;
-    for_depth(forest.heap.depth[t], [&](auto depth) {
-      walk_trees<decltype(depth)::value>(forest, t, run, keys, slots + (t - first));
+    for_depth(model.heap.depth[t], [&](auto depth) {
+      walk_trees<decltype(depth)::value>(model, t, run, keys, slots + (t - first));
     });
     t += run;
   }
 }
 
-void linked_add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+void linked_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                       uint32_t tree_end, float* margins) {
-  linked_add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+  linked_add_block_impl(model, keys, n, tree_begin, tree_end, margins);
 }
-void linked_add_block(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree_begin,
+void linked_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                       uint32_t tree_end, double* margins) {
-  linked_add_block_impl(forest, keys, n, tree_begin, tree_end, margins);
+  linked_add_block_impl(model, keys, n, tree_begin, tree_end, margins);
 }
 
-void linked_block_leaves(const Forest& forest, const uint32_t* keys, size_t n, uint32_t tree,
+void linked_block_leaves(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
                          uint32_t* leaves) {
-  with_categories(forest, [&](auto categories) {
-    walk_linked_block<decltype(categories)::value>(forest, tree, keys, n, leaves);
+  with_categories(model, [&](auto categories) {
+    walk_linked_block<decltype(categories)::value>(model, tree, keys, n, leaves);
   });
 }
 
-void linked_row_leaves(const Forest& forest, const uint32_t* keys, uint32_t first, uint32_t count,
+void linked_row_leaves(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                        uint32_t* leaves) {
   for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
     // Lanes past count walk the last tree again.
     uint32_t roots[kTreeLanes], at[kTreeLanes], depth = 0;
     for (uint32_t g = 0; g < kTreeLanes; ++g) {
       const uint32_t t = first + std::min(lane0 + g, count - 1);
-      roots[g] = forest.trees[t].node_begin;
-      depth = std::max(depth, forest.walk.depth[t]);
+      roots[g] = model.forest->trees[t].node_begin;
+      depth = std::max(depth, model.walk.depth[t]);
     }
-    with_categories(forest, [&](auto categories) {
-      walk_linked_lanes<decltype(categories)::value, true, kTreeLanes>(forest, roots, depth, keys, at);
+    with_categories(model, [&](auto categories) {
+      walk_linked_lanes<decltype(categories)::value, true, kTreeLanes>(model, roots, depth, keys, at);
     });
     for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
   }

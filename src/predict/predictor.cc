@@ -125,10 +125,10 @@ __attribute__((noinline)) void walk_lanes(const WalkNode* walk, const uint32_t* 
 
 // Runs walk_lanes compiled for the kinds of split this model has.
 template <bool kBlockLanes>
-void walk_lanes_for(const Forest& forest, const double* values, uint32_t depth, uint32_t* at) {
-  const WalkNode* walk = forest.walk.nodes.data();
-  const uint32_t* words = forest.category_words.data();
-  switch (forest.walk.kinds) {
+void walk_lanes_for(const PreparedModel& model, const double* values, uint32_t depth, uint32_t* at) {
+  const WalkNode* walk = model.walk.nodes.data();
+  const uint32_t* words = model.forest->category_words.data();
+  switch (model.walk.kinds) {
     case 0: return walk_lanes<0, kBlockLanes>(walk, words, values, depth, at);
     case 1: return walk_lanes<1, kBlockLanes>(walk, words, values, depth, at);
     case 2: return walk_lanes<2, kBlockLanes>(walk, words, values, depth, at);
@@ -138,23 +138,23 @@ void walk_lanes_for(const Forest& forest, const double* values, uint32_t depth, 
 
 // The fixed-depth walk of rows [0, n) of a block through one tree, kLanes rows side by
 // side. xt is the block transposed (xt[f * kBlockRows + r]).
-void walk_block(const Forest& forest, const Tree& tree, const double* xt, size_t n,
+void walk_block(const PreparedModel& model, const Tree& tree, const double* xt, size_t n,
                 uint32_t* leaves) {
-  const uint32_t depth = forest.walk.depth[&tree - forest.trees.data()];
+  const uint32_t depth = model.walk.depth[&tree - model.forest->trees.data()];
   for (size_t r = 0; r < n; r += kLanes) {
     uint32_t at[kLanes];
     for (size_t g = 0; g < kLanes; ++g) at[g] = tree.node_begin;
     // Rows past n are walked too (their values are stale but finite or NaN), then ignored.
-    walk_lanes_for<true>(forest, xt + r, depth, at);
-    for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = forest.walk.leaf[at[g]];
+    walk_lanes_for<true>(model, xt + r, depth, at);
+    for (size_t g = 0; g < kLanes && r + g < n; ++g) leaves[r + g] = model.walk.leaf[at[g]];
   }
 }
 
 // Writes to leaves[r] the leaf index reached by row r (rows are n x nf, n <= kBlockRows).
-void find_leaves(const Forest& forest, const Tree& tree, const double* x, size_t nf, size_t n,
+void find_leaves(const PreparedModel& model, const Tree& tree, const double* x, size_t nf, size_t n,
                  uint32_t* leaves) {
-  const Node* nodes = forest.walk_nodes() + tree.node_begin;
-  const uint32_t* words = forest.category_words.data();
+  const Node* nodes = model.walk_nodes() + tree.node_begin;
+  const uint32_t* words = model.forest->category_words.data();
   size_t r = 0;
   for (; r + kLanes <= n; r += kLanes) {
     uint32_t at[kLanes] = {};
@@ -174,25 +174,25 @@ void find_leaves(const Forest& forest, const Tree& tree, const double* x, size_t
 
 // One row through trees [first, first + count), kLanes trees side by side: the leaf
 // index reached in each goes to leaves[]. The row is already converted.
-void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, const double* row,
+void find_leaves_of_trees(const PreparedModel& model, uint32_t first, uint32_t count, const double* row,
                           uint32_t* leaves) {
-  const uint32_t* words = forest.category_words.data();
+  const uint32_t* words = model.forest->category_words.data();
   uint32_t t = 0;
-  if (forest.walk.usable) {
+  if (model.walk.usable) {
     for (; t + kLanes <= count; t += kLanes) {
       uint32_t at[kLanes], depth = 0;
       for (size_t g = 0; g < kLanes; ++g) {
-        at[g] = forest.trees[first + t + g].node_begin;
-        depth = std::max(depth, forest.walk.depth[first + t + g]);
+        at[g] = model.forest->trees[first + t + g].node_begin;
+        depth = std::max(depth, model.walk.depth[first + t + g]);
       }
-      walk_lanes_for<false>(forest, row, depth, at);
-      for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = forest.walk.leaf[at[g]];
+      walk_lanes_for<false>(model, row, depth, at);
+      for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = model.walk.leaf[at[g]];
     }
   }
   for (; t + kLanes <= count; t += kLanes) {
     const Node* nodes[kLanes];
     uint32_t at[kLanes] = {};
-    for (size_t g = 0; g < kLanes; ++g) nodes[g] = forest.walk_nodes() + forest.trees[first + t + g].node_begin;
+    for (size_t g = 0; g < kLanes; ++g) nodes[g] = model.walk_nodes() + model.forest->trees[first + t + g].node_begin;
     for (;;) {
       bool all_leaves = true;
       for (size_t g = 0; g < kLanes; ++g) {
@@ -205,34 +205,34 @@ void find_leaves_of_trees(const Forest& forest, uint32_t first, uint32_t count, 
     for (size_t g = 0; g < kLanes; ++g) leaves[t + g] = nodes[g][at[g]].child_or_leaf;
   }
   for (; t < count; ++t) {
-    leaves[t] = walk_one(forest.walk_nodes() + forest.trees[first + t].node_begin, row, words);
+    leaves[t] = walk_one(model.walk_nodes() + model.forest->trees[first + t].node_begin, row, words);
   }
 }
 
 template <typename Acc>
-inline void add_leaf(const Forest& forest, const Tree& tree, uint32_t leaf, Acc* margins) {
-  const double* values = forest.leaf_values.data() + size_t(leaf) * forest.leaf_size;
-  for (uint32_t j = 0; j < forest.leaf_size; ++j) {
+inline void add_leaf(const PreparedModel& model, const Tree& tree, uint32_t leaf, Acc* margins) {
+  const double* values = model.forest->leaf_values.data() + size_t(leaf) * model.forest->leaf_size;
+  for (uint32_t j = 0; j < model.forest->leaf_size; ++j) {
     margins[tree.output + j] += static_cast<Acc>(tree.weight * values[j]);
   }
 }
 
 template <typename Acc>
-inline void init_margins(const Forest& forest, Acc* margins) {
-  for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) {
-    margins[g] = static_cast<Acc>(g < forest.base_margin.size() ? forest.base_margin[g] : 0.0);
+inline void init_margins(const PreparedModel& model, Acc* margins) {
+  for (uint32_t g = 0; g < model.forest->num_margin_outputs; ++g) {
+    margins[g] = static_cast<Acc>(g < model.forest->base_margin.size() ? model.forest->base_margin[g] : 0.0);
   }
 }
 
 template <typename Acc, typename ValueOf>
-inline void linear_margins(const Forest& forest, ValueOf&& value_of, Acc* margins) {
-  const uint32_t groups = forest.num_margin_outputs;
-  for (uint32_t g = 0; g < groups; ++g) margins[g] += static_cast<Acc>(forest.linear.bias[g]);
-  for (uint32_t f = 0; f < forest.num_features; ++f) {  // a linear model's rows hold every feature
+inline void linear_margins(const PreparedModel& model, ValueOf&& value_of, Acc* margins) {
+  const uint32_t groups = model.forest->num_margin_outputs;
+  for (uint32_t g = 0; g < groups; ++g) margins[g] += static_cast<Acc>(model.forest->linear.bias[g]);
+  for (uint32_t f = 0; f < model.forest->num_features; ++f) {  // a linear model's rows hold every feature
     const double x = value_of(f);
     if (std::isnan(x)) continue;  // a missing entry contributes nothing
     for (uint32_t g = 0; g < groups; ++g) {
-      margins[g] += static_cast<Acc>(x) * static_cast<Acc>(forest.linear.weights[size_t(f) * groups + g]);
+      margins[g] += static_cast<Acc>(x) * static_cast<Acc>(model.forest->linear.weights[size_t(f) * groups + g]);
     }
   }
 }
@@ -247,14 +247,14 @@ inline double sigmoid(double x, double scale) { return 1.0 / (1.0 + std::exp(-sc
 
 // Turns the margins of one row into the values predict() returns; writes to out.
 template <typename Acc>
-void write_values(const Forest& forest, Acc* m, double* out) {
-  const uint32_t n = forest.num_margin_outputs;
-  switch (forest.transform) {
+void write_values(const PreparedModel& model, Acc* m, double* out) {
+  const uint32_t n = model.forest->num_margin_outputs;
+  switch (model.forest->transform) {
     case Transform::kIdentity:
       for (uint32_t g = 0; g < n; ++g) out[g] = m[g];
       return;
     case Transform::kSigmoid:
-      for (uint32_t g = 0; g < n; ++g) out[g] = sigmoid(m[g], forest.sigmoid_scale);
+      for (uint32_t g = 0; g < n; ++g) out[g] = sigmoid(m[g], model.forest->sigmoid_scale);
       return;
     case Transform::kExp:
       for (uint32_t g = 0; g < n; ++g) out[g] = std::exp(m[g]);
@@ -289,43 +289,43 @@ void write_values(const Forest& forest, Acc* m, double* out) {
 }
 
 template <typename Acc>
-void finish_row(const Forest& forest, const PredictPlan& plan, OutputKind kind, Acc* margins,
+void finish_row(const PreparedModel& model, const PredictPlan& plan, OutputKind kind, Acc* margins,
                 double* out) {
   if (kind == OutputKind::kMargin) {
-    for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) out[g] = margins[g];
+    for (uint32_t g = 0; g < model.forest->num_margin_outputs; ++g) out[g] = margins[g];
     return;
   }
-  // LightGBM's random forest: raw_score is the sum, predict() averages over the rounds.
-  if (forest.average_output && plan.iterations_used > 0) {
-    for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) {
+  // LightGBM's random model: raw_score is the sum, predict() averages over the rounds.
+  if (model.forest->average_output && plan.iterations_used > 0) {
+    for (uint32_t g = 0; g < model.forest->num_margin_outputs; ++g) {
       margins[g] /= static_cast<Acc>(plan.iterations_used);
     }
   }
-  write_values(forest, margins, out);
+  write_values(model, margins, out);
 }
 
 // Scores one converted row, walking kLanes trees side by side; leaves are still added
 // in tree order, as the training library adds them. Writes values_per_row to out.
 template <typename Acc>
-void score_row(const Forest& forest, const PredictPlan& plan, const double* row, Acc* margins,
+void score_row(const PreparedModel& model, const PredictPlan& plan, const double* row, Acc* margins,
                double* out) {
   uint32_t leaves[kBlockRows];
   if (plan.kind != OutputKind::kLeaf) {
-    init_margins(forest, margins);
-    if (forest.has_linear) linear_margins(forest, [row](uint32_t f) { return row[f]; }, margins);
+    init_margins(model, margins);
+    if (model.forest->has_linear) linear_margins(model, [row](uint32_t f) { return row[f]; }, margins);
   }
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kBlockRows) {
     const uint32_t count = std::min<uint32_t>(kBlockRows, plan.tree_end - t);
-    find_leaves_of_trees(forest, t, count, row, leaves);
+    find_leaves_of_trees(model, t, count, row, leaves);
     for (uint32_t k = 0; k < count; ++k) {
       if (plan.kind == OutputKind::kLeaf) {
-        out[t - plan.tree_begin + k] = forest.leaf_ids[leaves[k]];
+        out[t - plan.tree_begin + k] = model.forest->leaf_ids[leaves[k]];
       } else {
-        add_leaf(forest, forest.trees[t + k], leaves[k], margins);
+        add_leaf(model, model.forest->trees[t + k], leaves[k], margins);
       }
     }
   }
-  if (plan.kind != OutputKind::kLeaf) finish_row(forest, plan, plan.kind, margins, out);
+  if (plan.kind != OutputKind::kLeaf) finish_row(model, plan, plan.kind, margins, out);
 }
 
 // Finds, tree by tree, the leaf each row of a block reaches, by the fastest walk the
@@ -334,24 +334,24 @@ void score_row(const Forest& forest, const PredictPlan& plan, const double* row,
 class BlockWalker {
  public:
   // xt: scratch of num_used_features() * kBlockRows doubles, used when the walk tables exist.
-  BlockWalker(const Forest& forest, const double* x, size_t n, double* xt)
-      : forest_(forest), x_(x), n_(n), xt_(forest.walk.usable ? xt : nullptr) {
+  BlockWalker(const PreparedModel& model, const double* x, size_t n, double* xt)
+      : model_(model), x_(x), n_(n), xt_(model.walk.usable ? xt : nullptr) {
     if (!xt_) return;
-    const size_t nf = forest.num_used_features();
+    const size_t nf = model.num_used_features();
     for (size_t r = 0; r < n; ++r) {
       for (size_t f = 0; f < nf; ++f) xt_[f * kBlockRows + r] = x[r * nf + f];
     }
   }
   void leaves(const Tree& tree, uint32_t* out) const {
     if (!xt_) {
-      find_leaves(forest_, tree, x_, forest_.num_used_features(), n_, out);
+      find_leaves(model_, tree, x_, model_.num_used_features(), n_, out);
     } else {
-      walk_block(forest_, tree, xt_, n_, out);
+      walk_block(model_, tree, xt_, n_, out);
     }
   }
 
  private:
-  const Forest& forest_;
+  const PreparedModel& model_;
   const double* x_;
   size_t n_;
   double* xt_;
@@ -359,55 +359,55 @@ class BlockWalker {
 
 // Scores a block of rows already converted to double (n x num_used_features()).
 template <typename Acc>
-void score_block(const Forest& forest, const PredictPlan& plan, OutputKind kind, const double* x,
+void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind kind, const double* x,
                  size_t n, double* xt, Acc* margins, double* out) {
-  const size_t nf = forest.num_used_features();
-  if (forest.walk.usable && n < kLanes) {
+  const size_t nf = model.num_used_features();
+  if (model.walk.usable && n < kLanes) {
     // Too few rows to fill the lanes: walk each row through kLanes trees at once.
-    const size_t m = forest.num_margin_outputs;
+    const size_t m = model.forest->num_margin_outputs;
     for (size_t r = 0; r < n; ++r) {
-      score_row(forest, plan, x + r * nf, margins + r * m, out + r * plan.values_per_row);
+      score_row(model, plan, x + r * nf, margins + r * m, out + r * plan.values_per_row);
     }
     return;
   }
-  const BlockWalker walker(forest, x, n, xt);
+  const BlockWalker walker(model, x, n, xt);
   uint32_t leaves[kBlockRows];
   if (kind == OutputKind::kLeaf) {
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      walker.leaves(forest.trees[t], leaves);
-      for (size_t r = 0; r < n; ++r) out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[leaves[r]];
+      walker.leaves(model.forest->trees[t], leaves);
+      for (size_t r = 0; r < n; ++r) out[r * used + (t - plan.tree_begin)] = model.forest->leaf_ids[leaves[r]];
     }
     return;
   }
-  const size_t m = forest.num_margin_outputs;
-  for (size_t r = 0; r < n; ++r) init_margins(forest, margins + r * m);
-  if (forest.has_linear) {
+  const size_t m = model.forest->num_margin_outputs;
+  for (size_t r = 0; r < n; ++r) init_margins(model, margins + r * m);
+  if (model.forest->has_linear) {
     for (size_t r = 0; r < n; ++r) {
       const double* row = x + r * nf;
-      linear_margins(forest, [row](uint32_t f) { return row[f]; }, margins + r * m);
+      linear_margins(model, [row](uint32_t f) { return row[f]; }, margins + r * m);
     }
   }
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-    const Tree& tree = forest.trees[t];
+    const Tree& tree = model.forest->trees[t];
     walker.leaves(tree, leaves);
-    for (size_t r = 0; r < n; ++r) add_leaf(forest, tree, leaves[r], margins + r * m);
+    for (size_t r = 0; r < n; ++r) add_leaf(model, tree, leaves[r], margins + r * m);
   }
   for (size_t r = 0; r < n; ++r) {
-    finish_row(forest, plan, kind, margins + r * m, out + r * plan.values_per_row);
+    finish_row(model, plan, kind, margins + r * m, out + r * plan.values_per_row);
   }
 }
 
 
-inline double absent_value(const Forest& forest) {
-  return forest.format == ModelFormat::kLightGBMText ? 0.0
+inline double absent_value(const PreparedModel& model) {
+  return model.forest->format == ModelFormat::kLightGBMText ? 0.0
                                                      : std::numeric_limits<double>::quiet_NaN();
 }
 
 // ---- Scoring by keys, over the heap tables or else the linked tables (key_walk.h).
 // Acc, the sum's type, is float for float32 models, else double.
 
-inline bool walks_by_keys(const Forest& forest) { return forest.heap.usable || forest.linked.usable; }
+inline bool walks_by_keys(const PreparedModel& model) { return model.heap.usable || model.linked.usable; }
 
 // What a walk by keys returns for each tree is an index into these two tables: the
 // value to add, and the index of the leaf (into Forest::leaf_ids).
@@ -415,15 +415,15 @@ template <typename Acc>
 struct KeyWalkResults {
   const Acc* value;
   const uint32_t* leaf;
-  explicit KeyWalkResults(const Forest& forest) {
-    if (forest.heap.usable) {
-      if constexpr (sizeof(Acc) == 4) value = forest.heap.value32.data();
-      else value = forest.heap.value64.data();
-      leaf = forest.heap.leaf.data();
+  explicit KeyWalkResults(const PreparedModel& model) {
+    if (model.heap.usable) {
+      if constexpr (sizeof(Acc) == 4) value = model.heap.value32.data();
+      else value = model.heap.value64.data();
+      leaf = model.heap.leaf.data();
     } else {
-      if constexpr (sizeof(Acc) == 4) value = forest.linked.value32.data();
-      else value = forest.linked.value64.data();
-      leaf = forest.walk.leaf.data();
+      if constexpr (sizeof(Acc) == 4) value = model.linked.value32.data();
+      else value = model.linked.value64.data();
+      leaf = model.walk.leaf.data();
     }
   }
 };
@@ -433,34 +433,34 @@ constexpr size_t kKeyMinBlockRows = 16;
 
 // Scores one row given its keys (key_walk::row_keys); margins: num_margin_outputs of scratch.
 template <typename Acc>
-void score_row_by_keys(const Forest& forest, const PredictPlan& plan, const uint32_t* keys,
+void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, const uint32_t* keys,
                        Acc* margins, double* out) {
-  const KeyWalkResults<Acc> results(forest);
+  const KeyWalkResults<Acc> results(model);
   constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
-  if (plan.kind != OutputKind::kLeaf) init_margins(forest, margins);
+  if (plan.kind != OutputKind::kLeaf) init_margins(model, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
-    if (forest.heap.usable) {
-      key_walk::row_slots(forest, keys, t, count, reached);
+    if (model.heap.usable) {
+      key_walk::row_slots(model, keys, t, count, reached);
     } else {
-      key_walk::linked_row_leaves(forest, keys, t, count, reached);
+      key_walk::linked_row_leaves(model, keys, t, count, reached);
     }
     if (plan.kind == OutputKind::kLeaf) {
       for (uint32_t k = 0; k < count; ++k) {
-        out[t - plan.tree_begin + k] = forest.leaf_ids[results.leaf[reached[k]]];
+        out[t - plan.tree_begin + k] = model.forest->leaf_ids[results.leaf[reached[k]]];
       }
-    } else if (forest.num_margin_outputs == 1) {
+    } else if (model.forest->num_margin_outputs == 1) {
       // A sum in a register: the chain of adds (in tree order) stays short enough to
       // run beside the next group's walk.
       Acc sum = margins[0];
       for (uint32_t k = 0; k < count; ++k) sum += results.value[reached[k]];
       margins[0] = sum;
     } else {
-      for (uint32_t k = 0; k < count; ++k) margins[forest.trees[t + k].output] += results.value[reached[k]];
+      for (uint32_t k = 0; k < count; ++k) margins[model.forest->trees[t + k].output] += results.value[reached[k]];
     }
   }
-  if (plan.kind != OutputKind::kLeaf) finish_row(forest, plan, plan.kind, margins, out);
+  if (plan.kind != OutputKind::kLeaf) finish_row(model, plan, plan.kind, margins, out);
 }
 
 // Per-thread scratch of the walks by keys.
@@ -474,47 +474,47 @@ struct KeyScratch {
 
 // Scores the block of n rows in s.x.
 template <typename Acc>
-void score_block_by_keys(const Forest& forest, const PredictPlan& plan, size_t n,
+void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t n,
                          KeyScratch<Acc>& s, double* out) {
-  const size_t nf = forest.num_used_features();
-  const size_t m = forest.num_margin_outputs;
+  const size_t nf = model.num_used_features();
+  const size_t m = model.forest->num_margin_outputs;
   auto* keys = s.keys.data();
   if (n < kKeyMinBlockRows) {
     for (size_t r = 0; r < n; ++r) {
-      key_walk::row_keys(forest, s.x.data() + r * nf, keys);
-      score_row_by_keys(forest, plan, keys, s.row_margins.data(), out + r * plan.values_per_row);
+      key_walk::row_keys(model, s.x.data() + r * nf, keys);
+      score_row_by_keys(model, plan, keys, s.row_margins.data(), out + r * plan.values_per_row);
     }
     return;
   }
-  key_walk::block_keys(forest, s.x.data(), n, keys);
+  key_walk::block_keys(model, s.x.data(), n, keys);
   if (plan.kind == OutputKind::kLeaf) {
-    const KeyWalkResults<Acc> results(forest);
+    const KeyWalkResults<Acc> results(model);
     uint32_t reached[kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      if (forest.heap.usable) {
-        key_walk::block_slots(forest, keys, n, t, reached);
+      if (model.heap.usable) {
+        key_walk::block_slots(model, keys, n, t, reached);
       } else {
-        key_walk::linked_block_leaves(forest, keys, n, t, reached);
+        key_walk::linked_block_leaves(model, keys, n, t, reached);
       }
       for (size_t r = 0; r < n; ++r) {
-        out[r * used + (t - plan.tree_begin)] = forest.leaf_ids[results.leaf[reached[r]]];
+        out[r * used + (t - plan.tree_begin)] = model.forest->leaf_ids[results.leaf[reached[r]]];
       }
     }
     return;
   }
   Acc* bm = s.block_margins.data();
   Acc* row = s.row_margins.data();
-  init_margins(forest, row);
+  init_margins(model, row);
   for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
-  if (forest.heap.usable) {
-    key_walk::add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+  if (model.heap.usable) {
+    key_walk::add_block(model, keys, n, plan.tree_begin, plan.tree_end, bm);
   } else {
-    key_walk::linked_add_block(forest, keys, n, plan.tree_begin, plan.tree_end, bm);
+    key_walk::linked_add_block(model, keys, n, plan.tree_begin, plan.tree_end, bm);
   }
   for (size_t r = 0; r < n; ++r) {
     for (size_t g = 0; g < m; ++g) row[g] = bm[g * kBlockRows + r];
-    finish_row(forest, plan, plan.kind, row, out + r * plan.values_per_row);
+    finish_row(model, plan, plan.kind, row, out + r * plan.values_per_row);
   }
 }
 
@@ -539,56 +539,56 @@ class BlockQueue {
 };
 
 template <typename Acc, typename Fill>
-void score_rows_by_keys(const Forest& forest, const PredictPlan& plan, size_t rows, double* out,
+void score_rows_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t rows, double* out,
                         Fill& fill, BlockQueue& queue) {
   KeyScratch<Acc> s;
-  s.x.resize(rows * forest.num_used_features());
-  s.keys.resize(2 * kBlockRows * forest.num_used_features());
-  s.block_margins.resize(kBlockRows * forest.num_margin_outputs);
-  s.row_margins.resize(forest.num_margin_outputs);
+  s.x.resize(rows * model.num_used_features());
+  s.keys.resize(2 * kBlockRows * model.num_used_features());
+  s.block_margins.resize(kBlockRows * model.forest->num_margin_outputs);
+  s.row_margins.resize(model.forest->num_margin_outputs);
   size_t first, n;
   while (queue.take(first, n)) {
     fill(first, n, s.x.data());
-    score_block_by_keys(forest, plan, n, s, out + first * plan.values_per_row);
+    score_block_by_keys(model, plan, n, s, out + first * plan.values_per_row);
   }
 }
 
 // fill(first, n, x) writes rows [first, first + n) to x as the walks read them: converted,
 // num_used_features() values per row.
 template <typename Fill>
-void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, double* out,
+void predict_rows(const PreparedModel& model, const PredictPlan& plan, size_t n_rows, double* out,
                   Fill&& fill) {
   BlockQueue queue(n_rows);
   // Scratch for the largest block this call sees.
   const size_t rows = std::min(kBlockRows, n_rows);
   auto work = [&] {
-    if (walks_by_keys(forest)) {
-      if (forest.arithmetic.float32) {
-        score_rows_by_keys<float>(forest, plan, rows, out, fill, queue);
+    if (walks_by_keys(model)) {
+      if (model.forest->arithmetic.float32) {
+        score_rows_by_keys<float>(model, plan, rows, out, fill, queue);
       } else {
-        score_rows_by_keys<double>(forest, plan, rows, out, fill, queue);
+        score_rows_by_keys<double>(model, plan, rows, out, fill, queue);
       }
       return;
     }
     // The transposed copy only when a block fills the lanes (smaller ones walk row by
     // row, see score_block).
-    std::vector<double> x(rows * forest.num_used_features());
-    std::vector<double> xt(forest.walk.usable && rows >= kLanes ? kBlockRows * forest.num_used_features() : 0);
+    std::vector<double> x(rows * model.num_used_features());
+    std::vector<double> xt(model.walk.usable && rows >= kLanes ? kBlockRows * model.num_used_features() : 0);
     std::vector<double> margins64;
     std::vector<float> margins32;
-    if (forest.arithmetic.float32) {
-      margins32.resize(rows * forest.num_margin_outputs);
+    if (model.forest->arithmetic.float32) {
+      margins32.resize(rows * model.forest->num_margin_outputs);
     } else {
-      margins64.resize(rows * forest.num_margin_outputs);
+      margins64.resize(rows * model.forest->num_margin_outputs);
     }
     size_t first, n;
     while (queue.take(first, n)) {
       fill(first, n, x.data());
       double* block_out = out + first * plan.values_per_row;
-      if (forest.arithmetic.float32) {
-        score_block(forest, plan, plan.kind, x.data(), n, xt.data(), margins32.data(), block_out);
+      if (model.forest->arithmetic.float32) {
+        score_block(model, plan, plan.kind, x.data(), n, xt.data(), margins32.data(), block_out);
       } else {
-        score_block(forest, plan, plan.kind, x.data(), n, xt.data(), margins64.data(), block_out);
+        score_block(model, plan, plan.kind, x.data(), n, xt.data(), margins64.data(), block_out);
       }
     }
   };
@@ -597,13 +597,13 @@ void predict_rows(const Forest& forest, const PredictPlan& plan, size_t n_rows, 
 }
 
 template <typename T>
-void predict_dense_impl(const Forest& forest, const PredictPlan& plan,
+void predict_dense_impl(const PreparedModel& model, const PredictPlan& plan,
                         const T* rows, size_t n_rows, double* out) {
-  const bool f32 = forest.arithmetic.float32;
-  const size_t nf = forest.num_features;
-  const uint32_t* used = forest.used_features.data();
-  const size_t nu = forest.used_features.size();
-  predict_rows(forest, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
+  const bool f32 = model.forest->arithmetic.float32;
+  const size_t nf = model.forest->num_features;
+  const uint32_t* used = model.used_features.data();
+  const size_t nu = model.used_features.size();
+  predict_rows(model, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
     const T* src = rows + first * nf;
     if (nu == 0) {  // every feature is used: the rows as they are
       for (size_t i = 0; i < n * nf; ++i) x[i] = convert(static_cast<double>(src[i]), f32);
@@ -615,162 +615,40 @@ void predict_dense_impl(const Forest& forest, const PredictPlan& plan,
   });
 }
 
-constexpr uint32_t kUnusedFeature = std::numeric_limits<uint32_t>::max();
-
-// Feature f's position among the used features (Forest::used_features), or
-// kUnusedFeature when no split tests it.
-inline uint32_t used_position(const Forest& forest, uint32_t f) {
-  const std::vector<uint32_t>& used = forest.used_features;
-  if (used.empty()) return f;
-  const auto it = std::lower_bound(used.begin(), used.end(), f);
-  return it != used.end() && *it == f ? static_cast<uint32_t>(it - used.begin()) : kUnusedFeature;
-}
-
 }  // namespace
 
-namespace {
-
-// Fills forest.used_features and forest.used_nodes (see Forest). A linear model reads
-// every feature; a model whose splits test none still reads feature 0, so that rows are
-// never empty.
-void choose_used_features(Forest& forest) {
-  forest.used_features.clear();
-  forest.used_nodes.clear();
-  if (forest.has_linear) return;
-  std::vector<uint32_t> used;
-  for (const Node& node : forest.nodes) {
-    if (!(node.flags & kLeaf)) used.push_back(node.feature);
-  }
-  std::sort(used.begin(), used.end());
-  used.erase(std::unique(used.begin(), used.end()), used.end());
-  if (used.empty()) used.push_back(0);
-  if (used.size() == forest.num_features) return;
-  forest.used_features = std::move(used);
-  forest.used_nodes = forest.nodes;
-  for (Node& node : forest.used_nodes) {
-    if (!(node.flags & kLeaf)) node.feature = used_position(forest, node.feature);
-  }
-}
-
-}  // namespace
-
-void prepare_for_prediction(Forest& forest) {
-  choose_used_features(forest);
-  WalkTables walk;
-  walk.nodes.resize(forest.nodes.size());
-  walk.leaf.resize(forest.nodes.size(), 0);
-  walk.depth.resize(forest.trees.size());
-  for (size_t t = 0; t < forest.trees.size(); ++t) {
-    const Tree& tree = forest.trees[t];
-    std::vector<uint32_t> depth_of(tree.num_nodes, 0);  // children come after parents
-    uint32_t deepest = 0;
-    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
-      const Node& node = forest.walk_nodes()[tree.node_begin + i];
-      WalkNode& w = walk.nodes[tree.node_begin + i];
-      deepest = std::max(deepest, depth_of[i]);
-      const uint32_t self = tree.node_begin + i;
-      if (node.flags & kLeaf) {
-        w = {{std::numeric_limits<double>::infinity()}, self, 0};
-        walk.leaf[self] = node.child_or_leaf;
-        continue;
-      }
-      // Zero-as-missing, and NaN that is neither missing nor zero (it would compare as
-      // "not <=", i.e. right), keep the general walk.
-      if ((node.flags & kZeroIsMissing) || !(node.flags & (kNanIsMissing | kNanAsZero))) return;
-      depth_of[node.child_or_leaf] = depth_of[node.child_or_leaf + 1] = depth_of[i] + 1;
-      uint32_t flags = node.feature;
-      if (node.flags & kNanIsMissing) {
-        if (!(node.flags & kDefaultLeft)) flags |= kWalkNanGoesRight;
-      } else {
-        flags |= kWalkNanAsZero;
-        walk.kinds |= kWalkHasNanAsZero;
-      }
-      w.child = tree.node_begin + node.child_or_leaf;
-      if (node.flags & kCategorical) {
-        flags |= kWalkCategorical;
-        if (node.flags & kCatInSetGoesLeft) flags |= kWalkCatInSetGoesLeft;
-        w.category = node.category;
-        walk.kinds |= kWalkHasCategorical;
-      } else {
-        w.threshold = node.threshold;
-      }
-      w.feature_flags = flags;
-    }
-    walk.depth[t] = deepest;
-  }
-  walk.usable = true;
-  forest.walk = std::move(walk);
-  key_walk::build_category_codes(forest);
-  key_walk::build_key_ranks(forest);
-  key_walk::build_heap_tables(forest);
-  key_walk::build_linked_tables(forest);
-}
-
-PredictPlan plan_prediction(const Forest& forest, const PredictRequest& request) {
-  PredictPlan plan;
-  plan.kind = request.kind;
-  plan.num_threads = request.num_threads;
-  const uint32_t rounds = forest.num_iterations();
-  const uint32_t end = request.iteration_end == 0 ? rounds : request.iteration_end;
-  if (forest.has_linear) {
-    if (plan.kind == OutputKind::kLeaf) {
-      throw Error(PS_ERR_UNSUPPORTED, "leaf output is not defined for a linear (gblinear) model");
-    }
-    if (request.iteration_begin != 0 || request.iteration_end != 0) {
-      throw Error(PS_ERR_UNSUPPORTED,
-                  "an iteration range is not defined for a linear (gblinear) model");
-    }
-  } else if (request.iteration_begin >= end || end > rounds) {
-    throw Error(PS_ERR_INVALID_ARGUMENT,
-                "iteration range [" + std::to_string(request.iteration_begin) + ", " +
-                    std::to_string(end) + ") is empty or outside the model's " +
-                    std::to_string(rounds) + " boosting rounds");
-  }
-  if (!forest.has_linear) {
-    plan.tree_begin = forest.iteration_begin[request.iteration_begin];
-    plan.tree_end = forest.iteration_begin[end];
-    plan.iterations_used = end - request.iteration_begin;
-  }
-  switch (plan.kind) {
-    case OutputKind::kValue: plan.values_per_row = forest.num_value_outputs(); break;
-    case OutputKind::kMargin: plan.values_per_row = forest.num_margin_outputs; break;
-    case OutputKind::kLeaf: plan.values_per_row = plan.tree_end - plan.tree_begin; break;
-  }
-  return plan;
-}
-
-void predict_dense(const Forest& forest, const PredictPlan& plan, 
+void predict_dense(const PreparedModel& model, const PredictPlan& plan, 
                    const float* rows, size_t n_rows, double* out) {
-  predict_dense_impl(forest, plan, rows, n_rows, out);
+  predict_dense_impl(model, plan, rows, n_rows, out);
 }
 
-void predict_dense(const Forest& forest, const PredictPlan& plan, 
+void predict_dense(const PreparedModel& model, const PredictPlan& plan, 
                    const double* rows, size_t n_rows, double* out) {
-  predict_dense_impl(forest, plan, rows, n_rows, out);
+  predict_dense_impl(model, plan, rows, n_rows, out);
 }
 
 template <typename T>
-void predict_csr(const Forest& forest, const PredictPlan& plan, 
+void predict_csr(const PreparedModel& model, const PredictPlan& plan, 
                  const int64_t* indptr, const int32_t* indices, const T* values, size_t n_rows,
                  double* out) {
-  const double absent = absent_value(forest);
-  const bool f32 = forest.arithmetic.float32;
-  const size_t nu = forest.num_used_features();
+  const double absent = absent_value(model);
+  const bool f32 = model.forest->arithmetic.float32;
+  const size_t nu = model.num_used_features();
   // A row costs its stored entries plus the used features: entries of features no split
   // tests are dropped, and the rest land at their used positions.
-  predict_rows(forest, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
+  predict_rows(model, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
     std::fill(x, x + n * nu, absent);
     for (size_t r = 0; r < n; ++r) {
       for (int64_t k = indptr[first + r]; k < indptr[first + r + 1]; ++k) {
-        const uint32_t j = used_position(forest, static_cast<uint32_t>(indices[k]));
-        if (j != kUnusedFeature) x[r * nu + j] = convert(static_cast<double>(values[k]), f32);
+        const uint32_t j = model.used_position(static_cast<uint32_t>(indices[k]));
+        if (j != PreparedModel::kUnusedFeature) x[r * nu + j] = convert(static_cast<double>(values[k]), f32);
       }
     }
   });
 }
-template void predict_csr<float>(const Forest&, const PredictPlan&,
+template void predict_csr<float>(const PreparedModel&, const PredictPlan&,
                                  const int64_t*, const int32_t*, const float*, size_t, double*);
-template void predict_csr<double>(const Forest&, const PredictPlan&,
+template void predict_csr<double>(const PreparedModel&, const PredictPlan&,
                                   const int64_t*, const int32_t*, const double*, size_t, double*);
 
 namespace {
@@ -780,40 +658,40 @@ namespace {
 constexpr uint32_t kFewTrees = 16;
 
 template <typename Acc>
-void score_row_of_few_trees(const Forest& forest, const PredictPlan& plan, const double* row,
+void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan, const double* row,
                             double* out) {
-  const bool f32 = forest.arithmetic.float32;
-  const uint32_t* words = forest.category_words.data();
+  const bool f32 = model.forest->arithmetic.float32;
+  const uint32_t* words = model.forest->category_words.data();
   Acc margins[kMaxRowMargins];
   if (plan.kind != OutputKind::kLeaf) {
-    init_margins(forest, margins);
-    if (forest.has_linear) {
-      linear_margins(forest, [row, f32](uint32_t f) { return convert(row[f], f32); }, margins);
+    init_margins(model, margins);
+    if (model.forest->has_linear) {
+      linear_margins(model, [row, f32](uint32_t f) { return convert(row[f], f32); }, margins);
     }
   }
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-    const Node* nodes = forest.nodes.data() + forest.trees[t].node_begin;
+    const Node* nodes = model.forest->nodes.data() + model.forest->trees[t].node_begin;
     uint32_t i = 0;
     while (!(nodes[i].flags & kLeaf)) {
       i = next_node(nodes[i], convert(row[nodes[i].feature], f32), words);
     }
     if (plan.kind == OutputKind::kLeaf) {
-      out[t - plan.tree_begin] = forest.leaf_ids[nodes[i].child_or_leaf];
+      out[t - plan.tree_begin] = model.forest->leaf_ids[nodes[i].child_or_leaf];
     } else {
-      add_leaf(forest, forest.trees[t], nodes[i].child_or_leaf, margins);
+      add_leaf(model, model.forest->trees[t], nodes[i].child_or_leaf, margins);
     }
   }
-  if (plan.kind != OutputKind::kLeaf) finish_row(forest, plan, plan.kind, margins, out);
+  if (plan.kind != OutputKind::kLeaf) finish_row(model, plan, plan.kind, margins, out);
 }
 
 }  // namespace
 
-void predict_row(const Forest& forest, const PredictPlan& plan, const double* row, double* out) {
+void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out) {
   if (plan.tree_end - plan.tree_begin < kFewTrees) {
-    if (forest.arithmetic.float32) {
-      score_row_of_few_trees<float>(forest, plan, row, out);
+    if (model.forest->arithmetic.float32) {
+      score_row_of_few_trees<float>(model, plan, row, out);
     } else {
-      score_row_of_few_trees<double>(forest, plan, row, out);
+      score_row_of_few_trees<double>(model, plan, row, out);
     }
     return;
   }
@@ -821,29 +699,29 @@ void predict_row(const Forest& forest, const PredictPlan& plan, const double* ro
   // stack suffices.
   // The row's used features, converted.
   double converted[kMaxRowFeatures];
-  const uint32_t nu = forest.num_used_features();
+  const uint32_t nu = model.num_used_features();
   for (uint32_t j = 0; j < nu; ++j) {
-    const uint32_t f = forest.used_features.empty() ? j : forest.used_features[j];
-    converted[j] = convert(row[f], forest.arithmetic.float32);
+    const uint32_t f = model.used_features.empty() ? j : model.used_features[j];
+    converted[j] = convert(row[f], model.forest->arithmetic.float32);
   }
-  if (walks_by_keys(forest)) {
+  if (walks_by_keys(model)) {
     uint32_t keys[2 * kMaxRowFeatures];
-    key_walk::row_keys(forest, converted, keys);
-    if (forest.arithmetic.float32) {
+    key_walk::row_keys(model, converted, keys);
+    if (model.forest->arithmetic.float32) {
       float margins[kMaxRowMargins];
-      score_row_by_keys(forest, plan, keys, margins, out);
+      score_row_by_keys(model, plan, keys, margins, out);
     } else {
       double margins[kMaxRowMargins];
-      score_row_by_keys(forest, plan, keys, margins, out);
+      score_row_by_keys(model, plan, keys, margins, out);
     }
     return;
   }
-  if (forest.arithmetic.float32) {
+  if (model.forest->arithmetic.float32) {
     float margins[kMaxRowMargins];
-    score_row(forest, plan, converted, margins, out);
+    score_row(model, plan, converted, margins, out);
   } else {
     double margins[kMaxRowMargins];
-    score_row(forest, plan, converted, margins, out);
+    score_row(model, plan, converted, margins, out);
   }
 }
 
