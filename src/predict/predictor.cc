@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "model/error.h"
-#include "predict/key_walk.h"
+#include "predict/heap_walk.h"
+#include "predict/key_encoding.h"
+#include "predict/linked_walk.h"
 #include "predict/worker_pool.h"
 
 namespace polyscore {
 namespace {
 
-// Rows scored together (key_walk.h): each tree is walked for a whole block before the
+// Rows scored together (key_encoding.h): each tree is walked for a whole block before the
 // next tree, so a tree's nodes stay in cache across the block.
 using key_walk::kBlockRows;
 
@@ -404,7 +406,7 @@ inline double absent_value(const PreparedModel& model) {
                                                      : std::numeric_limits<double>::quiet_NaN();
 }
 
-// ---- Scoring by keys, over the heap tables or else the linked tables (key_walk.h).
+// ---- Scoring by keys, over the heap tables or else the linked tables (heap_walk.h, linked_walk.h).
 // Acc, the sum's type, is float for float32 models, else double.
 
 inline bool walks_by_keys(const PreparedModel& model) { return model.heap.usable || model.linked.usable; }

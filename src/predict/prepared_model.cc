@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "predict/key_walk.h"
+#include "predict/key_tables.h"
 
 namespace polyscore {
 namespace {

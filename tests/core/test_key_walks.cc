@@ -1,4 +1,4 @@
-// The walks by keys (heap and linked tables, predict/key_walk.h) must give exactly what
+// The walks by keys (heap and linked tables, predict/heap_walk.h and linked_walk.h) must give exactly what
 // the general walk gives, on every conformance model and on rows made to hit the edges
 // a key comparison could get wrong: values equal to a threshold and one step either
 // side, -0.0 and +0.0, infinities, NaN, denormals, LightGBM's near-zero values.
@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "loaders/loaders.h"
-#include "predict/key_walk.h"
+#include "predict/key_encoding.h"
+#include "predict/key_tables.h"
 #include "predict/predictor.h"
 #include "test_util.h"
 
