@@ -75,16 +75,33 @@ void lay_out_in_heap_order(const PreparedModel& model, const Tree& tree, uint32_
   lay_out_in_heap_order(model, tree, levels, left + 1, 2 * p + 2, level + 1, split, exit);
 }
 
-// Per tree: the depth of the deepest tree of its group, or an empty vector when the
-// model does not qualify.
+// Whether the walks by keys (heap or linked) can take the model at all: walk nodes,
+// categorical splits only with category codes, one value per leaf, trees, keys
+// addressable in 32 bits, and for a float32 model every threshold a float (32-bit keys
+// compare float x with float thresholds: exact only then; XGBoost's are).
+bool keys_can_walk(const PreparedModel& model) {
+  const WalkTables& walk = model.walk;
+  const Forest& forest = *model.forest;
+  const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || model.category_codes.any;
+  if (!walk.usable || !categories_ok || forest.leaf_size != 1 || forest.has_linear || forest.trees.empty() ||
+      2 * uint64_t(model.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+    return false;
+  }
+  if (forest.arithmetic.float32) {
+    for (const WalkNode& w : walk.nodes) {
+      if (!(w.feature_flags & kWalkCategorical) &&
+          static_cast<double>(static_cast<float>(w.threshold)) != w.threshold) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Per tree: the depth of the deepest tree of its group, or an empty vector when padding
+// the trees to complete ones would be too deep or too big.
 std::vector<uint32_t> group_depths(const PreparedModel& model) {
   const WalkTables& walk = model.walk;
-  const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || model.category_codes.any;
-  if (!walk.usable || !categories_ok || model.forest->leaf_size != 1 ||
-      model.forest->has_linear || model.forest->trees.empty() ||
-      2 * uint64_t(model.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
-    return {};
-  }
   std::vector<uint32_t> depth(model.forest->trees.size());
   for (size_t g = 0; g < depth.size(); g += kHeapGroup) {
     const size_t end = std::min(depth.size(), g + kHeapGroup);
@@ -96,16 +113,6 @@ std::vector<uint32_t> group_depths(const PreparedModel& model) {
   for (uint32_t d : depth) slots += size_t(1) << d;
   // Padding unbalanced trees to complete ones can cost far more than the trees.
   if (slots > std::max<size_t>(4 * model.forest->nodes.size(), size_t(1) << 16)) return {};
-  if (model.forest->arithmetic.float32) {
-    // 32-bit keys compare float x with float thresholds: exact only if every threshold
-    // is a float (XGBoost's are).
-    for (const WalkNode& w : walk.nodes) {
-      if (!(w.feature_flags & kWalkCategorical) &&
-          static_cast<double>(static_cast<float>(w.threshold)) != w.threshold) {
-        return {};
-      }
-    }
-  }
   return depth;
 }
 
@@ -314,27 +321,14 @@ void build_key_ranks(PreparedModel& model) {
 
 void build_linked_tables(PreparedModel& model) {
   model.linked = LinkedTables();
-  const WalkTables& walk = model.walk;
-  if (disabled_by_environment() || model.heap.usable || !walk.usable ||
-      ((walk.kinds & kWalkHasCategorical) && !model.category_codes.any) ||
-      model.forest->leaf_size != 1 || model.forest->has_linear || model.forest->trees.empty() ||
-      2 * uint64_t(model.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
-    return;
-  }
-  if (model.forest->arithmetic.float32) {
-    for (const WalkNode& w : walk.nodes) {
-      if (!(w.feature_flags & kWalkCategorical) &&
-          static_cast<double>(static_cast<float>(w.threshold)) != w.threshold) {
-        return;
-      }
-    }
-  }
+  if (disabled_by_environment() || model.heap.usable || !keys_can_walk(model)) return;
   build_linked(model);
 }
 
 void build_heap_tables(PreparedModel& model) {
   model.heap = HeapTables();
   if (disabled_by_environment()) return;
+  if (!keys_can_walk(model)) return;
   std::vector<uint32_t> depth = group_depths(model);
   if (depth.empty()) return;
   build(model, std::move(depth));
