@@ -4,4 +4,4 @@
 
 #include "_core/config.h"
 #pragma GCC optimize("no-tree-vectorize")
-#include "_core/src/predict/key_walk.cc"
+#include "_core/src/predict/key_tables.cc"
