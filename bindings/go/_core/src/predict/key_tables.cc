@@ -164,7 +164,7 @@ void build(PreparedModel& model, std::vector<uint32_t> depth) {
 }
 
 // Appends to cc.right_words the bitset over the codes of categorical node w: code c
-// goes right as walk_step in predictor.cc would send a value of category c.
+// goes right as walk_step (general_walk.cc) would send a value of category c.
 void add_right_bitset(const PreparedModel& model, const WalkNode& w, CategoryCodes& cc) {
   const uint32_t codes = cc.codes;
   const bool in_set_goes_left = (w.feature_flags & kWalkCatInSetGoesLeft) != 0;
