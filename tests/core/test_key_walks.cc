@@ -283,6 +283,7 @@ TEST(KeyWalks, ChosenByModelShape) {
   const Forest xgb_forest = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   const PreparedModel xgb = prepare_model(xgb_forest);
   EXPECT_TRUE(xgb.heap.usable);
+  EXPECT_EQ(xgb.family, WalkFamily::kHeap);  // what every call of this model takes
   EXPECT_FALSE(xgb.ranks.used);  // float32: keys are the floats' bits
   // On a CPU with AVX-512 the vector top levels must be what the tests above checked.
   const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
@@ -301,6 +302,7 @@ TEST(KeyWalks, ChosenByModelShape) {
   const Forest lgb_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
   const PreparedModel lgb = prepare_model(lgb_forest);
   EXPECT_TRUE(lgb.heap.usable || lgb.linked.usable);
+  EXPECT_TRUE(lgb.walks_by_keys());
   EXPECT_TRUE(lgb.ranks.used);  // double: keys are ranks among the thresholds
   const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
   const PreparedModel cat = prepare_model(cat_forest);
@@ -311,6 +313,10 @@ TEST(KeyWalks, ChosenByModelShape) {
   const PreparedModel zeros = prepare_model(zeros_forest);
   EXPECT_FALSE(zeros.heap.usable);
   EXPECT_FALSE(zeros.linked.usable);
+  EXPECT_EQ(zeros.family, WalkFamily::kGeneral);
+  // Without the key tables, a model whose NaN is missing at every split takes the
+  // fixed-depth walk over walk nodes.
+  EXPECT_EQ(with_walk(xgb, Walk::kGeneral).family, WalkFamily::kFixedDepth);
 }
 
 }  // namespace
