@@ -1,4 +1,4 @@
-// The walks by keys (heap and linked tables, predict/key_walk.h) must give exactly what
+// The walks by keys (heap and linked tables, predict/heap_walk.h and linked_walk.h) must give exactly what
 // the general walk gives, on every conformance model and on rows made to hit the edges
 // a key comparison could get wrong: values equal to a threshold and one step either
 // side, -0.0 and +0.0, infinities, NaN, denormals, LightGBM's near-zero values.
@@ -15,7 +15,8 @@
 #include <vector>
 
 #include "loaders/loaders.h"
-#include "predict/key_walk.h"
+#include "predict/key_encoding.h"
+#include "predict/key_tables.h"
 #include "predict/predictor.h"
 #include "test_util.h"
 
@@ -37,9 +38,9 @@ const char* name(Walk walk) {
   return "";
 }
 
-// The model as prepare_for_prediction leaves it, then with only the chosen walk's tables.
-Forest with_walk(const Forest& prepared, Walk walk) {
-  Forest f = prepared;
+// The model as prepare_model leaves it, then with only the chosen walk's tables.
+PreparedModel with_walk(const PreparedModel& prepared, Walk walk) {
+  PreparedModel f = prepared;
   f.heap = HeapTables();
   f.linked = LinkedTables();
   if (walk == Walk::kHeap || walk == Walk::kHeapScalar) key_walk::build_heap_tables(f);
@@ -48,6 +49,7 @@ Forest with_walk(const Forest& prepared, Walk walk) {
   if (walk == Walk::kHeapScalar) f.heap.vector_top_levels = false;
   if (walk == Walk::kLinked || walk == Walk::kLinkedScalar) key_walk::build_linked_tables(f);
   if (walk == Walk::kLinkedScalar) f.linked.vector_top_levels = false;
+  f.family = choose_walk(f);
   return f;
 }
 
@@ -88,15 +90,15 @@ std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed
 
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
-void expect_same_predictions(const Forest& reference, const Forest& tested,
+void expect_same_predictions(const PreparedModel& reference, const PreparedModel& tested,
                              const std::vector<double>& rows, const std::string& what) {
-  const size_t nf = reference.num_features;
+  const size_t nf = reference.forest->num_features;
   const size_t n = rows.size() / nf;
   const std::vector<float> rows32(rows.begin(), rows.end());
   for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin, OutputKind::kLeaf}) {
     PredictRequest request;
     request.kind = kind;
-    const PredictPlan plan = plan_prediction(reference, request);
+    const PredictPlan plan = plan_prediction(*reference.forest, request);
     std::vector<double> want(n * plan.values_per_row), got(want.size());
     predict_dense(reference, plan, rows.data(), n, want.data());
     predict_dense(tested, plan, rows.data(), n, got.data());
@@ -110,7 +112,7 @@ void expect_same_predictions(const Forest& reference, const Forest& tested,
     for (size_t i = 0; i < want.size(); ++i) {
       ASSERT_TRUE(same(want32[i], got[i])) << what << " kind " << int(kind) << " dense f32 at " << i;
     }
-    if (reference.num_features > kMaxRowFeatures) continue;
+    if (reference.forest->num_features > kMaxRowFeatures) continue;
     std::vector<double> one(plan.values_per_row);
     for (size_t r = 0; r < std::min<size_t>(n, 64); ++r) {
       predict_row(tested, plan, rows.data() + r * nf, one.data());
@@ -129,12 +131,12 @@ TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
   int heap_models = 0, linked_models = 0;
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
-    Forest prepared = load_model(read_file(source_path("tests/vectors/" + model)), 0);
-    prepare_for_prediction(prepared);
-    const Forest general = with_walk(prepared, Walk::kGeneral);
-    const auto rows = edge_rows(prepared, 300, 7);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
+    const PreparedModel prepared = prepare_model(forest);
+    const PreparedModel general = with_walk(prepared, Walk::kGeneral);
+    const auto rows = edge_rows(forest, 300, 7);
     for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedScalar}) {
-      const Forest tested = with_walk(prepared, walk);
+      const PreparedModel tested = with_walk(prepared, walk);
       const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedScalar;
       const bool usable = linked ? tested.linked.usable : tested.heap.usable;
       if (!usable) continue;
@@ -155,20 +157,20 @@ TEST(KeyWalks, SignedZeroThresholds) {
   // not count as greater than a threshold of -0.0.
   for (const char* model : {"models/xgb3_reg_squarederror.json", "models/lgb3_bigish_binary.txt"}) {
     SCOPED_TRACE(model);
-    Forest prepared = load_model(read_file(source_path(std::string("tests/vectors/") + model)), 0);
+    Forest forest = load_model(read_file(source_path(std::string("tests/vectors/") + model)), 0);
     int k = 0;
-    for (Node& node : prepared.nodes) {
+    for (Node& node : forest.nodes) {
       if (node.flags & (kLeaf | kCategorical)) continue;
       if (k % 3 == 0) node.threshold = -0.0;
       if (k % 3 == 1) node.threshold = 0.0;
       ++k;
     }
-    prepare_for_prediction(prepared);
-    const Forest general = with_walk(prepared, Walk::kGeneral);
-    const auto rows = edge_rows(prepared, 300, 11);
+    const PreparedModel prepared = prepare_model(forest);
+    const PreparedModel general = with_walk(prepared, Walk::kGeneral);
+    const auto rows = edge_rows(forest, 300, 11);
     ASSERT_TRUE(with_walk(prepared, Walk::kLinked).linked.usable);
     for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedScalar}) {
-      const Forest tested = with_walk(prepared, walk);
+      const PreparedModel tested = with_walk(prepared, walk);
       const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedScalar;
       if (!linked && !tested.heap.usable) continue;  // too deep for the heap layout
       expect_same_predictions(general, tested, rows, name(walk));
@@ -185,7 +187,9 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
   Forest forest;
   forest.num_features = static_cast<uint32_t>(sizes.size());
   forest.arithmetic.float32 = false;
-  forest.walk.usable = true;
+  PreparedModel model;
+  model.forest = &forest;
+  model.walk.usable = true;
   std::mt19937 rng(7);
   std::vector<std::vector<double>> thresholds(sizes.size());
   for (size_t f = 0; f < sizes.size(); ++f) {
@@ -202,17 +206,17 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
       for (int copy = 0; copy < 2; ++copy) {
         WalkNode w{};
         w.threshold = t;
-        w.child = static_cast<uint32_t>(forest.walk.nodes.size() + 1);  // not a leaf
+        w.child = static_cast<uint32_t>(model.walk.nodes.size() + 1);  // not a leaf
         w.feature_flags = static_cast<uint32_t>(f);
-        forest.walk.nodes.push_back(w);
+        model.walk.nodes.push_back(w);
       }
     }
   }
-  key_walk::build_key_ranks(forest);
-  ASSERT_TRUE(forest.ranks.used);
+  key_walk::build_key_ranks(model);
+  ASSERT_TRUE(model.ranks.used);
   const size_t nf = forest.num_features;
-  for (bool vector : {forest.ranks.vector, false}) {
-    forest.ranks.vector = vector;
+  for (bool vector : {model.ranks.vector, false}) {
+    model.ranks.vector = vector;
     for (int trial = 0; trial < 300; ++trial) {
       std::vector<double> row(nf);
       for (size_t f = 0; f < nf; ++f) {
@@ -229,7 +233,7 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
         if (trial == 2) row[f] = 0.0;
       }
       std::vector<uint32_t> keys(2 * nf);
-      key_walk::row_keys(forest, row.data(), keys.data());
+      key_walk::row_keys(model, row.data(), keys.data());
       for (size_t f = 0; f < nf; ++f) {
         if (thresholds[f].empty()) continue;  // nothing reads that key
         const double v = row[f] == 0.0 ? 0.0 : row[f];  // -0.0 == +0.0
@@ -255,15 +259,15 @@ TEST(KeyWalks, LinkedWalkOfAPartBlockReadsOnlyNodesItStartedFrom) {
   // A block of n rows is walked kRowLanes (8) rows at a time, so the lanes past n are
   // walked too (their results are dropped); they must start from a real node, not from
   // whatever the stack held. Rows counts that are not a multiple of 8, on a dirty stack.
-  Forest prepared = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
-  prepare_for_prediction(prepared);
-  const Forest linked = with_walk(prepared, Walk::kLinked);
+  const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
+  const PreparedModel prepared = prepare_model(forest);
+  const PreparedModel linked = with_walk(prepared, Walk::kLinked);
   ASSERT_TRUE(linked.linked.usable);
   // Trees deeper than the vector top levels, so the lanes take steps from where they start.
   ASSERT_GT(*std::max_element(prepared.walk.depth.begin(), prepared.walk.depth.end()), kLinkedTopLevels);
   PredictRequest request;
-  const PredictPlan plan = plan_prediction(prepared, request);
-  const std::vector<double> rows = edge_rows(prepared, 64, 7);
+  const PredictPlan plan = plan_prediction(forest, request);
+  const std::vector<double> rows = edge_rows(forest, 64, 7);
   for (size_t n : {1, 3, 7, 9, 63}) {
     std::vector<double> want(n * plan.values_per_row), got(want.size());
     predict_dense(prepared, plan, rows.data(), n, want.data());
@@ -276,9 +280,10 @@ TEST(KeyWalks, LinkedWalkOfAPartBlockReadsOnlyNodesItStartedFrom) {
 TEST(KeyWalks, ChosenByModelShape) {
   // A shallow XGBoost model takes the heap walk; with it unavailable the linked walk is
   // built instead; categorical splits are walked by keys too, with category codes.
-  Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
-  prepare_for_prediction(xgb);
+  const Forest xgb_forest = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
+  const PreparedModel xgb = prepare_model(xgb_forest);
   EXPECT_TRUE(xgb.heap.usable);
+  EXPECT_EQ(xgb.family, WalkFamily::kHeap);  // what every call of this model takes
   EXPECT_FALSE(xgb.ranks.used);  // float32: keys are the floats' bits
   // On a CPU with AVX-512 the vector top levels must be what the tests above checked.
   const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
@@ -289,24 +294,29 @@ TEST(KeyWalks, ChosenByModelShape) {
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
 #endif
   EXPECT_EQ(xgb.heap.vector_top_levels, avx512 && !(no_avx512 && *no_avx512));
-  Forest deep = xgb;
+  PreparedModel deep = xgb;
   deep.heap = HeapTables();
   key_walk::build_linked_tables(deep);
   EXPECT_EQ(deep.linked.vector_top_levels, avx512 && !(no_avx512 && *no_avx512));
   EXPECT_FALSE(xgb.linked.usable);
-  Forest lgb = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
-  prepare_for_prediction(lgb);
+  const Forest lgb_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
+  const PreparedModel lgb = prepare_model(lgb_forest);
   EXPECT_TRUE(lgb.heap.usable || lgb.linked.usable);
+  EXPECT_TRUE(lgb.walks_by_keys());
   EXPECT_TRUE(lgb.ranks.used);  // double: keys are ranks among the thresholds
-  Forest cat = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
-  prepare_for_prediction(cat);
+  const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+  const PreparedModel cat = prepare_model(cat_forest);
   EXPECT_TRUE(cat.category_codes.any);
   EXPECT_TRUE(cat.heap.usable || cat.linked.usable);
   // zero_as_missing: only the general walk reads zeros as missing.
-  Forest zeros = load_model(read_file(source_path("tests/vectors/models/lgb4_missing_zero_as_missing.txt")), 0);
-  prepare_for_prediction(zeros);
+  const Forest zeros_forest = load_model(read_file(source_path("tests/vectors/models/lgb4_missing_zero_as_missing.txt")), 0);
+  const PreparedModel zeros = prepare_model(zeros_forest);
   EXPECT_FALSE(zeros.heap.usable);
   EXPECT_FALSE(zeros.linked.usable);
+  EXPECT_EQ(zeros.family, WalkFamily::kGeneral);
+  // Without the key tables, a model whose NaN is missing at every split takes the
+  // fixed-depth walk over walk nodes.
+  EXPECT_EQ(with_walk(xgb, Walk::kGeneral).family, WalkFamily::kFixedDepth);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The walks read only the features a model's splits test (Forest::used_features): a model
+// The walks read only the features a model's splits test (PreparedModel::used_features): a model
 // whose features are spread over a much wider row, with junk in the columns no split
 // tests, must give exactly the same results on the dense, CSR and single-row paths and
 // through every walk; and its walk tables must be no bigger than the narrow model's.
@@ -55,11 +55,10 @@ TEST(UsedFeatures, WideningAModelChangesNoResult) {
     SCOPED_TRACE(model);
     const Forest loaded = load_model(read_file(source_path("tests/vectors/" + model)), 0);
     if (loaded.has_linear) continue;  // a linear model reads every feature
-    Forest narrow = loaded;
-    prepare_for_prediction(narrow);
-    Forest wide = widened(loaded);
-    prepare_for_prediction(wide);
-    const uint32_t nf = narrow.num_features, wf = wide.num_features;
+    const PreparedModel narrow = prepare_model(loaded);
+    const Forest wide_forest = widened(loaded);
+    const PreparedModel wide = prepare_model(wide_forest);
+    const uint32_t nf = loaded.num_features, wf = wide_forest.num_features;
     ASSERT_EQ(wide.num_used_features(), narrow.num_used_features() == nf ? nf : narrow.num_used_features());
     ASSERT_LE(wide.num_used_features(), nf);
     ASSERT_LE(wide.ranks.features.size(), nf);
@@ -94,17 +93,18 @@ TEST(UsedFeatures, WideningAModelChangesNoResult) {
       wide_csr.indptr.push_back(static_cast<int64_t>(wide_csr.indices.size()));
     }
 
-    Forest wide_general = wide;  // the general walks, without the key tables
+    PreparedModel wide_general = wide;  // the general walks, without the key tables
     wide_general.heap = HeapTables();
     wide_general.linked = LinkedTables();
+    wide_general.family = choose_walk(wide_general);
     for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin, OutputKind::kLeaf}) {
       PredictRequest request;
       request.kind = kind;
-      const PredictPlan plan = plan_prediction(narrow, request);
+      const PredictPlan plan = plan_prediction(loaded, request);
       const size_t per_row = plan.values_per_row;
       std::vector<double> want(n * per_row), got(want.size());
       predict_dense(narrow, plan, x.data(), n, want.data());
-      for (const Forest* tested : {&wide, &wide_general}) {
+      for (const PreparedModel* tested : {&wide, static_cast<const PreparedModel*>(&wide_general)}) {
         predict_dense(*tested, plan, wx.data(), n, got.data());
         for (size_t i = 0; i < want.size(); ++i) {
           ASSERT_TRUE(same(want[i], got[i])) << "dense, kind " << int(kind) << " at " << i;

@@ -224,7 +224,6 @@ void check_dtype(int32_t dtype) {
 ps_model* load_bytes(std::string_view bytes, const ps_load_options* opts) {
   const int32_t format = load_format(opts);
   auto forest = std::make_unique<Forest>(polyscore::load_model(bytes, format));
-  polyscore::prepare_for_prediction(*forest);
   return ModelTable::instance().insert(std::make_unique<LoadedModel>(std::move(forest)));
 }
 
@@ -431,9 +430,9 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
     const auto plan = plan_for(loaded_model, opts);
     check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
     if (dtype == PS_DTYPE_FLOAT32) {
-      polyscore::predict_dense(forest, plan, static_cast<const float*>(rows), n_rows, out);
+      polyscore::predict_dense(loaded_model.prepared, plan, static_cast<const float*>(rows), n_rows, out);
     } else {
-      polyscore::predict_dense(forest, plan, static_cast<const double*>(rows), n_rows, out);
+      polyscore::predict_dense(loaded_model.prepared, plan, static_cast<const double*>(rows), n_rows, out);
     }
   });
 }
@@ -482,9 +481,9 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
     const auto plan = polyscore::plan_prediction(forest, predict_request(opts));
     check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
     if (dtype == PS_DTYPE_FLOAT32) {
-      polyscore::predict_csr(forest, plan, indptr, indices, static_cast<const float*>(values), n_rows, out);
+      polyscore::predict_csr(loaded(ref).prepared, plan, indptr, indices, static_cast<const float*>(values), n_rows, out);
     } else {
-      polyscore::predict_csr(forest, plan, indptr, indices, static_cast<const double*>(values), n_rows, out);
+      polyscore::predict_csr(loaded(ref).prepared, plan, indptr, indices, static_cast<const double*>(values), n_rows, out);
     }
   });
 }
@@ -516,9 +515,9 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     }
     check_output(out_len, plan->values_per_row);
     if (loaded_model.row_on_stack) {
-      polyscore::predict_row(forest, *plan, row, out);
+      polyscore::predict_row(loaded_model.prepared, *plan, row, out);
     } else {
-      polyscore::predict_dense(forest, *plan, row, 1, out);  // too big for the stack
+      polyscore::predict_dense(loaded_model.prepared, *plan, row, 1, out);  // too big for the stack
     }
   });
 }

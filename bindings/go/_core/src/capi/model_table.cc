@@ -6,7 +6,8 @@ namespace polyscore {
 
 static_assert(sizeof(void*) == 8, "handles pack a generation and a slot into 64 bits");
 
-LoadedModel::LoadedModel(std::unique_ptr<const Forest> f) : forest(std::move(f)) {
+LoadedModel::LoadedModel(std::unique_ptr<const Forest> f)
+    : forest(std::move(f)), prepared(prepare_model(*forest)) {
   for (int kind = 0; kind < 3; ++kind) {
     PredictRequest request;  // all rounds, one thread: what a call with default options asks
     request.kind = static_cast<OutputKind>(kind);

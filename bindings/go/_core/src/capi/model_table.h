@@ -21,10 +21,12 @@
 namespace polyscore {
 
 // What a handle stands for: the immutable forest and what the C API derives from it once,
-// at load, so that a call with default options does no planning of its own. Everything
+// at load: the predictor's tables (prepared), and plans, so that a call with default
+// options does no planning of its own. Everything
 // here is as read-only as the forest, so any number of threads may read it.
 struct LoadedModel {
   std::unique_ptr<const Forest> forest;
+  PreparedModel prepared;  // prepare_model(*forest)
   // plan_prediction(forest, {kind, 0, 0, 1 thread}) for each OutputKind (index = kind),
   // when it succeeds; a kind whose plan fails (e.g. leaf output of a linear model) is not
   // cached and its calls go the general way, which reports the error.

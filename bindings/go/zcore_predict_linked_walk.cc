@@ -9,4 +9,4 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 #pragma GCC optimize("no-tree-vectorize")
-#include "_core/src/predict/key_walk.cc"
+#include "_core/src/predict/linked_walk.cc"

@@ -1,0 +1,123 @@
+#include "predict/key_encoding.h"
+
+#include <cmath>
+
+#include "predict/key_step.h"
+
+namespace polyscore::key_walk {
+namespace {
+
+// ---- Ranks by counting, with AVX-512 (KeyRanks::vector): compiled for AVX-512 down to
+// the matching pop, run only when the CPU has it.
+#if POLYSCORE_X86_64
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))), \
+                             apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl")
+// GCC 12 warns inside its own headers about the _mm512_undefined_* sources of some
+// intrinsics (a known false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+// Ranks (KeyRanks) by counting: the fences below a key give its block, the keys below
+// it in that block its place there. Compares of 8 keys at a time replace a binary
+// search's chain of dependent loads, so the features of a row overlap.
+inline uint32_t rank_by_count(const KeyRanks& ranks, size_t f, uint64_t key) {
+  const KeyRanks::Feature& feature = ranks.features[f];
+  const __m512i k = _mm512_set1_epi64(static_cast<long long>(key));
+  auto below = [&](const uint64_t* p) {
+    return uint32_t(__builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(p), k)));
+  };
+  const uint64_t* fences = ranks.fences.data() + feature.fences;
+  const uint32_t blocks = feature.count / KeyRanks::kBlock;
+  uint32_t block = 0;
+  for (uint32_t i = 0; i < blocks; i += KeyRanks::kFenceVector) block += below(fences + i);
+  // The last fence is all ones, so the block is one of the feature's own.
+  const uint64_t* keys = ranks.keys.data() + feature.keys + KeyRanks::kBlock * block;
+  return KeyRanks::kBlock * block + below(keys) + below(keys + 8);
+}
+
+// out[i] = the rank of feature f's value x[i * stride], for i < n (NaN: any rank).
+__attribute__((noinline)) void ranks_by_count(const KeyRanks& ranks, size_t f, const double* x,
+                                              size_t stride, size_t n, uint32_t* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = rank_by_count(ranks, f, key_of(x[i * stride]));
+}
+
+// out[f] = the rank of feature f's value row[f], for f < n (NaN: any rank).
+__attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const double* row, size_t n,
+                                                  uint32_t* out) {
+  for (size_t f = 0; f < n; ++f) out[f] = rank_by_count(ranks, f, key_of(row[f]));
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
+#endif
+#endif  // POLYSCORE_X86_64
+
+// The code (CategoryCodes) of a categorical feature's value v, converted.
+uint32_t category_code(const CategoryCodes& cc, double v) {
+  if (std::isnan(v)) return cc.codes + 1;
+  const double lowest = cc.lightgbm ? -1.0 : 0.0;
+  if ((v > lowest || v == 0.0) && v < cc.codes) return static_cast<uint32_t>(v < 0.0 ? 0.0 : v);
+  return cc.codes;
+}
+
+bool reads_category(const PreparedModel& model, size_t f) {
+  return model.category_codes.any && model.category_codes.categorical_feature[f];
+}
+
+}  // namespace
+
+void block_keys(const PreparedModel& model, const double* x, size_t n, uint32_t* keys) {
+  const size_t nf = model.num_used_features();
+  const KeyRanks& ranks = model.ranks;
+  for (size_t f = 0; f < nf; ++f) {
+    uint32_t* left = keys + f * kBlockRows;
+    uint32_t* right = keys + (f + nf) * kBlockRows;
+    if (reads_category(model, f)) {
+      for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(model.category_codes, x[r * nf + f]);
+      continue;
+    }
+    if (ranks.vector) {
+#if POLYSCORE_X86_64
+      ranks_by_count(ranks, f, x + f, nf, n, left);
+#endif
+    } else {
+      for (size_t r = 0; r < n; ++r) left[r] = key_of_value(model, f, x[r * nf + f]);
+    }
+    for (size_t r = 0; r < n; ++r) {
+      const bool nan = std::isnan(x[r * nf + f]);
+      right[r] = nan ? kNanRight : left[r];
+      left[r] = nan ? kNanLeft : left[r];
+    }
+  }
+}
+
+void row_keys(const PreparedModel& model, const double* row, uint32_t* keys) {
+  const size_t nf = model.num_used_features();
+  if (model.ranks.vector) {
+#if POLYSCORE_X86_64
+    row_ranks_by_count(model.ranks, row, nf, keys);
+#endif
+  } else {
+    for (size_t f = 0; f < nf; ++f) keys[f] = key_of_value(model, f, row[f]);
+  }
+  for (size_t f = 0; f < nf; ++f) {
+    const double v = row[f];
+    if (reads_category(model, f)) {
+      keys[f] = keys[f + nf] = category_code(model.category_codes, v);
+      continue;
+    }
+    const bool nan = std::isnan(v);
+    keys[f + nf] = nan ? kNanRight : keys[f];
+    keys[f] = nan ? kNanLeft : keys[f];
+  }
+}
+
+}  // namespace polyscore::key_walk

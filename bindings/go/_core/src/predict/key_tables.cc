@@ -1,0 +1,337 @@
+#include "predict/key_tables.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "predict/key_encoding.h"
+#include "predict/key_step.h"
+
+namespace polyscore::key_walk {
+namespace {
+
+bool set_in_environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value;
+}
+bool disabled_by_environment() { return set_in_environment("POLYSCORE_NO_HEAP_WALK"); }
+
+bool cpu_has_avx512() {
+#if POLYSCORE_X86_64
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+  return false;  // no AVX-512 code in this build
+#endif
+}
+
+
+// How a walk by keys reads a split: the key it compares with and where it reads the
+// row's key (a categorical node: the all-ones key, see goes_right; the code from copy 0;
+// its bitset is in CategoryCodes).
+HeapNode split_of(const PreparedModel& model, const WalkNode& w) {
+  const uint32_t feature = w.feature_flags & kWalkFeatureMask;
+  if (w.feature_flags & kWalkCategorical) return {kNanRight, feature * uint32_t(kBlockRows)};
+  const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
+                                                            : (w.feature_flags & kWalkNanGoesRight) != 0;
+  return {key_of_value(model, feature, w.threshold),
+          (feature + (nan_right ? model.num_used_features() : 0)) * uint32_t(kBlockRows)};
+}
+CategoryCodes::Ref category_ref_of(const PreparedModel& model, uint32_t node) {
+  if (!(model.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
+  return {model.category_codes.word_of_node[node], ~0u};
+}
+
+// Whether the CPU has AVX-512 and the environment does not turn it off.
+bool avx512_allowed() { return cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512"); }
+
+// Whether batches may walk top levels with AVX-512: avx512_allowed, and any category
+// bitset fits one register (512 bits).
+bool vector_walk_allowed(const PreparedModel& model) {
+  return avx512_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 16);
+}
+
+// Lays out the first `levels` levels of `tree` in heap order, from tree-local node i at
+// 0-based heap position p (children 2p + 1 and 2p + 2) on level `level`: calls
+// split(p, node) for each split placed, and exit(first, width, node) for each leaf above
+// the last level, or node on it, which covers positions [first, first + width) of the
+// 2^levels below. node: an index into Forest::nodes. The heap tables lay out whole trees
+// this way, the linked tables the top levels of each.
+template <typename Split, typename Exit>
+void lay_out_in_heap_order(const PreparedModel& model, const Tree& tree, uint32_t levels, uint32_t i, uint32_t p,
+                           uint32_t level, Split& split, Exit& exit) {
+  const uint32_t node = tree.node_begin + i;
+  if (level == levels || (model.forest->nodes[node].flags & kLeaf)) {
+    const uint32_t width = 1u << (levels - level);
+    exit((p + 1 - (1u << level)) * width, width, node);
+    return;
+  }
+  split(p, node);
+  const uint32_t left = model.forest->nodes[node].child_or_leaf;
+  lay_out_in_heap_order(model, tree, levels, left, 2 * p + 1, level + 1, split, exit);
+  lay_out_in_heap_order(model, tree, levels, left + 1, 2 * p + 2, level + 1, split, exit);
+}
+
+// Whether the walks by keys (heap or linked) can take the model at all: walk nodes,
+// categorical splits only with category codes, one value per leaf, trees, keys
+// addressable in 32 bits, and for a float32 model every threshold a float (32-bit keys
+// compare float x with float thresholds: exact only then; XGBoost's are).
+bool keys_can_walk(const PreparedModel& model) {
+  const WalkTables& walk = model.walk;
+  const Forest& forest = *model.forest;
+  const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || model.category_codes.any;
+  if (!walk.usable || !categories_ok || forest.leaf_size != 1 || forest.has_linear || forest.trees.empty() ||
+      2 * uint64_t(model.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
+    return false;
+  }
+  if (forest.arithmetic.float32) {
+    for (const WalkNode& w : walk.nodes) {
+      if (!(w.feature_flags & kWalkCategorical) &&
+          static_cast<double>(static_cast<float>(w.threshold)) != w.threshold) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Per tree: the depth of the deepest tree of its group, or an empty vector when padding
+// the trees to complete ones would be too deep or too big.
+std::vector<uint32_t> group_depths(const PreparedModel& model) {
+  const WalkTables& walk = model.walk;
+  std::vector<uint32_t> depth(model.forest->trees.size());
+  for (size_t g = 0; g < depth.size(); g += kHeapGroup) {
+    const size_t end = std::min(depth.size(), g + kHeapGroup);
+    const uint32_t deepest = *std::max_element(walk.depth.begin() + g, walk.depth.begin() + end);
+    if (deepest > kMaxHeapDepth) return {};
+    std::fill(depth.begin() + g, depth.begin() + end, deepest);
+  }
+  size_t slots = 0;
+  for (uint32_t d : depth) slots += size_t(1) << d;
+  // Padding unbalanced trees to complete ones can cost far more than the trees.
+  if (slots > std::max<size_t>(4 * model.forest->nodes.size(), size_t(1) << 16)) return {};
+  return depth;
+}
+
+void build(PreparedModel& model, std::vector<uint32_t> depth) {
+  HeapTables heap;
+  const bool wide = !model.forest->arithmetic.float32;
+  const size_t num_trees = model.forest->trees.size();
+  heap.node_begin.resize(num_trees);
+  heap.slot_begin.resize(num_trees);
+  heap.depth = std::move(depth);
+  uint32_t nodes = 0, slots = 0;
+  for (size_t t = 0; t < num_trees; ++t) {
+    heap.node_begin[t] = nodes;
+    heap.slot_begin[t] = slots;
+    nodes += (1u << heap.depth[t]) - 1;
+    slots += 1u << heap.depth[t];
+  }
+  // Padding nodes read key 0 of feature 0 and may go either way. The tail lets a single
+  // row walk a whole group's worth of lanes from any tree without reading past the end.
+  const uint32_t deepest = *std::max_element(heap.depth.begin(), heap.depth.end());
+  heap.nodes.assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode{0, 0});
+  if (model.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
+  heap.leaf.assign(slots, 0);
+  for (size_t t = 0; t < num_trees; ++t) {
+    const uint32_t node_base = heap.node_begin[t], slot_base = heap.slot_begin[t];
+    auto split = [&](uint32_t p, uint32_t node) {
+      heap.nodes[node_base + p] = split_of(model, model.walk.nodes[node]);
+      if (!heap.category.empty()) heap.category[node_base + p] = category_ref_of(model, node);
+    };
+    auto leaf = [&](uint32_t first, uint32_t width, uint32_t node) {
+      std::fill_n(heap.leaf.begin() + slot_base + first, width, model.forest->nodes[node].child_or_leaf);
+    };
+    lay_out_in_heap_order(model, model.forest->trees[t], heap.depth[t], 0, 0, 0, split, leaf);
+  }
+  // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
+  if (wide) heap.value64.resize(slots);
+  else heap.value32.resize(slots);
+  for (size_t t = 0; t < num_trees; ++t) {
+    const uint32_t end = heap.slot_begin[t] + (1u << heap.depth[t]);
+    for (uint32_t s = heap.slot_begin[t]; s < end; ++s) {
+      const double value = model.forest->trees[t].weight * model.forest->leaf_values[heap.leaf[s]];
+      if (wide) heap.value64[s] = value;
+      else heap.value32[s] = static_cast<float>(value);
+    }
+  }
+  heap.vector_top_levels = vector_walk_allowed(model);
+  heap.usable = true;
+  model.heap = std::move(heap);
+}
+
+// Appends to cc.right_words the bitset over the codes of categorical node w: code c
+// goes right as walk_step (general_walk.cc) would send a value of category c.
+void add_right_bitset(const PreparedModel& model, const WalkNode& w, CategoryCodes& cc) {
+  const uint32_t codes = cc.codes;
+  const bool in_set_goes_left = (w.feature_flags & kWalkCatInSetGoesLeft) != 0;
+  auto right_for_category = [&](uint32_t c) {
+    const bool in_set = c < 32 * w.category.num_words &&
+                        ((model.forest->category_words[w.category.word_begin + c / 32] >> (c % 32)) & 1u);
+    return in_set != in_set_goes_left;
+  };
+  const size_t first = cc.right_words.size();
+  cc.right_words.resize(first + cc.bitset_words(), 0u);
+  auto set = [&](uint32_t code, bool right) {
+    if (right) cc.right_words[first + code / 32] |= 1u << (code % 32);
+  };
+  for (uint32_t c = 0; c < codes; ++c) set(c, right_for_category(c));
+  set(codes, in_set_goes_left);  // no category: in no set, so right when in-set goes left
+  // NaN: read as 0.0 (category 0), or missing with its own direction.
+  set(codes + 1, (w.feature_flags & kWalkNanAsZero) ? right_for_category(0)
+                                                     : (w.feature_flags & kWalkNanGoesRight) != 0);
+}
+
+void build_linked(PreparedModel& model) {
+  LinkedTables linked;
+  const bool wide = !model.forest->arithmetic.float32;
+  if (model.category_codes.any) linked.category.assign(model.forest->nodes.size(), {0, 0});
+  auto& nodes = linked.nodes;
+  nodes.resize(model.forest->nodes.size());
+  if (wide) linked.value64.resize(model.forest->nodes.size());
+  else linked.value32.resize(model.forest->nodes.size());
+  for (const Tree& tree : model.forest->trees) {
+    for (uint32_t i = tree.node_begin; i < tree.node_begin + tree.num_nodes; ++i) {
+      const Node& node = model.forest->nodes[i];
+      if (node.flags & kLeaf) {
+        nodes[i] = {std::numeric_limits<uint32_t>::max(), 0, i};
+        const double value = tree.weight * model.forest->leaf_values[node.child_or_leaf];
+        if (wide) linked.value64[i] = value;
+        else linked.value32[i] = static_cast<float>(value);
+        continue;
+      }
+      const HeapNode split = split_of(model, model.walk.nodes[i]);
+      nodes[i] = {split.key, split.offset, model.walk.nodes[i].child};
+      if (model.category_codes.any) linked.category[i] = category_ref_of(model, i);
+    }
+  }
+  if (vector_walk_allowed(model)) {
+    constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
+    const size_t num_trees = model.forest->trees.size();
+    // Padding nodes of the top levels read key 0 of feature 0 and may go either way.
+    linked.top.assign(num_trees * kTopNodes, HeapNode{0, 0});
+    if (model.category_codes.any) linked.top_category.assign(num_trees * kTopNodes, {0, 0});
+    linked.top_exit.assign(num_trees << kLinkedTopLevels, 0);
+    // A tree's top levels (LinkedTables::top*): a split below them, or a leaf, is the
+    // exit of every position under it.
+    for (size_t t = 0; t < num_trees; ++t) {
+      auto split = [&](uint32_t p, uint32_t node) {
+        linked.top[t * kTopNodes + p] = split_of(model, model.walk.nodes[node]);
+        if (!linked.top_category.empty()) linked.top_category[t * kTopNodes + p] = category_ref_of(model, node);
+      };
+      auto exit = [&](uint32_t first, uint32_t width, uint32_t node) {
+        std::fill_n(linked.top_exit.begin() + (t << kLinkedTopLevels) + first, width, node);
+      };
+      lay_out_in_heap_order(model, model.forest->trees[t], kLinkedTopLevels, 0, 0, 0, split, exit);
+    }
+    linked.vector_top_levels = true;
+  }
+  linked.usable = true;
+  model.linked = std::move(linked);
+}
+
+}  // namespace
+
+void build_category_codes(PreparedModel& model) {
+  CategoryCodes cc;
+  const WalkTables& walk = model.walk;
+  if (disabled_by_environment() || !walk.usable || !(walk.kinds & kWalkHasCategorical)) {
+    model.category_codes = std::move(cc);
+    return;
+  }
+  cc.categorical_feature.assign(model.num_used_features(), 0);
+  std::vector<uint8_t> numeric(model.num_used_features(), 0);
+  size_t categorical_nodes = 0;
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const WalkNode& w = walk.nodes[i];
+    if (w.child == i) continue;  // a leaf
+    const uint32_t f = w.feature_flags & kWalkFeatureMask;
+    if (w.feature_flags & kWalkCategorical) {
+      cc.categorical_feature[f] = 1;
+      cc.codes = std::max(cc.codes, 32 * w.category.num_words);
+      ++categorical_nodes;
+    } else {
+      numeric[f] = 1;
+    }
+  }
+  for (uint32_t f = 0; f < model.num_used_features(); ++f) {
+    if (numeric[f] && cc.categorical_feature[f]) {  // a feature read both ways: not here
+      model.category_codes = CategoryCodes();
+      return;
+    }
+  }
+  // Every categorical node gets a bitset over all the codes: keep that a few times the
+  // size of the model's own category sets (a corrupt model may declare huge sets).
+  const size_t words = categorical_nodes * size_t(cc.bitset_words());
+  if (words > std::max<size_t>(4 * model.forest->category_words.size(), size_t(1) << 16)) {
+    model.category_codes = CategoryCodes();
+    return;
+  }
+  cc.lightgbm = model.forest->format == ModelFormat::kLightGBMText;
+  cc.right_words.assign(1, 0u);  // the zero word numeric nodes read
+  cc.word_of_node.assign(walk.nodes.size(), 0);
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const WalkNode& w = walk.nodes[i];
+    if (w.child == i || !(w.feature_flags & kWalkCategorical)) continue;
+    cc.word_of_node[i] = static_cast<uint32_t>(cc.right_words.size());
+    add_right_bitset(model, w, cc);
+  }
+  cc.any = true;
+  model.category_codes = std::move(cc);
+}
+
+void build_key_ranks(PreparedModel& model) {
+  model.ranks = KeyRanks();
+  const WalkTables& walk = model.walk;
+  if (disabled_by_environment() || !walk.usable || model.forest->arithmetic.float32) return;
+  std::vector<std::vector<uint64_t>> thresholds(model.num_used_features());
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const WalkNode& w = walk.nodes[i];
+    if (w.child == i || (w.feature_flags & kWalkCategorical)) continue;
+    thresholds[w.feature_flags & kWalkFeatureMask].push_back(key_of(w.threshold));
+  }
+  constexpr uint64_t kAllOnes = std::numeric_limits<uint64_t>::max();
+  KeyRanks ranks;
+  // One block of all-ones keys and a vector of all-ones fences, shared by the features
+  // without thresholds.
+  ranks.keys.assign(KeyRanks::kBlock, kAllOnes);
+  ranks.fences.assign(KeyRanks::kFenceVector, kAllOnes);
+  ranks.features.assign(model.num_used_features(), {0, KeyRanks::kBlock, 0});
+  for (size_t f = 0; f < thresholds.size(); ++f) {
+    std::vector<uint64_t>& keys = thresholds[f];
+    if (keys.empty()) continue;
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    keys.resize((keys.size() / KeyRanks::kBlock + 1) * KeyRanks::kBlock, kAllOnes);
+    ranks.features[f] = {static_cast<uint32_t>(ranks.keys.size()), static_cast<uint32_t>(keys.size()),
+                         static_cast<uint32_t>(ranks.fences.size())};
+    for (size_t b = KeyRanks::kBlock - 1; b < keys.size(); b += KeyRanks::kBlock) ranks.fences.push_back(keys[b]);
+    const size_t vectors = (ranks.fences.size() - ranks.features[f].fences + KeyRanks::kFenceVector - 1) /
+                           KeyRanks::kFenceVector;
+    ranks.fences.resize(ranks.features[f].fences + vectors * KeyRanks::kFenceVector, kAllOnes);
+    ranks.keys.insert(ranks.keys.end(), keys.begin(), keys.end());
+  }
+  ranks.used = true;
+  ranks.vector = avx512_allowed();
+  model.ranks = std::move(ranks);
+}
+
+void build_linked_tables(PreparedModel& model) {
+  model.linked = LinkedTables();
+  if (disabled_by_environment() || model.heap.usable || !keys_can_walk(model)) return;
+  build_linked(model);
+}
+
+void build_heap_tables(PreparedModel& model) {
+  model.heap = HeapTables();
+  if (disabled_by_environment()) return;
+  if (!keys_can_walk(model)) return;
+  std::vector<uint32_t> depth = group_depths(model);
+  if (depth.empty()) return;
+  build(model, std::move(depth));
+}
+
+}  // namespace polyscore::key_walk

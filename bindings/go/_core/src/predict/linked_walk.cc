@@ -1,0 +1,155 @@
+#include "predict/linked_walk.h"
+
+#include <algorithm>
+
+#include "predict/avx512_walk.h"
+#include "predict/key_step.h"
+
+namespace polyscore::key_walk {
+namespace {
+
+// node.child + (node.key < x). On x86-64 written out as a compare, a load and an add
+// with carry: GCC's own code takes a setb, a zero-extension and a copy more.
+inline size_t child_if_below(const LinkedNode& node, uint32_t x) {
+#if POLYSCORE_X86_64
+  size_t next;
+  asm("cmpl %[x], %[key]\n\t"
+      "movl %[child], %k[next]\n\t"
+      "adcl $0, %k[next]"
+      : [next] "=r"(next)
+      : [x] "r"(x), [key] "m"(node.key), [child] "m"(node.child)
+      : "cc");
+  return next;
+#else
+  return node.child + (node.key < x);
+#endif
+}
+
+// One step of the linked walk from node i. A batch reads x from its row's column of the
+// block (keys: the row's first key); a single row (kOneRow) reads keys[offset / kBlockRows].
+template <bool kCategories, bool kOneRow>
+inline size_t linked_step(const PreparedModel& model, const LinkedNode* nodes, size_t i,
+                          const uint32_t* keys) {
+  const LinkedNode& node = nodes[i];
+  const uint32_t x = kOneRow ? keys[node.offset / kBlockRows] : keys[node.offset];
+  if constexpr (!kCategories) return child_if_below(node, x);
+  return node.child + goes_right<kCategories>(x, node.key, model.linked.category.data() + i,
+                                              model.category_codes.right_words.data());
+}
+
+// kLanes walks of the linked tables for `depth` steps from the nodes start[]: leaves in
+// at[] the node each reached. A batch (kOneRow false) walks rows of a block side by side
+// (lane g reads keys + g: keys is the first row's column); a single row walks trees
+// side by side. Leaves are self-loops, so walks that arrive early stay put; and since
+// deep leaf-wise trees have a few long branches that most walks never take, every
+// kExitCheck steps the walk stops if no lane moved.
+template <bool kCategories, bool kOneRow, int kLanes>
+__attribute__((noinline)) void walk_linked_lanes(const PreparedModel& model, const uint32_t* start,
+                                                 uint32_t depth, const uint32_t* keys, uint32_t* at) {
+  const LinkedNode* nodes = model.linked.nodes.data();
+  size_t i[kLanes];
+  for (int g = 0; g < kLanes; ++g) i[g] = start[g];
+  constexpr uint32_t kExitCheck = 4;
+  for (uint32_t d = 0; d < depth;) {
+    const uint32_t last = std::min(depth, d + kExitCheck) - 1;
+    for (; d < last; ++d) {
+#pragma GCC unroll 16
+      for (int g = 0; g < kLanes; ++g) {
+        i[g] = linked_step<kCategories, kOneRow>(model, nodes, i[g], kOneRow ? keys : keys + g);
+      }
+    }
+    size_t moved = 0;
+#pragma GCC unroll 16
+    for (int g = 0; g < kLanes; ++g) {
+      const size_t next = linked_step<kCategories, kOneRow>(model, nodes, i[g], kOneRow ? keys : keys + g);
+      moved |= next ^ i[g];
+      i[g] = next;
+    }
+    ++d;
+    if (!moved) break;
+  }
+  for (int g = 0; g < kLanes; ++g) at[g] = static_cast<uint32_t>(i[g]);
+}
+
+// Rows [0, n) of a block through tree t of the linked tables: the node each reaches goes
+// to at (room for kBlockRows).
+template <bool kCategories>
+void walk_linked_block(const PreparedModel& model, uint32_t t, const uint32_t* keys, size_t n, uint32_t* at) {
+  const uint32_t depth = model.walk.depth[t];
+  uint32_t start[kBlockRows];
+  uint32_t steps = depth;
+  bool walked_top = false;
+#if POLYSCORE_X86_64
+  const LinkedTables& linked = model.linked;
+  if (linked.vector_top_levels) {
+    constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
+    const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
+    const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
+    uint32_t pos[kBlockRows];
+    walk_top_levels<kTop, kCategories>(top, refs, model.category_codes.right_words.data(),
+                                       model.category_codes.bitset_words(), keys, n, pos);
+    const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
+    // Every lane the walk below takes, rows past n too (it walks whole groups of
+    // kRowLanes; walk_top_levels gave positions to whole vectors of 16 rows).
+    const size_t lanes = (n + kRowLanes - 1) / kRowLanes * kRowLanes;
+    for (size_t r = 0; r < lanes; ++r) start[r] = exit[pos[r]];
+    steps = depth > kTop ? depth - kTop : 0;
+    walked_top = true;
+  }
+#endif
+  if (!walked_top) std::fill_n(start, kBlockRows, model.forest->trees[t].node_begin);
+  for (size_t r = 0; r < n; r += kRowLanes) {
+    walk_linked_lanes<kCategories, false, kRowLanes>(model, start + r, steps, keys + r, at + r);
+  }
+}
+
+template <typename Acc>
+void linked_add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                           uint32_t tree_end, Acc* margins) {
+  const Acc* values = values_of<Acc>(model.linked);
+  with_categories(model, [&](auto categories) {
+    for (uint32_t t = tree_begin; t < tree_end; ++t) {
+      Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
+      uint32_t at[kBlockRows];
+      walk_linked_block<decltype(categories)::value>(model, t, keys, n, at);
+      for (size_t r = 0; r < n; ++r) m[r] += values[at[r]];
+    }
+  });
+}
+
+}  // namespace
+
+void linked_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                      uint32_t tree_end, float* margins) {
+  linked_add_block_impl(model, keys, n, tree_begin, tree_end, margins);
+}
+void linked_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                      uint32_t tree_end, double* margins) {
+  linked_add_block_impl(model, keys, n, tree_begin, tree_end, margins);
+}
+
+void linked_block_leaves(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
+                         uint32_t* leaves) {
+  with_categories(model, [&](auto categories) {
+    walk_linked_block<decltype(categories)::value>(model, tree, keys, n, leaves);
+  });
+}
+
+void linked_row_leaves(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
+                       uint32_t* leaves) {
+  for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
+    // Lanes past count walk the last tree again.
+    uint32_t roots[kTreeLanes], at[kTreeLanes], depth = 0;
+    for (uint32_t g = 0; g < kTreeLanes; ++g) {
+      const uint32_t t = first + std::min(lane0 + g, count - 1);
+      roots[g] = model.forest->trees[t].node_begin;
+      depth = std::max(depth, model.walk.depth[t]);
+    }
+    with_categories(model, [&](auto categories) {
+      walk_linked_lanes<decltype(categories)::value, true, kTreeLanes>(model, roots, depth, keys, at);
+    });
+    for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
+  }
+}
+
+}  // namespace polyscore::key_walk

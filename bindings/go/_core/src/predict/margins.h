@@ -1,0 +1,41 @@
+// How a row's margins start (base margins), take a tree's leaf or a linear model's terms,
+// in the arithmetic of the library that wrote the model (Acc: float or double).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "model/forest.h"
+
+namespace polyscore {
+
+template <typename Acc>
+inline void add_leaf(const Forest& forest, const Tree& tree, uint32_t leaf, Acc* margins) {
+  const double* values = forest.leaf_values.data() + size_t(leaf) * forest.leaf_size;
+  for (uint32_t j = 0; j < forest.leaf_size; ++j) {
+    margins[tree.output + j] += static_cast<Acc>(tree.weight * values[j]);
+  }
+}
+
+template <typename Acc>
+inline void init_margins(const Forest& forest, Acc* margins) {
+  for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) {
+    margins[g] = static_cast<Acc>(g < forest.base_margin.size() ? forest.base_margin[g] : 0.0);
+  }
+}
+
+template <typename Acc, typename ValueOf>
+inline void linear_margins(const Forest& forest, ValueOf&& value_of, Acc* margins) {
+  const uint32_t groups = forest.num_margin_outputs;
+  for (uint32_t g = 0; g < groups; ++g) margins[g] += static_cast<Acc>(forest.linear.bias[g]);
+  for (uint32_t f = 0; f < forest.num_features; ++f) {  // a linear model's rows hold every feature
+    const double x = value_of(f);
+    if (std::isnan(x)) continue;  // a missing entry contributes nothing
+    for (uint32_t g = 0; g < groups; ++g) {
+      margins[g] += static_cast<Acc>(x) * static_cast<Acc>(forest.linear.weights[size_t(f) * groups + g]);
+    }
+  }
+}
+
+}  // namespace polyscore

@@ -1,0 +1,60 @@
+// A model made ready to score: a const Forest and the tables the walks read, built once
+// (prepare_model) and read-only afterwards, so any number of threads may score it. The
+// walk a call takes is chosen here, once, from what the tables allow.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/forest.h"
+#include "predict/walk_tables.h"
+
+namespace polyscore {
+
+// The walks, fastest first; prepare_model picks the first the model allows.
+enum class WalkFamily : int32_t {
+  kHeap,        // by keys over HeapTables (shallow trees, one value per leaf)
+  kLinked,      // by keys over LinkedTables (deep trees)
+  kFixedDepth,  // the general walk over WalkNodes, a fixed number of branch-free steps
+  kGeneral,     // the general walk over Nodes (LightGBM zero_as_missing, multi-value leaves, linear)
+};
+
+struct PreparedModel {
+  const Forest* forest = nullptr;  // outlives the prepared model
+  WalkFamily family = WalkFamily::kGeneral;
+
+  // The features the model's splits test, ascending; empty when that is every feature.
+  // The walks read a row as these features' values only (feature used_features[j] at
+  // position j), so wide sparse input costs what the trees use, not what the model
+  // declares.
+  std::vector<uint32_t> used_features;
+  std::vector<Node> used_nodes;  // forest->nodes with features as positions in used_features (when not empty)
+  WalkTables walk;
+  CategoryCodes category_codes;  // for the walks by keys
+  KeyRanks ranks;                // for double models' walks by keys
+  HeapTables heap;
+  LinkedTables linked;           // when heap is not usable
+
+  // Values per row the walks read: used_features.size(), or num_features when empty.
+  uint32_t num_used_features() const {
+    return used_features.empty() ? forest->num_features : static_cast<uint32_t>(used_features.size());
+  }
+  // The nodes the general walk reads, features numbered as num_used_features() counts them.
+  const Node* walk_nodes() const { return used_features.empty() ? forest->nodes.data() : used_nodes.data(); }
+  // Feature f's position among the used features, or kUnusedFeature when no split tests it.
+  static constexpr uint32_t kUnusedFeature = UINT32_MAX;
+  uint32_t used_position(uint32_t f) const;
+  bool walks_by_keys() const { return family == WalkFamily::kHeap || family == WalkFamily::kLinked; }
+};
+
+// Builds the predictor's tables for `forest` (validated; it must outlive the result), as
+// far as the model's splits allow: the walk nodes, then the heap or linked tables (the
+// walks by keys, key_tables.h), and chooses the walk. Scoring works without any table,
+// only slower.
+PreparedModel prepare_model(const Forest& forest);
+
+// The walk the tables allow, fastest first (prepare_model sets PreparedModel::family so;
+// tests that rebuild a model's tables call it again).
+WalkFamily choose_walk(const PreparedModel& model);
+
+}  // namespace polyscore

@@ -1,0 +1,31 @@
+// Builds the tables the walks by keys read (PreparedModel's category_codes, ranks, heap
+// and linked), from the walk nodes; prepare_model calls these in this order.
+#pragma once
+
+#include "predict/prepared_model.h"
+
+namespace polyscore::key_walk {
+
+// Fills model.category_codes for models with categorical splits (the walks by keys
+// take those only with it); call before build_heap_tables and build_linked_tables.
+void build_category_codes(PreparedModel& model);
+
+// Fills model.ranks for double models (KeyRanks); call before build_heap_tables and
+// build_linked_tables.
+void build_key_ranks(PreparedModel& model);
+
+// Fills model.heap when the model qualifies: model.walk usable, categorical splits
+// only with model.category_codes, one value per leaf, trees at most kMaxHeapDepth
+// deep, padding costing at most a few times the model's own size. The environment
+// variable POLYSCORE_NO_HEAP_WALK (set and not empty) turns it off, to compare with the
+// general walks or test them. On a CPU with AVX-512 (F, BW, DQ, VL) batches walk the
+// first kVectorLevels levels of each tree 16 rows at a time; POLYSCORE_NO_AVX512 turns
+// that off.
+void build_heap_tables(PreparedModel& model);
+
+// Fills model.linked when model.heap is not usable and the model's splits have NaN
+// missing or read as zero (not zero_as_missing), one value per leaf, and no feature is
+// used both as a number and as a category. POLYSCORE_NO_HEAP_WALK turns it off too.
+void build_linked_tables(PreparedModel& model);
+
+}  // namespace polyscore::key_walk

@@ -1,0 +1,114 @@
+#include "predict/prepared_model.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "predict/key_tables.h"
+
+namespace polyscore {
+namespace {
+
+// Fills model.used_features and model.used_nodes. A linear model reads every feature; a
+// model whose splits test none still reads feature 0, so that rows are never empty.
+void choose_used_features(PreparedModel& model) {
+  const Forest& forest = *model.forest;
+  if (forest.has_linear) return;
+  std::vector<uint32_t> used;
+  for (const Node& node : forest.nodes) {
+    if (!(node.flags & kLeaf)) used.push_back(node.feature);
+  }
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  if (used.empty()) used.push_back(0);
+  if (used.size() == forest.num_features) return;
+  model.used_features = std::move(used);
+  model.used_nodes = forest.nodes;
+  for (Node& node : model.used_nodes) {
+    if (!(node.flags & kLeaf)) node.feature = model.used_position(node.feature);
+  }
+}
+
+// Fills model.walk (WalkNodes, one per node) unless some split reads zero as missing, or
+// NaN neither as missing nor as zero: those keep the general walk over Nodes.
+void build_walk_nodes(PreparedModel& model) {
+  const Forest& forest = *model.forest;
+  WalkTables walk;
+  walk.nodes.resize(forest.nodes.size());
+  walk.leaf.resize(forest.nodes.size(), 0);
+  walk.depth.resize(forest.trees.size());
+  for (size_t t = 0; t < forest.trees.size(); ++t) {
+    const Tree& tree = forest.trees[t];
+    std::vector<uint32_t> depth_of(tree.num_nodes, 0);  // children come after parents
+    uint32_t deepest = 0;
+    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+      const Node& node = model.walk_nodes()[tree.node_begin + i];
+      WalkNode& w = walk.nodes[tree.node_begin + i];
+      deepest = std::max(deepest, depth_of[i]);
+      const uint32_t self = tree.node_begin + i;
+      if (node.flags & kLeaf) {
+        w = {{std::numeric_limits<double>::infinity()}, self, 0};
+        walk.leaf[self] = node.child_or_leaf;
+        continue;
+      }
+      // Zero-as-missing, and NaN that is neither missing nor zero (it would compare as
+      // "not <=", i.e. right), keep the general walk.
+      if ((node.flags & kZeroIsMissing) || !(node.flags & (kNanIsMissing | kNanAsZero))) return;
+      depth_of[node.child_or_leaf] = depth_of[node.child_or_leaf + 1] = depth_of[i] + 1;
+      uint32_t flags = node.feature;
+      if (node.flags & kNanIsMissing) {
+        if (!(node.flags & kDefaultLeft)) flags |= kWalkNanGoesRight;
+      } else {
+        flags |= kWalkNanAsZero;
+        walk.kinds |= kWalkHasNanAsZero;
+      }
+      w.child = tree.node_begin + node.child_or_leaf;
+      if (node.flags & kCategorical) {
+        flags |= kWalkCategorical;
+        if (node.flags & kCatInSetGoesLeft) flags |= kWalkCatInSetGoesLeft;
+        w.category = node.category;
+        walk.kinds |= kWalkHasCategorical;
+      } else {
+        w.threshold = node.threshold;
+      }
+      w.feature_flags = flags;
+    }
+    walk.depth[t] = deepest;
+  }
+  walk.usable = true;
+  model.walk = std::move(walk);
+}
+
+}  // namespace
+
+uint32_t PreparedModel::used_position(uint32_t f) const {
+  if (used_features.empty()) return f;
+  const auto it = std::lower_bound(used_features.begin(), used_features.end(), f);
+  return it != used_features.end() && *it == f ? static_cast<uint32_t>(it - used_features.begin())
+                                               : kUnusedFeature;
+}
+
+WalkFamily choose_walk(const PreparedModel& model) {
+  if (model.heap.usable) return WalkFamily::kHeap;
+  if (model.linked.usable) return WalkFamily::kLinked;
+  if (model.walk.usable) return WalkFamily::kFixedDepth;
+  return WalkFamily::kGeneral;
+}
+
+PreparedModel prepare_model(const Forest& forest) {
+  PreparedModel model;
+  model.forest = &forest;
+  choose_used_features(model);
+  build_walk_nodes(model);
+  if (model.walk.usable) {
+    key_walk::build_category_codes(model);
+    key_walk::build_key_ranks(model);
+    key_walk::build_heap_tables(model);
+    key_walk::build_linked_tables(model);
+  }
+  model.family = choose_walk(model);
+  return model;
+}
+
+}  // namespace polyscore
