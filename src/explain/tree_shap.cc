@@ -6,11 +6,13 @@
 #include "explain/tree_shap.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "model/error.h"
+#include "predict/worker_pool.h"
 
 namespace polyscore {
 namespace {
@@ -159,6 +161,167 @@ struct TreeWalk {
   }
 };
 
+// The same recursion for a block of L rows at once. Which child is hot is the only thing
+// that depends on the row (it sets the one fractions); the nodes visited, the features
+// on the path, the zero fractions and the unwinding are the same for every row. So the
+// block walks the tree once, left child first, doing per lane exactly the operations
+// (and the same branch per lane, as a select) the scalar walk does for that row: each
+// lane's values are bit for bit the scalar ones. What the scalar walk then does
+// differently per row is the order it adds the leaves' terms into phi (hot child
+// first), and float addition is not associative; so the block stores each leaf's terms
+// and adds them per lane afterwards in that lane's hot-first order.
+template <typename F, int L>
+struct LanePathElement {
+  int64_t feature;
+  F zero_fraction;
+  F one_fraction[L];
+  F pweight[L];
+};
+
+template <typename F, int L>
+void extend_lanes(LanePathElement<F, L>* path, uint32_t depth, F zero_fraction, const F* one_fraction,
+                  int64_t feature) {
+  path[depth].feature = feature;
+  path[depth].zero_fraction = zero_fraction;
+  for (int l = 0; l < L; ++l) {
+    path[depth].one_fraction[l] = one_fraction[l];
+    path[depth].pweight[l] = depth == 0 ? F(1) : F(0);
+  }
+  const F d1 = static_cast<F>(depth + 1);
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    const F up = static_cast<F>(i + 1), down = static_cast<F>(depth - i);
+    for (int l = 0; l < L; ++l) {
+      path[i + 1].pweight[l] += one_fraction[l] * path[i].pweight[l] * up / d1;
+      path[i].pweight[l] = zero_fraction * path[i].pweight[l] * down / d1;
+    }
+  }
+}
+
+template <typename F, int L>
+void unwind_lanes(LanePathElement<F, L>* path, uint32_t depth, uint32_t index) {
+  const F zero_fraction = path[index].zero_fraction;
+  F one_fraction[L], next_one_portion[L];
+  for (int l = 0; l < L; ++l) {
+    one_fraction[l] = path[index].one_fraction[l];
+    next_one_portion[l] = path[depth].pweight[l];
+  }
+  const F d1 = static_cast<F>(depth + 1);
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    const F down = static_cast<F>(depth - i);
+    for (int l = 0; l < L; ++l) {
+      const F tmp = path[i].pweight[l];
+      const F hot = next_one_portion[l] * d1 / static_cast<F>((i + 1) * one_fraction[l]);
+      const F cold = (tmp * d1) / static_cast<F>(zero_fraction * down);
+      const bool is_hot = one_fraction[l] != 0;
+      path[i].pweight[l] = is_hot ? hot : cold;
+      next_one_portion[l] = is_hot ? tmp - hot * zero_fraction * down / d1 : next_one_portion[l];
+    }
+  }
+  for (uint32_t i = index; i < depth; ++i) {
+    path[i].feature = path[i + 1].feature;
+    path[i].zero_fraction = path[i + 1].zero_fraction;
+    for (int l = 0; l < L; ++l) path[i].one_fraction[l] = path[i + 1].one_fraction[l];
+  }
+}
+
+template <typename F, int L>
+void unwound_sum_lanes(const LanePathElement<F, L>* path, uint32_t depth, uint32_t index, F* total) {
+  const F zero_fraction = path[index].zero_fraction;
+  F next_one_portion[L];
+  for (int l = 0; l < L; ++l) {
+    next_one_portion[l] = path[depth].pweight[l];
+    total[l] = 0;
+  }
+  const F d1 = static_cast<F>(depth + 1);
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    const F down = static_cast<F>(depth - i);
+    for (int l = 0; l < L; ++l) {
+      const F one_fraction = path[index].one_fraction[l];
+      const F tmp = next_one_portion[l] * d1 / static_cast<F>((i + 1) * one_fraction);
+      const F cold = (path[i].pweight[l] / zero_fraction) / (down / d1);
+      const bool is_hot = one_fraction != 0;
+      total[l] = is_hot ? total[l] + tmp : (zero_fraction != 0 ? total[l] + cold : total[l]);
+      next_one_portion[l] = is_hot ? path[i].pweight[l] - tmp * zero_fraction * (down / d1) : next_one_portion[l];
+    }
+  }
+}
+
+// Per tree and block: the lanes' hot children, the leaves' stored terms, and the walk.
+template <typename F, int L>
+struct BlockWalk {
+  const Node* nodes;
+  const double* covers;
+  const double* leaf_values;
+  std::vector<uint8_t> hot_is_right;   // per node and lane
+  std::vector<uint32_t> leaf_begin;    // per node: its first term (leaves only)
+  std::vector<uint32_t> leaf_count;    // per node: its number of terms
+  std::vector<int64_t> term_feature;   // per term
+  std::vector<F> terms;                // per term and lane
+  std::vector<LanePathElement<F, L>> path;
+
+  void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
+               const F* parent_one_fraction, int64_t parent_feature) {
+    LanePathElement<F, L>* path_here = parent_path + depth;
+    if (depth > 0) std::copy(parent_path, parent_path + depth, path_here);
+    extend_lanes(path_here, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+    const Node& node = nodes[node_index];
+    if (node.flags & kLeaf) {
+      const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
+      leaf_begin[node_index] = static_cast<uint32_t>(term_feature.size());
+      leaf_count[node_index] = depth;
+      F w[L];
+      for (uint32_t i = 1; i <= depth; ++i) {
+        unwound_sum_lanes(path_here, depth, i, w);
+        const LanePathElement<F, L>& el = path_here[i];
+        term_feature.push_back(el.feature);
+        for (int l = 0; l < L; ++l) terms.push_back(w[l] * (el.one_fraction[l] - el.zero_fraction) * leaf);
+      }
+      return;
+    }
+    const uint32_t left = node.child_or_leaf, right = left + 1;
+    const F w = static_cast<F>(covers[node_index]);
+    const F left_zero_fraction = static_cast<F>(covers[left]) / w;
+    const F right_zero_fraction = static_cast<F>(covers[right]) / w;
+    F incoming_zero_fraction = 1;
+    F incoming_one_fraction[L];
+    for (int l = 0; l < L; ++l) incoming_one_fraction[l] = 1;
+    uint32_t path_index = 0;
+    for (; path_index <= depth; ++path_index) {
+      if (path_here[path_index].feature == static_cast<int64_t>(node.feature)) break;
+    }
+    if (path_index != depth + 1) {
+      incoming_zero_fraction = path_here[path_index].zero_fraction;
+      for (int l = 0; l < L; ++l) incoming_one_fraction[l] = path_here[path_index].one_fraction[l];
+      unwind_lanes(path_here, depth, path_index);
+      depth -= 1;
+    }
+    const uint8_t* right_hot = &hot_is_right[size_t(node_index) * L];
+    F one_fraction[L];
+    for (int l = 0; l < L; ++l) one_fraction[l] = right_hot[l] ? F(0) : incoming_one_fraction[l];
+    recurse(left, depth + 1, path_here, left_zero_fraction * incoming_zero_fraction, one_fraction, node.feature);
+    for (int l = 0; l < L; ++l) one_fraction[l] = right_hot[l] ? incoming_one_fraction[l] : F(0);
+    recurse(right, depth + 1, path_here, right_zero_fraction * incoming_zero_fraction, one_fraction, node.feature);
+  }
+
+  // Adds lane l's terms into phi leaf by leaf in the scalar walk's order (hot child first).
+  void add_terms(int l, F* phi, uint32_t* stack) const {
+    size_t top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const uint32_t i = stack[--top];
+      const Node& node = nodes[i];
+      if (node.flags & kLeaf) {
+        const uint32_t begin = leaf_begin[i], count = leaf_count[i];
+        for (uint32_t k = 0; k < count; ++k) phi[term_feature[begin + k]] += terms[size_t(begin + k) * L + l];
+        continue;
+      }
+      const uint32_t hot = node.child_or_leaf + hot_is_right[size_t(i) * L + l];
+      stack[top++] = hot == node.child_or_leaf ? hot + 1 : node.child_or_leaf;  // cold, later
+      stack[top++] = hot;
+    }
+  }
+};
+
 uint32_t tree_depth(const Node* nodes, uint32_t num_nodes) {
   // Children come after their parent (breadth-first layout), so one forward pass works.
   std::vector<uint32_t> depth(num_nodes, 0);
@@ -256,38 +419,127 @@ void contributions_row(const Forest& forest, const ContribTables& tables, uint32
   for (size_t i = 0; i < acc.size(); ++i) out[i] = static_cast<double>(acc[i]);
 }
 
+// Rows per block: enough lanes to fill the vector registers (4 floats or 2 doubles with
+// SSE2, twice that with AVX2) and hide the latency of the per-lane division chains.
+constexpr int kBlockLanes = 8;
+
+// One block of up to L rows (row[l] converted feature values; lanes past n repeat the
+// last row): per lane the scalar contributions_row's values, summed in its order.
+template <typename F, int L>
+void contributions_block(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                         uint32_t tree_end, const double* const* row, size_t n, double* out,
+                         BlockWalk<F, L>& walk, std::vector<F>& tree_phi, std::vector<F>& acc,
+                         std::vector<uint32_t>& stack) {
+  const uint32_t columns = forest.num_features + 1;
+  const uint32_t groups = forest.num_margin_outputs;
+  const size_t per_row = size_t(groups) * columns;
+  const bool lightgbm = is_lightgbm(forest);
+  std::fill(acc.begin(), acc.end(), F(0));
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    const Tree& tree = forest.trees[t];
+    const Node* nodes = &forest.nodes[tree.node_begin];
+    const F bias = static_cast<F>(tables.tree_bias[t]);
+    if (tree.num_nodes > 1) {
+      walk.nodes = nodes;
+      walk.covers = &forest.node_covers[tree.node_begin];
+      walk.hot_is_right.resize(size_t(tree.num_nodes) * L);
+      walk.leaf_begin.resize(tree.num_nodes);
+      walk.leaf_count.resize(tree.num_nodes);
+      for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+        if (nodes[i].flags & kLeaf) continue;
+        for (int l = 0; l < L; ++l) {
+          const uint32_t hot = next_node(nodes[i], row[l][nodes[i].feature], lightgbm, forest.category_words.data());
+          walk.hot_is_right[size_t(i) * L + l] = static_cast<uint8_t>(hot - nodes[i].child_or_leaf);
+        }
+      }
+      walk.term_feature.clear();
+      walk.terms.clear();
+      F all_hot[L];
+      for (int l = 0; l < L; ++l) all_hot[l] = F(1);
+      walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
+    }
+    for (size_t l = 0; l < n; ++l) {
+      F* group_acc = &acc[l * per_row + size_t(tree.output) * columns];
+      // LightGBM adds into the output; XGBoost into a per-tree buffer it then scales by
+      // the tree's (DART) weight and adds (as contributions_row).
+      F* phi = lightgbm ? group_acc : tree_phi.data();
+      if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
+      phi[forest.num_features] += bias;
+      if (tree.num_nodes > 1) walk.add_terms(static_cast<int>(l), phi, stack.data());
+      if (!lightgbm) {
+        const F weight = static_cast<F>(tree.weight);
+        for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
+      }
+    }
+  }
+  for (size_t l = 0; l < n; ++l) {
+    F* a = &acc[l * per_row];
+    for (uint32_t g = 0; g < groups; ++g) {
+      if (!lightgbm) a[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+    }
+    for (size_t i = 0; i < per_row; ++i) out[l * per_row + i] = static_cast<double>(a[i]);
+  }
+}
+
+// Rows in blocks of kBlockLanes, shared out to num_threads threads (the caller and pool
+// helpers, src/predict/worker_pool.h), each with its own scratch.
 template <typename F, typename RowAt>
 void contributions_rows(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                        uint32_t tree_end, size_t n_rows, double* out, RowAt&& row_at) {
+                        uint32_t tree_end, size_t n_rows, double* out, unsigned num_threads, RowAt&& row_at) {
   if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
   const size_t per_row = contrib_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
-  std::vector<PathElement<F>> path(d * (d + 1) / 2);
-  std::vector<F> tree_phi(forest.num_features + 1);
-  std::vector<F> acc(per_row);
-  std::vector<double> row(forest.num_features);
-  for (size_t r = 0; r < n_rows; ++r) {
-    row_at(r, row.data());
-    contributions_row<F>(forest, tables, tree_begin, tree_end, row.data(), out + r * per_row, path, tree_phi, acc);
+  if (forest.has_linear) {
+    std::vector<double> row(forest.num_features);
+    for (size_t r = 0; r < n_rows; ++r) {
+      row_at(r, row.data());
+      linear_contributions(forest, row.data(), out + r * per_row);
+    }
+    return;
   }
+  constexpr int L = kBlockLanes;
+  const size_t blocks = (n_rows + L - 1) / L;
+  std::atomic<size_t> next_block{0};
+  auto work = [&] {
+    BlockWalk<F, L> walk;
+    walk.leaf_values = forest.leaf_values.data();
+    walk.path.resize(d * (d + 1) / 2);
+    std::vector<F> tree_phi(forest.num_features + 1);
+    std::vector<F> acc(per_row * L);
+    std::vector<uint32_t> stack(2 * d + 2);
+    std::vector<double> rows(size_t(L) * forest.num_features);
+    const double* row[L];
+    for (int l = 0; l < L; ++l) row[l] = &rows[size_t(l) * forest.num_features];
+    for (size_t b; (b = next_block.fetch_add(1)) < blocks;) {
+      const size_t first = b * L, n = std::min<size_t>(L, n_rows - first);
+      for (size_t l = 0; l < n; ++l) row_at(first + l, &rows[l * forest.num_features]);
+      for (size_t l = n; l < size_t(L); ++l) row[l] = row[n - 1];
+      contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, n, out + first * per_row, walk, tree_phi,
+                                acc, stack);
+      for (int l = 0; l < L; ++l) row[l] = &rows[size_t(l) * forest.num_features];
+    }
+  };
+  const size_t threads = std::min<size_t>(std::max(1u, num_threads), blocks);
+  if (threads <= 1) return work();
+  run_with_helpers(threads - 1, work);
 }
 
 template <typename RowAt>
 void dispatch(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
-              size_t n_rows, double* out, RowAt&& row_at) {
+              size_t n_rows, double* out, unsigned num_threads, RowAt&& row_at) {
   if (forest.arithmetic.float32) {
-    contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, out, row_at);
+    contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, row_at);
   } else {
-    contributions_rows<double>(forest, tables, tree_begin, tree_end, n_rows, out, row_at);
+    contributions_rows<double>(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, row_at);
   }
 }
 
 template <typename T>
 void dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
-           const T* rows, size_t n_rows, double* out) {
+           const T* rows, size_t n_rows, double* out, unsigned num_threads) {
   const uint32_t n = forest.num_features;
   const bool f32 = forest.arithmetic.float32;
-  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, [&](size_t r, double* row) {
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, [&](size_t r, double* row) {
     for (uint32_t f = 0; f < n; ++f) row[f] = convert(static_cast<double>(rows[r * n + f]), f32);
   });
 }
@@ -337,31 +589,31 @@ size_t contrib_values_per_row(const Forest& forest) {
 }
 
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const float* rows, size_t n_rows, double* out) {
-  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out);
+                         uint32_t tree_end, const float* rows, size_t n_rows, double* out, unsigned num_threads) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out, num_threads);
 }
 
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const double* rows, size_t n_rows, double* out) {
-  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out);
+                         uint32_t tree_end, const double* rows, size_t n_rows, double* out, unsigned num_threads) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out, num_threads);
 }
 
 template <typename T>
 void contributions_csr(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
                        uint32_t tree_end, const int64_t* indptr, const int32_t* indices, const T* values,
-                       size_t n_rows, double* out) {
+                       size_t n_rows, double* out, unsigned num_threads) {
   const uint32_t n = forest.num_features;
   const bool f32 = forest.arithmetic.float32;
   const double absent = is_lightgbm(forest) ? 0.0 : std::numeric_limits<double>::quiet_NaN();
-  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, [&](size_t r, double* row) {
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, [&](size_t r, double* row) {
     std::fill(row, row + n, absent);
     for (int64_t k = indptr[r]; k < indptr[r + 1]; ++k) row[indices[k]] = convert(static_cast<double>(values[k]), f32);
   });
 }
 
 template void contributions_csr<float>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
-                                       const int32_t*, const float*, size_t, double*);
+                                       const int32_t*, const float*, size_t, double*, unsigned);
 template void contributions_csr<double>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
-                                        const int32_t*, const double*, size_t, double*);
+                                        const int32_t*, const double*, size_t, double*, unsigned);
 
 }  // namespace polyscore
