@@ -497,13 +497,17 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
     }
     return;
   }
+  // Full blocks of L rows, then the rest one row each (a lone row would pay for L lanes).
   constexpr int L = kBlockLanes;
-  const size_t blocks = (n_rows + L - 1) / L;
+  const size_t full_blocks = n_rows / L;
+  const size_t blocks = full_blocks + n_rows % L;
   std::atomic<size_t> next_block{0};
   auto work = [&] {
     BlockWalk<F, L> walk;
-    walk.leaf_values = forest.leaf_values.data();
+    BlockWalk<F, 1> single;
+    walk.leaf_values = single.leaf_values = forest.leaf_values.data();
     walk.path.resize(d * (d + 1) / 2);
+    single.path.resize(d * (d + 1) / 2);
     std::vector<F> tree_phi(forest.num_features + 1);
     std::vector<F> acc(per_row * L);
     std::vector<uint32_t> stack(2 * d + 2);
@@ -511,12 +515,17 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
     const double* row[L];
     for (int l = 0; l < L; ++l) row[l] = &rows[size_t(l) * forest.num_features];
     for (size_t b; (b = next_block.fetch_add(1)) < blocks;) {
-      const size_t first = b * L, n = std::min<size_t>(L, n_rows - first);
-      for (size_t l = 0; l < n; ++l) row_at(first + l, &rows[l * forest.num_features]);
-      for (size_t l = n; l < size_t(L); ++l) row[l] = row[n - 1];
-      contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, n, out + first * per_row, walk, tree_phi,
-                                acc, stack);
-      for (int l = 0; l < L; ++l) row[l] = &rows[size_t(l) * forest.num_features];
+      if (b < full_blocks) {
+        const size_t first = b * L;
+        for (int l = 0; l < L; ++l) row_at(first + l, &rows[l * forest.num_features]);
+        contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, L, out + first * per_row, walk,
+                                  tree_phi, acc, stack);
+      } else {
+        const size_t r = full_blocks * L + (b - full_blocks);
+        row_at(r, rows.data());
+        contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, 1, out + r * per_row, single,
+                                  tree_phi, acc, stack);
+      }
     }
   };
   const size_t threads = std::min<size_t>(std::max(1u, num_threads), blocks);
