@@ -51,125 +51,16 @@ inline uint32_t next_node(const Node& node, double x, bool lightgbm, const uint3
   return node.child_or_leaf + (left ? 0u : 1u);
 }
 
-template <typename F>
-struct PathElement {
-  int64_t feature;  // -1 for the root's pseudo element
-  F zero_fraction;
-  F one_fraction;
-  F pweight;
-};
-
-// The three path operations, written term by term as both libraries write them so the
-// rounding is the same.
-template <typename F>
-void extend_path(PathElement<F>* path, uint32_t depth, F zero_fraction, F one_fraction, int64_t feature) {
-  path[depth].feature = feature;
-  path[depth].zero_fraction = zero_fraction;
-  path[depth].one_fraction = one_fraction;
-  path[depth].pweight = depth == 0 ? F(1) : F(0);
-  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-    path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) / static_cast<F>(depth + 1);
-    path[i].pweight = zero_fraction * path[i].pweight * (depth - i) / static_cast<F>(depth + 1);
-  }
-}
-
-template <typename F>
-void unwind_path(PathElement<F>* path, uint32_t depth, uint32_t index) {
-  const F one_fraction = path[index].one_fraction;
-  const F zero_fraction = path[index].zero_fraction;
-  F next_one_portion = path[depth].pweight;
-  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-    if (one_fraction != 0) {
-      const F tmp = path[i].pweight;
-      path[i].pweight = next_one_portion * (depth + 1) / static_cast<F>((i + 1) * one_fraction);
-      next_one_portion = tmp - path[i].pweight * zero_fraction * (depth - i) / static_cast<F>(depth + 1);
-    } else {
-      path[i].pweight = (path[i].pweight * (depth + 1)) / static_cast<F>(zero_fraction * (depth - i));
-    }
-  }
-  for (uint32_t i = index; i < depth; ++i) {
-    path[i].feature = path[i + 1].feature;
-    path[i].zero_fraction = path[i + 1].zero_fraction;
-    path[i].one_fraction = path[i + 1].one_fraction;
-  }
-}
-
-template <typename F>
-F unwound_path_sum(const PathElement<F>* path, uint32_t depth, uint32_t index) {
-  const F one_fraction = path[index].one_fraction;
-  const F zero_fraction = path[index].zero_fraction;
-  F next_one_portion = path[depth].pweight;
-  F total = 0;
-  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-    if (one_fraction != 0) {
-      const F tmp = next_one_portion * (depth + 1) / static_cast<F>((i + 1) * one_fraction);
-      total += tmp;
-      next_one_portion = path[i].pweight - tmp * zero_fraction * ((depth - i) / static_cast<F>(depth + 1));
-    } else if (zero_fraction != 0) {
-      total += (path[i].pweight / zero_fraction) / ((depth - i) / static_cast<F>(depth + 1));
-    }
-  }
-  return total;
-}
-
-// One tree's recursion (Algorithm 2) over the tree's nodes (root first).
-template <typename F>
-struct TreeWalk {
-  const Node* nodes;
-  const double* covers;  // per node of the tree
-  const double* leaf_values;
-  const double* row;     // converted feature values
-  bool lightgbm;
-  const uint32_t* category_words;
-  F* phi;
-
-  void recurse(uint32_t node_index, uint32_t depth, PathElement<F>* parent_path, F parent_zero_fraction,
-               F parent_one_fraction, int64_t parent_feature) const {
-    PathElement<F>* path = parent_path + depth;
-    if (depth > 0) std::copy(parent_path, parent_path + depth, path);
-    extend_path(path, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
-    const Node& node = nodes[node_index];
-    if (node.flags & kLeaf) {
-      const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
-      for (uint32_t i = 1; i <= depth; ++i) {
-        const F w = unwound_path_sum(path, depth, i);
-        const PathElement<F>& el = path[i];
-        phi[el.feature] += w * (el.one_fraction - el.zero_fraction) * leaf;
-      }
-      return;
-    }
-    const uint32_t hot = next_node(node, row[node.feature], lightgbm, category_words);
-    const uint32_t cold = hot == node.child_or_leaf ? node.child_or_leaf + 1 : node.child_or_leaf;
-    const F w = static_cast<F>(covers[node_index]);
-    const F hot_zero_fraction = static_cast<F>(covers[hot]) / w;
-    const F cold_zero_fraction = static_cast<F>(covers[cold]) / w;
-    F incoming_zero_fraction = 1;
-    F incoming_one_fraction = 1;
-    // A feature already on the path: undo its split so this node redoes it.
-    uint32_t path_index = 0;
-    for (; path_index <= depth; ++path_index) {
-      if (path[path_index].feature == static_cast<int64_t>(node.feature)) break;
-    }
-    if (path_index != depth + 1) {
-      incoming_zero_fraction = path[path_index].zero_fraction;
-      incoming_one_fraction = path[path_index].one_fraction;
-      unwind_path(path, depth, path_index);
-      depth -= 1;
-    }
-    recurse(hot, depth + 1, path, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, node.feature);
-    recurse(cold, depth + 1, path, cold_zero_fraction * incoming_zero_fraction, F(0), node.feature);
-  }
-};
-
-// The same recursion for a block of L rows at once. Which child is hot is the only thing
-// that depends on the row (it sets the one fractions); the nodes visited, the features
-// on the path, the zero fractions and the unwinding are the same for every row. So the
-// block walks the tree once, left child first, doing per lane exactly the operations
-// (and the same branch per lane, as a select) the scalar walk does for that row: each
-// lane's values are bit for bit the scalar ones. What the scalar walk then does
-// differently per row is the order it adds the leaves' terms into phi (hot child
-// first), and float addition is not associative; so the block stores each leaf's terms
-// and adds them per lane afterwards in that lane's hot-first order.
+// TreeSHAP's recursion (Algorithm 2) for a block of L rows at once. Which child is hot
+// is the only thing that depends on the row (it sets the one fractions); the nodes
+// visited, the features on the path, the zero fractions and the unwinding are the same
+// for every row. So the block walks the tree once, left child first, doing per lane
+// exactly the operations the libraries do for that row, term by term (a branch on the
+// row becomes a per-lane select): each lane's values are bit for bit theirs. What the
+// libraries do differently per row is the order they add the leaves' terms into phi
+// (hot child first), and float addition is not associative; so the block stores each
+// leaf's terms and adds them per lane afterwards in that lane's hot-first order.
+// L = 1 is the plain one-row walk.
 template <typename F, int L>
 struct LanePathElement {
   int64_t feature;
@@ -257,6 +148,7 @@ struct BlockWalk {
   std::vector<uint32_t> leaf_count;    // per node: its number of terms
   std::vector<int64_t> term_feature;   // per term
   std::vector<F> terms;                // per term and lane
+  uint32_t num_terms = 0;
   std::vector<LanePathElement<F, L>> path;
 
   void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
@@ -267,14 +159,15 @@ struct BlockWalk {
     const Node& node = nodes[node_index];
     if (node.flags & kLeaf) {
       const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
-      leaf_begin[node_index] = static_cast<uint32_t>(term_feature.size());
+      leaf_begin[node_index] = num_terms;
       leaf_count[node_index] = depth;
       F w[L];
-      for (uint32_t i = 1; i <= depth; ++i) {
+      for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
         unwound_sum_lanes(path_here, depth, i, w);
         const LanePathElement<F, L>& el = path_here[i];
-        term_feature.push_back(el.feature);
-        for (int l = 0; l < L; ++l) terms.push_back(w[l] * (el.one_fraction[l] - el.zero_fraction) * leaf);
+        term_feature[num_terms] = el.feature;
+        F* term = &terms[size_t(num_terms) * L];
+        for (int l = 0; l < L; ++l) term[l] = w[l] * (el.one_fraction[l] - el.zero_fraction) * leaf;
       }
       return;
     }
@@ -385,49 +278,14 @@ void linear_contributions(const Forest& forest, const double* row, double* out) 
   }
 }
 
-template <typename F>
-void contributions_row(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                       uint32_t tree_end, const double* row, double* out, std::vector<PathElement<F>>& path,
-                       std::vector<F>& tree_phi, std::vector<F>& acc) {
-  if (forest.has_linear) return linear_contributions(forest, row, out);
-  const uint32_t columns = forest.num_features + 1;
-  const uint32_t groups = forest.num_margin_outputs;
-  const bool lightgbm = is_lightgbm(forest);
-  std::fill(acc.begin(), acc.end(), F(0));
-  for (uint32_t t = tree_begin; t < tree_end; ++t) {
-    const Tree& tree = forest.trees[t];
-    F* group_acc = &acc[size_t(tree.output) * columns];
-    // LightGBM adds into the output; XGBoost into a per-tree buffer it then scales by
-    // the tree's (DART) weight and adds.
-    F* phi = lightgbm ? group_acc : tree_phi.data();
-    if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
-    phi[forest.num_features] += static_cast<F>(tables.tree_bias[t]);
-    if (tree.num_nodes > 1) {
-      TreeWalk<F> walk{&forest.nodes[tree.node_begin], &forest.node_covers[tree.node_begin],
-                       forest.leaf_values.data(), row, lightgbm, forest.category_words.data(), phi};
-      walk.recurse(0, 0, path.data(), F(1), F(1), -1);
-    }
-    if (!lightgbm) {
-      const F weight = static_cast<F>(tree.weight);
-      for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
-    }
-  }
-  for (uint32_t g = 0; g < groups; ++g) {
-    // XGBoost adds base_score to the bias; LightGBM's base is in its trees.
-    if (!lightgbm) acc[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
-  }
-  for (size_t i = 0; i < acc.size(); ++i) out[i] = static_cast<double>(acc[i]);
-}
-
 // Rows per block: enough lanes to fill the vector registers (4 floats or 2 doubles with
 // SSE2, twice that with AVX2) and hide the latency of the per-lane division chains.
 constexpr int kBlockLanes = 8;
 
-// One block of up to L rows (row[l] converted feature values; lanes past n repeat the
-// last row): per lane the scalar contributions_row's values, summed in its order.
+// One block of L rows (row[l]: converted feature values), written to out row after row.
 template <typename F, int L>
 void contributions_block(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const double* const* row, size_t n, double* out,
+                         uint32_t tree_end, const double* const* row, double* out,
                          BlockWalk<F, L>& walk, std::vector<F>& tree_phi, std::vector<F>& acc,
                          std::vector<uint32_t>& stack) {
   const uint32_t columns = forest.num_features + 1;
@@ -452,27 +310,32 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
           walk.hot_is_right[size_t(i) * L + l] = static_cast<uint8_t>(hot - nodes[i].child_or_leaf);
         }
       }
-      walk.term_feature.clear();
-      walk.terms.clear();
+      // At most one term per leaf and edge above it.
+      const size_t max_terms = size_t(tree.num_nodes) * (tables.tree_depth[t] + 1);
+      if (walk.term_feature.size() < max_terms) {
+        walk.term_feature.resize(max_terms);
+        walk.terms.resize(max_terms * L);
+      }
+      walk.num_terms = 0;
       F all_hot[L];
       for (int l = 0; l < L; ++l) all_hot[l] = F(1);
       walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
     }
-    for (size_t l = 0; l < n; ++l) {
+    for (int l = 0; l < L; ++l) {
       F* group_acc = &acc[l * per_row + size_t(tree.output) * columns];
       // LightGBM adds into the output; XGBoost into a per-tree buffer it then scales by
-      // the tree's (DART) weight and adds (as contributions_row).
+      // the tree's (DART) weight and adds.
       F* phi = lightgbm ? group_acc : tree_phi.data();
       if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
       phi[forest.num_features] += bias;
-      if (tree.num_nodes > 1) walk.add_terms(static_cast<int>(l), phi, stack.data());
+      if (tree.num_nodes > 1) walk.add_terms(l, phi, stack.data());
       if (!lightgbm) {
         const F weight = static_cast<F>(tree.weight);
         for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
       }
     }
   }
-  for (size_t l = 0; l < n; ++l) {
+  for (int l = 0; l < L; ++l) {
     F* a = &acc[l * per_row];
     for (uint32_t g = 0; g < groups; ++g) {
       if (!lightgbm) a[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
@@ -518,12 +381,12 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
       if (b < full_blocks) {
         const size_t first = b * L;
         for (int l = 0; l < L; ++l) row_at(first + l, &rows[l * forest.num_features]);
-        contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, L, out + first * per_row, walk,
+        contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, out + first * per_row, walk,
                                   tree_phi, acc, stack);
       } else {
         const size_t r = full_blocks * L + (b - full_blocks);
         row_at(r, rows.data());
-        contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, 1, out + r * per_row, single,
+        contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, out + r * per_row, single,
                                   tree_phi, acc, stack);
       }
     }
