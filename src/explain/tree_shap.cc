@@ -116,25 +116,29 @@ void unwind_lanes(LanePathElement<F, L>* path, uint32_t depth, uint32_t index) {
 }
 
 template <typename F, int L>
-void unwound_sum_lanes(const LanePathElement<F, L>* path, uint32_t depth, uint32_t index, F* total) {
+void unwound_sum_lanes(const LanePathElement<F, L>* path, uint32_t depth, uint32_t index, F* total_out) {
   const F zero_fraction = path[index].zero_fraction;
-  F next_one_portion[L];
+  // Local copies: the compiler keeps them in vector registers (no aliasing with path).
+  F one_fraction[L], next_one_portion[L], total[L];
   for (int l = 0; l < L; ++l) {
+    one_fraction[l] = path[index].one_fraction[l];
     next_one_portion[l] = path[depth].pweight[l];
     total[l] = 0;
   }
   const F d1 = static_cast<F>(depth + 1);
   for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
     const F down = static_cast<F>(depth - i);
+    const F up = static_cast<F>(i + 1);
+    const F* pweight = path[i].pweight;
     for (int l = 0; l < L; ++l) {
-      const F one_fraction = path[index].one_fraction[l];
-      const F tmp = next_one_portion[l] * d1 / static_cast<F>((i + 1) * one_fraction);
-      const F cold = (path[i].pweight[l] / zero_fraction) / (down / d1);
-      const bool is_hot = one_fraction != 0;
+      const F tmp = next_one_portion[l] * d1 / (up * one_fraction[l]);
+      const F cold = (pweight[l] / zero_fraction) / (down / d1);
+      const bool is_hot = one_fraction[l] != 0;
       total[l] = is_hot ? total[l] + tmp : (zero_fraction != 0 ? total[l] + cold : total[l]);
-      next_one_portion[l] = is_hot ? path[i].pweight[l] - tmp * zero_fraction * (down / d1) : next_one_portion[l];
+      next_one_portion[l] = is_hot ? pweight[l] - tmp * zero_fraction * (down / d1) : next_one_portion[l];
     }
   }
+  for (int l = 0; l < L; ++l) total_out[l] = total[l];
 }
 
 // Per tree and block: the lanes' hot children, the leaves' stored terms, and the walk.
