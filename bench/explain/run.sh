@@ -15,5 +15,5 @@ VENV="$HERE/.venv"
 MODELS="$HERE/models"
 [ -f "$MODELS/xgb.json" ] ||
   OMP_NUM_THREADS=1 "$VENV/bin/python" "$ROOT/bench/make_models.py" --trees "$TREES" --test-rows 2000 --out "$MODELS"
-export POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" OMP_NUM_THREADS=1
+export POLYSCORE_LIBRARY="$ROOT/build/libpolyscore.so.1" OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 exec "$VENV/bin/python" "$HERE/bench_explain.py" --models "$MODELS" "$@"

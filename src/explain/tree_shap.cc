@@ -6,11 +6,13 @@
 #include "explain/tree_shap.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "model/error.h"
+#include "predict/worker_pool.h"
 
 namespace polyscore {
 namespace {
@@ -49,113 +51,171 @@ inline uint32_t next_node(const Node& node, double x, bool lightgbm, const uint3
   return node.child_or_leaf + (left ? 0u : 1u);
 }
 
-template <typename F>
-struct PathElement {
-  int64_t feature;  // -1 for the root's pseudo element
+// TreeSHAP's recursion (Algorithm 2) for a block of L rows at once. Which child is hot
+// is the only thing that depends on the row (it sets the one fractions); the nodes
+// visited, the features on the path, the zero fractions and the unwinding are the same
+// for every row. So the block walks the tree once, left child first, doing per lane
+// exactly the operations the libraries do for that row, term by term (a branch on the
+// row becomes a per-lane select): each lane's values are bit for bit theirs. What the
+// libraries do differently per row is the order they add the leaves' terms into phi
+// (hot child first), and float addition is not associative; so the block stores each
+// leaf's terms and adds them per lane afterwards in that lane's hot-first order.
+// L = 1 is the plain one-row walk.
+template <typename F, int L>
+struct LanePathElement {
+  int64_t feature;
   F zero_fraction;
-  F one_fraction;
-  F pweight;
+  F one_fraction[L];
+  F pweight[L];
 };
 
-// The three path operations, written term by term as both libraries write them so the
-// rounding is the same.
-template <typename F>
-void extend_path(PathElement<F>* path, uint32_t depth, F zero_fraction, F one_fraction, int64_t feature) {
+template <typename F, int L>
+void extend_lanes(LanePathElement<F, L>* path, uint32_t depth, F zero_fraction, const F* one_fraction,
+                  int64_t feature) {
   path[depth].feature = feature;
   path[depth].zero_fraction = zero_fraction;
-  path[depth].one_fraction = one_fraction;
-  path[depth].pweight = depth == 0 ? F(1) : F(0);
+  for (int l = 0; l < L; ++l) {
+    path[depth].one_fraction[l] = one_fraction[l];
+    path[depth].pweight[l] = depth == 0 ? F(1) : F(0);
+  }
+  const F d1 = static_cast<F>(depth + 1);
   for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-    path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) / static_cast<F>(depth + 1);
-    path[i].pweight = zero_fraction * path[i].pweight * (depth - i) / static_cast<F>(depth + 1);
+    const F up = static_cast<F>(i + 1), down = static_cast<F>(depth - i);
+    for (int l = 0; l < L; ++l) {
+      path[i + 1].pweight[l] += one_fraction[l] * path[i].pweight[l] * up / d1;
+      path[i].pweight[l] = zero_fraction * path[i].pweight[l] * down / d1;
+    }
   }
 }
 
-template <typename F>
-void unwind_path(PathElement<F>* path, uint32_t depth, uint32_t index) {
-  const F one_fraction = path[index].one_fraction;
+template <typename F, int L>
+void unwind_lanes(LanePathElement<F, L>* path, uint32_t depth, uint32_t index) {
   const F zero_fraction = path[index].zero_fraction;
-  F next_one_portion = path[depth].pweight;
+  F one_fraction[L], next_one_portion[L];
+  for (int l = 0; l < L; ++l) {
+    one_fraction[l] = path[index].one_fraction[l];
+    next_one_portion[l] = path[depth].pweight[l];
+  }
+  const F d1 = static_cast<F>(depth + 1);
   for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-    if (one_fraction != 0) {
-      const F tmp = path[i].pweight;
-      path[i].pweight = next_one_portion * (depth + 1) / static_cast<F>((i + 1) * one_fraction);
-      next_one_portion = tmp - path[i].pweight * zero_fraction * (depth - i) / static_cast<F>(depth + 1);
-    } else {
-      path[i].pweight = (path[i].pweight * (depth + 1)) / static_cast<F>(zero_fraction * (depth - i));
+    const F down = static_cast<F>(depth - i);
+    for (int l = 0; l < L; ++l) {
+      const F tmp = path[i].pweight[l];
+      const F hot = next_one_portion[l] * d1 / static_cast<F>((i + 1) * one_fraction[l]);
+      const F cold = (tmp * d1) / static_cast<F>(zero_fraction * down);
+      const bool is_hot = one_fraction[l] != 0;
+      path[i].pweight[l] = is_hot ? hot : cold;
+      next_one_portion[l] = is_hot ? tmp - hot * zero_fraction * down / d1 : next_one_portion[l];
     }
   }
   for (uint32_t i = index; i < depth; ++i) {
     path[i].feature = path[i + 1].feature;
     path[i].zero_fraction = path[i + 1].zero_fraction;
-    path[i].one_fraction = path[i + 1].one_fraction;
+    for (int l = 0; l < L; ++l) path[i].one_fraction[l] = path[i + 1].one_fraction[l];
   }
 }
 
-template <typename F>
-F unwound_path_sum(const PathElement<F>* path, uint32_t depth, uint32_t index) {
-  const F one_fraction = path[index].one_fraction;
+template <typename F, int L>
+void unwound_sum_lanes(const LanePathElement<F, L>* path, uint32_t depth, uint32_t index, F* total_out) {
   const F zero_fraction = path[index].zero_fraction;
-  F next_one_portion = path[depth].pweight;
-  F total = 0;
+  // Local copies: the compiler keeps them in vector registers (no aliasing with path).
+  F one_fraction[L], next_one_portion[L], total[L];
+  for (int l = 0; l < L; ++l) {
+    one_fraction[l] = path[index].one_fraction[l];
+    next_one_portion[l] = path[depth].pweight[l];
+    total[l] = 0;
+  }
+  const F d1 = static_cast<F>(depth + 1);
   for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-    if (one_fraction != 0) {
-      const F tmp = next_one_portion * (depth + 1) / static_cast<F>((i + 1) * one_fraction);
-      total += tmp;
-      next_one_portion = path[i].pweight - tmp * zero_fraction * ((depth - i) / static_cast<F>(depth + 1));
-    } else if (zero_fraction != 0) {
-      total += (path[i].pweight / zero_fraction) / ((depth - i) / static_cast<F>(depth + 1));
+    const F down = static_cast<F>(depth - i);
+    const F up = static_cast<F>(i + 1);
+    const F* pweight = path[i].pweight;
+    for (int l = 0; l < L; ++l) {
+      const F tmp = next_one_portion[l] * d1 / (up * one_fraction[l]);
+      const F cold = (pweight[l] / zero_fraction) / (down / d1);
+      const bool is_hot = one_fraction[l] != 0;
+      total[l] = is_hot ? total[l] + tmp : (zero_fraction != 0 ? total[l] + cold : total[l]);
+      next_one_portion[l] = is_hot ? pweight[l] - tmp * zero_fraction * (down / d1) : next_one_portion[l];
     }
   }
-  return total;
+  for (int l = 0; l < L; ++l) total_out[l] = total[l];
 }
 
-// One tree's recursion (Algorithm 2) over the tree's nodes (root first).
-template <typename F>
-struct TreeWalk {
+// Per tree and block: the lanes' hot children, the leaves' stored terms, and the walk.
+template <typename F, int L>
+struct BlockWalk {
   const Node* nodes;
-  const double* covers;  // per node of the tree
+  const double* covers;
   const double* leaf_values;
-  const double* row;     // converted feature values
-  bool lightgbm;
-  const uint32_t* category_words;
-  F* phi;
+  std::vector<uint8_t> hot_is_right;   // per node and lane
+  std::vector<uint32_t> leaf_begin;    // per node: its first term (leaves only)
+  std::vector<uint32_t> leaf_count;    // per node: its number of terms
+  std::vector<int64_t> term_feature;   // per term
+  std::vector<F> terms;                // per term and lane
+  uint32_t num_terms = 0;
+  std::vector<LanePathElement<F, L>> path;
 
-  void recurse(uint32_t node_index, uint32_t depth, PathElement<F>* parent_path, F parent_zero_fraction,
-               F parent_one_fraction, int64_t parent_feature) const {
-    PathElement<F>* path = parent_path + depth;
-    if (depth > 0) std::copy(parent_path, parent_path + depth, path);
-    extend_path(path, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+  void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
+               const F* parent_one_fraction, int64_t parent_feature) {
+    LanePathElement<F, L>* path_here = parent_path + depth;
+    if (depth > 0) std::copy(parent_path, parent_path + depth, path_here);
+    extend_lanes(path_here, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
     const Node& node = nodes[node_index];
     if (node.flags & kLeaf) {
       const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
-      for (uint32_t i = 1; i <= depth; ++i) {
-        const F w = unwound_path_sum(path, depth, i);
-        const PathElement<F>& el = path[i];
-        phi[el.feature] += w * (el.one_fraction - el.zero_fraction) * leaf;
+      leaf_begin[node_index] = num_terms;
+      leaf_count[node_index] = depth;
+      F w[L];
+      for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
+        unwound_sum_lanes(path_here, depth, i, w);
+        const LanePathElement<F, L>& el = path_here[i];
+        term_feature[num_terms] = el.feature;
+        F* term = &terms[size_t(num_terms) * L];
+        for (int l = 0; l < L; ++l) term[l] = w[l] * (el.one_fraction[l] - el.zero_fraction) * leaf;
       }
       return;
     }
-    const uint32_t hot = next_node(node, row[node.feature], lightgbm, category_words);
-    const uint32_t cold = hot == node.child_or_leaf ? node.child_or_leaf + 1 : node.child_or_leaf;
+    const uint32_t left = node.child_or_leaf, right = left + 1;
     const F w = static_cast<F>(covers[node_index]);
-    const F hot_zero_fraction = static_cast<F>(covers[hot]) / w;
-    const F cold_zero_fraction = static_cast<F>(covers[cold]) / w;
+    const F left_zero_fraction = static_cast<F>(covers[left]) / w;
+    const F right_zero_fraction = static_cast<F>(covers[right]) / w;
     F incoming_zero_fraction = 1;
-    F incoming_one_fraction = 1;
-    // A feature already on the path: undo its split so this node redoes it.
+    F incoming_one_fraction[L];
+    for (int l = 0; l < L; ++l) incoming_one_fraction[l] = 1;
     uint32_t path_index = 0;
     for (; path_index <= depth; ++path_index) {
-      if (path[path_index].feature == static_cast<int64_t>(node.feature)) break;
+      if (path_here[path_index].feature == static_cast<int64_t>(node.feature)) break;
     }
     if (path_index != depth + 1) {
-      incoming_zero_fraction = path[path_index].zero_fraction;
-      incoming_one_fraction = path[path_index].one_fraction;
-      unwind_path(path, depth, path_index);
+      incoming_zero_fraction = path_here[path_index].zero_fraction;
+      for (int l = 0; l < L; ++l) incoming_one_fraction[l] = path_here[path_index].one_fraction[l];
+      unwind_lanes(path_here, depth, path_index);
       depth -= 1;
     }
-    recurse(hot, depth + 1, path, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, node.feature);
-    recurse(cold, depth + 1, path, cold_zero_fraction * incoming_zero_fraction, F(0), node.feature);
+    const uint8_t* right_hot = &hot_is_right[size_t(node_index) * L];
+    F one_fraction[L];
+    for (int l = 0; l < L; ++l) one_fraction[l] = right_hot[l] ? F(0) : incoming_one_fraction[l];
+    recurse(left, depth + 1, path_here, left_zero_fraction * incoming_zero_fraction, one_fraction, node.feature);
+    for (int l = 0; l < L; ++l) one_fraction[l] = right_hot[l] ? incoming_one_fraction[l] : F(0);
+    recurse(right, depth + 1, path_here, right_zero_fraction * incoming_zero_fraction, one_fraction, node.feature);
+  }
+
+  // Adds lane l's terms into phi leaf by leaf in the scalar walk's order (hot child first).
+  void add_terms(int l, F* phi, uint32_t* stack) const {
+    size_t top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const uint32_t i = stack[--top];
+      const Node& node = nodes[i];
+      if (node.flags & kLeaf) {
+        const uint32_t begin = leaf_begin[i], count = leaf_count[i];
+        for (uint32_t k = 0; k < count; ++k) phi[term_feature[begin + k]] += terms[size_t(begin + k) * L + l];
+        continue;
+      }
+      const uint32_t hot = node.child_or_leaf + hot_is_right[size_t(i) * L + l];
+      stack[top++] = hot == node.child_or_leaf ? hot + 1 : node.child_or_leaf;  // cold, later
+      stack[top++] = hot;
+    }
   }
 };
 
@@ -222,72 +282,140 @@ void linear_contributions(const Forest& forest, const double* row, double* out) 
   }
 }
 
-template <typename F>
-void contributions_row(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                       uint32_t tree_end, const double* row, double* out, std::vector<PathElement<F>>& path,
-                       std::vector<F>& tree_phi, std::vector<F>& acc) {
-  if (forest.has_linear) return linear_contributions(forest, row, out);
+// Rows per block: enough lanes to fill the vector registers (4 floats or 2 doubles with
+// SSE2, twice that with AVX2) and hide the latency of the per-lane division chains.
+constexpr int kBlockLanes = 8;
+
+// One block of L rows (row[l]: converted feature values), written to out row after row.
+template <typename F, int L>
+void contributions_block(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
+                         uint32_t tree_end, const double* const* row, double* out,
+                         BlockWalk<F, L>& walk, std::vector<F>& tree_phi, std::vector<F>& acc,
+                         std::vector<uint32_t>& stack) {
   const uint32_t columns = forest.num_features + 1;
   const uint32_t groups = forest.num_margin_outputs;
+  const size_t per_row = size_t(groups) * columns;
   const bool lightgbm = is_lightgbm(forest);
   std::fill(acc.begin(), acc.end(), F(0));
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     const Tree& tree = forest.trees[t];
-    F* group_acc = &acc[size_t(tree.output) * columns];
-    // LightGBM adds into the output; XGBoost into a per-tree buffer it then scales by
-    // the tree's (DART) weight and adds.
-    F* phi = lightgbm ? group_acc : tree_phi.data();
-    if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
-    phi[forest.num_features] += static_cast<F>(tables.tree_bias[t]);
+    const Node* nodes = &forest.nodes[tree.node_begin];
+    const F bias = static_cast<F>(tables.tree_bias[t]);
     if (tree.num_nodes > 1) {
-      TreeWalk<F> walk{&forest.nodes[tree.node_begin], &forest.node_covers[tree.node_begin],
-                       forest.leaf_values.data(), row, lightgbm, forest.category_words.data(), phi};
-      walk.recurse(0, 0, path.data(), F(1), F(1), -1);
+      walk.nodes = nodes;
+      walk.covers = &forest.node_covers[tree.node_begin];
+      walk.hot_is_right.resize(size_t(tree.num_nodes) * L);
+      walk.leaf_begin.resize(tree.num_nodes);
+      walk.leaf_count.resize(tree.num_nodes);
+      for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+        if (nodes[i].flags & kLeaf) continue;
+        for (int l = 0; l < L; ++l) {
+          const uint32_t hot = next_node(nodes[i], row[l][nodes[i].feature], lightgbm, forest.category_words.data());
+          walk.hot_is_right[size_t(i) * L + l] = static_cast<uint8_t>(hot - nodes[i].child_or_leaf);
+        }
+      }
+      // At most one term per leaf and edge above it.
+      const size_t max_terms = size_t(tree.num_nodes) * (tables.tree_depth[t] + 1);
+      if (walk.term_feature.size() < max_terms) {
+        walk.term_feature.resize(max_terms);
+        walk.terms.resize(max_terms * L);
+      }
+      walk.num_terms = 0;
+      F all_hot[L];
+      for (int l = 0; l < L; ++l) all_hot[l] = F(1);
+      walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
     }
-    if (!lightgbm) {
-      const F weight = static_cast<F>(tree.weight);
-      for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
+    for (int l = 0; l < L; ++l) {
+      F* group_acc = &acc[l * per_row + size_t(tree.output) * columns];
+      // LightGBM adds into the output; XGBoost into a per-tree buffer it then scales by
+      // the tree's (DART) weight and adds.
+      F* phi = lightgbm ? group_acc : tree_phi.data();
+      if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
+      phi[forest.num_features] += bias;
+      if (tree.num_nodes > 1) walk.add_terms(l, phi, stack.data());
+      if (!lightgbm) {
+        const F weight = static_cast<F>(tree.weight);
+        for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
+      }
     }
   }
-  for (uint32_t g = 0; g < groups; ++g) {
-    // XGBoost adds base_score to the bias; LightGBM's base is in its trees.
-    if (!lightgbm) acc[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+  for (int l = 0; l < L; ++l) {
+    F* a = &acc[l * per_row];
+    for (uint32_t g = 0; g < groups; ++g) {
+      if (!lightgbm) a[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+    }
+    for (size_t i = 0; i < per_row; ++i) out[l * per_row + i] = static_cast<double>(a[i]);
   }
-  for (size_t i = 0; i < acc.size(); ++i) out[i] = static_cast<double>(acc[i]);
 }
 
+// Rows in blocks of kBlockLanes, shared out to num_threads threads (the caller and pool
+// helpers, src/predict/worker_pool.h), each with its own scratch.
 template <typename F, typename RowAt>
 void contributions_rows(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                        uint32_t tree_end, size_t n_rows, double* out, RowAt&& row_at) {
+                        uint32_t tree_end, size_t n_rows, double* out, unsigned num_threads, RowAt&& row_at) {
   if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
   const size_t per_row = contrib_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
-  std::vector<PathElement<F>> path(d * (d + 1) / 2);
-  std::vector<F> tree_phi(forest.num_features + 1);
-  std::vector<F> acc(per_row);
-  std::vector<double> row(forest.num_features);
-  for (size_t r = 0; r < n_rows; ++r) {
-    row_at(r, row.data());
-    contributions_row<F>(forest, tables, tree_begin, tree_end, row.data(), out + r * per_row, path, tree_phi, acc);
+  if (forest.has_linear) {
+    std::vector<double> row(forest.num_features);
+    for (size_t r = 0; r < n_rows; ++r) {
+      row_at(r, row.data());
+      linear_contributions(forest, row.data(), out + r * per_row);
+    }
+    return;
   }
+  // Full blocks of L rows, then the rest one row each (a lone row would pay for L lanes).
+  constexpr int L = kBlockLanes;
+  const size_t full_blocks = n_rows / L;
+  const size_t blocks = full_blocks + n_rows % L;
+  std::atomic<size_t> next_block{0};
+  auto work = [&] {
+    BlockWalk<F, L> walk;
+    BlockWalk<F, 1> single;
+    walk.leaf_values = single.leaf_values = forest.leaf_values.data();
+    walk.path.resize(d * (d + 1) / 2);
+    single.path.resize(d * (d + 1) / 2);
+    std::vector<F> tree_phi(forest.num_features + 1);
+    std::vector<F> acc(per_row * L);
+    std::vector<uint32_t> stack(2 * d + 2);
+    std::vector<double> rows(size_t(L) * forest.num_features);
+    const double* row[L];
+    for (int l = 0; l < L; ++l) row[l] = &rows[size_t(l) * forest.num_features];
+    for (size_t b; (b = next_block.fetch_add(1)) < blocks;) {
+      if (b < full_blocks) {
+        const size_t first = b * L;
+        for (int l = 0; l < L; ++l) row_at(first + l, &rows[l * forest.num_features]);
+        contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, out + first * per_row, walk,
+                                  tree_phi, acc, stack);
+      } else {
+        const size_t r = full_blocks * L + (b - full_blocks);
+        row_at(r, rows.data());
+        contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, out + r * per_row, single,
+                                  tree_phi, acc, stack);
+      }
+    }
+  };
+  const size_t threads = std::min<size_t>(std::max(1u, num_threads), blocks);
+  if (threads <= 1) return work();
+  run_with_helpers(threads - 1, work);
 }
 
 template <typename RowAt>
 void dispatch(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
-              size_t n_rows, double* out, RowAt&& row_at) {
+              size_t n_rows, double* out, unsigned num_threads, RowAt&& row_at) {
   if (forest.arithmetic.float32) {
-    contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, out, row_at);
+    contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, row_at);
   } else {
-    contributions_rows<double>(forest, tables, tree_begin, tree_end, n_rows, out, row_at);
+    contributions_rows<double>(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, row_at);
   }
 }
 
 template <typename T>
 void dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
-           const T* rows, size_t n_rows, double* out) {
+           const T* rows, size_t n_rows, double* out, unsigned num_threads) {
   const uint32_t n = forest.num_features;
   const bool f32 = forest.arithmetic.float32;
-  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, [&](size_t r, double* row) {
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, [&](size_t r, double* row) {
     for (uint32_t f = 0; f < n; ++f) row[f] = convert(static_cast<double>(rows[r * n + f]), f32);
   });
 }
@@ -337,31 +465,31 @@ size_t contrib_values_per_row(const Forest& forest) {
 }
 
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const float* rows, size_t n_rows, double* out) {
-  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out);
+                         uint32_t tree_end, const float* rows, size_t n_rows, double* out, unsigned num_threads) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out, num_threads);
 }
 
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const double* rows, size_t n_rows, double* out) {
-  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out);
+                         uint32_t tree_end, const double* rows, size_t n_rows, double* out, unsigned num_threads) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out, num_threads);
 }
 
 template <typename T>
 void contributions_csr(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
                        uint32_t tree_end, const int64_t* indptr, const int32_t* indices, const T* values,
-                       size_t n_rows, double* out) {
+                       size_t n_rows, double* out, unsigned num_threads) {
   const uint32_t n = forest.num_features;
   const bool f32 = forest.arithmetic.float32;
   const double absent = is_lightgbm(forest) ? 0.0 : std::numeric_limits<double>::quiet_NaN();
-  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, [&](size_t r, double* row) {
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, [&](size_t r, double* row) {
     std::fill(row, row + n, absent);
     for (int64_t k = indptr[r]; k < indptr[r + 1]; ++k) row[indices[k]] = convert(static_cast<double>(values[k]), f32);
   });
 }
 
 template void contributions_csr<float>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
-                                       const int32_t*, const float*, size_t, double*);
+                                       const int32_t*, const float*, size_t, double*, unsigned);
 template void contributions_csr<double>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
-                                        const int32_t*, const double*, size_t, double*);
+                                        const int32_t*, const double*, size_t, double*, unsigned);
 
 }  // namespace polyscore

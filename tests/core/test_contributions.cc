@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -134,6 +135,47 @@ TEST(Contributions, BufferTooSmallAndBadRange) {
   opts.iteration_end = 0;
   EXPECT_EQ(output_size(&size, m, 2, opts), PS_ERR_INVALID_ARGUMENT);
   EXPECT_NE(m.message().find("unknown output kind 4"), std::string::npos) << m.message();
+}
+
+// Rows are explained in blocks of several rows, shared out to threads: every row's
+// values are the same bits whatever block, thread count or call it is in (the
+// conformance tests check the values themselves against the libraries).
+TEST(Contributions, SameBitsForAnyThreadCountAndRowByRow) {
+  size_t checked = 0;
+  for (const auto& c : cases_with_margins()) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    Loaded m(source_path("tests/vectors/" + c["model"].get<std::string>()));
+    ASSERT_EQ(m.status, PS_OK) << m.message();
+    ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+    opts.output = PS_OUTPUT_CONTRIB;
+    const auto rows = read_csv(source_path("tests/vectors/" + c["input"].get<std::string>()));
+    const auto x = polyscore_test::flatten(rows);
+    const size_t n_features = c["num_features"];
+    size_t size = 0;
+    if (output_size(&size, m, rows.size(), opts) != PS_OK) continue;  // vector leaves
+    auto batch = [&](int threads) {
+      opts.num_threads = threads;
+      std::vector<double> out(size);
+      EXPECT_EQ(ps_model_predict_dense(out.data(), size, m.model, x.data(), PS_DTYPE_FLOAT64, rows.size(),
+                                       n_features, &opts, m.err),
+                PS_OK)
+          << m.message();
+      return out;
+    };
+    const auto one_thread = batch(1);
+    const auto two_threads = batch(2);
+    ASSERT_EQ(0, std::memcmp(one_thread.data(), two_threads.data(), size * sizeof(double)));
+    const size_t per_row = size / rows.size();
+    std::vector<double> row_out(per_row);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      ASSERT_EQ(ps_model_predict_row(row_out.data(), per_row, m.model, &x[r * n_features], n_features, &opts, m.err),
+                PS_OK)
+          << m.message();
+      ASSERT_EQ(0, std::memcmp(row_out.data(), &one_thread[r * per_row], per_row * sizeof(double))) << "row " << r;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 150u);
 }
 
 }  // namespace

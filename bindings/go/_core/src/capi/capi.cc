@@ -420,10 +420,10 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
       if (dtype == PS_DTYPE_FLOAT32) {
         polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                       static_cast<const float*>(rows), n_rows, out);
+                                       static_cast<const float*>(rows), n_rows, out, plan.num_threads);
       } else {
         polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                       static_cast<const double*>(rows), n_rows, out);
+                                       static_cast<const double*>(rows), n_rows, out, plan.num_threads);
       }
       return;
     }
@@ -471,10 +471,10 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
       if (dtype == PS_DTYPE_FLOAT32) {
         polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                     static_cast<const float*>(values), n_rows, out);
+                                     static_cast<const float*>(values), n_rows, out, plan.num_threads);
       } else {
         polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                     static_cast<const double*>(values), n_rows, out);
+                                     static_cast<const double*>(values), n_rows, out, plan.num_threads);
       }
       return;
     }
@@ -500,7 +500,7 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     if (asks_contributions(opts)) {  // allocates its path scratch (not the no-alloc fast path)
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, plan.values_per_row);
-      polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out);
+      polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out, 1);
       return;
     }
     // Default options (or any output kind over all rounds): the plan made at load. The
