@@ -33,7 +33,7 @@ package_node() {
   mkdir -p "$bin"
   for tool in node npm sh; do ln -sf "$(command -v $tool)" "$bin/$tool"; done
   timed "Node: npm install tarball (prebuilt)" clean "$app" env PATH="$bin" sh -c "
-    npm init -y >/dev/null && npm install --no-audit --no-fund --no-update-notifier --foreground-scripts ./polyscore-$VERSION.tgz >install.log 2>&1 ||
+    npm init -y --no-update-notifier >/dev/null && npm install --no-audit --no-fund --no-update-notifier --foreground-scripts ./polyscore-$VERSION.tgz >install.log 2>&1 ||
     { cat install.log; exit 1; }"
   grep -q 'using the prebuilt addon prebuilds/linux-x64/polyscore.napi.glibc.node' "$app/install.log" &&
     [ ! -e "$app/node_modules/polyscore/build/polyscore.node" ] && echo "   ok   npm install used the prebuilt addon" ||
@@ -43,7 +43,7 @@ package_node() {
   local nocc
   nocc=$(newdir node-no-prebuilt)
   cp "$tgz" "$nocc/"
-  if clean "$nocc" env PATH="$bin" LIBC=musl sh -c "npm init -y >/dev/null &&
+  if clean "$nocc" env PATH="$bin" LIBC=musl sh -c "npm init -y --no-update-notifier >/dev/null &&
        npm install --no-audit --no-fund --no-update-notifier ./polyscore-$VERSION.tgz >install.log 2>&1"; then
     echo "   FAIL node: installed with no matching prebuilt addon and no cmake"; failed+=("node fallback error")
   elif grep -q 'cmake is not installed.*apt-get install cmake g++' "$nocc/install.log"; then
@@ -55,7 +55,7 @@ package_node() {
   local src
   src=$(newdir node-source)
   cp "$tgz" "$MODEL" "$src/"
-  timed "Node: npm install tarball (from sources)" clean "$src" env LIBC=musl sh -c "npm init -y >/dev/null &&
+  timed "Node: npm install tarball (from sources)" clean "$src" env LIBC=musl sh -c "npm init -y --no-update-notifier >/dev/null &&
     npm install --no-audit --no-fund --no-update-notifier --foreground-scripts ./polyscore-$VERSION.tgz >install.log 2>&1 ||
     { cat install.log; exit 1; }"
   [ -e "$src/node_modules/polyscore/build/polyscore.node" ] || { echo "   FAIL node: no addon built from sources"; failed+=("node source build"); }
