@@ -7,6 +7,7 @@
 //   const q = await m.predictAsync(rows, nRows, { output: 'margin' });
 //   m.close();
 
+const fs = require('node:fs');
 const path = require('node:path');
 // Status codes, names and defaults, generated from the C header.
 const { ABI_VERSION, Status, FORMATS, OUTPUTS, PREDICT_DEFAULTS } = require('./constants');
@@ -40,16 +41,27 @@ function bindingError(code, message) {
   return new PolyscoreError(message, code, Status[code], -1);
 }
 
-const addonPath = process.env.POLYSCORE_NODE_ADDON || path.join(__dirname, 'build', 'polyscore.node');
+// The addon: POLYSCORE_NODE_ADDON if set; else the one built from sources on install
+// (build/polyscore.node); else the prebuilt one for this platform that the package
+// carries (prebuilds/<platform>-<arch>/, as node-gyp-build names them).
+function addonPath() {
+  if (process.env.POLYSCORE_NODE_ADDON) return process.env.POLYSCORE_NODE_ADDON;
+  const built = path.join(__dirname, 'build', 'polyscore.node');
+  if (fs.existsSync(built)) return built;
+  return require('node-gyp-build').path(__dirname);
+}
 function loadAddon() {
+  let where = 'build/polyscore.node';
   try {
-    return require(addonPath);
+    where = addonPath();
+    return require(where);
   } catch (e) {
     throw new Error(
-      `polyscore: cannot load the native addon ${addonPath}: ${e.message}\n` +
-      'The addon and libpolyscore.so.1 are built when the package is installed (Linux x64; ' +
-      'needs cmake >= 3.20 and a C++17 compiler). Install them (Debian: apt-get install ' +
-      'cmake g++) and run `npm rebuild polyscore`; the install log says what failed.',
+      `polyscore: cannot load the native addon (${where}): ${e.message}\n` +
+      'The package carries a prebuilt addon for Linux x64 (glibc); elsewhere the addon and ' +
+      'libpolyscore.so.1 are built when the package is installed, which needs cmake >= 3.20 ' +
+      'and a C++17 compiler. Install them (Debian: apt-get install cmake g++) and run ' +
+      '`npm rebuild polyscore`; the install log says what failed.',
       { cause: e });
   }
 }

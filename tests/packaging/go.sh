@@ -2,6 +2,8 @@
 # under a file:// GOPROXY); a new module outside the repository `go get`s it and builds a
 # program; cgo compiles the bundled core (the one compile of this section). Also checks
 # that the module's copy of the core matches the core (scripts/gen_go_core.sh --check).
+# The binding's conformance test (conformance_test.go, helpers_test.go from the checkout)
+# then runs in the new module against the module it got from the proxy.
 # (Sourced by tests/packaging/test.sh.)
 
 package_go() {
@@ -60,5 +62,19 @@ EOT
   AFTER+=("Go module via GOPROXY:clean '$app' ./fraud")
   if grep -q libpolyscore <<<"$(readelf -d "$app/fraud")"; then
     echo "   FAIL go: the program needs libpolyscore.so.1"; failed+=("go static core")
+  fi
+
+  # The conformance vectors through the installed module, compared bit for bit with the
+  # installed CLI of the C section (when it ran).
+  mkdir -p "$app/conformance"
+  cp "$ROOT/bindings/go/conformance_test.go" "$ROOT/bindings/go/helpers_test.go" "$app/conformance/"
+  sed -i "s|filepath.Abs(\"../..\")|filepath.Abs(\"$ROOT\")|" "$app/conformance/helpers_test.go"
+  grep -q "filepath.Abs(\"$ROOT\")" "$app/conformance/helpers_test.go" ||
+    { echo "   FAIL go: helpers_test.go no longer sets repoRoot as this expects"; failed+=("go conformance"); return 0; }
+  if clean "$app" "${goenv[@]}" POLYSCORE_BUILD_DIR="${C_PREFIX:-/nonexistent}/bin" \
+       go test -count=1 ./conformance/ >"$app/test.log" 2>&1; then
+    echo "   ok   Go conformance vectors from the installed module: $(tail -1 "$app/test.log")"
+  else
+    tail -20 "$app/test.log"; echo "   FAIL go: conformance tests"; failed+=("go conformance")
   fi
 }

@@ -7,7 +7,7 @@
 
 package_swig() {
   if [ -z "${C_PREFIX:-}" ]; then echo "   FAIL swig: needs the C section's installed library"; return 1; fi
-  local root=$WORK/swig-root mk=(make -s -C "$ROOT/bindings/swig" POLYSCORE_BUILD_DIR="$C_PREFIX/lib" BUILD="$WORK/swig-build")
+  local root=$WORK/swig-root mk=(make -s -C "$ROOT/bindings/swig" POLYSCORE_BUILD_DIR="$C_LIBDIR" BUILD="$WORK/swig-build")
   timed "Perl/Tcl/Ruby: make install" "${mk[@]}" install DESTDIR="$root" >"$WORK/swig.log" 2>&1 ||
     { cat "$WORK/swig.log"; return 1; }
   local perl_arch ruby_arch ruby_lib tcl_root

@@ -16,6 +16,11 @@
 //   ../../build          the build folder of this repository
 // and the header comes from POLYSCORE_INCLUDE_DIR, else ../../include.
 // CXX overrides the compiler (default g++).
+//
+// `node scripts/build.js --prebuild` (prepack, after bundle-core.js) builds the same from
+// the bundled sources into prebuilds/<platform>-<arch>/, named as node-gyp-build looks
+// for it (polyscore.napi.glibc.node), with libpolyscore.so.1 beside it: the prebuilt
+// addon the package carries, which scripts/install.js uses instead of compiling.
 'use strict';
 
 const fs = require('node:fs');
@@ -41,13 +46,15 @@ function findLibrary() {
                   'Set POLYSCORE_LIBRARY or POLYSCORE_BUILD_DIR.');
 }
 
-const outDir = path.join(here, 'build');
+const prebuild = process.argv.includes('--prebuild');
+const outDir = prebuild ? path.join(here, 'prebuilds', `${process.platform}-${process.arch}`)
+  : path.join(here, 'build');
 fs.mkdirSync(outDir, { recursive: true });
 
 // Builds libpolyscore.so.1 from the bundled sources with CMake into build/ and returns
 // its path. Only the library: no tests, no CLI.
 function buildBundledLibrary(sourceDir) {
-  const work = path.join(outDir, 'core');
+  const work = path.join(here, 'build', 'core');
   const run = (cmd, args) => {
     console.log(`[polyscore] ${cmd} ${args.join(' ')}`);
     try {
@@ -73,6 +80,7 @@ const napiHeaders = require(path.join(packageDir('node-api-headers'), 'index.js'
 const addonApi = packageDir('node-addon-api');
 const bundled = path.join(here, 'deps', 'polyscore');
 const isBundled = fs.existsSync(path.join(bundled, 'CMakeLists.txt'));
+if (prebuild && !isBundled) throw new Error('--prebuild needs the bundled sources: run scripts/bundle-core.js first');
 const includeDir = isBundled ? path.join(bundled, 'include')
   : path.resolve(process.env.POLYSCORE_INCLUDE_DIR || path.join(repo, 'include'));
 if (!fs.existsSync(path.join(includeDir, 'polyscore', 'polyscore.h')))
@@ -80,7 +88,8 @@ if (!fs.existsSync(path.join(includeDir, 'polyscore', 'polyscore.h')))
 const library = isBundled ? buildBundledLibrary(bundled) : findLibrary();
 // The packaged addon finds its library beside itself, wherever node_modules is.
 const runpath = isBundled ? '$ORIGIN' : path.dirname(library);
-const output = path.join(outDir, 'polyscore.node');
+// node-gyp-build's tags: Node-API (any node version), glibc (musl systems build instead).
+const output = path.join(outDir, prebuild ? 'polyscore.napi.glibc.node' : 'polyscore.node');
 const tmp = `${output}.tmp-${process.pid}`;
 
 const args = [

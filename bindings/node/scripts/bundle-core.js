@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm pack` / `npm publish` (prepack): copies the C++ core's sources from the checkout
-// into deps/polyscore/, so that the package builds libpolyscore.so.1 when installed
-// (scripts/build.js). `node scripts/bundle-core.js --clean` (postpack) removes the copy.
+// into deps/polyscore/, so that the package can build libpolyscore.so.1 when installed
+// (scripts/build.js; prepack then builds the prebuilt addon from them).
+// `node scripts/bundle-core.js --clean` (postpack) removes the copy and prebuilds/.
 // The copy is made from the checkout each time and never committed, so it cannot drift.
 'use strict';
 
@@ -13,6 +14,8 @@ const repo = path.resolve(here, '..', '..');
 const dest = path.join(here, 'deps', 'polyscore');
 
 fs.rmSync(path.join(here, 'deps'), { recursive: true, force: true });
+// and the prebuilt addon scripts/build.js --prebuild made from that copy
+fs.rmSync(path.join(here, 'prebuilds'), { recursive: true, force: true });
 if (process.argv[2] === '--clean') process.exit(0);
 
 // What the library's CMake build reads (CMakeLists.txt with POLYSCORE_TESTS=OFF).
