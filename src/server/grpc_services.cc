@@ -83,6 +83,7 @@ int32_t output_of(polyscore::v1::OutputKind kind) {
     case polyscore::v1::OUTPUT_KIND_VALUE: return PS_OUTPUT_VALUE;
     case polyscore::v1::OUTPUT_KIND_MARGIN: return PS_OUTPUT_MARGIN;
     case polyscore::v1::OUTPUT_KIND_LEAF: return PS_OUTPUT_LEAF;
+    case polyscore::v1::OUTPUT_KIND_CONTRIB: return PS_OUTPUT_CONTRIB;
     case polyscore::v1::OUTPUT_KIND_UNSPECIFIED: return -1;
     default: fail(ErrorKind::kBadRequest, "unknown output kind " + std::to_string(kind));
   }
@@ -92,6 +93,7 @@ polyscore::v1::OutputKind kind_of(int32_t output) {
   switch (output) {
     case PS_OUTPUT_MARGIN: return polyscore::v1::OUTPUT_KIND_MARGIN;
     case PS_OUTPUT_LEAF: return polyscore::v1::OUTPUT_KIND_LEAF;
+    case PS_OUTPUT_CONTRIB: return polyscore::v1::OUTPUT_KIND_CONTRIB;
     default: return polyscore::v1::OUTPUT_KIND_VALUE;
   }
 }
@@ -318,15 +320,11 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       input->set_datatype("FP64");
       input->add_shape(-1);
       input->add_shape(info.num_features);
-      const std::pair<int32_t, uint32_t> outputs[] = {{PS_OUTPUT_VALUE, info.num_outputs},
-                                                      {PS_OUTPUT_MARGIN, info.num_margins},
-                                                      {PS_OUTPUT_LEAF, info.num_trees}};
-      for (auto [kind, width] : outputs) {
+      for (int32_t kind : {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB}) {
         auto* output = response->add_outputs();
         output->set_name(output_kind_name(kind));
         output->set_datatype("FP64");
-        output->add_shape(-1);
-        output->add_shape(width);
+        for (int64_t dim : output_tensor_shape(info, kind, -1, output_width(info, kind))) output->add_shape(dim);
       }
     });
   }
@@ -391,14 +389,14 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       int32_t default_output = model->config().default_output;
       if (auto it = request->parameters().find("output"); it != request->parameters().end()) {
         if (!parse_output_kind(it->second.string_param(), &default_output)) {
-          fail(ErrorKind::kBadRequest, "parameter \"output\" must be \"value\", \"margin\" or \"leaf\"");
+          fail(ErrorKind::kBadRequest, "parameter \"output\" must be \"value\", \"margin\", \"leaf\" or \"contrib\"");
         }
       }
       std::vector<int32_t> kinds;
       for (const auto& requested : request->outputs()) {
         int32_t kind = 0;
         if (!parse_output_kind(requested.name(), &kind)) {
-          fail(ErrorKind::kBadRequest, "unknown output \"" + requested.name() + "\" (outputs: value, margin, leaf)");
+          fail(ErrorKind::kBadRequest, "unknown output \"" + requested.name() + "\" (outputs: value, margin, leaf, contrib)");
         }
         kinds.push_back(kind);
       }
@@ -416,8 +414,10 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
         auto* output = response->add_outputs();
         output->set_name(output_kind_name(kind));
         output->set_datatype("FP64");
-        output->add_shape(static_cast<int64_t>(batch.rows));
-        output->add_shape(static_cast<int64_t>(scores.values_per_row));
+        for (int64_t dim : output_tensor_shape(model->info(), kind, static_cast<int64_t>(batch.rows),
+                                               scores.values_per_row)) {
+          output->add_shape(dim);
+        }
         response->add_raw_output_contents(reinterpret_cast<const char*>(scores.values.data()),
                                           scores.values.size() * sizeof(double));
       }

@@ -40,7 +40,7 @@ struct InferRequest {
   std::string id;
   std::vector<InferInput> inputs;
   std::vector<std::string> outputs;  // requested output names; empty = the default
-  int32_t output = -1;               // parameters.output ("value", "margin", "leaf")
+  int32_t output = -1;               // parameters.output ("value", "margin", "leaf", "contrib")
 };
 
 // Each throws ServeError(kBadRequest) naming the field or the JSON problem.

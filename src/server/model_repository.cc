@@ -61,7 +61,7 @@ ModelConfig read_config(const std::string& path) {
     } else if (key == "default_output") {
       std::string_view text;
       if (field.value.get(text) || !parse_output_kind(std::string(text), &config.default_output)) {
-        throw std::runtime_error(path + ": default_output must be value, margin or leaf");
+        throw std::runtime_error(path + ": default_output must be value, margin, leaf or contrib");
       }
     } else {
       throw std::runtime_error(path + ": unknown field \"" + key +
@@ -109,6 +109,7 @@ const char* output_kind_name(int32_t output) {
   switch (output) {
     case PS_OUTPUT_MARGIN: return "margin";
     case PS_OUTPUT_LEAF: return "leaf";
+    case PS_OUTPUT_CONTRIB: return "contrib";
     default: return "value";
   }
 }
@@ -117,6 +118,7 @@ bool parse_output_kind(const std::string& name, int32_t* output) {
   if (name == "value") *output = PS_OUTPUT_VALUE;
   else if (name == "margin") *output = PS_OUTPUT_MARGIN;
   else if (name == "leaf") *output = PS_OUTPUT_LEAF;
+  else if (name == "contrib") *output = PS_OUTPUT_CONTRIB;
   else return false;
   return true;
 }

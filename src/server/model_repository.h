@@ -114,7 +114,7 @@ class ModelRepository {
 // Orders versions: numbers numerically, then other names alphabetically.
 bool version_less(const std::string& a, const std::string& b);
 
-const char* output_kind_name(int32_t output);      // "value", "margin", "leaf"
+const char* output_kind_name(int32_t output);      // "value", "margin", "leaf", "contrib"
 bool parse_output_kind(const std::string& name, int32_t* output);
 const char* format_name(int32_t format);          // "xgboost-json", ...
 

@@ -30,11 +30,13 @@ void append_versions(std::string& out, const ModelEntry& entry) {
   out += ']';
 }
 
-size_t output_width(const LoadedModel& model, int32_t output) {
-  const ps_model_info& info = model.info();
-  if (output == PS_OUTPUT_MARGIN) return info.num_margins;
-  if (output == PS_OUTPUT_LEAF) return info.num_trees;
-  return info.num_outputs;
+void append_shape(std::string& out, const std::vector<int64_t>& shape) {
+  out += '[';
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(shape[i]);
+  }
+  out += ']';
 }
 
 // Scoring endpoints hold a slot; past --max-concurrent they answer 429 at once.
@@ -197,14 +199,14 @@ HttpAnswer oip_model_metadata(const RepositorySnapshot& snapshot, const LoadedMo
   out += ",\"platform\":\"polyscore\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP64\",\"shape\":[-1,";
   out += std::to_string(model.info().num_features);
   out += "]}],\"outputs\":[";
-  const int32_t kinds[] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF};
+  const int32_t kinds[] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB};
   for (int32_t kind : kinds) {
     if (kind != PS_OUTPUT_VALUE) out += ',';
     out += "{\"name\":\"";
     out += output_kind_name(kind);
-    out += "\",\"datatype\":\"FP64\",\"shape\":[-1,";
-    out += std::to_string(output_width(model, kind));
-    out += "]}";
+    out += "\",\"datatype\":\"FP64\",\"shape\":";
+    append_shape(out, output_tensor_shape(model.info(), kind, -1, output_width(model.info(), kind)));
+    out += "}";
   }
   out += "]}\n";
   return answer;
@@ -244,7 +246,7 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   for (const std::string& output_name : request.outputs) {
     int32_t kind = 0;
     if (!parse_output_kind(output_name, &kind)) {
-      fail(ErrorKind::kBadRequest, "unknown output \"" + output_name + "\" (outputs: value, margin, leaf)");
+      fail(ErrorKind::kBadRequest, "unknown output \"" + output_name + "\" (outputs: value, margin, leaf, contrib)");
     }
     kinds.push_back(kind);
   }
@@ -270,9 +272,10 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     if (k) out += ',';
     out += "{\"name\":\"";
     out += output_kind_name(kinds[k]);
-    out += "\",\"datatype\":\"FP64\",\"shape\":[";
-    out += std::to_string(batch.rows) + "," + std::to_string(scores.values_per_row);
-    out += "],\"data\":[";
+    out += "\",\"datatype\":\"FP64\",\"shape\":";
+    append_shape(out, output_tensor_shape(model->info(), kinds[k], static_cast<int64_t>(batch.rows),
+                                          scores.values_per_row));
+    out += ",\"data\":[";
     for (size_t i = 0; i < scores.values.size(); ++i) {
       if (i) out += ',';
       append_double(out, scores.values[i]);
