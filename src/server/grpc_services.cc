@@ -7,6 +7,7 @@
 #include "fraud/v1/fraud.grpc.pb.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "polyscore/v1/scoring.grpc.pb.h"
+#include "repository_api.h"
 #include "scorer.h"
 
 namespace polyscore::server {
@@ -299,6 +300,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
                               inference::ServerMetadataResponse* response) override {
     response->set_name("polyscore");
     response->set_version(ps_version_string());
+    response->add_extensions("model_repository");
     return grpc::Status::OK;
   }
 
@@ -424,7 +426,47 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
     });
   }
 
+  grpc::Status RepositoryIndex(grpc::ServerContext* context, const inference::RepositoryIndexRequest* request,
+                               inference::RepositoryIndexResponse* response) override {
+    return serve(core_, context, "grpc_v2_repository", false, [&](Call&) {
+      for (const auto& row : repository_index(core_, request->repository_name(), request->ready())) {
+        auto* model = response->add_models();
+        model->set_name(row.name);
+        model->set_version(row.version);
+        model->set_state(row.ready ? "READY" : "UNAVAILABLE");
+        model->set_reason(row.reason);
+      }
+    });
+  }
+
+  grpc::Status RepositoryModelLoad(grpc::ServerContext* context,
+                                   const inference::RepositoryModelLoadRequest* request,
+                                   inference::RepositoryModelLoadResponse*) override {
+    return serve(core_, context, "grpc_v2_repository", false, [&](Call& call) {
+      call.model = request->model_name();
+      repository_load(core_, request->repository_name(), request->model_name(),
+                      parameter_names(request->parameters()));
+    });
+  }
+
+  grpc::Status RepositoryModelUnload(grpc::ServerContext* context,
+                                     const inference::RepositoryModelUnloadRequest* request,
+                                     inference::RepositoryModelUnloadResponse*) override {
+    return serve(core_, context, "grpc_v2_repository", false, [&](Call& call) {
+      call.model = request->model_name();
+      repository_unload(core_, request->repository_name(), request->model_name(),
+                        parameter_names(request->parameters()));
+    });
+  }
+
  private:
+  template <typename Map>
+  static std::vector<std::string> parameter_names(const Map& parameters) {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : parameters) names.push_back(name);
+    return names;
+  }
+
   ServiceCore& core_;
 };
 

@@ -362,6 +362,47 @@ InferRequest parse_infer_request(std::string_view body) {
   return request;
 }
 
+RepositoryRequest parse_repository_index_request(std::string_view body) {
+  RepositoryRequest request;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return request;
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key == "ready") {
+        value v = field.value();
+        if (v.type() != json_type::boolean) bad("\"ready\" must be true or false");
+        request.ready = unwrap(v.get_bool());
+      } else {
+        unknown_field("", key, "ready");
+      }
+    }
+  });
+  return request;
+}
+
+RepositoryRequest parse_repository_model_request(std::string_view body) {
+  RepositoryRequest request;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return request;
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key == "parameters") {
+        value v = field.value();
+        if (v.type() != json_type::object) bad("\"parameters\" must be an object");
+        for (auto p_result : v.get_object()) {
+          simdjson::ondemand::field p = unwrap(std::move(p_result));
+          request.parameters.emplace_back(std::string_view(p.unescaped_key()));
+        }
+      } else {
+        unknown_field("", key, "parameters");
+      }
+    }
+  });
+  return request;
+}
+
 void append_double(std::string& out, double value) {
   if (std::isnan(value)) {
     out += "null";

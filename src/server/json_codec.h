@@ -43,10 +43,19 @@ struct InferRequest {
   int32_t output = -1;               // parameters.output ("value", "margin", "leaf", "contrib")
 };
 
+// POST /v2/repository/index and /v2/repository/models/{name}/load|unload (Triton's
+// repository extension). An empty body is an empty request.
+struct RepositoryRequest {
+  bool ready = false;                    // index: only ready models
+  std::vector<std::string> parameters;   // load/unload: the parameter names given
+};
+
 // Each throws ServeError(kBadRequest) naming the field or the JSON problem.
 FraudRequest parse_fraud_request(std::string_view body);
 BatchRequest parse_batch_request(std::string_view body);
 InferRequest parse_infer_request(std::string_view body);
+RepositoryRequest parse_repository_index_request(std::string_view body);
+RepositoryRequest parse_repository_model_request(std::string_view body);
 
 // Writers.
 // Shortest round-trip form; NaN -> null (missing), +-infinity -> +-1e999.

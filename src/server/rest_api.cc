@@ -4,6 +4,7 @@
 
 #include "errors.h"
 #include "json_codec.h"
+#include "repository_api.h"
 #include "scorer.h"
 
 namespace polyscore::server {
@@ -286,6 +287,46 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   return answer;
 }
 
+// POST /v2/repository/index, /v2/repository/models/{name}/load and .../unload.
+HttpAnswer repository_route(ServiceCore& core, const std::vector<std::string_view>& parts,
+                            std::string_view body, Route& route) {
+  HttpAnswer answer;
+  if (parts.size() == 3 && parts[2] == "index") {
+    RepositoryRequest request = parse_repository_index_request(body);
+    std::string& out = answer.body;
+    out = "[";
+    bool first = true;
+    for (const auto& row : repository_index(core, "", request.ready)) {
+      if (!first) out += ',';
+      first = false;
+      out += "{\"name\":";
+      append_string(out, row.name);
+      if (!row.version.empty()) {
+        out += ",\"version\":";
+        append_string(out, row.version);
+      }
+      out += row.ready ? ",\"state\":\"READY\"" : ",\"state\":\"UNAVAILABLE\"";
+      if (!row.reason.empty()) {
+        out += ",\"reason\":";
+        append_string(out, row.reason);
+      }
+      out += '}';
+    }
+    out += "]\n";
+    return answer;
+  }
+  if (parts.size() == 5 && parts[2] == "models" && (parts[4] == "load" || parts[4] == "unload")) {
+    std::string name(parts[3]);
+    route.model = name;
+    RepositoryRequest request = parse_repository_model_request(body);
+    if (parts[4] == "load") repository_load(core, "", name, request.parameters);
+    else repository_unload(core, "", name, request.parameters);
+    answer.body = "{}\n";
+    return answer;
+  }
+  fail(ErrorKind::kNotFound, "no such path");
+}
+
 HttpAnswer json_flag(const char* key, bool value, int status_if_false) {
   HttpAnswer answer;
   answer.status = value ? 200 : status_if_false;
@@ -334,8 +375,12 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       HttpAnswer answer;
       answer.body = "{\"name\":\"polyscore\",\"version\":";
       append_string(answer.body, ps_version_string());
-      answer.body += ",\"extensions\":[]}\n";
+      answer.body += ",\"extensions\":[\"model_repository\"]}\n";
       return answer;
+    }
+    if (parts.size() >= 2 && parts[1] == "repository") {
+      route.endpoint = "http_v2_repository";
+      return post ? repository_route(core, parts, body, route) : wrong_method("POST");
     }
     if (parts.size() == 3 && parts[1] == "health" && (parts[2] == "live" || parts[2] == "ready")) {
       if (!get) return wrong_method("GET");

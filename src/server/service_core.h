@@ -27,6 +27,8 @@ struct ServiceCore {
   Metrics metrics;
   Admission admission;
   std::atomic<bool> draining{false};
+  // --model-control explicit: clients may load and unload models (repository_api.h).
+  bool repository_control = false;
 
   // Ready: the repository was scanned, has models, and each has a version serving.
   bool ready() const {

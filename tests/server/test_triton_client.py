@@ -1,7 +1,9 @@
 """The official Triton client (tritonclient from PyPI), unchanged, against polyscore serve."""
 import numpy as np
+import pytest
 import tritonclient.grpc as triton_grpc
 import tritonclient.http as triton_http
+from tritonclient.utils import InferenceServerException
 
 from serve_util import FRAUD_MODEL, polyscore_c
 
@@ -49,3 +51,26 @@ def test_tritonclient_grpc(fraud_server):
     assert np.array_equal(result.as_numpy("value"), expected())
     assert result.as_numpy("value")[0, 0] == 0.8551127314567566
     client.close()
+
+
+def test_tritonclient_repository_api(start_server, fraud_copy):
+    """tritonclient's load_model, unload_model and get_model_repository_index, both protocols."""
+    server = start_server(fraud_copy, "--model-control", "explicit")
+    http = triton_http.InferenceServerClient(url="127.0.0.1:%d" % server.http_port)
+    grpc_client = triton_grpc.InferenceServerClient(url=server.grpc_target)
+    assert http.get_model_repository_index() == [{"name": "fraud-v3", "version": "1", "state": "READY"}]
+    http.unload_model("fraud-v3")
+    assert not http.is_model_ready("fraud-v3")
+    index = grpc_client.get_model_repository_index(as_json=True)["models"]
+    assert index == [{"name": "fraud-v3", "state": "UNAVAILABLE", "reason": "unloaded"}]
+    grpc_client.load_model("fraud-v3")
+    assert http.is_model_ready("fraud-v3")
+    grpc_client.unload_model("fraud-v3")
+    assert not http.is_model_ready("fraud-v3")
+    http.load_model("fraud-v3")
+    assert grpc_client.is_model_ready("fraud-v3")
+    with pytest.raises(InferenceServerException, match="no-such-model"):
+        http.load_model("no-such-model")
+    with pytest.raises(InferenceServerException, match="no-such-model"):
+        grpc_client.load_model("no-such-model")
+    grpc_client.close()
