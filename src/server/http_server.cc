@@ -80,7 +80,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     auto& request = parser_->get();
     auto view = [](boost::beast::string_view s) { return std::string_view(s.data(), s.size()); };
-    HttpAnswer answer = handle_rest(core_, view(request.method_string()), view(request.target()), request.body());
+    HttpAnswer answer = handle_rest(core_, view(request.method_string()), view(request.target()), request.body(),
+                                    view(request["Inference-Header-Content-Length"]));
     respond(answer, request.keep_alive() && !core_.draining.load());
   }
 
@@ -108,6 +109,9 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(answer.status), 11);
     response->set(http::field::server, "polyscore");
     response->set(http::field::content_type, answer.content_type);
+    if (answer.inference_header_length >= 0) {
+      response->set("Inference-Header-Content-Length", std::to_string(answer.inference_header_length));
+    }
     response->keep_alive(keep_alive);
     response->body() = answer.body;
     response->prepare_payload();

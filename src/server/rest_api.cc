@@ -1,5 +1,8 @@
 #include "rest_api.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <vector>
 
 #include "errors.h"
@@ -213,11 +216,56 @@ HttpAnswer oip_model_metadata(const RepositorySnapshot& snapshot, const LoadedMo
   return answer;
 }
 
+// Triton's binary tensor extension: the first `header` bytes of the body are the JSON
+// request, the rest the inputs' raw little-endian values, in input order, as long as
+// their binary_data_size says.
+void read_binary_inputs(std::string_view binary, InferRequest& request) {
+  size_t offset = 0;
+  for (InferInput& input : request.inputs) {
+    if (input.binary_data_size < 0) continue;
+    size_t size = static_cast<size_t>(input.binary_data_size);
+    size_t element = input.datatype == "FP32" ? sizeof(float) : sizeof(double);
+    if (size > binary.size() - offset) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\": binary_data_size " + std::to_string(size) +
+                                       " runs past the " + std::to_string(binary.size()) +
+                                       " bytes after the JSON header");
+    }
+    if (size % element != 0) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\": binary_data_size " + std::to_string(size) +
+                                       " is not a whole number of " + input.datatype + " values");
+    }
+    if (element == sizeof(float)) {
+      input.float32_data.resize(size / element);
+      std::memcpy(input.float32_data.data(), binary.data() + offset, size);
+    } else {
+      input.float64_data.resize(size / element);
+      std::memcpy(input.float64_data.data(), binary.data() + offset, size);
+    }
+    offset += size;
+  }
+  if (offset != binary.size()) {
+    fail(ErrorKind::kBadRequest, std::to_string(binary.size() - offset) +
+                                     " bytes after the JSON header belong to no input's binary_data_size");
+  }
+}
+
 HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::string& version,
-                     std::string_view body, Route& route) {
+                     std::string_view body, std::string_view inference_header, Route& route) {
   Slot slot(core);
   route.model = name;
-  InferRequest request = parse_infer_request(body);
+  std::string_view json = body, binary;
+  if (!inference_header.empty()) {
+    size_t length = 0;
+    auto [end, ec] = std::from_chars(inference_header.data(), inference_header.data() + inference_header.size(), length);
+    if (ec != std::errc() || end != inference_header.data() + inference_header.size() || length > body.size()) {
+      fail(ErrorKind::kBadRequest, "Inference-Header-Content-Length \"" + std::string(inference_header) +
+                                       "\" is not a length within the " + std::to_string(body.size()) + "-byte body");
+    }
+    json = body.substr(0, length);
+    binary = body.substr(length);
+  }
+  InferRequest request = parse_infer_request(json);
+  read_binary_inputs(binary, request);
   auto model = core.repository.snapshot()->resolve(name, version);
   if (request.inputs.size() != 1) {
     fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request.inputs.size()));
@@ -244,14 +292,20 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
                                      std::to_string(model->info().num_features) + "]");
   }
   std::vector<int32_t> kinds;
-  for (const std::string& output_name : request.outputs) {
+  std::vector<bool> binary_outputs;
+  for (const InferOutput& output : request.outputs) {
     int32_t kind = 0;
-    if (!parse_output_kind(output_name, &kind)) {
-      fail(ErrorKind::kBadRequest, "unknown output \"" + output_name + "\" (outputs: value, margin, leaf, contrib)");
+    if (!parse_output_kind(output.name, &kind)) {
+      fail(ErrorKind::kBadRequest, "unknown output \"" + output.name + "\" (outputs: value, margin, leaf, contrib)");
     }
     kinds.push_back(kind);
+    binary_outputs.push_back(output.binary || request.binary_data_output);
   }
-  if (kinds.empty()) kinds.push_back(request.output >= 0 ? request.output : model->config().default_output);
+  if (kinds.empty()) {
+    kinds.push_back(request.output >= 0 ? request.output : model->config().default_output);
+    binary_outputs.push_back(request.binary_data_output);
+  }
+  std::string binary_out;  // the binary outputs' bytes, after the JSON
 
   HttpAnswer answer;
   std::string& out = answer.body;
@@ -276,6 +330,12 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     out += "\",\"datatype\":\"FP64\",\"shape\":";
     append_shape(out, output_tensor_shape(model->info(), kinds[k], static_cast<int64_t>(batch.rows),
                                           scores.values_per_row));
+    if (binary_outputs[k]) {  // little-endian doubles, as on every platform polyscore builds for
+      size_t bytes = scores.values.size() * sizeof(double);
+      out += ",\"parameters\":{\"binary_data_size\":" + std::to_string(bytes) + "}}";
+      binary_out.append(reinterpret_cast<const char*>(scores.values.data()), bytes);
+      continue;
+    }
     out += ",\"data\":[";
     for (size_t i = 0; i < scores.values.size(); ++i) {
       if (i) out += ',';
@@ -284,6 +344,11 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     out += "]}";
   }
   out += "]}\n";
+  if (std::find(binary_outputs.begin(), binary_outputs.end(), true) != binary_outputs.end()) {
+    answer.inference_header_length = static_cast<long long>(out.size());
+    answer.content_type = "application/octet-stream";
+    out += binary_out;
+  }
   return answer;
 }
 
@@ -335,7 +400,7 @@ HttpAnswer json_flag(const char* key, bool value, int status_if_false) {
 }
 
 HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string_view target,
-                         std::string_view body, Route& route) {
+                         std::string_view body, std::string_view inference_header, Route& route) {
   auto parts = split_path(target);
   bool get = method == "GET", post = method == "POST";
   auto wrong_method = [&](const char* allowed) -> HttpAnswer {
@@ -375,7 +440,7 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       HttpAnswer answer;
       answer.body = "{\"name\":\"polyscore\",\"version\":";
       append_string(answer.body, ps_version_string());
-      answer.body += ",\"extensions\":[\"model_repository\"]}\n";
+      answer.body += ",\"extensions\":[\"model_repository\",\"binary_tensor_data\"]}\n";
       return answer;
     }
     if (parts.size() >= 2 && parts[1] == "repository") {
@@ -416,7 +481,7 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       }
       if (action == "infer") {
         route.endpoint = "http_v2_infer";
-        return post ? oip_infer(core, name, version, body, route) : wrong_method("POST");
+        return post ? oip_infer(core, name, version, body, inference_header, route) : wrong_method("POST");
       }
     }
   }
@@ -426,12 +491,12 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
 }  // namespace
 
 HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_view target,
-                       std::string_view body) {
+                       std::string_view body, std::string_view inference_header) {
   auto start = Clock::now();
   Route route;
   HttpAnswer answer;
   try {
-    answer = route_request(core, method, target, body, route);
+    answer = route_request(core, method, target, body, inference_header, route);
   } catch (const ServeError& e) {
     answer.status = http_status_of(e.kind());
     answer.body = error_body(e.what());
