@@ -45,14 +45,15 @@ struct Call {
   const char* endpoint;
   std::string model;
   double scoring_seconds = 0;
+  RequestClock clock;  // arrival: when the handler got the call from gRPC
 };
 
 // Runs one RPC body: admission, deadline, errors to statuses, metrics.
 template <typename Body>
 grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* endpoint, bool scoring,
                    Body body) {
-  auto start = Clock::now();
-  Call call{endpoint, "", 0};
+  Call call{endpoint, "", 0, {}};
+  auto start = call.clock.arrival;
   grpc::Status status;
   try {
     std::optional<AdmissionSlot> slot;
@@ -75,7 +76,7 @@ grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* 
   auto snapshot = core.repository.snapshot();
   if (!snapshot->models.count(call.model)) call.model.clear();  // no label per unknown name
   core.metrics.record(call.endpoint, call.model, grpc_code_name(status.error_code()),
-                      seconds_since(start), call.scoring_seconds);
+                      seconds_since(start), call.scoring_seconds, call.clock.queue_seconds);
   return status;
 }
 
@@ -119,7 +120,7 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
   }
   ScoreOptions options{output_of(request.output()), request.iterations().begin(),
                        request.iterations().end()};
-  auto start = Clock::now();
+  auto start = call.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   call.scoring_seconds += seconds_since(start);
   response->set_model(model->name());
@@ -141,7 +142,7 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
                 static_cast<size_t>(request.features_size())};
     ScoreOptions options;
     options.output = PS_OUTPUT_VALUE;
-    auto start = Clock::now();
+    auto start = call.clock.scoring_starts();
     Scores scores = score(*model, batch, options, core.limits.max_rows);
     call.scoring_seconds = seconds_since(start);
     if (scores.values_per_row != 1) {
@@ -410,7 +411,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       for (int32_t kind : kinds) {
         ScoreOptions options;
         options.output = kind;
-        auto start = Clock::now();
+        auto start = call.clock.scoring_starts();
         Scores scores = score(*model, batch, options, core_.limits.max_rows);
         call.scoring_seconds += seconds_since(start);
         auto* output = response->add_outputs();

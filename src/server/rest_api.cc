@@ -58,6 +58,7 @@ struct Route {
   std::string endpoint = "http_unknown";
   std::string model;
   double scoring_seconds = 0;
+  RequestClock clock;
 };
 
 HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route) {
@@ -69,7 +70,7 @@ HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route)
               request.features.size()};
   ScoreOptions options;
   options.output = PS_OUTPUT_VALUE;
-  auto start = Clock::now();
+  auto start = route.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   route.scoring_seconds = seconds_since(start);
   if (scores.values_per_row != 1) {
@@ -110,7 +111,7 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
     batch.count = request.float64_values.size();
   }
   ScoreOptions options{request.output, request.iteration_begin, request.iteration_end};
-  auto start = Clock::now();
+  auto start = route.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   route.scoring_seconds = seconds_since(start);
   HttpAnswer answer;
@@ -321,7 +322,7 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   for (size_t k = 0; k < kinds.size(); ++k) {
     ScoreOptions options;
     options.output = kinds[k];
-    auto start = Clock::now();
+    auto start = route.clock.scoring_starts();
     Scores scores = score(*model, batch, options, core.limits.max_rows);
     route.scoring_seconds += seconds_since(start);
     if (k) out += ',';
@@ -491,9 +492,10 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
 }  // namespace
 
 HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_view target,
-                       std::string_view body, std::string_view inference_header) {
-  auto start = Clock::now();
+                       std::string_view body, std::string_view inference_header,
+                       Clock::time_point arrival) {
   Route route;
+  route.clock.arrival = arrival;
   HttpAnswer answer;
   try {
     answer = route_request(core, method, target, body, inference_header, route);
@@ -509,7 +511,7 @@ HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_v
     // A model label only for models the repository has: no label per mistyped name.
     if (!route.model.empty() && !core.repository.snapshot()->models.count(route.model)) route.model.clear();
     core.metrics.record(route.endpoint, route.model, std::to_string(answer.status),
-                        seconds_since(start), route.scoring_seconds);
+                        seconds_since(arrival), route.scoring_seconds, route.clock.queue_seconds);
   }
   return answer;
 }

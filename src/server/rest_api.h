@@ -27,8 +27,10 @@ struct HttpAnswer {
 };
 
 // inference_header: the request's Inference-Header-Content-Length ("" if absent).
+// arrival: when the request's header was read (the start of its queue and total time).
 HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_view target,
-                       std::string_view body, std::string_view inference_header = {});
+                       std::string_view body, std::string_view inference_header = {},
+                       Clock::time_point arrival = Clock::now());
 
 }  // namespace polyscore::server
 

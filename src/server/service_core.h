@@ -48,6 +48,21 @@ inline double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// A request's clock: when it arrived, and its queue time, from arrival to the start of
+// its first scoring call (parsing, admission, waiting for a thread), which the metrics
+// report apart from the scoring time.
+struct RequestClock {
+  Clock::time_point arrival = Clock::now();
+  double queue_seconds = -1;  // -1 until scoring starts
+
+  // Call just before a scoring call; returns its start time.
+  Clock::time_point scoring_starts() {
+    Clock::time_point now = Clock::now();
+    if (queue_seconds < 0) queue_seconds = std::chrono::duration<double>(now - arrival).count();
+    return now;
+  }
+};
+
 }  // namespace polyscore::server
 
 #endif
