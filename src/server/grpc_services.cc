@@ -7,6 +7,7 @@
 #include "fraud/v1/fraud.grpc.pb.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "polyscore/v1/scoring.grpc.pb.h"
+#include "repository_api.h"
 #include "scorer.h"
 
 namespace polyscore::server {
@@ -44,14 +45,15 @@ struct Call {
   const char* endpoint;
   std::string model;
   double scoring_seconds = 0;
+  RequestClock clock;  // arrival: when the handler got the call from gRPC
 };
 
 // Runs one RPC body: admission, deadline, errors to statuses, metrics.
 template <typename Body>
 grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* endpoint, bool scoring,
                    Body body) {
-  auto start = Clock::now();
-  Call call{endpoint, "", 0};
+  Call call{endpoint, "", 0, {}};
+  auto start = call.clock.arrival;
   grpc::Status status;
   try {
     std::optional<AdmissionSlot> slot;
@@ -74,7 +76,7 @@ grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* 
   auto snapshot = core.repository.snapshot();
   if (!snapshot->models.count(call.model)) call.model.clear();  // no label per unknown name
   core.metrics.record(call.endpoint, call.model, grpc_code_name(status.error_code()),
-                      seconds_since(start), call.scoring_seconds);
+                      seconds_since(start), call.scoring_seconds, call.clock.queue_seconds);
   return status;
 }
 
@@ -83,6 +85,7 @@ int32_t output_of(polyscore::v1::OutputKind kind) {
     case polyscore::v1::OUTPUT_KIND_VALUE: return PS_OUTPUT_VALUE;
     case polyscore::v1::OUTPUT_KIND_MARGIN: return PS_OUTPUT_MARGIN;
     case polyscore::v1::OUTPUT_KIND_LEAF: return PS_OUTPUT_LEAF;
+    case polyscore::v1::OUTPUT_KIND_CONTRIB: return PS_OUTPUT_CONTRIB;
     case polyscore::v1::OUTPUT_KIND_UNSPECIFIED: return -1;
     default: fail(ErrorKind::kBadRequest, "unknown output kind " + std::to_string(kind));
   }
@@ -92,6 +95,7 @@ polyscore::v1::OutputKind kind_of(int32_t output) {
   switch (output) {
     case PS_OUTPUT_MARGIN: return polyscore::v1::OUTPUT_KIND_MARGIN;
     case PS_OUTPUT_LEAF: return polyscore::v1::OUTPUT_KIND_LEAF;
+    case PS_OUTPUT_CONTRIB: return polyscore::v1::OUTPUT_KIND_CONTRIB;
     default: return polyscore::v1::OUTPUT_KIND_VALUE;
   }
 }
@@ -116,7 +120,7 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
   }
   ScoreOptions options{output_of(request.output()), request.iterations().begin(),
                        request.iterations().end()};
-  auto start = Clock::now();
+  auto start = call.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   call.scoring_seconds += seconds_since(start);
   response->set_model(model->name());
@@ -138,7 +142,7 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
                 static_cast<size_t>(request.features_size())};
     ScoreOptions options;
     options.output = PS_OUTPUT_VALUE;
-    auto start = Clock::now();
+    auto start = call.clock.scoring_starts();
     Scores scores = score(*model, batch, options, core.limits.max_rows);
     call.scoring_seconds = seconds_since(start);
     if (scores.values_per_row != 1) {
@@ -297,6 +301,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
                               inference::ServerMetadataResponse* response) override {
     response->set_name("polyscore");
     response->set_version(ps_version_string());
+    response->add_extensions("model_repository");
     return grpc::Status::OK;
   }
 
@@ -318,15 +323,11 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       input->set_datatype("FP64");
       input->add_shape(-1);
       input->add_shape(info.num_features);
-      const std::pair<int32_t, uint32_t> outputs[] = {{PS_OUTPUT_VALUE, info.num_outputs},
-                                                      {PS_OUTPUT_MARGIN, info.num_margins},
-                                                      {PS_OUTPUT_LEAF, info.num_trees}};
-      for (auto [kind, width] : outputs) {
+      for (int32_t kind : {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB}) {
         auto* output = response->add_outputs();
         output->set_name(output_kind_name(kind));
         output->set_datatype("FP64");
-        output->add_shape(-1);
-        output->add_shape(width);
+        for (int64_t dim : output_tensor_shape(info, kind, -1, output_width(info, kind))) output->add_shape(dim);
       }
     });
   }
@@ -391,14 +392,14 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       int32_t default_output = model->config().default_output;
       if (auto it = request->parameters().find("output"); it != request->parameters().end()) {
         if (!parse_output_kind(it->second.string_param(), &default_output)) {
-          fail(ErrorKind::kBadRequest, "parameter \"output\" must be \"value\", \"margin\" or \"leaf\"");
+          fail(ErrorKind::kBadRequest, "parameter \"output\" must be \"value\", \"margin\", \"leaf\" or \"contrib\"");
         }
       }
       std::vector<int32_t> kinds;
       for (const auto& requested : request->outputs()) {
         int32_t kind = 0;
         if (!parse_output_kind(requested.name(), &kind)) {
-          fail(ErrorKind::kBadRequest, "unknown output \"" + requested.name() + "\" (outputs: value, margin, leaf)");
+          fail(ErrorKind::kBadRequest, "unknown output \"" + requested.name() + "\" (outputs: value, margin, leaf, contrib)");
         }
         kinds.push_back(kind);
       }
@@ -410,21 +411,63 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       for (int32_t kind : kinds) {
         ScoreOptions options;
         options.output = kind;
-        auto start = Clock::now();
+        auto start = call.clock.scoring_starts();
         Scores scores = score(*model, batch, options, core_.limits.max_rows);
         call.scoring_seconds += seconds_since(start);
         auto* output = response->add_outputs();
         output->set_name(output_kind_name(kind));
         output->set_datatype("FP64");
-        output->add_shape(static_cast<int64_t>(batch.rows));
-        output->add_shape(static_cast<int64_t>(scores.values_per_row));
+        for (int64_t dim : output_tensor_shape(model->info(), kind, static_cast<int64_t>(batch.rows),
+                                               scores.values_per_row)) {
+          output->add_shape(dim);
+        }
         response->add_raw_output_contents(reinterpret_cast<const char*>(scores.values.data()),
                                           scores.values.size() * sizeof(double));
       }
     });
   }
 
+  grpc::Status RepositoryIndex(grpc::ServerContext* context, const inference::RepositoryIndexRequest* request,
+                               inference::RepositoryIndexResponse* response) override {
+    return serve(core_, context, "grpc_v2_repository", false, [&](Call&) {
+      for (const auto& row : repository_index(core_, request->repository_name(), request->ready())) {
+        auto* model = response->add_models();
+        model->set_name(row.name);
+        model->set_version(row.version);
+        model->set_state(row.ready ? "READY" : "UNAVAILABLE");
+        model->set_reason(row.reason);
+      }
+    });
+  }
+
+  grpc::Status RepositoryModelLoad(grpc::ServerContext* context,
+                                   const inference::RepositoryModelLoadRequest* request,
+                                   inference::RepositoryModelLoadResponse*) override {
+    return serve(core_, context, "grpc_v2_repository", false, [&](Call& call) {
+      call.model = request->model_name();
+      repository_load(core_, request->repository_name(), request->model_name(),
+                      parameter_names(request->parameters()));
+    });
+  }
+
+  grpc::Status RepositoryModelUnload(grpc::ServerContext* context,
+                                     const inference::RepositoryModelUnloadRequest* request,
+                                     inference::RepositoryModelUnloadResponse*) override {
+    return serve(core_, context, "grpc_v2_repository", false, [&](Call& call) {
+      call.model = request->model_name();
+      repository_unload(core_, request->repository_name(), request->model_name(),
+                        parameter_names(request->parameters()));
+    });
+  }
+
  private:
+  template <typename Map>
+  static std::vector<std::string> parameter_names(const Map& parameters) {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : parameters) names.push_back(name);
+    return names;
+  }
+
   ServiceCore& core_;
 };
 

@@ -55,6 +55,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
+    arrival_ = Clock::now();
     mark_busy(true);
     auto& request = parser_->get();
     if (beast::iequals(request[http::field::expect], "100-continue")) {
@@ -80,7 +81,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     auto& request = parser_->get();
     auto view = [](boost::beast::string_view s) { return std::string_view(s.data(), s.size()); };
-    HttpAnswer answer = handle_rest(core_, view(request.method_string()), view(request.target()), request.body());
+    HttpAnswer answer = handle_rest(core_, view(request.method_string()), view(request.target()), request.body(),
+                                    view(request["Inference-Header-Content-Length"]), arrival_);
     respond(answer, request.keep_alive() && !core_.draining.load());
   }
 
@@ -108,6 +110,9 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(answer.status), 11);
     response->set(http::field::server, "polyscore");
     response->set(http::field::content_type, answer.content_type);
+    if (answer.inference_header_length >= 0) {
+      response->set("Inference-Header-Content-Length", std::to_string(answer.inference_header_length));
+    }
     response->keep_alive(keep_alive);
     response->body() = answer.body;
     response->prepare_payload();
@@ -139,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::milliseconds read_timeout_;
   std::shared_ptr<std::atomic<int>> busy_;
   bool counted_ = false;
+  Clock::time_point arrival_;  // the current request's header was read
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };

@@ -134,6 +134,14 @@ uint64_t read_count(value v, std::string_view field) {
   return count;
 }
 
+bool read_bool(value v, std::string_view field) {
+  bool flag = false;
+  if (v.type() != json_type::boolean || v.get_bool().get(flag)) {
+    bad("\"" + std::string(field) + "\" must be true or false");
+  }
+  return flag;
+}
+
 int32_t read_output(value v, std::string_view field) {
   std::string name = read_string(v, field);
   int32_t output = 0;
@@ -142,7 +150,7 @@ int32_t read_output(value v, std::string_view field) {
     name = name.substr(12);
   }
   if (!parse_output_kind(name, &output)) {
-    bad("\"" + std::string(field) + "\" must be \"value\", \"margin\" or \"leaf\", not \"" + name + "\"");
+    bad("\"" + std::string(field) + "\" must be \"value\", \"margin\", \"leaf\" or \"contrib\", not \"" + name + "\"");
   }
   return output;
 }
@@ -271,6 +279,7 @@ InferRequest parse_infer_request(std::string_view body) {
           simdjson::ondemand::field p = unwrap(std::move(p_result));
           std::string_view p_key = p.unescaped_key();
           if (p_key == "output") request.output = read_output(p.value(), "parameters.output");
+          if (p_key == "binary_data_output") request.binary_data_output = read_bool(p.value(), "parameters.binary_data_output");
           // Other parameters are extensions polyscore does not use; the OIP lets
           // servers ignore them.
         }
@@ -307,7 +316,8 @@ InferRequest parse_infer_request(std::string_view body) {
                 simdjson::ondemand::field param = unwrap(std::move(p_result));
                 std::string_view p_key = param.unescaped_key();
                 if (p_key == "binary_data_size") {
-                  bad("binary tensor data is not supported; send \"data\" as JSON");
+                  input.binary_data_size =
+                      static_cast<int64_t>(read_count(param.value(), where + ".parameters.binary_data_size"));
                 }
               }
             } else {
@@ -315,11 +325,15 @@ InferRequest parse_infer_request(std::string_view body) {
             }
           }
           if (input.name.empty()) bad("missing field \"" + where + ".name\"");
-          if (!has_data) bad("missing field \"" + where + ".data\"");
-          if (input.datatype == "FP32") convert_tokens(tokens, input.float32_data, where + ".data");
-          else if (input.datatype == "FP64") convert_tokens(tokens, input.float64_data, where + ".data");
-          else if (input.datatype.empty()) bad("missing field \"" + where + ".datatype\"");
-          else bad("\"" + where + ".datatype\" is " + input.datatype + "; polyscore takes FP32 or FP64");
+          bool binary = input.binary_data_size >= 0;
+          if (!has_data && !binary) bad("missing field \"" + where + ".data\"");
+          if (has_data && binary) bad("\"" + where + "\" has both data and parameters.binary_data_size");
+          if (input.datatype.empty()) bad("missing field \"" + where + ".datatype\"");
+          if (input.datatype != "FP32" && input.datatype != "FP64") {
+            bad("\"" + where + ".datatype\" is " + input.datatype + "; polyscore takes FP32 or FP64");
+          }
+          if (!binary && input.datatype == "FP32") convert_tokens(tokens, input.float32_data, where + ".data");
+          if (!binary && input.datatype == "FP64") convert_tokens(tokens, input.float64_data, where + ".data");
           request.inputs.push_back(std::move(input));
         }
       } else if (key == "outputs") {
@@ -329,33 +343,71 @@ InferRequest parse_infer_request(std::string_view body) {
           value output_value = output_result.value();
           std::string where = "outputs[" + std::to_string(request.outputs.size()) + "]";
           if (output_value.type() != json_type::object) bad("\"" + where + "\" must be an object");
-          std::string name;
+          InferOutput output;
           for (auto f_result : output_value.get_object()) {
             simdjson::ondemand::field f = unwrap(std::move(f_result));
             std::string_view f_key = f.unescaped_key();
             if (f_key == "name") {
-              name = read_string(f.value(), where + ".name");
+              output.name = read_string(f.value(), where + ".name");
             } else if (f_key == "parameters") {
               value p = f.value();
               if (p.type() != json_type::object) bad("\"" + where + ".parameters\" must be an object");
               for (auto p_result : p.get_object()) {
                 simdjson::ondemand::field param = unwrap(std::move(p_result));
-                std::string_view p_key = param.unescaped_key();
-                value pv = param.value();
-                bool on = false;
-                if (p_key == "binary_data" && pv.type() == json_type::boolean && pv.get_bool().get(on) == 0 && on) {
-                  bad("binary tensor data is not supported; ask for \"binary_data\": false");
+                if (std::string_view(param.unescaped_key()) == "binary_data") {
+                  output.binary = read_bool(param.value(), where + ".parameters.binary_data");
                 }
               }
             } else {
               unknown_field(where, f_key, "name, parameters");
             }
           }
-          if (name.empty()) bad("missing field \"" + where + ".name\"");
-          request.outputs.push_back(std::move(name));
+          if (output.name.empty()) bad("missing field \"" + where + ".name\"");
+          request.outputs.push_back(std::move(output));
         }
       } else {
         unknown_field("", key, "id, parameters, inputs, outputs");
+      }
+    }
+  });
+  return request;
+}
+
+RepositoryRequest parse_repository_index_request(std::string_view body) {
+  RepositoryRequest request;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return request;
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key == "ready") {
+        value v = field.value();
+        if (v.type() != json_type::boolean) bad("\"ready\" must be true or false");
+        request.ready = unwrap(v.get_bool());
+      } else {
+        unknown_field("", key, "ready");
+      }
+    }
+  });
+  return request;
+}
+
+RepositoryRequest parse_repository_model_request(std::string_view body) {
+  RepositoryRequest request;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return request;
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key == "parameters") {
+        value v = field.value();
+        if (v.type() != json_type::object) bad("\"parameters\" must be an object");
+        for (auto p_result : v.get_object()) {
+          simdjson::ondemand::field p = unwrap(std::move(p_result));
+          request.parameters.emplace_back(std::string_view(p.unescaped_key()));
+        }
+      } else {
+        unknown_field("", key, "parameters");
       }
     }
   });

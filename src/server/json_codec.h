@@ -35,18 +35,35 @@ struct InferInput {
   std::vector<int64_t> shape;
   std::vector<float> float32_data;   // datatype FP32
   std::vector<double> float64_data;  // datatype FP64
+  // parameters.binary_data_size (Triton's binary tensor extension): the data is this
+  // many bytes of the binary section after the JSON, not "data". -1 = JSON data.
+  int64_t binary_data_size = -1;
+};
+struct InferOutput {
+  std::string name;
+  bool binary = false;               // parameters.binary_data: answer raw little-endian bytes
 };
 struct InferRequest {
   std::string id;
   std::vector<InferInput> inputs;
-  std::vector<std::string> outputs;  // requested output names; empty = the default
-  int32_t output = -1;               // parameters.output ("value", "margin", "leaf")
+  std::vector<InferOutput> outputs;  // requested outputs; empty = the default
+  int32_t output = -1;               // parameters.output ("value", "margin", "leaf", "contrib")
+  bool binary_data_output = false;   // parameters.binary_data_output: every output binary
+};
+
+// POST /v2/repository/index and /v2/repository/models/{name}/load|unload (Triton's
+// repository extension). An empty body is an empty request.
+struct RepositoryRequest {
+  bool ready = false;                    // index: only ready models
+  std::vector<std::string> parameters;   // load/unload: the parameter names given
 };
 
 // Each throws ServeError(kBadRequest) naming the field or the JSON problem.
 FraudRequest parse_fraud_request(std::string_view body);
 BatchRequest parse_batch_request(std::string_view body);
 InferRequest parse_infer_request(std::string_view body);
+RepositoryRequest parse_repository_index_request(std::string_view body);
+RepositoryRequest parse_repository_model_request(std::string_view body);
 
 // Writers.
 // Shortest round-trip form; NaN -> null (missing), +-infinity -> +-1e999.

@@ -39,6 +39,7 @@ int run(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ServiceCore core(options.models_dir, options.limits);
+  core.repository_control = options.model_control_explicit;
   core.repository.reload();
 
   GrpcServices services(core, options.grpc_fraud_threads);  // outlives the server
@@ -81,7 +82,8 @@ int run(const ServeOptions& options) {
                        num("models", static_cast<long long>(snapshot->models.size())),
                        num("versions", static_cast<long long>(snapshot->loaded_versions())),
                        num("grpc_port", grpc_port), {"grpc_unix", options.grpc_unix},
-                       num("http_port", http_server ? http_server->port() : 0)});
+                       num("http_port", http_server ? http_server->port() : 0),
+                       {"model_control", options.model_control_explicit ? "explicit" : "poll"}});
 
   for (;;) {
     int signal = 0;

@@ -32,10 +32,12 @@ void Metrics::Histogram::observe(double seconds) {
 }
 
 void Metrics::record(const std::string& endpoint, const std::string& model,
-                     const std::string& status, double total_seconds, double scoring_seconds) {
+                     const std::string& status, double total_seconds, double scoring_seconds,
+                     double queue_seconds) {
   std::lock_guard<std::mutex> lock(mutex_);
   requests_[{endpoint, model, status}] += 1;
   request_seconds_[endpoint].observe(total_seconds);
+  if (queue_seconds >= 0) queue_seconds_[endpoint].observe(queue_seconds);
   if (scoring_seconds > 0) scoring_seconds_[endpoint].observe(scoring_seconds);
 }
 
@@ -75,6 +77,11 @@ std::string Metrics::render(const RepositorySnapshot& repository, int in_flight)
     }
     histograms("polyscore_request_duration_seconds",
                "Time from a request's arrival to its answer.", request_seconds_);
+    // Triton's nv_inference_queue_duration_us is this histogram's _sum, in microseconds.
+    histograms("polyscore_queue_duration_seconds",
+               "Time from a request's arrival to the start of its scoring (parsing, admission, "
+               "waiting for a thread); apart from the scoring time.",
+               queue_seconds_);
     histograms("polyscore_scoring_duration_seconds",
                "Time spent in the libpolyscore scoring call.", scoring_seconds_);
   }

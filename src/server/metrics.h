@@ -1,5 +1,6 @@
 // Prometheus metrics: requests by endpoint, model and status; latency histograms of the
-// whole request and of the scoring call; in-flight requests; models loaded.
+// whole request, of its queue time (arrival to scoring) and of the scoring call;
+// in-flight requests; models loaded.
 #ifndef POLYSCORE_SERVER_METRICS_H
 #define POLYSCORE_SERVER_METRICS_H
 
@@ -17,9 +18,10 @@ namespace polyscore::server {
 
 class Metrics {
  public:
-  // Records one finished request. status is the HTTP code or the gRPC code name.
+  // Records one finished request. status is the HTTP code or the gRPC code name;
+  // queue_seconds < 0 for a request that never reached scoring.
   void record(const std::string& endpoint, const std::string& model, const std::string& status,
-              double total_seconds, double scoring_seconds);
+              double total_seconds, double scoring_seconds, double queue_seconds = -1);
 
   // The text exposition format (version 0.0.4), with the repository's gauges.
   std::string render(const RepositorySnapshot& repository, int in_flight) const;
@@ -36,7 +38,7 @@ class Metrics {
   };
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> requests_;
-  std::map<std::string, Histogram> request_seconds_, scoring_seconds_;
+  std::map<std::string, Histogram> request_seconds_, queue_seconds_, scoring_seconds_;
 };
 
 // Bounds the requests being served at once; past the bound a request is refused

@@ -54,7 +54,7 @@ ModelConfig read_config(const std::string& path) {
     } else if (key == "default_output") {
       std::string_view text;
       if (field.value.get(text) || !parse_output_kind(std::string(text), &config.default_output)) {
-        throw std::runtime_error(path + ": default_output must be value, margin or leaf");
+        throw std::runtime_error(path + ": default_output must be value, margin, leaf or contrib");
       }
     } else {
       throw std::runtime_error(path + ": unknown field \"" + key +
@@ -93,6 +93,7 @@ const char* output_kind_name(int32_t output) {
   switch (output) {
     case PS_OUTPUT_MARGIN: return "margin";
     case PS_OUTPUT_LEAF: return "leaf";
+    case PS_OUTPUT_CONTRIB: return "contrib";
     default: return "value";
   }
 }
@@ -101,6 +102,7 @@ bool parse_output_kind(const std::string& name, int32_t* output) {
   if (name == "value") *output = PS_OUTPUT_VALUE;
   else if (name == "margin") *output = PS_OUTPUT_MARGIN;
   else if (name == "leaf") *output = PS_OUTPUT_LEAF;
+  else if (name == "contrib") *output = PS_OUTPUT_CONTRIB;
   else return false;
   return true;
 }
@@ -199,13 +201,83 @@ std::vector<ModelRepository::Found> ModelRepository::scan() const {
 
 void ModelRepository::reload() {
   std::lock_guard<std::mutex> lock(reload_mutex_);
+  rescan([this](const std::string& name) { return unloaded_.count(name) == 0; });
+}
+
+void ModelRepository::load(const std::string& name) {
+  std::lock_guard<std::mutex> lock(reload_mutex_);
+  bool on_disk = false;
+  for (const Found& f : scan()) on_disk = on_disk || f.name == name;
+  if (!on_disk) fail(ErrorKind::kNotFound, "no model \"" + name + "\" in the model directory");
+  unloaded_.erase(name);
+  rescan([&name](const std::string& n) { return n == name; });
+  auto loaded = snapshot();
+  auto it = loaded->models.find(name);
+  if (it == loaded->models.end()) fail(ErrorKind::kNotFound, "model \"" + name + "\" left the model directory");
+  if (!it->second.last_error.empty()) {
+    fail(ErrorKind::kFailedPrecondition, "model \"" + name + "\" failed to load: " + it->second.last_error);
+  }
+}
+
+void ModelRepository::unload(const std::string& name) {
+  std::lock_guard<std::mutex> lock(reload_mutex_);
+  auto previous = snapshot();
+  if (!previous->models.count(name)) fail(ErrorKind::kNotFound, "model \"" + name + "\" is not loaded");
+  auto next = std::make_shared<RepositorySnapshot>(*previous);
+  next->models.erase(name);
+  for (auto it = stamps_.begin(); it != stamps_.end();) {
+    it = it->first.first == name ? stamps_.erase(it) : std::next(it);
+  }
+  unloaded_.insert(name);
+  log_info("model unloaded through the repository API", {{"model", name}});
+  std::atomic_store(&snapshot_, std::shared_ptr<const RepositorySnapshot>(std::move(next)));
+}
+
+std::vector<ModelRepository::IndexEntry> ModelRepository::index() const {
+  std::set<std::string> unloaded;
+  {
+    std::lock_guard<std::mutex> lock(reload_mutex_);
+    unloaded = unloaded_;
+  }
+  auto current = snapshot();
+  std::vector<IndexEntry> rows;
+  std::set<std::string> on_disk;
+  for (const Found& f : scan()) on_disk.insert(f.name);
+  for (const auto& [name, entry] : current->models) {
+    on_disk.erase(name);
+    for (const auto& loaded : entry.versions) {
+      auto stale = entry.stale_versions.find(loaded->version());
+      rows.push_back({name, loaded->version(), true,
+                      stale == entry.stale_versions.end() ? "" : stale->second});
+    }
+    for (const auto& [version, reason] : entry.failed_versions) rows.push_back({name, version, false, reason});
+  }
+  for (const std::string& name : on_disk) {
+    rows.push_back({name, "", false, unloaded.count(name) ? "unloaded" : "not loaded yet"});
+  }
+  std::sort(rows.begin(), rows.end(), [](const IndexEntry& a, const IndexEntry& b) {
+    return a.name != b.name ? a.name < b.name : version_less(a.version, b.version);
+  });
+  return rows;
+}
+
+template <typename Filter>
+void ModelRepository::rescan(Filter rescanned) {
   auto previous = snapshot();
   auto next = std::make_shared<RepositorySnapshot>();
   next->load_failures = previous->load_failures;
   next->reloads = previous->reloads + 1;
 
   std::map<std::pair<std::string, std::string>, FileStamp> stamps;
+  for (const auto& [name, entry] : previous->models) {  // models this scan leaves as they are
+    if (rescanned(name)) continue;
+    next->models[name] = entry;
+  }
+  for (const auto& [key, stamp] : stamps_) {
+    if (!rescanned(key.first)) stamps[key] = stamp;
+  }
   for (const Found& f : scan()) {
+    if (!rescanned(f.name)) continue;
     auto key = std::make_pair(f.name, f.version);
     ModelEntry& entry = next->models[f.name];
     entry.name = f.name;
@@ -258,6 +330,7 @@ void ModelRepository::reload() {
               [](const auto& a, const auto& b) { return version_less(a->version(), b->version()); });
   }
   for (const auto& [name, entry] : previous->models) {
+    if (!rescanned(name)) continue;
     for (const auto& loaded : entry.versions) {
       auto now = next->models.find(name);
       if (now == next->models.end() || !now->second.find(loaded->version())) {

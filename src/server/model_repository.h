@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,25 @@ class ModelRepository {
   // Serialized: concurrent calls run one after the other.
   void reload();
 
+  // The repository API (--model-control explicit). load: reads NAME's files again and
+  // swaps its new and changed versions in atomically, like a scan of that one model;
+  // scans serve it again if it was unloaded. Throws ServeError: kNotFound if DIR has no
+  // model NAME, kFailedPrecondition if a file failed to load (the versions that loaded,
+  // and the previous load of a failed one, serve).
+  void load(const std::string& name);
+  // Stops serving NAME (every version); requests under way finish on the version they
+  // hold. Scans skip NAME until load(NAME). Throws ServeError kNotFound if not loaded.
+  void unload(const std::string& name);
+
+  // One row of the repository index (Triton's RepositoryIndex).
+  struct IndexEntry {
+    std::string name, version;
+    bool ready = false;
+    std::string reason;  // why not ready, or the newer file that failed to load
+  };
+  // Every model in the snapshot or on disk, by name then version.
+  std::vector<IndexEntry> index() const;
+
   std::shared_ptr<const RepositorySnapshot> snapshot() const {
     return std::atomic_load(&snapshot_);
   }
@@ -103,9 +123,14 @@ class ModelRepository {
     FileStamp stamp;
   };
   std::vector<Found> scan() const;
+  // Scans DIR and reloads the models for which `rescanned(name)` is true; the others keep
+  // what the previous snapshot had. Publishes the new snapshot. Holds reload_mutex_.
+  template <typename Filter>
+  void rescan(Filter rescanned);
 
   std::string dir_;
-  std::mutex reload_mutex_;
+  mutable std::mutex reload_mutex_;
+  std::set<std::string> unloaded_;  // unloaded through the API; scans skip them
   std::shared_ptr<const RepositorySnapshot> snapshot_;
   // What each loaded or failed (name, version) was made from, to skip unchanged files.
   std::map<std::pair<std::string, std::string>, FileStamp> stamps_;
@@ -114,7 +139,7 @@ class ModelRepository {
 // Orders versions: numbers numerically, then other names alphabetically.
 bool version_less(const std::string& a, const std::string& b);
 
-const char* output_kind_name(int32_t output);      // "value", "margin", "leaf"
+const char* output_kind_name(int32_t output);      // "value", "margin", "leaf", "contrib"
 bool parse_output_kind(const std::string& name, int32_t* output);
 const char* format_name(int32_t format);          // "xgboost-json", ...
 

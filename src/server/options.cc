@@ -10,6 +10,7 @@ const char kServeUsage[] =
     "                       [--poll-seconds N] [--max-body-bytes N] [--max-rows N]\n"
     "                       [--max-concurrent N] [--read-timeout-ms N] [--drain-seconds N]\n"
     "                       [--http-threads N] [--grpc-fraud-threads N]\n"
+    "                       [--model-control poll|explicit]\n"
     "\n"
     "Serves the models under DIR (DIR/<name>/<version>/model.{json,ubj,txt} or DIR/<name>.json)\n"
     "over gRPC (fraud.v1, polyscore.v1, inference = Open Inference Protocol) and REST.\n"
@@ -18,7 +19,12 @@ const char kServeUsage[] =
     "Defaults: --http 127.0.0.1:8080 --grpc 127.0.0.1:50051 when neither is given,\n"
     "--poll-seconds 10, --max-body-bytes 16777216, --max-rows 100000, --max-concurrent 64,\n"
     "--read-timeout-ms 30000, --drain-seconds 10, --http-threads 2,\n"
-    "--grpc-fraud-threads 1 (threads that poll for and score fraud.v1 calls).\n";
+    "--grpc-fraud-threads 1 (threads that poll for and score fraud.v1 calls).\n"
+    "--model-control poll (default): the server follows DIR (start, SIGHUP, --poll-seconds);\n"
+    "the repository API's index answers, its load and unload are refused. explicit: any\n"
+    "client that reaches the server may load and unload the models under DIR (POST\n"
+    "/v2/repository/models/NAME/load|unload, gRPC RepositoryModelLoad/Unload); polling is\n"
+    "off unless --poll-seconds is given. Every model under DIR is loaded at start.\n";
 
 namespace {
 
@@ -58,12 +64,21 @@ bool parse_serve_options(int argc, char** argv, ServeOptions* options, std::stri
     else if (flag == "--read-timeout-ms") { if (!number(1, 3600000)) return false; options->read_timeout_ms = int(n); }
     else if (flag == "--drain-seconds") { if (!number(0, 3600)) return false; options->drain_seconds = int(n); }
     else if (flag == "--http-threads") { if (!number(1, 256)) return false; options->http_threads = int(n); }
+    else if (flag == "--model-control") {
+      std::string mode = value;
+      if (mode != "poll" && mode != "explicit") {
+        *error = "--model-control wants poll or explicit, got " + mode;
+        return false;
+      }
+      options->model_control_explicit = mode == "explicit";
+    }
     else if (flag == "--grpc-fraud-threads") { if (!number(1, 256)) return false; options->grpc_fraud_threads = int(n); }
     else {
       *error = "unknown option " + flag;
       return false;
     }
   }
+  if (options->poll_seconds < 0) options->poll_seconds = options->model_control_explicit ? 0 : 10;
   if (options->models_dir.empty()) {
     *error = "--models DIR is required";
     return false;

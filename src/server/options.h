@@ -16,7 +16,9 @@ struct ServeOptions {
   int http_threads = 2;
   // One by default: on a small machine a second polling thread measured slower.
   int grpc_fraud_threads = 1;
-  int poll_seconds = 10;     // 0 = reload only on SIGHUP
+  int poll_seconds = -1;     // 0 = reload only on SIGHUP; -1 = 10, or 0 with explicit control
+  // --model-control explicit: clients may load and unload models (Triton's mode name).
+  bool model_control_explicit = false;
   int read_timeout_ms = 30000;
   int drain_seconds = 10;
   Limits limits;

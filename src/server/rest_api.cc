@@ -1,9 +1,13 @@
 #include "rest_api.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <vector>
 
 #include "errors.h"
 #include "json_codec.h"
+#include "repository_api.h"
 #include "scorer.h"
 
 namespace polyscore::server {
@@ -30,11 +34,13 @@ void append_versions(std::string& out, const ModelEntry& entry) {
   out += ']';
 }
 
-size_t output_width(const LoadedModel& model, int32_t output) {
-  const ps_model_info& info = model.info();
-  if (output == PS_OUTPUT_MARGIN) return info.num_margins;
-  if (output == PS_OUTPUT_LEAF) return info.num_trees;
-  return info.num_outputs;
+void append_shape(std::string& out, const std::vector<int64_t>& shape) {
+  out += '[';
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(shape[i]);
+  }
+  out += ']';
 }
 
 // Scoring endpoints hold a slot; past --max-concurrent they answer 429 at once.
@@ -52,6 +58,7 @@ struct Route {
   std::string endpoint = "http_unknown";
   std::string model;
   double scoring_seconds = 0;
+  RequestClock clock;
 };
 
 HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route) {
@@ -63,7 +70,7 @@ HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route)
               request.features.size()};
   ScoreOptions options;
   options.output = PS_OUTPUT_VALUE;
-  auto start = Clock::now();
+  auto start = route.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   route.scoring_seconds = seconds_since(start);
   if (scores.values_per_row != 1) {
@@ -104,7 +111,7 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
     batch.count = request.float64_values.size();
   }
   ScoreOptions options{request.output, request.iteration_begin, request.iteration_end};
-  auto start = Clock::now();
+  auto start = route.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   route.scoring_seconds = seconds_since(start);
   HttpAnswer answer;
@@ -197,24 +204,69 @@ HttpAnswer oip_model_metadata(const RepositorySnapshot& snapshot, const LoadedMo
   out += ",\"platform\":\"polyscore\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP64\",\"shape\":[-1,";
   out += std::to_string(model.info().num_features);
   out += "]}],\"outputs\":[";
-  const int32_t kinds[] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF};
+  const int32_t kinds[] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB};
   for (int32_t kind : kinds) {
     if (kind != PS_OUTPUT_VALUE) out += ',';
     out += "{\"name\":\"";
     out += output_kind_name(kind);
-    out += "\",\"datatype\":\"FP64\",\"shape\":[-1,";
-    out += std::to_string(output_width(model, kind));
-    out += "]}";
+    out += "\",\"datatype\":\"FP64\",\"shape\":";
+    append_shape(out, output_tensor_shape(model.info(), kind, -1, output_width(model.info(), kind)));
+    out += "}";
   }
   out += "]}\n";
   return answer;
 }
 
+// Triton's binary tensor extension: the first `header` bytes of the body are the JSON
+// request, the rest the inputs' raw little-endian values, in input order, as long as
+// their binary_data_size says.
+void read_binary_inputs(std::string_view binary, InferRequest& request) {
+  size_t offset = 0;
+  for (InferInput& input : request.inputs) {
+    if (input.binary_data_size < 0) continue;
+    size_t size = static_cast<size_t>(input.binary_data_size);
+    size_t element = input.datatype == "FP32" ? sizeof(float) : sizeof(double);
+    if (size > binary.size() - offset) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\": binary_data_size " + std::to_string(size) +
+                                       " runs past the " + std::to_string(binary.size()) +
+                                       " bytes after the JSON header");
+    }
+    if (size % element != 0) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\": binary_data_size " + std::to_string(size) +
+                                       " is not a whole number of " + input.datatype + " values");
+    }
+    if (element == sizeof(float)) {
+      input.float32_data.resize(size / element);
+      std::memcpy(input.float32_data.data(), binary.data() + offset, size);
+    } else {
+      input.float64_data.resize(size / element);
+      std::memcpy(input.float64_data.data(), binary.data() + offset, size);
+    }
+    offset += size;
+  }
+  if (offset != binary.size()) {
+    fail(ErrorKind::kBadRequest, std::to_string(binary.size() - offset) +
+                                     " bytes after the JSON header belong to no input's binary_data_size");
+  }
+}
+
 HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::string& version,
-                     std::string_view body, Route& route) {
+                     std::string_view body, std::string_view inference_header, Route& route) {
   Slot slot(core);
   route.model = name;
-  InferRequest request = parse_infer_request(body);
+  std::string_view json = body, binary;
+  if (!inference_header.empty()) {
+    size_t length = 0;
+    auto [end, ec] = std::from_chars(inference_header.data(), inference_header.data() + inference_header.size(), length);
+    if (ec != std::errc() || end != inference_header.data() + inference_header.size() || length > body.size()) {
+      fail(ErrorKind::kBadRequest, "Inference-Header-Content-Length \"" + std::string(inference_header) +
+                                       "\" is not a length within the " + std::to_string(body.size()) + "-byte body");
+    }
+    json = body.substr(0, length);
+    binary = body.substr(length);
+  }
+  InferRequest request = parse_infer_request(json);
+  read_binary_inputs(binary, request);
   auto model = core.repository.snapshot()->resolve(name, version);
   if (request.inputs.size() != 1) {
     fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request.inputs.size()));
@@ -241,14 +293,20 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
                                      std::to_string(model->info().num_features) + "]");
   }
   std::vector<int32_t> kinds;
-  for (const std::string& output_name : request.outputs) {
+  std::vector<bool> binary_outputs;
+  for (const InferOutput& output : request.outputs) {
     int32_t kind = 0;
-    if (!parse_output_kind(output_name, &kind)) {
-      fail(ErrorKind::kBadRequest, "unknown output \"" + output_name + "\" (outputs: value, margin, leaf)");
+    if (!parse_output_kind(output.name, &kind)) {
+      fail(ErrorKind::kBadRequest, "unknown output \"" + output.name + "\" (outputs: value, margin, leaf, contrib)");
     }
     kinds.push_back(kind);
+    binary_outputs.push_back(output.binary || request.binary_data_output);
   }
-  if (kinds.empty()) kinds.push_back(request.output >= 0 ? request.output : model->config().default_output);
+  if (kinds.empty()) {
+    kinds.push_back(request.output >= 0 ? request.output : model->config().default_output);
+    binary_outputs.push_back(request.binary_data_output);
+  }
+  std::string binary_out;  // the binary outputs' bytes, after the JSON
 
   HttpAnswer answer;
   std::string& out = answer.body;
@@ -264,15 +322,22 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   for (size_t k = 0; k < kinds.size(); ++k) {
     ScoreOptions options;
     options.output = kinds[k];
-    auto start = Clock::now();
+    auto start = route.clock.scoring_starts();
     Scores scores = score(*model, batch, options, core.limits.max_rows);
     route.scoring_seconds += seconds_since(start);
     if (k) out += ',';
     out += "{\"name\":\"";
     out += output_kind_name(kinds[k]);
-    out += "\",\"datatype\":\"FP64\",\"shape\":[";
-    out += std::to_string(batch.rows) + "," + std::to_string(scores.values_per_row);
-    out += "],\"data\":[";
+    out += "\",\"datatype\":\"FP64\",\"shape\":";
+    append_shape(out, output_tensor_shape(model->info(), kinds[k], static_cast<int64_t>(batch.rows),
+                                          scores.values_per_row));
+    if (binary_outputs[k]) {  // little-endian doubles, as on every platform polyscore builds for
+      size_t bytes = scores.values.size() * sizeof(double);
+      out += ",\"parameters\":{\"binary_data_size\":" + std::to_string(bytes) + "}}";
+      binary_out.append(reinterpret_cast<const char*>(scores.values.data()), bytes);
+      continue;
+    }
+    out += ",\"data\":[";
     for (size_t i = 0; i < scores.values.size(); ++i) {
       if (i) out += ',';
       append_double(out, scores.values[i]);
@@ -280,7 +345,52 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     out += "]}";
   }
   out += "]}\n";
+  if (std::find(binary_outputs.begin(), binary_outputs.end(), true) != binary_outputs.end()) {
+    answer.inference_header_length = static_cast<long long>(out.size());
+    answer.content_type = "application/octet-stream";
+    out += binary_out;
+  }
   return answer;
+}
+
+// POST /v2/repository/index, /v2/repository/models/{name}/load and .../unload.
+HttpAnswer repository_route(ServiceCore& core, const std::vector<std::string_view>& parts,
+                            std::string_view body, Route& route) {
+  HttpAnswer answer;
+  if (parts.size() == 3 && parts[2] == "index") {
+    RepositoryRequest request = parse_repository_index_request(body);
+    std::string& out = answer.body;
+    out = "[";
+    bool first = true;
+    for (const auto& row : repository_index(core, "", request.ready)) {
+      if (!first) out += ',';
+      first = false;
+      out += "{\"name\":";
+      append_string(out, row.name);
+      if (!row.version.empty()) {
+        out += ",\"version\":";
+        append_string(out, row.version);
+      }
+      out += row.ready ? ",\"state\":\"READY\"" : ",\"state\":\"UNAVAILABLE\"";
+      if (!row.reason.empty()) {
+        out += ",\"reason\":";
+        append_string(out, row.reason);
+      }
+      out += '}';
+    }
+    out += "]\n";
+    return answer;
+  }
+  if (parts.size() == 5 && parts[2] == "models" && (parts[4] == "load" || parts[4] == "unload")) {
+    std::string name(parts[3]);
+    route.model = name;
+    RepositoryRequest request = parse_repository_model_request(body);
+    if (parts[4] == "load") repository_load(core, "", name, request.parameters);
+    else repository_unload(core, "", name, request.parameters);
+    answer.body = "{}\n";
+    return answer;
+  }
+  fail(ErrorKind::kNotFound, "no such path");
 }
 
 HttpAnswer json_flag(const char* key, bool value, int status_if_false) {
@@ -291,7 +401,7 @@ HttpAnswer json_flag(const char* key, bool value, int status_if_false) {
 }
 
 HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string_view target,
-                         std::string_view body, Route& route) {
+                         std::string_view body, std::string_view inference_header, Route& route) {
   auto parts = split_path(target);
   bool get = method == "GET", post = method == "POST";
   auto wrong_method = [&](const char* allowed) -> HttpAnswer {
@@ -331,8 +441,12 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       HttpAnswer answer;
       answer.body = "{\"name\":\"polyscore\",\"version\":";
       append_string(answer.body, ps_version_string());
-      answer.body += ",\"extensions\":[]}\n";
+      answer.body += ",\"extensions\":[\"model_repository\",\"binary_tensor_data\"]}\n";
       return answer;
+    }
+    if (parts.size() >= 2 && parts[1] == "repository") {
+      route.endpoint = "http_v2_repository";
+      return post ? repository_route(core, parts, body, route) : wrong_method("POST");
     }
     if (parts.size() == 3 && parts[1] == "health" && (parts[2] == "live" || parts[2] == "ready")) {
       if (!get) return wrong_method("GET");
@@ -368,7 +482,7 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       }
       if (action == "infer") {
         route.endpoint = "http_v2_infer";
-        return post ? oip_infer(core, name, version, body, route) : wrong_method("POST");
+        return post ? oip_infer(core, name, version, body, inference_header, route) : wrong_method("POST");
       }
     }
   }
@@ -378,12 +492,13 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
 }  // namespace
 
 HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_view target,
-                       std::string_view body) {
-  auto start = Clock::now();
+                       std::string_view body, std::string_view inference_header,
+                       Clock::time_point arrival) {
   Route route;
+  route.clock.arrival = arrival;
   HttpAnswer answer;
   try {
-    answer = route_request(core, method, target, body, route);
+    answer = route_request(core, method, target, body, inference_header, route);
   } catch (const ServeError& e) {
     answer.status = http_status_of(e.kind());
     answer.body = error_body(e.what());
@@ -396,7 +511,7 @@ HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_v
     // A model label only for models the repository has: no label per mistyped name.
     if (!route.model.empty() && !core.repository.snapshot()->models.count(route.model)) route.model.clear();
     core.metrics.record(route.endpoint, route.model, std::to_string(answer.status),
-                        seconds_since(start), route.scoring_seconds);
+                        seconds_since(arrival), route.scoring_seconds, route.clock.queue_seconds);
   }
   return answer;
 }

@@ -21,10 +21,16 @@ struct HttpAnswer {
   int status = 200;
   std::string body;
   const char* content_type = "application/json";
+  // Set when body is a JSON header followed by binary tensors (Triton's binary extension):
+  // the JSON's length, sent as Inference-Header-Content-Length.
+  long long inference_header_length = -1;
 };
 
+// inference_header: the request's Inference-Header-Content-Length ("" if absent).
+// arrival: when the request's header was read (the start of its queue and total time).
 HttpAnswer handle_rest(ServiceCore& core, std::string_view method, std::string_view target,
-                       std::string_view body);
+                       std::string_view body, std::string_view inference_header = {},
+                       Clock::time_point arrival = Clock::now());
 
 }  // namespace polyscore::server
 

@@ -29,6 +29,24 @@ ps_error* thread_error() {
 
 }  // namespace
 
+std::vector<int64_t> output_tensor_shape(const ps_model_info& info, int32_t output, int64_t rows,
+                                         size_t values_per_row) {
+  if (output == PS_OUTPUT_CONTRIB) {
+    size_t per_margin = size_t(info.num_features) + 1;
+    return {rows, static_cast<int64_t>(values_per_row / per_margin), static_cast<int64_t>(per_margin)};
+  }
+  return {rows, static_cast<int64_t>(values_per_row)};
+}
+
+size_t output_width(const ps_model_info& info, int32_t output) {
+  switch (output) {
+    case PS_OUTPUT_MARGIN: return info.num_margins;
+    case PS_OUTPUT_LEAF: return info.num_trees;
+    case PS_OUTPUT_CONTRIB: return size_t(info.num_margins) * (size_t(info.num_features) + 1);
+    default: return info.num_outputs;
+  }
+}
+
 Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& options,
              size_t max_rows) {
   const ps_model_info& info = model.info();

@@ -28,6 +28,14 @@ struct Scores {
   int32_t output = PS_OUTPUT_VALUE;
 };
 
+// The tensor shape of an output, as the Open Inference Protocol reports it: [rows, values
+// per row], and for contributions [rows, num_margins, num_features + 1] (bias last).
+// rows -1 stands for "any number" (model metadata).
+std::vector<int64_t> output_tensor_shape(const ps_model_info& info, int32_t output, int64_t rows,
+                                         size_t values_per_row);
+// Values per row of an output over all trees (for metadata; leaf counts every tree).
+size_t output_width(const ps_model_info& info, int32_t output);
+
 // Throws ServeError: kBadRequest for a wrong shape or option, kTooLarge above max_rows.
 Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& options,
              size_t max_rows);

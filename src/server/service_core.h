@@ -27,6 +27,8 @@ struct ServiceCore {
   Metrics metrics;
   Admission admission;
   std::atomic<bool> draining{false};
+  // --model-control explicit: clients may load and unload models (repository_api.h).
+  bool repository_control = false;
 
   // Ready: the repository was scanned, has models, and each has a version serving.
   bool ready() const {
@@ -45,6 +47,21 @@ using Clock = std::chrono::steady_clock;
 inline double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
+
+// A request's clock: when it arrived, and its queue time, from arrival to the start of
+// its first scoring call (parsing, admission, waiting for a thread), which the metrics
+// report apart from the scoring time.
+struct RequestClock {
+  Clock::time_point arrival = Clock::now();
+  double queue_seconds = -1;  // -1 until scoring starts
+
+  // Call just before a scoring call; returns its start time.
+  Clock::time_point scoring_starts() {
+    Clock::time_point now = Clock::now();
+    if (queue_seconds < 0) queue_seconds = std::chrono::duration<double>(now - arrival).count();
+    return now;
+  }
+};
 
 }  // namespace polyscore::server
 

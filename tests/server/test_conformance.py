@@ -3,8 +3,12 @@
 Each case of tests/vectors/manifest.json (XGBoost and LightGBM models, float32 and
 float64 inputs, iteration ranges, value/margin/leaf) is scored by the library through
 the Python binding, and through the server over gRPC (polyscore.v1 and the Open
-Inference Protocol) and REST (/v1/predict and /v2/.../infer).
+Inference Protocol) and REST (/v1/predict and /v2/.../infer). SHAP contributions
+(contrib) come flat in polyscore.v1 (cols = margins x (features + 1)) and as a
+[rows, margins, features + 1] tensor in the Open Inference Protocol.
 """
+import json
+
 import grpc
 import numpy as np
 import pytest
@@ -14,9 +18,9 @@ from conftest import channel_to
 from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
 from serve_util import (CASES, VECTORS, case_inputs, json_numbers, polyscore_c, same_bits, scoring_pb2, scoring_pb2_grpc)
 
-OUTPUTS = ("value", "margin", "leaf")
+OUTPUTS = ("value", "margin", "leaf", "contrib")
 KIND = {"value": scoring_pb2.OUTPUT_KIND_VALUE, "margin": scoring_pb2.OUTPUT_KIND_MARGIN,
-        "leaf": scoring_pb2.OUTPUT_KIND_LEAF}
+        "leaf": scoring_pb2.OUTPUT_KIND_LEAF, "contrib": scoring_pb2.OUTPUT_KIND_CONTRIB}
 
 
 def c_result(case, X, output):
@@ -41,6 +45,20 @@ def check_refused(error, grpc_call, http_answer):
     answer = http_answer()
     assert answer.status_code == 400
     assert str(error).split(":")[0] in answer.json()["error"]
+
+
+def exact_json(answer):
+    """The body with every number as a float: Python reads the JSON number -0 as the
+    integer 0, which loses the sign of a -0.0 the server wrote exactly."""
+    return json.loads(answer.text, parse_int=float)
+
+
+def tensor_shape(expected, output, num_features):
+    """The Open Inference Protocol's shape of a result: contributions split per margin."""
+    rows, width = expected.shape
+    if output == "contrib":
+        return [rows, width // (num_features + 1), num_features + 1]
+    return [rows, width]
 
 
 def model_name(case):
@@ -82,7 +100,7 @@ def test_vectors_over_grpc_and_rest(case, vectors_server, stubs):
         # REST polyscore.v1
         answer = requests.post(vectors_server.url + "/v1/predict", json=body, timeout=30)
         assert answer.status_code == 200, answer.text
-        got = answer.json()
+        got = exact_json(answer)
         assert (got["rows"], got["cols"], got["output"]) == (rows, expected.shape[1], output)
         values = np.array([np.nan if v is None else v for v in got["values"]], dtype=np.float64)
         assert same_bits(values, expected), ("rest", output)
@@ -108,12 +126,27 @@ def test_vectors_over_grpc_and_rest(case, vectors_server, stubs):
                           lambda: requests.post(url, json=body, timeout=30))
             continue
         reply = inference.ModelInfer(infer, timeout=30)
-        assert list(reply.outputs[0].shape) == list(expected.shape)
+        shape = tensor_shape(expected, output, cols)
+        assert list(reply.outputs[0].shape) == shape
         assert same_bits(np.frombuffer(reply.raw_output_contents[0], dtype="<f8"), expected), ("oip grpc", output)
 
         answer = requests.post(url, json=body, timeout=30)
         assert answer.status_code == 200, answer.text
-        tensor = answer.json()["outputs"][0]
-        assert tensor["shape"] == list(expected.shape)
+        tensor = exact_json(answer)["outputs"][0]
+        assert tensor["shape"] == shape
         data = np.array([np.nan if v is None else v for v in tensor["data"]], dtype=np.float64)
         assert same_bits(data, expected), ("oip rest", output)
+
+
+@pytest.mark.parametrize("name", ["xgb1_multi_softprob_f32", "lgb4_multiclass_range_1_4"])
+def test_metadata_names_the_contributions_tensor(name, vectors_server, stubs):
+    """Model metadata lists output "contrib" as [-1, margins, features + 1], both protocols."""
+    case = next(c for c in CASES if c["name"] == name)
+    model = polyscore_c.load(str(VECTORS / case["model"]))
+    want = [-1, model.info.num_margins, model.info.num_features + 1]
+    model.close()
+    _, inference = stubs
+    reply = inference.ModelMetadata(grpc_predict_v2_pb2.ModelMetadataRequest(name=model_name(case)), timeout=30)
+    assert {o.name: list(o.shape) for o in reply.outputs}["contrib"] == want
+    meta = requests.get("%s/v2/models/%s" % (vectors_server.url, model_name(case)), timeout=30).json()
+    assert {o["name"]: o["shape"] for o in meta["outputs"]}["contrib"] == want

@@ -23,7 +23,7 @@ def validator(name):
 
 def test_every_schema_is_valid():
     names = sorted(p.name for p in SCHEMAS.glob("*.schema.json"))
-    assert len(names) == 5
+    assert len(names) == 7
     for name in names:
         validator(name)
 
@@ -60,12 +60,14 @@ INFER = [
      "outputs": [{"name": "value", "binary_data": False}]},
     {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, "x"]}]},
 ]
+REPOSITORY_INDEX = [{}, {"ready": True}, {"ready": "yes"}, {"redy": True}]
 
 
 @pytest.mark.parametrize("path, request_schema, response_schema, bodies", [
     ("/predict", "fraud-predict-request.schema.json", "fraud-predict-response.schema.json", FRAUD),
     ("/v1/predict", "batch-predict-request.schema.json", "batch-predict-response.schema.json", BATCH),
     ("/v2/models/fraud-v3/infer", "infer-request.schema.json", None, INFER),
+    ("/v2/repository/index", "repository-index-request.schema.json", None, REPOSITORY_INDEX),
 ])
 def test_schema_and_server_agree(fraud_server, path, request_schema, response_schema, bodies):
     requests_ok = validator(request_schema)

@@ -64,6 +64,13 @@ def test_metrics_count_requests_by_endpoint_model_and_status(start_server):
     assert metric(text, "polyscore_request_duration_seconds_count", endpoint="http_predict") == 11
     assert metric(text, "polyscore_request_duration_seconds_bucket", endpoint="http_predict", le="+Inf") == 11
     assert metric(text, "polyscore_scoring_duration_seconds_count", endpoint="http_predict") == 7
+    # Queue time (arrival to the scoring call), apart from scoring: every request that
+    # reached the scoring call (7 scored, 3 refused there for their shape), not the
+    # unknown model; never more than the whole request's time.
+    assert metric(text, "polyscore_queue_duration_seconds_count", endpoint="http_predict") == 10
+    assert metric(text, "polyscore_queue_duration_seconds_count", endpoint="grpc_fraud_predict") == 1
+    queue_sum = metric(text, "polyscore_queue_duration_seconds_sum", endpoint="http_predict")
+    assert 0 < queue_sum < metric(text, "polyscore_request_duration_seconds_sum", endpoint="http_predict")
     assert metric(text, "polyscore_model_versions_loaded", model="fraud-v3") == 1
     assert metric(text, "polyscore_model_load_error", model="fraud-v3") == 0
 

@@ -14,7 +14,7 @@ VECTORS = ROOT / "tests" / "vectors"
 CASES = ["lgb4_multiclass_range_1_4", "xgb1_multi_softprob_f32", "lgb4_categorical",
          "xgb1_bigish_binary_logistic"]
 OUTPUT_KINDS = {"value": scoring_pb2.OUTPUT_KIND_VALUE, "margin": scoring_pb2.OUTPUT_KIND_MARGIN,
-                "leaf": scoring_pb2.OUTPUT_KIND_LEAF}
+                "leaf": scoring_pb2.OUTPUT_KIND_LEAF, "contrib": scoring_pb2.OUTPUT_KIND_CONTRIB}
 
 
 def read_csv(path):
@@ -40,8 +40,6 @@ def test_results_equal_the_training_libraries_bit_for_bit(broker, make_worker):
         iterations = ((case["iteration_begin"], case["iteration_end"])
                       if case["iteration_end"] else None)
         for kind, spec in case["outputs"].items():
-            if kind not in OUTPUT_KINDS:
-                continue  # contributions are not in the polyscore.v1 schema yet
             want = read_csv(VECTORS / spec["file"])
             request_id = f"{name}/{kind}/all"
             messages.append((request_id, predict_request(
