@@ -10,17 +10,7 @@ namespace {
 // ---- Ranks by counting, with AVX-512 (KeyRanks::vector): compiled for AVX-512 down to
 // the matching pop, run only when the CPU has it.
 #if POLYSCORE_X86_64
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))), \
-                             apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl")
-// GCC 12 warns inside its own headers about the _mm512_undefined_* sources of some
-// intrinsics (a known false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "predict/avx512_target_begin.h"
 
 // Ranks (KeyRanks) by counting: the fences below a key give its block, the keys below
 // it in that block its place there. Compares of 8 keys at a time replace a binary
@@ -52,12 +42,7 @@ __attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const d
   for (size_t f = 0; f < n; ++f) out[f] = rank_by_count(ranks, f, key_of(row[f]));
 }
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC diagnostic pop
-#pragma GCC pop_options
-#endif
+#include "predict/avx512_target_end.h"
 #endif  // POLYSCORE_X86_64
 
 // The code (CategoryCodes) of a categorical feature's value v, converted.

@@ -177,6 +177,19 @@ void parse_object(std::string_view body, Parse parse) {
   }
 }
 
+// Runs on_field(key, field) for each field of an optional body's object: an empty body
+// is an empty object (the repository calls may be sent without a body).
+template <typename OnField>
+void for_each_field_of_optional_body(std::string_view body, OnField on_field) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
+  parse_object(body, [&](simdjson::ondemand::object object) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      on_field(std::string_view(field.unescaped_key()), field);
+    }
+  });
+}
+
 }  // namespace
 
 FraudRequest parse_fraud_request(std::string_view body) {
@@ -375,18 +388,13 @@ InferRequest parse_infer_request(std::string_view body) {
 
 RepositoryRequest parse_repository_index_request(std::string_view body) {
   RepositoryRequest request;
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return request;
-  parse_object(body, [&](simdjson::ondemand::object object) {
-    for (auto field_result : object) {
-      simdjson::ondemand::field field = unwrap(std::move(field_result));
-      std::string_view key = field.unescaped_key();
-      if (key == "ready") {
-        value v = field.value();
-        if (v.type() != json_type::boolean) bad("\"ready\" must be true or false");
-        request.ready = unwrap(v.get_bool());
-      } else {
-        unknown_field("", key, "ready");
-      }
+  for_each_field_of_optional_body(body, [&](std::string_view key, simdjson::ondemand::field& field) {
+    if (key == "ready") {
+      value v = field.value();
+      if (v.type() != json_type::boolean) bad("\"ready\" must be true or false");
+      request.ready = unwrap(v.get_bool());
+    } else {
+      unknown_field("", key, "ready");
     }
   });
   return request;
@@ -394,21 +402,16 @@ RepositoryRequest parse_repository_index_request(std::string_view body) {
 
 RepositoryRequest parse_repository_model_request(std::string_view body) {
   RepositoryRequest request;
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return request;
-  parse_object(body, [&](simdjson::ondemand::object object) {
-    for (auto field_result : object) {
-      simdjson::ondemand::field field = unwrap(std::move(field_result));
-      std::string_view key = field.unescaped_key();
-      if (key == "parameters") {
-        value v = field.value();
-        if (v.type() != json_type::object) bad("\"parameters\" must be an object");
-        for (auto p_result : v.get_object()) {
-          simdjson::ondemand::field p = unwrap(std::move(p_result));
-          request.parameters.emplace_back(std::string_view(p.unescaped_key()));
-        }
-      } else {
-        unknown_field("", key, "parameters");
+  for_each_field_of_optional_body(body, [&](std::string_view key, simdjson::ondemand::field& field) {
+    if (key == "parameters") {
+      value v = field.value();
+      if (v.type() != json_type::object) bad("\"parameters\" must be an object");
+      for (auto p_result : v.get_object()) {
+        simdjson::ondemand::field p = unwrap(std::move(p_result));
+        request.parameters.emplace_back(std::string_view(p.unescaped_key()));
       }
+    } else {
+      unknown_field("", key, "parameters");
     }
   });
   return request;

@@ -14,17 +14,7 @@ namespace polyscore::key_walk {
 // Everything down to the matching pop is compiled for AVX-512 (and runs only when the
 // CPU has it: HeapTables::vector_top_levels).
 #if POLYSCORE_X86_64
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))), \
-                             apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl")
-// GCC 12 warns inside its own headers about the _mm512_undefined_* sources of some
-// intrinsics (a known false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "predict/avx512_target_begin.h"
 
 
 // 16 rows of 32-bit keys.
@@ -155,12 +145,7 @@ __attribute__((noinline)) void walk_top_levels(const HeapNode* nodes,
   }
 }
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC diagnostic pop
-#pragma GCC pop_options
-#endif
+#include "predict/avx512_target_end.h"
 #endif  // POLYSCORE_X86_64
 
 }  // namespace polyscore::key_walk
