@@ -40,4 +40,30 @@ EOT
     check_score "$lang module" "$(eval "$cmd" 2>&1)"
     AFTER+=("$lang module:$cmd")
   done
+
+  # The conformance vectors through each installed module: the binding's own tests (from
+  # the checkout, read-only), with only the installed module on the language's path. The
+  # C reference is the C section's installed CLI and the ps_ref this install built against
+  # the installed library (copied away, so no build directory of modules is in reach).
+  local ref=$WORK/swig-ref
+  mkdir -p "$ref"
+  if ! "${mk[@]}" ref >>"$WORK/swig.log" 2>&1 || ! cp "$WORK/swig-build/ps_ref" "$ref/"; then
+    echo "   FAIL swig: could not build ps_ref, the C reference of the conformance tests"; failed+=("swig conformance"); return 0
+  fi
+  local swig=$ROOT/bindings/swig conf=(POLYSCORE_BUILD_DIR="$C_PREFIX/bin" POLYSCORE_SWIG_BUILD="$ref")
+  local where
+  where=$(clean "$app" env PERL5LIB="$perl_arch" perl -MPolyscore -e 'print $INC{"Polyscore.pm"}' 2>&1)
+  case $where in "$root"/*) ;; *) echo "   FAIL swig: Perl took Polyscore.pm from '$where', not the install"; failed+=("perl conformance") ;; esac
+  swig_conformance Perl clean "$app" env PERL5LIB="$perl_arch" "${conf[@]}" prove "$swig/perl/t/10-conformance.t"
+  swig_conformance Ruby clean "$app" env RUBYLIB="$ruby_lib:$ruby_arch" "${conf[@]}" ruby "$swig/ruby/test/test_conformance.rb"
+  swig_conformance Tcl clean "$swig" env TCLLIBPATH="$tcl_root" "${conf[@]}" tclsh tcl/tests/conformance.test
+}
+
+swig_conformance() {  # swig_conformance LANG CMD...: runs a conformance test, reports it
+  local lang=$1 log=$WORK/swig-conformance-$1.log; shift
+  if "$@" >"$log" 2>&1 && ! grep -qiE "^not ok|[1-9][0-9]* (failures|errors)|Failed [1-9]" "$log"; then
+    echo "   ok   $lang conformance vectors from the installed module: $(grep -E '^Result|runs,|Total' "$log" | tail -1)"
+  else
+    tail -20 "$log"; echo "   FAIL swig: $lang conformance tests"; failed+=("$lang conformance")
+  fi
 }
