@@ -77,7 +77,10 @@ printf 'Name: polyscore\nDescription: the library under test\nVersion: 1\nCflags
 export PKG_CONFIG_PATH=$PCDIR
 export GOFLAGS="-tags=polyscore_system ${GOFLAGS:-}"
 export CGO_ENABLED=1
-export CGO_LDFLAGS="-Wl,-rpath,$LIBDIR ${CGO_LDFLAGS:-}"
+# -L here too, not only in the .pc file: Go's build cache keeps a cgo package's
+# pkg-config link flags from the build that filled it, so a second checkout (or this one
+# with a new temporary LINKDIR) would link with a -L that no longer exists.
+export CGO_LDFLAGS="-L$LINKDIR -Wl,-rpath,$LIBDIR ${CGO_LDFLAGS:-}"
 export POLYSCORE_BUILD_DIR=$LIBDIR  # the tests compare with the CLI found there
 
 # The fraud example's gRPC mode uses stubs generated from proto/ (never committed).
