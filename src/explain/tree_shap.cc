@@ -12,44 +12,12 @@
 #include <limits>
 
 #include "model/error.h"
+#include "predict/feature_value.h"  // convert: values as the libraries read them
+#include "predict/general_walk.h"   // next_node: the child a split sends a value to (the hot path)
 #include "predict/worker_pool.h"
 
 namespace polyscore {
 namespace {
-
-// LightGBM's kZeroThreshold (1e-35f): values this close to zero count as zero.
-constexpr double kZeroThreshold = static_cast<double>(1e-35f);
-
-// A feature value as the training library reads it (as the predictor does).
-inline double convert(double v, bool float32) {
-  if (float32) return static_cast<double>(static_cast<float>(v));
-  return std::fabs(v) <= kZeroThreshold ? 0.0 : v;
-}
-
-// The child a split sends x to: the same rules as the predictor's walk (the "hot" path).
-inline uint32_t next_node(const Node& node, double x, bool lightgbm, const uint32_t* category_words) {
-  const uint8_t flags = node.flags;
-  const uint32_t default_child = node.child_or_leaf + ((flags & kDefaultLeft) ? 0u : 1u);
-  if (std::isnan(x)) {
-    if (flags & kNanIsMissing) return default_child;
-    if (flags & kNanAsZero) x = 0.0;
-  }
-  if ((flags & kZeroIsMissing) && x >= -kZeroThreshold && x <= kZeroThreshold) return default_child;
-  bool left;
-  if (flags & kCategorical) {
-    const double lowest = lightgbm ? -1.0 : 0.0;
-    const double bits = 32.0 * node.category.num_words;
-    bool in_set = false;
-    if ((x > lowest || x == 0.0) && x < bits) {
-      const auto c = static_cast<uint32_t>(x < 0.0 ? 0.0 : x);
-      in_set = (category_words[node.category.word_begin + c / 32] >> (c % 32)) & 1u;
-    }
-    left = (flags & kCatInSetGoesLeft) ? in_set : !in_set;
-  } else {
-    left = x <= node.threshold;
-  }
-  return node.child_or_leaf + (left ? 0u : 1u);
-}
 
 // TreeSHAP's recursion (Algorithm 2) for a block of L rows at once. Which child is hot
 // is the only thing that depends on the row (it sets the one fractions); the nodes
@@ -310,7 +278,7 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
       for (uint32_t i = 0; i < tree.num_nodes; ++i) {
         if (nodes[i].flags & kLeaf) continue;
         for (int l = 0; l < L; ++l) {
-          const uint32_t hot = next_node(nodes[i], row[l][nodes[i].feature], lightgbm, forest.category_words.data());
+          const uint32_t hot = next_node(nodes[i], row[l][nodes[i].feature], forest.category_words.data());
           walk.hot_is_right[size_t(i) * L + l] = static_cast<uint8_t>(hot - nodes[i].child_or_leaf);
         }
       }
