@@ -146,25 +146,43 @@ Timing time_it(const std::function<void()>& op) {
 
 // ---- the messages
 
+// The two codecs the schema gives for free: protobuf binary and protobuf's JSON
+// mapping. fill(m) writes the rows into an empty message; equal(d) checks a decoded one.
+template <typename Message, typename Fill, typename Equal>
+std::vector<Codec> schema_codecs(Fill fill, Equal equal) {
+  auto msg = std::make_shared<Message>();
+  auto decoded = std::make_shared<Message>();
+  auto fill_msg = [msg, fill] { msg->Clear(); fill(msg.get()); };
+  auto check = [decoded, equal] { return equal(*decoded); };
+  return {
+      {"protobuf", [=](std::string* out) { fill_msg(); msg->SerializeToString(out); },
+       [=](const std::string& in) { decoded->ParseFromString(in); }, check},
+      {"json-protobuf", [=](std::string* out) { fill_msg(); out->clear(); (void)MessageToJsonString(*msg, out); },
+       [=](const std::string& in) { decoded->Clear(); (void)JsonStringToMessage(in, decoded.get()); }, check},
+  };
+}
+
+// json-direct decoding: calls on_field(key, value) for each field of the object in `in`.
+template <typename OnField>
+void for_each_field(simdjson::ondemand::parser* parser, const std::string& in, OnField on_field) {
+  simdjson::padded_string padded(in);
+  auto doc = parser->iterate(padded);
+  for (auto field : doc.get_object()) on_field(field.unescaped_key().value(), field.value());
+}
+
 std::vector<Codec> fraud_request_codecs(const Batch& b) {
-  auto msg = std::make_shared<fraud::v1::PredictRequest>();
-  auto decoded = std::make_shared<fraud::v1::PredictRequest>();
+  using Message = fraud::v1::PredictRequest;
+  auto codecs = schema_codecs<Message>(
+      [&b](Message* m) {
+        m->mutable_features()->Add(b.values.begin(), b.values.end());
+        m->set_model("fraud-v3");
+      },
+      [&b](const Message& d) {
+        return same_bits(b.values, d.features().data(), d.features_size()) && d.model() == "fraud-v3";
+      });
   auto direct = std::make_shared<std::vector<double>>();
   auto parser = std::make_shared<simdjson::ondemand::parser>();
-  auto fill = [msg, &b] {
-    msg->Clear();
-    msg->mutable_features()->Add(b.values.begin(), b.values.end());
-    msg->set_model("fraud-v3");
-  };
-  auto pb_equal = [decoded, &b] {
-    return same_bits(b.values, decoded->features().data(), decoded->features_size()) &&
-           decoded->model() == "fraud-v3";
-  };
-  return {
-      {"protobuf", [=](std::string* out) { fill(); msg->SerializeToString(out); },
-       [=](const std::string& in) { decoded->ParseFromString(in); }, pb_equal},
-      {"json-protobuf", [=](std::string* out) { fill(); out->clear(); (void)MessageToJsonString(*msg, out); },
-       [=](const std::string& in) { decoded->Clear(); (void)JsonStringToMessage(in, decoded.get()); }, pb_equal},
+  codecs.push_back(
       {"json-direct",
        [&b](std::string* out) {
          out->assign("{\"features\":");
@@ -172,37 +190,29 @@ std::vector<Codec> fraud_request_codecs(const Batch& b) {
          *out += ",\"model\":\"fraud-v3\"}";
        },
        [=](const std::string& in) {
-         simdjson::padded_string padded(in);
-         auto doc = parser->iterate(padded);
          std::string_view model;
-         for (auto field : doc.get_object()) {
-           std::string_view key = field.unescaped_key();
-           if (key == "features") read_array(field.value(), direct.get());
-           else if (key == "model") model = field.value().get_string();
-         }
+         for_each_field(parser.get(), in, [&](std::string_view key, simdjson::ondemand::value value) {
+           if (key == "features") read_array(value, direct.get());
+           else if (key == "model") model = value.get_string();
+         });
          if (model != "fraud-v3") throw std::runtime_error("model lost");
        },
-       [=, &b] { return same_bits(b.values, direct->data(), direct->size()); }},
-  };
+       [=, &b] { return same_bits(b.values, direct->data(), direct->size()); }});
+  return codecs;
 }
 
 std::vector<Codec> fraud_response_codecs(const Batch& b) {
-  auto msg = std::make_shared<fraud::v1::PredictResponse>();
-  auto decoded = std::make_shared<fraud::v1::PredictResponse>();
+  using Message = fraud::v1::PredictResponse;
+  auto codecs = schema_codecs<Message>(
+      [&b](Message* m) {
+        m->set_score(b.values[0]);
+        m->set_label("fraud");
+        m->set_model_version("1");
+      },
+      [&b](const Message& d) { return d.score() == b.values[0] && d.label() == "fraud"; });
   auto direct = std::make_shared<double>(0);
   auto parser = std::make_shared<simdjson::ondemand::parser>();
-  auto fill = [msg, &b] {
-    msg->Clear();
-    msg->set_score(b.values[0]);
-    msg->set_label("fraud");
-    msg->set_model_version("1");
-  };
-  auto pb_equal = [decoded, &b] { return decoded->score() == b.values[0] && decoded->label() == "fraud"; };
-  return {
-      {"protobuf", [=](std::string* out) { fill(); msg->SerializeToString(out); },
-       [=](const std::string& in) { decoded->ParseFromString(in); }, pb_equal},
-      {"json-protobuf", [=](std::string* out) { fill(); out->clear(); (void)MessageToJsonString(*msg, out); },
-       [=](const std::string& in) { decoded->Clear(); (void)JsonStringToMessage(in, decoded.get()); }, pb_equal},
+  codecs.push_back(
       {"json-direct",
        [&b](std::string* out) {
          out->assign("{\"score\":");
@@ -210,39 +220,31 @@ std::vector<Codec> fraud_response_codecs(const Batch& b) {
          *out += ",\"label\":\"fraud\",\"modelVersion\":\"1\"}";
        },
        [=](const std::string& in) {
-         simdjson::padded_string padded(in);
-         auto doc = parser->iterate(padded);
-         for (auto field : doc.get_object()) {
-           std::string_view key = field.unescaped_key();
-           if (key == "score") *direct = double(field.value().get_double());
-           else if (key == "label" || key == "modelVersion") (void)field.value().get_string();
-         }
+         for_each_field(parser.get(), in, [&](std::string_view key, simdjson::ondemand::value value) {
+           if (key == "score") *direct = double(value.get_double());
+           else if (key == "label" || key == "modelVersion") (void)value.get_string();
+         });
        },
-       [=, &b] { return *direct == b.values[0]; }},
-  };
+       [=, &b] { return *direct == b.values[0]; }});
+  return codecs;
 }
 
 std::vector<Codec> batch_request_codecs(const Batch& b) {
-  auto msg = std::make_shared<pb::PredictRequest>();
-  auto decoded = std::make_shared<pb::PredictRequest>();
+  using Message = pb::PredictRequest;
+  auto codecs = schema_codecs<Message>(
+      [&b](Message* m) {
+        m->set_model("bench");
+        m->set_rows(b.rows);
+        m->set_cols(b.cols);
+        m->mutable_float64_values()->Add(b.values.begin(), b.values.end());
+      },
+      [&b](const Message& d) {
+        return same_bits(b.values, d.float64_values().data(), d.float64_values_size()) &&
+               d.rows() == b.rows && d.cols() == b.cols;
+      });
   auto direct = std::make_shared<std::vector<double>>();
   auto parser = std::make_shared<simdjson::ondemand::parser>();
-  auto fill = [msg, &b] {
-    msg->Clear();
-    msg->set_model("bench");
-    msg->set_rows(b.rows);
-    msg->set_cols(b.cols);
-    msg->mutable_float64_values()->Add(b.values.begin(), b.values.end());
-  };
-  auto pb_equal = [decoded, &b] {
-    return same_bits(b.values, decoded->float64_values().data(), decoded->float64_values_size()) &&
-           decoded->rows() == b.rows && decoded->cols() == b.cols;
-  };
-  return {
-      {"protobuf", [=](std::string* out) { fill(); msg->SerializeToString(out); },
-       [=](const std::string& in) { decoded->ParseFromString(in); }, pb_equal},
-      {"json-protobuf", [=](std::string* out) { fill(); out->clear(); (void)MessageToJsonString(*msg, out); },
-       [=](const std::string& in) { decoded->Clear(); (void)JsonStringToMessage(in, decoded.get()); }, pb_equal},
+  codecs.push_back(
       {"json-direct",
        [&b](std::string* out) {
          out->assign("{\"model\":\"bench\",\"rows\":");
@@ -251,41 +253,31 @@ std::vector<Codec> batch_request_codecs(const Batch& b) {
          *out += '}';
        },
        [=](const std::string& in) {
-         simdjson::padded_string padded(in);
-         auto doc = parser->iterate(padded);
-         for (auto field : doc.get_object()) {
-           std::string_view key = field.unescaped_key();
-           if (key == "float64Values") read_array(field.value(), direct.get());
-           else if (key == "rows" || key == "cols") (void)uint64_t(field.value().get_uint64());
-           else if (key == "model") (void)field.value().get_string();
-         }
+         for_each_field(parser.get(), in, [&](std::string_view key, simdjson::ondemand::value value) {
+           if (key == "float64Values") read_array(value, direct.get());
+           else if (key == "rows" || key == "cols") (void)uint64_t(value.get_uint64());
+           else if (key == "model") (void)value.get_string();
+         });
        },
-       [=, &b] { return same_bits(b.values, direct->data(), direct->size()); }},
-  };
+       [=, &b] { return same_bits(b.values, direct->data(), direct->size()); }});
+  return codecs;
 }
 
 std::vector<Codec> batch_response_codecs(const Batch& b) {
-  auto msg = std::make_shared<pb::PredictResponse>();
-  auto decoded = std::make_shared<pb::PredictResponse>();
+  using Message = pb::PredictResponse;
+  auto codecs = schema_codecs<Message>(
+      [&b](Message* m) {
+        m->set_model("bench");
+        m->set_version("1");
+        m->set_rows(b.rows);
+        m->set_cols(1);
+        m->mutable_values()->Add(b.values.begin(), b.values.end());
+        m->set_output(pb::OUTPUT_KIND_VALUE);
+      },
+      [&b](const Message& d) { return same_bits(b.values, d.values().data(), d.values_size()); });
   auto direct = std::make_shared<std::vector<double>>();
   auto parser = std::make_shared<simdjson::ondemand::parser>();
-  auto fill = [msg, &b] {
-    msg->Clear();
-    msg->set_model("bench");
-    msg->set_version("1");
-    msg->set_rows(b.rows);
-    msg->set_cols(1);
-    msg->mutable_values()->Add(b.values.begin(), b.values.end());
-    msg->set_output(pb::OUTPUT_KIND_VALUE);
-  };
-  auto pb_equal = [decoded, &b] {
-    return same_bits(b.values, decoded->values().data(), decoded->values_size());
-  };
-  return {
-      {"protobuf", [=](std::string* out) { fill(); msg->SerializeToString(out); },
-       [=](const std::string& in) { decoded->ParseFromString(in); }, pb_equal},
-      {"json-protobuf", [=](std::string* out) { fill(); out->clear(); (void)MessageToJsonString(*msg, out); },
-       [=](const std::string& in) { decoded->Clear(); (void)JsonStringToMessage(in, decoded.get()); }, pb_equal},
+  codecs.push_back(
       {"json-direct",
        [&b](std::string* out) {
          out->assign("{\"model\":\"bench\",\"version\":\"1\",\"rows\":");
@@ -294,17 +286,14 @@ std::vector<Codec> batch_response_codecs(const Batch& b) {
          *out += ",\"output\":\"OUTPUT_KIND_VALUE\"}";
        },
        [=](const std::string& in) {
-         simdjson::padded_string padded(in);
-         auto doc = parser->iterate(padded);
-         for (auto field : doc.get_object()) {
-           std::string_view key = field.unescaped_key();
-           if (key == "values") read_array(field.value(), direct.get());
-           else if (key == "rows" || key == "cols") (void)uint64_t(field.value().get_uint64());
-           else (void)field.value().get_string();
-         }
+         for_each_field(parser.get(), in, [&](std::string_view key, simdjson::ondemand::value value) {
+           if (key == "values") read_array(value, direct.get());
+           else if (key == "rows" || key == "cols") (void)uint64_t(value.get_uint64());
+           else (void)value.get_string();
+         });
        },
-       [=, &b] { return same_bits(b.values, direct->data(), direct->size()); }},
-  };
+       [=, &b] { return same_bits(b.values, direct->data(), direct->size()); }});
+  return codecs;
 }
 
 std::string fmt_ns(double ns) {
