@@ -400,6 +400,14 @@ ContribTables prepare_contributions(const Forest& forest) {
     tables.unsupported = "contributions of multi-target trees (vector leaves) are not supported";
     return tables;
   }
+  if (!forest.linear_leaves.empty()) {
+    // LightGBM refuses too (Predictor: "Predicting SHAP feature contributions is not
+    // implemented for linear trees."); plain TreeSHAP would explain the constant leaves,
+    // not the scores.
+    tables.unsupported = "contributions of LightGBM linear trees (linear_tree=true) are not "
+                         "supported: LightGBM itself does not define them";
+    return tables;
+  }
   if (forest.node_covers.size() != forest.nodes.size()) {
     tables.unsupported = "the model file has no node covers (XGBoost sum_hessian, LightGBM "
                          "internal_count/leaf_count), which TreeSHAP needs";

@@ -78,6 +78,20 @@ struct LinearModel {
   std::vector<double> bias;     // num_margin_outputs
 };
 
+// LightGBM linear trees (linear_tree=true): leaf l outputs
+//   constant[l] + sum over k in [term_begin[l], term_begin[l+1]) of coeff[k] * x[feature[k]],
+// summed in double in that order, or its plain leaf value (Forest::leaf_values) when any
+// of those features is NaN (LightGBM's Tree::Predict). Indexed like Forest::leaf_ids;
+// empty for every other model, which so pays nothing. A leaf of a tree that is not
+// linear has constant = its leaf value and no terms.
+struct LinearLeaves {
+  std::vector<double> constant;     // one per leaf
+  std::vector<uint32_t> term_begin; // one per leaf, plus the end
+  std::vector<uint32_t> feature;    // one per term
+  std::vector<double> coeff;        // one per term
+  bool empty() const { return term_begin.empty(); }  // (a model with 0 leaves has the end entry)
+};
+
 // Arithmetic of the library that wrote the model, reproduced so results match it.
 struct Arithmetic {
   // XGBoost reads features as float32, sums leaf values and applies the link function
@@ -123,6 +137,7 @@ struct Forest {
 
   bool has_linear = false;  // gblinear: no trees, a linear model instead
   LinearModel linear;
+  LinearLeaves linear_leaves;  // LightGBM linear trees; empty otherwise
 
 
   uint32_t num_iterations() const {
@@ -137,7 +152,7 @@ struct Forest {
 // Checks the invariants the predictor relies on (child indices inside their tree, leaf
 // indices inside leaf_values, features < num_features, category sets inside
 // category_words, outputs < num_margin_outputs, iteration_begin ascending and covering
-// all trees). Throws Error(PS_ERR_PARSE) naming the first broken one. load_model calls it
+// all trees, linear leaf terms inside their tables and on features < num_features). Throws Error(PS_ERR_PARSE) naming the first broken one. load_model calls it
 // after every loader, so a corrupt file can never make the predictor read out of bounds.
 void validate(const Forest& forest);
 

@@ -32,6 +32,7 @@ template <typename Acc>
 void score_row(const PreparedModel& model, const PredictPlan& plan, const double* row, Acc* margins,
                double* out) {
   uint32_t leaves[kBlockRows];
+  const bool linear = !model.forest->linear_leaves.empty();
   if (plan.kind != OutputKind::kLeaf) {
     init_margins(*model.forest, margins);
     if (model.forest->has_linear) linear_margins(*model.forest, [row](uint32_t f) { return row[f]; }, margins);
@@ -40,10 +41,13 @@ void score_row(const PreparedModel& model, const PredictPlan& plan, const double
     const uint32_t count = std::min<uint32_t>(kBlockRows, plan.tree_end - t);
     find_leaves_of_trees(model, t, count, row, leaves);
     for (uint32_t k = 0; k < count; ++k) {
+      const Tree& tree = model.forest->trees[t + k];
       if (plan.kind == OutputKind::kLeaf) {
         out[t - plan.tree_begin + k] = model.forest->leaf_ids[leaves[k]];
+      } else if (linear) {
+        add_linear_leaf(*model.forest, tree, leaves[k], model.linear_features(), row, margins);
       } else {
-        add_leaf(*model.forest, model.forest->trees[t + k], leaves[k], margins);
+        add_leaf(*model.forest, tree, leaves[k], margins);
       }
     }
   }
@@ -110,10 +114,18 @@ void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind
       linear_margins(*model.forest, [row](uint32_t f) { return row[f]; }, margins + r * m);
     }
   }
+  const bool linear = !model.forest->linear_leaves.empty();
+  const uint32_t* linear_features = model.linear_features();
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
     const Tree& tree = model.forest->trees[t];
     walker.leaves(tree, leaves);
-    for (size_t r = 0; r < n; ++r) add_leaf(*model.forest, tree, leaves[r], margins + r * m);
+    if (linear) {
+      for (size_t r = 0; r < n; ++r) {
+        add_linear_leaf(*model.forest, tree, leaves[r], linear_features, x + r * nf, margins + r * m);
+      }
+    } else {
+      for (size_t r = 0; r < n; ++r) add_leaf(*model.forest, tree, leaves[r], margins + r * m);
+    }
   }
   for (size_t r = 0; r < n; ++r) {
     finish_row(*model.forest, plan, kind, margins + r * m, out + r * plan.values_per_row);
@@ -355,6 +367,8 @@ void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan,
                             double* out) {
   const bool f32 = model.forest->arithmetic.float32;
   const uint32_t* words = model.forest->category_words.data();
+  const bool linear = !model.forest->linear_leaves.empty();
+  const uint32_t* linear_features = model.forest->linear_leaves.feature.data();
   Acc margins[kMaxRowMargins];
   if (plan.kind != OutputKind::kLeaf) {
     init_margins(*model.forest, margins);
@@ -368,10 +382,17 @@ void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan,
     while (!(nodes[i].flags & kLeaf)) {
       i = next_node(nodes[i], convert(row[nodes[i].feature], f32), words);
     }
+    const Tree& tree = model.forest->trees[t];
+    const uint32_t leaf = nodes[i].child_or_leaf;
     if (plan.kind == OutputKind::kLeaf) {
-      out[t - plan.tree_begin] = model.forest->leaf_ids[nodes[i].child_or_leaf];
+      out[t - plan.tree_begin] = model.forest->leaf_ids[leaf];
+    } else if (linear) {
+      // The row as given: every feature, not yet converted.
+      const double value = linear_leaf_output(
+          *model.forest, leaf, [&](uint32_t k) { return convert(row[linear_features[k]], f32); });
+      margins[tree.output] += static_cast<Acc>(tree.weight * value);
     } else {
-      add_leaf(*model.forest, model.forest->trees[t], nodes[i].child_or_leaf, margins);
+      add_leaf(*model.forest, tree, leaf, margins);
     }
   }
   if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, margins, out);

@@ -10,12 +10,13 @@
 namespace polyscore {
 namespace {
 
-// Fills model.used_features and model.used_nodes. A linear model reads every feature; a
-// model whose splits test none still reads feature 0, so that rows are never empty.
+// Fills model.used_features, model.used_nodes and model.used_linear_features. A linear
+// model reads every feature; a model whose splits and linear leaves read none still reads
+// feature 0, so that rows are never empty.
 void choose_used_features(PreparedModel& model) {
   const Forest& forest = *model.forest;
   if (forest.has_linear) return;
-  std::vector<uint32_t> used;
+  std::vector<uint32_t> used(forest.linear_leaves.feature);
   for (const Node& node : forest.nodes) {
     if (!(node.flags & kLeaf)) used.push_back(node.feature);
   }
@@ -28,6 +29,8 @@ void choose_used_features(PreparedModel& model) {
   for (Node& node : model.used_nodes) {
     if (!(node.flags & kLeaf)) node.feature = model.used_position(node.feature);
   }
+  model.used_linear_features = forest.linear_leaves.feature;
+  for (uint32_t& f : model.used_linear_features) f = model.used_position(f);
 }
 
 // Fills model.walk (WalkNodes, one per node) unless some split reads zero as missing, or

@@ -78,4 +78,16 @@ TEST(FuzzRegressions, SplitIndexPastNumFeatureIsAParseError) {
       << loaded.message;
 }
 
+// Written by hand with the linear-tree loader (not found by a fuzzing run): a linear
+// leaf's term on feature 7 of a 3-feature model. Without the loader's range check and
+// validate()'s, the walks would read the row's eighth value.
+TEST(FuzzRegressions, LinearLeafFeaturePastMaxFeatureIdxIsAParseError) {
+  const Loaded loaded = load_and_score(
+      read_file(source_path("tests/fuzz/regressions/lightgbm_text/linear_leaf_feature_past_max_feature_idx.txt")),
+      PS_FORMAT_LIGHTGBM_TEXT);
+  EXPECT_EQ(loaded.status, PS_ERR_PARSE);
+  EXPECT_NE(loaded.message.find("key 'leaf_features': value 1 = 7 is out of range [0, 2]"), std::string::npos)
+      << loaded.message;
+}
+
 }  // namespace

@@ -454,8 +454,8 @@ TEST(LightGBMLoader, ErrorCases) {
        PS_ERR_PARSE, {"tree 0", "decision_type", "missing type 3"}, "decision_type="},
       {"stray line between trees", replace_once(m, "Tree=1\n", "what is this\n\nTree=1\n"),
        PS_ERR_PARSE, {"Tree=", "what is this"}, "what is this"},
-      {"linear tree", replace_once(m, "is_linear=0", "is_linear=1"),
-       PS_ERR_UNSUPPORTED, {"linear trees", "tree 0"}, ""},
+      {"linear tree without its leaf models", replace_once(m, "is_linear=0", "is_linear=1"),
+       PS_ERR_PARSE, {"tree 0", "leaf_const", "missing"}, "Tree=0"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -612,6 +612,21 @@ uint32_t walk(const Forest& f, const Tree& tree, const std::vector<double>& row)
   }
 }
 
+// A leaf's output for a row: its value, or for a linear tree (forest.h, LinearLeaves)
+// the leaf's constant plus its terms, or its value when one of their features is NaN.
+double reference_leaf_output(const Forest& f, uint32_t leaf, const std::vector<double>& row) {
+  const LinearLeaves& linear = f.linear_leaves;
+  if (linear.empty()) return f.leaf_values[leaf];
+  double out = linear.constant[leaf];
+  for (uint32_t k = linear.term_begin[leaf]; k < linear.term_begin[leaf + 1]; ++k) {
+    double x = row[linear.feature[k]];
+    if (std::isnan(x)) return f.leaf_values[leaf];
+    if (std::fabs(x) <= static_cast<double>(1e-35f)) x = 0.0;  // as LightGBM reads the row
+    out += linear.coeff[k] * x;
+  }
+  return out;
+}
+
 void transform(const Forest& f, std::vector<double>* m) {
   switch (f.transform) {
     case Transform::kIdentity: break;
@@ -703,7 +718,7 @@ TEST(LightGBMLoader, ConformanceVectorModels) {
                         << ", lightgbm says " << leaf[r][t - t_begin];
           ++bad;
         }
-        m[tree.output] += f.leaf_values[n.child_or_leaf] * tree.weight;
+        m[tree.output] += reference_leaf_output(f, n.child_or_leaf, X[r]) * tree.weight;
       }
       for (uint32_t j = 0; j < k; ++j) {
         if (!close(m[j], margin[r][j], 1e-12)) {

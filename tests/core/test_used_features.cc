@@ -1,4 +1,5 @@
-// The walks read only the features a model's splits test (PreparedModel::used_features): a model
+// The walks read only the features a model's splits (and linear leaves) test
+// (PreparedModel::used_features): a model
 // whose features are spread over a much wider row, with junk in the columns no split
 // tests, must give exactly the same results on the dense, CSR and single-row paths and
 // through every walk; and its walk tables must be no bigger than the narrow model's.
@@ -33,6 +34,8 @@ Forest widened(const Forest& narrow) {
   for (Node& node : wide.nodes) {
     if (!(node.flags & kLeaf)) node.feature = wide_column(narrow.num_features, node.feature);
   }
+  // LightGBM linear trees: their leaves' terms read features too.
+  for (uint32_t& f : wide.linear_leaves.feature) f = wide_column(narrow.num_features, f);
   validate(wide);
   return wide;
 }

@@ -666,6 +666,19 @@ class LgbSuite:
         std("missing_use_missing_false", "regression", reg, extra={"use_missing": False}, train_mod=zeros_train,
             notes=["use_missing=false: NaN is converted to 0.0"])
 
+        # linear trees (linear_tree=true): each leaf is leaf_const + coefficients over some
+        # features; a NaN in any of a leaf's features gives its plain leaf_value instead.
+        # The training data has NaN in features 0 and 2 (make_train), and so do the inputs.
+        linear_note = ["linear_tree=true: leaves hold linear models; inputs have NaN in features "
+                       "the leaves' models read (0 and 2) and a fully-NaN row"]
+        std("linear_binary", "binary", binary, rounds=8, extra={"linear_tree": True},
+            views=f32 + [("_range_2_6", "float64", (2, 6))], notes=linear_note)
+        std("linear_regression_missing", "regression", reg, extra={"linear_tree": True}, notes=linear_note)
+        std("linear_multiclass", "multiclass", multi3, rounds=5, extra={"linear_tree": True, "num_class": 3},
+            notes=linear_note)
+        std("linear_lambda", "regression", reg, extra={"linear_tree": True, "linear_lambda": 1.0},
+            notes=linear_note + ["linear_lambda=1.0"])
+
         # categorical
         key = "categorical"
         r = np.random.default_rng(abs(hash_str("lgb" + key)) % (2**32))

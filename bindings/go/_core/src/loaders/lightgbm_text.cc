@@ -24,7 +24,11 @@
 //   right_child=1 -3
 //   leaf_value=...                    <- num_leaves entries
 //   ...
-//   is_linear=0
+//   is_linear=0                       <- 1 for linear_tree=true; then also, per tree:
+//   leaf_const=...                       num_leaves entries
+//   num_features=...                     num_leaves entries: terms per leaf
+//   leaf_features=...                    their sum: each leaf's feature indices in turn
+//   leaf_coeff=...                       their sum: the matching coefficients
 //   shrinkage=1
 //
 //   end of trees                      <- absent in 2.0/2.1 files: "feature importances:"
@@ -44,6 +48,10 @@
 //    made "NaN goes right" explicit, LightGBM PR #4468.)
 //  * leaf values already include shrinkage and the init score (boost_from_average is
 //    folded into the first tree), so base_margin is 0.
+//  * linear trees (Tree::Predict, include/LightGBM/tree.h): the leaf a row reaches outputs
+//    leaf_const + coeff[0] * x[feature[0]] + coeff[1] * x[...] + ..., in double in the
+//    file's order; if any of those features is NaN, its plain leaf_value instead. The
+//    splits are those of any tree. (forest.h, LinearLeaves)
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -182,13 +190,17 @@ enum TreeKey : int {
   kIsLinear,
   kLeafCount,
   kInternalCount,
+  kLeafConst,
+  kNumFeatures,
+  kLeafFeatures,
+  kLeafCoeff,
   kNumTreeKeys
 };
 
 constexpr const char* kTreeKeyNames[kNumTreeKeys] = {
     "num_leaves", "num_cat",    "split_feature", "threshold",      "decision_type", "left_child",
     "right_child", "leaf_value", "cat_boundaries", "cat_threshold", "is_linear",
-    "leaf_count", "internal_count"};
+    "leaf_count", "internal_count", "leaf_const", "num_features", "leaf_features", "leaf_coeff"};
 
 struct Field {
   bool present = false;
@@ -559,14 +571,10 @@ class LightGBMParser {
     const int64_t num_leaves = scalar_int(t, kNumLeaves, 1, int64_t(1) << 30);
     require(tree_line, t, kNumCat);
     const int64_t num_cat = scalar_int(t, kNumCat, 0, int64_t(1) << 30);
-    if (fields_[kIsLinear].present && scalar_int(t, kIsLinear, 0, 1) != 0) {
-      fail_unsupported("LightGBM linear trees (linear_tree=true, is_linear=1 in tree " +
-                       std::to_string(t) + " at line " +
-                       std::to_string(fields_[kIsLinear].line.number) +
-                       ") are not supported: their leaves hold linear models, not constants");
-    }
+    const bool linear = fields_[kIsLinear].present && scalar_int(t, kIsLinear, 0, 1) != 0;
     require(tree_line, t, kLeafValue);
     array(t, kLeafValue, num_leaves, "num_leaves", &leaf_value_);
+    if (linear) parse_linear_leaves(tree_line, t, num_leaves);
 
     // Covers, for contributions (TreeSHAP); optional: a file without them still predicts.
     const bool covers = fields_[kLeafCount].present && (num_leaves == 1 || fields_[kInternalCount].present);
@@ -586,6 +594,13 @@ class LightGBMParser {
         forest_.nodes.size() + 2 * size_t(num_leaves) > std::numeric_limits<uint32_t>::max() / 2) {
       fail_line(tree_line, "tree " + std::to_string(t) + ": the model has too many nodes");
     }
+    if (linear && forest_.linear_leaves.empty()) {
+      // The first linear tree: the leaves of the trees before it output their values.
+      LinearLeaves& table = forest_.linear_leaves;
+      table.constant = forest_.leaf_values;
+      table.term_begin.assign(forest_.leaf_values.size() + 1, 0);
+    }
+    if (!forest_.linear_leaves.empty()) append_linear_leaves(linear);
     forest_.leaf_values.insert(forest_.leaf_values.end(), leaf_value_.begin(), leaf_value_.end());
     for (int64_t i = 0; i < num_leaves; ++i) forest_.leaf_ids.push_back(static_cast<int32_t>(i));
 
@@ -728,6 +743,40 @@ class LightGBMParser {
     forest_.trees.push_back(tree);
   }
 
+  // A linear tree's leaf_const, num_features, leaf_features and leaf_coeff, into the
+  // per-tree scratch (linear_const_, linear_terms_, linear_feature_, linear_coeff_).
+  void parse_linear_leaves(const Line& tree_line, uint32_t t, int64_t num_leaves) {
+    require(tree_line, t, kLeafConst);
+    array(t, kLeafConst, num_leaves, "num_leaves", &linear_const_);
+    require(tree_line, t, kNumFeatures);
+    array(t, kNumFeatures, num_leaves, "num_leaves", &linear_terms_, 0, max_feature_idx_ + 1);
+    int64_t total = 0;  // at most 2^30 leaves x 2^31 features: no overflow
+    for (const int64_t n : linear_terms_) total += n;
+    // LightGBM writes both lines even when no leaf has a term (then they hold blanks).
+    require(tree_line, t, kLeafFeatures);
+    array(t, kLeafFeatures, total, "the sum of num_features", &linear_feature_, 0, max_feature_idx_);
+    require(tree_line, t, kLeafCoeff);
+    array(t, kLeafCoeff, total, "the sum of num_features", &linear_coeff_);
+    if (forest_.linear_leaves.feature.size() + size_t(total) > std::numeric_limits<uint32_t>::max() / 2) {
+      fail_key(t, kLeafFeatures, "the model has too many linear leaf terms");
+    }
+  }
+
+  // Appends the current tree's leaves to forest_.linear_leaves: its linear models, or
+  // (a tree that is not linear) its leaf values with no terms.
+  void append_linear_leaves(bool linear) {
+    LinearLeaves& table = forest_.linear_leaves;
+    if (!linear) {
+      table.constant.insert(table.constant.end(), leaf_value_.begin(), leaf_value_.end());
+      table.term_begin.insert(table.term_begin.end(), leaf_value_.size(), table.term_begin.back());
+      return;
+    }
+    table.constant.insert(table.constant.end(), linear_const_.begin(), linear_const_.end());
+    for (const int64_t n : linear_terms_) table.term_begin.push_back(table.term_begin.back() + static_cast<uint32_t>(n));
+    table.feature.insert(table.feature.end(), linear_feature_.begin(), linear_feature_.end());
+    table.coeff.insert(table.coeff.end(), linear_coeff_.begin(), linear_coeff_.end());
+  }
+
   void finish() {
     if (!all_covers_) forest_.node_covers.clear();  // partial covers are no covers
     const uint32_t k = forest_.num_margin_outputs;
@@ -779,6 +828,9 @@ class LightGBMParser {
   // Per-tree scratch, reused across trees.
   std::vector<double> leaf_value_, threshold_;
   std::vector<int64_t> leaf_count_, internal_count_;
+  std::vector<double> linear_const_, linear_coeff_;
+  std::vector<int64_t> linear_terms_;
+  std::vector<uint32_t> linear_feature_;
   bool all_covers_ = true;  // every tree so far had leaf_count / internal_count
   std::vector<int32_t> split_feature_, left_child_, right_child_, cat_boundaries_;
   std::vector<int8_t> decision_type_;

@@ -50,6 +50,29 @@ void validate_tree(const Forest& forest, size_t t) {
   }
 }
 
+void validate_linear_leaves(const Forest& forest) {
+  const LinearLeaves& linear = forest.linear_leaves;
+  const size_t num_leaves = forest.leaf_ids.size();
+  if (linear.constant.size() != num_leaves || linear.term_begin.size() != num_leaves + 1) {
+    broken("linear leaf table does not match the leaf count");
+  }
+  if (linear.coeff.size() != linear.feature.size() || linear.term_begin.front() != 0 ||
+      linear.term_begin.back() != linear.feature.size()) {
+    broken("linear leaf terms do not match their coefficients");
+  }
+  for (size_t l = 0; l < num_leaves; ++l) {
+    if (linear.term_begin[l + 1] < linear.term_begin[l]) {
+      broken("linear leaf " + std::to_string(l) + " ends before it begins");
+    }
+  }
+  for (size_t k = 0; k < linear.feature.size(); ++k) {
+    if (linear.feature[k] >= forest.num_features) {
+      broken("a linear leaf term reads feature " + std::to_string(linear.feature[k]) +
+             " but the model has " + std::to_string(forest.num_features));
+    }
+  }
+}
+
 }  // namespace
 
 void validate(const Forest& forest) {
@@ -79,6 +102,7 @@ void validate(const Forest& forest) {
     return;
   }
   for (size_t t = 0; t < forest.trees.size(); ++t) validate_tree(forest, t);
+  if (!forest.linear_leaves.empty()) validate_linear_leaves(forest);
   const auto& it = forest.iteration_begin;
   if (it.empty() || it.front() != 0 || it.back() != forest.trees.size()) {
     broken("boosting rounds do not cover the trees");

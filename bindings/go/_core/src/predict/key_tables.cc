@@ -76,14 +76,16 @@ void lay_out_in_heap_order(const PreparedModel& model, const Tree& tree, uint32_
 }
 
 // Whether the walks by keys (heap or linked) can take the model at all: walk nodes,
-// categorical splits only with category codes, one value per leaf, trees, keys
+// categorical splits only with category codes, one constant value per leaf (not
+// LightGBM linear trees, whose leaf outputs depend on the row), trees, keys
 // addressable in 32 bits, and for a float32 model every threshold a float (32-bit keys
 // compare float x with float thresholds: exact only then; XGBoost's are).
 bool keys_can_walk(const PreparedModel& model) {
   const WalkTables& walk = model.walk;
   const Forest& forest = *model.forest;
   const bool categories_ok = !(walk.kinds & kWalkHasCategorical) || model.category_codes.any;
-  if (!walk.usable || !categories_ok || forest.leaf_size != 1 || forest.has_linear || forest.trees.empty() ||
+  if (!walk.usable || !categories_ok || forest.leaf_size != 1 || forest.has_linear ||
+      !forest.linear_leaves.empty() || forest.trees.empty() ||
       2 * uint64_t(model.num_used_features()) * kBlockRows > std::numeric_limits<uint32_t>::max()) {
     return false;
   }

@@ -1,4 +1,5 @@
-// How a row's margins start (base margins), take a tree's leaf or a linear model's terms,
+// How a row's margins start (base margins), take a tree's leaf (constant or, for LightGBM
+// linear trees, a linear model of the row) or a gblinear model's terms,
 // in the arithmetic of the library that wrote the model (Acc: float or double).
 #pragma once
 
@@ -16,6 +17,31 @@ inline void add_leaf(const Forest& forest, const Tree& tree, uint32_t leaf, Acc*
   for (uint32_t j = 0; j < forest.leaf_size; ++j) {
     margins[tree.output + j] += static_cast<Acc>(tree.weight * values[j]);
   }
+}
+
+// The output of leaf `leaf` of a LightGBM linear tree for a row (forest.h, LinearLeaves),
+// as LightGBM's Tree::Predict computes it: in double, terms in the file's order, and the
+// plain leaf value as soon as one of the leaf's features is NaN. term_value(k) is the
+// row's (converted) value of the feature of term k.
+template <typename TermValue>
+inline double linear_leaf_output(const Forest& forest, uint32_t leaf, TermValue&& term_value) {
+  const LinearLeaves& linear = forest.linear_leaves;
+  double output = linear.constant[leaf];
+  for (uint32_t k = linear.term_begin[leaf]; k < linear.term_begin[leaf + 1]; ++k) {
+    const double x = term_value(k);
+    if (std::isnan(x)) return forest.leaf_values[leaf];
+    output += linear.coeff[k] * x;
+  }
+  return output;
+}
+
+// Adds leaf `leaf` of a linear tree for a row whose values the walks read (positions:
+// PreparedModel::linear_features()).
+template <typename Acc>
+inline void add_linear_leaf(const Forest& forest, const Tree& tree, uint32_t leaf, const uint32_t* positions,
+                            const double* row, Acc* margins) {
+  const double value = linear_leaf_output(forest, leaf, [&](uint32_t k) { return row[positions[k]]; });
+  margins[tree.output] += static_cast<Acc>(tree.weight * value);
 }
 
 template <typename Acc>

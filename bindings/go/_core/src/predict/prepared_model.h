@@ -16,7 +16,7 @@ enum class WalkFamily : int32_t {
   kHeap,        // by keys over HeapTables (shallow trees, one value per leaf)
   kLinked,      // by keys over LinkedTables (deep trees)
   kFixedDepth,  // the general walk over WalkNodes, a fixed number of branch-free steps
-  kGeneral,     // the general walk over Nodes (LightGBM zero_as_missing, multi-value leaves, linear)
+  kGeneral,     // the general walk over Nodes (LightGBM zero_as_missing, multi-value leaves, gblinear)
 };
 
 struct PreparedModel {
@@ -29,6 +29,9 @@ struct PreparedModel {
   // declares.
   std::vector<uint32_t> used_features;
   std::vector<Node> used_nodes;  // forest->nodes with features as positions in used_features (when not empty)
+  // LightGBM linear trees: the features of forest->linear_leaves' terms as positions in
+  // used_features (when not empty).
+  std::vector<uint32_t> used_linear_features;
   WalkTables walk;
   CategoryCodes category_codes;  // for the walks by keys
   KeyRanks ranks;                // for double models' walks by keys
@@ -41,6 +44,10 @@ struct PreparedModel {
   }
   // The nodes the general walk reads, features numbered as num_used_features() counts them.
   const Node* walk_nodes() const { return used_features.empty() ? forest->nodes.data() : used_nodes.data(); }
+  // The features of the linear leaf terms the walks read, numbered the same way.
+  const uint32_t* linear_features() const {
+    return used_features.empty() ? forest->linear_leaves.feature.data() : used_linear_features.data();
+  }
   // Feature f's position among the used features, or kUnusedFeature when no split tests it.
   static constexpr uint32_t kUnusedFeature = UINT32_MAX;
   uint32_t used_position(uint32_t f) const;
@@ -49,7 +56,10 @@ struct PreparedModel {
 
 // Builds the predictor's tables for `forest` (validated; it must outlive the result), as
 // far as the model's splits allow: the walk nodes, then the heap or linked tables (the
-// walks by keys, key_tables.h), and chooses the walk. Scoring works without any table,
+// walks by keys, key_tables.h), and chooses the walk. A model with LightGBM linear
+// trees gets no walk by keys (they add precomputed leaf values; a linear leaf's output
+// depends on the row, key_tables.cc keys_can_walk), so it takes the fixed-depth walk or
+// the general walk. Scoring works without any table,
 // only slower.
 PreparedModel prepare_model(const Forest& forest);
 
