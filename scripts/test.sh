@@ -15,6 +15,8 @@ run() {  # run NAME COMMAND...: runs one suite, remembers a failure, goes on
   if "$@"; then echo "== $name: ok"; else echo "== $name: FAILED"; failed+=("$name"); fi
 }
 
+# The committed conformance vectors agree with their manifest (shapes, kinds, files).
+run "conformance vectors manifest" python3 tests/gen/check_vectors.py
 run "C++ tests" ctest --test-dir build --output-on-failure -j2
 
 # The C++ suite and the CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer

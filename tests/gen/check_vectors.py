@@ -12,6 +12,7 @@ import sys
 
 REQ = ["name", "library", "library_version", "model", "format", "objective", "num_features", "input", "dtype",
        "iteration_begin", "iteration_end", "outputs", "library_shape"]
+OUTPUT_KINDS = {"value", "margin", "leaf", "contrib"}
 
 
 def read_csv(path, conv):
@@ -52,7 +53,11 @@ def main():
             ls = c["library_shape"].get(kind)
             if ls is None or ls[0] != shape[0]:
                 errors.append(f"{n}: library_shape for {kind} is {ls}")
-        if set(c["outputs"]) != {"value", "margin", "leaf"} and "notes" not in c:
+        kinds = set(c["outputs"])
+        if kinds - OUTPUT_KINDS:
+            errors.append(f"{n}: unknown output kinds {sorted(kinds - OUTPUT_KINDS)}")
+        # contrib is optional (not every library or model gives it); the others are not.
+        if not {"value", "margin", "leaf"} <= kinds and "notes" not in c:
             errors.append(f"{n}: output kinds missing without notes")
     for e in errors:
         print("ERROR", e)
