@@ -46,7 +46,7 @@ measure() {  # label binary extra-args environment client-args
 
 echo "A: ${A_ENV:-} $SERVER_A ${A_ARGS:-}; client ${CLIENT_ARGS:-} ${A_CLIENT_ARGS:-}"
 echo "B: ${B_ENV:-} $SERVER_B ${B_ARGS:-}; client ${CLIENT_ARGS:-} ${B_CLIENT_ARGS:-}"
-echo "model $name, row $FEATURES, $ROUNDS rounds x $REQUESTS requests, $(nproc) cores, $(uptime | sed 's/.*load/load/')"
+echo "model $name, row of $(tr ',' '\n' <<<"$FEATURES" | wc -l) values, $ROUNDS rounds x $REQUESTS requests, $(nproc) cores, $(uptime | sed 's/.*load/load/')"
 for round in $(seq "$ROUNDS"); do
   echo "-- round $round"
   measure A "$SERVER_A" "${A_ARGS:-}" "${A_ENV:-}" "${A_CLIENT_ARGS:-}"
