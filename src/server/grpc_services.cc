@@ -287,13 +287,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
                           inference::ModelReadyResponse* response) override {
     return serve(core_, context, "grpc_v2_health", false, [&](Call& call) {
       call.model = request->name();
-      try {
-        core_.repository.snapshot()->resolve(request->name(), request->version());
-        response->set_ready(true);
-      } catch (const ServeError& e) {
-        if (e.kind() != ErrorKind::kNotReady) throw;
-        response->set_ready(false);
-      }
+      response->set_ready(core_.repository.model_ready(request->name(), request->version()));
     });
   }
 

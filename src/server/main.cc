@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 
 #include "grpc_services.h"
@@ -131,6 +132,11 @@ int run(const ServeOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, so every absl::Mutex lock and destruction inside
+  // gRPC updates a process-wide deadlock graph under a global lock: 14% of the server's
+  // instructions per one-row gRPC call (callgrind, bench/serve/README.md). A debugging
+  // aid, off as in release builds.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   ServeOptions options;
   std::string error;
   if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {

@@ -261,6 +261,25 @@ std::vector<ModelRepository::IndexEntry> ModelRepository::index() const {
   return rows;
 }
 
+bool ModelRepository::model_ready(const std::string& name, const std::string& version) const {
+  if (name.empty()) fail(ErrorKind::kBadRequest, "no model named in the request");
+  auto current = snapshot();
+  auto it = current->models.find(name);
+  if (it != current->models.end()) {
+    const ModelEntry& entry = it->second;
+    if (entry.find(version)) return true;
+    if (version.empty() || entry.failed_versions.count(version)) return false;
+  }
+  // Not in the snapshot: known if its files are on disk (unloaded, or not scanned yet).
+  for (const Found& f : scan()) {
+    if (f.name == name && (version.empty() || f.version == version)) return false;
+  }
+  if (it != current->models.end()) {
+    fail(ErrorKind::kNotFound, "model \"" + name + "\" has no version \"" + version + "\"");
+  }
+  fail(ErrorKind::kNotFound, "unknown model \"" + name + "\"");
+}
+
 template <typename Filter>
 void ModelRepository::rescan(Filter rescanned) {
   auto previous = snapshot();

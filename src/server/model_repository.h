@@ -106,6 +106,13 @@ class ModelRepository {
   // Every model in the snapshot or on disk, by name then version.
   std::vector<IndexEntry> index() const;
 
+  // The Open Inference Protocol's model readiness, for both protocols: true if NAME
+  // (VERSION, or its newest when VERSION is empty) serves; false if the repository knows
+  // it but it does not serve (its file failed to load, it was unloaded through the API,
+  // or it is on disk and not loaded yet). Throws ServeError kNotFound for a model or
+  // version the repository does not know, kBadRequest for an empty name.
+  bool model_ready(const std::string& name, const std::string& version) const;
+
   std::shared_ptr<const RepositorySnapshot> snapshot() const {
     return std::atomic_load(&snapshot_);
   }

@@ -472,13 +472,7 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       }
       if (action == "ready") {
         if (!get) return wrong_method("GET");
-        try {
-          snapshot->resolve(name, version);
-        } catch (const ServeError& e) {
-          if (e.kind() != ErrorKind::kNotReady) throw;
-          return json_flag("ready", false, 503);
-        }
-        return json_flag("ready", true, 200);
+        return json_flag("ready", core.repository.model_ready(name, version), 503);
       }
       if (action == "infer") {
         route.endpoint = "http_v2_infer";

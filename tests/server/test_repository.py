@@ -73,6 +73,50 @@ def test_unload_and_load_over_rest(start_server, fraud_copy):
     assert index(server, ready=True) == [{"name": "fraud-v3", "version": "1", "state": "READY"}]
 
 
+def readiness(server, name, version=""):
+    """(REST, gRPC) answers of the Open Inference Protocol's model readiness: REST's
+    status and body, gRPC's `ready` or its error code."""
+    path = "/v2/models/%s%s/ready" % (name, "/versions/" + version if version else "")
+    answer = requests.get(server.url + path, timeout=10)
+    rest = (answer.status_code, answer.json().get("ready", answer.json().get("error")))
+    try:
+        grpc_answer = oip_stub(server).ModelReady(oip.ModelReadyRequest(name=name, version=version),
+                                                  timeout=10).ready
+    except grpc.RpcError as e:
+        grpc_answer = e.code()
+    return rest, grpc_answer
+
+
+def test_model_readiness_is_false_for_a_known_model_and_not_found_for_an_unknown_one(
+        start_server, fraud_copy):
+    """As the Open Inference Protocol (and Triton, MLServer) answer it: a model the
+    repository knows but does not serve is `ready: false` (REST 503), over both
+    protocols alike; only a name or version it does not know is NOT_FOUND / 404."""
+    (fraud_copy / "broken.json").write_text('{"not": "a model"}')
+    server = start_server(fraud_copy, "--model-control", "explicit")
+    NOT_READY, READY = ((503, False), False), ((200, True), True)
+    assert readiness(server, "fraud-v3") == READY
+    assert readiness(server, "fraud-v3", "1") == READY
+    assert readiness(server, "broken") == NOT_READY  # its file failed to load
+    assert readiness(server, "broken", "1") == NOT_READY
+    rest, grpc_code = readiness(server, "no-such-model")
+    assert rest == (404, 'unknown model "no-such-model"') and grpc_code == grpc.StatusCode.NOT_FOUND
+    rest, grpc_code = readiness(server, "fraud-v3", "2")
+    assert rest[0] == 404 and grpc_code == grpc.StatusCode.NOT_FOUND
+
+    assert post(server, "/v2/repository/models/fraud-v3/unload").status_code == 200
+    assert readiness(server, "fraud-v3") == NOT_READY
+    assert readiness(server, "fraud-v3", "1") == NOT_READY
+    rest, grpc_code = readiness(server, "fraud-v3", "2")
+    assert rest[0] == 404 and grpc_code == grpc.StatusCode.NOT_FOUND
+
+    # On disk but not loaded yet (explicit mode does not poll): known, not ready.
+    shutil.copytree(fraud_copy / "fraud-v3", fraud_copy / "late")
+    assert readiness(server, "late") == NOT_READY
+    assert post(server, "/v2/repository/models/late/load").status_code == 200
+    assert readiness(server, "late") == READY
+
+
 def test_load_errors_name_the_problem(start_server, fraud_copy):
     server = start_server(fraud_copy, "--model-control", "explicit")
     answer = post(server, "/v2/repository/models/no-such-model/load")

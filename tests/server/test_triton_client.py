@@ -65,6 +65,7 @@ def test_tritonclient_repository_api(start_server, fraud_copy):
     assert http.get_model_repository_index() == [{"name": "fraud-v3", "version": "1", "state": "READY"}]
     http.unload_model("fraud-v3")
     assert not http.is_model_ready("fraud-v3")
+    assert not grpc_client.is_model_ready("fraud-v3")  # known, unloaded: ready false, no error
     index = grpc_client.get_model_repository_index(as_json=True)["models"]
     assert index == [{"name": "fraud-v3", "state": "UNAVAILABLE", "reason": "unloaded"}]
     grpc_client.load_model("fraud-v3")
