@@ -107,11 +107,17 @@ float nearest_float(double d, value& element, const std::string& where, size_t f
 // simdjson 3.0.1 misreads a number that starts with "0." and has more than 19 digits
 // (0.95000000000000000000 gives 0.0276628: its overflow check for a leading zero counts
 // the wrong digits; https://github.com/simdjson/simdjson/issues/2093, fixed in 3.6.3).
-// True for every such token (and a few more), which then take the slow path.
+// True for such tokens, which then take the slow path. Shortest round-trip doubles have at
+// most 17 digits, so real clients' numbers stay on the fast path.
 bool simdjson_may_misread(value& element) {
   std::string_view token = element.raw_json_token();  // may include trailing whitespace
-  bool negative = !token.empty() && token[0] == '-';
-  return token.size() > 20 + size_t(negative) && token[size_t(negative)] == '0';
+  size_t i = !token.empty() && token[0] == '-' ? 1 : 0;
+  if (token.size() <= i + 21 || token[i] != '0' || token[i + 1] != '.') return false;
+  i += 2;
+  while (i < token.size() && token[i] == '0') ++i;  // leading zeros are not significant
+  size_t digits = 0;
+  while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i, ++digits;
+  return digits > 19;
 }
 
 // Reads the array v (numbers and nulls; nested arrays too when `nested`, as OIP tensors
