@@ -41,17 +41,36 @@ using Clock = std::chrono::steady_clock;
 
 struct Args {
   std::string model_file, model, grpc, http;
+  int server_pid = 0;  // to read the server's CPU time from /proc
   size_t rows = 1000;
   int rounds = 10, calls = 20;
 };
 
-double us_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-}
-
 [[noreturn]] void die(const std::string& message) {
   std::fprintf(stderr, "%s\n", message.c_str());
   std::exit(1);
+}
+
+// User + system CPU time of a process so far, in microseconds (0 without a pid).
+double process_cpu_us(int pid) {
+  if (pid <= 0) return 0;
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) die("no /proc/" + std::to_string(pid) + "/stat");
+  char text[4096];
+  size_t n = std::fread(text, 1, sizeof text - 1, f);
+  std::fclose(f);
+  text[n] = 0;
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const char* p = std::strrchr(text, ')');
+  unsigned long long utime = 0, stime = 0;
+  if (!p || std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) {
+    die("cannot read /proc stat");
+  }
+  return double(utime + stime) * 1e6 / double(sysconf(_SC_CLK_TCK));
+}
+
+double us_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
 }
 
 // Samples of one measured quantity over all rounds.
@@ -207,6 +226,7 @@ int main(int argc, char** argv) {
     else if (flag == "--grpc") args.grpc = value;
     else if (flag == "--http") args.http = value;
     else if (flag == "--rows") args.rows = std::stoul(value);
+    else if (flag == "--server-pid") args.server_pid = std::stoi(value);
     else if (flag == "--rounds") args.rounds = std::stoi(value);
     else if (flag == "--calls") args.calls = std::stoi(value);
     else die("unknown flag " + flag);
@@ -293,6 +313,8 @@ int main(int argc, char** argv) {
   LoopbackSink grpc_sink(grpc_request_bytes.size(), grpc_answer_bytes.size());
   LoopbackSink rest_sink(rest_request.size(), rest_answer_bytes.size());
 
+  double grpc_server_cpu = 0, rest_server_cpu = 0;  // over the measured rounds
+  int measured_calls = 0;
   auto timed = [](Series& series, const std::function<void()>& f) {
     auto start = Clock::now();
     f();
@@ -309,7 +331,9 @@ int main(int argc, char** argv) {
                                nullptr, err);
       });
     }
+    double cpu = process_cpu_us(args.server_pid);
     for (int i = 0; i < args.calls; ++i) timed(grpc_total, grpc_call);
+    if (round > 0) grpc_server_cpu += process_cpu_us(args.server_pid) - cpu;
     for (int i = 0; i < args.calls; ++i) timed(grpc_encode, [&] { grpc_request().SerializeToString(&grpc_request_bytes); });
     for (int i = 0; i < args.calls; ++i) {
       timed(grpc_decode, [&] {
@@ -318,7 +342,10 @@ int main(int argc, char** argv) {
       });
     }
     for (int i = 0; i < args.calls; ++i) timed(grpc_wire, [&] { grpc_sink.move(); });
+    cpu = process_cpu_us(args.server_pid);
     for (int i = 0; i < args.calls; ++i) timed(rest_total, rest_call);
+    if (round > 0) rest_server_cpu += process_cpu_us(args.server_pid) - cpu;
+    if (round > 0) measured_calls += args.calls;
     for (int i = 0; i < args.calls; ++i) timed(rest_encode, [&] { rest_request = rest_body(args, x, cols); });
     for (int i = 0; i < args.calls; ++i) {
       timed(rest_decode, [&] {
@@ -360,6 +387,12 @@ int main(int argc, char** argv) {
   };
   summary("gRPC", grpc_total, grpc_encode, grpc_decode, grpc_wire);
   summary("REST", rest_total, rest_encode, rest_decode, rest_wire);
+  if (args.server_pid > 0) {  // CPU time does not count waiting for a core, unlike the wall-clock above
+    std::printf("server CPU per call (all its threads; /proc, 10 ms ticks over %d calls): gRPC %.0f us "
+                "(%.2f us/row), REST %.0f us (%.2f us/row)\n", measured_calls,
+                grpc_server_cpu / measured_calls, grpc_server_cpu / measured_calls / double(args.rows),
+                rest_server_cpu / measured_calls, rest_server_cpu / measured_calls / double(args.rows));
+  }
   ps_model_free(model);
   ps_error_free(err);
   return 0;

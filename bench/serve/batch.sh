@@ -6,7 +6,8 @@
 #   bash bench/serve/batch.sh [MODEL_FILE]
 # Default model: bench/models/xgb.json (500 trees, 50 features), made by bench/run.sh or
 # `python bench/make_models.py` (needs xgboost and lightgbm, bench/requirements.txt).
-# Environment: ROWS (1000), ROUNDS (10), CALLS (20 per transport and round).
+# Environment: ROWS (1000), ROUNDS (10), CALLS (20 per transport and round), SERVER (the
+# polyscore-serve binary, default the build's: to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -22,7 +23,7 @@ work=$(mktemp -d)
 name=$(basename "${MODEL_FILE%.*}")
 mkdir -p "$work/models/$name/1"
 cp "$MODEL_FILE" "$work/models/$name/1/model.${MODEL_FILE##*.}"
-"$BUILD/polyscore-serve" --models "$work/models" --http 127.0.0.1:0 --grpc 127.0.0.1:0 --poll-seconds 0 \
+"${SERVER:-$BUILD/polyscore-serve}" --models "$work/models" --http 127.0.0.1:0 --grpc 127.0.0.1:0 --poll-seconds 0 \
   2>"$work/log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
@@ -32,4 +33,4 @@ grpc_port=$(grep -o '"grpc_port":[0-9]*' "$work/log" | cut -d: -f2)
 
 echo "CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; model $name ($MODEL_FILE)"
 "$BUILD/polyscore_serve_batch" --model-file "$MODEL_FILE" --model "$name" --grpc "127.0.0.1:$grpc_port" \
-  --http "127.0.0.1:$http_port" --rows "${ROWS:-1000}" --rounds "${ROUNDS:-10}" --calls "${CALLS:-20}"
+  --http "127.0.0.1:$http_port" --server-pid "$server" --rows "${ROWS:-1000}" --rounds "${ROUNDS:-10}" --calls "${CALLS:-20}"
