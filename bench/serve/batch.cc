@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
   LoopbackSink grpc_sink(grpc_request_bytes.size(), grpc_answer_bytes.size());
   LoopbackSink rest_sink(rest_request.size(), rest_answer_bytes.size());
 
-  double grpc_server_cpu = 0, rest_server_cpu = 0;  // over the measured rounds
+  double grpc_server_cpu = 0, rest_server_cpu = 0, in_process_cpu = 0;  // over the measured rounds
   int measured_calls = 0;
   auto timed = [](Series& series, const std::function<void()>& f) {
     auto start = Clock::now();
@@ -325,12 +325,14 @@ int main(int argc, char** argv) {
                              &rest_total, &rest_encode, &rest_decode, &rest_wire};
     std::vector<size_t> sizes;
     for (Series* s : all) sizes.push_back(s->us.size());
+    double own_cpu = process_cpu_us(getpid());  // with the library's worker threads
     for (int i = 0; i < args.calls; ++i) {
       timed(lib, [&] {
         ps_model_predict_dense(expected.data(), expected.size(), model, x.data(), PS_DTYPE_FLOAT64, args.rows, cols,
                                nullptr, err);
       });
     }
+    if (round > 0) in_process_cpu += process_cpu_us(getpid()) - own_cpu;
     double cpu = process_cpu_us(args.server_pid);
     for (int i = 0; i < args.calls; ++i) timed(grpc_total, grpc_call);
     if (round > 0) grpc_server_cpu += process_cpu_us(args.server_pid) - cpu;
@@ -388,10 +390,14 @@ int main(int argc, char** argv) {
   summary("gRPC", grpc_total, grpc_encode, grpc_decode, grpc_wire);
   summary("REST", rest_total, rest_encode, rest_decode, rest_wire);
   if (args.server_pid > 0) {  // CPU time does not count waiting for a core, unlike the wall-clock above
-    std::printf("server CPU per call (all its threads; /proc, 10 ms ticks over %d calls): gRPC %.0f us "
-                "(%.2f us/row), REST %.0f us (%.2f us/row)\n", measured_calls,
-                grpc_server_cpu / measured_calls, grpc_server_cpu / measured_calls / double(args.rows),
-                rest_server_cpu / measured_calls, rest_server_cpu / measured_calls / double(args.rows));
+    double lib_cpu = in_process_cpu / measured_calls;
+    std::printf("CPU per call (all threads; /proc, 10 ms ticks over %d calls): in-process %.0f us (%.2f us/row); "
+                "server gRPC %.0f us (%.2f us/row), REST %.0f us (%.2f us/row); server's own (minus in-process): "
+                "gRPC %.0f us, REST %.0f us\n",
+                measured_calls, lib_cpu, lib_cpu / double(args.rows), grpc_server_cpu / measured_calls,
+                grpc_server_cpu / measured_calls / double(args.rows), rest_server_cpu / measured_calls,
+                rest_server_cpu / measured_calls / double(args.rows), grpc_server_cpu / measured_calls - lib_cpu,
+                rest_server_cpu / measured_calls - lib_cpu);
   }
   ps_model_free(model);
   ps_error_free(err);

@@ -9,6 +9,7 @@
 # ROUNDS (3), CONNECTIONS (64), STREAMS (1; gRPC streams per connection), THREADS (2;
 # server threads per protocol and in-process threads). --smoke: one 2 s round of each on
 # 8 connections, failing unless every request succeeded (a check that the script works).
+# SERVER: the polyscore-serve binary (default the build's), to compare two builds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -36,7 +37,7 @@ work=$(mktemp -d)
 name=$(basename "${MODEL_FILE%.*}")
 mkdir -p "$work/models/$name/1"
 cp "$MODEL_FILE" "$work/models/$name/1/model.${MODEL_FILE##*.}"
-"$BUILD/polyscore-serve" --models "$work/models" --http 127.0.0.1:0 --grpc 127.0.0.1:0 --poll-seconds 0 \
+"${SERVER:-$BUILD/polyscore-serve}" --models "$work/models" --http 127.0.0.1:0 --grpc 127.0.0.1:0 --poll-seconds 0 \
   --http-threads "$THREADS" --grpc-fraud-threads "$THREADS" --max-concurrent 100000 2>"$work/log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
