@@ -110,6 +110,6 @@ done
 # Every gRPC call answered OK: no status other than OK on the fraud endpoint.
 metrics=$(python3 -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:$http_port/metrics').read().decode())")
 not_ok=$(echo "$metrics" | grep '^polyscore_requests_total{endpoint="grpc_fraud_predict"' | grep -v 'status="OK"' || true)
-ok=$(echo "$metrics" | grep '^polyscore_requests_total{endpoint="grpc_fraud_predict"' | grep 'status="OK"' | awk '{print $2}')
+ok=$(echo "$metrics" | grep '^polyscore_requests_total{endpoint="grpc_fraud_predict"' | grep 'status="OK"' | awk '{print $2}' || true)
 if [ -n "$not_ok" ] || [ -z "$ok" ]; then echo "$not_ok"; echo "FAIL: gRPC calls not OK"; exit 1; fi
 echo "OK: every request succeeded ($ok gRPC calls answered OK)"
