@@ -14,6 +14,8 @@ APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
               nats-server libnats-dev
               # deploy/nginx and tests/server/test_nginx.py
               nginx
+              # bench/serve/throughput.sh: the load generators (wrk for REST, h2load for gRPC)
+              wrk nghttp2-client
               # tests/cross: the aarch64 build under qemu-user
               g++-aarch64-linux-gnu qemu-user)
 missing=()

@@ -79,6 +79,8 @@ done
 
 # The spectrum benchmark end to end on tiny repeats, so that it cannot rot (~20 s).
 run "bench/spectrum/run.sh --smoke" env POLYSCORE_BUILD_DIR="$ROOT/build" bash bench/spectrum/run.sh --smoke
+# The serve throughput script with wrk and h2load on 2 s runs (~10 s): fails on any error.
+run "bench/serve/throughput.sh --smoke" env POLYSCORE_BUILD_DIR="$ROOT/build" bash bench/serve/throughput.sh --smoke
 
 # Every package installed the ecosystem's way in a clean directory (tests/packaging).
 run "tests/packaging/test.sh" bash tests/packaging/test.sh

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "errors.h"
@@ -67,54 +68,116 @@ std::string_view trimmed_token(value& v) {
   return token;
 }
 
-// Number tokens of an array, in order; an empty view stands for null (missing).
-// Nested arrays are flattened when `nested` (OIP tensors may be written either way).
-void collect_tokens(value v, std::vector<std::string_view>& tokens, const std::string& where,
-                    bool nested) {
+// The number `token` (a JSON number token, whitespace trimmed) as T, or a 400 naming it
+// if it is not one. `where` and `flat_index` name the value in the error.
+template <typename T>
+T number_from_token(std::string_view token, const std::string& where, size_t flat_index) {
+  T out{};
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), out);
+  if (!is_json_number(token) || end != token.data() + token.size()) {
+    bad("\"" + where + "[" + std::to_string(flat_index) + "]\" is not a JSON number: " + std::string(token));
+  }
+  if (ec == std::errc::result_out_of_range) {
+    // Past the type's range: round as IEEE does (to +-infinity, or to zero or a
+    // subnormal), the way the writer's 1e999 for infinity reads back. strtod and
+    // strtof round correctly and the server never changes the C locale.
+    std::string text(token);
+    if constexpr (sizeof(T) == 4) out = std::strtof(text.c_str(), nullptr);
+    else out = std::strtod(text.c_str(), nullptr);
+  }
+  return out;
+}
+
+// The float nearest to the decimal `element`, given d, the double nearest to it. Rounding
+// d to float gives the same float unless d is exactly halfway between two floats (the
+// decimal may lie on either side of that point), or lies where float is subnormal or out
+// of range; then the decimal is read again as a float.
+float nearest_float(double d, value& element, const std::string& where, size_t flat_index) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  constexpr uint64_t kDroppedBits = (uint64_t{1} << 29) - 1;  // double's 52 fraction bits - float's 23
+  constexpr uint64_t kHalfway = uint64_t{1} << 28;
+  double magnitude = std::fabs(d);
+  bool float_normal = magnitude >= std::numeric_limits<float>::min() &&
+                      magnitude <= std::numeric_limits<float>::max();
+  if (((bits & kDroppedBits) != kHalfway && float_normal) || d == 0) return static_cast<float>(d);
+  return number_from_token<float>(trimmed_token(element), where, flat_index);
+}
+
+// simdjson 3.0.1 misreads a number that starts with "0." and has more than 19 digits
+// (0.95000000000000000000 gives 0.0276628: its overflow check for a leading zero counts
+// the wrong digits; https://github.com/simdjson/simdjson/issues/2093, fixed in 3.6.3).
+// True for such tokens, which then take the slow path. Shortest round-trip doubles have at
+// most 17 digits, so real clients' numbers stay on the fast path.
+bool simdjson_may_misread(value& element) {
+  std::string_view token = element.raw_json_token();  // may include trailing whitespace
+  size_t i = !token.empty() && token[0] == '-' ? 1 : 0;
+  if (token.size() <= i + 21 || token[i] != '0' || token[i + 1] != '.') return false;
+  i += 2;
+  while (i < token.size() && token[i] == '0') ++i;  // leading zeros are not significant
+  size_t digits = 0;
+  while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i, ++digits;
+  return digits > 19;
+}
+
+// Reads the array v (numbers and nulls; nested arrays too when `nested`, as OIP tensors
+// may be written) onto the end of out, row-major, null as NaN (missing). Each number goes
+// through simdjson's exact double parser straight into out; what that parser refuses
+// (null, other types, numbers past double's range, malformed numbers) takes the slow path,
+// which gives the same values as the fast one and the errors.
+// path: the array's name in type errors (nested: "data[1]"); where: the outermost array's,
+// for malformed numbers, which are named by their index in the flattened values.
+template <typename T>
+void read_numbers(value v, std::vector<T>& out, const std::string& path, const std::string& where,
+                  size_t first, bool nested) {
   json_type type = v.type();
-  if (type != json_type::array) bad("\"" + where + "\" must be an array, not " + type_name(type));
+  if (type != json_type::array) bad("\"" + path + "\" must be an array, not " + type_name(type));
   size_t index = 0;
   for (auto element_result : v.get_array()) {
     value element = element_result.value();
+    double d;
+    if (!element.get_double().get(d) && !simdjson_may_misread(element)) {
+      if constexpr (sizeof(T) == 4) out.push_back(nearest_float(d, element, where, out.size() - first));
+      else out.push_back(d);
+      ++index;
+      continue;
+    }
     json_type element_type = element.type();
     if (element_type == json_type::array && nested) {
-      collect_tokens(element, tokens, where + "[" + std::to_string(index) + "]", true);
+      read_numbers(element, out, path + "[" + std::to_string(index) + "]", where, first, true);
     } else if (element_type == json_type::null) {
       element.is_null();
-      tokens.emplace_back();
+      out.push_back(std::numeric_limits<T>::quiet_NaN());
     } else if (element_type == json_type::number) {
-      tokens.push_back(trimmed_token(element));
+      out.push_back(number_from_token<T>(trimmed_token(element), where, out.size() - first));
     } else {
-      bad("\"" + where + "[" + std::to_string(index) + "]\" is " + type_name(element_type) +
+      bad("\"" + path + "[" + std::to_string(index) + "]\" is " + type_name(element_type) +
           ", not a number or null");
     }
     ++index;
   }
 }
 
+// expected: how many values the request says it sends (rows x cols, the shape), reserved
+// up front when the body can hold that many (each value takes at least two bytes), so a
+// large batch is not copied as its buffer grows; 0 if not known.
 template <typename T>
-void convert_tokens(const std::vector<std::string_view>& tokens, std::vector<T>& out,
-                    const std::string& where) {
-  out.resize(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    std::string_view token = tokens[i];
-    if (token.empty()) {
-      out[i] = std::numeric_limits<T>::quiet_NaN();
-      continue;
-    }
-    auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), out[i]);
-    if (!is_json_number(token) || end != token.data() + token.size()) {
-      bad("\"" + where + "[" + std::to_string(i) + "]\" is not a JSON number: " + std::string(token));
-    }
-    if (ec == std::errc::result_out_of_range) {
-      // Past the type's range: round as IEEE does (to +-infinity, or to zero or a
-      // subnormal), the way the writer's 1e999 for infinity reads back. strtod and
-      // strtof round correctly and the server never changes the C locale.
-      std::string text(token);
-      if constexpr (sizeof(T) == 4) out[i] = std::strtof(text.c_str(), nullptr);
-      else out[i] = std::strtod(text.c_str(), nullptr);
-    }
+void read_numbers(value v, std::vector<T>& out, const std::string& where, bool nested,
+                  uint64_t expected = 0, std::string_view body = {}) {
+  out.clear();
+  if (expected > 0 && expected <= body.size() / 2) out.reserve(expected);
+  read_numbers(v, out, where, where, 0, nested);
+}
+
+// The product of dims, 0 if empty or past 2^64.
+uint64_t count_of(const std::vector<uint64_t>& dims) {
+  if (dims.empty()) return 0;
+  uint64_t count = 1;
+  for (uint64_t d : dims) {
+    if (d != 0 && count > UINT64_MAX / d) return 0;
+    count *= d;
   }
+  return count;
 }
 
 std::string read_string(value v, std::string_view field) {
@@ -161,13 +224,41 @@ int32_t read_output(value v, std::string_view field) {
       expected + ")");
 }
 
+// simdjson's parser and the padded copy of the body it reads, one per thread and reused:
+// a new parser allocates its index of the document (several bytes per byte of body), which
+// for a 1 MB batch took longer than reading the numbers. Buffers grown past kKeepBytes by
+// one large body are given back after it.
+class ThreadParser {
+ public:
+  static constexpr size_t kKeepBytes = size_t{4} << 20;
+
+  simdjson::simdjson_result<simdjson::ondemand::document> iterate(std::string_view body) {
+    padded_.resize(body.size() + simdjson::SIMDJSON_PADDING);  // padding bytes: any value
+    std::memcpy(padded_.data(), body.data(), body.size());
+    return parser_.iterate(padded_.data(), body.size(), padded_.size());
+  }
+  // After the document is done with.
+  void trim() {
+    if (padded_.size() <= kKeepBytes) return;
+    padded_ = std::string();
+    parser_ = simdjson::ondemand::parser();
+  }
+
+ private:
+  std::string padded_;
+  simdjson::ondemand::parser parser_;
+};
+
 // Runs parse(object) over the body's top-level object; turns JSON errors into 400s.
 template <typename Parse>
 void parse_object(std::string_view body, Parse parse) {
-  simdjson::padded_string padded(body);
-  simdjson::ondemand::parser parser;
+  thread_local ThreadParser parser;
+  struct Trim {
+    ThreadParser& parser;
+    ~Trim() { parser.trim(); }
+  } trim{parser};
   try {
-    simdjson::ondemand::document doc = unwrap(parser.iterate(padded));
+    simdjson::ondemand::document doc = unwrap(parser.iterate(body));
     if (doc.type() != json_type::object) bad("the request body must be a JSON object");
     parse(doc.get_object());
     // Anything left after the object's closing brace (current_location fails at the end).
@@ -195,14 +286,12 @@ void for_each_field_of_optional_body(std::string_view body, OnField on_field) {
 FraudRequest parse_fraud_request(std::string_view body) {
   FraudRequest request;
   bool has_features = false;
-  std::vector<std::string_view> tokens;
   parse_object(body, [&](simdjson::ondemand::object object) {
     for (auto field_result : object) {
       simdjson::ondemand::field field = unwrap(std::move(field_result));
       std::string_view key = field.unescaped_key();
       if (key == "features") {
-        collect_tokens(field.value(), tokens, "features", false);
-        convert_tokens(tokens, request.features, "features");
+        read_numbers(field.value(), request.features, "features", false);
         has_features = true;
       } else if (key == "model") {
         request.model = read_string(field.value(), "model");
@@ -218,7 +307,6 @@ FraudRequest parse_fraud_request(std::string_view body) {
 
 BatchRequest parse_batch_request(std::string_view body) {
   BatchRequest request;
-  std::vector<std::string_view> tokens;
   parse_object(body, [&](simdjson::ondemand::object object) {
     for (auto field_result : object) {
       simdjson::ondemand::field field = unwrap(std::move(field_result));
@@ -234,14 +322,12 @@ BatchRequest parse_batch_request(std::string_view body) {
         request.cols = read_count(field.value(), "cols");
         request.has_cols = true;
       } else if (key == "float32_values") {
-        tokens.clear();
-        collect_tokens(field.value(), tokens, "float32_values", false);
-        convert_tokens(tokens, request.float32_values, "float32_values");
+        read_numbers(field.value(), request.float32_values, "float32_values", false,
+                     count_of({request.rows, request.cols}), body);
         request.has_float32 = true;
       } else if (key == "float64_values") {
-        tokens.clear();
-        collect_tokens(field.value(), tokens, "float64_values", false);
-        convert_tokens(tokens, request.float64_values, "float64_values");
+        read_numbers(field.value(), request.float64_values, "float64_values", false,
+                     count_of({request.rows, request.cols}), body);
         request.has_float64 = true;
       } else if (key == "output") {
         request.output = read_output(field.value(), "output");
@@ -278,7 +364,6 @@ BatchRequest parse_batch_request(std::string_view body) {
 
 InferRequest parse_infer_request(std::string_view body) {
   InferRequest request;
-  // Tokens point into the padded copy that parse_object holds, so convert inside it.
   parse_object(body, [&](simdjson::ondemand::object object) {
     for (auto field_result : object) {
       simdjson::ondemand::field field = unwrap(std::move(field_result));
@@ -304,9 +389,20 @@ InferRequest parse_infer_request(std::string_view body) {
           std::string where = "inputs[" + std::to_string(request.inputs.size()) + "]";
           if (input_value.type() != json_type::object) bad("\"" + where + "\" must be an object");
           InferInput input;
-          std::vector<std::string_view> tokens;
           bool has_data = false;
-          for (auto f_result : input_value.get_object()) {
+          // "data" before "datatype" is read in a second pass over the input, once its
+          // type is known: FP32 data must be rounded from the decimals, not from doubles.
+          bool data_deferred = false;
+          auto read_data = [&](value data) {
+            std::vector<uint64_t> dims(input.shape.begin(), input.shape.end());
+            if (input.datatype == "FP32") {
+              read_numbers(data, input.float32_data, where + ".data", true, count_of(dims), body);
+            } else {  // FP64, or a datatype refused below
+              read_numbers(data, input.float64_data, where + ".data", true, count_of(dims), body);
+            }
+          };
+          simdjson::ondemand::object input_object = unwrap(input_value.get_object());
+          for (auto f_result : input_object) {
             simdjson::ondemand::field f = unwrap(std::move(f_result));
             std::string_view f_key = f.unescaped_key();
             if (f_key == "name") {
@@ -320,7 +416,8 @@ InferRequest parse_infer_request(std::string_view body) {
                 input.shape.push_back(static_cast<int64_t>(read_count(dim.value(), where + ".shape")));
               }
             } else if (f_key == "data") {
-              collect_tokens(f.value(), tokens, where + ".data", true);
+              if (input.datatype.empty()) data_deferred = true;
+              else read_data(f.value());
               has_data = true;
             } else if (f_key == "parameters") {
               value p = f.value();
@@ -337,6 +434,10 @@ InferRequest parse_infer_request(std::string_view body) {
               unknown_field(where, f_key, "name, shape, datatype, parameters, data");
             }
           }
+          if (data_deferred && !input.datatype.empty()) {
+            unwrap(input_object.reset());
+            read_data(unwrap(input_object.find_field_unordered("data")));
+          }
           if (input.name.empty()) bad("missing field \"" + where + ".name\"");
           bool binary = input.binary_data_size >= 0;
           if (!has_data && !binary) bad("missing field \"" + where + ".data\"");
@@ -345,8 +446,6 @@ InferRequest parse_infer_request(std::string_view body) {
           if (input.datatype != "FP32" && input.datatype != "FP64") {
             bad("\"" + where + ".datatype\" is " + input.datatype + "; polyscore takes FP32 or FP64");
           }
-          if (!binary && input.datatype == "FP32") convert_tokens(tokens, input.float32_data, where + ".data");
-          if (!binary && input.datatype == "FP64") convert_tokens(tokens, input.float64_data, where + ".data");
           request.inputs.push_back(std::move(input));
         }
       } else if (key == "outputs") {
