@@ -30,7 +30,7 @@ bool avx512_allowed() {
 }
 
 // Numbers the leaves under tree-local node i left to right from `next`, and gives each
-// split below its keep mask (BitvectorNode). Returns false past kBitvectorLeaves leaves.
+// split below its keep mask (BitvectorTables::keep). Returns false past kBitvectorLeaves leaves.
 bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t& next,
                    BitvectorTables& bv) {
   const Tree& tree = model.forest->trees[t];
@@ -44,15 +44,17 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
     bv.leaf[slot] = node.child_or_leaf;
     return true;
   }
-  const size_t at = bv.nodes.size();
+  const size_t at = bv.key.size();
   const HeapNode split = key_walk::split_of(model, model.walk.nodes[tree.node_begin + i]);
-  bv.nodes.push_back({0, split.key, split.offset});
+  bv.keep.push_back(0);
+  bv.key.push_back(split.key);
+  bv.offset.push_back(split.offset);
   const uint32_t first = next;
   if (!number_leaves(model, t, node.child_or_leaf, next, bv)) return false;
   // Going right rules out the left subtree's leaves [first, next): bits 63 - next + 1 .. 63 - first.
   const uint32_t count = next - first;
   const uint64_t left = (count == 64 ? ~uint64_t(0) : ((uint64_t(1) << count) - 1)) << (64 - next);
-  bv.nodes[at].keep = ~left;
+  bv.keep[at] = ~left;
   return number_leaves(model, t, node.child_or_leaf + 1, next, bv);
 }
 
@@ -81,17 +83,27 @@ void build_bitvector_tables(PreparedModel& model) {
   if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
   else bv.value64.assign(slots, 0.0);
   bv.leaf.assign(slots, 0);
-  bv.node_begin.reserve(forest.trees.size() + 1);
+  bv.split_begin.reserve(forest.trees.size() + 1);
+  bv.splits.reserve(forest.trees.size());
   for (uint32_t t = 0; t < forest.trees.size(); ++t) {
-    bv.node_begin.push_back(static_cast<uint32_t>(bv.nodes.size()));
+    const uint32_t begin = static_cast<uint32_t>(bv.key.size());
+    bv.split_begin.push_back(begin);
     uint32_t leaves = 0;
     // At most 64 leaves is at most 127 nodes; checked first, so that the numbering's
     // recursion stays shallow.
     if (forest.trees[t].num_nodes > 2 * kBitvectorLeaves - 1) return;
     if (!number_leaves(model, t, 0, leaves, bv)) return;  // a tree of more than 64 leaves
+    bv.splits.push_back(static_cast<uint32_t>(bv.key.size()) - begin);
+    // Padding: the all-ones key is never below a row's key, and keeps every leaf anyway.
+    while (bv.key.size() % kBitvectorSplitGroup != 0) {
+      bv.keep.push_back(~uint64_t(0));
+      bv.key.push_back(~0u);
+      bv.offset.push_back(0);
+    }
   }
-  bv.node_begin.push_back(static_cast<uint32_t>(bv.nodes.size()));
+  bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
   bv.avx512 = avx512;
+  bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
   bv.usable = true;
   model.bitvector = std::move(bv);
 }

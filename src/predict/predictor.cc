@@ -129,9 +129,10 @@ template <typename Acc>
 struct KeyWalkResults {
   const Acc* value;
   const uint32_t* leaf;
-  // batch: for the walk of a batch's blocks (the bitvector walk where the model has it).
+  // batch: for the walk of a batch's blocks, else of single rows (each may be the
+  // bitvector walk, bitvector_tables.h).
   KeyWalkResults(const PreparedModel& model, bool batch) {
-    if (batch && model.bitvector.usable) {
+    if (batch ? model.bitvector.usable : model.bitvector.walks_rows()) {
       if constexpr (sizeof(Acc) == 4) value = model.bitvector.value32.data();
       else value = model.bitvector.value64.data();
       leaf = model.bitvector.leaf.data();
@@ -160,7 +161,9 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
-    if (model.family == WalkFamily::kHeap) {
+    if (model.bitvector.walks_rows()) {
+      key_walk::bitvector_row_slots(model, keys, t, count, reached);
+    } else if (model.family == WalkFamily::kHeap) {
       key_walk::row_slots(model, keys, t, count, reached);
     } else {
       key_walk::linked_row_leaves(model, keys, t, count, reached);
