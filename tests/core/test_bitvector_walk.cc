@@ -123,14 +123,16 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   EXPECT_GT(walked, 100);
 }
 
-// A LightGBM-like model of two balanced trees of `leaves` leaves over 3 features, NaN
+// A LightGBM-like model of 20 balanced trees (enough for the single-row walks) of
+// `leaves` leaves, their splits testing features 0, 1, ..., features - 1 in turn, NaN
 // missing, half the splits sending it left.
-Forest balanced_forest(uint32_t leaves) {
+Forest balanced_forest(uint32_t leaves, uint32_t features) {
   Forest forest;
   forest.format = ModelFormat::kLightGBMText;
-  forest.num_features = 3;
+  forest.num_features = features;
+  uint32_t splits = 0;
   forest.base_margin = {0.5};
-  for (uint32_t t = 0; t < 2; ++t) {
+  for (uint32_t t = 0; t < 20; ++t) {
     const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
     forest.trees.push_back({root, 0, 0, 1.0});
     forest.iteration_begin.push_back(t);
@@ -146,7 +148,7 @@ Forest balanced_forest(uint32_t leaves) {
         return;
       }
       const uint32_t mid = (lo + hi) / 2, left = static_cast<uint32_t>(forest.nodes.size()) - root;
-      node.feature = depth % 3;
+      node.feature = splits++ % features;
       node.threshold = (double(mid) - leaves / 2.0) / 8.0 + 0.1 * t;
       node.flags = kNanIsMissing | (i % 2 ? kDefaultLeft : 0);
       node.child_or_leaf = left;
@@ -158,25 +160,48 @@ Forest balanced_forest(uint32_t leaves) {
     build(build, 0, 0, leaves, 0);
     forest.trees.back().num_nodes = static_cast<uint32_t>(forest.nodes.size()) - root;
   }
-  forest.iteration_begin.push_back(2);
+  forest.iteration_begin.push_back(20);
   return forest;
 }
 
-TEST(BitvectorWalk, TakesTreesOfAtMost64Leaves) {
+std::vector<double> random_rows(size_t n, uint32_t features) {
   std::mt19937 rng(3);
-  std::vector<double> rows(300 * 3);
+  std::vector<double> rows(n * features);
   for (double& v : rows) {
     v = rng() % 10 == 0 ? std::numeric_limits<double>::quiet_NaN() : std::normal_distribution<double>(0.0, 4.0)(rng);
   }
-  const Forest fits = balanced_forest(64);
+  return rows;
+}
+
+TEST(BitvectorWalk, TakesTreesOfAtMost64Leaves) {
+  const Forest fits = balanced_forest(64, 3);
+  validate(fits);
   const PreparedModel reference = prepare_model(fits);
   const PreparedModel tested = with_bitvector(reference, true);
   ASSERT_TRUE(tested.bitvector.usable);
+  const auto rows = random_rows(300, 3);
   expect_same_batches(reference, tested, rows, tested.bitvector.avx512 ? "AVX-512" : "portable");
   expect_same_batches(reference, with_bitvector(reference, false), rows, "portable");
-  const Forest too_big = balanced_forest(65);
+  const Forest too_big = balanced_forest(65, 3);
+  validate(too_big);
   ASSERT_TRUE(prepare_model(too_big).walks_by_keys());
   EXPECT_FALSE(with_bitvector(prepare_model(too_big), true).bitvector.usable);
+}
+
+TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
+  // A single row's keys sit in 2, 4 or 8 registers by the count of used features (at
+  // most 16, 32, 64); past 64 single rows keep the other walks.
+  for (uint32_t features : {3u, 16u, 17u, 32u, 33u, 50u, 64u, 65u}) {
+    SCOPED_TRACE(features);
+    const Forest forest = balanced_forest(64, features);
+    validate(forest);
+    const PreparedModel reference = prepare_model(forest);
+    ASSERT_EQ(reference.num_used_features(), features);
+    const PreparedModel tested = with_bitvector(reference, true);
+    ASSERT_TRUE(tested.bitvector.usable);
+    EXPECT_EQ(tested.bitvector.walks_rows(), tested.bitvector.avx512 && features <= kBitvectorRowFeatures);
+    expect_same_batches(reference, tested, random_rows(300, features), "AVX-512");
+  }
 }
 
 TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512Only) {
