@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/forest.h"
+#include "predict/bitvector_tables.h"
 #include "predict/walk_tables.h"
 
 namespace polyscore {
@@ -34,6 +35,9 @@ struct PreparedModel {
   KeyRanks ranks;                // for double models' walks by keys
   HeapTables heap;
   LinkedTables linked;           // when heap is not usable
+  // Where chosen (bitvector_tables.cc), batches of at least kKeyMinBlockRows rows take
+  // the bitvector walk instead of family's; single rows keep family's walk.
+  BitvectorTables bitvector;
 
   // Values per row the walks read: used_features.size(), or num_features when empty.
   uint32_t num_used_features() const {
