@@ -35,8 +35,8 @@ struct PreparedModel {
   KeyRanks ranks;                // for double models' walks by keys
   HeapTables heap;
   LinkedTables linked;           // when heap is not usable
-  // Where chosen (bitvector_tables.cc), batches of at least kKeyMinBlockRows rows take
-  // the bitvector walk instead of family's; single rows keep family's walk.
+  // Where chosen (bitvector_tables.cc), batches of 16 rows and more take the bitvector
+  // walk instead of family's, and single rows where BitvectorTables::walks_rows().
   BitvectorTables bitvector;
 
   // Values per row the walks read: used_features.size(), or num_features when empty.

@@ -60,16 +60,20 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 
 }  // namespace
 
-// Where the bitvector walk is chosen. It evaluates every split of a tree for 16 rows per
-// AVX-512 instruction, with no dependent loads, where the linked walk follows one chain
-// of loads per row; that wins on deep, leaf-wise trees of up to 64 leaves (LightGBM's
-// 1,000 x 63-leaf benchmark model: see docs/predictor.md for the measured ratio) but
-// not where the heap walk takes the model (its few levels cost fewer instructions than
-// all of a tree's splits), nor without AVX-512, where 64-bit lanes are too few. So: the
-// models the linked walk takes, on CPUs with AVX-512. POLYSCORE_BITVECTOR_WALK=1 forces
-// it on every model it can take (tests prove its exactness on all conformance vectors
-// so, with and without AVX-512); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off (benchmarks
-// compare the two in one build). Single rows keep the heap or linked walk.
+// Where the bitvector walk is chosen. It tests every split of a tree for 16 rows per
+// AVX-512 compare, with no dependent loads, where the linked walk follows one chain of
+// loads per row through a few of them; that wins on deep, leaf-wise trees of up to 64
+// leaves, but not where the heap walk takes the model (its few levels cost fewer
+// instructions than all of a tree's splits), nor without AVX-512. Measured (interleaved
+// A/B in one build, 1 thread, AMD EPYC Zen 4, load 11-19; docs/predictor.md): LightGBM
+// 1,000 x 63 leaves, batch, CPU time 0.33-0.39 of the linked walk's, one row 0.65; a
+// 500 x 63-leaf depth-6 LightGBM model (the heap walk's) 1.23x the heap walk in batches
+// and 1.85x for one row; without AVX-512 the portable code 1.8x the linked walk. So:
+// the models the linked walk takes, on CPUs with AVX-512. POLYSCORE_BITVECTOR_WALK=1
+// forces it on every model it can take (tests prove its exactness on all conformance
+// vectors so, with and without AVX-512); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off
+// (benchmarks compare the two in one build). Single rows take it only with AVX-512 and
+// at most kBitvectorRowFeatures used features (BitvectorTables::rows).
 void build_bitvector_tables(PreparedModel& model) {
   model.bitvector = BitvectorTables();
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
