@@ -209,7 +209,8 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512Only) {
   // AVX-512; shallow trees keep the heap walk; categorical splits are never its.
   const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
 #if defined(POLYSCORE_PORTABLE) || !defined(__x86_64__)
-  const bool avx512 = false;
+  const bool avx512 = false;  // a build without the AVX-512 code
+  (void)no_avx512;
 #else
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
