@@ -16,8 +16,8 @@ struct PreparedModel;
 // out) is the count of leading zeros.
 constexpr uint32_t kBitvectorLeaves = 64;
 // Each tree's splits are padded to a multiple of this (a single row tests a tree's
-// splits this many per AVX-512 compare). A padding split never sends a row right.
-constexpr uint32_t kBitvectorSplitGroup = 16;
+// splits 16 or 32 per AVX-512 compare). A padding split never sends a row right.
+constexpr uint32_t kBitvectorSplitGroup = 32;
 // Single rows take the walk up to this many used features (their 2 * 64 keys fill 8
 // AVX-512 registers).
 constexpr uint32_t kBitvectorRowFeatures = 64;
@@ -41,6 +41,11 @@ struct BitvectorTables {
   // (bitvector_walk.cc).
   bool rows = false;
   bool walks_rows() const { return usable && rows; }
+  // When every split's key fits 16 bits (a double model's ranks, below 0xffff), single
+  // rows compare 16-bit keys, 32 splits per instruction, picked by half the permutes:
+  bool rows16 = false;
+  std::vector<uint16_t> key16;  // per split: key (padding: 0xffff, never below a row's key)
+  std::vector<uint16_t> at16;   // per split: where a single row's key is (offset / 64)
 };
 
 // Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are

@@ -142,7 +142,7 @@ void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t 
   const __m512i all = _mm512_set1_epi64(-1), bit5 = _mm512_set1_epi32(32), bit6 = _mm512_set1_epi32(64);
   for (uint32_t t = first; t < first + count; ++t) {
     __m512i low = all, high = all;
-    for (uint32_t i = bv.split_begin[t]; i < bv.split_begin[t + 1]; i += kBitvectorSplitGroup) {
+    for (uint32_t i = bv.split_begin[t]; i < bv.split_begin[t + 1]; i += 16) {
       const __m512i at = _mm512_srli_epi32(_mm512_loadu_si512(bv.offset.data() + i), 6);
       __m512i x = _mm512_permutex2var_epi32(table[0], at, table[1]);
       if constexpr (kTables >= 2) {
@@ -161,6 +161,37 @@ void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t 
     }
     const uint64_t leaves = static_cast<uint64_t>(_mm512_reduce_and_epi64(_mm512_and_si512(low, high)));
     slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(leaves));
+  }
+}
+
+// As vector_row_slots, on 16-bit keys (BitvectorTables::rows16): 32 splits per compare,
+// the row's keys (at most 128) in kTables pairs of registers of 32 words.
+template <int kTables>
+void vector_row_slots16(const BitvectorTables& bv, const uint32_t* keys, uint32_t nu, uint32_t first,
+                        uint32_t count, uint32_t* slots) {
+  uint16_t keys16[2 * kBitvectorRowFeatures] = {};
+  for (uint32_t j = 0; j < 2 * nu; ++j) keys16[j] = static_cast<uint16_t>(std::min<uint32_t>(keys[j], 0xffff));
+  __m512i table[2 * kTables];
+  for (int j = 0; j < 2 * kTables; ++j) table[j] = _mm512_loadu_si512(keys16 + 32 * j);
+  const __m512i all = _mm512_set1_epi64(-1), bit6 = _mm512_set1_epi16(64);
+  for (uint32_t t = first; t < first + count; ++t) {
+    __m512i leaves[4] = {all, all, all, all};
+    for (uint32_t i = bv.split_begin[t]; i < bv.split_begin[t + 1]; i += 32) {
+      const __m512i at = _mm512_loadu_si512(bv.at16.data() + i);
+      __m512i x = _mm512_permutex2var_epi16(table[0], at, table[1]);
+      if constexpr (kTables == 2) {
+        x = _mm512_mask_blend_epi16(_mm512_test_epi16_mask(at, bit6), x,
+                                    _mm512_permutex2var_epi16(table[2], at, table[3]));
+      }
+      const __mmask32 right = _mm512_cmpgt_epu16_mask(x, _mm512_loadu_si512(bv.key16.data() + i));
+      for (int q = 0; q < 4; ++q) {
+        leaves[q] = _mm512_mask_and_epi64(leaves[q], static_cast<__mmask8>(right >> (8 * q)), leaves[q],
+                                          _mm512_loadu_si512(bv.keep.data() + i + 8 * q));
+      }
+    }
+    const __m512i both = _mm512_and_si512(_mm512_and_si512(leaves[0], leaves[1]), _mm512_and_si512(leaves[2], leaves[3]));
+    const uint64_t set = static_cast<uint64_t>(_mm512_reduce_and_epi64(both));
+    slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(set));
   }
 }
 
@@ -227,6 +258,11 @@ void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint3
 #if POLYSCORE_X86_64
   if (model.bitvector.walks_rows()) {
     const uint32_t nu = model.num_used_features();
+    if (model.bitvector.rows16) {
+      if (nu <= 32) vector_row_slots16<1>(model.bitvector, keys, nu, first, count, slots);
+      else vector_row_slots16<2>(model.bitvector, keys, nu, first, count, slots);
+      return;
+    }
     if (nu <= 16) vector_row_slots<1>(model.bitvector, keys, nu, first, count, slots);
     else if (nu <= 32) vector_row_slots<2>(model.bitvector, keys, nu, first, count, slots);
     else vector_row_slots<4>(model.bitvector, keys, nu, first, count, slots);

@@ -190,7 +190,8 @@ TEST(BitvectorWalk, TakesTreesOfAtMost64Leaves) {
 
 TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
   // A single row's keys sit in 2, 4 or 8 registers by the count of used features (at
-  // most 16, 32, 64); past 64 single rows keep the other walks.
+  // most 16, 32, 64; 16-bit keys: 2 or 4 registers, at most 32, 64); past 64 single
+  // rows keep the other walks.
   for (uint32_t features : {3u, 16u, 17u, 32u, 33u, 50u, 64u, 65u}) {
     SCOPED_TRACE(features);
     const Forest forest = balanced_forest(64, features);
@@ -200,7 +201,13 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
     const PreparedModel tested = with_bitvector(reference, true);
     ASSERT_TRUE(tested.bitvector.usable);
     EXPECT_EQ(tested.bitvector.walks_rows(), tested.bitvector.avx512 && features <= kBitvectorRowFeatures);
-    expect_same_batches(reference, tested, random_rows(300, features), "AVX-512");
+    // A double model's ranks fit 16 bits: rows take the 16-bit keys, else the 32-bit ones.
+    EXPECT_EQ(tested.bitvector.rows16, tested.bitvector.walks_rows());
+    const auto rows = random_rows(300, features);
+    expect_same_batches(reference, tested, rows, "AVX-512, 16-bit row keys");
+    PreparedModel keys32 = tested;
+    keys32.bitvector.rows16 = false;
+    expect_same_batches(reference, keys32, rows, "AVX-512, 32-bit row keys");
   }
 }
 

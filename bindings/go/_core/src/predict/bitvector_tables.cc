@@ -1,5 +1,6 @@
 #include "predict/bitvector_tables.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -66,7 +67,7 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 // leaves, but not where the heap walk takes the model (its few levels cost fewer
 // instructions than all of a tree's splits), nor without AVX-512. Measured (interleaved
 // A/B in one build, 1 thread, AMD EPYC Zen 4, load 11-19; docs/predictor.md): LightGBM
-// 1,000 x 63 leaves, batch, CPU time 0.33-0.40 of the linked walk's, one row 0.65-0.81; a
+// 1,000 x 63 leaves, batch, CPU time 0.33-0.40 of the linked walk's, one row 0.51; a
 // 500 x 63-leaf depth-6 LightGBM model (the heap walk's) 1.23x the heap walk in batches
 // and 1.85x for one row; without AVX-512 the portable code 1.8x the linked walk. So:
 // the models the linked walk takes, on CPUs with AVX-512. POLYSCORE_BITVECTOR_WALK=1
@@ -108,6 +109,20 @@ void build_bitvector_tables(PreparedModel& model) {
   bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
   bv.avx512 = avx512;
   bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
+  // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
+  // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
+  bv.rows16 = bv.rows && model.ranks.used;
+  for (size_t i = 0; i < bv.key.size() && bv.rows16; ++i) {
+    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) bv.rows16 = false;
+  }
+  if (bv.rows16) {
+    bv.key16.resize(bv.key.size());
+    bv.at16.resize(bv.key.size());
+    for (size_t i = 0; i < bv.key.size(); ++i) {
+      bv.key16[i] = static_cast<uint16_t>(std::min<uint32_t>(bv.key[i], 0xffff));
+      bv.at16[i] = static_cast<uint16_t>(bv.offset[i] / key_walk::kBlockRows);
+    }
+  }
   bv.usable = true;
   model.bitvector = std::move(bv);
 }
