@@ -67,7 +67,7 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 // leaves, but not where the heap walk takes the model (its few levels cost fewer
 // instructions than all of a tree's splits), nor without AVX-512. Measured (interleaved
 // A/B in one build, 1 thread, AMD EPYC Zen 4, load 11-19; docs/predictor.md): LightGBM
-// 1,000 x 63 leaves, batch, CPU time 0.33-0.40 of the linked walk's, one row 0.51; a
+// 1,000 x 63 leaves, batch, CPU time 0.33-0.44 of the linked walk's, one row 0.51-0.61; a
 // 500 x 63-leaf depth-6 LightGBM model (the heap walk's) 1.23x the heap walk in batches
 // and 1.85x for one row; without AVX-512 the portable code 1.8x the linked walk. So:
 // the models the linked walk takes, on CPUs with AVX-512. POLYSCORE_BITVECTOR_WALK=1
