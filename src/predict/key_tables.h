@@ -28,4 +28,10 @@ void build_heap_tables(PreparedModel& model);
 // used both as a number and as a category. POLYSCORE_NO_HEAP_WALK turns it off too.
 void build_linked_tables(PreparedModel& model);
 
+// How a walk by keys reads split w (a walk node of model): the key it compares with
+// (go right when the row's key is greater) and where it reads the row's key (a
+// categorical node: the all-ones key, see goes_right; the code from copy 0; its bitset
+// is in CategoryCodes).
+HeapNode split_of(const PreparedModel& model, const WalkNode& w);
+
 }  // namespace polyscore::key_walk

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/error.h"
+#include "predict/bitvector_walk.h"
 #include "predict/block_queue.h"
 #include "predict/feature_value.h"
 #include "predict/general_walk.h"
@@ -140,8 +141,14 @@ template <typename Acc>
 struct KeyWalkResults {
   const Acc* value;
   const uint32_t* leaf;
-  explicit KeyWalkResults(const PreparedModel& model) {
-    if (model.family == WalkFamily::kHeap) {
+  // batch: for the walk of a batch's blocks, else of single rows (each may be the
+  // bitvector walk, bitvector_tables.h).
+  KeyWalkResults(const PreparedModel& model, bool batch) {
+    if (batch ? model.bitvector.usable : model.bitvector.walks_rows()) {
+      if constexpr (sizeof(Acc) == 4) value = model.bitvector.value32.data();
+      else value = model.bitvector.value64.data();
+      leaf = model.bitvector.leaf.data();
+    } else if (model.family == WalkFamily::kHeap) {
       if constexpr (sizeof(Acc) == 4) value = model.heap.value32.data();
       else value = model.heap.value64.data();
       leaf = model.heap.leaf.data();
@@ -160,13 +167,15 @@ constexpr size_t kKeyMinBlockRows = 16;
 template <typename Acc>
 void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, const uint32_t* keys,
                        Acc* margins, double* out) {
-  const KeyWalkResults<Acc> results(model);
+  const KeyWalkResults<Acc> results(model, false);
   constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
-    if (model.family == WalkFamily::kHeap) {
+    if (model.bitvector.walks_rows()) {
+      key_walk::bitvector_row_slots(model, keys, t, count, reached);
+    } else if (model.family == WalkFamily::kHeap) {
       key_walk::row_slots(model, keys, t, count, reached);
     } else {
       key_walk::linked_row_leaves(model, keys, t, count, reached);
@@ -213,11 +222,13 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
   }
   key_walk::block_keys(model, s.x.data(), n, keys);
   if (plan.kind == OutputKind::kLeaf) {
-    const KeyWalkResults<Acc> results(model);
+    const KeyWalkResults<Acc> results(model, true);
     uint32_t reached[kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      if (model.family == WalkFamily::kHeap) {
+      if (model.bitvector.usable) {
+        key_walk::bitvector_block_slots(model, keys, n, t, reached);
+      } else if (model.family == WalkFamily::kHeap) {
         key_walk::block_slots(model, keys, n, t, reached);
       } else {
         key_walk::linked_block_leaves(model, keys, n, t, reached);
@@ -232,7 +243,9 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
   Acc* row = s.row_margins.data();
   init_margins(*model.forest, row);
   for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
-  if (model.family == WalkFamily::kHeap) {
+  if (model.bitvector.usable) {
+    key_walk::bitvector_add_block(model, keys, n, plan.tree_begin, plan.tree_end, bm);
+  } else if (model.family == WalkFamily::kHeap) {
     key_walk::add_block(model, keys, n, plan.tree_begin, plan.tree_end, bm);
   } else {
     key_walk::linked_add_block(model, keys, n, plan.tree_begin, plan.tree_end, bm);

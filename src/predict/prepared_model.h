@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/forest.h"
+#include "predict/bitvector_tables.h"
 #include "predict/walk_tables.h"
 
 namespace polyscore {
@@ -37,6 +38,9 @@ struct PreparedModel {
   KeyRanks ranks;                // for double models' walks by keys
   HeapTables heap;
   LinkedTables linked;           // when heap is not usable
+  // Where chosen (bitvector_tables.cc), batches of 16 rows and more take the bitvector
+  // walk instead of family's, and single rows where BitvectorTables::walks_rows().
+  BitvectorTables bitvector;
 
   // Values per row the walks read: used_features.size(), or num_features when empty.
   uint32_t num_used_features() const {

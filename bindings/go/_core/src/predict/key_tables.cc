@@ -29,17 +29,7 @@ bool cpu_has_avx512() {
 }
 
 
-// How a walk by keys reads a split: the key it compares with and where it reads the
-// row's key (a categorical node: the all-ones key, see goes_right; the code from copy 0;
-// its bitset is in CategoryCodes).
-HeapNode split_of(const PreparedModel& model, const WalkNode& w) {
-  const uint32_t feature = w.feature_flags & kWalkFeatureMask;
-  if (w.feature_flags & kWalkCategorical) return {kNanRight, feature * uint32_t(kBlockRows)};
-  const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
-                                                            : (w.feature_flags & kWalkNanGoesRight) != 0;
-  return {key_of_value(model, feature, w.threshold),
-          (feature + (nan_right ? model.num_used_features() : 0)) * uint32_t(kBlockRows)};
-}
+
 CategoryCodes::Ref category_ref_of(const PreparedModel& model, uint32_t node) {
   if (!(model.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
   return {model.category_codes.word_of_node[node], ~0u};
@@ -236,6 +226,15 @@ void build_linked(PreparedModel& model) {
 }
 
 }  // namespace
+
+HeapNode split_of(const PreparedModel& model, const WalkNode& w) {
+  const uint32_t feature = w.feature_flags & kWalkFeatureMask;
+  if (w.feature_flags & kWalkCategorical) return {kNanRight, feature * uint32_t(kBlockRows)};
+  const bool nan_right = (w.feature_flags & kWalkNanAsZero) ? 0.0 > w.threshold
+                                                            : (w.feature_flags & kWalkNanGoesRight) != 0;
+  return {key_of_value(model, feature, w.threshold),
+          (feature + (nan_right ? model.num_used_features() : 0)) * uint32_t(kBlockRows)};
+}
 
 void build_category_codes(PreparedModel& model) {
   CategoryCodes cc;

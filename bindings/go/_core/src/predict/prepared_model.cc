@@ -109,6 +109,7 @@ PreparedModel prepare_model(const Forest& forest) {
     key_walk::build_key_ranks(model);
     key_walk::build_heap_tables(model);
     key_walk::build_linked_tables(model);
+    build_bitvector_tables(model);
   }
   model.family = choose_walk(model);
   return model;

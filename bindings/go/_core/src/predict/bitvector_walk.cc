@@ -1,0 +1,276 @@
+#include "predict/bitvector_walk.h"
+
+#include <algorithm>
+
+#include "predict/key_step.h"
+
+namespace polyscore::key_walk {
+namespace {
+
+template <typename Acc>
+const Acc* values_of(const BitvectorTables& bv) {
+  if constexpr (sizeof(Acc) == 4) return bv.value32.data();
+  else return bv.value64.data();
+}
+
+// ---- Portable: kRowLanes rows side by side, a split's test and mask in scalar code.
+
+// Rows [r0, r0 + kRowLanes) of a block (keys) through tree t: the leaf slot of each in
+// slots[0, kRowLanes). Lanes past the block's rows read stale keys; their slots are
+// valid (any keys lead to exactly one leaf) and ignored.
+void scalar_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, size_t r0, uint32_t* slots) {
+  uint64_t leaves[kRowLanes];
+  std::fill_n(leaves, kRowLanes, ~uint64_t(0));
+  const uint32_t end = bv.split_begin[t] + bv.splits[t];
+  for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
+    const uint32_t* x = keys + bv.offset[i] + r0;
+    const uint32_t key = bv.key[i];
+    const uint64_t keep = bv.keep[i];
+    for (int g = 0; g < kRowLanes; ++g) {
+      // keep where x > key, all ones where not.
+      leaves[g] &= keep | (uint64_t(x[g] > key) - 1);
+    }
+  }
+  for (int g = 0; g < kRowLanes; ++g) slots[g] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(leaves[g]));
+}
+
+template <typename Acc>
+void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                      uint32_t tree_end, Acc* margins) {
+  const BitvectorTables& bv = model.bitvector;
+  const Acc* values = values_of<Acc>(bv);
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
+    for (size_t r0 = 0; r0 < n; r0 += kRowLanes) {
+      uint32_t slots[kRowLanes];
+      scalar_slots(bv, t, keys, r0, slots);
+      for (size_t g = 0; g < size_t(kRowLanes) && r0 + g < n; ++g) m[r0 + g] += values[slots[g]];
+    }
+  }
+}
+
+// ---- AVX-512: 16 rows per compare, 8 rows' leaf sets per register.
+#if POLYSCORE_X86_64
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512cd,avx512bw,avx512dq,avx512vl"))), \
+                             apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512cd,avx512bw,avx512dq,avx512vl")
+#pragma GCC diagnostic push
+// GCC 12 warns inside its own headers about the _mm512_undefined_* sources of the
+// gathers (a known false positive).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+// The first 16 * kGroups rows of a block (keys) through tree t: the leaf slot of row
+// 8j + i is lane i of slots[j] (64-bit lanes).
+template <int kGroups>
+inline void vector_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, __m512i* slots) {
+  __m512i leaves[2 * kGroups];
+  for (int j = 0; j < 2 * kGroups; ++j) leaves[j] = _mm512_set1_epi64(-1);
+  const uint32_t end = bv.split_begin[t] + bv.splits[t];
+  for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
+    const uint32_t* x = keys + bv.offset[i];
+    const __m512i key = _mm512_set1_epi32(static_cast<int>(bv.key[i]));
+    const __m512i keep = _mm512_set1_epi64(static_cast<long long>(bv.keep[i]));
+    for (int g = 0; g < kGroups; ++g) {
+      const __mmask16 right = _mm512_cmpgt_epu32_mask(_mm512_loadu_si512(x + 16 * g), key);
+      leaves[2 * g] = _mm512_mask_and_epi64(leaves[2 * g], static_cast<__mmask8>(right), leaves[2 * g], keep);
+      leaves[2 * g + 1] =
+          _mm512_mask_and_epi64(leaves[2 * g + 1], static_cast<__mmask8>(right >> 8), leaves[2 * g + 1], keep);
+    }
+  }
+  const __m512i first = _mm512_set1_epi64(static_cast<long long>(t) * kBitvectorLeaves);
+  for (int j = 0; j < 2 * kGroups; ++j) slots[j] = _mm512_add_epi64(_mm512_lzcnt_epi64(leaves[j]), first);
+}
+
+template <int kGroups>
+void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t tree_begin, uint32_t tree_end,
+                      double* margins) {
+  const BitvectorTables& bv = model.bitvector;
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    double* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
+    __m512i slots[2 * kGroups];
+    vector_slots<kGroups>(bv, t, keys, slots);
+    for (int j = 0; j < 2 * kGroups; ++j) {
+      const __m512d value = _mm512_i64gather_pd(slots[j], bv.value64.data(), 8);
+      _mm512_storeu_pd(m + 8 * j, _mm512_add_pd(_mm512_loadu_pd(m + 8 * j), value));
+    }
+  }
+}
+template <int kGroups>
+void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t tree_begin, uint32_t tree_end,
+                      float* margins) {
+  const BitvectorTables& bv = model.bitvector;
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    float* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
+    __m512i slots[2 * kGroups];
+    vector_slots<kGroups>(bv, t, keys, slots);
+    for (int j = 0; j < 2 * kGroups; ++j) {
+      const __m256 value = _mm512_i64gather_ps(slots[j], bv.value32.data(), 4);
+      _mm256_storeu_ps(m + 8 * j, _mm256_add_ps(_mm256_loadu_ps(m + 8 * j), value));
+    }
+  }
+}
+
+template <int kGroups>
+void vector_block_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, uint32_t* out) {
+  __m512i slots[2 * kGroups];
+  vector_slots<kGroups>(bv, t, keys, slots);
+  for (int j = 0; j < 2 * kGroups; ++j) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * j), _mm512_cvtepi64_epi32(slots[j]));
+  }
+}
+
+// One row (keys: row_keys, 2 * nu of them) through trees [first, first + count): the
+// leaf slot of each in slots. The row's keys sit in kTables pairs of registers (32 keys
+// a pair, nu <= 16 * kTables); a tree's splits are tested 16 per compare, their keys
+// picked from the registers by permutes (AVX-512 gathers cost more than the linked walk
+// saves); the leaf sets of the splits that send the row right are and-ed.
+template <int kTables>
+void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t nu, uint32_t first,
+                      uint32_t count, uint32_t* slots) {
+  static_assert(kBlockRows == 64, "a row's key is at offset / 64");
+  __m512i table[2 * kTables];
+  for (int j = 0; j < 2 * kTables; ++j) {
+    const int64_t left = int64_t(2 * nu) - 16 * j;
+    const __mmask16 present = left >= 16 ? __mmask16(0xffff) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1);
+    table[j] = _mm512_maskz_loadu_epi32(present, keys + 16 * j);
+  }
+  const __m512i all = _mm512_set1_epi64(-1), bit5 = _mm512_set1_epi32(32), bit6 = _mm512_set1_epi32(64);
+  for (uint32_t t = first; t < first + count; ++t) {
+    __m512i low = all, high = all;
+    for (uint32_t i = bv.split_begin[t]; i < bv.split_begin[t + 1]; i += 16) {
+      const __m512i at = _mm512_srli_epi32(_mm512_loadu_si512(bv.offset.data() + i), 6);
+      __m512i x = _mm512_permutex2var_epi32(table[0], at, table[1]);
+      if constexpr (kTables >= 2) {
+        const __mmask16 upper = _mm512_test_epi32_mask(at, bit5);
+        x = _mm512_mask_blend_epi32(upper, x, _mm512_permutex2var_epi32(table[2], at, table[3]));
+        if constexpr (kTables == 4) {
+          __m512i y = _mm512_permutex2var_epi32(table[4], at, table[5]);
+          y = _mm512_mask_blend_epi32(upper, y, _mm512_permutex2var_epi32(table[6], at, table[7]));
+          x = _mm512_mask_blend_epi32(_mm512_test_epi32_mask(at, bit6), x, y);
+        }
+      }
+      const __mmask16 right = _mm512_cmpgt_epu32_mask(x, _mm512_loadu_si512(bv.key.data() + i));
+      low = _mm512_mask_and_epi64(low, static_cast<__mmask8>(right), low, _mm512_loadu_si512(bv.keep.data() + i));
+      high = _mm512_mask_and_epi64(high, static_cast<__mmask8>(right >> 8), high,
+                                   _mm512_loadu_si512(bv.keep.data() + i + 8));
+    }
+    const uint64_t leaves = static_cast<uint64_t>(_mm512_reduce_and_epi64(_mm512_and_si512(low, high)));
+    slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(leaves));
+  }
+}
+
+// As vector_row_slots, on 16-bit keys (BitvectorTables::rows16): 32 splits per compare,
+// the row's keys (at most 128) in kTables pairs of registers of 32 words.
+template <int kTables>
+void vector_row_slots16(const BitvectorTables& bv, const uint32_t* keys, uint32_t nu, uint32_t first,
+                        uint32_t count, uint32_t* slots) {
+  uint16_t keys16[2 * kBitvectorRowFeatures] = {};
+  for (uint32_t j = 0; j < 2 * nu; ++j) keys16[j] = static_cast<uint16_t>(std::min<uint32_t>(keys[j], 0xffff));
+  __m512i table[2 * kTables];
+  for (int j = 0; j < 2 * kTables; ++j) table[j] = _mm512_loadu_si512(keys16 + 32 * j);
+  const __m512i all = _mm512_set1_epi64(-1), bit6 = _mm512_set1_epi16(64);
+  for (uint32_t t = first; t < first + count; ++t) {
+    __m512i leaves[4] = {all, all, all, all};
+    for (uint32_t i = bv.split_begin[t]; i < bv.split_begin[t + 1]; i += 32) {
+      const __m512i at = _mm512_loadu_si512(bv.at16.data() + i);
+      __m512i x = _mm512_permutex2var_epi16(table[0], at, table[1]);
+      if constexpr (kTables == 2) {
+        x = _mm512_mask_blend_epi16(_mm512_test_epi16_mask(at, bit6), x,
+                                    _mm512_permutex2var_epi16(table[2], at, table[3]));
+      }
+      const __mmask32 right = _mm512_cmpgt_epu16_mask(x, _mm512_loadu_si512(bv.key16.data() + i));
+      for (int q = 0; q < 4; ++q) {
+        leaves[q] = _mm512_mask_and_epi64(leaves[q], static_cast<__mmask8>(right >> (8 * q)), leaves[q],
+                                          _mm512_loadu_si512(bv.keep.data() + i + 8 * q));
+      }
+    }
+    const __m512i both = _mm512_and_si512(_mm512_and_si512(leaves[0], leaves[1]), _mm512_and_si512(leaves[2], leaves[3]));
+    const uint64_t set = static_cast<uint64_t>(_mm512_reduce_and_epi64(both));
+    slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(set));
+  }
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
+#endif
+
+// Calls walk(std::integral_constant<int, groups of 16 rows that cover n rows>).
+template <typename Walk>
+void for_groups(size_t n, Walk&& walk) {
+  switch ((n + 15) / 16) {
+    case 1: walk(std::integral_constant<int, 1>{}); break;
+    case 2: walk(std::integral_constant<int, 2>{}); break;
+    case 3: walk(std::integral_constant<int, 3>{}); break;
+    default: walk(std::integral_constant<int, 4>{}); break;
+  }
+}
+#endif  // POLYSCORE_X86_64
+
+template <typename Acc>
+void add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                    uint32_t tree_end, Acc* margins) {
+  static_assert(kBlockRows == 64, "blocks are at most 4 groups of 16 rows");
+#if POLYSCORE_X86_64
+  if (model.bitvector.avx512) {
+    for_groups(n, [&](auto groups) {
+      vector_add_trees<decltype(groups)::value>(model, keys, tree_begin, tree_end, margins);
+    });
+    return;
+  }
+#endif
+  scalar_add_block(model, keys, n, tree_begin, tree_end, margins);
+}
+
+}  // namespace
+
+void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                         uint32_t tree_end, float* margins) {
+  add_block_impl(model, keys, n, tree_begin, tree_end, margins);
+}
+void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                         uint32_t tree_end, double* margins) {
+  add_block_impl(model, keys, n, tree_begin, tree_end, margins);
+}
+
+void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
+                           uint32_t* slots) {
+#if POLYSCORE_X86_64
+  if (model.bitvector.avx512) {
+    for_groups(n, [&](auto groups) {
+      vector_block_slots<decltype(groups)::value>(model.bitvector, tree, keys, slots);
+    });
+    return;
+  }
+#endif
+  for (size_t r0 = 0; r0 < n; r0 += kRowLanes) scalar_slots(model.bitvector, tree, keys, r0, slots + r0);
+}
+
+void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
+                         uint32_t* slots) {
+#if POLYSCORE_X86_64
+  if (model.bitvector.walks_rows()) {
+    const uint32_t nu = model.num_used_features();
+    if (model.bitvector.rows16) {
+      if (nu <= 32) vector_row_slots16<1>(model.bitvector, keys, nu, first, count, slots);
+      else vector_row_slots16<2>(model.bitvector, keys, nu, first, count, slots);
+      return;
+    }
+    if (nu <= 16) vector_row_slots<1>(model.bitvector, keys, nu, first, count, slots);
+    else if (nu <= 32) vector_row_slots<2>(model.bitvector, keys, nu, first, count, slots);
+    else vector_row_slots<4>(model.bitvector, keys, nu, first, count, slots);
+    return;
+  }
+#endif
+  (void)model, (void)keys, (void)first, (void)count, (void)slots;
+  __builtin_trap();  // callers check BitvectorTables::walks_rows()
+}
+
+}  // namespace polyscore::key_walk

@@ -1,0 +1,32 @@
+// The bitvector walk (QuickScorer): a batch block's rows through trees of at most 64
+// leaves by evaluating every split of a tree for all rows at once and and-ing the
+// leaf sets of the splits that send a row right; the exit leaf is the leftmost left.
+// With AVX-512, 16 rows per instruction; else 8 rows side by side in scalar code. With
+// AVX-512 a single row too: 16 splits of a tree per instruction.
+// Reads BitvectorTables (bitvector_tables.h) and the row keys of key_encoding.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "predict/prepared_model.h"
+
+namespace polyscore::key_walk {
+
+// As add_block (heap_walk.h), over the bitvector tables.
+void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                         uint32_t tree_end, float* margins);
+void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                         uint32_t tree_end, double* margins);
+
+// Writes to slots[r] the leaf slot (index into bitvector.leaf / value*) row r < n of the
+// block reaches in `tree`; room for kBlockRows.
+void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
+                           uint32_t* slots);
+
+// One row (keys from row_keys) through trees [first, first + count): the leaf slot
+// reached in each goes to slots[0, count). Only where BitvectorTables::walks_rows().
+void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
+                         uint32_t* slots);
+
+}  // namespace polyscore::key_walk

@@ -1,0 +1,130 @@
+#include "predict/bitvector_tables.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "predict/key_step.h"
+#include "predict/key_tables.h"
+#include "predict/prepared_model.h"
+
+namespace polyscore {
+namespace {
+
+bool set_in_environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value;
+}
+
+// The CPU has what the AVX-512 bitvector code uses (vplzcntq is AVX-512 CD) and the
+// environment does not turn AVX-512 off.
+bool avx512_allowed() {
+#if POLYSCORE_X86_64
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && !set_in_environment("POLYSCORE_NO_AVX512");
+#else
+  return false;  // no AVX-512 code in this build
+#endif
+}
+
+// Numbers the leaves under tree-local node i left to right from `next`, and gives each
+// split below its keep mask (BitvectorTables::keep). Returns false past kBitvectorLeaves leaves.
+bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t& next,
+                   BitvectorTables& bv) {
+  const Tree& tree = model.forest->trees[t];
+  const Node& node = model.forest->nodes[tree.node_begin + i];
+  if (node.flags & kLeaf) {
+    if (next == kBitvectorLeaves) return false;
+    const uint32_t slot = t * kBitvectorLeaves + next++;
+    const double value = tree.weight * model.forest->leaf_values[node.child_or_leaf];
+    if (!bv.value64.empty()) bv.value64[slot] = value;
+    if (!bv.value32.empty()) bv.value32[slot] = static_cast<float>(value);
+    bv.leaf[slot] = node.child_or_leaf;
+    return true;
+  }
+  const size_t at = bv.key.size();
+  const HeapNode split = key_walk::split_of(model, model.walk.nodes[tree.node_begin + i]);
+  bv.keep.push_back(0);
+  bv.key.push_back(split.key);
+  bv.offset.push_back(split.offset);
+  const uint32_t first = next;
+  if (!number_leaves(model, t, node.child_or_leaf, next, bv)) return false;
+  // Going right rules out the left subtree's leaves [first, next): bits 63 - next + 1 .. 63 - first.
+  const uint32_t count = next - first;
+  const uint64_t left = (count == 64 ? ~uint64_t(0) : ((uint64_t(1) << count) - 1)) << (64 - next);
+  bv.keep[at] = ~left;
+  return number_leaves(model, t, node.child_or_leaf + 1, next, bv);
+}
+
+}  // namespace
+
+// Where the bitvector walk is chosen. It tests every split of a tree for 16 rows per
+// AVX-512 compare, with no dependent loads, where the linked walk follows one chain of
+// loads per row through a few of them; that wins on deep, leaf-wise trees of up to 64
+// leaves, but not where the heap walk takes the model (its few levels cost fewer
+// instructions than all of a tree's splits), nor without AVX-512. Measured (interleaved
+// A/B in one build, 1 thread, AMD EPYC Zen 4, load 11-19; docs/predictor.md): LightGBM
+// 1,000 x 63 leaves, batch, CPU time 0.33-0.44 of the linked walk's, one row 0.51-0.61; a
+// 500 x 63-leaf depth-6 LightGBM model (the heap walk's) 1.23x the heap walk in batches
+// and 1.85x for one row; without AVX-512 the portable code 1.8x the linked walk. So:
+// the models the linked walk takes, on CPUs with AVX-512. POLYSCORE_BITVECTOR_WALK=1
+// forces it on every model it can take (tests prove its exactness on all conformance
+// vectors so, with and without AVX-512); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off
+// (benchmarks compare the two in one build). Single rows take it only with AVX-512 and
+// at most kBitvectorRowFeatures used features (BitvectorTables::rows).
+void build_bitvector_tables(PreparedModel& model) {
+  model.bitvector = BitvectorTables();
+  const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
+  const bool avx512 = avx512_allowed();
+  if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
+  if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && avx512)) return;
+  if (model.category_codes.any) return;
+  const Forest& forest = *model.forest;
+  BitvectorTables bv;
+  const size_t slots = forest.trees.size() * size_t(kBitvectorLeaves);
+  if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
+  else bv.value64.assign(slots, 0.0);
+  bv.leaf.assign(slots, 0);
+  bv.split_begin.reserve(forest.trees.size() + 1);
+  bv.splits.reserve(forest.trees.size());
+  for (uint32_t t = 0; t < forest.trees.size(); ++t) {
+    const uint32_t begin = static_cast<uint32_t>(bv.key.size());
+    bv.split_begin.push_back(begin);
+    uint32_t leaves = 0;
+    // At most 64 leaves is at most 127 nodes; checked first, so that the numbering's
+    // recursion stays shallow.
+    if (forest.trees[t].num_nodes > 2 * kBitvectorLeaves - 1) return;
+    if (!number_leaves(model, t, 0, leaves, bv)) return;  // a tree of more than 64 leaves
+    bv.splits.push_back(static_cast<uint32_t>(bv.key.size()) - begin);
+    // Padding: the all-ones key is never below a row's key, and keeps every leaf anyway.
+    while (bv.key.size() % kBitvectorSplitGroup != 0) {
+      bv.keep.push_back(~uint64_t(0));
+      bv.key.push_back(~0u);
+      bv.offset.push_back(0);
+    }
+  }
+  bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
+  bv.avx512 = avx512;
+  bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
+  // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
+  // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
+  bv.rows16 = bv.rows && model.ranks.used;
+  for (size_t i = 0; i < bv.key.size() && bv.rows16; ++i) {
+    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) bv.rows16 = false;
+  }
+  if (bv.rows16) {
+    bv.key16.resize(bv.key.size());
+    bv.at16.resize(bv.key.size());
+    for (size_t i = 0; i < bv.key.size(); ++i) {
+      bv.key16[i] = static_cast<uint16_t>(std::min<uint32_t>(bv.key[i], 0xffff));
+      bv.at16[i] = static_cast<uint16_t>(bv.offset[i] / key_walk::kBlockRows);
+    }
+  }
+  bv.usable = true;
+  model.bitvector = std::move(bv);
+}
+
+}  // namespace polyscore

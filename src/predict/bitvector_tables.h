@@ -1,0 +1,56 @@
+// The tables of the bitvector walk (QuickScorer, Lucchese et al., SIGIR 2015): each tree
+// of at most 64 leaves as a list of its splits, each with the mask of the leaves a row
+// can no longer reach when the split sends it right. Built at load by
+// build_bitvector_tables (bitvector_tables.cc), walked by bitvector_walk.h.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace polyscore {
+
+struct PreparedModel;
+
+// Leaves are numbered left to right within their tree, leaf i standing for bit 63 - i
+// of the tree's 64-bit leaf set, so the exit leaf (the leftmost leaf no split ruled
+// out) is the count of leading zeros.
+constexpr uint32_t kBitvectorLeaves = 64;
+// Each tree's splits are padded to a multiple of this (a single row tests a tree's
+// splits 16 or 32 per AVX-512 compare). A padding split never sends a row right.
+constexpr uint32_t kBitvectorSplitGroup = 32;
+// Single rows take the walk up to this many used features (their 2 * 64 keys fill 8
+// AVX-512 registers).
+constexpr uint32_t kBitvectorRowFeatures = 64;
+
+struct BitvectorTables {
+  bool usable = false;
+  bool avx512 = false;  // take the AVX-512 (F, CD, BW, DQ, VL) code
+  // The splits of every tree, tree after tree, one array per field:
+  std::vector<uint64_t> keep;    // the leaf set without the leaves of the split's left subtree
+  std::vector<uint32_t> key;     // as LinkedNode::key: go right when key(x) > key
+  std::vector<uint32_t> offset;  // as HeapNode::offset: where the walk reads key(x)
+  std::vector<uint32_t> split_begin;  // per tree and one past the last: its first split
+  std::vector<uint32_t> splits;       // per tree: its splits without the padding
+  // Per tree, kBitvectorLeaves slots (tree * 64 + leaf number): what each leaf adds
+  // (tree weight * value, in the model's sum type) and its index into Forest::leaf_ids.
+  std::vector<double> value64;
+  std::vector<float> value32;
+  std::vector<uint32_t> leaf;
+
+  // Whether single rows take it too: with AVX-512, when the row's keys fit 8 registers
+  // (bitvector_walk.cc).
+  bool rows = false;
+  bool walks_rows() const { return usable && rows; }
+  // When every split's key fits 16 bits (a double model's ranks, below 0xffff), single
+  // rows compare 16-bit keys, 32 splits per instruction, picked by half the permutes:
+  bool rows16 = false;
+  std::vector<uint16_t> key16;  // per split: key (padding: 0xffff, never below a row's key)
+  std::vector<uint16_t> at16;   // per split: where a single row's key is (offset / 64)
+};
+
+// Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are
+// in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), no
+// categorical split, every tree at most 64 leaves.
+void build_bitvector_tables(PreparedModel& model);
+
+}  // namespace polyscore

@@ -1,0 +1,244 @@
+// The bitvector walk (predict/bitvector_walk.h) must give exactly what the heap and
+// linked walks give (test_key_walks.cc proves those equal to the general walk), on every
+// conformance model it can take, with AVX-512 and without, on rows made to hit
+// thresholds, signed zeros, NaN and infinities, for block sizes that fill 1 to 4 groups
+// of 16 rows and leave part of one empty. It is taken only where the rule of
+// bitvector_tables.cc says.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "loaders/loaders.h"
+#include "predict/bitvector_tables.h"
+#include "predict/predictor.h"
+#include "test_util.h"
+
+namespace polyscore {
+namespace {
+
+using polyscore_test::read_file;
+using polyscore_test::source_path;
+
+// Rows whose values sit on and one step either side of the model's thresholds, or are
+// special values (signed zeros, infinities, NaN, denormals, LightGBM's near-zeros).
+std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed) {
+  std::vector<std::vector<double>> near(forest.num_features);
+  for (const Node& node : forest.nodes) {
+    if ((node.flags & (kLeaf | kCategorical)) || node.feature >= forest.num_features) continue;
+    const double t = node.threshold;
+    const float tf = static_cast<float>(t);
+    for (double v : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), double(tf),
+                     double(std::nextafter(tf, INFINITY)), double(std::nextafter(tf, -INFINITY))}) {
+      near[node.feature].push_back(v);
+    }
+  }
+  const double kSpecial[] = {0.0, -0.0, INFINITY, -INFINITY, std::numeric_limits<double>::quiet_NaN(),
+                             1e-36, -1e-36, 5e-324, 1e-35, std::numeric_limits<double>::max()};
+  std::mt19937 rng(seed);
+  std::vector<double> rows(n_rows * forest.num_features);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& c = near[i % forest.num_features];
+    const uint32_t pick = rng() % 4;
+    rows[i] = (pick == 0 || c.empty()) ? kSpecial[rng() % std::size(kSpecial)]
+              : pick == 1             ? std::normal_distribution<double>(0.0, 3.0)(rng)
+                                      : c[rng() % c.size()];
+  }
+  return rows;
+}
+
+// The model as prepare_model left it, with bitvector tables built as if
+// POLYSCORE_BITVECTOR_WALK=1 (avx512 false: the portable code).
+PreparedModel with_bitvector(const PreparedModel& prepared, bool avx512) {
+  PreparedModel tested = prepared;
+  setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
+  build_bitvector_tables(tested);
+  unsetenv("POLYSCORE_BITVECTOR_WALK");
+  if (!avx512) tested.bitvector.avx512 = false;
+  return tested;
+}
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+void expect_same_batches(const PreparedModel& reference, const PreparedModel& tested,
+                         const std::vector<double>& rows, const char* what) {
+  const size_t nf = reference.forest->num_features;
+  const std::vector<float> rows32(rows.begin(), rows.end());
+  for (OutputKind kind : {OutputKind::kValue, OutputKind::kLeaf}) {
+    PredictRequest request;
+    request.kind = kind;
+    const PredictPlan plan = plan_prediction(*reference.forest, request);
+    // 5 rows walk row by row (single rows take it with AVX-512 only); 16 to 64 rows fill
+    // one to four groups of 16; 300 = four blocks of 64 and one of 44.
+    for (size_t n : {5, 16, 17, 31, 40, 64, 300}) {
+      std::vector<double> want(n * plan.values_per_row), got(want.size());
+      predict_dense(reference, plan, rows.data(), n, want.data());
+      predict_dense(tested, plan, rows.data(), n, got.data());
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_TRUE(same(want[i], got[i])) << what << ", kind " << int(kind) << ", " << n << " rows, at " << i
+                                           << ": " << want[i] << " != " << got[i];
+      }
+      for (size_t r = 0; r < std::min<size_t>(n, 20); ++r) {
+        predict_row(tested, plan, rows.data() + r * nf, got.data());
+        for (size_t k = 0; k < plan.values_per_row; ++k) {
+          ASSERT_TRUE(same(want[r * plan.values_per_row + k], got[k])) << what << ", kind " << int(kind)
+                                                                       << ", predict_row, row " << r;
+        }
+      }
+      predict_dense(tested, plan, rows32.data(), n, got.data());
+      predict_dense(reference, plan, rows32.data(), n, want.data());
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_TRUE(same(want[i], got[i])) << what << " (float32 rows), kind " << int(kind) << " at " << i;
+      }
+    }
+  }
+}
+
+TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
+  const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  int walked = 0;
+  for (const std::string& model : models) {
+    SCOPED_TRACE(model);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
+    PreparedModel reference = prepare_model(forest);
+    reference.bitvector = BitvectorTables();
+    const PreparedModel tested = with_bitvector(reference, true);
+    if (!tested.bitvector.usable) continue;
+    ++walked;
+    const auto rows = edge_rows(forest, 300, 7);
+    expect_same_batches(reference, tested, rows, tested.bitvector.avx512 ? "AVX-512" : "portable");
+    if (HasFatalFailure()) return;
+    if (tested.bitvector.avx512) expect_same_batches(reference, with_bitvector(reference, false), rows, "portable");
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ info ] %d models checked on the bitvector walk\n", walked);
+  EXPECT_GT(walked, 100);
+}
+
+// A LightGBM-like model of 20 balanced trees (enough for the single-row walks) of
+// `leaves` leaves, their splits testing features 0, 1, ..., features - 1 in turn, NaN
+// missing, half the splits sending it left.
+Forest balanced_forest(uint32_t leaves, uint32_t features) {
+  Forest forest;
+  forest.format = ModelFormat::kLightGBMText;
+  forest.num_features = features;
+  uint32_t splits = 0;
+  forest.base_margin = {0.5};
+  for (uint32_t t = 0; t < 20; ++t) {
+    const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
+    forest.trees.push_back({root, 0, 0, 1.0});
+    forest.iteration_begin.push_back(t);
+    forest.nodes.push_back({});
+    // Node at (tree-local) index i covers leaves [lo, hi); children are allocated in pairs.
+    auto build = [&](auto& self, uint32_t i, uint32_t lo, uint32_t hi, uint32_t depth) -> void {
+      Node& node = forest.nodes[root + i];
+      if (hi - lo == 1) {
+        node.flags = kLeaf;
+        node.child_or_leaf = static_cast<uint32_t>(forest.leaf_values.size());
+        forest.leaf_values.push_back(std::ldexp(1.0, -int(lo)) + t);
+        forest.leaf_ids.push_back(static_cast<int32_t>(lo));
+        return;
+      }
+      const uint32_t mid = (lo + hi) / 2, left = static_cast<uint32_t>(forest.nodes.size()) - root;
+      node.feature = splits++ % features;
+      node.threshold = (double(mid) - leaves / 2.0) / 8.0 + 0.1 * t;
+      node.flags = kNanIsMissing | (i % 2 ? kDefaultLeft : 0);
+      node.child_or_leaf = left;
+      forest.nodes.push_back({});
+      forest.nodes.push_back({});
+      self(self, left, lo, mid, depth + 1);
+      self(self, left + 1, mid, hi, depth + 1);
+    };
+    build(build, 0, 0, leaves, 0);
+    forest.trees.back().num_nodes = static_cast<uint32_t>(forest.nodes.size()) - root;
+  }
+  forest.iteration_begin.push_back(20);
+  return forest;
+}
+
+std::vector<double> random_rows(size_t n, uint32_t features) {
+  std::mt19937 rng(3);
+  std::vector<double> rows(n * features);
+  for (double& v : rows) {
+    v = rng() % 10 == 0 ? std::numeric_limits<double>::quiet_NaN() : std::normal_distribution<double>(0.0, 4.0)(rng);
+  }
+  return rows;
+}
+
+TEST(BitvectorWalk, TakesTreesOfAtMost64Leaves) {
+  const Forest fits = balanced_forest(64, 3);
+  validate(fits);
+  const PreparedModel reference = prepare_model(fits);
+  const PreparedModel tested = with_bitvector(reference, true);
+  ASSERT_TRUE(tested.bitvector.usable);
+  const auto rows = random_rows(300, 3);
+  expect_same_batches(reference, tested, rows, tested.bitvector.avx512 ? "AVX-512" : "portable");
+  expect_same_batches(reference, with_bitvector(reference, false), rows, "portable");
+  const Forest too_big = balanced_forest(65, 3);
+  validate(too_big);
+  ASSERT_TRUE(prepare_model(too_big).walks_by_keys());
+  EXPECT_FALSE(with_bitvector(prepare_model(too_big), true).bitvector.usable);
+}
+
+TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
+  // A single row's keys sit in 2, 4 or 8 registers by the count of used features (at
+  // most 16, 32, 64; 16-bit keys: 2 or 4 registers, at most 32, 64); past 64 single
+  // rows keep the other walks.
+  for (uint32_t features : {3u, 16u, 17u, 32u, 33u, 50u, 64u, 65u}) {
+    SCOPED_TRACE(features);
+    const Forest forest = balanced_forest(64, features);
+    validate(forest);
+    const PreparedModel reference = prepare_model(forest);
+    ASSERT_EQ(reference.num_used_features(), features);
+    const PreparedModel tested = with_bitvector(reference, true);
+    ASSERT_TRUE(tested.bitvector.usable);
+    EXPECT_EQ(tested.bitvector.walks_rows(), tested.bitvector.avx512 && features <= kBitvectorRowFeatures);
+    // A double model's ranks fit 16 bits: rows take the 16-bit keys, else the 32-bit ones.
+    EXPECT_EQ(tested.bitvector.rows16, tested.bitvector.walks_rows());
+    const auto rows = random_rows(300, features);
+    expect_same_batches(reference, tested, rows, "AVX-512, 16-bit row keys");
+    PreparedModel keys32 = tested;
+    keys32.bitvector.rows16 = false;
+    expect_same_batches(reference, keys32, rows, "AVX-512, 32-bit row keys");
+  }
+}
+
+TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512Only) {
+  // Deep leaf-wise trees (the linked walk's) take it by default where the CPU has
+  // AVX-512; shallow trees keep the heap walk; categorical splits are never its.
+  const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
+#if defined(POLYSCORE_PORTABLE) || !defined(__x86_64__)
+  const bool avx512 = false;  // a build without the AVX-512 code
+  (void)no_avx512;
+#else
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512vl") && !(no_avx512 && *no_avx512);
+#endif
+  const Forest deep_forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
+  const PreparedModel deep = prepare_model(deep_forest);
+  ASSERT_TRUE(deep.linked.usable);
+  EXPECT_EQ(deep.bitvector.usable, avx512);
+  EXPECT_EQ(deep.bitvector.avx512, avx512);
+  const Forest shallow_forest = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
+  const PreparedModel shallow = prepare_model(shallow_forest);
+  ASSERT_TRUE(shallow.heap.usable);
+  EXPECT_FALSE(shallow.bitvector.usable);
+  EXPECT_TRUE(with_bitvector(shallow, avx512).bitvector.usable);
+  const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+  EXPECT_FALSE(with_bitvector(prepare_model(cat_forest), avx512).bitvector.usable);
+  setenv("POLYSCORE_NO_BITVECTOR_WALK", "1", 1);
+  EXPECT_FALSE(prepare_model(deep_forest).bitvector.usable);
+  unsetenv("POLYSCORE_NO_BITVECTOR_WALK");
+}
+
+}  // namespace
+}  // namespace polyscore
