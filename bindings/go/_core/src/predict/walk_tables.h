@@ -105,13 +105,18 @@ struct KeyRanks {
 // copies: in copy 0 NaN is the smallest key (goes left everywhere), in copy 1 the largest
 // (goes right); each node names the copy that gives it its own NaN direction, so NaN
 // costs the walk nothing.
+// How a batch walks the top levels of each tree: with scalar steps like the levels
+// below, or 8 rows per instruction with AVX2 (avx2_walk.h), or 16 with AVX-512
+// (avx512_walk.h). Chosen at prepare by the CPU (key_tables.cc).
+enum class TopLevelWalk : uint8_t { kScalar, kAvx2, kAvx512 };
+
 struct HeapNode {
   uint32_t key;     // go right when key(x) > key
   uint32_t offset;  // (feature + copy * num_used_features()) * 64: where the walk reads key(x)
 };
 struct HeapTables {
   bool usable = false;
-  bool vector_top_levels = false;                 // batches walk the top levels with AVX-512
+  TopLevelWalk top_levels = TopLevelWalk::kScalar;  // how batches walk the top levels
   std::vector<HeapNode> nodes;                    // per node, all trees
   std::vector<uint32_t> leaf;                     // per leaf slot: index into Forest::leaf_values / leaf_ids
   std::vector<float> value32;                     // per leaf slot: tree weight * leaf value, as a float32 model sums it
@@ -141,11 +146,11 @@ struct LinkedTables {
   std::vector<double> value64;               // the same, for a double model
   std::vector<CategoryCodes::Ref> category;  // per node, when the model has categorical splits
 
-  // With AVX-512, batches walk each tree's first kLinkedTopLevels levels as the heap
-  // walk does: per tree, those levels as a small complete tree in heap order
+  // With AVX2 or AVX-512, batches walk each tree's first kLinkedTopLevels levels as the
+  // heap walk does: per tree, those levels as a small complete tree in heap order
   // (2^kLinkedTopLevels - 1 nodes, padded) and, for each of the 2^kLinkedTopLevels
   // positions below it, the node (index into nodes) a row there has reached.
-  bool vector_top_levels = false;
+  TopLevelWalk top_levels = TopLevelWalk::kScalar;
   std::vector<HeapNode> top;
   std::vector<CategoryCodes::Ref> top_category;  // when the model has categorical splits
   std::vector<uint32_t> top_exit;
