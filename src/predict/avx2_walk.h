@@ -1,7 +1,7 @@
 // The top levels of a tree walked with AVX2, 8 rows per instruction: what CPUs without
 // AVX-512 get instead of avx512_walk.h (the same select tree on a lane's position, on
 // 8 lanes and without mask registers). Compiled only on x86-64 without
-// POLYSCORE_PORTABLE, run only where the CPU has AVX2 (TopLevelWalk::kAvx2).
+// POLYSCORE_PORTABLE, run only where the CPU has AVX2 (Simd::kAvx2).
 #pragma once
 
 #include "predict/key_step.h"

@@ -82,13 +82,13 @@ void walk_linked_block(const PreparedModel& model, uint32_t t, const uint32_t* k
   bool walked_top = false;
 #if POLYSCORE_X86_64
   const LinkedTables& linked = model.linked;
-  if (linked.top_levels != TopLevelWalk::kScalar) {
+  if (linked.top_levels != Simd::kScalar) {
     constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
     const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
     const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
     uint32_t pos[kBlockRows];
     if constexpr (!kCategories) {  // AVX2 only for models without categorical splits
-      if (linked.top_levels == TopLevelWalk::kAvx2) {
+      if (linked.top_levels == Simd::kAvx2) {
         walk_top_levels_avx2<kTop>(top, keys, n, pos);
       } else {
         walk_top_levels<kTop, kCategories>(top, refs, nullptr, 0, keys, n, pos);

@@ -31,11 +31,11 @@ const char* name(Walk walk) {
   switch (walk) {
     case Walk::kGeneral: return "general";
     case Walk::kHeap: return "heap";
-    case Walk::kHeapAvx2: return "heap with AVX2 top levels, ranks without AVX-512";
-    case Walk::kHeapScalar: return "heap without AVX-512 (walk and ranks)";
+    case Walk::kHeapAvx2: return "heap with AVX2 (top levels and ranks)";
+    case Walk::kHeapScalar: return "heap without AVX2 or AVX-512 (walk and ranks)";
     case Walk::kLinked: return "linked";
-    case Walk::kLinkedAvx2: return "linked with AVX2 top levels, ranks without AVX-512";
-    case Walk::kLinkedScalar: return "linked without AVX-512 (walk and ranks)";
+    case Walk::kLinkedAvx2: return "linked with AVX2 (top levels and ranks)";
+    case Walk::kLinkedScalar: return "linked without AVX2 or AVX-512 (walk and ranks)";
   }
   return "";
 }
@@ -51,13 +51,15 @@ PreparedModel with_walk(const PreparedModel& prepared, Walk walk) {
   const bool scalar = walk == Walk::kHeapScalar || walk == Walk::kLinkedScalar;
   if (heap) key_walk::build_heap_tables(f);
   if (linked) key_walk::build_linked_tables(f);
-  // Without AVX-512 a double model's ranks come from a binary search, not from counting.
-  if (avx2 || scalar) f.ranks.vector = false;
+  // A double model's ranks: counted with AVX2 instead of AVX-512, or found by a binary
+  // search (where the CPU has no AVX2, prepare already chose that).
+  if (scalar) f.ranks.counting = Simd::kScalar;
+  if (avx2 && f.ranks.counting != Simd::kScalar) f.ranks.counting = Simd::kAvx2;
   // The AVX2 top levels where the model would get a vector walk and takes no categories
   // (the linked walk's top tables exist only then).
-  TopLevelWalk& top = heap ? f.heap.top_levels : f.linked.top_levels;
-  if (scalar) top = TopLevelWalk::kScalar;
-  if (avx2 && top != TopLevelWalk::kScalar && !f.category_codes.any) top = TopLevelWalk::kAvx2;
+  Simd& top = heap ? f.heap.top_levels : f.linked.top_levels;
+  if (scalar) top = Simd::kScalar;
+  if (avx2 && top != Simd::kScalar && !f.category_codes.any) top = Simd::kAvx2;
   f.family = choose_walk(f);
   return f;
 }
@@ -191,7 +193,7 @@ TEST(KeyWalks, SignedZeroThresholds) {
 
 // A double model's keys are ranks among its feature's thresholds (KeyRanks): checked
 // against counting directly, at the sizes where the search's blocks of 16 keys and
-// vectors of 8 fences end, both by counting (AVX-512, where the CPU has it) and by
+// vectors of 8 fences end, by counting (AVX-512 and AVX2, where the CPU has them) and by
 // binary search.
 TEST(KeyWalks, RanksCountTheThresholdsBelow) {
   const std::vector<size_t> sizes = {0, 1, 7, 8, 15, 16, 17, 31, 32, 127, 128, 129, 255, 256, 300, 1000};
@@ -226,8 +228,10 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
   key_walk::build_key_ranks(model);
   ASSERT_TRUE(model.ranks.used);
   const size_t nf = forest.num_features;
-  for (bool vector : {model.ranks.vector, false}) {
-    model.ranks.vector = vector;
+  // As prepared (AVX-512 or AVX2 where the CPU has them), AVX2, and the binary search.
+  const Simd prepared = model.ranks.counting;
+  for (Simd counting : {prepared, prepared == Simd::kScalar ? Simd::kScalar : Simd::kAvx2, Simd::kScalar}) {
+    model.ranks.counting = counting;
     for (int trial = 0; trial < 300; ++trial) {
       std::vector<double> row(nf);
       for (size_t f = 0; f < nf; ++f) {
@@ -251,7 +255,7 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
         const uint32_t below = static_cast<uint32_t>(
             std::count_if(thresholds[f].begin(), thresholds[f].end(), [&](double t) { return t < v; }));
         ASSERT_EQ(keys[f], below) << "feature with " << sizes[f] << " thresholds, value " << row[f]
-                                  << (vector ? " (counting)" : " (binary search)");
+                                  << " (counting: 0 search, 1 AVX2, 2 AVX-512: " << int(counting) << ")";
         ASSERT_EQ(keys[f + nf], below);
       }
     }
@@ -307,9 +311,9 @@ TEST(KeyWalks, ChosenByModelShape) {
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                       !set("POLYSCORE_NO_AVX512");
 #endif
-  const TopLevelWalk expected_top = avx512 ? TopLevelWalk::kAvx512
-                                    : avx2 ? TopLevelWalk::kAvx2
-                                           : TopLevelWalk::kScalar;
+  const Simd expected_top = avx512 ? Simd::kAvx512
+                                    : avx2 ? Simd::kAvx2
+                                           : Simd::kScalar;
   EXPECT_EQ(xgb.heap.top_levels, expected_top);
   PreparedModel deep = xgb;
   deep.heap = HeapTables();

@@ -92,14 +92,14 @@ void walk_block(const PreparedModel& model, uint32_t t, const uint32_t* keys, si
 #if POLYSCORE_X86_64
   constexpr int kTop512 = std::min(D, kVectorLevels);
   constexpr int kTop2 = std::min(D, kAvx2Levels);
-  if (kTop512 > 0 && heap.top_levels == TopLevelWalk::kAvx512) {
+  if (kTop512 > 0 && heap.top_levels == Simd::kAvx512) {
     if constexpr (kTop512 > 0) {
       walk_top_levels<kTop512, kCategories>(nodes, refs, words, model.category_codes.bitset_words(), keys, n, pos);
     }
     walk_rest(std::integral_constant<int, kTop512>{});
     return;
   }
-  if (kTop2 > 0 && !kCategories && heap.top_levels == TopLevelWalk::kAvx2) {
+  if (kTop2 > 0 && !kCategories && heap.top_levels == Simd::kAvx2) {
     if constexpr (kTop2 > 0 && !kCategories) walk_top_levels_avx2<kTop2>(nodes, keys, n, pos);
     walk_rest(std::integral_constant<int, kTop2>{});
     return;

@@ -30,7 +30,7 @@ bool cpu_has_avx512() {
 bool cpu_has_avx2() {
 #if POLYSCORE_X86_64
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
 #else
   return false;  // no AVX2 code in this build
 #endif
@@ -61,12 +61,12 @@ bool avx512_allowed() { return avx2_allowed() && cpu_has_avx512() && !set_in_env
 // How batches walk the top levels: with AVX-512 if allowed and any category bitset fits
 // one register (512 bits), else with AVX2 if allowed and the model has no categorical
 // splits (the AVX2 walk compares keys only), else scalar.
-TopLevelWalk top_level_walk(const PreparedModel& model) {
+Simd top_level_walk(const PreparedModel& model) {
   if (avx512_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 16)) {
-    return TopLevelWalk::kAvx512;
+    return Simd::kAvx512;
   }
-  if (avx2_allowed() && !model.category_codes.any) return TopLevelWalk::kAvx2;
-  return TopLevelWalk::kScalar;
+  if (avx2_allowed() && !model.category_codes.any) return Simd::kAvx2;
+  return Simd::kScalar;
 }
 
 // Lays out the first `levels` levels of `tree` in heap order, from tree-local node i at
@@ -224,7 +224,7 @@ void build_linked(PreparedModel& model) {
     }
   }
   linked.top_levels = top_level_walk(model);
-  if (linked.top_levels != TopLevelWalk::kScalar) {
+  if (linked.top_levels != Simd::kScalar) {
     constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
     const size_t num_trees = model.forest->trees.size();
     // Padding nodes of the top levels read key 0 of feature 0 and may go either way.
@@ -330,7 +330,7 @@ void build_key_ranks(PreparedModel& model) {
     ranks.keys.insert(ranks.keys.end(), keys.begin(), keys.end());
   }
   ranks.used = true;
-  ranks.vector = avx512_allowed();
+  ranks.counting = avx512_allowed() ? Simd::kAvx512 : avx2_allowed() ? Simd::kAvx2 : Simd::kScalar;
   model.ranks = std::move(ranks);
 }
 
