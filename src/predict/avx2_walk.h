@@ -1,6 +1,6 @@
 // The top levels of a tree walked with AVX2, 8 rows per instruction: what CPUs without
 // AVX-512 get instead of avx512_walk.h (the same select tree on a lane's position, on
-// 8 lanes and without mask registers). Compiled only on x86-64 without
+// 8 lanes and with all-ones lanes instead of mask registers). Compiled only on x86-64 without
 // POLYSCORE_PORTABLE, run only where the CPU has AVX2 (Simd::kAvx2).
 #pragma once
 
@@ -60,6 +60,42 @@ inline __m256i step_level(__m256i p, const uint32_t* offset, const __m256i* leve
   return _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(p, p), set1(1)), right);
 }
 
+// All ones in each lane whose bit `code` is set in a bitset of at most 8 words held in
+// one register.
+inline __m256i bit(__m256i code, __m256i bits) {
+  const __m256i word = _mm256_permutevar8x32_epi32(bits, _mm256_srli_epi32(code, 5));
+  const __m256i one = set1(1);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_srlv_epi32(word, _mm256_and_si256(code, set1(31))), one), one);
+}
+
+// step_level for models with categorical splits: each of the level's nodes decides for
+// all lanes (a compare with its flipped key, or a lookup in its bitset: node_arg), then
+// each lane's own node's decision is picked by the select tree.
+template <int k>
+inline __m256i step_level_with_categories(__m256i p, const uint32_t* offset, const bool* categorical,
+                                          const __m256i* node_arg, const uint32_t* keys) {
+  constexpr int kFirst = (1 << k) - 1;
+  const __m256i j = _mm256_sub_epi32(p, set1(kFirst));
+  const __m256i sign = set1(0x80000000u);
+  __m256i right[1 << k];
+#pragma GCC unroll 16
+  for (int c = 0; c < (1 << k); ++c) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + offset[kFirst + c]));
+    right[c] = categorical[kFirst + c] ? bit(x, node_arg[kFirst + c])
+                                       : _mm256_cmpgt_epi32(_mm256_xor_si256(x, sign), node_arg[kFirst + c]);
+  }
+  pick_by_bits<0, k>(j, right);
+  return _mm256_sub_epi32(_mm256_add_epi32(_mm256_add_epi32(p, p), set1(1)), right[0]);
+}
+
+template <int... k>
+inline __m256i step_levels_with_categories(__m256i p, const uint32_t* offset, const bool* categorical,
+                                           const __m256i* node_arg, const uint32_t* keys,
+                                           std::integer_sequence<int, k...>) {
+  ((p = step_level_with_categories<k>(p, offset, categorical, node_arg, keys)), ...);
+  return p;
+}
+
 template <int... k>
 inline __m256i step_levels(__m256i p, const uint32_t* offset, const __m256i* const* level_keys,
                            const uint32_t* keys, std::integer_sequence<int, k...>) {
@@ -69,11 +105,42 @@ inline __m256i step_levels(__m256i p, const uint32_t* offset, const __m256i* con
 
 }  // namespace avx2
 
-// Rows [0, n) of a block (rounded up to whole vectors of 8) through the first kLevels
-// levels of a tree (numeric splits only): writes each row's heap position to pos.
+// walk_top_levels_avx2 (below) for models with categorical splits (bitsets of at most
+// 8 words: checked at build).
 template <int kLevels>
-__attribute__((noinline)) void walk_top_levels_avx2(const HeapNode* nodes, const uint32_t* keys, size_t n,
-                                                    uint32_t* pos) {
+void walk_top_levels_avx2_with_categories(const HeapNode* nodes, const CategoryCodes::Ref* refs,
+                                          const uint32_t* right_words, uint32_t bitset_words,
+                                          const uint32_t* keys, size_t n, uint32_t* pos) {
+  constexpr int kNodes = (1 << kLevels) - 1;
+  uint32_t offset[kNodes];
+  bool categorical[kNodes];
+  __m256i node_arg[kNodes];
+  // Only the node's own words are read.
+  const __m256i words = _mm256_cmpgt_epi32(avx2::set1(bitset_words), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  for (int i = 0; i < kNodes; ++i) {
+    offset[i] = nodes[i].offset;
+    categorical[i] = refs[i].code_mask != 0;
+    node_arg[i] = categorical[i] ? _mm256_maskload_epi32(reinterpret_cast<const int*>(right_words + refs[i].word), words)
+                                 : avx2::set1(nodes[i].key ^ 0x80000000u);
+  }
+  for (size_t r = 0; r < n; r += 8) {
+    const __m256i p = avx2::step_levels_with_categories(_mm256_setzero_si256(), offset, categorical, node_arg,
+                                                        keys + r, std::make_integer_sequence<int, kLevels>{});
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos + r), p);
+  }
+}
+
+// Rows [0, n) of a block (rounded up to whole vectors of 8) through the first kLevels
+// levels of a tree: writes each row's heap position to pos. With kCategories, refs are
+// the nodes' category refs (CategoryCodes).
+template <int kLevels, bool kCategories>
+__attribute__((noinline)) void walk_top_levels_avx2(const HeapNode* nodes, const CategoryCodes::Ref* refs,
+                                                    const uint32_t* right_words, uint32_t bitset_words,
+                                                    const uint32_t* keys, size_t n, uint32_t* pos) {
+  if constexpr (kCategories) {
+    walk_top_levels_avx2_with_categories<kLevels>(nodes, refs, right_words, bitset_words, keys, n, pos);
+    return;
+  }
   static_assert(kLevels >= 1 && kLevels <= 5, "a level's keys are at most 4 vectors");
   constexpr int kNodes = (1 << kLevels) - 1;
   uint32_t offset[kNodes];

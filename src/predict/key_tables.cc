@@ -59,13 +59,15 @@ bool avx2_allowed() { return cpu_has_avx2() && !set_in_environment("POLYSCORE_NO
 bool avx512_allowed() { return avx2_allowed() && cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512"); }
 
 // How batches walk the top levels: with AVX-512 if allowed and any category bitset fits
-// one register (512 bits), else with AVX2 if allowed and the model has no categorical
-// splits (the AVX2 walk compares keys only), else scalar.
+// one register (512 bits), else with AVX2 if allowed and any category bitset fits one
+// of its registers (256 bits), else scalar.
 Simd top_level_walk(const PreparedModel& model) {
   if (avx512_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 16)) {
     return Simd::kAvx512;
   }
-  if (avx2_allowed() && !model.category_codes.any) return Simd::kAvx2;
+  if (avx2_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 8)) {
+    return Simd::kAvx2;
+  }
   return Simd::kScalar;
 }
 

@@ -87,15 +87,12 @@ void walk_linked_block(const PreparedModel& model, uint32_t t, const uint32_t* k
     const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
     const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
     uint32_t pos[kBlockRows];
-    if constexpr (!kCategories) {  // AVX2 only for models without categorical splits
-      if (linked.top_levels == Simd::kAvx2) {
-        walk_top_levels_avx2<kTop>(top, keys, n, pos);
-      } else {
-        walk_top_levels<kTop, kCategories>(top, refs, nullptr, 0, keys, n, pos);
-      }
+    const uint32_t* words = model.category_codes.right_words.data();
+    const uint32_t bitset_words = model.category_codes.bitset_words();
+    if (linked.top_levels == Simd::kAvx2) {
+      walk_top_levels_avx2<kTop, kCategories>(top, refs, words, bitset_words, keys, n, pos);
     } else {
-      walk_top_levels<kTop, kCategories>(top, refs, model.category_codes.right_words.data(),
-                                         model.category_codes.bitset_words(), keys, n, pos);
+      walk_top_levels<kTop, kCategories>(top, refs, words, bitset_words, keys, n, pos);
     }
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
     // Every lane the walk below takes, rows past n too (it walks whole groups of

@@ -55,11 +55,12 @@ PreparedModel with_walk(const PreparedModel& prepared, Walk walk) {
   // search (where the CPU has no AVX2, prepare already chose that).
   if (scalar) f.ranks.counting = Simd::kScalar;
   if (avx2 && f.ranks.counting != Simd::kScalar) f.ranks.counting = Simd::kAvx2;
-  // The AVX2 top levels where the model would get a vector walk and takes no categories
-  // (the linked walk's top tables exist only then).
+  // The AVX2 top levels where the model would get a vector walk (the linked walk's top
+  // tables exist only then) and its category bitsets fit a 256-bit register.
   Simd& top = heap ? f.heap.top_levels : f.linked.top_levels;
   if (scalar) top = Simd::kScalar;
-  if (avx2 && top != Simd::kScalar && !f.category_codes.any) top = Simd::kAvx2;
+  const bool fits = !f.category_codes.any || f.category_codes.bitset_words() <= 8;
+  if (avx2 && top != Simd::kScalar && fits) top = Simd::kAvx2;
   f.family = choose_walk(f);
   return f;
 }

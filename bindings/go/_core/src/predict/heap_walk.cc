@@ -99,8 +99,10 @@ void walk_block(const PreparedModel& model, uint32_t t, const uint32_t* keys, si
     walk_rest(std::integral_constant<int, kTop512>{});
     return;
   }
-  if (kTop2 > 0 && !kCategories && heap.top_levels == Simd::kAvx2) {
-    if constexpr (kTop2 > 0 && !kCategories) walk_top_levels_avx2<kTop2>(nodes, keys, n, pos);
+  if (kTop2 > 0 && heap.top_levels == Simd::kAvx2) {
+    if constexpr (kTop2 > 0) {
+      walk_top_levels_avx2<kTop2, kCategories>(nodes, refs, words, model.category_codes.bitset_words(), keys, n, pos);
+    }
     walk_rest(std::integral_constant<int, kTop2>{});
     return;
   }
