@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "predict/avx2_walk.h"
 #include "predict/avx512_walk.h"
 #include "predict/key_step.h"
 
@@ -75,27 +76,39 @@ __attribute__((noinline)) void walk_rows(const HeapNode* nodes, const CategoryCo
 }
 
 // Rows [0, n) of a block (keys) through tree t of depth D: the heap position each
-// reaches goes to pos (room for kBlockRows).
+// reaches goes to pos (room for kBlockRows). The top levels with AVX-512 or AVX2 where
+// the tables say so (the positions they leave are whole vectors' worth, past n too),
+// the rest with scalar steps.
 template <int D, bool kCategories>
 void walk_block(const PreparedModel& model, uint32_t t, const uint32_t* keys, size_t n, uint32_t* pos) {
   const HeapTables& heap = model.heap;
   const HeapNode* nodes = heap.nodes.data() + heap.node_begin[t];
   const CategoryCodes::Ref* refs = kCategories ? heap.category.data() + heap.node_begin[t] : nullptr;
   const uint32_t* words = model.category_codes.right_words.data();
-  constexpr int kTop = std::min(D, kVectorLevels);
-  if (kTop > 0 && heap.vector_top_levels) {
+  auto walk_rest = [&](auto top) {
+    constexpr int kTop = decltype(top)::value;
+    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<D - kTop, kCategories>(nodes, refs, words, keys + r, pos + r);
+  };
 #if POLYSCORE_X86_64
-    if constexpr (kTop > 0) {
-      walk_top_levels<kTop, kCategories>(nodes, refs, words, model.category_codes.bitset_words(), keys, n, pos);
+  constexpr int kTop512 = std::min(D, kVectorLevels);
+  constexpr int kTop2 = std::min(D, kAvx2Levels);
+  if (kTop512 > 0 && heap.top_levels == Simd::kAvx512) {
+    if constexpr (kTop512 > 0) {
+      walk_top_levels<kTop512, kCategories>(nodes, refs, words, model.category_codes.bitset_words(), keys, n, pos);
     }
-#endif
-    for (size_t r = 0; r < n; r += kRowLanes) {
-      walk_rows<D - kTop, kCategories>(nodes, refs, words, keys + r, pos + r);
-    }
-  } else {
-    std::fill_n(pos, kBlockRows, 0u);
-    for (size_t r = 0; r < n; r += kRowLanes) walk_rows<D, kCategories>(nodes, refs, words, keys + r, pos + r);
+    walk_rest(std::integral_constant<int, kTop512>{});
+    return;
   }
+  if (kTop2 > 0 && heap.top_levels == Simd::kAvx2) {
+    if constexpr (kTop2 > 0) {
+      walk_top_levels_avx2<kTop2, kCategories>(nodes, refs, words, model.category_codes.bitset_words(), keys, n, pos);
+    }
+    walk_rest(std::integral_constant<int, kTop2>{});
+    return;
+  }
+#endif
+  std::fill_n(pos, kBlockRows, 0u);
+  walk_rest(std::integral_constant<int, 0>{});
 }
 
 template <typename Acc, int D>

@@ -7,8 +7,8 @@
 namespace polyscore::key_walk {
 namespace {
 
-// ---- Ranks by counting, with AVX-512 (KeyRanks::vector): compiled for AVX-512 down to
-// the matching pop, run only when the CPU has it.
+// ---- Ranks by counting, with AVX-512 or AVX2 (KeyRanks::counting): compiled for that
+// down to the matching end, run only when the CPU has it.
 #if POLYSCORE_X86_64
 #include "predict/avx512_target_begin.h"
 
@@ -43,6 +43,38 @@ __attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const d
 }
 
 #include "predict/avx512_target_end.h"
+#include "predict/avx2_target_begin.h"
+
+// rank_by_count with AVX2: 4 keys per compare, and AVX2 compares signed 64-bit integers
+// only, so both sides get their sign bit flipped (which orders them as unsigned).
+inline uint32_t rank_by_count_avx2(const KeyRanks& ranks, size_t f, uint64_t key) {
+  const KeyRanks::Feature& feature = ranks.features[f];
+  const __m256i sign = _mm256_set1_epi64x(static_cast<long long>(uint64_t(1) << 63));
+  const __m256i k = _mm256_xor_si256(_mm256_set1_epi64x(static_cast<long long>(key)), sign);
+  auto below4 = [&](const uint64_t* p) {
+    const __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), sign);
+    return _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(k, x)));
+  };
+  auto below = [&](const uint64_t* p) { return uint32_t(__builtin_popcount(below4(p) | below4(p + 4) << 4)); };
+  const uint64_t* fences = ranks.fences.data() + feature.fences;
+  const uint32_t blocks = feature.count / KeyRanks::kBlock;
+  uint32_t block = 0;
+  for (uint32_t i = 0; i < blocks; i += KeyRanks::kFenceVector) block += below(fences + i);
+  const uint64_t* keys = ranks.keys.data() + feature.keys + KeyRanks::kBlock * block;
+  return KeyRanks::kBlock * block + below(keys) + below(keys + 8);
+}
+
+__attribute__((noinline)) void ranks_by_count_avx2(const KeyRanks& ranks, size_t f, const double* x,
+                                                   size_t stride, size_t n, uint32_t* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = rank_by_count_avx2(ranks, f, key_of(x[i * stride]));
+}
+
+__attribute__((noinline)) void row_ranks_by_count_avx2(const KeyRanks& ranks, const double* row, size_t n,
+                                                       uint32_t* out) {
+  for (size_t f = 0; f < n; ++f) out[f] = rank_by_count_avx2(ranks, f, key_of(row[f]));
+}
+
+#include "predict/avx2_target_end.h"
 #endif  // POLYSCORE_X86_64
 
 // The code (CategoryCodes) of a categorical feature's value v, converted.
@@ -69,9 +101,10 @@ void block_keys(const PreparedModel& model, const double* x, size_t n, uint32_t*
       for (size_t r = 0; r < n; ++r) left[r] = right[r] = category_code(model.category_codes, x[r * nf + f]);
       continue;
     }
-    if (ranks.vector) {
+    if (ranks.counting != Simd::kScalar) {
 #if POLYSCORE_X86_64
-      ranks_by_count(ranks, f, x + f, nf, n, left);
+      if (ranks.counting == Simd::kAvx512) ranks_by_count(ranks, f, x + f, nf, n, left);
+      else ranks_by_count_avx2(ranks, f, x + f, nf, n, left);
 #endif
     } else {
       for (size_t r = 0; r < n; ++r) left[r] = key_of_value(model, f, x[r * nf + f]);
@@ -86,9 +119,10 @@ void block_keys(const PreparedModel& model, const double* x, size_t n, uint32_t*
 
 void row_keys(const PreparedModel& model, const double* row, uint32_t* keys) {
   const size_t nf = model.num_used_features();
-  if (model.ranks.vector) {
+  if (model.ranks.counting != Simd::kScalar) {
 #if POLYSCORE_X86_64
-    row_ranks_by_count(model.ranks, row, nf, keys);
+    if (model.ranks.counting == Simd::kAvx512) row_ranks_by_count(model.ranks, row, nf, keys);
+    else row_ranks_by_count_avx2(model.ranks, row, nf, keys);
 #endif
   } else {
     for (size_t f = 0; f < nf; ++f) keys[f] = key_of_value(model, f, row[f]);

@@ -27,6 +27,14 @@ bool cpu_has_avx512() {
   return false;  // no AVX-512 code in this build
 #endif
 }
+bool cpu_has_avx2() {
+#if POLYSCORE_X86_64
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+#else
+  return false;  // no AVX2 code in this build
+#endif
+}
 
 
 
@@ -35,13 +43,22 @@ CategoryCodes::Ref category_ref_of(const PreparedModel& model, uint32_t node) {
   return {model.category_codes.word_of_node[node], ~0u};
 }
 
-// Whether the CPU has AVX-512 and the environment does not turn it off.
-bool avx512_allowed() { return cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512"); }
+// Whether the CPU has AVX2 (AVX-512: and AVX-512) and the environment does not turn it
+// off: POLYSCORE_NO_AVX512 leaves AVX2, POLYSCORE_NO_AVX2 leaves neither.
+bool avx2_allowed() { return cpu_has_avx2() && !set_in_environment("POLYSCORE_NO_AVX2"); }
+bool avx512_allowed() { return avx2_allowed() && cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512"); }
 
-// Whether batches may walk top levels with AVX-512: avx512_allowed, and any category
-// bitset fits one register (512 bits).
-bool vector_walk_allowed(const PreparedModel& model) {
-  return avx512_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 16);
+// How batches walk the top levels: with AVX-512 if allowed and any category bitset fits
+// one register (512 bits), else with AVX2 if allowed and any category bitset fits one
+// of its registers (256 bits), else scalar.
+Simd top_level_walk(const PreparedModel& model) {
+  if (avx512_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 16)) {
+    return Simd::kAvx512;
+  }
+  if (avx2_allowed() && (!model.category_codes.any || model.category_codes.bitset_words() <= 8)) {
+    return Simd::kAvx2;
+  }
+  return Simd::kScalar;
 }
 
 // Lays out the first `levels` levels of `tree` in heap order, from tree-local node i at
@@ -150,7 +167,7 @@ void build(PreparedModel& model, std::vector<uint32_t> depth) {
       else heap.value32[s] = static_cast<float>(value);
     }
   }
-  heap.vector_top_levels = vector_walk_allowed(model);
+  heap.top_levels = top_level_walk(model);
   heap.usable = true;
   model.heap = std::move(heap);
 }
@@ -200,7 +217,8 @@ void build_linked(PreparedModel& model) {
       if (model.category_codes.any) linked.category[i] = category_ref_of(model, i);
     }
   }
-  if (vector_walk_allowed(model)) {
+  linked.top_levels = top_level_walk(model);
+  if (linked.top_levels != Simd::kScalar) {
     constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
     const size_t num_trees = model.forest->trees.size();
     // Padding nodes of the top levels read key 0 of feature 0 and may go either way.
@@ -219,7 +237,6 @@ void build_linked(PreparedModel& model) {
       };
       lay_out_in_heap_order(model, model.forest->trees[t], kLinkedTopLevels, 0, 0, 0, split, exit);
     }
-    linked.vector_top_levels = true;
   }
   linked.usable = true;
   model.linked = std::move(linked);
@@ -316,7 +333,7 @@ void build_key_ranks(PreparedModel& model) {
     ranks.keys.insert(ranks.keys.end(), keys.begin(), keys.end());
   }
   ranks.used = true;
-  ranks.vector = avx512_allowed();
+  ranks.counting = avx512_allowed() ? Simd::kAvx512 : avx2_allowed() ? Simd::kAvx2 : Simd::kScalar;
   model.ranks = std::move(ranks);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "predict/avx2_walk.h"
 #include "predict/avx512_walk.h"
 #include "predict/key_step.h"
 
@@ -81,16 +82,21 @@ void walk_linked_block(const PreparedModel& model, uint32_t t, const uint32_t* k
   bool walked_top = false;
 #if POLYSCORE_X86_64
   const LinkedTables& linked = model.linked;
-  if (linked.vector_top_levels) {
+  if (linked.top_levels != Simd::kScalar) {
     constexpr uint32_t kTop = kLinkedTopLevels, kTopNodes = (1u << kTop) - 1;
     const HeapNode* top = linked.top.data() + size_t(t) * kTopNodes;
     const CategoryCodes::Ref* refs = kCategories ? linked.top_category.data() + size_t(t) * kTopNodes : nullptr;
     uint32_t pos[kBlockRows];
-    walk_top_levels<kTop, kCategories>(top, refs, model.category_codes.right_words.data(),
-                                       model.category_codes.bitset_words(), keys, n, pos);
+    const uint32_t* words = model.category_codes.right_words.data();
+    const uint32_t bitset_words = model.category_codes.bitset_words();
+    if (linked.top_levels == Simd::kAvx2) {
+      walk_top_levels_avx2<kTop, kCategories>(top, refs, words, bitset_words, keys, n, pos);
+    } else {
+      walk_top_levels<kTop, kCategories>(top, refs, words, bitset_words, keys, n, pos);
+    }
     const uint32_t* exit = linked.top_exit.data() + (size_t(t) << kTop) - kTopNodes;
     // Every lane the walk below takes, rows past n too (it walks whole groups of
-    // kRowLanes; walk_top_levels gave positions to whole vectors of 16 rows).
+    // kRowLanes; the top walks gave positions to whole vectors of 8 or 16 rows).
     const size_t lanes = (n + kRowLanes - 1) / kRowLanes * kRowLanes;
     for (size_t r = 0; r < lanes; ++r) start[r] = exit[pos[r]];
     steps = depth > kTop ? depth - kTop : 0;

@@ -26,14 +26,16 @@ namespace {
 using polyscore_test::read_file;
 using polyscore_test::source_path;
 
-enum class Walk { kGeneral, kHeap, kHeapScalar, kLinked, kLinkedScalar };
+enum class Walk { kGeneral, kHeap, kHeapAvx2, kHeapScalar, kLinked, kLinkedAvx2, kLinkedScalar };
 const char* name(Walk walk) {
   switch (walk) {
     case Walk::kGeneral: return "general";
     case Walk::kHeap: return "heap";
-    case Walk::kHeapScalar: return "heap without AVX-512 (walk and ranks)";
+    case Walk::kHeapAvx2: return "heap with AVX2 (top levels and ranks)";
+    case Walk::kHeapScalar: return "heap without AVX2 or AVX-512 (walk and ranks)";
     case Walk::kLinked: return "linked";
-    case Walk::kLinkedScalar: return "linked without AVX-512 (walk and ranks)";
+    case Walk::kLinkedAvx2: return "linked with AVX2 (top levels and ranks)";
+    case Walk::kLinkedScalar: return "linked without AVX2 or AVX-512 (walk and ranks)";
   }
   return "";
 }
@@ -43,12 +45,22 @@ PreparedModel with_walk(const PreparedModel& prepared, Walk walk) {
   PreparedModel f = prepared;
   f.heap = HeapTables();
   f.linked = LinkedTables();
-  if (walk == Walk::kHeap || walk == Walk::kHeapScalar) key_walk::build_heap_tables(f);
-  // Without AVX-512 a double model's ranks come from a binary search, not from counting.
-  if (walk == Walk::kHeapScalar || walk == Walk::kLinkedScalar) f.ranks.vector = false;
-  if (walk == Walk::kHeapScalar) f.heap.vector_top_levels = false;
-  if (walk == Walk::kLinked || walk == Walk::kLinkedScalar) key_walk::build_linked_tables(f);
-  if (walk == Walk::kLinkedScalar) f.linked.vector_top_levels = false;
+  const bool heap = walk == Walk::kHeap || walk == Walk::kHeapAvx2 || walk == Walk::kHeapScalar;
+  const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedAvx2 || walk == Walk::kLinkedScalar;
+  const bool avx2 = walk == Walk::kHeapAvx2 || walk == Walk::kLinkedAvx2;
+  const bool scalar = walk == Walk::kHeapScalar || walk == Walk::kLinkedScalar;
+  if (heap) key_walk::build_heap_tables(f);
+  if (linked) key_walk::build_linked_tables(f);
+  // A double model's ranks: counted with AVX2 instead of AVX-512, or found by a binary
+  // search (where the CPU has no AVX2, prepare already chose that).
+  if (scalar) f.ranks.counting = Simd::kScalar;
+  if (avx2 && f.ranks.counting != Simd::kScalar) f.ranks.counting = Simd::kAvx2;
+  // The AVX2 top levels where the model would get a vector walk (the linked walk's top
+  // tables exist only then) and its category bitsets fit a 256-bit register.
+  Simd& top = heap ? f.heap.top_levels : f.linked.top_levels;
+  if (scalar) top = Simd::kScalar;
+  const bool fits = !f.category_codes.any || f.category_codes.bitset_words() <= 8;
+  if (avx2 && top != Simd::kScalar && fits) top = Simd::kAvx2;
   f.family = choose_walk(f);
   return f;
 }
@@ -135,9 +147,10 @@ TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
     const PreparedModel prepared = prepare_model(forest);
     const PreparedModel general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(forest, 300, 7);
-    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedScalar}) {
+    for (Walk walk : {Walk::kHeap, Walk::kHeapAvx2, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedAvx2,
+                       Walk::kLinkedScalar}) {
       const PreparedModel tested = with_walk(prepared, walk);
-      const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedScalar;
+      const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedAvx2 || walk == Walk::kLinkedScalar;
       const bool usable = linked ? tested.linked.usable : tested.heap.usable;
       if (!usable) continue;
       if (walk == Walk::kHeap) ++heap_models;
@@ -169,9 +182,10 @@ TEST(KeyWalks, SignedZeroThresholds) {
     const PreparedModel general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(forest, 300, 11);
     ASSERT_TRUE(with_walk(prepared, Walk::kLinked).linked.usable);
-    for (Walk walk : {Walk::kHeap, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedScalar}) {
+    for (Walk walk : {Walk::kHeap, Walk::kHeapAvx2, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedAvx2,
+                       Walk::kLinkedScalar}) {
       const PreparedModel tested = with_walk(prepared, walk);
-      const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedScalar;
+      const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedAvx2 || walk == Walk::kLinkedScalar;
       if (!linked && !tested.heap.usable) continue;  // too deep for the heap layout
       expect_same_predictions(general, tested, rows, name(walk));
     }
@@ -180,7 +194,7 @@ TEST(KeyWalks, SignedZeroThresholds) {
 
 // A double model's keys are ranks among its feature's thresholds (KeyRanks): checked
 // against counting directly, at the sizes where the search's blocks of 16 keys and
-// vectors of 8 fences end, both by counting (AVX-512, where the CPU has it) and by
+// vectors of 8 fences end, by counting (AVX-512 and AVX2, where the CPU has them) and by
 // binary search.
 TEST(KeyWalks, RanksCountTheThresholdsBelow) {
   const std::vector<size_t> sizes = {0, 1, 7, 8, 15, 16, 17, 31, 32, 127, 128, 129, 255, 256, 300, 1000};
@@ -215,8 +229,10 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
   key_walk::build_key_ranks(model);
   ASSERT_TRUE(model.ranks.used);
   const size_t nf = forest.num_features;
-  for (bool vector : {model.ranks.vector, false}) {
-    model.ranks.vector = vector;
+  // As prepared (AVX-512 or AVX2 where the CPU has them), AVX2, and the binary search.
+  const Simd prepared = model.ranks.counting;
+  for (Simd counting : {prepared, prepared == Simd::kScalar ? Simd::kScalar : Simd::kAvx2, Simd::kScalar}) {
+    model.ranks.counting = counting;
     for (int trial = 0; trial < 300; ++trial) {
       std::vector<double> row(nf);
       for (size_t f = 0; f < nf; ++f) {
@@ -240,7 +256,7 @@ TEST(KeyWalks, RanksCountTheThresholdsBelow) {
         const uint32_t below = static_cast<uint32_t>(
             std::count_if(thresholds[f].begin(), thresholds[f].end(), [&](double t) { return t < v; }));
         ASSERT_EQ(keys[f], below) << "feature with " << sizes[f] << " thresholds, value " << row[f]
-                                  << (vector ? " (counting)" : " (binary search)");
+                                  << " (counting: 0 search, 1 AVX2, 2 AVX-512: " << int(counting) << ")";
         ASSERT_EQ(keys[f + nf], below);
       }
     }
@@ -285,19 +301,25 @@ TEST(KeyWalks, ChosenByModelShape) {
   EXPECT_TRUE(xgb.heap.usable);
   EXPECT_EQ(xgb.family, WalkFamily::kHeap);  // what every call of this model takes
   EXPECT_FALSE(xgb.ranks.used);  // float32: keys are the floats' bits
-  // On a CPU with AVX-512 the vector top levels must be what the tests above checked.
-  const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
+  // The vector top levels the CPU allows must be what the tests above checked: AVX-512
+  // where the CPU has it, else AVX2, unless the environment turns them off.
+  auto set = [](const char* name) { return std::getenv(name) && *std::getenv(name); };
 #if defined(POLYSCORE_PORTABLE) || !defined(__x86_64__)
-  const bool avx512 = false;  // a build without the AVX-512 walks
+  const bool avx512 = false, avx2 = false;  // a build without the vector walks
 #else
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  const bool avx2 = __builtin_cpu_supports("avx2") && !set("POLYSCORE_NO_AVX2");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                      !set("POLYSCORE_NO_AVX512");
 #endif
-  EXPECT_EQ(xgb.heap.vector_top_levels, avx512 && !(no_avx512 && *no_avx512));
+  const Simd expected_top = avx512 ? Simd::kAvx512
+                                    : avx2 ? Simd::kAvx2
+                                           : Simd::kScalar;
+  EXPECT_EQ(xgb.heap.top_levels, expected_top);
   PreparedModel deep = xgb;
   deep.heap = HeapTables();
   key_walk::build_linked_tables(deep);
-  EXPECT_EQ(deep.linked.vector_top_levels, avx512 && !(no_avx512 && *no_avx512));
+  EXPECT_EQ(deep.linked.top_levels, expected_top);
   EXPECT_FALSE(xgb.linked.usable);
   const Forest lgb_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
   const PreparedModel lgb = prepare_model(lgb_forest);

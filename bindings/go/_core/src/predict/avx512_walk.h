@@ -1,7 +1,7 @@
 // The top levels of a tree walked with AVX-512, 16 rows per instruction (the heap walk
 // walks whole shallow trees' first levels so, the linked walk each tree's first
 // kLinkedTopLevels). Compiled only on x86-64 without POLYSCORE_PORTABLE, run only where
-// the CPU has AVX-512 (HeapTables/LinkedTables::vector_top_levels).
+// the CPU has AVX-512 (Simd::kAvx512).
 #pragma once
 
 #include "predict/key_step.h"
@@ -12,7 +12,7 @@ namespace polyscore::key_walk {
 // 2^k nodes: each lane's key comes from 2^k plain vector loads (one per node's feature)
 // and a blend tree on the lane's position, instead of one dependent load per lane.
 // Everything down to the matching pop is compiled for AVX-512 (and runs only when the
-// CPU has it: HeapTables::vector_top_levels).
+// CPU has it: Simd::kAvx512).
 #if POLYSCORE_X86_64
 #include "predict/avx512_target_begin.h"
 

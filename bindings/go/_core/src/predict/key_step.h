@@ -54,6 +54,8 @@ constexpr uint32_t kTreeLanes = 16;
 
 // Levels of each tree a batch walks with AVX-512 first (heap walk; avx512_walk.h).
 constexpr int kVectorLevels = 5;
+// Levels of each tree a batch walks with AVX2 first (heap walk; avx2_walk.h).
+constexpr int kAvx2Levels = 4;
 
 // The lane of a single row's walk (its keys at keys[offset / kBlockRows]).
 constexpr int kOneRow = -1;

@@ -65,6 +65,12 @@ struct CategoryCodes {
   };
 };
 
+// Which vector instructions a part of the walks uses: none, AVX2 or AVX-512. Chosen at
+// prepare by the CPU and the environment (key_tables.cc): the top levels of a batch's
+// walk (8 rows per instruction with AVX2, avx2_walk.h; 16 with AVX-512, avx512_walk.h)
+// and the counting of a double model's ranks (key_encoding.cc).
+enum class Simd : uint8_t { kScalar, kAvx2, kAvx512 };
+
 // How the walks by keys turn a value into a 32-bit key that sorts like it. A float32
 // model's key is the float's bits, reordered (sign flipped, negatives inverted, -0.0 as
 // +0.0). A double model's is its rank: the number of the feature's distinct thresholds
@@ -76,7 +82,7 @@ struct KeyRanks {
   static constexpr uint32_t kBlock = 16;        // keys per block
   static constexpr uint32_t kFenceVector = 8;   // fences per vector
   bool used = false;    // a double model: keys are ranks
-  bool vector = false;  // ranks are counted with AVX-512
+  Simd counting = Simd::kScalar;  // ranks counted with AVX2 or AVX-512, else a binary search
   struct Feature {
     // Its keys: the sorted distinct 64-bit order keys of its numeric thresholds, padded
     // with all-ones keys to whole blocks of kBlock (at least one all-ones key).
@@ -105,13 +111,14 @@ struct KeyRanks {
 // copies: in copy 0 NaN is the smallest key (goes left everywhere), in copy 1 the largest
 // (goes right); each node names the copy that gives it its own NaN direction, so NaN
 // costs the walk nothing.
+
 struct HeapNode {
   uint32_t key;     // go right when key(x) > key
   uint32_t offset;  // (feature + copy * num_used_features()) * 64: where the walk reads key(x)
 };
 struct HeapTables {
   bool usable = false;
-  bool vector_top_levels = false;                 // batches walk the top levels with AVX-512
+  Simd top_levels = Simd::kScalar;  // how batches walk the top levels
   std::vector<HeapNode> nodes;                    // per node, all trees
   std::vector<uint32_t> leaf;                     // per leaf slot: index into Forest::leaf_values / leaf_ids
   std::vector<float> value32;                     // per leaf slot: tree weight * leaf value, as a float32 model sums it
@@ -141,11 +148,11 @@ struct LinkedTables {
   std::vector<double> value64;               // the same, for a double model
   std::vector<CategoryCodes::Ref> category;  // per node, when the model has categorical splits
 
-  // With AVX-512, batches walk each tree's first kLinkedTopLevels levels as the heap
-  // walk does: per tree, those levels as a small complete tree in heap order
+  // With AVX2 or AVX-512, batches walk each tree's first kLinkedTopLevels levels as the
+  // heap walk does: per tree, those levels as a small complete tree in heap order
   // (2^kLinkedTopLevels - 1 nodes, padded) and, for each of the 2^kLinkedTopLevels
   // positions below it, the node (index into nodes) a row there has reached.
-  bool vector_top_levels = false;
+  Simd top_levels = Simd::kScalar;
   std::vector<HeapNode> top;
   std::vector<CategoryCodes::Ref> top_category;  // when the model has categorical splits
   std::vector<uint32_t> top_exit;
