@@ -135,7 +135,7 @@ PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, const ps_mode
  *   - the model has at most 2,048 features and at most 256 margins
  *     (ps_model_info.num_margins);
  *   - the output is PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN or PS_OUTPUT_LEAF (any
- *     iteration range);
+ *     iteration range, with or without base_margin);
  *   - the call succeeds.
  * Otherwise it allocates scratch for the call, and so may take the allocator's lock,
  * with the same results: a larger model is scored by the batch code, PS_OUTPUT_CONTRIB
