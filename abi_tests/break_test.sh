@@ -79,9 +79,14 @@ sed -i 's|^  int32_t reserved0;|  char reserved0;   |' "$WORK/padding_added/incl
 # must run against it untouched. grown_options_old_init: the same, with the options init
 # functions writing the library's whole struct (the 1.0 draft's behaviour): the client
 # must catch the overrun.
+# The grown library is one ABI version past today's, so the client can tell that it runs
+# against the variant and not against today's library.
+TODAY_ABI=$(sed -nE 's/^#define PS_ABI_VERSION ([0-9]+)$/\1/p' "$ROOT/include/polyscore/common.h")
+GROWN_ABI=$((TODAY_ABI + 1))
 grow() {  # grow VARIANT_DIR
   local v=$1
-  sed -i 's/^#define PS_ABI_VERSION 1$/#define PS_ABI_VERSION 2/' "$v/include/polyscore/common.h"
+  sed -i "s/^#define PS_ABI_VERSION $TODAY_ABI\$/#define PS_ABI_VERSION $GROWN_ABI/" "$v/include/polyscore/common.h"
+  grep -q "^#define PS_ABI_VERSION $GROWN_ABI\$" "$v/include/polyscore/common.h" || bad "grow: PS_ABI_VERSION not raised"
   sed -i 's|^} ps_load_options;|  int64_t appended; /* grown in ABI 2; default 0 */\n&|' "$v/include/polyscore/model.h"
   sed -i 's|^} ps_predict_options;|  int64_t appended; /* grown in ABI 2; default 0 */\n&|' "$v/include/polyscore/predict.h"
   sed -i -E \
@@ -150,8 +155,8 @@ expect_client() {
   out=$(LD_LIBRARY_PATH="$WORK/$v" "$CLIENT" "$ROOT/tests/vectors/models/xgb3_binary_logistic.json" grown 2>&1)
   rc=$?
   [ $rc -ne 0 ] && verdict=fail
-  if ! grep -q "library ABI 2" <<<"$out"; then
-    bad "$v / client: did not run against the variant (ABI 2)"; echo "$out" | sed 's/^/       /' | head -20
+  if ! grep -q "library ABI $GROWN_ABI" <<<"$out"; then
+    bad "$v / client: did not run against the variant (ABI $GROWN_ABI)"; echo "$out" | sed 's/^/       /' | head -20
   elif [ "$verdict" != "$want" ]; then
     bad "$v / client: wanted $want, got $verdict"; echo "$out" | sed 's/^/       /' | head -20
   elif [ -n "$pattern" ] && ! grep -Eq "$pattern" <<<"$out"; then

@@ -37,6 +37,7 @@
       int64_t: "int64_t",              \
       double: "double",                \
       float: "float",                  \
+      const double *: "const double *", \
       default: NULL)
 
 static int failed = 0;
@@ -158,6 +159,10 @@ int main(void) {
     FIELD(ps_predict_options, d, iteration_begin);
     FIELD(ps_predict_options, d, iteration_end);
     FIELD(ps_predict_options, d, num_threads);
+#if PS_ABI_VERSION >= 3
+    FIELD(ps_predict_options, d, base_margin);
+    FIELD(ps_predict_options, d, base_margin_len);
+#endif
     end_struct();
   }
   {

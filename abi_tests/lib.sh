@@ -151,7 +151,9 @@ header_constants() {
 # check_layout INCLUDE_DIR [BASELINE]: the regenerated table equals the committed one,
 # and it lists every constant of the headers.
 # The first-release header against today's layout.json: the ABI only grows, so every
-# struct is unchanged and every constant it has keeps its value (PS_ABI_VERSION grows).
+# struct keeps its fields (a struct may only grow at its end: v1's fields are today's
+# first fields, unchanged but struct_size's default, which is sizeof) and every constant
+# it has keeps its value (PS_ABI_VERSION grows).
 check_v1_layout() {
   local inc=$1 cur rc=0
   cur=$(mktemp)
@@ -161,7 +163,21 @@ check_v1_layout() {
   python3 - "$cur" "$BASELINE_LAYOUT" <<'PY' || rc=1
 import json, sys
 old, now = (json.load(open(p)) for p in sys.argv[1:3])
-bad = [f"struct {n} changed" for n in old["structs"] if old["structs"][n] != now["structs"].get(n)]
+def growth_problem(o, n):
+    if n is None:
+        return "removed"
+    if n["size"] < o["size"] or n["align"] != o["align"] or n["tail_padding"] != 0:
+        return "smaller, realigned or padded"
+    if len(n["fields"]) < len(o["fields"]):
+        return "lost fields"
+    for a, b in zip(o["fields"], n["fields"]):
+        if a["name"] == "struct_size":
+            a, b = dict(a, default=None), dict(b, default=None)  # sizeof: grows with the struct
+        if a != b:
+            return "field %s changed" % a["name"]
+    return None
+bad = [f"struct {n} changed: {p}" for n in old["structs"]
+       if (p := growth_problem(old["structs"][n], now["structs"].get(n)))]
 for k, v in old["constants"].items():
     if k == "PS_ABI_VERSION":
         if now["constants"][k] < v: bad.append("PS_ABI_VERSION went down")

@@ -107,6 +107,8 @@ class Header:
             field, expr = (m.group(1), m.group(2)) if m else (fields[i], item)
             if field == "struct_size" or field.startswith("reserved") or expr.startswith("{"):
                 continue  # not an option: the size, padding, or an array (none is an option)
+            if expr == "NULL" or field.endswith("_len"):
+                continue  # per-call data (a pointer and its length), not a default to share
             values[field] = self.value_of(expr)
         return values
 

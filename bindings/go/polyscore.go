@@ -80,13 +80,20 @@ static gops_result gops_done(ps_status status, ps_error *e, uintptr_t model, siz
   return r;
 }
 
+// bm: PredictOptions.BaseMargin when has_bm (an empty slice is passed as a non-NULL
+// pointer, so that the library checks its length against the rows).
 static ps_predict_options gops_options(int32_t output, uint32_t begin, uint32_t end,
-                                       int32_t threads) {
+                                       int32_t threads, int has_bm, const double *bm,
+                                       size_t bm_len) {
   ps_predict_options o = PS_PREDICT_OPTIONS_INIT;
   o.output = output;
   o.iteration_begin = begin;
   o.iteration_end = end;
   o.num_threads = threads;
+  if (has_bm) {
+    o.base_margin = bm ? bm : gops_empty_f64;
+    o.base_margin_len = bm_len;
+  }
   return o;
 }
 
@@ -124,7 +131,7 @@ static gops_result gops_feature_name(char *buf, size_t capacity, uintptr_t model
 static gops_result gops_output_size(uintptr_t model, size_t n_rows, int32_t output,
                                     uint32_t begin, uint32_t end, int32_t threads) {
   ps_error *e = gops_error_new();
-  ps_predict_options o = gops_options(output, begin, end, threads);
+  ps_predict_options o = gops_options(output, begin, end, threads, 0, NULL, 0);
   size_t n = 0;
   ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
   return gops_done(s, e, 0, n);
@@ -134,9 +141,10 @@ static gops_result gops_output_size(uintptr_t model, size_t n_rows, int32_t outp
 static gops_result gops_predict_dense(double *out, size_t out_len, uintptr_t model,
                                       const void *rows, int32_t dtype, size_t n_rows,
                                       size_t n_cols, int32_t output, uint32_t begin,
-                                      uint32_t end, int32_t threads) {
+                                      uint32_t end, int32_t threads, int has_bm,
+                                      const double *bm, size_t bm_len) {
   ps_error *e = gops_error_new();
-  ps_predict_options o = gops_options(output, begin, end, threads);
+  ps_predict_options o = gops_options(output, begin, end, threads, has_bm, bm, bm_len);
   size_t n = 0;
   ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
   if (s == PS_OK) {
@@ -151,9 +159,10 @@ static gops_result gops_predict_csr(double *out, size_t out_len, uintptr_t model
                                     const int64_t *indptr, const int32_t *indices,
                                     const void *values, int32_t dtype, size_t n_rows,
                                     size_t n_cols, int32_t output, uint32_t begin,
-                                    uint32_t end, int32_t threads) {
+                                    uint32_t end, int32_t threads, int has_bm,
+                                    const double *bm, size_t bm_len) {
   ps_error *e = gops_error_new();
-  ps_predict_options o = gops_options(output, begin, end, threads);
+  ps_predict_options o = gops_options(output, begin, end, threads, has_bm, bm, bm_len);
   size_t n = 0;
   ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
   if (s == PS_OK) {
@@ -182,11 +191,12 @@ static ps_status gops_row_call(double *out, size_t out_len, uintptr_t model, con
 
 static gops_result gops_predict_row(double *out, size_t out_len, uintptr_t model,
                                     const double *row, size_t n_features, int32_t output,
-                                    uint32_t begin, uint32_t end, size_t known_n) {
+                                    uint32_t begin, uint32_t end, size_t known_n, int has_bm,
+                                    const double *bm, size_t bm_len) {
   ps_predict_options opts;
   const ps_predict_options *o = NULL;
-  if (output != PS_OUTPUT_VALUE || begin != 0 || end != 0) {
-    opts = gops_options(output, begin, end, 1);
+  if (output != PS_OUTPUT_VALUE || begin != 0 || end != 0 || has_bm) {
+    opts = gops_options(output, begin, end, 1, has_bm, bm, bm_len);
     o = &opts;
   }
   size_t n = known_n;
@@ -279,12 +289,22 @@ type PredictOptions struct {
 	// one: 0 means all cores, as in C; negative is an error. PredictRow always uses
 	// the calling thread.
 	NumThreads int
+	// BaseMargin holds per-row margin offsets, as XGBoost's base_margin: nRows *
+	// NumMargins values, row-major (one per class of a multiclass model), e.g.
+	// log(exposure) for a Poisson model. They take the place of the model's base
+	// score: an XGBoost margin starts from them, a LightGBM raw score gets them added
+	// (raw_score + init_score). nil: none. A length other than nRows * NumMargins, or
+	// OutputLeaf, is an ErrInvalidArgument. (ps_predict_options.base_margin.)
+	BaseMargin []float64
 }
 
 type cOptions struct {
 	output     C.int32_t
 	begin, end C.uint32_t
 	threads    C.int32_t
+	hasBM      C.int
+	bm         *C.double
+	bmLen      C.size_t
 }
 
 func (o *PredictOptions) c() (cOptions, error) {
@@ -306,6 +326,9 @@ func (o *PredictOptions) c() (cOptions, error) {
 	c.begin = C.uint32_t(o.IterationBegin)
 	c.end = C.uint32_t(o.IterationEnd)
 	c.threads = C.int32_t(o.NumThreads)
+	if o.BaseMargin != nil {
+		c.hasBM, c.bm, c.bmLen = 1, f64ptr(o.BaseMargin), C.size_t(len(o.BaseMargin))
+	}
 	return c, nil
 }
 
@@ -533,8 +556,9 @@ func (m *Model) predictDense(dst []float64, rows unsafe.Pointer, n int, dtype C.
 		rows = nil
 	}
 	r := C.gops_predict_dense(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h), rows, dtype,
-		C.size_t(nRows), C.size_t(cols), o.output, o.begin, o.end, o.threads)
+		C.size_t(nRows), C.size_t(cols), o.output, o.begin, o.end, o.threads, o.hasBM, o.bm, o.bmLen)
 	runtime.KeepAlive(m)
+	runtime.KeepAlive(opts)
 	if err := takeError(r); err != nil {
 		return 0, err
 	}
@@ -572,8 +596,9 @@ func (m *Model) PredictCSR(indptr []int64, indices []int32, values []float64, nC
 	r := C.gops_predict_csr(f64ptr(out), C.size_t(len(out)), C.uintptr_t(m.h),
 		(*C.int64_t)(unsafe.Pointer(&indptr[0])), (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(indices))),
 		unsafe.Pointer(unsafe.SliceData(values)), C.PS_DTYPE_FLOAT64, C.size_t(nRows), C.size_t(nCols),
-		o.output, o.begin, o.end, o.threads)
+		o.output, o.begin, o.end, o.threads, o.hasBM, o.bm, o.bmLen)
 	runtime.KeepAlive(m)
+	runtime.KeepAlive(opts)
 	if err := takeError(r); err != nil {
 		return nil, err
 	}
@@ -622,8 +647,9 @@ func (m *Model) PredictRowInto(dst, row []float64, opts *PredictOptions) (int, e
 		}
 	}
 	r := C.gops_predict_row(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h), f64ptr(row),
-		C.size_t(len(row)), o.output, o.begin, o.end, known)
+		C.size_t(len(row)), o.output, o.begin, o.end, known, o.hasBM, o.bm, o.bmLen)
 	runtime.KeepAlive(m)
+	runtime.KeepAlive(opts)
 	if err := takeError(r); err != nil {
 		return 0, err
 	}

@@ -29,6 +29,11 @@ export interface PredictOptions {
   /** Threads for a batch call: 1 (default), 0 = all cores. Ignored by predictRow.
    *  Any other option name is an error. */
   numThreads?: number;
+  /** Per-row margin offsets, as XGBoost's base_margin: nRows * numMargins numbers,
+   *  row-major (one per class of a multiclass model), e.g. log(exposure) of a Poisson
+   *  model. They take the place of the model's base score (LightGBM: added to the raw
+   *  score, as raw_score + init_score). Not for output 'leaf'. Default: none. */
+  baseMargin?: Float64Array | readonly number[];
 }
 
 export type ModelFormat = Exclude<FormatName, 'auto'>;

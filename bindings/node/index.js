@@ -35,7 +35,8 @@ function namesByValue(table) {
 }
 const FORMAT_NAMES = namesByValue(FORMATS);
 const OUTPUT_NAMES = namesByValue(OUTPUTS);
-const OPTION_NAMES = Object.freeze(Object.keys(PREDICT_DEFAULTS));
+// The header's options with defaults, and baseMargin (per-row offsets; no default).
+const OPTION_NAMES = Object.freeze([...Object.keys(PREDICT_DEFAULTS), 'baseMargin']);
 
 function bindingError(code, message) {
   return new PolyscoreError(message, code, Status[code], -1);
@@ -134,7 +135,23 @@ function parseOptions(opts) {
     numThreads = opts.numThreads;
   }
   return [output, u32Option(opts, 'iterationBegin', PREDICT_DEFAULTS.iterationBegin),
-          u32Option(opts, 'iterationEnd', PREDICT_DEFAULTS.iterationEnd), numThreads];
+          u32Option(opts, 'iterationEnd', PREDICT_DEFAULTS.iterationEnd), numThreads,
+          baseMarginOption(opts.baseMargin)];
+}
+
+// baseMargin: per-row margin offsets (XGBoost's base_margin), nRows * numMargins
+// numbers, row-major; a Float64Array as it is, an array of numbers converted.
+function baseMarginOption(v) {
+  if (v === undefined || v === null || v instanceof Float64Array) return v;
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v))
+    throw bindingError('PS_ERR_INVALID_ARGUMENT', 'baseMargin must be a Float64Array or an array of numbers');
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (typeof v[i] !== 'number')
+      throw bindingError('PS_ERR_INVALID_ARGUMENT', `baseMargin[${i}] is not a number: ${JSON.stringify(v[i])}`);
+    out[i] = v[i];
+  }
+  return out;
 }
 
 // A plain array's element as a double: a number as it is, null or undefined as NaN
@@ -214,7 +231,7 @@ class Model {
 
   /** Number of values predict writes for nRows rows with these options. */
   outputSize(nRows, options) {
-    return this._native.outputSize(nRows, ...parseOptions(options));
+    return this._native.outputSize(nRows, ...parseOptions(options).slice(0, 4));
   }
 
   /**
@@ -227,7 +244,7 @@ class Model {
     rows = asRows(rows);
     const n = nRowsOf(rows, nRows, this._numFeatures());
     const scratch = this._scratch;
-    const r = this._native.predict(rows, n, opts[0], opts[1], opts[2], opts[3], scratch);
+    const r = this._native.predict(rows, n, opts[0], opts[1], opts[2], opts[3], scratch, opts[4]);
     return typeof r === 'number' ? fromScratch(scratch, r) : r;
   }
 
@@ -259,9 +276,9 @@ class Model {
       if (!(row instanceof Float64Array)) row = asRow(row);
       r = this._native.predictRow(row, scratch);
     } else {
-      const [output, begin, end] = parseOptions(options);
+      const [output, begin, end, , baseMargin] = parseOptions(options);
       if (!(row instanceof Float64Array)) row = asRow(row);
-      r = this._native.predictRow(row, scratch, output, begin, end);
+      r = this._native.predictRow(row, scratch, output, begin, end, baseMargin);
     }
     return typeof r === 'number' ? fromScratch(scratch, r) : r;
   }

@@ -41,6 +41,28 @@ enum {
  * ps_predict_options_init(&opts, sizeof opts); NULL means all defaults.
  * num_threads counts the calling thread. The others are started by the first call
  * that needs them and then wait, idle, for later calls until the process ends.
+ *
+ * base_margin (\since ABI 3): per-row offsets of the margin, e.g. XGBoost's
+ * base_margin (DMatrix(base_margin=...), inplace_predict(base_margin=...)), an exposure
+ * term such as log(exposure) of a Poisson, Gamma or Tweedie model with a log link, or
+ * LightGBM's init_score. n_rows * num_margins doubles (ps_model_info.num_margins),
+ * row-major: row r's offset of margin g is base_margin[r * num_margins + g]; a
+ * multiclass model takes one per class. It takes the place of the model's base score:
+ *   - XGBoost: each margin starts from the row's offset (as float32, as XGBoost stores
+ *     it) instead of base_score, exactly as XGBoost's predict with base_margin;
+ *   - LightGBM (no base score; its predict takes no offset): the offset is added to
+ *     the raw score, as raw_score + init_score.
+ * PS_OUTPUT_VALUE applies the link function to the margin with its offset;
+ * PS_OUTPUT_MARGIN returns that margin; PS_OUTPUT_CONTRIB puts the offset in the bias
+ * column in place of base_score (XGBoost's pred_contribs with base_margin), so the
+ * values still sum to the margin. NaN or infinite offsets go through as the training
+ * library takes them. base_margin = NULL (the default) scores as before, bit for bit.
+ * The library reads the two fields only when struct_size covers base_margin_len.
+ * Errors of a predict call, PS_ERR_INVALID_ARGUMENT: base_margin_len is not
+ * n_rows * num_margins (the message gives the length expected); base_margin is NULL
+ * with a non-zero base_margin_len; output PS_OUTPUT_LEAF (leaf ids do not depend on
+ * the margin). PS_ERR_UNSUPPORTED: a LightGBM random forest (its predict averages the
+ * rounds' sum, and no offset of it is defined). ps_model_output_size ignores them.
  */
 typedef struct ps_predict_options {
   size_t struct_size;
@@ -48,9 +70,11 @@ typedef struct ps_predict_options {
   uint32_t iteration_begin; /* first boosting round used; default 0 */
   uint32_t iteration_end;   /* one past the last round used; 0 (default) = all */
   int32_t num_threads;      /* batch calls: threads to use; 1 (default), 0 = all cores */
+  const double *base_margin; /* per-row margin offsets, see above; default NULL. \since ABI 3 */
+  size_t base_margin_len;    /* values in base_margin; default 0. \since ABI 3 */
 } ps_predict_options;
 
-#define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1}
+#define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1, NULL, 0}
 
 /*
  * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
@@ -111,7 +135,7 @@ PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, const ps_mode
  *   - the model has at most 2,048 features and at most 256 margins
  *     (ps_model_info.num_margins);
  *   - the output is PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN or PS_OUTPUT_LEAF (any
- *     iteration range);
+ *     iteration range, with or without base_margin);
  *   - the call succeeds.
  * Otherwise it allocates scratch for the call, and so may take the allocator's lock,
  * with the same results: a larger model is scored by the batch code, PS_OUTPUT_CONTRIB

@@ -189,6 +189,34 @@ polyscore::PredictPlan contrib_plan(const LoadedModel& model, const ps_predict_o
   return plan;
 }
 
+// The per-row offsets of a call (ps_predict_options.base_margin, ABI 3), checked against
+// n_rows; nullptr when there are none, or the caller's struct (an ABI 1 or 2 program's)
+// ends before base_margin_len.
+const double* call_offsets(const ps_predict_options* opts, const Forest& forest, size_t n_rows) {
+  if (!opts || opts->struct_size < sizeof(size_t) || !PS_HAS(opts, base_margin_len)) return nullptr;
+  if (!opts->base_margin) {
+    if (opts->base_margin_len != 0) {
+      invalid("base_margin is NULL but base_margin_len is " + std::to_string(opts->base_margin_len));
+    }
+    return nullptr;
+  }
+  if (opts->output == PS_OUTPUT_LEAF) {
+    invalid("base_margin does not apply to PS_OUTPUT_LEAF: leaf ids do not depend on the margin");
+  }
+  if (forest.average_output) {
+    throw Error(PS_ERR_UNSUPPORTED,
+                "base_margin on a LightGBM random forest (average_output) is not supported: its predict "
+                "averages the rounds' sum, and no offset of that is defined");
+  }
+  const size_t margins = forest.num_margin_outputs;
+  if (n_rows > std::numeric_limits<size_t>::max() / margins || opts->base_margin_len != n_rows * margins) {
+    invalid("base_margin has " + std::to_string(opts->base_margin_len) + " values; expected " +
+            std::to_string(n_rows) + " rows x " + std::to_string(margins) + " margins = " +
+            std::to_string(n_rows * margins));
+  }
+  return opts->base_margin;
+}
+
 size_t checked_output_size(size_t n_rows, size_t per_row) {
   if (per_row != 0 && n_rows > std::numeric_limits<size_t>::max() / per_row) {
     invalid("output size overflows: too many rows");
@@ -302,7 +330,9 @@ ps_status ps_predict_options_init(ps_predict_options* opts, size_t struct_size) 
                                                  PS_FIELD_END(ps_predict_options, output),
                                                  PS_FIELD_END(ps_predict_options, iteration_begin),
                                                  PS_FIELD_END(ps_predict_options, iteration_end),
-                                                 PS_FIELD_END(ps_predict_options, num_threads)}));
+                                                 PS_FIELD_END(ps_predict_options, num_threads),
+                                                 PS_FIELD_END(ps_predict_options, base_margin),
+                                                 PS_FIELD_END(ps_predict_options, base_margin_len)}));
 }
 
 ps_status ps_model_load_file(ps_model** out, const char* path, const ps_load_options* opts,
@@ -415,24 +445,25 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
     const LoadedModel& loaded_model = loaded(ref);
     const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_cols);
+    const double* offsets = call_offsets(opts, forest, n_rows);
     if (asks_contributions(opts)) {
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
       if (dtype == PS_DTYPE_FLOAT32) {
         polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                       static_cast<const float*>(rows), n_rows, out, plan.num_threads);
+                                       static_cast<const float*>(rows), n_rows, out, plan.num_threads, offsets);
       } else {
         polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                       static_cast<const double*>(rows), n_rows, out, plan.num_threads);
+                                       static_cast<const double*>(rows), n_rows, out, plan.num_threads, offsets);
       }
       return;
     }
     const auto plan = plan_for(loaded_model, opts);
     check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
     if (dtype == PS_DTYPE_FLOAT32) {
-      polyscore::predict_dense(loaded_model.prepared, plan, static_cast<const float*>(rows), n_rows, out);
+      polyscore::predict_dense(loaded_model.prepared, plan, static_cast<const float*>(rows), n_rows, out, offsets);
     } else {
-      polyscore::predict_dense(loaded_model.prepared, plan, static_cast<const double*>(rows), n_rows, out);
+      polyscore::predict_dense(loaded_model.prepared, plan, static_cast<const double*>(rows), n_rows, out, offsets);
     }
   });
 }
@@ -465,25 +496,28 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
                                       std::to_string(k) + " is outside [0, " + std::to_string(n_cols) + ")");
       }
     }
+    const double* offsets = call_offsets(opts, forest, n_rows);
     if (asks_contributions(opts)) {
       const LoadedModel& loaded_model = loaded(ref);
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
       if (dtype == PS_DTYPE_FLOAT32) {
         polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                     static_cast<const float*>(values), n_rows, out, plan.num_threads);
+                                     static_cast<const float*>(values), n_rows, out, plan.num_threads, offsets);
       } else {
         polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                     static_cast<const double*>(values), n_rows, out, plan.num_threads);
+                                     static_cast<const double*>(values), n_rows, out, plan.num_threads, offsets);
       }
       return;
     }
     const auto plan = polyscore::plan_prediction(forest, predict_request(opts));
     check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
     if (dtype == PS_DTYPE_FLOAT32) {
-      polyscore::predict_csr(loaded(ref).prepared, plan, indptr, indices, static_cast<const float*>(values), n_rows, out);
+      polyscore::predict_csr(loaded(ref).prepared, plan, indptr, indices, static_cast<const float*>(values), n_rows,
+                             out, offsets);
     } else {
-      polyscore::predict_csr(loaded(ref).prepared, plan, indptr, indices, static_cast<const double*>(values), n_rows, out);
+      polyscore::predict_csr(loaded(ref).prepared, plan, indptr, indices, static_cast<const double*>(values), n_rows,
+                             out, offsets);
     }
   });
 }
@@ -497,10 +531,12 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     const LoadedModel& loaded_model = loaded(ref);
     const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_features);
+    const double* offset = call_offsets(opts, forest, 1);
     if (asks_contributions(opts)) {  // allocates its path scratch (not the no-alloc fast path)
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, plan.values_per_row);
-      polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out, 1);
+      polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out, 1,
+                                     offset);
       return;
     }
     // Default options (or any output kind over all rounds): the plan made at load. The
@@ -515,9 +551,9 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     }
     check_output(out_len, plan->values_per_row);
     if (loaded_model.row_on_stack) {
-      polyscore::predict_row(loaded_model.prepared, *plan, row, out);
+      polyscore::predict_row(loaded_model.prepared, *plan, row, out, offset);
     } else {
-      polyscore::predict_dense(loaded_model.prepared, *plan, row, 1, out);  // too big for the stack
+      polyscore::predict_dense(loaded_model.prepared, *plan, row, 1, out, offset);  // too big for the stack
     }
   });
 }

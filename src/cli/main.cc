@@ -1,7 +1,7 @@
 // polyscore: the command-line tool. A client of the public C API like any other.
 //
 //   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib] [--header]
-//                           [--threads N] [--iterations BEGIN:END]
+//                           [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]
 //   polyscore info MODEL
 //   polyscore serve --models DIR ...   (runs polyscore-serve, installed beside this binary)
@@ -66,7 +66,7 @@ const char* name_of(const NamedValue (&table)[N], int32_t value) {
 std::string usage() {
   return "usage: polyscore predict MODEL --input ROWS.csv [--output " + names_of(kOutputNames, "|") +
          "] [--header]\n"
-         "                         [--threads N] [--iterations BEGIN:END]\n"
+         "                         [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]\n"
          "                         [--format " + names_of(kFormatNames, "|") + "]\n"
          "       polyscore info MODEL [--format ...]\n"
          "       polyscore serve --models DIR [--grpc ADDR] [--http ADDR] [--grpc-unix PATH] ...\n"
@@ -143,7 +143,34 @@ struct PredictArgs {
   bool header = false;
   int threads = 1;
   uint32_t iteration_begin = 0, iteration_end = 0;  // 0:0 = all rounds
+  // Per-row margin offsets (ps_predict_options.base_margin): a CSV with one line per
+  // input row and one value per margin, no header. Empty: none.
+  std::string base_margin;
 };
+
+// Reads the --base-margin file: n_rows lines of num_margins offsets. False with a
+// message naming the file and the problem.
+bool read_base_margin(const std::string& path, size_t n_rows, size_t num_margins, std::vector<double>* offsets,
+                      std::string* problem) {
+  std::ifstream file(path);
+  if (!file) {
+    *problem = "cannot open --base-margin '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  polyscore_cli::CsvRows csv;
+  if (!polyscore_cli::read_csv_rows(file, false, num_margins, &csv, problem)) {
+    *problem = "--base-margin '" + path + "' (one value per margin, " + std::to_string(num_margins) +
+               " per line): " + *problem;
+    return false;
+  }
+  if (csv.n_rows != n_rows) {
+    *problem = "--base-margin '" + path + "' has " + std::to_string(csv.n_rows) + " rows but the input has " +
+               std::to_string(n_rows);
+    return false;
+  }
+  *offsets = std::move(csv.values);
+  return true;
+}
 
 // Parses a non-negative integer that fills the whole string.
 template <typename T>
@@ -183,6 +210,15 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
   opts.num_threads = args.threads;
   opts.iteration_begin = args.iteration_begin;
   opts.iteration_end = args.iteration_end;
+  std::vector<double> offsets;
+  if (!args.base_margin.empty()) {
+    if (!read_base_margin(args.base_margin, n_rows, info.num_margins, &offsets, &problem)) {
+      std::cerr << "polyscore: " << problem << "\n";
+      return 1;
+    }
+    opts.base_margin = offsets.data();
+    opts.base_margin_len = offsets.size();
+  }
   size_t size = 0;
   if (ps_model_output_size(&size, s.model, n_rows, &opts, s.err) != PS_OK) return s.fail("");
   std::vector<double> out(size);
@@ -270,6 +306,8 @@ int main(int argc, char** argv) {
           !parse_count(v.substr(colon + 1), &predict.iteration_end)) {
         return usage_error("--iterations needs BEGIN:END, boosting rounds [BEGIN, END) (END 0 = all)");
       }
+    } else if (a == "--base-margin") {
+      if (!value(&predict.base_margin)) return usage_error("--base-margin needs a CSV file of per-row offsets");
     } else if (a == "--format") {
       if (!value(&v) || !value_of(kFormatNames, v, &format)) {
         return usage_error("--format must be one of " + names_of(kFormatNames, ", "));

@@ -235,8 +235,9 @@ double lightgbm_expected_value(const Forest& forest, const Tree& tree) {
 bool is_lightgbm(const Forest& forest) { return forest.format == ModelFormat::kLightGBMText; }
 
 // XGBoost gblinear (GBLinear::PredictContribution): feature f adds x_f * weight[f, g]
-// (a missing feature adds 0), the bias is the model's bias plus base_score, in float.
-void linear_contributions(const Forest& forest, const double* row, double* out) {
+// (a missing feature adds 0), the bias is the model's bias plus base_score (or the row's
+// base_margin, offset), in float.
+void linear_contributions(const Forest& forest, const double* row, const double* offset, double* out) {
   const uint32_t n = forest.num_features, groups = forest.num_margin_outputs;
   for (uint32_t g = 0; g < groups; ++g) {
     double* o = out + size_t(g) * (n + 1);
@@ -246,7 +247,8 @@ void linear_contributions(const Forest& forest, const double* row, double* out) 
       // inf * 0 is a NaN whose sign bit depends on the CPU; write the one quiet NaN.
       o[f] = std::isnan(c) ? std::numeric_limits<double>::quiet_NaN() : c;
     }
-    o[n] = static_cast<double>(static_cast<float>(forest.linear.bias[g]) + static_cast<float>(forest.base_margin[g]));
+    const double base = offset ? offset[g] : forest.base_margin[g];
+    o[n] = static_cast<double>(static_cast<float>(forest.linear.bias[g]) + static_cast<float>(base));
   }
 }
 
@@ -255,9 +257,10 @@ void linear_contributions(const Forest& forest, const double* row, double* out) 
 constexpr int kBlockLanes = 8;
 
 // One block of L rows (row[l]: converted feature values), written to out row after row.
+// offsets: the block's L x num_margin_outputs offsets (base_margin), or nullptr.
 template <typename F, int L>
 void contributions_block(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const double* const* row, double* out,
+                         uint32_t tree_end, const double* const* row, const double* offsets, double* out,
                          BlockWalk<F, L>& walk, std::vector<F>& tree_phi, std::vector<F>& acc,
                          std::vector<uint32_t>& stack) {
   const uint32_t columns = forest.num_features + 1;
@@ -307,10 +310,18 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
       }
     }
   }
+  // The bias takes XGBoost's base_score, or the row's base_margin in its place (as
+  // XGBoost's PredictContribution does); LightGBM's has no base score, and an offset is
+  // added to it as its users add init_score to the pred_contrib bias column.
   for (int l = 0; l < L; ++l) {
     F* a = &acc[l * per_row];
+    const double* offset = offsets ? offsets + size_t(l) * groups : nullptr;
     for (uint32_t g = 0; g < groups; ++g) {
-      if (!lightgbm) a[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+      if (offset) {
+        a[size_t(g) * columns + forest.num_features] += static_cast<F>(offset[g]);
+      } else if (!lightgbm) {
+        a[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+      }
     }
     for (size_t i = 0; i < per_row; ++i) out[l * per_row + i] = static_cast<double>(a[i]);
   }
@@ -320,7 +331,10 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
 // helpers, src/predict/worker_pool.h), each with its own scratch.
 template <typename F, typename RowAt>
 void contributions_rows(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                        uint32_t tree_end, size_t n_rows, double* out, unsigned num_threads, RowAt&& row_at) {
+                        uint32_t tree_end, size_t n_rows, const double* offsets, double* out, unsigned num_threads,
+                        RowAt&& row_at) {
+  const size_t groups = forest.num_margin_outputs;
+  auto offsets_of = [&](size_t r) { return offsets ? offsets + r * groups : nullptr; };
   if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
   const size_t per_row = contrib_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
@@ -328,7 +342,7 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
     std::vector<double> row(forest.num_features);
     for (size_t r = 0; r < n_rows; ++r) {
       row_at(r, row.data());
-      linear_contributions(forest, row.data(), out + r * per_row);
+      linear_contributions(forest, row.data(), offsets_of(r), out + r * per_row);
     }
     return;
   }
@@ -353,13 +367,13 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
       if (b < full_blocks) {
         const size_t first = b * L;
         for (int l = 0; l < L; ++l) row_at(first + l, &rows[l * forest.num_features]);
-        contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, out + first * per_row, walk,
-                                  tree_phi, acc, stack);
+        contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, offsets_of(first), out + first * per_row,
+                                  walk, tree_phi, acc, stack);
       } else {
         const size_t r = full_blocks * L + (b - full_blocks);
         row_at(r, rows.data());
-        contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, out + r * per_row, single,
-                                  tree_phi, acc, stack);
+        contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, offsets_of(r), out + r * per_row,
+                                  single, tree_phi, acc, stack);
       }
     }
   };
@@ -370,20 +384,20 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
 
 template <typename RowAt>
 void dispatch(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
-              size_t n_rows, double* out, unsigned num_threads, RowAt&& row_at) {
+              size_t n_rows, const double* offsets, double* out, unsigned num_threads, RowAt&& row_at) {
   if (forest.arithmetic.float32) {
-    contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, row_at);
+    contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, row_at);
   } else {
-    contributions_rows<double>(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, row_at);
+    contributions_rows<double>(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, row_at);
   }
 }
 
 template <typename T>
 void dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
-           const T* rows, size_t n_rows, double* out, unsigned num_threads) {
+           const T* rows, size_t n_rows, const double* offsets, double* out, unsigned num_threads) {
   const uint32_t n = forest.num_features;
   const bool f32 = forest.arithmetic.float32;
-  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, [&](size_t r, double* row) {
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, [&](size_t r, double* row) {
     for (uint32_t f = 0; f < n; ++f) row[f] = convert(static_cast<double>(rows[r * n + f]), f32);
   });
 }
@@ -441,31 +455,33 @@ size_t contrib_values_per_row(const Forest& forest) {
 }
 
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const float* rows, size_t n_rows, double* out, unsigned num_threads) {
-  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out, num_threads);
+                         uint32_t tree_end, const float* rows, size_t n_rows, double* out, unsigned num_threads,
+                         const double* offsets) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, offsets, out, num_threads);
 }
 
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
-                         uint32_t tree_end, const double* rows, size_t n_rows, double* out, unsigned num_threads) {
-  dense(forest, tables, tree_begin, tree_end, rows, n_rows, out, num_threads);
+                         uint32_t tree_end, const double* rows, size_t n_rows, double* out, unsigned num_threads,
+                         const double* offsets) {
+  dense(forest, tables, tree_begin, tree_end, rows, n_rows, offsets, out, num_threads);
 }
 
 template <typename T>
 void contributions_csr(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
                        uint32_t tree_end, const int64_t* indptr, const int32_t* indices, const T* values,
-                       size_t n_rows, double* out, unsigned num_threads) {
+                       size_t n_rows, double* out, unsigned num_threads, const double* offsets) {
   const uint32_t n = forest.num_features;
   const bool f32 = forest.arithmetic.float32;
   const double absent = is_lightgbm(forest) ? 0.0 : std::numeric_limits<double>::quiet_NaN();
-  dispatch(forest, tables, tree_begin, tree_end, n_rows, out, num_threads, [&](size_t r, double* row) {
+  dispatch(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, [&](size_t r, double* row) {
     std::fill(row, row + n, absent);
     for (int64_t k = indptr[r]; k < indptr[r + 1]; ++k) row[indices[k]] = convert(static_cast<double>(values[k]), f32);
   });
 }
 
 template void contributions_csr<float>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
-                                       const int32_t*, const float*, size_t, double*, unsigned);
+                                       const int32_t*, const float*, size_t, double*, unsigned, const double*);
 template void contributions_csr<double>(const Forest&, const ContribTables&, uint32_t, uint32_t, const int64_t*,
-                                        const int32_t*, const double*, size_t, double*, unsigned);
+                                        const int32_t*, const double*, size_t, double*, unsigned, const double*);
 
 }  // namespace polyscore

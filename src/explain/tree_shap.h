@@ -34,19 +34,20 @@ size_t contrib_values_per_row(const Forest& forest);
 
 // Trees [tree_begin, tree_end) are used (whole boosting rounds); rows are shared out to
 // num_threads threads (src/predict/worker_pool.h) in blocks. Rows are dense,
-// row-major, num_features values each. Throws Error(PS_ERR_UNSUPPORTED) when
-// !tables.usable.
+// row-major, num_features values each. offsets: per row, num_margin_outputs values
+// (ps_predict_options.base_margin) that the bias takes in place of the model's base
+// score, or nullptr. Throws Error(PS_ERR_UNSUPPORTED) when !tables.usable.
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
                          uint32_t tree_end, const float* rows, size_t n_rows, double* out,
-                         unsigned num_threads);
+                         unsigned num_threads, const double* offsets = nullptr);
 void contributions_dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
                          uint32_t tree_end, const double* rows, size_t n_rows, double* out,
-                         unsigned num_threads);
+                         unsigned num_threads, const double* offsets = nullptr);
 // CSR rows: an absent entry is missing (NaN) for XGBoost models, 0.0 for LightGBM models.
 template <typename T>
 void contributions_csr(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
                        uint32_t tree_end, const int64_t* indptr, const int32_t* indices,
                        const T* values, size_t n_rows, double* out,
-                         unsigned num_threads);
+                       unsigned num_threads, const double* offsets = nullptr);
 
 }  // namespace polyscore

@@ -72,6 +72,10 @@ done
 echo "== sparse input (tests/vectors/sparse)"
 "$VENVS/new/bin/python" "$HERE/make_sparse_vectors.py" --out "$OUT"
 
+echo "== per-row offsets, base_margin (tests/vectors/offsets)"
+rm -rf "$OUT/offsets"
+"$VENVS/new/bin/python" "$HERE/make_offset_vectors.py" --out "$OUT"
+
 echo "== fraud example"
 (cd "$REPO/examples/fraud" && "$VENVS/new/bin/python" train_fraud.py)
 

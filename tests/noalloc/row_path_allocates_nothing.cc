@@ -180,6 +180,12 @@ static int check_options_and_other_paths(const std::string& path) {
                        [&] { return ps_model_predict_row(out, 256, model, row, 5, &range, err); });
   failed += check_call("predict_row, num_threads 4", true,
                        [&] { return ps_model_predict_row(out, 256, model, row, 5, &threads, err); });
+  const double offset[1] = {0.25};  // ABI 3: the row's base_margin
+  ps_predict_options with_offset = PS_PREDICT_OPTIONS_INIT;
+  with_offset.base_margin = offset;
+  with_offset.base_margin_len = 1;
+  failed += check_call("predict_row, base_margin", true,
+                       [&] { return ps_model_predict_row(out, 256, model, row, 5, &with_offset, err); });
   failed += check_call("predict_row, contributions", false,
                        [&] { return ps_model_predict_row(out, 256, model, row, 5, &contrib, err); });
   failed += check_call("predict_csr, one row", false, [&] {
@@ -211,6 +217,6 @@ int main() {
   failed += check_edge("256 classes", 4, 256, true);
   failed += check_edge("257 classes", 4, 257, false);
   failed += check_options_and_other_paths(dir + "xgb3_binary_logistic.json");
-  std::printf("%d passed, %d failed\n", 13 - failed, failed);
+  std::printf("%d passed, %d failed\n", 14 - failed, failed);
   return failed ? 1 : 0;
 }

@@ -94,6 +94,25 @@ static void make_options(ps_predict_options *o, jint output, jint begin, jint en
   o->num_threads = threads;
 }
 
+/* Points o at a copy of the Java per-row offsets (ps_predict_options.base_margin) in
+ * *copy, which the caller frees; a null array: none. Copied, not pinned, so that no
+ * critical region is held for them. Throws and returns 0 on failure. */
+static int set_base_margin(JNIEnv *env, ps_predict_options *o, jdoubleArray base_margin,
+                           double **copy) {
+  *copy = NULL;
+  if (base_margin == NULL) return 1;
+  const jsize n = (*env)->GetArrayLength(env, base_margin);
+  *copy = (double *)malloc(n > 0 ? (size_t)n * sizeof(double) : 1);
+  if (*copy == NULL) {
+    throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory copying baseMargin");
+    return 0;
+  }
+  (*env)->GetDoubleArrayRegion(env, base_margin, 0, n, *copy);
+  o->base_margin = *copy;
+  o->base_margin_len = (size_t)n;
+  return 1;
+}
+
 /* Asks the library how many doubles n_rows rows give; throws and returns 0 on failure
  * (or when the result cannot be a Java array). */
 static int output_size(JNIEnv *env, ps_model *model, size_t n_rows,
@@ -262,33 +281,13 @@ JNIEXPORT jbyteArray JNICALL Java_dev_polyscore_Native_featureName(JNIEnv *env, 
 
 /* ---- predict ----------------------------------------------------------------- */
 
-/*
- * rows: a double[] (dtype PS_DTYPE_FLOAT64) or float[] (PS_DTYPE_FLOAT32) of at least
- * n_rows * n_cols values. critical: read rows and write the result in place inside a
- * critical region (no copies; Java asks for it only for small batches); otherwise the
- * rows are copied once and the prediction runs outside any critical region.
- */
-JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictArray(
-    JNIEnv *env, jclass cls, jlong handle, jarray rows, jint dtype, jlong n_rows, jlong n_cols,
-    jint output, jint begin, jint end, jint threads, jboolean critical) {
-  (void)cls;
-  if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
-    throw_status(env, PS_ERR_INVALID_ARGUMENT, "unknown dtype");
-    return NULL;
-  }
-  const size_t elem = dtype == PS_DTYPE_FLOAT32 ? sizeof(float) : sizeof(double);
-  const jsize len = (*env)->GetArrayLength(env, rows);
-  if (n_rows < 0 || n_cols < 0 || (n_cols > 0 && n_rows > (jlong)len / n_cols)) {
-    throw_status(env, PS_ERR_SHAPE, "the array holds fewer than n_rows * n_cols values");
-    return NULL;
-  }
-  const size_t n_values = (size_t)n_rows * (size_t)n_cols;
-  ps_model *model = as_model(handle);
-  ps_error *err = thread_error();
-  ps_predict_options o;
-  make_options(&o, output, begin, end, threads);
-  size_t size = 0;
-  if (!output_size(env, model, (size_t)n_rows, &o, err, &size)) return NULL;
+/* predictArray's scoring, once the options are made: a new double[size], or NULL with
+ * an exception pending. */
+static jdoubleArray predict_array_into(JNIEnv *env, ps_model *model, jarray rows, jint dtype,
+                                       jlong n_rows, jlong n_cols, size_t elem, size_t n_values,
+                                       const ps_predict_options *opts, ps_error *err, size_t size,
+                                       jboolean critical) {
+  const ps_predict_options o = *opts;
   jdoubleArray result = (*env)->NewDoubleArray(env, (jsize)size);
   if (result == NULL) return NULL; /* OutOfMemoryError pending */
 
@@ -332,12 +331,48 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictArray(
   return result;
 }
 
+/*
+ * rows: a double[] (dtype PS_DTYPE_FLOAT64) or float[] (PS_DTYPE_FLOAT32) of at least
+ * n_rows * n_cols values. critical: read rows and write the result in place inside a
+ * critical region (no copies; Java asks for it only for small batches); otherwise the
+ * rows are copied once and the prediction runs outside any critical region.
+ */
+JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictArray(
+    JNIEnv *env, jclass cls, jlong handle, jarray rows, jint dtype, jlong n_rows, jlong n_cols,
+    jint output, jint begin, jint end, jint threads, jboolean critical, jdoubleArray base_margin) {
+  (void)cls;
+  if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
+    throw_status(env, PS_ERR_INVALID_ARGUMENT, "unknown dtype");
+    return NULL;
+  }
+  const size_t elem = dtype == PS_DTYPE_FLOAT32 ? sizeof(float) : sizeof(double);
+  const jsize len = (*env)->GetArrayLength(env, rows);
+  if (n_rows < 0 || n_cols < 0 || (n_cols > 0 && n_rows > (jlong)len / n_cols)) {
+    throw_status(env, PS_ERR_SHAPE, "the array holds fewer than n_rows * n_cols values");
+    return NULL;
+  }
+  const size_t n_values = (size_t)n_rows * (size_t)n_cols;
+  ps_model *model = as_model(handle);
+  ps_error *err = thread_error();
+  ps_predict_options o;
+  make_options(&o, output, begin, end, threads);
+  size_t size = 0;
+  if (!output_size(env, model, (size_t)n_rows, &o, err, &size)) return NULL;
+  double *offsets = NULL;
+  if (!set_base_margin(env, &o, base_margin, &offsets)) return NULL;
+  jdoubleArray result = predict_array_into(env, model, rows, dtype, n_rows, n_cols, elem, n_values,
+                                           &o, err, size, critical);
+  free(offsets);
+  return result;
+}
+
 /* Direct buffer: n_rows * n_cols values of dtype starting byte_offset bytes into it,
  * read in place (no copy). The result is written to native memory, then copied into
  * the new double[], so no critical region is held while scoring. */
 JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
     JNIEnv *env, jclass cls, jlong handle, jobject buffer, jlong byte_offset, jint dtype,
-    jlong n_rows, jlong n_cols, jint output, jint begin, jint end, jint threads) {
+    jlong n_rows, jlong n_cols, jint output, jint begin, jint end, jint threads,
+    jdoubleArray base_margin) {
   (void)cls;
   if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
     throw_status(env, PS_ERR_INVALID_ARGUMENT, "unknown dtype");
@@ -369,8 +404,11 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
   if (!output_size(env, model, (size_t)n_rows, &o, err, &size)) return NULL;
   jdoubleArray result = (*env)->NewDoubleArray(env, (jsize)size);
   if (result == NULL) return NULL;
+  double *offsets = NULL;
+  if (!set_base_margin(env, &o, base_margin, &offsets)) return NULL;
   double *out = (double *)malloc(size > 0 ? size * sizeof(double) : 1);
   if (out == NULL) {
+    free(offsets);
     throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory for the result");
     return NULL;
   }
@@ -378,6 +416,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
                                         (size_t)n_cols, &o, err);
   if (st == PS_OK) (*env)->SetDoubleArrayRegion(env, result, 0, (jsize)size, out);
   free(out);
+  free(offsets);
   if (st != PS_OK) {
     throw_error(env, st, err);
     return NULL;
@@ -389,7 +428,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
  * critical section), scored with ps_model_predict_row, and the result returned. */
 JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictRow(
     JNIEnv *env, jclass cls, jlong handle, jdoubleArray row, jint output, jint begin,
-    jint end) {
+    jint end, jdoubleArray base_margin) {
   (void)cls;
   enum { STACK_VALUES = 256 };
   double row_stack[STACK_VALUES], out_stack[STACK_VALUES];
@@ -400,6 +439,8 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictRow(
   make_options(&o, output, begin, end, 1);
   size_t size = 0;
   if (!output_size(env, model, 1, &o, err, &size)) return NULL;
+  double *offsets = NULL;
+  if (!set_base_margin(env, &o, base_margin, &offsets)) return NULL;
   double *in = n <= STACK_VALUES ? row_stack : (double *)malloc((size_t)n * sizeof(double));
   double *out = size <= STACK_VALUES ? out_stack : (double *)malloc(size * sizeof(double));
   jdoubleArray result = NULL;
@@ -417,6 +458,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictRow(
   }
   if (in != row_stack) free(in);
   if (out != out_stack) free(out);
+  free(offsets);
   return result;
 }
 

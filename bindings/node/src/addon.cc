@@ -198,6 +198,18 @@ ps_predict_options OptionsArg(Napi::Env env, const Napi::CallbackInfo& info, siz
   return opts;
 }
 
+// Points opts at per-row margin offsets (ps_predict_options.base_margin) given as a
+// Float64Array; undefined or null: none. index.js turns arrays into Float64Array.
+void BaseMarginArg(Napi::Env env, const Napi::Value& v, ps_predict_options* opts) {
+  if (v.IsUndefined() || v.IsNull()) return;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(env, "baseMargin must be a Float64Array");
+  Napi::Float64Array a = v.As<Napi::Float64Array>();
+  static const double kEmpty = 0;  // an empty array is still "given": the library checks its length
+  opts->base_margin = a.ElementLength() ? a.Data() : &kEmpty;
+  opts->base_margin_len = a.ElementLength();
+}
+
 // The library wants a non-NULL output pointer even when nothing is written.
 double* OutPtr(Napi::Float64Array& out, size_t len) {
   static double empty_out = 0;
@@ -346,12 +358,14 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return p;
   }
 
-  // predict(rows, nRows, output, iterationBegin, iterationEnd, numThreads[, scratch])
+  // predict(rows, nRows, output, iterationBegin, iterationEnd, numThreads[, scratch[,
+  //         baseMargin]])
   //   -> Float64Array, or, when a scratch Float64Array is given and the result fits in
   //   it, the number of values written to its start (index.js copies them out).
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Prepared p = Prepare(info, false);
+    if (info.Length() > 7) BaseMarginArg(env, info[7], &p.opts);
     double* out = nullptr;
     if (info.Length() > 6) {
       const Scratch s = ScratchOf(env, info[6]);
@@ -399,7 +413,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           n_cols_(p.n_cols),
           out_len_(p.out_len),
           opts_(p.opts),
+          base_margin_(p.opts.base_margin, p.opts.base_margin + p.opts.base_margin_len),
           out_data_(OutPtr(p.out, p.out_len)) {
+      // The worker thread reads its own copy of the offsets: JavaScript may change or
+      // detach the array before the call runs.
+      static const double kNoOffsets = 0;
+      if (opts_.base_margin) opts_.base_margin = base_margin_.empty() ? &kNoOffsets : base_margin_.data();
       // Keep the input rows, the output array and the model object alive while the
       // worker thread uses them.
       input_ref_ = Napi::Persistent(input.As<Napi::Object>());
@@ -442,17 +461,19 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     InputView input_;
     size_t n_rows_, n_cols_, out_len_;
     ps_predict_options opts_;
+    std::vector<double> base_margin_;
     double* out_data_;
     Napi::ObjectReference input_ref_, out_ref_, model_ref_;
     Failure failure_;
   };
 
-  // predictAsync(rows, nRows, output, iterationBegin, iterationEnd, numThreads)
+  // predictAsync(rows, nRows, output, iterationBegin, iterationEnd, numThreads[, baseMargin])
   //   -> Promise<Float64Array>; argument errors reject the promise too.
   Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     try {
       Prepared p = Prepare(info);
+      if (info.Length() > 6) BaseMarginArg(env, info[6], &p.opts);
       auto* worker = new PredictWorker(env, this, info.This().As<Napi::Object>(), p, info[0]);
       Napi::Promise promise = worker->Promise();
       worker->Queue();
@@ -465,7 +486,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   }
 
   // predictRow(row: Float64Array, scratch: Float64Array | undefined
-  //            [, output, iterationBegin, iterationEnd]) -> number | Float64Array
+  //            [, output, iterationBegin, iterationEnd[, baseMargin]]) -> number | Float64Array
   // Without the option arguments the defaults are used. When the k values fit in
   // scratch they are written to its start and k is returned (index.js copies them
   // into the result); otherwise a new Float64Array is returned.
@@ -479,6 +500,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       opts.output = info[2].As<Napi::Number>().Int32Value();
       opts.iteration_begin = U32Arg(env, info, 3, "iterationBegin");
       opts.iteration_end = U32Arg(env, info, 4, "iterationEnd");
+      if (info.Length() > 5) BaseMarginArg(env, info[5], &opts);
     }
     const size_t out_len = OutputSizeOf(env, 1, opts);
     const Scratch s = info.Length() > 1 ? ScratchOf(env, info[1]) : Scratch{};

@@ -29,6 +29,7 @@ C_TYPES = {
     "double": ctypes.c_double,
     "float": ctypes.c_float,
     "char": ctypes.c_char,
+    "const double *": ctypes.POINTER(ctypes.c_double),
 }
 
 

@@ -51,6 +51,8 @@ class PredictOptions(ctypes.Structure):
         ("iteration_begin", c_uint32),
         ("iteration_end", c_uint32),
         ("num_threads", c_int32),
+        ("base_margin", ctypes.POINTER(ctypes.c_double)),  # ABI 3
+        ("base_margin_len", c_size_t),
     ]
 
 

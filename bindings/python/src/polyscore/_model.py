@@ -393,7 +393,20 @@ class Model:
             return out.reshape(n_rows, per_row)
         return out  # one value per row: 1-D, as XGBoost and LightGBM return it
 
-    def predict(self, X, output="value", iteration_range=None, num_threads=1):
+    def _with_base_margin(self, opts, base_margin, n_rows):
+        """(a copy of opts that points at base_margin, the float64 array it points at);
+        the array must outlive the call. The library checks its length."""
+        bm = np.ascontiguousarray(_real_array(base_margin), dtype=np.float64)
+        if bm.ndim > 2 or (bm.ndim == 2 and bm.shape[0] != n_rows):
+            raise _errors.InvalidArgumentError(
+                "base_margin must be (rows,) or (rows, num_margins) for %d rows, not shape %r"
+                % (n_rows, bm.shape))
+        with_offsets = L.PredictOptions.from_buffer_copy(opts)  # the cached opts stay as they are
+        with_offsets.base_margin = bm.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+        with_offsets.base_margin_len = bm.size
+        return with_offsets, bm
+
+    def predict(self, X, output="value", iteration_range=None, num_threads=1, base_margin=None):
         """Scores rows.
 
         X: a 2-D array-like (rows, num_features), a 1-D array-like (one row), a SciPy
@@ -408,6 +421,12 @@ class Model:
            per margin, one per feature then the bias; they sum to the margin).
         iteration_range: (begin, end) boosting rounds, end 0 = all (XGBoost's meaning).
         num_threads: threads for this call; 1 (default), 0 = all cores.
+        base_margin: per-row margin offsets, as XGBoost's DMatrix(base_margin=...) and
+           inplace_predict(base_margin=...): shape (rows,), or (rows, num_margins) for a
+           multiclass model (one per class). They take the place of the model's base
+           score: an XGBoost margin starts from them; a LightGBM raw score gets them
+           added (raw_score + init_score). For exposure terms (log(exposure) of a Poisson
+           model), LightGBM's init_score. Not for output="leaf". None (default): none.
 
         Returns float64: shape (rows,) when there is one value per row, else
         (rows, k); leaf output is always (rows, trees used); contrib output is
@@ -415,7 +434,7 @@ class Model:
         """
         opts, per_row, key = self._plan(output, iteration_range, num_threads)
         if _is_scipy_sparse(X):
-            return self._predict_csr(X, opts, per_row, key, output)
+            return self._predict_csr(X, opts, per_row, key, output, base_margin)
         if _frame.is_dataframe(X):
             X = _frame.frame_rows(X, self.info.feature_names, self._format,
                                   self._lgb_categorical, self._xgb_categories)
@@ -437,12 +456,14 @@ class Model:
             arr = np.ascontiguousarray(arr)
         n_rows, n_cols = arr.shape
         size, per_row = self._sized(n_rows, opts, per_row, key)
+        if base_margin is not None:
+            opts, _keep_alive = self._with_base_margin(opts, base_margin, n_rows)
         out = _empty(size, dtype=_float64)
         _call_quick(self._lib, self._lib.ps_model_predict_dense, _address(out), size, self._handle,
               _address(arr), dtype, n_rows, n_cols, opts)
         return self._shaped(out, n_rows, per_row, output)
 
-    def _predict_csr(self, X, opts, per_row, key, output):
+    def _predict_csr(self, X, opts, per_row, key, output, base_margin=None):
         if X.ndim != 2:
             raise _errors.ShapeError("sparse input must be 2-D, not %d-D" % X.ndim)
         if X.format != "csr":
@@ -463,6 +484,8 @@ class Model:
             dtype = C.PS_DTYPE_FLOAT64
         values = np.ascontiguousarray(values)
         size, per_row = self._sized(n_rows, opts, per_row, key)
+        if base_margin is not None:
+            opts, _keep_alive = self._with_base_margin(opts, base_margin, n_rows)
         out = _empty(size, dtype=_float64)
         _call_quick(self._lib, self._lib.ps_model_predict_csr, _address(out), size, self._handle,
               indptr.ctypes.data, indices.ctypes.data, values.ctypes.data, dtype, n_rows, n_cols,

@@ -44,11 +44,30 @@ inline void add_linear_leaf(const Forest& forest, const Tree& tree, uint32_t lea
   margins[tree.output] += static_cast<Acc>(tree.weight * value);
 }
 
+// A caller's per-row offset (ps_predict_options.base_margin) takes the place of the
+// model's base margin. XGBoost starts the sum from it (DMatrix base_margin, stored as
+// float32) instead of base_score; LightGBM's predict has no offset, so it is added to the
+// finished raw score (raw_score + init_score, what its users write), where the rounding
+// differs from starting the sum with it.
+inline bool offset_starts_sum(const Forest& forest) { return forest.format != ModelFormat::kLightGBMText; }
+
+// offset: the row's num_margin_outputs offsets, or nullptr (the model's base margin).
 template <typename Acc>
-inline void init_margins(const Forest& forest, Acc* margins) {
+inline void init_margins(const Forest& forest, const double* offset, Acc* margins) {
+  if (offset && offset_starts_sum(forest)) {
+    for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) margins[g] = static_cast<Acc>(offset[g]);
+    return;
+  }
   for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) {
     margins[g] = static_cast<Acc>(g < forest.base_margin.size() ? forest.base_margin[g] : 0.0);
   }
+}
+
+// The other half of init_margins: adds the row's offsets where the library adds them last.
+template <typename Acc>
+inline void add_final_offset(const Forest& forest, const double* offset, Acc* margins) {
+  if (!offset || offset_starts_sum(forest)) return;
+  for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) margins[g] += static_cast<Acc>(offset[g]);
 }
 
 template <typename Acc, typename ValueOf>

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "model/forest.h"
+#include "predict/margins.h"
 #include "predict/plan.h"
 
 namespace polyscore {
@@ -63,9 +64,12 @@ void write_values(const Forest& forest, Acc* m, double* out) {
   }
 }
 
+// offset: the row's offsets (ps_predict_options.base_margin) or nullptr; init_margins
+// took them where the sum starts from them.
 template <typename Acc>
-void finish_row(const Forest& forest, const PredictPlan& plan, OutputKind kind, Acc* margins,
-                double* out) {
+void finish_row(const Forest& forest, const PredictPlan& plan, OutputKind kind, const double* offset,
+                Acc* margins, double* out) {
+  add_final_offset(forest, offset, margins);
   if (kind == OutputKind::kMargin) {
     for (uint32_t g = 0; g < forest.num_margin_outputs; ++g) out[g] = margins[g];
     return;

@@ -29,13 +29,14 @@ using key_walk::kBlockRows;
 
 // Scores one converted row, walking kLanes trees side by side; leaves are still added
 // in tree order, as the training library adds them. Writes values_per_row to out.
+// offset: the row's offsets (ps_predict_options.base_margin) or nullptr.
 template <typename Acc>
-void score_row(const PreparedModel& model, const PredictPlan& plan, const double* row, Acc* margins,
-               double* out) {
+void score_row(const PreparedModel& model, const PredictPlan& plan, const double* row, const double* offset,
+               Acc* margins, double* out) {
   uint32_t leaves[kBlockRows];
   const bool linear = !model.forest->linear_leaves.empty();
   if (plan.kind != OutputKind::kLeaf) {
-    init_margins(*model.forest, margins);
+    init_margins(*model.forest, offset, margins);
     if (model.forest->has_linear) linear_margins(*model.forest, [row](uint32_t f) { return row[f]; }, margins);
   }
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kBlockRows) {
@@ -52,7 +53,7 @@ void score_row(const PreparedModel& model, const PredictPlan& plan, const double
       }
     }
   }
-  if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, margins, out);
+  if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, offset, margins, out);
 }
 
 // Finds, tree by tree, the leaf each row of a block reaches, by the fastest walk the
@@ -84,16 +85,18 @@ class BlockWalker {
   double* xt_;
 };
 
-// Scores a block of rows already converted to double (n x num_used_features()).
+// Scores a block of rows already converted to double (n x num_used_features()); offsets:
+// the block's n x num_margin_outputs offsets, or nullptr.
 template <typename Acc>
 void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind kind, const double* x,
-                 size_t n, double* xt, Acc* margins, double* out) {
+                 size_t n, const double* offsets, double* xt, Acc* margins, double* out) {
   const size_t nf = model.num_used_features();
   if (model.family == WalkFamily::kFixedDepth && n < kLanes) {
     // Too few rows to fill the lanes: walk each row through kLanes trees at once.
     const size_t m = model.forest->num_margin_outputs;
     for (size_t r = 0; r < n; ++r) {
-      score_row(model, plan, x + r * nf, margins + r * m, out + r * plan.values_per_row);
+      score_row(model, plan, x + r * nf, offsets ? offsets + r * m : nullptr, margins + r * m,
+                out + r * plan.values_per_row);
     }
     return;
   }
@@ -108,7 +111,7 @@ void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind
     return;
   }
   const size_t m = model.forest->num_margin_outputs;
-  for (size_t r = 0; r < n; ++r) init_margins(*model.forest, margins + r * m);
+  for (size_t r = 0; r < n; ++r) init_margins(*model.forest, offsets ? offsets + r * m : nullptr, margins + r * m);
   if (model.forest->has_linear) {
     for (size_t r = 0; r < n; ++r) {
       const double* row = x + r * nf;
@@ -129,7 +132,8 @@ void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind
     }
   }
   for (size_t r = 0; r < n; ++r) {
-    finish_row(*model.forest, plan, kind, margins + r * m, out + r * plan.values_per_row);
+    finish_row(*model.forest, plan, kind, offsets ? offsets + r * m : nullptr, margins + r * m,
+               out + r * plan.values_per_row);
   }
 }
 // ---- Scoring by keys, over the heap tables or else the linked tables (heap_walk.h, linked_walk.h).
@@ -166,11 +170,11 @@ constexpr size_t kKeyMinBlockRows = 16;
 // Scores one row given its keys (key_walk::row_keys); margins: num_margin_outputs of scratch.
 template <typename Acc>
 void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, const uint32_t* keys,
-                       Acc* margins, double* out) {
+                       const double* offset, Acc* margins, double* out) {
   const KeyWalkResults<Acc> results(model, false);
   constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
-  if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, margins);
+  if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
     if (model.bitvector.walks_rows()) {
@@ -194,7 +198,7 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
       for (uint32_t k = 0; k < count; ++k) margins[model.forest->trees[t + k].output] += results.value[reached[k]];
     }
   }
-  if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, margins, out);
+  if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, offset, margins, out);
 }
 
 // Per-thread scratch of the walks by keys.
@@ -206,17 +210,18 @@ struct KeyScratch {
   std::vector<Acc> row_margins;        // num_margin_outputs
 };
 
-// Scores the block of n rows in s.x.
+// Scores the block of n rows in s.x; offsets: theirs (n x num_margin_outputs) or nullptr.
 template <typename Acc>
 void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t n,
-                         KeyScratch<Acc>& s, double* out) {
+                         const double* offsets, KeyScratch<Acc>& s, double* out) {
   const size_t nf = model.num_used_features();
   const size_t m = model.forest->num_margin_outputs;
   auto* keys = s.keys.data();
   if (n < kKeyMinBlockRows) {
     for (size_t r = 0; r < n; ++r) {
       key_walk::row_keys(model, s.x.data() + r * nf, keys);
-      score_row_by_keys(model, plan, keys, s.row_margins.data(), out + r * plan.values_per_row);
+      score_row_by_keys(model, plan, keys, offsets ? offsets + r * m : nullptr, s.row_margins.data(),
+                        out + r * plan.values_per_row);
     }
     return;
   }
@@ -241,8 +246,15 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
   }
   Acc* bm = s.block_margins.data();
   Acc* row = s.row_margins.data();
-  init_margins(*model.forest, row);
-  for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
+  if (offsets && offset_starts_sum(*model.forest)) {
+    for (size_t r = 0; r < n; ++r) {
+      init_margins(*model.forest, offsets + r * m, row);
+      for (size_t g = 0; g < m; ++g) bm[g * kBlockRows + r] = row[g];
+    }
+  } else {
+    init_margins(*model.forest, nullptr, row);
+    for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
+  }
   if (model.bitvector.usable) {
     key_walk::bitvector_add_block(model, keys, n, plan.tree_begin, plan.tree_end, bm);
   } else if (model.family == WalkFamily::kHeap) {
@@ -252,13 +264,14 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
   }
   for (size_t r = 0; r < n; ++r) {
     for (size_t g = 0; g < m; ++g) row[g] = bm[g * kBlockRows + r];
-    finish_row(*model.forest, plan, plan.kind, row, out + r * plan.values_per_row);
+    finish_row(*model.forest, plan, plan.kind, offsets ? offsets + r * m : nullptr, row,
+               out + r * plan.values_per_row);
   }
 }
 
 template <typename Acc, typename Fill>
-void score_rows_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t rows, double* out,
-                        Fill& fill, BlockQueue& queue) {
+void score_rows_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t rows, const double* offsets,
+                        double* out, Fill& fill, BlockQueue& queue) {
   KeyScratch<Acc> s;
   s.x.resize(rows * model.num_used_features());
   s.keys.resize(2 * kBlockRows * model.num_used_features());
@@ -267,24 +280,26 @@ void score_rows_by_keys(const PreparedModel& model, const PredictPlan& plan, siz
   size_t first, n;
   while (queue.take(first, n)) {
     fill(first, n, s.x.data());
-    score_block_by_keys(model, plan, n, s, out + first * plan.values_per_row);
+    const size_t m = model.forest->num_margin_outputs;
+    score_block_by_keys(model, plan, n, offsets ? offsets + first * m : nullptr, s, out + first * plan.values_per_row);
   }
 }
 
 // fill(first, n, x) writes rows [first, first + n) to x as the walks read them: converted,
 // num_used_features() values per row.
+// offsets: n_rows x num_margin_outputs (ps_predict_options.base_margin), or nullptr.
 template <typename Fill>
-void predict_rows(const PreparedModel& model, const PredictPlan& plan, size_t n_rows, double* out,
-                  Fill&& fill) {
+void predict_rows(const PreparedModel& model, const PredictPlan& plan, size_t n_rows, const double* offsets,
+                  double* out, Fill&& fill) {
   BlockQueue queue(n_rows);
   // Scratch for the largest block this call sees.
   const size_t rows = std::min(kBlockRows, n_rows);
   auto work = [&] {
     if (model.walks_by_keys()) {
       if (model.forest->arithmetic.float32) {
-        score_rows_by_keys<float>(model, plan, rows, out, fill, queue);
+        score_rows_by_keys<float>(model, plan, rows, offsets, out, fill, queue);
       } else {
-        score_rows_by_keys<double>(model, plan, rows, out, fill, queue);
+        score_rows_by_keys<double>(model, plan, rows, offsets, out, fill, queue);
       }
       return;
     }
@@ -303,10 +318,11 @@ void predict_rows(const PreparedModel& model, const PredictPlan& plan, size_t n_
     while (queue.take(first, n)) {
       fill(first, n, x.data());
       double* block_out = out + first * plan.values_per_row;
+      const double* block_offsets = offsets ? offsets + first * model.forest->num_margin_outputs : nullptr;
       if (model.forest->arithmetic.float32) {
-        score_block(model, plan, plan.kind, x.data(), n, xt.data(), margins32.data(), block_out);
+        score_block(model, plan, plan.kind, x.data(), n, block_offsets, xt.data(), margins32.data(), block_out);
       } else {
-        score_block(model, plan, plan.kind, x.data(), n, xt.data(), margins64.data(), block_out);
+        score_block(model, plan, plan.kind, x.data(), n, block_offsets, xt.data(), margins64.data(), block_out);
       }
     }
   };
@@ -316,12 +332,12 @@ void predict_rows(const PreparedModel& model, const PredictPlan& plan, size_t n_
 
 template <typename T>
 void predict_dense_impl(const PreparedModel& model, const PredictPlan& plan,
-                        const T* rows, size_t n_rows, double* out) {
+                        const T* rows, size_t n_rows, double* out, const double* offsets) {
   const bool f32 = model.forest->arithmetic.float32;
   const size_t nf = model.forest->num_features;
   const uint32_t* used = model.used_features.data();
   const size_t nu = model.used_features.size();
-  predict_rows(model, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
+  predict_rows(model, plan, n_rows, offsets, out, [&](size_t first, size_t n, double* x) {
     const T* src = rows + first * nf;
     if (nu == 0) {  // every feature is used: the rows as they are
       for (size_t i = 0; i < n * nf; ++i) x[i] = convert(static_cast<double>(src[i]), f32);
@@ -336,25 +352,25 @@ void predict_dense_impl(const PreparedModel& model, const PredictPlan& plan,
 }  // namespace
 
 void predict_dense(const PreparedModel& model, const PredictPlan& plan, 
-                   const float* rows, size_t n_rows, double* out) {
-  predict_dense_impl(model, plan, rows, n_rows, out);
+                   const float* rows, size_t n_rows, double* out, const double* offsets) {
+  predict_dense_impl(model, plan, rows, n_rows, out, offsets);
 }
 
 void predict_dense(const PreparedModel& model, const PredictPlan& plan, 
-                   const double* rows, size_t n_rows, double* out) {
-  predict_dense_impl(model, plan, rows, n_rows, out);
+                   const double* rows, size_t n_rows, double* out, const double* offsets) {
+  predict_dense_impl(model, plan, rows, n_rows, out, offsets);
 }
 
 template <typename T>
 void predict_csr(const PreparedModel& model, const PredictPlan& plan, 
                  const int64_t* indptr, const int32_t* indices, const T* values, size_t n_rows,
-                 double* out) {
+                 double* out, const double* offsets) {
   const double absent = absent_value(*model.forest);
   const bool f32 = model.forest->arithmetic.float32;
   const size_t nu = model.num_used_features();
   // A row costs its stored entries plus the used features: entries of features no split
   // tests are dropped, and the rest land at their used positions.
-  predict_rows(model, plan, n_rows, out, [&](size_t first, size_t n, double* x) {
+  predict_rows(model, plan, n_rows, offsets, out, [&](size_t first, size_t n, double* x) {
     std::fill(x, x + n * nu, absent);
     for (size_t r = 0; r < n; ++r) {
       for (int64_t k = indptr[first + r]; k < indptr[first + r + 1]; ++k) {
@@ -365,9 +381,9 @@ void predict_csr(const PreparedModel& model, const PredictPlan& plan,
   });
 }
 template void predict_csr<float>(const PreparedModel&, const PredictPlan&,
-                                 const int64_t*, const int32_t*, const float*, size_t, double*);
+                                 const int64_t*, const int32_t*, const float*, size_t, double*, const double*);
 template void predict_csr<double>(const PreparedModel&, const PredictPlan&,
-                                  const int64_t*, const int32_t*, const double*, size_t, double*);
+                                  const int64_t*, const int32_t*, const double*, size_t, double*, const double*);
 
 namespace {
 
@@ -377,14 +393,14 @@ constexpr uint32_t kFewTrees = 16;
 
 template <typename Acc>
 void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan, const double* row,
-                            double* out) {
+                            const double* offset, double* out) {
   const bool f32 = model.forest->arithmetic.float32;
   const uint32_t* words = model.forest->category_words.data();
   const bool linear = !model.forest->linear_leaves.empty();
   const uint32_t* linear_features = model.forest->linear_leaves.feature.data();
   Acc margins[kMaxRowMargins];
   if (plan.kind != OutputKind::kLeaf) {
-    init_margins(*model.forest, margins);
+    init_margins(*model.forest, offset, margins);
     if (model.forest->has_linear) {
       linear_margins(*model.forest, [row, f32](uint32_t f) { return convert(row[f], f32); }, margins);
     }
@@ -408,17 +424,18 @@ void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan,
       add_leaf(*model.forest, tree, leaf, margins);
     }
   }
-  if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, margins, out);
+  if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, offset, margins, out);
 }
 
 }  // namespace
 
-void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out) {
+void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out,
+                 const double* offset) {
   if (plan.tree_end - plan.tree_begin < kFewTrees) {
     if (model.forest->arithmetic.float32) {
-      score_row_of_few_trees<float>(model, plan, row, out);
+      score_row_of_few_trees<float>(model, plan, row, offset, out);
     } else {
-      score_row_of_few_trees<double>(model, plan, row, out);
+      score_row_of_few_trees<double>(model, plan, row, offset, out);
     }
     return;
   }
@@ -436,19 +453,19 @@ void predict_row(const PreparedModel& model, const PredictPlan& plan, const doub
     key_walk::row_keys(model, converted, keys);
     if (model.forest->arithmetic.float32) {
       float margins[kMaxRowMargins];
-      score_row_by_keys(model, plan, keys, margins, out);
+      score_row_by_keys(model, plan, keys, offset, margins, out);
     } else {
       double margins[kMaxRowMargins];
-      score_row_by_keys(model, plan, keys, margins, out);
+      score_row_by_keys(model, plan, keys, offset, margins, out);
     }
     return;
   }
   if (model.forest->arithmetic.float32) {
     float margins[kMaxRowMargins];
-    score_row(model, plan, converted, margins, out);
+    score_row(model, plan, converted, offset, margins, out);
   } else {
     double margins[kMaxRowMargins];
-    score_row(model, plan, converted, margins, out);
+    score_row(model, plan, converted, offset, margins, out);
   }
 }
 

@@ -12,20 +12,23 @@
 namespace polyscore {
 
 // Dense row-major input, n_rows x model.forest->num_features. Writes n_rows * values_per_row.
+// offsets: per row, num_margin_outputs values that take the place of the model's base
+// margin (ps_predict_options.base_margin; see init_margins), or nullptr; not for leaf output.
 void predict_dense(const PreparedModel& model, const PredictPlan& plan,
-                   const float* rows, size_t n_rows, double* out);
+                   const float* rows, size_t n_rows, double* out, const double* offsets = nullptr);
 void predict_dense(const PreparedModel& model, const PredictPlan& plan,
-                   const double* rows, size_t n_rows, double* out);
+                   const double* rows, size_t n_rows, double* out, const double* offsets = nullptr);
 
 // CSR input; absent entries are missing (NaN) for XGBoost and 0.0 for LightGBM models.
 // indptr/indices must have been checked by the caller.
 template <typename T>
 void predict_csr(const PreparedModel& model, const PredictPlan& plan,
                  const int64_t* indptr, const int32_t* indices, const T* values, size_t n_rows,
-                 double* out);
+                 double* out, const double* offsets = nullptr);
 
-// One dense row; allocates nothing (scratch lives on the stack).
-void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out);
+// One dense row; allocates nothing (scratch lives on the stack). offset: the row's, or nullptr.
+void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out,
+                 const double* offset = nullptr);
 
 // The largest number of margins and features predict_row handles without heap scratch;
 // bigger models go through predict_dense. polyscore/predict.h names these numbers and

@@ -271,7 +271,7 @@ public final class Model implements AutoCloseable {
       CallHook hook = callHook;
       if (hook != null) hook.beforeNative();
       double[] out = Native.predictArray(h, rows, dtype, nRows, nCols, o.output().code,
-          o.iterationBegin(), o.iterationEnd(), o.threads(), critical);
+          o.iterationBegin(), o.iterationEnd(), o.threads(), critical, o.baseMarginArray());
       if (hook != null) hook.afterNative();
       return out;
     } finally {
@@ -313,7 +313,7 @@ public final class Model implements AutoCloseable {
       CallHook hook = callHook;
       if (hook != null) hook.beforeNative();
       double[] out = Native.predictBuffer(h, rows, rows.position(), dtype.code, nRows, nCols,
-          o.output().code, o.iterationBegin(), o.iterationEnd(), o.threads());
+          o.output().code, o.iterationBegin(), o.iterationEnd(), o.threads(), o.baseMarginArray());
       if (hook != null) hook.afterNative();
       return out;
     } finally {
@@ -341,7 +341,7 @@ public final class Model implements AutoCloseable {
     // result is allocated here (cheaper than a JNI NewDoubleArray) and the glue makes no
     // ps_model_output_size call. Anything else asks the library for the size.
     int size = -1;
-    if (o.iterationBegin() == 0 && o.iterationEnd() == 0) {
+    if (o.iterationBegin() == 0 && o.iterationEnd() == 0 && o.baseMarginArray() == null) {
       if (o.output() == OutputKind.VALUE) {
         size = info.numOutputs();
       } else if (o.output() == OutputKind.MARGIN) {
@@ -358,7 +358,8 @@ public final class Model implements AutoCloseable {
       } else if (out != null) {
         Native.predictRowInto(h, row, row.length, out, size, o.output().code);
       } else {
-        out = Native.predictRow(h, row, o.output().code, o.iterationBegin(), o.iterationEnd());
+        out = Native.predictRow(h, row, o.output().code, o.iterationBegin(), o.iterationEnd(),
+            o.baseMarginArray());
       }
       if (hook != null) hook.afterNative();
       return out;

@@ -171,12 +171,13 @@ final class Native {
   static native byte[] featureName(long handle, int index);
 
   static native double[] predictArray(long handle, Object rows, int dtype, long nRows, long nCols,
-      int output, int begin, int end, int threads, boolean critical);
+      int output, int begin, int end, int threads, boolean critical, double[] baseMargin);
 
   static native double[] predictBuffer(long handle, ByteBuffer buffer, long byteOffset, int dtype,
-      long nRows, long nCols, int output, int begin, int end, int threads);
+      long nRows, long nCols, int output, int begin, int end, int threads, double[] baseMargin);
 
-  static native double[] predictRow(long handle, double[] row, int output, int begin, int end);
+  static native double[] predictRow(long handle, double[] row, int output, int begin, int end,
+      double[] baseMargin);
 
   /**
    * The single-row fast path over all rounds: scores {@code row} ({@code nFeatures} =

@@ -15,12 +15,14 @@ public final class PredictOptions {
   private final int iterationBegin;
   private final int iterationEnd;
   private final int threads;
+  private final double[] baseMargin;
 
   private PredictOptions(Builder b) {
     this.output = b.output;
     this.iterationBegin = b.iterationBegin;
     this.iterationEnd = b.iterationEnd;
     this.threads = b.threads;
+    this.baseMargin = b.baseMargin;
   }
 
   /** A builder starting from the defaults. */
@@ -35,7 +37,8 @@ public final class PredictOptions {
 
   /** A builder starting from these options. */
   public Builder toBuilder() {
-    return new Builder().output(output).iterations(iterationBegin, iterationEnd).threads(threads);
+    return new Builder().output(output).iterations(iterationBegin, iterationEnd).threads(threads)
+        .baseMargin(baseMargin);
   }
 
   public OutputKind output() {
@@ -56,10 +59,21 @@ public final class PredictOptions {
     return threads;
   }
 
+  /** The per-row margin offsets (a copy), or null for none. */
+  public double[] baseMargin() {
+    return baseMargin == null ? null : baseMargin.clone();
+  }
+
+  /** The offsets without a copy, for the native call. */
+  double[] baseMarginArray() {
+    return baseMargin;
+  }
+
   @Override
   public String toString() {
     return "PredictOptions{output=" + output + ", iterations=[" + iterationBegin + ", "
-        + iterationEnd + "), threads=" + threads + "}";
+        + iterationEnd + "), threads=" + threads
+        + (baseMargin == null ? "" : ", baseMargin=" + baseMargin.length + " values") + "}";
   }
 
   /** Builds {@link PredictOptions}. */
@@ -69,6 +83,7 @@ public final class PredictOptions {
     private int iterationBegin = Constants.DEFAULT_ITERATION_BEGIN;
     private int iterationEnd = Constants.DEFAULT_ITERATION_END;
     private int threads = Constants.DEFAULT_NUM_THREADS;
+    private double[] baseMargin;
 
     private Builder() {}
 
@@ -97,6 +112,19 @@ public final class PredictOptions {
             "threads must be 0 (all cores) or positive, not " + threads);
       }
       this.threads = threads;
+      return this;
+    }
+
+    /**
+     * Per-row margin offsets, as XGBoost's {@code base_margin}: nRows * numMargins values,
+     * row-major (one per class of a multiclass model), e.g. log(exposure) of a Poisson
+     * model. They take the place of the model's base score (LightGBM: added to the raw
+     * score, as raw_score + init_score). Not for {@link OutputKind#LEAF}; a length other
+     * than nRows * numMargins is an INVALID_ARGUMENT error naming the length expected.
+     * Copied; null (default) = none.
+     */
+    public Builder baseMargin(double[] offsets) {
+      this.baseMargin = offsets == null ? null : offsets.clone();
       return this;
     }
 
