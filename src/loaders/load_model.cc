@@ -35,6 +35,13 @@ void shrink_to_fit(Forest& forest) {
   forest.leaf_ids.shrink_to_fit();
   forest.category_words.shrink_to_fit();
   forest.node_covers.shrink_to_fit();
+  // Covers that are all floats exactly are kept as floats (Forest::node_covers32).
+  bool floats = !forest.node_covers.empty();
+  for (double c : forest.node_covers) floats &= static_cast<double>(static_cast<float>(c)) == c;
+  if (floats) {
+    forest.node_covers32.assign(forest.node_covers.begin(), forest.node_covers.end());
+    std::vector<double>().swap(forest.node_covers);
+  }
   forest.iteration_begin.shrink_to_fit();
   forest.linear.weights.shrink_to_fit();
   forest.linear.bias.shrink_to_fit();
