@@ -121,7 +121,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     machine = {"cpu": next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
                             if ln.startswith("model name")), platform.processor()),
-               "load_average": os.getloadavg(), "python": platform.python_version()}
+               "load_average": os.getloadavg(), "python": platform.python_version(),
+               "polyscore_source": os.environ.get("POLYSCORE_BENCH_SOURCE", "not recorded (run.sh sets it)")}
     for mod in ("xgboost", "lightgbm"):
         try:
             machine[mod] = __import__(mod).__version__
@@ -142,7 +143,8 @@ def render(machine, rows, reps, results):
          "`malloc_trim(0)` then. Nobody trims before the first two readings. "
          "**ratio**: polyscore ÷ the training library, of the medians. Command: `bench/run.sh --memory`.\n",
          f"CPU: {machine['cpu']}; load average {' '.join(f'{x:.1f}' for x in machine['load_average'])}; "
-         f"xgboost {machine.get('xgboost', '?')}, lightgbm {machine.get('lightgbm', '?')}.\n",
+         f"xgboost {machine.get('xgboost', '?')}, lightgbm {machine.get('lightgbm', '?')}; "
+         f"polyscore source: {machine['polyscore_source']}.\n",
          "| model file | implementation | load | predict | trimmed | ratio load / predict |",
          "|---|---|---:|---:|---:|---:|"]
 
