@@ -5,6 +5,11 @@
 //                           JSON line on stdout (bench.py drives it, so that polyscore and
 //                           the peers are measured interleaved in the same run);
 //   ps_bench rss MODEL      in a fresh process: print the RSS before and after loading MODEL.
+//   ps_bench memory MODEL ROWS.npy N
+//                           in a fresh process: RSS growth after loading MODEL, after the
+//                           first ps_model_predict_dense of N rows (1 thread), and after
+//                           malloc_trim(0) then; no trimming before those readings, so they
+//                           are what a caller's process holds (bench/memory.py).
 //
 // Commands of `serve` (ids are small integers chosen by the caller):
 //   data ID PATH.npy                    load a C-order <f4/<f8 2-D .npy matrix
@@ -99,14 +104,18 @@ void check(ps_status s, ps_error* err, const char* what) {
   if (s != PS_OK) die(std::string(what) + ": " + ps_status_name(s) + " " + ps_error_message(err));
 }
 
-double vm_rss_kib() {
+// A field of /proc/self/status in KiB (VmRSS: all resident pages; RssFile: those of
+// mapped files, e.g. the library's code as it is first run).
+double status_kib(const char* field) {
   std::ifstream f("/proc/self/status");
   std::string line;
+  const size_t n = std::strlen(field);
   while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6);
+    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':') return std::atof(line.c_str() + n + 1);
   }
   return -1;
 }
+double vm_rss_kib() { return status_kib("VmRSS"); }
 
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
@@ -133,6 +142,40 @@ int rss_mode(const char* path) {
   std::printf("{\"rss_before_kib\": %.0f, \"rss_delta_kib\": %.0f, \"rss_second_delta_kib\": %.0f}\n",
               before, after - before, after2 - after);
   ps_model_free(model2);
+  ps_model_free(model);
+  ps_error_free(err);
+  return 0;
+}
+
+// RSS growth of one model as a caller sees it: the rows and the output are read and
+// touched before the first reading, so only the library's own memory is counted.
+int memory_mode(const char* path, const char* rows_path, size_t n) {
+  ps_error* err = nullptr;
+  ps_error_create(&err);
+  (void)ps_version_string();
+  const Matrix rows = read_npy(rows_path);
+  if (n > rows.rows) die("fewer rows than asked for in " + std::string(rows_path));
+  std::vector<double> out;
+  malloc_trim(0);  // the harness's own garbage (the .npy reader) out of the baseline
+  const double before = vm_rss_kib(), before_file = status_kib("RssFile");
+  ps_model* model = nullptr;
+  check(ps_model_load_file(&model, path, nullptr, err), err, "load");
+  const double loaded = vm_rss_kib(), loaded_file = status_kib("RssFile");
+  ps_model_info info = PS_MODEL_INFO_INIT;
+  check(ps_model_info_get(&info, model, err), err, "info");
+  if (info.num_features != rows.cols) die("the rows have another feature count than the model");
+  out.assign(n * (info.num_outputs ? info.num_outputs : 1), 0.0);  // touched: outside the delta
+  const double outside = vm_rss_kib() - loaded;
+  ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+  check(ps_model_predict_dense(out.data(), out.size(), model, rows.bytes.data(), static_cast<ps_dtype>(rows.dtype),
+                               n, rows.cols, &opts, err),
+        err, "predict");
+  const double predicted = vm_rss_kib() - outside;
+  malloc_trim(0);
+  const double trimmed = vm_rss_kib() - outside;
+  std::printf("{\"load_kib\": %.0f, \"predict_kib\": %.0f, \"trimmed_kib\": %.0f, \"load_file_kib\": %.0f, "
+              "\"first\": %.17g}\n",
+              loaded - before, predicted - before, trimmed - before, loaded_file - before_file, out[0]);
   ps_model_free(model);
   ps_error_free(err);
   return 0;
@@ -285,6 +328,9 @@ int serve() {
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return serve();
   if (argc >= 3 && std::strcmp(argv[1], "rss") == 0) return rss_mode(argv[2]);
+  if (argc >= 5 && std::strcmp(argv[1], "memory") == 0) {
+    return memory_mode(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10));
+  }
   std::fprintf(stderr, "usage: ps_bench serve | ps_bench rss MODEL\n");
   return 2;
 }

@@ -5,12 +5,15 @@
 #   bench/run.sh --commit   full run, then commit bench/results/
 #   bench/run.sh --rev REV  build polyscore from commit REV (git archive), not the work tree
 #   bench/run.sh --sparse   only the sparse-input case (bench/sparse.py): bench/results/sparse/
+#   bench/run.sh --memory   only resident memory per model beside the training libraries
+#                           (bench/memory.py): bench/results/memory/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 QUICK=0
 COMMIT=0
 SPARSE=0
+MEMORY=0
 REV=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,7 +21,8 @@ while [ $# -gt 0 ]; do
     --commit) COMMIT=1 ;;
     --rev) REV=$2; shift ;;
     --sparse) SPARSE=1 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --memory) MEMORY=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -81,7 +85,7 @@ g++ -std=c++17 -O2 -I"$SRC/include" -o "$BUILD/bench/ps_bench" bench/ps_bench.cc
   -Wl,-rpath,"$BUILD"
 PS_BENCH=$BUILD/bench/ps_bench
 FFI=$BUILD/ffi
-PSFFI_SRC=$SRC bench/ffi/build.sh "$SRC" "$BUILD" "$FFI"
+[ $MEMORY = 1 ] || PSFFI_SRC=$SRC bench/ffi/build.sh "$SRC" "$BUILD" "$FFI"  # not needed for memory
 export PSFFI_SRC=$SRC
 
 # 3. Models and test rows, regenerated when the script or the settings change.
@@ -97,6 +101,12 @@ if [ ! -f "$MODELS/stamp" ] || [ "$(cat "$MODELS/stamp")" != "$STAMP" ]; then
   echo "$STAMP" > "$MODELS/stamp"
 else
   step "models in $MODELS are up to date"
+fi
+
+if [ $MEMORY = 1 ]; then
+  step "resident memory per model: bench/memory.py (one process per implementation and repeat)"
+  "$PY" bench/memory.py --models "$MODELS" --ps-bench "$PS_BENCH" --out bench/results/memory
+  exit 0
 fi
 
 # 4. The other peers: TL2cgen and lleaves compile each model to native code, ONNX Runtime

@@ -113,7 +113,9 @@ void unwound_sum_lanes(const LanePathElement<F, L>* path, uint32_t depth, uint32
 template <typename F, int L>
 struct BlockWalk {
   const Node* nodes;
-  const double* covers;
+  const Forest* forest;
+  uint32_t node_begin;  // of the tree walked, in the forest's nodes
+  double cover(uint32_t node_index) const { return forest->node_cover(node_begin + node_index); }
   const double* leaf_values;
   std::vector<uint8_t> hot_is_right;   // per node and lane
   std::vector<uint32_t> leaf_begin;    // per node: its first term (leaves only)
@@ -144,9 +146,9 @@ struct BlockWalk {
       return;
     }
     const uint32_t left = node.child_or_leaf, right = left + 1;
-    const F w = static_cast<F>(covers[node_index]);
-    const F left_zero_fraction = static_cast<F>(covers[left]) / w;
-    const F right_zero_fraction = static_cast<F>(covers[right]) / w;
+    const F w = static_cast<F>(cover(node_index));
+    const F left_zero_fraction = static_cast<F>(cover(left)) / w;
+    const F right_zero_fraction = static_cast<F>(cover(right)) / w;
     F incoming_zero_fraction = 1;
     F incoming_one_fraction[L];
     for (int l = 0; l < L; ++l) incoming_one_fraction[l] = 1;
@@ -206,9 +208,9 @@ float xgboost_node_mean(const Forest& forest, const Tree& tree, uint32_t i) {
   const Node& node = forest.nodes[tree.node_begin + i];
   if (node.flags & kLeaf) return static_cast<float>(forest.leaf_values[node.child_or_leaf]);
   const uint32_t l = node.child_or_leaf;
-  float result = xgboost_node_mean(forest, tree, l) * static_cast<float>(forest.node_covers[tree.node_begin + l]);
-  result += xgboost_node_mean(forest, tree, l + 1) * static_cast<float>(forest.node_covers[tree.node_begin + l + 1]);
-  result /= static_cast<float>(forest.node_covers[tree.node_begin + i]);
+  float result = xgboost_node_mean(forest, tree, l) * static_cast<float>(forest.node_cover(tree.node_begin + l));
+  result += xgboost_node_mean(forest, tree, l + 1) * static_cast<float>(forest.node_cover(tree.node_begin + l + 1));
+  result /= static_cast<float>(forest.node_cover(tree.node_begin + i));
   return result;
 }
 
@@ -223,10 +225,10 @@ double lightgbm_expected_value(const Forest& forest, const Tree& tree) {
     const uint32_t leaf = nodes[i].child_or_leaf;
     const uint32_t id = static_cast<uint32_t>(forest.leaf_ids[leaf]);
     if (id >= num_leaves) throw Error(PS_ERR_PARSE, "lightgbm: leaf id out of range");
-    count[id] = forest.node_covers[tree.node_begin + i];
+    count[id] = forest.node_cover(tree.node_begin + i);
     value[id] = forest.leaf_values[leaf];
   }
-  const double total_count = forest.node_covers[tree.node_begin];
+  const double total_count = forest.node_cover(tree.node_begin);
   double exp_value = 0.0;
   for (uint32_t i = 0; i < num_leaves; ++i) exp_value += (count[i] / total_count) * value[i];
   return exp_value;
@@ -274,7 +276,8 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
     const F bias = static_cast<F>(tables.tree_bias[t]);
     if (tree.num_nodes > 1) {
       walk.nodes = nodes;
-      walk.covers = &forest.node_covers[tree.node_begin];
+      walk.forest = &forest;
+      walk.node_begin = tree.node_begin;
       walk.hot_is_right.resize(size_t(tree.num_nodes) * L);
       walk.leaf_begin.resize(tree.num_nodes);
       walk.leaf_count.resize(tree.num_nodes);
@@ -422,7 +425,7 @@ ContribTables prepare_contributions(const Forest& forest) {
                          "supported: LightGBM itself does not define them";
     return tables;
   }
-  if (forest.node_covers.size() != forest.nodes.size()) {
+  if (!forest.has_node_covers()) {
     tables.unsupported = "the model file has no node covers (XGBoost sum_hessian, LightGBM "
                          "internal_count/leaf_count), which TreeSHAP needs";
     return tables;
@@ -434,9 +437,9 @@ ContribTables prepare_contributions(const Forest& forest) {
     const Tree& tree = forest.trees[t];
     for (uint32_t i = 0; i < tree.num_nodes; ++i) {
       const Node& node = forest.nodes[tree.node_begin + i];
-      if (!(node.flags & kLeaf) && !(forest.node_covers[tree.node_begin + i] > 0.0)) {
+      if (!(node.flags & kLeaf) && !(forest.node_cover(tree.node_begin + i) > 0.0)) {
         tables.unsupported = "tree " + std::to_string(t) + " has a split with cover " +
-                             std::to_string(forest.node_covers[tree.node_begin + i]) +
+                             std::to_string(forest.node_cover(tree.node_begin + i)) +
                              "; TreeSHAP needs positive covers";
         return tables;
       }

@@ -50,7 +50,10 @@ struct CategorySet {
   uint32_t num_words;
 };
 
-struct Node {
+// Packed: 17 bytes instead of 24 (the threshold unaligned, which x86-64 and aarch64 load
+// at full speed), since a loaded model keeps its nodes as long as it is served and the
+// walks by keys read their own tables, not these (bench/memory.py).
+struct __attribute__((packed)) Node {
   union {
     double threshold;      // numeric split
     CategorySet category;  // categorical split (kCategorical)
@@ -62,6 +65,7 @@ struct Node {
   uint32_t child_or_leaf;
   uint8_t flags;
 };
+static_assert(sizeof(Node) == 17, "Node is packed");
 
 struct Tree {
   uint32_t node_begin;  // index of the root in Forest::nodes
@@ -126,7 +130,10 @@ struct Forest {
   // Per node (indexed like nodes): how much training data reached it, as the library
   // records it (XGBoost sum_hessian, LightGBM internal_count / leaf_count). TreeSHAP
   // weighs the paths a row does not take by these. Empty when the file has none.
+  // load_model moves them to node_covers32 when every one is a float exactly (XGBoost's
+  // are floats, LightGBM's counts are below 2^24 but for huge data): half the bytes.
   std::vector<double> node_covers;
+  std::vector<float> node_covers32;
 
   // Trees of boosting round i are trees [iteration_begin[i], iteration_begin[i+1]).
   std::vector<uint32_t> iteration_begin;  // num_iterations + 1 entries
@@ -140,6 +147,12 @@ struct Forest {
   LinearLeaves linear_leaves;  // LightGBM linear trees; empty otherwise
 
 
+  bool has_node_covers() const {
+    return node_covers.size() == nodes.size() || node_covers32.size() == nodes.size();
+  }
+  double node_cover(size_t node) const {
+    return node_covers32.empty() ? node_covers[node] : static_cast<double>(node_covers32[node]);
+  }
   uint32_t num_iterations() const {
     return iteration_begin.empty() ? 0 : static_cast<uint32_t>(iteration_begin.size() - 1);
   }

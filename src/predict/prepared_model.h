@@ -63,9 +63,20 @@ struct PreparedModel {
 // walks by keys, key_tables.h), and chooses the walk. A model with LightGBM linear
 // trees gets no walk by keys (they add precomputed leaf values; a linear leaf's output
 // depends on the row, key_tables.cc keys_can_walk), so it takes the fixed-depth walk or
-// the general walk. Scoring works without any table,
-// only slower.
+// the general walk. Scoring works without any table, only slower. Then releases the
+// tables the chosen walk does not read (release_unused_tables): a loaded model keeps
+// only what its calls use.
 PreparedModel prepare_model(const Forest& forest);
+
+// prepare_model without the release: every table the model allows, so that tests can
+// rebuild, drop or compare the walks' tables (the key tables are built from the walk nodes).
+PreparedModel prepare_all_tables(const Forest& forest);
+
+// Frees what the walk of model.family never reads: with a walk by keys, the walk nodes
+// (the linked walk keeps their leaf and depth arrays), the nodes renumbered for the general
+// walk (used_nodes) and the per-node category offsets the tables were built from.
+// walk.usable says afterwards whether walk.nodes is still there.
+void release_unused_tables(PreparedModel& model);
 
 // The walk the tables allow, fastest first (prepare_model sets PreparedModel::family so;
 // tests that rebuild a model's tables call it again).

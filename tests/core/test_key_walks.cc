@@ -40,7 +40,7 @@ const char* name(Walk walk) {
   return "";
 }
 
-// The model as prepare_model leaves it, then with only the chosen walk's tables.
+// The model with every table (prepare_all_tables), then with only the chosen walk's tables.
 PreparedModel with_walk(const PreparedModel& prepared, Walk walk) {
   PreparedModel f = prepared;
   f.heap = HeapTables();
@@ -144,7 +144,7 @@ TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
-    const PreparedModel prepared = prepare_model(forest);
+    const PreparedModel prepared = prepare_all_tables(forest);
     const PreparedModel general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(forest, 300, 7);
     for (Walk walk : {Walk::kHeap, Walk::kHeapAvx2, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedAvx2,
@@ -165,6 +165,40 @@ TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
   EXPECT_GT(linked_models, 50);
 }
 
+TEST(KeyWalks, ALoadedModelKeepsOnlyItsWalksTablesAndScoresTheSame) {
+  // prepare_model (what the C API keeps) frees what the chosen walk does not read; every
+  // conformance model must score exactly as with all its tables, on every path.
+  const auto manifest =
+      nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  int heap_models = 0, linked_models = 0;
+  for (const std::string& model : models) {
+    SCOPED_TRACE(model);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
+    if (forest.has_linear) continue;  // no trees, no tables (and no leaf output)
+    const PreparedModel all = prepare_all_tables(forest);
+    const PreparedModel kept = prepare_model(forest);
+    ASSERT_EQ(kept.family, all.family);
+    if (kept.walks_by_keys()) {
+      EXPECT_TRUE(kept.walk.nodes.empty());
+      EXPECT_TRUE(kept.used_nodes.empty());
+      EXPECT_TRUE(kept.category_codes.word_of_node.empty());
+    }
+    if (kept.family == WalkFamily::kHeap) {
+      ++heap_models;
+      EXPECT_TRUE(kept.walk.leaf.empty());
+      EXPECT_FALSE(kept.linked.usable);
+    }
+    if (kept.family == WalkFamily::kLinked) ++linked_models;
+    expect_same_predictions(all, kept, edge_rows(forest, 100, 5), "released tables");
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ info ] %d models on the heap walk, %d on the linked walk\n", heap_models, linked_models);
+  EXPECT_GT(heap_models, 50);
+  EXPECT_GT(linked_models, 0);
+}
+
 TEST(KeyWalks, SignedZeroThresholds) {
   // No trained model here has a -0.0 threshold, but nothing forbids one: x = +0.0 must
   // not count as greater than a threshold of -0.0.
@@ -178,7 +212,7 @@ TEST(KeyWalks, SignedZeroThresholds) {
       if (k % 3 == 1) node.threshold = 0.0;
       ++k;
     }
-    const PreparedModel prepared = prepare_model(forest);
+    const PreparedModel prepared = prepare_all_tables(forest);
     const PreparedModel general = with_walk(prepared, Walk::kGeneral);
     const auto rows = edge_rows(forest, 300, 11);
     ASSERT_TRUE(with_walk(prepared, Walk::kLinked).linked.usable);
@@ -276,7 +310,7 @@ TEST(KeyWalks, LinkedWalkOfAPartBlockReadsOnlyNodesItStartedFrom) {
   // walked too (their results are dropped); they must start from a real node, not from
   // whatever the stack held. Rows counts that are not a multiple of 8, on a dirty stack.
   const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
-  const PreparedModel prepared = prepare_model(forest);
+  const PreparedModel prepared = prepare_all_tables(forest);
   const PreparedModel linked = with_walk(prepared, Walk::kLinked);
   ASSERT_TRUE(linked.linked.usable);
   // Trees deeper than the vector top levels, so the lanes take steps from where they start.
@@ -297,7 +331,7 @@ TEST(KeyWalks, ChosenByModelShape) {
   // A shallow XGBoost model takes the heap walk; with it unavailable the linked walk is
   // built instead; categorical splits are walked by keys too, with category codes.
   const Forest xgb_forest = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
-  const PreparedModel xgb = prepare_model(xgb_forest);
+  const PreparedModel xgb = prepare_all_tables(xgb_forest);
   EXPECT_TRUE(xgb.heap.usable);
   EXPECT_EQ(xgb.family, WalkFamily::kHeap);  // what every call of this model takes
   EXPECT_FALSE(xgb.ranks.used);  // float32: keys are the floats' bits
@@ -322,17 +356,17 @@ TEST(KeyWalks, ChosenByModelShape) {
   EXPECT_EQ(deep.linked.top_levels, expected_top);
   EXPECT_FALSE(xgb.linked.usable);
   const Forest lgb_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_binary.txt")), 0);
-  const PreparedModel lgb = prepare_model(lgb_forest);
+  const PreparedModel lgb = prepare_all_tables(lgb_forest);
   EXPECT_TRUE(lgb.heap.usable || lgb.linked.usable);
   EXPECT_TRUE(lgb.walks_by_keys());
   EXPECT_TRUE(lgb.ranks.used);  // double: keys are ranks among the thresholds
   const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
-  const PreparedModel cat = prepare_model(cat_forest);
+  const PreparedModel cat = prepare_all_tables(cat_forest);
   EXPECT_TRUE(cat.category_codes.any);
   EXPECT_TRUE(cat.heap.usable || cat.linked.usable);
   // zero_as_missing: only the general walk reads zeros as missing.
   const Forest zeros_forest = load_model(read_file(source_path("tests/vectors/models/lgb4_missing_zero_as_missing.txt")), 0);
-  const PreparedModel zeros = prepare_model(zeros_forest);
+  const PreparedModel zeros = prepare_all_tables(zeros_forest);
   EXPECT_FALSE(zeros.heap.usable);
   EXPECT_FALSE(zeros.linked.usable);
   EXPECT_EQ(zeros.family, WalkFamily::kGeneral);

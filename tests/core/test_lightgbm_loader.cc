@@ -144,6 +144,20 @@ TEST(LightGBMLoader, HeaderFields) {
   EXPECT_EQ(f.num_value_outputs(), 1u);
 }
 
+TEST(LightGBMLoader, CoversAreKeptAsFloatsOnlyWhenEveryOneIsExact) {
+  // Counts below 2^24 are floats exactly: kept in half the bytes, read back the same.
+  const Forest small = load_model(kModel, 0);
+  EXPECT_TRUE(small.node_covers.empty());
+  ASSERT_EQ(small.node_covers32.size(), small.nodes.size());
+  EXPECT_EQ(small.node_cover(0), 150.0);  // the root: internal_count[0]
+  // One count a float cannot hold (2^24 + 1): all stay doubles, exact.
+  const Forest big = load_model(replace_once(kModel, "internal_count=150 140", "internal_count=16777217 140"), 0);
+  EXPECT_TRUE(big.node_covers32.empty());
+  ASSERT_EQ(big.node_covers.size(), big.nodes.size());
+  EXPECT_EQ(big.node_cover(0), 16777217.0);
+  EXPECT_EQ(big.node_cover(1), small.node_cover(1));
+}
+
 TEST(LightGBMLoader, TreeLayout) {
   const Forest f = load_lightgbm_text(kModel);
   ASSERT_EQ(f.trees.size(), 2u);

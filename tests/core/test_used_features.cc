@@ -60,7 +60,7 @@ TEST(UsedFeatures, WideningAModelChangesNoResult) {
     if (loaded.has_linear) continue;  // a linear model reads every feature
     const PreparedModel narrow = prepare_model(loaded);
     const Forest wide_forest = widened(loaded);
-    const PreparedModel wide = prepare_model(wide_forest);
+    const PreparedModel wide = prepare_all_tables(wide_forest);  // keeps the walk nodes wide_general needs
     const uint32_t nf = loaded.num_features, wf = wide_forest.num_features;
     ASSERT_EQ(wide.num_used_features(), narrow.num_used_features() == nf ? nf : narrow.num_used_features());
     ASSERT_LE(wide.num_used_features(), nf);

@@ -24,6 +24,33 @@ std::string printable_prefix(std::string_view bytes) {
   return out;
 }
 
+// Gives back what the loaders' vectors reserved while growing (up to half of each): a
+// loaded model is kept as long as it is served, and LightGBM's and XGBoost's own models
+// hold no such slack.
+void shrink_to_fit(Forest& forest) {
+  forest.base_margin.shrink_to_fit();
+  forest.nodes.shrink_to_fit();
+  forest.trees.shrink_to_fit();
+  forest.leaf_values.shrink_to_fit();
+  forest.leaf_ids.shrink_to_fit();
+  forest.category_words.shrink_to_fit();
+  forest.node_covers.shrink_to_fit();
+  // Covers that are all floats exactly are kept as floats (Forest::node_covers32).
+  bool floats = !forest.node_covers.empty();
+  for (double c : forest.node_covers) floats &= static_cast<double>(static_cast<float>(c)) == c;
+  if (floats) {
+    forest.node_covers32.assign(forest.node_covers.begin(), forest.node_covers.end());
+    std::vector<double>().swap(forest.node_covers);
+  }
+  forest.iteration_begin.shrink_to_fit();
+  forest.linear.weights.shrink_to_fit();
+  forest.linear.bias.shrink_to_fit();
+  forest.objective.shrink_to_fit();
+  forest.booster.shrink_to_fit();
+  forest.library_version.shrink_to_fit();
+  forest.feature_names.shrink_to_fit();
+}
+
 }  // namespace
 
 ModelFormat detect_format(std::string_view bytes) {
@@ -68,6 +95,7 @@ Forest load_model(std::string_view bytes, int32_t format) {
     case ModelFormat::kLightGBMText: forest = load_lightgbm_text(bytes); break;
   }
   validate(forest);
+  shrink_to_fit(forest);
   return forest;
 }
 

@@ -33,6 +33,11 @@ class FeatureNames {
   }
   // Bytes stored for the names (the characters and where each name ends).
   size_t stored_bytes() const { return chars_.size() + ends_.size() * sizeof(size_t); }
+  // Gives back what appending reserved beyond the names (the loader calls it once, at the end).
+  void shrink_to_fit() {
+    chars_.shrink_to_fit();
+    ends_.shrink_to_fit();
+  }
   std::vector<std::string> to_vector() const {
     std::vector<std::string> names;
     for (size_t i = 0; i < count_; ++i) names.push_back((*this)[i]);

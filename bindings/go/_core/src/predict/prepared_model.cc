@@ -99,7 +99,33 @@ WalkFamily choose_walk(const PreparedModel& model) {
   return WalkFamily::kGeneral;
 }
 
+namespace {
+template <typename T>
+void release(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+}  // namespace
+
+void release_unused_tables(PreparedModel& model) {
+  if (!model.walks_by_keys()) return;  // the fixed-depth and general walks read all they have
+  release(model.used_nodes);           // score_row_of_few_trees reads the forest's own nodes
+  release(model.walk.nodes);
+  model.walk.usable = false;
+  release(model.category_codes.word_of_node);  // copied into the heap or linked tables
+  if (model.family == WalkFamily::kHeap) {     // the heap tables have their own leaves and depths
+    release(model.walk.leaf);
+    release(model.walk.depth);
+    model.linked = LinkedTables();
+  }
+}
+
 PreparedModel prepare_model(const Forest& forest) {
+  PreparedModel model = prepare_all_tables(forest);
+  release_unused_tables(model);
+  return model;
+}
+
+PreparedModel prepare_all_tables(const Forest& forest) {
   PreparedModel model;
   model.forest = &forest;
   choose_used_features(model);
