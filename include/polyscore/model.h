@@ -35,7 +35,10 @@ enum {
  * Load options. Initialise with PS_LOAD_OPTIONS_INIT or
  * ps_load_options_init(&opts, sizeof opts);
  * struct_size tells the library which fields your header had, so fields added later
- * keep their defaults for you. Passing NULL means all defaults.
+ * keep their defaults for you. Passing NULL means all defaults. The other way round,
+ * a struct from a newer header than the library's, with a field the library does not
+ * know set (not 0), is refused with PS_ERR_ABI_VERSION rather than ignored; the same
+ * holds for ps_predict_options.
  */
 typedef struct ps_load_options {
   size_t struct_size;

@@ -38,7 +38,9 @@ enum {
 
 /*
  * Predict options. Initialise with PS_PREDICT_OPTIONS_INIT or
- * ps_predict_options_init(&opts, sizeof opts); NULL means all defaults.
+ * ps_predict_options_init(&opts, sizeof opts); NULL means all defaults. Fields from
+ * a newer header that this library does not know must be 0, else every call that
+ * reads the options fails with PS_ERR_ABI_VERSION (see ps_load_options).
  * num_threads counts the calling thread. The others are started by the first call
  * that needs them and then wait, idle, for later calls until the process ends.
  *

@@ -120,9 +120,37 @@ ps_status init_options(Options* opts, size_t struct_size, const Options& default
   return PS_OK;
 }
 
+// A caller built against a newer header passes a larger struct. Its fields past ours are
+// ones this library cannot honour, so they must hold their defaults, which are zero by
+// the rule for new fields (docs/abi.md): a set one is refused, never ignored, since
+// ignoring it would answer a question the caller did not ask (the Linux kernel's rule
+// for extensible structs, copy_struct_from_user).
+// Every predict call and load checks its options so, before reading any field.
+template <typename Options>
+void refuse_unknown_fields(const Options* opts, const char* name) {
+  if (!opts) return;
+  // A size no header will reach: garbage, not a newer caller; reading that far could fault.
+  constexpr size_t kMaxStructSize = 4096;
+  if (opts->struct_size > kMaxStructSize) {
+    invalid(std::string(name) + ".struct_size is " + std::to_string(opts->struct_size) +
+            "; set it to sizeof the struct");
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(opts);
+  for (size_t i = sizeof(Options); i < opts->struct_size; ++i) {
+    if (bytes[i] != 0) {
+      throw Error(PS_ERR_ABI_VERSION,
+                  std::string(name) + " has a field this library (ABI " + std::to_string(PS_ABI_VERSION) +
+                      ", " + std::to_string(sizeof(Options)) + " bytes) does not know set: byte " +
+                      std::to_string(i) + " of struct_size " + std::to_string(opts->struct_size) +
+                      " is not 0; the caller needs a newer libpolyscore");
+    }
+  }
+}
+
 int32_t load_format(const ps_load_options* opts) {
   if (!opts) return PS_FORMAT_AUTO;
   if (opts->struct_size < sizeof(size_t)) invalid("ps_load_options.struct_size is too small");
+  refuse_unknown_fields(opts, "ps_load_options");
   if (PS_HAS(opts, reserved0) && opts->reserved0 != 0) {
     invalid("ps_load_options.reserved0 is " + std::to_string(opts->reserved0) + "; it must be 0");
   }
@@ -443,6 +471,7 @@ ps_status ps_model_output_size(size_t* out, const ps_model* model, size_t n_rows
                                const ps_predict_options* opts, ps_error* err) {
   return guarded(err, [&] {
     require(out, "out");
+    refuse_unknown_fields(opts, "ps_predict_options");
     ModelRef ref(model);
     const auto plan = asks_contributions(opts) ? contrib_plan(loaded(ref), opts) : plan_for(loaded(ref), opts);
     *out = checked_output_size(n_rows, plan.values_per_row);
@@ -462,6 +491,7 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
     const LoadedModel& loaded_model = loaded(ref);
     const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_cols);
+    refuse_unknown_fields(opts, "ps_predict_options");
     const double* offsets = call_offsets(opts, forest, n_rows);
     if (asks_contributions(opts)) {
       const auto plan = contrib_plan(loaded_model, opts);
@@ -513,6 +543,7 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
                                       std::to_string(k) + " is outside [0, " + std::to_string(n_cols) + ")");
       }
     }
+    refuse_unknown_fields(opts, "ps_predict_options");
     const double* offsets = call_offsets(opts, forest, n_rows);
     if (asks_contributions(opts)) {
       const LoadedModel& loaded_model = loaded(ref);
@@ -548,6 +579,7 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     const LoadedModel& loaded_model = loaded(ref);
     const Forest& forest = *loaded_model.forest;
     check_columns(forest, n_features);
+    refuse_unknown_fields(opts, "ps_predict_options");
     const double* offset = call_offsets(opts, forest, 1);
     if (asks_contributions(opts)) {  // allocates its path scratch (not the no-alloc fast path)
       const auto plan = contrib_plan(loaded_model, opts);

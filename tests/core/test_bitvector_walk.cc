@@ -53,10 +53,11 @@ std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed
   return rows;
 }
 
-// The model as prepare_model left it, with bitvector tables built as if
+// The model with every table (prepare_all_tables: the bitvector tables are built from
+// the walk nodes, which prepare_model frees), and bitvector tables built as if
 // POLYSCORE_BITVECTOR_WALK=1 (avx512 false: the portable code).
 PreparedModel with_bitvector(const PreparedModel& prepared, bool avx512) {
-  PreparedModel tested = prepared;
+  PreparedModel tested = prepare_all_tables(*prepared.forest);
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
   build_bitvector_tables(tested);
   unsetenv("POLYSCORE_BITVECTOR_WALK");

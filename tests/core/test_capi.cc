@@ -403,6 +403,58 @@ TEST(CApi, OlderSmallerOptionsStruct) {
   EXPECT_EQ(size, 2u);
 }
 
+// A newer caller's larger struct: bytes past our fields are fields we do not know. Zero
+// (their default, by the rule for new fields) is fine; set, they are refused with
+// PS_ERR_ABI_VERSION by every call that reads options, never ignored.
+TEST(CApi, NewerLargerOptionsStruct) {
+  Loaded m(source_path(kXgbModel));
+  ASSERT_EQ(m.status, PS_OK);
+  struct NewerOptions {
+    ps_predict_options known;
+    uint64_t newer_field;
+  } newer;
+  std::memset(&newer, 0, sizeof newer);
+  ASSERT_EQ(ps_predict_options_init(&newer.known, sizeof newer), PS_OK);
+  newer.known.output = PS_OUTPUT_MARGIN;
+  const double row[5] = {0.1, 0.2, 0.3, 0.4, 0.5};
+  double expected[1], out[1];
+  size_t size = 0;
+  ps_predict_options margin = PS_PREDICT_OPTIONS_INIT;
+  margin.output = PS_OUTPUT_MARGIN;
+  ASSERT_EQ(ps_model_predict_row(expected, 1, m.model, row, 5, &margin, m.err), PS_OK) << m.message();
+  ASSERT_EQ(ps_model_predict_row(out, 1, m.model, row, 5, &newer.known, m.err), PS_OK) << m.message();
+  EXPECT_EQ(out[0], expected[0]);
+
+  newer.newer_field = 1;
+  const int64_t indptr[2] = {0, 0};
+  EXPECT_EQ(ps_model_output_size(&size, m.model, 1, &newer.known, m.err), PS_ERR_ABI_VERSION);
+  EXPECT_EQ(ps_model_predict_row(out, 1, m.model, row, 5, &newer.known, m.err), PS_ERR_ABI_VERSION);
+  EXPECT_EQ(ps_model_predict_dense(out, 1, m.model, row, PS_DTYPE_FLOAT64, 1, 5, &newer.known, m.err),
+            PS_ERR_ABI_VERSION);
+  EXPECT_EQ(ps_model_predict_csr(out, 1, m.model, indptr, nullptr, nullptr, PS_DTYPE_FLOAT64, 1, 5,
+                                 &newer.known, m.err),
+            PS_ERR_ABI_VERSION);
+  EXPECT_TRUE(HasMessage(m.message(), "does not know set"));
+  EXPECT_TRUE(HasMessage(m.message(), "needs a newer libpolyscore"));
+
+  newer.known.struct_size = size_t(1) << 40;  // garbage, not a newer header
+  EXPECT_EQ(ps_model_predict_row(out, 1, m.model, row, 5, &newer.known, m.err), PS_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(HasMessage(m.message(), "struct_size is 1099511627776"));
+
+  struct NewerLoadOptions {
+    ps_load_options known;
+    uint64_t newer_field;
+  } load;
+  ASSERT_EQ(ps_load_options_init(&load.known, sizeof load), PS_OK);
+  load.newer_field = 1;
+  ps_model* model = nullptr;
+  EXPECT_EQ(ps_model_load_file(&model, source_path(kXgbModel).c_str(), &load.known, m.err), PS_ERR_ABI_VERSION);
+  EXPECT_EQ(model, nullptr);
+  load.newer_field = 0;
+  ASSERT_EQ(ps_model_load_file(&model, source_path(kXgbModel).c_str(), &load.known, m.err), PS_OK) << m.message();
+  ps_model_free(model);
+}
+
 TEST(CApi, CsrShapeErrors) {
   Loaded m(source_path(kXgbModel));
   ASSERT_EQ(m.status, PS_OK);
