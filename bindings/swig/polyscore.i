@@ -9,6 +9,9 @@
  * What the typemaps do:
  *  - (const double *values, size_t n_values): a Perl array ref / Tcl list / Ruby Array
  *    of numbers goes in as a C array and its length (undef / "" / nan / nil: missing).
+ *  - (const double *base_margin, size_t base_margin_len): per-row margin offsets, an
+ *    optional last argument of predict and predict_row; a Perl array ref / Tcl list /
+ *    Ruby Array of numbers. Left out (or Perl undef / Ruby nil): no offsets (NULL).
  *  - ps_swig_doubles: results come back as a Perl array ref / Tcl list / Ruby Array.
  *  - ps_model_info *: a Perl hash ref / Tcl dict / Ruby Hash.
  *  - ps_error * / ps_swig_error *: hidden from the script; a failure becomes a Perl
@@ -138,6 +141,32 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
     }
   }
 }
+/* Offsets: undef is none; given, even empty, the pointer is not NULL (the library
+ * then checks the length). */
+%typemap(in) (const double *base_margin, size_t base_margin_len) {
+  AV *av;
+  SSize_t i, n;
+  if (SvOK($input)) {
+    if (!SvROK($input) || SvTYPE(SvRV($input)) != SVt_PVAV) {
+      PS_RAISE(PS_ERR_INVALID_ARGUMENT, "base_margin must be an array reference of numbers")
+    }
+    av = (AV *)SvRV($input);
+    n = av_len(av) + 1;
+    $1 = (double *)malloc((n ? n : 1) * sizeof(double));
+    $2 = (size_t)n;
+    for (i = 0; i < n; ++i) {
+      SV **el = av_fetch(av, i, 0);
+      if (el && SvOK(*el) && looks_like_number(*el)) {
+        $1[i] = SvNV(*el);
+      } else {
+        char msg[200];
+        snprintf(msg, sizeof msg, "base_margin element %ld is not a number: '%.80s'", (long)i,
+                 el && SvOK(*el) ? SvPV_nolen(*el) : "undef");
+        PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
+      }
+    }
+  }
+}
 %typemap(out) ps_swig_doubles {
   AV *av = newAV();
   size_t i;
@@ -189,6 +218,23 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
         snprintf(msg, sizeof msg, "element %d is not a number: \"%.80s\"", i, s);
         PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
       }
+    }
+  }
+}
+/* Offsets: a list of numbers (given, even empty, the pointer is not NULL; the library
+ * then checks the length). */
+%typemap(in) (const double *base_margin, size_t base_margin_len) {
+  Tcl_Obj **elems;
+  int i, n;
+  if (Tcl_ListObjGetElements(interp, $input, &n, &elems) != TCL_OK) SWIG_fail;
+  $1 = (double *)malloc((n ? n : 1) * sizeof(double));
+  $2 = (size_t)n;
+  for (i = 0; i < n; ++i) {
+    if (Tcl_GetDoubleFromObj(NULL, elems[i], &$1[i]) != TCL_OK) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "base_margin element %d is not a number: \"%.80s\"", i,
+               Tcl_GetString(elems[i]));
+      PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
     }
   }
 }
@@ -252,6 +298,35 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
   $2 = (size_t)n;
 }
 %typemap(freearg) (const double *values, size_t n_values) { RB_GC_GUARD(keep$argnum); }
+/* Offsets: an Array of numbers, nil for none (given, even empty, the pointer is not
+ * NULL; the library then checks the length). Kept in a Ruby String, as the rows. */
+%typemap(in) (const double *base_margin, size_t base_margin_len) (VALUE keep = Qnil) {
+  long i, n;
+  double *xs;
+  if (!NIL_P($input)) {
+    if (!RB_TYPE_P($input, T_ARRAY)) {
+      PS_RAISE(PS_ERR_INVALID_ARGUMENT, "base_margin must be an Array of numbers")
+    }
+    n = RARRAY_LEN($input);
+    keep = rb_str_new(NULL, (n ? n : 1) * (long)sizeof(double));
+    xs = (double *)RSTRING_PTR(keep);
+    for (i = 0; i < n; ++i) {
+      VALUE el = rb_ary_entry($input, i);
+      if (RB_FLOAT_TYPE_P(el) || RB_INTEGER_TYPE_P(el)) {
+        xs[i] = NUM2DBL(el);
+      } else {
+        char msg[200];
+        VALUE s = rb_inspect(el);
+        snprintf(msg, sizeof msg, "base_margin element %ld is not a number: %.80s", i,
+                 StringValueCStr(s));
+        PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
+      }
+    }
+    $1 = xs;
+    $2 = (size_t)n;
+  }
+}
+%typemap(freearg) (const double *base_margin, size_t base_margin_len) { RB_GC_GUARD(keep$argnum); }
 %typemap(out) ps_swig_doubles {
   size_t i;
   $result = rb_ary_new_capa((long)$1.len);
@@ -282,7 +357,13 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
 #endif
 #if !defined(SWIGRUBY)
 %typemap(freearg) (const double *values, size_t n_values) { free($1); }
+%typemap(freearg) (const double *base_margin, size_t base_margin_len) { free($1); }
 #endif
+/* No offsets unless given (the argument is optional). */
+%typemap(default) (const double *base_margin, size_t base_margin_len) {
+  $1 = NULL;
+  $2 = 0;
+}
 
 /* ---------------------------------------------------------------- the public header */
 
@@ -336,17 +417,20 @@ typedef struct ps_swig_model {} ps_swig_model;
   void close() { psw_close($self); }
   int closed() { return atomic_load(&$self->closed); }
 
-  /* n_rows rows, row-major in one flat list; results row after row. */
+  /* n_rows rows, row-major in one flat list; results row after row. base_margin
+   * (optional): n_rows * num_margins offsets, row-major. */
   ps_swig_doubles predict(ps_swig_error *e, const double *values, size_t n_values,
                           long long n_rows, int output, long long iteration_begin,
-                          long long iteration_end, int dtype, int num_threads) {
+                          long long iteration_end, int dtype, int num_threads,
+                          const double *base_margin, size_t base_margin_len) {
     return psw_predict(e, $self, values, n_values, n_rows, output, iteration_begin,
-                                 iteration_end, dtype, num_threads);
+                                 iteration_end, dtype, num_threads, base_margin, base_margin_len);
   }
   ps_swig_doubles predict_row(ps_swig_error *e, const double *values, size_t n_values,
-                              int output, long long iteration_begin, long long iteration_end) {
+                              int output, long long iteration_begin, long long iteration_end,
+                              const double *base_margin, size_t base_margin_len) {
     return psw_predict_row(e, $self, values, n_values, output, iteration_begin,
-                                     iteration_end);
+                                     iteration_end, base_margin, base_margin_len);
   }
   /* Counts and rounds are signed here and checked in polyscore_swig.h, so that a
    * negative one is a polyscore error, not SWIG's overflow message. */

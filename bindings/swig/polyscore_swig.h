@@ -114,6 +114,15 @@ static void psw_options(ps_predict_options *o, int output, unsigned begin, unsig
   o->num_threads = num_threads;
 }
 
+/* Per-row margin offsets (ps_predict_options.base_margin). NULL means none was given;
+ * a given empty list arrives as a non-NULL pointer with length 0, so that the library
+ * refuses it for a call with rows (its length is checked there, not here). */
+static void psw_base_margin(ps_predict_options *o, const double *base_margin,
+                            size_t base_margin_len) {
+  o->base_margin = base_margin;
+  o->base_margin_len = base_margin_len;
+}
+
 /* The wrappers take counts and rounds as signed integers and check them here: for an
  * unsigned parameter SWIG would answer a negative number with its own overflow
  * message instead of a polyscore error. True when 0 <= value <= max. */
@@ -136,7 +145,8 @@ static int psw_rounds(ps_swig_error *e, long long begin, long long end) {
 static ps_swig_doubles psw_predict(ps_swig_error *e, ps_swig_model *m,
                                              const double *values, size_t n_values,
                                              long long rows_arg, int output, long long begin,
-                                             long long end, int dtype, int num_threads) {
+                                             long long end, int dtype, int num_threads,
+                                             const double *base_margin, size_t base_margin_len) {
   ps_swig_doubles r = {NULL, 0};
   ps_predict_options o;
   size_t size = 0, n_cols, i, n_rows;
@@ -152,9 +162,16 @@ static ps_swig_doubles psw_predict(ps_swig_error *e, ps_swig_model *m,
   }
   n_cols = n_rows ? n_values / n_rows : 0;
   psw_options(&o, output, (unsigned)begin, (unsigned)end, num_threads);
+  psw_base_margin(&o, base_margin, base_margin_len);
   if (ps_swig_check(e, ps_model_output_size(&size, m->handle, n_rows, &o, e->lib)) != PS_OK)
     return r;
-  if (n_rows == 0) return r;
+  if (n_rows == 0) {
+    /* no rows, no call: the length check of the offsets is made here */
+    if (base_margin_len != 0)
+      ps_swig_error_set(e, PS_ERR_INVALID_ARGUMENT,
+                        "base_margin has %zu values, but there are no rows", base_margin_len);
+    return r;
+  }
   if (dtype == PS_DTYPE_FLOAT32) {
     f32 = (float *)malloc(n_values * sizeof *f32);
     if (!f32) goto oom;
@@ -181,12 +198,15 @@ oom:
 /* The single-row fast path (ps_model_predict_row). */
 static ps_swig_doubles psw_predict_row(ps_swig_error *e, ps_swig_model *m,
                                                  const double *row, size_t n_features,
-                                                 int output, long long begin, long long end) {
+                                                 int output, long long begin, long long end,
+                                                 const double *base_margin,
+                                                 size_t base_margin_len) {
   ps_swig_doubles r = {NULL, 0};
   ps_predict_options o;
   size_t size = 0;
   if (!psw_rounds(e, begin, end)) return r;
   psw_options(&o, output, (unsigned)begin, (unsigned)end, 1);
+  psw_base_margin(&o, base_margin, base_margin_len);
   if (ps_swig_check(e, ps_model_output_size(&size, m->handle, 1, &o, e->lib)) != PS_OK) return r;
   r.data = (double *)malloc((size ? size : 1) * sizeof *r.data);
   if (!r.data) {

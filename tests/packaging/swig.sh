@@ -57,6 +57,10 @@ EOT
   swig_conformance Perl clean "$app" env PERL5LIB="$perl_arch" "${conf[@]}" prove "$swig/perl/t/10-conformance.t"
   swig_conformance Ruby clean "$app" env RUBYLIB="$ruby_lib:$ruby_arch" "${conf[@]}" ruby "$swig/ruby/test/test_conformance.rb"
   swig_conformance Tcl clean "$swig" env TCLLIBPATH="$tcl_root" "${conf[@]}" tclsh tcl/tests/conformance.test
+  # The per-row margin offsets (tests/vectors/offsets) the same way.
+  swig_conformance Perl-offsets clean "$app" env PERL5LIB="$perl_arch" "${conf[@]}" prove "$swig/perl/t/12-offsets.t"
+  swig_conformance Ruby-offsets clean "$app" env RUBYLIB="$ruby_lib:$ruby_arch" "${conf[@]}" ruby "$swig/ruby/test/test_offsets.rb"
+  swig_conformance Tcl-offsets clean "$swig" env TCLLIBPATH="$tcl_root" "${conf[@]}" tclsh tcl/tests/offsets.test
 }
 
 swig_conformance() {  # swig_conformance LANG CMD...: runs a conformance test, reports it

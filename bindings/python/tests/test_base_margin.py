@@ -75,3 +75,36 @@ def test_leaf_output_is_refused():
     with polyscore.Model.load(OFFSETS / case["model"]) as m:
         with pytest.raises(polyscore.InvalidArgumentError, match="PS_OUTPUT_LEAF"):
             m.predict(load_csv(case["input"]), output="leaf", base_margin=np.zeros(40))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("output", ["value", "margin", "contrib"])
+def test_predict_row_base_margin_matches_the_library(name, output):
+    case = CASES[name]
+    X = load_csv(case["input"])
+    bm = load_csv(case["base_margin"])  # (rows, num_margins)
+    want = expected(case, output).reshape(len(X), -1)  # one row's values, flat
+    with polyscore.Model.load(OFFSETS / case["model"]) as m:
+        plain = m.predict_row(X[0], output=output)  # caches the hot path's plan first
+        for r in range(5):
+            assert_same(case, want[r], m.predict_row(X[r], output=output, base_margin=bm[r]))
+            assert_same(case, want[r], m.predict_row(list(X[r]), output=output,
+                                                     base_margin=list(bm[r])))
+        if case["num_margins"] == 1:  # one offset may be a plain number
+            assert_same(case, want[0], m.predict_row(X[0], output=output, base_margin=float(bm[0, 0])))
+        # Without it, the model's base score (so the checks above can fail), and the hot
+        # path's cached plan is not left pointing at the offsets.
+        assert not np.array_equal(plain, want[0])
+        np.testing.assert_array_equal(m.predict_row(X[0], output=output), plain)
+
+
+def test_predict_row_bad_base_margin():
+    case = CASES["xgb3_offset_softprob"]
+    X = load_csv(case["input"])
+    with polyscore.Model.load(OFFSETS / case["model"]) as m:
+        with pytest.raises(polyscore.InvalidArgumentError, match=r"expected 1 rows x 3 margins = 3"):
+            m.predict_row(X[0], base_margin=[0.5])
+        with pytest.raises(polyscore.InvalidArgumentError, match="PS_OUTPUT_LEAF"):
+            m.predict_row(X[0], output="leaf", base_margin=[0.0, 0.0, 0.0])
+        with pytest.raises(polyscore.InvalidArgumentError):
+            m.predict_row(X[0], base_margin=["a", "b", "c"])

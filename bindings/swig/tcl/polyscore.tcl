@@ -86,28 +86,39 @@ proc ::polyscore::load_buffer {bytes args} {
     return $m
 }
 
-# polyscore::predict MODEL ROWS N_ROWS ?-output value|margin|leaf? ?-begin N? ?-end N?
-#   ?-dtype float64|float32? ?-threads N?
+# The -base_margin option as the last argument of the model command: its list if it
+# was given (even empty, which the library then refuses for rows), else nothing.
+proc ::polyscore::BaseMargin {arglist} {
+    set given [dict create {*}$arglist]
+    if {[dict exists $given -base_margin]} { return [list [dict get $given -base_margin]] }
+    return {}
+}
+
+# polyscore::predict MODEL ROWS N_ROWS ?-output value|margin|leaf|contrib? ?-begin N?
+#   ?-end N? ?-dtype float64|float32? ?-threads N? ?-base_margin OFFSETS?
 # ROWS is one flat list of N_ROWS * num_features numbers, row after row ("" or nan is
-# missing). Returns a flat list of N_ROWS * k doubles, row after row.
+# missing). Returns a flat list of N_ROWS * k doubles, row after row. OFFSETS: per-row
+# margin offsets (XGBoost's base_margin, LightGBM's init_score), one flat list of
+# N_ROWS * num_margins numbers, row after row; they take the place of the base score.
 proc ::polyscore::predict {m rows n_rows args} {
     variable outputs
     variable dtypes
     variable predict_defaults
     set o [Options [list -output value -begin [dict get $predict_defaults iteration_begin] \
                        -end [dict get $predict_defaults iteration_end] -dtype float64 \
-                       -threads [dict get $predict_defaults num_threads]] $args]
+                       -threads [dict get $predict_defaults num_threads] -base_margin {}] $args]
     [Model $m] predict $rows $n_rows [Pick $outputs output [dict get $o -output]] \
         [dict get $o -begin] [dict get $o -end] [Pick $dtypes dtype [dict get $o -dtype]] \
-        [dict get $o -threads]
+        [dict get $o -threads] {*}[BaseMargin $args]
 }
 
-# polyscore::predict_row MODEL ROW ?-output ...? ?-begin N? ?-end N? -> list
+# polyscore::predict_row MODEL ROW ?-output ...? ?-begin N? ?-end N? ?-base_margin OFFSETS?
+#   -> list (OFFSETS: the row's num_margins offsets)
 proc ::polyscore::predict_row {m row args} {
     variable outputs
-    set o [Options {-output value -begin 0 -end 0} $args]
+    set o [Options {-output value -begin 0 -end 0 -base_margin {}} $args]
     [Model $m] predict_row $row [Pick $outputs output [dict get $o -output]] \
-        [dict get $o -begin] [dict get $o -end]
+        [dict get $o -begin] [dict get $o -end] {*}[BaseMargin $args]
 }
 
 proc ::polyscore::output_size {m n_rows args} {

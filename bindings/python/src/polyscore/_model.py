@@ -492,15 +492,19 @@ class Model:
               opts)
         return self._shaped(out, n_rows, per_row, output)
 
-    def predict_row(self, row, output="value", iteration_range=None):
+    def predict_row(self, row, output="value", iteration_range=None, base_margin=None):
         """Scores one row (a sequence of num_features numbers) with ps_model_predict_row,
         the single-row fast path. Returns a 1-D float64 array of the row's values
-        (length 1 for a single-output model, k for k outputs, trees for leaf)."""
+        (length 1 for a single-output model, k for k outputs, trees for leaf).
+        base_margin: the row's margin offsets, as for predict: a number, or num_margins
+        numbers for a multiclass model. None (default): none."""
         # The hot path: once the library has accepted these options, a cached plan (no
         # validation, no ps_model_output_size call) and one ctypes call with ready-made
         # arguments and a NULL ps_error. Anything else (first use, unusual arguments, a
         # row that is not a writable float64 array, a failing call) takes
         # _predict_row_slow, which validates everything and raises the library's error.
+        if base_margin is not None:
+            return self._predict_row_slow(row, output, iteration_range, base_margin)
         plan = None
         if iteration_range is None and type(output) is str:
             plan = self._row_plans.get(output)
@@ -522,7 +526,7 @@ class Model:
             return self._predict_row_slow(row, output, iteration_range)  # raises its error
         return _frombuffer(out, _F8)  # a new float64 array over out (out lives as its base)
 
-    def _predict_row_slow(self, row, output, iteration_range):
+    def _predict_row_slow(self, row, output, iteration_range, base_margin=None):
         key = _plan_key(output, iteration_range, 1)
         plan = None if key is None else self._plans.get(key)
         if plan is None:
@@ -536,9 +540,14 @@ class Model:
             size = self._output_size(1, opts)
             if key is not None:
                 self._plans[key] = (opts, size)
+        call_opts = opts
+        if base_margin is not None:
+            call_opts, _keep_alive = self._with_base_margin(opts, base_margin, 1)
         out = np.empty(size, dtype=np.float64)
         _call_quick(self._lib, self._lib.ps_model_predict_row, _address(out), size, self._handle,
-              _address(arr), arr.size, opts)
+              _address(arr), arr.size, call_opts)
+        if base_margin is not None:
+            return out  # the hot path's plans are for calls without offsets
         if key is not None and iteration_range is None and size > 0 and output not in self._row_plans:
             # The library accepted this output kind: predict_row's hot path may use it. The
             # value output goes with NULL options (the library's defaults), the others

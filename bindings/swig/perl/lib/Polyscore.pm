@@ -94,15 +94,25 @@ sub _range {
     return ($begin, $end);
 }
 
-# $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf', iteration_begin,
-#   iteration_end, dtype => 'float64'|'float32', threads}) -> array ref of n_rows * k
-# doubles, row after row. \@rows is flat (row-major) or an array of row array refs
-# (then $n_rows may be undef). undef or 'nan' is a missing value. An empty list is no
-# rows and gives an empty result.
+# Per-row margin offsets as the C call takes them: flat, row-major. An array ref of
+# rows' array refs (one offset per margin) is flattened; undef is none.
+sub _base_margin {
+    my ($bm) = @_;
+    return $bm unless ref $bm eq 'ARRAY' && @$bm && ref $bm->[0] eq 'ARRAY';
+    return [ map { @$_ } @$bm ];
+}
+
+# $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf'|'contrib',
+#   iteration_begin, iteration_end, dtype => 'float64'|'float32', threads, base_margin})
+# -> array ref of n_rows * k doubles, row after row. \@rows is flat (row-major) or an
+# array of row array refs (then $n_rows may be undef). undef or 'nan' is a missing
+# value. An empty list is no rows and gives an empty result. base_margin: per-row
+# margin offsets (XGBoost's base_margin, LightGBM's init_score), n_rows * num_margins
+# numbers, flat or one array ref per row; they take the place of the base score.
 sub predict {
     my ($self, $rows, $n_rows, $opts) = @_;
     $opts = Polyscore::_check_options($opts || {},
-        qw(output iteration_begin iteration_end dtype threads));
+        qw(output iteration_begin iteration_end dtype threads base_margin));
     if (ref $rows eq 'ARRAY' && @$rows && ref $rows->[0] eq 'ARRAY') {
         $n_rows //= scalar @$rows;
         $rows = [ map { @$_ } @$rows ];
@@ -113,15 +123,18 @@ sub predict {
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
     my $dtype  = Polyscore::_pick(\%Polyscore::DTYPE, 'dtype', $opts->{dtype}, 'float64');
     my $threads = $opts->{threads} // $DEFAULT{num_threads};
-    return $self->{h}->predict($rows, $n_rows, $output, _range($opts), $dtype, $threads);
+    return $self->{h}->predict($rows, $n_rows, $output, _range($opts), $dtype, $threads,
+                               _base_margin($opts->{base_margin}));
 }
 
-# $m->predict_row(\@row, {output, iteration_begin, iteration_end}) -> array ref.
+# $m->predict_row(\@row, {output, iteration_begin, iteration_end, base_margin}) -> array
+# ref. base_margin: the row's offsets, an array ref of num_margins numbers.
 sub predict_row {
     my ($self, $row, $opts) = @_;
-    $opts = Polyscore::_check_options($opts || {}, qw(output iteration_begin iteration_end));
+    $opts = Polyscore::_check_options($opts || {},
+        qw(output iteration_begin iteration_end base_margin));
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
-    return $self->{h}->predict_row($row, $output, _range($opts));
+    return $self->{h}->predict_row($row, $output, _range($opts), $opts->{base_margin});
 }
 
 sub output_size {

@@ -70,22 +70,27 @@ module Polyscore
 
     # rows: a flat row-major Array of n_rows * num_features numbers (nil is missing), or
     # an Array of rows (n_rows may then be omitted). Returns a flat Array, row after row.
+    # base_margin: per-row margin offsets (XGBoost's base_margin, LightGBM's init_score),
+    # n_rows * num_margins numbers, flat or an Array per row; they take the place of the
+    # base score. nil (default): none.
     def predict(rows, n_rows = nil, output: :value,
                 iteration_begin: PREDICT_DEFAULTS['iteration_begin'],
                 iteration_end: PREDICT_DEFAULTS['iteration_end'], dtype: :float64,
-                threads: PREDICT_DEFAULTS['num_threads'])
+                threads: PREDICT_DEFAULTS['num_threads'], base_margin: nil)
       n_rows ||= 0 if rows.empty?
       if rows.first.is_a?(Array)
         n_rows ||= rows.size
         rows = rows.flatten
       end
+      base_margin = base_margin.flatten(1) if base_margin.is_a?(Array) && base_margin.first.is_a?(Array)
       @h.predict(rows, n_rows, Polyscore.pick(OUTPUTS, 'output', output), iteration_begin,
-                 iteration_end, Polyscore.pick(DTYPES, 'dtype', dtype), threads)
+                 iteration_end, Polyscore.pick(DTYPES, 'dtype', dtype), threads, base_margin)
     end
 
-    def predict_row(row, output: :value, iteration_begin: 0, iteration_end: 0)
+    # base_margin: the row's offsets, an Array of num_margins numbers (nil: none).
+    def predict_row(row, output: :value, iteration_begin: 0, iteration_end: 0, base_margin: nil)
       @h.predict_row(row, Polyscore.pick(OUTPUTS, 'output', output), iteration_begin,
-                     iteration_end)
+                     iteration_end, base_margin)
     end
 
     def output_size(n_rows, output: :value, iteration_begin: 0, iteration_end: 0)

@@ -34,6 +34,19 @@ module PSTest
             [File.join(SWIG_BUILD, 'ps_ref'), model, input, output, c['iteration_begin'].to_s,
              c['iteration_end'].to_s, c['dtype']]
           end
+    run(cmd)
+  end
+
+  # The C library's answer for a case of tests/vectors/offsets (the CLI with --base-margin).
+  def self.offsets_reference(c, output)
+    dir = File.join(VECTORS, 'offsets')
+    run([File.join(BUILD_DIR, 'polyscore'), 'predict', File.join(dir, c['model']), '--input',
+         File.join(dir, c['input']), '--output', output, '--base-margin',
+         File.join(dir, c['base_margin'])])
+  end
+
+  # The values a command prints, comma-separated, as a flat Array.
+  def self.run(cmd)
     out, status = Open3.capture2(*cmd)
     raise "#{cmd.join(' ')} failed" unless status.success?
     out.split("\n").reject(&:empty?).flat_map { |l| l.split(',', -1).map { |f| num(f) } }

@@ -37,6 +37,18 @@ proc c_reference {model input output begin end dtype} {
     } else {
         set text [exec [file join $SWIG_BUILD ps_ref] $model $input $output $begin $end $dtype]
     }
+    return [printed_values $text]
+}
+
+# The C library's answer with per-row margin offsets: the CLI with --base-margin.
+proc offsets_reference {model input output base_margin} {
+    global BUILD_DIR
+    return [printed_values [exec [file join $BUILD_DIR polyscore] predict $model --input $input \
+                                --output $output --base-margin $base_margin]]
+}
+
+# The values a command printed, comma-separated, one row per line, as a flat list.
+proc printed_values {text} {
     set values {}
     foreach line [split $text \n] {
         # "-0" would read back as the integer 0 (+0.0 bits); keep it a negative zero.

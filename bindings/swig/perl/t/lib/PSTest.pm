@@ -9,7 +9,7 @@ use POSIX ();
 use Exporter 'import';
 
 our @EXPORT_OK = qw($ROOT $VECTORS $BUILD_DIR $SWIG_BUILD read_csv flat c_reference
-                    same_bits close_enough rss_kb manifest);
+                    offsets_reference same_bits close_enough rss_kb manifest);
 
 our $ROOT       = abs_path(dirname(__FILE__) . '/../../../../..');
 our $VECTORS    = "$ROOT/tests/vectors";
@@ -59,6 +59,21 @@ sub c_reference {
         @cmd = ("$SWIG_BUILD/ps_ref", $model, $input, $output, $case->{iteration_begin},
                 $case->{iteration_end}, $case->{dtype});
     }
+    return _run(@cmd);
+}
+
+# The C library's answer for a case of tests/vectors/offsets (the CLI with --base-margin).
+sub offsets_reference {
+    my ($case, $output) = @_;
+    my $dir = "$VECTORS/offsets";
+    return _run("$BUILD_DIR/polyscore", 'predict', "$dir/$case->{model}", '--input',
+                "$dir/$case->{input}", '--output', $output, '--base-margin',
+                "$dir/$case->{base_margin}");
+}
+
+# The values a command prints, comma-separated, as a flat array ref.
+sub _run {
+    my @cmd = @_;
     open my $fh, '-|', @cmd or die "@cmd: $!";
     my @values;
     while (my $line = <$fh>) {
