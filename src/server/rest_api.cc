@@ -110,7 +110,8 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
     batch.dtype = PS_DTYPE_FLOAT64;
     batch.count = request.float64_values.size();
   }
-  ScoreOptions options{request.output, request.iteration_begin, request.iteration_end};
+  ScoreOptions options{request.output, request.iteration_begin, request.iteration_end,
+                       request.base_margin.data(), request.base_margin.size()};
   auto start = route.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   route.scoring_seconds = seconds_since(start);
