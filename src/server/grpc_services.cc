@@ -119,7 +119,8 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
     batch.count = request.float64_values_size();
   }
   ScoreOptions options{output_of(request.output()), request.iterations().begin(),
-                       request.iterations().end()};
+                       request.iterations().end(), request.base_margin().data(),
+                       static_cast<size_t>(request.base_margin_size())};
   auto start = call.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   call.scoring_seconds += seconds_since(start);

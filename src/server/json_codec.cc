@@ -307,6 +307,7 @@ FraudRequest parse_fraud_request(std::string_view body) {
 
 BatchRequest parse_batch_request(std::string_view body) {
   BatchRequest request;
+  bool has_base_margin = false;
   parse_object(body, [&](simdjson::ondemand::object object) {
     for (auto field_result : object) {
       simdjson::ondemand::field field = unwrap(std::move(field_result));
@@ -347,9 +348,16 @@ BatchRequest parse_batch_request(std::string_view body) {
           (inner_key == "begin" ? request.iteration_begin : request.iteration_end) =
               static_cast<uint32_t>(n);
         }
+      } else if (key == "base_margin" || key == "baseMargin") {
+        // Both names, as the proto3 JSON mapping has parsers accept (the proto field name
+        // and its lowerCamelCase json_name); a body with both is ambiguous.
+        if (has_base_margin) bad("give one of \"base_margin\" and \"baseMargin\", not both");
+        read_numbers(field.value(), request.base_margin, std::string(key), false);
+        has_base_margin = true;
       } else {
         unknown_field("", key,
-                      "model, version, rows, cols, float32_values, float64_values, output, iterations");
+                      "model, version, rows, cols, float32_values, float64_values, output, iterations, "
+                      "base_margin");
       }
     }
   });

@@ -27,6 +27,7 @@ struct BatchRequest {
   bool has_float32 = false, has_float64 = false;
   int32_t output = -1;  // PS_OUTPUT_*; -1 = the model's default
   uint32_t iteration_begin = 0, iteration_end = 0;
+  std::vector<double> base_margin;  // "base_margin" or "baseMargin"; empty: none given
 };
 
 // POST /v2/models/{name}[/versions/{v}]/infer (Open Inference Protocol).

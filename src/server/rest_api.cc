@@ -110,7 +110,8 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
     batch.dtype = PS_DTYPE_FLOAT64;
     batch.count = request.float64_values.size();
   }
-  ScoreOptions options{request.output, request.iteration_begin, request.iteration_end};
+  ScoreOptions options{request.output, request.iteration_begin, request.iteration_end,
+                       request.base_margin.data(), request.base_margin.size()};
   auto start = route.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits.max_rows);
   route.scoring_seconds = seconds_since(start);
@@ -472,7 +473,9 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       }
       if (action == "ready") {
         if (!get) return wrong_method("GET");
-        return json_flag("ready", core.repository.model_ready(name, version), 503);
+        // Not ready is a 4xx in the Open Inference Protocol (200 = true, 4xx = false), and
+        // 400 is what Triton answers; 503 would say the server failed, not the model.
+        return json_flag("ready", core.repository.model_ready(name, version), 400);
       }
       if (action == "infer") {
         route.endpoint = "http_v2_infer";

@@ -69,6 +69,8 @@ Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& o
   opts.output = options.output < 0 ? model.config().default_output : options.output;
   opts.iteration_begin = options.iteration_begin;
   opts.iteration_end = options.iteration_end;
+  opts.base_margin = options.base_margin_len ? options.base_margin : nullptr;
+  opts.base_margin_len = options.base_margin_len;
   ps_error* err = thread_error();
 
   Scores scores;
@@ -77,7 +79,8 @@ Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& o
   if (ps_model_output_size(&per_row, model.handle(), 1, &opts, err) != PS_OK) fail_from(err);
   scores.values_per_row = per_row;
   scores.values.resize(per_row * batch.rows);
-  if (batch.rows == 0) return scores;
+  // No rows: nothing to score, but offsets given for none are still the C library's to refuse.
+  if (batch.rows == 0 && opts.base_margin_len == 0) return scores;
   ps_status status;
   if (batch.rows == 1 && batch.dtype == PS_DTYPE_FLOAT64) {  // the no-allocation row path
     status = ps_model_predict_row(scores.values.data(), scores.values.size(), model.handle(),

@@ -20,6 +20,10 @@ struct Batch {
 struct ScoreOptions {
   int32_t output = -1;           // PS_OUTPUT_*; -1 takes the model's default
   uint32_t iteration_begin = 0, iteration_end = 0;
+  // Per-row margin offsets (ps_predict_options.base_margin), rows x num_margins; the C
+  // library checks the length. Empty (nullptr, 0) scores with the model's base score.
+  const double* base_margin = nullptr;
+  size_t base_margin_len = 0;
 };
 
 struct Scores {

@@ -100,6 +100,10 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
   }
   opts.iteration_begin = request.iterations().begin();
   opts.iteration_end = request.iterations().end();
+  if (request.base_margin_size() > 0) {  // the C library checks its length against rows
+    opts.base_margin = request.base_margin().data();
+    opts.base_margin_len = static_cast<size_t>(request.base_margin_size());
+  }
 
   size_t out_len = 0;
   std::vector<double> out;

@@ -47,6 +47,12 @@ BATCH = [
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "iterations": {"start": 1}},
     {"model": "fraud-v3", "rows": 1.5, "cols": 2, "float64_values": [0.4, 1.2]},
     {"model": "fraud-v3", "row": 1, "cols": 2, "float64_values": [0.4, 1.2]},
+    {"model": "fraud-v3", "rows": 2, "cols": 2, "float64_values": [0.4, 1.2, 0, 0], "base_margin": [0.5, None]},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float32_values": [0.4, 1.2], "baseMargin": [-1.5]},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "base_margin": [1], "baseMargin": [1]},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "base_margin": ["1"]},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "base_margin": 1.0},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "base_margins": [1.0]},
 ]
 INFER = [
     {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},

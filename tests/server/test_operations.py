@@ -189,7 +189,7 @@ def test_hot_reload_under_load_fails_no_request(start_server, fraud_copy):
 def test_a_model_that_never_loaded_is_not_ready(start_server, fraud_copy):
     (fraud_copy / "broken.json").write_text('{"not": "a model"}')
     server = start_server(fraud_copy)
-    assert requests.get(server.url + "/v2/models/broken/ready", timeout=10).status_code == 503
+    assert requests.get(server.url + "/v2/models/broken/ready", timeout=10).status_code == 400
     assert requests.get(server.url + "/v2/health/ready", timeout=10).status_code == 503
     answer = requests.post(server.url + "/predict", json={"features": [1, 2], "model": "broken"}, timeout=10)
     assert answer.status_code == 503 and "failed to load" in answer.json()["error"]

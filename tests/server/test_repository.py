@@ -90,11 +90,12 @@ def readiness(server, name, version=""):
 def test_model_readiness_is_false_for_a_known_model_and_not_found_for_an_unknown_one(
         start_server, fraud_copy):
     """As the Open Inference Protocol (and Triton, MLServer) answer it: a model the
-    repository knows but does not serve is `ready: false` (REST 503), over both
-    protocols alike; only a name or version it does not know is NOT_FOUND / 404."""
+    repository knows but does not serve is `ready: false` (REST 400: the protocol's "4xx
+    status code indicates false", Triton's 400), over both protocols alike; only a name
+    or version it does not know is NOT_FOUND / 404."""
     (fraud_copy / "broken.json").write_text('{"not": "a model"}')
     server = start_server(fraud_copy, "--model-control", "explicit")
-    NOT_READY, READY = ((503, False), False), ((200, True), True)
+    NOT_READY, READY = ((400, False), False), ((200, True), True)
     assert readiness(server, "fraud-v3") == READY
     assert readiness(server, "fraud-v3", "1") == READY
     assert readiness(server, "broken") == NOT_READY  # its file failed to load

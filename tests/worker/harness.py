@@ -125,10 +125,12 @@ class Worker:
 # ---- messages
 
 def predict_request(request_id, model, rows, *, dtype="float64", output=0,
-                    iterations=None, version=""):
-    """A QueueRequest for a list of rows (each a list of floats)."""
+                    iterations=None, version="", base_margin=()):
+    """A QueueRequest for a list of rows (each a list of floats); base_margin: the
+    per-row margin offsets, flat."""
     req = scoring_pb2.PredictRequest(model=model, version=version, rows=len(rows),
-                                     cols=len(rows[0]) if rows else 0, output=output)
+                                     cols=len(rows[0]) if rows else 0, output=output,
+                                     base_margin=base_margin)
     flat = [v for row in rows for v in row]
     if dtype == "float32":
         req.float32_values.extend(flat)

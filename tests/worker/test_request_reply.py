@@ -2,9 +2,11 @@
 reply subject with a QueueResult, the response or the reason there is none."""
 import nats
 
-from harness import (DEAD_LETTER_STREAM, RESULTS_STREAM, RPC, predict_request, run,
+from harness import (DEAD_LETTER_STREAM, ROOT, RESULTS_STREAM, RPC, predict_request, run,
                      stream_count)
-from polyscore.v1 import queue_pb2
+from polyscore.v1 import queue_pb2, scoring_pb2
+
+OFFSETS = ROOT / "tests" / "vectors" / "offsets"
 
 
 async def ask(broker, data):
@@ -53,3 +55,26 @@ def test_request_reply_says_why_a_request_cannot_be_scored(broker, make_worker):
     ok = run(ask(broker, predict_request("c4", "fraud-v3", [[0.4, 1.2]]).SerializeToString()))
     assert list(ok.response.values) == [0.8551127314567566]
     assert worker.proc.poll() is None
+
+
+def read_rows(path):
+    return [[float(v) for v in line.split(",")] for line in path.read_text().splitlines() if line]
+
+
+def test_request_reply_applies_per_row_offsets(broker, make_worker):
+    """PredictRequest.base_margin reaches the C call: XGBoost's own predict with
+    base_margin (tests/vectors/offsets), bit for bit; a wrong length is refused."""
+    make_worker(models={"offset-binary": OFFSETS / "models" / "xgb3_offset_binary.json"})
+    rows = read_rows(OFFSETS / "data" / "xgb3_offset_binary.X.csv")
+    offsets = [row[0] for row in read_rows(OFFSETS / "data" / "xgb3_offset_binary.base_margin.csv")]
+    for output, name in ((scoring_pb2.OUTPUT_KIND_MARGIN, "margin"), (scoring_pb2.OUTPUT_KIND_VALUE, "value")):
+        expected = [row[0] for row in read_rows(OFFSETS / "data" / f"xgb3_offset_binary.{name}.csv")]
+        result = run(ask(broker, predict_request("o1", "offset-binary", rows, output=output,
+                                                 base_margin=offsets).SerializeToString()))
+        assert not result.HasField("error"), result.error.message
+        assert list(result.response.values) == expected, name
+
+    short = run(ask(broker, predict_request("o2", "offset-binary", rows,
+                                            base_margin=offsets[:-1]).SerializeToString()))
+    assert short.error.kind == queue_pb2.QUEUE_ERROR_KIND_INVALID_REQUEST
+    assert "base_margin has 39 values; expected 40 rows x 1 margins = 40" in short.error.message
