@@ -9,9 +9,6 @@
 #include <new>
 #include <string>
 #include <thread>
-#if defined(__GLIBC__)  // defined by the headers above
-#include <malloc.h>
-#endif
 
 #include "capi/model_table.h"
 #include "loaders/loaders.h"
@@ -280,17 +277,6 @@ void check_dtype(int32_t dtype) {
   }
 }
 
-// Hands back to the system the pages loading freed (the file's bytes, the parser's
-// buffers, the tables' building copies): glibc keeps freed heap memory for the process's
-// next allocations, so without this a process that loaded a model holds up to half as
-// much again as the model itself (bench/memory.py). One pass over the allocator's free
-// lists, under a millisecond beside a load of milliseconds.
-void return_freed_memory() {
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
-}
-
 ps_model* load_bytes(std::string_view bytes, const ps_load_options* opts) {
   const int32_t format = load_format(opts);
   auto forest = std::make_unique<Forest>(polyscore::load_model(bytes, format));
@@ -400,7 +386,6 @@ ps_status ps_model_load_file(ps_model** out, const char* path, const ps_load_opt
     try {
       *out = load_bytes(bytes, opts);
       std::string().swap(bytes);
-      return_freed_memory();
     } catch (const Error& e) {
       if (e.code() == PS_ERR_PARSE) throw Error(e.code(), std::string(path) + ": " + e.what(), e.offset());
       throw;
@@ -415,7 +400,6 @@ ps_status ps_model_load_buffer(ps_model** out, const void* data, size_t size,
     require(out, "out");
     if (!data && size > 0) invalid("data is NULL");
     *out = load_bytes(std::string_view(static_cast<const char*>(data), data ? size : 0), opts);
-    return_freed_memory();
   });
 }
 
