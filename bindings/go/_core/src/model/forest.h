@@ -50,10 +50,10 @@ struct CategorySet {
   uint32_t num_words;
 };
 
-// Packed: 17 bytes instead of 24 (the threshold unaligned, which x86-64 and aarch64 load
-// at full speed), since a loaded model keeps its nodes as long as it is served and the
-// walks by keys read their own tables, not these (bench/memory.py).
-struct __attribute__((packed)) Node {
+// Not packed: a packed 17-byte Node puts its fields at unaligned addresses, and every
+// `const T&` taken of one (std::vector::push_back, std::max) is undefined behaviour that
+// UBSan reports (the fuzz smoke run did, in choose_used_features). 24 bytes per node.
+struct Node {
   union {
     double threshold;      // numeric split
     CategorySet category;  // categorical split (kCategorical)
@@ -65,7 +65,6 @@ struct __attribute__((packed)) Node {
   uint32_t child_or_leaf;
   uint8_t flags;
 };
-static_assert(sizeof(Node) == 17, "Node is packed");
 
 struct Tree {
   uint32_t node_begin;  // index of the root in Forest::nodes
