@@ -356,7 +356,8 @@ class Model {
    *  as predict takes) on the single-row fast path. Returns a Float64Array of k values.
    *  numThreads is ignored. */
   predictRow(row, options) {
-    if (isPlainObject(row)) row = namedRows([row], ...this._featureIndex(), singleRow);
+    if (!(row instanceof Float64Array) && isPlainObject(row))
+      row = namedRows([row], ...this._featureIndex(), singleRow);
     if (options === undefined && this._rowValue !== undefined) {
       if (!(row instanceof Float64Array)) row = asRow(row);
       const value = this._rowValue(row);
