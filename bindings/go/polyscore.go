@@ -340,6 +340,10 @@ type Model struct {
 	info    Info
 	closed  atomic.Bool
 	cleanup runtime.Cleanup
+	// features matches names to columns for PredictNamed, read on first use (named.go).
+	features     *featureIndex
+	featuresErr  error
+	featuresOnce sync.Once
 }
 
 // Load loads a model file (XGBoost JSON or UBJSON, LightGBM text; detected from

@@ -59,6 +59,10 @@ export interface ModelInfo {
 /** Rows: Float64Array and Float32Array are read in place; anything else is copied once. */
 export type Rows = Float64Array | Float32Array | ArrayLike<number>;
 
+/** A row given by feature name: exactly the model's info.featureNames as keys, in any
+ *  order; null or undefined is a missing value. */
+export type NamedRow = { readonly [feature: string]: number | null | undefined };
+
 export declare class Model {
   private constructor();
   /** Read at load; stays readable after close(). */
@@ -73,10 +77,19 @@ export declare class Model {
    * after row, k = outputSize(1, options).
    */
   predict(rows: Rows, nRows?: number, options?: PredictOptions): Float64Array;
+  /**
+   * Scores rows given by feature name, each matched to info.featureNames (names as the
+   * model file stores them). A missing feature, an unknown name, a value that is not a
+   * number or null, and a model whose file names no features throw PolyscoreError
+   * PS_ERR_INVALID_ARGUMENT naming them.
+   */
+  predict(rows: readonly NamedRow[], options?: PredictOptions): Float64Array;
   /** As predict, on the libuv thread pool. Failures reject with PolyscoreError. */
   predictAsync(rows: Rows, nRows?: number, options?: PredictOptions): Promise<Float64Array>;
-  /** Scores one row of info.numFeatures values on the single-row fast path. */
-  predictRow(row: Float64Array | ArrayLike<number>, options?: PredictOptions): Float64Array;
+  predictAsync(rows: readonly NamedRow[], options?: PredictOptions): Promise<Float64Array>;
+  /** Scores one row of info.numFeatures values, or one row by feature name, on the
+   *  single-row fast path. */
+  predictRow(row: Float64Array | ArrayLike<number> | NamedRow, options?: PredictOptions): Float64Array;
   /** Frees the model. Calls in flight finish normally; later calls throw
    *  PolyscoreError PS_ERR_INVALID_HANDLE. Closing twice is harmless. */
   close(): void;

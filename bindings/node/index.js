@@ -5,6 +5,7 @@
 //   const m = polyscore.load('fraud-v3.json');
 //   const p = m.predict(new Float64Array([0.4, 1.2]), 1);   // Float64Array [0.855...]
 //   const q = await m.predictAsync(rows, nRows, { output: 'margin' });
+//   const r = m.predict([{ amount_zscore: 0.4, velocity: 1.2 }]);  // rows by feature name
 //   m.close();
 
 const fs = require('node:fs');
@@ -183,6 +184,93 @@ function asRows(rows) {
   throw new TypeError('rows must be a Float64Array, a Float32Array or an array of numbers');
 }
 
+// ---- rows given by feature name: [{amount: 0.4, velocity: 1.2}, ...]
+// The rules are the Python binding's for a DataFrame (bindings/python/src/polyscore/
+// _frame.py): names match exactly as the model file stores them (info.featureNames), a
+// feature absent from a row and a name the model does not have are errors naming them
+// (a typo never scores silently), and a model whose file names no features cannot be
+// given rows by name.
+
+// True when rows is an array of objects (not an array of numbers): predict's named form.
+function isNamedBatch(rows) {
+  if (!Array.isArray(rows) || rows.length === 0) return false;
+  const first = rows[0];
+  return typeof first === 'object' && first !== null && !Array.isArray(first) && !ArrayBuffer.isView(first);
+}
+
+// A row given by name must be a plain object: a Map or a class instance would read as
+// an object without the features.
+function isPlainObject(x) {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(x) {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x === 'object') {
+    const cls = x.constructor?.name;
+    return cls && cls !== 'Object' ? `a ${cls}` : 'an object';
+  }
+  if (typeof x === 'bigint') return `bigint ${x}n`;
+  return `${typeof x} ${JSON.stringify(x)}`;
+}
+
+// The first names of a list, quoted, and how many more there are.
+function quoteSome(names) {
+  const most = 20;
+  const shown = names.slice(0, most).map((n) => JSON.stringify(n)).join(', ');
+  return names.length > most ? `${shown} and ${names.length - most} more` : shown;
+}
+
+function plural(word, n) {
+  return n === 1 ? word : `${word}s`;
+}
+
+// The error for a row that lacks some of the model's features or holds other names.
+function namedMismatch(where, row, names, column) {
+  const unknown = Object.keys(row).filter((k) => !column.has(k));
+  const missing = names.filter((n) => !Object.prototype.hasOwnProperty.call(row, n));
+  const parts = [];
+  if (unknown.length > 0) parts.push(`unknown ${plural('feature', unknown.length)} ${quoteSome(unknown)}`);
+  if (missing.length > 0)
+    parts.push(`missing ${plural('feature', missing.length)} ${quoteSome(missing)} (use null for a missing value)`);
+  return bindingError('PS_ERR_INVALID_ARGUMENT',
+                      `${where} does not match the model's features (${quoteSome(names)}): ${parts.join('; ')}`);
+}
+
+// Rows given by feature name as a row-major Float64Array in the model's feature order.
+// where(r) names row r in messages.
+function namedRows(rows, names, column, where) {
+  const n = names.length;
+  const out = new Float64Array(rows.length * n);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (!isPlainObject(row))
+      throw bindingError('PS_ERR_INVALID_ARGUMENT',
+                         `${where(r)} is not an object of feature values ({name: value}): ${describe(row)}`);
+    const keys = Object.keys(row);
+    let found = 0;
+    for (const key of keys) {
+      const j = column.get(key);
+      if (j === undefined) continue; // an unknown name: reported below
+      const x = row[key];
+      if (typeof x === 'number') out[r * n + j] = x;
+      else if (x === null || x === undefined) out[r * n + j] = NaN;
+      else
+        throw bindingError('PS_ERR_INVALID_ARGUMENT',
+                           `${where(r)}[${JSON.stringify(key)}] is not a number: ${describe(x)}`);
+      found++;
+    }
+    if (found !== n || keys.length !== n) throw namedMismatch(where(r), row, names, column);
+  }
+  return out;
+}
+
+const batchRow = (r) => `rows[${r}]`;
+const singleRow = () => 'row';
+
 // predictRow's input as a Float64Array.
 function asRow(row) {
   row = asRows(row);
@@ -238,8 +326,12 @@ class Model {
    * Scores nRows rows stored row-major in `rows` (Float64Array or Float32Array, read
    * without a copy). Returns a Float64Array of nRows * k values, row after row, where
    * k = outputSize(1, options).
+   * Rows may also be given by feature name, as an array of plain objects
+   * ({amount_zscore: 0.4, velocity: 1.2}), with predict(rows, options): each must hold
+   * exactly the model's info.featureNames, in any order (null is a missing value).
    */
   predict(rows, nRows, options) {
+    if (isNamedBatch(rows)) [rows, nRows, options] = this._named(rows, nRows, options);
     const opts = options === undefined ? DEFAULT_OPTIONS : parseOptions(options);
     rows = asRows(rows);
     const n = nRowsOf(rows, nRows, this._numFeatures());
@@ -251,6 +343,7 @@ class Model {
   /** As predict, on the libuv thread pool; the main thread stays free. */
   predictAsync(rows, nRows, options) {
     try {
+      if (isNamedBatch(rows)) [rows, nRows, options] = this._named(rows, nRows, options);
       const opts = parseOptions(options);
       rows = asRows(rows);
       return this._native.predictAsync(rows, nRowsOf(rows, nRows, this._numFeatures()), ...opts);
@@ -259,9 +352,12 @@ class Model {
     }
   }
 
-  /** Scores one row (an array of numbers or a Float64Array) on the single-row fast
-   *  path. Returns a Float64Array of k values. numThreads is ignored. */
+  /** Scores one row (an array of numbers, a Float64Array, or an object by feature name
+   *  as predict takes) on the single-row fast path. Returns a Float64Array of k values.
+   *  numThreads is ignored. */
   predictRow(row, options) {
+    if (!(row instanceof Float64Array) && isPlainObject(row))
+      row = namedRows([row], ...this._featureIndex(), singleRow);
     if (options === undefined && this._rowValue !== undefined) {
       if (!(row instanceof Float64Array)) row = asRow(row);
       const value = this._rowValue(row);
@@ -291,6 +387,38 @@ class Model {
 
   _numFeatures() {
     return this._info.numFeatures;
+  }
+
+  // [feature names, Map name -> column], made on first use; throws for a model whose
+  // file does not name every feature once.
+  _featureIndex() {
+    const names = this.info.featureNames; // throws PS_ERR_INVALID_HANDLE after close
+    if (this._column === undefined) {
+      const column = new Map();
+      names.forEach((name, i) => {
+        if (name === '')
+          throw bindingError('PS_ERR_INVALID_ARGUMENT',
+                             `the model file names no feature ${i}, so rows cannot be given by feature ` +
+                             "name: pass arrays of numbers in the model's feature order");
+        if (column.has(name))
+          throw bindingError('PS_ERR_INVALID_ARGUMENT',
+                             `the model names features ${column.get(name)} and ${i} both ` +
+                             `${JSON.stringify(name)}, so rows cannot be given by feature name: pass ` +
+                             "arrays of numbers in the model's feature order");
+        column.set(name, i);
+      });
+      this._column = column;
+    }
+    return [names, this._column];
+  }
+
+  // predict's named form, predict(rows, options) or predict(rows, nRows, options), as
+  // the arguments of the positional one.
+  _named(rows, nRows, options) {
+    if (options === undefined && typeof nRows === 'object' && nRows !== null) [nRows, options] = [undefined, nRows];
+    if (nRows !== undefined && nRows !== null && nRows !== rows.length)
+      throw bindingError('PS_ERR_SHAPE', `nRows is ${nRows} but ${rows.length} rows were given by feature name`);
+    return [namedRows(rows, ...this._featureIndex(), batchRow), rows.length, options];
   }
 }
 

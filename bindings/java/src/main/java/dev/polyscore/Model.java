@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,6 +59,8 @@ public final class Model implements AutoCloseable {
   private final State state;
   private final Cleaner.Cleanable cleanable;
   private final ModelInfo info;
+  /** The feature names' columns for predictNamed, read on first use. */
+  private volatile FeatureIndex featureIndex;
 
   /**
    * The native handle and its usage count, shared with the Cleaner action (so it must not
@@ -367,6 +370,33 @@ public final class Model implements AutoCloseable {
       state.release();
       Reference.reachabilityFence(this);
     }
+  }
+
+  /**
+   * Scores rows given by feature name, one map per row ({@code Map.of("amount_zscore", 0.4,
+   * "velocity", 1.2)}); values, all iterations. See {@link #predictNamed(List,
+   * PredictOptions)}.
+   */
+  public double[] predictNamed(List<? extends Map<String, ? extends Number>> rows) {
+    return predictNamed(rows, PredictOptions.DEFAULT);
+  }
+
+  /**
+   * Scores rows given by feature name: each map holds exactly the model's
+   * {@link #featureNames()}, spelled as the model file stores them, in any order; a null
+   * value (where the map allows one) or NaN is a missing value. Returns what
+   * {@link #predict(double[], int, PredictOptions)} returns for the same rows in the
+   * model's feature order. A feature absent from a row, a name the model does not have, a
+   * value that is not a number, and a model whose file names no features throw
+   * {@link ErrorCode#INVALID_ARGUMENT} naming the row and the names.
+   */
+  public double[] predictNamed(List<? extends Map<String, ? extends Number>> rows,
+      PredictOptions options) {
+    checkOptions(options);
+    if (rows == null) throw new PolyscoreException(ErrorCode.INVALID_ARGUMENT, "rows is null");
+    FeatureIndex index = featureIndex;
+    if (index == null) featureIndex = index = FeatureIndex.of(featureNames());
+    return predict(index.layout(rows), rows.size(), options);
   }
 
   private static PredictOptions checkOptions(PredictOptions options) {
