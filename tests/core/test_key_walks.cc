@@ -337,10 +337,10 @@ TEST(KeyWalks, ChosenByModelShape) {
   EXPECT_FALSE(xgb.ranks.used);  // float32: keys are the floats' bits
   // The vector top levels the CPU allows must be what the tests above checked: AVX-512
   // where the CPU has it, else AVX2, unless the environment turns them off.
-  auto set = [](const char* name) { return std::getenv(name) && *std::getenv(name); };
 #if defined(POLYSCORE_PORTABLE) || !defined(__x86_64__)
   const bool avx512 = false, avx2 = false;  // a build without the vector walks
 #else
+  auto set = [](const char* name) { return std::getenv(name) && *std::getenv(name); };
   const bool avx2 = __builtin_cpu_supports("avx2") && !set("POLYSCORE_NO_AVX2");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
