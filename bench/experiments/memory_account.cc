@@ -55,6 +55,7 @@ void account(const char* path) {
   row("prepared", "ranks.keys", m.ranks.keys);
   row("prepared", "ranks.fences", m.ranks.fences);
   row("prepared", "heap.nodes", m.heap.nodes);
+  row("prepared", "heap.leaf", m.heap.leaf);
   row("prepared", "heap.value32", m.heap.value32);
   row("prepared", "heap.value64", m.heap.value64);
   row("prepared", "heap.node_begin/slot_begin/depth", m.heap.depth);

@@ -144,22 +144,28 @@ void build(PreparedModel& model, std::vector<uint32_t> depth) {
   const uint32_t deepest = *std::max_element(heap.depth.begin(), heap.depth.end());
   heap.nodes.assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode{0, 0});
   if (model.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
-  // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
-  if (wide) heap.value64.resize(slots);
-  else heap.value32.resize(slots);
+  heap.leaf.assign(slots, 0);
   for (size_t t = 0; t < num_trees; ++t) {
     const uint32_t node_base = heap.node_begin[t], slot_base = heap.slot_begin[t];
-    const double weight = model.forest->trees[t].weight;
     auto split = [&](uint32_t p, uint32_t node) {
       heap.nodes[node_base + p] = split_of(model, model.walk.nodes[node]);
       if (!heap.category.empty()) heap.category[node_base + p] = category_ref_of(model, node);
     };
     auto leaf = [&](uint32_t first, uint32_t width, uint32_t node) {
-      const double value = weight * model.forest->leaf_values[model.forest->nodes[node].child_or_leaf];
-      if (wide) std::fill_n(heap.value64.begin() + slot_base + first, width, value);
-      else std::fill_n(heap.value32.begin() + slot_base + first, width, static_cast<float>(value));
+      std::fill_n(heap.leaf.begin() + slot_base + first, width, model.forest->nodes[node].child_or_leaf);
     };
     lay_out_in_heap_order(model, model.forest->trees[t], heap.depth[t], 0, 0, 0, split, leaf);
+  }
+  // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
+  if (wide) heap.value64.resize(slots);
+  else heap.value32.resize(slots);
+  for (size_t t = 0; t < num_trees; ++t) {
+    const uint32_t end = heap.slot_begin[t] + (1u << heap.depth[t]);
+    for (uint32_t s = heap.slot_begin[t]; s < end; ++s) {
+      const double value = model.forest->trees[t].weight * model.forest->leaf_values[heap.leaf[s]];
+      if (wide) heap.value64[s] = value;
+      else heap.value32[s] = static_cast<float>(value);
+    }
   }
   heap.top_levels = top_level_walk(model);
   heap.usable = true;

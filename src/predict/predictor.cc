@@ -139,13 +139,12 @@ void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind
 // ---- Scoring by keys, over the heap tables or else the linked tables (heap_walk.h, linked_walk.h).
 // Acc, the sum's type, is float for float32 models, else double.
 
-// What a walk by keys returns for each tree is an index into the values to add, and from
-// it the index of the leaf reached (into Forest::leaf_ids): a table lookup, or for the
-// heap walk the path its slot stands for (key_walk::slot_leaf).
+// What a walk by keys returns for each tree is an index into these two tables: the
+// value to add, and the index of the leaf (into Forest::leaf_ids).
 template <typename Acc>
 struct KeyWalkResults {
   const Acc* value;
-  const uint32_t* leaf = nullptr;  // nullptr: the heap walk's slots
+  const uint32_t* leaf;
   // batch: for the walk of a batch's blocks, else of single rows (each may be the
   // bitvector walk, bitvector_tables.h).
   KeyWalkResults(const PreparedModel& model, bool batch) {
@@ -156,16 +155,12 @@ struct KeyWalkResults {
     } else if (model.family == WalkFamily::kHeap) {
       if constexpr (sizeof(Acc) == 4) value = model.heap.value32.data();
       else value = model.heap.value64.data();
+      leaf = model.heap.leaf.data();
     } else {
       if constexpr (sizeof(Acc) == 4) value = model.linked.value32.data();
       else value = model.linked.value64.data();
       leaf = model.walk.leaf.data();
     }
-  }
-  // The leaf id of what the walk of `tree` returned.
-  double leaf_id(const PreparedModel& model, uint32_t tree, uint32_t reached) const {
-    const uint32_t index = leaf ? leaf[reached] : key_walk::slot_leaf(model, tree, reached);
-    return model.forest->leaf_ids[index];
   }
 };
 
@@ -191,7 +186,7 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
     }
     if (plan.kind == OutputKind::kLeaf) {
       for (uint32_t k = 0; k < count; ++k) {
-        out[t - plan.tree_begin + k] = results.leaf_id(model, t + k, reached[k]);
+        out[t - plan.tree_begin + k] = model.forest->leaf_ids[results.leaf[reached[k]]];
       }
     } else if (model.forest->num_margin_outputs == 1) {
       // A sum in a register: the chain of adds (in tree order) stays short enough to
@@ -244,7 +239,7 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
         key_walk::linked_block_leaves(model, keys, n, t, reached);
       }
       for (size_t r = 0; r < n; ++r) {
-        out[r * used + (t - plan.tree_begin)] = results.leaf_id(model, t, reached[r]);
+        out[r * used + (t - plan.tree_begin)] = model.forest->leaf_ids[results.leaf[reached[r]]];
       }
     }
     return;

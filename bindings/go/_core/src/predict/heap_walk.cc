@@ -225,18 +225,4 @@ void row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first,
   }
 }
 
-uint32_t slot_leaf(const PreparedModel& model, uint32_t tree, uint32_t slot) {
-  const Forest& forest = *model.forest;
-  const uint32_t depth = model.heap.depth[tree];
-  const uint32_t path = slot - model.heap.slot_begin[tree];
-  const uint32_t root = forest.trees[tree].node_begin;
-  uint32_t node = root;
-  // A tree shallower than its group's depth reaches a leaf before the path's end: that
-  // leaf fills every slot under it (key_tables.cc, lay_out_in_heap_order).
-  for (uint32_t level = 0; level < depth && !(forest.nodes[node].flags & kLeaf); ++level) {
-    node = root + forest.nodes[node].child_or_leaf + ((path >> (depth - 1 - level)) & 1u);
-  }
-  return forest.nodes[node].child_or_leaf;
-}
-
 }  // namespace polyscore::key_walk

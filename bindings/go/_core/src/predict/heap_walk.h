@@ -20,7 +20,7 @@ void add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint3
 void add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                uint32_t tree_end, double* margins);
 
-// Writes to slots[r] the leaf slot (index into heap.value*) that row r < n of
+// Writes to slots[r] the leaf slot (index into heap.leaf / heap.value*) that row r < n of
 // the block reaches in `tree`; slots has room for kBlockRows.
 void block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots);
 
@@ -28,11 +28,5 @@ void block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uin
 // goes to slots[0, count).
 void row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                uint32_t* slots);
-
-// The leaf (index into Forest::leaf_values / leaf_ids) that leaf slot `slot` of `tree`
-// stands for. Only leaf output asks, so no table keeps it: the slot's bits below the
-// tree's depth, from the top, are the path from the root (1: right), which the forest's
-// own tree is followed along until a leaf.
-uint32_t slot_leaf(const PreparedModel& model, uint32_t tree, uint32_t slot);
 
 }  // namespace polyscore::key_walk

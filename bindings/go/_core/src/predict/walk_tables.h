@@ -120,6 +120,7 @@ struct HeapTables {
   bool usable = false;
   Simd top_levels = Simd::kScalar;  // how batches walk the top levels
   std::vector<HeapNode> nodes;                    // per node, all trees
+  std::vector<uint32_t> leaf;                     // per leaf slot: index into Forest::leaf_values / leaf_ids
   std::vector<float> value32;                     // per leaf slot: tree weight * leaf value, as a float32 model sums it
   std::vector<double> value64;                    // the same, for a double model
   std::vector<uint32_t> node_begin;               // per tree: its first node
