@@ -83,15 +83,22 @@ class LeakTest {
         }
       };
       loop.run(); // warm up
-      System.gc();
-      long before = TestData.rssBytes();
-      loop.run();
-      loop.run();
-      System.gc();
-      long growth = TestData.rssBytes() - before;
-      System.out.printf("predict loop: RSS %+d KiB over 200000 calls%n", growth >> 10);
-      // 32 bytes leaked per call would be 6 MiB.
-      assertTrue(growth < (4L << 20), "RSS grew by " + (growth >> 10) + " KiB");
+      // A leak grows the resident set on every pass; the JIT compiling late (on a busy
+      // machine) and the heap settling grow it once. So up to three passes of 200,000
+      // calls, and the smallest growth must be under the bound: 32 bytes leaked per call
+      // would be 6 MiB on each of them. (CI on a loaded VM saw one pass of +5.3 MiB
+      // that a second pass did not repeat.)
+      long growth = Long.MAX_VALUE;
+      for (int pass = 0; pass < 3 && growth >= (4L << 20); pass++) {
+        System.gc();
+        long before = TestData.rssBytes();
+        loop.run();
+        loop.run();
+        System.gc();
+        growth = Math.min(growth, TestData.rssBytes() - before);
+        System.out.printf("predict loop: RSS %+d KiB over 200000 calls%n", growth >> 10);
+      }
+      assertTrue(growth < (4L << 20), "RSS grew by " + (growth >> 10) + " KiB on every pass");
     }
   }
 
