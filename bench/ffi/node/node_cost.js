@@ -1,7 +1,9 @@
 // bench/ffi/node: fixed cost of one single-row call from Node.
 //   POLYSCORE_NODE_ADDON=.../polyscore.node node node_cost.js MODEL EMPTY_ADDON CALLS REPS
 // binding: polyscore.load(MODEL).predictRow(Float64Array) (bindings/node, N-API);
-// bare:    empty(row) of a tiny N-API addon (empty_addon.c) built the same way.
+// bare:    empty(row) of a tiny N-API addon (empty_addon.c) built the same way: the
+//          binding's native signature (Float64Array in, number out), scoring nothing;
+// noop:    noop(row), an N-API function doing nothing, reported beside.
 // Interleaved per repeat, after warm-up; prints one JSON line.
 'use strict';
 const path = require('node:path');
@@ -10,7 +12,7 @@ const src = process.env.PSFFI_SRC || path.join(__dirname, '..', '..', '..');
 const polyscore = require(path.join(src, 'bindings', 'node', 'index.js'));
 const [model, emptyAddon, callsS, repsS] = process.argv.slice(2);
 const calls = Number(callsS), reps = Number(repsS);
-const empty = require(path.resolve(emptyAddon)).empty;
+const { empty, noop } = require(path.resolve(emptyAddon));
 const m = polyscore.load(model);
 const row = new Float64Array(m.info.numFeatures);
 let sink = 0;
@@ -21,11 +23,16 @@ function bind() {
 }
 function bare() {
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < calls; i++) empty(row);
+  for (let i = 0; i < calls; i++) sink += empty(row);
   return Number(process.hrtime.bigint() - t0) / calls;
 }
-for (let w = 0; w < 3; w++) { bind(); bare(); }
-const b = [], e = [];
-for (let r = 0; r < reps; r++) { b.push(bind()); e.push(bare()); }
-console.log(JSON.stringify({ binding_ns: b, bare_ns: e, checksum: sink }));
+function nothing() {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) noop(row);
+  return Number(process.hrtime.bigint() - t0) / calls;
+}
+for (let w = 0; w < 3; w++) { bind(); bare(); nothing(); }
+const b = [], e = [], z = [];
+for (let r = 0; r < reps; r++) { b.push(bind()); e.push(bare()); z.push(nothing()); }
+console.log(JSON.stringify({ binding_ns: b, bare_ns: e, noop_ns: z, checksum: sink }));
 m.close();
