@@ -250,7 +250,11 @@ def py_latency(fn, inputs, calls):
 
 def binding_cost(ffi_dir, tiny, lib, reps, quick):
     """Runs the bench/ffi harnesses (built by run.sh) on the one-tree model: per language,
-    ns per single-row call through the binding and through the bare FFI, same process."""
+    ns per single-row call through the binding and through the bare FFI, same process.
+    overhead (issue 16's measure): per repeat, (binding - the C call's median) / bare, the
+    binding's own cost over an empty native function of the same signature; the C
+    harness runs first, so every language has the C figure of this run. overhead_cpu: the
+    same from CPU time (the thread's; Node: the process's)."""
     env = dict(os.environ, POLYSCORE_LIBRARY=lib)
     n = 200000 if quick else 1000000
     O = ffi_dir
@@ -272,8 +276,12 @@ def binding_cost(ffi_dir, tiny, lib, reps, quick):
         "C": ("ps_model_predict_row from C (library linked)", "empty C function through a function pointer (dlopen'd tiny .so)"),
         "Python": ("polyscore.Model.predict_row(row) (ctypes binding)", "empty C function via ctypes, 7 args, argtypes declared"),
         "Go": ("Model.PredictRowInto(dst, row, nil) (cgo binding)", "empty C function via cgo (noescape, nocallback), 7 args"),
-        "Java": ("Model.predictRow(double[]) (JNI binding)", "empty static native method (tiny JNI lib), same arrays"),
-        "Node": ("model.predictRow(Float64Array) (N-API binding)", "empty N-API function (tiny addon built like build.js)"),
+        "Java": ("Model.predictRow(double[]) (JNI binding)",
+                 "static native method of the glue's signature (handle, double[] row, length, output -> double) "
+                 "that pins and releases the row (GetPrimitiveArrayCritical), tiny JNI lib"),
+        "Node": ("model.predictRow(Float64Array) (N-API binding)",
+                 "N-API function of the glue's signature (Float64Array in via napi_get_typedarray_info, "
+                 "number out), tiny addon built like build.js"),
     }
     out = {}
     for lang, cmd in cmds.items():
@@ -292,6 +300,18 @@ def binding_cost(ffi_dir, tiny, lib, reps, quick):
                          "ratio": ratio_stats(j["binding_ns"], j["bare_ns"]),
                          "extra_ns": stats([a - b for a, b in zip(j["binding_ns"], j["bare_ns"])]),
                          "binding_call": how[lang][0], "bare_call": how[lang][1]}
+            if "noop_ns" in j:  # the do-nothing native call, beside the signature-matched one
+                out[lang]["noop_ns"] = stats(j["noop_ns"])
+            for k in ("binding_cpu_ns", "bare_cpu_ns", "noop_cpu_ns"):  # CPU time: steadier under load
+                if k in j:
+                    out[lang][k] = stats(j[k])
+            c = out.get("C", {}).get("binding_ns")
+            if lang != "C" and c:
+                out[lang]["overhead"] = stats([(a - c["median"]) / b for a, b in zip(j["binding_ns"], j["bare_ns"])])
+            c = out.get("C", {}).get("binding_cpu_ns")
+            if lang != "C" and c and "binding_cpu_ns" in j:
+                out[lang]["overhead_cpu"] = stats([(a - c["median"]) / b
+                                                   for a, b in zip(j["binding_cpu_ns"], j["bare_cpu_ns"])])
             log(f"  binding cost {lang}: binding {out[lang]['binding_ns']['median']:.1f} ns/call, bare FFI "
                 f"{out[lang]['bare_ns']['median']:.1f} ns/call, ratio {out[lang]['ratio']['median']:.2f}")
         except Exception as e:

@@ -4,7 +4,7 @@ binding: polyscore.Model.predict_row(row) (bindings/python, ctypes) on MODEL (on
 bare:    psffi_empty from LIBEMPTY through ctypes, declared (argtypes) and called with the
          same seven arguments the binding passes to ps_model_predict_row (addresses taken
          once outside the loop: the cheapest a ctypes call can be).
-Interleaved per repeat; prints one JSON line."""
+Interleaved per repeat; prints one JSON line: wall clock and this thread's CPU time."""
 import ctypes
 import json
 import os
@@ -33,19 +33,19 @@ err = ctypes.c_void_p()
 
 def bind():
     pr = m.predict_row
-    t0 = time.perf_counter_ns()
+    c0, t0 = time.thread_time_ns(), time.perf_counter_ns()
     for _ in range(calls):
         pr(row)
-    return (time.perf_counter_ns() - t0) / calls
+    return (time.perf_counter_ns() - t0) / calls, (time.thread_time_ns() - c0) / calls
 
 
 def bare():
     # the bare ctypes call: seven arguments (addresses taken once, outside the loop)
     po, pr_ = out.ctypes.data, row.ctypes.data
-    t0 = time.perf_counter_ns()
+    c0, t0 = time.thread_time_ns(), time.perf_counter_ns()
     for _ in range(calls):
         fn(po, 1, None, pr_, nf, None, err)
-    return (time.perf_counter_ns() - t0) / calls
+    return (time.perf_counter_ns() - t0) / calls, (time.thread_time_ns() - c0) / calls
 
 
 bind(), bare()
@@ -53,4 +53,5 @@ b, e = [], []
 for _ in range(reps):
     b.append(bind())
     e.append(bare())
-print(json.dumps({"binding_ns": b, "bare_ns": e}))
+print(json.dumps({"binding_ns": [x[0] for x in b], "bare_ns": [x[0] for x in e],
+                  "binding_cpu_ns": [x[1] for x in b], "bare_cpu_ns": [x[1] for x in e]}))

@@ -356,6 +356,12 @@ class Model {
    *  as predict takes) on the single-row fast path. Returns a Float64Array of k values.
    *  numThreads is ignored. */
   predictRow(row, options) {
+    if (options === undefined && this._rowValue !== undefined && row instanceof Float64Array) {
+      // the common case first, with no other test: one value per row, default options
+      const out = new Float64Array(1);
+      out[0] = this._rowValue(row);
+      return out;
+    }
     if (!(row instanceof Float64Array) && isPlainObject(row))
       row = namedRows([row], ...this._featureIndex(), singleRow);
     if (options === undefined && this._rowValue !== undefined) {

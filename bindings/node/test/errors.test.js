@@ -76,6 +76,10 @@ test('wrong feature count: PS_ERR_SHAPE from the library', () => {
   assert.throws(() => m.predict(new Float64Array(3), 1), isPsError('PS_ERR_SHAPE', /3/));
   assert.throws(() => m.predictRow([1, 2, 3]), isPsError('PS_ERR_SHAPE'));
   assert.throws(() => m.predictRow(new Float64Array(1)), isPsError('PS_ERR_SHAPE'));
+  assert.throws(() => m.predictRow(new Float64Array(0)), isPsError('PS_ERR_SHAPE'));
+  // the fast path's result is a new Float64Array each call, never a shared one
+  const a = m.predictRow(new Float64Array([0.4, 1.2])), b = m.predictRow(new Float64Array([0.4, 1.2]));
+  assert.ok(a instanceof Float64Array && a.length === 1 && a !== b && a[0] === b[0]);
   m.close();
 });
 
@@ -125,6 +129,8 @@ test('use after close: PS_ERR_INVALID_HANDLE; close twice is harmless', () => {
   m.close();
   assert.throws(() => m.predict(new Float64Array([0.4, 1.2]), 1), isPsError('PS_ERR_INVALID_HANDLE'));
   assert.throws(() => m.predictRow([0.4, 1.2]), isPsError('PS_ERR_INVALID_HANDLE'));
+  // predictRow's Float64Array fast path (one value per row, default options) too
+  assert.throws(() => m.predictRow(new Float64Array([0.4, 1.2])), isPsError('PS_ERR_INVALID_HANDLE'));
   assert.throws(() => m.outputSize(1), isPsError('PS_ERR_INVALID_HANDLE'));
   // info too, as in every binding
   assert.throws(() => m.info, isPsError('PS_ERR_INVALID_HANDLE'));

@@ -44,7 +44,8 @@ public final class Model implements AutoCloseable {
    */
   static volatile int criticalLimit = Integer.getInteger("polyscore.jni.criticalLimit", 1 << 16);
 
-  /** Test hook run inside the in-flight region around each native call; null normally. */
+  /** Test hook run inside the in-flight region around each counted native call (not
+   * predictRow's uncounted path); null normally. */
   static volatile CallHook callHook;
 
   /** Models freed by the Cleaner because nobody closed them (for tests and diagnostics). */
@@ -351,24 +352,44 @@ public final class Model implements AutoCloseable {
         size = info.numMargins();
       }
     }
-    double[] out = size >= 0 ? new double[size] : null;
+    if (size >= 0) return predictRowUncounted(row, size, o.output().code);
     long h = state.acquire();
     try {
       CallHook hook = callHook;
       if (hook != null) hook.beforeNative();
-      if (size == 1) {  // one value (binary, regression): returned, not copied into out
-        out[0] = Native.predictRowValue(h, row, row.length, o.output().code);
-      } else if (out != null) {
-        Native.predictRowInto(h, row, row.length, out, size, o.output().code);
-      } else {
-        out = Native.predictRow(h, row, o.output().code, o.iterationBegin(), o.iterationEnd(),
-            o.baseMarginArray());
-      }
+      double[] out = Native.predictRow(h, row, o.output().code, o.iterationBegin(),
+          o.iterationEnd(), o.baseMarginArray());
       if (hook != null) hook.afterNative();
       return out;
     } finally {
       state.release();
       Reference.reachabilityFence(this);
+    }
+  }
+
+  /**
+   * predictRow for VALUE or MARGIN over all rounds, {@code size} values, without counting
+   * the call in flight (acquire/release cost two locked read-modify-writes of a word
+   * every thread scoring this model shares). The count exists so that close() never frees a handle the glue still
+   * reads from; this glue reads only the Java arrays and passes the handle, an integer
+   * (slot and generation), to the library, which answers a freed handle with
+   * PS_ERR_INVALID_HANDLE and keeps a model until the last call using it returns. So a
+   * close racing this call gives either the result or the INVALID_HANDLE exception, as
+   * the counted path does; once close has begun, new calls fail here at once.
+   */
+  private double[] predictRowUncounted(double[] row, int size, int output) {
+    State s = state;
+    if (s.isClosed()) throw closed();
+    double[] out = new double[size];
+    try {
+      if (size == 1) {  // one value (binary, regression): returned, not copied into out
+        out[0] = Native.predictRowValue(s.handle, row, row.length, output);
+      } else {
+        Native.predictRowInto(s.handle, row, row.length, out, size, output);
+      }
+      return out;
+    } finally {
+      Reference.reachabilityFence(this);  // the Cleaner must not free the model mid-call
     }
   }
 

@@ -121,6 +121,10 @@ class ErrorsTest {
     m.close();
     assertTrue(m.isClosed());
     expect(ErrorCode.INVALID_HANDLE, () -> m.predictRow(new double[] {0.4, 1.2}));
+    expect(ErrorCode.INVALID_HANDLE,
+        () -> m.predictRow(new double[] {0.4, 1.2}, PredictOptions.of(OutputKind.MARGIN)));
+    expect(ErrorCode.INVALID_HANDLE,
+        () -> m.predictRow(new double[] {0.4, 1.2}, PredictOptions.of(OutputKind.LEAF)));
     expect(ErrorCode.INVALID_HANDLE, () -> m.predict(new double[] {0.4, 1.2}, 1));
     expect(ErrorCode.INVALID_HANDLE, () -> m.predict(new float[] {0.4f, 1.2f}, 1));
     ByteBuffer b = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
