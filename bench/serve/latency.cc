@@ -246,7 +246,9 @@ void in_process(const Args& args) {
     std::exit(1);
   }
   double out = 0;
-  report("in-process predict_row", measure(args, [&] {
+  Args no_server = args;  // no server takes part
+  no_server.server_pid = 0;
+  report("in-process predict_row", measure(no_server, [&] {
            ps_model_predict_row(&out, 1, model, args.features.data(), args.features.size(), nullptr, err);
          }));
   ps_model_free(model);
