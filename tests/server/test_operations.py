@@ -230,6 +230,52 @@ def test_overload_is_refused_not_queued(start_server):
                   status="RESOURCE_EXHAUSTED") == codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED)
 
 
+def read_response(sock, buffered):
+    """One HTTP response from a socket (Content-Length framed), after `buffered` bytes
+    already read; returns (status, JSON body, bytes read past it)."""
+    data = buffered
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, rest = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(rest) < length:
+        rest += sock.recv(65536)
+    return int(head.split()[1]), json.loads(rest[:length]), rest[length:]
+
+
+def test_large_bodies_pipelined_and_chunked_are_read_whole(start_server):
+    """Bodies of several reads each (the server reads up to 64 KiB at a time): with
+    Content-Length, chunked in pieces of odd sizes, and pipelined behind each other on
+    one connection; each answer equals the gRPC answer for the same rows, bit for bit."""
+    server = start_server()
+    rows = 20000
+    request = big_batch(rows)
+    with channel_to(server) as channel:
+        expected = scoring_pb2_grpc.ScoringServiceStub(channel).Predict(request, timeout=60).values
+    x = list(request.float64_values)
+    halves = [x[: rows], x[rows:]]  # the first and the second half of the rows (2 columns)
+    bodies = [json.dumps({"model": "fraud-v3", "rows": len(h) // 2, "cols": 2, "float64_values": h}).encode()
+              for h in [x] + halves]
+    assert min(len(b) for b in bodies) > 3 * 65536
+    stream = b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(bodies[0]), bodies[0])
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(bodies[1][i:i + 7001]), bodies[1][i:i + 7001])
+                       for i in range(0, len(bodies[1]), 7001))
+    stream += b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n%s0\r\n\r\n" % chunked
+    stream += b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(bodies[2]), bodies[2])
+    with socket.create_connection(("127.0.0.1", server.http_port), timeout=30) as sock:
+        sock.sendall(stream)  # all three at once: each body's reads find the next request behind it
+        left = b""
+        answers = []
+        for _ in range(3):
+            status, answer, left = read_response(sock, left)
+            assert status == 200, answer
+            answers.append(answer["values"])
+    assert left == b""
+    half = len(expected) // 2
+    for got, want in zip(answers, [expected, expected[:half], expected[half:]]):
+        assert len(got) == len(want) and np.array_equal(np.array(got).view(np.uint64), np.array(want).view(np.uint64))
+
+
 def test_sigterm_drains_requests_in_flight(start_server):
     server = start_server(None, "--max-rows", "400000")
     request = big_batch(300000)  # about 150 ms of scoring each
