@@ -56,6 +56,7 @@ echo "-- median [min-max] over $ROUNDS rounds, $(uptime | sed 's/.*load/load/')"
 # Lines look like "A grpc 127.0.0.1:PORT  p50 x p90 x p99 x max x us  cpu/call client x
 # server x us (n=N)"; the port changes per round, so the key drops it.
 sed -E 's/127\.0\.0\.1:[0-9]+/tcp/; s#unix:[^ ]+#unix#' "$work/results" | awk '
+  !/ p50 / { next }  # the heading of the floor
   { key = ""; for (i = 1; $i != "p50"; i++) key = key (key == "" ? "" : " ") $i
     p50[key] = p50[key] " " $(i + 1); p99[key] = p99[key] " " $(i + 5)
     for (j = i; j <= NF; j++) {

@@ -4,14 +4,22 @@
 //
 //   polyscore_serve_latency --model-file PATH --model NAME --features 0.4,1.2
 //       [--grpc TARGET]... [--http HOST:PORT] [--requests N] [--warmup N] [--server-pid PID]
-//       [--clients blocking|async|both] [--tuned 1|0]
+//       [--clients blocking|async|both] [--tuned 1|0] [--floor-bytes REQUEST,ANSWER]
 // Prints one line per transport: p50 p90 p99 max (microseconds), and the CPU time per
 // call of this client (all its threads) and, with --server-pid, of the server.
+//
+// First, the floor: a plain blocking ping-pong between this process and a child process,
+// over TCP loopback (TCP_NODELAY) and over a Unix socket, with the request and answer
+// sizes of the REST exchange (--floor-bytes to change them). It is what the kernel and
+// the VM cost alone (two wakeups and a send/recv each way); each transport's line then
+// says how much it adds on top of the floor of its socket type.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,7 +48,11 @@ struct Args {
   long server_pid = 0;  // > 0: report the server's CPU time per call too
   std::string clients = "both";  // gRPC clients: blocking, async or both
   bool tuned = true;              // the client settings of tuned_channel_arguments()
+  size_t floor_request = 0, floor_answer = 0;  // 0: the REST exchange's sizes
 };
+
+// p50 of the floor of each socket type (0: not measured), for the "adds" column.
+double tcp_floor_p50 = 0, unix_floor_p50 = 0;
 
 // CPU time, in nanoseconds, of every thread of this process.
 double own_cpu_ns() {
@@ -74,14 +86,17 @@ struct Sample {
   double server_cpu_us = -1;   // CPU per call, the server (-1: not measured)
 };
 
-void report(const char* name, Sample sample) {
+// floor_p50: the floor of the transport's socket type (0: none to compare with).
+void report(const char* name, Sample sample, double floor_p50 = 0) {
   auto& us = sample.us;
   std::sort(us.begin(), us.end());
   auto at = [&](double q) { return us[std::min(us.size() - 1, size_t(q * us.size()))]; };
   std::printf("%-28s p50 %8.1f  p90 %8.1f  p99 %8.1f  max %9.1f  us  cpu/call client %6.1f", name,
               at(0.5), at(0.9), at(0.99), us.back(), sample.client_cpu_us);
   if (sample.server_cpu_us >= 0) std::printf(" server %6.1f", sample.server_cpu_us);
-  std::printf(" us  (n=%zu)\n", us.size());
+  std::printf(" us  (n=%zu)", us.size());
+  if (floor_p50 > 0) std::printf("  p50 over the floor +%.1f us", at(0.5) - floor_p50);
+  std::printf("\n");
 }
 
 template <typename Call>
@@ -117,6 +132,111 @@ grpc::ChannelArguments channel_arguments(const Args& args) {
   return arguments;
 }
 
+bool send_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = send(fd, data, size, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data += n;
+    size -= size_t(n);
+  }
+  return true;
+}
+
+bool recv_exactly(int fd, char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = recv(fd, data, size, 0);
+    if (n <= 0) return false;
+    data += n;
+    size -= size_t(n);
+  }
+  return true;
+}
+
+// The floor: one exchange of `request` bytes out and `answer` bytes back, one at a time,
+// between this process and a forked child that only reads and writes (blocking sockets,
+// no framing, no parsing). Unix: a socketpair, what a listening Unix socket's accepted
+// connection is to the kernel.
+Sample ping_pong(const Args& args, bool unix_socket, size_t request, size_t answer) {
+  int fds[2];
+  if (unix_socket) {
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) std::exit(1);
+  } else {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(listener, 1) != 0 ||
+        getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      std::perror("floor listener");
+      std::exit(1);
+    }
+    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fds[0], reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) std::exit(1);
+    fds[1] = accept(listener, nullptr, nullptr);
+    close(listener);
+    int one = 1;
+    setsockopt(fds[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fds[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  pid_t child = fork();
+  if (child < 0) std::exit(1);
+  if (child == 0) {  // the "server": read a request, write an answer, until the socket closes
+    close(fds[0]);
+    std::string in(request, 'q'), out(answer, 'a');
+    while (recv_exactly(fds[1], in.data(), request) && send_all(fds[1], out.data(), answer)) {
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out(request, 'q'), in(answer, 'a');
+  Args with_child = args;
+  with_child.server_pid = child;
+  Sample sample = measure(with_child, [&] {
+    if (!send_all(fds[0], out.data(), request) || !recv_exactly(fds[0], in.data(), answer)) std::exit(1);
+  });
+  close(fds[0]);
+  waitpid(child, nullptr, 0);
+  return sample;
+}
+
+// The REST /predict request for one row, and the size of its answer (asked once).
+std::string rest_request(const Args& args) {
+  std::string body = "{\"features\":[";
+  for (size_t i = 0; i < args.features.size(); ++i) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.17g", args.features[i]);
+    body += (i ? "," : "") + std::string(number);
+  }
+  body += "],\"model\":\"" + args.model + "\"}";
+  return "POST /predict HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+size_t rest_answer_size(const Args& args);
+
+void floors(Args& args) {
+  size_t request = args.floor_request, answer = args.floor_answer;
+  if (request == 0) request = rest_request(args).size();
+  if (answer == 0) answer = rest_answer_size(args);
+  if (answer == 0) answer = 160;  // no server to ask: about a /predict answer
+  std::printf("floor: blocking ping-pong with a child process, %zu bytes out, %zu back\n", request, answer);
+  Sample tcp = ping_pong(args, false, request, answer);
+  std::vector<double> sorted = tcp.us;
+  std::sort(sorted.begin(), sorted.end());
+  tcp_floor_p50 = sorted[sorted.size() / 2];
+  report("floor TCP loopback", tcp);
+  Sample unix_pair = ping_pong(args, true, request, answer);
+  sorted = unix_pair.us;
+  std::sort(sorted.begin(), sorted.end());
+  unix_floor_p50 = sorted[sorted.size() / 2];
+  report("floor Unix socket", unix_pair);
+}
+
+double floor_of(const std::string& grpc_target) {
+  return grpc_target.rfind("unix:", 0) == 0 ? unix_floor_p50 : tcp_floor_p50;
+}
+
 void in_process(const Args& args) {
   ps_error* err = nullptr;
   ps_error_create(&err);
@@ -126,7 +246,9 @@ void in_process(const Args& args) {
     std::exit(1);
   }
   double out = 0;
-  report("in-process predict_row", measure(args, [&] {
+  Args no_server = args;  // no server takes part
+  no_server.server_pid = 0;
+  report("in-process predict_row", measure(no_server, [&] {
            ps_model_predict_row(&out, 1, model, args.features.data(), args.features.size(), nullptr, err);
          }));
   ps_model_free(model);
@@ -149,7 +271,7 @@ void grpc_unary(const Args& args, const std::string& target) {
              std::fprintf(stderr, "grpc: %s\n", status.error_message().c_str());
              std::exit(1);
            }
-         }));
+         }), floor_of(target));
 }
 
 // The same call from a client that reuses one completion queue (the async stub), as a
@@ -175,10 +297,10 @@ void grpc_unary_reused_queue(const Args& args, const std::string& target) {
              std::fprintf(stderr, "grpc: %s\n", status.error_message().c_str());
              std::exit(1);
            }
-         }));
+         }), floor_of(target));
 }
 
-void rest_keep_alive(const Args& args) {
+int connect_http(const Args& args) {
   size_t colon = args.http.rfind(':');
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -191,40 +313,49 @@ void rest_keep_alive(const Args& args) {
     std::perror("connect");
     std::exit(1);
   }
-  std::string body = "{\"features\":[";
-  for (size_t i = 0; i < args.features.size(); ++i) {
-    char number[32];
-    std::snprintf(number, sizeof number, "%.17g", args.features[i]);
-    body += (i ? "," : "") + std::string(number);
+  return fd;
+}
+
+// Sends one request and reads its response (headers, then Content-Length bytes) into
+// `buffer`, which ends up holding the whole response.
+void rest_exchange(int fd, const std::string& request, std::string& buffer) {
+  if (send(fd, request.data(), request.size(), 0) != ssize_t(request.size())) std::exit(1);
+  size_t header_end = std::string::npos, total = 0;
+  buffer.clear();
+  char chunk[4096];
+  for (;;) {
+    ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) std::exit(1);
+    buffer.append(chunk, size_t(n));
+    if (header_end == std::string::npos) {
+      header_end = buffer.find("\r\n\r\n");
+      if (header_end == std::string::npos) continue;
+      size_t length_at = buffer.find("Content-Length: ");
+      if (length_at == std::string::npos) length_at = buffer.find("content-length: ");
+      total = header_end + 4 + std::stoul(buffer.substr(length_at + 16));
+      if (buffer.compare(0, 12, "HTTP/1.1 200") != 0) {
+        std::fprintf(stderr, "rest: %s\n", buffer.c_str());
+        std::exit(1);
+      }
+    }
+    if (buffer.size() >= total) return;
   }
-  body += "],\"model\":\"" + args.model + "\"}";
-  std::string request = "POST /predict HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The size of the REST answer, asked once; 0 without --http.
+size_t rest_answer_size(const Args& args) {
+  if (args.http.empty()) return 0;
+  int fd = connect_http(args);
   std::string buffer;
-  report("rest keep-alive /predict", measure(args, [&] {
-           if (send(fd, request.data(), request.size(), 0) != ssize_t(request.size())) std::exit(1);
-           // Read one response: headers, then Content-Length bytes.
-           size_t header_end = std::string::npos, total = 0;
-           buffer.clear();
-           char chunk[4096];
-           for (;;) {
-             ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-             if (n <= 0) std::exit(1);
-             buffer.append(chunk, size_t(n));
-             if (header_end == std::string::npos) {
-               header_end = buffer.find("\r\n\r\n");
-               if (header_end == std::string::npos) continue;
-               size_t length_at = buffer.find("Content-Length: ");
-               if (length_at == std::string::npos) length_at = buffer.find("content-length: ");
-               total = header_end + 4 + std::stoul(buffer.substr(length_at + 16));
-               if (buffer.compare(0, 12, "HTTP/1.1 200") != 0) {
-                 std::fprintf(stderr, "rest: %s\n", buffer.c_str());
-                 std::exit(1);
-               }
-             }
-             if (buffer.size() >= total) break;
-           }
-         }));
+  rest_exchange(fd, rest_request(args), buffer);
+  close(fd);
+  return buffer.size();
+}
+
+void rest_keep_alive(const Args& args) {
+  int fd = connect_http(args);
+  std::string request = rest_request(args), buffer;
+  report("rest keep-alive /predict", measure(args, [&] { rest_exchange(fd, request, buffer); }), tcp_floor_p50);
   close(fd);
 }
 
@@ -243,6 +374,11 @@ int main(int argc, char** argv) {
     else if (flag == "--server-pid") args.server_pid = std::stol(value);
     else if (flag == "--clients") args.clients = value;
     else if (flag == "--tuned") args.tuned = value != "0";
+    else if (flag == "--floor-bytes") {  // REQUEST,ANSWER
+      size_t comma = value.find(',');
+      args.floor_request = std::stoul(value.substr(0, comma));
+      args.floor_answer = comma == std::string::npos ? args.floor_request : std::stoul(value.substr(comma + 1));
+    }
     else if (flag == "--features") {
       args.features.clear();
       size_t start = 0;
@@ -260,6 +396,7 @@ int main(int argc, char** argv) {
   // As in polyscore-serve (src/server/main.cc): Debian's Abseil checks every mutex for
   // deadlocks unless told not to.
   if (args.tuned) absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  floors(args);  // first: fork before gRPC starts any thread
   if (!args.model_file.empty()) in_process(args);
   if (args.clients != "async") {
     for (const auto& target : args.grpc) grpc_unary(args, target);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Latency of one row through polyscore serve, one client, loopback: gRPC over TCP and
-# over a Unix socket, REST with keep-alive, and the same call in-process. Runs ROUNDS
+# over a Unix socket, REST with keep-alive, and the same call in-process, after the
+# floor (a plain blocking TCP and Unix socket ping-pong of the REST exchange's sizes
+# between two processes: what the kernel and the VM cost alone). Runs ROUNDS
 # rounds (default 5) and prints each round, so the spread is visible; a busy machine
 # shows in the max and p99 columns first.
 #   bash bench/serve/run.sh [MODEL_FILE FEATURES]   (default: the fraud model, 0.4,1.2)
@@ -31,5 +33,5 @@ for round in $(seq "$ROUNDS"); do
   echo "-- round $round"
   "$BUILD/polyscore_serve_latency" --model-file "$MODEL_FILE" --model "$name" --features "$FEATURES" \
     --grpc "127.0.0.1:$grpc_port" --grpc "unix:$work/serve.sock" --http "127.0.0.1:$http_port" \
-    --requests "$REQUESTS" --warmup 2000
+    --server-pid "$server" --requests "$REQUESTS" --warmup 2000
 done

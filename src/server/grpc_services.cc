@@ -288,7 +288,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
                           inference::ModelReadyResponse* response) override {
     return serve(core_, context, "grpc_v2_health", false, [&](Call& call) {
       call.model = request->name();
-      response->set_ready(core_.repository.model_ready(request->name(), request->version()));
+      response->set_ready(core_.model_not_ready_reason(request->name(), request->version()).empty());
     });
   }
 

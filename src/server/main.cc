@@ -107,9 +107,9 @@ int run(const ServeOptions& options) {
   }
 
   // Drain: refuse new work, let what is under way finish, within the deadline.
+  core.draining.store(true);  // before the log line: who reads "draining" sees it
   log_info("draining", {num("deadline_seconds", options.drain_seconds),
                         num("in_flight", core.admission.in_flight())});
-  core.draining.store(true);
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(options.drain_seconds);
   if (http_server) http_server->stop_accepting();
   std::thread grpc_drain;

@@ -401,6 +401,18 @@ HttpAnswer json_flag(const char* key, bool value, int status_if_false) {
   return answer;
 }
 
+// A health answer of the Open Inference Protocol: 200 {"ready":true}, or 400
+// {"ready":false,"error":REASON}.
+HttpAnswer ready_answer(const std::string& not_ready_reason) {
+  if (not_ready_reason.empty()) return json_flag("ready", true, 200);
+  HttpAnswer answer;
+  answer.status = 400;
+  answer.body = "{\"ready\":false,\"error\":";
+  append_string(answer.body, not_ready_reason);
+  answer.body += "}\n";
+  return answer;
+}
+
 HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string_view target,
                          std::string_view body, std::string_view inference_header, Route& route) {
   auto parts = split_path(target);
@@ -452,7 +464,10 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
     if (parts.size() == 3 && parts[1] == "health" && (parts[2] == "live" || parts[2] == "ready")) {
       if (!get) return wrong_method("GET");
       if (parts[2] == "live") return json_flag("live", true, 200);
-      return json_flag("ready", core.ready(), 503);
+      // Not ready is a 4xx in the Open Inference Protocol ("a 200 status code indicates
+      // true and a 4xx status code indicates false"), 400 as Triton answers; the body
+      // says why (draining, a model that never loaded).
+      return ready_answer(core.not_ready_reason());
     }
     if (parts.size() >= 3 && parts[1] == "models") {
       std::string name(parts[2]);
@@ -473,9 +488,8 @@ HttpAnswer route_request(ServiceCore& core, std::string_view method, std::string
       }
       if (action == "ready") {
         if (!get) return wrong_method("GET");
-        // Not ready is a 4xx in the Open Inference Protocol (200 = true, 4xx = false), and
-        // 400 is what Triton answers; 503 would say the server failed, not the model.
-        return json_flag("ready", core.repository.model_ready(name, version), 400);
+        // As the server's readiness: 400 for false; 503 would say the server failed.
+        return ready_answer(core.model_not_ready_reason(name, version));
       }
       if (action == "infer") {
         route.endpoint = "http_v2_infer";

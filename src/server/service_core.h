@@ -30,15 +30,32 @@ struct ServiceCore {
   // --model-control explicit: clients may load and unload models (repository_api.h).
   bool repository_control = false;
 
-  // Ready: the repository was scanned, has models, and each has a version serving.
-  bool ready() const {
-    if (draining.load()) return false;
+  // Why the server is not ready, "" when it is. Ready: not draining, the repository was
+  // scanned, has models, and each has a version serving.
+  std::string not_ready_reason() const {
+    if (draining.load()) return "server is shutting down";
     auto snapshot = repository.snapshot();
-    if (snapshot->reloads == 0 || snapshot->models.empty()) return false;
+    if (snapshot->reloads == 0) return "the model repository has not been scanned yet";
+    if (snapshot->models.empty()) return "no models in the repository";
     for (const auto& [name, entry] : snapshot->models) {
-      if (entry.versions.empty()) return false;
+      if (entry.versions.empty()) {
+        return "model \"" + name + "\" has no version serving" +
+               (entry.last_error.empty() ? "" : ": " + entry.last_error);
+      }
     }
-    return true;
+    return "";
+  }
+  bool ready() const { return not_ready_reason().empty(); }
+
+  // Why a model (or the version named) is not ready, "" when it is; a name or version the
+  // repository does not know fails NOT_FOUND (ModelRepository::model_ready). While the
+  // server drains no model is ready, as the server is not.
+  std::string model_not_ready_reason(const std::string& name, const std::string& version) const {
+    bool serves = repository.model_ready(name, version);
+    if (draining.load()) return "server is shutting down";
+    if (serves) return "";
+    return "model \"" + name + "\"" + (version.empty() ? "" : " version \"" + version + "\"") +
+           " is not serving";
   }
 };
 

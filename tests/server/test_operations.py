@@ -1,8 +1,10 @@
 """Operations: metrics, readiness, hot reload under load, overload, SIGTERM drain."""
 import os
+import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -190,7 +192,9 @@ def test_a_model_that_never_loaded_is_not_ready(start_server, fraud_copy):
     (fraud_copy / "broken.json").write_text('{"not": "a model"}')
     server = start_server(fraud_copy)
     assert requests.get(server.url + "/v2/models/broken/ready", timeout=10).status_code == 400
-    assert requests.get(server.url + "/v2/health/ready", timeout=10).status_code == 503
+    answer = requests.get(server.url + "/v2/health/ready", timeout=10)
+    assert answer.status_code == 400 and answer.json()["ready"] is False
+    assert answer.json()["error"].startswith('model "broken" has no version serving')
     answer = requests.post(server.url + "/predict", json={"features": [1, 2], "model": "broken"}, timeout=10)
     assert answer.status_code == 503 and "failed to load" in answer.json()["error"]
     assert requests.post(server.url + "/predict", json=GOOD, timeout=10).json()["score"] == SCORE
@@ -226,6 +230,52 @@ def test_overload_is_refused_not_queued(start_server):
                   status="RESOURCE_EXHAUSTED") == codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED)
 
 
+def read_response(sock, buffered):
+    """One HTTP response from a socket (Content-Length framed), after `buffered` bytes
+    already read; returns (status, JSON body, bytes read past it)."""
+    data = buffered
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, rest = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(rest) < length:
+        rest += sock.recv(65536)
+    return int(head.split()[1]), json.loads(rest[:length]), rest[length:]
+
+
+def test_large_bodies_pipelined_and_chunked_are_read_whole(start_server):
+    """Bodies of several reads each (the server reads up to 64 KiB at a time): with
+    Content-Length, chunked in pieces of odd sizes, and pipelined behind each other on
+    one connection; each answer equals the gRPC answer for the same rows, bit for bit."""
+    server = start_server()
+    rows = 20000
+    request = big_batch(rows)
+    with channel_to(server) as channel:
+        expected = scoring_pb2_grpc.ScoringServiceStub(channel).Predict(request, timeout=60).values
+    x = list(request.float64_values)
+    halves = [x[: rows], x[rows:]]  # the first and the second half of the rows (2 columns)
+    bodies = [json.dumps({"model": "fraud-v3", "rows": len(h) // 2, "cols": 2, "float64_values": h}).encode()
+              for h in [x] + halves]
+    assert min(len(b) for b in bodies) > 3 * 65536
+    stream = b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(bodies[0]), bodies[0])
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(bodies[1][i:i + 7001]), bodies[1][i:i + 7001])
+                       for i in range(0, len(bodies[1]), 7001))
+    stream += b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n%s0\r\n\r\n" % chunked
+    stream += b"POST /v1/predict HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (len(bodies[2]), bodies[2])
+    with socket.create_connection(("127.0.0.1", server.http_port), timeout=30) as sock:
+        sock.sendall(stream)  # all three at once: each body's reads find the next request behind it
+        left = b""
+        answers = []
+        for _ in range(3):
+            status, answer, left = read_response(sock, left)
+            assert status == 200, answer
+            answers.append(answer["values"])
+    assert left == b""
+    half = len(expected) // 2
+    for got, want in zip(answers, [expected, expected[:half], expected[half:]]):
+        assert len(got) == len(want) and np.array_equal(np.array(got).view(np.uint64), np.array(want).view(np.uint64))
+
+
 def test_sigterm_drains_requests_in_flight(start_server):
     server = start_server(None, "--max-rows", "400000")
     request = big_batch(300000)  # about 150 ms of scoring each
@@ -259,6 +309,50 @@ def test_sigterm_drains_requests_in_flight(start_server):
     assert draining and draining[0]["in_flight"] <= answered, (draining, answered, refused)
     assert [e["msg"] for e in log if e["msg"] in ("draining", "stopped")] == ["draining", "stopped"]
     assert not any(e["level"] == "warn" for e in log)
+
+
+def raw_request(sock, text):
+    """Sends one HTTP request on a connected socket; returns (status, JSON body)."""
+    sock.sendall(text.encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_a_draining_server_is_not_ready(start_server):
+    """While SIGTERM drains, the health answers of the Open Inference Protocol say false:
+    400 ("a 4xx status code indicates false"), with the reason, for the server and for
+    each model; ModelReady agrees."""
+    server = start_server(None, "--drain-seconds", "30")
+    address = ("127.0.0.1", server.http_port)
+    # A request whose body has not come yet keeps the server draining; connections opened
+    # before the signal can still ask (the acceptor closes at once).
+    slow, health, model = (socket.create_connection(address, timeout=10) for _ in range(3))
+    assert raw_request(health, "GET /v2/health/ready HTTP/1.1\r\nHost: t\r\n\r\n") == (200, {"ready": True})
+    body = json.dumps(GOOD)
+    # "100 Continue" comes once the server has read the header and counts the request.
+    slow.sendall(("POST /predict HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+                  % len(body)).encode())
+    continued = b""
+    while b"\r\n\r\n" not in continued:
+        continued += slow.recv(65536)
+    assert continued.startswith(b"HTTP/1.1 100 Continue"), continued
+    server.signal(signal.SIGTERM)
+    assert wait_for(lambda: any(e["msg"] == "draining" for e in server.log_entries()))
+    shutting_down = {"ready": False, "error": "server is shutting down"}
+    assert raw_request(health, "GET /v2/health/ready HTTP/1.1\r\nHost: t\r\n\r\n") == (400, shutting_down)
+    assert raw_request(model, "GET /v2/models/fraud-v3/ready HTTP/1.1\r\nHost: t\r\n\r\n") == (400, shutting_down)
+    # The request under way is still answered, then the server stops.
+    status, answer = raw_request(slow, body)
+    assert status == 200 and answer["score"] == SCORE
+    assert server.proc.wait(timeout=30) == 0
+    for sock in (slow, health, model):
+        sock.close()
 
 
 def test_sigterm_drain_has_a_deadline(start_server):
