@@ -13,7 +13,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const size_t num_features = 1 + (data[0] & 15);
-  const bool header = (data[0] & 16) != 0;
+  const auto header = (data[0] & 16) != 0 ? polyscore_cli::Header::kSkip : polyscore_cli::Header::kNone;
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   polyscore_cli::CsvRows rows;
   std::string problem;
