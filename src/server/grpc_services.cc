@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "fraud/v1/fraud.grpc.pb.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
+#include "named_rows.h"
 #include "polyscore/v1/scoring.grpc.pb.h"
 #include "repository_api.h"
 #include "scorer.h"
@@ -109,7 +110,22 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
   Batch batch;
   batch.rows = request.rows();
   batch.cols = request.cols();
-  if (has32) {
+  std::vector<double> named_values;  // named_rows in the model's feature order
+  if (request.named_rows_size() > 0) {
+    if (has32 || has64 || request.rows() || request.cols()) {
+      fail(ErrorKind::kBadRequest, "give either named_rows or rows, cols and a value field, not both");
+    }
+    std::vector<NamedRow> rows(request.named_rows_size());
+    for (int r = 0; r < request.named_rows_size(); ++r) {
+      rows[r].assign(request.named_rows(r).features().begin(), request.named_rows(r).features().end());
+    }
+    named_values = lay_out_named_rows(*model, rows, "named_rows");
+    batch.rows = rows.size();
+    batch.cols = model->info().num_features;
+    batch.values = named_values.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = named_values.size();
+  } else if (has32) {
     batch.values = request.float32_values().data();
     batch.dtype = PS_DTYPE_FLOAT32;
     batch.count = request.float32_values_size();
@@ -141,6 +157,13 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
     Batch batch{request.features().data(), PS_DTYPE_FLOAT64, 1,
                 static_cast<size_t>(request.features_size()),
                 static_cast<size_t>(request.features_size())};
+    std::vector<double> named_values;  // named_features in the model's feature order
+    if (request.named_features_size() > 0) {
+      if (request.features_size() > 0) fail(ErrorKind::kBadRequest, "give one of features and named_features, not both");
+      named_values = lay_out_named_row(
+          *model, NamedRow(request.named_features().begin(), request.named_features().end()), "named_features");
+      batch = Batch{named_values.data(), PS_DTYPE_FLOAT64, 1, named_values.size(), named_values.size()};
+    }
     ScoreOptions options;
     options.output = PS_OUTPUT_VALUE;
     auto start = call.clock.scoring_starts();

@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "json_codec.h"
+#include "named_rows.h"
 #include "repository_api.h"
 #include "scorer.h"
 
@@ -66,6 +67,9 @@ HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route)
   FraudRequest request = parse_fraud_request(body);
   route.model = request.model;
   auto model = core.repository.snapshot()->resolve(request.model, "");
+  if (request.has_named_features) {
+    request.features = lay_out_named_row(*model, request.named_features, "named_features");
+  }
   Batch batch{request.features.data(), PS_DTYPE_FLOAT64, 1, request.features.size(),
               request.features.size()};
   ScoreOptions options;
@@ -101,7 +105,14 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
   Batch batch;
   batch.rows = request.rows;
   batch.cols = request.cols;
-  if (request.has_float32) {
+  if (request.has_named_rows) {
+    request.float64_values = lay_out_named_rows(*model, request.named_rows, "named_rows");
+    batch.rows = request.named_rows.size();
+    batch.cols = model->info().num_features;
+    batch.values = request.float64_values.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = request.float64_values.size();
+  } else if (request.has_float32) {
     batch.values = request.float32_values.data();
     batch.dtype = PS_DTYPE_FLOAT32;
     batch.count = request.float32_values.size();
@@ -251,28 +262,61 @@ void read_binary_inputs(std::string_view binary, InferRequest& request) {
   }
 }
 
-HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::string& version,
-                     std::string_view body, std::string_view inference_header, Route& route) {
-  Slot slot(core);
-  route.model = name;
-  std::string_view json = body, binary;
-  if (!inference_header.empty()) {
-    size_t length = 0;
-    auto [end, ec] = std::from_chars(inference_header.data(), inference_header.data() + inference_header.size(), length);
-    if (ec != std::errc() || end != inference_header.data() + inference_header.size() || length > body.size()) {
-      fail(ErrorKind::kBadRequest, "Inference-Header-Content-Length \"" + std::string(inference_header) +
-                                       "\" is not a length within the " + std::to_string(body.size()) + "-byte body");
+// One input tensor per feature, named by the model's feature names (MLServer's
+// PandasCodec convention): more than one input, or a single one named as a feature.
+bool has_tensor_per_feature(const LoadedModel& model, const std::vector<InferInput>& inputs) {
+  if (inputs.size() > 1) return true;
+  const auto& names = model.feature_names();
+  return inputs.size() == 1 && std::find(names.begin(), names.end(), inputs[0].name) != names.end();
+}
+
+// The per-feature tensors (each of shape [rows] or [rows, 1]) as a row-major float64
+// batch in the model's feature order; *rows is set to their common length.
+std::vector<double> lay_out_feature_tensors(const LoadedModel& model, const std::vector<InferInput>& inputs,
+                                            size_t* rows) {
+  std::vector<std::string> names;
+  for (const InferInput& input : inputs) names.push_back(input.name);
+  const std::vector<size_t> input_of = match_feature_names(model, names, "inputs");
+  *rows = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const InferInput& input = inputs[i];
+    const bool column = input.shape.size() == 1 || (input.shape.size() == 2 && input.shape[1] == 1);
+    if (!column) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name +
+                                       "\" must have shape [rows] or [rows, 1]: one tensor per feature");
     }
-    json = body.substr(0, length);
-    binary = body.substr(length);
+    const size_t n = static_cast<size_t>(input.shape[0]);
+    const size_t given = input.datatype == "FP32" ? input.float32_data.size() : input.float64_data.size();
+    if (given != n) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" has " + std::to_string(given) +
+                                       " values but shape [" + std::to_string(n) + "]");
+    }
+    if (i == 0) *rows = n;
+    if (n != *rows) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" has " + std::to_string(n) + " rows, input \"" +
+                                       inputs[0].name + "\" " + std::to_string(*rows) +
+                                       ": every feature's tensor needs one value per row");
+    }
   }
-  InferRequest request = parse_infer_request(json);
-  read_binary_inputs(binary, request);
-  auto model = core.repository.snapshot()->resolve(name, version);
-  if (request.inputs.size() != 1) {
-    fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request.inputs.size()));
+  const size_t cols = input_of.size();
+  std::vector<double> values(*rows * cols);
+  for (size_t j = 0; j < cols; ++j) {
+    const InferInput& input = inputs[input_of[j]];
+    for (size_t r = 0; r < *rows; ++r) {
+      values[r * cols + j] = input.datatype == "FP32" ? static_cast<double>(input.float32_data[r])
+                                                      : input.float64_data[r];
+    }
   }
-  const InferInput& input = request.inputs[0];
+  return values;
+}
+
+// Today's single input: a [rows, num_features] tensor (or [num_features], one row).
+Batch batch_of_one_tensor(const LoadedModel& model, const std::vector<InferInput>& inputs) {
+  if (inputs.size() != 1) {
+    fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(inputs.size()) +
+                                     " (or one tensor per feature, each named by a feature name)");
+  }
+  const InferInput& input = inputs[0];
   Batch batch;
   if (input.datatype == "FP32") {
     batch.values = input.float32_data.data();
@@ -291,7 +335,39 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     batch.cols = static_cast<size_t>(input.shape[0]);
   } else {
     fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" must have shape [rows, " +
-                                     std::to_string(model->info().num_features) + "]");
+                                     std::to_string(model.info().num_features) + "]");
+  }
+  return batch;
+}
+
+HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::string& version,
+                     std::string_view body, std::string_view inference_header, Route& route) {
+  Slot slot(core);
+  route.model = name;
+  std::string_view json = body, binary;
+  if (!inference_header.empty()) {
+    size_t length = 0;
+    auto [end, ec] = std::from_chars(inference_header.data(), inference_header.data() + inference_header.size(), length);
+    if (ec != std::errc() || end != inference_header.data() + inference_header.size() || length > body.size()) {
+      fail(ErrorKind::kBadRequest, "Inference-Header-Content-Length \"" + std::string(inference_header) +
+                                       "\" is not a length within the " + std::to_string(body.size()) + "-byte body");
+    }
+    json = body.substr(0, length);
+    binary = body.substr(length);
+  }
+  InferRequest request = parse_infer_request(json);
+  read_binary_inputs(binary, request);
+  auto model = core.repository.snapshot()->resolve(name, version);
+  Batch batch;
+  std::vector<double> by_feature;  // the per-feature tensors laid out as rows
+  if (has_tensor_per_feature(*model, request.inputs)) {
+    by_feature = lay_out_feature_tensors(*model, request.inputs, &batch.rows);
+    batch.values = by_feature.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = by_feature.size();
+    batch.cols = model->info().num_features;
+  } else {
+    batch = batch_of_one_tensor(*model, request.inputs);
   }
   std::vector<int32_t> kinds;
   std::vector<bool> binary_outputs;
