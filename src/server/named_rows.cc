@@ -126,4 +126,45 @@ std::vector<size_t> match_feature_names(const LoadedModel& model, const std::vec
   return std::vector<size_t>(placed.begin(), placed.end());
 }
 
+bool is_tensor_per_feature(const LoadedModel& model, const std::vector<std::string>& input_names) {
+  if (input_names.size() > 1) return true;
+  const auto& names = model.feature_names();
+  return input_names.size() == 1 && std::find(names.begin(), names.end(), input_names[0]) != names.end();
+}
+
+std::vector<double> lay_out_feature_tensors(const LoadedModel& model, const std::vector<FeatureTensor>& inputs,
+                                            size_t* rows) {
+  std::vector<std::string> names;
+  for (const FeatureTensor& input : inputs) names.push_back(input.name);
+  const std::vector<size_t> input_of = match_feature_names(model, names, "inputs");
+  *rows = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const FeatureTensor& input = inputs[i];
+    const bool column = (input.shape.size() == 1 || (input.shape.size() == 2 && input.shape[1] == 1)) &&
+                        input.shape[0] >= 0;
+    if (!column) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name +
+                                       "\" must have shape [rows] or [rows, 1]: one tensor per feature");
+    }
+    const size_t n = static_cast<size_t>(input.shape[0]);
+    if (input.values.size() != n) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" has " + std::to_string(input.values.size()) +
+                                       " values but shape [" + std::to_string(n) + "]");
+    }
+    if (i == 0) *rows = n;
+    if (n != *rows) {
+      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" has " + std::to_string(n) + " rows, input \"" +
+                                       inputs[0].name + "\" " + std::to_string(*rows) +
+                                       ": every feature's tensor needs one value per row");
+    }
+  }
+  const size_t cols = input_of.size();
+  std::vector<double> values(*rows * cols);
+  for (size_t j = 0; j < cols; ++j) {
+    const std::vector<double>& column = inputs[input_of[j]].values;
+    for (size_t r = 0; r < *rows; ++r) values[r * cols + j] = column[r];
+  }
+  return values;
+}
+
 }  // namespace polyscore::server

@@ -6,6 +6,7 @@
 #ifndef POLYSCORE_SERVER_NAMED_ROWS_H
 #define POLYSCORE_SERVER_NAMED_ROWS_H
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -48,6 +49,25 @@ std::vector<double> lay_out_named_rows(const LoadedModel& model, const std::vect
 // `where` and the unknown, repeated and missing names.
 std::vector<size_t> match_feature_names(const LoadedModel& model, const std::vector<std::string>& names,
                                         const std::string& where);
+// One Open Inference Protocol input tensor holding one feature (MLServer's PandasCodec
+// convention): named by the feature name, of shape [rows] or [rows, 1].
+struct FeatureTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<double> values;  // FP32 values widened (exactly)
+};
+
+// True when OIP inputs are one tensor per feature rather than one [rows, num_features]
+// tensor: more than one input, or a single one named as one of the model's features.
+bool is_tensor_per_feature(const LoadedModel& model, const std::vector<std::string>& input_names);
+
+// The per-feature tensors as a row-major float64 batch in the model's feature order;
+// *rows is set to their common length. A wrong shape, a value count other than the
+// shape's, tensors of different lengths, and names other than exactly the model's
+// features are a 400 naming the input.
+std::vector<double> lay_out_feature_tensors(const LoadedModel& model, const std::vector<FeatureTensor>& inputs,
+                                            size_t* rows);
+
 // One row, named `where` in errors.
 std::vector<double> lay_out_named_row(const LoadedModel& model, const NamedRow& row, const std::string& where);
 

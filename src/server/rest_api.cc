@@ -262,52 +262,26 @@ void read_binary_inputs(std::string_view binary, InferRequest& request) {
   }
 }
 
-// One input tensor per feature, named by the model's feature names (MLServer's
-// PandasCodec convention): more than one input, or a single one named as a feature.
-bool has_tensor_per_feature(const LoadedModel& model, const std::vector<InferInput>& inputs) {
-  if (inputs.size() > 1) return true;
-  const auto& names = model.feature_names();
-  return inputs.size() == 1 && std::find(names.begin(), names.end(), inputs[0].name) != names.end();
+// The inputs as per-feature tensors (is_tensor_per_feature).
+std::vector<FeatureTensor> feature_tensors(const std::vector<InferInput>& inputs) {
+  std::vector<FeatureTensor> tensors;
+  for (const InferInput& input : inputs) {
+    FeatureTensor& t = tensors.emplace_back();
+    t.name = input.name;
+    t.shape = input.shape;
+    if (input.datatype == "FP32") {
+      t.values.assign(input.float32_data.begin(), input.float32_data.end());
+    } else {
+      t.values = input.float64_data;
+    }
+  }
+  return tensors;
 }
 
-// The per-feature tensors (each of shape [rows] or [rows, 1]) as a row-major float64
-// batch in the model's feature order; *rows is set to their common length.
-std::vector<double> lay_out_feature_tensors(const LoadedModel& model, const std::vector<InferInput>& inputs,
-                                            size_t* rows) {
+std::vector<std::string> names_of(const std::vector<InferInput>& inputs) {
   std::vector<std::string> names;
   for (const InferInput& input : inputs) names.push_back(input.name);
-  const std::vector<size_t> input_of = match_feature_names(model, names, "inputs");
-  *rows = 0;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const InferInput& input = inputs[i];
-    const bool column = input.shape.size() == 1 || (input.shape.size() == 2 && input.shape[1] == 1);
-    if (!column) {
-      fail(ErrorKind::kBadRequest, "input \"" + input.name +
-                                       "\" must have shape [rows] or [rows, 1]: one tensor per feature");
-    }
-    const size_t n = static_cast<size_t>(input.shape[0]);
-    const size_t given = input.datatype == "FP32" ? input.float32_data.size() : input.float64_data.size();
-    if (given != n) {
-      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" has " + std::to_string(given) +
-                                       " values but shape [" + std::to_string(n) + "]");
-    }
-    if (i == 0) *rows = n;
-    if (n != *rows) {
-      fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" has " + std::to_string(n) + " rows, input \"" +
-                                       inputs[0].name + "\" " + std::to_string(*rows) +
-                                       ": every feature's tensor needs one value per row");
-    }
-  }
-  const size_t cols = input_of.size();
-  std::vector<double> values(*rows * cols);
-  for (size_t j = 0; j < cols; ++j) {
-    const InferInput& input = inputs[input_of[j]];
-    for (size_t r = 0; r < *rows; ++r) {
-      values[r * cols + j] = input.datatype == "FP32" ? static_cast<double>(input.float32_data[r])
-                                                      : input.float64_data[r];
-    }
-  }
-  return values;
+  return names;
 }
 
 // Today's single input: a [rows, num_features] tensor (or [num_features], one row).
@@ -360,8 +334,8 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   auto model = core.repository.snapshot()->resolve(name, version);
   Batch batch;
   std::vector<double> by_feature;  // the per-feature tensors laid out as rows
-  if (has_tensor_per_feature(*model, request.inputs)) {
-    by_feature = lay_out_feature_tensors(*model, request.inputs, &batch.rows);
+  if (is_tensor_per_feature(*model, names_of(request.inputs))) {
+    by_feature = lay_out_feature_tensors(*model, feature_tensors(request.inputs), &batch.rows);
     batch.values = by_feature.data();
     batch.dtype = PS_DTYPE_FLOAT64;
     batch.count = by_feature.size();

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from conftest import channel_to
+from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
 from serve_util import (CASES as CASE_LIST, FRAUD_MODEL, VECTORS, case_inputs, fraud_pb2, fraud_pb2_grpc, polyscore_c,
                         scoring_pb2, scoring_pb2_grpc)
 
@@ -214,3 +215,35 @@ def test_oip_feature_tensor_mismatch_is_400(fraud_server, inputs, words):
     assert answer.status_code == 400, answer.text
     for w in words:
         assert w in answer.json()["error"]
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_grpc_oip_one_tensor_per_feature(fraud_server, raw):
+    """gRPC ModelInfer with one tensor per feature (reversed order; FP32 amount_zscore
+    as [rows, 1], FP64 velocity as [rows]), as contents or raw little-endian bytes."""
+    Tensor = grpc_predict_v2_pb2.ModelInferRequest.InferInputTensor
+    amount = np.array([r[0] for r in FRAUD_ROWS], dtype=np.float32)
+    velocity = np.array([r[1] for r in FRAUD_ROWS], dtype=np.float64)
+    inputs = [Tensor(name="velocity", datatype="FP64", shape=[3]),
+              Tensor(name="amount_zscore", datatype="FP32", shape=[3, 1])]
+    request = grpc_predict_v2_pb2.ModelInferRequest(model_name="fraud-v3", inputs=inputs)
+    if raw:
+        request.raw_input_contents.extend([velocity.astype("<f8").tobytes(), amount.astype("<f4").tobytes()])
+    else:
+        request.inputs[0].contents.fp64_contents.extend(velocity.tolist())
+        request.inputs[1].contents.fp32_contents.extend(amount.tolist())
+    request.outputs.add(name="margin")
+    with channel_to(fraud_server) as channel:
+        inference = grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel)
+        reply = inference.ModelInfer(request, timeout=10)
+        expected = c_scores(FRAUD_MODEL, np.column_stack([amount.astype(np.float64), velocity]), "margin")
+        got = (np.frombuffer(reply.raw_output_contents[0], dtype="<f8").tolist() if reply.raw_output_contents
+               else list(reply.outputs[0].contents.fp64_contents))
+        assert got == expected
+        assert list(reply.outputs[0].shape) == [3, 1]
+
+        request.inputs[0].name = "speed"
+        with pytest.raises(grpc.RpcError) as refused:
+            inference.ModelInfer(request, timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert 'unknown feature "speed"; missing feature "velocity"' in refused.value.details()
