@@ -5,6 +5,7 @@
 #include <limits>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 
 namespace polyscore_cli {
 namespace {
@@ -33,39 +34,120 @@ std::string parse_field(std::string_view field, double* value) {
   return "";
 }
 
-}  // namespace
+// The names of `names` quoted and comma-separated: 'a', 'b'.
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
+  return out;
+}
 
-bool read_csv_rows(std::istream& in, bool header, size_t num_features, CsvRows* rows,
-                   std::string* problem) {
+// LightGBM saves a feature name with its whitespace replaced by '_' ("a b" as "a_b"), so
+// a column is matched under that spelling too, as the Python binding does.
+std::string lightgbm_spelling(std::string_view name) {
+  std::string out;
+  bool in_space = false;
+  for (char c : name) {
+    const bool space = c == ' ' || c == '\t';
+    if (space && !in_space && !out.empty()) out += '_';
+    if (!space) out += c;
+    in_space = space;
+  }
+  if (!out.empty() && out.back() == '_' && in_space) out.pop_back();
+  return out;
+}
+
+// Sets *source_of (one entry per model feature) to the header column holding each
+// feature. False with *problem naming the missing and unexpected columns.
+bool match_header(std::string_view line, const std::vector<std::string>& feature_names,
+                  std::vector<size_t>* source_of, std::string* problem) {
+  std::vector<std::string> columns;
+  for (;;) {
+    const size_t comma = line.find(',');
+    columns.emplace_back(trim(line.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    line.remove_prefix(comma + 1);
+  }
+  std::unordered_map<std::string, size_t> column_of;
+  std::vector<std::string> duplicates;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!column_of.emplace(columns[i], i).second) duplicates.push_back(columns[i]);
+  }
+  if (!duplicates.empty()) {
+    *problem = "line 1 (the header): duplicate columns " + quoted_list(duplicates);
+    return false;
+  }
+  for (size_t i = 0; i < columns.size(); ++i) column_of.emplace(lightgbm_spelling(columns[i]), i);
+  std::vector<bool> used(columns.size(), false);
+  std::vector<std::string> missing, unexpected;
+  source_of->assign(feature_names.size(), 0);
+  for (size_t j = 0; j < feature_names.size(); ++j) {
+    const auto found = column_of.find(feature_names[j]);
+    if (found == column_of.end() || used[found->second]) {
+      missing.push_back(feature_names[j]);
+      continue;
+    }
+    used[found->second] = true;
+    (*source_of)[j] = found->second;
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!used[i]) unexpected.push_back(columns[i]);
+  }
+  if (missing.empty() && unexpected.empty()) return true;
+  std::string features;
+  for (const std::string& name : feature_names) features += (features.empty() ? "" : ", ") + name;
+  *problem = "line 1 (the header): the columns do not match the model's features (" + features + "): ";
+  if (!missing.empty()) {
+    *problem += std::string(missing.size() > 1 ? "missing columns " : "missing column ") + quoted_list(missing);
+  }
+  if (!unexpected.empty()) {
+    if (!missing.empty()) *problem += "; ";
+    *problem += std::string(unexpected.size() > 1 ? "unexpected columns " : "unexpected column ") +
+                quoted_list(unexpected);
+  }
+  return false;
+}
+
+// Reads the rows; source_of (empty: by position) gives each feature's column.
+bool read_rows(std::istream& in, Header header, size_t num_features, const std::vector<std::string>* feature_names,
+               CsvRows* rows, std::string* problem) {
   std::string line;
   size_t line_number = 0;
   rows->values.clear();
   rows->n_rows = 0;
+  std::vector<size_t> source_of;  // by name: the column of each feature
+  std::vector<double> fields_read;
   while (std::getline(in, line)) {
     ++line_number;
-    if (header && line_number == 1) continue;
+    if (header != Header::kNone && line_number == 1) {
+      if (header == Header::kByName && !match_header(line, *feature_names, &source_of, problem)) return false;
+      continue;
+    }
     if (trim(line).empty()) continue;
     std::string_view rest(line);
-    size_t fields = 0;
+    fields_read.clear();
     for (;;) {
       const size_t comma = rest.find(',');
       const std::string_view field = rest.substr(0, comma);
       double value;
       const std::string why = parse_field(field, &value);
       if (!why.empty()) {
-        *problem = "line " + std::to_string(line_number) + ", field " + std::to_string(fields + 1) + ": '" +
-                   std::string(trim(field)) + "' " + why;
+        *problem = "line " + std::to_string(line_number) + ", field " + std::to_string(fields_read.size() + 1) +
+                   ": '" + std::string(trim(field)) + "' " + why;
         return false;
       }
-      rows->values.push_back(value);
-      ++fields;
+      fields_read.push_back(value);
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
-    if (fields != num_features) {
-      *problem = "line " + std::to_string(line_number) + " has " + std::to_string(fields) +
+    if (fields_read.size() != num_features) {
+      *problem = "line " + std::to_string(line_number) + " has " + std::to_string(fields_read.size()) +
                  " fields but the model expects " + std::to_string(num_features);
       return false;
+    }
+    if (source_of.empty()) {
+      rows->values.insert(rows->values.end(), fields_read.begin(), fields_read.end());
+    } else {
+      for (size_t column : source_of) rows->values.push_back(fields_read[column]);
     }
     ++rows->n_rows;
   }
@@ -73,7 +155,26 @@ bool read_csv_rows(std::istream& in, bool header, size_t num_features, CsvRows* 
     *problem = "reading the input failed after line " + std::to_string(line_number);
     return false;
   }
+  if (header == Header::kByName && line_number == 0) {
+    *problem = "the input is empty: --header expects a first line naming the columns";
+    return false;
+  }
   return true;
+}
+
+}  // namespace
+
+bool read_csv_rows(std::istream& in, Header header, const std::vector<std::string>& feature_names, CsvRows* rows,
+                   std::string* problem) {
+  return read_rows(in, header, feature_names.size(), &feature_names, rows, problem);
+}
+
+bool read_csv_rows(std::istream& in, Header header, size_t num_features, CsvRows* rows, std::string* problem) {
+  if (header == Header::kByName) {
+    *problem = "columns by name need the model's feature names";
+    return false;
+  }
+  return read_rows(in, header, num_features, nullptr, rows, problem);
 }
 
 }  // namespace polyscore_cli

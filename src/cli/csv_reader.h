@@ -9,6 +9,13 @@
 
 namespace polyscore_cli {
 
+// How read_csv_rows treats the first line of the input.
+enum class Header {
+  kNone,      // every line is a row
+  kSkip,      // the first line is skipped; columns are the model's features by position
+  kByName,    // the first line names the columns; each is matched to a model feature name
+};
+
 // Rows read from a CSV text: n_rows * num_features values, row-major.
 struct CsvRows {
   std::vector<double> values;
@@ -16,11 +23,19 @@ struct CsvRows {
 };
 
 // Reads every line of `in` as a row of exactly num_features fields; blank lines are
-// skipped, and the first line too when `header`. A field that is empty, nan, NaN or NA
+// skipped. With Header::kSkip the first line is skipped. With Header::kByName the first
+// line names the columns (comma-separated, spaces around a name ignored) and the rows
+// are laid out in the order of `feature_names` (the model's, one per feature): every
+// name must be a column and every column a name, in any order; otherwise *problem says
+// which columns are missing and which unexpected. A field that is empty, nan, NaN or NA
 // is missing (NaN); inf and -inf are numbers; spaces and tabs around a field and a
 // trailing \r are ignored. On a broken row returns false with *problem naming the line
 // (and the field), e.g. "line 3, field 2: 'x' is not a number".
-bool read_csv_rows(std::istream& in, bool header, size_t num_features, CsvRows* rows,
+bool read_csv_rows(std::istream& in, Header header, const std::vector<std::string>& feature_names,
+                   CsvRows* rows, std::string* problem);
+
+// As above, for columns by position only (Header::kNone or Header::kSkip).
+bool read_csv_rows(std::istream& in, Header header, size_t num_features, CsvRows* rows,
                    std::string* problem);
 
 }  // namespace polyscore_cli

@@ -1,6 +1,7 @@
 // polyscore: the command-line tool. A client of the public C API like any other.
 //
-//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib] [--header]
+//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib]
+//                           [--header | --skip-header]
 //                           [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]
 //   polyscore info MODEL
@@ -65,8 +66,8 @@ const char* name_of(const NamedValue (&table)[N], int32_t value) {
 
 std::string usage() {
   return "usage: polyscore predict MODEL --input ROWS.csv [--output " + names_of(kOutputNames, "|") +
-         "] [--header]\n"
-         "                         [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]\n"
+         "]\n"
+         "                         [--header | --skip-header] [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]\n"
          "                         [--format " + names_of(kFormatNames, "|") + "]\n"
          "       polyscore info MODEL [--format ...]\n"
          "       polyscore serve --models DIR [--grpc ADDR] [--http ADDR] [--grpc-unix PATH] ...\n"
@@ -74,7 +75,12 @@ std::string usage() {
          "\n"
          "predict reads comma-separated rows (an empty field, nan, NaN or NA is missing; inf and\n"
          "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
-         "comma-separated, each in the shortest form that reads back as the same double.\n";
+         "comma-separated, each in the shortest form that reads back as the same double.\n"
+         "Without a header, the columns are the model's features in its order. --header: the\n"
+         "first line names the columns, matched to the model's feature names (polyscore info)\n"
+         "in any order; a missing or unexpected column is an error. A model that names no\n"
+         "features takes the columns by position. --skip-header: the first line is skipped\n"
+         "and the columns are taken by position.\n";
 }
 
 int usage_error(const std::string& message) {
@@ -108,6 +114,24 @@ void append_number(std::string* out, double v) {
   out->append(buf, ec == std::errc() ? end : buf);
 }
 
+// The model's feature names, one per feature ("" where the file names none). False
+// (with the error in s.err) if the library fails.
+bool feature_names(Session& s, uint32_t num_features, std::vector<std::string>* names) {
+  names->clear();
+  std::vector<char> buf(256);
+  for (uint32_t i = 0; i < num_features; ++i) {
+    size_t len = 0;
+    ps_status st = ps_model_feature_name(buf.data(), buf.size(), &len, s.model, i, s.err);
+    if (st == PS_ERR_BUFFER_TOO_SMALL) {
+      buf.resize(len + 1);
+      st = ps_model_feature_name(buf.data(), buf.size(), &len, s.model, i, s.err);
+    }
+    if (st != PS_OK) return false;
+    names->emplace_back(buf.data(), len);
+  }
+  return true;
+}
+
 int command_info(Session& s, const std::string& path) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
@@ -120,18 +144,11 @@ int command_info(Session& s, const std::string& path) {
             << "features:    " << info.num_features << "\n"
             << "outputs:     " << info.num_outputs << " per row (" << info.num_margins
             << " margins)\n";
+  std::vector<std::string> all;
+  if (!feature_names(s, info.num_features, &all)) return s.fail("");
   std::string names;
-  std::vector<char> buf(256);
-  for (uint32_t i = 0; i < info.num_features; ++i) {
-    size_t len = 0;
-    ps_status st = ps_model_feature_name(buf.data(), buf.size(), &len, s.model, i, s.err);
-    if (st == PS_ERR_BUFFER_TOO_SMALL) {
-      buf.resize(len + 1);
-      st = ps_model_feature_name(buf.data(), buf.size(), &len, s.model, i, s.err);
-    }
-    if (st != PS_OK) return s.fail("");
-    if (len == 0) continue;
-    names += (names.empty() ? "" : ",") + std::string(buf.data(), len);
+  for (const std::string& name : all) {
+    if (!name.empty()) names += (names.empty() ? "" : ",") + name;
   }
   if (!names.empty()) std::cout << "feature names: " << names << "\n";
   return 0;
@@ -140,7 +157,8 @@ int command_info(Session& s, const std::string& path) {
 // What `predict` was asked for beyond the model and the input.
 struct PredictArgs {
   int32_t output = PS_OUTPUT_VALUE;
-  bool header = false;
+  // --header: by name (by position for a model that names no features); --skip-header.
+  polyscore_cli::Header header = polyscore_cli::Header::kNone;
   int threads = 1;
   uint32_t iteration_begin = 0, iteration_end = 0;  // 0:0 = all rounds
   // Per-row margin offsets (ps_predict_options.base_margin): a CSV with one line per
@@ -158,7 +176,7 @@ bool read_base_margin(const std::string& path, size_t n_rows, size_t num_margins
     return false;
   }
   polyscore_cli::CsvRows csv;
-  if (!polyscore_cli::read_csv_rows(file, false, num_margins, &csv, problem)) {
+  if (!polyscore_cli::read_csv_rows(file, polyscore_cli::Header::kNone, num_margins, &csv, problem)) {
     *problem = "--base-margin '" + path + "' (one value per margin, " + std::to_string(num_margins) +
                " per line): " + *problem;
     return false;
@@ -182,11 +200,24 @@ bool parse_count(const std::string& v, T* out) {
 int command_predict(Session& s, const std::string& input, const PredictArgs& args) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
+  polyscore_cli::Header header = args.header;
+  std::vector<std::string> names;
+  if (header == polyscore_cli::Header::kByName) {
+    if (!feature_names(s, info.num_features, &names)) return s.fail("");
+    for (const std::string& name : names) {
+      if (name.empty()) header = polyscore_cli::Header::kSkip;  // the file names no features
+    }
+  }
+  auto read = [&](std::istream& in, polyscore_cli::CsvRows* rows, std::string* problem) {
+    return header == polyscore_cli::Header::kByName
+               ? polyscore_cli::read_csv_rows(in, header, names, rows, problem)
+               : polyscore_cli::read_csv_rows(in, header, info.num_features, rows, problem);
+  };
   polyscore_cli::CsvRows csv;
   std::string problem;
   bool ok;
   if (input == "-") {
-    ok = polyscore_cli::read_csv_rows(std::cin, args.header, info.num_features, &csv, &problem);
+    ok = read(std::cin, &csv, &problem);
   } else {
     std::error_code ec;
     if (std::filesystem::is_directory(input, ec)) {
@@ -198,7 +229,7 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
       std::cerr << "polyscore: cannot open input '" << input << "': " << std::strerror(errno) << "\n";
       return 1;
     }
-    ok = polyscore_cli::read_csv_rows(file, args.header, info.num_features, &csv, &problem);
+    ok = read(file, &csv, &problem);
   }
   if (!ok) {
     std::cerr << "polyscore: " << problem << "\n";
@@ -294,7 +325,9 @@ int main(int argc, char** argv) {
         return usage_error("--output must be one of " + names_of(kOutputNames, ", ") + ", not '" + v + "'");
       }
     } else if (a == "--header") {
-      predict.header = true;
+      predict.header = polyscore_cli::Header::kByName;
+    } else if (a == "--skip-header") {
+      predict.header = polyscore_cli::Header::kSkip;
     } else if (a == "--threads") {
       if (!value(&v)) return usage_error("--threads needs a number");
       if (!parse_count(v, &predict.threads)) {

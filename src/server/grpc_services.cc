@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "fraud/v1/fraud.grpc.pb.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
+#include "named_rows.h"
 #include "polyscore/v1/scoring.grpc.pb.h"
 #include "repository_api.h"
 #include "scorer.h"
@@ -109,7 +110,22 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
   Batch batch;
   batch.rows = request.rows();
   batch.cols = request.cols();
-  if (has32) {
+  std::vector<double> named_values;  // named_rows in the model's feature order
+  if (request.named_rows_size() > 0) {
+    if (has32 || has64 || request.rows() || request.cols()) {
+      fail(ErrorKind::kBadRequest, "give either named_rows or rows, cols and a value field, not both");
+    }
+    std::vector<NamedRow> rows(request.named_rows_size());
+    for (int r = 0; r < request.named_rows_size(); ++r) {
+      rows[r].assign(request.named_rows(r).features().begin(), request.named_rows(r).features().end());
+    }
+    named_values = lay_out_named_rows(*model, rows, "named_rows");
+    batch.rows = rows.size();
+    batch.cols = model->info().num_features;
+    batch.values = named_values.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = named_values.size();
+  } else if (has32) {
     batch.values = request.float32_values().data();
     batch.dtype = PS_DTYPE_FLOAT32;
     batch.count = request.float32_values_size();
@@ -141,6 +157,13 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
     Batch batch{request.features().data(), PS_DTYPE_FLOAT64, 1,
                 static_cast<size_t>(request.features_size()),
                 static_cast<size_t>(request.features_size())};
+    std::vector<double> named_values;  // named_features in the model's feature order
+    if (request.named_features_size() > 0) {
+      if (request.features_size() > 0) fail(ErrorKind::kBadRequest, "give one of features and named_features, not both");
+      named_values = lay_out_named_row(
+          *model, NamedRow(request.named_features().begin(), request.named_features().end()), "named_features");
+      batch = Batch{named_values.data(), PS_DTYPE_FLOAT64, 1, named_values.size(), named_values.size()};
+    }
     ScoreOptions options;
     options.output = PS_OUTPUT_VALUE;
     auto start = call.clock.scoring_starts();
@@ -268,6 +291,112 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
   ServiceCore& core_;
 };
 
+// Open Inference Protocol input i's values as doubles, from raw_input_contents (one
+// entry per input, little-endian) or contents. A datatype other than FP32 or FP64, or raw
+// bytes that are not whole values, is a 400.
+std::vector<double> input_values(const inference::ModelInferRequest& request, int i) {
+  const auto& input = request.inputs(i);
+  const bool fp32 = input.datatype() == "FP32";
+  if (!fp32 && input.datatype() != "FP64") {
+    fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" has datatype \"" + input.datatype() +
+                                     "\"; polyscore takes FP32 or FP64");
+  }
+  if (request.raw_input_contents_size() == 0) {
+    if (fp32) return {input.contents().fp32_contents().begin(), input.contents().fp32_contents().end()};
+    return {input.contents().fp64_contents().begin(), input.contents().fp64_contents().end()};
+  }
+  if (request.raw_input_contents_size() != request.inputs_size()) {
+    fail(ErrorKind::kBadRequest, "raw_input_contents must have one entry per input");
+  }
+  const std::string& raw = request.raw_input_contents(i);
+  const size_t element = fp32 ? sizeof(float) : sizeof(double);
+  if (raw.size() % element != 0) {
+    fail(ErrorKind::kBadRequest, "raw_input_contents[" + std::to_string(i) + "] holds " + std::to_string(raw.size()) +
+                                     " bytes, not a whole number of " + input.datatype() + " values");
+  }
+  std::vector<double> values(raw.size() / element);
+  for (size_t k = 0; k < values.size(); ++k) {  // memcpy: the bytes need not be aligned
+    if (fp32) {
+      float f;
+      std::memcpy(&f, raw.data() + k * element, element);
+      values[k] = f;
+    } else {
+      std::memcpy(&values[k], raw.data() + k * element, element);
+    }
+  }
+  return values;
+}
+
+// The inputs as per-feature tensors (is_tensor_per_feature).
+std::vector<FeatureTensor> feature_tensors(const inference::ModelInferRequest& request) {
+  std::vector<FeatureTensor> tensors;
+  for (int i = 0; i < request.inputs_size(); ++i) {
+    FeatureTensor& t = tensors.emplace_back();
+    t.name = request.inputs(i).name();
+    t.shape.assign(request.inputs(i).shape().begin(), request.inputs(i).shape().end());
+    t.values = input_values(request, i);
+  }
+  return tensors;
+}
+
+// The single input: a [rows, num_features] tensor (or [num_features], one row). Raw
+// bytes are copied to *aligned, which the batch then points into.
+Batch batch_of_one_tensor(const inference::ModelInferRequest& request, uint32_t num_features,
+                          std::vector<double>* aligned) {
+  if (request.inputs_size() != 1) {
+    fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request.inputs_size()) +
+                                     " (or one tensor per feature, each named by a feature name)");
+  }
+  const auto& input = request.inputs(0);
+  Batch batch;
+  if (input.shape_size() == 2 && input.shape(0) >= 0 && input.shape(1) >= 0) {
+    batch.rows = static_cast<size_t>(input.shape(0));
+    batch.cols = static_cast<size_t>(input.shape(1));
+  } else if (input.shape_size() == 1 && input.shape(0) >= 0) {
+    batch.rows = 1;
+    batch.cols = static_cast<size_t>(input.shape(0));
+  } else {
+    fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" must have shape [rows, " +
+                                     std::to_string(num_features) + "]");
+  }
+  size_t element = 0;
+  if (input.datatype() == "FP32") {
+    batch.dtype = PS_DTYPE_FLOAT32;
+    element = sizeof(float);
+  } else if (input.datatype() == "FP64") {
+    batch.dtype = PS_DTYPE_FLOAT64;
+    element = sizeof(double);
+  } else {
+    fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" has datatype \"" +
+                                     input.datatype() + "\"; polyscore takes FP32 or FP64");
+  }
+  if (request.raw_input_contents_size() > 0) {
+    if (request.raw_input_contents_size() != 1) {
+      fail(ErrorKind::kBadRequest, "raw_input_contents must have one entry per input");
+    }
+    const std::string& raw = request.raw_input_contents(0);
+    if (raw.size() % element != 0) {
+      fail(ErrorKind::kBadRequest, "raw_input_contents[0] holds " + std::to_string(raw.size()) +
+                                       " bytes, not a whole number of " + input.datatype() + " values");
+    }
+    batch.values = raw.data();  // little-endian, as on every platform polyscore builds for
+    batch.count = raw.size() / element;
+  } else if (batch.dtype == PS_DTYPE_FLOAT32) {
+    batch.values = input.contents().fp32_contents().data();
+    batch.count = input.contents().fp32_contents_size();
+  } else {
+    batch.values = input.contents().fp64_contents().data();
+    batch.count = input.contents().fp64_contents_size();
+  }
+  // Aligned copies: raw bytes in a protobuf string need not be aligned for float/double.
+  if (request.raw_input_contents_size() > 0 && batch.count > 0) {
+    aligned->resize((batch.count * element + sizeof(double) - 1) / sizeof(double));
+    std::memcpy(aligned->data(), batch.values, batch.count * element);
+    batch.values = aligned->data();
+  }
+  return batch;
+}
+
 class InferenceService final : public inference::GRPCInferenceService::Service {
  public:
   explicit InferenceService(ServiceCore& core) : core_(core) {}
@@ -332,56 +461,19 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
     return serve(core_, context, "grpc_v2_infer", true, [&](Call& call) {
       call.model = request->model_name();
       auto model = core_.repository.snapshot()->resolve(request->model_name(), request->model_version());
-      if (request->inputs_size() != 1) {
-        fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request->inputs_size()));
-      }
-      const auto& input = request->inputs(0);
+      std::vector<std::string> input_names;
+      for (const auto& input : request->inputs()) input_names.push_back(input.name());
       Batch batch;
-      if (input.shape_size() == 2 && input.shape(0) >= 0 && input.shape(1) >= 0) {
-        batch.rows = static_cast<size_t>(input.shape(0));
-        batch.cols = static_cast<size_t>(input.shape(1));
-      } else if (input.shape_size() == 1 && input.shape(0) >= 0) {
-        batch.rows = 1;
-        batch.cols = static_cast<size_t>(input.shape(0));
-      } else {
-        fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" must have shape [rows, " +
-                                         std::to_string(model->info().num_features) + "]");
-      }
-      size_t element = 0;
-      if (input.datatype() == "FP32") {
-        batch.dtype = PS_DTYPE_FLOAT32;
-        element = sizeof(float);
-      } else if (input.datatype() == "FP64") {
+      std::vector<double> by_feature;  // one tensor per feature, laid out as rows
+      std::vector<double> aligned;     // the single tensor's raw bytes, aligned
+      if (is_tensor_per_feature(*model, input_names)) {
+        by_feature = lay_out_feature_tensors(*model, feature_tensors(*request), &batch.rows);
+        batch.values = by_feature.data();
         batch.dtype = PS_DTYPE_FLOAT64;
-        element = sizeof(double);
+        batch.count = by_feature.size();
+        batch.cols = model->info().num_features;
       } else {
-        fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" has datatype \"" +
-                                         input.datatype() + "\"; polyscore takes FP32 or FP64");
-      }
-      if (request->raw_input_contents_size() > 0) {
-        if (request->raw_input_contents_size() != 1) {
-          fail(ErrorKind::kBadRequest, "raw_input_contents must have one entry per input");
-        }
-        const std::string& raw = request->raw_input_contents(0);
-        if (raw.size() % element != 0) {
-          fail(ErrorKind::kBadRequest, "raw_input_contents[0] holds " + std::to_string(raw.size()) +
-                                           " bytes, not a whole number of " + input.datatype() + " values");
-        }
-        batch.values = raw.data();  // little-endian, as on every platform polyscore builds for
-        batch.count = raw.size() / element;
-      } else if (batch.dtype == PS_DTYPE_FLOAT32) {
-        batch.values = input.contents().fp32_contents().data();
-        batch.count = input.contents().fp32_contents_size();
-      } else {
-        batch.values = input.contents().fp64_contents().data();
-        batch.count = input.contents().fp64_contents_size();
-      }
-      // Aligned copies: raw bytes in a protobuf string need not be aligned for float/double.
-      std::vector<double> aligned;
-      if (request->raw_input_contents_size() > 0 && batch.count > 0) {
-        aligned.resize((batch.count * element + sizeof(double) - 1) / sizeof(double));
-        std::memcpy(aligned.data(), batch.values, batch.count * element);
-        batch.values = aligned.data();
+        batch = batch_of_one_tensor(*request, model->info().num_features, &aligned);
       }
 
       int32_t default_output = model->config().default_output;

@@ -249,6 +249,60 @@ class ThreadParser {
   simdjson::ondemand::parser parser_;
 };
 
+// One value of a row given by feature name: a number, or null (NaN, missing). `where`
+// names it in errors ("named_rows[0].features.amount").
+double read_named_number(value v, const std::string& where) {
+  double d;
+  if (!v.get_double().get(d) && !simdjson_may_misread(v)) return d;
+  json_type type = v.type();
+  if (type == json_type::null) {
+    v.is_null();
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  if (type != json_type::number) bad("\"" + where + "\" is " + type_name(type) + ", not a number or null");
+  std::string_view token = trimmed_token(v);
+  if (!is_json_number(token)) bad("\"" + where + "\" is not a JSON number: " + std::string(token));
+  return std::strtod(std::string(token).c_str(), nullptr);  // past double's range: +-inf, as elsewhere
+}
+
+// A row by feature name: the object v of feature names and values, in the order given.
+void read_named_row(value v, NamedRow& row, const std::string& where) {
+  json_type type = v.type();
+  if (type != json_type::object) {
+    bad("\"" + where + "\" must be an object of feature names and values, not " + type_name(type));
+  }
+  row.clear();
+  for (auto field_result : v.get_object()) {
+    simdjson::ondemand::field field = unwrap(std::move(field_result));
+    std::string name(std::string_view(field.unescaped_key()));
+    double number = read_named_number(field.value(), where + "." + name);
+    row.emplace_back(std::move(name), number);
+  }
+}
+
+// polyscore.v1 named_rows: [{"features": {name: value}}, ...] (NamedRow in the proto3 JSON
+// mapping).
+void read_named_rows(value v, std::vector<NamedRow>& rows, const std::string& where) {
+  json_type type = v.type();
+  if (type != json_type::array) bad("\"" + where + "\" must be an array, not " + type_name(type));
+  rows.clear();
+  for (auto element_result : v.get_array()) {
+    value element = element_result.value();
+    std::string at = where + "[" + std::to_string(rows.size()) + "]";
+    if (element.type() != json_type::object) bad("\"" + at + "\" must be an object {\"features\": {...}}");
+    NamedRow& row = rows.emplace_back();
+    bool has_features = false;
+    for (auto field_result : element.get_object()) {
+      simdjson::ondemand::field field = unwrap(std::move(field_result));
+      std::string_view key = field.unescaped_key();
+      if (key != "features") unknown_field(at, key, "features");
+      read_named_row(field.value(), row, at + ".features");
+      has_features = true;
+    }
+    if (!has_features) bad("missing field \"" + at + ".features\"");
+  }
+}
+
 // Runs parse(object) over the body's top-level object; turns JSON errors into 400s.
 template <typename Parse>
 void parse_object(std::string_view body, Parse parse) {
@@ -293,14 +347,21 @@ FraudRequest parse_fraud_request(std::string_view body) {
       if (key == "features") {
         read_numbers(field.value(), request.features, "features", false);
         has_features = true;
+      } else if (key == "named_features" || key == "namedFeatures") {
+        if (request.has_named_features) bad("give one of \"named_features\" and \"namedFeatures\", not both");
+        read_named_row(field.value(), request.named_features, std::string(key));
+        request.has_named_features = true;
       } else if (key == "model") {
         request.model = read_string(field.value(), "model");
       } else {
-        unknown_field("", key, "features, model");
+        unknown_field("", key, "features, named_features, model");
       }
     }
   });
-  if (!has_features) bad("missing field \"features\"");
+  if (has_features == request.has_named_features) {
+    bad(has_features ? "give one of \"features\" and \"named_features\", not both"
+                     : "missing field \"features\" (or \"named_features\")");
+  }
   if (request.model.empty()) bad("missing field \"model\"");
   return request;
 }
@@ -354,14 +415,24 @@ BatchRequest parse_batch_request(std::string_view body) {
         if (has_base_margin) bad("give one of \"base_margin\" and \"baseMargin\", not both");
         read_numbers(field.value(), request.base_margin, std::string(key), false);
         has_base_margin = true;
+      } else if (key == "named_rows" || key == "namedRows") {
+        if (request.has_named_rows) bad("give one of \"named_rows\" and \"namedRows\", not both");
+        read_named_rows(field.value(), request.named_rows, std::string(key));
+        request.has_named_rows = true;
       } else {
         unknown_field("", key,
-                      "model, version, rows, cols, float32_values, float64_values, output, iterations, "
-                      "base_margin");
+                      "model, version, rows, cols, float32_values, float64_values, named_rows, output, "
+                      "iterations, base_margin");
       }
     }
   });
   if (request.model.empty()) bad("missing field \"model\"");
+  if (request.has_named_rows) {
+    if (request.has_rows || request.has_cols || request.has_float32 || request.has_float64) {
+      bad("give either \"named_rows\" or \"rows\", \"cols\" and a value field, not both");
+    }
+    return request;
+  }
   if (!request.has_rows) bad("missing field \"rows\"");
   if (!request.has_cols) bad("missing field \"cols\"");
   if (request.has_float32 == request.has_float64) {

@@ -9,11 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "named_rows.h"
+
 namespace polyscore::server {
 
 // POST /predict (fraud.v1 PredictRequest in JSON).
 struct FraudRequest {
   std::vector<double> features;  // null -> NaN (missing)
+  // "named_features" or "namedFeatures": the row by feature name, instead of features.
+  NamedRow named_features;
+  bool has_named_features = false;
   std::string model;
 };
 
@@ -28,6 +33,10 @@ struct BatchRequest {
   int32_t output = -1;  // PS_OUTPUT_*; -1 = the model's default
   uint32_t iteration_begin = 0, iteration_end = 0;
   std::vector<double> base_margin;  // "base_margin" or "baseMargin"; empty: none given
+  // "named_rows" or "namedRows": [{"features": {name: value}}], instead of rows, cols and
+  // a value field.
+  std::vector<NamedRow> named_rows;
+  bool has_named_rows = false;
 };
 
 // POST /v2/models/{name}[/versions/{v}]/infer (Open Inference Protocol).

@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "json_codec.h"
+#include "named_rows.h"
 #include "repository_api.h"
 #include "scorer.h"
 
@@ -66,6 +67,9 @@ HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route)
   FraudRequest request = parse_fraud_request(body);
   route.model = request.model;
   auto model = core.repository.snapshot()->resolve(request.model, "");
+  if (request.has_named_features) {
+    request.features = lay_out_named_row(*model, request.named_features, "named_features");
+  }
   Batch batch{request.features.data(), PS_DTYPE_FLOAT64, 1, request.features.size(),
               request.features.size()};
   ScoreOptions options;
@@ -101,7 +105,14 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
   Batch batch;
   batch.rows = request.rows;
   batch.cols = request.cols;
-  if (request.has_float32) {
+  if (request.has_named_rows) {
+    request.float64_values = lay_out_named_rows(*model, request.named_rows, "named_rows");
+    batch.rows = request.named_rows.size();
+    batch.cols = model->info().num_features;
+    batch.values = request.float64_values.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = request.float64_values.size();
+  } else if (request.has_float32) {
     batch.values = request.float32_values.data();
     batch.dtype = PS_DTYPE_FLOAT32;
     batch.count = request.float32_values.size();
@@ -251,28 +262,35 @@ void read_binary_inputs(std::string_view binary, InferRequest& request) {
   }
 }
 
-HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::string& version,
-                     std::string_view body, std::string_view inference_header, Route& route) {
-  Slot slot(core);
-  route.model = name;
-  std::string_view json = body, binary;
-  if (!inference_header.empty()) {
-    size_t length = 0;
-    auto [end, ec] = std::from_chars(inference_header.data(), inference_header.data() + inference_header.size(), length);
-    if (ec != std::errc() || end != inference_header.data() + inference_header.size() || length > body.size()) {
-      fail(ErrorKind::kBadRequest, "Inference-Header-Content-Length \"" + std::string(inference_header) +
-                                       "\" is not a length within the " + std::to_string(body.size()) + "-byte body");
+// The inputs as per-feature tensors (is_tensor_per_feature).
+std::vector<FeatureTensor> feature_tensors(const std::vector<InferInput>& inputs) {
+  std::vector<FeatureTensor> tensors;
+  for (const InferInput& input : inputs) {
+    FeatureTensor& t = tensors.emplace_back();
+    t.name = input.name;
+    t.shape = input.shape;
+    if (input.datatype == "FP32") {
+      t.values.assign(input.float32_data.begin(), input.float32_data.end());
+    } else {
+      t.values = input.float64_data;
     }
-    json = body.substr(0, length);
-    binary = body.substr(length);
   }
-  InferRequest request = parse_infer_request(json);
-  read_binary_inputs(binary, request);
-  auto model = core.repository.snapshot()->resolve(name, version);
-  if (request.inputs.size() != 1) {
-    fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(request.inputs.size()));
+  return tensors;
+}
+
+std::vector<std::string> names_of(const std::vector<InferInput>& inputs) {
+  std::vector<std::string> names;
+  for (const InferInput& input : inputs) names.push_back(input.name);
+  return names;
+}
+
+// Today's single input: a [rows, num_features] tensor (or [num_features], one row).
+Batch batch_of_one_tensor(const LoadedModel& model, const std::vector<InferInput>& inputs) {
+  if (inputs.size() != 1) {
+    fail(ErrorKind::kBadRequest, "expected 1 input tensor, got " + std::to_string(inputs.size()) +
+                                     " (or one tensor per feature, each named by a feature name)");
   }
-  const InferInput& input = request.inputs[0];
+  const InferInput& input = inputs[0];
   Batch batch;
   if (input.datatype == "FP32") {
     batch.values = input.float32_data.data();
@@ -291,7 +309,39 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     batch.cols = static_cast<size_t>(input.shape[0]);
   } else {
     fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" must have shape [rows, " +
-                                     std::to_string(model->info().num_features) + "]");
+                                     std::to_string(model.info().num_features) + "]");
+  }
+  return batch;
+}
+
+HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::string& version,
+                     std::string_view body, std::string_view inference_header, Route& route) {
+  Slot slot(core);
+  route.model = name;
+  std::string_view json = body, binary;
+  if (!inference_header.empty()) {
+    size_t length = 0;
+    auto [end, ec] = std::from_chars(inference_header.data(), inference_header.data() + inference_header.size(), length);
+    if (ec != std::errc() || end != inference_header.data() + inference_header.size() || length > body.size()) {
+      fail(ErrorKind::kBadRequest, "Inference-Header-Content-Length \"" + std::string(inference_header) +
+                                       "\" is not a length within the " + std::to_string(body.size()) + "-byte body");
+    }
+    json = body.substr(0, length);
+    binary = body.substr(length);
+  }
+  InferRequest request = parse_infer_request(json);
+  read_binary_inputs(binary, request);
+  auto model = core.repository.snapshot()->resolve(name, version);
+  Batch batch;
+  std::vector<double> by_feature;  // the per-feature tensors laid out as rows
+  if (is_tensor_per_feature(*model, names_of(request.inputs))) {
+    by_feature = lay_out_feature_tensors(*model, feature_tensors(request.inputs), &batch.rows);
+    batch.values = by_feature.data();
+    batch.dtype = PS_DTYPE_FLOAT64;
+    batch.count = by_feature.size();
+    batch.cols = model->info().num_features;
+  } else {
+    batch = batch_of_one_tensor(*model, request.inputs);
   }
   std::vector<int32_t> kinds;
   std::vector<bool> binary_outputs;

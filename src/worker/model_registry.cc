@@ -24,6 +24,21 @@ void ModelRegistry::load(const std::vector<ModelSource>& models) {
                                ps_status_name(ps_error_code(err)) + ": " +
                                ps_error_message(err));
     }
+    std::vector<char> buf(256);
+    for (uint32_t i = 0; i < m.info.num_features; ++i) {
+      size_t len = 0;
+      ps_status st = ps_model_feature_name(buf.data(), buf.size(), &len, m.handle, i, err);
+      if (st == PS_ERR_BUFFER_TOO_SMALL) {
+        buf.resize(len + 1);
+        st = ps_model_feature_name(buf.data(), buf.size(), &len, m.handle, i, err);
+      }
+      if (st != PS_OK) {
+        ps_model_free(m.handle);
+        throw std::runtime_error("cannot read the feature names of model '" + name + "': " +
+                                 ps_error_message(err));
+      }
+      m.feature_names.emplace_back(buf.data(), len);
+    }
     models_.emplace(name, m);
   }
 }

@@ -20,6 +20,8 @@ struct LoadedModel {
   std::string version;
   ps_model* handle = nullptr;
   ps_model_info info = PS_MODEL_INFO_INIT;
+  // Its feature names ("" where the file names none), for named_rows.
+  std::vector<std::string> feature_names;
 };
 
 class ModelRegistry {

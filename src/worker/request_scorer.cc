@@ -1,7 +1,9 @@
 #include "request_scorer.h"
 
+#include <algorithm>
 #include <limits>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 namespace polyscore_worker {
@@ -14,6 +16,63 @@ void set_error(v1::QueueResult* result, v1::QueueErrorKind kind, const std::stri
   result->clear_response();
   result->mutable_error()->set_kind(kind);
   result->mutable_error()->set_message(message);
+}
+
+// The first names quoted, and how many more (the server's and the bindings' wording).
+std::string quote_some(const std::vector<std::string>& names) {
+  constexpr size_t kMost = 20;
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < kMost; ++i) out += (i ? ", \"" : "\"") + names[i] + "\"";
+  if (names.size() > kMost) out += " and " + std::to_string(names.size() - kMost) + " more";
+  return out;
+}
+
+// named_rows laid out row-major in the model's feature order, as the server does
+// (src/server/named_rows.cc: every feature exactly once, nothing else, in any order).
+// False with *problem naming the row and the names.
+bool lay_out_named_rows(const LoadedModel& model, const v1::PredictRequest& request, std::vector<double>* values,
+                        std::string* problem) {
+  const std::vector<std::string>& names = model.feature_names;
+  std::unordered_map<std::string, size_t> column;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty() || !column.emplace(names[i], i).second) {
+      *problem = "model '" + model.name + "' " +
+                 (names[i].empty() ? "names no feature " + std::to_string(i) : "names two features \"" + names[i] + "\"") +
+                 ", so rows cannot be given by feature name: send rows, cols and values";
+      return false;
+    }
+  }
+  values->assign(static_cast<size_t>(request.named_rows_size()) * names.size(), 0.0);
+  std::vector<bool> seen(names.size());
+  for (int r = 0; r < request.named_rows_size(); ++r) {
+    std::fill(seen.begin(), seen.end(), false);
+    std::vector<std::string> unknown;
+    for (const auto& [name, value] : request.named_rows(r).features()) {
+      auto found = column.find(name);
+      if (found == column.end()) {
+        unknown.push_back(name);
+        continue;
+      }
+      seen[found->second] = true;
+      (*values)[r * names.size() + found->second] = value;
+    }
+    if (unknown.empty() && std::find(seen.begin(), seen.end(), false) == seen.end()) continue;
+    std::sort(unknown.begin(), unknown.end());  // map order is unspecified; the message should not be
+    std::vector<std::string> missing;
+    for (size_t j = 0; j < names.size(); ++j) {
+      if (!seen[j]) missing.push_back(names[j]);
+    }
+    std::string parts;
+    if (!unknown.empty()) parts += (unknown.size() == 1 ? "unknown feature " : "unknown features ") + quote_some(unknown);
+    if (!missing.empty()) {
+      parts += std::string(parts.empty() ? "" : "; ") + (missing.size() == 1 ? "missing feature " : "missing features ") +
+               quote_some(missing) + " (NaN for a missing value)";
+    }
+    *problem = "named_rows[" + std::to_string(r) + "] does not match the features of model '" + model.name + "' (" +
+               quote_some(names) + "): " + parts;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -60,7 +119,20 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
                   "' (loaded: '" + model->version + "')");
     return;
   }
-  const uint64_t rows = request.rows(), cols = request.cols();
+  std::vector<double> named;  // named_rows in the model's feature order
+  if (request.named_rows_size() > 0) {
+    std::string problem;
+    if (request.rows() || request.cols() || request.float32_values_size() || request.float64_values_size()) {
+      problem = "give either named_rows or rows, cols and a value field, not both";
+    }
+    if (!problem.empty() || !lay_out_named_rows(*model, request, &named, &problem)) {
+      set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST, problem);
+      return;
+    }
+  }
+  const bool by_name = request.named_rows_size() > 0;
+  const uint64_t rows = by_name ? static_cast<uint64_t>(request.named_rows_size()) : request.rows();
+  const uint64_t cols = by_name ? model->info.num_features : request.cols();
   if (cols != model->info.num_features) {
     set_error(result, v1::QUEUE_ERROR_KIND_WRONG_FEATURE_COUNT,
               "rows have " + std::to_string(cols) + " features (cols); model '" + model->name +
@@ -68,14 +140,15 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
     return;
   }
   const bool is_f32 = request.float32_values_size() > 0;
-  const bool is_f64 = request.float64_values_size() > 0;
+  const bool is_f64 = by_name || request.float64_values_size() > 0;
   if (is_f32 == is_f64) {
     set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
               is_f32 ? "both float32_values and float64_values are set; send one"
                      : "no values: set float32_values or float64_values");
     return;
   }
-  const uint64_t n_values = is_f32 ? request.float32_values_size() : request.float64_values_size();
+  const uint64_t n_values = by_name ? named.size() : is_f32 ? request.float32_values_size()
+                                                           : request.float64_values_size();
   if (rows == 0 || cols == 0 || n_values / cols != rows || n_values % cols != 0) {
     set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
               std::to_string(n_values) + " values do not fill rows x cols = " +
@@ -110,8 +183,9 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
   ps_status status = ps_model_output_size(&out_len, model->handle, rows, &opts, err_);
   if (status == PS_OK) {
     out.resize(out_len);
-    const void* values = is_f32 ? static_cast<const void*>(request.float32_values().data())
-                                 : static_cast<const void*>(request.float64_values().data());
+    const void* values = by_name  ? static_cast<const void*>(named.data())
+                         : is_f32 ? static_cast<const void*>(request.float32_values().data())
+                                  : static_cast<const void*>(request.float64_values().data());
     status = ps_model_predict_dense(out.data(), out.size(), model->handle, values,
                                     is_f32 ? PS_DTYPE_FLOAT32 : PS_DTYPE_FLOAT64, rows, cols,
                                     &opts, err_);

@@ -77,10 +77,12 @@ def test_fraud_example(cli):
         assert close(e, g, 1e-6)
 
 
-def test_header_skips_first_line(cli, tmp_path):
+@pytest.mark.parametrize("flag,header_line", [("--header", "amount_zscore,velocity"),
+                                              ("--skip-header", "h1,h2")])
+def test_header_skips_first_line(cli, tmp_path, flag, header_line):
     rows = tmp_path / "rows.csv"
-    rows.write_text("amount_zscore,velocity\n0.4,1.2\n0.0,0.5\n")
-    r = cli("predict", FRAUD_MODEL, "--input", rows, "--header")
+    rows.write_text(header_line + "\n0.4,1.2\n0.0,0.5\n")
+    r = cli("predict", FRAUD_MODEL, "--input", rows, flag)
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.splitlines()) == 2
     plain = tmp_path / "plain.csv"
@@ -89,7 +91,7 @@ def test_header_skips_first_line(cli, tmp_path):
     # without --header the header line is a broken row
     r = cli("predict", FRAUD_MODEL, "--input", rows)
     assert r.returncode == 1
-    assert "line 1, field 1: 'amount_zscore' is not a number" in r.stderr
+    assert "line 1, field 1: '%s' is not a number" % header_line.split(",")[0] in r.stderr
 
 
 def test_missing_values(cli, tmp_path):
@@ -120,7 +122,7 @@ def test_all_missing_row_matches_vectors(cli, tmp_path):
 @pytest.mark.parametrize("text,header,message", [
     ("0.4,1.2\n0.1,abc\n", False, "line 2, field 2: 'abc' is not a number"),
     ("0.4,1.2\n\n0.1,1x\n", False, "line 3, field 2: '1x' is not a number"),
-    ("h1,h2\n0.4,1.2\n0.1,2,3\n", True, "line 3 has 3 fields but the model expects 2"),
+    ("amount_zscore,velocity\n0.4,1.2\n0.1,2,3\n", True, "line 3 has 3 fields but the model expects 2"),
     ("0.4\n", False, "line 1 has 1 fields but the model expects 2"),
     ("0.4,1.2,\n", False, "line 1 has 3 fields but the model expects 2"),
     ("0.4;1.2\n", False, "line 1, field 1: '0.4;1.2' is not a number"),

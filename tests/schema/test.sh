@@ -63,7 +63,7 @@ check "reusing field number 2 of PredictResponse is caught" fail \
   "$BUF" breaking "$work/reused" --against tests/schema/released --error-format=json
 expect_rule "reusing" FIELD_SAME_NAME
 
-variant renumbered 's/^  repeated double float64_values = 6;$/  repeated double float64_values = 10;/' polyscore/v1/scoring.proto
+variant renumbered 's/^  repeated double float64_values = 6;$/  repeated double float64_values = 16;/' polyscore/v1/scoring.proto
 check "renumbering polyscore.v1 PredictRequest.float64_values is caught" fail \
   "$BUF" breaking "$work/renumbered" --against tests/schema/released --error-format=json
 expect_rule "renumbering" FIELD_NO_DELETE

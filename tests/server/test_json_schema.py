@@ -35,6 +35,11 @@ FRAUD = [
     {"features": [0.4, "1.2"], "model": "fraud-v3"},
     {"features": [0.4, 1.2]},
     {"model": "fraud-v3"},
+    {"named_features": {"velocity": 1.2, "amount_zscore": None}, "model": "fraud-v3"},
+    {"namedFeatures": {"velocity": 1.2, "amount_zscore": 0.4}, "model": "fraud-v3"},
+    {"named_features": {"velocity": "1.2", "amount_zscore": 0.4}, "model": "fraud-v3"},
+    {"named_features": [1.2, 0.4], "model": "fraud-v3"},
+    {"features": [0.4, 1.2], "named_features": {"velocity": 1.2, "amount_zscore": 0.4}, "model": "fraud-v3"},
 ]
 BATCH = [
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2]},
@@ -53,6 +58,17 @@ BATCH = [
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "base_margin": ["1"]},
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "base_margin": 1.0},
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "base_margins": [1.0]},
+    {"model": "fraud-v3", "named_rows": [{"features": {"velocity": 1.2, "amount_zscore": 0.4}},
+                                         {"features": {"amount_zscore": None, "velocity": 3}}]},
+    {"model": "fraud-v3", "namedRows": [{"features": {"velocity": 1.2, "amount_zscore": 0.4}}], "output": "margin",
+     "base_margin": [0.5]},
+    {"model": "fraud-v3", "named_rows": []},
+    {"model": "fraud-v3", "named_rows": [{"features": {"velocity": 1.2, "amount_zscore": 0.4}}], "rows": 1},
+    {"model": "fraud-v3", "named_rows": [{"features": {"velocity": 1.2, "amount_zscore": 0.4}}],
+     "float64_values": [0.4, 1.2]},
+    {"model": "fraud-v3", "named_rows": [{"velocity": 1.2, "amount_zscore": 0.4}]},
+    {"model": "fraud-v3", "named_rows": [{"features": {"velocity": [1.2], "amount_zscore": 0.4}}]},
+    {"model": "fraud-v3", "named_rows": [], "namedRows": []},
 ]
 INFER = [
     {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
@@ -65,6 +81,10 @@ INFER = [
     {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}],
      "outputs": [{"name": "value", "binary_data": False}]},
     {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, "x"]}]},
+    {"inputs": [{"name": "velocity", "shape": [2], "datatype": "FP64", "data": [1.2, None]},
+                {"name": "amount_zscore", "shape": [2, 1], "datatype": "FP32", "data": [[0.4], [1]]}]},
+    {"inputs": [{"name": "velocity", "shape": [1], "datatype": "FP64", "data": [1.2]},
+                {"name": "amount_zscore", "shape": [1], "datatype": "BYTES", "data": ["a"]}]},
 ]
 REPOSITORY_INDEX = [{}, {"ready": True}, {"ready": "yes"}, {"redy": True}]
 

@@ -6,6 +6,7 @@
 #   set m [polyscore::load fraud-v3.json]
 #   polyscore::predict $m {0.4 1.2 0.0 0.5} 2          ;# -> {p0 p1}
 #   polyscore::predict_row $m {0.4 1.2} -output margin
+#   polyscore::predict_named $m {{velocity 1.2 amount_zscore 0.4}}   ;# by feature name
 #   polyscore::close $m
 #
 # Errors are Tcl errors with -errorcode {POLYSCORE PS_ERR_...} and the message
@@ -18,7 +19,7 @@ namespace eval ::polyscore {
     # formats, outputs, dtypes and predict_defaults, generated from the C header.
     source [file join $dir constants.tcl]
     variable required_abi $abi_version
-    namespace export load load_buffer predict predict_row output_size info feature_names \
+    namespace export load load_buffer predict predict_row predict_named output_size info feature_names \
         close free with_model abi_version version require_abi
 }
 
@@ -119,6 +120,70 @@ proc ::polyscore::predict_row {m row args} {
     set o [Options {-output value -begin 0 -end 0 -base_margin {}} $args]
     [Model $m] predict_row $row [Pick $outputs output [dict get $o -output]] \
         [dict get $o -begin] [dict get $o -end] {*}[BaseMargin $args]
+}
+
+# polyscore::predict_named MODEL ROWS ?options of predict?
+# ROWS is a list of dicts, one a row, from the model's feature names (feature_names) to
+# values ("" or nan is missing): every feature and nothing else, in any order. Returns
+# what predict returns for the same rows in the model's feature order. The rules are
+# the other bindings' (Go PredictNamed, Node predict([{...}]), the Python DataFrame
+# path): a feature absent from a row, a name the model does not have and a model whose
+# file names no features raise PS_ERR_INVALID_ARGUMENT naming them. (A Tcl dict is a
+# list, so rows by name have a command of their own rather than a form of predict.)
+proc ::polyscore::predict_named {m rows args} {
+    set names [feature_names $m]
+    set column [dict create]
+    set j 0
+    foreach name $names {
+        if {$name eq ""} {
+            Fail PS_ERR_INVALID_ARGUMENT "the model file names no feature $j, so rows cannot be\
+                given by feature name: use predict with values in the model's feature order"
+        }
+        if {[dict exists $column $name]} {
+            Fail PS_ERR_INVALID_ARGUMENT "the model names features [dict get $column $name] and $j both\
+                \"$name\", so rows cannot be given by feature name: use predict with values in the\
+                model's feature order"
+        }
+        dict set column $name $j
+        incr j
+    }
+    set flat {}
+    set r 0
+    foreach row $rows {
+        if {[catch {dict size $row}] || [llength $row] % 2} {
+            Fail PS_ERR_INVALID_ARGUMENT "row $r is not a dict of feature values (name value ...): $row"
+        }
+        set unknown [lsort [lmap name [dict keys $row] {
+            expr {[dict exists $column $name] ? [continue] : $name}
+        }]]
+        set missing [lmap name $names { expr {[dict exists $row $name] ? [continue] : $name} }]
+        set twice [expr {[dict size $row] * 2 != [llength $row]}]
+        if {[llength $unknown] || [llength $missing] || $twice} {
+            set parts {}
+            if {[llength $unknown]} {
+                lappend parts "unknown [Plural feature [llength $unknown]] [QuoteSome $unknown]"
+            }
+            if {$twice} { lappend parts "a feature given twice" }
+            if {[llength $missing]} {
+                lappend parts "missing [Plural feature [llength $missing]] [QuoteSome $missing]\
+                    (use \"\" for a missing value)"
+            }
+            Fail PS_ERR_INVALID_ARGUMENT "row $r does not match the model's features\
+                ([QuoteSome $names]): [join $parts {; }]"
+        }
+        foreach name $names { lappend flat [dict get $row $name] }
+        incr r
+    }
+    predict $m $flat [llength $rows] {*}$args
+}
+
+proc ::polyscore::Plural {word n} { expr {$n == 1 ? $word : "${word}s"} }
+
+# The first names of a list, quoted, and how many more there are.
+proc ::polyscore::QuoteSome {names {most 20}} {
+    set shown [join [lmap name [lrange $names 0 [expr {$most - 1}]] { string cat \" $name \" }] {, }]
+    if {[llength $names] > $most} { append shown " and [expr {[llength $names] - $most}] more" }
+    return $shown
 }
 
 proc ::polyscore::output_size {m n_rows args} {

@@ -102,18 +102,81 @@ sub _base_margin {
     return [ map { @$_ } @$bm ];
 }
 
+# ---- rows given by feature name: [{amount_zscore => 0.4, velocity => 1.2}, ...]
+# The rules are the other bindings' (Go PredictNamed, Node predict([{...}]), the Python
+# binding's DataFrame path): names match exactly as the model file stores them
+# (->feature_names), a feature absent from a row and a name the model does not have are
+# errors naming them (a typo never scores silently), and a model whose file names no
+# features cannot be given rows by name.
+
+sub _quote_some {
+    my @names = @_;
+    my $most  = 20;
+    my $shown = join ', ', map { qq{"$_"} } @names[ 0 .. ($#names < $most - 1 ? $#names : $most - 1) ];
+    return @names > $most ? "$shown and " . (@names - $most) . ' more' : $shown;
+}
+
+sub _invalid { Polyscore::Error->throw($polyscore_swig::PS_ERR_INVALID_ARGUMENT, $_[0]) }
+
+# [\@names, \%column_of_name], read once per model.
+sub _feature_columns {
+    my ($self) = @_;
+    return $self->{columns} if $self->{columns};
+    my $names = $self->feature_names;    # dies with PS_ERR_INVALID_HANDLE after close
+    my %column;
+    for my $i (0 .. $#$names) {
+        my $name = $names->[$i];
+        _invalid("the model file names no feature $i, so rows cannot be given by feature name: "
+                 . "pass array refs in the model's feature order") if $name eq '';
+        _invalid("the model names features $column{$name} and $i both \"$name\", so rows cannot be "
+                 . "given by feature name: pass array refs in the model's feature order")
+            if exists $column{$name};
+        $column{$name} = $i;
+    }
+    return $self->{columns} = [ $names, \%column ];
+}
+
+# Hash refs of feature values as flat values in the model's feature order. $where->($r)
+# names row $r in messages.
+sub _named_rows {
+    my ($self, $rows, $where) = @_;
+    my ($names, $column) = @{ $self->_feature_columns };
+    my @flat;
+    for my $r (0 .. $#$rows) {
+        my $row = $rows->[$r];
+        _invalid($where->($r) . ' is not a hash ref of feature values ({name => value}): '
+                 . (ref $row || (defined $row ? "'$row'" : 'undef'))) unless ref $row eq 'HASH';
+        my @unknown = sort grep { !exists $column->{$_} } keys %$row;
+        my @missing = grep { !exists $row->{$_} } @$names;
+        if (@unknown || @missing) {
+            my @parts;
+            push @parts, 'unknown feature' . (@unknown > 1 ? 's ' : ' ') . _quote_some(@unknown) if @unknown;
+            push @parts, 'missing feature' . (@missing > 1 ? 's ' : ' ') . _quote_some(@missing)
+                . ' (use undef for a missing value)' if @missing;
+            _invalid($where->($r) . " does not match the model's features (" . _quote_some(@$names) . '): '
+                     . join('; ', @parts));
+        }
+        push @flat, @{$row}{@$names};
+    }
+    return \@flat;
+}
+
 # $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf'|'contrib',
 #   iteration_begin, iteration_end, dtype => 'float64'|'float32', threads, base_margin})
 # -> array ref of n_rows * k doubles, row after row. \@rows is flat (row-major) or an
-# array of row array refs (then $n_rows may be undef). undef or 'nan' is a missing
-# value. An empty list is no rows and gives an empty result. base_margin: per-row
+# array of row array refs (then $n_rows may be undef), or of hash refs by feature name
+# ({amount_zscore => 0.4, velocity => 1.2}: every feature of ->feature_names, nothing
+# else, in any order). undef or 'nan' is a missing value. An empty list is no rows and gives an empty result. base_margin: per-row
 # margin offsets (XGBoost's base_margin, LightGBM's init_score), n_rows * num_margins
 # numbers, flat or one array ref per row; they take the place of the base score.
 sub predict {
     my ($self, $rows, $n_rows, $opts) = @_;
     $opts = Polyscore::_check_options($opts || {},
         qw(output iteration_begin iteration_end dtype threads base_margin));
-    if (ref $rows eq 'ARRAY' && @$rows && ref $rows->[0] eq 'ARRAY') {
+    if (ref $rows eq 'ARRAY' && @$rows && ref $rows->[0] eq 'HASH') {
+        $n_rows //= scalar @$rows;
+        $rows = $self->_named_rows($rows, sub { "row $_[0]" });
+    } elsif (ref $rows eq 'ARRAY' && @$rows && ref $rows->[0] eq 'ARRAY') {
         $n_rows //= scalar @$rows;
         $rows = [ map { @$_ } @$rows ];
     }
@@ -128,11 +191,12 @@ sub predict {
 }
 
 # $m->predict_row(\@row, {output, iteration_begin, iteration_end, base_margin}) -> array
-# ref. base_margin: the row's offsets, an array ref of num_margins numbers.
+# ref. \@row may be a hash ref by feature name, as in predict. base_margin: the row's offsets, an array ref of num_margins numbers.
 sub predict_row {
     my ($self, $row, $opts) = @_;
     $opts = Polyscore::_check_options($opts || {},
         qw(output iteration_begin iteration_end base_margin));
+    $row = $self->_named_rows([$row], sub { 'the row' }) if ref $row eq 'HASH';
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
     return $self->{h}->predict_row($row, $output, _range($opts), $opts->{base_margin});
 }
@@ -174,6 +238,7 @@ Polyscore - score XGBoost and LightGBM models through libpolyscore (SWIG binding
   my $m = Polyscore::Model->load('fraud-v3.json');
   my $p = $m->predict([0.4, 1.2, 0.0, 0.5], 2);            # [p0, p1]
   my $z = $m->predict_row([0.4, 1.2], {output => 'margin'});
+  my $q = $m->predict([{velocity => 1.2, amount_zscore => 0.4}]);   # by feature name
   $m->close;
 
 Errors die with a L<Polyscore::Error> (code, name, message).
