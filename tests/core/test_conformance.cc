@@ -1,6 +1,6 @@
 // Every conformance vector (tests/vectors, made by the real training libraries) must
 // come out of the C API as the library's own predict gave it: values, margins and
-// leaf ids and SHAP contributions, through the batch (dense f32/f64, CSR) and the single-row paths.
+// leaf ids, SHAP contributions and interaction values, through the batch (dense f32/f64, CSR) and the single-row paths.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -46,7 +46,8 @@ struct Output {
 const Output kOutputs[] = {{PS_OUTPUT_VALUE, "value"},
                            {PS_OUTPUT_MARGIN, "margin"},
                            {PS_OUTPUT_LEAF, "leaf"},
-                           {PS_OUTPUT_CONTRIB, "contrib"}};
+                           {PS_OUTPUT_CONTRIB, "contrib"},
+                           {PS_OUTPUT_INTERACTIONS, "interactions"}};
 
 class Conformance : public ::testing::TestWithParam<std::string> {};
 
@@ -59,7 +60,7 @@ TEST_P(Conformance, MatchesTrainingLibrary) {
   ASSERT_EQ(info.num_features, c["num_features"].get<uint32_t>());
 
   const auto rows = read_csv(source_path("tests/vectors/" + c["input"].get<std::string>()));
-  const size_t n_rows = rows.size(), n_cols = info.num_features;
+  const size_t all_rows = rows.size(), n_cols = info.num_features;
   const bool f32 = c["dtype"] == "float32";
   const double rel = f32 ? 1e-5 : 1e-6;
   const auto x64 = polyscore_test::flatten(rows);
@@ -84,6 +85,10 @@ TEST_P(Conformance, MatchesTrainingLibrary) {
   for (const Output& o : kOutputs) {
     if (!c["outputs"].contains(o.name)) continue;
     SCOPED_TRACE(o.name);
+    // Interaction values are made for the first rows only (make_interaction_vectors.py);
+    // the dense and CSR arrays of all rows start with those rows.
+    const size_t n_rows = c["outputs"][o.name]["shape"][0].get<size_t>();
+    ASSERT_LE(n_rows, all_rows);
     const auto expected = polyscore_test::flatten(
         read_csv(source_path("tests/vectors/" + c["outputs"][o.name]["file"].get<std::string>())));
     ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
@@ -101,8 +106,9 @@ TEST_P(Conformance, MatchesTrainingLibrary) {
                                      &opts, m.err),
               PS_OK)
         << m.message();
-    // Contributions repeat the libraries' TreeSHAP arithmetic term by term: bit for bit.
-    const double tolerance = o.kind == PS_OUTPUT_CONTRIB ? 0.0 : rel;
+    // Contributions and interaction values repeat the libraries' TreeSHAP arithmetic term
+    // by term: bit for bit.
+    const double tolerance = o.kind == PS_OUTPUT_CONTRIB || o.kind == PS_OUTPUT_INTERACTIONS ? 0.0 : rel;
     for (size_t i = 0; i < size; ++i) {
       ASSERT_TRUE(close(expected[i], dense[i], tolerance))
           << "row " << i / (size / n_rows) << " col " << i % (size / n_rows) << ": expected "

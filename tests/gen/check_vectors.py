@@ -12,7 +12,9 @@ import sys
 
 REQ = ["name", "library", "library_version", "model", "format", "objective", "num_features", "input", "dtype",
        "iteration_begin", "iteration_end", "outputs", "library_shape"]
-OUTPUT_KINDS = {"value", "margin", "leaf", "contrib"}
+OUTPUT_KINDS = {"value", "margin", "leaf", "contrib", "interactions"}
+# Outputs made for the first rows of the input only (make_interaction_vectors.py).
+PREFIX_KINDS = {"interactions"}
 
 
 def read_csv(path, conv):
@@ -48,7 +50,8 @@ def main():
         for kind, o in c["outputs"].items():
             rows = read_csv(os.path.join(root, o["file"]), int if kind == "leaf" else float)
             shape = [len(rows), len(rows[0]) if rows else 0]
-            if shape != o["shape"] or any(len(r) != shape[1] for r in rows) or shape[0] != len(X):
+            rows_expected = min(len(X), shape[0]) if kind in PREFIX_KINDS else len(X)
+            if shape != o["shape"] or any(len(r) != shape[1] for r in rows) or shape[0] != rows_expected:
                 errors.append(f"{n}: {kind} shape {shape} vs manifest {o['shape']} / {len(X)} input rows")
             ls = c["library_shape"].get(kind)
             if ls is None or ls[0] != shape[0]:
@@ -56,7 +59,7 @@ def main():
         kinds = set(c["outputs"])
         if kinds - OUTPUT_KINDS:
             errors.append(f"{n}: unknown output kinds {sorted(kinds - OUTPUT_KINDS)}")
-        # contrib is optional (not every library or model gives it); the others are not.
+        # contrib and interactions are optional (not every library or model gives it); the others are not.
         if not {"value", "margin", "leaf"} <= kinds and "notes" not in c:
             errors.append(f"{n}: output kinds missing without notes")
     for e in errors:
