@@ -22,7 +22,7 @@ std::vector<nlohmann::json> cases_with_interactions() {
       nlohmann::json::parse(polyscore_test::read_file(source_path("tests/vectors/manifest.json")));
   std::vector<nlohmann::json> out;
   for (const auto& c : manifest["cases"]) {
-    if (c["outputs"].contains("interactions")) out.push_back(c);
+    if (c.contains("interactions")) out.push_back(c);
   }
   return out;
 }

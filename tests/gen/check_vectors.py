@@ -12,9 +12,7 @@ import sys
 
 REQ = ["name", "library", "library_version", "model", "format", "objective", "num_features", "input", "dtype",
        "iteration_begin", "iteration_end", "outputs", "library_shape"]
-OUTPUT_KINDS = {"value", "margin", "leaf", "contrib", "interactions"}
-# Outputs made for the first rows of the input only (make_interaction_vectors.py).
-PREFIX_KINDS = {"interactions"}
+OUTPUT_KINDS = {"value", "margin", "leaf", "contrib"}
 
 
 def read_csv(path, conv):
@@ -50,16 +48,24 @@ def main():
         for kind, o in c["outputs"].items():
             rows = read_csv(os.path.join(root, o["file"]), int if kind == "leaf" else float)
             shape = [len(rows), len(rows[0]) if rows else 0]
-            rows_expected = min(len(X), shape[0]) if kind in PREFIX_KINDS else len(X)
-            if shape != o["shape"] or any(len(r) != shape[1] for r in rows) or shape[0] != rows_expected:
+            if shape != o["shape"] or any(len(r) != shape[1] for r in rows) or shape[0] != len(X):
                 errors.append(f"{n}: {kind} shape {shape} vs manifest {o['shape']} / {len(X)} input rows")
             ls = c["library_shape"].get(kind)
             if ls is None or ls[0] != shape[0]:
                 errors.append(f"{n}: library_shape for {kind} is {ls}")
+        # Interaction values (make_interaction_vectors.py): the first rows of the input.
+        if "interactions" in c:
+            o = c["interactions"]
+            rows = read_csv(os.path.join(root, o["file"]), float)
+            shape = [len(rows), len(rows[0]) if rows else 0]
+            ls = o.get("library_shape")
+            if (shape != o["shape"] or any(len(r) != shape[1] for r in rows) or not 0 < shape[0] <= len(X)
+                    or ls is None or ls[0] != shape[0]):
+                errors.append(f"{n}: interactions shape {shape} vs manifest {o['shape']} / {len(X)} input rows")
         kinds = set(c["outputs"])
         if kinds - OUTPUT_KINDS:
             errors.append(f"{n}: unknown output kinds {sorted(kinds - OUTPUT_KINDS)}")
-        # contrib and interactions are optional (not every library or model gives it); the others are not.
+        # contrib is optional (not every library or model gives it); the others are not.
         if not {"value", "margin", "leaf"} <= kinds and "notes" not in c:
             errors.append(f"{n}: output kinds missing without notes")
     for e in errors:

@@ -8,8 +8,11 @@ take every branch the case's rows take, missing values and categories included).
 tests/gen/generate.sh after make_contrib_vectors.py, once per pinned environment.
 
 Layout written: one line per row, XGBoost's (rows, groups, features + 1, features + 1)
-flattened. Cases XGBoost refuses (gblinear's zero matrix has another shape; multi-target
-trees) get a note saying what XGBoost said instead of a vector.
+flattened, named by the case's "interactions" entry ({"file", "shape", "library_shape"}),
+a key of its own beside "outputs": the suites that go through every output of a case
+(bindings, server, worker) score all input rows, and these are the first ROWS only.
+Cases XGBoost refuses (gblinear's zero matrix has another shape; multi-target trees) get
+a note saying what XGBoost said instead of a vector.
 """
 import argparse
 import json
@@ -69,8 +72,7 @@ def main():
             continue
         rel = f"data/{case['name']}.interactions.csv"
         shape = write_csv(os.path.join(a.out, rel), arr)
-        case["outputs"]["interactions"] = {"file": rel, "shape": shape}
-        case["library_shape"]["interactions"] = [int(s) for s in arr.shape]
+        case["interactions"] = {"file": rel, "shape": shape, "library_shape": [int(s) for s in arr.shape]}
         done += 1
     with open(path, "w", newline="\n") as f:
         json.dump(manifest, f, indent=1, sort_keys=False)
