@@ -149,6 +149,39 @@ TEST(Interactions, MultiTargetTreesAreUnsupported) {
   expect_unsupported("xgb3_multi_target_multi_output_tree.json", "multi-target");
 }
 
+// XGBoost 3.2.0 refuses pred_contribs and pred_interactions for multi-target trees
+// (multi_strategy="multi_output_tree"; "Check failed: !this->IsMultiTarget()", which the
+// vector generators record in the case's notes): polyscore refuses both too, with a
+// typed error, for every such case, rather than invent values XGBoost does not define.
+TEST(Interactions, ContributionsAndInteractionsRefusedWhereXGBoostRefusesMultiTargetTrees) {
+  const auto manifest =
+      nlohmann::json::parse(polyscore_test::read_file(source_path("tests/vectors/manifest.json")));
+  size_t checked = 0;
+  for (const auto& c : manifest["cases"]) {
+    const std::string notes = c.value("notes", "");
+    if (notes.find("contrib output not available: xgboost says: Check failed: !this->IsMultiTarget()") ==
+        std::string::npos) {
+      continue;
+    }
+    SCOPED_TRACE(c["name"].get<std::string>());
+    EXPECT_NE(notes.find("interactions output not available: xgboost says: Check failed: !this->IsMultiTarget()"),
+              std::string::npos);
+    Loaded m(source_path("tests/vectors/" + c["model"].get<std::string>()));
+    ASSERT_EQ(m.status, PS_OK) << m.message();
+    for (ps_output_kind kind : {PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
+      ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+      opts.output = kind;
+      opts.iteration_begin = c["iteration_begin"];
+      opts.iteration_end = c["iteration_end"];
+      size_t size = 0;
+      EXPECT_EQ(ps_model_output_size(&size, m.model, 1, &opts, m.err), PS_ERR_UNSUPPORTED) << kind;
+      EXPECT_NE(m.message().find("multi-target"), std::string::npos) << m.message();
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 5u);  // the five multi_output_tree cases of xgboost 3.2.0
+}
+
 TEST(Interactions, SizeAndBufferTooSmall) {
   Loaded m(source_path("tests/vectors/models/xgb3_multi_softprob.json"));
   ASSERT_EQ(m.status, PS_OK) << m.message();

@@ -102,7 +102,7 @@ sub _base_margin {
     return [ map { @$_ } @$bm ];
 }
 
-# $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf'|'contrib',
+# $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf'|'contrib'|'interactions',
 #   iteration_begin, iteration_end, dtype => 'float64'|'float32', threads, base_margin})
 # -> array ref of n_rows * k doubles, row after row. \@rows is flat (row-major) or an
 # array of row array refs (then $n_rows may be undef). undef or 'nan' is a missing
