@@ -204,6 +204,9 @@ int main(void) {
 #if PS_ABI_VERSION >= 2
   CONSTANT(PS_OUTPUT_CONTRIB);
 #endif
+#if PS_ABI_VERSION >= 4
+  CONSTANT(PS_OUTPUT_INTERACTIONS);
+#endif
   CONSTANT(PS_DTYPE_FLOAT32);
   CONSTANT(PS_DTYPE_FLOAT64);
   printf("\n  }\n}\n");

@@ -92,6 +92,7 @@ var goConstants = map[string]struct {
 	"OutputMargin":          {"PS_OUTPUT_MARGIN", int64(OutputMargin)},
 	"OutputLeaf":            {"PS_OUTPUT_LEAF", int64(OutputLeaf)},
 	"OutputContrib":         {"PS_OUTPUT_CONTRIB", int64(OutputContrib)},
+	"OutputInteractions":    {"PS_OUTPUT_INTERACTIONS", int64(OutputInteractions)},
 }
 
 // goCovers says, by the prefix of a C constant's name, which Go constant the

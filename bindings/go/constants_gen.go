@@ -46,8 +46,9 @@ const (
 	// raw sum before the link function (output_margin, raw_score)
 	OutputMargin OutputKind = 1
 	// per tree used, the id of the leaf reached (pred_leaf)
-	OutputLeaf    OutputKind = 2
-	OutputContrib OutputKind = 3
+	OutputLeaf         OutputKind = 2
+	OutputContrib      OutputKind = 3
+	OutputInteractions OutputKind = 4
 )
 
 // statusNames are the C names of the status codes, by value.
@@ -75,10 +76,11 @@ var formatNames = map[Format]string{
 
 // outputNames are the names of the output kinds, by value.
 var outputNames = map[OutputKind]string{
-	OutputValue:   "value",
-	OutputMargin:  "margin",
-	OutputLeaf:    "leaf",
-	OutputContrib: "contrib",
+	OutputValue:        "value",
+	OutputMargin:       "margin",
+	OutputLeaf:         "leaf",
+	OutputContrib:      "contrib",
+	OutputInteractions: "interactions",
 }
 
 // Sentinels for errors.Is; each matches every *Error with its code.

@@ -26,4 +26,5 @@ export type Output =
   | 'value'
   | 'margin'
   | 'leaf'
-  | 'contrib';
+  | 'contrib'
+  | 'interactions';

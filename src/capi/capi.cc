@@ -15,6 +15,7 @@
 #include "model/error.h"
 #include "polyscore/polyscore.h"
 #include "explain/tree_shap.h"
+#include "explain/tree_shap_interactions.h"
 #include "predict/predictor.h"
 
 struct ps_error {
@@ -159,11 +160,11 @@ polyscore::PredictRequest predict_request(const ps_predict_options* opts) {
   if (!opts) return request;
   if (opts->struct_size < sizeof(size_t)) invalid("ps_predict_options.struct_size is too small");
   if (PS_HAS(opts, output)) {
-    if (opts->output < PS_OUTPUT_VALUE || opts->output > PS_OUTPUT_CONTRIB) {
+    if (opts->output < PS_OUTPUT_VALUE || opts->output > PS_OUTPUT_INTERACTIONS) {
       invalid("unknown output kind " + std::to_string(opts->output));
     }
-    // Contributions use the trees margins do (see contrib_plan).
-    request.kind = opts->output == PS_OUTPUT_CONTRIB ? polyscore::OutputKind::kMargin
+    // Contributions and interaction values use the trees margins do (see contrib_plan).
+    request.kind = opts->output >= PS_OUTPUT_CONTRIB ? polyscore::OutputKind::kMargin
                                                      : static_cast<polyscore::OutputKind>(opts->output);
   }
   if (PS_HAS(opts, iteration_begin)) request.iteration_begin = opts->iteration_begin;
@@ -204,14 +205,25 @@ polyscore::PredictPlan plan_for(const LoadedModel& model, const ps_predict_optio
   return polyscore::plan_prediction(*model.forest, request);
 }
 
-// PS_OUTPUT_CONTRIB calls go to src/explain (TreeSHAP) instead of the predictor.
-bool asks_contributions(const ps_predict_options* opts) {
-  return opts && opts->struct_size >= sizeof(size_t) && PS_HAS(opts, output) && opts->output == PS_OUTPUT_CONTRIB;
+// PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS calls go to src/explain (TreeSHAP)
+// instead of the predictor.
+bool asks_output(const ps_predict_options* opts, ps_output_kind kind) {
+  return opts && opts->struct_size >= sizeof(size_t) && PS_HAS(opts, output) && opts->output == kind;
 }
+bool asks_contributions(const ps_predict_options* opts) { return asks_output(opts, PS_OUTPUT_CONTRIB); }
+bool asks_interactions(const ps_predict_options* opts) { return asks_output(opts, PS_OUTPUT_INTERACTIONS); }
+bool asks_explanation(const ps_predict_options* opts) { return asks_contributions(opts) || asks_interactions(opts); }
 
-// The trees a contributions call uses (the margin plan's) and its values per row.
+// The trees a contributions or interactions call uses (the margin plan's) and its
+// values per row.
 polyscore::PredictPlan contrib_plan(const LoadedModel& model, const ps_predict_options* opts) {
   polyscore::PredictPlan plan = polyscore::plan_prediction(*model.forest, predict_request(opts));
+  if (asks_interactions(opts)) {
+    const std::string why = polyscore::interactions_unsupported(*model.forest, model.contrib);
+    if (!why.empty()) throw Error(PS_ERR_UNSUPPORTED, why);
+    plan.values_per_row = polyscore::interaction_values_per_row(*model.forest);
+    return plan;
+  }
   if (!model.contrib.usable) throw Error(PS_ERR_UNSUPPORTED, model.contrib.unsupported);
   plan.values_per_row = polyscore::contrib_values_per_row(*model.forest);
   return plan;
@@ -457,7 +469,7 @@ ps_status ps_model_output_size(size_t* out, const ps_model* model, size_t n_rows
     require(out, "out");
     refuse_unknown_fields(opts, "ps_predict_options");
     ModelRef ref(model);
-    const auto plan = asks_contributions(opts) ? contrib_plan(loaded(ref), opts) : plan_for(loaded(ref), opts);
+    const auto plan = asks_explanation(opts) ? contrib_plan(loaded(ref), opts) : plan_for(loaded(ref), opts);
     *out = checked_output_size(n_rows, plan.values_per_row);
   });
 }
@@ -477,6 +489,18 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
     check_columns(forest, n_cols);
     refuse_unknown_fields(opts, "ps_predict_options");
     const double* offsets = call_offsets(opts, forest, n_rows);
+    if (asks_interactions(opts)) {
+      const auto plan = contrib_plan(loaded_model, opts);
+      check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+      if (dtype == PS_DTYPE_FLOAT32) {
+        polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
+                                      static_cast<const float*>(rows), n_rows, out, plan.num_threads, offsets);
+      } else {
+        polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
+                                      static_cast<const double*>(rows), n_rows, out, plan.num_threads, offsets);
+      }
+      return;
+    }
     if (asks_contributions(opts)) {
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
@@ -529,6 +553,19 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
     }
     refuse_unknown_fields(opts, "ps_predict_options");
     const double* offsets = call_offsets(opts, forest, n_rows);
+    if (asks_interactions(opts)) {
+      const LoadedModel& loaded_model = loaded(ref);
+      const auto plan = contrib_plan(loaded_model, opts);
+      check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+      if (dtype == PS_DTYPE_FLOAT32) {
+        polyscore::interactions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+                                    static_cast<const float*>(values), n_rows, out, plan.num_threads, offsets);
+      } else {
+        polyscore::interactions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+                                    static_cast<const double*>(values), n_rows, out, plan.num_threads, offsets);
+      }
+      return;
+    }
     if (asks_contributions(opts)) {
       const LoadedModel& loaded_model = loaded(ref);
       const auto plan = contrib_plan(loaded_model, opts);
@@ -565,6 +602,13 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     check_columns(forest, n_features);
     refuse_unknown_fields(opts, "ps_predict_options");
     const double* offset = call_offsets(opts, forest, 1);
+    if (asks_interactions(opts)) {  // allocates its scratch, as contributions do
+      const auto plan = contrib_plan(loaded_model, opts);
+      check_output(out_len, plan.values_per_row);
+      polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out, 1,
+                                    offset);
+      return;
+    }
     if (asks_contributions(opts)) {  // allocates its path scratch (not the no-alloc fast path)
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, plan.values_per_row);

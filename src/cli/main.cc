@@ -1,6 +1,6 @@
 // polyscore: the command-line tool. A client of the public C API like any other.
 //
-//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib]
+//   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib|interactions]
 //                           [--header | --skip-header]
 //                           [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]

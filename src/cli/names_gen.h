@@ -26,6 +26,7 @@ inline constexpr NamedValue kOutputNames[] = {
     {"margin", PS_OUTPUT_MARGIN},
     {"leaf", PS_OUTPUT_LEAF},
     {"contrib", PS_OUTPUT_CONTRIB},
+    {"interactions", PS_OUTPUT_INTERACTIONS},
 };
 
 }  // namespace polyscore_cli

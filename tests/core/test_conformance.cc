@@ -1,6 +1,6 @@
 // Every conformance vector (tests/vectors, made by the real training libraries) must
 // come out of the C API as the library's own predict gave it: values, margins and
-// leaf ids and SHAP contributions, through the batch (dense f32/f64, CSR) and the single-row paths.
+// leaf ids, SHAP contributions and interaction values, through the batch (dense f32/f64, CSR) and the single-row paths.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -46,7 +46,8 @@ struct Output {
 const Output kOutputs[] = {{PS_OUTPUT_VALUE, "value"},
                            {PS_OUTPUT_MARGIN, "margin"},
                            {PS_OUTPUT_LEAF, "leaf"},
-                           {PS_OUTPUT_CONTRIB, "contrib"}};
+                           {PS_OUTPUT_CONTRIB, "contrib"},
+                           {PS_OUTPUT_INTERACTIONS, "interactions"}};
 
 class Conformance : public ::testing::TestWithParam<std::string> {};
 
@@ -59,7 +60,7 @@ TEST_P(Conformance, MatchesTrainingLibrary) {
   ASSERT_EQ(info.num_features, c["num_features"].get<uint32_t>());
 
   const auto rows = read_csv(source_path("tests/vectors/" + c["input"].get<std::string>()));
-  const size_t n_rows = rows.size(), n_cols = info.num_features;
+  const size_t all_rows = rows.size(), n_cols = info.num_features;
   const bool f32 = c["dtype"] == "float32";
   const double rel = f32 ? 1e-5 : 1e-6;
   const auto x64 = polyscore_test::flatten(rows);
@@ -82,10 +83,16 @@ TEST_P(Conformance, MatchesTrainingLibrary) {
   }
 
   for (const Output& o : kOutputs) {
-    if (!c["outputs"].contains(o.name)) continue;
+    // Interaction values have an entry of their own, for the first rows only
+    // (make_interaction_vectors.py); the dense and CSR arrays of all rows start with them.
+    const bool interactions = o.kind == PS_OUTPUT_INTERACTIONS;
+    if (interactions ? !c.contains("interactions") : !c["outputs"].contains(o.name)) continue;
+    const auto& spec = interactions ? c["interactions"] : c["outputs"][o.name];
     SCOPED_TRACE(o.name);
-    const auto expected = polyscore_test::flatten(
-        read_csv(source_path("tests/vectors/" + c["outputs"][o.name]["file"].get<std::string>())));
+    const size_t n_rows = spec["shape"][0].get<size_t>();
+    ASSERT_LE(n_rows, all_rows);
+    const auto expected =
+        polyscore_test::flatten(read_csv(source_path("tests/vectors/" + spec["file"].get<std::string>())));
     ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
     opts.output = o.kind;
     opts.iteration_begin = c["iteration_begin"];
@@ -101,8 +108,9 @@ TEST_P(Conformance, MatchesTrainingLibrary) {
                                      &opts, m.err),
               PS_OK)
         << m.message();
-    // Contributions repeat the libraries' TreeSHAP arithmetic term by term: bit for bit.
-    const double tolerance = o.kind == PS_OUTPUT_CONTRIB ? 0.0 : rel;
+    // Contributions and interaction values repeat the libraries' TreeSHAP arithmetic term
+    // by term: bit for bit.
+    const double tolerance = o.kind == PS_OUTPUT_CONTRIB || o.kind == PS_OUTPUT_INTERACTIONS ? 0.0 : rel;
     for (size_t i = 0; i < size; ++i) {
       ASSERT_TRUE(close(expected[i], dense[i], tolerance))
           << "row " << i / (size / n_rows) << " col " << i % (size / n_rows) << ": expected "

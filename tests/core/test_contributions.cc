@@ -136,10 +136,10 @@ TEST(Contributions, BufferTooSmallAndBadRange) {
             PS_ERR_BUFFER_TOO_SMALL);
   opts.iteration_end = info.num_iterations + 1;
   EXPECT_EQ(output_size(&size, m, 2, opts), PS_ERR_INVALID_ARGUMENT);
-  opts.output = 4;  // past the last kind
+  opts.output = PS_OUTPUT_INTERACTIONS + 1;  // past the last kind
   opts.iteration_end = 0;
   EXPECT_EQ(output_size(&size, m, 2, opts), PS_ERR_INVALID_ARGUMENT);
-  EXPECT_NE(m.message().find("unknown output kind 4"), std::string::npos) << m.message();
+  EXPECT_NE(m.message().find("unknown output kind 5"), std::string::npos) << m.message();
 }
 
 // Rows are explained in blocks of several rows, shared out to threads: every row's

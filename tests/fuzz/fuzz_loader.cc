@@ -40,11 +40,12 @@ void check_scoring(const ps_model* model, const ps_model_info& info) {
     }
     indptr.push_back(static_cast<int64_t>(indices.size()));
   }
-  for (int32_t kind : {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB}) {
+  for (int32_t kind :
+       {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
     ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
     opts.output = kind;
     size_t n = 0;
-    // Leaf output of a linear model and contributions of some models are unsupported.
+    // Leaf output of a linear model and contributions or interactions of some models are unsupported.
     if (ps_model_output_size(&n, model, n_rows, &opts, nullptr) != PS_OK) continue;
     if (n > kMaxScoredValues) continue;
     std::vector<double> out(n);

@@ -53,6 +53,15 @@ def main():
             ls = c["library_shape"].get(kind)
             if ls is None or ls[0] != shape[0]:
                 errors.append(f"{n}: library_shape for {kind} is {ls}")
+        # Interaction values (make_interaction_vectors.py): the first rows of the input.
+        if "interactions" in c:
+            o = c["interactions"]
+            rows = read_csv(os.path.join(root, o["file"]), float)
+            shape = [len(rows), len(rows[0]) if rows else 0]
+            ls = o.get("library_shape")
+            if (shape != o["shape"] or any(len(r) != shape[1] for r in rows) or not 0 < shape[0] <= len(X)
+                    or ls is None or ls[0] != shape[0]):
+                errors.append(f"{n}: interactions shape {shape} vs manifest {o['shape']} / {len(X)} input rows")
         kinds = set(c["outputs"])
         if kinds - OUTPUT_KINDS:
             errors.append(f"{n}: unknown output kinds {sorted(kinds - OUTPUT_KINDS)}")

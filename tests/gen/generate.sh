@@ -56,6 +56,7 @@ for env in new old; do
     "$VENVS/$env/bin/python" "$HERE/make_vectors.py" --out "$OUT" > "$VENVS/$env.make_vectors.log"
     tail -n 1 "$VENVS/$env.make_vectors.log"
     "$VENVS/$env/bin/python" "$HERE/make_contrib_vectors.py" --out "$OUT"
+    "$VENVS/$env/bin/python" "$HERE/make_interaction_vectors.py" --out "$OUT"
 done
 
 echo "== LightGBM 2.x model files (version=v2), scored by LightGBM 4.x"
@@ -74,7 +75,9 @@ echo "== sparse input (tests/vectors/sparse)"
 
 echo "== per-row offsets, base_margin (tests/vectors/offsets)"
 rm -rf "$OUT/offsets"
-"$VENVS/new/bin/python" "$HERE/make_offset_vectors.py" --out "$OUT"
+for env in new old; do
+    "$VENVS/$env/bin/python" "$HERE/make_offset_vectors.py" --out "$OUT"
+done
 
 echo "== fraud example"
 (cd "$REPO/examples/fraud" && "$VENVS/new/bin/python" train_fraud.py)

@@ -9,7 +9,11 @@ other offsets on other rows:
   - LightGBM (Poisson with init_score=log(exposure)): its predict takes no offset, so
     the outputs are what its users compute by hand: raw_score + init_score, exp() of
     that, and pred_contrib with init_score added to the bias column.
-Run by tests/gen/generate.sh in the "new" environment (xgboost 3.2.0, lightgbm 4.7.0).
+XGBoost tree cases also get pred_interactions=True (the bias entry takes the offset).
+Run by tests/gen/generate.sh in both pinned environments: "new" (xgboost 3.2.0,
+lightgbm 4.7.0) writes the xgb3_/lgb4_ cases, "old" (xgboost 1.7.6, lightgbm 3.3.5)
+the xgb1_/lgb3_ cases, from the same seeds; each run replaces its own cases in the
+manifest and keeps the other's.
 
 Written: offsets/manifest.json; per case a model, the input rows X (float32 values,
 written exactly, so float32 and float64 input score alike), the offsets (one line per
@@ -68,7 +72,8 @@ def xgb_case(out, rng, name, params, label_of, offsets_of, rounds=12):
     dtest = xgb.DMatrix(X_test, base_margin=m_test, missing=np.nan)
     arrays = {"value": bst.predict(dtest), "margin": bst.predict(dtest, output_margin=True),
               "contrib": bst.predict(dtest, pred_contribs=True)}
-    if params.get("booster") != "gblinear":  # gblinear has no inplace_predict
+    if params.get("booster") != "gblinear":  # gblinear has no inplace_predict, no interactions
+        arrays["interactions"] = bst.predict(dtest, pred_interactions=True)
         # inplace_predict takes base_margin too; it must agree with the DMatrix path.
         inplace = bst.inplace_predict(X_test, base_margin=m_test, predict_type="margin")
         assert np.array_equal(inplace.reshape(arrays["margin"].shape), arrays["margin"]), name
@@ -105,6 +110,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True, help="tests/vectors")
     out = os.path.join(ap.parse_args().out, "offsets")
+    xgb_prefix = "xgb%s_" % xgb.__version__.split(".")[0]
+    lgb_prefix = "lgb%s_" % lgb.__version__.split(".")[0]
     for sub in ("models", "data"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     rng = np.random.default_rng(15)
@@ -123,18 +130,24 @@ def main():
         return np.argmax(m + np.nan_to_num(X[:, :3]), axis=1).astype(np.float32)
 
     cases = [
-        xgb_case(out, rng, "xgb3_offset_binary", dict(tree, objective="binary:logistic"), binary_labels,
+        xgb_case(out, rng, xgb_prefix + "offset_binary", dict(tree, objective="binary:logistic"), binary_labels,
                  lambda n: rng.normal(size=n)),
-        xgb_case(out, rng, "xgb3_offset_poisson", dict(tree, objective="count:poisson"), poisson_labels,
+        xgb_case(out, rng, xgb_prefix + "offset_poisson", dict(tree, objective="count:poisson"), poisson_labels,
                  lambda n: exposure_offsets(rng, n)),
-        xgb_case(out, rng, "xgb3_offset_softprob", dict(tree, objective="multi:softprob", num_class=3),
+        xgb_case(out, rng, xgb_prefix + "offset_softprob", dict(tree, objective="multi:softprob", num_class=3),
                  class_labels, lambda n: rng.normal(size=(n, 3))),
-        xgb_case(out, rng, "xgb3_offset_gblinear_gamma",
+        xgb_case(out, rng, xgb_prefix + "offset_gblinear_gamma",
                  {"booster": "gblinear", "objective": "reg:gamma", "eta": 0.5}, gamma_labels,
                  lambda n: exposure_offsets(rng, n), rounds=8),
-        lgb_poisson_case(out, rng, "lgb4_offset_poisson"),
+        lgb_poisson_case(out, rng, lgb_prefix + "offset_poisson"),
     ]
-    with open(os.path.join(out, "manifest.json"), "w", newline="\n") as f:
+    path = os.path.join(out, "manifest.json")
+    if os.path.exists(path):  # keep the other environment's cases; replace ours in place
+        with open(path) as f:
+            old = json.load(f)["cases"]
+        made = {c["name"]: c for c in cases}
+        cases = [made.pop(c["name"], c) for c in old] + [c for c in cases if c["name"] in made]
+    with open(path, "w", newline="\n") as f:
         json.dump({"cases": cases}, f, indent=1, sort_keys=True)
         f.write("\n")
     print("offsets: %d cases in %s" % (len(cases), out))

@@ -26,7 +26,8 @@ for (const c of cases) {
     try {
       const x = readCsv(path.join(dir, c.input));
       const bm = readCsv(path.join(dir, c.base_margin)).values;
-      for (const output of ['value', 'margin', 'contrib']) {
+      for (const output of ['value', 'margin', 'contrib', 'interactions']) {
+        if (!c.outputs[output]) continue; // interactions: XGBoost tree models only
         const want = readCsv(path.join(dir, c.outputs[output].file)).values;
         const got = m.predict(x.values, x.rows, { output, baseMargin: bm });
         assert.ok(same(c, want, got), `${c.name} ${output}`);

@@ -85,6 +85,6 @@ test('names and codes are the header\'s', () => {
   const c = require('../constants');
   assert.equal(polyscore.Status.PS_ERR_SHAPE, 6);
   assert.deepEqual(Object.keys(c.FORMATS), ['auto', 'xgboost-json', 'xgboost-ubjson', 'lightgbm-text']);
-  assert.deepEqual(Object.keys(c.OUTPUTS), ['value', 'margin', 'leaf', 'contrib']);
+  assert.deepEqual(Object.keys(c.OUTPUTS), ['value', 'margin', 'leaf', 'contrib', 'interactions']);
   assert.equal(c.ABI_VERSION, polyscore.REQUIRED_ABI_VERSION);
 });

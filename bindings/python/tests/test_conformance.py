@@ -5,10 +5,13 @@ import numpy as np
 import pytest
 
 import polyscore
-from vectors_util import CASES, CLI, VECTORS, case_expected, case_input, cli_predict
+from vectors_util import CASES, CLI, VECTORS, case_input, cli_predict, read_csv
 
 PARAMS = [pytest.param(c["name"], o, id="%s-%s" % (c["name"], o))
           for c in CASES for o in ("value", "margin", "leaf", "contrib") if o in c["outputs"]]
+# Interaction values: an entry of their own, for the first rows of the input.
+PARAMS += [pytest.param(c["name"], "interactions", id="%s-interactions" % c["name"])
+           for c in CASES if "interactions" in c]
 CASE = {c["name"]: c for c in CASES}
 _models = {}
 
@@ -36,23 +39,25 @@ def test_case(name, output):
     case = CASE[name]
     m = model_for(case)
     assert m.info.num_features == case["num_features"]
-    X = case_input(case)
+    spec = case["interactions"] if output == "interactions" else case["outputs"][output]
+    n_rows = spec["shape"][0]
+    X = case_input(case)[:n_rows]
     rng = (case["iteration_begin"], case["iteration_end"])
     got = m.predict(X, output=output, iteration_range=rng)
     assert got.dtype == np.float64
     shape = list(got.shape)
     if output == "contrib" and case["library"] == "lightgbm":
         shape = [shape[0], int(np.prod(shape[1:]))]  # LightGBM's 2-D layout of the same values
-    assert shape == case["library_shape"][output]
-    expected = case_expected(case, output)
-    assert list(expected.shape) == case["outputs"][output]["shape"]
+    assert shape == (spec["library_shape"] if output == "interactions" else case["library_shape"][output])
+    expected = read_csv(VECTORS / spec["file"])
+    assert list(expected.shape) == spec["shape"]
     rel = 1e-5 if case["dtype"] == "float32" else 1e-6
     assert_close(expected, got.reshape(expected.shape), rel)
     if rng == (0, 0) and CLI.exists():
         # The CLI reads the rows as float64; float32 inputs hold exact float32 values,
         # so the C library's answer is the same bits either way.
         c_result = cli_predict(VECTORS / case["model"], VECTORS / case["input"], output)
-        np.testing.assert_array_equal(got.reshape(expected.shape), c_result)
+        np.testing.assert_array_equal(got.reshape(expected.shape), c_result[:n_rows])
 
 
 @pytest.mark.parametrize("name", [c["name"] for c in CASES if c["dtype"] == "float64"])

@@ -80,7 +80,7 @@ def test_unknown_option_names_are_rejected(fraud):
 
 def test_names_are_the_headers(fraud):
     assert polyscore.FORMAT_NAMES == ("auto", "xgboost-json", "xgboost-ubjson", "lightgbm-text")
-    assert polyscore.OUTPUT_NAMES == ("value", "margin", "leaf", "contrib")
+    assert polyscore.OUTPUT_NAMES == ("value", "margin", "leaf", "contrib", "interactions")
     assert fraud.info.format == "xgboost-json"
     with pytest.raises(polyscore.InvalidArgumentError, match="lightgbm-text"):
         polyscore.Model.load(FRAUD_MODEL, format="lightgbm")

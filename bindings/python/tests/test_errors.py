@@ -212,3 +212,20 @@ def test_predict_row_hot_path_keeps_every_check(fraud):
     with pytest.raises(polyscore.InvalidHandleError) as info:
         fraud.predict_row(arr)
     assert "freed" in info.value.message
+
+
+@pytest.mark.parametrize("model,why", [
+    ("lgb4_binary.txt", "LightGBM does not define"),
+    ("xgb3_gblinear.json", "gblinear"),
+    ("xgb3_multi_target_multi_output_tree.json", "multi-target"),
+])
+def test_interactions_refused_with_the_reason(model, why):
+    """SHAP interaction values exist for XGBoost tree models only: the others get a typed
+    error naming why, and their other outputs still work."""
+    with polyscore.Model.load(VECTORS / "models" / model) as m:
+        X = np.full((2, m.info.num_features), 0.5)
+        m.predict(X)
+        with pytest.raises(polyscore.UnsupportedError, match=why):
+            m.predict(X, output="interactions")
+        with pytest.raises(polyscore.UnsupportedError, match=why):
+            m.predict_row(X[0], output="interactions")

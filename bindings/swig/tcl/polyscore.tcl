@@ -95,7 +95,7 @@ proc ::polyscore::BaseMargin {arglist} {
     return {}
 }
 
-# polyscore::predict MODEL ROWS N_ROWS ?-output value|margin|leaf|contrib? ?-begin N?
+# polyscore::predict MODEL ROWS N_ROWS ?-output value|margin|leaf|contrib|interactions? ?-begin N?
 #   ?-end N? ?-dtype float64|float32? ?-threads N? ?-base_margin OFFSETS?
 # ROWS is one flat list of N_ROWS * num_features numbers, row after row ("" or nan is
 # missing). Returns a flat list of N_ROWS * k doubles, row after row. OFFSETS: per-row

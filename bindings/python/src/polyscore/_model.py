@@ -389,6 +389,14 @@ class Model:
             if margins > 1:
                 return out.reshape(n_rows, margins, per_row // margins)
             return out.reshape(n_rows, per_row)
+        if output == "interactions":
+            # XGBoost's pred_interactions shape: (rows, features + 1, features + 1), or
+            # (rows, margins, features + 1, features + 1) for several margins.
+            margins = self.info.num_margins
+            columns = self.info.num_features + 1
+            if margins > 1:
+                return out.reshape(n_rows, margins, columns, columns)
+            return out.reshape(n_rows, columns, columns)
         if output == "leaf" or per_row != 1:
             return out.reshape(n_rows, per_row)
         return out  # one value per row: 1-D, as XGBoost and LightGBM return it
@@ -418,7 +426,11 @@ class Model:
            categorical columns become the codes the training library gives them.
         output: "value" (what the training library's predict returns), "margin" (raw
            score), "leaf" (leaf index per tree used) or "contrib" (SHAP contributions:
-           per margin, one per feature then the bias; they sum to the margin).
+           per margin, one per feature then the bias; they sum to the margin) or
+           "interactions" (SHAP interaction values of XGBoost tree models, XGBoost's
+           pred_interactions: per margin a (features + 1) x (features + 1) matrix whose
+           row i sums to feature i's contribution; about 2 x (features + 1) times the
+           cost of "contrib").
         iteration_range: (begin, end) boosting rounds, end 0 = all (XGBoost's meaning).
         num_threads: threads for this call; 1 (default), 0 = all cores.
         base_margin: per-row margin offsets, as XGBoost's DMatrix(base_margin=...) and
@@ -430,7 +442,9 @@ class Model:
 
         Returns float64: shape (rows,) when there is one value per row, else
         (rows, k); leaf output is always (rows, trees used); contrib output is
-        (rows, features + 1), or (rows, k, features + 1) for k margins, as XGBoost's.
+        (rows, features + 1), or (rows, k, features + 1) for k margins, as XGBoost's;
+        interactions output is (rows, features + 1, features + 1), or
+        (rows, k, features + 1, features + 1), as XGBoost's.
         """
         opts, per_row, key = self._plan(output, iteration_range, num_threads)
         if _is_scipy_sparse(X):

@@ -161,7 +161,7 @@ sub _named_rows {
     return \@flat;
 }
 
-# $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf'|'contrib',
+# $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf'|'contrib'|'interactions',
 #   iteration_begin, iteration_end, dtype => 'float64'|'float32', threads, base_margin})
 # -> array ref of n_rows * k doubles, row after row. \@rows is flat (row-major) or an
 # array of row array refs (then $n_rows may be undef), or of hash refs by feature name

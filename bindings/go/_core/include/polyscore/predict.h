@@ -26,7 +26,20 @@ enum {
   /* SHAP feature contributions (TreeSHAP; XGBoost pred_contribs, LightGBM pred_contrib):
    * per row, per margin, num_features values then the bias; they sum to the margin.
    * \since ABI 2 */
-  PS_OUTPUT_CONTRIB = 3
+  PS_OUTPUT_CONTRIB = 3,
+  /* SHAP interaction values (XGBoost pred_interactions; XGBoost tree models only): per
+   * row, per margin, a (num_features + 1) x (num_features + 1) matrix, row-major, the
+   * last row and column for the bias. Entry (i, j), i != j, is half the interaction of
+   * features i and j (the matrix is symmetric up to float rounding); (i, i) is feature
+   * i's contribution less its interactions. Row i sums to feature i's PS_OUTPUT_CONTRIB
+   * value, the whole matrix to the margin (each up to float rounding).
+   * Cost: XGBoost's algorithm, TreeSHAP run 2 * num_features + 3 times per row (each
+   * one row alone), so about 2 * (num_features + 1) times PS_OUTPUT_CONTRIB of one
+   * row: measured 106x on a 500-tree, 50-feature model (1.5 s per row, 0.69x the time
+   * of XGBoost's own pred_interactions; bench/explain/README.md). And
+   * (num_features + 1)^2 values per margin and row: mind the size for wide models.
+   * \since ABI 4 */
+  PS_OUTPUT_INTERACTIONS = 4
 };
 
 /* Element type of input arrays: a PS_DTYPE_* value. */
@@ -57,7 +70,7 @@ enum {
  * PS_OUTPUT_VALUE applies the link function to the margin with its offset;
  * PS_OUTPUT_MARGIN returns that margin; PS_OUTPUT_CONTRIB puts the offset in the bias
  * column in place of base_score (XGBoost's pred_contribs with base_margin), so the
- * values still sum to the margin. NaN or infinite offsets go through as the training
+ * values still sum to the margin; PS_OUTPUT_INTERACTIONS likewise (bias entry). NaN or infinite offsets go through as the training
  * library takes them. base_margin = NULL (the default) scores as before, bit for bit.
  * The library reads the two fields only when struct_size covers base_margin_len.
  * Errors of a predict call, PS_ERR_INVALID_ARGUMENT: base_margin_len is not
@@ -94,10 +107,13 @@ PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct
 /*
  * Sets *out to the number of doubles a predict call writes for n_rows rows with
  * these options: n_rows * (num_outputs, num_margins, or trees used; for
- * PS_OUTPUT_CONTRIB num_margins * (num_features + 1)).
+ * PS_OUTPUT_CONTRIB num_margins * (num_features + 1); for PS_OUTPUT_INTERACTIONS
+ * num_margins * (num_features + 1) * (num_features + 1)).
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL, bad options, iteration range outside
  * the model); PS_ERR_INVALID_HANDLE; PS_ERR_UNSUPPORTED (PS_OUTPUT_CONTRIB on a model
- * without node covers, a linear model or vector leaves).
+ * without node covers, a LightGBM linear-tree model or vector leaves;
+ * PS_OUTPUT_INTERACTIONS on those, on any LightGBM model, which defines no interaction
+ * values, and on an XGBoost gblinear model).
  */
 PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t n_rows,
                                       const ps_predict_options *opts, ps_error *err);
@@ -109,7 +125,7 @@ PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t
  * PS_ERR_INVALID_HANDLE; PS_ERR_SHAPE (n_cols != num_features);
  * PS_ERR_BUFFER_TOO_SMALL (out_len too small; nothing is written, the message gives
  * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model;
- * PS_OUTPUT_CONTRIB as in ps_model_output_size).
+ * PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS as in ps_model_output_size).
  */
 PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
                                         const void *rows, ps_dtype dtype, size_t n_rows,
@@ -141,7 +157,7 @@ PS_API ps_status ps_model_predict_csr(double *out, size_t out_len, const ps_mode
  *   - the call succeeds.
  * Otherwise it allocates scratch for the call, and so may take the allocator's lock,
  * with the same results: a larger model is scored by the batch code, PS_OUTPUT_CONTRIB
- * by TreeSHAP with its path scratch, and a failing call builds its error message.
+ * (and PS_OUTPUT_INTERACTIONS) by TreeSHAP with its path scratch, and a failing call builds its error message.
  * ps_model_predict_csr allocates even for one row: to score a sparse row without
  * allocating, pass it here with its absent entries filled in (NaN for an XGBoost
  * model, 0.0 for a LightGBM model), which gives the same results.

@@ -9,7 +9,8 @@ public enum OutputKind {
   MARGIN(1),
   /** Per tree used, the id of the leaf reached (pred_leaf). */
   LEAF(2),
-  CONTRIB(3);
+  CONTRIB(3),
+  INTERACTIONS(4);
   // END generated
 
   final int code;

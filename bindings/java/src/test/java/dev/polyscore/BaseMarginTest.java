@@ -56,8 +56,10 @@ class BaseMarginTest {
       double[] bm = TestData.flatten(TestData.readCsv(DIR.resolve((String) c.get("base_margin"))));
       Map<String, Object> outputs = (Map<String, Object>) c.get("outputs");
       try (Model m = Model.load(DIR.resolve((String) c.get("model")))) {
-        for (OutputKind kind : new OutputKind[] {OutputKind.VALUE, OutputKind.MARGIN, OutputKind.CONTRIB}) {
+        for (OutputKind kind : new OutputKind[] {
+                 OutputKind.VALUE, OutputKind.MARGIN, OutputKind.CONTRIB, OutputKind.INTERACTIONS}) {
           String key = kind.name().toLowerCase();
+          if (!outputs.containsKey(key)) continue;  // interactions: XGBoost tree models only
           double[] want = TestData.flatten(TestData.readCsv(
               DIR.resolve((String) ((Map<String, Object>) outputs.get(key)).get("file"))));
           PredictOptions opts = PredictOptions.builder().output(kind).baseMargin(bm).build();
