@@ -51,15 +51,22 @@ void build_row_block_tables(PreparedModel& model) {
       const uint32_t end = heap.node_begin[t] + (1u << heap.depth[t]) - 1;
       for (uint32_t i = heap.node_begin[t]; i < end; ++i) keys[node_feature(heap.nodes[i])].push_back(heap.nodes[i].key);
     }
-    blocks.rank_begin.push_back(0);
+    constexpr uint32_t kAllOnes = std::numeric_limits<uint32_t>::max();
     for (std::vector<uint32_t>& k : keys) {
       std::sort(k.begin(), k.end());
       k.erase(std::unique(k.begin(), k.end()), k.end());
       // Ranks up to k.size() must fit 16 bits, node ranks below the largest.
       if (k.size() >= std::numeric_limits<uint16_t>::max()) return;
-      blocks.rank_keys.insert(blocks.rank_keys.end(), k.begin(), k.end());
+      k.resize((k.size() / kRowBlockRankBlock + 1) * kRowBlockRankBlock, kAllOnes);
       blocks.rank_begin.push_back(static_cast<uint32_t>(blocks.rank_keys.size()));
+      blocks.rank_keys.insert(blocks.rank_keys.end(), k.begin(), k.end());
+      blocks.fence_begin.push_back(static_cast<uint32_t>(blocks.fences.size()));
+      for (size_t b = kRowBlockRankBlock - 1; b < k.size(); b += kRowBlockRankBlock) blocks.fences.push_back(k[b]);
+      blocks.fences.resize((blocks.fences.size() + kRowBlockRankBlock - 1) / kRowBlockRankBlock * kRowBlockRankBlock,
+                           kAllOnes);
     }
+    blocks.rank_begin.push_back(static_cast<uint32_t>(blocks.rank_keys.size()));
+    blocks.count_avx512 = heap.top_levels == Simd::kAvx512;
   }
   auto node_of = [&](const HeapNode& n) {
     uint32_t key = n.key;

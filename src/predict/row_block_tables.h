@@ -56,11 +56,19 @@ struct RowBlockTables {
   // How a row's 32-bit keys become 16-bit ones. A double model's keys are ranks below
   // 0xffff already (keys_are_ranks: the key is kept, NaN's all-ones key cut to 0xffff);
   // a float32 model's key becomes its rank among the sorted distinct node keys of its
-  // feature, rank_keys[rank_begin[f], rank_begin[f + 1]).
+  // feature, rank_keys[rank_begin[f], rank_begin[f + 1]), padded with all-ones keys
+  // (never below a key) to whole blocks of 16 and at least one. Where the heap tables
+  // take AVX-512 (count_avx512), a rank is counted: the fences below the key (the last
+  // key of each block, fences[fence_begin[f]...], padded with all-ones to whole
+  // vectors of 16) give its block, the keys below it there its place; else a binary search.
   bool keys_are_ranks = false;
+  bool count_avx512 = false;
   std::vector<uint32_t> rank_begin;
   std::vector<uint32_t> rank_keys;
+  std::vector<uint32_t> fence_begin;
+  std::vector<uint32_t> fences;
 };
+constexpr uint32_t kRowBlockRankBlock = 16;
 
 // Fills model.row_blocks when the single-row walk can take the model: the heap tables
 // exist (model.heap), every tree at most kRowBlockMaxDepth deep, no categorical split,

@@ -97,6 +97,34 @@ __attribute__((noinline)) void walk_lanes(const RowBlockNode* top, const RowBloc
   }
 }
 
+#if POLYSCORE_X86_64
+#include "predict/avx512_target_begin.h"
+
+// row_block_keys' ranks by counting with AVX-512 (RowBlockTables::fences): 16 keys
+// per compare replace a binary search's chain of dependent loads.
+__attribute__((noinline)) void ranks_by_count(const RowBlockTables& blocks, const uint32_t* keys, uint32_t nu,
+                                              uint16_t* keys16) {
+  for (uint32_t f = 0; f < nu; ++f) {
+    const uint32_t key = keys[f + nu];
+    const __m512i k = _mm512_set1_epi32(static_cast<int>(key));
+    auto below = [&](const uint32_t* p) {
+      return uint32_t(__builtin_popcount(_mm512_cmplt_epu32_mask(_mm512_loadu_si512(p), k)));
+    };
+    const uint32_t* fences = blocks.fences.data() + blocks.fence_begin[f];
+    const uint32_t count = blocks.rank_begin[f + 1] - blocks.rank_begin[f];
+    uint32_t block = 0;
+    for (uint32_t i = 0; i < count / kRowBlockRankBlock; i += kRowBlockRankBlock) block += below(fences + i);
+    // The last key is all ones, so the block is one of the feature's own.
+    const uint32_t rank = kRowBlockRankBlock * block +
+                          below(blocks.rank_keys.data() + blocks.rank_begin[f] + kRowBlockRankBlock * block);
+    keys16[f + nu] = static_cast<uint16_t>(rank);
+    keys16[f] = keys[f] == key ? static_cast<uint16_t>(rank) : uint16_t(0);
+  }
+}
+
+#include "predict/avx512_target_end.h"
+#endif  // POLYSCORE_X86_64
+
 // Calls make(std::integral_constant<int, D>) for the depth d <= kRowBlockMaxDepth.
 template <typename Make, int D = 0>
 void for_block_depth(uint32_t d, Make&& make) {
@@ -115,24 +143,27 @@ void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* 
     for (uint32_t i = 0; i < 2 * nu; ++i) keys16[i] = static_cast<uint16_t>(std::min<uint32_t>(keys[i], 0xffff));
     return;
   }
+#if POLYSCORE_X86_64
+  if (blocks.count_avx512) {
+    ranks_by_count(blocks, keys, nu, keys16);
+    return;
+  }
+#endif
   for (uint32_t f = 0; f < nu; ++f) {
     // The two copies differ only for NaN (key 0 in copy 0, ranked 0 below every node
     // key): one search, of copy 1's key, gives both.
     const uint32_t key = keys[f + nu];
     const uint32_t* first = blocks.rank_keys.data() + blocks.rank_begin[f];
+    // How many of the feature's sorted node keys (padding included: never below) are
+    // below the key, by a branch-free binary search (as count_below).
+    const uint32_t* base = first;
     uint32_t n = blocks.rank_begin[f + 1] - blocks.rank_begin[f];
-    uint32_t rank = 0;
-    if (n > 0) {
-      // How many of the feature's n sorted node keys are below the key (a branch-free
-      // binary search, as count_below).
-      const uint32_t* base = first;
-      while (n > 1) {
-        const uint32_t half = n / 2;
-        base = base[half] < key ? base + half : base;
-        n -= half;
-      }
-      rank = static_cast<uint32_t>(base - first) + (*base < key);
+    while (n > 1) {
+      const uint32_t half = n / 2;
+      base = base[half] < key ? base + half : base;
+      n -= half;
     }
+    const uint32_t rank = static_cast<uint32_t>(base - first) + (*base < key);
     keys16[f + nu] = static_cast<uint16_t>(rank);
     keys16[f] = keys[f] == key ? static_cast<uint16_t>(rank) : uint16_t(0);
   }
