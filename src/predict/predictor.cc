@@ -179,7 +179,7 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   // heap's). Batches of a few rows of a wider model come here too: they keep the heap walk.
   uint16_t keys16[2 * kMaxRowFeatures];
   const bool row_blocks = model.row_blocks.usable && model.family == WalkFamily::kHeap &&
-                          model.num_used_features() <= kMaxRowFeatures;
+                          !model.bitvector.walks_rows() && model.num_used_features() <= kMaxRowFeatures;
   if (row_blocks) key_walk::row_block_keys(model, keys, keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
