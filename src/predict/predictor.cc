@@ -18,6 +18,7 @@
 #include "predict/linked_walk.h"
 #include "predict/margins.h"
 #include "predict/output_transform.h"
+#include "predict/row_block_walk.h"
 #include "predict/worker_pool.h"
 
 namespace polyscore {
@@ -174,11 +175,19 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   const KeyWalkResults<Acc> results(model, false);
   constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
+  // The row block walk's 16-bit keys (when it takes the model; its slots are the
+  // heap's). Batches of a few rows of a wider model come here too: they keep the heap walk.
+  uint16_t keys16[2 * kMaxRowFeatures];
+  const bool row_blocks = model.row_blocks.usable && model.family == WalkFamily::kHeap &&
+                          !model.bitvector.walks_rows() && model.num_used_features() <= kMaxRowFeatures;
+  if (row_blocks) key_walk::row_block_keys(model, keys, keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
     if (model.bitvector.walks_rows()) {
       key_walk::bitvector_row_slots(model, keys, t, count, reached);
+    } else if (row_blocks) {
+      key_walk::row_block_slots(model, keys16, t, count, reached);
     } else if (model.family == WalkFamily::kHeap) {
       key_walk::row_slots(model, keys, t, count, reached);
     } else {

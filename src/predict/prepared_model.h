@@ -8,6 +8,7 @@
 
 #include "model/forest.h"
 #include "predict/bitvector_tables.h"
+#include "predict/row_block_tables.h"
 #include "predict/walk_tables.h"
 
 namespace polyscore {
@@ -41,6 +42,9 @@ struct PreparedModel {
   // Where chosen (bitvector_tables.cc), batches of 16 rows and more take the bitvector
   // walk instead of family's, and single rows where BitvectorTables::walks_rows().
   BitvectorTables bitvector;
+  // Where usable (row_block_tables.h), single rows of a heap-walk model take the
+  // row block walk over these instead of the heap tables' nodes.
+  RowBlockTables row_blocks;
 
   // Values per row the walks read: used_features.size(), or num_features when empty.
   uint32_t num_used_features() const {

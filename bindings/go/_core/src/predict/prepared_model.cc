@@ -136,6 +136,7 @@ PreparedModel prepare_all_tables(const Forest& forest) {
     key_walk::build_heap_tables(model);
     key_walk::build_linked_tables(model);
     build_bitvector_tables(model);
+    build_row_block_tables(model);
   }
   model.family = choose_walk(model);
   return model;

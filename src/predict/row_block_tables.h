@@ -1,0 +1,79 @@
+// The single-row walk's own copy of shallow trees (every tree at most 8 deep, as the heap
+// tables pad them): each tree's first four levels in one 64-byte line, all trees' lines
+// side by side, and the (up to) four levels below each of the 16 positions under them
+// in a line of their own, so one row's path through a depth-8 tree touches two lines
+// instead of the heap layout's six to eight. Nodes are 4 bytes: 16-bit keys, ranks of
+// the 32-bit keys (key_encoding.h) among those the nodes of the feature compare with.
+// Built at load by build_row_block_tables, walked by row_block_walk.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <vector>
+
+namespace polyscore {
+
+struct PreparedModel;
+
+// A split of the single-row walk: go right when the row's 16-bit key at keys[at] is
+// greater than key. Padding nodes ({0, 0}) may go either way (the heap tables' slots
+// below them all hold the same leaf).
+struct RowBlockNode {
+  uint16_t key;
+  uint16_t at;  // used feature + copy * num_used_features() (the copy of the key NaN needs)
+};
+// Nodes per block (one 64-byte line): a 1-based heap of 15 nodes, slot 0 unused.
+constexpr uint32_t kRowBlockNodes = 16;
+// Levels per block, and the deepest tree the tables take (two blocks on a path).
+constexpr uint32_t kRowBlockLevels = 4;
+constexpr uint32_t kRowBlockMaxDepth = 2 * kRowBlockLevels;
+
+// Vectors of this type start on a cache line.
+template <typename T>
+struct LineAlignedAllocator {
+  using value_type = T;
+  LineAlignedAllocator() = default;
+  template <typename U>
+  LineAlignedAllocator(const LineAlignedAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <typename U>
+  bool operator==(const LineAlignedAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const LineAlignedAllocator<U>&) const { return false; }
+};
+
+struct RowBlockTables {
+  bool usable = false;
+  // Per tree, one block: its first min(D, 4) levels (D: the heap tables' depth of the
+  // tree), node at 1-based heap position v in slot v.
+  std::vector<RowBlockNode, LineAlignedAllocator<RowBlockNode>> top;
+  // Per tree deeper than 4, 16 blocks (kRowBlockNodes each): block b holds the levels
+  // below top position 16 + b (heap slot order), from bottom_begin[tree].
+  std::vector<RowBlockNode, LineAlignedAllocator<RowBlockNode>> bottom;
+  std::vector<uint32_t> bottom_begin;
+  // How a row's 32-bit keys become 16-bit ones. A double model's keys are ranks below
+  // 0xffff already (keys_are_ranks: the key is kept, NaN's all-ones key cut to 0xffff);
+  // a float32 model's key becomes its rank among the sorted distinct node keys of its
+  // feature, rank_keys[rank_begin[f], rank_begin[f + 1]), padded with all-ones keys
+  // (never below a key) to whole blocks of 16 and at least one. Where the heap tables
+  // take AVX-512 (count_avx512), a rank is counted: the fences below the key (the last
+  // key of each block, fences[fence_begin[f]...], padded with all-ones to whole
+  // vectors of 16) give its block, the keys below it there its place; else a binary search.
+  bool keys_are_ranks = false;
+  bool count_avx512 = false;
+  std::vector<uint32_t> rank_begin;
+  std::vector<uint32_t> rank_keys;
+  std::vector<uint32_t> fence_begin;
+  std::vector<uint32_t> fences;
+};
+constexpr uint32_t kRowBlockRankBlock = 16;
+
+// Fills model.row_blocks when the single-row walk can take the model: the heap tables
+// exist (model.heap), every tree at most kRowBlockMaxDepth deep, no categorical split,
+// every key fits 16 bits. POLYSCORE_NO_ROW_BLOCKS=1 turns it off (single rows then take
+// the heap walk), to compare the two.
+void build_row_block_tables(PreparedModel& model);
+
+}  // namespace polyscore

@@ -1,0 +1,188 @@
+// The row block walk (predict/row_block_walk.h) must give single rows exactly what the
+// heap walk gives (test_key_walks.cc proves that equal to the general walk), values and
+// leaf ids, on every conformance model it takes, on rows made to hit thresholds, signed
+// zeros, NaN and infinities; and it takes exactly the models its tables allow.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "loaders/loaders.h"
+#include "predict/predictor.h"
+#include "test_util.h"
+
+namespace polyscore {
+namespace {
+
+using polyscore_test::read_file;
+using polyscore_test::source_path;
+
+// Rows whose values sit on and one step either side of the model's thresholds (as
+// doubles and as floats), or are special values.
+std::vector<double> rows_at_thresholds(const Forest& forest, size_t n_rows, uint32_t seed) {
+  std::vector<std::vector<double>> near(forest.num_features);
+  for (const Node& node : forest.nodes) {
+    if ((node.flags & (kLeaf | kCategorical)) || node.feature >= forest.num_features) continue;
+    const double t = node.threshold;
+    const float tf = static_cast<float>(t);
+    for (double v : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), double(tf),
+                     double(std::nextafter(tf, INFINITY)), double(std::nextafter(tf, -INFINITY))}) {
+      near[node.feature].push_back(v);
+    }
+  }
+  const double kSpecial[] = {0.0, -0.0, INFINITY, -INFINITY, std::numeric_limits<double>::quiet_NaN(),
+                             1e-36, -1e-36, 5e-324, std::numeric_limits<double>::max()};
+  std::mt19937 rng(seed);
+  std::vector<double> rows(n_rows * forest.num_features);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& c = near[i % forest.num_features];
+    const uint32_t pick = rng() % 4;
+    rows[i] = (pick == 0 || c.empty()) ? kSpecial[rng() % std::size(kSpecial)]
+              : pick == 1             ? std::normal_distribution<double>(0.0, 3.0)(rng)
+                                      : c[rng() % c.size()];
+  }
+  return rows;
+}
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+// Each row alone (predict_row) and 5 rows at once (which walk row by row) through
+// `tested` and `reference`: the same values and leaf ids.
+void expect_same_rows(const PreparedModel& reference, const PreparedModel& tested, const std::vector<double>& rows,
+                      size_t n_rows) {
+  const size_t nf = reference.forest->num_features;
+  for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin, OutputKind::kLeaf}) {
+    PredictRequest request;
+    request.kind = kind;
+    const PredictPlan plan = plan_prediction(*reference.forest, request);
+    std::vector<double> want(plan.values_per_row), got(plan.values_per_row);
+    for (size_t r = 0; r < n_rows; ++r) {
+      predict_row(reference, plan, rows.data() + r * nf, want.data());
+      predict_row(tested, plan, rows.data() + r * nf, got.data());
+      for (size_t k = 0; k < want.size(); ++k) {
+        ASSERT_TRUE(same(want[k], got[k])) << "kind " << int(kind) << ", row " << r << ", value " << k << ": "
+                                           << want[k] << " != " << got[k];
+      }
+    }
+    std::vector<double> want5(5 * plan.values_per_row), got5(want5.size());
+    predict_dense(reference, plan, rows.data(), 5, want5.data());
+    predict_dense(tested, plan, rows.data(), 5, got5.data());
+    for (size_t i = 0; i < want5.size(); ++i) ASSERT_TRUE(same(want5[i], got5[i])) << "5 rows, at " << i;
+  }
+}
+
+TEST(RowBlockWalk, MatchesTheHeapWalkOnEveryConformanceModel) {
+  const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  int walked = 0, float32 = 0, deep = 0;
+  for (const std::string& model : models) {
+    SCOPED_TRACE(model);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
+    const PreparedModel tested = prepare_model(forest);
+    if (!tested.row_blocks.usable) continue;
+    ASSERT_EQ(tested.family, WalkFamily::kHeap);
+    PreparedModel reference = prepare_model(forest);
+    reference.row_blocks = RowBlockTables();
+    ++walked;
+    float32 += forest.arithmetic.float32;
+    deep += *std::max_element(tested.heap.depth.begin(), tested.heap.depth.end()) > kRowBlockLevels;
+    expect_same_rows(reference, tested, rows_at_thresholds(forest, 200, 11), 200);
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ info ] %d models checked on the row block walk (%d float32, %d deeper than 4)\n", walked, float32,
+              deep);
+  EXPECT_GT(walked, 100);
+  EXPECT_GT(float32, 30);
+  EXPECT_GE(deep, 2);
+}
+
+// A LightGBM-like model of 20 trees of `leaves` leaves, each split halving its leaves
+// (so 2^k leaves make complete trees of depth k, others unbalanced ones), the splits
+// testing features 0, 1, ..., features - 1 in turn, NaN missing, half the splits
+// sending it left.
+Forest halving_forest(uint32_t leaves, uint32_t features) {
+  Forest forest;
+  forest.format = ModelFormat::kLightGBMText;
+  forest.num_features = features;
+  forest.base_margin = {0.5};
+  uint32_t splits = 0;
+  for (uint32_t t = 0; t < 20; ++t) {
+    const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
+    forest.trees.push_back({root, 0, 0, 1.0});
+    forest.iteration_begin.push_back(t);
+    forest.nodes.push_back({});
+    auto build = [&](auto& self, uint32_t i, uint32_t lo, uint32_t hi) -> void {
+      Node& node = forest.nodes[root + i];
+      if (hi - lo == 1) {
+        node.flags = kLeaf;
+        node.child_or_leaf = static_cast<uint32_t>(forest.leaf_values.size());
+        forest.leaf_values.push_back(std::ldexp(1.0, -int(lo % 40)) + t);
+        forest.leaf_ids.push_back(static_cast<int32_t>(lo));
+        return;
+      }
+      const uint32_t mid = (lo + hi) / 2, left = static_cast<uint32_t>(forest.nodes.size()) - root;
+      node.feature = splits++ % features;
+      node.threshold = (double(mid) - leaves / 2.0) / 16.0 + 0.01 * t;
+      node.flags = kNanIsMissing | (i % 2 ? kDefaultLeft : 0);
+      node.child_or_leaf = left;
+      forest.nodes.push_back({});
+      forest.nodes.push_back({});
+      self(self, left, lo, mid);
+      self(self, left + 1, mid, hi);
+    };
+    build(build, 0, 0, leaves);
+    forest.trees.back().num_nodes = static_cast<uint32_t>(forest.nodes.size()) - root;
+  }
+  forest.iteration_begin.push_back(20);
+  return forest;
+}
+
+TEST(RowBlockWalk, MatchesTheHeapWalkAtEveryDepth) {
+  // Depths 1 to 8: top blocks only (at most 4 levels), then 1 to 4 levels below them.
+  for (uint32_t leaves : {2u, 5u, 16u, 17u, 32u, 100u, 128u, 200u, 256u}) {
+    for (uint32_t features : {3u, 50u}) {
+      SCOPED_TRACE(testing::Message() << leaves << " leaves, " << features << " features");
+      const Forest forest = halving_forest(leaves, features);
+      validate(forest);
+      const PreparedModel tested = prepare_model(forest);
+      ASSERT_TRUE(tested.row_blocks.usable);
+      EXPECT_TRUE(tested.row_blocks.keys_are_ranks);
+      PreparedModel reference = prepare_model(forest);
+      reference.row_blocks = RowBlockTables();
+      expect_same_rows(reference, tested, rows_at_thresholds(forest, 300, 5), 300);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(RowBlockWalk, TakesHeapModelsAtMost8Deep) {
+  // XGBoost depth 6 (float32 keys ranked to 16 bits); LightGBM 255-leaf trees of depth
+  // 8 (double: the ranks as they are); trees deeper than 8 and categorical splits keep
+  // the heap walk; POLYSCORE_NO_ROW_BLOCKS turns it off.
+  const Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
+  const PreparedModel xgb_model = prepare_model(xgb);
+  ASSERT_TRUE(xgb_model.heap.usable);
+  EXPECT_TRUE(xgb_model.row_blocks.usable);
+  EXPECT_FALSE(xgb_model.row_blocks.keys_are_ranks);
+  const Forest cat = load_model(read_file(source_path("tests/vectors/models/xgb1_categorical_multi_softprob.json")), 0);
+  const PreparedModel cat_model = prepare_model(cat);
+  EXPECT_FALSE(cat_model.row_blocks.usable);
+  setenv("POLYSCORE_NO_ROW_BLOCKS", "1", 1);
+  EXPECT_FALSE(prepare_model(xgb).row_blocks.usable);
+  unsetenv("POLYSCORE_NO_ROW_BLOCKS");
+  // Depths 9 and 10 (the heap walk's deepest) are refused; 8 is taken.
+  PreparedModel deeper = prepare_model(xgb);
+  deeper.heap.depth[0] = kRowBlockMaxDepth + 1;
+  build_row_block_tables(deeper);
+  EXPECT_FALSE(deeper.row_blocks.usable);
+}
+
+}  // namespace
+}  // namespace polyscore
