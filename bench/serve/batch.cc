@@ -199,7 +199,9 @@ class RestEncoder {
         std::memcpy(p, "null", 4);
         p += 4;
       } else {
-        p = std::to_chars(p, p + kMaxNumber, x[i]).ptr;
+        auto [end, ec] = std::to_chars(p, p + kMaxNumber, x[i]);
+        if (ec != std::errc()) die("to_chars: no room for " + std::to_string(x[i]));
+        p = end;
       }
     }
     *p++ = ']';
@@ -445,7 +447,8 @@ int main(int argc, char** argv) {
   summary("gRPC", grpc_total, grpc_encode, grpc_decode, grpc_wire);
   summary("REST", rest_total, rest_encode, rest_decode, rest_wire);
   if (args.server_pid > 0) {  // CPU time does not count waiting for a core, unlike the wall-clock above
-    double lib_cpu = in_process_cpu / measured_calls;
+    // At least one 10 ms tick: a very short run may not see one.
+    double lib_cpu = std::max(in_process_cpu, 1e4) / measured_calls;
     std::printf("CPU per call (all threads; /proc, 10 ms ticks over %d calls): in-process %.0f us (%.2f us/row); "
                 "server gRPC %.0f us (%.2f us/row), REST %.0f us (%.2f us/row); server's own (minus in-process): "
                 "gRPC %.0f us, REST %.0f us; server CPU / in-process CPU: gRPC %.2fx, REST %.2fx\n",
