@@ -762,9 +762,6 @@ TEST(LightGBMLoader, ConformanceVectorModels) {
   std::printf("[ info ] %d LightGBM conformance cases loaded and walked\n", checked);
 }
 
-}  // namespace
-}  // namespace polyscore
-
 TEST(LightGBMLoader, SplitFeaturesAboveTheNodeBoundAreATypedError) {
   // Forest::Node keeps a split's feature in 25 bits (forest.h): the loader refuses
   // feature 2^25 by name before it could be truncated to another feature (validate()
@@ -799,3 +796,6 @@ TEST(LightGBMLoader, ArraysAreSizedExactlyWithoutGrowing) {
   EXPECT_EQ(big.node_covers[0], 16777217.0);
   EXPECT_EQ(big.node_cover(1), 10.0);
 }
+
+}  // namespace
+}  // namespace polyscore
