@@ -41,6 +41,7 @@ void account(const char* path) {
   row("forest", "leaf_ids", forest.leaf_ids);
   row("forest", "category_words", forest.category_words);
   row("forest", "node_covers", forest.node_covers);
+  row("forest", "node_covers32", forest.node_covers32);
   row("forest", "iteration_begin", forest.iteration_begin);
   const double forest_total = total;
   row("prepared", "used_features", m.used_features);
@@ -68,6 +69,16 @@ void account(const char* path) {
   row("prepared", "linked.top", m.linked.top);
   row("prepared", "linked.top_category", m.linked.top_category);
   row("prepared", "linked.top_exit", m.linked.top_exit);
+  row("prepared", "bitvector.keep", m.bitvector.keep);
+  row("prepared", "bitvector.key", m.bitvector.key);
+  row("prepared", "bitvector.offset", m.bitvector.offset);
+  row("prepared", "bitvector.split_begin", m.bitvector.split_begin);
+  row("prepared", "bitvector.splits", m.bitvector.splits);
+  row("prepared", "bitvector.value64", m.bitvector.value64);
+  row("prepared", "bitvector.value32", m.bitvector.value32);
+  row("prepared", "bitvector.leaf", m.bitvector.leaf);
+  row("prepared", "bitvector.key16", m.bitvector.key16);
+  row("prepared", "bitvector.at16", m.bitvector.at16);
   const double prepared_total = total - forest_total;
   row("shap", "tree_bias", c.tree_bias);
   row("shap", "tree_depth", c.tree_depth);

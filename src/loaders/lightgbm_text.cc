@@ -215,6 +215,7 @@ class LightGBMParser {
   Forest parse() {
     if (bytes_.empty()) fail_parse("empty model: the file has 0 bytes", 0);
     parse_header();
+    reserve_trees();
     parse_trees();
     finish();
     return std::move(forest_);
@@ -429,6 +430,55 @@ class LightGBMParser {
   }
 
   // ---- trees --------------------------------------------------------------------------
+  // Reserves the forest's per-node and per-leaf arrays at their exact sizes, from a quick
+  // scan of the trees' num_leaves lines, so that no array grows by doubling and none is
+  // copied to shrink it: every copy leaves a freed block that glibc keeps resident (and
+  // raises its mmap threshold), and a loaded model should cost what it holds. The scan
+  // only sizes the arrays; parse_tree checks every tree as before, and a file whose
+  // counts do not add up (or claim more leaves than it has bytes) just gets no reserve.
+  void reserve_trees() {
+    constexpr std::string_view kKey = "\nnum_leaves=";
+    size_t trees = 0, leaves = 0, nodes = 0;
+    for (size_t at = bytes_.find(kKey, pending_.offset); at != std::string_view::npos;
+         at = bytes_.find(kKey, at + kKey.size())) {
+      const char* first = bytes_.data() + at + kKey.size();
+      int64_t n = 0;
+      const auto r = std::from_chars(first, bytes_.data() + bytes_.size(), n);
+      if (r.ec != std::errc() || n < 1 || size_t(n) > bytes_.size() - leaves) return;
+      ++trees;
+      leaves += size_t(n);
+      nodes += 2 * size_t(n) - 1;
+    }
+    forest_.trees.reserve(trees);
+    forest_.nodes.reserve(nodes);
+    forest_.leaf_values.reserve(leaves);
+    if (bytes_.find("\nleaf_count=", pending_.offset) != std::string_view::npos) forest_.node_covers32.reserve(nodes);
+  }
+
+  // A node's cover (its training count) goes to node_covers32 while every count so far
+  // is a float exactly (LightGBM's counts are, below 2^24 rows), else all go to
+  // node_covers: never a double array converted to floats afterwards.
+  void resize_covers(size_t n) {
+    if (covers_in_double_) {
+      forest_.node_covers.resize(n);
+    } else {
+      forest_.node_covers32.resize(n);
+    }
+  }
+  void set_cover(size_t node, int64_t count) {
+    const double c = static_cast<double>(count);
+    if (!covers_in_double_ && static_cast<double>(static_cast<float>(c)) != c) {
+      forest_.node_covers.assign(forest_.node_covers32.begin(), forest_.node_covers32.end());
+      std::vector<float>().swap(forest_.node_covers32);
+      covers_in_double_ = true;
+    }
+    if (covers_in_double_) {
+      forest_.node_covers[node] = c;
+    } else {
+      forest_.node_covers32[node] = static_cast<float>(c);
+    }
+  }
+
   void parse_trees() {
     Line line = pending_;
     bool have_line = true;
@@ -602,10 +652,10 @@ class LightGBMParser {
     }
     if (!forest_.linear_leaves.empty()) append_linear_leaves(linear);
     forest_.leaf_values.insert(forest_.leaf_values.end(), leaf_value_.begin(), leaf_value_.end());
-    for (int64_t i = 0; i < num_leaves; ++i) forest_.leaf_ids.push_back(static_cast<int32_t>(i));
 
     Tree tree;
     tree.node_begin = node_base;
+    tree.leaf_begin = leaf_base;  // leaf ids are 0, 1, ... per tree: Forest::leaf_ids stays empty
     tree.output = t % forest_.num_margin_outputs;
     tree.weight = 1.0;
 
@@ -615,7 +665,10 @@ class LightGBMParser {
       leaf.flags = kLeaf;
       leaf.child_or_leaf = leaf_base;
       forest_.nodes.push_back(leaf);
-      if (all_covers_) forest_.node_covers.push_back(static_cast<double>(leaf_count_[0]));
+      if (all_covers_) {
+        resize_covers(size_t(node_base) + 1);
+        set_cover(node_base, leaf_count_[0]);
+      }
       tree.num_nodes = 1;
       forest_.trees.push_back(tree);
       return;
@@ -625,6 +678,14 @@ class LightGBMParser {
     const int64_t max_feature = max_feature_idx_;
     require(tree_line, t, kSplitFeature);
     array(t, kSplitFeature, m, "num_leaves - 1", &split_feature_, 0, max_feature);
+    for (int64_t s = 0; s < m; ++s) {
+      if (uint32_t(split_feature_[s]) > kMaxSplitFeature) {
+        fail_unsupported("LightGBM text model, line " + std::to_string(fields_[kSplitFeature].line.number) +
+                         ": tree " + std::to_string(t) + " splits on feature " + std::to_string(split_feature_[s]) +
+                         "; polyscore supports split features up to " + std::to_string(kMaxSplitFeature) +
+                         " (forest.h, Node)");
+      }
+    }
     require(tree_line, t, kThreshold);
     array(t, kThreshold, m, "num_leaves - 1", &threshold_);
     require(tree_line, t, kLeftChild);
@@ -662,7 +723,7 @@ class LightGBMParser {
     // Renumber into the flat layout, breadth first: root at 0, children side by side.
     const uint32_t total = static_cast<uint32_t>(2 * num_leaves - 1);
     forest_.nodes.resize(size_t(node_base) + total);
-    if (all_covers_) forest_.node_covers.resize(size_t(node_base) + total);
+    if (all_covers_) resize_covers(size_t(node_base) + total);
     seen_split_.assign(size_t(m), 0);
     seen_leaf_.assign(size_t(num_leaves), 0);
     queue_.clear();
@@ -684,7 +745,7 @@ class LightGBMParser {
         seen_leaf_[leaf] = 1;
         node.flags = kLeaf;
         node.child_or_leaf = leaf_base + leaf;
-        if (all_covers_) forest_.node_covers[size_t(node_base) + slot] = static_cast<double>(leaf_count_[leaf]);
+        if (all_covers_) set_cover(size_t(node_base) + slot, leaf_count_[leaf]);
         continue;
       }
       const size_t s = static_cast<size_t>(src);
@@ -696,7 +757,7 @@ class LightGBMParser {
                               : " is the child of more than one split"));
       }
       seen_split_[s] = 1;
-      if (all_covers_) forest_.node_covers[size_t(node_base) + slot] = static_cast<double>(internal_count_[s]);
+      if (all_covers_) set_cover(size_t(node_base) + slot, internal_count_[s]);
       const int dt = decision_type_[s];
       node.feature = static_cast<uint32_t>(split_feature_[s]);
       uint8_t flags = 0;
@@ -778,7 +839,10 @@ class LightGBMParser {
   }
 
   void finish() {
-    if (!all_covers_) forest_.node_covers.clear();  // partial covers are no covers
+    if (!all_covers_) {  // partial covers are no covers
+      std::vector<double>().swap(forest_.node_covers);
+      std::vector<float>().swap(forest_.node_covers32);
+    }
     const uint32_t k = forest_.num_margin_outputs;
     const size_t n = forest_.trees.size();
     if (n % k != 0) {
@@ -832,6 +896,7 @@ class LightGBMParser {
   std::vector<int64_t> linear_terms_;
   std::vector<uint32_t> linear_feature_;
   bool all_covers_ = true;  // every tree so far had leaf_count / internal_count
+  bool covers_in_double_ = false;  // some cover is not a float exactly: node_covers, not node_covers32
   std::vector<int32_t> split_feature_, left_child_, right_child_, cat_boundaries_;
   std::vector<int8_t> decision_type_;
   std::vector<uint32_t> cat_threshold_;

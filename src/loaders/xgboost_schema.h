@@ -615,6 +615,10 @@ class ForestBuilder {
           fail_parse("xgboost: field '" + tp + ".split_indices[" + std::to_string(x) + "]' (" +
                      std::to_string(split_index_[x]) + ") is not below num_feature " +
                      std::to_string(forest_.num_features));
+        if (split_index_[x] > static_cast<int64_t>(kMaxSplitFeature))
+          fail_unsupported("xgboost: field '" + tp + ".split_indices[" + std::to_string(x) + "]' (" +
+                           std::to_string(split_index_[x]) + "): polyscore supports split features up to " +
+                           std::to_string(kMaxSplitFeature) + " (forest.h, Node)");
         node.feature = static_cast<uint32_t>(split_index_[x]);
         node.flags = kNanIsMissing;
         if (default_left_[x]) node.flags |= kDefaultLeft;

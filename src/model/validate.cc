@@ -25,12 +25,15 @@ void validate_tree(const Forest& forest, size_t t) {
     broken(where() + " adds to output " + std::to_string(tree.output) + " of " +
            std::to_string(forest.num_margin_outputs));
   }
-  const size_t num_leaves = forest.leaf_ids.size();
+  const size_t num_leaves = forest.num_leaves();
   for (uint32_t i = 0; i < tree.num_nodes; ++i) {
     const Node& node = forest.nodes[tree.node_begin + i];
     auto at = [&] { return where() + " node " + std::to_string(i); };
     if (node.flags & kLeaf) {
       if (node.child_or_leaf >= num_leaves) broken(at() + " names a leaf that does not exist");
+      if (forest.leaf_ids.empty() && node.child_or_leaf < tree.leaf_begin) {
+        broken(at() + " names a leaf before its tree's first leaf");
+      }
       continue;
     }
     // Children after their parent: every walk moves forward and so ends.
@@ -52,7 +55,7 @@ void validate_tree(const Forest& forest, size_t t) {
 
 void validate_linear_leaves(const Forest& forest) {
   const LinearLeaves& linear = forest.linear_leaves;
-  const size_t num_leaves = forest.leaf_ids.size();
+  const size_t num_leaves = forest.num_leaves();
   if (linear.constant.size() != num_leaves || linear.term_begin.size() != num_leaves + 1) {
     broken("linear leaf table does not match the leaf count");
   }
@@ -90,7 +93,8 @@ void validate(const Forest& forest) {
     broken("feature_names has " + std::to_string(forest.feature_names.size()) + " names for " +
            std::to_string(forest.num_features) + " features");
   }
-  if (forest.leaf_size == 0 || forest.leaf_values.size() != forest.leaf_ids.size() * forest.leaf_size) {
+  if (forest.leaf_size == 0 || forest.leaf_values.size() % forest.leaf_size != 0 ||
+      (!forest.leaf_ids.empty() && forest.leaf_values.size() != forest.leaf_ids.size() * forest.leaf_size)) {
     broken("leaf value table does not match the leaf count");
   }
   if (forest.has_linear) {

@@ -46,7 +46,7 @@ void score_row(const PreparedModel& model, const PredictPlan& plan, const double
     for (uint32_t k = 0; k < count; ++k) {
       const Tree& tree = model.forest->trees[t + k];
       if (plan.kind == OutputKind::kLeaf) {
-        out[t - plan.tree_begin + k] = model.forest->leaf_ids[leaves[k]];
+        out[t - plan.tree_begin + k] = model.forest->leaf_id(t + k, leaves[k]);
       } else if (linear) {
         add_linear_leaf(*model.forest, tree, leaves[k], model.linear_features(), row, margins);
       } else {
@@ -107,7 +107,7 @@ void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
       walker.leaves(model.forest->trees[t], leaves);
-      for (size_t r = 0; r < n; ++r) out[r * used + (t - plan.tree_begin)] = model.forest->leaf_ids[leaves[r]];
+      for (size_t r = 0; r < n; ++r) out[r * used + (t - plan.tree_begin)] = model.forest->leaf_id(t, leaves[r]);
     }
     return;
   }
@@ -141,7 +141,7 @@ void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind
 // Acc, the sum's type, is float for float32 models, else double.
 
 // What a walk by keys returns for each tree is an index into these two tables: the
-// value to add, and the index of the leaf (into Forest::leaf_ids).
+// value to add, and the index of the leaf (Forest::leaf_id).
 template <typename Acc>
 struct KeyWalkResults {
   const Acc* value;
@@ -195,7 +195,7 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
     }
     if (plan.kind == OutputKind::kLeaf) {
       for (uint32_t k = 0; k < count; ++k) {
-        out[t - plan.tree_begin + k] = model.forest->leaf_ids[results.leaf[reached[k]]];
+        out[t - plan.tree_begin + k] = model.forest->leaf_id(t + k, results.leaf[reached[k]]);
       }
     } else if (model.forest->num_margin_outputs == 1) {
       // A sum in a register: the chain of adds (in tree order) stays short enough to
@@ -248,7 +248,7 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
         key_walk::linked_block_leaves(model, keys, n, t, reached);
       }
       for (size_t r = 0; r < n; ++r) {
-        out[r * used + (t - plan.tree_begin)] = model.forest->leaf_ids[results.leaf[reached[r]]];
+        out[r * used + (t - plan.tree_begin)] = model.forest->leaf_id(t, results.leaf[reached[r]]);
       }
     }
     return;
@@ -423,7 +423,7 @@ void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan,
     const Tree& tree = model.forest->trees[t];
     const uint32_t leaf = nodes[i].child_or_leaf;
     if (plan.kind == OutputKind::kLeaf) {
-      out[t - plan.tree_begin] = model.forest->leaf_ids[leaf];
+      out[t - plan.tree_begin] = model.forest->leaf_id(t, leaf);
     } else if (linear) {
       // The row as given: every feature, not yet converted.
       const double value = linear_leaf_output(

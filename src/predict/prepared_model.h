@@ -78,7 +78,9 @@ PreparedModel prepare_all_tables(const Forest& forest);
 
 // Frees what the walk of model.family never reads: with a walk by keys, the walk nodes
 // (the linked walk keeps their leaf and depth arrays), the nodes renumbered for the general
-// walk (used_nodes) and the per-node category offsets the tables were built from.
+// walk (used_nodes) and the per-node category offsets the tables were built from; when
+// the bitvector walk takes single rows as well as batches (BitvectorTables::walks_rows),
+// also the heap or linked tables and the walk nodes' leaf and depth arrays.
 // walk.usable says afterwards whether walk.nodes is still there.
 void release_unused_tables(PreparedModel& model);
 

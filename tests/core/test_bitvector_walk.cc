@@ -109,7 +109,9 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
-    PreparedModel reference = prepare_model(forest);
+    // Every table kept: prepare_model drops the linked or heap tables where the bitvector
+    // walk takes single rows too, and the reference walks by them.
+    PreparedModel reference = prepare_all_tables(forest);
     reference.bitvector = BitvectorTables();
     const PreparedModel tested = with_bitvector(reference, true);
     if (!tested.bitvector.usable) continue;
@@ -135,7 +137,7 @@ Forest balanced_forest(uint32_t leaves, uint32_t features) {
   forest.base_margin = {0.5};
   for (uint32_t t = 0; t < 20; ++t) {
     const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
-    forest.trees.push_back({root, 0, 0, 1.0});
+    forest.trees.push_back({root, 0, 0, 0, 1.0});  // node_begin, num_nodes, output, leaf_begin, weight
     forest.iteration_begin.push_back(t);
     forest.nodes.push_back({});
     // Node at (tree-local) index i covers leaves [lo, hi); children are allocated in pairs.
@@ -226,9 +228,15 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512Only) {
 #endif
   const Forest deep_forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
   const PreparedModel deep = prepare_model(deep_forest);
-  ASSERT_TRUE(deep.linked.usable);
+  ASSERT_EQ(deep.family, WalkFamily::kLinked);
   EXPECT_EQ(deep.bitvector.usable, avx512);
   EXPECT_EQ(deep.bitvector.avx512, avx512);
+  // Where the bitvector walk takes single rows as well as batches, nothing reads the
+  // linked tables: a loaded model does not keep them (release_unused_tables).
+  EXPECT_EQ(deep.bitvector.walks_rows(), avx512);
+  EXPECT_EQ(deep.linked.usable, !deep.bitvector.walks_rows());
+  EXPECT_EQ(deep.linked.nodes.empty(), deep.bitvector.walks_rows());
+  EXPECT_EQ(deep.walk.leaf.empty(), deep.bitvector.walks_rows());
   const Forest shallow_forest = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   const PreparedModel shallow = prepare_model(shallow_forest);
   ASSERT_TRUE(shallow.heap.usable);

@@ -170,8 +170,9 @@ TEST(LightGBMLoader, TreeLayout) {
   EXPECT_EQ(f.trees[1].output, 0u);
   ASSERT_EQ(f.nodes.size(), 10u);
 
-  // Leaves: leaf_values in LightGBM leaf order, one block per tree; leaf_ids the
-  // LightGBM leaf index (what pred_leaf reports).
+  // Leaves: leaf_values in LightGBM leaf order, one block per tree; leaf_id() the
+  // LightGBM leaf index (what pred_leaf reports), from each tree's leaf_begin: no
+  // leaf_ids table is kept for LightGBM.
   ASSERT_EQ(f.leaf_values.size(), 6u);
   EXPECT_EQ(f.leaf_values[0], std::strtod("0.1234567890123456789", nullptr));
   EXPECT_EQ(f.leaf_values[1], -0.2);
@@ -179,7 +180,11 @@ TEST(LightGBMLoader, TreeLayout) {
   EXPECT_EQ(f.leaf_values[3], std::strtod("-4e-320", nullptr));  // subnormal kept
   EXPECT_EQ(f.leaf_values[4], 5.0);
   EXPECT_EQ(f.leaf_values[5], -0.25);
-  EXPECT_EQ(f.leaf_ids, (std::vector<int32_t>{0, 1, 2, 3, 4, 0}));
+  EXPECT_TRUE(f.leaf_ids.empty());
+  EXPECT_EQ(f.trees[0].leaf_begin, 0u);
+  EXPECT_EQ(f.trees[1].leaf_begin, 5u);
+  EXPECT_EQ(f.leaf_id(0, 4), 4);
+  EXPECT_EQ(f.leaf_id(1, 5), 0);
 
   const Node* n = f.nodes.data();
   // [0] split 0: numeric, default left, missing None.
@@ -727,8 +732,8 @@ TEST(LightGBMLoader, ConformanceVectorModels) {
       for (uint32_t t = t_begin; t < t_end; ++t) {
         const Tree& tree = f.trees[t];
         const Node& n = f.nodes[tree.node_begin + walk(f, tree, X[r])];
-        if (f.leaf_ids[n.child_or_leaf] != int32_t(leaf[r][t - t_begin])) {
-          ADD_FAILURE() << "row " << r << " tree " << t << ": leaf " << f.leaf_ids[n.child_or_leaf]
+        if (f.leaf_id(t, n.child_or_leaf) != int32_t(leaf[r][t - t_begin])) {
+          ADD_FAILURE() << "row " << r << " tree " << t << ": leaf " << f.leaf_id(t, n.child_or_leaf)
                         << ", lightgbm says " << leaf[r][t - t_begin];
           ++bad;
         }
@@ -755,6 +760,41 @@ TEST(LightGBMLoader, ConformanceVectorModels) {
   }
   if (checked == 0) GTEST_SKIP() << "the manifest has no LightGBM cases yet";
   std::printf("[ info ] %d LightGBM conformance cases loaded and walked\n", checked);
+}
+
+TEST(LightGBMLoader, SplitFeaturesAboveTheNodeBoundAreATypedError) {
+  // Forest::Node keeps a split's feature in 25 bits (forest.h): the loader refuses
+  // feature 2^25 by name before it could be truncated to another feature (validate()
+  // then refuses more than 2^24 features anyway).
+  std::string text = replace_once(kModel, "max_feature_idx=2", "max_feature_idx=40000000");
+  text = replace_once(text, "feature_names=alpha beta gamma\n", "");
+  text = replace_once(text, "split_feature=0 1 2 0", "split_feature=0 1 2 33554432");
+  const Error e = load_error(text);
+  EXPECT_EQ(e.code(), PS_ERR_UNSUPPORTED);
+  EXPECT_TRUE(contains(e.what(), "33554432")) << e.what();
+  // The largest feature the bit-field holds is stored whole.
+  const Forest f = load_lightgbm_text(replace_once(text, "split_feature=0 1 2 33554432", "split_feature=0 1 2 33554431"));
+  EXPECT_EQ(f.nodes[6].feature, 33554431u);
+}
+
+TEST(LightGBMLoader, ArraysAreSizedExactlyWithoutGrowing) {
+  // The loader reserves every per-node and per-leaf array at its final size from the
+  // trees' num_leaves lines (a copy to shrink one leaves freed heap behind), and keeps
+  // LightGBM's counts as float covers directly.
+  const Forest f = load_lightgbm_text(kModel);
+  EXPECT_EQ(f.nodes.capacity(), f.nodes.size());
+  EXPECT_EQ(f.leaf_values.capacity(), f.leaf_values.size());
+  EXPECT_EQ(f.trees.capacity(), f.trees.size());
+  EXPECT_TRUE(f.node_covers.empty());
+  ASSERT_EQ(f.node_covers32.size(), f.nodes.size());
+  EXPECT_EQ(f.node_covers32.capacity(), f.nodes.size());
+  EXPECT_EQ(f.node_covers32[0], 150.0f);
+  // A count that is not a float exactly moves every cover to doubles.
+  const Forest big = load_lightgbm_text(replace_once(kModel, "internal_count=150 140 90 60", "internal_count=16777217 140 90 60"));
+  EXPECT_TRUE(big.node_covers32.empty());
+  ASSERT_EQ(big.node_covers.size(), big.nodes.size());
+  EXPECT_EQ(big.node_covers[0], 16777217.0);
+  EXPECT_EQ(big.node_cover(1), 10.0);
 }
 
 }  // namespace

@@ -66,8 +66,7 @@ TEST(UsedFeatures, WideningAModelChangesNoResult) {
     ASSERT_LE(wide.num_used_features(), nf);
     ASSERT_LE(wide.ranks.features.size(), nf);
     ASSERT_LE(wide.category_codes.categorical_feature.size(), nf);
-    ASSERT_EQ(wide.heap.usable, narrow.heap.usable);
-    ASSERT_EQ(wide.linked.usable, narrow.linked.usable);
+    ASSERT_EQ(wide.family, narrow.family);  // (narrow may have released tables its walks never read)
 
     // The case's rows; in the wide rows every column no split tests holds junk.
     const auto rows = read_csv(source_path("tests/vectors/" + c["input"].get<std::string>()));

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "capi/model_file.h"
 #include "capi/model_table.h"
 #include "loaders/loaders.h"
 #include "model/error.h"
@@ -27,6 +28,7 @@ struct ps_error {
 using polyscore::Error;
 using polyscore::Forest;
 using polyscore::LoadedModel;
+using polyscore::ModelFileBytes;
 using polyscore::ModelRef;
 using polyscore::ModelTable;
 
@@ -381,23 +383,9 @@ ps_status ps_model_load_file(ps_model** out, const char* path, const ps_load_opt
   return guarded(err, [&] {
     require(out, "out");
     require(path, "path");
-    std::FILE* file = std::fopen(path, "rb");
-    if (!file) {
-      throw Error(PS_ERR_IO, std::string("cannot open model file '") + path + "': " + std::strerror(errno));
-    }
-    std::string bytes;
-    char chunk[1 << 16];
-    size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) bytes.append(chunk, n);
-    const bool failed = std::ferror(file);
-    const int read_errno = errno;
-    std::fclose(file);
-    if (failed) {
-      throw Error(PS_ERR_IO, std::string("cannot read model file '") + path + "': " + std::strerror(read_errno));
-    }
+    const ModelFileBytes bytes(path);
     try {
-      *out = load_bytes(bytes, opts);
-      std::string().swap(bytes);
+      *out = load_bytes(bytes.view(), opts);
     } catch (const Error& e) {
       if (e.code() == PS_ERR_PARSE) throw Error(e.code(), std::string(path) + ": " + e.what(), e.offset());
       throw;

@@ -223,7 +223,7 @@ double lightgbm_expected_value(const Forest& forest, const Tree& tree) {
   for (uint32_t i = 0; i < tree.num_nodes; ++i) {
     if (!(nodes[i].flags & kLeaf)) continue;
     const uint32_t leaf = nodes[i].child_or_leaf;
-    const uint32_t id = static_cast<uint32_t>(forest.leaf_ids[leaf]);
+    const uint32_t id = static_cast<uint32_t>(forest.leaf_id(static_cast<uint32_t>(&tree - forest.trees.data()), leaf));
     if (id >= num_leaves) throw Error(PS_ERR_PARSE, "lightgbm: leaf id out of range");
     count[id] = forest.node_cover(tree.node_begin + i);
     value[id] = forest.leaf_values[leaf];
