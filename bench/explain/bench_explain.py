@@ -101,6 +101,16 @@ def time_call(fn, X, min_seconds=0.2):
             return elapsed / n
 
 
+def write(path, a, results, load_at_start):
+    with open(path, "w") as f:
+        json.dump({"versions": {"xgboost": xgb.__version__, "lightgbm": lgb.__version__,
+                                "shap": shap.__version__, "fasttreeshap": fasttreeshap.__version__,
+                                "polyscore": polyscore.library_version()},
+                   "cpu": cpu(), "load_average": [os.getloadavg(), load_at_start],
+                   "threads": a.threads, "repeats": a.repeats, "skipped": a.skip, "results": results}, f, indent=1)
+        f.write("\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=os.path.join(HERE, "models"))
@@ -158,13 +168,7 @@ def main():
                 s = results[key][name]
                 print("  %-18s %10.1f us/row  (%.1f..%.1f)  polyscore/this %.2f" % (
                     name, s["median_us_per_row"], s["min_us"], s["max_us"], s["polyscore_time_ratio"]))
-    with open(a.out, "w") as f:
-        json.dump({"versions": {"xgboost": xgb.__version__, "lightgbm": lgb.__version__,
-                                "shap": shap.__version__, "fasttreeshap": fasttreeshap.__version__,
-                                "polyscore": polyscore.library_version()},
-                   "cpu": cpu(), "load_average": [os.getloadavg(), load_at_start],
-                   "threads": a.threads, "repeats": a.repeats, "skipped": a.skip, "results": results}, f, indent=1)
-        f.write("\n")
+            write(a.out, a, results, load_at_start)  # after every case: a cut-short run keeps its figures
 
 
 if __name__ == "__main__":
