@@ -9,7 +9,7 @@ TREES=500
 if [ "${1:-}" = "--trees" ]; then TREES=$2; shift 2; fi
 VENV="$HERE/.venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -c 'import xgboost, lightgbm, shap' 2>/dev/null ||
+"$VENV/bin/python" -c 'import xgboost, lightgbm, shap, fasttreeshap_fixed' 2>/dev/null ||
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$HERE/requirements.txt"
 [ -f "$ROOT/build/libpolyscore.so.1" ] || cmake --build "$ROOT/build"
 MODELS="$HERE/models"

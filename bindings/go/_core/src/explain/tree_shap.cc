@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 
+#include "explain/grouped_walk.h"
 #include "model/error.h"
 #include "predict/feature_value.h"  // convert: values as the libraries read them
 #include "predict/general_walk.h"   // next_node: the child a split sends a value to (the hot path)
@@ -348,6 +349,24 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
       linear_contributions(forest, row.data(), offsets_of(r), out + r * per_row);
     }
     return;
+  }
+  // Batches: groups of rows sharing path states (grouped_walk.h), a group per task.
+  if (n_rows > 1 && grouped_walk_enabled()) {
+    const size_t group = grouped_walk_rows(forest, n_rows, num_threads);
+    const size_t groups = (n_rows + group - 1) / group;
+    std::atomic<size_t> next_group{0};
+    auto work = [&] {
+      GroupedWalk<F> walk(forest, tables, group);
+      std::vector<double> rows(group * forest.num_features);
+      for (size_t g; (g = next_group.fetch_add(1)) < groups;) {
+        const size_t first = g * group, n = std::min(group, n_rows - first);
+        for (size_t k = 0; k < n; ++k) row_at(first + k, &rows[k * forest.num_features]);
+        walk.explain(tree_begin, tree_end, rows.data(), n, offsets_of(first), out + first * per_row);
+      }
+    };
+    const size_t threads = std::min<size_t>(std::max(1u, num_threads), groups);
+    if (threads <= 1) return work();
+    return run_with_helpers(threads - 1, work);
   }
   // Full blocks of L rows, then the rest one row each (a lone row would pay for L lanes).
   constexpr int L = kBlockLanes;
