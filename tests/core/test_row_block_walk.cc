@@ -115,7 +115,7 @@ Forest halving_forest(uint32_t leaves, uint32_t features) {
   uint32_t splits = 0;
   for (uint32_t t = 0; t < 20; ++t) {
     const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
-    forest.trees.push_back({root, 0, 0, 1.0});
+    forest.trees.push_back({root, 0, 0, 0, 1.0});
     forest.iteration_begin.push_back(t);
     forest.nodes.push_back({});
     auto build = [&](auto& self, uint32_t i, uint32_t lo, uint32_t hi) -> void {
