@@ -477,27 +477,22 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
     check_columns(forest, n_cols);
     refuse_unknown_fields(opts, "ps_predict_options");
     const double* offsets = call_offsets(opts, forest, n_rows);
-    if (asks_interactions(opts)) {
+    if (asks_explanation(opts)) {
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+      auto explain = [&](const auto* typed_rows) {
+        if (asks_interactions(opts)) {
+          polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, typed_rows,
+                                        n_rows, out, plan.num_threads, offsets);
+        } else {
+          polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, typed_rows,
+                                         n_rows, out, plan.num_threads, offsets);
+        }
+      };
       if (dtype == PS_DTYPE_FLOAT32) {
-        polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                      static_cast<const float*>(rows), n_rows, out, plan.num_threads, offsets);
+        explain(static_cast<const float*>(rows));
       } else {
-        polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                      static_cast<const double*>(rows), n_rows, out, plan.num_threads, offsets);
-      }
-      return;
-    }
-    if (asks_contributions(opts)) {
-      const auto plan = contrib_plan(loaded_model, opts);
-      check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
-      if (dtype == PS_DTYPE_FLOAT32) {
-        polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                       static_cast<const float*>(rows), n_rows, out, plan.num_threads, offsets);
-      } else {
-        polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end,
-                                       static_cast<const double*>(rows), n_rows, out, plan.num_threads, offsets);
+        explain(static_cast<const double*>(rows));
       }
       return;
     }
@@ -541,29 +536,23 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
     }
     refuse_unknown_fields(opts, "ps_predict_options");
     const double* offsets = call_offsets(opts, forest, n_rows);
-    if (asks_interactions(opts)) {
+    if (asks_explanation(opts)) {
       const LoadedModel& loaded_model = loaded(ref);
       const auto plan = contrib_plan(loaded_model, opts);
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
+      auto explain = [&](const auto* typed_values) {
+        if (asks_interactions(opts)) {
+          polyscore::interactions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+                                      typed_values, n_rows, out, plan.num_threads, offsets);
+        } else {
+          polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+                                       typed_values, n_rows, out, plan.num_threads, offsets);
+        }
+      };
       if (dtype == PS_DTYPE_FLOAT32) {
-        polyscore::interactions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                    static_cast<const float*>(values), n_rows, out, plan.num_threads, offsets);
+        explain(static_cast<const float*>(values));
       } else {
-        polyscore::interactions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                    static_cast<const double*>(values), n_rows, out, plan.num_threads, offsets);
-      }
-      return;
-    }
-    if (asks_contributions(opts)) {
-      const LoadedModel& loaded_model = loaded(ref);
-      const auto plan = contrib_plan(loaded_model, opts);
-      check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
-      if (dtype == PS_DTYPE_FLOAT32) {
-        polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                     static_cast<const float*>(values), n_rows, out, plan.num_threads, offsets);
-      } else {
-        polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
-                                     static_cast<const double*>(values), n_rows, out, plan.num_threads, offsets);
+        explain(static_cast<const double*>(values));
       }
       return;
     }
