@@ -87,6 +87,7 @@ int32_t output_of(polyscore::v1::OutputKind kind) {
     case polyscore::v1::OUTPUT_KIND_MARGIN: return PS_OUTPUT_MARGIN;
     case polyscore::v1::OUTPUT_KIND_LEAF: return PS_OUTPUT_LEAF;
     case polyscore::v1::OUTPUT_KIND_CONTRIB: return PS_OUTPUT_CONTRIB;
+    case polyscore::v1::OUTPUT_KIND_INTERACTIONS: return PS_OUTPUT_INTERACTIONS;
     case polyscore::v1::OUTPUT_KIND_UNSPECIFIED: return -1;
     default: fail(ErrorKind::kBadRequest, "unknown output kind " + std::to_string(kind));
   }
@@ -97,6 +98,7 @@ polyscore::v1::OutputKind kind_of(int32_t output) {
     case PS_OUTPUT_MARGIN: return polyscore::v1::OUTPUT_KIND_MARGIN;
     case PS_OUTPUT_LEAF: return polyscore::v1::OUTPUT_KIND_LEAF;
     case PS_OUTPUT_CONTRIB: return polyscore::v1::OUTPUT_KIND_CONTRIB;
+    case PS_OUTPUT_INTERACTIONS: return polyscore::v1::OUTPUT_KIND_INTERACTIONS;
     default: return polyscore::v1::OUTPUT_KIND_VALUE;
   }
 }
@@ -447,7 +449,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       input->set_datatype("FP64");
       input->add_shape(-1);
       input->add_shape(info.num_features);
-      for (int32_t kind : {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB}) {
+      for (int32_t kind : kOutputKinds) {
         auto* output = response->add_outputs();
         output->set_name(output_kind_name(kind));
         output->set_datatype("FP64");
@@ -479,14 +481,15 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       int32_t default_output = model->config().default_output;
       if (auto it = request->parameters().find("output"); it != request->parameters().end()) {
         if (!parse_output_kind(it->second.string_param(), &default_output)) {
-          fail(ErrorKind::kBadRequest, "parameter \"output\" must be \"value\", \"margin\", \"leaf\" or \"contrib\"");
+          fail(ErrorKind::kBadRequest, "parameter \"output\" must be one of " + std::string(kOutputKindNames) +
+                                           ", not \"" + it->second.string_param() + "\"");
         }
       }
       std::vector<int32_t> kinds;
       for (const auto& requested : request->outputs()) {
         int32_t kind = 0;
         if (!parse_output_kind(requested.name(), &kind)) {
-          fail(ErrorKind::kBadRequest, "unknown output \"" + requested.name() + "\" (outputs: value, margin, leaf, contrib)");
+          fail(ErrorKind::kBadRequest, "unknown output \"" + requested.name() + "\" (outputs: " + kOutputKindNames + ")");
         }
         kinds.push_back(kind);
       }

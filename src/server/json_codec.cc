@@ -213,7 +213,7 @@ int32_t read_output(value v, std::string_view field) {
     name = name.substr(12);
   }
   if (!parse_output_kind(name, &output)) {
-    bad("\"" + std::string(field) + "\" must be \"value\", \"margin\", \"leaf\" or \"contrib\", not \"" + name + "\"");
+    bad("\"" + std::string(field) + "\" must be one of " + kOutputKindNames + ", not \"" + name + "\"");
   }
   return output;
 }

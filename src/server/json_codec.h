@@ -57,7 +57,7 @@ struct InferRequest {
   std::string id;
   std::vector<InferInput> inputs;
   std::vector<InferOutput> outputs;  // requested outputs; empty = the default
-  int32_t output = -1;               // parameters.output ("value", "margin", "leaf", "contrib")
+  int32_t output = -1;               // parameters.output (see kOutputKindNames)
   bool binary_data_output = false;   // parameters.binary_data_output: every output binary
 };
 

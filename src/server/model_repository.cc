@@ -54,7 +54,7 @@ ModelConfig read_config(const std::string& path) {
     } else if (key == "default_output") {
       std::string_view text;
       if (field.value.get(text) || !parse_output_kind(std::string(text), &config.default_output)) {
-        throw std::runtime_error(path + ": default_output must be value, margin, leaf or contrib");
+        throw std::runtime_error(path + ": default_output must be one of " + kOutputKindNames);
       }
     } else {
       throw std::runtime_error(path + ": unknown field \"" + key +
@@ -89,11 +89,16 @@ bool version_less(const std::string& a, const std::string& b) {
   return model_layout::version_less(a, b);
 }
 
+const int32_t kOutputKinds[5] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB,
+                                  PS_OUTPUT_INTERACTIONS};
+const char kOutputKindNames[] = "value, margin, leaf, contrib, interactions";
+
 const char* output_kind_name(int32_t output) {
   switch (output) {
     case PS_OUTPUT_MARGIN: return "margin";
     case PS_OUTPUT_LEAF: return "leaf";
     case PS_OUTPUT_CONTRIB: return "contrib";
+    case PS_OUTPUT_INTERACTIONS: return "interactions";
     default: return "value";
   }
 }
@@ -103,6 +108,7 @@ bool parse_output_kind(const std::string& name, int32_t* output) {
   else if (name == "margin") *output = PS_OUTPUT_MARGIN;
   else if (name == "leaf") *output = PS_OUTPUT_LEAF;
   else if (name == "contrib") *output = PS_OUTPUT_CONTRIB;
+  else if (name == "interactions") *output = PS_OUTPUT_INTERACTIONS;
   else return false;
   return true;
 }

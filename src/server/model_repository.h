@@ -146,8 +146,11 @@ class ModelRepository {
 // Orders versions: numbers numerically, then other names alphabetically.
 bool version_less(const std::string& a, const std::string& b);
 
-const char* output_kind_name(int32_t output);      // "value", "margin", "leaf", "contrib"
+const char* output_kind_name(int32_t output);      // "value", "margin", "leaf", "contrib", "interactions"
 bool parse_output_kind(const std::string& name, int32_t* output);
+// Every output kind, the server's order, for the messages that list them and metadata.
+extern const int32_t kOutputKinds[5];
+extern const char kOutputKindNames[];  // "value, margin, leaf, contrib, interactions"
 const char* format_name(int32_t format);          // "xgboost-json", ...
 
 }  // namespace polyscore::server

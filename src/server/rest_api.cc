@@ -216,8 +216,7 @@ HttpAnswer oip_model_metadata(const RepositorySnapshot& snapshot, const LoadedMo
   out += ",\"platform\":\"polyscore\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP64\",\"shape\":[-1,";
   out += std::to_string(model.info().num_features);
   out += "]}],\"outputs\":[";
-  const int32_t kinds[] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB};
-  for (int32_t kind : kinds) {
+  for (int32_t kind : kOutputKinds) {
     if (kind != PS_OUTPUT_VALUE) out += ',';
     out += "{\"name\":\"";
     out += output_kind_name(kind);
@@ -348,7 +347,7 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   for (const InferOutput& output : request.outputs) {
     int32_t kind = 0;
     if (!parse_output_kind(output.name, &kind)) {
-      fail(ErrorKind::kBadRequest, "unknown output \"" + output.name + "\" (outputs: value, margin, leaf, contrib)");
+      fail(ErrorKind::kBadRequest, "unknown output \"" + output.name + "\" (outputs: " + kOutputKindNames + ")");
     }
     kinds.push_back(kind);
     binary_outputs.push_back(output.binary || request.binary_data_output);

@@ -31,9 +31,12 @@ ps_error* thread_error() {
 
 std::vector<int64_t> output_tensor_shape(const ps_model_info& info, int32_t output, int64_t rows,
                                          size_t values_per_row) {
+  int64_t per_feature = int64_t(info.num_features) + 1;
   if (output == PS_OUTPUT_CONTRIB) {
-    size_t per_margin = size_t(info.num_features) + 1;
-    return {rows, static_cast<int64_t>(values_per_row / per_margin), static_cast<int64_t>(per_margin)};
+    return {rows, static_cast<int64_t>(values_per_row) / per_feature, per_feature};
+  }
+  if (output == PS_OUTPUT_INTERACTIONS) {  // XGBoost's pred_interactions layout
+    return {rows, static_cast<int64_t>(values_per_row) / (per_feature * per_feature), per_feature, per_feature};
   }
   return {rows, static_cast<int64_t>(values_per_row)};
 }
@@ -43,6 +46,8 @@ size_t output_width(const ps_model_info& info, int32_t output) {
     case PS_OUTPUT_MARGIN: return info.num_margins;
     case PS_OUTPUT_LEAF: return info.num_trees;
     case PS_OUTPUT_CONTRIB: return size_t(info.num_margins) * (size_t(info.num_features) + 1);
+    case PS_OUTPUT_INTERACTIONS:
+      return size_t(info.num_margins) * (size_t(info.num_features) + 1) * (size_t(info.num_features) + 1);
     default: return info.num_outputs;
   }
 }

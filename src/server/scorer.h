@@ -33,7 +33,8 @@ struct Scores {
 };
 
 // The tensor shape of an output, as the Open Inference Protocol reports it: [rows, values
-// per row], and for contributions [rows, num_margins, num_features + 1] (bias last).
+// per row], for contributions [rows, num_margins, num_features + 1] (bias last), and for
+// interaction values [rows, num_margins, num_features + 1, num_features + 1].
 // rows -1 stands for "any number" (model metadata).
 std::vector<int64_t> output_tensor_shape(const ps_model_info& info, int32_t output, int64_t rows,
                                          size_t values_per_row);

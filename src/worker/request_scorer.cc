@@ -166,6 +166,7 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
     case v1::OUTPUT_KIND_MARGIN: opts.output = PS_OUTPUT_MARGIN; break;
     case v1::OUTPUT_KIND_LEAF: opts.output = PS_OUTPUT_LEAF; break;
     case v1::OUTPUT_KIND_CONTRIB: opts.output = PS_OUTPUT_CONTRIB; break;
+    case v1::OUTPUT_KIND_INTERACTIONS: opts.output = PS_OUTPUT_INTERACTIONS; break;
     default:
       set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
                 "output " + std::to_string(static_cast<int>(kind)) + " is not an OutputKind");

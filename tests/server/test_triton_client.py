@@ -89,7 +89,7 @@ def test_tritonclient_http_binary_data(fraud_server, dtype, datatype):
     data = ROWS.astype(dtype)
     inputs = [triton_http.InferInput("input", list(data.shape), datatype)]
     inputs[0].set_data_from_numpy(data)  # binary_data=True, the default
-    names = ("value", "margin", "leaf", "contrib")
+    names = ("value", "margin", "leaf", "contrib", "interactions")
     outputs = [triton_http.InferRequestedOutput(name) for name in names]
     result = client.infer("fraud-v3", inputs, outputs=outputs)
     with polyscore_c.load(str(FRAUD_MODEL)) as model:
@@ -100,6 +100,7 @@ def test_tritonclient_http_binary_data(fraud_server, dtype, datatype):
             assert got.reshape(len(data), -1).view(np.uint64).tolist() == want.view(np.uint64).tolist(), name
             assert result.get_output(name)["parameters"]["binary_data_size"] == want.size * 8
     assert list(result.as_numpy("contrib").shape) == [len(data), 1, 3]  # [rows, margins, features + 1]
+    assert list(result.as_numpy("interactions").shape) == [len(data), 1, 3, 3]
     # No outputs named: tritonclient asks for every output in binary (binary_data_output).
     result = client.infer("fraud-v3", inputs)
     assert result.get_output("value")["parameters"]["binary_data_size"] == len(data) * 8

@@ -1,5 +1,6 @@
 """Scores through the queue equal the training libraries' own predictions bit for bit
-(tests/vectors), for float64 and float32 rows, every output kind and iteration ranges."""
+(tests/vectors), for float64 and float32 rows, every output kind and iteration ranges;
+interaction values for the XGBoost cases' first rows (their vectors' `interactions`)."""
 import csv
 import json
 import struct
@@ -14,7 +15,8 @@ VECTORS = ROOT / "tests" / "vectors"
 CASES = ["lgb4_multiclass_range_1_4", "xgb1_multi_softprob_f32", "lgb4_categorical",
          "xgb1_bigish_binary_logistic"]
 OUTPUT_KINDS = {"value": scoring_pb2.OUTPUT_KIND_VALUE, "margin": scoring_pb2.OUTPUT_KIND_MARGIN,
-                "leaf": scoring_pb2.OUTPUT_KIND_LEAF, "contrib": scoring_pb2.OUTPUT_KIND_CONTRIB}
+                "leaf": scoring_pb2.OUTPUT_KIND_LEAF, "contrib": scoring_pb2.OUTPUT_KIND_CONTRIB,
+                "interactions": scoring_pb2.OUTPUT_KIND_INTERACTIONS}
 
 
 def read_csv(path):
@@ -39,13 +41,16 @@ def test_results_equal_the_training_libraries_bit_for_bit(broker, make_worker):
         rows = read_csv(VECTORS / case["input"])
         iterations = ((case["iteration_begin"], case["iteration_end"])
                       if case["iteration_end"] else None)
-        for kind, spec in case["outputs"].items():
+        specs = dict(case["outputs"])
+        if "interactions" in case:  # made for the first rows only
+            specs["interactions"] = case["interactions"]
+        for kind, spec in specs.items():
             want = read_csv(VECTORS / spec["file"])
             request_id = f"{name}/{kind}/all"
             messages.append((request_id, predict_request(
-                request_id, name, rows, dtype=case["dtype"], output=OUTPUT_KINDS[kind],
+                request_id, name, rows[:len(want)], dtype=case["dtype"], output=OUTPUT_KINDS[kind],
                 iterations=iterations).SerializeToString()))
-            expected[request_id] = (kind, len(rows), spec["shape"][1], [v for r in want for v in r])
+            expected[request_id] = (kind, len(want), spec["shape"][1], [v for r in want for v in r])
             for i in range(3):  # single rows too
                 request_id = f"{name}/{kind}/row{i}"
                 messages.append((request_id, predict_request(
