@@ -140,7 +140,7 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
                        request.iterations().end(), request.base_margin().data(),
                        static_cast<size_t>(request.base_margin_size())};
   auto start = call.clock.scoring_starts();
-  Scores scores = score(*model, batch, options, core.limits.max_rows);
+  Scores scores = score(*model, batch, options, core.limits);
   call.scoring_seconds += seconds_since(start);
   response->set_model(model->name());
   response->set_version(model->version());
@@ -169,7 +169,7 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
     ScoreOptions options;
     options.output = PS_OUTPUT_VALUE;
     auto start = call.clock.scoring_starts();
-    Scores scores = score(*model, batch, options, core.limits.max_rows);
+    Scores scores = score(*model, batch, options, core.limits);
     call.scoring_seconds = seconds_since(start);
     if (scores.values_per_row != 1) {
       fail(ErrorKind::kFailedPrecondition,
@@ -502,7 +502,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
         ScoreOptions options;
         options.output = kind;
         auto start = call.clock.scoring_starts();
-        Scores scores = score(*model, batch, options, core_.limits.max_rows);
+        Scores scores = score(*model, batch, options, core_.limits);
         call.scoring_seconds += seconds_since(start);
         auto* output = response->add_outputs();
         output->set_name(output_kind_name(kind));

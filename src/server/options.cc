@@ -8,7 +8,7 @@ namespace polyscore::server {
 const char kServeUsage[] =
     "usage: polyscore serve --models DIR [--grpc HOST:PORT] [--grpc-unix PATH] [--http HOST:PORT]\n"
     "                       [--poll-seconds N] [--max-body-bytes N] [--max-rows N]\n"
-    "                       [--max-concurrent N] [--read-timeout-ms N] [--drain-seconds N]\n"
+    "                       [--max-answer-bytes N] [--max-concurrent N] [--read-timeout-ms N] [--drain-seconds N]\n"
     "                       [--http-threads N] [--grpc-fraud-threads N]\n"
     "                       [--model-control poll|explicit]\n"
     "\n"
@@ -17,7 +17,8 @@ const char kServeUsage[] =
     "Port 0 picks a free port; the log line \"serving\" says which. SIGHUP reloads the models,\n"
     "SIGTERM drains in-flight requests (up to --drain-seconds) and exits.\n"
     "Defaults: --http 127.0.0.1:8080 --grpc 127.0.0.1:50051 when neither is given,\n"
-    "--poll-seconds 10, --max-body-bytes 16777216, --max-rows 100000, --max-concurrent 64,\n"
+    "--poll-seconds 10, --max-body-bytes 16777216, --max-rows 100000,\n"
+    "--max-answer-bytes 268435456, --max-concurrent 64,\n"
     "--read-timeout-ms 30000, --drain-seconds 10, --http-threads 2,\n"
     "--grpc-fraud-threads 1 (threads that poll for and score fraud.v1 calls).\n"
     "--model-control poll (default): the server follows DIR (start, SIGHUP, --poll-seconds);\n"
@@ -60,6 +61,7 @@ bool parse_serve_options(int argc, char** argv, ServeOptions* options, std::stri
     else if (flag == "--poll-seconds") { if (!number(0, 86400)) return false; options->poll_seconds = int(n); }
     else if (flag == "--max-body-bytes") { if (!number(1, 1LL << 31)) return false; options->limits.max_body_bytes = size_t(n); }
     else if (flag == "--max-rows") { if (!number(1, 1LL << 30)) return false; options->limits.max_rows = size_t(n); }
+    else if (flag == "--max-answer-bytes") { if (!number(1, 1LL << 40)) return false; options->limits.max_answer_bytes = size_t(n); }
     else if (flag == "--max-concurrent") { if (!number(1, 1 << 20)) return false; options->limits.max_concurrent = int(n); }
     else if (flag == "--read-timeout-ms") { if (!number(1, 3600000)) return false; options->read_timeout_ms = int(n); }
     else if (flag == "--drain-seconds") { if (!number(0, 3600)) return false; options->drain_seconds = int(n); }

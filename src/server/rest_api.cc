@@ -75,7 +75,7 @@ HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route)
   ScoreOptions options;
   options.output = PS_OUTPUT_VALUE;
   auto start = route.clock.scoring_starts();
-  Scores scores = score(*model, batch, options, core.limits.max_rows);
+  Scores scores = score(*model, batch, options, core.limits);
   route.scoring_seconds = seconds_since(start);
   if (scores.values_per_row != 1) {
     fail(ErrorKind::kFailedPrecondition,
@@ -124,7 +124,7 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
   ScoreOptions options{request.output, request.iteration_begin, request.iteration_end,
                        request.base_margin.data(), request.base_margin.size()};
   auto start = route.clock.scoring_starts();
-  Scores scores = score(*model, batch, options, core.limits.max_rows);
+  Scores scores = score(*model, batch, options, core.limits);
   route.scoring_seconds = seconds_since(start);
   HttpAnswer answer;
   std::string& out = answer.body;
@@ -373,7 +373,7 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     ScoreOptions options;
     options.output = kinds[k];
     auto start = route.clock.scoring_starts();
-    Scores scores = score(*model, batch, options, core.limits.max_rows);
+    Scores scores = score(*model, batch, options, core.limits);
     route.scoring_seconds += seconds_since(start);
     if (k) out += ',';
     out += "{\"name\":\"";

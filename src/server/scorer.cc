@@ -53,11 +53,11 @@ size_t output_width(const ps_model_info& info, int32_t output) {
 }
 
 Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& options,
-             size_t max_rows) {
+             const Limits& limits) {
   const ps_model_info& info = model.info();
-  if (batch.rows > max_rows) {
+  if (batch.rows > limits.max_rows) {
     fail(ErrorKind::kTooLarge, std::to_string(batch.rows) + " rows in one request; the limit is " +
-                                   std::to_string(max_rows) + " (--max-rows)");
+                                   std::to_string(limits.max_rows) + " (--max-rows)");
   }
   if (batch.cols != info.num_features) {
     fail(ErrorKind::kBadRequest, "model \"" + model.name() + "\" takes " +
@@ -83,6 +83,15 @@ Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& o
   size_t per_row = 0;
   if (ps_model_output_size(&per_row, model.handle(), 1, &opts, err) != PS_OK) fail_from(err);
   scores.values_per_row = per_row;
+  // per_row is at most (2^24 + 1)^2 * margins and rows at most 2^30: compared by division,
+  // so the product cannot wrap.
+  const size_t max_values = limits.max_answer_bytes / sizeof(double);
+  if (batch.rows != 0 && per_row > max_values / batch.rows) {
+    fail(ErrorKind::kTooLarge, "the answer would hold " + std::to_string(per_row) + " values per row x " +
+                                   std::to_string(batch.rows) + " rows, over the limit of " +
+                                   std::to_string(limits.max_answer_bytes) +
+                                   " bytes (--max-answer-bytes); send fewer rows");
+  }
   scores.values.resize(per_row * batch.rows);
   // No rows: nothing to score, but offsets given for none are still the C library's to refuse.
   if (batch.rows == 0 && opts.base_margin_len == 0) return scores;

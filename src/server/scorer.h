@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "limits.h"
 #include "model_repository.h"
 
 namespace polyscore::server {
@@ -41,9 +42,10 @@ std::vector<int64_t> output_tensor_shape(const ps_model_info& info, int32_t outp
 // Values per row of an output over all trees (for metadata; leaf counts every tree).
 size_t output_width(const ps_model_info& info, int32_t output);
 
-// Throws ServeError: kBadRequest for a wrong shape or option, kTooLarge above max_rows.
+// Throws ServeError: kBadRequest for a wrong shape or option, kTooLarge above
+// limits.max_rows or for an answer over limits.max_answer_bytes.
 Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& options,
-             size_t max_rows);
+             const Limits& limits);
 
 }  // namespace polyscore::server
 

@@ -7,16 +7,11 @@
 #include <chrono>
 #include <string>
 
+#include "limits.h"
 #include "metrics.h"
 #include "model_repository.h"
 
 namespace polyscore::server {
-
-struct Limits {
-  size_t max_body_bytes = 16 << 20;
-  size_t max_rows = 100000;
-  int max_concurrent = 64;
-};
 
 struct ServiceCore {
   ServiceCore(const std::string& models_dir, const Limits& limits)

@@ -206,3 +206,41 @@ def test_default_output_and_max_rows(start_server, tmp_path):
     body = {"model": "m", "rows": 5, "cols": cols, "float64_values": json_numbers(X), "output": "interactions"}
     answer = requests.post(server.url + "/v1/predict", json=body, timeout=60)
     assert answer.status_code == 413 and "--max-rows" in answer.json()["error"], answer.text
+
+
+def test_max_answer_bytes_bounds_the_answer(start_server, tmp_path):
+    """A request small enough for --max-rows and --max-body-bytes can still ask for a large
+    answer (interaction values are margins x (features + 1)^2 doubles per row). Above
+    --max-answer-bytes it is refused before anything is allocated, naming the limit; at
+    the limit it is answered."""
+    case = next(c for c in XGB_CASES if c["name"] == "xgb1_binary_logistic")
+    source = VECTORS / case["model"]
+    version = tmp_path / "models" / "m" / "1"
+    version.mkdir(parents=True)
+    (version / ("model" + source.suffix)).symlink_to(source)
+    X = case_inputs(case)[:4]
+    rows, cols = X.shape
+    per_row = (cols + 1) ** 2  # one margin
+    server = start_server(tmp_path / "models", "--max-answer-bytes", str(3 * per_row * 8))
+
+    body = {"model": "m", "rows": 3, "cols": cols, "float64_values": json_numbers(X[:3]), "output": "interactions"}
+    answer = requests.post(server.url + "/v1/predict", json=body, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert same_bits(exact_floats(json.loads(answer.text, parse_int=float)["values"]), c_interactions(case, X[:3]))
+
+    body = {"model": "m", "rows": rows, "cols": cols, "float64_values": json_numbers(X), "output": "interactions"}
+    answer = requests.post(server.url + "/v1/predict", json=body, timeout=60)
+    assert answer.status_code == 413, answer.text
+    assert "--max-answer-bytes" in answer.json()["error"] and str(per_row) in answer.json()["error"]
+
+    channel = channel_to(server)
+    try:
+        request = scoring_pb2.PredictRequest(model="m", rows=rows, cols=cols,
+                                             output=scoring_pb2.OUTPUT_KIND_INTERACTIONS,
+                                             float64_values=X.ravel().tolist())
+        with pytest.raises(grpc.RpcError) as refused:
+            scoring_pb2_grpc.ScoringServiceStub(channel).Predict(request, timeout=30)
+        assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "--max-answer-bytes" in refused.value.details()
+    finally:
+        channel.close()
