@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "limits.h"
+#include "serve_limits.h"
 #include "model_repository.h"
 
 namespace polyscore::server {

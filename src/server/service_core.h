@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-#include "limits.h"
+#include "serve_limits.h"
 #include "metrics.h"
 #include "model_repository.h"
 

@@ -62,9 +62,12 @@ int run(const polyscore_worker::WorkerOptions& options) {
   natsSubscription* sub = subscribe_pull_consumer(js, names, options);
   std::unique_ptr<natsSubscription, void (*)(natsSubscription*)> sub_owner(sub, natsSubscription_Destroy);
 
-  ReplyResponder responder(nc, names, models);
+  // The server's max_payload (1 MiB unless configured): no message, answers included, can
+  // be larger.
+  const size_t max_message_bytes = static_cast<size_t>(natsConnection_GetMaxPayload(nc));
+  ReplyResponder responder(nc, names, models, max_message_bytes);
   responder.start();
-  QueueConsumer consumer(js, sub, names, models, options.max_in_flight);
+  QueueConsumer consumer(js, sub, names, models, options.max_in_flight, max_message_bytes);
 
   std::fprintf(stderr, "polyscore-worker: ready: %zu model(s); requests from %s (consumer %s, "
                "at most %d in flight), results to %s, dead letters to %s, request-reply on %s\n",

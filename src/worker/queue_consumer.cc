@@ -21,8 +21,8 @@ std::string one_line(std::string s) {
 }  // namespace
 
 QueueConsumer::QueueConsumer(jsCtx* js, natsSubscription* sub, const QueueNames& names,
-                             const ModelRegistry& models, int max_in_flight)
-    : js_(js), sub_(sub), names_(names), scorer_(models), max_in_flight_(max_in_flight) {}
+                             const ModelRegistry& models, int max_in_flight, size_t max_message_bytes)
+    : js_(js), sub_(sub), names_(names), scorer_(models, max_message_bytes), max_in_flight_(max_in_flight) {}
 
 void QueueConsumer::run(const std::atomic<bool>* stop) {
   int64_t last_complaint_ms = 0;

@@ -15,7 +15,7 @@ namespace polyscore_worker {
 class QueueConsumer {
  public:
   QueueConsumer(jsCtx* js, natsSubscription* sub, const QueueNames& names,
-                const ModelRegistry& models, int max_in_flight);
+                const ModelRegistry& models, int max_in_flight, size_t max_message_bytes);
 
   // Runs until *stop is set (checked at least once a second).
   void run(const std::atomic<bool>* stop);

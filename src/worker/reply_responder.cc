@@ -8,8 +8,8 @@
 namespace polyscore_worker {
 
 ReplyResponder::ReplyResponder(natsConnection* nc, const QueueNames& names,
-                               const ModelRegistry& models)
-    : nc_(nc), names_(names), scorer_(models) {}
+                               const ModelRegistry& models, size_t max_message_bytes)
+    : nc_(nc), names_(names), scorer_(models, max_message_bytes) {}
 
 ReplyResponder::~ReplyResponder() { natsSubscription_Destroy(sub_); }
 

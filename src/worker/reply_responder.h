@@ -12,7 +12,9 @@ namespace polyscore_worker {
 
 class ReplyResponder {
  public:
-  ReplyResponder(natsConnection* nc, const QueueNames& names, const ModelRegistry& models);
+  // max_message_bytes: the broker's max_payload (RequestScorer refuses larger answers).
+  ReplyResponder(natsConnection* nc, const QueueNames& names, const ModelRegistry& models,
+                 size_t max_message_bytes);
   ReplyResponder(const ReplyResponder&) = delete;
   ReplyResponder& operator=(const ReplyResponder&) = delete;
   ~ReplyResponder();

@@ -77,7 +77,8 @@ bool lay_out_named_rows(const LoadedModel& model, const v1::PredictRequest& requ
 
 }  // namespace
 
-RequestScorer::RequestScorer(const ModelRegistry& models) : models_(models) {
+RequestScorer::RequestScorer(const ModelRegistry& models, size_t max_message_bytes)
+    : models_(models), max_message_bytes_(max_message_bytes) {
   if (ps_error_create(&err_) != PS_OK) throw std::bad_alloc();
 }
 
@@ -104,6 +105,16 @@ void RequestScorer::handle(const void* data, size_t size, bool require_request_i
     return;
   }
   score(request.request(), result);
+  // The answer's exact size, with the headers it is published with (the request id as
+  // Polyscore-Request-Id and as JetStream's Nats-Msg-Id): score() refused the answers
+  // whose values alone would not fit; this catches the few bytes around them.
+  const size_t header_bytes = 2 * result->request_id().size() + 128;
+  if (!result->has_error() && result->ByteSizeLong() + header_bytes > max_message_bytes_) {
+    set_error(result, v1::QUEUE_ERROR_KIND_ANSWER_TOO_LARGE,
+              "the answer would be " + std::to_string(result->ByteSizeLong() + header_bytes) +
+                  " bytes, over the broker's max_payload of " + std::to_string(max_message_bytes_) +
+                  " bytes; send fewer rows per request");
+  }
 }
 
 void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* result) {
@@ -182,6 +193,13 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
   size_t out_len = 0;
   std::vector<double> out;
   ps_status status = ps_model_output_size(&out_len, model->handle, rows, &opts, err_);
+  if (status == PS_OK && out_len > max_message_bytes_ / sizeof(double)) {  // before allocating it
+    set_error(result, v1::QUEUE_ERROR_KIND_ANSWER_TOO_LARGE,
+              "the answer would be " + std::to_string(out_len) + " values for " + std::to_string(rows) +
+                  " rows, over the broker's max_payload of " + std::to_string(max_message_bytes_) +
+                  " bytes; send fewer rows per request");
+    return;
+  }
   if (status == PS_OK) {
     out.resize(out_len);
     const void* values = by_name  ? static_cast<const void*>(named.data())

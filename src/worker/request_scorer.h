@@ -13,7 +13,9 @@ namespace polyscore_worker {
 
 class RequestScorer {
  public:
-  explicit RequestScorer(const ModelRegistry& models);
+  // max_message_bytes: the broker's max_payload; an answer that would not fit in one
+  // message is refused (QUEUE_ERROR_KIND_ANSWER_TOO_LARGE), since it could not be sent.
+  RequestScorer(const ModelRegistry& models, size_t max_message_bytes);
   RequestScorer(const RequestScorer&) = delete;
   RequestScorer& operator=(const RequestScorer&) = delete;
   ~RequestScorer();
@@ -30,6 +32,7 @@ class RequestScorer {
              polyscore::v1::QueueResult* result);
 
   const ModelRegistry& models_;
+  size_t max_message_bytes_;
   ps_error* err_ = nullptr;  // one per scorer: a scorer is used by one thread
 };
 

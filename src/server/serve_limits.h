@@ -1,7 +1,8 @@
 // The limits `polyscore serve` puts on a request and on the process (options.cc sets
 // them from the command line). Each bounds what one client can make the server hold.
-#ifndef POLYSCORE_SERVER_LIMITS_H
-#define POLYSCORE_SERVER_LIMITS_H
+// Not "limits.h": src/server is on the include path, and <limits.h> must stay the C library's.
+#ifndef POLYSCORE_SERVER_SERVE_LIMITS_H
+#define POLYSCORE_SERVER_SERVE_LIMITS_H
 
 #include <cstddef>
 
