@@ -7,6 +7,7 @@
 #include "fraud/v1/fraud.grpc.pb.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
 #include "named_rows.h"
+#include "output_kind.h"
 #include "polyscore/v1/scoring.grpc.pb.h"
 #include "repository_api.h"
 #include "scorer.h"
@@ -81,27 +82,14 @@ grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* 
   return status;
 }
 
+// The PS_OUTPUT_* a request asks for (-1: the model's default); an undefined kind is a 400.
 int32_t output_of(polyscore::v1::OutputKind kind) {
-  switch (kind) {
-    case polyscore::v1::OUTPUT_KIND_VALUE: return PS_OUTPUT_VALUE;
-    case polyscore::v1::OUTPUT_KIND_MARGIN: return PS_OUTPUT_MARGIN;
-    case polyscore::v1::OUTPUT_KIND_LEAF: return PS_OUTPUT_LEAF;
-    case polyscore::v1::OUTPUT_KIND_CONTRIB: return PS_OUTPUT_CONTRIB;
-    case polyscore::v1::OUTPUT_KIND_INTERACTIONS: return PS_OUTPUT_INTERACTIONS;
-    case polyscore::v1::OUTPUT_KIND_UNSPECIFIED: return -1;
-    default: fail(ErrorKind::kBadRequest, "unknown output kind " + std::to_string(kind));
-  }
+  int32_t output = 0;
+  if (!wire::output_of(kind, &output)) fail(ErrorKind::kBadRequest, "unknown output kind " + std::to_string(kind));
+  return output;
 }
 
-polyscore::v1::OutputKind kind_of(int32_t output) {
-  switch (output) {
-    case PS_OUTPUT_MARGIN: return polyscore::v1::OUTPUT_KIND_MARGIN;
-    case PS_OUTPUT_LEAF: return polyscore::v1::OUTPUT_KIND_LEAF;
-    case PS_OUTPUT_CONTRIB: return polyscore::v1::OUTPUT_KIND_CONTRIB;
-    case PS_OUTPUT_INTERACTIONS: return polyscore::v1::OUTPUT_KIND_INTERACTIONS;
-    default: return polyscore::v1::OUTPUT_KIND_VALUE;
-  }
-}
+using wire::kind_of;
 
 void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& request,
                    polyscore::v1::PredictResponse* response, Call& call) {

@@ -5,100 +5,43 @@
 #include <cmath>
 
 #include "errors.h"
+#include "feature_columns.h"
 #include "model_repository.h"
 
 namespace polyscore::server {
 namespace {
 
-std::string quote(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+using feature_columns::FeatureColumns;
+
+// The model's feature columns; a model whose features are not all named, or not all
+// differently, takes rows by position only: a failed precondition.
+FeatureColumns columns_of(const LoadedModel& model) {
+  FeatureColumns columns(model.feature_names());
+  if (!columns.unusable().empty()) {
+    fail(ErrorKind::kFailedPrecondition,
+         "model \"" + model.name() + "\" " + columns.unusable() + ": send them by position");
   }
-  return out + "\"";
+  return columns;
 }
 
-// The first names quoted and how many more, so that a model with thousands of features
-// gives a message one can read (Go's quoteSome).
-std::string quote_some(const std::vector<std::string>& names) {
-  constexpr size_t kMost = 20;
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < kMost; ++i) out += (i ? ", " : "") + quote(names[i]);
-  if (names.size() > kMost) out += " and " + std::to_string(names.size() - kMost) + " more";
-  return out;
-}
-
-const char* features(size_t n) { return n == 1 ? "feature" : "features"; }
-
-}  // namespace
-
-FeatureColumns::FeatureColumns(const LoadedModel& model) : names_(model.feature_names()) {
-  column_.reserve(names_.size());
-  for (size_t i = 0; i < names_.size(); ++i) {
-    if (names_[i].empty()) {
-      fail(ErrorKind::kFailedPrecondition,
-           "model \"" + model.name() + "\" names no feature " + std::to_string(i) +
-               ", so rows cannot be given by feature name: send them by position");
-    }
-    if (!column_.emplace(names_[i], i).second) {
-      fail(ErrorKind::kFailedPrecondition,
-           "model \"" + model.name() + "\" names two features " + quote(names_[i]) +
-               ", so rows cannot be given by feature name: send them by position");
-    }
-  }
-}
-
-long FeatureColumns::column_of(const std::string& name) const {
-  auto found = column_.find(name);
-  return found == column_.end() ? -1 : static_cast<long>(found->second);
-}
-
-std::string FeatureColumns::quoted() const { return quote_some(names_); }
-
-namespace {
-
-// Writes row to dst (columns.size() values) in the model's feature order; a row that
-// does not hold exactly the model's feature names is a 400 naming it: `where`, and
-// "[index]" after it unless index < 0.
+// Writes row to dst in the model's feature order; a row that does not hold exactly the
+// model's feature names is a 400 naming it: `where`, and "[index]" after it unless
+// index < 0.
 void place_row(const LoadedModel& model, const FeatureColumns& columns, const NamedRow& row, double* dst,
                std::vector<bool>& seen, const std::string& where, long index) {
-  std::fill(seen.begin(), seen.end(), false);
-  std::vector<std::string> unknown, twice;
-  for (const auto& [name, value] : row) {
-    const long column = columns.column_of(name);
-    if (column < 0) {
-      unknown.push_back(name);
-    } else if (seen[column]) {
-      twice.push_back(name);
-    } else {
-      seen[column] = true;
-      dst[column] = value;
-    }
-  }
-  if (unknown.empty() && twice.empty() && std::find(seen.begin(), seen.end(), false) == seen.end()) return;
-  std::vector<std::string> missing;
-  for (size_t j = 0; j < columns.size(); ++j) {
-    if (!seen[j]) missing.push_back(columns.names()[j]);
-  }
-  std::string parts;
-  auto add = [&](const std::string& part) { parts += (parts.empty() ? "" : "; ") + part; };
-  if (!unknown.empty()) add(std::string("unknown ") + features(unknown.size()) + " " + quote_some(unknown));
-  if (!twice.empty()) add("given twice: " + quote_some(twice));
-  if (!missing.empty()) {
-    add(std::string("missing ") + features(missing.size()) + " " + quote_some(missing) +
-        " (a missing value is given as null in JSON, NaN otherwise)");
-  }
+  const std::string problem =
+      columns.place(row, dst, seen, "a missing value is given as null in JSON, NaN otherwise");
+  if (problem.empty()) return;
   const std::string label = index < 0 ? where : where + "[" + std::to_string(index) + "]";
   fail(ErrorKind::kBadRequest, "\"" + label + "\" does not match the features of model \"" + model.name() +
-                                   "\" (" + columns.quoted() + "): " + parts);
+                                   "\" (" + feature_columns::quote_some(columns.names()) + "): " + problem);
 }
 
 }  // namespace
 
 std::vector<double> lay_out_named_rows(const LoadedModel& model, const std::vector<NamedRow>& rows,
                                        const std::string& where) {
-  const FeatureColumns columns(model);
+  const FeatureColumns columns = columns_of(model);
   std::vector<double> values(rows.size() * columns.size());
   std::vector<bool> seen(columns.size());
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -108,7 +51,7 @@ std::vector<double> lay_out_named_rows(const LoadedModel& model, const std::vect
 }
 
 std::vector<double> lay_out_named_row(const LoadedModel& model, const NamedRow& row, const std::string& where) {
-  const FeatureColumns columns(model);
+  const FeatureColumns columns = columns_of(model);
   std::vector<double> values(columns.size());
   std::vector<bool> seen(columns.size());
   place_row(model, columns, row, values.data(), seen, where, -1);

@@ -1,14 +1,12 @@
 // Rows given by feature name (REST objects, polyscore.v1 NamedRow maps, one Open
-// Inference Protocol tensor per feature), laid out in the model's feature order. The
-// rules are the bindings' (Go PredictNamed, the Python DataFrame path): names match the
-// model's feature names exactly, every feature must be given, and a name the model does
-// not have is an error naming it, so that a typo never scores silently.
+// Inference Protocol tensor per feature), laid out in the model's feature order, with
+// the server's errors. The rules and the words are src/feature_columns', which the
+// worker shares: every feature given once, nothing else, a typo never scored silently.
 #ifndef POLYSCORE_SERVER_NAMED_ROWS_H
 #define POLYSCORE_SERVER_NAMED_ROWS_H
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -18,24 +16,6 @@ class LoadedModel;
 
 // One row: (feature name, value) pairs in the order given; NaN is missing.
 using NamedRow = std::vector<std::pair<std::string, double>>;
-
-// The column of each of a model's feature names. Throws ServeError(kFailedPrecondition)
-// when the model file names no features (or names two alike): such a model takes rows
-// by position only.
-class FeatureColumns {
- public:
-  explicit FeatureColumns(const LoadedModel& model);
-  // The column of `name`, or -1.
-  long column_of(const std::string& name) const;
-  size_t size() const { return names_.size(); }
-  const std::vector<std::string>& names() const { return names_; }
-  // The model's feature names quoted: "a", "b" (the first 20, then how many more).
-  std::string quoted() const;
-
- private:
-  std::vector<std::string> names_;
-  std::unordered_map<std::string, size_t> column_;
-};
 
 // rows laid out row-major, rows.size() x the model's num_features. `where` names the
 // rows in errors (e.g. "named_rows"): a row lacking a feature, holding a name the model

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <limits>
 #include <new>
-#include <unordered_map>
 #include <vector>
+
+#include "feature_columns.h"
+#include "output_kind.h"
 
 namespace polyscore_worker {
 
@@ -18,59 +20,26 @@ void set_error(v1::QueueResult* result, v1::QueueErrorKind kind, const std::stri
   result->mutable_error()->set_message(message);
 }
 
-// The first names quoted, and how many more (the server's and the bindings' wording).
-std::string quote_some(const std::vector<std::string>& names) {
-  constexpr size_t kMost = 20;
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < kMost; ++i) out += (i ? ", \"" : "\"") + names[i] + "\"";
-  if (names.size() > kMost) out += " and " + std::to_string(names.size() - kMost) + " more";
-  return out;
-}
-
-// named_rows laid out row-major in the model's feature order, as the server does
-// (src/server/named_rows.cc: every feature exactly once, nothing else, in any order).
-// False with *problem naming the row and the names.
+// named_rows laid out row-major in the model's feature order, by the server's rules
+// (feature_columns.h: every feature exactly once, nothing else, in any order). False
+// with *problem naming the row and the names.
 bool lay_out_named_rows(const LoadedModel& model, const v1::PredictRequest& request, std::vector<double>* values,
                         std::string* problem) {
-  const std::vector<std::string>& names = model.feature_names;
-  std::unordered_map<std::string, size_t> column;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i].empty() || !column.emplace(names[i], i).second) {
-      *problem = "model '" + model.name + "' " +
-                 (names[i].empty() ? "names no feature " + std::to_string(i) : "names two features \"" + names[i] + "\"") +
-                 ", so rows cannot be given by feature name: send rows, cols and values";
+  const polyscore::feature_columns::FeatureColumns columns(model.feature_names);
+  if (!columns.unusable().empty()) {
+    *problem = "model '" + model.name + "' " + columns.unusable() + ": send rows, cols and values";
+    return false;
+  }
+  values->assign(static_cast<size_t>(request.named_rows_size()) * columns.size(), 0.0);
+  std::vector<bool> seen;
+  for (int r = 0; r < request.named_rows_size(); ++r) {
+    const std::string mismatch = columns.place(request.named_rows(r).features(),
+                                               values->data() + r * columns.size(), seen, "NaN for a missing value");
+    if (!mismatch.empty()) {
+      *problem = "named_rows[" + std::to_string(r) + "] does not match the features of model '" + model.name +
+                 "' (" + polyscore::feature_columns::quote_some(columns.names()) + "): " + mismatch;
       return false;
     }
-  }
-  values->assign(static_cast<size_t>(request.named_rows_size()) * names.size(), 0.0);
-  std::vector<bool> seen(names.size());
-  for (int r = 0; r < request.named_rows_size(); ++r) {
-    std::fill(seen.begin(), seen.end(), false);
-    std::vector<std::string> unknown;
-    for (const auto& [name, value] : request.named_rows(r).features()) {
-      auto found = column.find(name);
-      if (found == column.end()) {
-        unknown.push_back(name);
-        continue;
-      }
-      seen[found->second] = true;
-      (*values)[r * names.size() + found->second] = value;
-    }
-    if (unknown.empty() && std::find(seen.begin(), seen.end(), false) == seen.end()) continue;
-    std::sort(unknown.begin(), unknown.end());  // map order is unspecified; the message should not be
-    std::vector<std::string> missing;
-    for (size_t j = 0; j < names.size(); ++j) {
-      if (!seen[j]) missing.push_back(names[j]);
-    }
-    std::string parts;
-    if (!unknown.empty()) parts += (unknown.size() == 1 ? "unknown feature " : "unknown features ") + quote_some(unknown);
-    if (!missing.empty()) {
-      parts += std::string(parts.empty() ? "" : "; ") + (missing.size() == 1 ? "missing feature " : "missing features ") +
-               quote_some(missing) + " (NaN for a missing value)";
-    }
-    *problem = "named_rows[" + std::to_string(r) + "] does not match the features of model '" + model.name + "' (" +
-               quote_some(names) + "): " + parts;
-    return false;
   }
   return true;
 }
@@ -167,22 +136,13 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
     return;
   }
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
-  v1::OutputKind kind = request.output();
-  switch (kind) {
-    case v1::OUTPUT_KIND_UNSPECIFIED:
-    case v1::OUTPUT_KIND_VALUE:
-      kind = v1::OUTPUT_KIND_VALUE;
-      opts.output = PS_OUTPUT_VALUE;
-      break;
-    case v1::OUTPUT_KIND_MARGIN: opts.output = PS_OUTPUT_MARGIN; break;
-    case v1::OUTPUT_KIND_LEAF: opts.output = PS_OUTPUT_LEAF; break;
-    case v1::OUTPUT_KIND_CONTRIB: opts.output = PS_OUTPUT_CONTRIB; break;
-    case v1::OUTPUT_KIND_INTERACTIONS: opts.output = PS_OUTPUT_INTERACTIONS; break;
-    default:
-      set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
-                "output " + std::to_string(static_cast<int>(kind)) + " is not an OutputKind");
-      return;
+  int32_t output = 0;
+  if (!polyscore::wire::output_of(request.output(), &output)) {
+    set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
+              "output " + std::to_string(static_cast<int>(request.output())) + " is not an OutputKind");
+    return;
   }
+  opts.output = output == polyscore::wire::kDefaultOutput ? PS_OUTPUT_VALUE : output;
   opts.iteration_begin = request.iterations().begin();
   opts.iteration_end = request.iterations().end();
   if (request.base_margin_size() > 0) {  // the C library checks its length against rows
@@ -221,7 +181,7 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
   response->set_version(model->version);
   response->set_rows(rows);
   response->set_cols(out_len / rows);
-  response->set_output(kind);
+  response->set_output(polyscore::wire::kind_of(opts.output));
   response->mutable_values()->Add(out.begin(), out.end());
 }
 
