@@ -30,6 +30,16 @@ bool avx512_allowed() {
 #endif
 }
 
+// The CPU has AVX2 and the environment does not turn it off.
+bool avx2_allowed() {
+#if POLYSCORE_X86_64
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && !set_in_environment("POLYSCORE_NO_AVX2");
+#else
+  return false;  // no AVX2 code in this build
+#endif
+}
+
 // Numbers the leaves under tree-local node i left to right from `next`, and gives each
 // split below its keep mask (BitvectorTables::keep). Returns false past kBitvectorLeaves leaves.
 bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t& next,
@@ -79,8 +89,9 @@ void build_bitvector_tables(PreparedModel& model) {
   model.bitvector = BitvectorTables();
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
   const bool avx512 = avx512_allowed();
+  const bool avx2 = !avx512 && avx2_allowed();
   if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
-  if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && avx512)) return;
+  if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
   if (model.category_codes.any) return;
   const Forest& forest = *model.forest;
   BitvectorTables bv;
@@ -108,6 +119,7 @@ void build_bitvector_tables(PreparedModel& model) {
   }
   bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
   bv.avx512 = avx512;
+  bv.avx2 = avx2;
   bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
   // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
   // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).

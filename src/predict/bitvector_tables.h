@@ -25,6 +25,7 @@ constexpr uint32_t kBitvectorRowFeatures = 64;
 struct BitvectorTables {
   bool usable = false;
   bool avx512 = false;  // take the AVX-512 (F, CD, BW, DQ, VL) code
+  bool avx2 = false;    // else batches take the AVX2 code (else the portable code)
   // The splits of every tree, tree after tree, one array per field:
   std::vector<uint64_t> keep;    // the leaf set without the leaves of the split's left subtree
   std::vector<uint32_t> key;     // as LinkedNode::key: go right when key(x) > key

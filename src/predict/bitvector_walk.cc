@@ -1,6 +1,7 @@
 #include "predict/bitvector_walk.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "predict/key_step.h"
 
@@ -202,6 +203,97 @@ void vector_row_slots16(const BitvectorTables& bv, const uint32_t* keys, uint32_
 #pragma GCC pop_options
 #endif
 
+// ---- AVX2 (CPUs without AVX-512): 8 rows per compare, 4 rows' leaf sets per register.
+#include "predict/avx2_target_begin.h"
+
+// AVX2 compares signed 32-bit lanes only: keys with the top bit flipped compare signed as
+// the keys do unsigned.
+constexpr uint32_t kSignBit = 0x80000000u;
+
+// A block's keys with kSignBit flipped, where the AVX2 walk reads them (2 * nu * kBlockRows).
+void flip_sign_bits(const uint32_t* keys, size_t count, uint32_t* flipped) {
+  const __m256i sign = _mm256_set1_epi32(static_cast<int>(kSignBit));
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(flipped + i), _mm256_xor_si256(x, sign));
+  }
+  for (; i < count; ++i) flipped[i] = keys[i] ^ kSignBit;
+}
+
+// Rows [r0, r0 + 8 * kGroups) of a block (flipped: its keys through flip_sign_bits)
+// through tree t: the leaf number (0-63) of row r0 + i in leaf[i]. A compare gives 8 rows'
+// 32-bit masks; unpacking each with itself makes the 64-bit masks of rows {0, 1, 4, 5}
+// and {2, 3, 6, 7}, the order the leaf sets sit in (kLaneRow). Rows past the block's
+// read stale keys and reach some leaf, ignored.
+template <int kGroups>
+inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped, size_t r0,
+                        uint32_t* leaf) {
+  __m256i leaves[2 * kGroups];
+  for (int j = 0; j < 2 * kGroups; ++j) leaves[j] = _mm256_set1_epi64x(-1);
+  const uint32_t end = bv.split_begin[t] + bv.splits[t];
+  for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
+    const uint32_t* x = flipped + bv.offset[i] + r0;
+    const __m256i key = _mm256_set1_epi32(static_cast<int>(bv.key[i] ^ kSignBit));
+    const __m256i keep = _mm256_set1_epi64x(static_cast<long long>(bv.keep[i]));
+    for (int g = 0; g < kGroups; ++g) {
+      const __m256i right =
+          _mm256_cmpgt_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 8 * g)), key);
+      // leaves &= keep where the row goes right: leaves & ~(right & ~keep).
+      leaves[2 * g] = _mm256_andnot_si256(_mm256_andnot_si256(keep, _mm256_unpacklo_epi32(right, right)),
+                                          leaves[2 * g]);
+      leaves[2 * g + 1] = _mm256_andnot_si256(_mm256_andnot_si256(keep, _mm256_unpackhi_epi32(right, right)),
+                                              leaves[2 * g + 1]);
+    }
+  }
+  static constexpr int kLaneRow[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+  for (int g = 0; g < kGroups; ++g) {
+    alignas(32) uint64_t sets[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sets), leaves[2 * g]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(sets + 4), leaves[2 * g + 1]);
+    // Never empty: no split rules out the leaf a row exits at.
+    for (int j = 0; j < 8; ++j) leaf[8 * g + kLaneRow[j]] = uint32_t(__builtin_clzll(sets[j]));
+  }
+}
+
+// Rows [0, n) of a block through tree t, 32 rows per pass: leaf numbers in leaf[0, n).
+inline void avx2_block_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped, size_t n,
+                              uint32_t* leaf) {
+  size_t r0 = 0;
+  for (; r0 + 32 <= n; r0 += 32) avx2_leaves<4>(bv, t, flipped, r0, leaf + r0);
+  switch ((n - r0 + 7) / 8) {
+    case 0: break;
+    case 1: avx2_leaves<1>(bv, t, flipped, r0, leaf + r0); break;
+    case 2: avx2_leaves<2>(bv, t, flipped, r0, leaf + r0); break;
+    default: avx2_leaves<3>(bv, t, flipped, r0, leaf + r0); break;
+  }
+}
+
+template <typename Acc>
+void avx2_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                    uint32_t tree_end, Acc* margins) {
+  const BitvectorTables& bv = model.bitvector;
+  const Acc* values = values_of<Acc>(bv);
+  std::vector<uint32_t> flipped(size_t(2) * model.num_used_features() * kBlockRows);
+  flip_sign_bits(keys, flipped.size(), flipped.data());
+  uint32_t leaf[kBlockRows];
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
+    avx2_block_leaves(bv, t, flipped.data(), n, leaf);
+    const Acc* tree_values = values + size_t(t) * kBitvectorLeaves;
+    for (size_t r = 0; r < n; ++r) m[r] += tree_values[leaf[r]];
+  }
+}
+
+void avx2_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t t, uint32_t* slots) {
+  std::vector<uint32_t> flipped(size_t(2) * model.num_used_features() * kBlockRows);
+  flip_sign_bits(keys, flipped.size(), flipped.data());
+  avx2_block_leaves(model.bitvector, t, flipped.data(), n, slots);
+  for (size_t r = 0; r < n; ++r) slots[r] += t * kBitvectorLeaves;
+}
+
+#include "predict/avx2_target_end.h"
+
 // Calls walk(std::integral_constant<int, groups of 16 rows that cover n rows>).
 template <typename Walk>
 void for_groups(size_t n, Walk&& walk) {
@@ -223,6 +315,10 @@ void add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, 
     for_groups(n, [&](auto groups) {
       vector_add_trees<decltype(groups)::value>(model, keys, tree_begin, tree_end, margins);
     });
+    return;
+  }
+  if (model.bitvector.avx2) {
+    avx2_add_block(model, keys, n, tree_begin, tree_end, margins);
     return;
   }
 #endif
@@ -247,6 +343,10 @@ void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, siz
     for_groups(n, [&](auto groups) {
       vector_block_slots<decltype(groups)::value>(model.bitvector, tree, keys, slots);
     });
+    return;
+  }
+  if (model.bitvector.avx2) {
+    avx2_block_slots(model, keys, n, tree, slots);
     return;
   }
 #endif
