@@ -222,37 +222,36 @@ void flip_sign_bits(const uint32_t* keys, size_t count, uint32_t* flipped) {
 }
 
 // Rows [r0, r0 + 8 * kGroups) of a block (flipped: its keys through flip_sign_bits)
-// through tree t: the leaf number (0-63) of row r0 + i in leaf[i]. A compare gives 8 rows'
-// 32-bit masks; unpacking each with itself makes the 64-bit masks of rows {0, 1, 4, 5}
-// and {2, 3, 6, 7}, the order the leaf sets sit in (kLaneRow). Rows past the block's
-// read stale keys and reach some leaf, ignored.
+// through tree t: the leaf number (0-63) of row r0 + i in leaf[i]. A row's leaf set sits
+// in two 32-bit lanes, its high half (leaves 0-31) in one register and its low half
+// (leaves 32-63) in another, so a compare's 32-bit row masks and it directly, with the
+// split's keep halves broadcast: no mask has to be widened to 64 bits. Rows past the
+// block's read stale keys and reach some leaf, ignored.
 template <int kGroups>
 inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped, size_t r0,
                         uint32_t* leaf) {
-  __m256i leaves[2 * kGroups];
-  for (int j = 0; j < 2 * kGroups; ++j) leaves[j] = _mm256_set1_epi64x(-1);
+  __m256i high[kGroups], low[kGroups];
+  for (int g = 0; g < kGroups; ++g) high[g] = low[g] = _mm256_set1_epi32(-1);
   const uint32_t end = bv.split_begin[t] + bv.splits[t];
   for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
     const uint32_t* x = flipped + bv.offset[i] + r0;
     const __m256i key = _mm256_set1_epi32(static_cast<int>(bv.key[i] ^ kSignBit));
-    const __m256i keep = _mm256_set1_epi64x(static_cast<long long>(bv.keep[i]));
+    const __m256i keep_high = _mm256_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
+    const __m256i keep_low = _mm256_set1_epi32(static_cast<int>(bv.keep[i]));
     for (int g = 0; g < kGroups; ++g) {
       const __m256i right =
           _mm256_cmpgt_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 8 * g)), key);
       // leaves &= keep where the row goes right: leaves & ~(right & ~keep).
-      leaves[2 * g] = _mm256_andnot_si256(_mm256_andnot_si256(keep, _mm256_unpacklo_epi32(right, right)),
-                                          leaves[2 * g]);
-      leaves[2 * g + 1] = _mm256_andnot_si256(_mm256_andnot_si256(keep, _mm256_unpackhi_epi32(right, right)),
-                                              leaves[2 * g + 1]);
+      high[g] = _mm256_andnot_si256(_mm256_andnot_si256(keep_high, right), high[g]);
+      low[g] = _mm256_andnot_si256(_mm256_andnot_si256(keep_low, right), low[g]);
     }
   }
-  static constexpr int kLaneRow[8] = {0, 1, 4, 5, 2, 3, 6, 7};
   for (int g = 0; g < kGroups; ++g) {
-    alignas(32) uint64_t sets[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(sets), leaves[2 * g]);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(sets + 4), leaves[2 * g + 1]);
+    alignas(32) uint32_t h[8], l[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(h), high[g]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(l), low[g]);
     // Never empty: no split rules out the leaf a row exits at.
-    for (int j = 0; j < 8; ++j) leaf[8 * g + kLaneRow[j]] = uint32_t(__builtin_clzll(sets[j]));
+    for (int j = 0; j < 8; ++j) leaf[8 * g + j] = uint32_t(__builtin_clzll(uint64_t(h[j]) << 32 | l[j]));
   }
 }
 
