@@ -50,7 +50,7 @@ void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
   }
 }
 
-// ---- AVX-512: 16 rows per compare, 8 rows' leaf sets per register.
+// ---- AVX-512: 16 rows per compare, the halves of 16 rows' leaf sets in two registers.
 #if POLYSCORE_X86_64
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512cd,avx512bw,avx512dq,avx512vl"))), \
@@ -66,25 +66,36 @@ void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
 #endif
 
 // The first 16 * kGroups rows of a block (keys) through tree t: the leaf slot of row
-// 8j + i is lane i of slots[j] (64-bit lanes).
+// 16g + i is lane i of slots[g]. A row's leaf set sits in two 32-bit lanes, its high half
+// (leaves 0-31) in high[g] and its low half (leaves 32-63) in low[g], so a compare's mask
+// of 16 rows selects the lanes of both directly (where 64-bit lanes took it in two
+// halves, shifted, for 8 rows each).
 template <int kGroups>
 inline void vector_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, __m512i* slots) {
-  __m512i leaves[2 * kGroups];
-  for (int j = 0; j < 2 * kGroups; ++j) leaves[j] = _mm512_set1_epi64(-1);
+  __m512i high[kGroups], low[kGroups];
+  for (int g = 0; g < kGroups; ++g) high[g] = low[g] = _mm512_set1_epi32(-1);
   const uint32_t end = bv.split_begin[t] + bv.splits[t];
   for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
     const uint32_t* x = keys + bv.offset[i];
     const __m512i key = _mm512_set1_epi32(static_cast<int>(bv.key[i]));
-    const __m512i keep = _mm512_set1_epi64(static_cast<long long>(bv.keep[i]));
+    const __m512i keep_high = _mm512_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
+    const __m512i keep_low = _mm512_set1_epi32(static_cast<int>(bv.keep[i]));
     for (int g = 0; g < kGroups; ++g) {
       const __mmask16 right = _mm512_cmpgt_epu32_mask(_mm512_loadu_si512(x + 16 * g), key);
-      leaves[2 * g] = _mm512_mask_and_epi64(leaves[2 * g], static_cast<__mmask8>(right), leaves[2 * g], keep);
-      leaves[2 * g + 1] =
-          _mm512_mask_and_epi64(leaves[2 * g + 1], static_cast<__mmask8>(right >> 8), leaves[2 * g + 1], keep);
+      high[g] = _mm512_mask_and_epi32(high[g], right, high[g], keep_high);
+      low[g] = _mm512_mask_and_epi32(low[g], right, low[g], keep_low);
     }
   }
-  const __m512i first = _mm512_set1_epi64(static_cast<long long>(t) * kBitvectorLeaves);
-  for (int j = 0; j < 2 * kGroups; ++j) slots[j] = _mm512_add_epi64(_mm512_lzcnt_epi64(leaves[j]), first);
+  // The leaf number: the leading zeros of the high half, or 32 and those of the low half
+  // where the high half is empty (vplzcntd of 0 is 32).
+  const __m512i first = _mm512_set1_epi32(static_cast<int>(t * kBitvectorLeaves));
+  const __m512i all_zero = _mm512_set1_epi32(32);
+  for (int g = 0; g < kGroups; ++g) {
+    const __m512i zeros = _mm512_lzcnt_epi32(high[g]);
+    const __m512i leaf = _mm512_mask_add_epi32(zeros, _mm512_cmpeq_epi32_mask(zeros, all_zero), zeros,
+                                               _mm512_lzcnt_epi32(low[g]));
+    slots[g] = _mm512_add_epi32(leaf, first);
+  }
 }
 
 template <int kGroups>
@@ -93,11 +104,15 @@ void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t
   const BitvectorTables& bv = model.bitvector;
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     double* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
-    __m512i slots[2 * kGroups];
+    __m512i slots[kGroups];
     vector_slots<kGroups>(bv, t, keys, slots);
-    for (int j = 0; j < 2 * kGroups; ++j) {
-      const __m512d value = _mm512_i64gather_pd(slots[j], bv.value64.data(), 8);
-      _mm512_storeu_pd(m + 8 * j, _mm512_add_pd(_mm512_loadu_pd(m + 8 * j), value));
+    for (int g = 0; g < kGroups; ++g) {
+      for (int h = 0; h < 2; ++h) {
+        const __m256i at = h == 0 ? _mm512_castsi512_si256(slots[g]) : _mm512_extracti64x4_epi64(slots[g], 1);
+        const __m512d value = _mm512_i32gather_pd(at, bv.value64.data(), 8);
+        double* row = m + 16 * g + 8 * h;
+        _mm512_storeu_pd(row, _mm512_add_pd(_mm512_loadu_pd(row), value));
+      }
     }
   }
 }
@@ -107,22 +122,20 @@ void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t
   const BitvectorTables& bv = model.bitvector;
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     float* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
-    __m512i slots[2 * kGroups];
+    __m512i slots[kGroups];
     vector_slots<kGroups>(bv, t, keys, slots);
-    for (int j = 0; j < 2 * kGroups; ++j) {
-      const __m256 value = _mm512_i64gather_ps(slots[j], bv.value32.data(), 4);
-      _mm256_storeu_ps(m + 8 * j, _mm256_add_ps(_mm256_loadu_ps(m + 8 * j), value));
+    for (int g = 0; g < kGroups; ++g) {
+      const __m512 value = _mm512_i32gather_ps(slots[g], bv.value32.data(), 4);
+      _mm512_storeu_ps(m + 16 * g, _mm512_add_ps(_mm512_loadu_ps(m + 16 * g), value));
     }
   }
 }
 
 template <int kGroups>
 void vector_block_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, uint32_t* out) {
-  __m512i slots[2 * kGroups];
+  __m512i slots[kGroups];
   vector_slots<kGroups>(bv, t, keys, slots);
-  for (int j = 0; j < 2 * kGroups; ++j) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * j), _mm512_cvtepi64_epi32(slots[j]));
-  }
+  for (int g = 0; g < kGroups; ++g) _mm512_storeu_si512(out + 16 * g, slots[g]);
 }
 
 // One row (keys: row_keys, 2 * nu of them) through trees [first, first + count): the
@@ -264,7 +277,8 @@ inline void avx2_block_leaves(const BitvectorTables& bv, uint32_t t, const uint3
     case 0: break;
     case 1: avx2_leaves<1>(bv, t, flipped, r0, leaf + r0); break;
     case 2: avx2_leaves<2>(bv, t, flipped, r0, leaf + r0); break;
-    default: avx2_leaves<3>(bv, t, flipped, r0, leaf + r0); break;
+    case 3: avx2_leaves<3>(bv, t, flipped, r0, leaf + r0); break;
+    default: avx2_leaves<4>(bv, t, flipped, r0, leaf + r0); break;
   }
 }
 
