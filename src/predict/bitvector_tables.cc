@@ -123,10 +123,12 @@ void build_bitvector_tables(PreparedModel& model) {
   bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
   // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
   // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
-  bv.rows16 = bv.rows && model.ranks.used;
-  for (size_t i = 0; i < bv.key.size() && bv.rows16; ++i) {
-    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) bv.rows16 = false;
+  bool keys_fit16 = model.ranks.used;
+  for (size_t i = 0; i < bv.key.size() && keys_fit16; ++i) {
+    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) keys_fit16 = false;
   }
+  bv.rows16 = bv.rows && keys_fit16;
+  bv.batches16 = avx512 && keys_fit16;
   if (bv.rows16) {
     bv.key16.resize(bv.key.size());
     bv.at16.resize(bv.key.size());

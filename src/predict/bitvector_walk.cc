@@ -65,6 +65,16 @@ void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
+// The leaf slots of 16 rows in tree t from the halves of their leaf sets: the leaf number
+// is the leading zeros of the high half, or 32 and those of the low half where the high
+// half is empty (vplzcntd of 0 is 32).
+inline __m512i leaf_slots(__m512i high, __m512i low, uint32_t t) {
+  const __m512i zeros = _mm512_lzcnt_epi32(high);
+  const __m512i leaf = _mm512_mask_add_epi32(zeros, _mm512_cmpeq_epi32_mask(zeros, _mm512_set1_epi32(32)), zeros,
+                                             _mm512_lzcnt_epi32(low));
+  return _mm512_add_epi32(leaf, _mm512_set1_epi32(static_cast<int>(t * kBitvectorLeaves)));
+}
+
 // The first 16 * kGroups rows of a block (keys) through tree t: the leaf slot of row
 // 16g + i is lane i of slots[g]. A row's leaf set sits in two 32-bit lanes, its high half
 // (leaves 0-31) in high[g] and its low half (leaves 32-63) in low[g], so a compare's mask
@@ -86,26 +96,65 @@ inline void vector_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* 
       low[g] = _mm512_mask_and_epi32(low[g], right, low[g], keep_low);
     }
   }
-  // The leaf number: the leading zeros of the high half, or 32 and those of the low half
-  // where the high half is empty (vplzcntd of 0 is 32).
-  const __m512i first = _mm512_set1_epi32(static_cast<int>(t * kBitvectorLeaves));
-  const __m512i all_zero = _mm512_set1_epi32(32);
-  for (int g = 0; g < kGroups; ++g) {
-    const __m512i zeros = _mm512_lzcnt_epi32(high[g]);
-    const __m512i leaf = _mm512_mask_add_epi32(zeros, _mm512_cmpeq_epi32_mask(zeros, all_zero), zeros,
-                                               _mm512_lzcnt_epi32(low[g]));
-    slots[g] = _mm512_add_epi32(leaf, first);
+  for (int g = 0; g < kGroups; ++g) slots[g] = leaf_slots(high[g], low[g], t);
+}
+
+// As vector_slots, on the block's keys narrowed to 16 bits (BitvectorTables::batches16,
+// keys16 from narrow_keys): 32 rows per compare, the mask's halves for groups 2p, 2p + 1.
+template <int kPairs>
+inline void vector_slots16(const BitvectorTables& bv, uint32_t t, const uint16_t* keys16, __m512i* slots) {
+  __m512i high[2 * kPairs], low[2 * kPairs];
+  for (int g = 0; g < 2 * kPairs; ++g) high[g] = low[g] = _mm512_set1_epi32(-1);
+  const uint32_t end = bv.split_begin[t] + bv.splits[t];
+  for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
+    const uint16_t* x = keys16 + bv.offset[i];
+    // Below 0xffff (batches16): compares with a row's key narrowed as the 32-bit keys do.
+    const __m512i key = _mm512_set1_epi16(static_cast<short>(bv.key[i]));
+    const __m512i keep_high = _mm512_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
+    const __m512i keep_low = _mm512_set1_epi32(static_cast<int>(bv.keep[i]));
+    for (int p = 0; p < kPairs; ++p) {
+      const __mmask32 right = _mm512_cmpgt_epu16_mask(_mm512_loadu_si512(x + 32 * p), key);
+      const __mmask16 first = static_cast<__mmask16>(right), second = static_cast<__mmask16>(right >> 16);
+      high[2 * p] = _mm512_mask_and_epi32(high[2 * p], first, high[2 * p], keep_high);
+      low[2 * p] = _mm512_mask_and_epi32(low[2 * p], first, low[2 * p], keep_low);
+      high[2 * p + 1] = _mm512_mask_and_epi32(high[2 * p + 1], second, high[2 * p + 1], keep_high);
+      low[2 * p + 1] = _mm512_mask_and_epi32(low[2 * p + 1], second, low[2 * p + 1], keep_low);
+    }
+  }
+  for (int g = 0; g < 2 * kPairs; ++g) slots[g] = leaf_slots(high[g], low[g], t);
+}
+
+// A block's keys (2 * nu * kBlockRows) narrowed to 16 bits, min(key, 0xffff): where every
+// split's key is below 0xffff a narrowed key goes the same way at every split (NaN's
+// all-ones key becomes 0xffff, still above every split).
+void narrow_keys(const uint32_t* keys, size_t count, uint16_t* keys16) {
+  size_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys16 + i), _mm512_cvtusepi32_epi16(_mm512_loadu_si512(keys + i)));
+  }
+  for (; i < count; ++i) keys16[i] = static_cast<uint16_t>(std::min<uint32_t>(keys[i], 0xffff));
+}
+
+// Rows [0, 16 * kGroups) of a block through tree t: keys as the block's 32-bit keys, or,
+// kNarrow, as narrow_keys made them.
+template <int kGroups, bool kNarrow>
+inline void block_slots_of(const BitvectorTables& bv, uint32_t t, const void* keys, __m512i* slots) {
+  if constexpr (kNarrow) {
+    static_assert(kGroups % 2 == 0, "16-bit keys fill pairs of groups");
+    vector_slots16<kGroups / 2>(bv, t, static_cast<const uint16_t*>(keys), slots);
+  } else {
+    vector_slots<kGroups>(bv, t, static_cast<const uint32_t*>(keys), slots);
   }
 }
 
-template <int kGroups>
-void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t tree_begin, uint32_t tree_end,
+template <int kGroups, bool kNarrow>
+void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tree_begin, uint32_t tree_end,
                       double* margins) {
   const BitvectorTables& bv = model.bitvector;
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     double* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
     __m512i slots[kGroups];
-    vector_slots<kGroups>(bv, t, keys, slots);
+    block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
     for (int g = 0; g < kGroups; ++g) {
       for (int h = 0; h < 2; ++h) {
         const __m256i at = h == 0 ? _mm512_castsi512_si256(slots[g]) : _mm512_extracti64x4_epi64(slots[g], 1);
@@ -116,14 +165,14 @@ void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t
     }
   }
 }
-template <int kGroups>
-void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t tree_begin, uint32_t tree_end,
+template <int kGroups, bool kNarrow>
+void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tree_begin, uint32_t tree_end,
                       float* margins) {
   const BitvectorTables& bv = model.bitvector;
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     float* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
     __m512i slots[kGroups];
-    vector_slots<kGroups>(bv, t, keys, slots);
+    block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
     for (int g = 0; g < kGroups; ++g) {
       const __m512 value = _mm512_i32gather_ps(slots[g], bv.value32.data(), 4);
       _mm512_storeu_ps(m + 16 * g, _mm512_add_ps(_mm512_loadu_ps(m + 16 * g), value));
@@ -131,10 +180,10 @@ void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t
   }
 }
 
-template <int kGroups>
-void vector_block_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, uint32_t* out) {
+template <int kGroups, bool kNarrow>
+void vector_block_slots(const BitvectorTables& bv, uint32_t t, const void* keys, uint32_t* out) {
   __m512i slots[kGroups];
-  vector_slots<kGroups>(bv, t, keys, slots);
+  block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
   for (int g = 0; g < kGroups; ++g) _mm512_storeu_si512(out + 16 * g, slots[g]);
 }
 
@@ -324,9 +373,16 @@ void add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, 
                     uint32_t tree_end, Acc* margins) {
   static_assert(kBlockRows == 64, "blocks are at most 4 groups of 16 rows");
 #if POLYSCORE_X86_64
+  if (model.bitvector.avx512 && model.bitvector.batches16) {
+    std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
+    narrow_keys(keys, keys16.size(), keys16.data());
+    if (n <= 32) vector_add_trees<2, true>(model, keys16.data(), tree_begin, tree_end, margins);
+    else vector_add_trees<4, true>(model, keys16.data(), tree_begin, tree_end, margins);
+    return;
+  }
   if (model.bitvector.avx512) {
     for_groups(n, [&](auto groups) {
-      vector_add_trees<decltype(groups)::value>(model, keys, tree_begin, tree_end, margins);
+      vector_add_trees<decltype(groups)::value, false>(model, keys, tree_begin, tree_end, margins);
     });
     return;
   }
@@ -352,9 +408,16 @@ void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_
 void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
                            uint32_t* slots) {
 #if POLYSCORE_X86_64
+  if (model.bitvector.avx512 && model.bitvector.batches16) {
+    std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
+    narrow_keys(keys, keys16.size(), keys16.data());
+    if (n <= 32) vector_block_slots<2, true>(model.bitvector, tree, keys16.data(), slots);
+    else vector_block_slots<4, true>(model.bitvector, tree, keys16.data(), slots);
+    return;
+  }
   if (model.bitvector.avx512) {
     for_groups(n, [&](auto groups) {
-      vector_block_slots<decltype(groups)::value>(model.bitvector, tree, keys, slots);
+      vector_block_slots<decltype(groups)::value, false>(model.bitvector, tree, keys, slots);
     });
     return;
   }

@@ -232,10 +232,13 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
     // A double model's ranks fit 16 bits: rows take the 16-bit keys, else the 32-bit ones.
     EXPECT_EQ(tested.bitvector.rows16, tested.bitvector.walks_rows());
     const auto rows = random_rows(300, features);
-    expect_same_batches(reference, tested, rows, "AVX-512, 16-bit row keys");
+    expect_same_batches(reference, tested, rows, "AVX-512, 16-bit row and block keys");
+    // Batches with AVX-512 narrow a double model's block keys to 16 bits the same way.
+    EXPECT_EQ(tested.bitvector.batches16, tested.bitvector.avx512);
     PreparedModel keys32 = tested;
     keys32.bitvector.rows16 = false;
-    expect_same_batches(reference, keys32, rows, "AVX-512, 32-bit row keys");
+    keys32.bitvector.batches16 = false;
+    expect_same_batches(reference, keys32, rows, "AVX-512, 32-bit row and block keys");
     // Batches with AVX2: the row keys of up to 130 used features flipped for signed compares.
     expect_same_batches(reference, with_bitvector(reference, Code::kAvx2), rows, "AVX2");
   }
