@@ -72,19 +72,22 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 }  // namespace
 
 // Where the bitvector walk is chosen. It tests every split of a tree for 16 rows per
-// AVX-512 compare, with no dependent loads, where the linked walk follows one chain of
-// loads per row through a few of them; that wins on deep, leaf-wise trees of up to 64
-// leaves, but not where the heap walk takes the model (its few levels cost fewer
-// instructions than all of a tree's splits), nor without AVX-512. Measured (interleaved
-// A/B in one build, 1 thread, AMD EPYC Zen 4, load 11-19; docs/predictor.md): LightGBM
-// 1,000 x 63 leaves, batch, CPU time 0.33-0.44 of the linked walk's, one row 0.51-0.61; a
-// 500 x 63-leaf depth-6 LightGBM model (the heap walk's) 1.23x the heap walk in batches
-// and 1.85x for one row; without AVX-512 the portable code 1.8x the linked walk. So:
-// the models the linked walk takes, on CPUs with AVX-512. POLYSCORE_BITVECTOR_WALK=1
-// forces it on every model it can take (tests prove its exactness on all conformance
-// vectors so, with and without AVX-512); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off
-// (benchmarks compare the two in one build). Single rows take it only with AVX-512 and
-// at most kBitvectorRowFeatures used features (BitvectorTables::rows).
+// AVX-512 compare (32 with 16-bit keys) or 8 per AVX2 compare, with no dependent loads,
+// where the linked walk follows one chain of loads per row through a few of them; that
+// wins on deep, leaf-wise trees of up to 64 leaves, but not where the heap walk takes the
+// model (its few levels cost fewer instructions than all of a tree's splits), nor with
+// the portable code. Measured (interleaved A/B in one run, 1 thread, AMD EPYC Zen 4;
+// docs/predictor.md): LightGBM 1,000 x 63 leaves, batch of 10,000 rows, CPU time per tree
+// and row 3.25 ns with AVX-512 (4.50 before the 16-bit keys and 32-bit halves; the
+// linked walk 11-17); with AVX2 only (POLYSCORE_NO_AVX512=1) 5.43 against the linked
+// walk's 9.93; one row 0.51-0.61 of the linked walk's; a 500 x 63-leaf depth-6 LightGBM model (the heap
+// walk's) 1.23x the heap walk in batches and 1.85x for one row; the portable code 1.8x
+// the linked walk. So: the models the linked walk takes, on CPUs with AVX-512 or AVX2
+// (single rows only with AVX-512). POLYSCORE_BITVECTOR_WALK=1 forces it on every model it
+// can take (tests prove its exactness on all conformance vectors so, with AVX-512, AVX2
+// and the portable code); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off (benchmarks compare
+// the two in one build). Single rows take it only with AVX-512 and at most
+// kBitvectorRowFeatures used features (BitvectorTables::rows).
 void build_bitvector_tables(PreparedModel& model) {
   model.bitvector = BitvectorTables();
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
