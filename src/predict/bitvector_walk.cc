@@ -294,10 +294,12 @@ inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* f
                         uint32_t* leaf) {
   __m256i high[kGroups], low[kGroups];
   for (int g = 0; g < kGroups; ++g) high[g] = low[g] = _mm256_set1_epi32(-1);
+  const __m256i sign = _mm256_set1_epi32(static_cast<int>(kSignBit));
   const uint32_t end = bv.split_begin[t] + bv.splits[t];
   for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
     const uint32_t* x = flipped + bv.offset[i] + r0;
-    const __m256i key = _mm256_set1_epi32(static_cast<int>(bv.key[i] ^ kSignBit));
+    // Broadcast from memory, then flipped: fewer instructions than flipping first.
+    const __m256i key = _mm256_xor_si256(_mm256_set1_epi32(static_cast<int>(bv.key[i])), sign);
     const __m256i keep_high = _mm256_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
     const __m256i keep_low = _mm256_set1_epi32(static_cast<int>(bv.keep[i]));
     for (int g = 0; g < kGroups; ++g) {
