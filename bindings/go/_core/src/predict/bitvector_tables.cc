@@ -78,9 +78,9 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 // model (its few levels cost fewer instructions than all of a tree's splits), nor with
 // the portable code. Measured (interleaved A/B in one run, 1 thread, AMD EPYC Zen 4;
 // docs/predictor.md): LightGBM 1,000 x 63 leaves, batch of 10,000 rows, CPU time per tree
-// and row 3.25 ns with AVX-512 (4.50 before the 16-bit keys and 32-bit halves; the
-// linked walk 11-17); with AVX2 only (POLYSCORE_NO_AVX512=1) 5.43 against the linked
-// walk's 9.93; one row 0.51-0.61 of the linked walk's; a 500 x 63-leaf depth-6 LightGBM model (the heap
+// and row 3.39 ns with AVX-512 (4.76 before the 16-bit keys and 32-bit halves; the
+// linked walk 11-17); with AVX2 only (POLYSCORE_NO_AVX512=1) 5.11 against the linked
+// walk's 10.40; one row 0.51-0.61 of the linked walk's; a 500 x 63-leaf depth-6 LightGBM model (the heap
 // walk's) 1.23x the heap walk in batches and 1.85x for one row; the portable code 1.8x
 // the linked walk. So: the models the linked walk takes, on CPUs with AVX-512 or AVX2
 // (single rows only with AVX-512). POLYSCORE_BITVECTOR_WALK=1 forces it on every model it
