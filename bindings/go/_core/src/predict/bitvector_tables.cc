@@ -1,6 +1,7 @@
 #include "predict/bitvector_tables.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -97,6 +98,8 @@ void build_bitvector_tables(PreparedModel& model) {
   if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
   if (model.category_codes.any) return;
   const Forest& forest = *model.forest;
+  // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
+  if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
   BitvectorTables bv;
   const size_t slots = forest.trees.size() * size_t(kBitvectorLeaves);
   if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
