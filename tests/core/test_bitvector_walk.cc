@@ -1,6 +1,6 @@
 // The bitvector walk (predict/bitvector_walk.h) must give exactly what the heap and
 // linked walks give (test_key_walks.cc proves those equal to the general walk), on every
-// conformance model it can take, with AVX-512 and without, on rows made to hit
+// conformance model it can take, with AVX-512, AVX2 and the portable code, on rows made to hit
 // thresholds, signed zeros, NaN and infinities, for block sizes that fill 1 to 4 groups
 // of 16 rows and leave part of one empty. It is taken only where the rule of
 // bitvector_tables.cc says.
@@ -53,16 +53,36 @@ std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed
   return rows;
 }
 
+bool cpu_has_avx2() {
+#if defined(POLYSCORE_PORTABLE) || !defined(__x86_64__)
+  return false;  // a build without the AVX2 code
+#else
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+#endif
+}
+
+// Which code batches take: the CPU's best (AVX-512, else AVX2, else portable), AVX2
+// (where the CPU has it; else the portable code) or the portable code.
+enum class Code { kBest, kAvx2, kPortable };
+
 // The model with every table (prepare_all_tables: the bitvector tables are built from
 // the walk nodes, which prepare_model frees), and bitvector tables built as if
-// POLYSCORE_BITVECTOR_WALK=1 (avx512 false: the portable code).
-PreparedModel with_bitvector(const PreparedModel& prepared, bool avx512) {
+// POLYSCORE_BITVECTOR_WALK=1, batches taking `code`.
+PreparedModel with_bitvector(const PreparedModel& prepared, Code code) {
   PreparedModel tested = prepare_all_tables(*prepared.forest);
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
   build_bitvector_tables(tested);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
-  if (!avx512) tested.bitvector.avx512 = false;
+  if (code != Code::kBest) tested.bitvector.avx512 = false;
+  if (code == Code::kAvx2) tested.bitvector.avx2 = cpu_has_avx2();
+  if (code == Code::kPortable) tested.bitvector.avx2 = false;
   return tested;
+}
+PreparedModel with_bitvector(const PreparedModel& prepared, bool best) {
+  return with_bitvector(prepared, best ? Code::kBest : Code::kPortable);
+}
+const char* code_name(const PreparedModel& tested) {
+  return tested.bitvector.avx512 ? "AVX-512" : tested.bitvector.avx2 ? "AVX2" : "portable";
 }
 
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
@@ -117,10 +137,14 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
     if (!tested.bitvector.usable) continue;
     ++walked;
     const auto rows = edge_rows(forest, 300, 7);
-    expect_same_batches(reference, tested, rows, tested.bitvector.avx512 ? "AVX-512" : "portable");
+    expect_same_batches(reference, tested, rows, code_name(tested));
     if (HasFatalFailure()) return;
-    if (tested.bitvector.avx512) expect_same_batches(reference, with_bitvector(reference, false), rows, "portable");
-    if (HasFatalFailure()) return;
+    for (Code code : {Code::kAvx2, Code::kPortable}) {
+      const PreparedModel other = with_bitvector(reference, code);
+      if (other.bitvector.avx2 == tested.bitvector.avx2 && !tested.bitvector.avx512) continue;  // walked above
+      expect_same_batches(reference, other, rows, code_name(other));
+      if (HasFatalFailure()) return;
+    }
   }
   std::printf("[ info ] %d models checked on the bitvector walk\n", walked);
   EXPECT_GT(walked, 100);
@@ -183,7 +207,8 @@ TEST(BitvectorWalk, TakesTreesOfAtMost64Leaves) {
   const PreparedModel tested = with_bitvector(reference, true);
   ASSERT_TRUE(tested.bitvector.usable);
   const auto rows = random_rows(300, 3);
-  expect_same_batches(reference, tested, rows, tested.bitvector.avx512 ? "AVX-512" : "portable");
+  expect_same_batches(reference, tested, rows, code_name(tested));
+  expect_same_batches(reference, with_bitvector(reference, Code::kAvx2), rows, "AVX2");
   expect_same_batches(reference, with_bitvector(reference, false), rows, "portable");
   const Forest too_big = balanced_forest(65, 3);
   validate(too_big);
@@ -207,17 +232,25 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
     // A double model's ranks fit 16 bits: rows take the 16-bit keys, else the 32-bit ones.
     EXPECT_EQ(tested.bitvector.rows16, tested.bitvector.walks_rows());
     const auto rows = random_rows(300, features);
-    expect_same_batches(reference, tested, rows, "AVX-512, 16-bit row keys");
+    expect_same_batches(reference, tested, rows, "AVX-512, 16-bit row and block keys");
+    // Batches with AVX-512 narrow a double model's block keys to 16 bits the same way.
+    EXPECT_EQ(tested.bitvector.batches16, tested.bitvector.avx512);
     PreparedModel keys32 = tested;
     keys32.bitvector.rows16 = false;
-    expect_same_batches(reference, keys32, rows, "AVX-512, 32-bit row keys");
+    keys32.bitvector.batches16 = false;
+    expect_same_batches(reference, keys32, rows, "AVX-512, 32-bit row and block keys");
+    // Batches with AVX2: the row keys of up to 130 used features flipped for signed compares.
+    expect_same_batches(reference, with_bitvector(reference, Code::kAvx2), rows, "AVX2");
   }
 }
 
-TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512Only) {
+TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   // Deep leaf-wise trees (the linked walk's) take it by default where the CPU has
-  // AVX-512; shallow trees keep the heap walk; categorical splits are never its.
+  // AVX-512 or AVX2 (batches only with AVX2); shallow trees keep the heap walk;
+  // categorical splits are never its.
   const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
+  const char* no_avx2 = std::getenv("POLYSCORE_NO_AVX2");
+  const bool avx2 = cpu_has_avx2() && !(no_avx2 && *no_avx2);
 #if defined(POLYSCORE_PORTABLE) || !defined(__x86_64__)
   const bool avx512 = false;  // a build without the AVX-512 code
   (void)no_avx512;
@@ -229,8 +262,9 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512Only) {
   const Forest deep_forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
   const PreparedModel deep = prepare_model(deep_forest);
   ASSERT_EQ(deep.family, WalkFamily::kLinked);
-  EXPECT_EQ(deep.bitvector.usable, avx512);
+  EXPECT_EQ(deep.bitvector.usable, avx512 || avx2);
   EXPECT_EQ(deep.bitvector.avx512, avx512);
+  EXPECT_EQ(deep.bitvector.avx2, !avx512 && avx2);
   // Where the bitvector walk takes single rows as well as batches, nothing reads the
   // linked tables: a loaded model does not keep them (release_unused_tables).
   EXPECT_EQ(deep.bitvector.walks_rows(), avx512);

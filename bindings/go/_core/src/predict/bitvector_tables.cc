@@ -1,6 +1,7 @@
 #include "predict/bitvector_tables.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -27,6 +28,16 @@ bool avx512_allowed() {
          __builtin_cpu_supports("avx512vl") && !set_in_environment("POLYSCORE_NO_AVX512");
 #else
   return false;  // no AVX-512 code in this build
+#endif
+}
+
+// The CPU has AVX2 and the environment does not turn it off.
+bool avx2_allowed() {
+#if POLYSCORE_X86_64
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && !set_in_environment("POLYSCORE_NO_AVX2");
+#else
+  return false;  // no AVX2 code in this build
 #endif
 }
 
@@ -62,27 +73,33 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 }  // namespace
 
 // Where the bitvector walk is chosen. It tests every split of a tree for 16 rows per
-// AVX-512 compare, with no dependent loads, where the linked walk follows one chain of
-// loads per row through a few of them; that wins on deep, leaf-wise trees of up to 64
-// leaves, but not where the heap walk takes the model (its few levels cost fewer
-// instructions than all of a tree's splits), nor without AVX-512. Measured (interleaved
-// A/B in one build, 1 thread, AMD EPYC Zen 4, load 11-19; docs/predictor.md): LightGBM
-// 1,000 x 63 leaves, batch, CPU time 0.33-0.44 of the linked walk's, one row 0.51-0.61; a
-// 500 x 63-leaf depth-6 LightGBM model (the heap walk's) 1.23x the heap walk in batches
-// and 1.85x for one row; without AVX-512 the portable code 1.8x the linked walk. So:
-// the models the linked walk takes, on CPUs with AVX-512. POLYSCORE_BITVECTOR_WALK=1
-// forces it on every model it can take (tests prove its exactness on all conformance
-// vectors so, with and without AVX-512); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off
-// (benchmarks compare the two in one build). Single rows take it only with AVX-512 and
-// at most kBitvectorRowFeatures used features (BitvectorTables::rows).
+// AVX-512 compare (32 with 16-bit keys) or 8 per AVX2 compare, with no dependent loads,
+// where the linked walk follows one chain of loads per row through a few of them; that
+// wins on deep, leaf-wise trees of up to 64 leaves, but not where the heap walk takes the
+// model (its few levels cost fewer instructions than all of a tree's splits), nor with
+// the portable code. Measured (interleaved A/B in one run, 1 thread, AMD EPYC Zen 4;
+// docs/predictor.md): LightGBM 1,000 x 63 leaves, batch of 10,000 rows, CPU time per tree
+// and row 3.39 ns with AVX-512 (4.76 before the 16-bit keys and 32-bit halves; the
+// linked walk 11-17); with AVX2 only (POLYSCORE_NO_AVX512=1) 5.11 against the linked
+// walk's 10.40; one row 0.51-0.61 of the linked walk's; a 500 x 63-leaf depth-6 LightGBM model (the heap
+// walk's) 1.23x the heap walk in batches and 1.85x for one row; the portable code 1.8x
+// the linked walk. So: the models the linked walk takes, on CPUs with AVX-512 or AVX2
+// (single rows only with AVX-512). POLYSCORE_BITVECTOR_WALK=1 forces it on every model it
+// can take (tests prove its exactness on all conformance vectors so, with AVX-512, AVX2
+// and the portable code); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off (benchmarks compare
+// the two in one build). Single rows take it only with AVX-512 and at most
+// kBitvectorRowFeatures used features (BitvectorTables::rows).
 void build_bitvector_tables(PreparedModel& model) {
   model.bitvector = BitvectorTables();
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
   const bool avx512 = avx512_allowed();
+  const bool avx2 = !avx512 && avx2_allowed();
   if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
-  if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && avx512)) return;
+  if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
   if (model.category_codes.any) return;
   const Forest& forest = *model.forest;
+  // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
+  if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
   BitvectorTables bv;
   const size_t slots = forest.trees.size() * size_t(kBitvectorLeaves);
   if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
@@ -108,13 +125,16 @@ void build_bitvector_tables(PreparedModel& model) {
   }
   bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
   bv.avx512 = avx512;
+  bv.avx2 = avx2;
   bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
   // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
   // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
-  bv.rows16 = bv.rows && model.ranks.used;
-  for (size_t i = 0; i < bv.key.size() && bv.rows16; ++i) {
-    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) bv.rows16 = false;
+  bool keys_fit16 = model.ranks.used;
+  for (size_t i = 0; i < bv.key.size() && keys_fit16; ++i) {
+    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) keys_fit16 = false;
   }
+  bv.rows16 = bv.rows && keys_fit16;
+  bv.batches16 = avx512 && keys_fit16;
   if (bv.rows16) {
     bv.key16.resize(bv.key.size());
     bv.at16.resize(bv.key.size());

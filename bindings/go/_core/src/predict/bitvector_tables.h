@@ -25,6 +25,7 @@ constexpr uint32_t kBitvectorRowFeatures = 64;
 struct BitvectorTables {
   bool usable = false;
   bool avx512 = false;  // take the AVX-512 (F, CD, BW, DQ, VL) code
+  bool avx2 = false;    // else batches take the AVX2 code (else the portable code)
   // The splits of every tree, tree after tree, one array per field:
   std::vector<uint64_t> keep;    // the leaf set without the leaves of the split's left subtree
   std::vector<uint32_t> key;     // as LinkedNode::key: go right when key(x) > key
@@ -46,6 +47,9 @@ struct BitvectorTables {
   bool rows16 = false;
   std::vector<uint16_t> key16;  // per split: key (padding: 0xffff, never below a row's key)
   std::vector<uint16_t> at16;   // per split: where a single row's key is (offset / 64)
+  // When every split's key fits 16 bits (as for rows16, at any number of used features),
+  // batches with AVX-512 compare the block's keys narrowed to 16 bits, 32 rows per compare.
+  bool batches16 = false;
 };
 
 // Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are

@@ -1,6 +1,7 @@
 #include "predict/bitvector_walk.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "predict/key_step.h"
 
@@ -49,7 +50,7 @@ void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
   }
 }
 
-// ---- AVX-512: 16 rows per compare, 8 rows' leaf sets per register.
+// ---- AVX-512: 16 rows per compare, the halves of 16 rows' leaf sets in two registers.
 #if POLYSCORE_X86_64
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512cd,avx512bw,avx512dq,avx512vl"))), \
@@ -64,64 +65,126 @@ void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
+// The leaf slots of 16 rows in tree t from the halves of their leaf sets: the leaf number
+// is the leading zeros of the high half, or 32 and those of the low half where the high
+// half is empty (vplzcntd of 0 is 32).
+inline __m512i leaf_slots(__m512i high, __m512i low, uint32_t t) {
+  const __m512i zeros = _mm512_lzcnt_epi32(high);
+  const __m512i leaf = _mm512_mask_add_epi32(zeros, _mm512_cmpeq_epi32_mask(zeros, _mm512_set1_epi32(32)), zeros,
+                                             _mm512_lzcnt_epi32(low));
+  return _mm512_add_epi32(leaf, _mm512_set1_epi32(static_cast<int>(t * kBitvectorLeaves)));
+}
+
 // The first 16 * kGroups rows of a block (keys) through tree t: the leaf slot of row
-// 8j + i is lane i of slots[j] (64-bit lanes).
+// 16g + i is lane i of slots[g]. A row's leaf set sits in two 32-bit lanes, its high half
+// (leaves 0-31) in high[g] and its low half (leaves 32-63) in low[g], so a compare's mask
+// of 16 rows selects the lanes of both directly (where 64-bit lanes took it in two
+// halves, shifted, for 8 rows each).
 template <int kGroups>
 inline void vector_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, __m512i* slots) {
-  __m512i leaves[2 * kGroups];
-  for (int j = 0; j < 2 * kGroups; ++j) leaves[j] = _mm512_set1_epi64(-1);
+  __m512i high[kGroups], low[kGroups];
+  for (int g = 0; g < kGroups; ++g) high[g] = low[g] = _mm512_set1_epi32(-1);
   const uint32_t end = bv.split_begin[t] + bv.splits[t];
   for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
     const uint32_t* x = keys + bv.offset[i];
     const __m512i key = _mm512_set1_epi32(static_cast<int>(bv.key[i]));
-    const __m512i keep = _mm512_set1_epi64(static_cast<long long>(bv.keep[i]));
+    const __m512i keep_high = _mm512_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
+    const __m512i keep_low = _mm512_set1_epi32(static_cast<int>(bv.keep[i]));
     for (int g = 0; g < kGroups; ++g) {
       const __mmask16 right = _mm512_cmpgt_epu32_mask(_mm512_loadu_si512(x + 16 * g), key);
-      leaves[2 * g] = _mm512_mask_and_epi64(leaves[2 * g], static_cast<__mmask8>(right), leaves[2 * g], keep);
-      leaves[2 * g + 1] =
-          _mm512_mask_and_epi64(leaves[2 * g + 1], static_cast<__mmask8>(right >> 8), leaves[2 * g + 1], keep);
+      high[g] = _mm512_mask_and_epi32(high[g], right, high[g], keep_high);
+      low[g] = _mm512_mask_and_epi32(low[g], right, low[g], keep_low);
     }
   }
-  const __m512i first = _mm512_set1_epi64(static_cast<long long>(t) * kBitvectorLeaves);
-  for (int j = 0; j < 2 * kGroups; ++j) slots[j] = _mm512_add_epi64(_mm512_lzcnt_epi64(leaves[j]), first);
+  for (int g = 0; g < kGroups; ++g) slots[g] = leaf_slots(high[g], low[g], t);
 }
 
-template <int kGroups>
-void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t tree_begin, uint32_t tree_end,
+// As vector_slots, on the block's keys narrowed to 16 bits (BitvectorTables::batches16,
+// keys16 from narrow_keys): 32 rows per compare, the mask's halves for groups 2p, 2p + 1.
+template <int kPairs>
+inline void vector_slots16(const BitvectorTables& bv, uint32_t t, const uint16_t* keys16, __m512i* slots) {
+  __m512i high[2 * kPairs], low[2 * kPairs];
+  for (int g = 0; g < 2 * kPairs; ++g) high[g] = low[g] = _mm512_set1_epi32(-1);
+  const uint32_t end = bv.split_begin[t] + bv.splits[t];
+  for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
+    const uint16_t* x = keys16 + bv.offset[i];
+    // Below 0xffff (batches16): compares with a row's key narrowed as the 32-bit keys do.
+    const __m512i key = _mm512_set1_epi16(static_cast<short>(bv.key[i]));
+    const __m512i keep_high = _mm512_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
+    const __m512i keep_low = _mm512_set1_epi32(static_cast<int>(bv.keep[i]));
+    for (int p = 0; p < kPairs; ++p) {
+      const __mmask32 right = _mm512_cmpgt_epu16_mask(_mm512_loadu_si512(x + 32 * p), key);
+      const __mmask16 first = static_cast<__mmask16>(right), second = static_cast<__mmask16>(right >> 16);
+      high[2 * p] = _mm512_mask_and_epi32(high[2 * p], first, high[2 * p], keep_high);
+      low[2 * p] = _mm512_mask_and_epi32(low[2 * p], first, low[2 * p], keep_low);
+      high[2 * p + 1] = _mm512_mask_and_epi32(high[2 * p + 1], second, high[2 * p + 1], keep_high);
+      low[2 * p + 1] = _mm512_mask_and_epi32(low[2 * p + 1], second, low[2 * p + 1], keep_low);
+    }
+  }
+  for (int g = 0; g < 2 * kPairs; ++g) slots[g] = leaf_slots(high[g], low[g], t);
+}
+
+// A block's keys (2 * nu * kBlockRows) narrowed to 16 bits, min(key, 0xffff): where every
+// split's key is below 0xffff a narrowed key goes the same way at every split (NaN's
+// all-ones key becomes 0xffff, still above every split).
+void narrow_keys(const uint32_t* keys, size_t count, uint16_t* keys16) {
+  size_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys16 + i), _mm512_cvtusepi32_epi16(_mm512_loadu_si512(keys + i)));
+  }
+  for (; i < count; ++i) keys16[i] = static_cast<uint16_t>(std::min<uint32_t>(keys[i], 0xffff));
+}
+
+// Rows [0, 16 * kGroups) of a block through tree t: keys as the block's 32-bit keys, or,
+// kNarrow, as narrow_keys made them.
+template <int kGroups, bool kNarrow>
+inline void block_slots_of(const BitvectorTables& bv, uint32_t t, const void* keys, __m512i* slots) {
+  if constexpr (kNarrow) {
+    static_assert(kGroups % 2 == 0, "16-bit keys fill pairs of groups");
+    vector_slots16<kGroups / 2>(bv, t, static_cast<const uint16_t*>(keys), slots);
+  } else {
+    vector_slots<kGroups>(bv, t, static_cast<const uint32_t*>(keys), slots);
+  }
+}
+
+template <int kGroups, bool kNarrow>
+void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tree_begin, uint32_t tree_end,
                       double* margins) {
   const BitvectorTables& bv = model.bitvector;
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     double* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
-    __m512i slots[2 * kGroups];
-    vector_slots<kGroups>(bv, t, keys, slots);
-    for (int j = 0; j < 2 * kGroups; ++j) {
-      const __m512d value = _mm512_i64gather_pd(slots[j], bv.value64.data(), 8);
-      _mm512_storeu_pd(m + 8 * j, _mm512_add_pd(_mm512_loadu_pd(m + 8 * j), value));
+    __m512i slots[kGroups];
+    block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
+    for (int g = 0; g < kGroups; ++g) {
+      for (int h = 0; h < 2; ++h) {
+        const __m256i at = h == 0 ? _mm512_castsi512_si256(slots[g]) : _mm512_extracti64x4_epi64(slots[g], 1);
+        const __m512d value = _mm512_i32gather_pd(at, bv.value64.data(), 8);
+        double* row = m + 16 * g + 8 * h;
+        _mm512_storeu_pd(row, _mm512_add_pd(_mm512_loadu_pd(row), value));
+      }
     }
   }
 }
-template <int kGroups>
-void vector_add_trees(const PreparedModel& model, const uint32_t* keys, uint32_t tree_begin, uint32_t tree_end,
+template <int kGroups, bool kNarrow>
+void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tree_begin, uint32_t tree_end,
                       float* margins) {
   const BitvectorTables& bv = model.bitvector;
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     float* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
-    __m512i slots[2 * kGroups];
-    vector_slots<kGroups>(bv, t, keys, slots);
-    for (int j = 0; j < 2 * kGroups; ++j) {
-      const __m256 value = _mm512_i64gather_ps(slots[j], bv.value32.data(), 4);
-      _mm256_storeu_ps(m + 8 * j, _mm256_add_ps(_mm256_loadu_ps(m + 8 * j), value));
+    __m512i slots[kGroups];
+    block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
+    for (int g = 0; g < kGroups; ++g) {
+      const __m512 value = _mm512_i32gather_ps(slots[g], bv.value32.data(), 4);
+      _mm512_storeu_ps(m + 16 * g, _mm512_add_ps(_mm512_loadu_ps(m + 16 * g), value));
     }
   }
 }
 
-template <int kGroups>
-void vector_block_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, uint32_t* out) {
-  __m512i slots[2 * kGroups];
-  vector_slots<kGroups>(bv, t, keys, slots);
-  for (int j = 0; j < 2 * kGroups; ++j) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * j), _mm512_cvtepi64_epi32(slots[j]));
-  }
+template <int kGroups, bool kNarrow>
+void vector_block_slots(const BitvectorTables& bv, uint32_t t, const void* keys, uint32_t* out) {
+  __m512i slots[kGroups];
+  block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
+  for (int g = 0; g < kGroups; ++g) _mm512_storeu_si512(out + 16 * g, slots[g]);
 }
 
 // One row (keys: row_keys, 2 * nu of them) through trees [first, first + count): the
@@ -202,6 +265,99 @@ void vector_row_slots16(const BitvectorTables& bv, const uint32_t* keys, uint32_
 #pragma GCC pop_options
 #endif
 
+// ---- AVX2 (CPUs without AVX-512): 8 rows per compare, 4 rows' leaf sets per register.
+#include "predict/avx2_target_begin.h"
+
+// AVX2 compares signed 32-bit lanes only: keys with the top bit flipped compare signed as
+// the keys do unsigned.
+constexpr uint32_t kSignBit = 0x80000000u;
+
+// A block's keys with kSignBit flipped, where the AVX2 walk reads them (2 * nu * kBlockRows).
+void flip_sign_bits(const uint32_t* keys, size_t count, uint32_t* flipped) {
+  const __m256i sign = _mm256_set1_epi32(static_cast<int>(kSignBit));
+  size_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(flipped + i), _mm256_xor_si256(x, sign));
+  }
+  for (; i < count; ++i) flipped[i] = keys[i] ^ kSignBit;
+}
+
+// Rows [r0, r0 + 8 * kGroups) of a block (flipped: its keys through flip_sign_bits)
+// through tree t: the leaf number (0-63) of row r0 + i in leaf[i]. A row's leaf set sits
+// in two 32-bit lanes, its high half (leaves 0-31) in one register and its low half
+// (leaves 32-63) in another, so a compare's 32-bit row masks and it directly, with the
+// split's keep halves broadcast: no mask has to be widened to 64 bits. Rows past the
+// block's read stale keys and reach some leaf, ignored.
+template <int kGroups>
+inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped, size_t r0,
+                        uint32_t* leaf) {
+  __m256i high[kGroups], low[kGroups];
+  for (int g = 0; g < kGroups; ++g) high[g] = low[g] = _mm256_set1_epi32(-1);
+  const __m256i sign = _mm256_set1_epi32(static_cast<int>(kSignBit));
+  const uint32_t end = bv.split_begin[t] + bv.splits[t];
+  for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
+    const uint32_t* x = flipped + bv.offset[i] + r0;
+    // Broadcast from memory, then flipped: fewer instructions than flipping first.
+    const __m256i key = _mm256_xor_si256(_mm256_set1_epi32(static_cast<int>(bv.key[i])), sign);
+    const __m256i keep_high = _mm256_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
+    const __m256i keep_low = _mm256_set1_epi32(static_cast<int>(bv.keep[i]));
+    for (int g = 0; g < kGroups; ++g) {
+      const __m256i right =
+          _mm256_cmpgt_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 8 * g)), key);
+      // leaves &= keep where the row goes right: leaves & ~(right & ~keep).
+      high[g] = _mm256_andnot_si256(_mm256_andnot_si256(keep_high, right), high[g]);
+      low[g] = _mm256_andnot_si256(_mm256_andnot_si256(keep_low, right), low[g]);
+    }
+  }
+  for (int g = 0; g < kGroups; ++g) {
+    alignas(32) uint32_t h[8], l[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(h), high[g]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(l), low[g]);
+    // Never empty: no split rules out the leaf a row exits at.
+    for (int j = 0; j < 8; ++j) leaf[8 * g + j] = uint32_t(__builtin_clzll(uint64_t(h[j]) << 32 | l[j]));
+  }
+}
+
+// Rows [0, n) of a block through tree t, 32 rows per pass: leaf numbers in leaf[0, n).
+inline void avx2_block_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped, size_t n,
+                              uint32_t* leaf) {
+  size_t r0 = 0;
+  for (; r0 + 32 <= n; r0 += 32) avx2_leaves<4>(bv, t, flipped, r0, leaf + r0);
+  switch ((n - r0 + 7) / 8) {
+    case 0: break;
+    case 1: avx2_leaves<1>(bv, t, flipped, r0, leaf + r0); break;
+    case 2: avx2_leaves<2>(bv, t, flipped, r0, leaf + r0); break;
+    case 3: avx2_leaves<3>(bv, t, flipped, r0, leaf + r0); break;
+    default: avx2_leaves<4>(bv, t, flipped, r0, leaf + r0); break;
+  }
+}
+
+template <typename Acc>
+void avx2_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
+                    uint32_t tree_end, Acc* margins) {
+  const BitvectorTables& bv = model.bitvector;
+  const Acc* values = values_of<Acc>(bv);
+  std::vector<uint32_t> flipped(size_t(2) * model.num_used_features() * kBlockRows);
+  flip_sign_bits(keys, flipped.size(), flipped.data());
+  uint32_t leaf[kBlockRows];
+  for (uint32_t t = tree_begin; t < tree_end; ++t) {
+    Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
+    avx2_block_leaves(bv, t, flipped.data(), n, leaf);
+    const Acc* tree_values = values + size_t(t) * kBitvectorLeaves;
+    for (size_t r = 0; r < n; ++r) m[r] += tree_values[leaf[r]];
+  }
+}
+
+void avx2_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t t, uint32_t* slots) {
+  std::vector<uint32_t> flipped(size_t(2) * model.num_used_features() * kBlockRows);
+  flip_sign_bits(keys, flipped.size(), flipped.data());
+  avx2_block_leaves(model.bitvector, t, flipped.data(), n, slots);
+  for (size_t r = 0; r < n; ++r) slots[r] += t * kBitvectorLeaves;
+}
+
+#include "predict/avx2_target_end.h"
+
 // Calls walk(std::integral_constant<int, groups of 16 rows that cover n rows>).
 template <typename Walk>
 void for_groups(size_t n, Walk&& walk) {
@@ -219,10 +375,21 @@ void add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, 
                     uint32_t tree_end, Acc* margins) {
   static_assert(kBlockRows == 64, "blocks are at most 4 groups of 16 rows");
 #if POLYSCORE_X86_64
+  if (model.bitvector.avx512 && model.bitvector.batches16) {
+    std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
+    narrow_keys(keys, keys16.size(), keys16.data());
+    if (n <= 32) vector_add_trees<2, true>(model, keys16.data(), tree_begin, tree_end, margins);
+    else vector_add_trees<4, true>(model, keys16.data(), tree_begin, tree_end, margins);
+    return;
+  }
   if (model.bitvector.avx512) {
     for_groups(n, [&](auto groups) {
-      vector_add_trees<decltype(groups)::value>(model, keys, tree_begin, tree_end, margins);
+      vector_add_trees<decltype(groups)::value, false>(model, keys, tree_begin, tree_end, margins);
     });
+    return;
+  }
+  if (model.bitvector.avx2) {
+    avx2_add_block(model, keys, n, tree_begin, tree_end, margins);
     return;
   }
 #endif
@@ -243,10 +410,21 @@ void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_
 void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
                            uint32_t* slots) {
 #if POLYSCORE_X86_64
+  if (model.bitvector.avx512 && model.bitvector.batches16) {
+    std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
+    narrow_keys(keys, keys16.size(), keys16.data());
+    if (n <= 32) vector_block_slots<2, true>(model.bitvector, tree, keys16.data(), slots);
+    else vector_block_slots<4, true>(model.bitvector, tree, keys16.data(), slots);
+    return;
+  }
   if (model.bitvector.avx512) {
     for_groups(n, [&](auto groups) {
-      vector_block_slots<decltype(groups)::value>(model.bitvector, tree, keys, slots);
+      vector_block_slots<decltype(groups)::value, false>(model.bitvector, tree, keys, slots);
     });
+    return;
+  }
+  if (model.bitvector.avx2) {
+    avx2_block_slots(model, keys, n, tree, slots);
     return;
   }
 #endif

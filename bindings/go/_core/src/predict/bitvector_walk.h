@@ -1,8 +1,9 @@
 // The bitvector walk (QuickScorer): a batch block's rows through trees of at most 64
 // leaves by evaluating every split of a tree for all rows at once and and-ing the
 // leaf sets of the splits that send a row right; the exit leaf is the leftmost left.
-// With AVX-512, 16 rows per instruction; else 8 rows side by side in scalar code. With
-// AVX-512 a single row too: 16 splits of a tree per instruction.
+// With AVX-512, 16 rows per instruction (32 with 16-bit keys); with AVX2, 8; else 8 rows
+// side by side in scalar code. With AVX-512 a single row too: 16 splits of a tree per
+// instruction.
 // Reads BitvectorTables (bitvector_tables.h) and the row keys of key_encoding.h.
 #pragma once
 
