@@ -37,13 +37,24 @@ _c_void_p = ctypes.c_void_p
 _F8 = np.dtype(np.float64)
 
 
-def _raw_row_fn(lib):
+# predict_row on a model of at most this many trees keeps the GIL during its C call: the
+# call lasts at most ~2 us (~20 ns per tree on the deepest benchmark trees), while
+# releasing and taking back the GIL costs ~110 ns per call and, when other threads want
+# it, can make this one wait for the switch interval. numpy likewise keeps the GIL for
+# small arrays. Bigger models release it, so that threads score in parallel.
+_ROW_GIL_HELD_MAX_TREES = 100
+
+
+def _raw_row_fn(lib, hold_gil):
     """ps_model_predict_row as a ctypes function pointer *without* argtypes, for
     predict_row's hot path. ctypes then converts nothing itself: every argument is a
     ready parameter object of its exact C type (c_size_t.from_param(n) and
-    c_void_p.from_param(handle), made once per model, byref(...) of the row, the result's
-    c_double array) or None (NULL). Constant parameter objects are copied, not built,
-    per call: ~330 ns for the call instead of ~550 through argtypes."""
+    c_void_p.from_param(handle), made once per model, the row's ctypes argument, the
+    result's c_double array) or None (NULL). Constant parameter objects are copied, not
+    built, per call: ~330 ns for the call instead of ~550 through argtypes.
+    hold_gil: called as a PyDLL function (the GIL kept during the call)."""
+    if hold_gil:
+        lib = ctypes.PyDLL(lib._name, handle=lib._handle)  # the same library, loaded once
     fn = lib._FuncPtr(("ps_model_predict_row", lib))
     fn.restype = ctypes.c_int32
     return fn
@@ -211,7 +222,7 @@ class Model:
         # handle as a c_void_p parameter, options argument, row shape (features,),
         # features as a c_size_t parameter) for predict_row's hot path
         self._row_plans = {}
-        self._row_fn = None  # _raw_row_fn(lib), made on first use
+        self._row_fn = None  # _raw_row_fn(lib, ...), made on first use
         self._c_handle = None  # c_void_p.from_param(handle), with it
         # What the file says about the training DataFrame's categories (see _frame):
         # LightGBM's pandas_categorical list, XGBoost's saved categories per feature.
@@ -591,7 +602,8 @@ class Model:
             # with the address of the cached options struct (kept alive in self._plans).
             if self._row_fn is None:
                 self._c_handle = _c_void_p.from_param(self._handle)
-                self._row_fn = _raw_row_fn(self._lib)
+                self._row_fn = _raw_row_fn(
+                    self._lib, self.info.num_trees <= _ROW_GIL_HELD_MAX_TREES)
             n_features = arr.size
             self._row_plans[output] = (
                 self._row_fn, ctypes.c_double * size, _c_size_t.from_param(size), self._c_handle,
