@@ -3,7 +3,8 @@
 binding: polyscore.Model.predict_row(row) (bindings/python, ctypes) on MODEL (one tree);
 bare:    psffi_empty from LIBEMPTY through ctypes, declared (argtypes) and called with the
          same seven arguments the binding passes to ps_model_predict_row (addresses taken
-         once outside the loop: the cheapest a ctypes call can be).
+         once outside the loop), a CDLL function: the GIL released, as ctypes does unless
+         told otherwise (the binding keeps it on models of at most 100 trees, this one).
 Interleaved per repeat; prints one JSON line: wall clock and this thread's CPU time."""
 import ctypes
 import json

@@ -86,14 +86,23 @@ func TestConformance(t *testing.T) {
 					continue // the row and CSR paths take float64
 				}
 				row := make([]float64, per)
+				// values over all rounds are also scored with nil options, PredictRowInto's
+				// own fast path
+				defaults := o.kind == polyscore.OutputValue && c.IterationBegin == 0 && c.IterationEnd == 0
 				for r := 0; r < nRows; r++ {
-					n, err := m.PredictRowInto(row, x[r*c.NumFeatures:(r+1)*c.NumFeatures], opts)
-					if err != nil || n != per {
-						t.Fatalf("%s: PredictRowInto row %d: n=%d err=%v", o.name, r, n, err)
-					}
-					for k := range row {
-						if !sameBits(row[k], got[r*per+k]) {
-							t.Fatalf("%s: row %d: single-row path %v, batch %v", o.name, r, row[k], got[r*per+k])
+					for _, rowOpts := range []*polyscore.PredictOptions{opts, nil} {
+						if rowOpts == nil && !defaults {
+							continue
+						}
+						clear(row)
+						n, err := m.PredictRowInto(row, x[r*c.NumFeatures:(r+1)*c.NumFeatures], rowOpts)
+						if err != nil || n != per {
+							t.Fatalf("%s: PredictRowInto row %d (options %v): n=%d err=%v", o.name, r, rowOpts, n, err)
+						}
+						for k := range row {
+							if !sameBits(row[k], got[r*per+k]) {
+								t.Fatalf("%s: row %d (options %v): single-row path %v, batch %v", o.name, r, rowOpts, row[k], got[r*per+k])
+							}
 						}
 					}
 				}

@@ -32,6 +32,7 @@ package polyscore
 #cgo noescape gops_predict_dense
 #cgo noescape gops_predict_csr
 #cgo noescape gops_predict_row
+#cgo noescape gops_predict_row_default
 #cgo nocallback gops_load_file
 #cgo nocallback gops_load_buffer
 #cgo nocallback gops_info
@@ -40,6 +41,7 @@ package polyscore
 #cgo nocallback gops_predict_dense
 #cgo nocallback gops_predict_csr
 #cgo nocallback gops_predict_row
+#cgo nocallback gops_predict_row_default
 #cgo nocallback gops_free
 #include <stdint.h>
 #include <stdlib.h>
@@ -187,6 +189,15 @@ static ps_status gops_row_call(double *out, size_t out_len, uintptr_t model, con
   }
   return ps_model_predict_row(out ? out : gops_empty_f64, out_len, (ps_model *)model,
                               row ? row : gops_empty_f64, n_features, o, e);
+}
+
+// PredictRowInto's fast path (default options): the library's call alone, with a NULL
+// ps_error and a plain status back (no result struct). On failure Go makes the call
+// again through gops_predict_row for the error's message.
+static ps_status gops_predict_row_default(double *out, size_t out_len, uintptr_t model,
+                                          const double *row, size_t n_features) {
+  return ps_model_predict_row(out ? out : gops_empty_f64, out_len, (ps_model *)model,
+                              row ? row : gops_empty_f64, n_features, NULL, NULL);
 }
 
 static gops_result gops_predict_row(double *out, size_t out_len, uintptr_t model,
@@ -635,6 +646,16 @@ func (m *Model) PredictRow(row []float64, opts *PredictOptions) ([]float64, erro
 func (m *Model) PredictRowInto(dst, row []float64, opts *PredictOptions) (int, error) {
 	if m == nil {
 		return 0, errNilModel
+	}
+	if opts == nil {
+		// The default options (values over all rounds): one cgo call straight to the
+		// library, NumOutputs values per row. A failure takes the general path below,
+		// which makes the call again with a ps_error for the message.
+		st := C.gops_predict_row_default(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h),
+			f64ptr(row), C.size_t(len(row)))
+		if st == C.PS_OK {
+			return int(m.info.NumOutputs), nil
+		}
 	}
 	o, err := opts.c()
 	if err != nil {

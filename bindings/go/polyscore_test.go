@@ -186,6 +186,27 @@ func TestErrors(t *testing.T) {
 		wantError(t, err, polyscore.ErrBufferTooSmall)
 	})
 
+	t.Run("row with default options", func(t *testing.T) {
+		// PredictRowInto's fast path (nil options) and its failures: the same typed
+		// errors as with options, nothing written on failure
+		dst := []float64{-1, -1}
+		n, err := m.PredictRowInto(dst, []float64{1, 2, 3}, nil)
+		wantError(t, err, polyscore.ErrShape, "3 features")
+		if n != 0 || dst[0] != -1 {
+			t.Fatalf("a failed call wrote: n=%d dst=%v", n, dst)
+		}
+		_, err = m.PredictRowInto(dst, nil, nil)
+		wantError(t, err, polyscore.ErrShape)
+		_, err = m.PredictRowInto(dst[:0], []float64{1, 2}, nil)
+		wantError(t, err, polyscore.ErrBufferTooSmall)
+		nan := []float64{math.NaN(), 1.2}
+		n, err = m.PredictRowInto(dst, nan, nil)
+		want, err2 := m.Predict(nan, 1, &polyscore.PredictOptions{Output: polyscore.OutputValue})
+		if err != nil || err2 != nil || n != 1 || len(want) != 1 || dst[0] != want[0] || dst[1] != -1 {
+			t.Fatalf("NaN row: n=%d dst=%v err=%v; Predict %v err=%v", n, dst, err, want, err2)
+		}
+	})
+
 	t.Run("bad options", func(t *testing.T) {
 		_, err := m.PredictRow([]float64{1, 2}, &polyscore.PredictOptions{Output: 7})
 		wantError(t, err, polyscore.ErrInvalidArgument, "unknown output kind 7")

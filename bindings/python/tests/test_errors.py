@@ -178,9 +178,13 @@ def test_library_path_from_environment():
     assert _lib.get()._name == os.environ["POLYSCORE_LIBRARY"]
 
 
-def test_predict_row_hot_path_keeps_every_check(fraud):
+@pytest.mark.parametrize("row_copy_max", [_model._ROW_COPY_MAX, 0],
+                         ids=["row copied", "row in place"])
+def test_predict_row_hot_path_keeps_every_check(fraud, monkeypatch, row_copy_max):
     """Once predict_row's plans are cached (hot path), every input the hot path does not
-    take goes the checked way: same results, same errors as the first call."""
+    take goes the checked way: same results, same errors as the first call. Both ways the
+    hot path passes a row: copied (short rows) and in place (long rows; forced here)."""
+    monkeypatch.setattr(_model, "_ROW_COPY_MAX", row_copy_max)
     FRAUD_ROW, FRAUD_SCORE = [0.4, 1.2], 0.8551127314567566  # as in test_api.py
     for output in ("value", "margin", "leaf"):
         fraud.predict_row(FRAUD_ROW, output=output)  # caches the plan
@@ -198,6 +202,12 @@ def test_predict_row_hot_path_keeps_every_check(fraud):
     a, b = fraud.predict_row(arr), fraud.predict_row(arr)
     a[0] = -1.0
     assert b[0] == want[0] and a.base is not b.base
+    # each call reads the row as it is now (nothing of an earlier call's row is kept)
+    changed = arr.copy()
+    fraud.predict_row(changed)
+    changed[:] = [0.0, 0.0]
+    np.testing.assert_array_equal(fraud.predict_row(changed), fraud.predict([[0.0, 0.0]]))
+    assert fraud.predict_row(changed)[0] != want[0]
     np.testing.assert_array_equal(fraud.predict_row(arr, output="margin"),
                                   fraud.predict(arr, output="margin"))
     assert fraud.predict_row(arr, output="leaf").shape == (50,)

@@ -1,12 +1,15 @@
 """One model used from many threads: exact results; close() while others predict
 never crashes (each call completes or raises InvalidHandleError)."""
+import ctypes
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 import polyscore
+from polyscore import _model
 from vectors_util import CASES_BY_NAME, VECTORS, case_input
 
 THREADS = 8
@@ -61,6 +64,25 @@ def test_threads_run_in_parallel_without_the_gil():
         during = [x for x in ticks if start < x < end]
         if end - start > 0.05:
             assert len(during) >= 3, (end - start, len(during))
+
+
+@pytest.mark.parametrize("max_trees,holds_gil", [(_model._ROW_GIL_HELD_MAX_TREES, True), (0, False)],
+                         ids=["small model: GIL kept", "big model: GIL released"])
+def test_predict_row_keeps_the_gil_only_for_small_models(monkeypatch, max_trees, holds_gil):
+    """predict_row's C call keeps the GIL on a model of at most _ROW_GIL_HELD_MAX_TREES
+    trees (50 here) and releases it on bigger ones (forced by lowering the limit); both
+    give the batch's results, from several threads at once."""
+    monkeypatch.setattr(_model, "_ROW_GIL_HELD_MAX_TREES", max_trees)
+    case = CASES_BY_NAME["lgb4_bigish_binary"]
+    X = np.resize(case_input(case), (200, case["num_features"]))
+    with polyscore.Model.load(VECTORS / case["model"]) as m:
+        assert m.info.num_trees == 50
+        want = m.predict(X)
+        m.predict_row(X[0])  # makes the hot path's plan
+        assert bool(m._row_fn._flags_ & ctypes._FUNCFLAG_PYTHONAPI) == holds_gil
+        with ThreadPoolExecutor(THREADS) as pool:
+            got = list(pool.map(m.predict_row, X))
+        np.testing.assert_array_equal(np.concatenate(got), want)
 
 
 def test_close_while_predicting():

@@ -37,16 +37,48 @@ _c_void_p = ctypes.c_void_p
 _F8 = np.dtype(np.float64)
 
 
-def _raw_row_fn(lib):
+# predict_row on a model of at most this many trees keeps the GIL during its C call: the
+# call lasts at most ~2 us (~20 ns per tree on the deepest benchmark trees), while
+# releasing and taking back the GIL costs ~110 ns per call and, when other threads want
+# it, can make this one wait for the switch interval. numpy likewise keeps the GIL for
+# small arrays. Bigger models release it, so that threads score in parallel.
+_ROW_GIL_HELD_MAX_TREES = 100
+
+
+def _raw_row_fn(lib, hold_gil):
     """ps_model_predict_row as a ctypes function pointer *without* argtypes, for
     predict_row's hot path. ctypes then converts nothing itself: every argument is a
     ready parameter object of its exact C type (c_size_t.from_param(n) and
-    c_void_p.from_param(handle), made once per model, byref(...) of the row, the result's
-    c_double array) or None (NULL). Constant parameter objects are copied, not built,
-    per call: ~330 ns for the call instead of ~550 through argtypes."""
+    c_void_p.from_param(handle), made once per model, the row's ctypes argument, the
+    result's c_double array) or None (NULL). Constant parameter objects are copied, not
+    built, per call: ~330 ns for the call instead of ~550 through argtypes.
+    hold_gil: called as a PyDLL function (the GIL kept during the call)."""
+    if hold_gil:
+        lib = ctypes.PyDLL(lib._name, handle=lib._handle)  # the same library, loaded once
     fn = lib._FuncPtr(("ps_model_predict_row", lib))
     fn.restype = ctypes.c_int32
     return fn
+
+
+# Rows of at most this many values are copied into a ctypes array for predict_row's hot
+# path; longer rows are passed in place. Copying 2 KiB costs less than the in-place
+# route's memoryview, its keep-alive dict and byref (~160 ns less at 50 features).
+_ROW_COPY_MAX = 256
+
+
+def _row_in_place(arr):
+    """byref to arr's own memory (writable and C-contiguous, else TypeError/ValueError)."""
+    return _byref(_c_double_from_buffer(arr))
+
+
+def _row_argument(n_features):
+    """predict_row's hot path: the function that turns a float64 row of n_features values
+    into a ctypes argument pointing at them. Short rows: a copy in a (c_double *
+    n_features) array (from_buffer_copy: any C-contiguous buffer, read-only too; a ctypes
+    array is passed as a pointer to its first element). Long rows: in place."""
+    if 0 < n_features <= _ROW_COPY_MAX:
+        return (ctypes.c_double * n_features).from_buffer_copy
+    return _row_in_place
 
 
 def _address(arr):
@@ -190,7 +222,7 @@ class Model:
         # handle as a c_void_p parameter, options argument, row shape (features,),
         # features as a c_size_t parameter) for predict_row's hot path
         self._row_plans = {}
-        self._row_fn = None  # _raw_row_fn(lib), made on first use
+        self._row_fn = None  # _raw_row_fn(lib, ...), made on first use
         self._c_handle = None  # c_void_p.from_param(handle), with it
         # What the file says about the training DataFrame's categories (see _frame):
         # LightGBM's pandas_categorical list, XGBoost's saved categories per feature.
@@ -515,8 +547,9 @@ class Model:
         # The hot path: once the library has accepted these options, a cached plan (no
         # validation, no ps_model_output_size call) and one ctypes call with ready-made
         # arguments and a NULL ps_error. Anything else (first use, unusual arguments, a
-        # row that is not a writable float64 array, a failing call) takes
-        # _predict_row_slow, which validates everything and raises the library's error.
+        # row that is not a C-contiguous float64 array of the model's width, a failing
+        # call) takes _predict_row_slow, which validates everything and raises the
+        # library's error.
         if base_margin is not None:
             return self._predict_row_slow(row, output, iteration_range, base_margin)
         plan = None
@@ -524,19 +557,20 @@ class Model:
             plan = self._row_plans.get(output)
         if plan is None:
             return self._predict_row_slow(row, output, iteration_range)
-        fn, out_type, c_size, c_handle, c_opts, shape, c_n_features = plan
+        fn, out_type, c_size, c_handle, c_opts, shape, c_n_features, row_arg = plan
         # A list of floats becomes float64 here; anything else (ints, strings, booleans,
         # complex) takes the slow path, which converts or rejects it.
         arr = row if type(row) is _ndarray else _asarray(row)
         if arr.dtype is not _F8 or arr.shape != shape:  # the slow path converts or raises
             return self._predict_row_slow(row, output, iteration_range)
         try:
-            # no copy; from_buffer needs a writable, C-contiguous buffer (else TypeError)
-            p_row = _byref(_c_double_from_buffer(arr))
+            # the row as a ctypes argument (see _row_argument); a buffer that is not
+            # C-contiguous raises here and takes the slow path
+            c_row = row_arg(arr)
         except (TypeError, ValueError, BufferError):
             return self._predict_row_slow(row, output, iteration_range)
         out = out_type()  # the result's memory: a fresh ctypes array, wrapped below
-        if fn(out, c_size, c_handle, p_row, c_n_features, c_opts, None) != _PS_OK:
+        if fn(out, c_size, c_handle, c_row, c_n_features, c_opts, None) != _PS_OK:
             return self._predict_row_slow(row, output, iteration_range)  # raises its error
         return _frombuffer(out, _F8)  # a new float64 array over out (out lives as its base)
 
@@ -568,12 +602,13 @@ class Model:
             # with the address of the cached options struct (kept alive in self._plans).
             if self._row_fn is None:
                 self._c_handle = _c_void_p.from_param(self._handle)
-                self._row_fn = _raw_row_fn(self._lib)
+                self._row_fn = _raw_row_fn(
+                    self._lib, self.info.num_trees <= _ROW_GIL_HELD_MAX_TREES)
             n_features = arr.size
             self._row_plans[output] = (
                 self._row_fn, ctypes.c_double * size, _c_size_t.from_param(size), self._c_handle,
                 None if output == "value" else _byref(opts), (n_features,),
-                _c_size_t.from_param(n_features))
+                _c_size_t.from_param(n_features), _row_argument(n_features))
         return out
 
 

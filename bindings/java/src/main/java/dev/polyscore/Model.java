@@ -334,7 +334,18 @@ public final class Model implements AutoCloseable {
 
   /** The single-row fast path: scores one row of {@code numFeatures} doubles (values). */
   public double[] predictRow(double[] row) {
-    return predictRow(row, PredictOptions.DEFAULT);
+    if (row == null || info.numOutputs() != 1) return predictRow(row, PredictOptions.DEFAULT);
+    // One value per row (binary, regression), the common case: predictRowUncounted's
+    // single-value branch without the options' checks, the result array made after the
+    // call (nothing of it held across the native transition).
+    State s = state;
+    if (s.isClosed()) throw closed();
+    try {
+      double value = Native.predictRowValue(s.handle, row, row.length, OutputKind.VALUE.code);
+      return new double[] {value};
+    } finally {
+      Reference.reachabilityFence(this);  // the Cleaner must not free the model mid-call
+    }
   }
 
   /** The single-row fast path with options ({@code threads} is ignored). */

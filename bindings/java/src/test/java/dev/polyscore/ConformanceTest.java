@@ -127,6 +127,10 @@ class ConformanceTest {
             double[] one = m.predictRow(rows[r], opts);
             assertBitsEqual(Arrays.copyOfRange(inPlace, r * per, (r + 1) * per), one,
                 what + " (predictRow, row " + r + ")");
+            if (kind == OutputKind.VALUE && c.iterationBegin() == 0 && c.iterationEnd() == 0) {
+              // predictRow(row), the default options' own fast path
+              assertBitsEqual(one, m.predictRow(rows[r]), what + " (predictRow(row), row " + r + ")");
+            }
           }
         }
 

@@ -72,6 +72,23 @@ class ErrorsTest {
   }
 
   @Test
+  void predictRowWithoutOptionsChecksAsWithOptions() {
+    // predictRow(row) has its own fast path for one value per row: the same answers and
+    // errors as predictRow(row, options)
+    try (Model m = Model.load(TestData.fraudModel())) {
+      assertEquals(1, m.info().numOutputs());
+      double[] nan = {Double.NaN, 1.2};
+      assertArrayEquals(m.predict(nan, 1), m.predictRow(nan));
+      double[] a = m.predictRow(new double[] {0.4, 1.2});
+      double[] b = m.predictRow(new double[] {0.4, 1.2});
+      assertTrue(a != b && a.length == 1 && a[0] == b[0], "a new array per call");
+      expect(ErrorCode.INVALID_ARGUMENT, () -> m.predictRow(null));
+      PolyscoreException e = expect(ErrorCode.SHAPE, () -> m.predictRow(new double[] {1}));
+      assertTrue(e.getMessage().contains("1") && e.getMessage().contains("2"), e.getMessage());
+    }
+  }
+
+  @Test
   void wrongArrayLength() {
     try (Model m = Model.load(TestData.fraudModel())) {
       PolyscoreException e = expect(ErrorCode.SHAPE, () -> m.predict(new double[5], 2));
