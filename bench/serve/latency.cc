@@ -4,7 +4,8 @@
 //
 //   polyscore_serve_latency --model-file PATH --model NAME --features 0.4,1.2
 //       [--grpc TARGET]... [--http HOST:PORT] [--requests N] [--warmup N] [--server-pid PID]
-//       [--clients LIST] [--tuned 1|0] [--channel-arg KEY=VALUE]... [--floor-bytes REQUEST,ANSWER]
+//       [--clients LIST] [--tuned 1|0] [--channel-arg KEY=VALUE]... [--deadline-ms N (1000; 0: none)]
+//       [--floor-bytes REQUEST,ANSWER]
 // --clients: a comma-separated list of blocking, async, callback (or both = blocking,async,
 // the default; all = the three).
 // Prints one line per transport: p50 p90 p99 max (microseconds), and the CPU time per
@@ -55,6 +56,7 @@ struct Args {
   std::string clients = "both";  // gRPC clients: see the top of the file
   bool tuned = true;              // the client settings of channel_arguments()
   std::vector<std::pair<std::string, std::string>> channel_args;  // --channel-arg, on top
+  int deadline_ms = 1000;  // > 0: each gRPC call carries this deadline, as a careful client's does
   size_t floor_request = 0, floor_answer = 0;  // 0: the REST exchange's sizes
 };
 
@@ -126,15 +128,18 @@ Sample measure(const Args& args, Call call) {
 }
 
 // A low-latency client's channel (--tuned 1, the default): the minimal filter stack
-// (no client-side deadline, message-size or census filters; the server still enforces
-// its limits) and no retry layer. With Abseil's deadlock detection off (main), this
-// client runs 25% fewer instructions per call than gRPC's defaults (callgrind,
-// bench/serve/README.md). --tuned 0 measures the defaults.
+// (no client-side message-size or census filters; the server still enforces its
+// limits), no retry layer, and deadline checking turned back on: the minimal stack also
+// turns off the client's own deadline timer, and without it a call to a server that
+// stopped answering waits past its deadline for ever (docs/serve.md). With Abseil's
+// deadlock detection off (main), this client runs 25% fewer instructions per call than
+// gRPC's defaults (callgrind, bench/serve/README.md). --tuned 0 measures the defaults.
 grpc::ChannelArguments channel_arguments(const Args& args) {
   grpc::ChannelArguments arguments;
   if (args.tuned) {
     arguments.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
     arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+    arguments.SetInt(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 1);
   }
   for (const auto& [key, value] : args.channel_args) {  // a whole number is an int argument
     char* end = nullptr;
@@ -143,6 +148,13 @@ grpc::ChannelArguments channel_arguments(const Args& args) {
     else arguments.SetString(key, value);
   }
   return arguments;
+}
+
+// A new call's context, with --deadline-ms's deadline if one is asked for.
+void set_deadline(const Args& args, grpc::ClientContext& context) {
+  if (args.deadline_ms > 0) {
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(args.deadline_ms));
+  }
 }
 
 bool send_all(int fd, const char* data, size_t size) {
@@ -278,6 +290,7 @@ void grpc_unary(const Args& args, const std::string& target) {
   std::string name = "grpc " + target;
   report(name.c_str(), measure(args, [&] {
            grpc::ClientContext context;
+           set_deadline(args, context);
            fraud::v1::PredictResponse response;
            grpc::Status status = stub->Predict(&context, request, &response);
            if (!status.ok()) {
@@ -300,6 +313,7 @@ void grpc_unary_reused_queue(const Args& args, const std::string& target) {
   std::string name = "grpc async-client " + target;
   report(name.c_str(), measure(args, [&] {
            grpc::ClientContext context;
+           set_deadline(args, context);
            fraud::v1::PredictResponse response;
            grpc::Status status;
            auto call = stub->AsyncPredict(&context, request, &queue);
@@ -327,6 +341,7 @@ void grpc_unary_callback(const Args& args, const std::string& target) {
   std::string name = "grpc callback-client " + target;
   report(name.c_str(), measure(args, [&] {
            grpc::ClientContext context;
+           set_deadline(args, context);
            fraud::v1::PredictResponse response;
            grpc::Status status;
            bool done = false;
@@ -419,6 +434,7 @@ int main(int argc, char** argv) {
     else if (flag == "--server-pid") args.server_pid = std::stol(value);
     else if (flag == "--clients") args.clients = value;
     else if (flag == "--tuned") args.tuned = value != "0";
+    else if (flag == "--deadline-ms") args.deadline_ms = std::stoi(value);
     else if (flag == "--channel-arg") {  // KEY=VALUE
       size_t equals = value.find('=');
       if (equals == std::string::npos) {
