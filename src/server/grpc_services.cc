@@ -51,7 +51,7 @@ struct Call {
 
 // Runs one RPC body: admission, deadline, errors to statuses, metrics.
 template <typename Body>
-grpc::Status serve(ServiceCore& core, grpc::ServerContextBase* context, const char* endpoint, bool scoring,
+grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* endpoint, bool scoring,
                    Body body) {
   Call call{endpoint, "", 0, {}};
   auto start = call.clock.arrival;
@@ -151,7 +151,7 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
 }
 
 // fraud.v1.FraudScorer.Predict: one row, one score, a label from the model's config.
-grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContextBase* context,
+grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
                            const fraud::v1::PredictRequest& request, fraud::v1::PredictResponse* response) {
   return serve(core, context, "grpc_fraud_predict", true, [&](Call& call) {
     call.model = request.model();
@@ -218,35 +218,15 @@ class AsyncFraudCall {
   bool answered_ = false;
 };
 
-// fraud.v1.FraudScorer.Predict on the callback API (--grpc-unary-api callback): gRPC
-// runs the handler on the thread that read the call, and the answer goes out from there.
-class CallbackFraudScorer final : public fraud::v1::FraudScorer::CallbackService {
+class ScoringService final : public polyscore::v1::ScoringService::Service {
  public:
-  explicit CallbackFraudScorer(ServiceCore& core) : core_(core) {}
+  explicit ScoringService(ServiceCore& core) : core_(core) {}
 
-  grpc::ServerUnaryReactor* Predict(grpc::CallbackServerContext* context, const fraud::v1::PredictRequest* request,
-                                    fraud::v1::PredictResponse* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(fraud_predict(core_, context, *request, response));
-    return reactor;
+  grpc::Status Predict(grpc::ServerContext* context, const polyscore::v1::PredictRequest* request,
+                       polyscore::v1::PredictResponse* response) override {
+    return serve(core_, context, "grpc_v1_predict", true,
+                 [&](Call& call) { predict_batch(core_, *request, response, call); });
   }
-
- private:
-  ServiceCore& core_;
-};
-
-grpc::Status v1_predict(ServiceCore& core, grpc::ServerContextBase* context, const polyscore::v1::PredictRequest& request,
-                        polyscore::v1::PredictResponse* response) {
-  return serve(core, context, "grpc_v1_predict", true,
-               [&](Call& call) { predict_batch(core, request, response, call); });
-}
-
-// polyscore.v1.ScoringService but Predict; Base is the generated Service, or the same
-// with Predict on the callback API.
-template <typename Base>
-class ScoringServiceMethods : public Base {
- public:
-  explicit ScoringServiceMethods(ServiceCore& core) : core_(core) {}
 
   grpc::Status PredictStream(
       grpc::ServerContext* context,
@@ -309,35 +289,8 @@ class ScoringServiceMethods : public Base {
     });
   }
 
- protected:
+ private:
   ServiceCore& core_;
-};
-
-// polyscore.v1.ScoringService with Predict on gRPC's synchronous thread pool.
-class SyncScoringService final : public ScoringServiceMethods<polyscore::v1::ScoringService::Service> {
- public:
-  using ScoringServiceMethods::ScoringServiceMethods;
-
-  grpc::Status Predict(grpc::ServerContext* context, const polyscore::v1::PredictRequest* request,
-                       polyscore::v1::PredictResponse* response) override {
-    return v1_predict(core_, context, *request, response);
-  }
-};
-
-// polyscore.v1.ScoringService with Predict on the callback API (--grpc-unary-api
-// callback); the streaming and metadata methods stay synchronous.
-class CallbackScoringService final
-    : public ScoringServiceMethods<polyscore::v1::ScoringService::WithCallbackMethod_Predict<
-          polyscore::v1::ScoringService::Service>> {
- public:
-  using ScoringServiceMethods::ScoringServiceMethods;
-
-  grpc::ServerUnaryReactor* Predict(grpc::CallbackServerContext* context, const polyscore::v1::PredictRequest* request,
-                                    polyscore::v1::PredictResponse* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(v1_predict(core_, context, *request, response));
-    return reactor;
-  }
 };
 
 // Open Inference Protocol input i's values as doubles, from raw_input_contents (one
@@ -610,23 +563,18 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
 
 }  // namespace
 
-GrpcServices::GrpcServices(ServiceCore& core, GrpcUnaryApi unary_api, int fraud_threads)
-    : core_(core), fraud_threads_(unary_api == GrpcUnaryApi::kAsync ? fraud_threads : 0) {
-  if (unary_api == GrpcUnaryApi::kCallback) {
-    services_.push_back(std::make_unique<CallbackFraudScorer>(core));
-    services_.push_back(std::make_unique<CallbackScoringService>(core));
-  } else {
-    fraud_async_ = std::make_unique<fraud::v1::FraudScorer::AsyncService>();
-    services_.push_back(std::make_unique<SyncScoringService>(core));
-  }
-  services_.push_back(std::make_unique<InferenceService>(core));
+GrpcServices::GrpcServices(ServiceCore& core, int fraud_threads)
+    : core_(core), fraud_async_(std::make_unique<fraud::v1::FraudScorer::AsyncService>()),
+      fraud_threads_(fraud_threads) {
+  sync_services_.push_back(std::make_unique<ScoringService>(core));
+  sync_services_.push_back(std::make_unique<InferenceService>(core));
 }
 
 GrpcServices::~GrpcServices() { stop(); }
 
 void GrpcServices::register_on(grpc::ServerBuilder& builder) {
-  for (auto& service : services_) builder.RegisterService(service.get());
-  if (fraud_async_) builder.RegisterService(fraud_async_.get());
+  for (auto& service : sync_services_) builder.RegisterService(service.get());
+  builder.RegisterService(fraud_async_.get());
   for (int i = 0; i < fraud_threads_; ++i) queues_.push_back(builder.AddCompletionQueue());
 }
 

@@ -1,7 +1,6 @@
 // The gRPC services, generated from proto/: fraud.v1.FraudScorer,
 // polyscore.v1.ScoringService and inference.GRPCInferenceService (Open Inference
-// Protocol). Synchronous handlers on gRPC's thread pool, except the one-row calls
-// (below).
+// Protocol). Synchronous handlers on gRPC's thread pool, except FraudScorer (below).
 #ifndef POLYSCORE_SERVER_GRPC_SERVICES_H
 #define POLYSCORE_SERVER_GRPC_SERVICES_H
 
@@ -17,21 +16,12 @@
 
 namespace polyscore::server {
 
-// Which gRPC server API answers fraud.v1.FraudScorer.Predict and
-// polyscore.v1.ScoringService.Predict (--grpc-unary-api).
-enum class GrpcUnaryApi {
-  // FraudScorer.Predict on the async API: each of fraud_threads completion-queue threads
-  // polls and scores the calls it receives itself; ScoringService.Predict synchronous.
-  kAsync,
-  // Both on the callback API: gRPC runs the handler on the thread that read the call.
-  kCallback,
-};
-
-// Every gRPC service of the server; the one-row calls, whose latency matters most, on
-// the API unary_api names.
+// Every gRPC service of the server. fraud.v1.FraudScorer.Predict, the one-row call
+// whose latency matters most, runs on the async API: each completion-queue thread polls
+// and scores the calls it receives itself, with no hand-off to another thread.
 class GrpcServices {
  public:
-  GrpcServices(ServiceCore& core, GrpcUnaryApi unary_api, int fraud_threads);
+  GrpcServices(ServiceCore& core, int fraud_threads);
   ~GrpcServices();
   GrpcServices(const GrpcServices&) = delete;
   GrpcServices& operator=(const GrpcServices&) = delete;
@@ -42,11 +32,11 @@ class GrpcServices {
 
  private:
   ServiceCore& core_;
-  std::vector<std::unique_ptr<grpc::Service>> services_;
-  std::unique_ptr<fraud::v1::FraudScorer::AsyncService> fraud_async_;  // kAsync only
+  std::vector<std::unique_ptr<grpc::Service>> sync_services_;
+  std::unique_ptr<fraud::v1::FraudScorer::AsyncService> fraud_async_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
-  int fraud_threads_;  // 0 with kCallback
+  int fraud_threads_;
   bool stopped_ = false;
 };
 

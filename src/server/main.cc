@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <cerrno>
-#include <charconv>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -44,8 +43,7 @@ int run(const ServeOptions& options) {
   core.repository_control = options.model_control_explicit;
   core.repository.reload();
 
-  GrpcUnaryApi unary_api = options.grpc_unary_api == "callback" ? GrpcUnaryApi::kCallback : GrpcUnaryApi::kAsync;
-  GrpcServices services(core, unary_api, options.grpc_fraud_threads);  // outlives the server
+  GrpcServices services(core, options.grpc_fraud_threads);  // outlives the server
   std::unique_ptr<grpc::Server> grpc_server;
   int grpc_port = 0;
   if (!options.grpc_address.empty() || !options.grpc_unix.empty()) {
@@ -57,15 +55,6 @@ int run(const ServeOptions& options) {
       builder.AddListeningPort("unix:" + options.grpc_unix, grpc::InsecureServerCredentials());
     }
     builder.SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_body_bytes));
-    for (const auto& [key, value] : options.grpc_args) {
-      int number = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
-      if (!value.empty() && ec == std::errc() && end == value.data() + value.size()) {
-        builder.AddChannelArgument(key, number);
-      } else {
-        builder.AddChannelArgument(key, value);
-      }
-    }
     services.register_on(builder);
     grpc_server = builder.BuildAndStart();
     if (grpc_server) services.start();

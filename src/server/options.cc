@@ -9,8 +9,7 @@ const char kServeUsage[] =
     "usage: polyscore serve --models DIR [--grpc HOST:PORT] [--grpc-unix PATH] [--http HOST:PORT]\n"
     "                       [--poll-seconds N] [--max-body-bytes N] [--max-rows N]\n"
     "                       [--max-answer-bytes N] [--max-concurrent N] [--read-timeout-ms N] [--drain-seconds N]\n"
-    "                       [--http-threads N] [--grpc-fraud-threads N] [--grpc-unary-api async|callback]\n"
-    "                       [--grpc-arg KEY=VALUE]...\n"
+    "                       [--http-threads N] [--grpc-fraud-threads N]\n"
     "                       [--model-control poll|explicit]\n"
     "\n"
     "Serves the models under DIR (DIR/<name>/<version>/model.{json,ubj,txt} or DIR/<name>.json)\n"
@@ -21,11 +20,7 @@ const char kServeUsage[] =
     "--poll-seconds 10, --max-body-bytes 16777216, --max-rows 100000,\n"
     "--max-answer-bytes 268435456, --max-concurrent 64,\n"
     "--read-timeout-ms 30000, --drain-seconds 10, --http-threads 2,\n"
-    "--grpc-fraud-threads 1 (threads that poll for and score fraud.v1 calls),\n"
-    "--grpc-unary-api async (fraud.v1 Predict on the async API with those threads;\n"
-    "callback: fraud.v1 and polyscore.v1 Predict on gRPC's callback API, on gRPC's threads).\n"
-    "--grpc-arg sets a gRPC server channel argument (e.g. grpc.http2.bdp_probe=0; a whole\n"
-    "number is an integer argument); it may be repeated.\n"
+    "--grpc-fraud-threads 1 (threads that poll for and score fraud.v1 calls).\n"
     "--model-control poll (default): the server follows DIR (start, SIGHUP, --poll-seconds);\n"
     "the repository API's index answers, its load and unload are refused. explicit: any\n"
     "client that reaches the server may load and unload the models under DIR (POST\n"
@@ -78,22 +73,6 @@ bool parse_serve_options(int argc, char** argv, ServeOptions* options, std::stri
         return false;
       }
       options->model_control_explicit = mode == "explicit";
-    }
-    else if (flag == "--grpc-unary-api") {
-      std::string api = value;
-      if (api != "async" && api != "callback") {
-        *error = "--grpc-unary-api wants async or callback, got " + api;
-        return false;
-      }
-      options->grpc_unary_api = api;
-    }
-    else if (flag == "--grpc-arg") {
-      const char* equals = std::strchr(value, '=');
-      if (!equals || equals == value) {
-        *error = std::string("--grpc-arg wants KEY=VALUE, got ") + value;
-        return false;
-      }
-      options->grpc_args.emplace_back(std::string(value, equals), std::string(equals + 1));
     }
     else if (flag == "--grpc-fraud-threads") { if (!number(1, 256)) return false; options->grpc_fraud_threads = int(n); }
     else {

@@ -3,8 +3,6 @@
 #define POLYSCORE_SERVER_OPTIONS_H
 
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "service_core.h"
 
@@ -18,9 +16,6 @@ struct ServeOptions {
   int http_threads = 2;
   // One by default: on a small machine a second polling thread measured slower.
   int grpc_fraud_threads = 1;
-  std::string grpc_unary_api = "async";  // async or callback (GrpcUnaryApi)
-  // --grpc-arg KEY=VALUE: gRPC server channel arguments (a whole number is an int).
-  std::vector<std::pair<std::string, std::string>> grpc_args;
   int poll_seconds = -1;     // 0 = reload only on SIGHUP; -1 = 10, or 0 with explicit control
   // --model-control explicit: clients may load and unload models (Triton's mode name).
   bool model_control_explicit = false;
