@@ -130,8 +130,9 @@ Sample measure(const Args& args, Call call) {
 // A low-latency client's channel (--tuned 1, the default): the minimal filter stack
 // (no client-side message-size or census filters; the server still enforces its
 // limits), no retry layer, and deadline checking turned back on: the minimal stack also
-// turns off the client's own deadline timer, and without it a call to a server that
-// stopped answering waits past its deadline for ever (docs/serve.md). With Abseil's
+// turns off the client channel's deadline timer, and without it a call waiting for a
+// connection to a server that never completes the HTTP/2 handshake waits past its
+// deadline (docs/serve.md). With Abseil's
 // deadlock detection off (main), this client runs 25% fewer instructions per call than
 // gRPC's defaults (callgrind, bench/serve/README.md). --tuned 0 measures the defaults.
 grpc::ChannelArguments channel_arguments(const Args& args) {
