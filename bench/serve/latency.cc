@@ -4,7 +4,10 @@
 //
 //   polyscore_serve_latency --model-file PATH --model NAME --features 0.4,1.2
 //       [--grpc TARGET]... [--http HOST:PORT] [--requests N] [--warmup N] [--server-pid PID]
-//       [--clients blocking|async|both] [--tuned 1|0] [--floor-bytes REQUEST,ANSWER]
+//       [--clients LIST] [--tuned 1|0] [--channel-arg KEY=VALUE]... [--deadline-ms N (1000; 0: none)]
+//       [--floor-bytes REQUEST,ANSWER]
+// --clients: a comma-separated list of blocking, async, callback (or both = blocking,async,
+// the default; all = the three).
 // Prints one line per transport: p50 p90 p99 max (microseconds), and the CPU time per
 // call of this client (all its threads) and, with --server-pid, of the server.
 //
@@ -25,9 +28,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <absl/synchronization/mutex.h>
@@ -46,8 +53,10 @@ struct Args {
   std::vector<double> features{0.4, 1.2};
   int requests = 20000, warmup = 2000;
   long server_pid = 0;  // > 0: report the server's CPU time per call too
-  std::string clients = "both";  // gRPC clients: blocking, async or both
-  bool tuned = true;              // the client settings of tuned_channel_arguments()
+  std::string clients = "both";  // gRPC clients: see the top of the file
+  bool tuned = true;              // the client settings of channel_arguments()
+  std::vector<std::pair<std::string, std::string>> channel_args;  // --channel-arg, on top
+  int deadline_ms = 1000;  // > 0: each gRPC call carries this deadline, as a careful client's does
   size_t floor_request = 0, floor_answer = 0;  // 0: the REST exchange's sizes
 };
 
@@ -119,17 +128,34 @@ Sample measure(const Args& args, Call call) {
 }
 
 // A low-latency client's channel (--tuned 1, the default): the minimal filter stack
-// (no client-side deadline, message-size or census filters; the server still enforces
-// its limits) and no retry layer. With Abseil's deadlock detection off (main), this
-// client runs 25% fewer instructions per call than gRPC's defaults (callgrind,
-// bench/serve/README.md). --tuned 0 measures the defaults.
+// (no client-side message-size or census filters; the server still enforces its
+// limits), no retry layer, and deadline checking turned back on: the minimal stack also
+// turns off the client channel's deadline timer, and without it a call waiting for a
+// connection to a server that never completes the HTTP/2 handshake waits past its
+// deadline (docs/serve.md). With Abseil's
+// deadlock detection off (main), this client runs 25% fewer instructions per call than
+// gRPC's defaults (callgrind, bench/serve/README.md). --tuned 0 measures the defaults.
 grpc::ChannelArguments channel_arguments(const Args& args) {
   grpc::ChannelArguments arguments;
   if (args.tuned) {
     arguments.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
     arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+    arguments.SetInt(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 1);
+  }
+  for (const auto& [key, value] : args.channel_args) {  // a whole number is an int argument
+    char* end = nullptr;
+    long number = std::strtol(value.c_str(), &end, 10);
+    if (!value.empty() && *end == '\0') arguments.SetInt(key, int(number));
+    else arguments.SetString(key, value);
   }
   return arguments;
+}
+
+// A new call's context, with --deadline-ms's deadline if one is asked for.
+void set_deadline(const Args& args, grpc::ClientContext& context) {
+  if (args.deadline_ms > 0) {
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(args.deadline_ms));
+  }
 }
 
 bool send_all(int fd, const char* data, size_t size) {
@@ -265,6 +291,7 @@ void grpc_unary(const Args& args, const std::string& target) {
   std::string name = "grpc " + target;
   report(name.c_str(), measure(args, [&] {
            grpc::ClientContext context;
+           set_deadline(args, context);
            fraud::v1::PredictResponse response;
            grpc::Status status = stub->Predict(&context, request, &response);
            if (!status.ok()) {
@@ -287,6 +314,7 @@ void grpc_unary_reused_queue(const Args& args, const std::string& target) {
   std::string name = "grpc async-client " + target;
   report(name.c_str(), measure(args, [&] {
            grpc::ClientContext context;
+           set_deadline(args, context);
            fraud::v1::PredictResponse response;
            grpc::Status status;
            auto call = stub->AsyncPredict(&context, request, &queue);
@@ -294,6 +322,39 @@ void grpc_unary_reused_queue(const Args& args, const std::string& target) {
            void* tag = nullptr;
            bool ok = false;
            if (!queue.Next(&tag, &ok) || !ok || !status.ok()) {
+             std::fprintf(stderr, "grpc: %s\n", status.error_message().c_str());
+             std::exit(1);
+           }
+         }), floor_of(target));
+}
+
+// The same call from the callback client (stub->async()): gRPC runs the callback on
+// its own thread, which wakes this one.
+void grpc_unary_callback(const Args& args, const std::string& target) {
+  auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                          channel_arguments(args));
+  auto stub = fraud::v1::FraudScorer::NewStub(channel);
+  fraud::v1::PredictRequest request;
+  request.set_model(args.model);
+  for (double f : args.features) request.add_features(f);
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::string name = "grpc callback-client " + target;
+  report(name.c_str(), measure(args, [&] {
+           grpc::ClientContext context;
+           set_deadline(args, context);
+           fraud::v1::PredictResponse response;
+           grpc::Status status;
+           bool done = false;
+           stub->async()->Predict(&context, &request, &response, [&](grpc::Status s) {
+             std::lock_guard<std::mutex> lock(mutex);
+             status = std::move(s);
+             done = true;
+             answered.notify_one();
+           });
+           std::unique_lock<std::mutex> lock(mutex);
+           answered.wait(lock, [&] { return done; });
+           if (!status.ok()) {
              std::fprintf(stderr, "grpc: %s\n", status.error_message().c_str());
              std::exit(1);
            }
@@ -374,6 +435,15 @@ int main(int argc, char** argv) {
     else if (flag == "--server-pid") args.server_pid = std::stol(value);
     else if (flag == "--clients") args.clients = value;
     else if (flag == "--tuned") args.tuned = value != "0";
+    else if (flag == "--deadline-ms") args.deadline_ms = std::stoi(value);
+    else if (flag == "--channel-arg") {  // KEY=VALUE
+      size_t equals = value.find('=');
+      if (equals == std::string::npos) {
+        std::fprintf(stderr, "--channel-arg wants KEY=VALUE, got %s\n", value.c_str());
+        return 2;
+      }
+      args.channel_args.emplace_back(value.substr(0, equals), value.substr(equals + 1));
+    }
     else if (flag == "--floor-bytes") {  // REQUEST,ANSWER
       size_t comma = value.find(',');
       args.floor_request = std::stoul(value.substr(0, comma));
@@ -398,11 +468,19 @@ int main(int argc, char** argv) {
   if (args.tuned) absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   floors(args);  // first: fork before gRPC starts any thread
   if (!args.model_file.empty()) in_process(args);
-  if (args.clients != "async") {
+  std::string clients = "," + args.clients + ",";
+  auto wants = [&](const char* client) {
+    return clients.find("," + std::string(client) + ",") != std::string::npos || clients == ",all," ||
+           (clients == ",both," && std::string(client) != "callback");
+  };
+  if (wants("blocking")) {
     for (const auto& target : args.grpc) grpc_unary(args, target);
   }
-  if (args.clients != "blocking") {
+  if (wants("async")) {
     for (const auto& target : args.grpc) grpc_unary_reused_queue(args, target);
+  }
+  if (wants("callback")) {
+    for (const auto& target : args.grpc) grpc_unary_callback(args, target);
   }
   if (!args.http.empty()) rest_keep_alive(args);
   return 0;

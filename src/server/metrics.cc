@@ -31,21 +31,37 @@ void Metrics::Histogram::observe(double seconds) {
   count += 1;
 }
 
-void Metrics::record(const std::string& endpoint, const std::string& model,
-                     const std::string& status, double total_seconds, double scoring_seconds,
-                     double queue_seconds) {
+namespace {
+
+// by_endpoint[endpoint], made on first use.
+template <typename Map>
+auto& entry(Map& by_endpoint, std::string_view endpoint) {
+  auto it = by_endpoint.find(endpoint);
+  if (it == by_endpoint.end()) it = by_endpoint.emplace(std::string(endpoint), typename Map::mapped_type{}).first;
+  return it->second;
+}
+
+}  // namespace
+
+void Metrics::record(std::string_view endpoint, std::string_view model, std::string_view status,
+                     double total_seconds, double scoring_seconds, double queue_seconds) {
   std::lock_guard<std::mutex> lock(mutex_);
-  requests_[{endpoint, model, status}] += 1;
-  request_seconds_[endpoint].observe(total_seconds);
-  if (queue_seconds >= 0) queue_seconds_[endpoint].observe(queue_seconds);
-  if (scoring_seconds > 0) scoring_seconds_[endpoint].observe(scoring_seconds);
+  auto key = std::make_tuple(endpoint, model, status);
+  auto it = requests_.find(key);
+  if (it == requests_.end()) {
+    it = requests_.emplace(std::make_tuple(std::string(endpoint), std::string(model), std::string(status)), 0).first;
+  }
+  it->second += 1;
+  entry(request_seconds_, endpoint).observe(total_seconds);
+  if (queue_seconds >= 0) entry(queue_seconds_, endpoint).observe(queue_seconds);
+  if (scoring_seconds > 0) entry(scoring_seconds_, endpoint).observe(scoring_seconds);
 }
 
 std::string Metrics::render(const RepositorySnapshot& repository, int in_flight) const {
   std::string out;
   out.reserve(4096);
   auto histograms = [&](const char* name, const char* help,
-                        const std::map<std::string, Histogram>& by_endpoint) {
+                        const std::map<std::string, Histogram, std::less<>>& by_endpoint) {
     out += "# HELP "; out += name; out += ' '; out += help; out += '\n';
     out += "# TYPE "; out += name; out += " histogram\n";
     for (const auto& [endpoint, h] : by_endpoint) {

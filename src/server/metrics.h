@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "model_repository.h"
@@ -19,8 +21,9 @@ namespace polyscore::server {
 class Metrics {
  public:
   // Records one finished request. status is the HTTP code or the gRPC code name;
-  // queue_seconds < 0 for a request that never reached scoring.
-  void record(const std::string& endpoint, const std::string& model, const std::string& status,
+  // queue_seconds < 0 for a request that never reached scoring. Allocates nothing once
+  // the endpoint, model and status have been seen.
+  void record(std::string_view endpoint, std::string_view model, std::string_view status,
               double total_seconds, double scoring_seconds, double queue_seconds = -1);
 
   // The text exposition format (version 0.0.4), with the repository's gauges.
@@ -37,8 +40,9 @@ class Metrics {
     void observe(double seconds);
   };
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> requests_;
-  std::map<std::string, Histogram> request_seconds_, queue_seconds_, scoring_seconds_;
+  // std::less<>: looked up by string_view, so a request builds no key strings.
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> requests_;
+  std::map<std::string, Histogram, std::less<>> request_seconds_, queue_seconds_, scoring_seconds_;
 };
 
 // Bounds the requests being served at once; past the bound a request is refused
