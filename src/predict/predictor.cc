@@ -182,12 +182,6 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
                           !model.bitvector.walks_rows() && model.num_used_features() <= kMaxRowFeatures;
   if (row_blocks) key_walk::row_block_keys(model, keys, keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
-  if (row_blocks && plan.kind != OutputKind::kLeaf && model.forest->num_margin_outputs == 1) {
-    // The walk adds the leaves' values itself, 16 trees per call.
-    margins[0] = key_walk::row_block_add(model, keys16, plan.tree_begin, plan.tree_end, results.value, margins[0]);
-    finish_row(*model.forest, plan, plan.kind, offset, margins, out);
-    return;
-  }
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
     if (model.bitvector.walks_rows()) {

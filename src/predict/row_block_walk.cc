@@ -1,7 +1,6 @@
 #include "predict/row_block_walk.h"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
 #include "predict/key_step.h"
@@ -63,8 +62,8 @@ constexpr uint32_t kBottomNodes = kRowBlockNodes << kRowBlockLevels;  // per tre
 // left (0) and right (1), first level highest. Out of line so that top, bottom and keys
 // are plain base registers.
 template <int D>
-__attribute__((always_inline)) inline void walk_lanes(const RowBlockNode* top, const RowBlockNode* bottom,
-                                                      const uint16_t* keys, uint32_t slot0, uint32_t* slots) {
+__attribute__((noinline)) void walk_lanes(const RowBlockNode* top, const RowBlockNode* bottom,
+                                          const uint16_t* keys, uint32_t slot0, uint32_t* slots) {
   constexpr int kTop = D < int(kRowBlockLevels) ? D : int(kRowBlockLevels);
   constexpr int kBottom = D - kTop;
   size_t u[kTreeLanes];
@@ -98,37 +97,6 @@ __attribute__((always_inline)) inline void walk_lanes(const RowBlockNode* top, c
   }
 }
 
-template <int D>
-__attribute__((noinline)) void walk_lanes_to_slots(const RowBlockNode* top, const RowBlockNode* bottom,
-                                                   const uint16_t* keys, uint32_t slot0, uint32_t* slots) {
-  walk_lanes<D>(top, bottom, keys, slot0, slots);
-}
-
-// walk_lanes, then the leaves' values (value[slot]) added to sum in tree order, as
-// score_row_by_keys adds them: one call per 16 trees instead of a walk whose slots
-// the caller reads back.
-template <int D, typename Acc>
-__attribute__((noinline)) Acc walk_lanes_and_add(const RowBlockNode* top, const RowBlockNode* bottom,
-                                                 const uint16_t* keys, uint32_t slot0, const Acc* value, Acc sum) {
-  uint32_t slots[kTreeLanes];
-  walk_lanes<D>(top, bottom, keys, slot0, slots);
-  for (size_t g = 0; g < kTreeLanes; ++g) sum += value[slots[g]];
-  return sum;
-}
-
-// The walks above for every depth a group can have, indexed by it.
-template <int... D>
-constexpr auto slot_walks(std::integer_sequence<int, D...>) {
-  using Walk = void (*)(const RowBlockNode*, const RowBlockNode*, const uint16_t*, uint32_t, uint32_t*);
-  return std::array<Walk, sizeof...(D)>{walk_lanes_to_slots<D>...};
-}
-template <typename Acc, int... D>
-constexpr auto adding_walks(std::integer_sequence<int, D...>) {
-  using Walk = Acc (*)(const RowBlockNode*, const RowBlockNode*, const uint16_t*, uint32_t, const Acc*, Acc);
-  return std::array<Walk, sizeof...(D)>{walk_lanes_and_add<D, Acc>...};
-}
-using BlockDepths = std::make_integer_sequence<int, int(kRowBlockMaxDepth) + 1>;
-
 #if POLYSCORE_X86_64
 #include "predict/avx512_target_begin.h"
 
@@ -156,6 +124,15 @@ __attribute__((noinline)) void ranks_by_count(const RowBlockTables& blocks, cons
 
 #include "predict/avx512_target_end.h"
 #endif  // POLYSCORE_X86_64
+
+// Calls make(std::integral_constant<int, D>) for the depth d <= kRowBlockMaxDepth.
+template <typename Make, int D = 0>
+void for_block_depth(uint32_t d, Make&& make) {
+  if constexpr (D < int(kRowBlockMaxDepth)) {
+    if (d != D) return for_block_depth<Make, D + 1>(d, std::forward<Make>(make));
+  }
+  make(std::integral_constant<int, D>{});
+}
 
 }  // namespace
 
@@ -197,7 +174,6 @@ void row_block_slots(const PreparedModel& model, const uint16_t* keys16, uint32_
   const RowBlockTables& blocks = model.row_blocks;
   const HeapTables& heap = model.heap;
   static_assert(kTreeLanes == kHeapGroup, "a step walks one group of the heap tables");
-  static constexpr auto kWalks = slot_walks(BlockDepths{});
   // Trees in runs that stay inside one group of the heap tables, so each run has one
   // depth and its trees' leaf slots follow one another.
   for (uint32_t t = first; t < first + count;) {
@@ -207,36 +183,12 @@ void row_block_slots(const PreparedModel& model, const uint16_t* keys16, uint32_
     const RowBlockNode* bottom = blocks.bottom.data() + blocks.bottom_begin[t];
     uint32_t lanes[kTreeLanes];
     uint32_t* out = run == kTreeLanes ? slots + (t - first) : lanes;
-    kWalks[heap.depth[t]](top, bottom, keys16, heap.slot_begin[t], out);
+    for_block_depth(heap.depth[t], [&](auto depth) {
+      walk_lanes<decltype(depth)::value>(top, bottom, keys16, heap.slot_begin[t], out);
+    });
     if (out == lanes) std::copy_n(lanes, run, slots + (t - first));
     t += run;
   }
 }
-
-template <typename Acc>
-Acc row_block_add(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t end,
-                  const Acc* value, Acc sum) {
-  const RowBlockTables& blocks = model.row_blocks;
-  const HeapTables& heap = model.heap;
-  static constexpr auto kWalks = adding_walks<Acc>(BlockDepths{});
-  for (uint32_t t = first; t < end;) {
-    const uint32_t group_end = (t / kHeapGroup + 1) * kHeapGroup;
-    if (t % kHeapGroup != 0 || group_end > end) {
-      // A part of a group (the plan's first or last trees): through its slots.
-      const uint32_t run = std::min(group_end, end) - t;
-      uint32_t slots[kTreeLanes];
-      row_block_slots(model, keys16, t, run, slots);
-      for (uint32_t k = 0; k < run; ++k) sum += value[slots[k]];
-      t += run;
-      continue;
-    }
-    sum = kWalks[heap.depth[t]](blocks.top.data() + size_t(t) * kRowBlockNodes,
-                                blocks.bottom.data() + blocks.bottom_begin[t], keys16, heap.slot_begin[t], value, sum);
-    t = group_end;
-  }
-  return sum;
-}
-template float row_block_add(const PreparedModel&, const uint16_t*, uint32_t, uint32_t, const float*, float);
-template double row_block_add(const PreparedModel&, const uint16_t*, uint32_t, uint32_t, const double*, double);
 
 }  // namespace polyscore::key_walk

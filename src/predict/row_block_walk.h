@@ -18,11 +18,4 @@ void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* 
 void row_block_slots(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
                      uint32_t* slots);
 
-// The same walk for a row with one margin: the values of the leaves reached in trees
-// [first, end) (value: the heap tables' value32 or value64, by leaf slot) added to sum
-// one by one in tree order; returns the sum.
-template <typename Acc>
-Acc row_block_add(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t end,
-                  const Acc* value, Acc sum);
-
 }  // namespace polyscore::key_walk
