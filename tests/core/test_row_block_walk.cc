@@ -164,10 +164,10 @@ TEST(RowBlockWalk, MatchesTheHeapWalkAtEveryDepth) {
 }
 
 TEST(RowBlockWalk, MatchesTheHeapWalkOnTreeRangesThatCutGroups) {
-  // A row's margin is summed by the walk 16 trees (one group) at a time
-  // (row_block_add), a range's first and last part groups through their slots: ranges
-  // starting and ending inside, at and across the groups of 20 trees, and one short of
-  // 16 trees (the general walk then), must give the heap walk's values, in its order.
+  // The row block walk takes a group of 16 trees (one depth) at a time, a range's first
+  // and last part groups as runs of fewer lanes: ranges starting and ending inside, at
+  // and across the groups of 20 trees, and one short of 16 trees (the general walk
+  // then), must give the heap walk's values, summed in its order.
   const Forest forest = halving_forest(256, 50);
   const PreparedModel tested = prepare_model(forest);
   ASSERT_TRUE(tested.row_blocks.usable);
