@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "loaders/loaders.h"
@@ -160,6 +161,40 @@ TEST(RowBlockWalk, MatchesTheHeapWalkAtEveryDepth) {
       if (HasFatalFailure()) return;
     }
   }
+}
+
+TEST(RowBlockWalk, MatchesTheHeapWalkOnTreeRangesThatCutGroups) {
+  // The row block walk takes a group of 16 trees (one depth) at a time, a range's first
+  // and last part groups as runs of fewer lanes: ranges starting and ending inside, at
+  // and across the groups of 20 trees, and one short of 16 trees (the general walk
+  // then), must give the heap walk's values, summed in its order.
+  const Forest forest = halving_forest(256, 50);
+  const PreparedModel tested = prepare_model(forest);
+  ASSERT_TRUE(tested.row_blocks.usable);
+  PreparedModel reference = prepare_model(forest);
+  reference.row_blocks = RowBlockTables();
+  const std::vector<double> rows = rows_at_thresholds(forest, 100, 9);
+  const size_t nf = forest.num_features;
+  int compared = 0;
+  for (auto [begin, end] : {std::pair{0u, 20u}, {0u, 16u}, {1u, 20u}, {3u, 19u}, {16u, 20u}, {2u, 18u}, {4u, 5u}}) {
+    for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin}) {
+      SCOPED_TRACE(testing::Message() << "trees [" << begin << ", " << end << ")");
+      PredictRequest request;
+      request.kind = kind;
+      request.iteration_begin = begin;
+      request.iteration_end = end;
+      const PredictPlan plan = plan_prediction(forest, request);
+      ASSERT_EQ(plan.tree_end - plan.tree_begin, end - begin);
+      for (size_t r = 0; r < 100; ++r) {
+        double want = 0, got = 0;
+        predict_row(reference, plan, rows.data() + r * nf, &want);
+        predict_row(tested, plan, rows.data() + r * nf, &got);
+        ASSERT_TRUE(same(want, got)) << "row " << r << ": " << want << " != " << got;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 7 * 2 * 100);
 }
 
 TEST(RowBlockWalk, TakesHeapModelsAtMost8Deep) {
