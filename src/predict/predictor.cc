@@ -178,8 +178,8 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   // The row block walk's 16-bit keys (when it takes the model; its slots are the
   // heap's). Batches of a few rows of a wider model come here too: they keep the heap walk.
   uint16_t keys16[2 * kMaxRowFeatures];
-  const bool row_blocks = model.row_blocks.usable && model.family == WalkFamily::kHeap &&
-                          !model.bitvector.walks_rows() && model.num_used_features() <= kMaxRowFeatures;
+  const bool row_blocks = model.family == WalkFamily::kHeap && !model.bitvector.walks_rows() &&
+                          model.num_used_features() <= kMaxRowFeatures && model.single_row_blocks().usable;
   if (row_blocks) key_walk::row_block_keys(model, keys, keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {

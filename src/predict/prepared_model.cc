@@ -129,13 +129,10 @@ void release_unused_tables(PreparedModel& model) {
   }
 }
 
-PreparedModel prepare_model(const Forest& forest) {
-  PreparedModel model = prepare_all_tables(forest);
-  release_unused_tables(model);
-  return model;
-}
+namespace {
 
-PreparedModel prepare_all_tables(const Forest& forest) {
+// Every table the model allows; the row block tables now, or left to the first single row.
+PreparedModel prepare(const Forest& forest, bool row_blocks_now) {
   PreparedModel model;
   model.forest = &forest;
   choose_used_features(model);
@@ -146,10 +143,31 @@ PreparedModel prepare_all_tables(const Forest& forest) {
     key_walk::build_heap_tables(model);
     key_walk::build_linked_tables(model);
     build_bitvector_tables(model);
-    build_row_block_tables(model);
+    if (row_blocks_now) {
+      build_row_block_tables(model);
+    } else {
+      model.row_blocks_at_first_row = model.heap.usable && row_blocks_allowed();
+    }
   }
   model.family = choose_walk(model);
   return model;
+}
+
+}  // namespace
+
+PreparedModel prepare_model(const Forest& forest) {
+  PreparedModel model = prepare(forest, false);
+  release_unused_tables(model);
+  return model;
+}
+
+PreparedModel prepare_all_tables(const Forest& forest) { return prepare(forest, true); }
+
+const RowBlockTables& PreparedModel::single_row_blocks() const {
+  if (row_blocks_at_first_row) {
+    std::call_once(row_blocks_once.flag, [this] { row_blocks = make_row_block_tables(*this); });
+  }
+  return row_blocks;
 }
 
 }  // namespace polyscore

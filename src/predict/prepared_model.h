@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "model/forest.h"
@@ -19,6 +20,15 @@ enum class WalkFamily : int32_t {
   kLinked,      // by keys over LinkedTables (deep trees)
   kFixedDepth,  // the general walk over WalkNodes, a fixed number of branch-free steps
   kGeneral,     // the general walk over Nodes (LightGBM zero_as_missing, multi-value leaves, gblinear)
+};
+
+// A once_flag a PreparedModel can be copied with (tests copy models to change their
+// tables; nothing copies a model being scored): a copy gets a flag of its own.
+struct CopyableOnceFlag {
+  std::once_flag flag;
+  CopyableOnceFlag() = default;
+  CopyableOnceFlag(const CopyableOnceFlag&) {}
+  CopyableOnceFlag& operator=(const CopyableOnceFlag&) { return *this; }
 };
 
 struct PreparedModel {
@@ -43,8 +53,15 @@ struct PreparedModel {
   // walk instead of family's, and single rows where BitvectorTables::walks_rows().
   BitvectorTables bitvector;
   // Where usable (row_block_tables.h), single rows of a heap-walk model take the
-  // row block walk over these instead of the heap tables' nodes.
-  RowBlockTables row_blocks;
+  // row block walk over these instead of the heap tables' nodes. prepare_model leaves
+  // them to the model's first single row (single_row_blocks()), so that a model scored
+  // only in batches never holds them: 0.55 MiB for 500 trees of depth 8, a tenth of
+  // such a LightGBM model. prepare_all_tables builds them at once.
+  mutable RowBlockTables row_blocks;
+  bool row_blocks_at_first_row = false;  // POLYSCORE_NO_ROW_BLOCKS is read at load
+  mutable CopyableOnceFlag row_blocks_once;
+  // row_blocks, built first if they are left to the first single row (thread-safe).
+  const RowBlockTables& single_row_blocks() const;
 
   // Values per row the walks read: used_features.size(), or num_features when empty.
   uint32_t num_used_features() const {
@@ -69,7 +86,7 @@ struct PreparedModel {
 // depends on the row, key_tables.cc keys_can_walk), so it takes the fixed-depth walk or
 // the general walk. Scoring works without any table, only slower. Then releases the
 // tables the chosen walk does not read (release_unused_tables): a loaded model keeps
-// only what its calls use.
+// only what its calls use. The single-row walk's tables wait for the first single row.
 PreparedModel prepare_model(const Forest& forest);
 
 // prepare_model without the release: every table the model allows, so that tests can

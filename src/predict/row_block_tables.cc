@@ -21,13 +21,18 @@ constexpr size_t kTailTrees = 16;
 
 }  // namespace
 
+bool row_blocks_allowed() { return !set_in_environment("POLYSCORE_NO_ROW_BLOCKS"); }
+
 void build_row_block_tables(PreparedModel& model) {
-  model.row_blocks = RowBlockTables();
+  model.row_blocks = row_blocks_allowed() ? make_row_block_tables(model) : RowBlockTables();
+}
+
+RowBlockTables make_row_block_tables(const PreparedModel& model) {
   const HeapTables& heap = model.heap;
-  if (!heap.usable || model.category_codes.any || set_in_environment("POLYSCORE_NO_ROW_BLOCKS")) return;
+  if (!heap.usable || model.category_codes.any) return RowBlockTables();
   const uint32_t nu = model.num_used_features();
-  if (2 * uint64_t(nu) > std::numeric_limits<uint16_t>::max()) return;
-  if (*std::max_element(heap.depth.begin(), heap.depth.end()) > kRowBlockMaxDepth) return;
+  if (2 * uint64_t(nu) > std::numeric_limits<uint16_t>::max()) return RowBlockTables();
+  if (*std::max_element(heap.depth.begin(), heap.depth.end()) > kRowBlockMaxDepth) return RowBlockTables();
   const size_t num_trees = model.forest->trees.size();
   RowBlockTables blocks;
 
@@ -44,7 +49,7 @@ void build_row_block_tables(PreparedModel& model) {
   if (blocks.keys_are_ranks) {
     // Rows' ranks run to the feature's count of thresholds, one above its largest node
     // key; NaN's all-ones key becomes 0xffff, above them all.
-    if (largest_key >= std::numeric_limits<uint16_t>::max() - 1) return;
+    if (largest_key >= std::numeric_limits<uint16_t>::max() - 1) return RowBlockTables();
   } else {
     std::vector<std::vector<uint32_t>> keys(nu);
     for (size_t t = 0; t < num_trees; ++t) {
@@ -56,7 +61,7 @@ void build_row_block_tables(PreparedModel& model) {
       std::sort(k.begin(), k.end());
       k.erase(std::unique(k.begin(), k.end()), k.end());
       // Ranks up to k.size() must fit 16 bits, node ranks below the largest.
-      if (k.size() >= std::numeric_limits<uint16_t>::max()) return;
+      if (k.size() >= std::numeric_limits<uint16_t>::max()) return RowBlockTables();
       k.resize((k.size() / kRowBlockRankBlock + 1) * kRowBlockRankBlock, kAllOnes);
       blocks.rank_begin.push_back(static_cast<uint32_t>(blocks.rank_keys.size()));
       blocks.rank_keys.insert(blocks.rank_keys.end(), k.begin(), k.end());
@@ -90,7 +95,7 @@ void build_row_block_tables(PreparedModel& model) {
     if (heap.depth[t] > kRowBlockLevels) bottom_nodes += size_t(kRowBlockNodes) << kRowBlockLevels;
   }
   if (bottom_nodes + (kTailTrees + 1) * (kRowBlockNodes << kRowBlockLevels) > std::numeric_limits<uint32_t>::max()) {
-    return;
+    return RowBlockTables();
   }
   blocks.bottom.assign(bottom_nodes + (kTailTrees + 1) * (kRowBlockNodes << kRowBlockLevels), RowBlockNode{0, 0});
   for (size_t t = 0; t < num_trees; ++t) {
@@ -109,7 +114,7 @@ void build_row_block_tables(PreparedModel& model) {
     }
   }
   blocks.usable = true;
-  model.row_blocks = std::move(blocks);
+  return blocks;
 }
 
 }  // namespace polyscore

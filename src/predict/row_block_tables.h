@@ -4,7 +4,8 @@
 // in a line of their own, so one row's path through a depth-8 tree touches two lines
 // instead of the heap layout's six to eight. Nodes are 4 bytes: 16-bit keys, ranks of
 // the 32-bit keys (key_encoding.h) among those the nodes of the feature compare with.
-// Built at load by build_row_block_tables, walked by row_block_walk.h.
+// Built at a model's first single row (PreparedModel::single_row_blocks), walked by
+// row_block_walk.h.
 #pragma once
 
 #include <cstddef>
@@ -70,10 +71,16 @@ struct RowBlockTables {
 };
 constexpr uint32_t kRowBlockRankBlock = 16;
 
-// Fills model.row_blocks when the single-row walk can take the model: the heap tables
-// exist (model.heap), every tree at most kRowBlockMaxDepth deep, no categorical split,
-// every key fits 16 bits. POLYSCORE_NO_ROW_BLOCKS=1 turns it off (single rows then take
-// the heap walk), to compare the two.
+// The tables when the single-row walk can take the model (else usable is false): the
+// heap tables exist (model.heap), every tree at most kRowBlockMaxDepth deep, no
+// categorical split, every key fits 16 bits.
+RowBlockTables make_row_block_tables(const PreparedModel& model);
+
+// Whether single rows may take the row block walk at all: POLYSCORE_NO_ROW_BLOCKS=1 turns
+// it off (single rows then take the heap walk), to compare the two.
+bool row_blocks_allowed();
+
+// model.row_blocks = make_row_block_tables(model) where row_blocks_allowed().
 void build_row_block_tables(PreparedModel& model);
 
 }  // namespace polyscore

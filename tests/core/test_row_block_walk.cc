@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -87,10 +88,10 @@ TEST(RowBlockWalk, MatchesTheHeapWalkOnEveryConformanceModel) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
     const PreparedModel tested = prepare_model(forest);
-    if (!tested.row_blocks.usable) continue;
+    if (!tested.single_row_blocks().usable) continue;
     ASSERT_EQ(tested.family, WalkFamily::kHeap);
     PreparedModel reference = prepare_model(forest);
-    reference.row_blocks = RowBlockTables();
+    reference.row_blocks_at_first_row = false;  // single rows take the heap walk
     ++walked;
     float32 += forest.arithmetic.float32;
     deep += *std::max_element(tested.heap.depth.begin(), tested.heap.depth.end()) > kRowBlockLevels;
@@ -153,10 +154,10 @@ TEST(RowBlockWalk, MatchesTheHeapWalkAtEveryDepth) {
       const Forest forest = halving_forest(leaves, features);
       validate(forest);
       const PreparedModel tested = prepare_model(forest);
-      ASSERT_TRUE(tested.row_blocks.usable);
-      EXPECT_TRUE(tested.row_blocks.keys_are_ranks);
+      ASSERT_TRUE(tested.single_row_blocks().usable);
+      EXPECT_TRUE(tested.single_row_blocks().keys_are_ranks);
       PreparedModel reference = prepare_model(forest);
-      reference.row_blocks = RowBlockTables();
+      reference.row_blocks_at_first_row = false;  // single rows take the heap walk
       expect_same_rows(reference, tested, rows_at_thresholds(forest, 300, 5), 300);
       if (HasFatalFailure()) return;
     }
@@ -170,9 +171,9 @@ TEST(RowBlockWalk, MatchesTheHeapWalkOnTreeRangesThatCutGroups) {
   // then), must give the heap walk's values, summed in its order.
   const Forest forest = halving_forest(256, 50);
   const PreparedModel tested = prepare_model(forest);
-  ASSERT_TRUE(tested.row_blocks.usable);
+  ASSERT_TRUE(tested.single_row_blocks().usable);
   PreparedModel reference = prepare_model(forest);
-  reference.row_blocks = RowBlockTables();
+  reference.row_blocks_at_first_row = false;  // single rows take the heap walk
   const std::vector<double> rows = rows_at_thresholds(forest, 100, 9);
   const size_t nf = forest.num_features;
   int compared = 0;
@@ -204,19 +205,37 @@ TEST(RowBlockWalk, TakesHeapModelsAtMost8Deep) {
   const Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   const PreparedModel xgb_model = prepare_model(xgb);
   ASSERT_TRUE(xgb_model.heap.usable);
-  EXPECT_TRUE(xgb_model.row_blocks.usable);
-  EXPECT_FALSE(xgb_model.row_blocks.keys_are_ranks);
+  EXPECT_TRUE(xgb_model.single_row_blocks().usable);
+  EXPECT_FALSE(xgb_model.single_row_blocks().keys_are_ranks);
   const Forest cat = load_model(read_file(source_path("tests/vectors/models/xgb1_categorical_multi_softprob.json")), 0);
   const PreparedModel cat_model = prepare_model(cat);
-  EXPECT_FALSE(cat_model.row_blocks.usable);
+  EXPECT_FALSE(cat_model.single_row_blocks().usable);
+  // The switch is read at load, not at the first single row.
   setenv("POLYSCORE_NO_ROW_BLOCKS", "1", 1);
-  EXPECT_FALSE(prepare_model(xgb).row_blocks.usable);
+  const PreparedModel switched_off = prepare_model(xgb);
   unsetenv("POLYSCORE_NO_ROW_BLOCKS");
+  EXPECT_FALSE(switched_off.single_row_blocks().usable);
   // Depths 9 and 10 (the heap walk's deepest) are refused; 8 is taken.
   PreparedModel deeper = prepare_model(xgb);
   deeper.heap.depth[0] = kRowBlockMaxDepth + 1;
   build_row_block_tables(deeper);
   EXPECT_FALSE(deeper.row_blocks.usable);
+}
+
+TEST(RowBlockWalk, BuiltAtTheFirstSingleRowNotAtLoad) {
+  // A model scored only in batches never holds the tables (0.55 MiB for 500 trees of
+  // depth 8); the first single row builds them, once, whichever threads ask.
+  const Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
+  const PreparedModel model = prepare_model(xgb);
+  EXPECT_FALSE(model.row_blocks.usable);
+  EXPECT_TRUE(model.row_blocks.top.empty());
+  std::vector<const RowBlockTables*> seen(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < seen.size(); ++i) threads.emplace_back([&, i] { seen[i] = &model.single_row_blocks(); });
+  for (std::thread& t : threads) t.join();
+  EXPECT_TRUE(model.row_blocks.usable);
+  for (const RowBlockTables* tables : seen) EXPECT_EQ(tables, &model.row_blocks);
+  EXPECT_TRUE(prepare_all_tables(xgb).row_blocks.usable);  // tests' models: at once
 }
 
 }  // namespace
