@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "explain/grouped_walk.h"
+#include "explain/one_row_sums.h"
 #include "model/error.h"
 #include "predict/feature_value.h"  // convert: values as the libraries read them
 #include "predict/general_walk.h"   // next_node: the child a split sends a value to (the hot path)
@@ -125,6 +126,34 @@ struct BlockWalk {
   std::vector<F> terms;                // per term and lane
   uint32_t num_terms = 0;
   std::vector<LanePathElement<F, L>> path;
+  // One row (L = 1) on a CPU with vector lanes: a leaf's unwound sums all at once
+  // (one_row_sums.h), from these copies of its path; nullptr: one sum at a time.
+  UnwoundSums<F> one_row_sums = nullptr;
+  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total;
+
+  void use_one_row_sums(UnwoundSums<F> sums, uint32_t max_elements) {
+    one_row_sums = sums;
+    const size_t padded = one_row_sums_padded(max_elements);
+    lane_zero.assign(padded, F(1));
+    lane_one.assign(padded, F(1));
+    lane_pweight.assign(padded, F(1));
+    lane_total.assign(padded, F(0));
+  }
+
+  // The leaf's terms as the loop in recurse computes them, the unwound sums in lanes.
+  void leaf_terms_in_lanes(const LanePathElement<F, L>* path_here, uint32_t depth, F leaf) {
+    for (uint32_t i = 1; i <= depth; ++i) {
+      lane_zero[i - 1] = path_here[i].zero_fraction;
+      lane_one[i - 1] = path_here[i].one_fraction[0];
+    }
+    for (uint32_t i = 0; i <= depth; ++i) lane_pweight[i] = path_here[i].pweight[0];
+    one_row_sums(lane_zero.data(), lane_one.data(), lane_pweight.data(), depth, lane_total.data());
+    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
+      const LanePathElement<F, L>& el = path_here[i];
+      term_feature[num_terms] = el.feature;
+      terms[num_terms] = lane_total[i - 1] * (el.one_fraction[0] - el.zero_fraction) * leaf;
+    }
+  }
 
   void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
                const F* parent_one_fraction, int64_t parent_feature) {
@@ -136,6 +165,7 @@ struct BlockWalk {
       const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
       leaf_begin[node_index] = num_terms;
       leaf_count[node_index] = depth;
+      if (L == 1 && one_row_sums) return leaf_terms_in_lanes(path_here, depth, leaf);
       F w[L];
       for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
         unwound_sum_lanes(path_here, depth, i, w);
@@ -379,6 +409,7 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
     walk.leaf_values = single.leaf_values = forest.leaf_values.data();
     walk.path.resize(d * (d + 1) / 2);
     single.path.resize(d * (d + 1) / 2);
+    if (UnwoundSums<F> sums = one_row_unwound_sums<F>()) single.use_one_row_sums(sums, static_cast<uint32_t>(d));
     std::vector<F> tree_phi(forest.num_features + 1);
     std::vector<F> acc(per_row * L);
     std::vector<uint32_t> stack(2 * d + 2);
