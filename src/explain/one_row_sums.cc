@@ -32,6 +32,14 @@ void float_sums(const float* zero, const float* one, const float* pweight, uint3
 void double_sums(const double* zero, const double* one, const double* pweight, uint32_t depth, double* total) {
   sums_all<double, Double4>(zero, one, pweight, depth, total);
 }
+void float_leaves(const float* zero, const float* one, const float* pweight, uint32_t depth, uint32_t leaves,
+                  float* total) {
+  sums_leaves<float, Float8>(zero, one, pweight, depth, leaves, total);
+}
+void double_leaves(const double* zero, const double* one, const double* pweight, uint32_t depth, uint32_t leaves,
+                   double* total) {
+  sums_leaves<double, Double4>(zero, one, pweight, depth, leaves, total);
+}
 #include "predict/avx2_target_end.h"
 }  // namespace one_row_avx2
 
@@ -46,6 +54,15 @@ void float_sums(const float* zero, const float* one, const float* pweight, uint3
 void double_sums(const double* zero, const double* one, const double* pweight, uint32_t depth, double* total) {
   if (depth <= 4) return sums_all<double, Double4>(zero, one, pweight, depth, total);
   sums_all<double, Double8>(zero, one, pweight, depth, total);
+}
+// Leaves of depth <= 8 floats take 8 lanes (as above); of doubles, 8 lanes.
+void float_leaves(const float* zero, const float* one, const float* pweight, uint32_t depth, uint32_t leaves,
+                  float* total) {
+  sums_leaves<float, Float8>(zero, one, pweight, depth, leaves, total);
+}
+void double_leaves(const double* zero, const double* one, const double* pweight, uint32_t depth, uint32_t leaves,
+                   double* total) {
+  sums_leaves<double, Double8>(zero, one, pweight, depth, leaves, total);
 }
 #include "predict/avx512_target_end.h"
 }  // namespace one_row_avx512
@@ -68,23 +85,31 @@ bool cpu_has_avx512() {
 uint32_t one_row_sums_padded(uint32_t depth) { return depth + 16; }
 
 template <>
-UnwoundSums<float> one_row_unwound_sums<float>() {
-  if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return nullptr;
+OneRowSums<float> one_row_unwound_sums<float>() {
+  OneRowSums<float> sums;
+  if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
 #if POLYSCORE_X86_64
-  if (cpu_has_avx2() && cpu_has_avx512()) return one_row_avx512::float_sums;
-  if (cpu_has_avx2()) return one_row_avx2::float_sums;
+  if (cpu_has_avx2() && cpu_has_avx512()) {
+    sums = {one_row_avx512::float_sums, one_row_avx512::float_leaves, 8};
+  } else if (cpu_has_avx2()) {
+    sums = {one_row_avx2::float_sums, one_row_avx2::float_leaves, 8};
+  }
 #endif
-  return nullptr;
+  return sums;
 }
 
 template <>
-UnwoundSums<double> one_row_unwound_sums<double>() {
-  if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return nullptr;
+OneRowSums<double> one_row_unwound_sums<double>() {
+  OneRowSums<double> sums;
+  if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
 #if POLYSCORE_X86_64
-  if (cpu_has_avx2() && cpu_has_avx512()) return one_row_avx512::double_sums;
-  if (cpu_has_avx2()) return one_row_avx2::double_sums;
+  if (cpu_has_avx2() && cpu_has_avx512()) {
+    sums = {one_row_avx512::double_sums, one_row_avx512::double_leaves, 8};
+  } else if (cpu_has_avx2()) {
+    sums = {one_row_avx2::double_sums, one_row_avx2::double_leaves, 4};
+  }
 #endif
-  return nullptr;
+  return sums;
 }
 
 }  // namespace polyscore

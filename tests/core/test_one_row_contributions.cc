@@ -44,11 +44,11 @@ bool cpu_has_lanes() {
 // comparison below would compare the scalar walk with itself).
 TEST(OneRowContributions, LanesTakenWhereTheCpuHasThemAndSwitchedOff) {
   ASSERT_EQ(std::getenv("POLYSCORE_CONTRIB_ONE_ROW_SCALAR"), nullptr);
-  EXPECT_EQ(polyscore::one_row_unwound_sums<float>() != nullptr, cpu_has_lanes());
-  EXPECT_EQ(polyscore::one_row_unwound_sums<double>() != nullptr, cpu_has_lanes());
+  EXPECT_EQ(static_cast<bool>(polyscore::one_row_unwound_sums<float>()), cpu_has_lanes());
+  EXPECT_EQ(static_cast<bool>(polyscore::one_row_unwound_sums<double>()), cpu_has_lanes());
   ScopedEnv scalar("POLYSCORE_CONTRIB_ONE_ROW_SCALAR");
-  EXPECT_EQ(polyscore::one_row_unwound_sums<float>(), nullptr);
-  EXPECT_EQ(polyscore::one_row_unwound_sums<double>(), nullptr);
+  EXPECT_FALSE(polyscore::one_row_unwound_sums<float>());
+  EXPECT_FALSE(polyscore::one_row_unwound_sums<double>());
 }
 
 // XGBoost's UnwoundPathSum (src/tree/tree_model.cc), branches and all; LightGBM's is
@@ -72,7 +72,7 @@ F library_unwound_sum(const F* zero, const F* one, const F* pweight, uint32_t de
 
 template <typename F>
 void check_lanes_against_library(uint32_t max_depth) {
-  const polyscore::UnwoundSums<F> sums = polyscore::one_row_unwound_sums<F>();
+  const polyscore::UnwoundSums<F> sums = polyscore::one_row_unwound_sums<F>().one_leaf;
   if (!sums) GTEST_SKIP() << "no vector lanes on this CPU or build";
   std::mt19937 random(15);
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
@@ -100,6 +100,45 @@ void check_lanes_against_library(uint32_t max_depth) {
 
 TEST(OneRowContributions, FloatLanesAreXGBoostsUnwoundSums) { check_lanes_against_library<float>(80); }
 TEST(OneRowContributions, DoubleLanesAreLightGBMsUnwoundSums) { check_lanes_against_library<double>(80); }
+
+// Up to four leaves of one depth at once, each its own path, against the library's
+// sums of each; every depth the shared lanes take, every leaf count.
+template <typename F>
+void check_leaves_against_library() {
+  const polyscore::OneRowSums<F> lanes = polyscore::one_row_unwound_sums<F>();
+  if (!lanes) GTEST_SKIP() << "no vector lanes on this CPU or build";
+  constexpr uint32_t S = polyscore::kOneRowLeafStride;
+  std::mt19937 random(15);
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  size_t compared = 0;
+  for (uint32_t depth = 1; depth <= lanes.leaf_lanes; ++depth) {
+    for (uint32_t leaves = 1; leaves <= polyscore::kOneRowMaxLeaves; ++leaves) {
+      for (int trial = 0; trial < 50; ++trial) {
+        std::vector<F> zero(leaves * S, F(1)), one(leaves * S, F(1)), pweight(leaves * S), total(leaves * S);
+        for (uint32_t s = 0; s < leaves; ++s) {
+          for (uint32_t k = 0; k < depth; ++k) {
+            zero[s * S + k] = fraction(random) < 0.1 ? F(0) : static_cast<F>(fraction(random));
+            one[s * S + k] = fraction(random) < 0.5 ? F(0) : F(1);
+          }
+          for (uint32_t j = 0; j <= depth; ++j) pweight[s * S + j] = static_cast<F>(fraction(random));
+        }
+        lanes.leaves(zero.data(), one.data(), pweight.data(), depth, leaves, total.data());
+        for (uint32_t s = 0; s < leaves; ++s) {
+          for (uint32_t index = 1; index <= depth; ++index, ++compared) {
+            const F expected =
+                library_unwound_sum(&zero[s * S], &one[s * S], &pweight[s * S], depth, index);
+            ASSERT_EQ(0, std::memcmp(&expected, &total[s * S + index - 1], sizeof(F)))
+                << "depth " << depth << " leaf " << s << " of " << leaves << " element " << index;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 4000u * lanes.leaf_lanes / 4);
+}
+
+TEST(OneRowContributions, FloatLeavesTogetherAreXGBoostsUnwoundSums) { check_leaves_against_library<float>(); }
+TEST(OneRowContributions, DoubleLeavesTogetherAreLightGBMsUnwoundSums) { check_leaves_against_library<double>(); }
 
 // Every conformance model with a margin (its iteration range too), every row, through
 // ps_model_predict_row: the lanes give the bits of the scalar walk.

@@ -22,14 +22,31 @@ template <typename F>
 using UnwoundSums = void (*)(const F* zero_fraction, const F* one_fraction, const F* pweight, uint32_t depth,
                              F* total);
 
-// Values each per-element array needs for a path of `depth` elements.
+// Several leaves of the same depth at once (their chains of divisions side by side):
+// `leaves` (1 to kOneRowMaxLeaves) paths of `depth` (<= OneRowSums::leaf_lanes)
+// elements, leaf s's arrays (as above) starting at s * kOneRowLeafStride in each.
+template <typename F>
+using UnwoundSumsOfLeaves = void (*)(const F* zero_fraction, const F* one_fraction, const F* pweight, uint32_t depth,
+                                     uint32_t leaves, F* total);
+constexpr uint32_t kOneRowMaxLeaves = 4;
+constexpr uint32_t kOneRowLeafStride = 32;
+
+template <typename F>
+struct OneRowSums {
+  UnwoundSums<F> one_leaf = nullptr;
+  UnwoundSumsOfLeaves<F> leaves = nullptr;
+  uint32_t leaf_lanes = 0;  // the deepest path `leaves` takes: lanes per vector
+  explicit operator bool() const { return one_leaf != nullptr; }
+};
+
+// Values each per-element array of one_leaf needs for a path of `depth` elements.
 uint32_t one_row_sums_padded(uint32_t depth);
 
 // The lanes for this CPU: AVX-512 (POLYSCORE_NO_AVX512 turns it off), else AVX2
-// (POLYSCORE_NO_AVX2), else nullptr: the caller then computes each sum on its own, as
-// it does on other CPUs, in builds with POLYSCORE_PORTABLE, and when
+// (POLYSCORE_NO_AVX2), else none: the caller then computes each sum on its own, as it
+// does on other CPUs, in builds with POLYSCORE_PORTABLE, and when
 // POLYSCORE_CONTRIB_ONE_ROW_SCALAR is set (kept to check one against the other).
 template <typename F>
-UnwoundSums<F> one_row_unwound_sums();
+OneRowSums<F> one_row_unwound_sums();
 
 }  // namespace polyscore

@@ -127,32 +127,62 @@ struct BlockWalk {
   uint32_t num_terms = 0;
   std::vector<LanePathElement<F, L>> path;
   // One row (L = 1) on a CPU with vector lanes: a leaf's unwound sums all at once
-  // (one_row_sums.h), from these copies of its path; nullptr: one sum at a time.
-  UnwoundSums<F> one_row_sums = nullptr;
-  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total;
+  // (one_row_sums.h), and up to kOneRowMaxLeaves leaves of one depth together (their
+  // terms are only added after the walk). The leaves waiting: their paths' values in
+  // the lane arrays (leaf s at s * kOneRowLeafStride), their first terms and values.
+  OneRowSums<F> one_row;
+  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total, lane_factor;
+  uint32_t waiting = 0, waiting_depth = 0;
+  uint32_t waiting_term[kOneRowMaxLeaves];
+  F waiting_leaf[kOneRowMaxLeaves];
 
-  void use_one_row_sums(UnwoundSums<F> sums, uint32_t max_elements) {
-    one_row_sums = sums;
-    const size_t padded = one_row_sums_padded(max_elements);
+  void use_one_row_sums(OneRowSums<F> sums, uint32_t max_elements) {
+    one_row = sums;
+    const size_t padded = std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride);
     lane_zero.assign(padded, F(1));
     lane_one.assign(padded, F(1));
     lane_pweight.assign(padded, F(1));
     lane_total.assign(padded, F(0));
+    lane_factor.assign(padded, F(0));
   }
 
-  // The leaf's terms as the loop in recurse computes them, the unwound sums in lanes.
+  // The leaf's terms as the loop in recurse computes them, the unwound sums in lanes:
+  // w * (one_fraction - zero_fraction) * leaf, the difference now, w at the flush.
   void leaf_terms_in_lanes(const LanePathElement<F, L>* path_here, uint32_t depth, F leaf) {
+    const bool shared = depth <= one_row.leaf_lanes;
+    if (waiting > 0 && (!shared || depth != waiting_depth)) flush_leaves();
+    const size_t base = shared ? size_t(waiting) * kOneRowLeafStride : 0;
     for (uint32_t i = 1; i <= depth; ++i) {
-      lane_zero[i - 1] = path_here[i].zero_fraction;
-      lane_one[i - 1] = path_here[i].one_fraction[0];
-    }
-    for (uint32_t i = 0; i <= depth; ++i) lane_pweight[i] = path_here[i].pweight[0];
-    one_row_sums(lane_zero.data(), lane_one.data(), lane_pweight.data(), depth, lane_total.data());
-    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
       const LanePathElement<F, L>& el = path_here[i];
-      term_feature[num_terms] = el.feature;
-      terms[num_terms] = lane_total[i - 1] * (el.one_fraction[0] - el.zero_fraction) * leaf;
+      lane_zero[base + i - 1] = el.zero_fraction;
+      lane_one[base + i - 1] = el.one_fraction[0];
+      lane_factor[base + i - 1] = el.one_fraction[0] - el.zero_fraction;
+      term_feature[num_terms + i - 1] = el.feature;
     }
+    for (uint32_t i = 0; i <= depth; ++i) lane_pweight[base + i] = path_here[i].pweight[0];
+    if (shared) {
+      waiting_term[waiting] = num_terms;
+      waiting_leaf[waiting] = leaf;
+      waiting_depth = depth;
+      num_terms += depth;
+      if (++waiting == kOneRowMaxLeaves) flush_leaves();
+      return;
+    }
+    one_row.one_leaf(lane_zero.data(), lane_one.data(), lane_pweight.data(), depth, lane_total.data());
+    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) terms[num_terms] = lane_total[i - 1] * lane_factor[i - 1] * leaf;
+  }
+
+  // The waiting leaves' terms (before add_terms reads them).
+  void flush_leaves() {
+    if (waiting == 0) return;
+    one_row.leaves(lane_zero.data(), lane_one.data(), lane_pweight.data(), waiting_depth, waiting, lane_total.data());
+    for (uint32_t s = 0; s < waiting; ++s) {
+      const size_t base = size_t(s) * kOneRowLeafStride;
+      for (uint32_t i = 0; i < waiting_depth; ++i) {
+        terms[waiting_term[s] + i] = lane_total[base + i] * lane_factor[base + i] * waiting_leaf[s];
+      }
+    }
+    waiting = 0;
   }
 
   void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
@@ -165,7 +195,7 @@ struct BlockWalk {
       const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
       leaf_begin[node_index] = num_terms;
       leaf_count[node_index] = depth;
-      if (L == 1 && one_row_sums) return leaf_terms_in_lanes(path_here, depth, leaf);
+      if (L == 1 && one_row) return leaf_terms_in_lanes(path_here, depth, leaf);
       F w[L];
       for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
         unwound_sum_lanes(path_here, depth, i, w);
@@ -329,6 +359,7 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
       F all_hot[L];
       for (int l = 0; l < L; ++l) all_hot[l] = F(1);
       walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
+      if (L == 1 && walk.one_row) walk.flush_leaves();
     }
     for (int l = 0; l < L; ++l) {
       F* group_acc = &acc[l * per_row + size_t(tree.output) * columns];
@@ -409,7 +440,7 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
     walk.leaf_values = single.leaf_values = forest.leaf_values.data();
     walk.path.resize(d * (d + 1) / 2);
     single.path.resize(d * (d + 1) / 2);
-    if (UnwoundSums<F> sums = one_row_unwound_sums<F>()) single.use_one_row_sums(sums, static_cast<uint32_t>(d));
+    if (OneRowSums<F> sums = one_row_unwound_sums<F>()) single.use_one_row_sums(sums, static_cast<uint32_t>(d));
     std::vector<F> tree_phi(forest.num_features + 1);
     std::vector<F> acc(per_row * L);
     std::vector<uint32_t> stack(2 * d + 2);
