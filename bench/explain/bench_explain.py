@@ -5,15 +5,19 @@ shap's TreeExplainer and fasttreeshap's (algorithms v1 and v2), on the bench mod
 "polyscore (lanes)" is the same library with POLYSCORE_CONTRIB_LANES set: batches then
 take the walk in lanes of 8 rows that main had before the grouped walk (the same code),
 so before and after are timed interleaved in one process. A single row takes the same
-one-row walk in both.
+one-row walk in both. "polyscore (one row scalar)", timed on one row only, sets
+POLYSCORE_CONTRIB_ONE_ROW_SCALAR: the one-row walk with one unwound sum at a time, as
+before the sums in vector lanes.
 
 Every repetition times each tool once on the same rows, the tools' order rotated each
 time (interleaved, so the machine's noise falls on all of them alike); reported per tool:
-median time per row and the spread (min..max over repetitions), and polyscore's ratio to
+median time per row and the spread (min..max over repetitions), the median CPU time of
+the process per row (all its threads), and polyscore's ratio to
 each peer (median of the per-repetition ratios). Before timing, each peer's values are
 compared with polyscore's (they must agree: XGBoost/LightGBM bit for bit, shap to 1e-6).
 
     bench/explain/run.sh [--trees 500] [--batch 1000 10000] [--threads 1] [--repeats 7] [--out F]
+    bench/explain/run.sh --batch            # one row only
 """
 import argparse
 import json
