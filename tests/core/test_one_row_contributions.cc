@@ -177,4 +177,43 @@ TEST(OneRowContributions, SameBitsAsTheScalarWalkOnEveryModel) {
   EXPECT_GT(checked, 150u);
 }
 
+// One row with num_threads = 2 splits the trees between two threads and adds the second
+// half's kept terms after the first (tree_shap.cc, one_row_two_threads): the same bits
+// as on one thread, on every conformance model, its iteration range and every row.
+TEST(OneRowContributions, TwoThreadsGiveTheBitsOfOne) {
+  const auto manifest =
+      nlohmann::json::parse(polyscore_test::read_file(source_path("tests/vectors/manifest.json")));
+  size_t checked = 0;
+  for (const auto& c : manifest["cases"]) {
+    if (!c["outputs"].contains("margin")) continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    Loaded m(source_path("tests/vectors/" + c["model"].get<std::string>()));
+    ASSERT_EQ(m.status, PS_OK) << m.message();
+    ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+    opts.output = PS_OUTPUT_CONTRIB;
+    opts.iteration_begin = c["iteration_begin"];
+    opts.iteration_end = c["iteration_end"];
+    const auto rows = read_csv(source_path("tests/vectors/" + c["input"].get<std::string>()));
+    const size_t n_features = c["num_features"];
+    size_t per_row = 0;
+    if (ps_model_output_size(&per_row, m.model, 1, &opts, m.err) != PS_OK) continue;  // refused (vector leaves)
+    std::vector<double> one(per_row), two(per_row);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      opts.num_threads = 1;
+      ASSERT_EQ(ps_model_predict_dense(one.data(), per_row, m.model, rows[r].data(), PS_DTYPE_FLOAT64, 1, n_features,
+                                       &opts, m.err),
+                PS_OK)
+          << m.message();
+      opts.num_threads = 2;
+      ASSERT_EQ(ps_model_predict_dense(two.data(), per_row, m.model, rows[r].data(), PS_DTYPE_FLOAT64, 1, n_features,
+                                       &opts, m.err),
+                PS_OK)
+          << m.message();
+      ASSERT_EQ(0, std::memcmp(one.data(), two.data(), per_row * sizeof(double))) << "row " << r;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 150u);
+}
+
 }  // namespace
