@@ -5,15 +5,19 @@ shap's TreeExplainer and fasttreeshap's (algorithms v1 and v2), on the bench mod
 "polyscore (lanes)" is the same library with POLYSCORE_CONTRIB_LANES set: batches then
 take the walk in lanes of 8 rows that main had before the grouped walk (the same code),
 so before and after are timed interleaved in one process. A single row takes the same
-one-row walk in both.
+one-row walk in both. "polyscore (one row scalar)", timed on one row only, sets
+POLYSCORE_CONTRIB_ONE_ROW_SCALAR: the one-row walk with one unwound sum at a time, as
+before the sums in vector lanes.
 
 Every repetition times each tool once on the same rows, the tools' order rotated each
 time (interleaved, so the machine's noise falls on all of them alike); reported per tool:
-median time per row and the spread (min..max over repetitions), and polyscore's ratio to
+median time per row and the spread (min..max over repetitions), the median CPU time of
+the process per row (all its threads), and polyscore's ratio to
 each peer (median of the per-repetition ratios). Before timing, each peer's values are
 compared with polyscore's (they must agree: XGBoost/LightGBM bit for bit, shap to 1e-6).
 
     bench/explain/run.sh [--trees 500] [--batch 1000 10000] [--threads 1] [--repeats 7] [--out F]
+    bench/explain/run.sh --batch            # one row only
 """
 import argparse
 import json
@@ -35,15 +39,21 @@ import shap  # noqa: E402
 import xgboost as xgb  # noqa: E402
 
 
-def with_lanes(fn):
-    """fn with POLYSCORE_CONTRIB_LANES set for the call (read by the library per call)."""
+def with_env(name, fn):
+    """fn with the environment variable `name` set for the call (the library reads
+    POLYSCORE_CONTRIB_LANES and POLYSCORE_CONTRIB_ONE_ROW_SCALAR per call)."""
     def call(X):
-        os.environ["POLYSCORE_CONTRIB_LANES"] = "1"
+        os.environ[name] = "1"
         try:
             return fn(X)
         finally:
-            del os.environ["POLYSCORE_CONTRIB_LANES"]
+            del os.environ[name]
     return call
+
+
+# Timed on one row only: the one-row walk with one unwound sum at a time, as before the
+# sums in vector lanes (src/explain/one_row_sums.h); batches do not take that walk.
+ONE_ROW_SCALAR = "polyscore (one row scalar)"
 
 
 def explainer_tool(explainer):
@@ -60,7 +70,9 @@ def tools_for(kind, path, threads):
     fasttreeshap's n_jobs)."""
     ps = polyscore.Model.load(path)
     polyscore_call = lambda X: ps.predict(X, output="contrib", num_threads=threads)  # noqa: E731
-    tools = {"polyscore": polyscore_call, "polyscore (lanes)": with_lanes(polyscore_call)}
+    tools = {"polyscore": polyscore_call,
+             "polyscore (lanes)": with_env("POLYSCORE_CONTRIB_LANES", polyscore_call),
+             ONE_ROW_SCALAR: with_env("POLYSCORE_CONTRIB_ONE_ROW_SCALAR", polyscore_call)}
     if kind == "xgboost":
         bst = xgb.Booster(model_file=path)
         bst.set_param({"nthread": threads})
@@ -91,14 +103,15 @@ def cpu():
 
 
 def time_call(fn, X, min_seconds=0.2):
-    """Seconds per call: repeats the call until min_seconds have passed."""
-    n, start = 0, time.perf_counter()
+    """(wall seconds, process CPU seconds) per call: repeats the call until min_seconds
+    have passed. CPU time counts every thread of the process."""
+    n, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while True:
         fn(X)
         n += 1
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds:
-            return elapsed / n
+            return elapsed / n, (time.process_time() - cpu_start) / n
 
 
 def write(path, a, results, load_at_start):
@@ -114,7 +127,7 @@ def write(path, a, results, load_at_start):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--batch", type=int, nargs="+", default=[1000])
+    ap.add_argument("--batch", type=int, nargs="*", default=[1000], help="batch sizes (none: one row only)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
@@ -125,9 +138,10 @@ def main():
     results = {}
     for kind, file in (("xgboost", "xgb.json"), ("lightgbm", "lgb.txt")):
         tools = tools_for(kind, os.path.join(a.models, file), a.threads)
-        tools = {name: fn for name, fn in tools.items() if name not in a.skip}
+        all_tools = {name: fn for name, fn in tools.items() if name not in a.skip}
         cases = [("one row", X[:1])] + [("batch of %d" % b, X[:b]) for b in a.batch]
         for label, rows in cases:
+            tools = {name: fn for name, fn in all_tools.items() if name != ONE_ROW_SCALAR or len(rows) == 1}
             ref = np.asarray(tools["polyscore"](rows)).reshape(len(rows), -1)
             difference = {}
             for name, fn in tools.items():
@@ -144,11 +158,14 @@ def main():
                     print("%s %s: %s disagrees with polyscore by %g (flagged)" % (kind, label, name,
                                                                                  difference[name]))
             per_row = {name: [] for name in tools}
+            cpu_per_row = {name: [] for name in tools}
             names = list(tools)
             for r in range(a.repeats):
                 order = names[r % len(names):] + names[: r % len(names)]
                 for name in order:
-                    per_row[name].append(time_call(tools[name], rows) / len(rows))
+                    wall, cpu_seconds = time_call(tools[name], rows)
+                    per_row[name].append(wall / len(rows))
+                    cpu_per_row[name].append(cpu_seconds / len(rows))
             key = "%s, %s, %d thread%s" % (kind, label, a.threads, "" if a.threads == 1 else "s")
             results[key] = {}
             for name in names:
@@ -156,6 +173,7 @@ def main():
                 results[key][name] = {
                     "median_us_per_row": statistics.median(per_row[name]) * 1e6,
                     "min_us": min(per_row[name]) * 1e6, "max_us": max(per_row[name]) * 1e6,
+                    "median_cpu_us_per_row": statistics.median(cpu_per_row[name]) * 1e6,
                     "polyscore_time_ratio": statistics.median(ratios),
                     "max_abs_difference": difference[name],
                 }
@@ -166,8 +184,9 @@ def main():
             results[key]["fastest peer"] = fastest
             for name in names:
                 s = results[key][name]
-                print("  %-18s %10.1f us/row  (%.1f..%.1f)  polyscore/this %.2f" % (
-                    name, s["median_us_per_row"], s["min_us"], s["max_us"], s["polyscore_time_ratio"]))
+                print("  %-26s %10.1f us/row  (%.1f..%.1f)  cpu %10.1f us/row  polyscore/this %.2f" % (
+                    name, s["median_us_per_row"], s["min_us"], s["max_us"], s["median_cpu_us_per_row"],
+                    s["polyscore_time_ratio"]))
             write(a.out, a, results, load_at_start)  # after every case: a cut-short run keeps its figures
 
 

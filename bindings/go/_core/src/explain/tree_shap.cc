@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "explain/grouped_walk.h"
+#include "explain/one_row_sums.h"
 #include "model/error.h"
 #include "predict/feature_value.h"  // convert: values as the libraries read them
 #include "predict/general_walk.h"   // next_node: the child a split sends a value to (the hot path)
@@ -125,6 +126,64 @@ struct BlockWalk {
   std::vector<F> terms;                // per term and lane
   uint32_t num_terms = 0;
   std::vector<LanePathElement<F, L>> path;
+  // One row (L = 1) on a CPU with vector lanes: a leaf's unwound sums all at once
+  // (one_row_sums.h), and up to kOneRowMaxLeaves leaves of one depth together (their
+  // terms are only added after the walk). The leaves waiting: their paths' values in
+  // the lane arrays (leaf s at s * kOneRowLeafStride), their first terms and values.
+  OneRowSums<F> one_row;
+  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total, lane_factor;
+  uint32_t waiting = 0, waiting_depth = 0;
+  uint32_t waiting_term[kOneRowMaxLeaves];
+  F waiting_leaf[kOneRowMaxLeaves];
+
+  void use_one_row_sums(OneRowSums<F> sums, uint32_t max_elements) {
+    one_row = sums;
+    const size_t padded = std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride);
+    lane_zero.assign(padded, F(1));
+    lane_one.assign(padded, F(1));
+    lane_pweight.assign(padded, F(1));
+    lane_total.assign(padded, F(0));
+    lane_factor.assign(padded, F(0));
+  }
+
+  // The leaf's terms as the loop in recurse computes them, the unwound sums in lanes:
+  // w * (one_fraction - zero_fraction) * leaf, the difference now, w at the flush.
+  void leaf_terms_in_lanes(const LanePathElement<F, L>* path_here, uint32_t depth, F leaf) {
+    const bool shared = depth <= one_row.leaf_lanes;
+    if (waiting > 0 && (!shared || depth != waiting_depth)) flush_leaves();
+    const size_t base = shared ? size_t(waiting) * kOneRowLeafStride : 0;
+    for (uint32_t i = 1; i <= depth; ++i) {
+      const LanePathElement<F, L>& el = path_here[i];
+      lane_zero[base + i - 1] = el.zero_fraction;
+      lane_one[base + i - 1] = el.one_fraction[0];
+      lane_factor[base + i - 1] = el.one_fraction[0] - el.zero_fraction;
+      term_feature[num_terms + i - 1] = el.feature;
+    }
+    for (uint32_t i = 0; i <= depth; ++i) lane_pweight[base + i] = path_here[i].pweight[0];
+    if (shared) {
+      waiting_term[waiting] = num_terms;
+      waiting_leaf[waiting] = leaf;
+      waiting_depth = depth;
+      num_terms += depth;
+      if (++waiting == kOneRowMaxLeaves) flush_leaves();
+      return;
+    }
+    one_row.one_leaf(lane_zero.data(), lane_one.data(), lane_pweight.data(), depth, lane_total.data());
+    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) terms[num_terms] = lane_total[i - 1] * lane_factor[i - 1] * leaf;
+  }
+
+  // The waiting leaves' terms (before add_terms reads them).
+  void flush_leaves() {
+    if (waiting == 0) return;
+    one_row.leaves(lane_zero.data(), lane_one.data(), lane_pweight.data(), waiting_depth, waiting, lane_total.data());
+    for (uint32_t s = 0; s < waiting; ++s) {
+      const size_t base = size_t(s) * kOneRowLeafStride;
+      for (uint32_t i = 0; i < waiting_depth; ++i) {
+        terms[waiting_term[s] + i] = lane_total[base + i] * lane_factor[base + i] * waiting_leaf[s];
+      }
+    }
+    waiting = 0;
+  }
 
   void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
                const F* parent_one_fraction, int64_t parent_feature) {
@@ -136,6 +195,7 @@ struct BlockWalk {
       const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
       leaf_begin[node_index] = num_terms;
       leaf_count[node_index] = depth;
+      if (L == 1 && one_row) return leaf_terms_in_lanes(path_here, depth, leaf);
       F w[L];
       for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
         unwound_sum_lanes(path_here, depth, i, w);
@@ -173,6 +233,12 @@ struct BlockWalk {
 
   // Adds lane l's terms into phi leaf by leaf in the scalar walk's order (hot child first).
   void add_terms(int l, F* phi, uint32_t* stack) const {
+    for_terms(l, stack, [phi](int64_t feature, F term) { phi[feature] += term; });
+  }
+
+  // Calls add(feature, term) for lane l's terms in add_terms's order.
+  template <typename Add>
+  void for_terms(int l, uint32_t* stack, Add&& add) const {
     size_t top = 0;
     stack[top++] = 0;
     while (top > 0) {
@@ -180,7 +246,7 @@ struct BlockWalk {
       const Node& node = nodes[i];
       if (node.flags & kLeaf) {
         const uint32_t begin = leaf_begin[i], count = leaf_count[i];
-        for (uint32_t k = 0; k < count; ++k) phi[term_feature[begin + k]] += terms[size_t(begin + k) * L + l];
+        for (uint32_t k = 0; k < count; ++k) add(term_feature[begin + k], terms[size_t(begin + k) * L + l]);
         continue;
       }
       const uint32_t hot = node.child_or_leaf + hot_is_right[size_t(i) * L + l];
@@ -259,6 +325,79 @@ void linear_contributions(const Forest& forest, const double* row, const double*
 // SSE2, twice that with AVX2) and hide the latency of the per-lane division chains.
 constexpr int kBlockLanes = 8;
 
+// Walks tree t for the block's L rows (row[l]: converted feature values): their hot
+// children, then every leaf's terms, kept in walk for add_tree.
+template <typename F, int L>
+void walk_tree(const Forest& forest, const ContribTables& tables, uint32_t t, const double* const* row,
+               BlockWalk<F, L>& walk) {
+  const Tree& tree = forest.trees[t];
+  if (tree.num_nodes <= 1) return;
+  const Node* nodes = &forest.nodes[tree.node_begin];
+  walk.nodes = nodes;
+  walk.forest = &forest;
+  walk.node_begin = tree.node_begin;
+  walk.hot_is_right.resize(size_t(tree.num_nodes) * L);
+  walk.leaf_begin.resize(tree.num_nodes);
+  walk.leaf_count.resize(tree.num_nodes);
+  for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+    if (nodes[i].flags & kLeaf) continue;
+    for (int l = 0; l < L; ++l) {
+      const uint32_t hot = next_node(nodes[i], row[l][nodes[i].feature], forest.category_words.data());
+      walk.hot_is_right[size_t(i) * L + l] = static_cast<uint8_t>(hot - nodes[i].child_or_leaf);
+    }
+  }
+  // At most one term per leaf and edge above it.
+  const size_t max_terms = size_t(tree.num_nodes) * (tables.tree_depth[t] + 1);
+  if (walk.term_feature.size() < max_terms) {
+    walk.term_feature.resize(max_terms);
+    walk.terms.resize(max_terms * L);
+  }
+  walk.num_terms = 0;
+  F all_hot[L];
+  for (int l = 0; l < L; ++l) all_hot[l] = F(1);
+  walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
+  if (L == 1 && walk.one_row) walk.flush_leaves();
+}
+
+// Adds tree t into lane l's sums acc (per_row values) as the libraries do: its bias,
+// then its terms by add_terms(phi) (in the hot-first order). LightGBM adds into the
+// output; XGBoost into a per-tree buffer it then scales by the tree's (DART) weight and
+// adds.
+template <typename F, typename AddTerms>
+void add_tree(const Forest& forest, const ContribTables& tables, uint32_t t, F* acc, std::vector<F>& tree_phi,
+              AddTerms&& add_terms) {
+  const Tree& tree = forest.trees[t];
+  const uint32_t columns = forest.num_features + 1;
+  const bool lightgbm = is_lightgbm(forest);
+  F* group_acc = acc + size_t(tree.output) * columns;
+  F* phi = lightgbm ? group_acc : tree_phi.data();
+  if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
+  phi[forest.num_features] += static_cast<F>(tables.tree_bias[t]);
+  if (tree.num_nodes > 1) add_terms(phi);
+  if (!lightgbm) {
+    const F weight = static_cast<F>(tree.weight);
+    for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
+  }
+}
+
+// Writes a row's sums acc to out. The bias takes XGBoost's base_score, or the row's
+// base_margin in its place (as XGBoost's PredictContribution does); LightGBM's has no
+// base score, and an offset is added to it as its users add init_score to the
+// pred_contrib bias column.
+template <typename F>
+void finish_row(const Forest& forest, const double* offset, F* acc, double* out) {
+  const uint32_t columns = forest.num_features + 1;
+  const uint32_t groups = forest.num_margin_outputs;
+  for (uint32_t g = 0; g < groups; ++g) {
+    if (offset) {
+      acc[size_t(g) * columns + forest.num_features] += static_cast<F>(offset[g]);
+    } else if (!is_lightgbm(forest)) {
+      acc[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+    }
+  }
+  for (size_t i = 0; i < size_t(groups) * columns; ++i) out[i] = static_cast<double>(acc[i]);
+}
+
 // One block of L rows (row[l]: converted feature values), written to out row after row.
 // offsets: the block's L x num_margin_outputs offsets (base_margin), or nullptr.
 template <typename F, int L>
@@ -266,69 +405,78 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
                          uint32_t tree_end, const double* const* row, const double* offsets, double* out,
                          BlockWalk<F, L>& walk, std::vector<F>& tree_phi, std::vector<F>& acc,
                          std::vector<uint32_t>& stack) {
-  const uint32_t columns = forest.num_features + 1;
-  const uint32_t groups = forest.num_margin_outputs;
-  const size_t per_row = size_t(groups) * columns;
-  const bool lightgbm = is_lightgbm(forest);
+  const size_t per_row = contrib_values_per_row(forest);
   std::fill(acc.begin(), acc.end(), F(0));
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
-    const Tree& tree = forest.trees[t];
-    const Node* nodes = &forest.nodes[tree.node_begin];
-    const F bias = static_cast<F>(tables.tree_bias[t]);
-    if (tree.num_nodes > 1) {
-      walk.nodes = nodes;
-      walk.forest = &forest;
-      walk.node_begin = tree.node_begin;
-      walk.hot_is_right.resize(size_t(tree.num_nodes) * L);
-      walk.leaf_begin.resize(tree.num_nodes);
-      walk.leaf_count.resize(tree.num_nodes);
-      for (uint32_t i = 0; i < tree.num_nodes; ++i) {
-        if (nodes[i].flags & kLeaf) continue;
-        for (int l = 0; l < L; ++l) {
-          const uint32_t hot = next_node(nodes[i], row[l][nodes[i].feature], forest.category_words.data());
-          walk.hot_is_right[size_t(i) * L + l] = static_cast<uint8_t>(hot - nodes[i].child_or_leaf);
-        }
-      }
-      // At most one term per leaf and edge above it.
-      const size_t max_terms = size_t(tree.num_nodes) * (tables.tree_depth[t] + 1);
-      if (walk.term_feature.size() < max_terms) {
-        walk.term_feature.resize(max_terms);
-        walk.terms.resize(max_terms * L);
-      }
-      walk.num_terms = 0;
-      F all_hot[L];
-      for (int l = 0; l < L; ++l) all_hot[l] = F(1);
-      walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
-    }
+    walk_tree<F, L>(forest, tables, t, row, walk);
     for (int l = 0; l < L; ++l) {
-      F* group_acc = &acc[l * per_row + size_t(tree.output) * columns];
-      // LightGBM adds into the output; XGBoost into a per-tree buffer it then scales by
-      // the tree's (DART) weight and adds.
-      F* phi = lightgbm ? group_acc : tree_phi.data();
-      if (!lightgbm) std::fill(tree_phi.begin(), tree_phi.end(), F(0));
-      phi[forest.num_features] += bias;
-      if (tree.num_nodes > 1) walk.add_terms(l, phi, stack.data());
-      if (!lightgbm) {
-        const F weight = static_cast<F>(tree.weight);
-        for (uint32_t c = 0; c < columns; ++c) group_acc[c] += tree_phi[c] * weight;
-      }
+      add_tree(forest, tables, t, &acc[l * per_row], tree_phi, [&](F* phi) { walk.add_terms(l, phi, stack.data()); });
     }
   }
-  // The bias takes XGBoost's base_score, or the row's base_margin in its place (as
-  // XGBoost's PredictContribution does); LightGBM's has no base score, and an offset is
-  // added to it as its users add init_score to the pred_contrib bias column.
   for (int l = 0; l < L; ++l) {
-    F* a = &acc[l * per_row];
-    const double* offset = offsets ? offsets + size_t(l) * groups : nullptr;
-    for (uint32_t g = 0; g < groups; ++g) {
-      if (offset) {
-        a[size_t(g) * columns + forest.num_features] += static_cast<F>(offset[g]);
-      } else if (!lightgbm) {
-        a[size_t(g) * columns + forest.num_features] += static_cast<F>(forest.base_margin[g]);
+    const double* offset = offsets ? offsets + size_t(l) * forest.num_margin_outputs : nullptr;
+    finish_row(forest, offset, &acc[l * per_row], out + l * per_row);
+  }
+}
+
+// The one-row walk's scratch, for trees up to `elements` - 2 deep.
+template <typename F>
+void prepare_single(const Forest& forest, size_t elements, BlockWalk<F, 1>& single) {
+  single.leaf_values = forest.leaf_values.data();
+  single.path.resize(elements * (elements + 1) / 2);
+  if (OneRowSums<F> sums = one_row_unwound_sums<F>()) single.use_one_row_sums(sums, static_cast<uint32_t>(elements));
+}
+
+// One row on two threads: the trees' terms do not depend on the sums, only their
+// additions do (XGBoost adds tree after tree a buffer of the tree's terms, LightGBM
+// adds every term into the sums, leaf after leaf and tree after tree). So one thread
+// walks the first half of the trees and adds them; the other walks the second half and
+// keeps each tree's terms in the order add_terms would add them; then they are added,
+// tree by tree in order, after the first half: the libraries' additions in their order.
+template <typename F>
+void one_row_two_threads(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
+                         const double* row_values, const double* offset, double* out) {
+  const size_t d = tables.max_depth + 2;
+  const uint32_t middle = tree_begin + (tree_end - tree_begin) / 2;
+  std::vector<F> acc(contrib_values_per_row(forest), F(0)), tree_phi(forest.num_features + 1);
+  std::vector<int64_t> kept_feature;
+  std::vector<F> kept_term;
+  std::vector<size_t> kept_end(tree_end - middle);  // per tree of the second half
+  std::atomic<int> next_half{0};
+  auto work = [&] {
+    BlockWalk<F, 1> single;
+    prepare_single(forest, d, single);
+    std::vector<uint32_t> stack(2 * d + 2);
+    const double* row[1] = {row_values};
+    for (int half; (half = next_half.fetch_add(1)) < 2;) {
+      if (half == 0) {
+        for (uint32_t t = tree_begin; t < middle; ++t) {
+          walk_tree<F, 1>(forest, tables, t, row, single);
+          add_tree(forest, tables, t, acc.data(), tree_phi, [&](F* phi) { single.add_terms(0, phi, stack.data()); });
+        }
+        continue;
+      }
+      for (uint32_t t = middle; t < tree_end; ++t) {
+        walk_tree<F, 1>(forest, tables, t, row, single);
+        if (forest.trees[t].num_nodes > 1) {
+          single.for_terms(0, stack.data(), [&](int64_t feature, F term) {
+            kept_feature.push_back(feature);
+            kept_term.push_back(term);
+          });
+        }
+        kept_end[t - middle] = kept_term.size();
       }
     }
-    for (size_t i = 0; i < per_row; ++i) out[l * per_row + i] = static_cast<double>(a[i]);
+  };
+  run_with_helpers(1, work);
+  size_t k = 0;
+  for (uint32_t t = middle; t < tree_end; ++t) {
+    add_tree(forest, tables, t, acc.data(), tree_phi, [&](F* phi) {
+      for (; k < kept_end[t - middle]; ++k) phi[kept_feature[k]] += kept_term[k];
+    });
+    k = kept_end[t - middle];
   }
+  finish_row(forest, offset, acc.data(), out);
 }
 
 // Rows in blocks of kBlockLanes, shared out to num_threads threads (the caller and pool
@@ -368,6 +516,11 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
     if (threads <= 1) return work();
     return run_with_helpers(threads - 1, work);
   }
+  if (n_rows == 1 && num_threads >= 2 && tree_end - tree_begin >= 2) {
+    std::vector<double> row(forest.num_features);
+    row_at(0, row.data());
+    return one_row_two_threads<F>(forest, tables, tree_begin, tree_end, row.data(), offsets_of(0), out);
+  }
   // Full blocks of L rows, then the rest one row each (a lone row would pay for L lanes).
   constexpr int L = kBlockLanes;
   const size_t full_blocks = n_rows / L;
@@ -376,9 +529,9 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
   auto work = [&] {
     BlockWalk<F, L> walk;
     BlockWalk<F, 1> single;
-    walk.leaf_values = single.leaf_values = forest.leaf_values.data();
+    walk.leaf_values = forest.leaf_values.data();
     walk.path.resize(d * (d + 1) / 2);
-    single.path.resize(d * (d + 1) / 2);
+    prepare_single(forest, d, single);
     std::vector<F> tree_phi(forest.num_features + 1);
     std::vector<F> acc(per_row * L);
     std::vector<uint32_t> stack(2 * d + 2);

@@ -1,0 +1,115 @@
+// one_row_sums.h: the lanes compiled for AVX2 and AVX-512, picked at run time.
+#include "explain/one_row_sums.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "predict/key_step.h"  // POLYSCORE_X86_64: x86-64 and not POLYSCORE_PORTABLE
+
+namespace polyscore {
+namespace {
+
+bool set_in_environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value;
+}
+
+// Lanes per vector: 256 bits (AVX2) and 512 (AVX-512).
+typedef float Float8 __attribute__((vector_size(32)));
+typedef float Float16 __attribute__((vector_size(64)));
+typedef double Double4 __attribute__((vector_size(32)));
+typedef double Double8 __attribute__((vector_size(64)));
+
+}  // namespace
+
+#if POLYSCORE_X86_64
+namespace one_row_avx2 {
+#include "predict/avx2_target_begin.h"
+#include "explain/one_row_sums_kernel.inc"
+void float_sums(const float* zero, const float* one, const float* pweight, uint32_t depth, float* total) {
+  sums_all<float, Float8>(zero, one, pweight, depth, total);
+}
+void double_sums(const double* zero, const double* one, const double* pweight, uint32_t depth, double* total) {
+  sums_all<double, Double4>(zero, one, pweight, depth, total);
+}
+void float_leaves(const float* zero, const float* one, const float* pweight, uint32_t depth, uint32_t leaves,
+                  float* total) {
+  sums_leaves<float, Float8>(zero, one, pweight, depth, leaves, total);
+}
+void double_leaves(const double* zero, const double* one, const double* pweight, uint32_t depth, uint32_t leaves,
+                   double* total) {
+  sums_leaves<double, Double4>(zero, one, pweight, depth, leaves, total);
+}
+#include "predict/avx2_target_end.h"
+}  // namespace one_row_avx2
+
+namespace one_row_avx512 {
+#include "predict/avx512_target_begin.h"
+#include "explain/one_row_sums_kernel.inc"
+// A path that fits half a register takes the half (same lanes, fewer wasted divisions).
+void float_sums(const float* zero, const float* one, const float* pweight, uint32_t depth, float* total) {
+  if (depth <= 8) return sums_all<float, Float8>(zero, one, pweight, depth, total);
+  sums_all<float, Float16>(zero, one, pweight, depth, total);
+}
+void double_sums(const double* zero, const double* one, const double* pweight, uint32_t depth, double* total) {
+  if (depth <= 4) return sums_all<double, Double4>(zero, one, pweight, depth, total);
+  sums_all<double, Double8>(zero, one, pweight, depth, total);
+}
+// Leaves of depth <= 8 floats take 8 lanes (as above); of doubles, 8 lanes.
+void float_leaves(const float* zero, const float* one, const float* pweight, uint32_t depth, uint32_t leaves,
+                  float* total) {
+  sums_leaves<float, Float8>(zero, one, pweight, depth, leaves, total);
+}
+void double_leaves(const double* zero, const double* one, const double* pweight, uint32_t depth, uint32_t leaves,
+                   double* total) {
+  sums_leaves<double, Double8>(zero, one, pweight, depth, leaves, total);
+}
+#include "predict/avx512_target_end.h"
+}  // namespace one_row_avx512
+
+namespace {
+bool cpu_has_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && !set_in_environment("POLYSCORE_NO_AVX2");
+}
+bool cpu_has_avx512() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+         !set_in_environment("POLYSCORE_NO_AVX512");
+}
+}  // namespace
+#endif  // POLYSCORE_X86_64
+
+// sums_all reads and writes whole vectors: at most one vector (16 lanes) past depth.
+uint32_t one_row_sums_padded(uint32_t depth) { return depth + 16; }
+
+template <>
+OneRowSums<float> one_row_unwound_sums<float>() {
+  OneRowSums<float> sums;
+  if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
+#if POLYSCORE_X86_64
+  if (cpu_has_avx2() && cpu_has_avx512()) {
+    sums = {one_row_avx512::float_sums, one_row_avx512::float_leaves, 8};
+  } else if (cpu_has_avx2()) {
+    sums = {one_row_avx2::float_sums, one_row_avx2::float_leaves, 8};
+  }
+#endif
+  return sums;
+}
+
+template <>
+OneRowSums<double> one_row_unwound_sums<double>() {
+  OneRowSums<double> sums;
+  if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
+#if POLYSCORE_X86_64
+  if (cpu_has_avx2() && cpu_has_avx512()) {
+    sums = {one_row_avx512::double_sums, one_row_avx512::double_leaves, 8};
+  } else if (cpu_has_avx2()) {
+    sums = {one_row_avx2::double_sums, one_row_avx2::double_leaves, 4};
+  }
+#endif
+  return sums;
+}
+
+}  // namespace polyscore

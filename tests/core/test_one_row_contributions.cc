@@ -1,0 +1,219 @@
+// The contributions of one row with a leaf's unwound sums in vector lanes
+// (src/explain/one_row_sums.h) against the one-sum-at-a-time walk they replace: the same
+// bits on every conformance model, and the lanes against XGBoost's UnwoundPathSum
+// written out on paths of every depth up to 80 (several vectors, several passes). ctest
+// runs these again with POLYSCORE_NO_AVX512 (the AVX2 lanes).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "explain/one_row_sums.h"
+#include "test_util.h"
+
+using polyscore_test::Loaded;
+using polyscore_test::read_csv;
+using polyscore_test::source_path;
+
+namespace {
+
+// Sets an environment variable for the scope, restoring its absence after.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(const char* name) : name_(name) { setenv(name, "1", 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+bool cpu_has_lanes() {
+#if defined(__x86_64__) && !defined(POLYSCORE_PORTABLE)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && !std::getenv("POLYSCORE_NO_AVX2");
+#else
+  return false;
+#endif
+}
+
+// The lanes are taken where the CPU has them, and the switch turns them off (else the
+// comparison below would compare the scalar walk with itself).
+TEST(OneRowContributions, LanesTakenWhereTheCpuHasThemAndSwitchedOff) {
+  ASSERT_EQ(std::getenv("POLYSCORE_CONTRIB_ONE_ROW_SCALAR"), nullptr);
+  EXPECT_EQ(static_cast<bool>(polyscore::one_row_unwound_sums<float>()), cpu_has_lanes());
+  EXPECT_EQ(static_cast<bool>(polyscore::one_row_unwound_sums<double>()), cpu_has_lanes());
+  ScopedEnv scalar("POLYSCORE_CONTRIB_ONE_ROW_SCALAR");
+  EXPECT_FALSE(polyscore::one_row_unwound_sums<float>());
+  EXPECT_FALSE(polyscore::one_row_unwound_sums<double>());
+}
+
+// XGBoost's UnwoundPathSum (src/tree/tree_model.cc), branches and all; LightGBM's is
+// the same in double. zero[k], one[k]: element k + 1; pweight[j]: element j.
+template <typename F>
+F library_unwound_sum(const F* zero, const F* one, const F* pweight, uint32_t depth, uint32_t index) {
+  const F one_fraction = one[index - 1], zero_fraction = zero[index - 1];
+  F next_one_portion = pweight[depth];
+  F total = 0;
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    if (one_fraction != 0) {
+      const F tmp = next_one_portion * static_cast<F>(depth + 1) / static_cast<F>((i + 1) * one_fraction);
+      total += tmp;
+      next_one_portion = pweight[i] - tmp * zero_fraction * ((depth - i) / static_cast<F>(depth + 1));
+    } else if (zero_fraction != 0) {
+      total += (pweight[i] / zero_fraction) / ((depth - i) / static_cast<F>(depth + 1));
+    }
+  }
+  return total;
+}
+
+template <typename F>
+void check_lanes_against_library(uint32_t max_depth) {
+  const polyscore::UnwoundSums<F> sums = polyscore::one_row_unwound_sums<F>().one_leaf;
+  if (!sums) GTEST_SKIP() << "no vector lanes on this CPU or build";
+  std::mt19937 random(15);
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  size_t compared = 0;
+  for (uint32_t depth = 1; depth <= max_depth; ++depth) {
+    for (int trial = 0; trial < 20; ++trial) {
+      const size_t padded = polyscore::one_row_sums_padded(depth);
+      std::vector<F> zero(padded, F(1)), one(padded, F(1)), pweight(depth + 1), total(padded);
+      for (uint32_t k = 0; k < depth; ++k) {
+        // Cover ratios, some 0 (a child without cover); one fractions 0 or 1 for a row.
+        zero[k] = fraction(random) < 0.1 ? F(0) : static_cast<F>(fraction(random));
+        one[k] = fraction(random) < 0.5 ? F(0) : F(1);
+      }
+      for (uint32_t j = 0; j <= depth; ++j) pweight[j] = static_cast<F>(fraction(random));
+      sums(zero.data(), one.data(), pweight.data(), depth, total.data());
+      for (uint32_t index = 1; index <= depth; ++index, ++compared) {
+        const F expected = library_unwound_sum(zero.data(), one.data(), pweight.data(), depth, index);
+        ASSERT_EQ(0, std::memcmp(&expected, &total[index - 1], sizeof(F)))
+            << "depth " << depth << " element " << index << ": " << expected << " vs " << total[index - 1];
+      }
+    }
+  }
+  EXPECT_GT(compared, 60000u);
+}
+
+TEST(OneRowContributions, FloatLanesAreXGBoostsUnwoundSums) { check_lanes_against_library<float>(80); }
+TEST(OneRowContributions, DoubleLanesAreLightGBMsUnwoundSums) { check_lanes_against_library<double>(80); }
+
+// Up to four leaves of one depth at once, each its own path, against the library's
+// sums of each; every depth the shared lanes take, every leaf count.
+template <typename F>
+void check_leaves_against_library() {
+  const polyscore::OneRowSums<F> lanes = polyscore::one_row_unwound_sums<F>();
+  if (!lanes) GTEST_SKIP() << "no vector lanes on this CPU or build";
+  constexpr uint32_t S = polyscore::kOneRowLeafStride;
+  std::mt19937 random(15);
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  size_t compared = 0;
+  for (uint32_t depth = 1; depth <= lanes.leaf_lanes; ++depth) {
+    for (uint32_t leaves = 1; leaves <= polyscore::kOneRowMaxLeaves; ++leaves) {
+      for (int trial = 0; trial < 50; ++trial) {
+        std::vector<F> zero(leaves * S, F(1)), one(leaves * S, F(1)), pweight(leaves * S), total(leaves * S);
+        for (uint32_t s = 0; s < leaves; ++s) {
+          for (uint32_t k = 0; k < depth; ++k) {
+            zero[s * S + k] = fraction(random) < 0.1 ? F(0) : static_cast<F>(fraction(random));
+            one[s * S + k] = fraction(random) < 0.5 ? F(0) : F(1);
+          }
+          for (uint32_t j = 0; j <= depth; ++j) pweight[s * S + j] = static_cast<F>(fraction(random));
+        }
+        lanes.leaves(zero.data(), one.data(), pweight.data(), depth, leaves, total.data());
+        for (uint32_t s = 0; s < leaves; ++s) {
+          for (uint32_t index = 1; index <= depth; ++index, ++compared) {
+            const F expected =
+                library_unwound_sum(&zero[s * S], &one[s * S], &pweight[s * S], depth, index);
+            ASSERT_EQ(0, std::memcmp(&expected, &total[s * S + index - 1], sizeof(F)))
+                << "depth " << depth << " leaf " << s << " of " << leaves << " element " << index;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 4000u * lanes.leaf_lanes / 4);
+}
+
+TEST(OneRowContributions, FloatLeavesTogetherAreXGBoostsUnwoundSums) { check_leaves_against_library<float>(); }
+TEST(OneRowContributions, DoubleLeavesTogetherAreLightGBMsUnwoundSums) { check_leaves_against_library<double>(); }
+
+// Every conformance model with a margin (its iteration range too), every row, through
+// ps_model_predict_row: the lanes give the bits of the scalar walk.
+TEST(OneRowContributions, SameBitsAsTheScalarWalkOnEveryModel) {
+  const auto manifest =
+      nlohmann::json::parse(polyscore_test::read_file(source_path("tests/vectors/manifest.json")));
+  size_t checked = 0;
+  for (const auto& c : manifest["cases"]) {
+    if (!c["outputs"].contains("margin")) continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    Loaded m(source_path("tests/vectors/" + c["model"].get<std::string>()));
+    ASSERT_EQ(m.status, PS_OK) << m.message();
+    ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+    opts.output = PS_OUTPUT_CONTRIB;
+    opts.iteration_begin = c["iteration_begin"];
+    opts.iteration_end = c["iteration_end"];
+    const auto rows = read_csv(source_path("tests/vectors/" + c["input"].get<std::string>()));
+    const size_t n_features = c["num_features"];
+    size_t per_row = 0;
+    if (ps_model_output_size(&per_row, m.model, 1, &opts, m.err) != PS_OK) continue;  // refused (vector leaves)
+    std::vector<double> lanes(per_row), scalar(per_row);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      ASSERT_EQ(ps_model_predict_row(lanes.data(), per_row, m.model, rows[r].data(), n_features, &opts, m.err),
+                PS_OK)
+          << m.message();
+      {
+        ScopedEnv one_at_a_time("POLYSCORE_CONTRIB_ONE_ROW_SCALAR");
+        ASSERT_EQ(ps_model_predict_row(scalar.data(), per_row, m.model, rows[r].data(), n_features, &opts, m.err),
+                  PS_OK)
+            << m.message();
+      }
+      ASSERT_EQ(0, std::memcmp(lanes.data(), scalar.data(), per_row * sizeof(double))) << "row " << r;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 150u);
+}
+
+// One row with num_threads = 2 splits the trees between two threads and adds the second
+// half's kept terms after the first (tree_shap.cc, one_row_two_threads): the same bits
+// as on one thread, on every conformance model, its iteration range and every row.
+TEST(OneRowContributions, TwoThreadsGiveTheBitsOfOne) {
+  const auto manifest =
+      nlohmann::json::parse(polyscore_test::read_file(source_path("tests/vectors/manifest.json")));
+  size_t checked = 0;
+  for (const auto& c : manifest["cases"]) {
+    if (!c["outputs"].contains("margin")) continue;
+    SCOPED_TRACE(c["name"].get<std::string>());
+    Loaded m(source_path("tests/vectors/" + c["model"].get<std::string>()));
+    ASSERT_EQ(m.status, PS_OK) << m.message();
+    ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+    opts.output = PS_OUTPUT_CONTRIB;
+    opts.iteration_begin = c["iteration_begin"];
+    opts.iteration_end = c["iteration_end"];
+    const auto rows = read_csv(source_path("tests/vectors/" + c["input"].get<std::string>()));
+    const size_t n_features = c["num_features"];
+    size_t per_row = 0;
+    if (ps_model_output_size(&per_row, m.model, 1, &opts, m.err) != PS_OK) continue;  // refused (vector leaves)
+    std::vector<double> one(per_row), two(per_row);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      opts.num_threads = 1;
+      ASSERT_EQ(ps_model_predict_dense(one.data(), per_row, m.model, rows[r].data(), PS_DTYPE_FLOAT64, 1, n_features,
+                                       &opts, m.err),
+                PS_OK)
+          << m.message();
+      opts.num_threads = 2;
+      ASSERT_EQ(ps_model_predict_dense(two.data(), per_row, m.model, rows[r].data(), PS_DTYPE_FLOAT64, 1, n_features,
+                                       &opts, m.err),
+                PS_OK)
+          << m.message();
+      ASSERT_EQ(0, std::memcmp(one.data(), two.data(), per_row * sizeof(double))) << "row " << r;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 150u);
+}
+
+}  // namespace
