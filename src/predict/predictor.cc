@@ -147,8 +147,9 @@ struct KeyWalkResults {
   const Acc* value;
   const uint32_t* leaf;
   // batch: for the walk of a batch's blocks, else of single rows (each may be the
-  // bitvector walk, bitvector_tables.h).
-  KeyWalkResults(const PreparedModel& model, bool batch) {
+  // bitvector walk, bitvector_tables.h). leaves: whether leaf is read (leaf output); the
+  // heap walk's leaf table is made at the first call that reads it.
+  KeyWalkResults(const PreparedModel& model, bool batch, bool leaves) {
     if (batch ? model.bitvector.usable : model.bitvector.walks_rows()) {
       if constexpr (sizeof(Acc) == 4) value = model.bitvector.value32.data();
       else value = model.bitvector.value64.data();
@@ -156,7 +157,7 @@ struct KeyWalkResults {
     } else if (model.family == WalkFamily::kHeap) {
       if constexpr (sizeof(Acc) == 4) value = model.heap.value32.data();
       else value = model.heap.value64.data();
-      leaf = model.heap.leaf.data();
+      leaf = leaves ? model.heap_leaves() : nullptr;
     } else {
       if constexpr (sizeof(Acc) == 4) value = model.linked.value32.data();
       else value = model.linked.value64.data();
@@ -172,7 +173,7 @@ constexpr size_t kKeyMinBlockRows = 16;
 template <typename Acc>
 void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, const uint32_t* keys,
                        const double* offset, Acc* margins, double* out) {
-  const KeyWalkResults<Acc> results(model, false);
+  const KeyWalkResults<Acc> results(model, false, plan.kind == OutputKind::kLeaf);
   constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
   // The row block walk's 16-bit keys (when it takes the model; its slots are the
@@ -236,7 +237,7 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
   }
   key_walk::block_keys(model, s.x.data(), n, keys);
   if (plan.kind == OutputKind::kLeaf) {
-    const KeyWalkResults<Acc> results(model, true);
+    const KeyWalkResults<Acc> results(model, true, true);
     uint32_t reached[kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {

@@ -163,6 +163,11 @@ PreparedModel prepare_model(const Forest& forest) {
 
 PreparedModel prepare_all_tables(const Forest& forest) { return prepare(forest, true); }
 
+const uint32_t* PreparedModel::heap_leaves() const {
+  std::call_once(heap_leaf_once.flag, [this] { heap_leaf = key_walk::heap_leaf_slots(*this); });
+  return heap_leaf.data();
+}
+
 const RowBlockTables& PreparedModel::single_row_blocks() const {
   if (row_blocks_at_first_row) {
     std::call_once(row_blocks_once.flag, [this] { row_blocks = make_row_block_tables(*this); });

@@ -1,7 +1,7 @@
 // The single-row walk over RowBlockTables (row_block_tables.h): one row's 16-bit keys
 // through 16 trees side by side, four levels in each tree's top block, then up to four
 // in the block below the position reached. Leaves come out as the heap tables' leaf
-// slots, so a call adds heap.value* and reads heap.leaf as the heap walk's callers do.
+// slots, so a call adds heap.value* and reads heap_leaves() as the heap walk's callers do.
 #pragma once
 
 #include <cstdint>

@@ -120,13 +120,14 @@ struct HeapTables {
   bool usable = false;
   Simd top_levels = Simd::kScalar;  // how batches walk the top levels
   std::vector<HeapNode> nodes;                    // per node, all trees
-  std::vector<uint32_t> leaf;                     // per leaf slot: index into Forest::leaf_values / leaf_ids
   std::vector<float> value32;                     // per leaf slot: tree weight * leaf value, as a float32 model sums it
   std::vector<double> value64;                    // the same, for a double model
   std::vector<uint32_t> node_begin;               // per tree: its first node
   std::vector<uint32_t> slot_begin;               // per tree: its first leaf slot
   std::vector<uint32_t> depth;                    // per tree: D
   std::vector<CategoryCodes::Ref> category;       // per node, when the model has categorical splits
+  // The leaf of each slot (an index into Forest::leaf_values / leaf_ids) is read only by
+  // leaf output: PreparedModel::heap_leaves() makes it at the first such call.
 };
 constexpr uint32_t kHeapGroup = 16;
 // Deeper trees keep the other walks (a complete tree of depth 10 is 1,023 nodes).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "loaders/loaders.h"
+#include "predict/key_tables.h"
 #include "predict/predictor.h"
 #include "test_util.h"
 
@@ -224,17 +225,28 @@ TEST(RowBlockWalk, TakesHeapModelsAtMost8Deep) {
 
 TEST(RowBlockWalk, BuiltAtTheFirstSingleRowNotAtLoad) {
   // A model scored only in batches never holds the tables (0.55 MiB for 500 trees of
-  // depth 8); the first single row builds them, once, whichever threads ask.
+  // depth 8); the first single row builds them, once, whichever threads ask. So with the
+  // heap slots' leaves and the first leaf output.
   const Forest xgb = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   const PreparedModel model = prepare_model(xgb);
   EXPECT_FALSE(model.row_blocks.usable);
   EXPECT_TRUE(model.row_blocks.top.empty());
+  EXPECT_TRUE(model.heap_leaf.empty());  // the heap slots' leaves wait for leaf output
   std::vector<const RowBlockTables*> seen(4);
+  std::vector<const uint32_t*> leaves(4);
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < seen.size(); ++i) threads.emplace_back([&, i] { seen[i] = &model.single_row_blocks(); });
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] {
+      seen[i] = &model.single_row_blocks();
+      leaves[i] = model.heap_leaves();
+    });
+  }
   for (std::thread& t : threads) t.join();
   EXPECT_TRUE(model.row_blocks.usable);
   for (const RowBlockTables* tables : seen) EXPECT_EQ(tables, &model.row_blocks);
+  ASSERT_FALSE(model.heap_leaf.empty());
+  for (const uint32_t* leaf : leaves) EXPECT_EQ(leaf, model.heap_leaf.data());
+  EXPECT_EQ(model.heap_leaf, key_walk::heap_leaf_slots(model));
   EXPECT_TRUE(prepare_all_tables(xgb).row_blocks.usable);  // tests' models: at once
 }
 

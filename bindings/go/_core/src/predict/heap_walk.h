@@ -20,7 +20,7 @@ void add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint3
 void add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
                uint32_t tree_end, double* margins);
 
-// Writes to slots[r] the leaf slot (index into heap.leaf / heap.value*) that row r < n of
+// Writes to slots[r] the leaf slot (index into heap.value* and heap_leaves()) that row r < n of
 // the block reaches in `tree`; slots has room for kBlockRows.
 void block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree, uint32_t* slots);
 

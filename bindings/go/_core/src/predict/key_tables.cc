@@ -144,7 +144,9 @@ void build(PreparedModel& model, std::vector<uint32_t> depth) {
   const uint32_t deepest = *std::max_element(heap.depth.begin(), heap.depth.end());
   heap.nodes.assign(nodes + (size_t(kHeapGroup) << deepest), HeapNode{0, 0});
   if (model.category_codes.any) heap.category.assign(heap.nodes.size(), {0, 0});
-  heap.leaf.assign(slots, 0);
+  // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
+  if (wide) heap.value64.resize(slots);
+  else heap.value32.resize(slots);
   for (size_t t = 0; t < num_trees; ++t) {
     const uint32_t node_base = heap.node_begin[t], slot_base = heap.slot_begin[t];
     auto split = [&](uint32_t p, uint32_t node) {
@@ -152,20 +154,11 @@ void build(PreparedModel& model, std::vector<uint32_t> depth) {
       if (!heap.category.empty()) heap.category[node_base + p] = category_ref_of(model, node);
     };
     auto leaf = [&](uint32_t first, uint32_t width, uint32_t node) {
-      std::fill_n(heap.leaf.begin() + slot_base + first, width, model.forest->nodes[node].child_or_leaf);
+      const double value = model.forest->trees[t].weight * model.forest->leaf_values[model.forest->nodes[node].child_or_leaf];
+      if (wide) std::fill_n(heap.value64.begin() + slot_base + first, width, value);
+      else std::fill_n(heap.value32.begin() + slot_base + first, width, static_cast<float>(value));
     };
     lay_out_in_heap_order(model, model.forest->trees[t], heap.depth[t], 0, 0, 0, split, leaf);
-  }
-  // Leaf values as the predictor adds them: weight * value, rounded to the model's sum type.
-  if (wide) heap.value64.resize(slots);
-  else heap.value32.resize(slots);
-  for (size_t t = 0; t < num_trees; ++t) {
-    const uint32_t end = heap.slot_begin[t] + (1u << heap.depth[t]);
-    for (uint32_t s = heap.slot_begin[t]; s < end; ++s) {
-      const double value = model.forest->trees[t].weight * model.forest->leaf_values[heap.leaf[s]];
-      if (wide) heap.value64[s] = value;
-      else heap.value32[s] = static_cast<float>(value);
-    }
   }
   heap.top_levels = top_level_walk(model);
   heap.usable = true;
@@ -350,6 +343,21 @@ void build_heap_tables(PreparedModel& model) {
   std::vector<uint32_t> depth = group_depths(model);
   if (depth.empty()) return;
   build(model, std::move(depth));
+}
+
+std::vector<uint32_t> heap_leaf_slots(const PreparedModel& model) {
+  const HeapTables& heap = model.heap;
+  if (!heap.usable) return {};
+  const size_t num_trees = model.forest->trees.size();
+  std::vector<uint32_t> leaf(heap.slot_begin[num_trees - 1] + (size_t(1) << heap.depth[num_trees - 1]));
+  for (size_t t = 0; t < num_trees; ++t) {
+    auto no_split = [](uint32_t, uint32_t) {};
+    auto exit = [&](uint32_t first, uint32_t width, uint32_t node) {
+      std::fill_n(leaf.begin() + heap.slot_begin[t] + first, width, model.forest->nodes[node].child_or_leaf);
+    };
+    lay_out_in_heap_order(model, model.forest->trees[t], heap.depth[t], 0, 0, 0, no_split, exit);
+  }
+  return leaf;
 }
 
 }  // namespace polyscore::key_walk

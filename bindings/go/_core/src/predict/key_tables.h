@@ -22,6 +22,10 @@ void build_key_ranks(PreparedModel& model);
 // first kVectorLevels levels of each tree 16 rows at a time; POLYSCORE_NO_AVX512 turns
 // that off.
 void build_heap_tables(PreparedModel& model);
+// The leaf of each of the heap tables' slots (an index into Forest::leaf_values and
+// leaf ids), from the forest's nodes; read only by leaf output, so it is made when
+// first needed (PreparedModel::heap_leaves).
+std::vector<uint32_t> heap_leaf_slots(const PreparedModel& model);
 
 // Fills model.linked when model.heap is not usable and the model's splits have NaN
 // missing or read as zero (not zero_as_missing), one value per leaf, and no feature is
