@@ -282,7 +282,8 @@ void build_category_codes(PreparedModel& model) {
     return;
   }
   cc.lightgbm = model.forest->format == ModelFormat::kLightGBMText;
-  cc.right_words.assign(1, 0u);  // the zero word numeric nodes read
+  cc.right_words.reserve(1 + words);  // exactly: grown push by push, the old copies leave holes
+  cc.right_words.assign(1, 0u);       // the zero word numeric nodes read
   cc.word_of_node.assign(walk.nodes.size(), 0);
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
@@ -298,32 +299,57 @@ void build_key_ranks(PreparedModel& model) {
   model.ranks = KeyRanks();
   const WalkTables& walk = model.walk;
   if (disabled_by_environment() || !walk.usable || model.forest->arithmetic.float32) return;
-  std::vector<std::vector<uint64_t>> thresholds(model.num_used_features());
+  // Every feature's threshold keys in one mapped array (mapped_allocator.h), a segment
+  // per feature: per-feature vectors grown push by push left holes in the heap under the
+  // tables built after them, kept resident.
+  const size_t nf = model.num_used_features();
+  std::vector<size_t> begin(nf + 1, 0);
+  for (size_t i = 0; i < walk.nodes.size(); ++i) {
+    const WalkNode& w = walk.nodes[i];
+    if (w.child != i && !(w.feature_flags & kWalkCategorical)) ++begin[(w.feature_flags & kWalkFeatureMask) + 1];
+  }
+  for (size_t f = 0; f < nf; ++f) begin[f + 1] += begin[f];
+  std::vector<uint64_t, MappedAllocator<uint64_t>> thresholds(begin[nf]);
+  std::vector<size_t> end(begin.begin(), begin.end() - 1);
   for (size_t i = 0; i < walk.nodes.size(); ++i) {
     const WalkNode& w = walk.nodes[i];
     if (w.child == i || (w.feature_flags & kWalkCategorical)) continue;
-    thresholds[w.feature_flags & kWalkFeatureMask].push_back(key_of(w.threshold));
+    thresholds[end[w.feature_flags & kWalkFeatureMask]++] = key_of(w.threshold);
+  }
+  // Each feature's distinct keys, then the sizes of the tables, reserved at once.
+  size_t num_keys = KeyRanks::kBlock, num_fences = KeyRanks::kFenceVector;
+  for (size_t f = 0; f < nf; ++f) {
+    uint64_t* first = thresholds.data() + begin[f];
+    std::sort(first, thresholds.data() + end[f]);
+    end[f] = begin[f] + (std::unique(first, thresholds.data() + end[f]) - first);
+    if (end[f] == begin[f]) continue;
+    const size_t blocks = (end[f] - begin[f]) / KeyRanks::kBlock + 1;
+    num_keys += blocks * KeyRanks::kBlock;
+    num_fences += (blocks + KeyRanks::kFenceVector - 1) / KeyRanks::kFenceVector * KeyRanks::kFenceVector;
   }
   constexpr uint64_t kAllOnes = std::numeric_limits<uint64_t>::max();
   KeyRanks ranks;
+  ranks.keys.reserve(num_keys);
+  ranks.fences.reserve(num_fences);
   // One block of all-ones keys and a vector of all-ones fences, shared by the features
   // without thresholds.
   ranks.keys.assign(KeyRanks::kBlock, kAllOnes);
   ranks.fences.assign(KeyRanks::kFenceVector, kAllOnes);
-  ranks.features.assign(model.num_used_features(), {0, KeyRanks::kBlock, 0});
-  for (size_t f = 0; f < thresholds.size(); ++f) {
-    std::vector<uint64_t>& keys = thresholds[f];
-    if (keys.empty()) continue;
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    keys.resize((keys.size() / KeyRanks::kBlock + 1) * KeyRanks::kBlock, kAllOnes);
-    ranks.features[f] = {static_cast<uint32_t>(ranks.keys.size()), static_cast<uint32_t>(keys.size()),
+  ranks.features.assign(nf, {0, KeyRanks::kBlock, 0});
+  for (size_t f = 0; f < nf; ++f) {
+    if (end[f] == begin[f]) continue;
+    const size_t count = end[f] - begin[f];
+    const size_t padded = (count / KeyRanks::kBlock + 1) * KeyRanks::kBlock;
+    ranks.features[f] = {static_cast<uint32_t>(ranks.keys.size()), static_cast<uint32_t>(padded),
                          static_cast<uint32_t>(ranks.fences.size())};
-    for (size_t b = KeyRanks::kBlock - 1; b < keys.size(); b += KeyRanks::kBlock) ranks.fences.push_back(keys[b]);
+    ranks.keys.insert(ranks.keys.end(), thresholds.data() + begin[f], thresholds.data() + end[f]);
+    ranks.keys.resize(ranks.features[f].keys + padded, kAllOnes);
+    for (size_t b = KeyRanks::kBlock - 1; b < padded; b += KeyRanks::kBlock) {
+      ranks.fences.push_back(ranks.keys[ranks.features[f].keys + b]);
+    }
     const size_t vectors = (ranks.fences.size() - ranks.features[f].fences + KeyRanks::kFenceVector - 1) /
                            KeyRanks::kFenceVector;
     ranks.fences.resize(ranks.features[f].fences + vectors * KeyRanks::kFenceVector, kAllOnes);
-    ranks.keys.insert(ranks.keys.end(), keys.begin(), keys.end());
   }
   ranks.used = true;
   ranks.counting = avx512_allowed() ? Simd::kAvx512 : avx2_allowed() ? Simd::kAvx2 : Simd::kScalar;

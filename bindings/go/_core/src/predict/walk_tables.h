@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/forest.h"
+#include "predict/mapped_allocator.h"
 
 namespace polyscore {
 
@@ -40,8 +41,9 @@ enum WalkKinds : unsigned {
 struct WalkTables {
   bool usable = false;
   unsigned kinds = 0;  // WalkKinds bits
-  std::vector<WalkNode> nodes;  // indexed like Forest::nodes
-  std::vector<uint32_t> leaf;   // per node: its leaf index if a leaf (a small array to end walks in)
+  // Mapped (mapped_allocator.h): a walk by keys releases them after building its tables.
+  std::vector<WalkNode, MappedAllocator<WalkNode>> nodes;  // indexed like Forest::nodes
+  std::vector<uint32_t, MappedAllocator<uint32_t>> leaf;   // per node: its leaf index if a leaf (a small array to end walks in)
   std::vector<uint32_t> depth;  // per tree: steps from the root to its deepest leaf
 };
 
@@ -56,7 +58,9 @@ struct CategoryCodes {
   uint32_t codes = 0;
   std::vector<uint8_t> categorical_feature;  // per used feature
   std::vector<uint32_t> right_words;
-  std::vector<uint32_t> word_of_node;        // per Forest node: its bitset's first word (0: numeric)
+  // Per Forest node: its bitset's first word (0: numeric). Released after the walk's
+  // tables are built, so mapped (mapped_allocator.h).
+  std::vector<uint32_t, MappedAllocator<uint32_t>> word_of_node;
   // 32-bit words of one node's bitset: a bit for each code, `codes` and codes + 1.
   uint32_t bitset_words() const { return static_cast<uint32_t>((uint64_t(codes) + 2 + 31) / 32); }
   struct Ref {
