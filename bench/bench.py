@@ -211,16 +211,19 @@ class Progress:
 
 # ---------------------------------------------------------------- the run
 def machine_info():
-    cpu = "unknown"
+    cpu, flags = "unknown", []
     with open("/proc/cpuinfo") as f:
         for line in f:
-            if line.startswith("model name"):
+            if line.startswith("model name") and cpu == "unknown":
                 cpu = line.split(":", 1)[1].strip()
-                break
+            if line.startswith("flags") and not flags:
+                flags = line.split(":", 1)[1].split()
     import lightgbm
     import xgboost
     return {
         "cpu": cpu, "cores": os.cpu_count(),
+        "cpu_simd_flags": [f for f in flags if f.startswith(("avx", "sse4", "bmi", "fma"))],
+        "no_avx512": os.environ.get("POLYSCORE_NO_AVX512", "unset"),
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "kernel": platform.release(), "python": platform.python_version(),
         "numpy": np.__version__, "xgboost": xgboost.__version__, "lightgbm": lightgbm.__version__,
