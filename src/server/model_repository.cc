@@ -70,12 +70,11 @@ ModelConfig read_config(const std::string& path) {
 // docs/predictor.md), so that happens here, before the version serves, and no request
 // waits for it. A model that cannot score such a row fails later, with the request's own
 // error.
-void warm_up(ps_model* handle, ps_error* err) {
-  ps_model_info info = PS_MODEL_INFO_INIT;
-  if (ps_model_info_get(&info, handle, err) != PS_OK) return;
+void warm_up(const LoadedModel& model) {
+  const ps_model_info& info = model.info();
   const std::vector<double> row(info.num_features, std::numeric_limits<double>::quiet_NaN());
   std::vector<double> out(std::max<uint32_t>(info.num_outputs, 1));
-  ps_model_predict_row(out.data(), out.size(), handle, row.data(), row.size(), nullptr, err);
+  ps_model_predict_row(out.data(), out.size(), model.handle(), row.data(), row.size(), nullptr, nullptr);
 }
 
 std::shared_ptr<const LoadedModel> load_version(const std::string& name,
@@ -93,9 +92,10 @@ std::shared_ptr<const LoadedModel> load_version(const std::string& name,
     ps_error_free(err);
     throw std::runtime_error(message);
   }
-  warm_up(handle, err);
   ps_error_free(err);
-  return std::make_shared<const LoadedModel>(name, version, model_path, handle, std::move(config));
+  auto loaded = std::make_shared<const LoadedModel>(name, version, model_path, handle, std::move(config));
+  warm_up(*loaded);
+  return loaded;
 }
 
 }  // namespace
