@@ -159,8 +159,10 @@ struct KeyWalkResults {
       else value = model.heap.value64.data();
       leaf = leaves ? model.heap_leaves() : nullptr;
     } else {
-      if constexpr (sizeof(Acc) == 4) value = model.linked.value32.data();
-      else value = model.linked.value64.data();
+      // A model whose batches take the bitvector walk builds these at its first single row.
+      const LinkedTables& linked = batch ? model.linked : model.single_row_linked();
+      if constexpr (sizeof(Acc) == 4) value = linked.value32.data();
+      else value = linked.value64.data();
       leaf = model.walk.leaf.data();
     }
   }
