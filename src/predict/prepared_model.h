@@ -44,14 +44,26 @@ struct PreparedModel {
   // LightGBM linear trees: the features of forest->linear_leaves' terms as positions in
   // used_features (when not empty).
   std::vector<uint32_t> used_linear_features;
-  WalkTables walk;
+  // mutable: single_row_linked() fills walk.leaf (and linked) where prepare_model left
+  // them to the first single row.
+  mutable WalkTables walk;
   CategoryCodes category_codes;  // for the walks by keys
   KeyRanks ranks;                // for double models' walks by keys
   HeapTables heap;
-  LinkedTables linked;           // when heap is not usable
+  mutable LinkedTables linked;   // when heap is not usable
   // Where chosen (bitvector_tables.cc), batches of 16 rows and more take the bitvector
   // walk instead of family's, and single rows where BitvectorTables::walks_rows().
   BitvectorTables bitvector;
+  // Where batches take the bitvector walk but single rows (and blocks of fewer than 16
+  // rows) the linked walk (AVX2 without AVX-512), prepare_model leaves the linked tables
+  // and walk.leaf to the first single row (single_row_linked()), so that a model scored
+  // only in batches never holds them: 2.9 MiB for the 1,000 x 63-leaf benchmark model,
+  // which without them takes less than LightGBM itself. The walk nodes they are built
+  // from are made again then, for the while, from the forest.
+  bool linked_at_first_row = false;
+  mutable CopyableOnceFlag linked_once;
+  // linked (and walk.leaf), built first if they are left to the first single row (thread-safe).
+  const LinkedTables& single_row_linked() const;
   // Where usable (row_block_tables.h), single rows of a heap-walk model take the
   // row block walk over these instead of the heap tables' nodes. prepare_model leaves
   // them to the model's first single row (single_row_blocks()), so that a model scored
@@ -103,8 +115,10 @@ PreparedModel prepare_all_tables(const Forest& forest);
 // (the linked walk keeps their leaf and depth arrays), the nodes renumbered for the general
 // walk (used_nodes) and the per-node category offsets the tables were built from; when
 // the bitvector walk takes single rows as well as batches (BitvectorTables::walks_rows),
-// also the heap or linked tables and the walk nodes' leaf and depth arrays.
-// walk.usable says afterwards whether walk.nodes is still there.
+// also the heap or linked tables and the walk nodes' leaf and depth arrays; when it
+// takes batches only, the linked tables and walk.leaf until the first single row
+// (PreparedModel::linked_at_first_row). walk.usable says afterwards whether walk.nodes
+// is still there.
 void release_unused_tables(PreparedModel& model);
 
 // The walk the tables allow, fastest first (prepare_model sets PreparedModel::family so;

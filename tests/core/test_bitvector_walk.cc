@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "loaders/loaders.h"
@@ -266,11 +268,13 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   EXPECT_EQ(deep.bitvector.avx512, avx512);
   EXPECT_EQ(deep.bitvector.avx2, !avx512 && avx2);
   // Where the bitvector walk takes single rows as well as batches, nothing reads the
-  // linked tables: a loaded model does not keep them (release_unused_tables).
+  // linked tables: a loaded model does not keep them (release_unused_tables). Where it
+  // takes batches only, they wait for the first single row (LinkedTablesBuiltAtTheFirstSingleRow).
   EXPECT_EQ(deep.bitvector.walks_rows(), avx512);
-  EXPECT_EQ(deep.linked.usable, !deep.bitvector.walks_rows());
-  EXPECT_EQ(deep.linked.nodes.empty(), deep.bitvector.walks_rows());
-  EXPECT_EQ(deep.walk.leaf.empty(), deep.bitvector.walks_rows());
+  EXPECT_EQ(deep.linked.usable, !deep.bitvector.usable);
+  EXPECT_EQ(deep.linked.nodes.empty(), deep.bitvector.usable);
+  EXPECT_EQ(deep.walk.leaf.empty(), deep.bitvector.usable);
+  EXPECT_EQ(deep.linked_at_first_row, deep.bitvector.usable && !deep.bitvector.walks_rows());
   const Forest shallow_forest = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   const PreparedModel shallow = prepare_model(shallow_forest);
   ASSERT_TRUE(shallow.heap.usable);
@@ -281,6 +285,62 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   setenv("POLYSCORE_NO_BITVECTOR_WALK", "1", 1);
   EXPECT_FALSE(prepare_model(deep_forest).bitvector.usable);
   unsetenv("POLYSCORE_NO_BITVECTOR_WALK");
+}
+
+TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
+  // Without AVX-512, batches take the AVX2 bitvector walk and single rows the linked
+  // walk: a model scored only in batches never holds the linked tables (2.9 MiB of the
+  // 1,000 x 63-leaf benchmark model); the first single row builds them, once, whichever
+  // threads ask, the same as prepare_all_tables builds them (without the top levels only
+  // batches walk), and scores as they do.
+  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
+  const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
+  const char* had = std::getenv("POLYSCORE_NO_AVX512");
+  const std::string saved = had ? had : "";
+  setenv("POLYSCORE_NO_AVX512", "1", 1);
+  const PreparedModel model = prepare_model(forest);
+  const PreparedModel all = prepare_all_tables(forest);
+  if (had) setenv("POLYSCORE_NO_AVX512", saved.c_str(), 1);
+  else unsetenv("POLYSCORE_NO_AVX512");
+  ASSERT_EQ(model.family, WalkFamily::kLinked);
+  ASSERT_TRUE(model.bitvector.usable && model.bitvector.avx2 && !model.bitvector.walks_rows());
+  EXPECT_TRUE(model.linked_at_first_row);
+  EXPECT_FALSE(model.linked.usable);
+  EXPECT_TRUE(model.linked.nodes.empty());
+  EXPECT_TRUE(model.walk.leaf.empty());
+  // Batches of 16 rows and more do not build them, leaf output included.
+  const auto rows = edge_rows(forest, 64, 7);
+  for (OutputKind kind : {OutputKind::kValue, OutputKind::kLeaf}) {
+    PredictRequest request;
+    request.kind = kind;
+    const PredictPlan plan = plan_prediction(forest, request);
+    std::vector<double> out(64 * plan.values_per_row);
+    predict_dense(model, plan, rows.data(), 64, out.data());
+  }
+  EXPECT_TRUE(model.linked.nodes.empty());
+  EXPECT_TRUE(model.walk.leaf.empty());
+  std::vector<const LinkedTables*> seen(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] { seen[i] = &model.single_row_linked(); });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(model.linked.usable);
+  for (const LinkedTables* tables : seen) EXPECT_EQ(tables, &model.linked);
+  ASSERT_EQ(model.linked.nodes.size(), all.linked.nodes.size());
+  for (size_t i = 0; i < all.linked.nodes.size(); ++i) {
+    const LinkedNode &got = model.linked.nodes[i], &want = all.linked.nodes[i];
+    ASSERT_TRUE(got.key == want.key && got.offset == want.offset && got.child == want.child) << "node " << i;
+  }
+  EXPECT_EQ(model.linked.value64, all.linked.value64);
+  EXPECT_EQ(model.linked.value32, all.linked.value32);
+  EXPECT_TRUE(model.linked.top.empty());  // batches take the bitvector walk
+  EXPECT_EQ(std::vector<uint32_t>(model.walk.leaf.begin(), model.walk.leaf.end()),
+            std::vector<uint32_t>(all.walk.leaf.begin(), all.walk.leaf.end()));
+  // And single rows (and blocks of 5) score as with every table, values and leaves.
+  PreparedModel reference = all;
+  reference.bitvector = BitvectorTables();
+  expect_same_batches(reference, model, edge_rows(forest, 300, 8), "linked tables built at the first row");
 }
 
 }  // namespace

@@ -230,10 +230,8 @@ void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t 
 // As vector_row_slots, on 16-bit keys (BitvectorTables::rows16): 32 splits per compare,
 // the row's keys (at most 128) in kTables pairs of registers of 32 words.
 template <int kTables>
-void vector_row_slots16(const BitvectorTables& bv, const uint32_t* keys, uint32_t nu, uint32_t first,
-                        uint32_t count, uint32_t* slots) {
-  uint16_t keys16[2 * kBitvectorRowFeatures] = {};
-  for (uint32_t j = 0; j < 2 * nu; ++j) keys16[j] = static_cast<uint16_t>(std::min<uint32_t>(keys[j], 0xffff));
+void vector_row_slots16(const BitvectorTables& bv, const uint16_t* keys16, uint32_t first, uint32_t count,
+                        uint32_t* slots) {
   __m512i table[2 * kTables];
   for (int j = 0; j < 2 * kTables; ++j) table[j] = _mm512_loadu_si512(keys16 + 32 * j);
   const __m512i all = _mm512_set1_epi64(-1), bit6 = _mm512_set1_epi16(64);
@@ -431,14 +429,34 @@ void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, siz
   for (size_t r0 = 0; r0 < n; r0 += kRowLanes) scalar_slots(model.bitvector, tree, keys, r0, slots + r0);
 }
 
+void bitvector_row_keys16(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
+  const uint32_t nu = model.num_used_features();
+  std::fill_n(keys16, kBitvectorRowKeys16, uint16_t(0));
+  for (uint32_t j = 0; j < 2 * nu; ++j) keys16[j] = static_cast<uint16_t>(std::min<uint32_t>(keys[j], 0xffff));
+}
+
+void bitvector_row_slots(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
+                         uint32_t* slots) {
+#if POLYSCORE_X86_64
+  if (model.bitvector.walks_rows() && model.bitvector.rows16) {
+    if (model.num_used_features() <= 32) vector_row_slots16<1>(model.bitvector, keys16, first, count, slots);
+    else vector_row_slots16<2>(model.bitvector, keys16, first, count, slots);
+    return;
+  }
+#endif
+  (void)model, (void)keys16, (void)first, (void)count, (void)slots;
+  __builtin_trap();  // callers check BitvectorTables::rows16
+}
+
 void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                          uint32_t* slots) {
 #if POLYSCORE_X86_64
   if (model.bitvector.walks_rows()) {
     const uint32_t nu = model.num_used_features();
     if (model.bitvector.rows16) {
-      if (nu <= 32) vector_row_slots16<1>(model.bitvector, keys, nu, first, count, slots);
-      else vector_row_slots16<2>(model.bitvector, keys, nu, first, count, slots);
+      uint16_t keys16[kBitvectorRowKeys16];
+      bitvector_row_keys16(model, keys, keys16);
+      bitvector_row_slots(model, keys16, first, count, slots);
       return;
     }
     if (nu <= 16) vector_row_slots<1>(model.bitvector, keys, nu, first, count, slots);

@@ -187,7 +187,8 @@ void add_right_bitset(const PreparedModel& model, const WalkNode& w, CategoryCod
                                                      : (w.feature_flags & kWalkNanGoesRight) != 0);
 }
 
-void build_linked(PreparedModel& model) {
+// top_levels: whether to build the top levels batches walk (LinkedTables::top*).
+void build_linked(PreparedModel& model, bool top_levels) {
   LinkedTables linked;
   const bool wide = !model.forest->arithmetic.float32;
   if (model.category_codes.any) linked.category.assign(model.forest->nodes.size(), {0, 0});
@@ -210,7 +211,7 @@ void build_linked(PreparedModel& model) {
       if (model.category_codes.any) linked.category[i] = category_ref_of(model, i);
     }
   }
-  linked.top_levels = top_level_walk(model);
+  linked.top_levels = top_levels ? top_level_walk(model) : Simd::kScalar;
   if (linked.top_levels != Simd::kScalar) {
     constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;
     const size_t num_trees = model.forest->trees.size();
@@ -359,8 +360,10 @@ void build_key_ranks(PreparedModel& model) {
 void build_linked_tables(PreparedModel& model) {
   model.linked = LinkedTables();
   if (disabled_by_environment() || model.heap.usable || !keys_can_walk(model)) return;
-  build_linked(model);
+  build_linked(model, true);
 }
+
+void build_linked_tables_for_rows(PreparedModel& model) { build_linked(model, false); }
 
 void build_heap_tables(PreparedModel& model) {
   model.heap = HeapTables();

@@ -31,6 +31,10 @@ std::vector<uint32_t> heap_leaf_slots(const PreparedModel& model);
 // missing or read as zero (not zero_as_missing), one value per leaf, and no feature is
 // used both as a number and as a category. POLYSCORE_NO_HEAP_WALK turns it off too.
 void build_linked_tables(PreparedModel& model);
+// As build_linked_tables, for single rows only (PreparedModel::single_row_linked): without
+// the top levels only batches walk, and without the checks, since the model passed
+// them at load (a change to the environment since then changes nothing).
+void build_linked_tables_for_rows(PreparedModel& model);
 
 // How a walk by keys reads split w (a walk node of model): the key it compares with
 // (go right when the row's key is greater) and where it reads the row's key (a

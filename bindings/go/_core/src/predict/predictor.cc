@@ -159,8 +159,10 @@ struct KeyWalkResults {
       else value = model.heap.value64.data();
       leaf = leaves ? model.heap_leaves() : nullptr;
     } else {
-      if constexpr (sizeof(Acc) == 4) value = model.linked.value32.data();
-      else value = model.linked.value64.data();
+      // A model whose batches take the bitvector walk builds these at its first single row.
+      const LinkedTables& linked = batch ? model.linked : model.single_row_linked();
+      if constexpr (sizeof(Acc) == 4) value = linked.value32.data();
+      else value = linked.value64.data();
       leaf = model.walk.leaf.data();
     }
   }
@@ -182,10 +184,15 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   const bool row_blocks = model.family == WalkFamily::kHeap && !model.bitvector.walks_rows() &&
                           model.num_used_features() <= kMaxRowFeatures && model.single_row_blocks().usable;
   if (row_blocks) key_walk::row_block_keys(model, keys, keys16);
+  uint16_t bitvector_keys16[key_walk::kBitvectorRowKeys16];
+  const bool bitvector16 = model.bitvector.walks_rows() && model.bitvector.rows16;
+  if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
-    if (model.bitvector.walks_rows()) {
+    if (bitvector16) {
+      key_walk::bitvector_row_slots(model, bitvector_keys16, t, count, reached);
+    } else if (model.bitvector.walks_rows()) {
       key_walk::bitvector_row_slots(model, keys, t, count, reached);
     } else if (row_blocks) {
       key_walk::row_block_slots(model, keys16, t, count, reached);
