@@ -30,7 +30,10 @@ def metric(text, name, **labels):
     return None
 
 
-def wait_for(condition, timeout=10):
+def wait_for(condition, timeout=60):
+    """Polls condition until it holds or timeout seconds pass. The deadline is generous:
+    it only costs time when the test fails, and a loaded machine can take several
+    seconds for a reload or for a client thread's first hundred requests."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
