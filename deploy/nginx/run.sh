@@ -42,7 +42,15 @@ stop() {
 trap stop EXIT
 trap 'exit 0' TERM INT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Two distinct ports free at this moment (both held while they are picked). nginx cannot
+# bind port 0 and say which it got, so another process may take one of them before nginx
+# binds it: then nginx fails to start, and it is started again on two new ports.
+free_ports() {
+  python3 -c 'import socket
+held = [socket.socket() for _ in range(2)]
+for s in held: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in held))'
+}
 
 lines=()
 rest_servers="" grpc_servers=""
@@ -60,10 +68,10 @@ for i in $(seq "$backends"); do
   lines+=("backend_${i}_pid=${pids[-1]}" "backend_${i}_http=$http" "backend_${i}_grpc=$grpc")
 done
 
-nginx_http=$(free_port)
-nginx_grpc=$(free_port)
 mkdir -p "$work/temp"
-cat >"$work/nginx.conf" <<CONF
+for attempt in 1 2 3 4 5; do
+  read -r nginx_http nginx_grpc < <(free_ports)
+  cat >"$work/nginx.conf" <<CONF
 worker_processes 1;
 daemon on;
 pid $work/nginx.pid;
@@ -114,7 +122,11 @@ $grpc_servers    keepalive 32;
   }
 }
 CONF
-"$NGINX" -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
+  if "$NGINX" -p "$work" -c "$work/nginx.conf" -e "$work/error.log" 2>>"$work/start.log"; then break; fi
+  grep -q "Address already in use" "$work/start.log" "$work/error.log" && [ "$attempt" -lt 5 ] ||
+    { cat "$work/start.log" >&2; exit 1; }
+  : >"$work/start.log"; : >"$work/error.log"
+done
 for _ in $(seq 100); do [ -s "$work/nginx.pid" ] && break; sleep 0.05; done
 
 lines+=("nginx_http=$nginx_http" "nginx_grpc=$nginx_grpc" "nginx_pid=$(cat "$work/nginx.pid")")

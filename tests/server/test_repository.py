@@ -35,6 +35,14 @@ def post(server, path, body=None):
     return requests.post(server.url + path, json=body, timeout=30)
 
 
+def wait_until(condition, what, timeout=120):
+    """Polls condition until it holds; a generous deadline, for a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out after %ds waiting for %s" % (timeout, what)
+        time.sleep(0.02)
+
+
 def oip_stub(server):
     return oip_grpc.GRPCInferenceServiceStub(channel_to(server))
 
@@ -190,17 +198,23 @@ def test_load_swaps_versions_atomically_under_load(start_server, tmp_path):
     threads += [threading.Thread(target=grpc_client) for _ in range(2)]
     for thread in threads:
         thread.start()
+    # Each step waits for answers, not for a time: on a loaded machine the clients may
+    # answer nothing in half a second (then "1" or 10 answers of "2" were never seen).
+    def answered(version, more_than):
+        return sum(1 for v, _ in list(seen) if v == version) > more_than
+
     try:
-        time.sleep(0.5)
+        wait_until(lambda: answered("1", 10) or failures, "answers from version 1")
         (models / "m" / "2").mkdir()
         shutil.copy(MODEL_V2, models / "m" / "2" / "model.tmp")
         os.replace(models / "m" / "2" / "model.tmp", models / "m" / "2" / "model.txt")
         assert post(server, "/v2/repository/models/m/load").status_code == 200
-        time.sleep(0.5)
+        wait_until(lambda: answered("2", 10) or failures, "answers from version 2")
         shutil.rmtree(models / "m" / "1")
         reply = oip_stub(server).RepositoryModelLoad(oip.RepositoryModelLoadRequest(model_name="m"), timeout=10)
         assert reply is not None
-        time.sleep(0.5)
+        after_second_load = len(seen)
+        wait_until(lambda: len(seen) > after_second_load + 20 or failures, "answers after the second load")
     finally:
         stop.set()
         for thread in threads:

@@ -3,6 +3,7 @@ free loopback port and a temporary store, the worker as `polyscore worker`, and 
 nats-py helpers to publish requests and read the streams back."""
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ CONSUMER = "polyscore-worker"
 
 
 def free_port():
+    """A loopback port nothing listens on at this moment."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -45,7 +47,7 @@ class Broker:
     """nats-server -js on 127.0.0.1; restartable on the same port and store."""
 
     def __init__(self, tmp: Path):
-        self.port = free_port()
+        self.port = None  # chosen by nats-server at the first start
         self.store = tmp / "jetstream"
         self.log = tmp / "nats-server.log"
         self.proc = None
@@ -55,18 +57,30 @@ class Broker:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self):
+        # The first start lets nats-server bind a free port itself (-p -1) and reads it
+        # from the log: a port found free by the test and bound later by the server could
+        # be taken in between by another suite running at the same time.
+        log_before = self.log.read_text() if self.log.exists() else ""
         self.proc = subprocess.Popen(
-            ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port),
+            ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port or -1),
              "-sd", str(self.store), "-l", str(self.log)] + os.environ.get("NATS_EXTRA", "").split(),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def ready():
             assert self.proc.poll() is None, f"nats-server exited:\n{self.log.read_text()}"
+            if not self.log.exists():
+                return False
+            this_start = self.log.read_text()[len(log_before):]  # the log file is appended
+            if "Server is ready" not in this_start:
+                return False
+            if self.port is None:
+                self.port = int(re.search(r"Listening for client connections on 127\.0\.0\.1:(\d+)",
+                                          this_start).group(1))
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
             except OSError:
                 return False
-            return "Server is ready" in self.log.read_text()
+            return True
         wait_for(ready, 20, "nats-server to listen")
 
     def kill9(self):

@@ -138,6 +138,12 @@ class ConcurrencyTest {
     }
   }
 
+  /** True once the thread waits (for a monitor's notify) or has ended. */
+  private static boolean hasStopped(Thread t) {
+    Thread.State state = t.getState();
+    return state == Thread.State.WAITING || state == Thread.State.TERMINATED;
+  }
+
   private static Thread closer(Model m, AtomicLong returnedAt) {
     Thread t = new Thread(() -> {
       m.close();
@@ -163,7 +169,12 @@ class ConcurrencyTest {
     Thread closer = closer(m, closeReturnedAt);
     Thread closer2 = closer(m, closeReturnedAt2); // a second close waits as well
 
-    Thread.sleep(300);
+    // Wait until both closers wait (or have returned, which the checks below refuse): a
+    // fixed 300 ms assumed they got that far by then, which a loaded machine need not do.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!(hasStopped(closer) && hasStopped(closer2)) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
     assertTrue(closer.isAlive(), "close() returned while a predict was in flight");
     assertTrue(closer2.isAlive(), "the second close() returned while a predict was in flight");
     assertEquals(Thread.State.WAITING, closer.getState());
