@@ -167,12 +167,20 @@ enum {
 enum { PS_CATEGORY_FEATURE_UNKNOWN = -1 };
 
 /*
- * Sets *count to the number of category lists the model file saved (0 when none).
+ * Sets *count to the number of category lists the model file saved (0 when none) and,
+ * if saved is not NULL, *saved to 1 when the file holds the lists, even an empty set of
+ * them, and 0 when it holds none. The two differ where the training library treats
+ * them differently: LightGBM writes "pandas_categorical:[]" for a model trained on a
+ * DataFrame with no categorical column (saved 1, count 0; it refuses to predict on a
+ * DataFrame with categorical columns) and "pandas_categorical:null" for one trained on
+ * arrays (saved 0; it codes such columns by the DataFrame's own categories). XGBoost
+ * 3.1+ saves the lists of every model (saved 1, count 0 when no feature is
+ * categorical); earlier versions save none (saved 0).
  * \since ABI 5
  * Errors: PS_ERR_INVALID_ARGUMENT (count NULL); PS_ERR_INVALID_HANDLE.
  */
-PS_API ps_status ps_model_category_list_count(uint32_t *count, const ps_model *model,
-                                              ps_error *err);
+PS_API ps_status ps_model_category_list_count(uint32_t *count, int32_t *saved,
+                                              const ps_model *model, ps_error *err);
 
 /*
  * Describes category list `list`: *feature is the feature index it codes (in

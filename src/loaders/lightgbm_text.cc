@@ -35,7 +35,8 @@
 //                                        follows the last tree
 //   (feature importances, parameters: ignored)
 //   pandas_categorical:[["a", "b"], [1, 2]]   <- the last line, written by the Python
-//                                        package: Forest::training_categories (null: none)
+//                                        package: Forest::training_categories (null, or
+//                                        no such line: none saved; []: saved, none)
 //
 // Split semantics reproduced here (include/LightGBM/tree.h, NumericalDecision and
 // CategoricalDecision, identical in 3.3 and 4.x):

@@ -22,6 +22,7 @@ class PandasCategoricalReader {
       return;
     }
     expect('[', "a list of lists (or null)");
+    out->mark_saved();
     skip_blanks();
     if (peek() == ']') {
       ++pos_;

@@ -13,7 +13,8 @@ namespace polyscore {
 
 // Parses `json` (the line's text after "pandas_categorical:") into *out: one list per
 // column, each of feature TrainingCategories::kUnknownFeature (the file does not say
-// which feature a column is). null gives no list. The grammar is Python's json.loads on
+// which feature a column is). A list of lists, even [], marks *out saved; null gives no
+// list and leaves it unsaved. The grammar is Python's json.loads on
 // a list of lists of strings, numbers (also NaN, Infinity, -Infinity) and booleans.
 // Anything else, more lists than max_lists, a list longer than kMaxCategoriesPerList or
 // a value longer than kMaxCategoryTextBytes throws Error(PS_ERR_PARSE) naming the

@@ -42,7 +42,7 @@ std::vector<List> lists_of(const std::string& bytes) {
   ps_model* model = nullptr;
   EXPECT_EQ(ps_model_load_buffer(&model, bytes.data(), bytes.size(), nullptr, err), PS_OK) << ps_error_message(err);
   uint32_t count = 0;
-  EXPECT_EQ(ps_model_category_list_count(&count, model, err), PS_OK);
+  EXPECT_EQ(ps_model_category_list_count(&count, nullptr, model, err), PS_OK);  // saved may be NULL
   std::vector<List> lists(count);
   for (uint32_t l = 0; l < count; ++l) {
     uint32_t n = 0;
@@ -103,6 +103,67 @@ TEST(TrainingCategories, XGBoostSavedCategoriesThroughTheCApi) {
   EXPECT_TRUE(lists_of(read_file(source_path("tests/vectors/models/lgb4_categorical.txt"))).empty());
 }
 
+// "Saved" tells a file that holds the lists (even none) from one that holds none.
+struct Saved {
+  uint32_t count;
+  int32_t saved;
+};
+
+Saved saved_of(const std::string& bytes) {
+  ps_error* err = nullptr;
+  ps_error_create(&err);
+  ps_model* model = nullptr;
+  EXPECT_EQ(ps_model_load_buffer(&model, bytes.data(), bytes.size(), nullptr, err), PS_OK) << ps_error_message(err);
+  Saved s{99, -1};
+  EXPECT_EQ(ps_model_category_list_count(&s.count, &s.saved, model, err), PS_OK);
+  ps_model_free(model);
+  ps_error_free(err);
+  return s;
+}
+
+// The lgb4 frame model with its pandas_categorical line replaced (or removed: "").
+std::string lgb4_frame_with_last_line(const std::string& line) {
+  std::string bytes = frame_model("lgb4_frame_binary.txt");
+  return bytes.substr(0, bytes.rfind("pandas_categorical:")) + line;
+}
+
+TEST(TrainingCategories, SavedTellsAnEmptySetOfListsFromNone) {
+  // LightGBM: [] (a DataFrame with no categorical column) is saved; null (arrays) and a
+  // file without the line (other writers, the C++ CLI) are not.
+  const Saved lgb_lists = saved_of(frame_model("lgb4_frame_binary.txt"));
+  EXPECT_EQ(lgb_lists.count, 3u);
+  EXPECT_EQ(lgb_lists.saved, 1);
+  const Saved lgb_empty = saved_of(lgb4_frame_with_last_line("pandas_categorical:[]\n"));
+  EXPECT_EQ(lgb_empty.count, 0u);
+  EXPECT_EQ(lgb_empty.saved, 1);
+  const Saved lgb_spaced_empty = saved_of(lgb4_frame_with_last_line("pandas_categorical: [ ]\n"));
+  EXPECT_EQ(lgb_spaced_empty.saved, 1);
+  const Saved lgb_null = saved_of(lgb4_frame_with_last_line("pandas_categorical:null\n"));
+  EXPECT_EQ(lgb_null.count, 0u);
+  EXPECT_EQ(lgb_null.saved, 0);
+  const Saved lgb_no_line = saved_of(lgb4_frame_with_last_line(""));
+  EXPECT_EQ(lgb_no_line.count, 0u);
+  EXPECT_EQ(lgb_no_line.saved, 0);
+  EXPECT_EQ(saved_of(read_file(source_path("tests/vectors/models/lgb4_categorical.txt"))).saved, 0);  // null
+
+  // XGBoost: a 3.x file has "cats", with lists or (trained on arrays) without; 1.x has none.
+  for (const char* file : {"xgb3_frame_binary.json", "xgb3_frame_binary.ubj"}) {
+    SCOPED_TRACE(file);
+    const Saved s = saved_of(frame_model(file));
+    EXPECT_EQ(s.count, 3u);
+    EXPECT_EQ(s.saved, 1);
+  }
+  const Saved xgb3_arrays = saved_of(read_file(source_path("tests/vectors/models/xgb3_categorical_partition.json")));
+  EXPECT_EQ(xgb3_arrays.count, 0u);
+  EXPECT_EQ(xgb3_arrays.saved, 1);
+  for (const char* file : {"xgb1_frame_binary.json", "xgb1_frame_binary.ubj"}) {
+    SCOPED_TRACE(file);
+    const Saved s = saved_of(frame_model(file));
+    EXPECT_EQ(s.count, 0u);
+    EXPECT_EQ(s.saved, 0);
+  }
+}
+
 TEST(TrainingCategories, CApiErrors) {
   const std::string bytes = frame_model("lgb4_frame_binary.txt");
   ps_error* err = nullptr;
@@ -131,10 +192,11 @@ TEST(TrainingCategories, CApiErrors) {
   EXPECT_EQ(ps_model_category(nullptr, 4, &len, &kind, model, 0, 0, err), PS_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(ps_model_category_list(nullptr, &n, model, 0, err), PS_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(ps_model_category_list(&feature, nullptr, model, 0, err), PS_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(ps_model_category_list_count(nullptr, model, err), PS_ERR_INVALID_ARGUMENT);
+  int32_t saved = 0;
+  EXPECT_EQ(ps_model_category_list_count(nullptr, &saved, model, err), PS_ERR_INVALID_ARGUMENT);
   ps_model_free(model);
   uint32_t count = 0;
-  EXPECT_EQ(ps_model_category_list_count(&count, model, err), PS_ERR_INVALID_HANDLE);
+  EXPECT_EQ(ps_model_category_list_count(&count, &saved, model, err), PS_ERR_INVALID_HANDLE);
   EXPECT_EQ(ps_model_category_list(&feature, &n, model, 0, err), PS_ERR_INVALID_HANDLE);
   EXPECT_EQ(ps_model_category(buf, sizeof buf, &len, &kind, model, 0, 0, err), PS_ERR_INVALID_HANDLE);
   ps_error_free(err);

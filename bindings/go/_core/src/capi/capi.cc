@@ -462,11 +462,13 @@ ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, const p
   });
 }
 
-ps_status ps_model_category_list_count(uint32_t* count, const ps_model* model, ps_error* err) {
+ps_status ps_model_category_list_count(uint32_t* count, int32_t* saved, const ps_model* model, ps_error* err) {
   return guarded(err, [&] {
     require(count, "count");
     ModelRef ref(model);
-    *count = static_cast<uint32_t>(live(ref).training_categories.num_lists());
+    const TrainingCategories& cats = live(ref).training_categories;
+    *count = static_cast<uint32_t>(cats.num_lists());
+    if (saved) *saved = cats.saved() ? 1 : 0;
   });
 }
 

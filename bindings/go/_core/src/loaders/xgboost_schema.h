@@ -376,11 +376,14 @@ class ForestBuilder {
   // bytes written as int8 or uint8), {"type", "values"} for numbers (type: XGBoost's
   // Json::ValueKind of the typed array, 7 float32, 8 float64, 9 to 16 the integer
   // widths). An entry with no values is a feature that is not categorical.
-  // feature_segments and sorted_idx are derived from these and not kept.
+  // feature_segments and sorted_idx are derived from these and not kept. A file with
+  // "cats" saved the lists (3.1+ writes it for every model, enc [] when no feature is
+  // categorical); an older file has none.
   void read_training_categories(V model, const std::string& path) {
     V cats;
     if (!A::find(model, "cats", &cats)) return;
     if (A::kind(cats) != Kind::kObject) wrong(path, "an object");
+    forest_.training_categories.mark_saved();  // 3.1+ writes "cats" even with no categorical feature
     V enc;
     if (!A::find(cats, "enc", &enc)) return;
     const std::string ep = path + ".enc";

@@ -17,6 +17,12 @@
 // parse too); a boolean as true / false. A typed value would need a union per language;
 // the text keeps what the file holds (integers of any size, strings as bytes) and costs
 // one parse in the caller.
+//
+// Whether the file saved lists at all is kept apart from how many: LightGBM writes
+// "pandas_categorical:null" for a model trained on arrays and "pandas_categorical:[]" for
+// one trained on a DataFrame without categorical columns, and refuses to predict on a
+// DataFrame with categorical columns for the second but not the first; XGBoost 3.1+
+// saves "cats" (maybe with no lists) where older versions save nothing.
 #pragma once
 
 #include <cstddef>
@@ -38,8 +44,12 @@ class TrainingCategories {
  public:
   static constexpr int64_t kUnknownFeature = -1;
 
+  // The file holds the lists (even none); begin_list() implies it.
+  void mark_saved() { saved_ = true; }
+
   // Starts a new (empty) list; add() appends to the latest one.
   void begin_list(int64_t feature) {
+    saved_ = true;
     list_feature_.push_back(feature);
     list_begin_.push_back(kinds_.size());
   }
@@ -49,6 +59,8 @@ class TrainingCategories {
     text_end_.push_back(chars_.size());
   }
 
+  // True when the file saved category lists, even an empty set of them.
+  bool saved() const { return saved_; }
   size_t num_lists() const { return list_feature_.size(); }
   bool empty() const { return list_feature_.empty(); }
   int64_t feature(size_t list) const { return list_feature_[list]; }
@@ -80,6 +92,7 @@ class TrainingCategories {
   std::vector<CategoryKind> kinds_;    // per value
   std::vector<size_t> text_end_;       // per value: where its text ends in chars_
   std::string chars_;                  // the values' texts one after another
+  bool saved_ = false;
 };
 
 // Bounds a loader checks before it stores categories (a file holding more is a parse
