@@ -212,3 +212,66 @@ def test_closed_model_with_a_dataframe_is_the_invalid_handle_error():
     m.close()
     with pytest.raises(polyscore.InvalidHandleError):
         m.predict(build_frame(case))
+
+
+def lgb4_frame_with_last_line(line):
+    """The lgb4 frame model with its pandas_categorical line replaced."""
+    data = (FRAMES / "lgb4_frame_binary.txt").read_bytes()
+    return data[:data.rindex(b"pandas_categorical:")] + line
+
+
+def test_lightgbm_empty_saved_lists_refuse_categorical_columns_and_null_takes_the_frames_codes():
+    """LightGBM writes "pandas_categorical:[]" for a model trained on a DataFrame with no
+    categorical column and "null" for one trained on arrays. Given a DataFrame with
+    categorical columns, LightGBM raises for [] ("train and valid dataset
+    categorical_feature do not match") and codes them by the frame's own categories for
+    null; so does the binding (checked against lightgbm itself where it is installed)."""
+    case = load_case("lgb4_frame_binary")
+    df = build_frame(case)
+    empty = lgb4_frame_with_last_line(b"pandas_categorical:[]\n")
+    null = lgb4_frame_with_last_line(b"pandas_categorical:null\n")
+    with polyscore.Model.load_buffer(empty) as m:
+        assert m.categories == () and m.categories_saved
+        with pytest.raises(polyscore.InvalidArgumentError,
+                           match=r"trained with 0 categorical DataFrame columns \(pandas_categorical\), "
+                                 r"this DataFrame has 3: 'merchant', 'country', 'channel'"):
+            m.predict(df)
+        numeric = df.drop(columns=["merchant", "country", "channel"])
+        with pytest.raises(polyscore.InvalidArgumentError, match="missing"):
+            m.predict(numeric)  # no categorical column: refused only for the missing features
+    own_codes = df.copy()
+    for c in ("merchant", "country", "channel"):
+        own_codes[c] = df[c].cat.codes.to_numpy().astype(np.float64)
+        own_codes.loc[df[c].cat.codes.to_numpy() < 0, c] = np.nan
+    with polyscore.Model.load_buffer(null) as m:
+        assert m.categories == () and not m.categories_saved
+        by_frame = m.predict(df)
+        np.testing.assert_array_equal(by_frame, m.predict(own_codes))
+    with polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt") as m:
+        assert m.categories_saved  # three lists: three categorical columns, coded by them
+        assert not np.array_equal(m.predict(df), by_frame)
+        with pytest.raises(polyscore.InvalidArgumentError, match="trained with 3 categorical"):
+            m.predict(own_codes)
+
+    try:
+        import lightgbm
+    except ImportError:
+        return
+    with pytest.raises(ValueError, match="categorical_feature do not match"):
+        lightgbm.Booster(model_str=empty.decode()).predict(df)
+    np.testing.assert_allclose(lightgbm.Booster(model_str=null.decode()).predict(df), by_frame, rtol=1e-12)
+
+
+def test_categories_saved():
+    for f, saved in (("lgb4_frame_binary.txt", True), ("xgb3_frame_binary.json", True),
+                     ("xgb3_frame_binary.ubj", True), ("xgb1_frame_binary.json", False)):
+        with polyscore.Model.load(FRAMES / f) as m:
+            assert m.categories_saved is saved, f
+    with polyscore.Model.load(VECTORS / "models" / "lgb4_categorical.txt") as m:
+        assert m.categories_saved is False  # pandas_categorical:null
+    with polyscore.Model.load(VECTORS / "models" / "xgb3_categorical_partition.json") as m:
+        assert m.categories == () and m.categories_saved is True  # XGBoost 3 on arrays: "cats" with none
+    m = polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt")
+    m.close()
+    with pytest.raises(polyscore.InvalidHandleError):
+        m.categories_saved

@@ -10,7 +10,10 @@ The rules, as the libraries apply them at predict time:
    column order (the file's last line "pandas_categorical:[[...], ...]"). Each
    categorical column (in the model's feature order) is set to those categories and
    replaced by its codes; a value not among them, or missing, is NaN
-   (lightgbm.basic._data_from_pandas). A model saved without that list takes the
+   (lightgbm.basic._data_from_pandas). A DataFrame with another number of categorical
+   columns than the lists is refused, as LightGBM refuses it, also when the file saved
+   an empty list ("pandas_categorical:[]": trained on a DataFrame with no categorical
+   column). A model saved without lists ("null": trained on arrays) takes the
    DataFrame's own codes. Feature names: LightGBM replaced whitespace by "_" in the
    names it saved, so a column is matched under that spelling too.
  * XGBoost 3.1 and later save the training categories of each categorical feature in
@@ -40,10 +43,11 @@ def _codes_as_float(codes):
     return out
 
 
-def frame_rows(df, names, fmt, categories):
+def frame_rows(df, names, fmt, categories, categories_saved):
     """df (a pandas DataFrame) as a C-contiguous float64 array in the model's feature
     order. names: the model's feature names ("" where the file names none); categories:
-    the model's CategoryList tuple (Model.categories)."""
+    the model's CategoryList tuple (Model.categories); categories_saved: whether the file
+    saved them at all, even none (Model.categories_saved)."""
     import pandas as pd
 
     columns = [str(c) for c in df.columns]
@@ -88,7 +92,10 @@ def frame_rows(df, names, fmt, categories):
                 "DataFrame column %r has dtype %s: columns must be numbers, booleans or pandas "
                 "categoricals" % (columns[src], dtype))
 
-    lgb_categorical = [list(c.values) for c in categories] if fmt == "lightgbm-text" and categories else None
+    # LightGBM pairs saved lists, even none ("pandas_categorical:[]"), with the frame's
+    # categorical columns and refuses a count that differs; only a model that saved no
+    # lists (null) codes them by the frame's own categories.
+    lgb_categorical = [list(c.values) for c in categories] if fmt == "lightgbm-text" and categories_saved else None
     xgb_categories = {c.feature: list(c.values) for c in categories if c.feature is not None}
     if lgb_categorical is not None:
         if len(categorical) != len(lgb_categorical):

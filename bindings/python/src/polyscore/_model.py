@@ -174,10 +174,11 @@ _CATEGORY_PARSERS = {
 
 
 def _read_categories(lib, handle):
-    """Every category list of a loaded model (a tuple of CategoryList, empty when the
-    file saved none)."""
+    """(saved, lists): whether the file saved category lists at all (even none), and
+    every list of a loaded model (a tuple of CategoryList, empty when there are none)."""
     count = ctypes.c_uint32()
-    _call(lib, lib.ps_model_category_list_count, ctypes.byref(count), handle)
+    saved = ctypes.c_int32()
+    _call(lib, lib.ps_model_category_list_count, ctypes.byref(count), ctypes.byref(saved), handle)
     lists = []
     feature = ctypes.c_int64()
     n = ctypes.c_uint32()
@@ -202,7 +203,7 @@ def _read_categories(lib, handle):
             values.append(parse(buf.raw[:length.value]))
         f = feature.value
         lists.append(CategoryList(None if f == C.PS_CATEGORY_FEATURE_UNKNOWN else f, tuple(values)))
-    return tuple(lists)
+    return saved.value != 0, tuple(lists)
 
 
 def _plan_key(output, iteration_range, num_threads):
@@ -279,7 +280,7 @@ class Model:
         self._row_fn = None  # _raw_row_fn(lib, ...), made on first use
         self._c_handle = None  # c_void_p.from_param(handle), with it
         # The training categories the file saved (read at load: a model never changes).
-        self._categories = _read_categories(_lib, _handle)
+        self._categories_saved, self._categories = _read_categories(_lib, _handle)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -395,8 +396,22 @@ class Model:
         DataFrame's categorical columns."""
         if self._closed:  # the library's InvalidHandleError, as every call on a closed model
             _call(self._lib, self._lib.ps_model_category_list_count, ctypes.byref(ctypes.c_uint32()),
-                  self._handle)
+                  None, self._handle)
         return self._categories
+
+    @property
+    def categories_saved(self):
+        """True when the model file saved category lists, even none (an empty
+        categories): LightGBM's "pandas_categorical:[]" (trained on a DataFrame with no
+        categorical column) and every XGBoost 3.1+ model. False when it saved none
+        (LightGBM "pandas_categorical:null", trained on arrays; XGBoost before 3.1). For
+        LightGBM it decides what predict() does with a DataFrame's categorical columns:
+        saved, their number must match the lists' (LightGBM refuses otherwise); not
+        saved, they are coded by the DataFrame's own categories (as LightGBM does)."""
+        if self._closed:
+            _call(self._lib, self._lib.ps_model_category_list_count, ctypes.byref(ctypes.c_uint32()),
+                  None, self._handle)
+        return self._categories_saved
 
     # ----------------------------------------------------------------- predict
     def _options(self, output, iteration_range, num_threads):
@@ -525,7 +540,8 @@ class Model:
         if _is_scipy_sparse(X):
             return self._predict_csr(X, opts, per_row, key, output, base_margin)
         if _frame.is_dataframe(X):
-            X = _frame.frame_rows(X, self.info.feature_names, self.info.format, self.categories)
+            X = _frame.frame_rows(X, self.info.feature_names, self.info.format, self.categories,
+                                  self.categories_saved)
         # a NumPy array of numbers as it is; anything else is checked and converted
         arr = X if type(X) is _ndarray and X.dtype.kind in "fiu" else _real_array(X)
         if arr.dtype == np.float32:
