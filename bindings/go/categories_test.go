@@ -1,6 +1,7 @@
 package polyscore_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -46,6 +47,45 @@ func TestCategories(t *testing.T) {
 		m.Close()
 		if _, err := m.Categories(); !errors.Is(err, polyscore.ErrInvalidHandle) {
 			t.Errorf("%s: Categories() after Close: %v, want ErrInvalidHandle", file, err)
+		}
+	}
+}
+
+// CategoriesSaved: whether the file saved lists at all, even none. LightGBM's
+// "pandas_categorical:[]" is saved, "null" is not; every XGBoost 3 model is, 1.x is not.
+func TestCategoriesSaved(t *testing.T) {
+	read := func(parts ...string) []byte {
+		data, err := os.ReadFile(filepath.Join(append([]string{repoRoot, "tests", "vectors"}, parts...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	lgb := read("frames", "lgb4_frame_binary.txt")
+	head := lgb[:bytes.LastIndex(lgb, []byte("pandas_categorical:"))]
+	cases := []struct {
+		name  string
+		data  []byte
+		saved bool
+	}{
+		{"lgb4 frame (3 lists)", lgb, true},
+		{"lgb4 frame, pandas_categorical:[]", append(append([]byte{}, head...), "pandas_categorical:[]\n"...), true},
+		{"lgb4 frame, pandas_categorical:null", append(append([]byte{}, head...), "pandas_categorical:null\n"...), false},
+		{"xgb3 frame", read("frames", "xgb3_frame_binary.json"), true},
+		{"xgb3 on arrays", read("models", "xgb3_categorical_partition.json"), true},
+		{"xgb1 frame", read("frames", "xgb1_frame_binary.json"), false},
+	}
+	for _, c := range cases {
+		m, err := polyscore.LoadBuffer(c.data)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if saved, err := m.CategoriesSaved(); err != nil || saved != c.saved {
+			t.Errorf("%s: CategoriesSaved() = %v, %v; want %v", c.name, saved, err, c.saved)
+		}
+		m.Close()
+		if _, err := m.CategoriesSaved(); !errors.Is(err, polyscore.ErrInvalidHandle) {
+			t.Errorf("%s: CategoriesSaved() after Close: %v, want ErrInvalidHandle", c.name, err)
 		}
 	}
 }

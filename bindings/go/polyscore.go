@@ -130,10 +130,10 @@ static gops_result gops_feature_name(char *buf, size_t capacity, uintptr_t model
   return gops_done(s, e, 0, len);
 }
 
-static gops_result gops_category_list_count(uintptr_t model) {
+static gops_result gops_category_list_count(int32_t *saved, uintptr_t model) {
   ps_error *e = gops_error_new();
   uint32_t n = 0;
-  ps_status s = ps_model_category_list_count(&n, (ps_model *)model, e);
+  ps_status s = ps_model_category_list_count(&n, saved, (ps_model *)model, e);
   return gops_done(s, e, 0, n);
 }
 
@@ -521,6 +521,25 @@ type CategoryList struct {
 	Values  []Category
 }
 
+// CategoriesSaved reports whether the model file saved category lists at all, even none
+// (ps_model_category_list_count's saved): true for LightGBM's "pandas_categorical:[]"
+// (trained on a DataFrame with no categorical column: LightGBM refuses to pair a frame's
+// categorical columns with it) and every XGBoost 3.1+ model; false for
+// "pandas_categorical:null" (trained on arrays: a frame's own codes are used) and XGBoost
+// before 3.1.
+func (m *Model) CategoriesSaved() (bool, error) {
+	if err := m.usable(); err != nil {
+		return false, err
+	}
+	var saved C.int32_t
+	r := C.gops_category_list_count(&saved, C.uintptr_t(m.h))
+	runtime.KeepAlive(m)
+	if err := takeError(r); err != nil {
+		return false, err
+	}
+	return saved != 0, nil
+}
+
 // Categories returns the training categories the model file saved, one list per
 // categorical column in the file's order (ps_model_category_list_count,
 // ps_model_category_list, ps_model_category); empty when the file saved none (XGBoost
@@ -529,7 +548,7 @@ func (m *Model) Categories() ([]CategoryList, error) {
 	if err := m.usable(); err != nil {
 		return nil, err
 	}
-	r := C.gops_category_list_count(C.uintptr_t(m.h))
+	r := C.gops_category_list_count(nil, C.uintptr_t(m.h))
 	runtime.KeepAlive(m)
 	if err := takeError(r); err != nil {
 		return nil, err
