@@ -79,6 +79,10 @@ export declare class Model {
   /** The training categories the model file saved, one list per categorical column;
    *  empty when it saved none. Throws PS_ERR_INVALID_HANDLE after close(). */
   readonly categories: readonly CategoryList[];
+  /** Whether the file saved category lists at all, even none (LightGBM
+   *  "pandas_categorical:[]", every XGBoost 3.1+ model), or none (LightGBM
+   *  "pandas_categorical:null", XGBoost before 3.1). Throws PS_ERR_INVALID_HANDLE after close(). */
+  readonly categoriesSaved: boolean;
   /** True once close() was called. */
   readonly closed: boolean;
   /** Number of values predict returns for nRows rows with these options. */

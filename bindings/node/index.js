@@ -347,6 +347,19 @@ class Model {
     return this._categories;
   }
 
+  /**
+   * Whether the model file saved category lists at all, even none: true for LightGBM's
+   * "pandas_categorical:[]" (trained on a DataFrame with no categorical column, which
+   * LightGBM refuses to pair with a frame's categorical columns) and every XGBoost 3.1+
+   * model; false for "pandas_categorical:null" (trained on arrays) and XGBoost before
+   * 3.1. After close() it throws PS_ERR_INVALID_HANDLE.
+   */
+  get categoriesSaved() {
+    if (this._native.closed) throw bindingError('PS_ERR_INVALID_HANDLE', 'the model is closed');
+    if (this._categoriesSaved === undefined) this._categoriesSaved = this._native.categoriesSaved();
+    return this._categoriesSaved;
+  }
+
   /** True once close() was called. */
   get closed() {
     return this._native.closed;

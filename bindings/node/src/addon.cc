@@ -222,6 +222,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return DefineClass(env, "NativeModel",
                        {InstanceMethod<&NativeModel::Info>("info"),
                         InstanceMethod<&NativeModel::Categories>("categories"),
+                        InstanceMethod<&NativeModel::CategoriesSaved>("categoriesSaved"),
                         InstanceMethod<&NativeModel::OutputSize>("outputSize"),
                         InstanceMethod<&NativeModel::Predict>("predict"),
                         InstanceMethod<&NativeModel::PredictAsync>("predictAsync"),
@@ -332,7 +333,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     Napi::Env env = info.Env();
     ErrorBox err;
     uint32_t count = 0;
-    ps_status st = ps_model_category_list_count(&count, handle_, err.get());
+    ps_status st = ps_model_category_list_count(&count, nullptr, handle_, err.get());
     if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
     Napi::Array lists = Napi::Array::New(env, count);
     std::vector<char> buf(64);
@@ -363,6 +364,18 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       lists.Set(j, list);
     }
     return lists;
+  }
+
+  // categoriesSaved() -> whether the file saved category lists at all, even none
+  // (ps_model_category_list_count's saved)
+  Napi::Value CategoriesSaved(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ErrorBox err;
+    uint32_t count = 0;
+    int32_t saved = 0;
+    ps_status st = ps_model_category_list_count(&count, &saved, handle_, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    return Napi::Boolean::New(env, saved != 0);
   }
 
   // outputSize(nRows, output, iterationBegin, iterationEnd, numThreads)

@@ -35,3 +35,22 @@ test('categories: what the model file saved, from a path or from bytes', () => {
   assert.deepEqual(m.categories, []);
   m.close();
 });
+
+test('categoriesSaved: lists saved (even none) or not', () => {
+  const lgb = fs.readFileSync(path.join(frames, 'lgb4_frame_binary.txt'));
+  const head = lgb.subarray(0, lgb.lastIndexOf('pandas_categorical:'));
+  const cases = [
+    ['lgb4 frame (3 lists)', lgb, true],
+    ['pandas_categorical:[]', Buffer.concat([head, Buffer.from('pandas_categorical:[]\n')]), true],
+    ['pandas_categorical:null', Buffer.concat([head, Buffer.from('pandas_categorical:null\n')]), false],
+    ['xgb3 frame', fs.readFileSync(path.join(frames, 'xgb3_frame_binary.json')), true],
+    ['xgb3 on arrays', fs.readFileSync(path.join(vectors, 'models', 'xgb3_categorical_partition.json')), true],
+    ['xgb1 frame', fs.readFileSync(path.join(frames, 'xgb1_frame_binary.json')), false],
+  ];
+  for (const [name, bytes, saved] of cases) {
+    const m = polyscore.loadBuffer(bytes);
+    assert.equal(m.categoriesSaved, saved, name);
+    m.close();
+    assert.throws(() => m.categoriesSaved, { code: 'PS_ERR_INVALID_HANDLE' });
+  }
+});
