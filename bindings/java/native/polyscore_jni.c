@@ -283,13 +283,20 @@ JNIEXPORT jbyteArray JNICALL Java_dev_polyscore_Native_featureName(JNIEnv *env, 
 
 /* ---- training categories (ABI 5) ---------------------------------------------- */
 
+/* Returns the number of lists; saved[0] = whether the file saved lists at all (even none). */
 JNIEXPORT jint JNICALL Java_dev_polyscore_Native_categoryListCount(JNIEnv *env, jclass cls,
-                                                                  jlong handle) {
+                                                                  jlong handle, jbooleanArray saved) {
   (void)cls;
   ps_error *err = thread_error();
   uint32_t count = 0;
-  ps_status st = ps_model_category_list_count(&count, as_model(handle), err);
-  if (st != PS_OK) throw_error(env, st, err);
+  int32_t was_saved = 0;
+  ps_status st = ps_model_category_list_count(&count, &was_saved, as_model(handle), err);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return 0;
+  }
+  jboolean b = was_saved ? JNI_TRUE : JNI_FALSE;
+  (*env)->SetBooleanArrayRegion(env, saved, 0, 1, &b);
   return (jint)count;
 }
 

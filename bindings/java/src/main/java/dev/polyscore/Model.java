@@ -232,6 +232,25 @@ public final class Model implements AutoCloseable {
   }
 
   /**
+   * Whether the model file saved category lists at all, even none: true for LightGBM's
+   * "pandas_categorical:[]" (trained on a DataFrame with no categorical column, which
+   * LightGBM refuses to pair with a frame's categorical columns) and every XGBoost 3.1+
+   * model; false for "pandas_categorical:null" (trained on arrays) and XGBoost before 3.1.
+   * Throws after close.
+   */
+  public boolean categoriesSaved() {
+    long h = state.acquire();
+    try {
+      boolean[] saved = new boolean[1];
+      Native.categoryListCount(h, saved);
+      return saved[0];
+    } finally {
+      state.release();
+      Reference.reachabilityFence(this);
+    }
+  }
+
+  /**
    * The training categories the model file saved, one list per categorical column in the
    * file's order; empty when it saved none (XGBoost before 3.1, models trained on arrays).
    * Throws after close.
@@ -239,7 +258,7 @@ public final class Model implements AutoCloseable {
   public List<CategoryList> categories() {
     long h = state.acquire();
     try {
-      int count = Native.categoryListCount(h);
+      int count = Native.categoryListCount(h, new boolean[1]);
       List<CategoryList> lists = new ArrayList<>(count);
       long[] featureAndCount = new long[2];
       int[] kind = new int[1];

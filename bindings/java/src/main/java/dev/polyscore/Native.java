@@ -170,7 +170,7 @@ final class Native {
 
   static native byte[] featureName(long handle, int index);
 
-  static native int categoryListCount(long handle);
+  static native int categoryListCount(long handle, boolean[] saved);
 
   static native void categoryList(long handle, int list, long[] featureAndCount);
 

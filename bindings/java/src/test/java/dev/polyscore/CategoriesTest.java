@@ -3,6 +3,8 @@ package dev.polyscore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.charset.StandardCharsets;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,6 +46,35 @@ class CategoriesTest {
     }
     try (Model m = Model.load(FRAMES.resolve("xgb1_frame_binary.json"))) {
       assertEquals(List.of(), m.categories());
+    }
+  }
+
+  /** Whether the file saved lists at all, even none: LightGBM's [] is saved, null is not. */
+  @Test
+  void categoriesSavedTellsAnEmptySetOfListsFromNone() throws Exception {
+    String lgb = new String(Files.readAllBytes(FRAMES.resolve("lgb4_frame_binary.txt")), StandardCharsets.ISO_8859_1);
+    String head = lgb.substring(0, lgb.lastIndexOf("pandas_categorical:"));
+    Object[][] cases = {
+      {"lgb4 frame (3 lists)", lgb, true},
+      {"pandas_categorical:[]", head + "pandas_categorical:[]\n", true},
+      {"pandas_categorical:null", head + "pandas_categorical:null\n", false},
+    };
+    for (Object[] c : cases) {
+      Model m = Model.load(((String) c[1]).getBytes(StandardCharsets.ISO_8859_1));
+      assertEquals(c[2], m.categoriesSaved(), (String) c[0]);
+      m.close();
+      PolyscoreException e = assertThrows(PolyscoreException.class, m::categoriesSaved);
+      assertEquals(ErrorCode.INVALID_HANDLE, e.code());
+    }
+    try (Model m = Model.load(FRAMES.resolve("xgb3_frame_binary.json"))) {
+      assertEquals(true, m.categoriesSaved());
+    }
+    try (Model m = Model.load(TestData.vectorsDir().resolve("models").resolve("xgb3_categorical_partition.json"))) {
+      assertEquals(List.of(), m.categories());
+      assertEquals(true, m.categoriesSaved());
+    }
+    try (Model m = Model.load(FRAMES.resolve("xgb1_frame_binary.json"))) {
+      assertEquals(false, m.categoriesSaved());
     }
   }
 }
