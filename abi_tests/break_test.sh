@@ -8,7 +8,7 @@
 #   field_moved      ps_predict_options.num_threads moved up     abidiff, layout
 #   symbol_removed   ps_model_feature_name dropped (version map) abidiff, symbols, map
 #   enum_renumbered  PS_ERR_IO and PS_ERR_PARSE swapped          layout
-#   function_added   a new ps_* function in node POLYSCORE_1.1   symbols (abidiff allows it);
+#   function_added   a new ps_* function in a new node (NEXT_NODE)  symbols (abidiff allows it);
 #                    (compatible; control)                       a program that needs it is
 #                                                                refused at load by today's lib
 #   padding_added    ps_load_options.reserved0 made a char:      layout
@@ -28,6 +28,9 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
+# The node a function added after today's would get, and the last node today.
+LAST_NODE=$(sed -nE 's/^(POLYSCORE_1\.[0-9]+) *\{.*/\1/p' "$ROOT/src/capi/polyscore.map" | tail -1)
+NEXT_NODE="POLYSCORE_1.$(( ${LAST_NODE##*.} + 1 ))"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/polyscore-abi-break.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 passed=0
@@ -63,11 +66,11 @@ extern "C" PS_API uint32_t ps_abi_tests_added_function(void) { return 42; }
 EOF
 sed -i 's|^PS_END_DECL|PS_API uint32_t ps_abi_tests_added_function(void); /* since ABI 2 */\n&|' \
   "$WORK/function_added/include/polyscore/predict.h"
-cat >> "$WORK/function_added/src/capi/polyscore.map" <<'EOF'
-POLYSCORE_1.1 {
+cat >> "$WORK/function_added/src/capi/polyscore.map" <<EOF
+$NEXT_NODE {
   global:
     ps_abi_tests_added_function;
-} POLYSCORE_1.0;
+} $LAST_NODE;
 EOF
 
 prepare padding_added   # reserved0 shrunk to a char: 3 bytes of padding nobody named
@@ -168,7 +171,7 @@ expect_client() {
 }
 
 # needs_newer_node: a program built against the function_added library (ABI 2, whose new
-# function sits in node POLYSCORE_1.1) runs with that library, and is refused AT LOAD by
+# function sits in node NEXT_NODE) runs with that library, and is refused AT LOAD by
 # today's library, with the missing node named: not at the first call of the function.
 needs_newer_node() {
   local v=$WORK/function_added exe=$WORK/needs_newer_node out rc
@@ -182,11 +185,11 @@ needs_newer_node() {
     bad "needs_newer_node: does not run with the library that has the function: $out"; return
   fi
   out=$(LD_LIBRARY_PATH="$ABI_BUILD" "$exe" 2>&1); rc=$?
-  if [ $rc -ne 0 ] && grep -q "version .POLYSCORE_1.1' not found" <<<"$out" && ! grep -q started <<<"$out"; then
-    ok "function_added / a program needing POLYSCORE_1.1 is refused at load by today's library"
+  if [ $rc -ne 0 ] && grep -q "version .$NEXT_NODE' not found" <<<"$out" && ! grep -q started <<<"$out"; then
+    ok "function_added / a program needing $NEXT_NODE is refused at load by today's library"
     echo "$out" | head -1 | sed 's/^/         | /'
   else
-    bad "function_added / program needing POLYSCORE_1.1 against today's library: exit $rc, want a load failure naming the node:"
+    bad "function_added / program needing $NEXT_NODE against today's library: exit $rc, want a load failure naming the node:"
     echo "$out" | sed 's/^/       /' | head -5
   fi
 }
@@ -212,7 +215,7 @@ for v in "${variants[@]}"; do
       expect $v layout fail '^[-+] *"PS_ERR_(IO|PARSE)": [34]' ;;
     function_added)
       expect $v abi pass "Added.*ps_abi_tests_added_function|ps_abi_tests_added_function"
-      expect $v symbols fail '^\+T ps_abi_tests_added_function@@POLYSCORE_1\.1'
+      expect $v symbols fail "^\\+T ps_abi_tests_added_function@@${NEXT_NODE/./\\.}"
       expect $v layout pass ""
       expect $v map pass ""
       needs_newer_node ;;

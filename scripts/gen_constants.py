@@ -62,6 +62,7 @@ class Header:
         self.formats = self.group("PS_FORMAT_")
         self.outputs = self.group("PS_OUTPUT_")
         self.dtypes = self.group("PS_DTYPE_")
+        self.categories = self.group("PS_CATEGORY_")  # ABI 5: the kinds of training categories
         for what, group in [("status", self.statuses), ("format", self.formats),
                             ("output", self.outputs), ("dtype", self.dtypes)]:
             if not group:
@@ -190,7 +191,7 @@ def python_file(h):
     out.append("ABI_VERSION = %d" % h.abi_version)
     out.append("")
     for c in h.order:
-        if c in h.statuses or c in h.formats or c in h.outputs or c in h.dtypes:
+        if c in h.statuses or c in h.formats or c in h.outputs or c in h.dtypes or c in h.categories:
             out.append("%s = %d  # %s" % (c.name, c.value, c.doc) if c.doc else "%s = %d" % (c.name, c.value))
     out.append("")
     out.append("# ps_status -> its C name, as ps_status_name() gives it")

@@ -93,6 +93,10 @@ var goConstants = map[string]struct {
 	"OutputLeaf":            {"PS_OUTPUT_LEAF", int64(OutputLeaf)},
 	"OutputContrib":         {"PS_OUTPUT_CONTRIB", int64(OutputContrib)},
 	"OutputInteractions":    {"PS_OUTPUT_INTERACTIONS", int64(OutputInteractions)},
+	"CategoryString":        {"PS_CATEGORY_STRING", int64(CategoryString)},
+	"CategoryInteger":       {"PS_CATEGORY_INTEGER", int64(CategoryInteger)},
+	"CategoryReal":          {"PS_CATEGORY_REAL", int64(CategoryReal)},
+	"CategoryBoolean":       {"PS_CATEGORY_BOOLEAN", int64(CategoryBoolean)},
 }
 
 // goCovers says, by the prefix of a C constant's name, which Go constant the
@@ -108,8 +112,10 @@ func goCovers(c string) (prefix string, known bool) {
 		return "Format", true
 	case strings.HasPrefix(c, "PS_OUTPUT_"):
 		return "Output", true
-	case strings.HasPrefix(c, "PS_DTYPE_"):
+	case strings.HasPrefix(c, "PS_DTYPE_"), c == "PS_CATEGORY_FEATURE_UNKNOWN":
 		return "", true
+	case strings.HasPrefix(c, "PS_CATEGORY_"):
+		return "Category", true
 	}
 	return "", false
 }

@@ -47,6 +47,7 @@ func TestNilModelNeverPanics(t *testing.T) {
 	calls := map[string]func() error{
 		"Info":           func() error { _, err := m.Info(); return err },
 		"FeatureNames":   func() error { _, err := m.FeatureNames(); return err },
+		"Categories":     func() error { _, err := m.Categories(); return err },
 		"OutputSize":     func() error { _, err := m.OutputSize(1, nil); return err },
 		"Predict":        func() error { _, err := m.Predict([]float64{1, 2}, 1, nil); return err },
 		"PredictFloat32": func() error { _, err := m.PredictFloat32([]float32{1, 2}, 1, nil); return err },

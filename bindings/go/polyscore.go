@@ -130,6 +130,28 @@ static gops_result gops_feature_name(char *buf, size_t capacity, uintptr_t model
   return gops_done(s, e, 0, len);
 }
 
+static gops_result gops_category_list_count(int32_t *saved, uintptr_t model) {
+  ps_error *e = gops_error_new();
+  uint32_t n = 0;
+  ps_status s = ps_model_category_list_count(&n, saved, (ps_model *)model, e);
+  return gops_done(s, e, 0, n);
+}
+
+static gops_result gops_category_list(int64_t *feature, uintptr_t model, uint32_t list) {
+  ps_error *e = gops_error_new();
+  uint32_t n = 0;
+  ps_status s = ps_model_category_list(feature, &n, (ps_model *)model, list, e);
+  return gops_done(s, e, 0, n);
+}
+
+static gops_result gops_category(char *buf, size_t capacity, int32_t *kind, uintptr_t model,
+                                 uint32_t list, uint32_t index) {
+  ps_error *e = gops_error_new();
+  size_t len = 0;
+  ps_status s = ps_model_category(buf, capacity, &len, kind, (ps_model *)model, list, index, e);
+  return gops_done(s, e, 0, len);
+}
+
 static gops_result gops_output_size(uintptr_t model, size_t n_rows, int32_t output,
                                     uint32_t begin, uint32_t end, int32_t threads) {
   ps_error *e = gops_error_new();
@@ -470,6 +492,98 @@ func (m *Model) FeatureNames() ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// CategoryKind says what a training category's Text holds (ps_category_kind).
+type CategoryKind int32
+
+// The kinds of training categories, as the C header defines them.
+const (
+	CategoryString  CategoryKind = C.PS_CATEGORY_STRING  // the string's bytes
+	CategoryInteger CategoryKind = C.PS_CATEGORY_INTEGER // decimal digits (strconv.ParseInt, or big.Int)
+	CategoryReal    CategoryKind = C.PS_CATEGORY_REAL    // strconv.ParseFloat(Text, 64); also Infinity, NaN
+	CategoryBoolean CategoryKind = C.PS_CATEGORY_BOOLEAN // "true" or "false"
+)
+
+// Category is one training category: its kind and its text (ps_model_category).
+type Category struct {
+	Kind CategoryKind
+	Text string
+}
+
+// CategoryList is the categories of one categorical column of the training data, in
+// training order: the code of a value is its index.
+type CategoryList struct {
+	// Feature is the feature index the list codes (XGBoost 3.1+), or -1 when the file
+	// does not say (LightGBM's pandas_categorical: list i is the i-th categorical column
+	// of the training DataFrame).
+	Feature int
+	Values  []Category
+}
+
+// CategoriesSaved reports whether the model file saved category lists at all, even none
+// (ps_model_category_list_count's saved): true for LightGBM's "pandas_categorical:[]"
+// (trained on a DataFrame with no categorical column: LightGBM refuses to pair a frame's
+// categorical columns with it) and every XGBoost 3.1+ model; false for
+// "pandas_categorical:null" (trained on arrays: a frame's own codes are used) and XGBoost
+// before 3.1.
+func (m *Model) CategoriesSaved() (bool, error) {
+	if err := m.usable(); err != nil {
+		return false, err
+	}
+	var saved C.int32_t
+	r := C.gops_category_list_count(&saved, C.uintptr_t(m.h))
+	runtime.KeepAlive(m)
+	if err := takeError(r); err != nil {
+		return false, err
+	}
+	return saved != 0, nil
+}
+
+// Categories returns the training categories the model file saved, one list per
+// categorical column in the file's order (ps_model_category_list_count,
+// ps_model_category_list, ps_model_category); empty when the file saved none (XGBoost
+// before 3.1, models trained on arrays).
+func (m *Model) Categories() ([]CategoryList, error) {
+	if err := m.usable(); err != nil {
+		return nil, err
+	}
+	r := C.gops_category_list_count(nil, C.uintptr_t(m.h))
+	runtime.KeepAlive(m)
+	if err := takeError(r); err != nil {
+		return nil, err
+	}
+	lists := make([]CategoryList, int(r.n))
+	buf := make([]byte, 64)
+	for j := range lists {
+		var feature C.int64_t
+		r := C.gops_category_list(&feature, C.uintptr_t(m.h), C.uint32_t(j))
+		runtime.KeepAlive(m)
+		if err := takeError(r); err != nil {
+			return nil, err
+		}
+		lists[j].Feature = int(feature)
+		lists[j].Values = make([]Category, int(r.n))
+		for k := range lists[j].Values {
+			for {
+				var kind C.int32_t
+				r := C.gops_category((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &kind,
+					C.uintptr_t(m.h), C.uint32_t(j), C.uint32_t(k))
+				runtime.KeepAlive(m)
+				if r.status == C.PS_ERR_BUFFER_TOO_SMALL && int(r.n) >= len(buf) {
+					C.ps_error_free(r.err)
+					buf = make([]byte, int(r.n)+1)
+					continue
+				}
+				if err := takeError(r); err != nil {
+					return nil, err
+				}
+				lists[j].Values[k] = Category{CategoryKind(kind), string(buf[:r.n])}
+				break
+			}
+		}
+	}
+	return lists, nil
 }
 
 // OutputSize returns the number of values a prediction of nRows rows with these

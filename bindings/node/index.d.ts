@@ -56,6 +56,15 @@ export interface ModelInfo {
   readonly featureNames: readonly string[];
 }
 
+/** The categories of one categorical column of the training data (Model.categories). */
+export interface CategoryList {
+  /** The feature index the list codes (XGBoost 3.1+), or null when the file does not say
+   *  (LightGBM's pandas_categorical: list i is the i-th categorical DataFrame column). */
+  readonly feature: number | null;
+  /** In training order: the code of a value is its index. */
+  readonly values: readonly (string | number | bigint | boolean)[];
+}
+
 /** Rows: Float64Array and Float32Array are read in place; anything else is copied once. */
 export type Rows = Float64Array | Float32Array | ArrayLike<number>;
 
@@ -67,6 +76,13 @@ export declare class Model {
   private constructor();
   /** Read at load; stays readable after close(). */
   readonly info: ModelInfo;
+  /** The training categories the model file saved, one list per categorical column;
+   *  empty when it saved none. Throws PS_ERR_INVALID_HANDLE after close(). */
+  readonly categories: readonly CategoryList[];
+  /** Whether the file saved category lists at all, even none (LightGBM
+   *  "pandas_categorical:[]", every XGBoost 3.1+ model), or none (LightGBM
+   *  "pandas_categorical:null", XGBoost before 3.1). Throws PS_ERR_INVALID_HANDLE after close(). */
+  readonly categoriesSaved: boolean;
   /** True once close() was called. */
   readonly closed: boolean;
   /** Number of values predict returns for nRows rows with these options. */

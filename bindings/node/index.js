@@ -290,6 +290,20 @@ function nRowsOf(rows, nRows, numFeatures) {
   return nRows;
 }
 
+// A training category's text as a JS value, by its kind (the addon names the header's kinds).
+function categoryValue(kind, text) {
+  switch (kind) {
+    case 'string': return text;
+    case 'integer': {
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : BigInt(text);
+    }
+    case 'real': return Number(text); // also Infinity, -Infinity, NaN
+    case 'boolean': return text === 'true';
+    default: throw bindingError('PS_ERR_UNSUPPORTED', `a training category of kind ${kind}, unknown to this binding`);
+  }
+}
+
 class Model {
   /** @internal use polyscore.load / polyscore.loadBuffer */
   constructor(nativeModel) {
@@ -310,6 +324,40 @@ class Model {
   get info() {
     if (this._native.closed) throw bindingError('PS_ERR_INVALID_HANDLE', 'the model is closed');
     return this._info;
+  }
+
+  /**
+   * The training categories the model file saved: an array of {feature, values}, one per
+   * categorical column in the file's order; empty when the file saved none (XGBoost
+   * before 3.1, models trained on arrays). feature is the feature index the list codes
+   * (XGBoost 3.1+), or null when the file does not say (LightGBM's pandas_categorical:
+   * list i is the i-th categorical column of the training DataFrame). values are
+   * strings, numbers (an integer beyond 2^53 as a BigInt) or booleans, in training
+   * order: the code of a value is its index. Read at load; after close() it throws
+   * PS_ERR_INVALID_HANDLE.
+   */
+  get categories() {
+    if (this._native.closed) throw bindingError('PS_ERR_INVALID_HANDLE', 'the model is closed');
+    if (this._categories === undefined) {
+      this._categories = Object.freeze(this._native.categories().map((l) => Object.freeze({
+        feature: l.feature,
+        values: Object.freeze(l.texts.map((t, k) => categoryValue(l.kinds[k], t))),
+      })));
+    }
+    return this._categories;
+  }
+
+  /**
+   * Whether the model file saved category lists at all, even none: true for LightGBM's
+   * "pandas_categorical:[]" (trained on a DataFrame with no categorical column, which
+   * LightGBM refuses to pair with a frame's categorical columns) and every XGBoost 3.1+
+   * model; false for "pandas_categorical:null" (trained on arrays) and XGBoost before
+   * 3.1. After close() it throws PS_ERR_INVALID_HANDLE.
+   */
+  get categoriesSaved() {
+    if (this._native.closed) throw bindingError('PS_ERR_INVALID_HANDLE', 'the model is closed');
+    if (this._categoriesSaved === undefined) this._categoriesSaved = this._native.categoriesSaved();
+    return this._categoriesSaved;
   }
 
   /** True once close() was called. */

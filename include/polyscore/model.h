@@ -121,6 +121,91 @@ PS_API ps_status ps_model_info_get(ps_model_info *out, const ps_model *model, ps
 PS_API ps_status ps_model_feature_name(char *buf, size_t capacity, size_t *len,
                                        const ps_model *model, uint32_t index, ps_error *err);
 
+/*
+ * Training categories (\since ABI 5).
+ *
+ * A model trained on a table with categorical columns (a pandas DataFrame with
+ * categorical dtypes) scores category CODES: the code of a value is its position in
+ * the list of categories the training data had. Where the file saved those lists, a
+ * caller that holds the values themselves (strings, say) can code them exactly as the
+ * training library does:
+ *  - XGBoost 3.1 and later save one list per categorical feature; the list names its
+ *    feature. A value that is not in the list is an error in XGBoost; a missing value
+ *    is NaN.
+ *  - LightGBM's Python package saves one list per categorical column of the training
+ *    DataFrame, in column order (the file's "pandas_categorical:" line). The file does
+ *    not say which feature each is (the list's feature is
+ *    PS_CATEGORY_FEATURE_UNKNOWN): LightGBM pairs list i with the i-th categorical
+ *    column of the frame it predicts on. A value that is not in the list, or missing,
+ *    is NaN.
+ * Models saved without them (XGBoost before 3.1, LightGBM trained on arrays, files
+ * written by other tools) have no lists: the caller's own codes are used as they are.
+ *
+ * Each category is a kind and a text. The text is the same on every platform, so a
+ * binding turns it into its own value type with one parse:
+ *   PS_CATEGORY_STRING   the string's bytes (UTF-8 as the training library wrote them;
+ *                        it may hold NUL bytes: use *len, not strlen)
+ *   PS_CATEGORY_INTEGER  decimal digits with an optional '-', as the file wrote them
+ *                        (any size: a JSON integer has no bound)
+ *   PS_CATEGORY_REAL     the shortest decimal that reads back as the same double
+ *                        ("0.5", "1e+300"; a float32 in the file is widened first), or
+ *                        "Infinity", "-Infinity", "NaN"
+ *   PS_CATEGORY_BOOLEAN  "true" or "false"
+ * A list holds at most 2^24 categories and a text at most 65,536 bytes; a file with
+ * more, or with malformed lists, fails to load with PS_ERR_PARSE naming the problem.
+ */
+typedef int32_t ps_category_kind;
+enum {
+  PS_CATEGORY_STRING = 1,  /* a string: its bytes */
+  PS_CATEGORY_INTEGER = 2, /* an integer: decimal digits */
+  PS_CATEGORY_REAL = 3,    /* a floating-point number: shortest round-trip decimal */
+  PS_CATEGORY_BOOLEAN = 4  /* "true" or "false" */
+};
+
+/* ps_model_category_list's *feature when the file does not say which feature a list
+ * belongs to (LightGBM's pandas_categorical). */
+enum { PS_CATEGORY_FEATURE_UNKNOWN = -1 };
+
+/*
+ * Sets *count to the number of category lists the model file saved (0 when none) and,
+ * if saved is not NULL, *saved to 1 when the file holds the lists, even an empty set of
+ * them, and 0 when it holds none. The two differ where the training library treats
+ * them differently: LightGBM writes "pandas_categorical:[]" for a model trained on a
+ * DataFrame with no categorical column (saved 1, count 0; it refuses to predict on a
+ * DataFrame with categorical columns) and "pandas_categorical:null" for one trained on
+ * arrays (saved 0; it codes such columns by the DataFrame's own categories). XGBoost
+ * 3.1+ saves the lists of every model (saved 1, count 0 when no feature is
+ * categorical); earlier versions save none (saved 0).
+ * \since ABI 5
+ * Errors: PS_ERR_INVALID_ARGUMENT (count NULL); PS_ERR_INVALID_HANDLE.
+ */
+PS_API ps_status ps_model_category_list_count(uint32_t *count, int32_t *saved,
+                                              const ps_model *model, ps_error *err);
+
+/*
+ * Describes category list `list`: *feature is the feature index it codes (in
+ * [0, num_features)), or PS_CATEGORY_FEATURE_UNKNOWN; *num_categories is its length.
+ * \since ABI 5
+ * Errors: PS_ERR_INVALID_ARGUMENT (feature or num_categories NULL);
+ * PS_ERR_INVALID_HANDLE; PS_ERR_SHAPE (list >= ps_model_category_list_count).
+ */
+PS_API ps_status ps_model_category_list(int64_t *feature, uint32_t *num_categories,
+                                        const ps_model *model, uint32_t list, ps_error *err);
+
+/*
+ * Copies the text of category `index` of list `list` (the value whose code is `index`)
+ * into buf, NUL-terminated, sets *len to its length (without the NUL) and, if kind is
+ * not NULL, *kind to its PS_CATEGORY_* kind.
+ * \since ABI 5
+ * Errors: PS_ERR_INVALID_ARGUMENT (len NULL, or buf NULL with capacity > 0);
+ * PS_ERR_INVALID_HANDLE; PS_ERR_SHAPE (list >= ps_model_category_list_count, or
+ * index >= the list's num_categories); PS_ERR_BUFFER_TOO_SMALL (capacity <= length;
+ * *len and *kind are still set, nothing is written to buf).
+ */
+PS_API ps_status ps_model_category(char *buf, size_t capacity, size_t *len,
+                                   ps_category_kind *kind, const ps_model *model, uint32_t list,
+                                   uint32_t index, ps_error *err);
+
 PS_END_DECL
 
 #endif /* POLYSCORE_MODEL_H */

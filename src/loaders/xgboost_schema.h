@@ -370,6 +370,99 @@ class ForestBuilder {
     });
   }
 
+  // ---- training categories (XGBoost 3.1+) ---------------------------------------------------
+  // model.cats.enc holds one entry per feature (or none at all): {"offsets", "values"} for
+  // string categories (the UTF-8 bytes of all of them, offsets[k]..offsets[k+1] each, the
+  // bytes written as int8 or uint8), {"type", "values"} for numbers (type: XGBoost's
+  // Json::ValueKind of the typed array, 7 float32, 8 float64, 9 to 16 the integer
+  // widths). An entry with no values is a feature that is not categorical.
+  // feature_segments and sorted_idx are derived from these and not kept. A file with
+  // "cats" saved the lists (3.1+ writes it for every model, enc [] when no feature is
+  // categorical); an older file has none.
+  void read_training_categories(V model, const std::string& path) {
+    V cats;
+    if (!A::find(model, "cats", &cats)) return;
+    if (A::kind(cats) != Kind::kObject) wrong(path, "an object");
+    forest_.training_categories.mark_saved();  // 3.1+ writes "cats" even with no categorical feature
+    V enc;
+    if (!A::find(cats, "enc", &enc)) return;
+    const std::string ep = path + ".enc";
+    require_array(enc, ep);
+    const size_t n = A::size(enc);
+    if (n == 0) return;
+    if (n != forest_.num_features)
+      fail_parse("xgboost: field '" + ep + "' has " + std::to_string(n) + " entries for num_feature " +
+                 std::to_string(forest_.num_features));
+    TrainingCategories& out = forest_.training_categories;
+    std::vector<int64_t> offsets, numbers;
+    std::string bytes;
+    size_t feature = 0;
+    A::each(enc, [&](V e) {
+      const std::string fp = ep + "[" + std::to_string(feature) + "]";
+      if (A::kind(e) != Kind::kObject) wrong(fp, "an object");
+      V values = field(e, "values", fp + ".values");
+      require_array(values, fp + ".values");
+      const size_t count = A::size(values);
+      V offsets_v, type_v;
+      if (A::find(e, "offsets", &offsets_v)) {
+        read_ints(offsets_v, &offsets, fp + ".offsets", 0, static_cast<int64_t>(count));
+        if (count == 0 && offsets.size() <= 1) {
+          ++feature;
+          return;
+        }
+        if (offsets.size() < 2 || offsets.front() != 0 || offsets.back() != static_cast<int64_t>(count))
+          fail_parse("xgboost: field '" + fp + ".offsets' does not span the " + std::to_string(count) +
+                     " bytes of '" + fp + ".values' from 0");
+        if (offsets.size() - 1 > kMaxCategoriesPerList)
+          fail_parse("xgboost: field '" + fp + "' has more than " + std::to_string(kMaxCategoriesPerList) + " categories");
+        std::vector<int64_t> raw;
+        read_ints(values, &raw, fp + ".values", -128, 255);  // int8 or uint8 bytes
+        bytes.resize(raw.size());
+        for (size_t i = 0; i < raw.size(); ++i) bytes[i] = static_cast<char>(static_cast<uint8_t>(raw[i] & 0xFF));
+        out.begin_list(static_cast<int64_t>(feature));
+        for (size_t k = 0; k + 1 < offsets.size(); ++k) {
+          if (offsets[k + 1] < offsets[k])
+            fail_parse("xgboost: field '" + fp + ".offsets' decreases at entry " + std::to_string(k + 1));
+          const size_t len = static_cast<size_t>(offsets[k + 1] - offsets[k]);
+          if (len > kMaxCategoryTextBytes)
+            fail_parse("xgboost: category " + std::to_string(k) + " of '" + fp + "' is longer than " +
+                       std::to_string(kMaxCategoryTextBytes) + " bytes");
+          out.add(CategoryKind::kString, std::string_view(bytes).substr(static_cast<size_t>(offsets[k]), len));
+        }
+      } else if (A::find(e, "type", &type_v)) {
+        const int64_t type = int_value(type_v, fp + ".type");
+        if (count > kMaxCategoriesPerList)
+          fail_parse("xgboost: field '" + fp + "' has more than " + std::to_string(kMaxCategoriesPerList) + " categories");
+        if (count == 0) {
+          ++feature;
+          return;
+        }
+        out.begin_list(static_cast<int64_t>(feature));
+        if (type == 7 || type == 8) {  // float32, float64
+          size_t k = 0;
+          A::each(values, [&](V x) {
+            double d = 0;
+            if (!A::get_double(x, &d))
+              fail_parse("xgboost: field '" + fp + ".values[" + std::to_string(k) + "]' is not a number");
+            out.add(CategoryKind::kReal, category_real_text(type == 7 ? static_cast<double>(to_float(d)) : d));
+            ++k;
+          });
+        } else if (type >= 9 && type <= 16) {  // int8 .. uint64
+          read_ints(values, &numbers, fp + ".values", std::numeric_limits<int64_t>::min(),
+                    std::numeric_limits<int64_t>::max());
+          for (const int64_t x : numbers) out.add(CategoryKind::kInteger, std::to_string(x));
+        } else {
+          fail_parse("xgboost: field '" + fp + ".type' is " + std::to_string(type) +
+                     ", not a typed array of numbers (7 to 16)");
+        }
+      } else if (count != 0) {
+        fail_parse("xgboost: field '" + fp + "' has values but neither 'offsets' (strings) nor 'type' (numbers)");
+      }
+      ++feature;
+    });
+    out.shrink_to_fit();
+  }
+
   // ---- gblinear -------------------------------------------------------------------------
   void read_gblinear(V model) {
     std::vector<float> w;
@@ -389,6 +482,7 @@ class ForestBuilder {
 
   // ---- gbtree / dart ----------------------------------------------------------------------
   void read_gbtree(V model, const std::string& mp, const std::vector<float>* weights) {
+    read_training_categories(model, mp + ".cats");
     V trees_v = field(model, "trees", mp + ".trees");
     require_array(trees_v, mp + ".trees");
     std::vector<V> in_file;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/feature_names.h"
+#include "model/training_categories.h"
 
 namespace polyscore {
 
@@ -123,6 +124,10 @@ struct Forest {
   uint32_t num_features = 0;
   uint32_t num_margin_outputs = 1;  // margins per row (classes or targets)
   FeatureNames feature_names;  // empty when the file has none
+  // The categories of the training data's categorical columns, when the file saved them
+  // (XGBoost 3.1+ "cats", LightGBM's "pandas_categorical:" line); empty otherwise. Read
+  // by callers (the C ABI) only: scoring takes category codes.
+  TrainingCategories training_categories;
 
   Transform transform = Transform::kIdentity;
   double sigmoid_scale = 1.0;  // LightGBM binary "sigmoid:" parameter

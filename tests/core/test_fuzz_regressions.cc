@@ -90,4 +90,30 @@ TEST(FuzzRegressions, LinearLeafFeaturePastMaxFeatureIdxIsAParseError) {
       << loaded.message;
 }
 
+// Written by hand with the training-category readers (not found by a fuzzing run): a
+// LightGBM pandas_categorical line cut inside a string, one holding a lone UTF-16
+// surrogate (json.loads takes it, but it is no text), and an XGBoost UBJSON model whose
+// string categories' last offset points one byte past their bytes.
+TEST(FuzzRegressions, MalformedTrainingCategoriesAreAParseError) {
+  const struct {
+    const char* file;
+    ps_format format;
+    const char* message;
+  } cases[] = {
+      {"lightgbm_text/pandas_categorical_unclosed_string.txt", PS_FORMAT_LIGHTGBM_TEXT,
+       "line 462: pandas_categorical column 0, category 1: the string is not closed"},
+      {"lightgbm_text/pandas_categorical_lone_surrogate.txt", PS_FORMAT_LIGHTGBM_TEXT,
+       "pandas_categorical column 0, category 0: a lone UTF-16 high surrogate"},
+      {"xgboost_ubjson/cats_offsets_past_values.ubj", PS_FORMAT_XGBOOST_UBJSON,
+       "cats.enc[3].offsets[5]' is out of range (11)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    const Loaded loaded = load_and_score(read_file(source_path(std::string("tests/fuzz/regressions/") + c.file)),
+                                         c.format);
+    EXPECT_EQ(loaded.status, PS_ERR_PARSE);
+    EXPECT_NE(loaded.message.find(c.message), std::string::npos) << loaded.message;
+  }
+}
+
 }  // namespace

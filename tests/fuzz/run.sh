@@ -31,9 +31,11 @@ cmake --build "$BUILD" -j2 --target "${TARGETS[@]/#/polyscore_fuzz_}"
 # format; for csv, the head of some conformance rows behind the byte the target reads first).
 seed() {
   case $1 in
-    xgboost_json) cp tests/vectors/models/*.json "$2/" ;;
-    xgboost_ubjson) cp tests/vectors/models/*.ubj "$2/" ;;
-    lightgbm_text) cp tests/vectors/models/*.txt "$2/" ;;
+    # The frame models are the ones with training categories (XGBoost's cats,
+    # LightGBM's pandas_categorical line).
+    xgboost_json) cp tests/vectors/models/*.json tests/vectors/frames/*_frame_binary.json "$2/" ;;
+    xgboost_ubjson) cp tests/vectors/models/*.ubj tests/vectors/frames/*_frame_binary.ubj "$2/" ;;
+    lightgbm_text) cp tests/vectors/models/*.txt tests/vectors/frames/*_frame_binary.txt "$2/" ;;
     csv)
       local f n
       for f in tests/vectors/data/*binary_logistic.X.csv tests/vectors/data/*categorical*.X.csv \

@@ -281,6 +281,73 @@ JNIEXPORT jbyteArray JNICALL Java_dev_polyscore_Native_featureName(JNIEnv *env, 
   return result;
 }
 
+/* ---- training categories (ABI 5) ---------------------------------------------- */
+
+/* Returns the number of lists; saved[0] = whether the file saved lists at all (even none). */
+JNIEXPORT jint JNICALL Java_dev_polyscore_Native_categoryListCount(JNIEnv *env, jclass cls,
+                                                                  jlong handle, jbooleanArray saved) {
+  (void)cls;
+  ps_error *err = thread_error();
+  uint32_t count = 0;
+  int32_t was_saved = 0;
+  ps_status st = ps_model_category_list_count(&count, &was_saved, as_model(handle), err);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return 0;
+  }
+  jboolean b = was_saved ? JNI_TRUE : JNI_FALSE;
+  (*env)->SetBooleanArrayRegion(env, saved, 0, 1, &b);
+  return (jint)count;
+}
+
+/* out[0] = the list's feature (PS_CATEGORY_FEATURE_UNKNOWN: unknown), out[1] = its length. */
+JNIEXPORT void JNICALL Java_dev_polyscore_Native_categoryList(JNIEnv *env, jclass cls, jlong handle,
+                                                             jint list, jlongArray out) {
+  (void)cls;
+  ps_error *err = thread_error();
+  int64_t feature = 0;
+  uint32_t n = 0;
+  ps_status st = ps_model_category_list(&feature, &n, as_model(handle), (uint32_t)list, err);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return;
+  }
+  jlong values[2] = {(jlong)feature, (jlong)n};
+  (*env)->SetLongArrayRegion(env, out, 0, 2, values);
+}
+
+/* The category's text (bytes); kind[0] = its PS_CATEGORY_* kind. */
+JNIEXPORT jbyteArray JNICALL Java_dev_polyscore_Native_category(JNIEnv *env, jclass cls, jlong handle,
+                                                               jint list, jint index, jintArray kind) {
+  (void)cls;
+  ps_error *err = thread_error();
+  size_t len = 0;
+  ps_category_kind k = 0;
+  char small[256];
+  ps_status st = ps_model_category(small, sizeof small, &len, &k, as_model(handle), (uint32_t)list,
+                                   (uint32_t)index, err);
+  char *buf = small;
+  if (st == PS_ERR_BUFFER_TOO_SMALL) {
+    buf = (char *)malloc(len + 1);
+    if (buf == NULL) {
+      throw_status(env, PS_ERR_OUT_OF_MEMORY, "out of memory reading a training category");
+      return NULL;
+    }
+    st = ps_model_category(buf, len + 1, &len, &k, as_model(handle), (uint32_t)list, (uint32_t)index, err);
+  }
+  jbyteArray result = NULL;
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+  } else {
+    jint kinds[1] = {(jint)k};
+    (*env)->SetIntArrayRegion(env, kind, 0, 1, kinds);
+    result = (*env)->NewByteArray(env, (jsize)len);
+    if (result != NULL) (*env)->SetByteArrayRegion(env, result, 0, (jsize)len, (const jbyte *)buf);
+  }
+  if (buf != small) free(buf);
+  return result;
+}
+
 /* ---- predict ----------------------------------------------------------------- */
 
 /* predictArray's scoring, once the options are made: a new double[size], or NULL with

@@ -221,6 +221,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeModel",
                        {InstanceMethod<&NativeModel::Info>("info"),
+                        InstanceMethod<&NativeModel::Categories>("categories"),
+                        InstanceMethod<&NativeModel::CategoriesSaved>("categoriesSaved"),
                         InstanceMethod<&NativeModel::OutputSize>("outputSize"),
                         InstanceMethod<&NativeModel::Predict>("predict"),
                         InstanceMethod<&NativeModel::PredictAsync>("predictAsync"),
@@ -311,6 +313,69 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     }
     out.Set("featureNames", names);
     return out;
+  }
+
+  static const char* CategoryKindName(ps_category_kind kind) {
+    switch (kind) {
+      case PS_CATEGORY_STRING: return "string";
+      case PS_CATEGORY_INTEGER: return "integer";
+      case PS_CATEGORY_REAL: return "real";
+      case PS_CATEGORY_BOOLEAN: return "boolean";
+      default: return "unknown";  // a newer library's kind: index.js refuses it
+    }
+  }
+
+  // categories() -> [{feature (null: unknown), kinds: ['string' | 'integer' | 'real' |
+  // 'boolean' | 'unknown'], texts: [strings]}]
+  // (ps_model_category_list_count, ps_model_category_list, ps_model_category); index.js
+  // turns each text into a JS value by its kind.
+  Napi::Value Categories(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ErrorBox err;
+    uint32_t count = 0;
+    ps_status st = ps_model_category_list_count(&count, nullptr, handle_, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    Napi::Array lists = Napi::Array::New(env, count);
+    std::vector<char> buf(64);
+    for (uint32_t j = 0; j < count; ++j) {
+      int64_t feature = 0;
+      uint32_t n = 0;
+      st = ps_model_category_list(&feature, &n, handle_, j, err.get());
+      if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+      Napi::Array kinds = Napi::Array::New(env, n);
+      Napi::Array texts = Napi::Array::New(env, n);
+      for (uint32_t k = 0; k < n; ++k) {
+        size_t len = 0;
+        ps_category_kind kind = 0;
+        st = ps_model_category(buf.data(), buf.size(), &len, &kind, handle_, j, k, err.get());
+        if (st == PS_ERR_BUFFER_TOO_SMALL) {
+          buf.resize(len + 1);
+          st = ps_model_category(buf.data(), buf.size(), &len, &kind, handle_, j, k, err.get());
+        }
+        if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+        kinds.Set(k, Napi::String::New(env, CategoryKindName(kind)));
+        texts.Set(k, Napi::String::New(env, buf.data(), len));
+      }
+      Napi::Object list = Napi::Object::New(env);
+      list.Set("feature", feature == PS_CATEGORY_FEATURE_UNKNOWN ? env.Null()
+                                                                 : Napi::Number::New(env, static_cast<double>(feature)));
+      list.Set("kinds", kinds);
+      list.Set("texts", texts);
+      lists.Set(j, list);
+    }
+    return lists;
+  }
+
+  // categoriesSaved() -> whether the file saved category lists at all, even none
+  // (ps_model_category_list_count's saved)
+  Napi::Value CategoriesSaved(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ErrorBox err;
+    uint32_t count = 0;
+    int32_t saved = 0;
+    ps_status st = ps_model_category_list_count(&count, &saved, handle_, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    return Napi::Boolean::New(env, saved != 0);
   }
 
   // outputSize(nRows, output, iterationBegin, iterationEnd, numThreads)

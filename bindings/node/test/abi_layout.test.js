@@ -53,7 +53,7 @@ function jsConstants() {
 // "one in jsConstants", false for "none: the addon passes the header's value itself".
 function jsCovers(c) {
   if (c === 'PS_ABI_VERSION' || c === 'PS_OK' || c.startsWith('PS_ERR_') || c.startsWith('PS_OUTPUT_')) return true;
-  if (c.startsWith('PS_FORMAT_') || c.startsWith('PS_DTYPE_')) return false;
+  if (c.startsWith('PS_FORMAT_') || c.startsWith('PS_DTYPE_') || c.startsWith('PS_CATEGORY_')) return false;
   return undefined;
 }
 

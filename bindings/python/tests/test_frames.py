@@ -83,34 +83,6 @@ def test_load_buffer_reads_the_categories_too():
             np.testing.assert_allclose(m.predict(build_frame(case)), case["value"], rtol=1e-6)
 
 
-def test_ubjson_reader_gives_what_json_gives():
-    """The binding's UBJSON reader (for XGBoost's saved categories) against the JSON file
-    XGBoost wrote for the same model."""
-    from polyscore import _ubjson
-    for stem in ("xgb3_frame_binary", "xgb1_frame_binary"):
-        from_json = json.loads((FRAMES / (stem + ".json")).read_bytes())
-        from_ubj = _ubjson.loads((FRAMES / (stem + ".ubj")).read_bytes())
-
-        def same(a, b, where):
-            if isinstance(a, dict):
-                assert isinstance(b, dict) and sorted(a) == sorted(b), where
-                for k in a:
-                    same(a[k], b[k], where + "/" + k)
-            elif isinstance(a, list) and (not a or isinstance(a[0], (dict, list, str))):
-                assert len(a) == len(b), where
-                for i, (x, y) in enumerate(zip(a, b)):
-                    same(x, y, "%s[%d]" % (where, i))
-            elif isinstance(a, (list, float, int)) and not isinstance(a, bool):
-                # XGBoost's numbers are float32 (JSON prints them shortest, e.g. 1E-45)
-                np.testing.assert_array_equal(np.asarray(b, dtype=np.float32),
-                                              np.asarray(a, dtype=np.float32), err_msg=where)
-            else:
-                assert a == b, where
-        same(from_json, from_ubj, "")
-    with pytest.raises(polyscore.ParseError, match="ends inside"):
-        _ubjson.loads((FRAMES / "xgb3_frame_binary.ubj").read_bytes()[:-40])
-
-
 def test_missing_and_unexpected_columns_are_named():
     case = load_case("lgb4_frame_binary")
     df = build_frame(case)
@@ -171,22 +143,67 @@ def test_pandas_is_imported_only_for_a_dataframe():
                         **{k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}})
 
 
-def test_models_without_saved_categories_are_not_parsed(monkeypatch):
-    """Every XGBoost 3.x file has a "cats" key; an empty one must not cost a parse of the
-    whole file at each load."""
-    from polyscore import _frame
+MERCHANTS = ("grocery", "travel", "games", "fuel", "pharmacy", "jewelry", "cash", "hotel")
+COUNTRIES = ("FR", "DE", "US", "BR", "JP")
+CHANNELS = (1, 2, 4, 8)
 
-    def no_parse(*_):
-        raise AssertionError("parsed the whole model")
-    monkeypatch.setattr(_frame.json, "loads", no_parse)
-    monkeypatch.setattr(_frame._ubjson, "loads", no_parse)
-    for f in ("xgb3_binary_logistic.json", "xgb3_binary_logistic.ubj", "xgb3_dart.json",
-              "xgb3_categorical_partition.ubj"):
-        data = (VECTORS / "models" / f).read_bytes()
-        assert b"cats" in data
-        assert _frame.xgboost_categories(data, f.endswith(".ubj")) is None
-    with pytest.raises(AssertionError, match="parsed"):
-        _frame.xgboost_categories((FRAMES / "xgb3_frame_binary.ubj").read_bytes(), True)
+
+def test_categories_are_what_the_file_saved():
+    """Model.categories: the lists the core read from the file (ps_model_category_*), with
+    the training DataFrame's value types (str, int)."""
+    for f in ("lgb4_frame_binary.txt", "lgb3_frame_binary.txt"):
+        with polyscore.Model.load(FRAMES / f) as m:
+            assert m.categories == (polyscore.CategoryList(None, MERCHANTS),
+                                    polyscore.CategoryList(None, COUNTRIES),
+                                    polyscore.CategoryList(None, CHANNELS)), f
+            assert all(type(v) is int for v in m.categories[2].values)
+    for f in ("xgb3_frame_binary.json", "xgb3_frame_binary.ubj"):
+        with polyscore.Model.load(FRAMES / f) as m:
+            assert m.categories == (polyscore.CategoryList(1, MERCHANTS),
+                                    polyscore.CategoryList(3, COUNTRIES),
+                                    polyscore.CategoryList(4, CHANNELS)), f
+    for f in ("xgb1_frame_binary.json", "xgb1_frame_binary.ubj"):
+        with polyscore.Model.load(FRAMES / f) as m:
+            assert m.categories == ()
+    with polyscore.Model.load(VECTORS / "models" / "lgb4_categorical.txt") as m:
+        assert m.categories == ()  # trained on arrays: pandas_categorical:null
+
+
+def test_categories_of_a_model_loaded_from_memory_outlive_its_bytes():
+    """The categories come from the loaded model, not from the caller's bytes: a buffer
+    overwritten right after load_buffer changes nothing (the binding used to read the
+    categories from those bytes itself)."""
+    for name, model_file in MODEL_FILES:
+        case = load_case(name)
+        data = bytearray((FRAMES / model_file).read_bytes())
+        with polyscore.Model.load_buffer(data) as m:
+            data[:] = b"\0" * len(data)
+            with polyscore.Model.load(FRAMES / model_file) as from_path:
+                assert m.categories == from_path.categories
+            np.testing.assert_allclose(m.predict(build_frame(case)), case["value"], rtol=1e-6)
+
+
+def test_categories_of_every_kind_and_a_bad_line_fails_the_load():
+    data = (FRAMES / "lgb4_frame_binary.txt").read_bytes()
+    head = data[:data.rindex(b"pandas_categorical:")]
+    line = (b'pandas_categorical:[["caf\\u00e9", "a b"], [1.5, -Infinity, NaN], [true, false], '
+            b'[-12345678901234567890]]\n')
+    with polyscore.Model.load_buffer(head + line) as m:
+        cats = m.categories
+        assert [c.feature for c in cats] == [None] * 4
+        assert cats[0].values == ("caf\u00e9", "a b")
+        assert cats[1].values[0] == 1.5 and cats[1].values[1] == -np.inf and np.isnan(cats[1].values[2])
+        assert cats[2].values == (True, False) and type(cats[2].values[0]) is bool
+        assert cats[3].values == (-12345678901234567890,)
+    with pytest.raises(polyscore.ParseError, match=r"pandas_categorical column 0, category 1 is null"):
+        polyscore.Model.load_buffer(head + b'pandas_categorical:[["a", null]]\n')
+
+
+def test_closed_model_categories_is_the_invalid_handle_error():
+    m = polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt")
+    m.close()
+    with pytest.raises(polyscore.InvalidHandleError):
+        m.categories
 
 
 def test_closed_model_with_a_dataframe_is_the_invalid_handle_error():
@@ -195,3 +212,66 @@ def test_closed_model_with_a_dataframe_is_the_invalid_handle_error():
     m.close()
     with pytest.raises(polyscore.InvalidHandleError):
         m.predict(build_frame(case))
+
+
+def lgb4_frame_with_last_line(line):
+    """The lgb4 frame model with its pandas_categorical line replaced."""
+    data = (FRAMES / "lgb4_frame_binary.txt").read_bytes()
+    return data[:data.rindex(b"pandas_categorical:")] + line
+
+
+def test_lightgbm_empty_saved_lists_refuse_categorical_columns_and_null_takes_the_frames_codes():
+    """LightGBM writes "pandas_categorical:[]" for a model trained on a DataFrame with no
+    categorical column and "null" for one trained on arrays. Given a DataFrame with
+    categorical columns, LightGBM raises for [] ("train and valid dataset
+    categorical_feature do not match") and codes them by the frame's own categories for
+    null; so does the binding (checked against lightgbm itself where it is installed)."""
+    case = load_case("lgb4_frame_binary")
+    df = build_frame(case)
+    empty = lgb4_frame_with_last_line(b"pandas_categorical:[]\n")
+    null = lgb4_frame_with_last_line(b"pandas_categorical:null\n")
+    with polyscore.Model.load_buffer(empty) as m:
+        assert m.categories == () and m.categories_saved
+        with pytest.raises(polyscore.InvalidArgumentError,
+                           match=r"trained with 0 categorical DataFrame columns \(pandas_categorical\), "
+                                 r"this DataFrame has 3: 'merchant', 'country', 'channel'"):
+            m.predict(df)
+        numeric = df.drop(columns=["merchant", "country", "channel"])
+        with pytest.raises(polyscore.InvalidArgumentError, match="missing"):
+            m.predict(numeric)  # no categorical column: refused only for the missing features
+    own_codes = df.copy()
+    for c in ("merchant", "country", "channel"):
+        own_codes[c] = df[c].cat.codes.to_numpy().astype(np.float64)
+        own_codes.loc[df[c].cat.codes.to_numpy() < 0, c] = np.nan
+    with polyscore.Model.load_buffer(null) as m:
+        assert m.categories == () and not m.categories_saved
+        by_frame = m.predict(df)
+        np.testing.assert_array_equal(by_frame, m.predict(own_codes))
+    with polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt") as m:
+        assert m.categories_saved  # three lists: three categorical columns, coded by them
+        assert not np.array_equal(m.predict(df), by_frame)
+        with pytest.raises(polyscore.InvalidArgumentError, match="trained with 3 categorical"):
+            m.predict(own_codes)
+
+    try:
+        import lightgbm
+    except ImportError:
+        return
+    with pytest.raises(ValueError, match="categorical_feature do not match"):
+        lightgbm.Booster(model_str=empty.decode()).predict(df)
+    np.testing.assert_allclose(lightgbm.Booster(model_str=null.decode()).predict(df), by_frame, rtol=1e-12)
+
+
+def test_categories_saved():
+    for f, saved in (("lgb4_frame_binary.txt", True), ("xgb3_frame_binary.json", True),
+                     ("xgb3_frame_binary.ubj", True), ("xgb1_frame_binary.json", False)):
+        with polyscore.Model.load(FRAMES / f) as m:
+            assert m.categories_saved is saved, f
+    with polyscore.Model.load(VECTORS / "models" / "lgb4_categorical.txt") as m:
+        assert m.categories_saved is False  # pandas_categorical:null
+    with polyscore.Model.load(VECTORS / "models" / "xgb3_categorical_partition.json") as m:
+        assert m.categories == () and m.categories_saved is True  # XGBoost 3 on arrays: "cats" with none
+    m = polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt")
+    m.close()
+    with pytest.raises(polyscore.InvalidHandleError):
+        m.categories_saved

@@ -18,7 +18,7 @@ from ._errors import (  # noqa: F401
     InternalError, LibraryNotFoundError,
 )
 from ._lib import REQUIRED_ABI_VERSION  # noqa: F401
-from ._model import Model, ModelInfo, load  # noqa: F401
+from ._model import CategoryList, Model, ModelInfo, load  # noqa: F401
 
 __version__ = "1.0.0"
 

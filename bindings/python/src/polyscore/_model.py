@@ -4,7 +4,7 @@ import ctypes
 import dataclasses
 import numbers
 import os
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -151,6 +151,61 @@ class ModelInfo:
     feature_names: Tuple[str, ...]  # "" for a feature the file does not name
 
 
+@dataclasses.dataclass(frozen=True)
+class CategoryList:
+    """The categories of one categorical column of the training data, as the model file
+    saved them (ps_model_category_list, ps_model_category): the code of a value is its
+    position in `values`."""
+    # The feature index the list codes (XGBoost 3.1+), or None when the file does not
+    # say (LightGBM's pandas_categorical: list i is the i-th categorical DataFrame column).
+    feature: Optional[int]
+    # str, int, float or bool, as the training DataFrame's categories were. A string that
+    # is not valid UTF-8 keeps its bytes as surrogate escapes (bytes.decode's
+    # "surrogateescape"), so it matches no other string.
+    values: Tuple[object, ...]
+
+
+_CATEGORY_PARSERS = {
+    C.PS_CATEGORY_STRING: lambda b: b.decode("utf-8", "surrogateescape"),
+    C.PS_CATEGORY_INTEGER: lambda b: int(b),
+    C.PS_CATEGORY_REAL: lambda b: float(b),  # also "Infinity", "-Infinity", "NaN"
+    C.PS_CATEGORY_BOOLEAN: lambda b: b == b"true",
+}
+
+
+def _read_categories(lib, handle):
+    """(saved, lists): whether the file saved category lists at all (even none), and
+    every list of a loaded model (a tuple of CategoryList, empty when there are none)."""
+    count = ctypes.c_uint32()
+    saved = ctypes.c_int32()
+    _call(lib, lib.ps_model_category_list_count, ctypes.byref(count), ctypes.byref(saved), handle)
+    lists = []
+    feature = ctypes.c_int64()
+    n = ctypes.c_uint32()
+    length = ctypes.c_size_t()
+    kind = ctypes.c_int32()
+    buf = ctypes.create_string_buffer(64)
+    for j in range(count.value):
+        _call(lib, lib.ps_model_category_list, ctypes.byref(feature), ctypes.byref(n), handle, j)
+        values = []
+        for k in range(n.value):
+            try:
+                _call(lib, lib.ps_model_category, buf, len(buf), ctypes.byref(length),
+                      ctypes.byref(kind), handle, j, k)
+            except _errors.BufferTooSmallError:
+                buf = ctypes.create_string_buffer(length.value + 1)
+                _call(lib, lib.ps_model_category, buf, len(buf), ctypes.byref(length),
+                      ctypes.byref(kind), handle, j, k)
+            parse = _CATEGORY_PARSERS.get(kind.value)
+            if parse is None:  # a newer library's kind: refuse rather than guess
+                raise _errors.UnsupportedError(
+                    "category %d of list %d has kind %d, unknown to this binding" % (k, j, kind.value))
+            values.append(parse(buf.raw[:length.value]))
+        f = feature.value
+        lists.append(CategoryList(None if f == C.PS_CATEGORY_FEATURE_UNKNOWN else f, tuple(values)))
+    return saved.value != 0, tuple(lists)
+
+
 def _plan_key(output, iteration_range, num_threads):
     """The cache key of a (output, iteration_range, num_threads) request, or None when
     its arguments are not plain str / None-or-(int, int) / int (then nothing is cached
@@ -224,29 +279,8 @@ class Model:
         self._row_plans = {}
         self._row_fn = None  # _raw_row_fn(lib, ...), made on first use
         self._c_handle = None  # c_void_p.from_param(handle), with it
-        # What the file says about the training DataFrame's categories (see _frame):
-        # LightGBM's pandas_categorical list, XGBoost's saved categories per feature.
-        self._lgb_categorical = None
-        self._xgb_categories = None
-        self._format = None  # the format's name, set with them
-
-    def _read_categories(self, data=None, path=None):
-        """Reads the categories for DataFrame input from the model file just loaded (the
-        bytes or the path): the tail of a LightGBM file; an XGBoost file (JSON or UBJSON)
-        is read again, and parsed only when its saved categories are not empty. A bad
-        pandas_categorical line fails the load, as it fails LightGBM's own."""
-        raw = L.ModelInfo()
-        raw.struct_size = ctypes.sizeof(L.ModelInfo)
-        _call(self._lib, self._lib.ps_model_info_get, ctypes.byref(raw), self._handle)
-        fmt = _FORMAT_NAMES.get(raw.format)
-        self._format = fmt
-        if fmt == "lightgbm-text":
-            self._lgb_categorical = _frame.lightgbm_pandas_categorical(data=data, path=path)
-        elif fmt in ("xgboost-json", "xgboost-ubjson"):
-            if data is None:
-                with open(path, "rb") as f:
-                    data = f.read()
-            self._xgb_categories = _frame.xgboost_categories(bytes(data), fmt == "xgboost-ubjson")
+        # The training categories the file saved (read at load: a model never changes).
+        self._categories_saved, self._categories = _read_categories(_lib, _handle)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -257,9 +291,7 @@ class Model:
         handle = ctypes.c_void_p()
         _call(lib, lib.ps_model_load_file, ctypes.byref(handle), os.fsencode(path),
               ctypes.byref(opts))
-        model = cls(handle.value, lib)
-        model._read_categories(path=path)
-        return model
+        return cls(handle.value, lib)
 
     @classmethod
     def load_buffer(cls, data, format="auto"):
@@ -276,9 +308,7 @@ class Model:
         _call(lib, lib.ps_model_load_buffer, ctypes.byref(handle),
               None if buf is None else buf.ctypes.data, 0 if buf is None else buf.size,
               ctypes.byref(opts))
-        model = cls(handle.value, lib)
-        model._read_categories(data=view)
-        return model
+        return cls(handle.value, lib)
 
     # ---------------------------------------------------------------- lifetime
     def close(self):
@@ -354,6 +384,34 @@ class Model:
     @property
     def num_features(self):
         return self.info.num_features
+
+    @property
+    def categories(self):
+        """The training data's categories, as the model file saved them: a tuple of
+        CategoryList, one per categorical column, in the file's order; empty when the file
+        saved none (XGBoost before 3.1, models trained on arrays). XGBoost 3.1+ saves one
+        per categorical feature (CategoryList.feature is its index); LightGBM's Python
+        package one per categorical column of the training DataFrame, in column order
+        (feature None: the file does not say which). predict() uses them to code a
+        DataFrame's categorical columns."""
+        if self._closed:  # the library's InvalidHandleError, as every call on a closed model
+            _call(self._lib, self._lib.ps_model_category_list_count, ctypes.byref(ctypes.c_uint32()),
+                  None, self._handle)
+        return self._categories
+
+    @property
+    def categories_saved(self):
+        """True when the model file saved category lists, even none (an empty
+        categories): LightGBM's "pandas_categorical:[]" (trained on a DataFrame with no
+        categorical column) and every XGBoost 3.1+ model. False when it saved none
+        (LightGBM "pandas_categorical:null", trained on arrays; XGBoost before 3.1). For
+        LightGBM it decides what predict() does with a DataFrame's categorical columns:
+        saved, their number must match the lists' (LightGBM refuses otherwise); not
+        saved, they are coded by the DataFrame's own categories (as LightGBM does)."""
+        if self._closed:
+            _call(self._lib, self._lib.ps_model_category_list_count, ctypes.byref(ctypes.c_uint32()),
+                  None, self._handle)
+        return self._categories_saved
 
     # ----------------------------------------------------------------- predict
     def _options(self, output, iteration_range, num_threads):
@@ -482,8 +540,8 @@ class Model:
         if _is_scipy_sparse(X):
             return self._predict_csr(X, opts, per_row, key, output, base_margin)
         if _frame.is_dataframe(X):
-            X = _frame.frame_rows(X, self.info.feature_names, self._format,
-                                  self._lgb_categorical, self._xgb_categories)
+            X = _frame.frame_rows(X, self.info.feature_names, self.info.format, self.categories,
+                                  self.categories_saved)
         # a NumPy array of numbers as it is; anything else is checked and converted
         arr = X if type(X) is _ndarray and X.dtype.kind in "fiu" else _real_array(X)
         if arr.dtype == np.float32:

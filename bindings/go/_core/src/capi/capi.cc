@@ -31,6 +31,7 @@ using polyscore::LoadedModel;
 using polyscore::ModelFileBytes;
 using polyscore::ModelRef;
 using polyscore::ModelTable;
+using polyscore::TrainingCategories;
 
 namespace {
 
@@ -303,6 +304,16 @@ void copy_name(char* dst, size_t capacity, const std::string& src) {
   dst[n] = '\0';
 }
 
+// The list `list` of the model's training categories, or PS_ERR_SHAPE naming the count.
+const TrainingCategories& category_list(const Forest& forest, uint32_t list) {
+  const TrainingCategories& cats = forest.training_categories;
+  if (list >= cats.num_lists()) {
+    throw Error(PS_ERR_SHAPE, "category list " + std::to_string(list) + " is out of range: the model has " +
+                                  std::to_string(cats.num_lists()) + " category lists");
+  }
+  return cats;
+}
+
 }  // namespace
 
 extern "C" {
@@ -448,6 +459,52 @@ ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, const p
                                                " bytes, the buffer has " + std::to_string(capacity));
     }
     copy_name(buf, capacity, name);
+  });
+}
+
+ps_status ps_model_category_list_count(uint32_t* count, int32_t* saved, const ps_model* model, ps_error* err) {
+  return guarded(err, [&] {
+    require(count, "count");
+    ModelRef ref(model);
+    const TrainingCategories& cats = live(ref).training_categories;
+    *count = static_cast<uint32_t>(cats.num_lists());
+    if (saved) *saved = cats.saved() ? 1 : 0;
+  });
+}
+
+ps_status ps_model_category_list(int64_t* feature, uint32_t* num_categories, const ps_model* model,
+                                 uint32_t list, ps_error* err) {
+  return guarded(err, [&] {
+    require(feature, "feature");
+    require(num_categories, "num_categories");
+    ModelRef ref(model);
+    const TrainingCategories& cats = category_list(live(ref), list);
+    *feature = cats.feature(list);
+    *num_categories = static_cast<uint32_t>(cats.list_size(list));
+  });
+}
+
+ps_status ps_model_category(char* buf, size_t capacity, size_t* len, ps_category_kind* kind,
+                            const ps_model* model, uint32_t list, uint32_t index, ps_error* err) {
+  return guarded(err, [&] {
+    require(len, "len");
+    if (!buf && capacity > 0) invalid("buf is NULL");
+    ModelRef ref(model);
+    const TrainingCategories& cats = category_list(live(ref), list);
+    if (index >= cats.list_size(list)) {
+      throw Error(PS_ERR_SHAPE, "category " + std::to_string(index) + " of list " + std::to_string(list) +
+                                    " is out of range: the list has " + std::to_string(cats.list_size(list)) +
+                                    " categories");
+    }
+    const std::string_view text = cats.text(list, index);
+    *len = text.size();
+    if (kind) *kind = static_cast<ps_category_kind>(cats.kind(list, index));
+    if (capacity <= text.size()) {
+      throw Error(PS_ERR_BUFFER_TOO_SMALL, "category needs " + std::to_string(text.size() + 1) +
+                                               " bytes, the buffer has " + std::to_string(capacity));
+    }
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
   });
 }
 

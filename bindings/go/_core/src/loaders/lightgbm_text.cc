@@ -33,7 +33,10 @@
 //
 //   end of trees                      <- absent in 2.0/2.1 files: "feature importances:"
 //                                        follows the last tree
-//   (feature importances, parameters, pandas_categorical: ignored)
+//   (feature importances, parameters: ignored)
+//   pandas_categorical:[["a", "b"], [1, 2]]   <- the last line, written by the Python
+//                                        package: Forest::training_categories (null, or
+//                                        no such line: none saved; []: saved, none)
 //
 // Split semantics reproduced here (include/LightGBM/tree.h, NumericalDecision and
 // CategoricalDecision, identical in 3.3 and 4.x):
@@ -52,6 +55,7 @@
 //    leaf_const + coeff[0] * x[feature[0]] + coeff[1] * x[...] + ..., in double in the
 //    file's order; if any of those features is NaN, its plain leaf_value instead. The
 //    splits are those of any tree. (forest.h, LinearLeaves)
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -64,6 +68,7 @@
 #include <vector>
 
 #include "loaders/loaders.h"
+#include "loaders/pandas_categorical.h"
 #include "model/error.h"
 #include "model/forest.h"
 
@@ -218,6 +223,7 @@ class LightGBMParser {
     reserve_trees();
     parse_trees();
     finish();
+    read_pandas_categorical_line();
     return std::move(forest_);
   }
 
@@ -855,6 +861,25 @@ class LightGBMParser {
     }
     forest_.iteration_begin.reserve(n / k + 1);
     for (size_t i = 0; i <= n; i += k) forest_.iteration_begin.push_back(static_cast<uint32_t>(i));
+  }
+
+  // lightgbm.basic._load_pandas_categorical reads the file's last line when it starts
+  // with "pandas_categorical:"; so does this, after the trees.
+  void read_pandas_categorical_line() {
+    constexpr std::string_view kKey = "pandas_categorical:";
+    std::string_view rest = bytes_.substr(end_line_.offset);
+    while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r' || is_blank(rest.back()))) {
+      rest.remove_suffix(1);
+    }
+    const size_t nl = rest.rfind('\n');
+    const size_t begin = nl == std::string_view::npos ? 0 : nl + 1;
+    std::string_view last = trim(rest.substr(begin));
+    if (last.substr(0, kKey.size()) != kKey) return;
+    const size_t offset = end_line_.offset + begin + static_cast<size_t>(last.data() - rest.data() - begin);
+    const size_t number = end_line_.number + static_cast<size_t>(std::count(rest.begin(), rest.begin() + begin, '\n'));
+    read_pandas_categorical(last.substr(kKey.size()), "LightGBM text model, line " + std::to_string(number),
+                            offset + kKey.size(), forest_.num_features, &forest_.training_categories);
+    forest_.training_categories.shrink_to_fit();
   }
 
   struct QueueItem {

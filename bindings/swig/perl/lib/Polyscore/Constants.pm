@@ -4,7 +4,7 @@ package Polyscore::Constants;
 use strict;
 use warnings;
 
-our $ABI_VERSION = 4;
+our $ABI_VERSION = 5;
 our %FORMAT = ('auto' => 0, 'xgboost-json' => 1, 'xgboost-ubjson' => 2, 'lightgbm-text' => 3);
 our %OUTPUT = ('value' => 0, 'margin' => 1, 'leaf' => 2, 'contrib' => 3, 'interactions' => 4);
 our %DTYPE = ('float32' => 1, 'float64' => 2);

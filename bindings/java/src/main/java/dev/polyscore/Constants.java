@@ -5,7 +5,7 @@ package dev.polyscore;
 /** The header's ABI version and option defaults. */
 final class Constants {
   /** PS_ABI_VERSION of the header the binding was generated from. */
-  static final int ABI_VERSION = 4;
+  static final int ABI_VERSION = 5;
   /** PS_PREDICT_OPTIONS_INIT's {@code output}. */
   static final int DEFAULT_OUTPUT = 0;
   /** PS_PREDICT_OPTIONS_INIT's {@code iteration_begin}. */

@@ -231,6 +231,54 @@ public final class Model implements AutoCloseable {
     return names;
   }
 
+  /**
+   * Whether the model file saved category lists at all, even none: true for LightGBM's
+   * "pandas_categorical:[]" (trained on a DataFrame with no categorical column, which
+   * LightGBM refuses to pair with a frame's categorical columns) and every XGBoost 3.1+
+   * model; false for "pandas_categorical:null" (trained on arrays) and XGBoost before 3.1.
+   * Throws after close.
+   */
+  public boolean categoriesSaved() {
+    long h = state.acquire();
+    try {
+      boolean[] saved = new boolean[1];
+      Native.categoryListCount(h, saved);
+      return saved[0];
+    } finally {
+      state.release();
+      Reference.reachabilityFence(this);
+    }
+  }
+
+  /**
+   * The training categories the model file saved, one list per categorical column in the
+   * file's order; empty when it saved none (XGBoost before 3.1, models trained on arrays).
+   * Throws after close.
+   */
+  public List<CategoryList> categories() {
+    long h = state.acquire();
+    try {
+      int count = Native.categoryListCount(h, new boolean[1]);
+      List<CategoryList> lists = new ArrayList<>(count);
+      long[] featureAndCount = new long[2];
+      int[] kind = new int[1];
+      for (int j = 0; j < count; j++) {
+        Native.categoryList(h, j, featureAndCount);
+        List<CategoryList.Category> values = new ArrayList<>((int) featureAndCount[1]);
+        for (int k = 0; k < featureAndCount[1]; k++) {
+          byte[] text = Native.category(h, j, k, kind);
+          values.add(new CategoryList.Category(CategoryKind.of(kind[0]),
+              new String(text, StandardCharsets.UTF_8)));
+        }
+        lists.add(new CategoryList((int) featureAndCount[0], List.copyOf(values)));
+      }
+      return List.copyOf(lists);
+    } finally {
+      state.release();
+      Reference.reachabilityFence(this);
+    }
+  }
+
   /** True once {@link #close()} has begun. */
   public boolean isClosed() {
     return state.isClosed();

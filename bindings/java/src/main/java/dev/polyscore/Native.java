@@ -170,6 +170,12 @@ final class Native {
 
   static native byte[] featureName(long handle, int index);
 
+  static native int categoryListCount(long handle, boolean[] saved);
+
+  static native void categoryList(long handle, int list, long[] featureAndCount);
+
+  static native byte[] category(long handle, int list, int index, int[] kind);
+
   static native double[] predictArray(long handle, Object rows, int dtype, long nRows, long nCols,
       int output, int begin, int end, int threads, boolean critical, double[] baseMargin);
 

@@ -177,6 +177,8 @@ class LayoutTest {
     }
     for (OutputKind k : OutputKind.values()) m.put("const.PS_OUTPUT_" + k.name(), String.valueOf(k.code));
     for (DType d : DType.values()) m.put("const.PS_DTYPE_" + d.name(), String.valueOf(d.code));
+    for (CategoryKind k : CategoryKind.values()) m.put("const.PS_CATEGORY_" + k.name(), String.valueOf(k.code));
+    m.put("const.PS_CATEGORY_FEATURE_UNKNOWN", String.valueOf(CategoryList.UNKNOWN_FEATURE));
     for (ModelFormat f : ModelFormat.values()) {
       m.put("const.PS_FORMAT_" + f.name(), String.valueOf(f.code));
     }
