@@ -475,23 +475,35 @@ func (m *Model) FeatureNames() ([]string, error) {
 	names := make([]string, m.info.NumFeatures)
 	buf := make([]byte, 256)
 	for i := range names {
-		for {
-			r := C.gops_feature_name((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)),
+		name, err := readText(&buf, func(b []byte) C.gops_result {
+			r := C.gops_feature_name((*C.char)(unsafe.Pointer(&b[0])), C.size_t(len(b)),
 				C.uintptr_t(m.h), C.uint32_t(i))
 			runtime.KeepAlive(m)
-			if r.status == C.PS_ERR_BUFFER_TOO_SMALL && int(r.n) >= len(buf) {
-				C.ps_error_free(r.err)
-				buf = make([]byte, int(r.n)+1)
-				continue
-			}
-			if err := takeError(r); err != nil {
-				return nil, err
-			}
-			names[i] = string(buf[:r.n])
-			break
+			return r
+		})
+		if err != nil {
+			return nil, err
 		}
+		names[i] = name
 	}
 	return names, nil
+}
+
+// readText calls call with *buf, growing *buf and calling again while the text does not
+// fit (PS_ERR_BUFFER_TOO_SMALL gives the length it needs), and returns the text.
+func readText(buf *[]byte, call func(b []byte) C.gops_result) (string, error) {
+	for {
+		r := call(*buf)
+		if r.status == C.PS_ERR_BUFFER_TOO_SMALL && int(r.n) >= len(*buf) {
+			C.ps_error_free(r.err)
+			*buf = make([]byte, int(r.n)+1)
+			continue
+		}
+		if err := takeError(r); err != nil {
+			return "", err
+		}
+		return string((*buf)[:r.n]), nil
+	}
 }
 
 // CategoryKind says what a training category's Text holds (ps_category_kind).
@@ -565,22 +577,17 @@ func (m *Model) Categories() ([]CategoryList, error) {
 		lists[j].Feature = int(feature)
 		lists[j].Values = make([]Category, int(r.n))
 		for k := range lists[j].Values {
-			for {
-				var kind C.int32_t
-				r := C.gops_category((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &kind,
+			var kind C.int32_t
+			text, err := readText(&buf, func(b []byte) C.gops_result {
+				r := C.gops_category((*C.char)(unsafe.Pointer(&b[0])), C.size_t(len(b)), &kind,
 					C.uintptr_t(m.h), C.uint32_t(j), C.uint32_t(k))
 				runtime.KeepAlive(m)
-				if r.status == C.PS_ERR_BUFFER_TOO_SMALL && int(r.n) >= len(buf) {
-					C.ps_error_free(r.err)
-					buf = make([]byte, int(r.n)+1)
-					continue
-				}
-				if err := takeError(r); err != nil {
-					return nil, err
-				}
-				lists[j].Values[k] = Category{CategoryKind(kind), string(buf[:r.n])}
-				break
+				return r
+			})
+			if err != nil {
+				return nil, err
 			}
+			lists[j].Values[k] = Category{CategoryKind(kind), text}
 		}
 	}
 	return lists, nil
