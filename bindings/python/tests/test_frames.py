@@ -47,7 +47,7 @@ def own_codes(df):
 
 def test_the_vectors_are_there():
     assert {"lgb3_frame_binary", "lgb4_frame_binary", "xgb1_frame_binary", "xgb3_frame_binary",
-            "lgb4_frame_null", "lgb4_frame_empty"} <= set(CASES)
+            "lgb3_frame_null", "lgb3_frame_empty", "lgb4_frame_null", "lgb4_frame_empty"} <= set(CASES)
 
 
 # The cases the library scored (a "refused" case has no value: it has its own test).
@@ -228,13 +228,14 @@ def test_closed_model_with_a_dataframe_is_the_invalid_handle_error():
         m.predict(build_frame(case))
 
 
-def test_lightgbm_without_saved_lists_scores_or_refuses_the_frame_as_lightgbm_did():
+@pytest.mark.parametrize("prefix", ["lgb3", "lgb4"])
+def test_lightgbm_without_saved_lists_scores_or_refuses_the_frame_as_lightgbm_did(prefix):
     """LightGBM's own files whose last line saves no category lists (same trees, from
     tests/gen/make_frame_vectors.py): "pandas_categorical:null" (trained on an array) codes a
     DataFrame's categorical columns by the frame's own categories; "pandas_categorical:[]"
     (trained on a DataFrame without categorical columns) refuses a DataFrame with
-    categorical columns, as LightGBM 4.7 did ("categorical_feature do not match")."""
-    null = load_case("lgb4_frame_null")
+    categorical columns, as LightGBM 3.3 and 4.7 did ("categorical_feature do not match")."""
+    null = load_case(prefix + "_frame_null")
     df = build_frame(null)
     with polyscore.Model.load(FRAMES / null["models"][0]) as m:
         assert m.categories == () and not m.categories_saved
@@ -242,7 +243,7 @@ def test_lightgbm_without_saved_lists_scores_or_refuses_the_frame_as_lightgbm_di
         np.testing.assert_array_equal(m.predict(df, output="margin"), null["margin"])
         by_frame = m.predict(df)
 
-    empty = load_case("lgb4_frame_empty")
+    empty = load_case(prefix + "_frame_empty")
     assert empty["frame"] == null["frame"] and "value" not in empty
     assert empty["refused"] == {"type": "ValueError",
                                 "message": "train and valid dataset categorical_feature do not match."}
