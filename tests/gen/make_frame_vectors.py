@@ -11,11 +11,21 @@ tests/vectors/frames/<prefix>_<key>.{txt,json,ubj} (the model) and <prefix>_<key
    "frame": {column: {"kind": "float" | "bool" | "category", "values": [...],
                       "categories": [...] (category columns: the predict frame's own order)}},
    "value": [...], "margin": [...]}
+  or, where the library refused the frame, "refused": {"type": exception class, "message": str}
+  and no "value"/"margin".
 
 Missing values are null; LightGBM's frame also holds categories training never saw
 (LightGBM scores them as missing). The library scores the frame in the training column order
 (neither library reorders columns); the binding's test hands polyscore the columns in
 another order.
+
+LightGBM's file ends with the training frame's category lists ("pandas_categorical:[[...],...]"),
+"[]" when it was trained on a DataFrame without categorical columns, "null" when trained on
+arrays. Two more LightGBM cases, from the same training rows with each category replaced by
+its training code, score the same predict frame: <prefix>_frame_null (trained on an array:
+LightGBM codes the frame's categorical columns by the frame's own categories) and
+<prefix>_frame_empty (trained on a DataFrame of codes: LightGBM refuses a frame with
+categorical columns, "train and valid dataset categorical_feature do not match").
 """
 import argparse
 import json
@@ -101,15 +111,55 @@ def frame_json(df):
     return out
 
 
-def write_case(out, name, library, version, model_files, df, value, margin):
+def write_case(out, name, library, version, model_files, df, value=None, margin=None, refused=None):
+    """refused: the exception the library raised on df instead of value and margin."""
     case = {"library": library, "library_version": version, "models": model_files,
-            "columns": list(df.columns), "frame": frame_json(df),
-            "value": np.asarray(value, dtype=np.float64).tolist(),
-            "margin": np.asarray(margin, dtype=np.float64).tolist()}
+            "columns": list(df.columns), "frame": frame_json(df)}
+    if refused is None:
+        case["value"] = np.asarray(value, dtype=np.float64).tolist()
+        case["margin"] = np.asarray(margin, dtype=np.float64).tolist()
+    else:
+        case["refused"] = {"type": type(refused).__name__, "message": str(refused)}
     with open(os.path.join(out, name + ".case.json"), "w", newline="\n") as f:
         json.dump(case, f, indent=None, separators=(",", ":"))
         f.write("\n")
     print("case", name, len(df), "rows")
+
+
+def training_codes(train):
+    """The training frame with each categorical column replaced by its training code."""
+    codes = train.copy()
+    for c in codes.columns:
+        if isinstance(codes[c].dtype, pd.CategoricalDtype):
+            codes[c] = codes[c].cat.codes.astype(np.float64).replace(-1, np.nan)
+    return codes.astype(np.float64)
+
+
+def lightgbm_without_saved_lists(out, prefix, params, train, y, test):
+    """The two models whose file saves no category lists, trained on the same rows as
+    codes, and what LightGBM does with a frame that has categorical columns."""
+    codes = training_codes(train)
+    cat_names = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+    cat_index = [list(train.columns).index(c) for c in cat_names]
+
+    name = prefix + "_frame_null"  # trained on an array: pandas_categorical:null
+    data = lgb.Dataset(codes.to_numpy(), label=y, feature_name=list(train.columns),
+                       categorical_feature=cat_index)
+    bst = lgb.train(params, data, num_boost_round=15)
+    bst.save_model(os.path.join(out, name + ".txt"))
+    write_case(out, name, "lightgbm", lgb.__version__, [name + ".txt"], test,
+               bst.predict(test), bst.predict(test, raw_score=True))
+
+    name = prefix + "_frame_empty"  # trained on a frame without categorical columns: []
+    data = lgb.Dataset(codes, label=y, categorical_feature=cat_names)
+    bst = lgb.train(params, data, num_boost_round=15)
+    bst.save_model(os.path.join(out, name + ".txt"))
+    try:
+        bst.predict(test)
+    except Exception as e:  # noqa: BLE001 -- the refusal is what the case records
+        write_case(out, name, "lightgbm", lgb.__version__, [name + ".txt"], test, refused=e)
+    else:
+        raise SystemExit(name + ": lightgbm scored a frame with categorical columns")
 
 
 def major(module):
@@ -133,6 +183,7 @@ def main():
         bst.save_model(os.path.join(out, name + ".txt"))
         write_case(out, name, "lightgbm", lgb.__version__, [name + ".txt"], test,
                    bst.predict(test), bst.predict(test, raw_score=True))
+        lightgbm_without_saved_lists(out, "lgb%d" % major(lgb), params, train, y, test)
     if xgb is not None:
         name = "xgb%d_frame_binary" % major(xgb)
         params = {"objective": "binary:logistic", "max_depth": 4, "eta": 0.3, "nthread": 1,

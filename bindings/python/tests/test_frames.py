@@ -36,11 +36,28 @@ def build_frame(case):
     return pd.DataFrame(cols)
 
 
+def own_codes(df):
+    """df with each categorical column replaced by the frame's own codes (NaN for missing)."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].cat.codes.astype(np.float64).replace(-1, np.nan)
+    return out
+
+
 def test_the_vectors_are_there():
-    assert {"lgb3_frame_binary", "lgb4_frame_binary", "xgb1_frame_binary", "xgb3_frame_binary"} <= set(CASES)
+    assert {"lgb3_frame_binary", "lgb4_frame_binary", "xgb1_frame_binary", "xgb3_frame_binary",
+            "lgb3_frame_null", "lgb3_frame_empty", "lgb4_frame_null", "lgb4_frame_empty"} <= set(CASES)
 
 
-MODEL_FILES = [(name, f) for name in CASES for f in load_case(name)["models"]]
+# The cases the library scored (a "refused" case has no value: it has its own test).
+MODEL_FILES = [(name, f) for name in CASES if "value" in load_case(name) for f in load_case(name)["models"]]
+
+
+def saves_no_lists(model_file):
+    """A LightGBM file trained on arrays: its last line is "pandas_categorical:null"."""
+    return (model_file.endswith(".txt")
+            and (FRAMES / model_file).read_bytes().rstrip().endswith(b"pandas_categorical:null"))
 
 
 @pytest.mark.parametrize("name,model_file", MODEL_FILES, ids=[f for _, f in MODEL_FILES])
@@ -54,15 +71,12 @@ def test_reordered_frame_scores_as_the_library(name, model_file):
             np.testing.assert_allclose(m.predict(X), case["value"], rtol=1e-6, atol=0)
             np.testing.assert_allclose(m.predict(X, output="margin"), case["margin"], rtol=1e-6, atol=1e-12)
         # The DataFrame's own codes (its categories are in another order than training's):
-        # XGBoost 1.x scores exactly those; LightGBM and XGBoost 3.x recode by the saved
-        # categories, so the own codes score differently and the binding must not pass
-        # them through.
-        own = df.copy()
-        for c in own.columns:
-            if isinstance(own[c].dtype, pd.CategoricalDtype):
-                own[c] = own[c].cat.codes.astype(float).replace(-1, np.nan)
-        codes_as_is = m.predict(own.to_numpy(dtype=float))
-        uses_own_codes = case["library"] == "xgboost" and case["library_version"].startswith("1.")
+        # XGBoost 1.x and LightGBM files that saved no lists score exactly those; the others
+        # recode by the saved categories, so the own codes score differently and the
+        # binding must not pass them through.
+        codes_as_is = m.predict(own_codes(df).to_numpy(dtype=float))
+        uses_own_codes = ((case["library"] == "xgboost" and case["library_version"].startswith("1."))
+                          or saves_no_lists(model_file))
         assert np.allclose(codes_as_is, case["value"]) == uses_own_codes
 
 
@@ -214,52 +228,35 @@ def test_closed_model_with_a_dataframe_is_the_invalid_handle_error():
         m.predict(build_frame(case))
 
 
-def lgb4_frame_with_last_line(line):
-    """The lgb4 frame model with its pandas_categorical line replaced."""
-    data = (FRAMES / "lgb4_frame_binary.txt").read_bytes()
-    return data[:data.rindex(b"pandas_categorical:")] + line
+@pytest.mark.parametrize("prefix", ["lgb3", "lgb4"])
+def test_lightgbm_without_saved_lists_scores_or_refuses_the_frame_as_lightgbm_did(prefix):
+    """LightGBM's own files whose last line saves no category lists (same trees, from
+    tests/gen/make_frame_vectors.py): "pandas_categorical:null" (trained on an array) codes a
+    DataFrame's categorical columns by the frame's own categories; "pandas_categorical:[]"
+    (trained on a DataFrame without categorical columns) refuses a DataFrame with
+    categorical columns, as LightGBM 3.3 and 4.7 did ("categorical_feature do not match")."""
+    null = load_case(prefix + "_frame_null")
+    df = build_frame(null)
+    with polyscore.Model.load(FRAMES / null["models"][0]) as m:
+        assert m.categories == () and not m.categories_saved
+        np.testing.assert_array_equal(m.predict(df), null["value"])
+        np.testing.assert_array_equal(m.predict(df, output="margin"), null["margin"])
+        by_frame = m.predict(df)
 
-
-def test_lightgbm_empty_saved_lists_refuse_categorical_columns_and_null_takes_the_frames_codes():
-    """LightGBM writes "pandas_categorical:[]" for a model trained on a DataFrame with no
-    categorical column and "null" for one trained on arrays. Given a DataFrame with
-    categorical columns, LightGBM raises for [] ("train and valid dataset
-    categorical_feature do not match") and codes them by the frame's own categories for
-    null; so does the binding (checked against lightgbm itself where it is installed)."""
-    case = load_case("lgb4_frame_binary")
-    df = build_frame(case)
-    empty = lgb4_frame_with_last_line(b"pandas_categorical:[]\n")
-    null = lgb4_frame_with_last_line(b"pandas_categorical:null\n")
-    with polyscore.Model.load_buffer(empty) as m:
+    empty = load_case(prefix + "_frame_empty")
+    assert empty["frame"] == null["frame"] and "value" not in empty
+    assert empty["refused"] == {"type": "ValueError",
+                                "message": "train and valid dataset categorical_feature do not match."}
+    with polyscore.Model.load(FRAMES / empty["models"][0]) as m:
         assert m.categories == () and m.categories_saved
         with pytest.raises(polyscore.InvalidArgumentError,
                            match=r"trained with 0 categorical DataFrame columns \(pandas_categorical\), "
-                                 r"this DataFrame has 3: 'merchant', 'country', 'channel'"):
+                                 r"this DataFrame has 3: 'merchant', 'country', 'channel'") as refused:
             m.predict(df)
-        numeric = df.drop(columns=["merchant", "country", "channel"])
-        with pytest.raises(polyscore.InvalidArgumentError, match="missing"):
-            m.predict(numeric)  # no categorical column: refused only for the missing features
-    own_codes = df.copy()
-    for c in ("merchant", "country", "channel"):
-        own_codes[c] = df[c].cat.codes.to_numpy().astype(np.float64)
-        own_codes.loc[df[c].cat.codes.to_numpy() < 0, c] = np.nan
-    with polyscore.Model.load_buffer(null) as m:
-        assert m.categories == () and not m.categories_saved
-        by_frame = m.predict(df)
-        np.testing.assert_array_equal(by_frame, m.predict(own_codes))
-    with polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt") as m:
-        assert m.categories_saved  # three lists: three categorical columns, coded by them
-        assert not np.array_equal(m.predict(df), by_frame)
-        with pytest.raises(polyscore.InvalidArgumentError, match="trained with 3 categorical"):
-            m.predict(own_codes)
-
-    try:
-        import lightgbm
-    except ImportError:
-        return
-    with pytest.raises(ValueError, match="categorical_feature do not match"):
-        lightgbm.Booster(model_str=empty.decode()).predict(df)
-    np.testing.assert_allclose(lightgbm.Booster(model_str=null.decode()).predict(df), by_frame, rtol=1e-12)
+        assert isinstance(refused.value, ValueError)  # LightGBM's exception type
+        # The same columns as plain numbers (what it was trained on) are scored, by the
+        # same trees as the null model's.
+        np.testing.assert_array_equal(m.predict(own_codes(df)), by_frame)
 
 
 def test_categories_saved():
