@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
               libbenchmark-dev abigail-tools swig tcl-dev ruby-dev libperl-dev
               libclang-rt-14-dev clang-14 python3-venv
+              # tests/core/test_lightgbm_loader.cc: a de_DE locale made with localedef
+              locales
               # polyscore-serve (src/server): gRPC, protobuf, Boost.Beast
               libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
               libboost-dev

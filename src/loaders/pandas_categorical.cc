@@ -5,6 +5,7 @@
 #include <string>
 #include <system_error>
 
+#include "loaders/c_locale_strtod.h"
 #include "model/error.h"
 
 namespace polyscore {
@@ -155,7 +156,7 @@ class PandasCategoricalReader {
     double d = 0;
     const auto r = std::from_chars(text.data(), text.data() + text.size(), d);
     if (r.ec == std::errc::result_out_of_range) {
-      d = std::strtod(std::string(text).c_str(), nullptr);  // as json.loads: 1e999 is inf, 1e-999 is 0
+      d = c_locale_strtod(std::string(text), nullptr);  // as json.loads: 1e999 is inf, 1e-999 is 0
     } else if (r.ec != std::errc() || r.ptr != text.data() + text.size()) {
       fail(at + " is not a JSON number");
     }

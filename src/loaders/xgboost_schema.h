@@ -1,3 +1,4 @@
+
 // The XGBoost model schema (Booster.save_model, XGBoost 1.6 - 3.x), walked once for both
 // encodings. xgboost_json.cc (simdjson) and xgboost_ubjson.cc (ubjson_reader.h) each supply a
 // tiny document adapter; build_xgboost_forest<Adapter>() turns the document into a Forest.
@@ -33,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "loaders/c_locale_strtod.h"
 #include "model/error.h"
 #include "model/forest.h"
 
@@ -83,7 +85,7 @@ inline bool parse_float(std::string_view s, float* out) {
     // from_chars leaves *out unchanged on overflow/underflow; fall back to strtod rounding.
     std::string tmp(s);
     char* end = nullptr;
-    *out = to_float(std::strtod(tmp.c_str(), &end));
+    *out = to_float(c_locale_strtod(tmp, &end));
     return end == tmp.c_str() + tmp.size();
   }
   return r.ec == std::errc() && r.ptr == s.data() + s.size();

@@ -67,6 +67,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "loaders/c_locale_strtod.h"
 #include "loaders/loaders.h"
 #include "loaders/pandas_categorical.h"
 #include "model/error.h"
@@ -158,7 +159,7 @@ bool parse_double(std::string_view tok, double* out) {
   // LightGBM's own reader (fast_double_parser / strtod) does; accept that.
   if (r.ec == std::errc::result_out_of_range && r.ptr == last) {
     std::string tmp(first, last);
-    *out = std::strtod(tmp.c_str(), nullptr);
+    *out = c_locale_strtod(tmp, nullptr);
     return true;
   }
   return r.ec == std::errc() && r.ptr == last;
