@@ -170,6 +170,10 @@ class PandasCategoricalReader {
       const unsigned char c = static_cast<unsigned char>(s_[pos_]);
       if (c == '"') {
         ++pos_;
+        // The check below comes before an escape appends up to 4 bytes.
+        if (text_.size() > kMaxCategoryTextBytes) {
+          fail(at + " is longer than " + std::to_string(kMaxCategoryTextBytes) + " bytes");
+        }
         return;
       }
       if (text_.size() >= kMaxCategoryTextBytes) {
@@ -193,7 +197,7 @@ class PandasCategoricalReader {
         case 'n': text_ += '\n'; break;
         case 'r': text_ += '\r'; break;
         case 't': text_ += '\t'; break;
-        case 'u': append_code_point(read_escaped_code_point(at)); break;
+        case 'u': append_escaped_code_point(at); break;
         default: --pos_; fail(at + ": unknown escape in a string");
       }
     }
@@ -215,14 +219,29 @@ class PandasCategoricalReader {
   }
 
   // json.dumps escapes every non-ASCII character, above U+FFFF as a surrogate pair.
-  uint32_t read_escaped_code_point(const std::string& at) {
+  // json.loads also takes lone surrogates, which Python strings may hold: the
+  // surrogateescape error handler turns each byte of non-UTF-8 data (a file name, say)
+  // into U+DC80..U+DCFF. Such a category keeps the bytes it came from, the byte for
+  // U+DC80..U+DCFF, as Python's surrogateescape encoding gives them back; any other lone
+  // surrogate keeps its 3-byte form (as WTF-8 does), so the model loads as it does in
+  // LightGBM.
+  void append_escaped_code_point(const std::string& at) {
     const uint32_t u = hex4(at);
-    if (u >= 0xDC00 && u <= 0xDFFF) fail(at + ": a lone UTF-16 low surrogate (not text)");
-    if (u < 0xD800 || u > 0xDBFF) return u;
-    if (!take_word("\\u")) fail(at + ": a lone UTF-16 high surrogate (not text)");
-    const uint32_t low = hex4(at);
-    if (low < 0xDC00 || low > 0xDFFF) fail(at + ": a UTF-16 high surrogate not followed by a low one");
-    return 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
+    if (u >= 0xD800 && u <= 0xDBFF && s_.compare(pos_, 2, "\\u") == 0) {
+      const size_t after_high = pos_;
+      pos_ += 2;
+      const uint32_t low = hex4(at);
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        append_code_point(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+        return;
+      }
+      pos_ = after_high;  // a lone high surrogate; the next escape is read on its own
+    }
+    if (u >= 0xDC80 && u <= 0xDCFF) {
+      text_ += static_cast<char>(u - 0xDC00);
+      return;
+    }
+    append_code_point(u);
   }
 
   void append_code_point(uint32_t cp) {

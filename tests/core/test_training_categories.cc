@@ -237,6 +237,37 @@ TEST(TrainingCategories, PandasCategoricalValues) {
   EXPECT_EQ(load_lightgbm_text(with_pandas_line("pandas_categorical:[[1]]\n\n  \r\n")).training_categories.num_lists(), 1u);
 }
 
+// json.loads takes lone surrogates (Python's surrogateescape makes U+DC80..U+DCFF of
+// non-UTF-8 bytes), and LightGBM loads such a model; so does polyscore, keeping the bytes.
+TEST(TrainingCategories, LoneSurrogatesKeepTheirBytes) {
+  const Forest f = load_lightgbm_text(with_pandas_line(
+      R"(pandas_categorical:[["\udc80x\udcff", "\ud83d", "\ud83dA", "\ude00", "\ud83d\u0041", "\ud83d\ud83d\ude00"]])"));
+  const TrainingCategories& c = f.training_categories;
+  ASSERT_EQ(c.num_lists(), 1u);
+  EXPECT_EQ(c.text(0, 0), "\x80x\xff");                    // surrogateescape's bytes
+  EXPECT_EQ(c.text(0, 1), "\xed\xa0\xbd");                 // a lone high surrogate, 3 bytes
+  EXPECT_EQ(c.text(0, 2), "\xed\xa0\xbd" "A");
+  EXPECT_EQ(c.text(0, 3), "\xed\xb8\x80");                 // a lone low one past U+DCFF
+  EXPECT_EQ(c.text(0, 4), "\xed\xa0\xbd" "A");             // the next escape read on its own
+  EXPECT_EQ(c.text(0, 5), "\xed\xa0\xbd" "\xf0\x9f\x98\x80");  // then a pair
+}
+
+// The length limit holds after escapes, which add up to 4 bytes past the last check.
+TEST(TrainingCategories, TextLimitCountsEscapedBytes) {
+  const size_t limit = 65536;
+  EXPECT_EQ(load_lightgbm_text(with_pandas_line("pandas_categorical:[[\"" + std::string(limit - 3, 'a') +
+                                                "\\u20ac\"]]"))
+                .training_categories.text(0, 0)
+                .size(),
+            limit);
+  try {
+    load_lightgbm_text(with_pandas_line("pandas_categorical:[[\"" + std::string(limit - 1, 'a') + "\\u20ac\"]]"));
+    FAIL() << "a text of " << limit + 2 << " bytes loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is longer than 65536 bytes"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TrainingCategories, MalformedPandasCategoricalIsAParseErrorNamingIt) {
   const struct {
     const char* json;
@@ -246,8 +277,6 @@ TEST(TrainingCategories, MalformedPandasCategoricalIsAParseErrorNamingIt) {
       {R"([["a", "b"])", "expected ',' or ']' after column 0"},
       {R"([["a)", "column 0, category 0: the string is not closed"},
       {R"([["a\q"]])", "unknown escape"},
-      {R"([["\ud83d"]])", "a lone UTF-16 high surrogate"},
-      {R"([["\ude00"]])", "a lone UTF-16 low surrogate"},
       {R"([["\u12"]])", "\\u is not followed by 4 hex digits"},
       {R"([[01]])", "column 0, category 0 is not a JSON number"},
       {R"([[1.]])", "is not a JSON number"},
