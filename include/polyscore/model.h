@@ -144,7 +144,10 @@ PS_API ps_status ps_model_feature_name(char *buf, size_t capacity, size_t *len,
  * Each category is a kind and a text. The text is the same on every platform, so a
  * binding turns it into its own value type with one parse:
  *   PS_CATEGORY_STRING   the string's bytes (UTF-8 as the training library wrote them;
- *                        it may hold NUL bytes: use *len, not strlen)
+ *                        it may hold NUL bytes: use *len, not strlen). A Python string
+ *                        with lone surrogates, which json.loads takes, keeps the bytes
+ *                        Python's surrogateescape gives back for U+DC80..U+DCFF and the
+ *                        3-byte form of any other, so such a text is not valid UTF-8
  *   PS_CATEGORY_INTEGER  decimal digits with an optional '-', as the file wrote them
  *                        (any size: a JSON integer has no bound)
  *   PS_CATEGORY_REAL     the shortest decimal that reads back as the same double
