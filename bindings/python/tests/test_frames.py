@@ -259,6 +259,30 @@ def test_lightgbm_without_saved_lists_scores_or_refuses_the_frame_as_lightgbm_di
         np.testing.assert_array_equal(m.predict(own_codes(df)), by_frame)
 
 
+def test_categories_are_read_at_the_first_ask_not_at_load(monkeypatch):
+    """A model that scores arrays never reads its categories: it loads and scores even
+    where reading them would fail (a newer library's kind of category, say)."""
+    import polyscore._model as model_module
+
+    def refuse(lib, handle):
+        raise polyscore.UnsupportedError("category kind 9, unknown to this binding")
+
+    monkeypatch.setattr(model_module, "_read_categories", refuse)
+    case = load_case("lgb4_frame_binary")
+    with polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt") as m:
+        X = np.zeros((3, m.num_features))
+        assert m.predict(X).shape == (3,)
+        with pytest.raises(polyscore.UnsupportedError, match="kind 9"):
+            m.categories
+        with pytest.raises(polyscore.UnsupportedError, match="kind 9"):
+            m.predict(build_frame(case))
+    monkeypatch.undo()
+    with polyscore.Model.load(FRAMES / "lgb4_frame_binary.txt") as m:
+        first = m.categories
+        assert m.categories is first  # read once
+        assert len(first) == 3
+
+
 def test_categories_saved():
     for f, saved in (("lgb4_frame_binary.txt", True), ("xgb3_frame_binary.json", True),
                      ("xgb3_frame_binary.ubj", True), ("xgb1_frame_binary.json", False)):

@@ -279,8 +279,8 @@ class Model:
         self._row_plans = {}
         self._row_fn = None  # _raw_row_fn(lib, ...), made on first use
         self._c_handle = None  # c_void_p.from_param(handle), with it
-        # The training categories the file saved (read at load: a model never changes).
-        self._categories_saved, self._categories = _read_categories(_lib, _handle)
+        # (categories_saved, categories), read at the first ask (_training_categories).
+        self._category_lists = None
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -394,10 +394,7 @@ class Model:
         package one per categorical column of the training DataFrame, in column order
         (feature None: the file does not say which). predict() uses them to code a
         DataFrame's categorical columns."""
-        if self._closed:  # the library's InvalidHandleError, as every call on a closed model
-            _call(self._lib, self._lib.ps_model_category_list_count, ctypes.byref(ctypes.c_uint32()),
-                  None, self._handle)
-        return self._categories
+        return self._training_categories()[1]
 
     @property
     def categories_saved(self):
@@ -408,10 +405,17 @@ class Model:
         LightGBM it decides what predict() does with a DataFrame's categorical columns:
         saved, their number must match the lists' (LightGBM refuses otherwise); not
         saved, they are coded by the DataFrame's own categories (as LightGBM does)."""
-        if self._closed:
-            _call(self._lib, self._lib.ps_model_category_list_count, ctypes.byref(ctypes.c_uint32()),
-                  None, self._handle)
-        return self._categories_saved
+        return self._training_categories()[0]
+
+    def _training_categories(self):
+        """(categories_saved, categories), read from the library at the first ask, not at
+        load: a model that only scores arrays never pays two calls per category (0.5 s
+        for 200,000), and loads even where a newer library reports a kind of category
+        this binding does not know. A model never changes, so two threads asking at once
+        only read the same lists twice. Closed: the library's InvalidHandleError."""
+        if self._category_lists is None or self._closed:
+            self._category_lists = _read_categories(self._lib, self._handle)
+        return self._category_lists
 
     # ----------------------------------------------------------------- predict
     def _options(self, output, iteration_range, num_threads):
