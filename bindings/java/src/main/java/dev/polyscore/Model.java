@@ -253,6 +253,8 @@ public final class Model implements AutoCloseable {
   /**
    * The training categories the model file saved, one list per categorical column in the
    * file's order; empty when it saved none (XGBoost before 3.1, models trained on arrays).
+   * A string category that is not valid UTF-8 (a Python string with lone surrogates)
+   * decodes with U+FFFD in place of its bad bytes, so two such strings may compare equal.
    * Throws after close.
    */
   public List<CategoryList> categories() {
