@@ -28,13 +28,33 @@ def parse_variant(text):
     return name, libdir, env
 
 
-def run_once(libdir, env, models_dir, models, rows, min_ms):
+def serve(libdir, env, models_dir, models, commands):
+    """Runs one `ps_bench serve` with X64.npy as data 0 and the models as 0, 1, ..., then
+    `commands`; returns its JSON answers."""
     cmds = [f"data 0 {models_dir}/X64.npy"]
     cmds += [f"model {i} {models_dir}/{m}" for i, m in enumerate(models)]
-    cmds += [f"batch {i} 0 {rows} 1 {min_ms}" for i in range(len(models))]
-    out = subprocess.run([os.path.join(libdir, "ps_bench"), "serve"], input="\n".join(cmds + ["quit"]) + "\n",
+    out = subprocess.run([os.path.join(libdir, "ps_bench"), "serve"], input="\n".join(cmds + commands + ["quit"]) + "\n",
                          capture_output=True, text=True, env=env, check=True).stdout
-    answers = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def interleave(variants, reps, models, measure):
+    """{(model, variant name): [one figure per repeat]}: each repeat measures every variant
+    in turn (measure(libdir, env) gives one figure per model), with the load printed."""
+    with open("/proc/loadavg") as f:
+        print("load before:", f.read().split()[:3])
+    results = {}
+    for _ in range(reps):
+        for name, libdir, env in variants:
+            for model, got in zip(models, measure(libdir, env)):
+                results.setdefault((model, name), []).append(got)
+    with open("/proc/loadavg") as f:
+        print("load after:", f.read().split()[:3])
+    return results
+
+
+def run_once(libdir, env, models_dir, models, rows, min_ms):
+    answers = serve(libdir, env, models_dir, models, [f"batch {i} 0 {rows} 1 {min_ms}" for i in range(len(models))])
     trees = [a["num_trees"] for a in answers if "num_trees" in a]
     times = [a["cpu_ns_per_call"] for a in answers if "cpu_ns_per_call" in a]
     if len(trees) != len(models) or len(times) != len(models):
@@ -52,15 +72,8 @@ def main():
     ap.add_argument("model", nargs="+")
     args = ap.parse_args()
     variants = [parse_variant(v) for v in args.variant]
-    with open("/proc/loadavg") as f:
-        print("load before:", f.read().split()[:3])
-    results = {}
-    for _ in range(args.reps):
-        for name, libdir, env in variants:
-            for model, ns in zip(args.model, run_once(libdir, env, args.models, args.model, args.rows, args.min_ms)):
-                results.setdefault((model, name), []).append(ns)
-    with open("/proc/loadavg") as f:
-        print("load after:", f.read().split()[:3])
+    results = interleave(variants, args.reps, args.model,
+                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.rows, args.min_ms))
     for model in args.model:
         for name, _, _ in variants:
             v = results[(model, name)]

@@ -10,21 +10,13 @@ model; prints the fastest call and the p50, median (min-max) over the repeats, i
         --variant new-avx2=build-new:POLYSCORE_NO_AVX512=1 lgb_reg.txt
 """
 import argparse
-import json
-import os
 import statistics
-import subprocess
 
-from batch_ab import parse_variant
+from batch_ab import interleave, parse_variant, serve
 
 
 def run_once(libdir, env, models_dir, models, calls):
-    cmds = [f"data 0 {models_dir}/X64.npy"]
-    cmds += [f"model {i} {models_dir}/{m}" for i, m in enumerate(models)]
-    cmds += [f"row {i} 0 {calls}" for i in range(len(models))]
-    out = subprocess.run([os.path.join(libdir, "ps_bench"), "serve"], input="\n".join(cmds + ["quit"]) + "\n",
-                         capture_output=True, text=True, env=env, check=True).stdout
-    answers = [json.loads(line) for line in out.splitlines() if line.strip()]
+    answers = serve(libdir, env, models_dir, models, [f"row {i} 0 {calls}" for i in range(len(models))])
     rows = [a for a in answers if "p50_ns" in a]
     if len(rows) != len(models):
         raise SystemExit(f"ps_bench answered {answers}")
@@ -44,15 +36,8 @@ def main():
     ap.add_argument("model", nargs="+")
     args = ap.parse_args()
     variants = [parse_variant(v) for v in args.variant]
-    with open("/proc/loadavg") as f:
-        print("load before:", f.read().split()[:3])
-    results = {}
-    for _ in range(args.reps):
-        for name, libdir, env in variants:
-            for model, got in zip(args.model, run_once(libdir, env, args.models, args.model, args.calls)):
-                results.setdefault((model, name), []).append(got)
-    with open("/proc/loadavg") as f:
-        print("load after:", f.read().split()[:3])
+    results = interleave(variants, args.reps, args.model,
+                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.calls))
     for model in args.model:
         for name, _, _ in variants:
             v = results[(model, name)]
