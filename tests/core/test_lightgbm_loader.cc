@@ -233,35 +233,36 @@ TEST(LightGBMLoader, TreeLayout) {
 // JVM, a Perl script) must read them the same. strtod, which the loaders take for the
 // literals from_chars finds out of range, follows LC_NUMERIC: under de_DE it stops at
 // the '.' of "1.5e999" and reads 1. This test makes a de_DE locale with localedef (Debian's
-// "locales" package, which scripts/setup.sh installs) and switches this thread to it.
+// "locales" package, which scripts/setup.sh installs) and switches LC_NUMERIC to it.
 TEST(LightGBMLoader, NumbersReadTheSameUnderACommaDecimalLocale) {
   const std::string dir = ::testing::TempDir() + "polyscore_locales";
   const std::string make = "mkdir -p " + dir + " && localedef -i de_DE -f UTF-8 " + dir + "/de_DE.UTF-8 2>/dev/null";
-  (void)std::system(make.c_str());  // exits 1 on its usual warnings; newlocale says whether it worked
-  const char* old_locpath = std::getenv("LOCPATH");
-  const std::string saved_locpath = old_locpath ? old_locpath : "";
-  setenv("LOCPATH", dir.c_str(), 1);
-  const locale_t de = newlocale(LC_NUMERIC_MASK, "de_DE.UTF-8", locale_t{});
-  if (old_locpath) setenv("LOCPATH", saved_locpath.c_str(), 1); else unsetenv("LOCPATH");
-  ASSERT_NE(de, locale_t{}) << "could not make a de_DE locale with localedef (apt install locales)";
+  (void)std::system(make.c_str());  // exits 1 on its usual warnings; setlocale says whether it worked
 
   std::string text = replace_once(kModel, "-4e-320", "-4.5e-320");
   text = replace_once(text, "1.0000000000000001e+300", "1.5e999");  // split 3's threshold: +inf
   text = replace_once(text, "pandas_categorical:null", "pandas_categorical:[[1.5e999, 2.5e-999, 0.5]]");
   const Forest in_c = load_lightgbm_text(text);
-  const locale_t before = uselocale(de);
-  const double plain_strtod = std::strtod("-4.5e-320", nullptr);
+
+  // setlocale, not newlocale + uselocale: glibc's newlocale leaks its copy of LOCPATH,
+  // which LeakSanitizer reports. This test is the only thread reading numbers meanwhile.
+  const std::string before = setlocale(LC_NUMERIC, nullptr);
+  const char* old_locpath = std::getenv("LOCPATH");
+  const std::string saved_locpath = old_locpath ? old_locpath : "";
+  setenv("LOCPATH", dir.c_str(), 1);
+  const bool switched = setlocale(LC_NUMERIC, "de_DE.UTF-8") != nullptr;
+  if (old_locpath) setenv("LOCPATH", saved_locpath.c_str(), 1); else unsetenv("LOCPATH");
+  ASSERT_TRUE(switched) << "could not make a de_DE locale with localedef (apt install locales)";
+  const double plain_strtod = std::strtod("1.5e999", nullptr);
   Forest in_de;
   try {
     in_de = load_lightgbm_text(text);
   } catch (...) {
-    uselocale(before);
-    freelocale(de);
+    setlocale(LC_NUMERIC, before.c_str());
     throw;
   }
-  uselocale(before);
-  freelocale(de);
-  EXPECT_EQ(plain_strtod, -4.0) << "the locale did not take: the test proves nothing";
+  setlocale(LC_NUMERIC, before.c_str());
+  EXPECT_EQ(plain_strtod, 1.0) << "the locale did not take: the test proves nothing";
   EXPECT_EQ(in_c.leaf_values[3], std::strtod("-4.5e-320", nullptr));
   EXPECT_EQ(in_de.leaf_values, in_c.leaf_values);
   ASSERT_EQ(in_de.nodes.size(), in_c.nodes.size());
