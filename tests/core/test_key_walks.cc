@@ -350,6 +350,13 @@ TEST(KeyWalks, ChosenByModelShape) {
                                     : avx2 ? Simd::kAvx2
                                            : Simd::kScalar;
   EXPECT_EQ(xgb.heap.top_levels, expected_top);
+  // tests/cross/x86_cpus.sh runs this binary on CPUs emulated by qemu-user and says which
+  // instruction set their cpuid must lead to, so that a CPU model that does not give what
+  // it is meant to (an AVX2 CPU that still shows AVX-512) fails instead of passing.
+  if (const char* want = std::getenv("POLYSCORE_EXPECT_TOP_LEVELS")) {
+    const char* got = expected_top == Simd::kAvx512 ? "avx512" : expected_top == Simd::kAvx2 ? "avx2" : "scalar";
+    EXPECT_STREQ(got, want) << "the CPU's instruction sets are not the ones this run is for";
+  }
   PreparedModel deep = xgb;
   deep.heap = HeapTables();
   key_walk::build_linked_tables(deep);

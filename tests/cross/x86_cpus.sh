@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the x86-64 test binary on two CPUs this host is not, emulated by qemu-user: a
+# Haswell (AVX2 and no AVX-512, as many cloud instances are) and a Nehalem (SSE4.2, no
+# AVX). The walks and the SHAP kernels choose their instruction set from cpuid, so this is
+# what those machines run, found the way they find it, not through POLYSCORE_NO_AVX512 /
+# POLYSCORE_NO_AVX2 (which ctest covers on this host). Every conformance vector (values,
+# margins, leaves, contributions bit for bit) and every walk check must pass on each.
+# Timings under emulation mean nothing; bench/ measures speed. Needs qemu-user
+# (scripts/setup.sh) and the Release build ($POLYSCORE_BUILD_DIR, default build/).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TESTS=${POLYSCORE_BUILD_DIR:-$PWD/build}/polyscore_tests
+[ -x "$TESTS" ] || { echo "no test binary at $TESTS (scripts/setup.sh builds it)" >&2; exit 1; }
+FILTER='Vectors/*Conformance.*:*Walk*:*Contrib*:*OneRow*'
+
+run_on() {  # CPU model, the top-level walk its cpuid must lead to
+  echo "== $1 (qemu-x86_64 -cpu $1): $2"
+  # qemu warns about each host feature its emulator lacks; only the tests' output matters.
+  POLYSCORE_EXPECT_TOP_LEVELS=$2 qemu-x86_64 -cpu "$1" "$TESTS" --gtest_brief=1 \
+    --gtest_filter="$FILTER" 2> >(grep -v "TCG doesn't support requested feature" >&2)
+}
+run_on Haswell avx2
+run_on Nehalem scalar
+echo "x86-64 CPUs without AVX-512 (qemu-user): all checks passed"
