@@ -8,9 +8,12 @@
 #define POLYSCORE_FEATURE_COLUMNS_H
 
 #include <string>
+#include <utility>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "category_codes.h"
 
 namespace polyscore::feature_columns {
 
@@ -39,20 +42,43 @@ class FeatureColumns {
   template <class NameValuePairs>
   std::string place(const NameValuePairs& row, double* dst, std::vector<bool>& seen,
                     const char* missing_hint) const {
+    return place(row, std::vector<std::pair<std::string, std::string>>(), CategoryCodes(), dst, seen,
+                 missing_hint);
+  }
+
+  // As above, for a row given as numbers and as category values by their text (a JSON
+  // string, a polyscore.v1 NamedRow's categories): a feature is given once in either.
+  // Each text is coded by `categories` (category_codes.h); the first that has no code
+  // is named after the names' problems.
+  template <class NameNumberPairs, class NameTextPairs>
+  std::string place(const NameNumberPairs& numbers, const NameTextPairs& texts, const CategoryCodes& categories,
+                    double* dst, std::vector<bool>& seen, const char* missing_hint) const {
     seen.assign(names_.size(), false);
     std::vector<std::string> unknown, twice;
-    for (const auto& [name, value] : row) {
+    auto claim = [&](const std::string& name) -> long {
       const long column = column_of(name);
       if (column < 0) {
-        unknown.emplace_back(name);
+        unknown.push_back(name);
       } else if (seen[column]) {
-        twice.emplace_back(name);
+        twice.push_back(name);
+        return -1;
       } else {
         seen[column] = true;
-        dst[column] = value;
       }
+      return column;
+    };
+    for (const auto& [name, value] : numbers) {
+      const long column = claim(name);
+      if (column >= 0) dst[column] = value;
     }
-    return mismatch(std::move(unknown), std::move(twice), seen, missing_hint);
+    std::string uncoded;
+    for (const auto& [name, text] : texts) {
+      const long column = claim(name);
+      if (column >= 0 && uncoded.empty()) uncoded = categories.code(column, names_[column], text, &dst[column]);
+    }
+    std::string problem = mismatch(std::move(unknown), std::move(twice), seen, missing_hint);
+    if (!uncoded.empty()) problem += (problem.empty() ? "" : "; ") + uncoded;
+    return problem;
   }
 
  private:
