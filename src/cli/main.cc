@@ -83,7 +83,9 @@ std::string usage() {
          "first line names the columns, matched to the model's feature names (polyscore info)\n"
          "in any order; a missing or unexpected column is an error. A model that names no\n"
          "features takes the columns by position. --skip-header: the first line is skipped\n"
-         "and the columns are taken by position.\n";
+         "and the columns are taken by position. A field that is not a number, in a column\n"
+         "with training categories in the model file (XGBoost 3.1+; polyscore info lists\n"
+         "them), is a category value, coded as the training library codes it.\n";
 }
 
 int usage_error(const std::string& message) {
