@@ -260,14 +260,18 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
   // the training categories as the server and the worker code them.
   std::vector<std::string> all_names;
   if (!feature_names(s, info.num_features, &all_names)) return s.fail("");
+  // The lists are read at the first such cell, so that numeric input pays nothing for
+  // them (a model can hold millions of categories).
   std::unique_ptr<polyscore::feature_columns::CategoryCodes> codes;
-  try {
-    codes = std::make_unique<polyscore::feature_columns::CategoryCodes>(s.model, info.num_features);
-  } catch (const std::exception& e) {
-    std::cerr << "polyscore: " << e.what() << "\n";
-    return 1;
-  }
   auto categories = [&](size_t feature, std::string_view text, double* code, std::string* why) {
+    if (!codes) {
+      try {
+        codes = std::make_unique<polyscore::feature_columns::CategoryCodes>(s.model, info.num_features);
+      } catch (const std::exception& e) {
+        *why = e.what();
+        return false;
+      }
+    }
     if (codes->values_of(feature) == nullptr && codes->unpaired() == 0) return false;  // "is not a number"
     const std::string name = all_names[feature].empty() ? "#" + std::to_string(feature) : all_names[feature];
     *why = codes->code(feature, name, text, code);
