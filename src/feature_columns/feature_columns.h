@@ -34,25 +34,17 @@ class FeatureColumns {
   size_t size() const { return names_.size(); }
   const std::vector<std::string>& names() const { return names_; }
 
-  // Writes a row's (name, value) pairs to dst[column] (size() values; any range of
-  // pairs: a vector of pairs, a protobuf map). Returns "" when the row holds every
-  // feature once and nothing else; otherwise what is wrong, e.g. `unknown feature
-  // "speed"; missing feature "velocity" (hint)`, with unknown names sorted (a map's order
-  // is unspecified, a message's should not be). `seen` is scratch of size() bools.
-  template <class NameValuePairs>
-  std::string place(const NameValuePairs& row, double* dst, std::vector<bool>& seen,
-                    const char* missing_hint) const {
-    return place(row, std::vector<std::pair<std::string, std::string>>(), CategoryCodes(), dst, seen,
-                 missing_hint);
-  }
-
-  // As above, for a row given as numbers and as category values by their text (a JSON
-  // string, a polyscore.v1 NamedRow's categories): a feature is given once in either.
-  // Each text is coded by `categories` (category_codes.h); the first that has no code
-  // is named after the names' problems.
+  // Writes a row's (name, number) pairs and its (name, category value's text) pairs
+  // (any ranges of pairs: vectors of pairs, protobuf maps; a feature once in either) to
+  // dst[column] (size() values), each text coded by `categories` (category_codes.h).
+  // Returns "" when the row holds every feature once and nothing else; otherwise what is
+  // wrong, e.g. `unknown feature "speed"; missing feature "velocity" (hint)`, with
+  // unknown names sorted (a map's order is unspecified, a message's should not be).
+  // *uncoded is set to why the first text without a code has none ("" when all have
+  // one). `seen` is scratch of size() bools.
   template <class NameNumberPairs, class NameTextPairs>
   std::string place(const NameNumberPairs& numbers, const NameTextPairs& texts, const CategoryCodes& categories,
-                    double* dst, std::vector<bool>& seen, const char* missing_hint) const {
+                    double* dst, std::vector<bool>& seen, const char* missing_hint, std::string* uncoded) const {
     seen.assign(names_.size(), false);
     std::vector<std::string> unknown, twice;
     auto claim = [&](const std::string& name) -> long {
@@ -71,14 +63,12 @@ class FeatureColumns {
       const long column = claim(name);
       if (column >= 0) dst[column] = value;
     }
-    std::string uncoded;
+    uncoded->clear();
     for (const auto& [name, text] : texts) {
       const long column = claim(name);
-      if (column >= 0 && uncoded.empty()) uncoded = categories.code(column, names_[column], text, &dst[column]);
+      if (column >= 0 && uncoded->empty()) *uncoded = categories.code(column, names_[column], text, &dst[column]);
     }
-    std::string problem = mismatch(std::move(unknown), std::move(twice), seen, missing_hint);
-    if (!uncoded.empty()) problem += (problem.empty() ? "" : "; ") + uncoded;
-    return problem;
+    return mismatch(std::move(unknown), std::move(twice), seen, missing_hint);
   }
 
  private:

@@ -30,12 +30,15 @@ FeatureColumns columns_of(const LoadedModel& model) {
 // index < 0.
 void place_row(const LoadedModel& model, const FeatureColumns& columns, const NamedRow& row, double* dst,
                std::vector<bool>& seen, const std::string& where, long index) {
+  std::string uncoded;
   const std::string problem = columns.place(row.numbers, row.categories, model.categories(), dst, seen,
-                                            "a missing value is given as null in JSON, NaN otherwise");
-  if (problem.empty()) return;
+                                            "a missing value is given as null in JSON, NaN otherwise", &uncoded);
+  if (problem.empty() && uncoded.empty()) return;
   const std::string label = index < 0 ? where : where + "[" + std::to_string(index) + "]";
+  if (problem.empty()) fail(ErrorKind::kBadRequest, "\"" + label + "\": " + uncoded);
   fail(ErrorKind::kBadRequest, "\"" + label + "\" does not match the features of model \"" + model.name() +
-                                   "\" (" + feature_columns::quote_some(columns.names()) + "): " + problem);
+                                   "\" (" + feature_columns::quote_some(columns.names()) + "): " + problem +
+                                   (uncoded.empty() ? "" : "; " + uncoded));
 }
 
 }  // namespace

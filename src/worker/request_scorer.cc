@@ -35,11 +35,18 @@ bool lay_out_named_rows(const LoadedModel& model, const v1::PredictRequest& requ
   std::vector<bool> seen;
   for (int r = 0; r < request.named_rows_size(); ++r) {
     const v1::NamedRow& row = request.named_rows(r);
+    std::string uncoded;
     const std::string mismatch = columns.place(row.features(), row.categories(), model.categories,
-                                               values->data() + r * columns.size(), seen, "NaN for a missing value");
+                                               values->data() + r * columns.size(), seen, "NaN for a missing value",
+                                               &uncoded);
+    if (mismatch.empty() && !uncoded.empty()) {
+      *problem = "named_rows[" + std::to_string(r) + "]: " + uncoded;
+      return false;
+    }
     if (!mismatch.empty()) {
       *problem = "named_rows[" + std::to_string(r) + "] does not match the features of model '" + model.name +
-                 "' (" + polyscore::feature_columns::quote_some(columns.names()) + "): " + mismatch;
+                 "' (" + polyscore::feature_columns::quote_some(columns.names()) + "): " + mismatch +
+                 (uncoded.empty() ? "" : "; " + uncoded);
       return false;
     }
   }
