@@ -64,6 +64,16 @@ TEST(CategoryCodes, XGBoostListsCodeByPosition) {
   EXPECT_EQ(codes.unpaired(), 0u);
 }
 
+TEST(CategoryCodes, MessagesAreValidUtf8) {
+  // A BYTES tensor or a CSV cell need not be UTF-8; the message goes into JSON and gRPC.
+  Loaded m(frame("xgb3_frame_binary.json"));
+  const CategoryCodes codes(m.model, 6);
+  std::string why;
+  EXPECT_TRUE(std::isnan(code_of(codes, 1, std::string("gro\xff\xc3(\xed\xa0\x80\xe2\x82\xac", 12), &why)));
+  EXPECT_EQ(why.substr(0, 38), "feature \"f1\": \"gro\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xe2\x82\xac\"")
+      << why;  // 0xff, a cut 2-byte form, a surrogate's 3 bytes replaced; the euro sign kept
+}
+
 TEST(CategoryCodes, RealCategoriesMatchByTheirDouble) {
   // channel's categories saved as float64 (XGBoost's typed array kind 8) 1.5, 2.5, 4, 8
   std::string json = frame("xgb3_frame_binary.json");
