@@ -13,6 +13,7 @@
  *    optional last argument of predict and predict_row; a Perl array ref / Tcl list /
  *    Ruby Array of numbers. Left out (or Perl undef / Ruby nil): no offsets (NULL).
  *  - ps_swig_doubles: results come back as a Perl array ref / Tcl list / Ruby Array.
+ *  - ps_swig_bytes: a category's text, as a Perl string / Tcl string / Ruby String.
  *  - ps_model_info *: a Perl hash ref / Tcl dict / Ruby Hash.
  *  - ps_error * / ps_swig_error *: hidden from the script; a failure becomes a Perl
  *    die with a Polyscore::Error object (code, name, message) or a Tcl error with
@@ -167,6 +168,12 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
     }
   }
 }
+/* A category's text: a Perl byte string (UTF-8 bytes; decode with Encode if wanted). */
+%typemap(out) ps_swig_bytes {
+  $result = sv_2mortal(newSVpvn($1.data ? $1.data : "", $1.len));
+  free($1.data);
+  argvi++;
+}
 %typemap(out) ps_swig_doubles {
   AV *av = newAV();
   size_t i;
@@ -237,6 +244,11 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
       PS_RAISE(PS_ERR_INVALID_ARGUMENT, msg)
     }
   }
+}
+/* A category's text: a Tcl string. */
+%typemap(out) ps_swig_bytes {
+  Tcl_SetObjResult(interp, Tcl_NewStringObj($1.data ? $1.data : "", (int)$1.len));
+  free($1.data);
 }
 %typemap(out) ps_swig_doubles {
   Tcl_Obj *list = Tcl_NewListObj(0, NULL);
@@ -327,6 +339,11 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
   }
 }
 %typemap(freearg) (const double *base_margin, size_t base_margin_len) { RB_GC_GUARD(keep$argnum); }
+/* A category's text: a UTF-8 Ruby String. */
+%typemap(out) ps_swig_bytes {
+  $result = rb_utf8_str_new($1.data ? $1.data : "", (long)$1.len);
+  free($1.data);
+}
 %typemap(out) ps_swig_doubles {
   size_t i;
   $result = rb_ary_new_capa((long)$1.len);
@@ -374,8 +391,8 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
 %ignore ps_model_free;
 %ignore ps_model_info_get;
 %ignore ps_model_feature_name;
-/* ABI 5's training categories are not in the SWIG shim yet (Go, Java, Node and Python
- * read them); the raw calls would take a bare ps_model *. */
+/* ABI 5's training categories: through class Model below (category_list_count, ...);
+ * the raw calls would take a bare ps_model *. */
 %ignore ps_model_category_list_count;
 %ignore ps_model_category_list;
 %ignore ps_model_category;
@@ -446,6 +463,22 @@ typedef struct ps_swig_model {} ps_swig_model;
   ps_model_info *info(ps_swig_error *e) { return psw_info(e, $self); }
   char *feature_name(ps_swig_error *e, long long index) {
     return psw_feature_name(e, $self, index);
+  }
+  /* The training categories the file saved (polyscore/model.h): the language layers'
+   * categories() reads them all with these. */
+  long long category_list_count(ps_swig_error *e) { return psw_category_list_count(e, $self); }
+  int categories_saved(ps_swig_error *e) { return psw_categories_saved(e, $self); }
+  long long category_list_feature(ps_swig_error *e, long long list) {
+    return psw_category_list_feature(e, $self, list);
+  }
+  long long category_list_size(ps_swig_error *e, long long list) {
+    return psw_category_list_size(e, $self, list);
+  }
+  ps_swig_bytes category(ps_swig_error *e, long long list, long long index) {
+    return psw_category(e, $self, list, index);
+  }
+  int category_kind(ps_swig_error *e, long long list, long long index) {
+    return psw_category_kind(e, $self, list, index);
   }
 }
 

@@ -53,6 +53,13 @@ typedef struct ps_swig_doubles {
   size_t len;
 } ps_swig_doubles;
 
+/* A string that may hold NUL bytes (a category's text): the typemaps copy it into a
+ * Perl string / Tcl string / Ruby String and free it. */
+typedef struct ps_swig_bytes {
+  char *data;
+  size_t len;
+} ps_swig_bytes;
+
 /* The object a script holds. close() frees the library handle; the destructor frees
  * it only if close() did not (the flag is atomic, so a close racing the destructor or
  * another close still frees once). After close the stale handle stays here: the
@@ -268,6 +275,79 @@ static char *psw_feature_name(ps_swig_error *e, ps_swig_model *m, long long inde
     return NULL;
   }
   return buf;
+}
+
+/* Training categories (ABI 5, polyscore/model.h): the number of lists the file saved, and
+ * whether it saved lists at all (1), even none, or not (0). */
+static long long psw_category_list_count(ps_swig_error *e, ps_swig_model *m) {
+  uint32_t count = 0;
+  if (ps_swig_check(e, ps_model_category_list_count(&count, NULL, m->handle, e->lib)) != PS_OK) return 0;
+  return count;
+}
+
+static int psw_categories_saved(ps_swig_error *e, ps_swig_model *m) {
+  uint32_t count = 0;
+  int32_t saved = 0;
+  if (ps_swig_check(e, ps_model_category_list_count(&count, &saved, m->handle, e->lib)) != PS_OK) return 0;
+  return saved;
+}
+
+/* List `list`'s feature index (PS_CATEGORY_FEATURE_UNKNOWN, -1, for LightGBM's lists) and
+ * its number of categories. */
+static long long psw_category_list_feature(ps_swig_error *e, ps_swig_model *m, long long list) {
+  int64_t feature = 0;
+  uint32_t n = 0;
+  if (!psw_in_range(e, "list", list, UINT32_MAX)) return 0;
+  if (ps_swig_check(e, ps_model_category_list(&feature, &n, m->handle, (uint32_t)list, e->lib)) != PS_OK)
+    return 0;
+  return feature;
+}
+
+static long long psw_category_list_size(ps_swig_error *e, ps_swig_model *m, long long list) {
+  int64_t feature = 0;
+  uint32_t n = 0;
+  if (!psw_in_range(e, "list", list, UINT32_MAX)) return 0;
+  if (ps_swig_check(e, ps_model_category_list(&feature, &n, m->handle, (uint32_t)list, e->lib)) != PS_OK)
+    return 0;
+  return n;
+}
+
+/* The text of category `index` of list `list` (its code is `index`), and its
+ * PS_CATEGORY_* kind. */
+static ps_swig_bytes psw_category(ps_swig_error *e, ps_swig_model *m, long long list, long long index) {
+  ps_swig_bytes r = {NULL, 0};
+  size_t len = 0;
+  if (!psw_in_range(e, "list", list, UINT32_MAX) || !psw_in_range(e, "index", index, UINT32_MAX)) return r;
+  if (ps_swig_check(e, ps_model_category(NULL, 0, &len, NULL, m->handle, (uint32_t)list, (uint32_t)index,
+                                         e->lib)) != PS_OK &&
+      e->code != PS_ERR_BUFFER_TOO_SMALL)
+    return r;
+  e->code = PS_OK;
+  r.data = (char *)malloc(len + 1);
+  if (!r.data) {
+    ps_swig_error_set(e, PS_ERR_OUT_OF_MEMORY, "out of memory");
+    return r;
+  }
+  if (ps_swig_check(e, ps_model_category(r.data, len + 1, &len, NULL, m->handle, (uint32_t)list,
+                                         (uint32_t)index, e->lib)) != PS_OK) {
+    free(r.data);
+    r.data = NULL;
+    return r;
+  }
+  r.len = len;
+  return r;
+}
+
+static int psw_category_kind(ps_swig_error *e, ps_swig_model *m, long long list, long long index) {
+  size_t len = 0;
+  ps_category_kind kind = 0;
+  if (!psw_in_range(e, "list", list, UINT32_MAX) || !psw_in_range(e, "index", index, UINT32_MAX)) return 0;
+  if (ps_swig_check(e, ps_model_category(NULL, 0, &len, &kind, m->handle, (uint32_t)list, (uint32_t)index,
+                                         e->lib)) != PS_OK &&
+      e->code != PS_ERR_BUFFER_TOO_SMALL)
+    return 0;
+  e->code = PS_OK;  /* the size query: *kind is set with PS_ERR_BUFFER_TOO_SMALL */
+  return kind;
 }
 
 /* Fails (PS_ERR_ABI_VERSION) unless the loaded library offers ABI version `required`;

@@ -109,17 +109,20 @@ bool match_header(std::string_view line, const std::vector<std::string>& feature
 
 // Reads the rows; source_of (empty: by position) gives each feature's column.
 bool read_rows(std::istream& in, Header header, size_t num_features, const std::vector<std::string>* feature_names,
-               CsvRows* rows, std::string* problem) {
+               CsvRows* rows, std::string* problem, const CategoryCoder& categories) {
   std::string line;
   size_t line_number = 0;
   rows->values.clear();
   rows->n_rows = 0;
   std::vector<size_t> source_of;  // by name: the column of each feature
+  std::vector<size_t> feature_of;  // by name: the feature of each column
   std::vector<double> fields_read;
   while (std::getline(in, line)) {
     ++line_number;
     if (header != Header::kNone && line_number == 1) {
       if (header == Header::kByName && !match_header(line, *feature_names, &source_of, problem)) return false;
+      feature_of.assign(source_of.size(), 0);
+      for (size_t j = 0; j < source_of.size(); ++j) feature_of[source_of[j]] = j;
       continue;
     }
     if (trim(line).empty()) continue;
@@ -129,7 +132,18 @@ bool read_rows(std::istream& in, Header header, size_t num_features, const std::
       const size_t comma = rest.find(',');
       const std::string_view field = rest.substr(0, comma);
       double value;
-      const std::string why = parse_field(field, &value);
+      std::string why = parse_field(field, &value);
+      const size_t column = fields_read.size();
+      const size_t feature = feature_of.empty() ? column : column < feature_of.size() ? feature_of[column] : num_features;
+      if (!why.empty() && categories && feature < num_features) {
+        std::string coding;
+        if (categories(feature, trim(field), &value, &coding)) {
+          why.clear();
+        } else if (!coding.empty()) {
+          *problem = "line " + std::to_string(line_number) + ", field " + std::to_string(column + 1) + ": " + coding;
+          return false;
+        }
+      }
       if (!why.empty()) {
         *problem = "line " + std::to_string(line_number) + ", field " + std::to_string(fields_read.size() + 1) +
                    ": '" + std::string(trim(field)) + "' " + why;
@@ -165,16 +179,17 @@ bool read_rows(std::istream& in, Header header, size_t num_features, const std::
 }  // namespace
 
 bool read_csv_rows(std::istream& in, Header header, const std::vector<std::string>& feature_names, CsvRows* rows,
-                   std::string* problem) {
-  return read_rows(in, header, feature_names.size(), &feature_names, rows, problem);
+                   std::string* problem, const CategoryCoder& categories) {
+  return read_rows(in, header, feature_names.size(), &feature_names, rows, problem, categories);
 }
 
-bool read_csv_rows(std::istream& in, Header header, size_t num_features, CsvRows* rows, std::string* problem) {
+bool read_csv_rows(std::istream& in, Header header, size_t num_features, CsvRows* rows, std::string* problem,
+                   const CategoryCoder& categories) {
   if (header == Header::kByName) {
     *problem = "columns by name need the model's feature names";
     return false;
   }
-  return read_rows(in, header, num_features, nullptr, rows, problem);
+  return read_rows(in, header, num_features, nullptr, rows, problem, categories);
 }
 
 }  // namespace polyscore_cli

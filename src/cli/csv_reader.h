@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace polyscore_cli {
@@ -22,6 +24,12 @@ struct CsvRows {
   size_t n_rows = 0;
 };
 
+// Codes a field that is not a number as a category value of model feature `feature`
+// (main.cc: the model's training categories, src/feature_columns/category_codes.h): true
+// with *code set; false with *why saying why not, or with *why empty when the feature
+// takes no category values, so the field's "is not a number" stands.
+using CategoryCoder = std::function<bool(size_t feature, std::string_view text, double* code, std::string* why)>;
+
 // Reads every line of `in` as a row of exactly num_features fields; blank lines are
 // skipped. With Header::kSkip the first line is skipped. With Header::kByName the first
 // line names the columns (comma-separated, spaces around a name ignored) and the rows
@@ -30,12 +38,14 @@ struct CsvRows {
 // which columns are missing and which unexpected. A field that is empty, nan, NaN or NA
 // is missing (NaN); inf and -inf are numbers; spaces and tabs around a field and a
 // trailing \r are ignored. On a broken row returns false with *problem naming the line
-// (and the field), e.g. "line 3, field 2: 'x' is not a number".
+// (and the field), e.g. "line 3, field 2: 'x' is not a number". A field that is not a
+// number goes to `categories` (if set) first; a field is not unquoted, so a category
+// value holding a comma, or spelled as a missing value above, cannot be given.
 bool read_csv_rows(std::istream& in, Header header, const std::vector<std::string>& feature_names,
-                   CsvRows* rows, std::string* problem);
+                   CsvRows* rows, std::string* problem, const CategoryCoder& categories = {});
 
 // As above, for columns by position only (Header::kNone or Header::kSkip).
 bool read_csv_rows(std::istream& in, Header header, size_t num_features, CsvRows* rows,
-                   std::string* problem);
+                   std::string* problem, const CategoryCoder& categories = {});
 
 }  // namespace polyscore_cli

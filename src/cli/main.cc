@@ -17,12 +17,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
+#include "category_codes.h"
 #include "csv_reader.h"
+#include "feature_columns.h"
 #include "names_gen.h"
 #include "polyscore/polyscore.h"
 
@@ -80,7 +83,9 @@ std::string usage() {
          "first line names the columns, matched to the model's feature names (polyscore info)\n"
          "in any order; a missing or unexpected column is an error. A model that names no\n"
          "features takes the columns by position. --skip-header: the first line is skipped\n"
-         "and the columns are taken by position.\n";
+         "and the columns are taken by position. A field that is not a number, in a column\n"
+         "with training categories in the model file (XGBoost 3.1+; polyscore info lists\n"
+         "them), is a category value, coded as the training library codes it.\n";
 }
 
 int usage_error(const std::string& message) {
@@ -132,6 +137,49 @@ bool feature_names(Session& s, uint32_t num_features, std::vector<std::string>* 
   return true;
 }
 
+// The training categories the file saved: how many lists, then each list's feature, size
+// and first values (the values a category given by its text is coded by). False (with the
+// error in s.err) if the library fails.
+bool print_categories(Session& s, const std::vector<std::string>& names) {
+  uint32_t count = 0;
+  int32_t saved = 0;
+  if (ps_model_category_list_count(&count, &saved, s.model, s.err) != PS_OK) return false;
+  if (!saved) {
+    std::cout << "categories:  none saved (category values are given as their codes)\n";
+    return true;
+  }
+  std::cout << "categories:  " << count << (count == 1 ? " list" : " lists") << "\n";
+  constexpr uint32_t kShown = 10;
+  std::vector<char> buf(256);
+  for (uint32_t l = 0; l < count; ++l) {
+    int64_t feature = 0;
+    uint32_t n = 0;
+    if (ps_model_category_list(&feature, &n, s.model, l, s.err) != PS_OK) return false;
+    std::cout << "  list " << l << ": ";
+    if (feature == PS_CATEGORY_FEATURE_UNKNOWN) {
+      std::cout << "feature not saved (LightGBM's pandas_categorical: categorical column " << l + 1
+                << " of the training DataFrame)";
+    } else {
+      const std::string& name = static_cast<size_t>(feature) < names.size() ? names[feature] : std::string();
+      std::cout << "feature " << feature << (name.empty() ? "" : " \"" + name + "\"");
+    }
+    std::cout << ", " << n << (n == 1 ? " value:" : " values:");
+    for (uint32_t i = 0; i < n && i < kShown; ++i) {
+      size_t len = 0;
+      ps_status st = ps_model_category(buf.data(), buf.size(), &len, nullptr, s.model, l, i, s.err);
+      if (st == PS_ERR_BUFFER_TOO_SMALL) {
+        buf.resize(len + 1);
+        st = ps_model_category(buf.data(), buf.size(), &len, nullptr, s.model, l, i, s.err);
+      }
+      if (st != PS_OK) return false;
+      std::cout << (i ? ", " : " ") << polyscore::feature_columns::quote_some({std::string(buf.data(), len)});
+    }
+    if (n > kShown) std::cout << " and " << n - kShown << " more";
+    std::cout << "\n";
+  }
+  return true;
+}
+
 int command_info(Session& s, const std::string& path) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
@@ -151,7 +199,7 @@ int command_info(Session& s, const std::string& path) {
     if (!name.empty()) names += (names.empty() ? "" : ",") + name;
   }
   if (!names.empty()) std::cout << "feature names: " << names << "\n";
-  return 0;
+  return print_categories(s, all) ? 0 : s.fail("");
 }
 
 // What `predict` was asked for beyond the model and the input.
@@ -208,10 +256,31 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
       if (name.empty()) header = polyscore_cli::Header::kSkip;  // the file names no features
     }
   }
+  // A cell that is not a number, in a categorical column, is a category value: coded by
+  // the training categories as the server and the worker code them.
+  std::vector<std::string> all_names;
+  if (!feature_names(s, info.num_features, &all_names)) return s.fail("");
+  // The lists are read at the first such cell, so that numeric input pays nothing for
+  // them (a model can hold millions of categories).
+  std::unique_ptr<polyscore::feature_columns::CategoryCodes> codes;
+  auto categories = [&](size_t feature, std::string_view text, double* code, std::string* why) {
+    if (!codes) {
+      try {
+        codes = std::make_unique<polyscore::feature_columns::CategoryCodes>(s.model, info.num_features);
+      } catch (const std::exception& e) {
+        *why = e.what();
+        return false;
+      }
+    }
+    if (codes->values_of(feature) == nullptr && codes->unpaired() == 0) return false;  // "is not a number"
+    const std::string name = all_names[feature].empty() ? "#" + std::to_string(feature) : all_names[feature];
+    *why = codes->code(feature, name, text, code);
+    return why->empty();
+  };
   auto read = [&](std::istream& in, polyscore_cli::CsvRows* rows, std::string* problem) {
     return header == polyscore_cli::Header::kByName
-               ? polyscore_cli::read_csv_rows(in, header, names, rows, problem)
-               : polyscore_cli::read_csv_rows(in, header, info.num_features, rows, problem);
+               ? polyscore_cli::read_csv_rows(in, header, names, rows, problem, categories)
+               : polyscore_cli::read_csv_rows(in, header, info.num_features, rows, problem, categories);
   };
   polyscore_cli::CsvRows csv;
   std::string problem;

@@ -8,9 +8,12 @@
 #define POLYSCORE_FEATURE_COLUMNS_H
 
 #include <string>
+#include <utility>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "category_codes.h"
 
 namespace polyscore::feature_columns {
 
@@ -31,26 +34,39 @@ class FeatureColumns {
   size_t size() const { return names_.size(); }
   const std::vector<std::string>& names() const { return names_; }
 
-  // Writes a row's (name, value) pairs to dst[column] (size() values; any range of
-  // pairs: a vector of pairs, a protobuf map). Returns "" when the row holds every
-  // feature once and nothing else; otherwise what is wrong, e.g. `unknown feature
-  // "speed"; missing feature "velocity" (hint)`, with unknown names sorted (a map's order
-  // is unspecified, a message's should not be). `seen` is scratch of size() bools.
-  template <class NameValuePairs>
-  std::string place(const NameValuePairs& row, double* dst, std::vector<bool>& seen,
-                    const char* missing_hint) const {
+  // Writes a row's (name, number) pairs and its (name, category value's text) pairs
+  // (any ranges of pairs: vectors of pairs, protobuf maps; a feature once in either) to
+  // dst[column] (size() values), each text coded by `categories` (category_codes.h).
+  // Returns "" when the row holds every feature once and nothing else; otherwise what is
+  // wrong, e.g. `unknown feature "speed"; missing feature "velocity" (hint)`, with
+  // unknown names sorted (a map's order is unspecified, a message's should not be).
+  // *uncoded is set to why the first text without a code has none ("" when all have
+  // one). `seen` is scratch of size() bools.
+  template <class NameNumberPairs, class NameTextPairs>
+  std::string place(const NameNumberPairs& numbers, const NameTextPairs& texts, const CategoryCodes& categories,
+                    double* dst, std::vector<bool>& seen, const char* missing_hint, std::string* uncoded) const {
     seen.assign(names_.size(), false);
     std::vector<std::string> unknown, twice;
-    for (const auto& [name, value] : row) {
+    auto claim = [&](const std::string& name) -> long {
       const long column = column_of(name);
       if (column < 0) {
-        unknown.emplace_back(name);
+        unknown.push_back(name);
       } else if (seen[column]) {
-        twice.emplace_back(name);
+        twice.push_back(name);
+        return -1;
       } else {
         seen[column] = true;
-        dst[column] = value;
       }
+      return column;
+    };
+    for (const auto& [name, value] : numbers) {
+      const long column = claim(name);
+      if (column >= 0) dst[column] = value;
+    }
+    uncoded->clear();
+    for (const auto& [name, text] : texts) {
+      const long column = claim(name);
+      if (column >= 0 && uncoded->empty()) *uncoded = categories.code(column, names_[column], text, &dst[column]);
     }
     return mismatch(std::move(unknown), std::move(twice), seen, missing_hint);
   }

@@ -107,7 +107,9 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
     }
     std::vector<NamedRow> rows(request.named_rows_size());
     for (int r = 0; r < request.named_rows_size(); ++r) {
-      rows[r].assign(request.named_rows(r).features().begin(), request.named_rows(r).features().end());
+      const polyscore::v1::NamedRow& row = request.named_rows(r);
+      rows[r].numbers.assign(row.features().begin(), row.features().end());
+      rows[r].categories.assign(row.categories().begin(), row.categories().end());
     }
     named_values = lay_out_named_rows(*model, rows, "named_rows");
     batch.rows = rows.size();
@@ -150,8 +152,9 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
     std::vector<double> named_values;  // named_features in the model's feature order
     if (request.named_features_size() > 0) {
       if (request.features_size() > 0) fail(ErrorKind::kBadRequest, "give one of features and named_features, not both");
-      named_values = lay_out_named_row(
-          *model, NamedRow(request.named_features().begin(), request.named_features().end()), "named_features");
+      NamedRow row;
+      row.numbers.assign(request.named_features().begin(), request.named_features().end());
+      named_values = lay_out_named_row(*model, row, "named_features");
       batch = Batch{named_values.data(), PS_DTYPE_FLOAT64, 1, named_values.size(), named_values.size()};
     }
     ScoreOptions options;
@@ -289,7 +292,8 @@ std::vector<double> input_values(const inference::ModelInferRequest& request, in
   const bool fp32 = input.datatype() == "FP32";
   if (!fp32 && input.datatype() != "FP64") {
     fail(ErrorKind::kBadRequest, "input \"" + input.name() + "\" has datatype \"" + input.datatype() +
-                                     "\"; polyscore takes FP32 or FP64");
+                                     "\"; polyscore takes FP32 or FP64 (or BYTES for a categorical feature's "
+                                     "tensor of its own)");
   }
   if (request.raw_input_contents_size() == 0) {
     if (fp32) return {input.contents().fp32_contents().begin(), input.contents().fp32_contents().end()};
@@ -324,6 +328,18 @@ std::vector<FeatureTensor> feature_tensors(const inference::ModelInferRequest& r
     FeatureTensor& t = tensors.emplace_back();
     t.name = request.inputs(i).name();
     t.shape.assign(request.inputs(i).shape().begin(), request.inputs(i).shape().end());
+    if (request.inputs(i).datatype() == "BYTES") {  // category values by their text
+      t.bytes = true;
+      if (request.raw_input_contents_size() == 0) {
+        t.texts.assign(request.inputs(i).contents().bytes_contents().begin(),
+                       request.inputs(i).contents().bytes_contents().end());
+      } else if (request.raw_input_contents_size() != request.inputs_size()) {
+        fail(ErrorKind::kBadRequest, "raw_input_contents must have one entry per input");
+      } else {
+        t.texts = bytes_elements(request.raw_input_contents(i), t.name);
+      }
+      continue;
+    }
     t.values = input_values(request, i);
   }
   return tensors;

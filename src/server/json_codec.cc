@@ -249,6 +249,28 @@ class ThreadParser {
   simdjson::ondemand::parser parser_;
 };
 
+// A BYTES tensor's data: strings or null (missing), in nested arrays or flat
+// (row-major), appended to out.
+void read_strings(value v, std::vector<std::optional<std::string>>& out, const std::string& where) {
+  json_type type = v.type();
+  if (type == json_type::string) {
+    out.emplace_back(std::string(unwrap(v.get_string())));
+    return;
+  }
+  if (type == json_type::null) {
+    v.is_null();
+    out.emplace_back(std::nullopt);
+    return;
+  }
+  if (type != json_type::array) {
+    bad("\"" + where + "\" holds " + type_name(type) + ", not a string or null (datatype BYTES)");
+  }
+  size_t index = 0;
+  for (auto element : v.get_array()) {
+    read_strings(element.value(), out, where + "[" + std::to_string(index++) + "]");
+  }
+}
+
 // One value of a row given by feature name: a number, or null (NaN, missing). `where`
 // names it in errors ("named_rows[0].features.amount").
 double read_named_number(value v, const std::string& where) {
@@ -259,29 +281,55 @@ double read_named_number(value v, const std::string& where) {
     v.is_null();
     return std::numeric_limits<double>::quiet_NaN();
   }
-  if (type != json_type::number) bad("\"" + where + "\" is " + type_name(type) + ", not a number or null");
+  if (type != json_type::number) {
+    bad("\"" + where + "\" is " + type_name(type) + ", not a number, null or a category's string");
+  }
   std::string_view token = trimmed_token(v);
   if (!is_json_number(token)) bad("\"" + where + "\" is not a JSON number: " + std::string(token));
   return std::strtod(std::string(token).c_str(), nullptr);  // past double's range: +-inf, as elsewhere
 }
 
 // A row by feature name: the object v of feature names and values, in the order given.
+// A string is a category value (coded later, by the model's training categories).
 void read_named_row(value v, NamedRow& row, const std::string& where) {
   json_type type = v.type();
   if (type != json_type::object) {
     bad("\"" + where + "\" must be an object of feature names and values, not " + type_name(type));
   }
-  row.clear();
   for (auto field_result : v.get_object()) {
     simdjson::ondemand::field field = unwrap(std::move(field_result));
     std::string name(std::string_view(field.unescaped_key()));
-    double number = read_named_number(field.value(), where + "." + name);
-    row.emplace_back(std::move(name), number);
+    value field_value = field.value();
+    if (field_value.type() == json_type::string) {
+      row.categories.emplace_back(std::move(name), std::string(unwrap(field_value.get_string())));
+    } else {
+      double number = read_named_number(field_value, where + "." + name);
+      row.numbers.emplace_back(std::move(name), number);
+    }
   }
 }
 
-// polyscore.v1 named_rows: [{"features": {name: value}}, ...] (NamedRow in the proto3 JSON
-// mapping).
+// NamedRow.categories in JSON: an object of feature names and category values (strings).
+void read_named_categories(value v, NamedRow& row, const std::string& where) {
+  json_type type = v.type();
+  if (type != json_type::object) {
+    bad("\"" + where + "\" must be an object of feature names and category values, not " + type_name(type));
+  }
+  for (auto field_result : v.get_object()) {
+    simdjson::ondemand::field field = unwrap(std::move(field_result));
+    std::string name(std::string_view(field.unescaped_key()));
+    value field_value = field.value();
+    json_type value_type = field_value.type();
+    if (value_type != json_type::string) {
+      bad("\"" + where + "." + name + "\" is " + type_name(value_type) + ", not a string (a category value)");
+    }
+    row.categories.emplace_back(std::move(name), std::string(unwrap(field_value.get_string())));
+  }
+}
+
+// polyscore.v1 named_rows: [{"features": {name: value}, "categories": {name: string}},
+// ...] (NamedRow in the proto3 JSON mapping); a string in "features" is a category value
+// too.
 void read_named_rows(value v, std::vector<NamedRow>& rows, const std::string& where) {
   json_type type = v.type();
   if (type != json_type::array) bad("\"" + where + "\" must be an array, not " + type_name(type));
@@ -295,11 +343,16 @@ void read_named_rows(value v, std::vector<NamedRow>& rows, const std::string& wh
     for (auto field_result : element.get_object()) {
       simdjson::ondemand::field field = unwrap(std::move(field_result));
       std::string_view key = field.unescaped_key();
-      if (key != "features") unknown_field(at, key, "features");
-      read_named_row(field.value(), row, at + ".features");
+      if (key == "features") {
+        read_named_row(field.value(), row, at + ".features");
+      } else if (key == "categories") {
+        read_named_categories(field.value(), row, at + ".categories");
+      } else {
+        unknown_field(at, key, "features, categories");
+      }
       has_features = true;
     }
-    if (!has_features) bad("missing field \"" + at + ".features\"");
+    if (!has_features) bad("missing field \"" + at + ".features\" (or \"" + at + ".categories\")");
   }
 }
 
@@ -474,7 +527,9 @@ InferRequest parse_infer_request(std::string_view body) {
           bool data_deferred = false;
           auto read_data = [&](value data) {
             std::vector<uint64_t> dims(input.shape.begin(), input.shape.end());
-            if (input.datatype == "FP32") {
+            if (input.datatype == "BYTES") {
+              read_strings(data, input.bytes_data, where + ".data");
+            } else if (input.datatype == "FP32") {
               read_numbers(data, input.float32_data, where + ".data", true, count_of(dims), body);
             } else {  // FP64, or a datatype refused below
               read_numbers(data, input.float64_data, where + ".data", true, count_of(dims), body);
@@ -522,8 +577,9 @@ InferRequest parse_infer_request(std::string_view body) {
           if (!has_data && !binary) bad("missing field \"" + where + ".data\"");
           if (has_data && binary) bad("\"" + where + "\" has both data and parameters.binary_data_size");
           if (input.datatype.empty()) bad("missing field \"" + where + ".datatype\"");
-          if (input.datatype != "FP32" && input.datatype != "FP64") {
-            bad("\"" + where + ".datatype\" is " + input.datatype + "; polyscore takes FP32 or FP64");
+          if (input.datatype != "FP32" && input.datatype != "FP64" && input.datatype != "BYTES") {
+            bad("\"" + where + ".datatype\" is " + input.datatype +
+                "; polyscore takes FP32 or FP64 (or BYTES for a categorical feature's tensor of its own)");
           }
           request.inputs.push_back(std::move(input));
         }

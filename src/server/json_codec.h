@@ -5,6 +5,7 @@
 #define POLYSCORE_SERVER_JSON_CODEC_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,8 @@ struct InferInput {
   std::vector<int64_t> shape;
   std::vector<float> float32_data;   // datatype FP32
   std::vector<double> float64_data;  // datatype FP64
+  // datatype BYTES: strings (category values); nullopt for a JSON null (missing)
+  std::vector<std::optional<std::string>> bytes_data;
   // parameters.binary_data_size (Triton's binary tensor extension): the data is this
   // many bytes of the binary section after the JSON, not "data". -1 = JSON data.
   int64_t binary_data_size = -1;

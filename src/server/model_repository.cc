@@ -158,6 +158,12 @@ LoadedModel::LoadedModel(std::string name, std::string version, std::string path
     feature_names_.push_back(std::move(feature));
   }
   ps_error_free(err);
+  try {
+    categories_ = feature_columns::CategoryCodes(handle_, info_.num_features);
+  } catch (...) {  // the destructor does not run: free the handle here
+    ps_model_free(handle_);
+    throw;
+  }
 }
 
 LoadedModel::~LoadedModel() { ps_model_free(handle_); }

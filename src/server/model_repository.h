@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "category_codes.h"
 #include "polyscore/polyscore.h"
 
 namespace polyscore::server {
@@ -41,6 +42,8 @@ class LoadedModel {
   ps_model* handle() const { return handle_; }
   const ps_model_info& info() const { return info_; }
   const std::vector<std::string>& feature_names() const { return feature_names_; }
+  // Its training categories, to code category values given by their text.
+  const feature_columns::CategoryCodes& categories() const { return categories_; }
   const ModelConfig& config() const { return config_; }
 
  private:
@@ -48,6 +51,7 @@ class LoadedModel {
   ps_model* handle_;
   ps_model_info info_ = PS_MODEL_INFO_INIT;
   std::vector<std::string> feature_names_;
+  feature_columns::CategoryCodes categories_;
   ModelConfig config_;
 };
 

@@ -242,6 +242,11 @@ void read_binary_inputs(std::string_view binary, InferRequest& request) {
                                        " runs past the " + std::to_string(binary.size()) +
                                        " bytes after the JSON header");
     }
+    if (input.datatype == "BYTES") {  // length-prefixed strings
+      input.bytes_data = bytes_elements(binary.substr(offset, size), input.name);
+      offset += size;
+      continue;
+    }
     if (size % element != 0) {
       fail(ErrorKind::kBadRequest, "input \"" + input.name + "\": binary_data_size " + std::to_string(size) +
                                        " is not a whole number of " + input.datatype + " values");
@@ -268,7 +273,10 @@ std::vector<FeatureTensor> feature_tensors(const std::vector<InferInput>& inputs
     FeatureTensor& t = tensors.emplace_back();
     t.name = input.name;
     t.shape = input.shape;
-    if (input.datatype == "FP32") {
+    if (input.datatype == "BYTES") {
+      t.bytes = true;
+      t.texts = input.bytes_data;
+    } else if (input.datatype == "FP32") {
       t.values.assign(input.float32_data.begin(), input.float32_data.end());
     } else {
       t.values = input.float64_data;
@@ -290,6 +298,10 @@ Batch batch_of_one_tensor(const LoadedModel& model, const std::vector<InferInput
                                      " (or one tensor per feature, each named by a feature name)");
   }
   const InferInput& input = inputs[0];
+  if (input.datatype == "BYTES") {
+    fail(ErrorKind::kBadRequest, "input \"" + input.name + "\" has datatype BYTES: only a tensor of one feature, "
+                                     "named by its feature name, may hold category values");
+  }
   Batch batch;
   if (input.datatype == "FP32") {
     batch.values = input.float32_data.data();

@@ -39,7 +39,13 @@ void ModelRegistry::load(const std::vector<ModelSource>& models) {
       }
       m.feature_names.emplace_back(buf.data(), len);
     }
-    models_.emplace(name, m);
+    try {
+      m.categories = polyscore::feature_columns::CategoryCodes(m.handle, m.info.num_features);
+    } catch (const std::exception& e) {
+      ps_model_free(m.handle);
+      throw std::runtime_error("cannot load model '" + name + "': " + e.what());
+    }
+    models_.emplace(name, std::move(m));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "category_codes.h"
 #include "worker_options.h"
 
 namespace polyscore_worker {
@@ -22,6 +23,8 @@ struct LoadedModel {
   ps_model_info info = PS_MODEL_INFO_INIT;
   // Its feature names ("" where the file names none), for named_rows.
   std::vector<std::string> feature_names;
+  // Its training categories, to code the category values of named_rows.
+  polyscore::feature_columns::CategoryCodes categories;
 };
 
 class ModelRegistry {

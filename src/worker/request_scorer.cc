@@ -21,8 +21,9 @@ void set_error(v1::QueueResult* result, v1::QueueErrorKind kind, const std::stri
 }
 
 // named_rows laid out row-major in the model's feature order, by the server's rules
-// (feature_columns.h: every feature exactly once, nothing else, in any order). False
-// with *problem naming the row and the names.
+// (feature_columns.h: every feature exactly once, nothing else, in any order; category
+// values by their text coded by category_codes.h). False with *problem naming the row
+// and the names, or the feature and the value.
 bool lay_out_named_rows(const LoadedModel& model, const v1::PredictRequest& request, std::vector<double>* values,
                         std::string* problem) {
   const polyscore::feature_columns::FeatureColumns columns(model.feature_names);
@@ -33,11 +34,19 @@ bool lay_out_named_rows(const LoadedModel& model, const v1::PredictRequest& requ
   values->assign(static_cast<size_t>(request.named_rows_size()) * columns.size(), 0.0);
   std::vector<bool> seen;
   for (int r = 0; r < request.named_rows_size(); ++r) {
-    const std::string mismatch = columns.place(request.named_rows(r).features(),
-                                               values->data() + r * columns.size(), seen, "NaN for a missing value");
+    const v1::NamedRow& row = request.named_rows(r);
+    std::string uncoded;
+    const std::string mismatch = columns.place(row.features(), row.categories(), model.categories,
+                                               values->data() + r * columns.size(), seen, "NaN for a missing value",
+                                               &uncoded);
+    if (mismatch.empty() && !uncoded.empty()) {
+      *problem = "named_rows[" + std::to_string(r) + "]: " + uncoded;
+      return false;
+    }
     if (!mismatch.empty()) {
       *problem = "named_rows[" + std::to_string(r) + "] does not match the features of model '" + model.name +
-                 "' (" + polyscore::feature_columns::quote_some(columns.names()) + "): " + mismatch;
+                 "' (" + polyscore::feature_columns::quote_some(columns.names()) + "): " + mismatch +
+                 (uncoded.empty() ? "" : "; " + uncoded);
       return false;
     }
   }

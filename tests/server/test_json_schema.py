@@ -28,6 +28,11 @@ def test_every_schema_is_valid():
         validator(name)
 
 
+class NumericFeatureText(dict):
+    """A body the schema takes (a string is a category value) that this model refuses:
+    its features are numeric (docs/categories.md), so a 400 saying so."""
+
+
 FRAUD = [
     {"features": [0.4, 1.2], "model": "fraud-v3"},
     {"features": [0.4, None], "model": "fraud-v3"},
@@ -37,7 +42,8 @@ FRAUD = [
     {"model": "fraud-v3"},
     {"named_features": {"velocity": 1.2, "amount_zscore": None}, "model": "fraud-v3"},
     {"namedFeatures": {"velocity": 1.2, "amount_zscore": 0.4}, "model": "fraud-v3"},
-    {"named_features": {"velocity": "1.2", "amount_zscore": 0.4}, "model": "fraud-v3"},
+    NumericFeatureText({"named_features": {"velocity": "1.2", "amount_zscore": 0.4}, "model": "fraud-v3"}),
+    {"named_features": {"velocity": [1.2], "amount_zscore": 0.4}, "model": "fraud-v3"},
     {"named_features": [1.2, 0.4], "model": "fraud-v3"},
     {"features": [0.4, 1.2], "named_features": {"velocity": 1.2, "amount_zscore": 0.4}, "model": "fraud-v3"},
 ]
@@ -68,6 +74,11 @@ BATCH = [
      "float64_values": [0.4, 1.2]},
     {"model": "fraud-v3", "named_rows": [{"velocity": 1.2, "amount_zscore": 0.4}]},
     {"model": "fraud-v3", "named_rows": [{"features": {"velocity": [1.2], "amount_zscore": 0.4}}]},
+    NumericFeatureText({"model": "fraud-v3", "named_rows": [{"features": {"velocity": "1.2", "amount_zscore": 0.4}}]}),
+    NumericFeatureText({"model": "fraud-v3", "named_rows": [{"features": {"amount_zscore": 0.4},
+                                                             "categories": {"velocity": "1.2"}}]}),
+    {"model": "fraud-v3", "named_rows": [{"features": {"amount_zscore": 0.4}, "categories": {"velocity": 1.2}}]},
+    {"model": "fraud-v3", "named_rows": [{"features": {"amount_zscore": 0.4}, "category": {"velocity": "1.2"}}]},
     {"model": "fraud-v3", "named_rows": [], "namedRows": []},
 ]
 INFER = [
@@ -83,8 +94,10 @@ INFER = [
     {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, "x"]}]},
     {"inputs": [{"name": "velocity", "shape": [2], "datatype": "FP64", "data": [1.2, None]},
                 {"name": "amount_zscore", "shape": [2, 1], "datatype": "FP32", "data": [[0.4], [1]]}]},
+    NumericFeatureText({"inputs": [{"name": "velocity", "shape": [1], "datatype": "FP64", "data": [1.2]},
+                                   {"name": "amount_zscore", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}),
     {"inputs": [{"name": "velocity", "shape": [1], "datatype": "FP64", "data": [1.2]},
-                {"name": "amount_zscore", "shape": [1], "datatype": "BYTES", "data": ["a"]}]},
+                {"name": "amount_zscore", "shape": [1], "datatype": "BYTES", "data": [1]}]},
 ]
 REPOSITORY_INDEX = [{}, {"ready": True}, {"ready": "yes"}, {"redy": True}]
 
@@ -99,7 +112,11 @@ def test_schema_and_server_agree(fraud_server, path, request_schema, response_sc
     requests_ok = validator(request_schema)
     for body in bodies:
         answer = requests.post(fraud_server.url + path, json=body, timeout=10)
-        if requests_ok.is_valid(body):
+        if isinstance(body, NumericFeatureText):
+            assert requests_ok.is_valid(body), body
+            assert answer.status_code == 400, (body, answer.text)
+            assert "is numeric" in answer.json()["error"], answer.text
+        elif requests_ok.is_valid(body):
             assert answer.status_code == 200, (body, answer.text)
             if response_schema:
                 validator(response_schema).validate(answer.json())

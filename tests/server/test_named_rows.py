@@ -68,7 +68,8 @@ def test_rest_named_rows_of_a_lightgbm_model_in_reverse_order(vectors_server):
     ({"amount_zscore": 0.4, "velocity": 1, "amount": 3}, ['"named_rows[1]"', 'unknown feature "amount"']),
     ({"amount": 0.4, "velocty": 1}, ['unknown features "amount", "velocty"',
                                      'missing features "amount_zscore", "velocity"']),
-    ({"amount_zscore": "0.4", "velocity": 1}, ['"named_rows[1].features.amount_zscore" is a string']),
+    # a string is a category value: for a numeric feature, an error naming it
+    ({"amount_zscore": "0.4", "velocity": 1}, ['"named_rows[1]"', 'feature "amount_zscore" is numeric: "0.4" is not a number']),
 ])
 def test_rest_named_rows_mismatch_is_400_naming_the_field(fraud_server, features, words):
     body = {"model": "fraud-v3", "named_rows": [{"features": named(FRAUD_ROWS[0])}, {"features": features}]}
@@ -92,7 +93,7 @@ def test_rest_repeated_name_is_400(fraud_server):
     ({"model": "fraud-v3", "rows": 1, "named_rows": [{"features": {"amount_zscore": 0, "velocity": 0}}]},
      "give either \"named_rows\" or \"rows\""),
     ({"model": "fraud-v3", "named_rows": [{"amount_zscore": 0, "velocity": 0}]},
-     'unknown field "amount_zscore" in "named_rows[0]" (expected features)'),
+     'unknown field "amount_zscore" in "named_rows[0]" (expected features, categories)'),
     ({"model": "fraud-v3", "named_rows": [{}]}, 'missing field "named_rows[0].features"'),
     ({"model": "fraud-v3", "named_rows": {"features": {}}}, '"named_rows" must be an array'),
     ({"model": "fraud-v3", "named_rows": [], "namedRows": []}, "not both"),

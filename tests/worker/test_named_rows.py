@@ -45,3 +45,56 @@ def test_named_rows_score_as_positional_rows(broker, make_worker, tmp_path):
             "(\"amount_zscore\", \"velocity\"): unknown feature \"speed\"") in letters["unknown"].error.message
     assert 'missing feature "velocity"' in letters["missing"].error.message
     assert "give either named_rows or rows" in letters["both"].error.message
+
+
+def test_named_row_categories_score_as_xgboost_scored_the_frame(broker, make_worker):
+    """NamedRow.categories: the XGBoost 3.2 frame case's rows (tests/vectors/frames) with
+    their categories as text score XGBoost's own margins bit for bit, coded by the same
+    src/feature_columns code as the server's; an unseen value and a text for a LightGBM
+    model (its lists name no feature) are dead letters naming the row, feature and value."""
+    import json
+    import math
+    import pathlib
+
+    frames = pathlib.Path(__file__).resolve().parents[1] / "vectors" / "frames"
+    case = json.loads((frames / "xgb3_frame_binary.case.json").read_text())
+    frame = case["frame"]
+    make_worker(models={"xgb3": frames / "xgb3_frame_binary.json", "lgb4": frames / "lgb4_frame_binary.txt"})
+
+    def request(request_id, model, rows):
+        req = scoring_pb2.PredictRequest(model=model, output=scoring_pb2.OUTPUT_KIND_MARGIN)
+        for cells in rows:
+            row = req.named_rows.add()
+            for name, v in cells.items():
+                if isinstance(v, str):
+                    row.categories[name] = v
+                else:
+                    row.features[name] = v
+        return queue_pb2.QueueRequest(request_id=request_id, request=req)
+
+    rows = []
+    for r in range(len(case["margin"])):
+        cells = {}
+        for name, column in frame.items():
+            v = column["values"][r]
+            cells[name] = (math.nan if v is None else str(v) if column["kind"] == "category" else float(v))
+        rows.append(cells)
+    unseen = [dict(rows[0]), dict(rows[1])]
+    unseen[1]["merchant"] = "bakery"
+    lgb = [{("age_days" if k == "age days" else k): v for k, v in rows[0].items()}]
+    messages = [("xgb3", request("xgb3", "xgb3", rows).SerializeToString()),
+                ("unseen", request("unseen", "xgb3", unseen).SerializeToString()),
+                ("lgb4", request("lgb4", "lgb4", lgb).SerializeToString())]
+    run(publish_requests(broker, messages))
+    wait_until_drained(broker, len(messages))
+
+    [scored] = results_by_id(broker)["xgb3"]
+    assert not scored.HasField("error"), scored.error
+    assert list(scored.response.values) == case["margin"]
+    letters = {queue_pb2.DeadLetter.FromString(d).request_id: queue_pb2.DeadLetter.FromString(d)
+               for _, d in run(read_stream(broker, DEAD_LETTER_STREAM))}
+    assert sorted(letters) == ["lgb4", "unseen"]
+    assert letters["unseen"].error.kind == queue_pb2.QUEUE_ERROR_KIND_INVALID_REQUEST
+    assert letters["unseen"].error.message.startswith(
+        'named_rows[1]: feature "merchant": "bakery" is not a category the model was trained with ("grocery", ')
+    assert "LightGBM's pandas_categorical" in letters["lgb4"].error.message

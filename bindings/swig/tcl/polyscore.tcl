@@ -20,6 +20,7 @@ namespace eval ::polyscore {
     source [file join $dir constants.tcl]
     variable required_abi $abi_version
     namespace export load load_buffer predict predict_row predict_named output_size info feature_names \
+        categories categories_saved \
         close free with_model abi_version version require_abi
 }
 
@@ -197,6 +198,31 @@ proc ::polyscore::output_size {m n_rows args} {
 #   num_iterations objective booster
 proc ::polyscore::info {m} {
     [Model $m] info
+}
+
+# polyscore::categories MODEL: the training categories the model file saved (ABI 5;
+# polyscore/model.h), a list of dicts {feature INDEX values TEXTS kinds KINDS}: feature is
+# "" for LightGBM's lists (they name no feature), values the texts in code order, kinds
+# their PS_CATEGORY_* kinds. Empty when the file saved none; polyscore::categories_saved
+# tells "none" (0) from "an empty set" (1).
+proc ::polyscore::categories {m} {
+    set cmd [Model $m]
+    set lists {}
+    for {set l 0} {$l < [$cmd category_list_count]} {incr l} {
+        set feature [$cmd category_list_feature $l]
+        set values {}
+        set kinds {}
+        for {set i 0} {$i < [$cmd category_list_size $l]} {incr i} {
+            lappend values [$cmd category $l $i]
+            lappend kinds [$cmd category_kind $l $i]
+        }
+        lappend lists [dict create feature [expr {$feature < 0 ? "" : $feature}] values $values kinds $kinds]
+    }
+    return $lists
+}
+
+proc ::polyscore::categories_saved {m} {
+    [Model $m] categories_saved
 }
 
 proc ::polyscore::feature_names {m} {

@@ -222,6 +222,29 @@ sub feature_names {
     return [ map { $self->{h}->feature_name($_) } 0 .. $n - 1 ];
 }
 
+# The training categories the model file saved (ABI 5; polyscore/model.h): an array ref
+# of lists, each a hash ref {feature => index (undef for LightGBM's lists, which name no
+# feature), values => [texts, in code order], kinds => [PS_CATEGORY_* kinds]}. A text is
+# the value as the file wrote it (UTF-8 bytes; digits for an integer category). Empty
+# when the file saved none; ->categories_saved tells "none" (0) from "an empty set" (1).
+sub categories {
+    my ($self) = @_;
+    my $h = $self->{h};
+    my @lists;
+    for my $l (0 .. $h->category_list_count - 1) {
+        my $feature = $h->category_list_feature($l);
+        my $n = $h->category_list_size($l);
+        push @lists, {
+            feature => ($feature < 0 ? undef : $feature),
+            values  => [ map { $h->category($l, $_) } 0 .. $n - 1 ],
+            kinds   => [ map { $h->category_kind($l, $_) } 0 .. $n - 1 ],
+        };
+    }
+    return \@lists;
+}
+
+sub categories_saved { $_[0]{h}->categories_saved }
+
 sub close  { $_[0]{h}->close; return }
 sub closed { $_[0]{h}->closed ? 1 : 0 }
 

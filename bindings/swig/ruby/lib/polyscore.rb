@@ -119,6 +119,23 @@ module Polyscore
 
     def info = @h.info
     def feature_names = (0...info[:num_features]).map { |i| @h.feature_name(i) }
+
+    # The training categories the model file saved (ABI 5; polyscore/model.h): an Array
+    # of lists, each a Hash {feature: index (nil for LightGBM's lists, which name no
+    # feature), values: [texts, in code order], kinds: [PS_CATEGORY_* kinds]}. A text is
+    # the value as the file wrote it (digits for an integer category). Empty when the
+    # file saved none; #categories_saved? tells "none" from "an empty set".
+    def categories
+      (0...@h.category_list_count).map do |l|
+        feature = @h.category_list_feature(l)
+        n = @h.category_list_size(l)
+        { feature: feature.negative? ? nil : feature,
+          values: (0...n).map { |i| @h.category(l, i) },
+          kinds: (0...n).map { |i| @h.category_kind(l, i) } }
+      end
+    end
+
+    def categories_saved? = @h.categories_saved != 0
     def close = @h.close
     def closed? = @h.closed != 0
 

@@ -136,7 +136,11 @@ PS_API ps_status ps_model_feature_name(char *buf, size_t capacity, size_t *len,
  *    DataFrame, in column order (the file's "pandas_categorical:" line). The file does
  *    not say which feature each is (the list's feature is
  *    PS_CATEGORY_FEATURE_UNKNOWN): LightGBM pairs list i with the i-th categorical
- *    column of the frame it predicts on. A value that is not in the list, or missing,
+ *    column of the frame it predicts on. Nor can a reader work it out: a categorical
+ *    column need not be a categorical feature (an ordered one is numerical; an explicit
+ *    categorical_feature replaces the dtypes), and two trainings can write the same file
+ *    byte for byte with the list belonging to different features
+ *    (tests/gen/lightgbm_list_pairing.py). A value that is not in the list, or missing,
  *    is NaN.
  * Models saved without them (XGBoost before 3.1, LightGBM trained on arrays, files
  * written by other tools) have no lists: the caller's own codes are used as they are.

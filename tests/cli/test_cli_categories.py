@@ -1,0 +1,85 @@
+"""`polyscore predict --input rows.csv`: a cell that is not a number, in a column with
+training categories, is a category value coded as the training library codes it
+(src/feature_columns/category_codes.h, shared with the server and the worker); and
+`polyscore info` prints the category lists."""
+import json
+
+import pytest
+
+from cli_util import VECTORS
+
+FRAMES = VECTORS / "frames"
+XGB3 = json.loads((FRAMES / "xgb3_frame_binary.case.json").read_text())
+CHANNELS = ["1", "2", "4", "8"]  # the model's integer categories of "channel", in code order
+
+
+def cell(column, r):
+    """The frame's cell as CSV text: a string category as its text, an integer category
+    as its code (a number in a cell is a code), missing as empty."""
+    spec = XGB3["frame"][column]
+    v = spec["values"][r]
+    if v is None:
+        return ""
+    if spec["kind"] == "bool":
+        return "1" if v else "0"
+    if spec["kind"] == "category":
+        return v if isinstance(v, str) else str(CHANNELS.index(str(v)))
+    return repr(v)
+
+
+def write_rows(path, columns, rows):
+    path.write_text("\n".join([",".join(columns)] + [",".join(r) for r in rows]) + "\n")
+    return path
+
+
+def frame_rows(columns):
+    return [[cell(c, r) for c in columns] for r in range(len(XGB3["margin"]))]
+
+
+def test_string_categories_score_as_xgboost_scored_the_frame(cli, tmp_path):
+    columns = list(reversed(XGB3["columns"]))
+    csv = write_rows(tmp_path / "rows.csv", columns, frame_rows(columns))
+    r = cli("predict", FRAMES / "xgb3_frame_binary.json", "--input", csv, "--header", "--output", "margin")
+    assert r.returncode == 0, r.stderr
+    assert [float(v) for v in r.stdout.split()] == XGB3["margin"]
+
+
+def test_by_position_too(cli, tmp_path):
+    columns = XGB3["columns"]
+    rows = frame_rows(columns)
+    csv = tmp_path / "rows.csv"
+    csv.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    r = cli("predict", FRAMES / "xgb3_frame_binary.json", "--input", csv, "--output", "margin")
+    assert r.returncode == 0, r.stderr
+    assert [float(v) for v in r.stdout.split()] == XGB3["margin"]
+
+
+@pytest.mark.parametrize("model,column,text,words", [
+    ("xgb3_frame_binary.json", "merchant", "bakery",
+     'line 3, field 2: feature "merchant": "bakery" is not a category the model was trained with ("grocery"'),
+    ("xgb3_frame_binary.json", "amount", "12x", "line 3, field 1: '12x' is not a number"),
+    ("lgb4_frame_binary.txt", "merchant", "grocery", "LightGBM's pandas_categorical, which do not say"),
+    ("xgb1_frame_binary.json", "merchant", "grocery", "line 3, field 2: 'grocery' is not a number"),
+])
+def test_values_without_a_code_are_refused(cli, tmp_path, model, column, text, words):
+    columns = [("age_days" if c == "age days" and model.startswith("lgb") else c) for c in XGB3["columns"]]
+    rows = [["0" if c in ("merchant", "country") else "1" for c in columns] for _ in range(2)]
+    rows[1][XGB3["columns"].index(column)] = text
+    csv = write_rows(tmp_path / "rows.csv", columns, rows)
+    r = cli("predict", FRAMES / model, "--input", csv, "--header")
+    assert r.returncode == 1
+    assert words in r.stderr, r.stderr
+
+
+def test_info_prints_the_category_lists(cli):
+    r = cli("info", FRAMES / "xgb3_frame_binary.json")
+    assert r.returncode == 0, r.stderr
+    assert "categories:  3 lists\n" in r.stdout
+    assert ('  list 0: feature 1 "merchant", 8 values: "grocery", "travel", "games", "fuel", "pharmacy", '
+            '"jewelry", "cash", "hotel"\n') in r.stdout
+    assert '  list 2: feature 4 "channel", 4 values: "1", "2", "4", "8"\n' in r.stdout
+    r = cli("info", FRAMES / "lgb4_frame_binary.txt")
+    assert ("  list 1: feature not saved (LightGBM's pandas_categorical: categorical column 2 of the "
+            'training DataFrame), 5 values: "FR", "DE", "US", "BR", "JP"\n') in r.stdout
+    r = cli("info", FRAMES / "lgb4_frame_null.txt")
+    assert "categories:  none saved" in r.stdout

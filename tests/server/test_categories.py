@@ -1,0 +1,226 @@
+"""Category values by their text in rows by feature name (src/feature_columns/category_codes.h):
+REST named_rows (a string as a feature's value, or NamedRow "categories"), gRPC NamedRow
+categories, and Open Inference Protocol per-feature tensors of datatype BYTES (REST JSON,
+REST binary, gRPC contents and raw). The XGBoost 3.2 frame model scored on the frame of its
+case (tests/vectors/frames) sent as strings must give XGBoost's own margins bit for bit;
+values the model cannot code are a 400 / INVALID_ARGUMENT naming the row, the feature and
+the value."""
+import json
+import struct
+
+import grpc
+import numpy as np
+import pytest
+import requests
+
+from conftest import channel_to
+from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
+from serve_util import VECTORS, Server, same_bits, scoring_pb2, scoring_pb2_grpc
+
+FRAMES = VECTORS / "frames"
+XGB3 = json.loads((FRAMES / "xgb3_frame_binary.case.json").read_text())
+COLUMNS = XGB3["columns"]
+FRAME = XGB3["frame"]
+ROWS = len(FRAME[COLUMNS[0]]["values"])
+CATEGORICAL = [c for c in COLUMNS if FRAME[c]["kind"] == "category"]
+
+
+@pytest.fixture(scope="module")
+def frames_server(tmp_path_factory):
+    """xgb3 (lists with their features), lgb4 (pandas_categorical: lists without a
+    feature) and xgb1 (no lists saved)."""
+    models = tmp_path_factory.mktemp("models")
+    for name, file in [("xgb3", "xgb3_frame_binary.json"), ("lgb4", "lgb4_frame_binary.txt"),
+                       ("xgb1", "xgb1_frame_binary.json")]:
+        target = models / name / "1"
+        target.mkdir(parents=True)
+        (target / ("model" + (FRAMES / file).suffix)).symlink_to(FRAMES / file)
+    server = Server(models, tmp_path_factory.mktemp("log"))
+    yield server
+    assert server.stop() == 0, server.log_text()
+
+
+def value(column, r):
+    """The frame's cell as JSON: a category as its text (an integer category "8"), a
+    boolean as 0/1, missing as null."""
+    v = FRAME[column]["values"][r]
+    if v is None:
+        return None
+    if FRAME[column]["kind"] == "category":
+        return str(v)
+    return float(v)
+
+
+def named_rows():
+    return [{"features": {c: value(c, r) for c in reversed(COLUMNS)}} for r in range(ROWS)]
+
+
+def post(server, path, body, **kwargs):
+    return requests.post(server.url + path, json=body, timeout=10, **kwargs)
+
+
+def assert_margins(values):
+    assert same_bits(np.array(values, dtype=np.float64), np.array(XGB3["margin"], dtype=np.float64))
+
+
+def test_rest_strings_score_as_xgboost_scored_the_frame(frames_server):
+    answer = post(frames_server, "/v1/predict", {"model": "xgb3", "output": "margin", "named_rows": named_rows()})
+    assert answer.status_code == 200, answer.text
+    assert_margins(answer.json()["values"])
+
+
+def test_rest_named_row_categories_field(frames_server):
+    """The proto3 JSON form of NamedRow: numbers in "features", strings in "categories"."""
+    rows = []
+    for row in named_rows():
+        features = row["features"]
+        rows.append({"features": {c: v for c, v in features.items() if not isinstance(v, str)},
+                     "categories": {c: v for c, v in features.items() if isinstance(v, str)}})
+    answer = post(frames_server, "/v1/predict", {"model": "xgb3", "output": "margin", "namedRows": rows})
+    assert answer.status_code == 200, answer.text
+    assert_margins(answer.json()["values"])
+    rows[0]["categories"]["merchant"] = 3
+    answer = post(frames_server, "/v1/predict", {"model": "xgb3", "named_rows": rows})
+    assert answer.status_code == 400
+    assert '"named_rows[0].categories.merchant" is a number, not a string' in answer.json()["error"]
+
+
+def test_integer_categories_match_by_value(frames_server):
+    """channel's categories are integers: "08" is 8, as the number's text; the number 8
+    itself stays a code (out of range here, so it scores as an unknown code would)."""
+    rows = named_rows()
+    r = next(i for i, row in enumerate(rows) if row["features"]["channel"] == "8")
+    rows = [rows[r]]
+    base = post(frames_server, "/v1/predict", {"model": "xgb3", "output": "margin", "named_rows": rows}).json()
+    rows[0]["features"]["channel"] = "08"
+    padded = post(frames_server, "/v1/predict", {"model": "xgb3", "output": "margin", "named_rows": rows}).json()
+    assert padded["values"] == base["values"] == [XGB3["margin"][r]]
+    rows[0]["features"]["channel"] = 3  # the code of "8": the position in ["1", "2", "4", "8"]
+    by_code = post(frames_server, "/v1/predict", {"model": "xgb3", "output": "margin", "named_rows": rows}).json()
+    assert by_code["values"] == base["values"]
+
+
+def test_grpc_named_row_categories(frames_server):
+    request = scoring_pb2.PredictRequest(model="xgb3", output=scoring_pb2.OUTPUT_KIND_MARGIN)
+    for r in range(ROWS):
+        row = request.named_rows.add()
+        for c in COLUMNS:
+            v = value(c, r)
+            if isinstance(v, str):
+                row.categories[c] = v
+            else:
+                row.features[c] = float("nan") if v is None else v
+    with channel_to(frames_server) as channel:
+        scoring = scoring_pb2_grpc.ScoringServiceStub(channel)
+        assert_margins(scoring.Predict(request, timeout=10).values)
+        request.named_rows[5].categories["merchant"] = "bakery"
+        with pytest.raises(grpc.RpcError) as refused:
+            scoring.Predict(request, timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert refused.value.details().startswith(
+            '"named_rows[5]": feature "merchant": "bakery" is not a category the model was trained with ("grocery", ')
+        request.named_rows[5].categories["merchant"] = "grocery"
+        request.named_rows[5].features["merchant"] = 1.0
+        with pytest.raises(grpc.RpcError) as refused:
+            scoring.Predict(request, timeout=10)
+        assert 'given twice: "merchant"' in refused.value.details()
+
+
+# Rows whose categories are all present: binary BYTES (length-prefixed strings) has no
+# missing value.
+PRESENT = [r for r in range(ROWS) if all(FRAME[c]["values"][r] is not None for c in CATEGORICAL)]
+
+
+def oip_inputs(binary=False):
+    """One tensor per feature, in reverse order; JSON data holds every row (a missing
+    category is null), binary data the PRESENT rows."""
+    inputs, blobs = [], []
+    rows = PRESENT if binary else range(ROWS)
+    for c in reversed(COLUMNS):
+        column = [value(c, r) for r in rows]
+        if c in CATEGORICAL:
+            tensor = {"name": c, "shape": [len(column)], "datatype": "BYTES"}
+            if binary:
+                blob = b"".join(struct.pack("<I", len(v.encode())) + v.encode() for v in column)
+                tensor["parameters"] = {"binary_data_size": len(blob)}
+                blobs.append(blob)
+            else:
+                tensor["data"] = column
+        else:
+            tensor = {"name": c, "shape": [len(column), 1], "datatype": "FP64", "data": column}
+        inputs.append(tensor)
+    return inputs, b"".join(blobs)
+
+
+def test_oip_bytes_tensors(frames_server):
+    inputs, _ = oip_inputs()
+    answer = post(frames_server, "/v2/models/xgb3/infer", {"inputs": inputs, "parameters": {"output": "margin"}})
+    assert answer.status_code == 200, answer.text
+    assert_margins(answer.json()["outputs"][0]["data"])
+
+    inputs, blob = oip_inputs(binary=True)
+    header = json.dumps({"inputs": inputs, "parameters": {"output": "margin"}}).encode()
+    answer = requests.post(frames_server.url + "/v2/models/xgb3/infer", data=header + blob, timeout=10,
+                           headers={"Inference-Header-Content-Length": str(len(header)),
+                                    "Content-Type": "application/octet-stream"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outputs"][0]["data"] == [XGB3["margin"][r] for r in PRESENT]
+
+    inputs, _ = oip_inputs()
+    country = next(t for t in inputs if t["name"] == "country")
+    country["data"][7] = "XX"
+    answer = post(frames_server, "/v2/models/xgb3/infer", {"inputs": inputs})
+    assert answer.status_code == 400
+    assert 'input "country" row 7: feature "country": "XX" is not a category' in answer.json()["error"]
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_grpc_oip_bytes_tensors(frames_server, raw):
+    """Protobuf bytes hold no missing value: the PRESENT rows."""
+    Tensor = grpc_predict_v2_pb2.ModelInferRequest.InferInputTensor
+    request = grpc_predict_v2_pb2.ModelInferRequest(model_name="xgb3")
+    for c in COLUMNS:
+        column = [value(c, r) for r in PRESENT]
+        if c in CATEGORICAL:
+            tensor = Tensor(name=c, datatype="BYTES", shape=[len(column)])
+            encoded = [v.encode() for v in column]
+            if raw:
+                request.raw_input_contents.append(b"".join(struct.pack("<I", len(v)) + v for v in encoded))
+            else:
+                tensor.contents.bytes_contents.extend(encoded)
+        else:
+            numbers = np.array([np.nan if v is None else v for v in column], dtype=np.float64)
+            tensor = Tensor(name=c, datatype="FP64", shape=[len(column)])
+            if raw:
+                request.raw_input_contents.append(numbers.astype("<f8").tobytes())
+            else:
+                tensor.contents.fp64_contents.extend(numbers.tolist())
+        request.inputs.append(tensor)
+    request.outputs.add(name="margin")
+    with channel_to(frames_server) as channel:
+        reply = grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=10)
+    got = (np.frombuffer(reply.raw_output_contents[0], dtype="<f8").tolist() if reply.raw_output_contents
+           else list(reply.outputs[0].contents.fp64_contents))
+    assert len(PRESENT) > 50 and got == [XGB3["margin"][r] for r in PRESENT]
+
+
+@pytest.mark.parametrize("model,feature,text,words", [
+    ("xgb3", "merchant", "bakery",
+     'feature "merchant": "bakery" is not a category the model was trained with ("grocery", "travel"'),
+    ("xgb3", "amount", "12.5", 'feature "amount" is numeric: "12.5" is not a number'),
+    ("xgb3", "channel", "8.0", 'feature "channel": "8.0" is not a category the model was trained with'),
+    ("lgb4", "merchant", "grocery", "LightGBM's pandas_categorical, which do not say which feature each codes"),
+    ("xgb1", "merchant", "grocery", "the model file saved no training categories"),
+])
+def test_values_without_a_code_are_400(frames_server, model, feature, text, words):
+    rows = named_rows()[:3]
+    for row in rows:
+        if model != "xgb3":  # these take codes only
+            row["features"].update({c: 0.0 for c in CATEGORICAL})
+        if model == "lgb4":  # LightGBM saved "age days" as "age_days"
+            row["features"]["age_days"] = row["features"].pop("age days")
+    rows[2]["features"][feature] = text
+    answer = post(frames_server, "/v1/predict", {"model": model, "named_rows": rows})
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert '"named_rows[2]"' in error and words in error, error
