@@ -70,47 +70,6 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
   return number_leaves(model, t, node.child_or_leaf + 1, next, bv);
 }
 
-// Fills bv.by_key* from its splits (BitvectorTables::by_key_begin).
-void build_rows_by_key(const PreparedModel& model, BitvectorTables& bv) {
-  struct Split {
-    uint32_t row_key, key, tree;
-    uint64_t keep;
-  };
-  const uint32_t row_keys = 2 * model.num_used_features();
-  const uint32_t trees = static_cast<uint32_t>(bv.splits.size());
-  const size_t chunks = (size_t(trees) + kBitvectorRowChunk - 1) / kBitvectorRowChunk;
-  size_t entries = chunks * row_keys;  // the end marks, and the real splits:
-  for (uint32_t count : bv.splits) entries += count;
-  bv.by_key_begin.reserve(chunks * row_keys);
-  bv.by_key_key.reserve(entries);
-  bv.by_key_tree.reserve(entries);
-  bv.by_key_keep.reserve(entries);
-  std::vector<Split> chunk;
-  for (uint32_t first = 0; first < trees; first += kBitvectorRowChunk) {
-    chunk.clear();
-    for (uint32_t t = first; t < std::min(trees, first + kBitvectorRowChunk); ++t) {
-      for (uint32_t i = bv.split_begin[t]; i < bv.split_begin[t] + bv.splits[t]; ++i) {
-        chunk.push_back({static_cast<uint32_t>(bv.offset[i] / key_walk::kBlockRows), bv.key[i], t - first, bv.keep[i]});
-      }
-    }
-    std::sort(chunk.begin(), chunk.end(), [](const Split& a, const Split& b) {
-      return a.row_key != b.row_key ? a.row_key < b.row_key : a.key < b.key;
-    });
-    size_t at = 0;
-    for (uint32_t k = 0; k < row_keys; ++k) {
-      bv.by_key_begin.push_back(static_cast<uint32_t>(bv.by_key_key.size()));
-      for (; at < chunk.size() && chunk[at].row_key == k; ++at) {
-        bv.by_key_key.push_back(chunk[at].key);
-        bv.by_key_tree.push_back(static_cast<uint16_t>(chunk[at].tree));
-        bv.by_key_keep.push_back(chunk[at].keep);
-      }
-      bv.by_key_key.push_back(~0u);
-      bv.by_key_tree.push_back(0);
-      bv.by_key_keep.push_back(~uint64_t(0));
-    }
-  }
-}
-
 }  // namespace
 
 // Where the bitvector walk is chosen. It tests every split of a tree for 16 rows per
@@ -167,15 +126,14 @@ void build_bitvector_tables(PreparedModel& model) {
   bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
   bv.avx512 = avx512;
   bv.avx2 = avx2;
-  bv.rows = avx512 ? model.num_used_features() <= kBitvectorRowFeatures : true;
-  if (bv.rows && !avx512) build_rows_by_key(model, bv);
+  bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
   // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
   // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
   bool keys_fit16 = model.ranks.used;
   for (size_t i = 0; i < bv.key.size() && keys_fit16; ++i) {
     if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) keys_fit16 = false;
   }
-  bv.rows16 = bv.rows && avx512 && keys_fit16;
+  bv.rows16 = bv.rows && keys_fit16;
   bv.batches16 = avx512 && keys_fit16;
   if (bv.rows16) {
     bv.key16.resize(bv.key.size());

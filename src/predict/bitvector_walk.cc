@@ -451,7 +451,7 @@ void bitvector_row_slots(const PreparedModel& model, const uint16_t* keys16, uin
 void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                          uint32_t* slots) {
 #if POLYSCORE_X86_64
-  if (model.bitvector.walks_rows() && model.bitvector.avx512) {
+  if (model.bitvector.walks_rows()) {
     const uint32_t nu = model.num_used_features();
     if (model.bitvector.rows16) {
       uint16_t keys16[kBitvectorRowKeys16];
@@ -466,35 +466,7 @@ void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint3
   }
 #endif
   (void)model, (void)keys, (void)first, (void)count, (void)slots;
-  __builtin_trap();  // callers check BitvectorTables::walks_rows() and avx512
-}
-
-BitvectorRowByKey::BitvectorRowByKey(const PreparedModel& model, const uint32_t* keys)
-    : bv_(model.bitvector), keys_(keys), row_keys_(2 * model.num_used_features()),
-      trees_(static_cast<uint32_t>(model.bitvector.splits.size())) {}
-
-void BitvectorRowByKey::slots(uint32_t first, uint32_t count, uint32_t* slots) {
-  for (uint32_t t = first; t < first + count; ++t) {
-    const uint32_t chunk = t / kBitvectorRowChunk;
-    if (chunk != chunk_) walk_chunk(chunk);
-    slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(leaves_[t - chunk * kBitvectorRowChunk]));
-  }
-}
-
-void BitvectorRowByKey::walk_chunk(uint32_t chunk) {
-  chunk_ = chunk;
-  std::fill_n(leaves_, std::min(kBitvectorRowChunk, trees_ - chunk * kBitvectorRowChunk), ~uint64_t(0));
-  const uint32_t* begin = bv_.by_key_begin.data() + size_t(chunk) * row_keys_;
-  const uint32_t* key = bv_.by_key_key.data();
-  const uint16_t* tree = bv_.by_key_tree.data();
-  const uint64_t* keep = bv_.by_key_keep.data();
-  uint64_t* leaves = leaves_;
-  for (uint32_t k = 0; k < row_keys_; ++k) {
-    const uint32_t x = keys_[k];
-    // The splits that send the row right, up to the first that does not (at the latest
-    // the run's all-ones end mark).
-    for (size_t i = begin[k]; key[i] < x; ++i) leaves[tree[i]] &= keep[i];
-  }
+  __builtin_trap();  // callers check BitvectorTables::walks_rows()
 }
 
 }  // namespace polyscore::key_walk

@@ -187,16 +187,11 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   uint16_t bitvector_keys16[key_walk::kBitvectorRowKeys16];
   const bool bitvector16 = model.bitvector.walks_rows() && model.bitvector.rows16;
   if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
-  // Without AVX-512 the bitvector walk takes a row by its keys (no work until asked).
-  const bool bitvector_by_key = model.bitvector.walks_rows() && !model.bitvector.avx512;
-  key_walk::BitvectorRowByKey by_key(model, keys);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
     if (bitvector16) {
       key_walk::bitvector_row_slots(model, bitvector_keys16, t, count, reached);
-    } else if (bitvector_by_key) {
-      by_key.slots(t, count, reached);
     } else if (model.bitvector.walks_rows()) {
       key_walk::bitvector_row_slots(model, keys, t, count, reached);
     } else if (row_blocks) {

@@ -72,24 +72,12 @@ enum class Code { kBest, kAvx2, kPortable };
 // POLYSCORE_BITVECTOR_WALK=1, batches taking `code`.
 PreparedModel with_bitvector(const PreparedModel& prepared, Code code) {
   PreparedModel tested = prepare_all_tables(*prepared.forest);
-  // Built as the load builds them on a CPU with what `code` says and no more (without
-  // AVX-512 the single rows' tables differ), the environment restored after.
-  const char* names[] = {"POLYSCORE_BITVECTOR_WALK", "POLYSCORE_NO_AVX512", "POLYSCORE_NO_AVX2"};
-  std::string saved[3];
-  bool had[3];
-  for (int i = 0; i < 3; ++i) {
-    const char* value = std::getenv(names[i]);
-    had[i] = value != nullptr;
-    saved[i] = value ? value : "";
-  }
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
-  if (code != Code::kBest) setenv("POLYSCORE_NO_AVX512", "1", 1);
-  if (code == Code::kPortable) setenv("POLYSCORE_NO_AVX2", "1", 1);
   build_bitvector_tables(tested);
-  for (int i = 0; i < 3; ++i) {
-    if (had[i]) setenv(names[i], saved[i].c_str(), 1);
-    else unsetenv(names[i]);
-  }
+  unsetenv("POLYSCORE_BITVECTOR_WALK");
+  if (code != Code::kBest) tested.bitvector.avx512 = false;
+  if (code == Code::kAvx2) tested.bitvector.avx2 = cpu_has_avx2();
+  if (code == Code::kPortable) tested.bitvector.avx2 = false;
   return tested;
 }
 PreparedModel with_bitvector(const PreparedModel& prepared, bool best) {
@@ -242,10 +230,9 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
     ASSERT_EQ(reference.num_used_features(), features);
     const PreparedModel tested = with_bitvector(reference, true);
     ASSERT_TRUE(tested.bitvector.usable);
-    // With AVX-512 single rows take it up to 64 used features; without, at any number.
-    EXPECT_EQ(tested.bitvector.walks_rows(), !tested.bitvector.avx512 || features <= kBitvectorRowFeatures);
-    // A double model's ranks fit 16 bits: rows take the 16-bit keys with AVX-512, else the 32-bit ones.
-    EXPECT_EQ(tested.bitvector.rows16, tested.bitvector.walks_rows() && tested.bitvector.avx512);
+    EXPECT_EQ(tested.bitvector.walks_rows(), tested.bitvector.avx512 && features <= kBitvectorRowFeatures);
+    // A double model's ranks fit 16 bits: rows take the 16-bit keys, else the 32-bit ones.
+    EXPECT_EQ(tested.bitvector.rows16, tested.bitvector.walks_rows());
     const auto rows = random_rows(300, features);
     expect_same_batches(reference, tested, rows, "AVX-512, 16-bit row and block keys");
     // Batches with AVX-512 narrow a double model's block keys to 16 bits the same way.
@@ -283,7 +270,7 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   // Where the bitvector walk takes single rows as well as batches, nothing reads the
   // linked tables: a loaded model does not keep them (release_unused_tables). Where it
   // takes batches only, they wait for the first single row (LinkedTablesBuiltAtTheFirstSingleRow).
-  EXPECT_EQ(deep.bitvector.walks_rows(), deep.bitvector.usable);
+  EXPECT_EQ(deep.bitvector.walks_rows(), avx512);
   EXPECT_EQ(deep.linked.usable, !deep.bitvector.usable);
   EXPECT_EQ(deep.linked.nodes.empty(), deep.bitvector.usable);
   EXPECT_EQ(deep.walk.leaf.empty(), deep.bitvector.usable);
@@ -300,31 +287,60 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   unsetenv("POLYSCORE_NO_BITVECTOR_WALK");
 }
 
-TEST(BitvectorWalk, NoLinkedTablesWithoutAvx512) {
-  // Without AVX-512 single rows (and blocks of fewer than 16 rows) walk the splits by
-  // key (BitvectorRowByKey), batches the AVX2 bitvector walk: nothing ever builds the
-  // linked tables, not at load, not at the first single row.
-  const char* no_avx2 = std::getenv("POLYSCORE_NO_AVX2");
-  if (!cpu_has_avx2() || (no_avx2 && *no_avx2)) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
+TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
+  // Without AVX-512, batches take the AVX2 bitvector walk and single rows the linked
+  // walk: a model scored only in batches never holds the linked tables (2.9 MiB of the
+  // 1,000 x 63-leaf benchmark model); the first single row builds them, once, whichever
+  // threads ask, the same as prepare_all_tables builds them (without the top levels only
+  // batches walk), and scores as they do.
+  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
   const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
   const char* had = std::getenv("POLYSCORE_NO_AVX512");
   const std::string saved = had ? had : "";
   setenv("POLYSCORE_NO_AVX512", "1", 1);
   const PreparedModel model = prepare_model(forest);
+  const PreparedModel all = prepare_all_tables(forest);
   if (had) setenv("POLYSCORE_NO_AVX512", saved.c_str(), 1);
   else unsetenv("POLYSCORE_NO_AVX512");
   ASSERT_EQ(model.family, WalkFamily::kLinked);
-  ASSERT_TRUE(model.bitvector.usable && model.bitvector.avx2 && model.bitvector.walks_rows());
-  EXPECT_FALSE(model.bitvector.by_key_begin.empty());
-  EXPECT_FALSE(model.linked_at_first_row);
-  PreparedModel reference = prepare_all_tables(forest);
-  reference.bitvector = BitvectorTables();
-  // Single rows, blocks of 5, batches, values and leaves: the same as the key walks give.
-  expect_same_batches(reference, model, edge_rows(forest, 300, 8), "AVX2 batches, rows by key");
+  ASSERT_TRUE(model.bitvector.usable && model.bitvector.avx2 && !model.bitvector.walks_rows());
+  EXPECT_TRUE(model.linked_at_first_row);
   EXPECT_FALSE(model.linked.usable);
   EXPECT_TRUE(model.linked.nodes.empty());
-  EXPECT_TRUE(model.linked.value64.empty());
   EXPECT_TRUE(model.walk.leaf.empty());
+  // Batches of 16 rows and more do not build them, leaf output included.
+  const auto rows = edge_rows(forest, 64, 7);
+  for (OutputKind kind : {OutputKind::kValue, OutputKind::kLeaf}) {
+    PredictRequest request;
+    request.kind = kind;
+    const PredictPlan plan = plan_prediction(forest, request);
+    std::vector<double> out(64 * plan.values_per_row);
+    predict_dense(model, plan, rows.data(), 64, out.data());
+  }
+  EXPECT_TRUE(model.linked.nodes.empty());
+  EXPECT_TRUE(model.walk.leaf.empty());
+  std::vector<const LinkedTables*> seen(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] { seen[i] = &model.single_row_linked(); });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(model.linked.usable);
+  for (const LinkedTables* tables : seen) EXPECT_EQ(tables, &model.linked);
+  ASSERT_EQ(model.linked.nodes.size(), all.linked.nodes.size());
+  for (size_t i = 0; i < all.linked.nodes.size(); ++i) {
+    const LinkedNode &got = model.linked.nodes[i], &want = all.linked.nodes[i];
+    ASSERT_TRUE(got.key == want.key && got.offset == want.offset && got.child == want.child) << "node " << i;
+  }
+  EXPECT_EQ(model.linked.value64, all.linked.value64);
+  EXPECT_EQ(model.linked.value32, all.linked.value32);
+  EXPECT_TRUE(model.linked.top.empty());  // batches take the bitvector walk
+  EXPECT_EQ(std::vector<uint32_t>(model.walk.leaf.begin(), model.walk.leaf.end()),
+            std::vector<uint32_t>(all.walk.leaf.begin(), all.walk.leaf.end()));
+  // And single rows (and blocks of 5) score as with every table, values and leaves.
+  PreparedModel reference = all;
+  reference.bitvector = BitvectorTables();
+  expect_same_batches(reference, model, edge_rows(forest, 300, 8), "linked tables built at the first row");
 }
 
 }  // namespace

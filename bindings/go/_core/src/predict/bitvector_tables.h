@@ -21,9 +21,6 @@ constexpr uint32_t kBitvectorSplitGroup = 32;
 // Single rows take the walk up to this many used features (their 2 * 64 keys fill 8
 // AVX-512 registers).
 constexpr uint32_t kBitvectorRowFeatures = 64;
-// Single rows without AVX-512 walk the trees in chunks of this many (their leaf sets, 8 KiB,
-// on the stack).
-constexpr uint32_t kBitvectorRowChunk = 1024;
 
 struct BitvectorTables {
   bool usable = false;
@@ -42,16 +39,8 @@ struct BitvectorTables {
   std::vector<uint32_t> leaf;
 
   // Whether single rows take it too: with AVX-512, when the row's keys fit 8 registers
-  // (bitvector_walk.cc); without, always, by the tables below.
+  // (bitvector_walk.cc).
   bool rows = false;
-  // Single rows without AVX-512 (BitvectorRowByKey): the real splits again, chunk by chunk
-  // of kBitvectorRowChunk trees; within a chunk in runs by the row key they read
-  // (offset / 64), ascending by key, each run closed by an all-ones key (never below a
-  // row's key). by_key_begin: per chunk and row key (chunk * 2 * nu + k), its run's first.
-  std::vector<uint32_t> by_key_begin;
-  std::vector<uint32_t> by_key_key;
-  std::vector<uint16_t> by_key_tree;  // the split's tree, from the chunk's first
-  std::vector<uint64_t> by_key_keep;
   bool walks_rows() const { return usable && rows; }
   // When every split's key fits 16 bits (a double model's ranks, below 0xffff), single
   // rows compare 16-bit keys, 32 splits per instruction, picked by half the permutes:
