@@ -3,12 +3,14 @@
 //   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib|interactions]
 //                           [--header | --skip-header]
 //                           [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]
+//                           [--categorical-columns NAME,...]
 //                           [--format auto|xgboost-json|xgboost-ubjson|lightgbm-text]
 //   polyscore info MODEL
 //   polyscore serve --models DIR ...   (runs polyscore-serve, installed beside this binary)
 //   polyscore worker ...               (runs polyscore-worker; docs/worker.md)
 // The format and output names come from names_gen.h, generated from the C header
 // (scripts/gen_constants.py), so that every binding spells them the same way.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -71,6 +73,7 @@ std::string usage() {
   return "usage: polyscore predict MODEL --input ROWS.csv [--output " + names_of(kOutputNames, "|") +
          "]\n"
          "                         [--header | --skip-header] [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]\n"
+         "                         [--categorical-columns NAME,...]\n"
          "                         [--format " + names_of(kFormatNames, "|") + "]\n"
          "       polyscore info MODEL [--format ...]\n"
          "       polyscore serve --models DIR [--grpc ADDR] [--http ADDR] [--grpc-unix PATH] ...\n"
@@ -85,7 +88,10 @@ std::string usage() {
          "features takes the columns by position. --skip-header: the first line is skipped\n"
          "and the columns are taken by position. A field that is not a number, in a column\n"
          "with training categories in the model file (XGBoost 3.1+; polyscore info lists\n"
-         "them), is a category value, coded as the training library codes it.\n";
+         "them), is a category value, coded as the training library codes it. A LightGBM\n"
+         "model's lists do not say which features they code: --categorical-columns names\n"
+         "them, the training DataFrame's categorical columns in its order; a value it was not\n"
+         "trained with is then missing, as in LightGBM.\n";
 }
 
 int usage_error(const std::string& message) {
@@ -212,6 +218,9 @@ struct PredictArgs {
   // Per-row margin offsets (ps_predict_options.base_margin): a CSV with one line per
   // input row and one value per margin, no header. Empty: none.
   std::string base_margin;
+  // --categorical-columns A,B: the features a LightGBM model's pandas_categorical lists
+  // code, in the training DataFrame's order (the file does not say; docs/categories.md).
+  std::vector<std::string> categorical_columns;
 };
 
 // Reads the --base-margin file: n_rows lines of num_margins offsets. False with a
@@ -262,13 +271,23 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
   if (!feature_names(s, info.num_features, &all_names)) return s.fail("");
   // The lists are read at the first such cell, so that numeric input pays nothing for
   // them (a model can hold millions of categories).
+  std::vector<size_t> lightgbm_columns;
+  for (const std::string& column : args.categorical_columns) {
+    const auto found = std::find(all_names.begin(), all_names.end(), column);
+    if (column.empty() || found == all_names.end()) {
+      std::cerr << "polyscore: --categorical-columns names '" << column << "', which is not a feature of the model\n";
+      return 1;
+    }
+    lightgbm_columns.push_back(static_cast<size_t>(found - all_names.begin()));
+  }
   std::unique_ptr<polyscore::feature_columns::CategoryCodes> codes;
   auto categories = [&](size_t feature, std::string_view text, double* code, std::string* why) {
     if (!codes) {
       try {
-        codes = std::make_unique<polyscore::feature_columns::CategoryCodes>(s.model, info.num_features);
+        codes = std::make_unique<polyscore::feature_columns::CategoryCodes>(s.model, info.num_features,
+                                                                              lightgbm_columns);
       } catch (const std::exception& e) {
-        *why = e.what();
+        *why = std::string(lightgbm_columns.empty() ? "" : "--categorical-columns: ") + e.what();
         return false;
       }
     }
@@ -410,6 +429,14 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--base-margin") {
       if (!value(&predict.base_margin)) return usage_error("--base-margin needs a CSV file of per-row offsets");
+    } else if (a == "--categorical-columns") {
+      if (!value(&v) || v.empty()) return usage_error("--categorical-columns needs feature names, comma-separated");
+      for (size_t start = 0;;) {
+        const size_t comma = v.find(',', start);
+        predict.categorical_columns.push_back(v.substr(start, comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
     } else if (a == "--format") {
       if (!value(&v) || !value_of(kFormatNames, v, &format)) {
         return usage_error("--format must be one of " + names_of(kFormatNames, ", "));

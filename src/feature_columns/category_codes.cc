@@ -2,6 +2,7 @@
 #include "category_codes.h"
 
 #include <charconv>
+#include <limits>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -107,22 +108,55 @@ std::string quoted(std::string_view s) { return quote_some({valid_utf8(s)}); }
 
 }  // namespace
 
-CategoryCodes::CategoryCodes(const ps_model* model, size_t num_features) : list_of_(num_features, -1) {
+CategoryCodes::CategoryCodes(const ps_model* model, size_t num_features, const std::vector<size_t>& lightgbm_columns)
+    : list_of_(num_features, -1) {
   Error e;
   uint32_t count = 0;
   int32_t saved = 0;
   e.check(ps_model_category_list_count(&count, &saved, model, e.err), "ps_model_category_list_count");
   saved_ = saved != 0;
+  std::vector<int64_t> feature_of(count);
+  std::vector<uint32_t> size_of(count);
+  std::vector<bool> paired_by_caller(count, false);
+  size_t named_by_caller = 0;
+  for (uint32_t l = 0; l < count; ++l) {
+    e.check(ps_model_category_list(&feature_of[l], &size_of[l], model, l, e.err), "ps_model_category_list");
+    if (feature_of[l] >= 0 && static_cast<uint64_t>(feature_of[l]) < num_features) continue;
+    // LightGBM's: which feature it codes is not in the file, only the caller can say.
+    feature_of[l] = -1;
+    if (named_by_caller < lightgbm_columns.size()) {
+      if (lightgbm_columns[named_by_caller] >= num_features) {
+        throw std::runtime_error("categorical column " + std::to_string(named_by_caller) + " is feature " +
+                                 std::to_string(lightgbm_columns[named_by_caller]) + ", past the model's " +
+                                 std::to_string(num_features));
+      }
+      feature_of[l] = static_cast<int64_t>(lightgbm_columns[named_by_caller]);
+      paired_by_caller[l] = true;
+    }
+    ++named_by_caller;
+  }
+  if (!lightgbm_columns.empty() && lightgbm_columns.size() != named_by_caller) {
+    throw std::runtime_error(std::to_string(lightgbm_columns.size()) + " categorical column" +
+                             (lightgbm_columns.size() == 1 ? " was" : "s were") + " named, but the model file has " +
+                             std::to_string(named_by_caller) + " category list" + (named_by_caller == 1 ? "" : "s") +
+                             " that name no feature (LightGBM's pandas_categorical, one per categorical column "
+                             "of the training DataFrame)");
+  }
   std::string buf(64, '\0');
   for (uint32_t l = 0; l < count; ++l) {
-    int64_t feature = 0;
-    uint32_t n = 0;
-    e.check(ps_model_category_list(&feature, &n, model, l, e.err), "ps_model_category_list");
-    if (feature < 0 || static_cast<uint64_t>(feature) >= num_features) {
-      ++unpaired_;  // LightGBM's: which feature it codes is not in the file
+    const int64_t feature = feature_of[l];
+    const uint32_t n = size_of[l];
+    if (feature < 0) {
+      ++unpaired_;
       continue;
     }
+    if (list_of_[feature] >= 0) {
+      throw std::runtime_error("feature " + std::to_string(feature) +
+                               " is named for two category lists (a categorical column given twice, or one "
+                               "the file already pairs)");
+    }
     List& list = lists_.emplace_back();
+    list.unknown_is_missing = paired_by_caller[l];
     list_of_[feature] = static_cast<int32_t>(lists_.size() - 1);
     list.values.reserve(n);
     list.code_of.reserve(n);
@@ -174,6 +208,10 @@ std::string CategoryCodes::code(size_t column, const std::string& name, std::str
       *code = found->second;
       return "";
     }
+  }
+  if (list.unknown_is_missing) {  // LightGBM: pandas' set_categories makes it NaN
+    *code = std::numeric_limits<double>::quiet_NaN();
+    return "";
   }
   std::vector<std::string> shown;  // quote_some shows 20
   for (size_t i = 0; i < values->size() && i < 20; ++i) shown.push_back(valid_utf8((*values)[i]));

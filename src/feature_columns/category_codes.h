@@ -10,8 +10,11 @@
 //    values (XGBoost refuses it too). A missing value is NaN, given as a number.
 //  - Lists that name no feature (LightGBM's pandas_categorical) cannot be paired with
 //    features from the file: two trainings can write the same file byte for byte with the
-//    list belonging to different features (docs/categories.md). A value for such a model
-//    is refused, saying why and to send the code instead.
+//    list belonging to different features (docs/categories.md). Whoever deploys the model
+//    can say which features they are (the training DataFrame's categorical columns, in
+//    order; the server's config.json "categorical_columns"); then a value's code is its
+//    position and a value not in the list is missing (NaN), as LightGBM codes it. Without
+//    that a value for such a model is refused, saying why and to send the code instead.
 //  - A feature without a list is numeric, or the file saved no lists to code it by: a
 //    text there is an error naming the feature.
 // Matching by kind (the list's PS_CATEGORY_* kind): a STRING matches by bytes; an
@@ -38,7 +41,11 @@ class CategoryCodes {
   CategoryCodes() = default;
   // Reads the lists of `model` (num_features features) through the C ABI. Throws
   // std::runtime_error with the library's message when a call fails.
-  CategoryCodes(const ps_model* model, size_t num_features);
+  // lightgbm_columns: the features the lists that name none code, in list order (LightGBM
+  // pairs list i with the i-th categorical column of the training DataFrame), or empty to
+  // leave them unpaired. Throws std::runtime_error, naming the problem, when they are not
+  // as many as those lists, repeat a feature, or name one past num_features.
+  CategoryCodes(const ps_model* model, size_t num_features, const std::vector<size_t>& lightgbm_columns = {});
 
   // Sets *code to the training code of the value `text` of feature `column` (called
   // `name` in the message) and returns ""; or returns why it has none, naming the feature
@@ -56,6 +63,7 @@ class CategoryCodes {
     std::vector<std::string> values;
     std::unordered_map<std::string, uint32_t> code_of;  // by match_key
     unsigned kinds = 0;  // bit k set when a value of PS_CATEGORY_* kind k is in the list
+    bool unknown_is_missing = false;  // LightGBM's rule; XGBoost refuses an unknown value
   };
   std::vector<int32_t> list_of_;  // per feature: index into lists_, or -1
   std::vector<List> lists_;

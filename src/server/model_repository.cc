@@ -57,9 +57,17 @@ ModelConfig read_config(const std::string& path) {
       if (field.value.get(text) || !parse_output_kind(std::string(text), &config.default_output)) {
         throw std::runtime_error(path + ": default_output must be one of " + kOutputKindNames);
       }
+    } else if (key == "categorical_columns") {
+      simdjson::dom::array columns;
+      if (field.value.get(columns)) throw std::runtime_error(path + ": categorical_columns is not an array");
+      for (auto column : columns) {
+        std::string_view text;
+        if (column.get(text)) throw std::runtime_error(path + ": categorical_columns holds a non-string");
+        config.categorical_columns.emplace_back(text);
+      }
     } else {
       throw std::runtime_error(path + ": unknown field \"" + key +
-                               "\" (expected labels, threshold, default_output)");
+                               "\" (expected labels, threshold, default_output, categorical_columns)");
     }
   }
   return config;
@@ -159,7 +167,20 @@ LoadedModel::LoadedModel(std::string name, std::string version, std::string path
   }
   ps_error_free(err);
   try {
-    categories_ = feature_columns::CategoryCodes(handle_, info_.num_features);
+    std::vector<size_t> lightgbm_columns;
+    for (const std::string& column : config_.categorical_columns) {
+      const auto found = std::find(feature_names_.begin(), feature_names_.end(), column);
+      if (found == feature_names_.end()) {
+        throw std::runtime_error("config categorical_columns names \"" + column + "\", which is not a feature of the model");
+      }
+      lightgbm_columns.push_back(static_cast<size_t>(found - feature_names_.begin()));
+    }
+    try {
+      categories_ = feature_columns::CategoryCodes(handle_, info_.num_features, lightgbm_columns);
+    } catch (const std::runtime_error& e) {
+      if (lightgbm_columns.empty()) throw;
+      throw std::runtime_error(std::string("config categorical_columns: ") + e.what());
+    }
   } catch (...) {  // the destructor does not run: free the handle here
     ps_model_free(handle_);
     throw;

@@ -24,6 +24,9 @@ struct ModelConfig {
   std::vector<std::string> labels;  // [below threshold, at or above]; empty = no label
   double threshold = 0.5;
   int32_t default_output = PS_OUTPUT_VALUE;
+  // A LightGBM model's categorical columns, in the training DataFrame's order: the
+  // features its pandas_categorical lists code (the file does not say; docs/categories.md).
+  std::vector<std::string> categorical_columns;
 };
 
 // One loaded version. Immutable; requests hold it by shared_ptr, so a version being

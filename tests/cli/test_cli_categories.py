@@ -83,3 +83,56 @@ def test_info_prints_the_category_lists(cli):
             'training DataFrame), 5 values: "FR", "DE", "US", "BR", "JP"\n') in r.stdout
     r = cli("info", FRAMES / "lgb4_frame_null.txt")
     assert "categories:  none saved" in r.stdout
+
+
+# ------------------------------- LightGBM: lists paired by --categorical-columns
+LGB4 = json.loads((FRAMES / "lgb4_frame_binary.case.json").read_text())
+LGB4_MODEL = FRAMES / "lgb4_frame_binary.txt"
+
+
+def lgb4_rows():
+    """The LightGBM case's frame as CSV under LightGBM's feature names: string categories
+    by their text, the integer category "channel" by its code in the model's list (a number
+    in a cell is a code), missing as empty."""
+    last = LGB4_MODEL.read_text().rstrip("\n").rsplit("\n", 1)[1]
+    assert last.startswith("pandas_categorical:")
+    channel_list = json.loads(last.split(":", 1)[1])[2]
+    frame = LGB4["frame"]
+    rows = []
+    for r in range(len(LGB4["margin"])):
+        row = []
+        for c in LGB4["columns"]:
+            v = frame[c]["values"][r]
+            if v is None:
+                row.append("")
+            elif c == "channel":
+                row.append(str(channel_list.index(v)) if v in channel_list else "")
+            elif frame[c]["kind"] == "bool":
+                row.append("1" if v else "0")
+            else:
+                row.append(str(v) if frame[c]["kind"] == "category" else repr(v))
+        rows.append(row)
+    return ["_".join(c.split()) for c in LGB4["columns"]], rows
+
+
+def test_lightgbm_strings_with_categorical_columns_score_as_lightgbm(cli, tmp_path):
+    columns, rows = lgb4_rows()
+    csv = write_rows(tmp_path / "rows.csv", columns, rows)
+    r = cli("predict", LGB4_MODEL, "--input", csv, "--header", "--output", "margin",
+            "--categorical-columns", "merchant,country,channel")
+    assert r.returncode == 0, r.stderr
+    assert [float(v) for v in r.stdout.split()] == LGB4["margin"]
+    # Without the pairing the texts are refused, saying why.
+    r = cli("predict", LGB4_MODEL, "--input", csv, "--header", "--output", "margin")
+    assert r.returncode != 0 and "pandas_categorical" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("columns,words", [
+    ("merchant,nope,channel", "--categorical-columns names 'nope', which is not a feature of the model"),
+    ("merchant", "--categorical-columns: 1 categorical column was named, but the model file has 3 category lists"),
+])
+def test_wrong_categorical_columns_are_refused(cli, tmp_path, columns, words):
+    names, rows = lgb4_rows()
+    csv = write_rows(tmp_path / "rows.csv", names, rows)
+    r = cli("predict", LGB4_MODEL, "--input", csv, "--header", "--categorical-columns", columns)
+    assert r.returncode != 0 and words in r.stderr, r.stderr

@@ -224,3 +224,71 @@ def test_values_without_a_code_are_400(frames_server, model, feature, text, word
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert '"named_rows[2]"' in error and words in error, error
+
+
+# ------------------------------------------- LightGBM lists paired by the model's config
+LGB4 = json.loads((FRAMES / "lgb4_frame_binary.case.json").read_text())
+LGB4_CATEGORICAL = [c for c in LGB4["columns"] if LGB4["frame"][c]["kind"] == "category"]
+
+
+def lgb4_named_rows():
+    """The LightGBM case's frame, categories by their text ("age days" as LightGBM saved it)."""
+    frame = LGB4["frame"]
+    rows = []
+    for r in range(len(frame[LGB4["columns"][0]]["values"])):
+        row = {}
+        for c in LGB4["columns"]:
+            v = frame[c]["values"][r]
+            row["_".join(c.split())] = None if v is None else str(v) if frame[c]["kind"] == "category" else float(v)
+        rows.append({"features": row})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def paired_server(tmp_path_factory):
+    """lgb4 with config.json naming its categorical columns (right, and wrong three ways)."""
+    models = tmp_path_factory.mktemp("paired")
+    configs = {"lgb4p": LGB4_CATEGORICAL, "short": LGB4_CATEGORICAL[:1],
+               "unknown": ["merchant", "nope", "channel"], "twice": ["merchant", "merchant", "channel"]}
+    for name, columns in configs.items():
+        (models / name / "1").mkdir(parents=True)
+        (models / name / "1" / "model.txt").symlink_to(FRAMES / "lgb4_frame_binary.txt")
+        (models / name / "config.json").write_text(json.dumps({"categorical_columns": columns}))
+    server = Server(models, tmp_path_factory.mktemp("log"))
+    yield server
+    assert server.stop() == 0, server.log_text()
+
+
+def test_lightgbm_strings_score_as_lightgbm_scored_the_frame(paired_server):
+    """With the columns named, LightGBM's lists code the texts as LightGBM codes the frame."""
+    assert LGB4_CATEGORICAL == ["merchant", "country", "channel"]
+    answer = post(paired_server, "/v1/predict", {"model": "lgb4p", "output": "margin", "named_rows": lgb4_named_rows()})
+    assert answer.status_code == 200, answer.text
+    assert same_bits(np.array(answer.json()["values"]), np.array(LGB4["margin"], dtype=np.float64))
+
+
+def test_lightgbm_value_not_trained_is_missing(paired_server):
+    """LightGBM (pandas' set_categories) makes a value it was not trained with NaN."""
+    rows = lgb4_named_rows()[:6]
+    unseen = json.loads(json.dumps(rows))
+    missing = json.loads(json.dumps(rows))
+    for u, m in zip(unseen, missing):
+        u["features"]["merchant"] = "bakery"
+        m["features"]["merchant"] = None
+    scores = [post(paired_server, "/v1/predict", {"model": "lgb4p", "output": "margin", "named_rows": r}).json()["values"]
+              for r in (unseen, missing, rows)]
+    assert scores[0] == scores[1]
+    assert scores[0] != scores[2]  # the rows' merchants do move the margins
+
+
+@pytest.mark.parametrize("model,words", [
+    ("short", "1 categorical column was named, but the model file has 3 category lists"),
+    ("unknown", 'categorical_columns names "nope", which is not a feature of the model'),
+    ("twice", "is named for two category lists"),
+])
+def test_wrong_categorical_columns_keep_the_model_from_serving(paired_server, model, words):
+    answer = requests.get(paired_server.url + "/v2/models/%s/ready" % model, timeout=10)
+    assert answer.status_code == 400
+    answer = post(paired_server, "/v1/predict", {"model": model, "named_rows": lgb4_named_rows()[:1]})
+    assert answer.status_code == 503 and "failed to load" in answer.json()["error"], answer.text
+    assert words in answer.json()["error"], answer.json()
