@@ -2,9 +2,9 @@
 # Regenerate the conformance vectors in tests/vectors/ with the real training
 # libraries, and the bundled example in examples/fraud/.
 #
-# Makes two Python venvs outside the repo (under $POLYSCORE_GEN_VENVS, default
+# Makes Python venvs outside the repo (under $POLYSCORE_GEN_VENVS, default
 # /tmp/polyscore-gen-venvs), pip-installs pinned versions into each, and runs
-# tests/gen/make_vectors.py in each.  Re-runnable: existing venvs are reused,
+# tests/gen/make_*.py in them.  Re-runnable: existing venvs are reused,
 # tests/vectors/ is rebuilt from scratch, and the output is deterministic.
 #
 # Pinned environments (exact versions, including dependencies, so that reruns
