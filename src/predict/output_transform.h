@@ -21,6 +21,14 @@ inline float sigmoid(float x, double) {
 }
 inline double sigmoid(double x, double scale) { return 1.0 / (1.0 + std::exp(-scale * x)); }
 
+// XGBoost's SoftPlus, log(1 + e^x), and the 1e-6 (kRtEps) it adds between expectiles.
+template <typename F>
+F softplus(F x) {
+  if (x > F(0)) return x + std::log1p(std::exp(-x));
+  return std::log1p(std::exp(x));
+}
+constexpr float kExpectileGap = 1e-6f;
+
 // Turns the margins of one row into the values predict() returns; writes to out.
 template <typename Acc>
 void write_values(const Forest& forest, Acc* m, double* out) {
@@ -44,6 +52,16 @@ void write_values(const Forest& forest, Acc* m, double* out) {
     case Transform::kLog1pExp:
       for (uint32_t g = 0; g < n; ++g) out[g] = std::log1p(std::exp(m[g]));
       return;
+    case Transform::kExpectileSteps: {
+      // As XGBoost's ExpectileRegression::PredTransform: a running sum in the margin type.
+      Acc value = m[0];
+      out[0] = value;
+      for (uint32_t g = 1; g < n; ++g) {
+        value += static_cast<Acc>(kExpectileGap) + softplus(m[g]);
+        out[g] = value;
+      }
+      return;
+    }
     case Transform::kArgmax: {
       uint32_t best = 0;
       for (uint32_t g = 1; g < n; ++g) if (m[g] > m[best]) best = g;

@@ -32,6 +32,8 @@ def same(expected, actual):
 @pytest.mark.parametrize("output", ["value", "margin", "contrib"])
 def test_base_margin_matches_the_library(cli, name, output):
     case = CASES[name]
+    if output not in case["outputs"]:
+        pytest.skip("no %s vector for %s" % (output, name))  # XGBoost 3.3+: no contrib vectors
     args = ("predict", OFFSETS / case["model"], "--input", OFFSETS / case["input"], "--output", output)
     r = cli(*args, "--base-margin", OFFSETS / case["base_margin"])
     assert r.returncode == 0, r.stderr

@@ -1,5 +1,5 @@
 // Per-row offsets (ps_predict_options.base_margin): every case of tests/vectors/offsets,
-// made by XGBoost (3.2.0 and 1.7.6) with DMatrix(base_margin=...) and by LightGBM (4.7.0
+// made by XGBoost (3.4.1, 3.2.0 and 1.7.6) with DMatrix(base_margin=...) and by LightGBM (4.7.0
 // and 3.3.5) with init_score added by hand, must come out of the C API as the library gave it, through dense float32 and
 // float64, CSR and single-row input, on one thread and two; and the offsets' errors.
 #include <gtest/gtest.h>

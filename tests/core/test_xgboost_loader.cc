@@ -16,6 +16,7 @@
 #include "loaders/loaders.h"
 #include "model/error.h"
 #include "model/forest.h"
+#include "predict/output_transform.h"
 #include "test_util.h"
 
 namespace polyscore {
@@ -254,6 +255,77 @@ TEST(XGBoostLoader, DartWeightsAndRounds) {
   // weight_drop of the wrong length.
   s.booster = R"({"name": "dart", "gbtree": {"name": "gbtree", "model": )" + model + R"(}, "weight_drop": [0.5]})";
   EXPECT_THROW(load_xgboost_json(make_model(s)), Error);
+}
+
+// XGBoost 3.3+ saves DART as {"name": "gbtree", "model": {..., "weight_drop": [...]}}
+// (GBTreeModel::SaveModel); without the weights every tree would count in full.
+TEST(XGBoostLoader, DartWeightsInsideTheGbtreeModel) {
+  ModelSpec s;
+  s.trees = stump(0) + "," + stump(1);
+  s.tree_info = "[0, 0]";
+  s.gbtree_param = R"({"num_parallel_tree": "1", "num_trees": "2"})";
+  const std::string head = R"({"name": "gbtree", "model": {"gbtree_model_param": )" + s.gbtree_param +
+                           R"(, "tree_info": [0, 0], "trees": [)" + s.trees + "]";
+  s.booster = head + R"(, "weight_drop": [0.5, 0.25]}})";
+  Forest f = load_xgboost_json(make_model(s));
+  ASSERT_EQ(f.trees.size(), 2u);
+  EXPECT_EQ(f.trees[0].weight, 0.5);
+  EXPECT_EQ(f.trees[1].weight, 0.25);
+  EXPECT_EQ(load_xgboost_ubjson(to_ubjson(make_model(s))).trees[1].weight, 0.25);
+
+  s.booster = head + "}}";  // plain gbtree: weight 1
+  EXPECT_EQ(load_xgboost_json(make_model(s)).trees[1].weight, 1.0);
+
+  s.booster = head + R"(, "weight_drop": [0.5]}})";  // one weight for two trees
+  try {
+    load_xgboost_json(make_model(s));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), PS_ERR_PARSE);
+    EXPECT_NE(std::string(e.what()).find("learner.gradient_booster.model.weight_drop' has 1 entries for 2 trees"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// reg:expectileerror (XGBoost 3.3+) with several expectiles: base_score holds the
+// expectiles (output space); the margins are the first one and the inverse softplus of each
+// gap less 1e-6 (ExpectileRegression::ProbToMargin, float32), and predict() adds them back
+// up. One expectile is the identity both ways.
+TEST(XGBoostLoader, ExpectileMarginsAndTransform) {
+  ModelSpec s;
+  s.objective = "reg:expectileerror";
+  s.base_score = R"("[-7.596181E-1,-5.717334E-2,6.7540705E-1]")";
+  s.num_target = "3";
+  s.trees = stump(0) + "," + stump(1) + "," + stump(2);  // one tree per expectile
+  s.tree_info = "[0, 1, 2]";
+  s.gbtree_param = R"({"num_parallel_tree": "1", "num_trees": "3"})";
+  Forest f = load_xgboost_json(make_model(s));
+  EXPECT_EQ(f.transform, Transform::kExpectileSteps);
+  const float b[3] = {-7.596181e-1f, -5.717334e-2f, 6.7540705e-1f};
+  ASSERT_EQ(f.base_margin.size(), 3u);
+  EXPECT_EQ(f.base_margin[0], static_cast<double>(b[0]));
+  for (int j = 1; j < 3; ++j) {
+    const float gap = std::max(b[j] - b[j - 1] - 1e-6f, 1e-6f);
+    EXPECT_EQ(f.base_margin[j], static_cast<double>(gap + std::log(-std::expm1(-gap)))) << j;
+  }
+  // The transform undoes the link to within float rounding.
+  std::vector<float> m(f.base_margin.begin(), f.base_margin.end());
+  std::vector<double> value(3);
+  write_values(f, m.data(), value.data());
+  EXPECT_NEAR(value[0], -7.596181e-1, 1e-7);
+  EXPECT_NEAR(value[1], -5.717334e-2, 1e-6);
+  EXPECT_NEAR(value[2], 6.7540705e-1, 1e-6);
+
+  s = ModelSpec();
+  s.objective = "reg:expectileerror";
+  s.base_score = R"("[4.2774627E-1]")";
+  Forest one = load_xgboost_json(make_model(s));
+  EXPECT_EQ(one.base_margin, (std::vector<double>{static_cast<double>(4.2774627e-1f)}));
+  float x = 0.25f;
+  double v = 0;
+  write_values(one, &x, &v);
+  EXPECT_EQ(v, 0.25);
 }
 
 TEST(XGBoostLoader, RoundsFromIndptrOrParallelTrees) {

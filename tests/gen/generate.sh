@@ -2,15 +2,20 @@
 # Regenerate the conformance vectors in tests/vectors/ with the real training
 # libraries, and the bundled example in examples/fraud/.
 #
-# Makes two Python venvs outside the repo (under $POLYSCORE_GEN_VENVS, default
+# Makes Python venvs outside the repo (under $POLYSCORE_GEN_VENVS, default
 # /tmp/polyscore-gen-venvs), pip-installs pinned versions into each, and runs
-# tests/gen/make_vectors.py in each.  Re-runnable: existing venvs are reused,
+# tests/gen/make_*.py in them.  Re-runnable: existing venvs are reused,
 # tests/vectors/ is rebuilt from scratch, and the output is deterministic.
 #
 # Pinned environments (exact versions, including dependencies, so that reruns
 # give byte-identical files):
-#   new: xgboost 3.2.0 (the newest 3.x PyPI serves here; 3.4.1 is not on PyPI), lightgbm 4.7.0
+#   new: xgboost 3.2.0, lightgbm 4.7.0
 #   old: xgboost 1.7.6, lightgbm 3.3.5, numpy<2 (1.26.4)
+#   xgb34: xgboost 3.4.1, the newest XGBoost release (no lightgbm), cases named xgb34_*.
+#     xgboost 3.3.0 and later declare Requires-Python >=3.12, so pip on this Python 3.11
+#     hides them; their wheel is py3-none-manylinux_2_28 (the library is a .so loaded by
+#     ctypes) and works on 3.11, so it is downloaded for 3.12 and installed with
+#     --no-deps --ignore-requires-python (its dependencies, numpy and scipy, are pinned here).
 #   lgb2.0, lgb2.1, lgb2.2: lightgbm 2.0.12, 2.1.2 and 2.2.3, the writers of "version=v2" model files;
 #     their wheels need an older Python ($POLYSCORE_GEN_PYTHON37, default python3.7,
 #     e.g. pyenv's). They only write model files: LightGBM 4.x (new) scores them.
@@ -27,6 +32,8 @@ PYTHON37="${POLYSCORE_GEN_PYTHON37:-python3.7}"
 NEW_PKGS=(xgboost==3.2.0 lightgbm==4.7.0 numpy==2.4.6 scipy==1.17.1 pandas==3.1.1)
 OLD_PKGS=(xgboost==1.7.6 lightgbm==3.3.5 numpy==1.26.4 scipy==1.17.1 scikit-learn==1.9.1 pandas==2.2.3)
 LGB2_DEPS=(numpy==1.21.6 scipy==1.7.3 scikit-learn==1.0.2)
+XGB34_DEPS=(numpy==2.4.6 scipy==1.17.1 pandas==3.1.1)
+XGB34=xgboost==3.4.1
 
 make_venv() {
     local name="$1"; shift
@@ -43,6 +50,14 @@ make_venv old "${OLD_PKGS[@]}"
 make_venv lgb2.0 --only-binary=:all: lightgbm==2.0.12 "${LGB2_DEPS[@]}"
 make_venv lgb2.1 --only-binary=:all: lightgbm==2.1.2 "${LGB2_DEPS[@]}"
 make_venv lgb2.2 --only-binary=:all: lightgbm==2.2.3 "${LGB2_DEPS[@]}"
+make_venv xgb34 "${XGB34_DEPS[@]}"
+if ! "$VENVS/xgb34/bin/python" -c 'import sys, xgboost; sys.exit(xgboost.__version__ != "3.4.1")' 2>/dev/null; then
+    rm -rf "$VENVS/xgb34-wheel"
+    "$VENVS/xgb34/bin/python" -m pip download --disable-pip-version-check -q --no-deps --only-binary=:all: \
+        --python-version 3.12 "$XGB34" -d "$VENVS/xgb34-wheel"
+    "$VENVS/xgb34/bin/python" -m pip install --disable-pip-version-check -q --no-deps --ignore-requires-python \
+        "$VENVS"/xgb34-wheel/xgboost-3.4.1-*.whl
+fi
 
 # Start from a clean output folder so that stale cases cannot survive.
 rm -rf "$OUT/models" "$OUT/data" "$OUT/manifest.json" "$OUT/SKIPPED.md" "$OUT/sparse" "$OUT/frames"
@@ -51,8 +66,8 @@ mkdir -p "$OUT"
 # Single-threaded BLAS/OpenMP keeps training deterministic.
 export OMP_NUM_THREADS=1 PYTHONHASHSEED=0
 
-for env in new old; do
-    echo "== $env: $("$VENVS/$env/bin/python" -c 'import xgboost, lightgbm; print("xgboost", xgboost.__version__, "lightgbm", lightgbm.__version__)')"
+for env in new old xgb34; do
+    echo "== $env: $("$VENVS/$env/bin/python" -c 'import xgboost; print("xgboost", xgboost.__version__)')"
     "$VENVS/$env/bin/python" "$HERE/make_vectors.py" --out "$OUT" > "$VENVS/$env.make_vectors.log"
     tail -n 1 "$VENVS/$env.make_vectors.log"
     "$VENVS/$env/bin/python" "$HERE/make_contrib_vectors.py" --out "$OUT"
@@ -66,7 +81,7 @@ done
 "$VENVS/new/bin/python" "$HERE/make_lgb2_vectors.py" score --out "$OUT"
 
 echo "== pandas DataFrames (tests/vectors/frames)"
-for env in new old; do
+for env in new old xgb34; do
     "$VENVS/$env/bin/python" "$HERE/make_frame_vectors.py" --out "$OUT/frames"
 done
 
@@ -75,7 +90,7 @@ echo "== sparse input (tests/vectors/sparse)"
 
 echo "== per-row offsets, base_margin (tests/vectors/offsets)"
 rm -rf "$OUT/offsets"
-for env in new old; do
+for env in new old xgb34; do
     "$VENVS/$env/bin/python" "$HERE/make_offset_vectors.py" --out "$OUT"
 done
 

@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import re
+import sys
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,9 @@ except ImportError:
 MERCHANTS = ["grocery", "travel", "games", "fuel", "pharmacy", "jewelry", "cash", "hotel"]
 COUNTRIES = ["FR", "DE", "US", "BR", "JP"]
 CHANNELS = [1, 2, 4, 8]  # integer categories
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_vectors import xgb_prefix  # noqa: E402
 
 
 def training_frame(rng, n):
@@ -185,7 +189,7 @@ def main():
                    bst.predict(test), bst.predict(test, raw_score=True))
         lightgbm_without_saved_lists(out, "lgb%d" % major(lgb), params, train, y, test)
     if xgb is not None:
-        name = "xgb%d_frame_binary" % major(xgb)
+        name = xgb_prefix(xgb.__version__) + "_frame_binary"
         params = {"objective": "binary:logistic", "max_depth": 4, "eta": 0.3, "nthread": 1,
                   "tree_method": "hist", "max_cat_to_onehot": 4, "seed": 3}
         bst = xgb.train(params, xgb.DMatrix(train, label=y, enable_categorical=True), num_boost_round=15)

@@ -23,8 +23,8 @@ import numpy as np
 import xgboost as xgb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_contrib_vectors import read_rows  # noqa: E402
-from make_vectors import short_error, write_csv  # noqa: E402
+from make_contrib_vectors import QUADRATURE_SHAP, quadrature_note, read_rows  # noqa: E402
+from make_vectors import short_error, vtuple, write_csv  # noqa: E402
 
 ROWS = 32
 
@@ -64,6 +64,9 @@ def main():
         if (case["library"], case["library_version"]) != ("xgboost", xgb.__version__):
             continue
         if "margin" not in case["outputs"]:
+            continue
+        if vtuple(xgb.__version__) >= QUADRATURE_SHAP:  # see make_contrib_vectors.py
+            note(case, quadrature_note("interactions"))
             continue
         try:
             arr = np.asarray(interactions(case, a.out))

@@ -10,10 +10,10 @@ other offsets on other rows:
     the outputs are what its users compute by hand: raw_score + init_score, exp() of
     that, and pred_contrib with init_score added to the bias column.
 XGBoost tree cases also get pred_interactions=True (the bias entry takes the offset).
-Run by tests/gen/generate.sh in both pinned environments: "new" (xgboost 3.2.0,
+Run by tests/gen/generate.sh in its pinned environments: "new" (xgboost 3.2.0,
 lightgbm 4.7.0) writes the xgb3_/lgb4_ cases, "old" (xgboost 1.7.6, lightgbm 3.3.5)
-the xgb1_/lgb3_ cases, from the same seeds; each run replaces its own cases in the
-manifest and keeps the other's.
+the xgb1_/lgb3_ cases and "xgb34" (xgboost 3.4.1, no lightgbm) the xgb34_ cases, from the
+same seeds; each run replaces its own cases in the manifest and keeps the others'.
 
 Written: offsets/manifest.json; per case a model, the input rows X (float32 values,
 written exactly, so float32 and float64 input score alike), the offsets (one line per
@@ -26,10 +26,15 @@ import sys
 
 import numpy as np
 import xgboost as xgb
-import lightgbm as lgb
+
+try:
+    import lightgbm as lgb
+except ImportError:  # the xgb34 environment of generate.sh has XGBoost only
+    lgb = None
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_vectors import write_csv  # noqa: E402
+from make_contrib_vectors import QUADRATURE_SHAP  # noqa: E402
+from make_vectors import vtuple, write_csv, xgb_prefix  # noqa: E402
 
 ROWS_TRAIN, ROWS_TEST, FEATURES = 400, 40, 5
 
@@ -70,10 +75,15 @@ def xgb_case(out, rng, name, params, label_of, offsets_of, rounds=12):
     model = name + ".json"
     bst.save_model(os.path.join(out, "models", model))
     dtest = xgb.DMatrix(X_test, base_margin=m_test, missing=np.nan)
-    arrays = {"value": bst.predict(dtest), "margin": bst.predict(dtest, output_margin=True),
-              "contrib": bst.predict(dtest, pred_contribs=True)}
-    if params.get("booster") != "gblinear":  # gblinear has no inplace_predict, no interactions
+    arrays = {"value": bst.predict(dtest), "margin": bst.predict(dtest, output_margin=True)}
+    # XGBoost 3.3+ computes SHAP values with QuadratureTreeSHAP (make_contrib_vectors.py
+    # says why they are left out).
+    shap = vtuple(xgb.__version__) < QUADRATURE_SHAP
+    if shap:
+        arrays["contrib"] = bst.predict(dtest, pred_contribs=True)
+    if shap and params.get("booster") != "gblinear":  # gblinear has no inplace_predict, no interactions
         arrays["interactions"] = bst.predict(dtest, pred_interactions=True)
+    if params.get("booster") != "gblinear":
         # inplace_predict takes base_margin too; it must agree with the DMatrix path.
         inplace = bst.inplace_predict(X_test, base_margin=m_test, predict_type="margin")
         assert np.array_equal(inplace.reshape(arrays["margin"].shape), arrays["margin"]), name
@@ -110,8 +120,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True, help="tests/vectors")
     out = os.path.join(ap.parse_args().out, "offsets")
-    xgb_prefix = "xgb%s_" % xgb.__version__.split(".")[0]
-    lgb_prefix = "lgb%s_" % lgb.__version__.split(".")[0]
+    xgb_name = xgb_prefix(xgb.__version__) + "_"
     for sub in ("models", "data"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     rng = np.random.default_rng(15)
@@ -130,17 +139,22 @@ def main():
         return np.argmax(m + np.nan_to_num(X[:, :3]), axis=1).astype(np.float32)
 
     cases = [
-        xgb_case(out, rng, xgb_prefix + "offset_binary", dict(tree, objective="binary:logistic"), binary_labels,
+        xgb_case(out, rng, xgb_name + "offset_binary", dict(tree, objective="binary:logistic"), binary_labels,
                  lambda n: rng.normal(size=n)),
-        xgb_case(out, rng, xgb_prefix + "offset_poisson", dict(tree, objective="count:poisson"), poisson_labels,
+        xgb_case(out, rng, xgb_name + "offset_poisson", dict(tree, objective="count:poisson"), poisson_labels,
                  lambda n: exposure_offsets(rng, n)),
-        xgb_case(out, rng, xgb_prefix + "offset_softprob", dict(tree, objective="multi:softprob", num_class=3),
+        xgb_case(out, rng, xgb_name + "offset_softprob", dict(tree, objective="multi:softprob", num_class=3),
                  class_labels, lambda n: rng.normal(size=(n, 3))),
-        xgb_case(out, rng, xgb_prefix + "offset_gblinear_gamma",
+        xgb_case(out, rng, xgb_name + "offset_gblinear_gamma",
                  {"booster": "gblinear", "objective": "reg:gamma", "eta": 0.5}, gamma_labels,
                  lambda n: exposure_offsets(rng, n), rounds=8),
-        lgb_poisson_case(out, rng, lgb_prefix + "offset_poisson"),
     ]
+    if tuple(int(p) for p in xgb.__version__.split(".")[:2]) >= (3, 4):  # vector leaves with offsets
+        cases.append(xgb_case(out, rng, xgb_name + "offset_softprob_multi_output_tree",
+                              dict(tree, objective="multi:softprob", num_class=3, multi_strategy="multi_output_tree"),
+                              class_labels, lambda n: rng.normal(size=(n, 3))))
+    if lgb is not None:  # last: it draws from rng after the XGBoost cases
+        cases.append(lgb_poisson_case(out, rng, "lgb%s_offset_poisson" % lgb.__version__.split(".")[0]))
     path = os.path.join(out, "manifest.json")
     if os.path.exists(path):  # keep the other environment's cases; replace ours in place
         with open(path) as f:

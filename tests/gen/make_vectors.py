@@ -38,6 +38,16 @@ def vtuple(s):
     return tuple(int(p) for p in re.findall(r"\d+", s)[:3])
 
 
+def xgb_prefix(version):
+    """Case-name prefix of an xgboost version: xgb1 (1.7.6) and xgb3 (3.2.0), the names their
+    committed vectors have; a later minor release adds its minor number (xgb34 for 3.4.1) so
+    that its cases sit beside 3.2.0's instead of replacing them."""
+    major, minor = vtuple(version)[:2]
+    if major < 3 or (major, minor) <= (3, 2):
+        return f"xgb{major}"
+    return f"xgb{major}{minor}"
+
+
 # ---------------------------------------------------------------------------
 # output helpers
 
@@ -226,7 +236,7 @@ class XgbSuite:
         self.g = g
         self.v = xgb.__version__
         self.vt = vtuple(self.v)
-        self.p = f"xgb{self.vt[0]}"
+        self.p = xgb_prefix(self.v)
 
     def base_params(self, **kw):
         p = {"max_depth": 3, "eta": 0.3, "nthread": 1, "seed": 7, "tree_method": "hist", "verbosity": 1}
@@ -435,6 +445,63 @@ class XgbSuite:
             extra={"num_class": 3, "multi_strategy": "multi_output_tree"}, skip_if=mo_skip,
             notes=["multi_output_tree: leaf output is the node id; a leaf's vector is leaf_weights[k*right_children[node] : "
                    "k*(right_children[node]+1)] (split_conditions at leaves is 1e-45)"])
+
+        mo_note = ["multi_output_tree: leaf output is the node id; a leaf's vector is leaf_weights[k*right_children[node] : "
+                   "k*(right_children[node]+1)] (split_conditions at leaves is 1e-45)"]
+        three_targets = lambda f, r: {"label": np.stack([f, -0.5 * f, f ** 2 / 4], axis=1)}
+
+        # --- added in xgboost 3.3: expectile regression (reg:expectileerror, expectile_alpha).
+        # With several expectiles the margins are reparameterized so that the curves cannot
+        # cross: value[0] = margin[0], value[k] = value[k-1] + 1e-6 + softplus(margin[k]), and
+        # base_score (output space) becomes a margin by the inverse.
+        if self.vt >= (3, 3, 0):
+            expectiles = np.array([0.2, 0.5, 0.8])
+            std("reg_expectileerror", "reg:expectileerror", reg, extra={"expectile_alpha": 0.7})
+            std("reg_expectileerror_multi", "reg:expectileerror", reg, extra={"expectile_alpha": expectiles},
+                views=[("", "float64", (0, 0)), ("_f32", "float32", (0, 0)), ("_range_2_6", "float64", (2, 6))],
+                formats=("json", "ubj"))
+            std("reg_expectileerror_multi_output_tree", "reg:expectileerror", reg,
+                extra={"expectile_alpha": expectiles, "multi_strategy": "multi_output_tree"}, notes=mo_note)
+
+        # --- xgboost 3.4 completed vector leaves (multi_output_tree) for hist: categorical
+        # splits, DART, and the objectives whose leaves it changed (quantile, absolute error).
+        if self.vt >= (3, 4, 0):
+            std("multi_label_binary_logistic_multi_output_tree", "binary:logistic", None, rounds=5,
+                extra={"multi_strategy": "multi_output_tree"}, notes=mo_note,
+                info_fn=lambda f, r: {"label": np.stack([f > 0.2, f < -0.5, np.abs(f) > 1.0], axis=1).astype(float)})
+            std("reg_quantileerror_multi_output_tree", "reg:quantileerror", reg, rounds=5,
+                extra={"quantile_alpha": np.array([0.1, 0.5, 0.9]), "multi_strategy": "multi_output_tree"},
+                notes=mo_note)
+            std("reg_absoluteerror_multi_output_tree", "reg:absoluteerror", None, rounds=5,
+                extra={"multi_strategy": "multi_output_tree"}, notes=mo_note, info_fn=three_targets)
+            std("dart_multi_output_tree", "reg:squarederror", None, rounds=6,
+                extra={"booster": "dart", "rate_drop": 0.3, "skip_drop": 0.0, "multi_strategy": "multi_output_tree"},
+                views=[("", "float64", (0, 0)), ("_range_2_5", "float64", (2, 5))], notes=mo_note,
+                info_fn=three_targets)
+            key = "categorical_multi_output_tree"
+            r = np.random.default_rng(abs(hash_str(key)) % (2**32))
+            nf, ft = 5, ["q", "c", "q", "c", "q"]
+            Xtr = make_train(r, 480, nf)
+            Xtr[:, 1] = r.integers(0, 36, size=480)  # partition splits (more than max_cat_to_onehot)
+            Xtr[:, 3] = r.integers(0, 6, size=480)  # one-hot splits
+            Xtr[r.random(480) < 0.05, 1] = NAN
+            effect = np.array([((c * 7) % 11) / 5.0 - 1.0 for c in range(40)])
+            f = latent(Xtr) * 0.5 + 2.0 * effect[np.nan_to_num(Xtr[:, 1], nan=0).astype(int)] + (Xtr[:, 3] == 2) * 1.5
+            y = np.stack([f, -0.5 * f + (Xtr[:, 3] == 4), f ** 2 / 4], axis=1) + r.normal(0, 0.3, size=(480, 3))
+            params = self.base_params(objective="reg:squarederror", multi_strategy="multi_output_tree",
+                                      max_cat_to_onehot=8, max_depth=4)
+            res = self.train(key, params, 6, Xtr, ft=ft, label=y)
+            if res is not None:
+                Xp = make_inputs(r, 60, nf)
+                Xp[:, 1] = r.integers(0, 41, size=60)  # 36..40 never seen in training
+                Xp[:, 3] = r.integers(0, 8, size=60)
+                Xp[r.choice(60, 6, replace=False), 1] = NAN
+                Xp[r.choice(60, 4, replace=False), 3] = NAN
+                Xp[1, :] = NAN
+                self.cases(key, "reg:squarederror", res[0], Xp, nf, ft=ft,
+                           views=[("", "float64", (0, 0)), ("_range_2_5", "float64", (2, 5))], formats=("json", "ubj"),
+                           notes=mo_note + ["features 1 (partition splits) and 3 (one-hot splits) are categorical; "
+                                            "inputs include categories never seen in training (36..40, 6..7) and NaN"])
 
         # --- categorical
         for key, onehot in (("categorical_onehot", 64), ("categorical_partition", 1)):

@@ -84,6 +84,8 @@ def rest_values(answer):
 @pytest.mark.parametrize("output", ["value", "margin", "contrib"])
 def test_offsets_give_the_libraries_answer(offsets_server, scoring, name, output):
     case = CASES[name]
+    if output == "contrib" and name.endswith("_multi_output_tree"):
+        pytest.skip("polyscore refuses contributions of multi-target trees (tests/core/test_interactions.cc)")
     X64, offsets = inputs(case)
     # float64 and float32 batches, and one float64 row (the server's no-allocation row path).
     for X, bm in ((X64, offsets), (X64.astype(np.float32), offsets), (X64[3:4], offsets[3:4])):

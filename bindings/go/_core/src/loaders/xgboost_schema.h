@@ -91,8 +91,9 @@ inline bool parse_float(std::string_view s, float* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-// How the objective's ProbToMargin turns base_score into a margin.
-enum class Link { kIdentity, kLogit, kLog };
+// How the objective's ProbToMargin turns base_score into a margin. kExpectileGaps works on
+// the whole vector (expectile_margins below); the others on each value alone.
+enum class Link { kIdentity, kLogit, kLog, kExpectileGaps };
 
 struct ObjectiveInfo {
   Transform transform;
@@ -118,7 +119,7 @@ inline bool lookup_objective(std::string_view name, ObjectiveInfo* out) {
       {"reg:pseudohubererror", Transform::kIdentity, Link::kIdentity},
       {"reg:absoluteerror", Transform::kIdentity, Link::kIdentity},
       {"reg:quantileerror", Transform::kIdentity, Link::kIdentity},
-      {"reg:expectileerror", Transform::kIdentity, Link::kIdentity},
+      {"reg:expectileerror", Transform::kExpectileSteps, Link::kExpectileGaps},
       {"count:poisson", Transform::kExp, Link::kLog},
       {"reg:gamma", Transform::kExp, Link::kLog},
       {"reg:tweedie", Transform::kExp, Link::kLog},
@@ -150,9 +151,21 @@ inline double base_score_to_margin(float b, Link link, const std::string& object
     case Link::kLog:
       return static_cast<double>(std::log(b));
     case Link::kIdentity:
+    case Link::kExpectileGaps:  // see expectile_margins
       break;
   }
   return static_cast<double>(b);
+}
+
+// XGBoost's ExpectileRegression::ProbToMargin, in float32 as XGBoost computes it: the
+// first expectile is its own margin, each later one the inverse softplus of its gap to
+// the one before (at least 1e-6), the inverse of the kExpectileSteps transform.
+inline std::vector<float> expectile_margins(std::vector<float> b) {
+  for (size_t j = b.size() - 1; j > 0 && j < b.size(); --j) {
+    const float gap = std::max(b[j] - b[j - 1] - 1e-6f, 1e-6f);
+    b[j] = gap + std::log(-std::expm1(-gap));
+  }
+  return b;
 }
 
 template <class A>
@@ -173,8 +186,14 @@ class ForestBuilder {
     std::string_view booster = string_field(gb, "name", "learner.gradient_booster.name");
     forest_.booster = std::string(booster);
     if (booster == "gbtree") {
-      read_gbtree(object_field(gb, "model", "learner.gradient_booster.model"),
-                  "learner.gradient_booster.model", nullptr);
+      // XGBoost 3.3+ saves a DART model as "gbtree" with its tree weights inside the model
+      // (GBTreeModel::SaveModel writes "weight_drop" when the trees have weights).
+      V model = object_field(gb, "model", "learner.gradient_booster.model");
+      V drop;
+      const bool weighted = A::find(model, "weight_drop", &drop);
+      if (weighted) read_floats(drop, &weight_drop_, "learner.gradient_booster.model.weight_drop");
+      read_gbtree(model, "learner.gradient_booster.model", weighted ? &weight_drop_ : nullptr,
+                  "learner.gradient_booster.model.weight_drop");
     } else if (booster == "dart") {
       V inner = object_field(gb, "gbtree", "learner.gradient_booster.gbtree");
       V model = object_field(inner, "model", "learner.gradient_booster.gbtree.model");
@@ -182,7 +201,8 @@ class ForestBuilder {
       if (!A::find(gb, "weight_drop", &drop))
         fail_parse("xgboost: missing field 'learner.gradient_booster.weight_drop'");
       read_floats(drop, &weight_drop_, "learner.gradient_booster.weight_drop");
-      read_gbtree(model, "learner.gradient_booster.gbtree.model", &weight_drop_);
+      read_gbtree(model, "learner.gradient_booster.gbtree.model", &weight_drop_,
+                  "learner.gradient_booster.weight_drop");
     } else if (booster == "gblinear") {
       read_gblinear(object_field(gb, "model", "learner.gradient_booster.model"));
     } else {
@@ -350,10 +370,11 @@ class ForestBuilder {
     forest_.transform = info.transform;
     const uint32_t n = forest_.num_margin_outputs;
     forest_.base_margin.resize(n);
-    for (uint32_t g = 0; g < n; ++g) {
-      float b = base_score_.size() == 1 ? base_score_[0] : base_score_[g];
-      forest_.base_margin[g] = base_score_to_margin(b, info.link, forest_.objective);
-    }
+    std::vector<float> scores(n);
+    for (uint32_t g = 0; g < n; ++g) scores[g] = base_score_.size() == 1 ? base_score_[0] : base_score_[g];
+    if (info.link == Link::kExpectileGaps) scores = expectile_margins(std::move(scores));
+    for (uint32_t g = 0; g < n; ++g)
+      forest_.base_margin[g] = base_score_to_margin(scores[g], info.link, forest_.objective);
   }
 
   void read_feature_names(V learner) {
@@ -483,7 +504,9 @@ class ForestBuilder {
   }
 
   // ---- gbtree / dart ----------------------------------------------------------------------
-  void read_gbtree(V model, const std::string& mp, const std::vector<float>* weights) {
+  // weights: the trees' DART weights (weights_path: where the file holds them), or nullptr.
+  void read_gbtree(V model, const std::string& mp, const std::vector<float>* weights,
+                   const std::string& weights_path) {
     read_training_categories(model, mp + ".cats");
     V trees_v = field(model, "trees", mp + ".trees");
     require_array(trees_v, mp + ".trees");
@@ -516,7 +539,7 @@ class ForestBuilder {
       fail_parse("xgboost: field '" + mp + ".tree_info' has " + std::to_string(tree_info.size()) +
                  " entries for " + std::to_string(num_trees) + " trees");
     if (weights && weights->size() != num_trees)
-      fail_parse("xgboost: field 'learner.gradient_booster.weight_drop' has " +
+      fail_parse("xgboost: field '" + weights_path + "' has " +
                  std::to_string(weights->size()) + " entries for " + std::to_string(num_trees) + " trees");
 
     // XGBoost places each tree at its "id" (GBTreeModel::LoadModel).

@@ -30,6 +30,9 @@ enum class Transform : int32_t {
   kHinge,         // binary:hinge: 1 if x > 0 else 0
   kSignedSquare,  // LightGBM regression with reg_sqrt: sign(x) * x * x
   kLog1pExp,      // LightGBM cross_entropy_lambda: log(1 + exp(x))
+  // XGBoost reg:expectileerror (3.3+): the expectiles of a row cannot cross because
+  // value[0] = x[0] and value[k] = value[k-1] + 1e-6 + softplus(x[k]) (one output: x).
+  kExpectileSteps,
 };
 
 // Node flags. A split sends a row left when its (converted) feature value x satisfies
