@@ -293,23 +293,23 @@ static int psw_categories_saved(ps_swig_error *e, ps_swig_model *m) {
 }
 
 /* List `list`'s feature index (PS_CATEGORY_FEATURE_UNKNOWN, -1, for LightGBM's lists) and
- * its number of categories. */
+ * its number of categories; 0 when the call failed (e is set). */
+static int psw_category_list_describe(ps_swig_error *e, ps_swig_model *m, long long list, int64_t *feature,
+                                      uint32_t *n) {
+  if (!psw_in_range(e, "list", list, UINT32_MAX)) return 0;
+  return ps_swig_check(e, ps_model_category_list(feature, n, m->handle, (uint32_t)list, e->lib)) == PS_OK;
+}
+
 static long long psw_category_list_feature(ps_swig_error *e, ps_swig_model *m, long long list) {
   int64_t feature = 0;
   uint32_t n = 0;
-  if (!psw_in_range(e, "list", list, UINT32_MAX)) return 0;
-  if (ps_swig_check(e, ps_model_category_list(&feature, &n, m->handle, (uint32_t)list, e->lib)) != PS_OK)
-    return 0;
-  return feature;
+  return psw_category_list_describe(e, m, list, &feature, &n) ? feature : 0;
 }
 
 static long long psw_category_list_size(ps_swig_error *e, ps_swig_model *m, long long list) {
   int64_t feature = 0;
   uint32_t n = 0;
-  if (!psw_in_range(e, "list", list, UINT32_MAX)) return 0;
-  if (ps_swig_check(e, ps_model_category_list(&feature, &n, m->handle, (uint32_t)list, e->lib)) != PS_OK)
-    return 0;
-  return n;
+  return psw_category_list_describe(e, m, list, &feature, &n) ? n : 0;
 }
 
 /* The text of category `index` of list `list` (its code is `index`), and its
