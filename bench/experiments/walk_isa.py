@@ -3,9 +3,12 @@ interleaved in one run (1 thread, process CPU time per call).
 
 Three ps_bench processes on the same library: the default (AVX-512 where the CPU has it),
 POLYSCORE_NO_AVX512=1 (AVX2) and POLYSCORE_NO_AVX2=1 (scalar); each repeat measures
-every one of them and the peer once per batch size, in rotated order. Prints per model
-and batch size the median (min-max) ns per tree per row of each, and the ratios
-polyscore / peer per repeat, median (min-max). Also one row through ps_model_predict_row.
+every one of them and the peers once per batch size, in rotated order. The peers: the
+training library's own predict and, for a LightGBM model, lleaves on every compile of it
+that `bench/peers.py` cached (the default one, and any made with `peers.py MODELS
+--lleaves NAME fblocksize=.. fcodemodel=.. finline=..`). Prints per model and batch size
+the median (min-max) ns per tree per row of each, and the ratios peer / polyscore per
+repeat, median (min-max). Also one row through ps_model_predict_row.
 
     python bench/experiments/walk_isa.py --ps-bench build/ps_bench --models bench/models \
         [--only xgb,lgb] [--rows 256,10000] [--reps 7]
@@ -16,9 +19,12 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # bench/peers.py
 
 MODELS = {  # name: (file, test matrix prefix, library)
     "xgb": ("xgb.json", "X", "xgboost"),
@@ -60,15 +66,19 @@ def peer_predict(lib, path):
     return lambda X: b.predict(X, num_threads=1)
 
 
-def lleaves_predict(models, name, path):
-    """lleaves on a model compiled before into MODELS/lleaves/NAME.o (compile(cache=...)), or None."""
-    cache = os.path.join(models, "lleaves", name + ".o")
-    if not os.path.exists(cache):
-        return None
+def lleaves_predicts(models, name, file):
+    """lleaves on every compile of this model that bench/peers.py cached before
+    (MODELS/peers/NAME.lleaves*.o: `python bench/peers.py MODELS`, and its --lleaves for
+    other compile options), 1 thread: {label: predict}, none compiles here."""
+    import peers
     import lleaves
-    m = lleaves.Model(model_file=path)
-    m.compile(cache=cache)
-    return lambda X: m.predict(X, n_jobs=1)
+    out = {}
+    for label, rec in peers.compiled(models, name, file, "lleaves"):
+        m = lleaves.Model(model_file=os.path.join(models, file))
+        # the cached object is loaded as is; the code model is the one it was compiled with
+        m.compile(cache=rec["artifact"], fcodemodel=rec.get("options", {}).get("fcodemodel", "large"))
+        out["lleaves" + label] = lambda X, m=m: m.predict(X, n_jobs=1)
+    return out
 
 
 def time_peer(fn, X, n, min_s):
@@ -95,6 +105,8 @@ def main():
     ap.add_argument("--rows", default="256,10000")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--min-ms", type=float, default=300)
+    ap.add_argument("--no-lleaves", dest="lleaves", action="store_false",
+                    help="leave out lleaves (on by default where bench/peers.py compiled it)")
     args = ap.parse_args()
     procs = {v: PsBench(args.ps_bench, env) for v, env in VARIANTS.items()}
     flags = [l for l in open("/proc/cpuinfo") if l.startswith("flags")][0].split()
@@ -111,9 +123,8 @@ def main():
             info = p.ask(f"model {mi} {path}")
         trees = info["num_trees"]
         peers = {lib: peer_predict(lib, path)}
-        ll = lleaves_predict(args.models, name, path) if lib == "lightgbm" else None
-        if ll:
-            peers["lleaves"] = ll
+        if lib == "lightgbm" and args.lleaves:
+            peers.update(lleaves_predicts(args.models, name, file))
         for n in [int(r) for r in args.rows.split(",")]:
             order = list(VARIANTS) + list(peers)
             ns = {w: [] for w in order}
