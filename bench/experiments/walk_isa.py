@@ -2,7 +2,7 @@
 interleaved in one run (1 thread, process CPU time per call).
 
 Three ps_bench processes on the same library: the default (AVX-512 where the CPU has it),
-POLYSCORE_NO_AVX512=1 (AVX2) and POLYSCORE_NO_AVX2=1 (scalar); each repeat measures
+POLYSCORE_NO_AVX512=1 (AVX2) and both that and POLYSCORE_NO_AVX2=1 (scalar); each repeat measures
 every one of them and the peers once per batch size, in rotated order. The peers: the
 training library's own predict and, for a LightGBM model, lleaves on every compile of it
 that `bench/peers.py` cached (the default one, and any made with `peers.py MODELS
@@ -37,7 +37,10 @@ MODELS = {  # name: (file, test matrix prefix, library)
     "lgb_cat": ("lgb_cat.txt", "Xcat", "lightgbm"),
     "xgb_cat": ("xgb_cat.json", "Xcat", "xgboost"),
 }
-VARIANTS = {"avx512": {}, "avx2": {"POLYSCORE_NO_AVX512": "1"}, "scalar": {"POLYSCORE_NO_AVX2": "1"}}
+# scalar sets both: the bitvector walk (src/predict/bitvector_tables.cc) keeps AVX-512
+# under POLYSCORE_NO_AVX2 alone
+VARIANTS = {"avx512": {}, "avx2": {"POLYSCORE_NO_AVX512": "1"},
+            "scalar": {"POLYSCORE_NO_AVX512": "1", "POLYSCORE_NO_AVX2": "1"}}
 
 
 class PsBench:
