@@ -46,22 +46,56 @@ def short_error(e):
     return s[:400]
 
 
-def _cache(models_dir, name, peer):
+def option_label(options):
+    """The cache-name suffix of a compile with non-default options ("" for the defaults):
+    {"fblocksize": 8, "fcodemodel": "small"} -> "-fblocksize=8-fcodemodel=small"."""
+    return "".join(f"-{k}={v}" for k, v in sorted((options or {}).items()))
+
+
+def _cache(models_dir, name, peer, options=None):
     d = os.path.join(models_dir, "peers")
     os.makedirs(d, exist_ok=True)
-    return os.path.join(d, f"{name}.{peer}")
+    return os.path.join(d, f"{name}.{peer}{option_label(options)}")
 
 
-def prepare(models_dir, name, fname, kind, peer):
-    """Compile/convert once; returns the cache record (dict), with "error" on failure."""
+def _current(rec_path, digest):
+    """The cache record at rec_path if it is for the model with this digest and its
+    artifact (or its error) is there, else None."""
+    if not os.path.exists(rec_path):
+        return None
+    rec = json.load(open(rec_path))
+    if rec.get("model_sha") == digest and ("error" in rec or os.path.exists(rec["artifact"])):
+        return rec
+    return None
+
+
+def compiled(models_dir, name, fname, peer):
+    """Every current, successful cache record of one peer for one model, its default
+    compile and any compiled with other options (prepare(options=...)), without compiling
+    anything: [(label, record)], label "" for the defaults."""
+    digest = sha(os.path.join(models_dir, fname))
+    prefix = _cache(models_dir, name, peer)
+    found = []
+    for f in sorted(os.listdir(os.path.dirname(prefix))):
+        p = os.path.join(os.path.dirname(prefix), f)
+        label = p[len(prefix):-len(".json")]
+        if p.startswith(prefix) and p.endswith(".json") and (label == "" or label.startswith("-")):
+            rec = _current(p, digest)
+            if rec and "error" not in rec:
+                found.append((label, rec))
+    return found
+
+
+def prepare(models_dir, name, fname, kind, peer, options=None):
+    """Compile/convert once; returns the cache record (dict), with "error" on failure.
+    options: keyword arguments of the peer's compile (lleaves only), cached apart."""
     path = os.path.join(models_dir, fname)
-    base = _cache(models_dir, name, peer)
+    base = _cache(models_dir, name, peer, options)
     rec_path = base + ".json"
     digest = sha(path)
-    if os.path.exists(rec_path):
-        rec = json.load(open(rec_path))
-        if rec.get("model_sha") == digest and ("error" in rec or os.path.exists(rec["artifact"])):
-            return rec
+    rec = _current(rec_path, digest)
+    if rec:
+        return rec
     # another process compiling the same thing (e.g. two `peers.py` in parallel): wait for it
     lock = base + ".lock"
     try:
@@ -70,15 +104,17 @@ def prepare(models_dir, name, fname, kind, peer):
     except FileExistsError:
         while os.path.exists(lock) and time.time() - os.path.getmtime(lock) < 3600:
             time.sleep(2)
-        return prepare(models_dir, name, fname, kind, peer)
+        return prepare(models_dir, name, fname, kind, peer, options)
     try:
-        return _prepare(path, base, rec_path, digest, kind, peer)
+        return _prepare(path, base, rec_path, digest, kind, peer, options)
     finally:
         os.remove(lock)
 
 
-def _prepare(path, base, rec_path, digest, kind, peer):
+def _prepare(path, base, rec_path, digest, kind, peer, options):
     rec = {"model_sha": digest}
+    if options and peer != "lleaves":
+        raise ValueError(f"compile options are for lleaves only, not {peer}")
     t0 = time.perf_counter()
     try:
         if peer == "tl2cgen":
@@ -99,8 +135,11 @@ def _prepare(path, base, rec_path, digest, kind, peer):
             import lleaves
             art = base + ".o"
             m = lleaves.Model(model_file=path)
-            m.compile(cache=art)
-            rec["how"] = "lleaves.Model(model_file).compile(cache=...), defaults (fp64)"
+            m.compile(cache=art, **(options or {}))
+            rec["how"] = ("lleaves.Model(model_file).compile(cache=...), "
+                          + (", ".join(f"{k}={v!r}" for k, v in sorted(options.items())) if options
+                             else "defaults") + " (fp64)")
+            rec["options"] = options or {}
         elif peer == "onnx":
             import onnxmltools
             from onnxmltools.convert.common.data_types import FloatTensorType
@@ -245,8 +284,31 @@ def versions():
     return v
 
 
+def lleaves_options(args):
+    """["fblocksize=8", "fcodemodel=small", "finline=0"] -> lleaves compile() keywords."""
+    kinds = {"fblocksize": int, "fcodemodel": str, "finline": lambda v: v not in ("0", "false", "False")}
+    out = {}
+    for a in args:
+        k, _, v = a.partition("=")
+        if k not in kinds:
+            raise SystemExit(f"unknown lleaves option {k!r}: one of {', '.join(kinds)}")
+        out[k] = kinds[k](v)
+    return out
+
+
 if __name__ == "__main__":
     d = sys.argv[1]
+    if len(sys.argv) > 3 and sys.argv[2] == "--lleaves":
+        # python peers.py MODELS_DIR --lleaves NAME [fblocksize=N] [fcodemodel=small|large] [finline=0|1]
+        # one lleaves compile with these options, cached beside the default one
+        name = sys.argv[3]
+        row = [m for m in MODELS if m[0] == name]
+        if not row or row[0][2] != "lightgbm":
+            raise SystemExit(f"{name}: not a LightGBM benchmark model")
+        rec = prepare(d, name, row[0][1], "lightgbm", "lleaves", lleaves_options(sys.argv[4:]) or None)
+        log(f"[peers] lleaves {name} {rec.get('how', '')}: "
+            + (f"error: {rec['error'][:150]}" if "error" in rec else f"ok ({rec['prepare_s']:.1f} s to compile)"))
+        sys.exit(1 if "error" in rec else 0)
     order = MODELS[::-1] if "--reverse" in sys.argv else MODELS
     for name, fname, kind, _, _ in order:
         if not os.path.exists(os.path.join(d, fname)):
