@@ -259,7 +259,8 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
 #else
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-                      __builtin_cpu_supports("avx512vl") && !(no_avx512 && *no_avx512);
+                      __builtin_cpu_supports("avx512vl") && !(no_avx512 && *no_avx512) &&
+                      avx2;  // POLYSCORE_NO_AVX2 turns both off, as for the other walks
 #endif
   const Forest deep_forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
   const PreparedModel deep = prepare_model(deep_forest);
@@ -293,7 +294,8 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   // 1,000 x 63-leaf benchmark model); the first single row builds them, once, whichever
   // threads ask, the same as prepare_all_tables builds them (without the top levels only
   // batches walk), and scores as they do.
-  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
+  const char* no_avx2 = std::getenv("POLYSCORE_NO_AVX2");
+  if (!cpu_has_avx2() || (no_avx2 && *no_avx2)) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
   const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
   const char* had = std::getenv("POLYSCORE_NO_AVX512");
   const std::string saved = had ? had : "";

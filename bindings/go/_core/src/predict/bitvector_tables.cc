@@ -18,19 +18,6 @@ bool set_in_environment(const char* name) {
   return value && *value;
 }
 
-// The CPU has what the AVX-512 bitvector code uses (vplzcntq is AVX-512 CD) and the
-// environment does not turn AVX-512 off.
-bool avx512_allowed() {
-#if POLYSCORE_X86_64
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && !set_in_environment("POLYSCORE_NO_AVX512");
-#else
-  return false;  // no AVX-512 code in this build
-#endif
-}
-
 // The CPU has AVX2 and the environment does not turn it off.
 bool avx2_allowed() {
 #if POLYSCORE_X86_64
@@ -38,6 +25,21 @@ bool avx2_allowed() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && !set_in_environment("POLYSCORE_NO_AVX2");
 #else
   return false;  // no AVX2 code in this build
+#endif
+}
+
+// The CPU has what the AVX-512 bitvector code uses (vplzcntq is AVX-512 CD) and the
+// environment turns off neither AVX-512 nor AVX2 (POLYSCORE_NO_AVX2 leaves neither, as in
+// key_tables.cc).
+bool avx512_allowed() {
+#if POLYSCORE_X86_64
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && !set_in_environment("POLYSCORE_NO_AVX512") &&
+         avx2_allowed();
+#else
+  return false;  // no AVX-512 code in this build
 #endif
 }
 
