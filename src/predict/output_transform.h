@@ -21,13 +21,12 @@ inline float sigmoid(float x, double) {
 }
 inline double sigmoid(double x, double scale) { return 1.0 / (1.0 + std::exp(-scale * x)); }
 
-// XGBoost's SoftPlus, log(1 + e^x), and the 1e-6 (kRtEps) it adds between expectiles.
+// XGBoost's SoftPlus, log(1 + e^x).
 template <typename F>
 F softplus(F x) {
   if (x > F(0)) return x + std::log1p(std::exp(-x));
   return std::log1p(std::exp(x));
 }
-constexpr float kExpectileGap = 1e-6f;
 
 // Turns the margins of one row into the values predict() returns; writes to out.
 template <typename Acc>

@@ -162,7 +162,7 @@ inline double base_score_to_margin(float b, Link link, const std::string& object
 // the one before (at least 1e-6), the inverse of the kExpectileSteps transform.
 inline std::vector<float> expectile_margins(std::vector<float> b) {
   for (size_t j = b.size() - 1; j > 0 && j < b.size(); --j) {
-    const float gap = std::max(b[j] - b[j - 1] - 1e-6f, 1e-6f);
+    const float gap = std::max(b[j] - b[j - 1] - kExpectileGap, kExpectileGap);
     b[j] = gap + std::log(-std::expm1(-gap));
   }
   return b;

@@ -35,6 +35,10 @@ enum class Transform : int32_t {
   kExpectileSteps,
 };
 
+// The least gap XGBoost keeps between a row's expectiles (its kRtEps): kExpectileSteps
+// adds it, and the loader's inverse (base_score to margins) takes it off.
+constexpr float kExpectileGap = 1e-6f;
+
 // Node flags. A split sends a row left when its (converted) feature value x satisfies
 // x <= threshold; the missing-value flags below are applied first, in this order.
 enum NodeFlag : uint8_t {
