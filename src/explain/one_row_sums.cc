@@ -1,18 +1,13 @@
 // one_row_sums.h: the lanes compiled for AVX2 and AVX-512, picked at run time.
 #include "explain/one_row_sums.h"
 
-#include <cstdlib>
 #include <cstring>
 
+#include "predict/cpu_features.h"
 #include "predict/key_step.h"  // POLYSCORE_X86_64: x86-64 and not POLYSCORE_PORTABLE
 
 namespace polyscore {
 namespace {
-
-bool set_in_environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value && *value;
-}
 
 // Lanes per vector: 256 bits (AVX2) and 512 (AVX-512).
 typedef float Float8 __attribute__((vector_size(32)));
@@ -67,18 +62,6 @@ void double_leaves(const double* zero, const double* one, const double* pweight,
 #include "predict/avx512_target_end.h"
 }  // namespace one_row_avx512
 
-namespace {
-bool cpu_has_avx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && !set_in_environment("POLYSCORE_NO_AVX2");
-}
-bool cpu_has_avx512() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-         !set_in_environment("POLYSCORE_NO_AVX512");
-}
-}  // namespace
 #endif  // POLYSCORE_X86_64
 
 // sums_all reads and writes whole vectors: at most one vector (16 lanes) past depth.
@@ -89,9 +72,9 @@ OneRowSums<float> one_row_unwound_sums<float>() {
   OneRowSums<float> sums;
   if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
 #if POLYSCORE_X86_64
-  if (cpu_has_avx2() && cpu_has_avx512()) {
+  if (avx512_allowed()) {
     sums = {one_row_avx512::float_sums, one_row_avx512::float_leaves, 8};
-  } else if (cpu_has_avx2()) {
+  } else if (avx2_allowed()) {
     sums = {one_row_avx2::float_sums, one_row_avx2::float_leaves, 8};
   }
 #endif
@@ -103,9 +86,9 @@ OneRowSums<double> one_row_unwound_sums<double>() {
   OneRowSums<double> sums;
   if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
 #if POLYSCORE_X86_64
-  if (cpu_has_avx2() && cpu_has_avx512()) {
+  if (avx512_allowed()) {
     sums = {one_row_avx512::double_sums, one_row_avx512::double_leaves, 8};
-  } else if (cpu_has_avx2()) {
+  } else if (avx2_allowed()) {
     sums = {one_row_avx2::double_sums, one_row_avx2::double_leaves, 4};
   }
 #endif

@@ -2,46 +2,16 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <utility>
 #include <vector>
 
+#include "predict/cpu_features.h"
 #include "predict/key_step.h"
 #include "predict/key_tables.h"
 #include "predict/prepared_model.h"
 
 namespace polyscore {
 namespace {
-
-bool set_in_environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value && *value;
-}
-
-// The CPU has AVX2 and the environment does not turn it off.
-bool avx2_allowed() {
-#if POLYSCORE_X86_64
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") && !set_in_environment("POLYSCORE_NO_AVX2");
-#else
-  return false;  // no AVX2 code in this build
-#endif
-}
-
-// The CPU has what the AVX-512 bitvector code uses (vplzcntq is AVX-512 CD) and the
-// environment turns off neither AVX-512 nor AVX2 (POLYSCORE_NO_AVX2 leaves neither, as in
-// key_tables.cc).
-bool avx512_allowed() {
-#if POLYSCORE_X86_64
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && !set_in_environment("POLYSCORE_NO_AVX512") &&
-         avx2_allowed();
-#else
-  return false;  // no AVX-512 code in this build
-#endif
-}
 
 // Numbers the leaves under tree-local node i left to right from `next`, and gives each
 // split below its keep mask (BitvectorTables::keep). Returns false past kBitvectorLeaves leaves.
@@ -94,7 +64,7 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 void build_bitvector_tables(PreparedModel& model) {
   model.bitvector = BitvectorTables();
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
-  const bool avx512 = avx512_allowed();
+  const bool avx512 = avx512cd_allowed();
   const bool avx2 = !avx512 && avx2_allowed();
   if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
   if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;

@@ -1,52 +1,23 @@
 #include "predict/key_tables.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <limits>
 #include <utility>
 #include <vector>
 
+#include "predict/cpu_features.h"
 #include "predict/key_encoding.h"
 #include "predict/key_step.h"
 
 namespace polyscore::key_walk {
 namespace {
 
-bool set_in_environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value && *value;
-}
 bool disabled_by_environment() { return set_in_environment("POLYSCORE_NO_HEAP_WALK"); }
-
-bool cpu_has_avx512() {
-#if POLYSCORE_X86_64
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#else
-  return false;  // no AVX-512 code in this build
-#endif
-}
-bool cpu_has_avx2() {
-#if POLYSCORE_X86_64
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-#else
-  return false;  // no AVX2 code in this build
-#endif
-}
-
-
 
 CategoryCodes::Ref category_ref_of(const PreparedModel& model, uint32_t node) {
   if (!(model.walk.nodes[node].feature_flags & kWalkCategorical)) return {0, 0};
   return {model.category_codes.word_of_node[node], ~0u};
 }
-
-// Whether the CPU has AVX2 (AVX-512: and AVX-512) and the environment does not turn it
-// off: POLYSCORE_NO_AVX512 leaves AVX2, POLYSCORE_NO_AVX2 leaves neither.
-bool avx2_allowed() { return cpu_has_avx2() && !set_in_environment("POLYSCORE_NO_AVX2"); }
-bool avx512_allowed() { return avx2_allowed() && cpu_has_avx512() && !set_in_environment("POLYSCORE_NO_AVX512"); }
 
 // How batches walk the top levels: with AVX-512 if allowed and any category bitset fits
 // one register (512 bits), else with AVX2 if allowed and any category bitset fits one

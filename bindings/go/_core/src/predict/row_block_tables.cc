@@ -1,20 +1,15 @@
 #include "predict/row_block_tables.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <limits>
 #include <utility>
 
+#include "predict/cpu_features.h"
 #include "predict/key_encoding.h"
 #include "predict/prepared_model.h"
 
 namespace polyscore {
 namespace {
-
-bool set_in_environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value && *value;
-}
 
 // Lanes a single row walks side by side may run past the last tree (into these).
 constexpr size_t kTailTrees = 16;
