@@ -74,37 +74,8 @@ std::optional<std::string> match_key(ps_category_kind kind, std::string_view tex
   return static_cast<char>('0' + kind) + *canonical;
 }
 
-// s with each byte that does not start a valid UTF-8 sequence replaced by U+FFFD: a
-// message goes into JSON and gRPC text, and a text from a BYTES tensor or a CSV file, or
-// a trained one that held lone surrogates (model.h), need not be UTF-8.
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-             : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) ok = (byte(i + k) & 0xC0) == 0x80;
-    if (ok && n == 3) {  // no overlong forms, no surrogates
-      ok = !(c == 0xE0 && byte(i + 1) < 0xA0) && !(c == 0xED && byte(i + 1) >= 0xA0);
-    } else if (ok && n == 4) {  // no overlong forms, nothing past U+10FFFF
-      ok = !(c == 0xF0 && byte(i + 1) < 0x90) && !(c == 0xF4 && byte(i + 1) >= 0x90);
-    }
-    if (ok) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
-// "name" quoted for a message, as valid UTF-8.
-std::string quoted(std::string_view s) { return quote_some({valid_utf8(s)}); }
+// "name" quoted for a message, as valid UTF-8 (quote_some makes it so).
+std::string quoted(std::string_view s) { return quote_some({std::string(s)}); }
 
 }  // namespace
 
@@ -214,7 +185,7 @@ std::string CategoryCodes::code(size_t column, const std::string& name, std::str
     return "";
   }
   std::vector<std::string> shown;  // quote_some shows 20
-  for (size_t i = 0; i < values->size() && i < 20; ++i) shown.push_back(valid_utf8((*values)[i]));
+  for (size_t i = 0; i < values->size() && i < 20; ++i) shown.push_back((*values)[i]);
   const size_t more = values->size() > 20 ? values->size() - 20 : 0;
   return feature + ": " + quoted(text) + " is not a category the model was trained with (" + quote_some(shown) +
          (more ? " and " + std::to_string(more) + " more" : "") + ")";

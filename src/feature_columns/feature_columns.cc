@@ -3,12 +3,15 @@
 
 #include <algorithm>
 
+#include "valid_utf8.h"
+
 namespace polyscore::feature_columns {
 namespace {
 
+// A name quoted for a message, as valid UTF-8 (a model file's names need not be).
 std::string quote(const std::string& name) {
   std::string out = "\"";
-  for (char c : name) {
+  for (char c : valid_utf8(name)) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }

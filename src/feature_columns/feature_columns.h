@@ -17,8 +17,9 @@
 
 namespace polyscore::feature_columns {
 
-// The first 20 names quoted ("a", "b") and how many more, so that a model with thousands
-// of features gives a message one can read (Go's quoteSome).
+// The first 20 names quoted ("a", "b"; each made valid UTF-8, valid_utf8.h) and how many
+// more, so that a model with thousands of features gives a message one can read (Go's
+// quoteSome).
 std::string quote_some(const std::vector<std::string>& names);
 
 // The column of each of a model's feature names.

@@ -11,6 +11,7 @@
 #include "polyscore/v1/scoring.grpc.pb.h"
 #include "repository_api.h"
 #include "scorer.h"
+#include "valid_utf8.h"
 
 namespace polyscore::server {
 namespace {
@@ -89,6 +90,7 @@ int32_t output_of(polyscore::v1::OutputKind kind) {
   return output;
 }
 
+using feature_columns::valid_utf8;
 using wire::kind_of;
 
 void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& request,
@@ -254,10 +256,12 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
         response->add_versions(loaded->version());
       }
       response->set_format(format_name(info.format));
-      response->set_objective(info.objective);
-      response->set_booster(info.booster);
+      // A proto3 string must be UTF-8 (a client refuses the whole answer otherwise), and
+      // a model file's texts need not be.
+      response->set_objective(valid_utf8(info.objective));
+      response->set_booster(valid_utf8(info.booster));
       response->set_num_features(info.num_features);
-      for (const auto& name : model->feature_names()) response->add_feature_names(name);
+      for (const auto& name : model->feature_names()) response->add_feature_names(valid_utf8(name));
       response->set_num_outputs(info.num_outputs);
       response->set_num_margins(info.num_margins);
       response->set_num_trees(info.num_trees);

@@ -5,11 +5,16 @@
 #include <ctime>
 #include <mutex>
 
+#include "valid_utf8.h"
+
 namespace polyscore::server {
 
 void append_json_escaped(std::string& out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
-  for (char c : s) {
+  // JSON text is UTF-8, and one invalid byte (a feature name from a Latin-1 model file, a
+  // percent-decoded model name) would make the whole answer or log line unreadable.
+  const std::string text = feature_columns::valid_utf8(s);
+  for (char c : text) {
     unsigned char u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';

@@ -34,7 +34,8 @@ inline void log_error(std::string_view message, std::initializer_list<LogField> 
   log_line("error", message, fields);
 }
 
-// Appends s to out as the inside of a JSON string (quotes, backslashes, controls escaped).
+// Appends s to out as the inside of a JSON string: quotes, backslashes and controls
+// escaped, each byte that does not start valid UTF-8 as U+FFFD.
 void append_json_escaped(std::string& out, std::string_view s);
 
 }  // namespace polyscore::server

@@ -198,5 +198,19 @@ TEST(JsonCodecNumbers, ClaimedCountsDoNotAllocate) {
   EXPECT_EQ(infer.inputs.at(0).float32_data, (std::vector<float>{1, 2}));
 }
 
+// JSON text is UTF-8: each byte that does not start a valid sequence becomes U+FFFD;
+// valid text (two to four bytes) goes through unchanged, and
+// quotes and controls are still escaped.
+TEST(JsonCodecStrings, InvalidUtf8BecomesReplacementCharacters) {
+  EXPECT_EQ(error_body("caf\xe9 \"x\"\n"), "{\"error\":\"caf\xef\xbf\xbd \\\"x\\\"\\u000a\"}\n");
+  const std::string valid = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";  // é, euro sign, an emoji
+  EXPECT_EQ(error_body(valid), "{\"error\":\"" + valid + "\"}\n");
+  const std::string fffd = "\xef\xbf\xbd";
+  // A lone continuation byte, a truncated sequence, an overlong '/', a surrogate, past U+10FFFF.
+  EXPECT_EQ(error_body("\x80|\xe2\x82|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80"),
+            "{\"error\":\"" + fffd + "|" + fffd + fffd + "|" + fffd + fffd + "|" + fffd + fffd + fffd + "|" + fffd +
+                fffd + fffd + fffd + "\"}\n");
+}
+
 }  // namespace
 }  // namespace polyscore::server
