@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "categorical_features.h"
 #include "errors.h"
 #include "fraud/v1/fraud.grpc.pb.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
@@ -265,6 +266,17 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
       response->set_default_output(kind_of(model->config().default_output));
       for (const auto& label : model->config().labels) response->add_labels(label);
       response->set_threshold(model->config().threshold);
+      for (const CategoricalFeature& feature : categorical_features(*model)) {
+        auto* out = response->add_categorical_features();
+        out->set_name(feature.name);
+        out->set_index(feature.index);
+        out->mutable_values()->Assign(feature.values->begin(), feature.values->end());
+        out->set_source(feature.paired_by_config ? polyscore::v1::CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS
+                                                 : polyscore::v1::CATEGORY_SOURCE_MODEL_FILE);
+        out->set_unknown(feature.paired_by_config ? polyscore::v1::UNKNOWN_CATEGORY_MISSING
+                                                  : polyscore::v1::UNKNOWN_CATEGORY_REFUSED);
+      }
+      response->set_unpaired_category_lists(static_cast<uint32_t>(model->categories().unpaired()));
     });
   }
 

@@ -6,6 +6,7 @@ case (tests/vectors/frames) sent as strings must give XGBoost's own margins bit 
 values the model cannot code are a 400 / INVALID_ARGUMENT naming the row, the feature and
 the value."""
 import json
+import pathlib
 import struct
 
 import grpc
@@ -292,3 +293,88 @@ def test_wrong_categorical_columns_keep_the_model_from_serving(paired_server, mo
     answer = post(paired_server, "/v1/predict", {"model": model, "named_rows": lgb4_named_rows()[:1]})
     assert answer.status_code == 503 and "failed to load" in answer.json()["error"], answer.text
     assert words in answer.json()["error"], answer.json()
+
+
+# ---------------------------------------------- model metadata lists the categories
+def xgboost_saved_lists(path):
+    """{feature index: its category texts in code order}, read from the XGBoost 3.1+ JSON
+    model itself (learner.gradient_booster.model.cats.enc: one entry per feature, strings
+    as UTF-8 bytes cut at offsets, numbers as values; a numeric feature's entry is empty)."""
+    enc = json.loads(pathlib.Path(path).read_text())["learner"]["gradient_booster"]["model"]["cats"]["enc"]
+    lists = {}
+    for j, entry in enumerate(enc):
+        if "offsets" in entry:
+            data, cuts = bytes(entry["values"]), entry["offsets"]
+            texts = [data[a:b].decode() for a, b in zip(cuts, cuts[1:])]
+        else:
+            texts = [category_text(v) for v in entry["values"]]
+        if texts:
+            lists[j] = texts
+    return lists
+
+
+def lightgbm_saved_lists(path):
+    """The pandas_categorical lists of a LightGBM model file, in list order, as texts."""
+    line = next(l for l in pathlib.Path(path).read_text().splitlines() if l.startswith("pandas_categorical:"))
+    return [[category_text(v) for v in values] for values in json.loads(line[len("pandas_categorical:"):])]
+
+
+def category_text(v):
+    """A category's text as docs/categories.md spells it: "true"/"false", an integer's
+    digits, a real's shortest round-trip form."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def metadata(server, model):
+    with channel_to(server) as channel:
+        grpc_answer = scoring_pb2_grpc.ScoringServiceStub(channel).GetModelMetadata(
+            scoring_pb2.GetModelMetadataRequest(model=model), timeout=10)
+    rest = requests.get(server.url + "/v1/models/" + model, timeout=10)
+    assert rest.status_code == 200, rest.text
+    return grpc_answer, rest.json()
+
+
+def grpc_lists(answer):
+    return [(f.name, f.index, list(f.values), scoring_pb2.CategorySource.Name(f.source),
+             scoring_pb2.UnknownCategory.Name(f.unknown)) for f in answer.categorical_features]
+
+
+def rest_lists(answer):
+    return [(f["name"], f["index"], f["values"], f["source"], f["unknown"]) for f in answer["categorical_features"]]
+
+
+def test_metadata_lists_xgboost_saved_categories(frames_server):
+    """Every list XGBoost saved, in code order, under its feature; the same over gRPC and REST."""
+    grpc_answer, rest = metadata(frames_server, "xgb3")
+    names = list(grpc_answer.feature_names)
+    expected = [(names[j], j, texts, "CATEGORY_SOURCE_MODEL_FILE", "UNKNOWN_CATEGORY_REFUSED")
+                for j, texts in sorted(xgboost_saved_lists(FRAMES / "xgb3_frame_binary.json").items())]
+    assert [e[0] for e in expected] == CATEGORICAL
+    assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
+    assert grpc_answer.unpaired_category_lists == 0 == rest["unpaired_category_lists"]
+
+
+def test_metadata_lists_lightgbm_categories_paired_by_config(paired_server):
+    grpc_answer, rest = metadata(paired_server, "lgb4p")
+    names = list(grpc_answer.feature_names)
+    # LightGBM pairs list i with the i-th categorical column; metadata lists features in order.
+    expected = sorted(((c, names.index(c), texts, "CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS", "UNKNOWN_CATEGORY_MISSING")
+                       for c, texts in zip(LGB4_CATEGORICAL, lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))),
+                      key=lambda e: e[1])
+    assert len(expected) == 3
+    assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
+    assert grpc_answer.unpaired_category_lists == 0 == rest["unpaired_category_lists"]
+
+
+@pytest.mark.parametrize("model,unpaired", [("lgb4", 3), ("xgb1", 0)])
+def test_metadata_of_models_whose_features_take_codes_only(frames_server, model, unpaired):
+    """LightGBM's lists without config.json categorical_columns are counted, not listed
+    under a feature; a file without lists has neither."""
+    grpc_answer, rest = metadata(frames_server, model)
+    assert grpc_lists(grpc_answer) == [] == rest_lists(rest)
+    assert grpc_answer.unpaired_category_lists == unpaired == rest["unpaired_category_lists"]
+    if model == "lgb4":
+        assert unpaired == len(lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
+
