@@ -151,10 +151,13 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
                 static_cast<size_t>(request.features_size()),
                 static_cast<size_t>(request.features_size())};
     std::vector<double> named_values;  // named_features in the model's feature order
-    if (request.named_features_size() > 0) {
-      if (request.features_size() > 0) fail(ErrorKind::kBadRequest, "give one of features and named_features, not both");
+    if (request.named_features_size() > 0 || request.named_categories_size() > 0) {
+      if (request.features_size() > 0) {
+        fail(ErrorKind::kBadRequest, "give one of features and named_features (with named_categories), not both");
+      }
       NamedRow row;
       row.numbers.assign(request.named_features().begin(), request.named_features().end());
+      row.categories.assign(request.named_categories().begin(), request.named_categories().end());
       named_values = lay_out_named_row(*model, row, "named_features");
       batch = Batch{named_values.data(), PS_DTYPE_FLOAT64, 1, named_values.size(), named_values.size()};
     }

@@ -16,7 +16,7 @@ import requests
 
 from conftest import channel_to
 from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
-from serve_util import VECTORS, Server, same_bits, scoring_pb2, scoring_pb2_grpc
+from serve_util import VECTORS, Server, fraud_pb2, fraud_pb2_grpc, same_bits, scoring_pb2, scoring_pb2_grpc
 
 FRAMES = VECTORS / "frames"
 XGB3 = json.loads((FRAMES / "xgb3_frame_binary.case.json").read_text())
@@ -378,3 +378,72 @@ def test_metadata_of_models_whose_features_take_codes_only(frames_server, model,
     if model == "lgb4":
         assert unpaired == len(lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
 
+
+# ------------------------------------------------- fraud.v1 named_categories over gRPC
+def fraud_rows(rows):
+    """REST /predict bodies' named_features (strings for categories) -> fraud.v1 requests."""
+    requests_ = []
+    for row in rows:
+        message = fraud_pb2.PredictRequest()
+        for c, v in row["features"].items():
+            if isinstance(v, str):
+                message.named_categories[c] = v
+            else:
+                message.named_features[c] = float("nan") if v is None else v
+        requests_.append(message)
+    return requests_
+
+
+@pytest.mark.parametrize("model,case", [("xgb3", "xgb3"), ("lgb4p", "lgb4p")])
+def test_grpc_fraud_named_categories_score_as_rest_and_the_library(frames_server, paired_server, model, case):
+    server, rows, library = ((frames_server, named_rows(), XGB3["value"]) if case == "xgb3"
+                             else (paired_server, lgb4_named_rows(), LGB4["value"]))
+    grpc_scores, rest_scores = [], []
+    messages = fraud_rows(rows)
+    assert sum(len(m.named_categories) == 3 for m in messages) > 50  # a missing category is NaN, a number
+    with channel_to(server) as channel:
+        fraud = fraud_pb2_grpc.FraudScorerStub(channel)
+        for row, message in zip(rows, messages):
+            message.model = model
+            grpc_scores.append(fraud.Predict(message, timeout=10).score)
+            rest = post(server, "/predict", {"model": model, "named_features": row["features"]})
+            assert rest.status_code == 200, rest.text
+            rest_scores.append(rest.json()["score"])
+    assert same_bits(np.array(grpc_scores), np.array(rest_scores))
+    assert same_bits(np.array(grpc_scores), np.array(library, dtype=np.float64))
+
+
+@pytest.mark.parametrize("feature,text,words", [
+    ("merchant", "bakery", 'feature "merchant": "bakery" is not a category the model was trained with ("grocery", '),
+    ("amount", "12.5", 'feature "amount" is numeric: "12.5" is not a number'),
+])
+def test_grpc_fraud_named_categories_refused_as_rest_refuses_them(frames_server, feature, text, words):
+    row = named_rows()[4]
+    row["features"][feature] = text
+    rest = post(frames_server, "/predict", {"model": "xgb3", "named_features": row["features"]})
+    assert rest.status_code == 400
+    message = fraud_rows([row])[0]
+    message.model = "xgb3"
+    with channel_to(frames_server) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            fraud_pb2_grpc.FraudScorerStub(channel).Predict(message, timeout=10)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.details() == rest.json()["error"]
+    assert words in refused.value.details()
+
+
+def test_grpc_fraud_feature_in_both_maps_is_refused(frames_server):
+    message = fraud_rows(named_rows()[:1])[0]
+    message.model = "xgb3"
+    message.named_features["merchant"] = 1.0
+    with channel_to(frames_server) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            fraud_pb2_grpc.FraudScorerStub(channel).Predict(message, timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert 'given twice: "merchant"' in refused.value.details()
+        message = fraud_pb2.PredictRequest(model="xgb3", features=[0.0] * len(COLUMNS))
+        message.named_categories["merchant"] = "grocery"
+        with pytest.raises(grpc.RpcError) as refused:
+            fraud_pb2_grpc.FraudScorerStub(channel).Predict(message, timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "not both" in refused.value.details()
