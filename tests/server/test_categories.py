@@ -398,7 +398,7 @@ def fraud_rows(rows):
 def test_grpc_fraud_named_categories_score_as_rest_and_the_library(frames_server, paired_server, model, case):
     server, rows, library = ((frames_server, named_rows(), XGB3["value"]) if case == "xgb3"
                              else (paired_server, lgb4_named_rows(), LGB4["value"]))
-    grpc_scores, rest_scores = [], []
+    grpc_scores, rest_scores, rest_field_scores = [], [], []
     messages = fraud_rows(rows)
     assert sum(len(m.named_categories) == 3 for m in messages) > 50  # a missing category is NaN, a number
     with channel_to(server) as channel:
@@ -409,7 +409,15 @@ def test_grpc_fraud_named_categories_score_as_rest_and_the_library(frames_server
             rest = post(server, "/predict", {"model": model, "named_features": row["features"]})
             assert rest.status_code == 200, rest.text
             rest_scores.append(rest.json()["score"])
+            # fraud.v1 in the proto3 JSON mapping: the texts in named_categories.
+            features = row["features"]
+            rest = post(server, "/predict", {
+                "model": model, "namedFeatures": {c: v for c, v in features.items() if not isinstance(v, str)},
+                "named_categories": {c: v for c, v in features.items() if isinstance(v, str)}})
+            assert rest.status_code == 200, rest.text
+            rest_field_scores.append(rest.json()["score"])
     assert same_bits(np.array(grpc_scores), np.array(rest_scores))
+    assert same_bits(np.array(rest_field_scores), np.array(rest_scores))
     assert same_bits(np.array(grpc_scores), np.array(library, dtype=np.float64))
 
 
