@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "model_repository.h"
+#include "utf8_text.h"
 
 namespace polyscore::server {
 
@@ -16,7 +17,16 @@ std::vector<CategoricalFeature> categorical_features(const LoadedModel& model) {
     CategoricalFeature& feature = out.emplace_back();
     feature.name = j < model.feature_names().size() ? model.feature_names()[j] : "";
     feature.index = j;
-    feature.values = values;
+    feature.values.reserve(values->size());
+    for (size_t code = 0; code < values->size(); ++code) {
+      const std::string& text = (*values)[code];
+      if (is_valid_utf8(text)) {
+        feature.values.push_back(text);
+      } else {
+        feature.values.push_back(with_invalid_utf8_replaced(text));
+        feature.invalid_utf8_codes.push_back(static_cast<uint32_t>(code));
+      }
+    }
     // The config pairs only lists that name no feature: a feature it names that has a
     // list has one of those (a list the file already pairs would have failed the load).
     feature.paired_by_config = std::find(columns.begin(), columns.end(), feature.name) != columns.end();

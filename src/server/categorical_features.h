@@ -17,9 +17,11 @@ class LoadedModel;
 struct CategoricalFeature {
   std::string name;
   uint32_t index = 0;
-  // The training categories in code order, as text; owned by the model, which the caller
-  // holds while it uses them.
-  const std::vector<std::string>* values = nullptr;
+  // The training categories in code order, as text, valid UTF-8 for the wire: a value
+  // whose bytes are not (see utf8_text.h) has each bad byte as U+FFFD, and its code is in
+  // invalid_utf8_codes (such a value can be given by its code only).
+  std::vector<std::string> values;
+  std::vector<uint32_t> invalid_utf8_codes;
   // true: a list of LightGBM's pandas_categorical paired by config.json
   // categorical_columns, a value not in it scoring as missing; false: a list the model
   // file pairs (XGBoost 3.1+), a value not in it refused.

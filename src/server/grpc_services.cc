@@ -273,7 +273,8 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
         auto* out = response->add_categorical_features();
         out->set_name(feature.name);
         out->set_index(feature.index);
-        out->mutable_values()->Assign(feature.values->begin(), feature.values->end());
+        out->mutable_values()->Assign(feature.values.begin(), feature.values.end());
+        out->mutable_invalid_utf8_codes()->Assign(feature.invalid_utf8_codes.begin(), feature.invalid_utf8_codes.end());
         out->set_source(feature.paired_by_config ? polyscore::v1::CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS
                                                  : polyscore::v1::CATEGORY_SOURCE_MODEL_FILE);
         out->set_unknown(feature.paired_by_config ? polyscore::v1::UNKNOWN_CATEGORY_MISSING

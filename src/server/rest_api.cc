@@ -56,9 +56,16 @@ void append_categorical_features(std::string& out, const LoadedModel& model) {
     out += "{\"name\":";
     append_string(out, feature.name);
     out += ",\"index\":" + std::to_string(feature.index) + ",\"values\":[";
-    for (size_t i = 0; i < feature.values->size(); ++i) {
+    for (size_t i = 0; i < feature.values.size(); ++i) {
       if (i) out += ',';
-      append_string(out, (*feature.values)[i]);
+      append_string(out, feature.values[i]);
+    }
+    if (!feature.invalid_utf8_codes.empty()) {  // proto3 JSON leaves an empty list out
+      out += "],\"invalid_utf8_codes\":[";
+      for (size_t i = 0; i < feature.invalid_utf8_codes.size(); ++i) {
+        if (i) out += ',';
+        out += std::to_string(feature.invalid_utf8_codes[i]);
+      }
     }
     out += feature.paired_by_config
                ? "],\"source\":\"CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS\",\"unknown\":\"UNKNOWN_CATEGORY_MISSING\"}"

@@ -379,6 +379,34 @@ def test_metadata_of_models_whose_features_take_codes_only(frames_server, model,
         assert unpaired == len(lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
 
 
+
+def test_metadata_of_a_category_that_is_not_utf8(tmp_path):
+    """A LightGBM file may save a lone surrogate (json.loads takes it; polyscore keeps
+    surrogateescape's byte 0x80). Protobuf string fields and JSON must be UTF-8: metadata
+    shows the byte as U+FFFD and lists the value's code in invalid_utf8_codes, and the
+    answer still parses in a gRPC client."""
+    text = (FRAMES / "lgb4_frame_binary.txt").read_text()
+    line = next(l for l in text.splitlines() if l.startswith("pandas_categorical:"))
+    first = json.loads(line[len("pandas_categorical:"):])[0][0]
+    bad_line = line.replace(json.dumps(first), json.dumps(first)[:-1] + '\\udc80"', 1)
+    assert bad_line != line
+    (tmp_path / "models" / "bad" / "1").mkdir(parents=True)
+    (tmp_path / "models" / "bad" / "1" / "model.txt").write_text(text.replace(line, bad_line))
+    (tmp_path / "models" / "bad" / "config.json").write_text(json.dumps({"categorical_columns": LGB4_CATEGORICAL}))
+    server = Server(tmp_path / "models", tmp_path)
+    try:
+        grpc_answer, rest = metadata(server, "bad")
+    finally:
+        assert server.stop() == 0, server.log_text()
+    saved = json.loads(bad_line[len("pandas_categorical:"):])[0]
+    shown = [v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for v in saved]
+    assert shown[0] == first + "\ufffd"
+    merchant = grpc_answer.categorical_features[[f.name for f in grpc_answer.categorical_features].index("merchant")]
+    assert list(merchant.values) == shown and list(merchant.invalid_utf8_codes) == [0]
+    rest_merchant = next(f for f in rest["categorical_features"] if f["name"] == "merchant")
+    assert rest_merchant["values"] == shown and rest_merchant["invalid_utf8_codes"] == [0]
+    assert all("invalid_utf8_codes" not in f for f in rest["categorical_features"] if f["name"] != "merchant")
+
 # ------------------------------------------------- fraud.v1 named_categories over gRPC
 def fraud_rows(rows):
     """REST /predict bodies' named_features (strings for categories) -> fraud.v1 requests."""
