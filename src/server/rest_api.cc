@@ -46,7 +46,8 @@ void append_shape(std::string& out, const std::vector<int64_t>& shape) {
 }
 
 // ,"categorical_features":[...],"unpaired_category_lists":N: GetModelMetadataResponse's
-// fields in the proto3 JSON mapping (enums by name), every value of every list.
+// fields under their proto names, enums by name, every field given (as the rest of this
+// answer), every value of every list.
 void append_categorical_features(std::string& out, const LoadedModel& model) {
   out += ",\"categorical_features\":[";
   bool first = true;
@@ -60,12 +61,10 @@ void append_categorical_features(std::string& out, const LoadedModel& model) {
       if (i) out += ',';
       append_string(out, feature.values[i]);
     }
-    if (!feature.invalid_utf8_codes.empty()) {  // proto3 JSON leaves an empty list out
-      out += "],\"invalid_utf8_codes\":[";
-      for (size_t i = 0; i < feature.invalid_utf8_codes.size(); ++i) {
-        if (i) out += ',';
-        out += std::to_string(feature.invalid_utf8_codes[i]);
-      }
+    out += "],\"invalid_utf8_codes\":[";
+    for (size_t i = 0; i < feature.invalid_utf8_codes.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(feature.invalid_utf8_codes[i]);
     }
     out += feature.paired_by_config
                ? "],\"source\":\"CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS\",\"unknown\":\"UNKNOWN_CATEGORY_MISSING\"}"

@@ -338,18 +338,20 @@ def metadata(server, model):
 
 def grpc_lists(answer):
     return [(f.name, f.index, list(f.values), scoring_pb2.CategorySource.Name(f.source),
-             scoring_pb2.UnknownCategory.Name(f.unknown)) for f in answer.categorical_features]
+             scoring_pb2.UnknownCategory.Name(f.unknown), list(f.invalid_utf8_codes))
+            for f in answer.categorical_features]
 
 
 def rest_lists(answer):
-    return [(f["name"], f["index"], f["values"], f["source"], f["unknown"]) for f in answer["categorical_features"]]
+    return [(f["name"], f["index"], f["values"], f["source"], f["unknown"], f["invalid_utf8_codes"])
+            for f in answer["categorical_features"]]
 
 
 def test_metadata_lists_xgboost_saved_categories(frames_server):
     """Every list XGBoost saved, in code order, under its feature; the same over gRPC and REST."""
     grpc_answer, rest = metadata(frames_server, "xgb3")
     names = list(grpc_answer.feature_names)
-    expected = [(names[j], j, texts, "CATEGORY_SOURCE_MODEL_FILE", "UNKNOWN_CATEGORY_REFUSED")
+    expected = [(names[j], j, texts, "CATEGORY_SOURCE_MODEL_FILE", "UNKNOWN_CATEGORY_REFUSED", [])
                 for j, texts in sorted(xgboost_saved_lists(FRAMES / "xgb3_frame_binary.json").items())]
     assert [e[0] for e in expected] == CATEGORICAL
     assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
@@ -360,9 +362,9 @@ def test_metadata_lists_lightgbm_categories_paired_by_config(paired_server):
     grpc_answer, rest = metadata(paired_server, "lgb4p")
     names = list(grpc_answer.feature_names)
     # LightGBM pairs list i with the i-th categorical column; metadata lists features in order.
-    expected = sorted(((c, names.index(c), texts, "CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS", "UNKNOWN_CATEGORY_MISSING")
-                       for c, texts in zip(LGB4_CATEGORICAL, lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))),
-                      key=lambda e: e[1])
+    lists = zip(LGB4_CATEGORICAL, lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
+    expected = sorted(((c, names.index(c), texts, "CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS",
+                        "UNKNOWN_CATEGORY_MISSING", []) for c, texts in lists), key=lambda e: e[1])
     assert len(expected) == 3
     assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
     assert grpc_answer.unpaired_category_lists == 0 == rest["unpaired_category_lists"]
@@ -405,7 +407,7 @@ def test_metadata_of_a_category_that_is_not_utf8(tmp_path):
     assert list(merchant.values) == shown and list(merchant.invalid_utf8_codes) == [0]
     rest_merchant = next(f for f in rest["categorical_features"] if f["name"] == "merchant")
     assert rest_merchant["values"] == shown and rest_merchant["invalid_utf8_codes"] == [0]
-    assert all("invalid_utf8_codes" not in f for f in rest["categorical_features"] if f["name"] != "merchant")
+    assert [f["invalid_utf8_codes"] for f in rest["categorical_features"] if f["name"] != "merchant"] == [[], []]
 
 # ------------------------------------------------- fraud.v1 named_categories over gRPC
 def fraud_rows(rows):
