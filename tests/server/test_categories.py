@@ -381,12 +381,12 @@ def test_metadata_of_models_whose_features_take_codes_only(frames_server, model,
         assert unpaired == len(lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
 
 
-
 def test_metadata_of_a_category_that_is_not_utf8(tmp_path):
     """A LightGBM file may save a lone surrogate (json.loads takes it; polyscore keeps
     surrogateescape's byte 0x80). Protobuf string fields and JSON must be UTF-8: metadata
     shows the byte as U+FFFD and lists the value's code in invalid_utf8_codes, and the
-    answer still parses in a gRPC client."""
+    answer still parses in a gRPC client. The value's bytes in an OIP BYTES tensor score
+    as its code does."""
     text = (FRAMES / "lgb4_frame_binary.txt").read_text()
     line = next(l for l in text.splitlines() if l.startswith("pandas_categorical:"))
     first = json.loads(line[len("pandas_categorical:"):])[0][0]
@@ -395,12 +395,16 @@ def test_metadata_of_a_category_that_is_not_utf8(tmp_path):
     (tmp_path / "models" / "bad" / "1").mkdir(parents=True)
     (tmp_path / "models" / "bad" / "1" / "model.txt").write_text(text.replace(line, bad_line))
     (tmp_path / "models" / "bad" / "config.json").write_text(json.dumps({"categorical_columns": LGB4_CATEGORICAL}))
+    saved = json.loads(bad_line[len("pandas_categorical:"):])[0]
     server = Server(tmp_path / "models", tmp_path)
     try:
         grpc_answer, rest = metadata(server, "bad")
+        as_bytes, as_code, as_missing = (
+            lgb4_oip_margins(server, "bad", merchant) for merchant in
+            (saved[0].encode("utf-8", "surrogateescape"), 0.0, float("nan")))
     finally:
         assert server.stop() == 0, server.log_text()
-    saved = json.loads(bad_line[len("pandas_categorical:"):])[0]
+    assert as_bytes == as_code and as_bytes != as_missing
     shown = [v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for v in saved]
     assert shown[0] == first + "\ufffd"
     merchant = grpc_answer.categorical_features[[f.name for f in grpc_answer.categorical_features].index("merchant")]
@@ -408,6 +412,31 @@ def test_metadata_of_a_category_that_is_not_utf8(tmp_path):
     rest_merchant = next(f for f in rest["categorical_features"] if f["name"] == "merchant")
     assert rest_merchant["values"] == shown and rest_merchant["invalid_utf8_codes"] == [0]
     assert [f["invalid_utf8_codes"] for f in rest["categorical_features"] if f["name"] != "merchant"] == [[], []]
+
+
+def lgb4_oip_margins(server, model, merchant):
+    """gRPC ModelInfer margins of the LightGBM case's rows whose categories are all
+    present, a tensor per feature, the texts as BYTES, merchant set to `merchant` in
+    every row (bytes: a BYTES tensor; a number: an FP64 code)."""
+    Tensor = grpc_predict_v2_pb2.ModelInferRequest.InferInputTensor
+    rows = [r["features"] for r in lgb4_named_rows()
+            if all(r["features"][c] is not None for c in LGB4_CATEGORICAL)]
+    request = grpc_predict_v2_pb2.ModelInferRequest(model_name=model)
+    for c in rows[0]:
+        column = [merchant if c == "merchant" else row[c] for row in rows]
+        if isinstance(column[0], (str, bytes)):
+            tensor = Tensor(name=c, datatype="BYTES", shape=[len(column)])
+            tensor.contents.bytes_contents.extend(v if isinstance(v, bytes) else v.encode() for v in column)
+        else:
+            tensor = Tensor(name=c, datatype="FP64", shape=[len(column)])
+            tensor.contents.fp64_contents.extend(float("nan") if v is None else v for v in column)
+        request.inputs.append(tensor)
+    request.outputs.add(name="margin")
+    with channel_to(server) as channel:
+        reply = grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=10)
+    assert len(rows) > 50
+    return np.frombuffer(reply.raw_output_contents[0], dtype="<f8").tolist()
+
 
 # ------------------------------------------------- fraud.v1 named_categories over gRPC
 def fraud_rows(rows):
