@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "categorical_features.h"
 #include "errors.h"
 #include "fraud/v1/fraud.grpc.pb.h"
 #include "inference/grpc_predict_v2.grpc.pb.h"
@@ -152,10 +153,13 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
                 static_cast<size_t>(request.features_size()),
                 static_cast<size_t>(request.features_size())};
     std::vector<double> named_values;  // named_features in the model's feature order
-    if (request.named_features_size() > 0) {
-      if (request.features_size() > 0) fail(ErrorKind::kBadRequest, "give one of features and named_features, not both");
+    if (request.named_features_size() > 0 || request.named_categories_size() > 0) {
+      if (request.features_size() > 0) {
+        fail(ErrorKind::kBadRequest, "give one of features and named_features (with named_categories), not both");
+      }
       NamedRow row;
       row.numbers.assign(request.named_features().begin(), request.named_features().end());
+      row.categories.assign(request.named_categories().begin(), request.named_categories().end());
       named_values = lay_out_named_row(*model, row, "named_features");
       batch = Batch{named_values.data(), PS_DTYPE_FLOAT64, 1, named_values.size(), named_values.size()};
     }
@@ -269,6 +273,18 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
       response->set_default_output(kind_of(model->config().default_output));
       for (const auto& label : model->config().labels) response->add_labels(label);
       response->set_threshold(model->config().threshold);
+      for (const CategoricalFeature& feature : categorical_features(*model)) {
+        auto* out = response->add_categorical_features();
+        out->set_name(feature.name);
+        out->set_index(feature.index);
+        out->mutable_values()->Assign(feature.values.begin(), feature.values.end());
+        out->mutable_invalid_utf8_codes()->Assign(feature.invalid_utf8_codes.begin(), feature.invalid_utf8_codes.end());
+        out->set_source(feature.paired_by_config ? polyscore::v1::CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS
+                                                 : polyscore::v1::CATEGORY_SOURCE_MODEL_FILE);
+        out->set_unknown(feature.paired_by_config ? polyscore::v1::UNKNOWN_CATEGORY_MISSING
+                                                  : polyscore::v1::UNKNOWN_CATEGORY_REFUSED);
+      }
+      response->set_unpaired_category_lists(static_cast<uint32_t>(model->categories().unpaired()));
     });
   }
 

@@ -392,7 +392,7 @@ void for_each_field_of_optional_body(std::string_view body, OnField on_field) {
 
 FraudRequest parse_fraud_request(std::string_view body) {
   FraudRequest request;
-  bool has_features = false;
+  bool has_features = false, has_numbers = false, has_categories = false;
   parse_object(body, [&](simdjson::ondemand::object object) {
     for (auto field_result : object) {
       simdjson::ondemand::field field = unwrap(std::move(field_result));
@@ -401,19 +401,24 @@ FraudRequest parse_fraud_request(std::string_view body) {
         read_numbers(field.value(), request.features, "features", false);
         has_features = true;
       } else if (key == "named_features" || key == "namedFeatures") {
-        if (request.has_named_features) bad("give one of \"named_features\" and \"namedFeatures\", not both");
+        if (has_numbers) bad("give one of \"named_features\" and \"namedFeatures\", not both");
         read_named_row(field.value(), request.named_features, std::string(key));
-        request.has_named_features = true;
+        has_numbers = true;
+      } else if (key == "named_categories" || key == "namedCategories") {
+        if (has_categories) bad("give one of \"named_categories\" and \"namedCategories\", not both");
+        read_named_categories(field.value(), request.named_features, std::string(key));
+        has_categories = true;
       } else if (key == "model") {
         request.model = read_string(field.value(), "model");
       } else {
-        unknown_field("", key, "features, named_features, model");
+        unknown_field("", key, "features, named_features, named_categories, model");
       }
     }
   });
+  request.has_named_features = has_numbers || has_categories;
   if (has_features == request.has_named_features) {
     bad(has_features ? "give one of \"features\" and \"named_features\", not both"
-                     : "missing field \"features\" (or \"named_features\")");
+                     : "missing field \"features\" (or \"named_features\", \"named_categories\")");
   }
   if (request.model.empty()) bad("missing field \"model\"");
   return request;

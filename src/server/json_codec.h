@@ -17,7 +17,9 @@ namespace polyscore::server {
 // POST /predict (fraud.v1 PredictRequest in JSON).
 struct FraudRequest {
   std::vector<double> features;  // null -> NaN (missing)
-  // "named_features" or "namedFeatures": the row by feature name, instead of features.
+  // "named_features" or "namedFeatures" (numbers, and strings as category values) and
+  // "named_categories" or "namedCategories" (category values): the row by feature name,
+  // instead of features.
   NamedRow named_features;
   bool has_named_features = false;
   std::string model;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "categorical_features.h"
 #include "errors.h"
 #include "json_codec.h"
 #include "named_rows.h"
@@ -42,6 +43,34 @@ void append_shape(std::string& out, const std::vector<int64_t>& shape) {
     out += std::to_string(shape[i]);
   }
   out += ']';
+}
+
+// ,"categorical_features":[...],"unpaired_category_lists":N: GetModelMetadataResponse's
+// fields under their proto names, enums by name, every field given (as the rest of this
+// answer), every value of every list.
+void append_categorical_features(std::string& out, const LoadedModel& model) {
+  out += ",\"categorical_features\":[";
+  bool first = true;
+  for (const CategoricalFeature& feature : categorical_features(model)) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"name\":";
+    append_string(out, feature.name);
+    out += ",\"index\":" + std::to_string(feature.index) + ",\"values\":[";
+    for (size_t i = 0; i < feature.values.size(); ++i) {
+      if (i) out += ',';
+      append_string(out, feature.values[i]);
+    }
+    out += "],\"invalid_utf8_codes\":[";
+    for (size_t i = 0; i < feature.invalid_utf8_codes.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(feature.invalid_utf8_codes[i]);
+    }
+    out += feature.paired_by_config
+               ? "],\"source\":\"CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS\",\"unknown\":\"UNKNOWN_CATEGORY_MISSING\"}"
+               : "],\"source\":\"CATEGORY_SOURCE_MODEL_FILE\",\"unknown\":\"UNKNOWN_CATEGORY_REFUSED\"}";
+  }
+  out += "],\"unpaired_category_lists\":" + std::to_string(model.categories().unpaired());
 }
 
 // Scoring endpoints hold a slot; past --max-concurrent they answer 429 at once.
@@ -202,6 +231,7 @@ HttpAnswer v1_models(ServiceCore& core, const std::vector<std::string_view>& par
   }
   out += "],\"threshold\":";
   append_double(out, model->config().threshold);
+  append_categorical_features(out, *model);
   out += "}\n";
   return answer;
 }

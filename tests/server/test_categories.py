@@ -6,6 +6,7 @@ case (tests/vectors/frames) sent as strings must give XGBoost's own margins bit 
 values the model cannot code are a 400 / INVALID_ARGUMENT naming the row, the feature and
 the value."""
 import json
+import pathlib
 import struct
 
 import grpc
@@ -15,7 +16,7 @@ import requests
 
 from conftest import channel_to
 from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
-from serve_util import VECTORS, Server, same_bits, scoring_pb2, scoring_pb2_grpc
+from serve_util import VECTORS, Server, fraud_pb2, fraud_pb2_grpc, same_bits, scoring_pb2, scoring_pb2_grpc
 
 FRAMES = VECTORS / "frames"
 XGB3 = json.loads((FRAMES / "xgb3_frame_binary.case.json").read_text())
@@ -292,3 +293,224 @@ def test_wrong_categorical_columns_keep_the_model_from_serving(paired_server, mo
     answer = post(paired_server, "/v1/predict", {"model": model, "named_rows": lgb4_named_rows()[:1]})
     assert answer.status_code == 503 and "failed to load" in answer.json()["error"], answer.text
     assert words in answer.json()["error"], answer.json()
+
+
+# ---------------------------------------------- model metadata lists the categories
+def xgboost_saved_lists(path):
+    """{feature index: its category texts in code order}, read from the XGBoost 3.1+ JSON
+    model itself (learner.gradient_booster.model.cats.enc: one entry per feature, strings
+    as UTF-8 bytes cut at offsets, numbers as values; a numeric feature's entry is empty)."""
+    enc = json.loads(pathlib.Path(path).read_text())["learner"]["gradient_booster"]["model"]["cats"]["enc"]
+    lists = {}
+    for j, entry in enumerate(enc):
+        if "offsets" in entry:
+            data, cuts = bytes(entry["values"]), entry["offsets"]
+            texts = [data[a:b].decode() for a, b in zip(cuts, cuts[1:])]
+        else:
+            texts = [category_text(v) for v in entry["values"]]
+        if texts:
+            lists[j] = texts
+    return lists
+
+
+def lightgbm_saved_lists(path):
+    """The pandas_categorical lists of a LightGBM model file, in list order, as texts."""
+    line = next(l for l in pathlib.Path(path).read_text().splitlines() if l.startswith("pandas_categorical:"))
+    return [[category_text(v) for v in values] for values in json.loads(line[len("pandas_categorical:"):])]
+
+
+def category_text(v):
+    """A category's text as docs/categories.md spells it: "true"/"false", an integer's
+    digits, a real's shortest round-trip form."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def metadata(server, model):
+    with channel_to(server) as channel:
+        grpc_answer = scoring_pb2_grpc.ScoringServiceStub(channel).GetModelMetadata(
+            scoring_pb2.GetModelMetadataRequest(model=model), timeout=10)
+    rest = requests.get(server.url + "/v1/models/" + model, timeout=10)
+    assert rest.status_code == 200, rest.text
+    return grpc_answer, rest.json()
+
+
+def grpc_lists(answer):
+    return [(f.name, f.index, list(f.values), scoring_pb2.CategorySource.Name(f.source),
+             scoring_pb2.UnknownCategory.Name(f.unknown), list(f.invalid_utf8_codes))
+            for f in answer.categorical_features]
+
+
+def rest_lists(answer):
+    return [(f["name"], f["index"], f["values"], f["source"], f["unknown"], f["invalid_utf8_codes"])
+            for f in answer["categorical_features"]]
+
+
+def test_metadata_lists_xgboost_saved_categories(frames_server):
+    """Every list XGBoost saved, in code order, under its feature; the same over gRPC and REST."""
+    grpc_answer, rest = metadata(frames_server, "xgb3")
+    names = list(grpc_answer.feature_names)
+    expected = [(names[j], j, texts, "CATEGORY_SOURCE_MODEL_FILE", "UNKNOWN_CATEGORY_REFUSED", [])
+                for j, texts in sorted(xgboost_saved_lists(FRAMES / "xgb3_frame_binary.json").items())]
+    assert [e[0] for e in expected] == CATEGORICAL
+    assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
+    assert grpc_answer.unpaired_category_lists == 0 == rest["unpaired_category_lists"]
+
+
+def test_metadata_lists_lightgbm_categories_paired_by_config(paired_server):
+    grpc_answer, rest = metadata(paired_server, "lgb4p")
+    names = list(grpc_answer.feature_names)
+    # LightGBM pairs list i with the i-th categorical column; metadata lists features in order.
+    lists = zip(LGB4_CATEGORICAL, lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
+    expected = sorted(((c, names.index(c), texts, "CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS",
+                        "UNKNOWN_CATEGORY_MISSING", []) for c, texts in lists), key=lambda e: e[1])
+    assert len(expected) == 3
+    assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
+    assert grpc_answer.unpaired_category_lists == 0 == rest["unpaired_category_lists"]
+
+
+@pytest.mark.parametrize("model,unpaired", [("lgb4", 3), ("xgb1", 0)])
+def test_metadata_of_models_whose_features_take_codes_only(frames_server, model, unpaired):
+    """LightGBM's lists without config.json categorical_columns are counted, not listed
+    under a feature; a file without lists has neither."""
+    grpc_answer, rest = metadata(frames_server, model)
+    assert grpc_lists(grpc_answer) == [] == rest_lists(rest)
+    assert grpc_answer.unpaired_category_lists == unpaired == rest["unpaired_category_lists"]
+    if model == "lgb4":
+        assert unpaired == len(lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
+
+
+def test_metadata_of_a_category_that_is_not_utf8(tmp_path):
+    """A LightGBM file may save a lone surrogate (json.loads takes it; polyscore keeps
+    surrogateescape's byte 0x80). Protobuf string fields and JSON must be UTF-8: metadata
+    shows the byte as U+FFFD and lists the value's code in invalid_utf8_codes, and the
+    answer still parses in a gRPC client. The value's bytes in an OIP BYTES tensor score
+    as its code does."""
+    text = (FRAMES / "lgb4_frame_binary.txt").read_text()
+    line = next(l for l in text.splitlines() if l.startswith("pandas_categorical:"))
+    first = json.loads(line[len("pandas_categorical:"):])[0][0]
+    bad_line = line.replace(json.dumps(first), json.dumps(first)[:-1] + '\\udc80"', 1)
+    assert bad_line != line
+    (tmp_path / "models" / "bad" / "1").mkdir(parents=True)
+    (tmp_path / "models" / "bad" / "1" / "model.txt").write_text(text.replace(line, bad_line))
+    (tmp_path / "models" / "bad" / "config.json").write_text(json.dumps({"categorical_columns": LGB4_CATEGORICAL}))
+    saved = json.loads(bad_line[len("pandas_categorical:"):])[0]
+    server = Server(tmp_path / "models", tmp_path)
+    try:
+        grpc_answer, rest = metadata(server, "bad")
+        as_bytes, as_code, as_missing = (
+            lgb4_oip_margins(server, "bad", merchant) for merchant in
+            (saved[0].encode("utf-8", "surrogateescape"), 0.0, float("nan")))
+    finally:
+        assert server.stop() == 0, server.log_text()
+    assert as_bytes == as_code and as_bytes != as_missing
+    shown = [v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for v in saved]
+    assert shown[0] == first + "\ufffd"
+    merchant = grpc_answer.categorical_features[[f.name for f in grpc_answer.categorical_features].index("merchant")]
+    assert list(merchant.values) == shown and list(merchant.invalid_utf8_codes) == [0]
+    rest_merchant = next(f for f in rest["categorical_features"] if f["name"] == "merchant")
+    assert rest_merchant["values"] == shown and rest_merchant["invalid_utf8_codes"] == [0]
+    assert [f["invalid_utf8_codes"] for f in rest["categorical_features"] if f["name"] != "merchant"] == [[], []]
+
+
+def lgb4_oip_margins(server, model, merchant):
+    """gRPC ModelInfer margins of the LightGBM case's rows whose categories are all
+    present, a tensor per feature, the texts as BYTES, merchant set to `merchant` in
+    every row (bytes: a BYTES tensor; a number: an FP64 code)."""
+    Tensor = grpc_predict_v2_pb2.ModelInferRequest.InferInputTensor
+    rows = [r["features"] for r in lgb4_named_rows()
+            if all(r["features"][c] is not None for c in LGB4_CATEGORICAL)]
+    request = grpc_predict_v2_pb2.ModelInferRequest(model_name=model)
+    for c in rows[0]:
+        column = [merchant if c == "merchant" else row[c] for row in rows]
+        if isinstance(column[0], (str, bytes)):
+            tensor = Tensor(name=c, datatype="BYTES", shape=[len(column)])
+            tensor.contents.bytes_contents.extend(v if isinstance(v, bytes) else v.encode() for v in column)
+        else:
+            tensor = Tensor(name=c, datatype="FP64", shape=[len(column)])
+            tensor.contents.fp64_contents.extend(float("nan") if v is None else v for v in column)
+        request.inputs.append(tensor)
+    request.outputs.add(name="margin")
+    with channel_to(server) as channel:
+        reply = grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=10)
+    assert len(rows) > 50
+    return np.frombuffer(reply.raw_output_contents[0], dtype="<f8").tolist()
+
+
+# ------------------------------------------------- fraud.v1 named_categories over gRPC
+def fraud_rows(rows):
+    """REST /predict bodies' named_features (strings for categories) -> fraud.v1 requests."""
+    requests_ = []
+    for row in rows:
+        message = fraud_pb2.PredictRequest()
+        for c, v in row["features"].items():
+            if isinstance(v, str):
+                message.named_categories[c] = v
+            else:
+                message.named_features[c] = float("nan") if v is None else v
+        requests_.append(message)
+    return requests_
+
+
+@pytest.mark.parametrize("model,case", [("xgb3", "xgb3"), ("lgb4p", "lgb4p")])
+def test_grpc_fraud_named_categories_score_as_rest_and_the_library(frames_server, paired_server, model, case):
+    server, rows, library = ((frames_server, named_rows(), XGB3["value"]) if case == "xgb3"
+                             else (paired_server, lgb4_named_rows(), LGB4["value"]))
+    grpc_scores, rest_scores, rest_field_scores = [], [], []
+    messages = fraud_rows(rows)
+    assert sum(len(m.named_categories) == 3 for m in messages) > 50  # a missing category is NaN, a number
+    with channel_to(server) as channel:
+        fraud = fraud_pb2_grpc.FraudScorerStub(channel)
+        for row, message in zip(rows, messages):
+            message.model = model
+            grpc_scores.append(fraud.Predict(message, timeout=10).score)
+            rest = post(server, "/predict", {"model": model, "named_features": row["features"]})
+            assert rest.status_code == 200, rest.text
+            rest_scores.append(rest.json()["score"])
+            # fraud.v1 in the proto3 JSON mapping: the texts in named_categories.
+            features = row["features"]
+            rest = post(server, "/predict", {
+                "model": model, "namedFeatures": {c: v for c, v in features.items() if not isinstance(v, str)},
+                "named_categories": {c: v for c, v in features.items() if isinstance(v, str)}})
+            assert rest.status_code == 200, rest.text
+            rest_field_scores.append(rest.json()["score"])
+    assert same_bits(np.array(grpc_scores), np.array(rest_scores))
+    assert same_bits(np.array(rest_field_scores), np.array(rest_scores))
+    assert same_bits(np.array(grpc_scores), np.array(library, dtype=np.float64))
+
+
+@pytest.mark.parametrize("feature,text,words", [
+    ("merchant", "bakery", 'feature "merchant": "bakery" is not a category the model was trained with ("grocery", '),
+    ("amount", "12.5", 'feature "amount" is numeric: "12.5" is not a number'),
+])
+def test_grpc_fraud_named_categories_refused_as_rest_refuses_them(frames_server, feature, text, words):
+    row = named_rows()[4]
+    row["features"][feature] = text
+    rest = post(frames_server, "/predict", {"model": "xgb3", "named_features": row["features"]})
+    assert rest.status_code == 400
+    message = fraud_rows([row])[0]
+    message.model = "xgb3"
+    with channel_to(frames_server) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            fraud_pb2_grpc.FraudScorerStub(channel).Predict(message, timeout=10)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert refused.value.details() == rest.json()["error"]
+    assert words in refused.value.details()
+
+
+def test_grpc_fraud_feature_in_both_maps_is_refused(frames_server):
+    message = fraud_rows(named_rows()[:1])[0]
+    message.model = "xgb3"
+    message.named_features["merchant"] = 1.0
+    with channel_to(frames_server) as channel:
+        with pytest.raises(grpc.RpcError) as refused:
+            fraud_pb2_grpc.FraudScorerStub(channel).Predict(message, timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert 'given twice: "merchant"' in refused.value.details()
+        message = fraud_pb2.PredictRequest(model="xgb3", features=[0.0] * len(COLUMNS))
+        message.named_categories["merchant"] = "grocery"
+        with pytest.raises(grpc.RpcError) as refused:
+            fraud_pb2_grpc.FraudScorerStub(channel).Predict(message, timeout=10)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "not both" in refused.value.details()

@@ -46,6 +46,15 @@ FRAUD = [
     {"named_features": {"velocity": [1.2], "amount_zscore": 0.4}, "model": "fraud-v3"},
     {"named_features": [1.2, 0.4], "model": "fraud-v3"},
     {"features": [0.4, 1.2], "named_features": {"velocity": 1.2, "amount_zscore": 0.4}, "model": "fraud-v3"},
+    NumericFeatureText({"named_features": {"amount_zscore": 0.4}, "named_categories": {"velocity": "1.2"},
+                        "model": "fraud-v3"}),
+    NumericFeatureText({"namedFeatures": {"amount_zscore": 0.4}, "namedCategories": {"velocity": "1.2"},
+                        "model": "fraud-v3"}),
+    NumericFeatureText({"named_categories": {"velocity": "1.2", "amount_zscore": "0.4"}, "model": "fraud-v3"}),
+    {"named_features": {"amount_zscore": 0.4}, "named_categories": {"velocity": 1.2}, "model": "fraud-v3"},
+    {"named_features": {"amount_zscore": 0.4}, "named_categories": ["1.2"], "model": "fraud-v3"},
+    {"named_categories": {"velocity": "1.2"}, "namedCategories": {"amount_zscore": "0.4"}, "model": "fraud-v3"},
+    {"features": [0.4, 1.2], "named_categories": {"velocity": "1.2"}, "model": "fraud-v3"},
 ]
 BATCH = [
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2]},

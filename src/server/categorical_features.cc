@@ -1,0 +1,37 @@
+// A model's categorical features for metadata (categorical_features.h).
+#include "categorical_features.h"
+
+#include <algorithm>
+
+#include "model_repository.h"
+#include "utf8_text.h"
+
+namespace polyscore::server {
+
+std::vector<CategoricalFeature> categorical_features(const LoadedModel& model) {
+  std::vector<CategoricalFeature> out;
+  const auto& columns = model.config().categorical_columns;
+  for (uint32_t j = 0; j < model.info().num_features; ++j) {
+    const std::vector<std::string>* values = model.categories().values_of(j);
+    if (values == nullptr) continue;
+    CategoricalFeature& feature = out.emplace_back();
+    feature.name = j < model.feature_names().size() ? model.feature_names()[j] : "";
+    feature.index = j;
+    feature.values.reserve(values->size());
+    for (size_t code = 0; code < values->size(); ++code) {
+      const std::string& text = (*values)[code];
+      if (is_valid_utf8(text)) {
+        feature.values.push_back(text);
+      } else {
+        feature.values.push_back(with_invalid_utf8_replaced(text));
+        feature.invalid_utf8_codes.push_back(static_cast<uint32_t>(code));
+      }
+    }
+    // The config pairs only lists that name no feature: a feature it names that has a
+    // list has one of those (a list the file already pairs would have failed the load).
+    feature.paired_by_config = std::find(columns.begin(), columns.end(), feature.name) != columns.end();
+  }
+  return out;
+}
+
+}  // namespace polyscore::server

@@ -1,0 +1,36 @@
+// What model metadata says of a model's categorical features (polyscore.v1
+// GetModelMetadataResponse.categorical_features, its REST twin GET /v1/models/{name}):
+// which features take category values by their text, the values in code order, where the
+// list comes from and what a value not in it scores as. Read from the codes the server
+// codes requests by (LoadedModel::categories), so metadata and scoring cannot disagree.
+#ifndef POLYSCORE_SERVER_CATEGORICAL_FEATURES_H
+#define POLYSCORE_SERVER_CATEGORICAL_FEATURES_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace polyscore::server {
+
+class LoadedModel;
+
+struct CategoricalFeature {
+  std::string name;
+  uint32_t index = 0;
+  // The training categories in code order, as text, valid UTF-8 for the wire: a value
+  // whose bytes are not (see utf8_text.h) has each bad byte as U+FFFD, and its code is in
+  // invalid_utf8_codes (such a value can be given by its code only).
+  std::vector<std::string> values;
+  std::vector<uint32_t> invalid_utf8_codes;
+  // true: a list of LightGBM's pandas_categorical paired by config.json
+  // categorical_columns, a value not in it scoring as missing; false: a list the model
+  // file pairs (XGBoost 3.1+), a value not in it refused.
+  bool paired_by_config = false;
+};
+
+// The model's categorical features in feature order.
+std::vector<CategoricalFeature> categorical_features(const LoadedModel& model);
+
+}  // namespace polyscore::server
+
+#endif
