@@ -2,9 +2,10 @@
 #include "categorical_features.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "model_repository.h"
-#include "utf8_text.h"
+#include "valid_utf8.h"
 
 namespace polyscore::server {
 
@@ -15,21 +16,19 @@ std::vector<CategoricalFeature> categorical_features(const LoadedModel& model) {
     const std::vector<std::string>* values = model.categories().values_of(j);
     if (values == nullptr) continue;
     CategoricalFeature& feature = out.emplace_back();
-    feature.name = j < model.feature_names().size() ? model.feature_names()[j] : "";
+    const std::string name = j < model.feature_names().size() ? model.feature_names()[j] : "";
+    feature.name = feature_columns::valid_utf8(name);
     feature.index = j;
     feature.values.reserve(values->size());
     for (size_t code = 0; code < values->size(); ++code) {
       const std::string& text = (*values)[code];
-      if (is_valid_utf8(text)) {
-        feature.values.push_back(text);
-      } else {
-        feature.values.push_back(with_invalid_utf8_replaced(text));
-        feature.invalid_utf8_codes.push_back(static_cast<uint32_t>(code));
-      }
+      std::string shown = feature_columns::valid_utf8(text);
+      if (shown != text) feature.invalid_utf8_codes.push_back(static_cast<uint32_t>(code));
+      feature.values.push_back(std::move(shown));
     }
     // The config pairs only lists that name no feature: a feature it names that has a
     // list has one of those (a list the file already pairs would have failed the load).
-    feature.paired_by_config = std::find(columns.begin(), columns.end(), feature.name) != columns.end();
+    feature.paired_by_config = std::find(columns.begin(), columns.end(), name) != columns.end();
   }
   return out;
 }

@@ -18,7 +18,7 @@ struct CategoricalFeature {
   std::string name;
   uint32_t index = 0;
   // The training categories in code order, as text, valid UTF-8 for the wire: a value
-  // whose bytes are not (see utf8_text.h) has each bad byte as U+FFFD, and its code is in
+  // whose bytes are not (see valid_utf8.h) has each bad byte as U+FFFD, and its code is in
   // invalid_utf8_codes (such a value can be given by its code only).
   std::vector<std::string> values;
   std::vector<uint32_t> invalid_utf8_codes;
