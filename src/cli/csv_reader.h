@@ -1,4 +1,5 @@
-// The rows `polyscore predict --input` reads: comma-separated numbers, one row a line.
+// The rows `polyscore predict --input` reads: comma-separated numbers, one row a line,
+// fields quoted by RFC 4180 where they hold a comma, a quote or a line break.
 // Shared by the CLI (main.cc) and its fuzz target (tests/fuzz/fuzz_csv.cc).
 #pragma once
 
@@ -30,17 +31,25 @@ struct CsvRows {
 // takes no category values, so the field's "is not a number" stands.
 using CategoryCoder = std::function<bool(size_t feature, std::string_view text, double* code, std::string* why)>;
 
-// Reads every line of `in` as a row of exactly num_features fields; blank lines are
-// skipped. With Header::kSkip the first line is skipped. With Header::kByName the first
-// line names the columns (comma-separated, spaces around a name ignored) and the rows
-// are laid out in the order of `feature_names` (the model's, one per feature): every
-// name must be a column and every column a name, in any order; otherwise *problem says
-// which columns are missing and which unexpected. A field that is empty, nan, NaN or NA
-// is missing (NaN); inf and -inf are numbers; spaces and tabs around a field and a
-// trailing \r are ignored. On a broken row returns false with *problem naming the line
-// (and the field), e.g. "line 3, field 2: 'x' is not a number". A field that is not a
-// number goes to `categories` (if set) first; a field is not unquoted, so a category
-// value holding a comma, or spelled as a missing value above, cannot be given.
+// Reads every record of `in` as a row of exactly num_features fields; blank lines are
+// skipped. With Header::kSkip the first record is skipped. With Header::kByName the first
+// record names the columns (spaces around a name ignored) and the rows are laid out in
+// the order of `feature_names` (the model's, one per feature): every name must be a
+// column and every column a name, in any order; otherwise *problem says which columns are
+// missing and which unexpected. A field that is empty, nan, NaN or NA is missing (NaN);
+// inf and -inf are numbers; spaces and tabs around a field and a trailing \r are
+// ignored. A field that is not a number goes to `categories` (if set) first.
+// Quoting (RFC 4180, as Python's csv module and pandas' to_csv write it): a field that
+// starts with " (after spaces) runs to the next lone "; "" inside it is one ", and a
+// comma or a line break inside it is the field's, so a record can span lines (line
+// numbers in messages count the file's lines). Its text is exactly what is between the
+// quotes: a category value or a column name keeps its spaces. It is read as a number or
+// a missing value as the same text unquoted would be ("1.5" is 1.5, "" and "NA" are
+// missing, as pandas reads them), so a category spelled as a missing value is given by
+// its code. A quote that is never closed, text after a closing quote, or a quote inside
+// a field that does not start with one is an error naming the line, the field and the
+// character. On a broken row returns false with *problem naming the line (and the
+// field), e.g. "line 3, field 2: 'x' is not a number".
 bool read_csv_rows(std::istream& in, Header header, const std::vector<std::string>& feature_names,
                    CsvRows* rows, std::string* problem, const CategoryCoder& categories = {});
 

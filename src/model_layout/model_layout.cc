@@ -53,12 +53,16 @@ std::vector<ModelFile> scan(const std::string& dir, std::string* error) {
           (file.size() > 12 && file.compare(file.size() - 12, 12, ".config.json") == 0)) {
         continue;
       }
-      std::string name = path.stem().string();
-      found.push_back({name, "1", path.string(), (path.parent_path() / (name + ".config.json")).string()});
+      found.push_back({path.stem().string(), "1", path.string(), config_beside(path.string())});
     }
   }
   if (ec && error) *error = ec.message();
   return found;
+}
+
+std::string config_beside(const std::string& model_path) {
+  const fs::path path(model_path);
+  return (path.parent_path() / (path.stem().string() + ".config.json")).string();
 }
 
 bool version_less(const std::string& a, const std::string& b) {

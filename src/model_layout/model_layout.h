@@ -22,6 +22,9 @@ struct ModelFile {
 // *error to the reason.
 std::vector<ModelFile> scan(const std::string& dir, std::string* error);
 
+// The config of a one-version file DIR/<name>.<ext>: DIR/<name>.config.json.
+std::string config_beside(const std::string& model_path);
+
 // Orders versions: numbers numerically, then other names alphabetically.
 bool version_less(const std::string& a, const std::string& b);
 

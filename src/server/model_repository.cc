@@ -10,7 +10,6 @@
 #include "errors.h"
 #include "log.h"
 #include "model_layout.h"
-#include "simdjson.h"
 
 namespace polyscore::server {
 
@@ -23,54 +22,6 @@ bool stat_file(const std::string& path, int64_t* mtime_ns, uint64_t* size) {
   *mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   *size = static_cast<uint64_t>(st.st_size);
   return true;
-}
-
-// Reads a per-model config; throws std::runtime_error naming the problem.
-ModelConfig read_config(const std::string& path) {
-  ModelConfig config;
-  if (path.empty()) return config;
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  auto load_error = parser.load(path).get(root);
-  if (load_error) throw std::runtime_error(path + ": " + simdjson::error_message(load_error));
-  simdjson::dom::object object;
-  if (root.get(object)) throw std::runtime_error(path + ": not a JSON object");
-  for (auto field : object) {
-    std::string key(field.key);
-    if (key == "labels") {
-      simdjson::dom::array labels;
-      if (field.value.get(labels)) throw std::runtime_error(path + ": labels is not an array");
-      for (auto label : labels) {
-        std::string_view text;
-        if (label.get(text)) throw std::runtime_error(path + ": labels holds a non-string");
-        config.labels.emplace_back(text);
-      }
-      if (config.labels.size() != 2) {
-        throw std::runtime_error(path + ": labels must name exactly 2 classes");
-      }
-    } else if (key == "threshold") {
-      if (field.value.get(config.threshold)) {
-        throw std::runtime_error(path + ": threshold is not a number");
-      }
-    } else if (key == "default_output") {
-      std::string_view text;
-      if (field.value.get(text) || !parse_output_kind(std::string(text), &config.default_output)) {
-        throw std::runtime_error(path + ": default_output must be one of " + kOutputKindNames);
-      }
-    } else if (key == "categorical_columns") {
-      simdjson::dom::array columns;
-      if (field.value.get(columns)) throw std::runtime_error(path + ": categorical_columns is not an array");
-      for (auto column : columns) {
-        std::string_view text;
-        if (column.get(text)) throw std::runtime_error(path + ": categorical_columns holds a non-string");
-        config.categorical_columns.emplace_back(text);
-      }
-    } else {
-      throw std::runtime_error(path + ": unknown field \"" + key +
-                               "\" (expected labels, threshold, default_output, categorical_columns)");
-    }
-  }
-  return config;
 }
 
 // Scores one row of missing values and drops the answer: the library builds the
@@ -89,7 +40,7 @@ std::shared_ptr<const LoadedModel> load_version(const std::string& name,
                                                 const std::string& version,
                                                 const std::string& model_path,
                                                 const std::string& config_path) {
-  ModelConfig config = read_config(config_path);
+  ModelConfig config = model_config::read(config_path);
   ps_error* err = nullptr;
   ps_error_create(&err);
   ps_model* handle = nullptr;
@@ -110,30 +61,6 @@ std::shared_ptr<const LoadedModel> load_version(const std::string& name,
 
 bool version_less(const std::string& a, const std::string& b) {
   return model_layout::version_less(a, b);
-}
-
-const int32_t kOutputKinds[5] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB,
-                                  PS_OUTPUT_INTERACTIONS};
-const char kOutputKindNames[] = "value, margin, leaf, contrib, interactions";
-
-const char* output_kind_name(int32_t output) {
-  switch (output) {
-    case PS_OUTPUT_MARGIN: return "margin";
-    case PS_OUTPUT_LEAF: return "leaf";
-    case PS_OUTPUT_CONTRIB: return "contrib";
-    case PS_OUTPUT_INTERACTIONS: return "interactions";
-    default: return "value";
-  }
-}
-
-bool parse_output_kind(const std::string& name, int32_t* output) {
-  if (name == "value") *output = PS_OUTPUT_VALUE;
-  else if (name == "margin") *output = PS_OUTPUT_MARGIN;
-  else if (name == "leaf") *output = PS_OUTPUT_LEAF;
-  else if (name == "contrib") *output = PS_OUTPUT_CONTRIB;
-  else if (name == "interactions") *output = PS_OUTPUT_INTERACTIONS;
-  else return false;
-  return true;
 }
 
 const char* format_name(int32_t format) {
@@ -167,20 +94,7 @@ LoadedModel::LoadedModel(std::string name, std::string version, std::string path
   }
   ps_error_free(err);
   try {
-    std::vector<size_t> lightgbm_columns;
-    for (const std::string& column : config_.categorical_columns) {
-      const auto found = std::find(feature_names_.begin(), feature_names_.end(), column);
-      if (found == feature_names_.end()) {
-        throw std::runtime_error("config categorical_columns names \"" + column + "\", which is not a feature of the model");
-      }
-      lightgbm_columns.push_back(static_cast<size_t>(found - feature_names_.begin()));
-    }
-    try {
-      categories_ = feature_columns::CategoryCodes(handle_, info_.num_features, lightgbm_columns);
-    } catch (const std::runtime_error& e) {
-      if (lightgbm_columns.empty()) throw;
-      throw std::runtime_error(std::string("config categorical_columns: ") + e.what());
-    }
+    categories_ = model_config::category_codes(handle_, feature_names_, config_);
   } catch (...) {  // the destructor does not run: free the handle here
     ps_model_free(handle_);
     throw;

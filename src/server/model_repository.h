@@ -2,7 +2,7 @@
 // reloaded atomically. Layout:
 //   DIR/<name>/<version>/model.{json,ubj,txt}   versioned; DIR/<name>/config.json optional
 //   DIR/<name>.{json,ubj,txt}                   one version, "1"; DIR/<name>.config.json optional
-// A config is {"labels": ["legit", "fraud"], "threshold": 0.5, "default_output": "value"}.
+// A config is src/model_config/model_config.h's (shared with polyscore-worker).
 #ifndef POLYSCORE_SERVER_MODEL_REPOSITORY_H
 #define POLYSCORE_SERVER_MODEL_REPOSITORY_H
 
@@ -16,18 +16,13 @@
 #include <vector>
 
 #include "category_codes.h"
+#include "model_config.h"
 #include "polyscore/polyscore.h"
 
 namespace polyscore::server {
 
-struct ModelConfig {
-  std::vector<std::string> labels;  // [below threshold, at or above]; empty = no label
-  double threshold = 0.5;
-  int32_t default_output = PS_OUTPUT_VALUE;
-  // A LightGBM model's categorical columns, in the training DataFrame's order: the
-  // features its pandas_categorical lists code (the file does not say; docs/categories.md).
-  std::vector<std::string> categorical_columns;
-};
+// The per-model config.json, read by the code polyscore-worker reads it with too.
+using model_config::ModelConfig;
 
 // One loaded version. Immutable; requests hold it by shared_ptr, so a version being
 // replaced keeps answering the requests that started on it until they finish.
@@ -153,11 +148,11 @@ class ModelRepository {
 // Orders versions: numbers numerically, then other names alphabetically.
 bool version_less(const std::string& a, const std::string& b);
 
-const char* output_kind_name(int32_t output);      // "value", "margin", "leaf", "contrib", "interactions"
-bool parse_output_kind(const std::string& name, int32_t* output);
-// Every output kind, the server's order, for the messages that list them and metadata.
-extern const int32_t kOutputKinds[5];
-extern const char kOutputKindNames[];  // "value, margin, leaf, contrib, interactions"
+// The output kinds' names, beside the config that names one (model_config.h).
+using model_config::kOutputKindNames;
+using model_config::kOutputKinds;
+using model_config::output_kind_name;
+using model_config::parse_output_kind;
 const char* format_name(int32_t format);          // "xgboost-json", ...
 
 }  // namespace polyscore::server

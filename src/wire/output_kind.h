@@ -18,8 +18,8 @@ static_assert(polyscore::v1::OutputKind_MAX == polyscore::v1::OUTPUT_KIND_INTERA
                   PS_OUTPUT_INTERACTIONS == 4,
               "an output kind was added: map it in output_of() and kind_of()");
 
-// What OUTPUT_KIND_UNSPECIFIED asks for: the model's default output (the server's model
-// config may set one; otherwise PS_OUTPUT_VALUE).
+// What OUTPUT_KIND_UNSPECIFIED asks for: the model's default output (its config.json may
+// set one, src/model_config; otherwise PS_OUTPUT_VALUE).
 constexpr int32_t kDefaultOutput = -1;
 
 // The PS_OUTPUT_* of a kind (kDefaultOutput for UNSPECIFIED). False for a number the

@@ -1,5 +1,6 @@
 #include "model_registry.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace polyscore_worker {
@@ -12,11 +13,21 @@ void ModelRegistry::load(const std::vector<ModelSource>& models) {
   ps_error* err = nullptr;
   if (ps_error_create(&err) != PS_OK) throw std::runtime_error("out of memory");
   std::unique_ptr<ps_error, void (*)(ps_error*)> err_owner(err, ps_error_free);
-  for (const auto& [name, version, path] : models) {
+  for (const ModelSource& source : models) {
+    const std::string& name = source.name;
+    const std::string& version = source.version;
+    const std::string& path = source.path;
     if (models_.count(name)) throw std::runtime_error("model '" + name + "' is given twice");
     LoadedModel m;
     m.name = name;
     m.version = version;
+    std::error_code no_config;  // as the server: a config is read when it is a regular file
+    try {
+      m.config = polyscore::model_config::read(
+          std::filesystem::is_regular_file(source.config_path, no_config) ? source.config_path : "");
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot load model '" + name + "': " + e.what());
+    }
     if (ps_model_load_file(&m.handle, path.c_str(), nullptr, err) != PS_OK ||
         ps_model_info_get(&m.info, m.handle, err) != PS_OK) {
       ps_model_free(m.handle);
@@ -40,7 +51,7 @@ void ModelRegistry::load(const std::vector<ModelSource>& models) {
       m.feature_names.emplace_back(buf.data(), len);
     }
     try {
-      m.categories = polyscore::feature_columns::CategoryCodes(m.handle, m.info.num_features);
+      m.categories = polyscore::model_config::category_codes(m.handle, m.feature_names, m.config);
     } catch (const std::exception& e) {
       ps_model_free(m.handle);
       throw std::runtime_error("cannot load model '" + name + "': " + e.what());

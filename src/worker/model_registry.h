@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "category_codes.h"
+#include "model_config.h"
 #include "worker_options.h"
 
 namespace polyscore_worker {
@@ -23,7 +24,12 @@ struct LoadedModel {
   ps_model_info info = PS_MODEL_INFO_INIT;
   // Its feature names ("" where the file names none), for named_rows.
   std::vector<std::string> feature_names;
-  // Its training categories, to code the category values of named_rows.
+  // Its config.json as the server reads it (defaults when there is none): the worker uses
+  // default_output and categorical_columns; labels and threshold are for the server's
+  // fraud.v1 and metadata, which the worker does not answer.
+  polyscore::model_config::ModelConfig config;
+  // Its training categories (LightGBM's lists paired by config.categorical_columns), to
+  // code the category values of named_rows.
   polyscore::feature_columns::CategoryCodes categories;
 };
 
@@ -34,8 +40,9 @@ class ModelRegistry {
   ModelRegistry& operator=(const ModelRegistry&) = delete;
   ~ModelRegistry();
 
-  // Loads every model; throws std::runtime_error naming the file and the library's
-  // reason for the first one that fails, or a name given twice.
+  // Loads every model and its config; throws std::runtime_error naming the model and the
+  // reason (the library's, or the config's in the server's words) for the first one that
+  // fails, or a name given twice.
   void load(const std::vector<ModelSource>& models);
 
   // The model called `name`, or nullptr.

@@ -151,7 +151,7 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
               "output " + std::to_string(static_cast<int>(request.output())) + " is not an OutputKind");
     return;
   }
-  opts.output = output == polyscore::wire::kDefaultOutput ? PS_OUTPUT_VALUE : output;
+  opts.output = output == polyscore::wire::kDefaultOutput ? model->config.default_output : output;
   opts.iteration_begin = request.iterations().begin();
   opts.iteration_end = request.iterations().end();
   if (request.base_margin_size() > 0) {  // the C library checks its length against rows

@@ -19,7 +19,11 @@ const char kWorkerUsage[] =
     "Scores requests from NATS JetStream (PREFIX.requests) into PREFIX.results, answers\n"
     "request-reply on PREFIX.rpc, and sends what cannot be scored to PREFIX.deadletter.\n"
     "--models DIR serves the newest version of each model in DIR, laid out like\n"
-    "polyscore serve's: DIR/NAME/VERSION/model.{json,ubj,txt} or DIR/NAME.{json,ubj,txt}.\n";
+    "polyscore serve's: DIR/NAME/VERSION/model.{json,ubj,txt} or DIR/NAME.{json,ubj,txt},\n"
+    "with the server's per-model config (DIR/NAME/config.json or DIR/NAME.config.json).\n"
+    "--model NAME=PATH reads the config beside PATH the same way: PATH without its\n"
+    "extension, then .config.json (fraud.txt: fraud.config.json), if it exists. The worker\n"
+    "applies its categorical_columns and default_output (docs/worker.md).\n";
 
 namespace {
 
@@ -56,9 +60,9 @@ bool add_models_from_dir(const std::string& dir, WorkerOptions* out, std::string
   for (const auto& file : files) {
     auto it = newest.find(file.name);
     if (it == newest.end()) {
-      newest.emplace(file.name, ModelSource{file.name, file.version, file.model_path});
+      newest.emplace(file.name, ModelSource{file.name, file.version, file.model_path, file.config_path});
     } else if (polyscore::model_layout::version_less(it->second.version, file.version)) {
-      it->second = ModelSource{file.name, file.version, file.model_path};
+      it->second = ModelSource{file.name, file.version, file.model_path, file.config_path};
     }
   }
   if (newest.empty()) {
@@ -89,7 +93,8 @@ bool parse_worker_options(const std::vector<std::string>& args, WorkerOptions* o
       size_t eq = v.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
         return fail(error, "--model needs NAME=PATH, not '" + v + "'");
-      out->models.push_back({v.substr(0, eq), "1", v.substr(eq + 1)});
+      const std::string path = v.substr(eq + 1);
+      out->models.push_back({v.substr(0, eq), "1", path, polyscore::model_layout::config_beside(path)});
     } else if (a == "--models") {
       if (!value(&v)) return fail(error, "--models needs a directory");
       if (!add_models_from_dir(v, out, error)) return false;

@@ -8,15 +8,17 @@
 
 namespace polyscore_worker {
 
-// One model to serve: its name, the version the worker answers as, and its file.
+// One model to serve: its name, the version the worker answers as, its file, and the
+// config.json that applies to it (read if it exists; src/model_config).
 struct ModelSource {
-  std::string name, version, path;
+  std::string name, version, path, config_path;
 };
 
 struct WorkerOptions {
   std::string nats_url = "nats://127.0.0.1:4222";
-  // From --model NAME=PATH (version "1") and --models DIR (the newest version of each
-  // model in the repository layout polyscore serve reads, src/model_layout).
+  // From --model NAME=PATH (version "1", config PATH's stem + ".config.json" as for a
+  // one-version file of the layout) and --models DIR (the newest version of each model in
+  // the repository layout polyscore serve reads, src/model_layout, with its config).
   std::vector<ModelSource> models;
   // First token of every subject and stream name (docs/worker.md lists them).
   std::string prefix = "polyscore";

@@ -84,6 +84,7 @@ echo "== pandas DataFrames (tests/vectors/frames)"
 for env in new old xgb34; do
     "$VENVS/$env/bin/python" "$HERE/make_frame_vectors.py" --out "$OUT/frames"
 done
+"$VENVS/new/bin/python" "$HERE/make_quoted_frame_vectors.py" --out "$OUT/frames"
 
 echo "== sparse input (tests/vectors/sparse)"
 "$VENVS/new/bin/python" "$HERE/make_sparse_vectors.py" --out "$OUT"

@@ -1,0 +1,47 @@
+// A model's config.json in the repository layout (src/model_layout, docs/serve.md), as
+// polyscore-serve and polyscore-worker both read it, so that one file means the same to
+// both and a mistake in it is refused by both in the same words:
+//   {"labels": ["legit", "fraud"], "threshold": 0.5, "default_output": "value",
+//    "categorical_columns": ["merchant", "country"]}
+// Every field is optional; any other field is an error.
+#ifndef POLYSCORE_MODEL_CONFIG_H
+#define POLYSCORE_MODEL_CONFIG_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "category_codes.h"
+#include "polyscore/polyscore.h"
+
+namespace polyscore::model_config {
+
+struct ModelConfig {
+  std::vector<std::string> labels;  // [below threshold, at or above]; empty = no label
+  double threshold = 0.5;
+  int32_t default_output = PS_OUTPUT_VALUE;  // what a request that names no output gets
+  // A LightGBM model's categorical columns, in the training DataFrame's order: the
+  // features its pandas_categorical lists code (the file does not say; docs/categories.md).
+  std::vector<std::string> categorical_columns;
+};
+
+// Reads the config at `path` ("" reads none: every field its default). Throws
+// std::runtime_error starting with the path and naming the problem.
+ModelConfig read(const std::string& path);
+
+// The training categories of `model` (whose feature names are `feature_names`, one per
+// feature), its LightGBM lists paired with the features config.categorical_columns
+// names. Throws std::runtime_error naming the problem: a name that is not a feature, as
+// many names as lists that name no feature, a feature named twice.
+feature_columns::CategoryCodes category_codes(const ps_model* model, const std::vector<std::string>& feature_names,
+                                              const ModelConfig& config);
+
+const char* output_kind_name(int32_t output);  // "value", "margin", "leaf", "contrib", "interactions"
+bool parse_output_kind(const std::string& name, int32_t* output);
+// Every output kind, in the server's order, for the messages that list them and metadata.
+extern const int32_t kOutputKinds[5];
+extern const char kOutputKindNames[];  // "value, margin, leaf, contrib, interactions"
+
+}  // namespace polyscore::model_config
+
+#endif
