@@ -10,12 +10,20 @@
 // edge adds to its feature's SHAP value
 //   sum_k (p_enter - 1) h_k / (1 + (p_enter - 1) z_k) - sum_k (p_exit - 1) h_k / (1 + (p_exit - 1) z_k)
 // (p_exit: the feature's value before the edge, 1 when it was not on the path).
+//
+// The walk's order (left child first) and everything but p and c_k are the same for
+// every row, so batches walk each tree once for 8 rows in lanes, each lane doing the
+// one-row operations (skipped sums and divisions become blends; a division by 1.0f is
+// exact) in the one-row order: the same bits as one row at a time, which a lone row and
+// the rest of a batch (fewer than 8) take, and interaction values always.
 #include "explain/quadrature_tree_shap.h"
+
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 
 #include "explain/tree_shap.h"
 #include "model/error.h"
@@ -118,19 +126,86 @@ float pair_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, flo
   return acc;
 }
 
-// Where an edge's delta goes. Contributions: the tree's phi, at the edge's feature.
+// Per quadrature node and lane (row): the walk's c_k and h_k for L rows at once.
+template <int L>
+struct Lanes {
+  float v[kQuadraturePoints][L];
+};
+
+// 4 lanes as one value (GCC/Clang vector extension: one SSE register), so that a lane's
+// "skip this" is a blend of computed values, never a branch: compilers keep a
+// per-element select of a division as a branch (the division might trap), which does not
+// vectorize. Element-wise, the same IEEE operations as the scalar code.
+typedef float F4 __attribute__((vector_size(16)));
+typedef int32_t I4 __attribute__((vector_size(16)));
+
+inline F4 load4(const float* p) {
+  F4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store4(float* p, F4 v) { std::memcpy(p, &v, sizeof v); }
+// mask lanes are -1 (take a) or 0 (take b).
+inline F4 blend4(I4 mask, F4 a, F4 b) {
+  return reinterpret_cast<F4>((reinterpret_cast<I4>(a) & mask) | (reinterpret_cast<I4>(b) & ~mask));
+}
+inline I4 mask4(const bool* take) {
+  I4 m;
+  for (int l = 0; l < 4; ++l) m[l] = take[l] ? -1 : 0;
+  return m;
+}
+
+// edge_delta for L rows (L a multiple of 4) into acc[L]. seen: the feature was on the
+// path before this edge (the same for every lane); else every p_exit is 1 and its sum is
+// skipped, as the one-row code skips it. A lane's skipped sum is a blend.
+template <int L>
+void edge_delta_lanes(const QuadratureRule& rule, const Lanes<L>& h, const float* p_enter, const float* p_exit,
+                      bool seen, float* acc) {
+  static_assert(L % 4 == 0, "lanes: a multiple of 4");
+  for (int q = 0; q < L; q += 4) {
+    const F4 enter = load4(p_enter + q), exit = load4(p_exit + q);
+    const I4 use_enter = enter != 1.0f, use_exit = exit != 1.0f;  // -1 where true
+    const F4 alpha_enter = enter - 1.0f, alpha_exit = exit - 1.0f;
+    F4 sum = F4{} + 0.0f;
+    for (size_t k = 0; k < kQuadraturePoints; ++k) {
+      const F4 term = alpha_enter * load4(h.v[k] + q) / (1.0f + alpha_enter * rule.nodes[k]);
+      sum = blend4(use_enter, sum + term, sum);
+    }
+    for (size_t k = 0; seen && k < kQuadraturePoints; ++k) {
+      const F4 term = alpha_exit * load4(h.v[k] + q) / (1.0f + alpha_exit * rule.nodes[k]);
+      sum = blend4(use_exit, sum - term, sum);
+    }
+    store4(acc + q, sum);
+  }
+}
+
+// Where an edge's delta goes. Contributions: lane l's tree phi (phi + l * columns), at
+// the edge's feature. Lane l adds exactly what the one-row code adds (a skipped sum
+// becomes a select), in the same order: the walk's order does not depend on the row.
+template <int L>
 struct AdditiveSink {
   float* phi;
-  void push(uint32_t, float) {}
+  size_t columns;
+  void push(uint32_t, const float*) {}
   void pop() {}
-  void edge(const QuadratureRule& rule, uint32_t feature, const Buffer& h, float p_enter, float p_exit) {
-    phi[feature] += edge_delta(rule, h, p_enter, p_exit);
+  // seen: the feature was on the path before this edge (the same for every lane).
+  void edge(const QuadratureRule& rule, uint32_t feature, const Lanes<L>& h, const float* p_enter,
+            const float* p_exit, bool seen) {
+    if constexpr (L == 1) {  // one row: skip the sums by branches, as XGBoost does
+      Buffer one;
+      for (size_t k = 0; k < kQuadraturePoints; ++k) one[k] = h.v[k][0];
+      phi[feature] += edge_delta(rule, one, p_enter[0], p_exit[0]);
+    } else {
+      float acc[L];
+      edge_delta_lanes<L>(rule, h, p_enter, p_exit, seen, acc);
+      for (int l = 0; l < L; ++l) phi[l * columns + feature] += acc[l];
+    }
   }
 };
 
-// Interactions (XGBoost's InteractionContributionFormulation): the delta times the tree's
-// weight to the diagonal sums, and per distinct other feature on the live path (its
-// newest split) the pair delta times the weight to matrix (feature, partner).
+// Interactions (XGBoost's InteractionContributionFormulation), one row: the delta times
+// the tree's weight to the diagonal sums, and per distinct other feature on the live path
+// (its newest split) the pair delta times the weight to matrix (feature, partner).
 struct InteractionSink {
   struct Element {
     uint32_t feature;
@@ -142,10 +217,13 @@ struct InteractionSink {
   size_t columns;
   float scale;
 
-  void push(uint32_t feature, float p_child) { path->push_back({feature, p_child}); }
+  void push(uint32_t feature, const float* p_child) { path->push_back({feature, p_child[0]}); }
   void pop() { path->pop_back(); }
-  void edge(const QuadratureRule& rule, uint32_t feature, const Buffer& h, float p_enter, float p_exit) {
-    diag[feature] += scale * edge_delta(rule, h, p_enter, p_exit);
+  void edge(const QuadratureRule& rule, uint32_t feature, const Lanes<1>& lanes, const float* p_enter,
+            const float* p_exit, bool) {
+    Buffer h;
+    for (size_t k = 0; k < kQuadraturePoints; ++k) h[k] = lanes.v[k][0];
+    diag[feature] += scale * edge_delta(rule, h, p_enter[0], p_exit[0]);
     const std::vector<Element>& p = *path;
     // Newest to oldest, skipping the current split (the newest) and every element a
     // newer one on the same feature shadows (the current feature's older ones too).
@@ -153,75 +231,103 @@ struct InteractionSink {
       bool shadowed = false;
       for (size_t newer = i + 1; newer < p.size() && !shadowed; ++newer) shadowed = p[newer].feature == p[i].feature;
       if (shadowed) continue;
-      matrix[size_t(feature) * columns + p[i].feature] += scale * pair_delta(rule, h, p_enter, p_exit, p[i].p_child);
+      matrix[size_t(feature) * columns + p[i].feature] +=
+          scale * pair_delta(rule, h, p_enter[0], p_exit[0], p[i].p_child);
     }
   }
 };
 
-// XGBoost's QuadratureTreeShapRunner for one tree, one target, one row.
-template <typename Sink>
+// XGBoost's QuadratureTreeShapRunner for one tree and target, L rows side by side (L = 1:
+// one row). What depends on the row: the child it takes, so its ratios p and the
+// products c_k; the nodes visited, their order, the branch weights and the path weight w
+// do not. Each lane does the one-row operations; a branch on the row becomes a select
+// (a division by 1.0f where the one-row code skips a division: exact).
+template <typename Sink, int L>
 struct QuadratureWalk {
   const Forest* forest;
   const Node* nodes;
   uint32_t node_begin;
   uint32_t target;  // which value of a vector leaf
-  const double* row;
+  const double* const* rows;  // L rows
   const QuadratureRule* rule;
-  float* path_prob;  // per feature: its live probability ratio, kUnseen off the path
+  float* path_prob;  // per feature and lane: its live ratio, kUnseen off the path
   Sink sink;
 
   float cover(uint32_t i) const { return static_cast<float>(forest->node_cover(node_begin + i)); }
 
   void run() {
     if (nodes[0].flags & kLeaf) return;
-    Buffer c;
-    c.fill(1.0f);
-    Buffer h{};
+    Lanes<L> c, h;
+    for (size_t k = 0; k < kQuadraturePoints; ++k) std::fill(c.v[k], c.v[k] + L, 1.0f);
     run_node(0, c, 1.0f, &h);
   }
 
-  void run_node(uint32_t i, const Buffer& c, float w_prod, Buffer* out_h) {
+  void run_node(uint32_t i, const Lanes<L>& c, float w_prod, Lanes<L>* out_h) {
     const Node& node = nodes[i];
     if (node.flags & kLeaf) {
       const float leaf = static_cast<float>(forest->leaf_values[size_t(node.child_or_leaf) * forest->leaf_size + target]);
       const float leaf_scale = w_prod * leaf;
-      for (size_t k = 0; k < kQuadraturePoints; ++k) (*out_h)[k] = c[k] * leaf_scale * rule->weights[k];
+      for (size_t k = 0; k < kQuadraturePoints; ++k) {
+        for (int l = 0; l < L; ++l) out_h->v[k][l] = c.v[k][l] * leaf_scale * rule->weights[k];
+      }
       return;
     }
     const uint32_t left = node.child_or_leaf, right = left + 1;
     const float left_weight = branch_weight(cover(left), cover(i));
     const float right_weight = branch_weight(cover(right), cover(i));
-    const bool goes_left = next_node(node, row[node.feature], forest->category_words.data()) == left;
-    Buffer right_h{};
-    visit_child(node.feature, left, left_weight, goes_left, c, w_prod, out_h);
-    visit_child(node.feature, right, right_weight, !goes_left, c, w_prod, &right_h);
-    for (size_t k = 0; k < kQuadraturePoints; ++k) (*out_h)[k] += right_h[k];
+    bool goes_left[L];
+    for (int l = 0; l < L; ++l) {
+      goes_left[l] = next_node(node, rows[l][node.feature], forest->category_words.data()) == left;
+    }
+    Lanes<L> right_h;
+    visit_child(node.feature, left, left_weight, goes_left, true, c, w_prod, out_h);
+    visit_child(node.feature, right, right_weight, goes_left, false, c, w_prod, &right_h);
+    for (size_t k = 0; k < kQuadraturePoints; ++k) {
+      for (int l = 0; l < L; ++l) out_h->v[k][l] += right_h.v[k][l];
+    }
   }
 
-  void visit_child(uint32_t feature, uint32_t child, float child_weight, bool satisfies, const Buffer& c,
-                   float w_prod, Buffer* out_h) {
-    const float p_old = path_prob[feature];
-    float p_e = 0.0f;
-    if (p_old == kUnseen) {
-      p_e = satisfies ? 1.0f / child_weight : 0.0f;
-    } else {
-      p_e = satisfies ? p_old / child_weight : 0.0f;
+  // The child on the left (is_left) or right of a split on feature; lane l takes it when
+  // goes_left[l] == is_left.
+  void visit_child(uint32_t feature, uint32_t child, float child_weight, const bool* goes_left, bool is_left,
+                   const Lanes<L>& c, float w_prod, Lanes<L>* out_h) {
+    float* prob = path_prob + size_t(feature) * L;
+    // Whether the feature is on the path does not depend on the row (p is never kUnseen).
+    const bool seen = prob[0] != kUnseen;
+    float p_old[L], p_e[L], p_exit[L], alpha_e[L], alpha_old[L];
+    bool divide[L];
+    for (int l = 0; l < L; ++l) {
+      p_old[l] = prob[l];
+      const bool satisfies = goes_left[l] == is_left;
+      p_e[l] = satisfies ? (seen ? p_old[l] : 1.0f) / child_weight : 0.0f;
+      alpha_e[l] = p_e[l] - 1.0f;
+      alpha_old[l] = p_old[l] - 1.0f;
+      divide[l] = seen && alpha_old[l] != 0.0f;
+      p_exit[l] = seen ? p_old[l] : 1.0f;
     }
-    Buffer c_child = c;
-    const float alpha_e = p_e - 1.0f;
-    for (size_t k = 0; k < kQuadraturePoints; ++k) c_child[k] *= 1.0f + alpha_e * rule->nodes[k];
-    if (p_old != kUnseen) {
-      const float alpha_old = p_old - 1.0f;
-      if (alpha_old != 0.0f) {
-        for (size_t k = 0; k < kQuadraturePoints; ++k) c_child[k] /= 1.0f + alpha_old * rule->nodes[k];
+    Lanes<L> c_child;
+    for (size_t k = 0; k < kQuadraturePoints; ++k) {
+      for (int l = 0; l < L; ++l) c_child.v[k][l] = c.v[k][l] * (1.0f + alpha_e[l] * rule->nodes[k]);
+    }
+    // One row: a branch, as XGBoost's; lanes: a blend of the divisor (x / 1.0f is x).
+    if constexpr (L == 1) {
+      for (size_t k = 0; divide[0] && k < kQuadraturePoints; ++k) c_child.v[k][0] /= 1.0f + alpha_old[0] * rule->nodes[k];
+    } else if (seen) {
+      for (int q = 0; q < L; q += 4) {
+        const I4 mask = mask4(divide + q);
+        const F4 alpha = load4(alpha_old + q);
+        for (size_t k = 0; k < kQuadraturePoints; ++k) {
+          const F4 divisor = blend4(mask, 1.0f + alpha * rule->nodes[k], F4{} + 1.0f);
+          store4(c_child.v[k] + q, load4(c_child.v[k] + q) / divisor);
+        }
       }
     }
-    path_prob[feature] = p_e;
+    for (int l = 0; l < L; ++l) prob[l] = p_e[l];
     sink.push(feature, p_e);
     run_node(child, c_child, w_prod * child_weight, out_h);
-    sink.edge(*rule, feature, *out_h, p_e, p_old == kUnseen ? 1.0f : p_old);
+    sink.edge(*rule, feature, *out_h, p_e, p_exit, seen);
     sink.pop();
-    path_prob[feature] = p_old;
+    for (int l = 0; l < L; ++l) prob[l] = p_old[l];
   }
 };
 
@@ -257,30 +363,87 @@ float base_of(const Forest& forest, const double* offset, uint32_t g) {
   return static_cast<float>(offset ? offset[g] : forest.base_margin[g]);
 }
 
-// Rows shared out to num_threads threads in chunks; work_row(r, scratch) does one row.
-template <typename Scratch, typename MakeScratch, typename WorkRow>
-void share_rows(size_t n_rows, unsigned num_threads, MakeScratch&& make_scratch, WorkRow&& work_row) {
-  constexpr size_t kChunk = 8;
-  const size_t chunks = (n_rows + kChunk - 1) / kChunk;
+// Rows per walk in batches: 8 lanes of float fill an AVX2 register (two SSE ones).
+constexpr int kRowLanes = 8;
+
+// Blocks of rows shared out to num_threads threads: full blocks of `lanes` rows, then
+// the rest one row each (a lone row would pay for every lane). work(first, count, scratch).
+template <typename Scratch, typename MakeScratch, typename Work>
+void share_blocks(size_t n_rows, size_t lanes, unsigned num_threads, MakeScratch&& make_scratch, Work&& work_block) {
+  const size_t full = n_rows / lanes;
+  const size_t blocks = full + n_rows % lanes;
   std::atomic<size_t> next{0};
   auto work = [&] {
     Scratch s = make_scratch();
-    for (size_t c; (c = next.fetch_add(1)) < chunks;) {
-      const size_t end = std::min(n_rows, (c + 1) * kChunk);
-      for (size_t r = c * kChunk; r < end; ++r) work_row(r, s);
+    for (size_t b; (b = next.fetch_add(1)) < blocks;) {
+      if (b < full) {
+        work_block(b * lanes, lanes, s);
+      } else {
+        work_block(full * lanes + (b - full), 1, s);
+      }
     }
   };
-  const size_t threads = std::min<size_t>(std::max(1u, num_threads), chunks);
+  const size_t threads = std::min<size_t>(std::max(1u, num_threads), blocks);
   if (threads <= 1) return work();
   run_with_helpers(threads - 1, work);
 }
 
+// Per thread, contributions: kRowLanes rows, their walks' ratios (per feature and lane),
+// their trees' phi and their sums.
+struct BlockScratch {
+  std::vector<double> rows;         // kRowLanes x num_features
+  std::vector<float> path_prob;     // num_features x kRowLanes (a one-row walk: the first num_features)
+  std::vector<float> tree_phi;      // kRowLanes x columns
+  std::vector<float> acc;           // kRowLanes x groups x columns
+};
+
+// Rows [first, first + L) into out: per lane, XGBoost's sums for that row.
+template <int L>
+void contributions_block(const Forest& forest, uint32_t tree_begin, uint32_t tree_end,
+                         const std::vector<float>& root_sums, size_t first, const double* offsets,
+                         double* out, const RowFiller& row_at, BlockScratch& s) {
+  const uint32_t n = forest.num_features, columns = n + 1, groups = forest.num_margin_outputs;
+  const size_t per_row = size_t(groups) * columns;
+  const double* rows[L];
+  for (int l = 0; l < L; ++l) {
+    rows[l] = &s.rows[size_t(l) * n];
+    row_at(first + l, &s.rows[size_t(l) * n]);
+  }
+  std::fill(s.acc.begin(), s.acc.begin() + L * per_row, 0.0f);
+  for (uint32_t g = 0; g < groups; ++g) {
+    for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
+      std::fill(s.tree_phi.begin(), s.tree_phi.begin() + L * columns, 0.0f);
+      QuadratureWalk<AdditiveSink<L>, L> walk{&forest,          &forest.nodes[tree.node_begin], tree.node_begin,
+                                              target,           rows,
+                                              &quadrature_rule(), s.path_prob.data(),
+                                              AdditiveSink<L>{s.tree_phi.data(), columns}};
+      walk.run();
+      const float weight = static_cast<float>(tree.weight);
+      for (int l = 0; l < L; ++l) {
+        float* acc = &s.acc[l * per_row + size_t(g) * columns];
+        const float* phi = &s.tree_phi[size_t(l) * columns];
+        for (uint32_t c = 0; c < n; ++c) acc[c] += phi[c] * weight;
+      }
+    });
+  }
+  for (int l = 0; l < L; ++l) {
+    const double* offset = offsets ? offsets + (first + l) * groups : nullptr;
+    float* acc = &s.acc[l * per_row];
+    for (uint32_t g = 0; g < groups; ++g) {
+      acc[size_t(g) * columns + n] += root_sums[g];
+      acc[size_t(g) * columns + n] += base_of(forest, offset, g);
+    }
+    double* o = out + (first + l) * per_row;
+    for (size_t v = 0; v < per_row; ++v) o[v] = static_cast<double>(acc[v]);
+  }
+}
+
+// Per thread, interactions: one row.
 struct RowScratch {
   std::vector<double> row;
   std::vector<float> path_prob;  // per feature, kUnseen between walks
-  std::vector<float> tree_phi;   // columns: one tree's contributions
-  std::vector<float> acc;        // groups x columns (contributions) or columns (diagonal sums)
-  std::vector<float> matrix;     // groups x columns x columns (interactions)
+  std::vector<float> diag;       // columns: the diagonal sums
+  std::vector<float> matrix;     // groups x columns x columns
   std::vector<InteractionSink::Element> path;
 };
 
@@ -346,34 +509,21 @@ void quadrature_contributions(const Forest& forest, const ContribTables& tables,
   check_usable(tables);
   const uint32_t n = forest.num_features, columns = n + 1, groups = forest.num_margin_outputs;
   const std::vector<float> root_sums = root_mean_sums(forest, tables, tree_begin, tree_end);
-  const QuadratureRule& rule = quadrature_rule();
   auto make_scratch = [&] {
-    RowScratch s;
-    s.row.resize(n);
-    s.path_prob.assign(n, kUnseen);
-    s.tree_phi.resize(columns);
-    s.acc.resize(size_t(groups) * columns);
+    BlockScratch s;
+    s.rows.resize(size_t(kRowLanes) * n);
+    s.path_prob.assign(size_t(kRowLanes) * n, kUnseen);
+    s.tree_phi.resize(size_t(kRowLanes) * columns);
+    s.acc.resize(size_t(kRowLanes) * groups * columns);
     return s;
   };
-  share_rows<RowScratch>(n_rows, num_threads, make_scratch, [&](size_t r, RowScratch& s) {
-    row_at(r, s.row.data());
-    const double* offset = offsets ? offsets + r * groups : nullptr;
-    std::fill(s.acc.begin(), s.acc.end(), 0.0f);
-    for (uint32_t g = 0; g < groups; ++g) {
-      float* acc = &s.acc[size_t(g) * columns];
-      for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
-        std::fill(s.tree_phi.begin(), s.tree_phi.end(), 0.0f);
-        QuadratureWalk<AdditiveSink> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, target,
-                                          s.row.data(), &rule, s.path_prob.data(), AdditiveSink{s.tree_phi.data()}};
-        walk.run();
-        const float weight = static_cast<float>(tree.weight);
-        for (uint32_t c = 0; c < n; ++c) acc[c] += s.tree_phi[c] * weight;
-      });
-      acc[n] += root_sums[g];
-      acc[n] += base_of(forest, offset, g);
+  const size_t lanes = n_rows > 1 ? kRowLanes : 1;
+  share_blocks<BlockScratch>(n_rows, lanes, num_threads, make_scratch, [&](size_t first, size_t count, BlockScratch& s) {
+    if (count == kRowLanes) {
+      contributions_block<kRowLanes>(forest, tree_begin, tree_end, root_sums, first, offsets, out, row_at, s);
+    } else {
+      contributions_block<1>(forest, tree_begin, tree_end, root_sums, first, offsets, out, row_at, s);
     }
-    double* o = out + r * size_t(groups) * columns;
-    for (size_t v = 0; v < s.acc.size(); ++v) o[v] = static_cast<double>(s.acc[v]);
   });
 }
 
@@ -393,24 +543,25 @@ void quadrature_interactions(const Forest& forest, const ContribTables& tables, 
     RowScratch s;
     s.row.resize(n);
     s.path_prob.assign(n, kUnseen);
-    s.acc.resize(columns);
+    s.diag.resize(columns);
     s.matrix.resize(groups * per_output);
     s.path.reserve(size_t(tables.max_depth) + 1);
     return s;
   };
-  share_rows<RowScratch>(n_rows, num_threads, make_scratch, [&](size_t r, RowScratch& s) {
+  share_blocks<RowScratch>(n_rows, 1, num_threads, make_scratch, [&](size_t r, size_t, RowScratch& s) {
     row_at(r, s.row.data());
     const double* offset = offsets ? offsets + r * groups : nullptr;
     std::fill(s.matrix.begin(), s.matrix.end(), 0.0f);
     for (uint32_t g = 0; g < groups; ++g) {
       float* matrix = &s.matrix[g * per_output];
-      float* diag = s.acc.data();
-      std::fill(s.acc.begin(), s.acc.end(), 0.0f);
+      float* diag = s.diag.data();
+      std::fill(s.diag.begin(), s.diag.end(), 0.0f);
       for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
         s.path.clear();
         InteractionSink sink{&s.path, diag, matrix, columns, static_cast<float>(tree.weight)};
-        QuadratureWalk<InteractionSink> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, target,
-                                             s.row.data(), &rule, s.path_prob.data(), sink};
+        const double* rows[1] = {s.row.data()};
+        QuadratureWalk<InteractionSink, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, target,
+                                                rows, &rule, s.path_prob.data(), sink};
         walk.run();
       });
       diag[n] += root_sums[g];
