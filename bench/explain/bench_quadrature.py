@@ -11,8 +11,10 @@ and min..max over repetitions, polyscore's ratio to xgboost (median of per-repet
 ratios), the load average at start and end and the CPU.
 
     POLYSCORE_LIBRARY=build/libpolyscore.so.1 OMP_NUM_THREADS=1 \\
-      /path/to/xgboost-3.4.1-venv/bin/python bench/explain/bench_quadrature.py \\
-      --model /work/benchmodels/xgb.json --rows /work/benchmodels/X32.npy --batch 1 1000 --repeats 5
+      <venv with xgboost 3.4.1>/bin/python bench/explain/bench_quadrature.py \\
+      --model MODELS/xgb.json --rows MODELS/X32.npy --batch 1 1000 --repeats 5
+
+(MODELS: the output folder of bench/make_models.py.)
 """
 import argparse
 import json
