@@ -5,7 +5,8 @@ The model file is re-saved by the xgboost imported here (3.4.1), so polyscore ex
 with the quadrature (files of XGBoost 3.3+); "polyscore exact" is the same trees as the
 original file (written by xgboost 3.2), which polyscore explains by exact TreeSHAP.
 Before timing, polyscore's quadrature values must equal xgboost's bit for bit (the run
-stops otherwise). Timing: CPU time of the process per row (all threads), each repetition
+stops otherwise). Timing: CPU time of the process per row (all threads; the median wall
+time beside it), each repetition
 times every tool once on the same rows, the order rotated (interleaved); reported: median
 and min..max over repetitions, polyscore's ratio to xgboost (median of per-repetition
 ratios), the load average at start and end and the CPU.
@@ -32,13 +33,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "binding
 import polyscore  # noqa: E402
 
 
-def cpu_per_call(fn, X, min_seconds):
+def per_call(fn, X, min_seconds):
+    """(CPU seconds of the process, all threads; wall seconds) per call."""
     n, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while True:
         fn(X)
         n += 1
-        if time.perf_counter() - start >= min_seconds:
-            return (time.process_time() - cpu_start) / n
+        wall = time.perf_counter() - start
+        if wall >= min_seconds:
+            return (time.process_time() - cpu_start) / n, wall / n
 
 
 def cpu_model():
@@ -82,18 +85,24 @@ def main():
         if not np.array_equal(ours, theirs):
             sys.exit(f"batch {n}: polyscore differs from {xgb_name} by up to {np.abs(ours - theirs).max()}")
         times = {name: [] for name in tools}
+        walls = {name: [] for name in tools}
         names = list(tools)
         for rep in range(a.repeats):
             for name in names[rep % len(names):] + names[:rep % len(names)]:
-                times[name].append(cpu_per_call(tools[name], X, a.min_seconds) / n)
-        row = {"rows": n, "threads": a.threads, "us_per_row": {}, "ratio_to_xgboost": {}}
+                cpu_s, wall_s = per_call(tools[name], X, a.min_seconds)
+                times[name].append(cpu_s / n)
+                walls[name].append(wall_s / n)
+        row = {"rows": n, "threads": a.threads, "us_per_row": {}, "ratio_to_xgboost": {}, "wall_us_per_row": {}}
         for name, t in times.items():
             row["us_per_row"][name] = [statistics.median(t) * 1e6, min(t) * 1e6, max(t) * 1e6]
             row["ratio_to_xgboost"][name] = statistics.median(p / q for p, q in zip(t, times[xgb_name]))
+            row["wall_us_per_row"][name] = statistics.median(walls[name]) * 1e6
         results.append(row)
-        print(f"{n} rows, {a.threads} thread(s), CPU us per row, median (min..max); ratio to {xgb_name}:")
+        print(f"{n} rows, {a.threads} thread(s), CPU us per row, median (min..max); ratio to {xgb_name}; "
+              "median wall us per row:")
         for name, (med, lo, hi) in row["us_per_row"].items():
-            print(f"  {name:16s} {med:10.1f} ({lo:.1f}..{hi:.1f})  {row['ratio_to_xgboost'][name]:.3f}")
+            print(f"  {name:16s} {med:10.1f} ({lo:.1f}..{hi:.1f})  {row['ratio_to_xgboost'][name]:.3f}"
+                  f"  wall {row['wall_us_per_row'][name]:.1f}")
     summary = {"cpu": cpu_model(), "load_average": {"start": load_start, "end": os.getloadavg()},
                "repeats": a.repeats, "polyscore": polyscore.library_version(), "results": results}
     print(json.dumps({k: summary[k] for k in ("cpu", "load_average")}))

@@ -438,6 +438,78 @@ void contributions_block(const Forest& forest, uint32_t tree_begin, uint32_t tre
   }
 }
 
+// One row on two threads. A tree's phi does not depend on the sums, only their additions
+// do: one thread walks the first half of the (output, tree) walks in XGBoost's order and
+// adds each; the other walks the second half and keeps each walk's nonzero phi entries;
+// they are then added in order after the first half. Leaving out a zero entry changes no
+// bit: the sums start at +0.0f and never become -0.0f (x + (-x) is +0.0f), so adding
+// +-0.0f (a zero times the weight) leaves them as they are.
+void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tree_end,
+                         const std::vector<float>& root_sums, const double* offsets, double* out,
+                         const RowFiller& row_at) {
+  const uint32_t n = forest.num_features, columns = n + 1, groups = forest.num_margin_outputs;
+  struct Walk {
+    uint32_t output, tree, target;
+  };
+  std::vector<Walk> walks;
+  for (uint32_t g = 0; g < groups; ++g) {
+    for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
+      walks.push_back({g, static_cast<uint32_t>(&tree - forest.trees.data()), target});
+    });
+  }
+  const size_t middle = walks.size() / 2;
+  std::vector<double> row(n);
+  row_at(0, row.data());
+  const double* rows[1] = {row.data()};
+  std::vector<float> acc(size_t(groups) * columns, 0.0f);
+  std::vector<uint32_t> kept_column;
+  std::vector<float> kept_value;
+  std::vector<size_t> kept_end(walks.size() - middle);  // per walk of the second half
+  std::atomic<int> next_half{0};
+  auto walk_one = [&](const Walk& w, float* path_prob, float* phi) {
+    const Tree& tree = forest.trees[w.tree];
+    std::fill(phi, phi + columns, 0.0f);
+    QuadratureWalk<AdditiveSink<1>, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, w.target,
+                                            rows, &quadrature_rule(), path_prob, AdditiveSink<1>{phi, columns}};
+    walk.run();
+  };
+  auto work = [&] {
+    std::vector<float> path_prob(n, kUnseen), phi(columns);
+    for (int half; (half = next_half.fetch_add(1)) < 2;) {
+      if (half == 0) {
+        for (size_t i = 0; i < middle; ++i) {
+          walk_one(walks[i], path_prob.data(), phi.data());
+          float* a = &acc[size_t(walks[i].output) * columns];
+          const float weight = static_cast<float>(forest.trees[walks[i].tree].weight);
+          for (uint32_t c = 0; c < n; ++c) a[c] += phi[c] * weight;
+        }
+        continue;
+      }
+      for (size_t i = middle; i < walks.size(); ++i) {
+        walk_one(walks[i], path_prob.data(), phi.data());
+        for (uint32_t c = 0; c < n; ++c) {
+          if (phi[c] == 0.0f) continue;
+          kept_column.push_back(c);
+          kept_value.push_back(phi[c]);
+        }
+        kept_end[i - middle] = kept_value.size();
+      }
+    }
+  };
+  run_with_helpers(1, work);
+  size_t k = 0;
+  for (size_t i = middle; i < walks.size(); ++i) {
+    float* a = &acc[size_t(walks[i].output) * columns];
+    const float weight = static_cast<float>(forest.trees[walks[i].tree].weight);
+    for (; k < kept_end[i - middle]; ++k) a[kept_column[k]] += kept_value[k] * weight;
+  }
+  for (uint32_t g = 0; g < groups; ++g) {
+    acc[size_t(g) * columns + n] += root_sums[g];
+    acc[size_t(g) * columns + n] += base_of(forest, offsets, g);
+  }
+  for (size_t v = 0; v < acc.size(); ++v) out[v] = static_cast<double>(acc[v]);
+}
+
 // Per thread, interactions: one row.
 struct RowScratch {
   std::vector<double> row;
@@ -509,6 +581,9 @@ void quadrature_contributions(const Forest& forest, const ContribTables& tables,
   check_usable(tables);
   const uint32_t n = forest.num_features, columns = n + 1, groups = forest.num_margin_outputs;
   const std::vector<float> root_sums = root_mean_sums(forest, tables, tree_begin, tree_end);
+  if (n_rows == 1 && num_threads >= 2 && tree_end - tree_begin >= 2) {
+    return one_row_two_threads(forest, tree_begin, tree_end, root_sums, offsets, out, row_at);
+  }
   auto make_scratch = [&] {
     BlockScratch s;
     s.rows.resize(size_t(kRowLanes) * n);
