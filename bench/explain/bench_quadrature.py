@@ -13,7 +13,7 @@ ratios), the load average at start and end and the CPU.
 
     POLYSCORE_LIBRARY=build/libpolyscore.so.1 OMP_NUM_THREADS=1 \\
       <venv with xgboost 3.4.1>/bin/python bench/explain/bench_quadrature.py \\
-      --model MODELS/xgb.json --rows MODELS/X32.npy --batch 1 1000 --repeats 5
+      --model MODELS/xgb.json --rows MODELS/X32.npy --batch 1 1000 --interactions 16 --repeats 5
 
 (MODELS: the output folder of bench/make_models.py.)
 """
@@ -57,6 +57,8 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--rows", required=True)
     ap.add_argument("--batch", type=int, nargs="+", default=[1, 1000])
+    ap.add_argument("--interactions", type=int, nargs="*", default=[],
+                    help="batch sizes for interaction values (pred_interactions); none by default")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--min-seconds", type=float, default=0.3)
@@ -71,19 +73,26 @@ def main():
         bst.save_model(resaved)
         quadrature = polyscore.Model.load(resaved)
     exact = polyscore.Model.load(a.model)
-    tools = {
+    xgb_name = "xgboost " + xgb.__version__
+    contrib_tools = {
         "polyscore": lambda X: quadrature.predict(X, output="contrib", num_threads=a.threads),
         "polyscore exact": lambda X: exact.predict(X, output="contrib", num_threads=a.threads),
-        "xgboost " + xgb.__version__: lambda X: bst.predict(xgb.DMatrix(X, nthread=a.threads), pred_contribs=True),
+        xgb_name: lambda X: bst.predict(xgb.DMatrix(X, nthread=a.threads), pred_contribs=True),
     }
-    xgb_name = "xgboost " + xgb.__version__
+    # (Exact TreeSHAP's interaction values take 2F + 3 walks per row: left out.)
+    interaction_tools = {
+        "polyscore": lambda X: quadrature.predict(X, output="interactions", num_threads=a.threads),
+        xgb_name: lambda X: bst.predict(xgb.DMatrix(X, nthread=a.threads), pred_interactions=True),
+    }
     results = []
-    for n in a.batch:
+    runs = [("contrib", n, contrib_tools) for n in a.batch] + \
+        [("interactions", n, interaction_tools) for n in a.interactions]
+    for output, n, tools in runs:
         X = np.ascontiguousarray(X_all[:n])
         ours = np.asarray(tools["polyscore"](X), dtype=np.float64).reshape(n, -1)
         theirs = np.asarray(tools[xgb_name](X), dtype=np.float64).reshape(n, -1)
         if not np.array_equal(ours, theirs):
-            sys.exit(f"batch {n}: polyscore differs from {xgb_name} by up to {np.abs(ours - theirs).max()}")
+            sys.exit(f"{output}, batch {n}: polyscore differs from {xgb_name} by up to {np.abs(ours - theirs).max()}")
         times = {name: [] for name in tools}
         walls = {name: [] for name in tools}
         names = list(tools)
@@ -92,13 +101,13 @@ def main():
                 cpu_s, wall_s = per_call(tools[name], X, a.min_seconds)
                 times[name].append(cpu_s / n)
                 walls[name].append(wall_s / n)
-        row = {"rows": n, "threads": a.threads, "us_per_row": {}, "ratio_to_xgboost": {}, "wall_us_per_row": {}}
+        row = {"output": output, "rows": n, "threads": a.threads, "us_per_row": {}, "ratio_to_xgboost": {}, "wall_us_per_row": {}}
         for name, t in times.items():
             row["us_per_row"][name] = [statistics.median(t) * 1e6, min(t) * 1e6, max(t) * 1e6]
             row["ratio_to_xgboost"][name] = statistics.median(p / q for p, q in zip(t, times[xgb_name]))
             row["wall_us_per_row"][name] = statistics.median(walls[name]) * 1e6
         results.append(row)
-        print(f"{n} rows, {a.threads} thread(s), CPU us per row, median (min..max); ratio to {xgb_name}; "
+        print(f"{output}, {n} rows, {a.threads} thread(s), CPU us per row, median (min..max); ratio to {xgb_name}; "
               "median wall us per row:")
         for name, (med, lo, hi) in row["us_per_row"].items():
             print(f"  {name:16s} {med:10.1f} ({lo:.1f}..{hi:.1f})  {row['ratio_to_xgboost'][name]:.3f}"

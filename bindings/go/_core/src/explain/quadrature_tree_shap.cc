@@ -15,7 +15,7 @@
 // every row, so batches walk each tree once for 8 rows in lanes, each lane doing the
 // one-row operations (skipped sums and divisions become blends; a division by 1.0f is
 // exact) in the one-row order: the same bits as one row at a time, which a lone row and
-// the rest of a batch (fewer than 8) take, and interaction values always.
+// the rest of a batch (fewer than 8) take. Contributions and interaction values alike.
 #include "explain/quadrature_tree_shap.h"
 
 
@@ -203,27 +203,73 @@ struct AdditiveSink {
   }
 };
 
-// Interactions (XGBoost's InteractionContributionFormulation), one row: the delta times
+// pair_delta for L rows (L a multiple of 4) into out[L], as edge_delta_lanes: where
+// the feature was not on the path (seen, the same for every lane) every p_exit is 1;
+// else a lane with p_exit == 1 takes the enter term alone (a blend); a lane whose
+// partner ratio is 1 gets 0.0f.
+template <int L>
+void pair_delta_lanes(const QuadratureRule& rule, const Lanes<L>& h, const float* p_enter, const float* p_exit,
+                      bool seen, const float* q_partner, float* out) {
+  static_assert(L % 4 == 0, "lanes: a multiple of 4");
+  for (int q = 0; q < L; q += 4) {
+    const F4 partner = load4(q_partner + q);
+    const I4 use = partner != 1.0f;
+    const F4 alpha_partner = partner - 1.0f, alpha_enter = load4(p_enter + q) - 1.0f;
+    F4 acc = F4{} + 0.0f;
+    if (!seen) {
+      for (size_t k = 0; k < kQuadraturePoints; ++k) {
+        const F4 edge = alpha_enter / (1.0f + alpha_enter * rule.nodes[k]);
+        acc += alpha_partner * load4(h.v[k] + q) * edge / (1.0f + alpha_partner * rule.nodes[k]);
+      }
+    } else {
+      const F4 exit = load4(p_exit + q);
+      const I4 enter_only = exit == 1.0f;
+      const F4 alpha_exit = exit - 1.0f;
+      for (size_t k = 0; k < kQuadraturePoints; ++k) {
+        const F4 enter_term = alpha_enter / (1.0f + alpha_enter * rule.nodes[k]);
+        const F4 edge = blend4(enter_only, enter_term, enter_term - alpha_exit / (1.0f + alpha_exit * rule.nodes[k]));
+        acc += alpha_partner * load4(h.v[k] + q) * edge / (1.0f + alpha_partner * rule.nodes[k]);
+      }
+    }
+    store4(out + q, blend4(use, acc, F4{} + 0.0f));
+  }
+}
+
+// Interactions (XGBoost's InteractionContributionFormulation), L rows: the delta times
 // the tree's weight to the diagonal sums, and per distinct other feature on the live path
-// (its newest split) the pair delta times the weight to matrix (feature, partner).
+// (its newest split) the pair delta times the weight to matrix (feature, partner). Lane l
+// writes diag + l * columns and matrix + l * lane_stride.
+template <int L>
 struct InteractionSink {
   struct Element {
     uint32_t feature;
-    float p_child;
+    float p_child[L];
   };
   std::vector<Element>* path;
   float* diag;
   float* matrix;
   size_t columns;
+  size_t lane_stride;
   float scale;
 
-  void push(uint32_t feature, const float* p_child) { path->push_back({feature, p_child[0]}); }
+  void push(uint32_t feature, const float* p_child) {
+    Element e;
+    e.feature = feature;
+    std::copy(p_child, p_child + L, e.p_child);
+    path->push_back(e);
+  }
   void pop() { path->pop_back(); }
-  void edge(const QuadratureRule& rule, uint32_t feature, const Lanes<1>& lanes, const float* p_enter,
-            const float* p_exit, bool) {
+  void edge(const QuadratureRule& rule, uint32_t feature, const Lanes<L>& lanes, const float* p_enter,
+            const float* p_exit, bool seen) {
     Buffer h;
-    for (size_t k = 0; k < kQuadraturePoints; ++k) h[k] = lanes.v[k][0];
-    diag[feature] += scale * edge_delta(rule, h, p_enter[0], p_exit[0]);
+    float delta[L], pair[L];
+    if constexpr (L == 1) {
+      for (size_t k = 0; k < kQuadraturePoints; ++k) h[k] = lanes.v[k][0];
+      delta[0] = edge_delta(rule, h, p_enter[0], p_exit[0]);
+    } else {
+      edge_delta_lanes<L>(rule, lanes, p_enter, p_exit, seen, delta);
+    }
+    for (int l = 0; l < L; ++l) diag[l * columns + feature] += scale * delta[l];
     const std::vector<Element>& p = *path;
     // Newest to oldest, skipping the current split (the newest) and every element a
     // newer one on the same feature shadows (the current feature's older ones too).
@@ -231,8 +277,14 @@ struct InteractionSink {
       bool shadowed = false;
       for (size_t newer = i + 1; newer < p.size() && !shadowed; ++newer) shadowed = p[newer].feature == p[i].feature;
       if (shadowed) continue;
-      matrix[size_t(feature) * columns + p[i].feature] +=
-          scale * pair_delta(rule, h, p_enter[0], p_exit[0], p[i].p_child);
+      if constexpr (L == 1) {
+        pair[0] = pair_delta(rule, h, p_enter[0], p_exit[0], p[i].p_child[0]);
+      } else {
+        pair_delta_lanes<L>(rule, lanes, p_enter, p_exit, seen, p[i].p_child, pair);
+      }
+      for (int l = 0; l < L; ++l) {
+        matrix[l * lane_stride + size_t(feature) * columns + p[i].feature] += scale * pair[l];
+      }
     }
   }
 };
@@ -510,14 +562,72 @@ void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tre
   for (size_t v = 0; v < acc.size(); ++v) out[v] = static_cast<double>(acc[v]);
 }
 
-// Per thread, interactions: one row.
-struct RowScratch {
-  std::vector<double> row;
-  std::vector<float> path_prob;  // per feature, kUnseen between walks
-  std::vector<float> diag;       // columns: the diagonal sums
-  std::vector<float> matrix;     // groups x columns x columns
-  std::vector<InteractionSink::Element> path;
+// Per thread, interactions: kRowLanes rows.
+struct InteractionScratch {
+  std::vector<double> rows;                                  // kRowLanes x num_features
+  std::vector<float> path_prob;                              // num_features x kRowLanes
+  std::vector<float> diag;                                   // kRowLanes x columns
+  std::vector<float> matrix;                                 // kRowLanes x groups x columns x columns
+  std::vector<InteractionSink<1>::Element> path_one;         // the live path of a one-row walk
+  std::vector<InteractionSink<kRowLanes>::Element> path_lanes;
 };
+
+// Rows [first, first + L) into out: per lane, XGBoost's interaction matrices for that row.
+template <int L>
+void interactions_block(const Forest& forest, uint32_t tree_begin, uint32_t tree_end,
+                        const std::vector<float>& root_sums, size_t first, const double* offsets, double* out,
+                        const RowFiller& row_at, InteractionScratch& s) {
+  const uint32_t n = forest.num_features, groups = forest.num_margin_outputs;
+  const size_t columns = size_t(n) + 1, per_output = columns * columns, per_row = groups * per_output;
+  const double* rows[L];
+  for (int l = 0; l < L; ++l) {
+    rows[l] = &s.rows[size_t(l) * n];
+    row_at(first + l, &s.rows[size_t(l) * n]);
+  }
+  std::fill(s.matrix.begin(), s.matrix.begin() + L * per_row, 0.0f);
+  for (uint32_t g = 0; g < groups; ++g) {
+    std::fill(s.diag.begin(), s.diag.begin() + L * columns, 0.0f);
+    float* matrix = &s.matrix[g * per_output];  // lane 0's; lane l's at + l * per_row
+    for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
+      auto& path = [&]() -> auto& {
+        if constexpr (L == 1) return s.path_one; else return s.path_lanes;
+      }();
+      path.clear();
+      InteractionSink<L> sink{&path, s.diag.data(), matrix, columns, per_row, static_cast<float>(tree.weight)};
+      QuadratureWalk<InteractionSink<L>, L> walk{&forest,           &forest.nodes[tree.node_begin], tree.node_begin,
+                                                 target,            rows,
+                                                 &quadrature_rule(), s.path_prob.data(),
+                                                 sink};
+      walk.run();
+    });
+    for (int l = 0; l < L; ++l) {
+      const double* offset = offsets ? offsets + (first + l) * groups : nullptr;
+      float* diag = &s.diag[l * columns];
+      float* m = matrix + l * per_row;
+      diag[n] += root_sums[g];
+      diag[n] += base_of(forest, offset, g);
+      for (size_t i = 0; i < columns; ++i) {
+        for (size_t j = i + 1; j < columns; ++j) {
+          const float sym = 0.5f * (m[i * columns + j] + m[j * columns + i]);
+          m[i * columns + j] = sym;
+          m[j * columns + i] = sym;
+        }
+      }
+      for (size_t i = 0; i < columns; ++i) {
+        float value = diag[i];
+        for (size_t j = 0; j < columns; ++j) {
+          if (j != i) value -= m[i * columns + j];
+        }
+        m[i * columns + i] = value;
+      }
+    }
+  }
+  for (int l = 0; l < L; ++l) {
+    double* o = out + (first + l) * per_row;
+    const float* m = &s.matrix[l * per_row];
+    for (size_t v = 0; v < per_row; ++v) o[v] = static_cast<double>(m[v]);
+  }
+}
 
 void check_usable(const ContribTables& tables) {
   if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
@@ -613,52 +723,27 @@ void quadrature_interactions(const Forest& forest, const ContribTables& tables, 
   const uint32_t n = forest.num_features, groups = forest.num_margin_outputs;
   const size_t columns = size_t(n) + 1, per_output = columns * columns;
   const std::vector<float> root_sums = root_mean_sums(forest, tables, tree_begin, tree_end);
-  const QuadratureRule& rule = quadrature_rule();
   auto make_scratch = [&] {
-    RowScratch s;
-    s.row.resize(n);
-    s.path_prob.assign(n, kUnseen);
-    s.diag.resize(columns);
-    s.matrix.resize(groups * per_output);
-    s.path.reserve(size_t(tables.max_depth) + 1);
+    InteractionScratch s;
+    s.rows.resize(size_t(kRowLanes) * n);
+    s.path_prob.assign(size_t(kRowLanes) * n, kUnseen);
+    s.diag.resize(size_t(kRowLanes) * columns);
+    s.matrix.resize(size_t(kRowLanes) * groups * per_output);
+    s.path_one.reserve(size_t(tables.max_depth) + 1);
+    s.path_lanes.reserve(size_t(tables.max_depth) + 1);
     return s;
   };
-  share_blocks<RowScratch>(n_rows, 1, num_threads, make_scratch, [&](size_t r, size_t, RowScratch& s) {
-    row_at(r, s.row.data());
-    const double* offset = offsets ? offsets + r * groups : nullptr;
-    std::fill(s.matrix.begin(), s.matrix.end(), 0.0f);
-    for (uint32_t g = 0; g < groups; ++g) {
-      float* matrix = &s.matrix[g * per_output];
-      float* diag = s.diag.data();
-      std::fill(s.diag.begin(), s.diag.end(), 0.0f);
-      for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
-        s.path.clear();
-        InteractionSink sink{&s.path, diag, matrix, columns, static_cast<float>(tree.weight)};
-        const double* rows[1] = {s.row.data()};
-        QuadratureWalk<InteractionSink, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, target,
-                                                rows, &rule, s.path_prob.data(), sink};
-        walk.run();
-      });
-      diag[n] += root_sums[g];
-      diag[n] += base_of(forest, offset, g);
-      for (size_t i = 0; i < columns; ++i) {
-        for (size_t j = i + 1; j < columns; ++j) {
-          const float sym = 0.5f * (matrix[i * columns + j] + matrix[j * columns + i]);
-          matrix[i * columns + j] = sym;
-          matrix[j * columns + i] = sym;
-        }
-      }
-      for (size_t i = 0; i < columns; ++i) {
-        float value = diag[i];
-        for (size_t j = 0; j < columns; ++j) {
-          if (j != i) value -= matrix[i * columns + j];
-        }
-        matrix[i * columns + i] = value;
-      }
-    }
-    double* o = out + r * groups * per_output;
-    for (size_t v = 0; v < s.matrix.size(); ++v) o[v] = static_cast<double>(s.matrix[v]);
-  });
+  const size_t lanes = n_rows > 1 ? kRowLanes : 1;
+  share_blocks<InteractionScratch>(n_rows, lanes, num_threads, make_scratch,
+                                   [&](size_t first, size_t count, InteractionScratch& s) {
+                                     if (count == kRowLanes) {
+                                       interactions_block<kRowLanes>(forest, tree_begin, tree_end, root_sums, first,
+                                                                     offsets, out, row_at, s);
+                                     } else {
+                                       interactions_block<1>(forest, tree_begin, tree_end, root_sums, first, offsets,
+                                                             out, row_at, s);
+                                     }
+                                   });
 }
 
 }  // namespace polyscore
