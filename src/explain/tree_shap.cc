@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
 #include "explain/grouped_walk.h"
 #include "explain/one_row_sums.h"
+#include "explain/quadrature_tree_shap.h"
 #include "model/error.h"
 #include "predict/feature_value.h"  // convert: values as the libraries read them
 #include "predict/general_walk.h"   // next_node: the child a split sends a value to (the hot path)
@@ -560,6 +562,9 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
 template <typename RowAt>
 void dispatch(const Forest& forest, const ContribTables& tables, uint32_t tree_begin, uint32_t tree_end,
               size_t n_rows, const double* offsets, double* out, unsigned num_threads, RowAt&& row_at) {
+  if (tables.arithmetic == ShapArithmetic::kQuadratureTreeShap && !forest.has_linear) {
+    return quadrature_contributions(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, row_at);
+  }
   if (forest.arithmetic.float32) {
     contributions_rows<float>(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, row_at);
   } else {
@@ -579,14 +584,71 @@ void dense(const Forest& forest, const ContribTables& tables, uint32_t tree_begi
 
 }  // namespace
 
+ShapArithmetic default_shap_arithmetic(const Forest& forest) {
+  if (is_lightgbm(forest) || forest.has_linear) return ShapArithmetic::kExactTreeShap;
+  // library_version is "major.minor.patch" as the file records it (empty when it has none).
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(forest.library_version.c_str(), "%u.%u", &major, &minor) != 2) return ShapArithmetic::kExactTreeShap;
+  return (major > 3 || (major == 3 && minor >= 3)) ? ShapArithmetic::kQuadratureTreeShap
+                                                   : ShapArithmetic::kExactTreeShap;
+}
+
 ContribTables prepare_contributions(const Forest& forest) {
+  return prepare_contributions(forest, default_shap_arithmetic(forest));
+}
+
+namespace {
+
+// QuadratureTreeSHAP's tables: XGBoost 3.3+ refuses negative (or NaN) covers and takes a
+// zero cover (a child's share 1/2, or at least 1e-12).
+ContribTables prepare_quadrature(const Forest& forest) {
+  ContribTables tables;
+  tables.arithmetic = ShapArithmetic::kQuadratureTreeShap;
+  if (!forest.has_node_covers()) {
+    tables.unsupported = "the model file has no node covers (XGBoost sum_hessian), which "
+                         "QuadratureTreeSHAP needs";
+    return tables;
+  }
+  tables.tree_depth.resize(forest.trees.size());
+  tables.root_means.reserve(forest.trees.size() * forest.leaf_size);
+  for (size_t t = 0; t < forest.trees.size(); ++t) {
+    const Tree& tree = forest.trees[t];
+    for (uint32_t i = 0; tree.num_nodes > 1 && i < tree.num_nodes; ++i) {
+      const double cover = forest.node_cover(tree.node_begin + i);
+      if (!(cover >= 0.0)) {
+        tables.unsupported = "tree " + std::to_string(t) + " has a node with cover " + std::to_string(cover) +
+                             "; QuadratureTreeSHAP is undefined for negative covers (XGBoost refuses too)";
+        return tables;
+      }
+    }
+    const std::vector<double> means = quadrature_root_means(forest, static_cast<uint32_t>(t));
+    tables.root_means.insert(tables.root_means.end(), means.begin(), means.end());
+    tables.tree_depth[t] = tree_depth(&forest.nodes[tree.node_begin], tree.num_nodes);
+    tables.max_depth = std::max(tables.max_depth, tables.tree_depth[t]);
+  }
+  tables.usable = true;
+  return tables;
+}
+
+}  // namespace
+
+ContribTables prepare_contributions(const Forest& forest, ShapArithmetic arithmetic) {
   ContribTables tables;
   if (forest.has_linear) {  // x_f * weight, no covers needed (linear_contributions)
     tables.usable = true;
     return tables;
   }
+  if (arithmetic == ShapArithmetic::kQuadratureTreeShap) {
+    if (is_lightgbm(forest)) {
+      tables.unsupported = "QuadratureTreeSHAP is XGBoost's (3.3+); LightGBM models are explained by exact TreeSHAP";
+      return tables;
+    }
+    return prepare_quadrature(forest);
+  }
   if (forest.leaf_size > 1) {
-    tables.unsupported = "contributions of multi-target trees (vector leaves) are not supported";
+    tables.unsupported = "contributions of multi-target trees (vector leaves) are not supported by exact "
+                         "TreeSHAP (XGBoost <= 3.2 does not define them); XGBoost 3.3+ files get "
+                         "QuadratureTreeSHAP, which does";
     return tables;
   }
   if (!forest.linear_leaves.empty()) {

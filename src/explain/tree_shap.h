@@ -16,10 +16,25 @@
 
 namespace polyscore {
 
+// Which SHAP arithmetic explains a model (docs/explain.md, "Which arithmetic").
+enum class ShapArithmetic {
+  // Exact path-dependent TreeSHAP, as XGBoost <= 3.2 and LightGBM compute it (this file).
+  kExactTreeShap,
+  // QuadratureTreeSHAP, as XGBoost >= 3.3 computes it (quadrature_tree_shap.h); defines
+  // vector-leaf trees too.
+  kQuadratureTreeShap,
+};
+
 // What TreeSHAP needs beyond the forest, computed once at load (prepare_contributions).
 struct ContribTables {
   bool usable = false;
   std::string unsupported;  // why not, when !usable
+  // Chosen by prepare_contributions from the library that wrote the file: XGBoost files
+  // of version 3.3 or newer get kQuadratureTreeShap, all others kExactTreeShap. One field
+  // so that a later option can choose otherwise.
+  ShapArithmetic arithmetic = ShapArithmetic::kExactTreeShap;
+  // kQuadratureTreeShap: per tree, leaf_size root means (quadrature_root_means).
+  std::vector<double> root_means;
   // Per tree: the expected value of its leaves weighted by cover (the tree's bias term).
   // XGBoost: float node means by its recursion; LightGBM: ExpectedValue() in double.
   std::vector<double> tree_bias;
@@ -28,6 +43,11 @@ struct ContribTables {
 };
 
 ContribTables prepare_contributions(const Forest& forest);
+// The same tables for the given arithmetic (kQuadratureTreeShap for an XGBoost tree model
+// only; otherwise the tables say why not).
+ContribTables prepare_contributions(const Forest& forest, ShapArithmetic arithmetic);
+// The arithmetic prepare_contributions(forest) chooses.
+ShapArithmetic default_shap_arithmetic(const Forest& forest);
 
 // Values per row: num_margin_outputs * (num_features + 1).
 size_t contrib_values_per_row(const Forest& forest);

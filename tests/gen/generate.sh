@@ -88,6 +88,7 @@ done
 
 echo "== sparse input (tests/vectors/sparse)"
 "$VENVS/new/bin/python" "$HERE/make_sparse_vectors.py" --out "$OUT"
+"$VENVS/xgb34/bin/python" "$HERE/make_sparse_vectors.py" --out "$OUT"
 
 echo "== per-row offsets, base_margin (tests/vectors/offsets)"
 rm -rf "$OUT/offsets"

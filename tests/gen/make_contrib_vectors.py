@@ -26,19 +26,12 @@ except ImportError:
     lgb = None
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_vectors import short_error, vtuple, write_csv  # noqa: E402
+from make_vectors import short_error, write_csv  # noqa: E402
 
 # XGBoost 3.3 replaced its TreeSHAP with QuadratureTreeSHAP (8-point Gauss-Legendre
-# quadrature, and SHAP for multi-target trees): other arithmetic than polyscore's exact
-# TreeSHAP, which repeats XGBoost <= 3.2 term by term. Their values agree to about 1e-6,
-# not bit for bit, so those versions' contributions are left out (a note says so) until
-# polyscore computes them the same way.
-QUADRATURE_SHAP = (3, 3, 0)
-
-
-def quadrature_note(kind):
-    return (f"{kind} output left out: xgboost {xgb.__version__} computes it with QuadratureTreeSHAP (3.3+), "
-            "which polyscore does not reproduce bit for bit")
+# quadrature, and SHAP for multi-target trees). polyscore explains a file written by
+# XGBoost 3.3+ that way and older files by exact TreeSHAP (docs/explain.md), so each
+# environment's vectors (its own files, explained by itself) hold its own arithmetic.
 
 
 def read_rows(path, dtype):
@@ -91,9 +84,6 @@ def main():
     for case in manifest["cases"]:
         fn = made.get((case["library"], case["library_version"]))
         if fn is None or "margin" not in case["outputs"]:
-            continue
-        if case["library"] == "xgboost" and vtuple(xgb.__version__) >= QUADRATURE_SHAP:
-            case["notes"] = "; ".join(filter(None, [case.get("notes"), quadrature_note("contrib")]))
             continue
         try:
             arr = np.asarray(fn(case, a.out))

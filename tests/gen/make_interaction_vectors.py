@@ -11,8 +11,8 @@ Layout written: one line per row, XGBoost's (rows, groups, features + 1, feature
 flattened, named by the case's "interactions" entry ({"file", "shape", "library_shape"}),
 a key of its own beside "outputs": the suites that go through every output of a case
 (bindings, server, worker) score all input rows, and these are the first ROWS only.
-Cases XGBoost refuses (gblinear's zero matrix has another shape; multi-target trees) get
-a note saying what XGBoost said instead of a vector.
+Cases XGBoost refuses (gblinear's zero matrix has another shape; multi-target trees
+before 3.3) get a note saying what XGBoost said instead of a vector.
 """
 import argparse
 import json
@@ -23,8 +23,8 @@ import numpy as np
 import xgboost as xgb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_contrib_vectors import QUADRATURE_SHAP, quadrature_note, read_rows  # noqa: E402
-from make_vectors import short_error, vtuple, write_csv  # noqa: E402
+from make_contrib_vectors import read_rows  # noqa: E402
+from make_vectors import short_error, write_csv  # noqa: E402
 
 ROWS = 32
 
@@ -64,9 +64,6 @@ def main():
         if (case["library"], case["library_version"]) != ("xgboost", xgb.__version__):
             continue
         if "margin" not in case["outputs"]:
-            continue
-        if vtuple(xgb.__version__) >= QUADRATURE_SHAP:  # see make_contrib_vectors.py
-            note(case, quadrature_note("interactions"))
             continue
         try:
             arr = np.asarray(interactions(case, a.out))

@@ -33,8 +33,7 @@ except ImportError:  # the xgb34 environment of generate.sh has XGBoost only
     lgb = None
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_contrib_vectors import QUADRATURE_SHAP  # noqa: E402
-from make_vectors import vtuple, write_csv, xgb_prefix  # noqa: E402
+from make_vectors import write_csv, xgb_prefix  # noqa: E402
 
 ROWS_TRAIN, ROWS_TEST, FEATURES = 400, 40, 5
 
@@ -76,12 +75,10 @@ def xgb_case(out, rng, name, params, label_of, offsets_of, rounds=12):
     bst.save_model(os.path.join(out, "models", model))
     dtest = xgb.DMatrix(X_test, base_margin=m_test, missing=np.nan)
     arrays = {"value": bst.predict(dtest), "margin": bst.predict(dtest, output_margin=True)}
-    # XGBoost 3.3+ computes SHAP values with QuadratureTreeSHAP (make_contrib_vectors.py
-    # says why they are left out).
-    shap = vtuple(xgb.__version__) < QUADRATURE_SHAP
-    if shap:
-        arrays["contrib"] = bst.predict(dtest, pred_contribs=True)
-    if shap and params.get("booster") != "gblinear":  # gblinear has no inplace_predict, no interactions
+    # XGBoost 3.3+ computes them with QuadratureTreeSHAP (vector leaves too), which
+    # polyscore repeats for the files 3.3+ writes.
+    arrays["contrib"] = bst.predict(dtest, pred_contribs=True)
+    if params.get("booster") != "gblinear":  # gblinear has no inplace_predict, no interactions
         arrays["interactions"] = bst.predict(dtest, pred_interactions=True)
     if params.get("booster") != "gblinear":
         # inplace_predict takes base_margin too; it must agree with the DMatrix path.

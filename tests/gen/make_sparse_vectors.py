@@ -11,7 +11,9 @@ stored entry as `index:value` (a row with no entries is an empty line), so the f
 small; the library read exactly these entries (an entry stored as 0.0 or NaN included).
 
 Kept apart from tests/vectors/manifest.json (which every binding reads as dense rows) in
-<out>/sparse/manifest.json. tests/gen/generate.sh runs this in its "new" venv.
+<out>/sparse/manifest.json. tests/gen/generate.sh runs this in its "new" venv (xgb3_ and
+lgb4_ cases) and then its "xgb34" venv (xgboost 3.4.1 only: the xgb34_ case, from the
+same seed); each run replaces its own cases in the manifest and keeps the others'.
 
 Usage: python make_sparse_vectors.py --out tests/vectors
 """
@@ -24,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_vectors import capture_fd2, fmt, write_csv  # noqa: E402
+from make_vectors import capture_fd2, fmt, write_csv, xgb_prefix  # noqa: E402
 
 XGB_FEATURES = 2**20
 LGB_FEATURES = 2**16
@@ -114,7 +116,7 @@ def emit(out, cases, name, library, version, model_rel, fmt_name, X, outputs):
 def xgboost_case(out, cases, Xtr, y, Xp):
     import xgboost as xgb
     v = xgb.__version__
-    name = f"xgb{v.split('.')[0]}_sparse_hashed_binary"
+    name = f"{xgb_prefix(v)}_sparse_hashed_binary"
     params = {"objective": "binary:logistic", "max_depth": 6, "eta": 0.3, "nthread": 1, "seed": 7,
               "tree_method": "hist", "verbosity": 1}
     with capture_fd2():
@@ -150,14 +152,26 @@ def main():
     os.makedirs(os.path.join(out, "models"), exist_ok=True)
     os.makedirs(os.path.join(out, "data"), exist_ok=True)
     cases = []
-    for nf, make_case in ((XGB_FEATURES, xgboost_case), (LGB_FEATURES, lightgbm_case)):
+    makers = [(XGB_FEATURES, xgboost_case)]
+    try:
+        import lightgbm  # noqa: F401
+        makers.append((LGB_FEATURES, lightgbm_case))
+    except ImportError:  # the xgb34 environment of generate.sh has XGBoost only
+        pass
+    for nf, make_case in makers:
         rng = np.random.default_rng(20261204)
         slots = token_slots(rng, nf)
         Xtr = sparse_rows(rng, slots, TRAIN_ROWS, nf)
         y = labels(rng, Xtr, slots)
         Xp = test_rows(rng, slots, nf)
         make_case(out, cases, Xtr, y, Xp)
-    with open(os.path.join(out, "manifest.json"), "w", newline="\n") as f:
+    path = os.path.join(out, "manifest.json")
+    if os.path.exists(path):  # keep the other environment's cases; replace ours in place
+        with open(path) as f:
+            old = json.load(f)["cases"]
+        made = {c["name"]: c for c in cases}
+        cases = [made.pop(c["name"], c) for c in old] + [c for c in cases if c["name"] in made]
+    with open(path, "w", newline="\n") as f:
         json.dump({"cases": cases}, f, indent=1)
         f.write("\n")
 

@@ -17,6 +17,7 @@
 #include <limits>
 #include <vector>
 
+#include "explain/quadrature_tree_shap.h"
 #include "model/error.h"
 #include "predict/feature_value.h"  // convert: values as the libraries read them
 #include "predict/general_walk.h"   // next_node: the child a split sends a value to
@@ -223,6 +224,9 @@ void interactions_rows(const Forest& forest, const ContribTables& tables, uint32
                        size_t n_rows, const double* offsets, double* out, unsigned num_threads, RowAt&& row_at) {
   const std::string why = interactions_unsupported(forest, tables);
   if (!why.empty()) throw Error(PS_ERR_UNSUPPORTED, why);
+  if (tables.arithmetic == ShapArithmetic::kQuadratureTreeShap) {
+    return quadrature_interactions(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, row_at);
+  }
   const size_t groups = forest.num_margin_outputs, columns = size_t(forest.num_features) + 1;
   const size_t per_row = interaction_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
@@ -269,9 +273,10 @@ std::string interactions_unsupported(const Forest& forest, const ContribTables& 
     return "SHAP interaction values of XGBoost gblinear models are not supported: XGBoost returns a "
            "matrix of zeros without the bias column for them";
   }
-  if (forest.leaf_size > 1) {
-    return "SHAP interaction values of multi-target trees (vector leaves) are not supported, as "
-           "XGBoost does not support them";
+  if (forest.leaf_size > 1 && tables.arithmetic != ShapArithmetic::kQuadratureTreeShap) {
+    return "SHAP interaction values of multi-target trees (vector leaves) are not supported by exact "
+           "TreeSHAP, as XGBoost <= 3.2 does not support them (XGBoost 3.3+ files get "
+           "QuadratureTreeSHAP, which does)";
   }
   if (!tables.usable) return "SHAP interaction values: " + tables.unsupported;
   return "";
