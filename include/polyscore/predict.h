@@ -23,8 +23,13 @@ enum {
   PS_OUTPUT_VALUE = 0,  /* what predict() returns: probabilities, class index, ... */
   PS_OUTPUT_MARGIN = 1, /* raw sum before the link function (output_margin, raw_score) */
   PS_OUTPUT_LEAF = 2,   /* per tree used, the id of the leaf reached (pred_leaf) */
-  /* SHAP feature contributions (TreeSHAP; XGBoost pred_contribs, LightGBM pred_contrib):
-   * per row, per margin, num_features values then the bias; they sum to the margin.
+  /* SHAP feature contributions (XGBoost pred_contribs, LightGBM pred_contrib): per
+   * row, per margin, num_features values then the bias; they sum to the margin.
+   * Arithmetic, bit for bit: a file written by XGBoost 3.3 or newer gets that XGBoost's
+   * QuadratureTreeSHAP (vector-leaf trees included); older XGBoost files, gblinear and
+   * LightGBM get exact TreeSHAP, as XGBoost <= 3.2 and LightGBM compute it. XGBoost 3.3+
+   * explains every file by quadrature, so a 3.2 file explained there differs from
+   * polyscore's by rounding (about 1e-6); docs/explain.md.
    * \since ABI 2 */
   PS_OUTPUT_CONTRIB = 3,
   /* SHAP interaction values (XGBoost pred_interactions; XGBoost tree models only): per
@@ -33,10 +38,13 @@ enum {
    * features i and j (the matrix is symmetric up to float rounding); (i, i) is feature
    * i's contribution less its interactions. Row i sums to feature i's PS_OUTPUT_CONTRIB
    * value, the whole matrix to the margin (each up to float rounding).
-   * Cost: XGBoost's algorithm, TreeSHAP run 2 * num_features + 3 times per row (each
-   * one row alone), so about 2 * (num_features + 1) times PS_OUTPUT_CONTRIB of one
-   * row: measured 106x on a 500-tree, 50-feature model (1.5 s per row, 0.69x the time
-   * of XGBoost's own pred_interactions; bench/explain/README.md). And
+   * Arithmetic as for PS_OUTPUT_CONTRIB. Cost: for a file of XGBoost <= 3.2, its
+   * algorithm, TreeSHAP run 2 * num_features + 3 times per row (each one row alone), so
+   * about 2 * (num_features + 1) times PS_OUTPUT_CONTRIB of one row: measured 106x on
+   * a 500-tree, 50-feature model (1.5 s per row, 0.69x the time of XGBoost's own
+   * pred_interactions; bench/explain/README.md). For a file of XGBoost 3.3+, one
+   * quadrature walk per tree that adds each split's pairs with the features above it:
+   * measured 3.7 ms per row on that model (0.33x XGBoost 3.4.1's time). And
    * (num_features + 1)^2 values per margin and row: mind the size for wide models.
    * \since ABI 4 */
   PS_OUTPUT_INTERACTIONS = 4
@@ -111,9 +119,10 @@ PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct
  * num_margins * (num_features + 1) * (num_features + 1)).
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL, bad options, iteration range outside
  * the model); PS_ERR_INVALID_HANDLE; PS_ERR_UNSUPPORTED (PS_OUTPUT_CONTRIB on a model
- * without node covers, a LightGBM linear-tree model or vector leaves;
- * PS_OUTPUT_INTERACTIONS on those, on any LightGBM model, which defines no interaction
- * values, and on an XGBoost gblinear model).
+ * without node covers, a LightGBM linear-tree model, or vector leaves in a file of
+ * XGBoost <= 3.2, which defines no SHAP for them; PS_OUTPUT_INTERACTIONS on those, on
+ * any LightGBM model, which defines no interaction values, and on an XGBoost gblinear
+ * model).
  */
 PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t n_rows,
                                       const ps_predict_options *opts, ps_error *err);
