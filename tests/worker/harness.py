@@ -138,6 +138,20 @@ class Worker:
 
 # ---- messages
 
+def named_rows_request(request_id, model, rows, output=scoring_pb2.OUTPUT_KIND_MARGIN):
+    """A QueueRequest of rows by feature name (each a dict): a str value goes to the
+    row's categories (a category by its text), anything else to its features."""
+    req = scoring_pb2.PredictRequest(model=model, output=output)
+    for cells in rows:
+        row = req.named_rows.add()
+        for name, v in cells.items():
+            if isinstance(v, str):
+                row.categories[name] = v
+            else:
+                row.features[name] = v
+    return queue_pb2.QueueRequest(request_id=request_id, request=req)
+
+
 def predict_request(request_id, model, rows, *, dtype="float64", output=0,
                     iterations=None, version="", base_margin=()):
     """A QueueRequest for a list of rows (each a list of floats); base_margin: the

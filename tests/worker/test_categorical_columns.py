@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from harness import (BUILD, DEAD_LETTER_STREAM, publish_requests, read_stream, results_by_id, run,
-                     wait_until_drained)
+from harness import (BUILD, DEAD_LETTER_STREAM, named_rows_request, publish_requests, read_stream,
+                     results_by_id, run, wait_until_drained)
 from polyscore.v1 import queue_pb2, scoring_pb2
 
 FRAMES = pathlib.Path(__file__).resolve().parents[1] / "vectors" / "frames"
@@ -35,18 +35,6 @@ def lgb4_rows():
                                           else float(v))
         rows.append(cells)
     return rows
-
-
-def request(request_id, model, rows, output=scoring_pb2.OUTPUT_KIND_MARGIN):
-    req = scoring_pb2.PredictRequest(model=model, output=output)
-    for cells in rows:
-        row = req.named_rows.add()
-        for name, v in cells.items():
-            if isinstance(v, str):
-                row.categories[name] = v
-            else:
-                row.features[name] = v
-    return queue_pb2.QueueRequest(request_id=request_id, request=req)
 
 
 def repository(tmp_path, configs):
@@ -82,12 +70,12 @@ def test_texts_score_as_lightgbm_scored_the_frame(broker, make_worker, tmp_path)
     for u, m in zip(unseen, missing):
         u["merchant"] = "bakery"
         m["merchant"] = math.nan
-    messages = [("dir", request("dir", "lgb4", rows)),
-                ("flat", request("flat", "flat", rows, output=scoring_pb2.OUTPUT_KIND_UNSPECIFIED)),
-                ("unseen", request("unseen", "lgb4", unseen)),
-                ("missing", request("missing", "lgb4", missing)),
-                ("known", request("known", "lgb4", rows[:6])),
-                ("bare", request("bare", "bare", rows[:1]))]
+    messages = [("dir", named_rows_request("dir", "lgb4", rows)),
+                ("flat", named_rows_request("flat", "flat", rows, output=scoring_pb2.OUTPUT_KIND_UNSPECIFIED)),
+                ("unseen", named_rows_request("unseen", "lgb4", unseen)),
+                ("missing", named_rows_request("missing", "lgb4", missing)),
+                ("known", named_rows_request("known", "lgb4", rows[:6])),
+                ("bare", named_rows_request("bare", "bare", rows[:1]))]
     run(publish_requests(broker, [(i, m.SerializeToString()) for i, m in messages]))
     wait_until_drained(broker, len(messages))
 

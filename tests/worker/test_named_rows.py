@@ -1,7 +1,7 @@
 """polyscore.v1 named_rows through the queue: rows by feature name score as the same
 rows in the model's order; a missing or unknown name is a dead letter naming it."""
-from harness import (DEAD_LETTER_STREAM, cli_scores, predict_request, publish_requests, read_stream,
-                     results_by_id, run, wait_until_drained)
+from harness import (DEAD_LETTER_STREAM, cli_scores, named_rows_request, predict_request, publish_requests,
+                     read_stream, results_by_id, run, wait_until_drained)
 from polyscore.v1 import queue_pb2, scoring_pb2
 
 ROWS = [[0.4, 1.2], [-1.0, 0.5], [2.5, -0.3]]
@@ -61,17 +61,6 @@ def test_named_row_categories_score_as_xgboost_scored_the_frame(broker, make_wor
     frame = case["frame"]
     make_worker(models={"xgb3": frames / "xgb3_frame_binary.json", "lgb4": frames / "lgb4_frame_binary.txt"})
 
-    def request(request_id, model, rows):
-        req = scoring_pb2.PredictRequest(model=model, output=scoring_pb2.OUTPUT_KIND_MARGIN)
-        for cells in rows:
-            row = req.named_rows.add()
-            for name, v in cells.items():
-                if isinstance(v, str):
-                    row.categories[name] = v
-                else:
-                    row.features[name] = v
-        return queue_pb2.QueueRequest(request_id=request_id, request=req)
-
     rows = []
     for r in range(len(case["margin"])):
         cells = {}
@@ -82,9 +71,9 @@ def test_named_row_categories_score_as_xgboost_scored_the_frame(broker, make_wor
     unseen = [dict(rows[0]), dict(rows[1])]
     unseen[1]["merchant"] = "bakery"
     lgb = [{("age_days" if k == "age days" else k): v for k, v in rows[0].items()}]
-    messages = [("xgb3", request("xgb3", "xgb3", rows).SerializeToString()),
-                ("unseen", request("unseen", "xgb3", unseen).SerializeToString()),
-                ("lgb4", request("lgb4", "lgb4", lgb).SerializeToString())]
+    messages = [("xgb3", named_rows_request("xgb3", "xgb3", rows).SerializeToString()),
+                ("unseen", named_rows_request("unseen", "xgb3", unseen).SerializeToString()),
+                ("lgb4", named_rows_request("lgb4", "lgb4", lgb).SerializeToString())]
     run(publish_requests(broker, messages))
     wait_until_drained(broker, len(messages))
 
