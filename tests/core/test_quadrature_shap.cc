@@ -58,7 +58,9 @@ TEST(QuadratureShap, RuleIntegratesPowersOnTheUnitInterval) {
   for (size_t k = 0; k < polyscore::kQuadraturePoints; ++k) {
     EXPECT_GT(rule.nodes[k], 0.0f);
     EXPECT_LT(rule.nodes[k], 1.0f);
-    if (k > 0) EXPECT_GT(rule.nodes[k], rule.nodes[k - 1]);  // ascending, as XGBoost stores them
+    if (k > 0) {
+      EXPECT_GT(rule.nodes[k], rule.nodes[k - 1]);  // ascending, as XGBoost stores them
+    }
   }
   for (int j = 0; j <= 7; ++j) {
     double sum = 0.0;
