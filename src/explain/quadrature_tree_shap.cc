@@ -160,18 +160,23 @@ float base_of(const Forest& forest, const double* offset, uint32_t g) {
   return static_cast<float>(offset ? offset[g] : forest.base_margin[g]);
 }
 
-// Blocks of rows shared out to num_threads threads: full blocks of `lanes` rows, then
-// the rest one row each (a lone row would pay for every lane). work(first, count, scratch).
+// Blocks of rows shared out to num_threads threads: full blocks of `lanes` rows, then the
+// rest as one short block (its lanes padded) when it has at least `min_short` rows, else
+// one row each (a lone row would pay for every lane). work(first, count, scratch).
 template <typename Scratch, typename MakeScratch, typename Work>
-void share_blocks(size_t n_rows, size_t lanes, unsigned num_threads, MakeScratch&& make_scratch, Work&& work_block) {
-  const size_t full = n_rows / lanes;
-  const size_t blocks = full + n_rows % lanes;
+void share_blocks(size_t n_rows, size_t lanes, size_t min_short, unsigned num_threads, MakeScratch&& make_scratch,
+                  Work&& work_block) {
+  const size_t full = n_rows / lanes, rest = n_rows % lanes;
+  const bool short_block = rest >= std::max<size_t>(min_short, 2);
+  const size_t blocks = full + (short_block ? 1 : rest);
   std::atomic<size_t> next{0};
   auto work = [&] {
     Scratch s = make_scratch();
     for (size_t b; (b = next.fetch_add(1)) < blocks;) {
       if (b < full) {
         work_block(b * lanes, lanes, s);
+      } else if (short_block) {
+        work_block(full * lanes, rest, s);
       } else {
         work_block(full * lanes + (b - full), 1, s);
       }
@@ -183,11 +188,14 @@ void share_blocks(size_t n_rows, size_t lanes, unsigned num_threads, MakeScratch
 }
 
 // The block path once per instruction set: V the widest float vector of the set, kRowLanes
-// the rows per block that measured fastest (docs/explain.md). Baseline: SSE2 on x86-64
-// (4 lanes), whatever the compiler makes of 4-float vectors elsewhere.
+// the rows per block and kShortBlockRows the fewest rows left over that take a short
+// (padded) block rather than the one-row walk, as measured on the bench model
+// (docs/explain.md: a lane of a block costs a quarter to a half of a row walked alone).
+// Baseline: SSE2 on x86-64 (4 lanes), whatever the compiler makes of 4-float vectors elsewhere.
 namespace lanes_baseline {
 typedef float V __attribute__((vector_size(16)));
 constexpr int kRowLanes = 8;
+constexpr size_t kShortBlockRows = 4;
 #include "explain/quadrature_lanes_kernel.inc"
 }  // namespace lanes_baseline
 
@@ -195,6 +203,7 @@ constexpr int kRowLanes = 8;
 namespace lanes_avx2 {
 typedef float V __attribute__((vector_size(32)));
 constexpr int kRowLanes = 8;
+constexpr size_t kShortBlockRows = 3;
 #include "predict/avx2_target_begin.h"
 #include "explain/quadrature_lanes_kernel.inc"
 #include "predict/avx2_target_end.h"
@@ -203,6 +212,7 @@ constexpr int kRowLanes = 8;
 namespace lanes_avx512 {
 typedef float V __attribute__((vector_size(64)));
 constexpr int kRowLanes = 16;
+constexpr size_t kShortBlockRows = 4;
 #include "predict/avx512_target_begin.h"
 #include "explain/quadrature_lanes_kernel.inc"
 #include "predict/avx512_target_end.h"
