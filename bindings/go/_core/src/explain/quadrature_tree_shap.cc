@@ -95,7 +95,8 @@ float branch_weight(float cover, float parent_cover) {
 
 // XGBoost's ExtractQuadratureDelta. Always inlined, like pair_delta: each of the three
 // copies of the walk calls it, and a call per edge made a lone row 15% slower.
-[[gnu::always_inline]] inline float edge_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, float p_exit) {
+[[gnu::always_inline]] inline float edge_delta(const QuadratureRule& rule, const Buffer& h, float p_enter,
+                                               float p_exit) {
   float acc = 0.0f;
   if (p_enter != 1.0f) {
     const float alpha_enter = p_enter - 1.0f;
@@ -254,8 +255,9 @@ void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tre
   auto walk_one = [&](const Walk& w, float* path_prob, float* phi) {
     const Tree& tree = forest.trees[w.tree];
     std::fill(phi, phi + columns, 0.0f);
-    lanes_baseline::QuadratureWalk<lanes_baseline::AdditiveSink<1>, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, w.target,
-                                            rows, &quadrature_rule(), path_prob, lanes_baseline::AdditiveSink<1>{phi, columns}};
+    using Sink = lanes_baseline::AdditiveSink<1>;
+    lanes_baseline::QuadratureWalk<Sink, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, w.target,
+                                                 rows, &quadrature_rule(), path_prob, Sink{phi, columns}};
     walk.run();
   };
   auto work = [&] {
