@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "explain/quadrature_tree_shap.h"
 #include "explain/tree_shap.h"
+#include "explain/tree_shap_interactions.h"
 #include "loaders/loaders.h"
 #include "test_util.h"
 
@@ -90,6 +92,37 @@ TEST(QuadratureShap, ZeroCoverSplitsAreExplained) {
   const auto negative = polyscore::prepare_contributions(f);
   EXPECT_FALSE(negative.usable);
   EXPECT_NE(negative.unsupported.find("negative"), std::string::npos) << negative.unsupported;
+}
+
+// Every batch size from 1 to 40 rows (full blocks of 8 or 16 rows, short padded blocks
+// and rows left to the one-row walk, under every lane width ctest selects with
+// POLYSCORE_NO_AVX512 / POLYSCORE_NO_AVX2): each row's contributions and interaction
+// values in the batch are the bits of that row alone. Rows with missing values; a
+// vector-leaf model too.
+TEST(QuadratureShap, BatchesOfEverySizeGiveEachRowItsOwnBits) {
+  for (const char* model : {"xgb34_binary_logistic.json", "xgb34_multi_target_multi_output_tree.json"}) {
+    const polyscore::Forest f = load(model);
+    const auto tables = polyscore::prepare_contributions(f);
+    ASSERT_TRUE(tables.usable) << model;
+    const uint32_t trees = static_cast<uint32_t>(f.trees.size());
+    const size_t n = f.num_features, per_contrib = polyscore::contrib_values_per_row(f),
+                 per_inter = polyscore::interaction_values_per_row(f);
+    constexpr size_t kRows = 40;
+    std::vector<double> rows(kRows * n);
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = (i % 11 == 3) ? NAN : std::sin(0.37 * double(i)) * 3.0;
+    std::vector<double> alone_c(kRows * per_contrib), alone_i(kRows * per_inter);
+    for (size_t r = 0; r < kRows; ++r) {
+      polyscore::contributions_dense(f, tables, 0, trees, &rows[r * n], 1, &alone_c[r * per_contrib], 1);
+      polyscore::interactions_dense(f, tables, 0, trees, &rows[r * n], 1, &alone_i[r * per_inter], 1);
+    }
+    for (size_t batch = 2; batch <= kRows; ++batch) {
+      std::vector<double> c(batch * per_contrib), inter(batch * per_inter);
+      polyscore::contributions_dense(f, tables, 0, trees, rows.data(), batch, c.data(), 1);
+      polyscore::interactions_dense(f, tables, 0, trees, rows.data(), batch, inter.data(), 1);
+      EXPECT_EQ(0, std::memcmp(c.data(), alone_c.data(), c.size() * sizeof(double))) << model << ", " << batch;
+      EXPECT_EQ(0, std::memcmp(inter.data(), alone_i.data(), inter.size() * sizeof(double))) << model << ", " << batch;
+    }
+  }
 }
 
 }  // namespace

@@ -12,10 +12,12 @@
 // (p_exit: the feature's value before the edge, 1 when it was not on the path).
 //
 // The walk's order (left child first) and everything but p and c_k are the same for
-// every row, so batches walk each tree once for 8 rows in lanes, each lane doing the
-// one-row operations (skipped sums and divisions become blends; a division by 1.0f is
-// exact) in the one-row order: the same bits as one row at a time, which a lone row and
-// the rest of a batch (fewer than 8) take. Contributions and interaction values alike.
+// every row, so batches walk each tree once for a block of rows in lanes
+// (quadrature_lanes_kernel.inc, compiled below for SSE2, AVX2 and AVX-512 and picked per
+// call), each lane doing the one-row operations (skipped sums and divisions become
+// blends; a division by 1.0f is exact) in the one-row order: the same bits as one row at
+// a time, which a lone row and the last few rows of a batch take. Contributions and
+// interaction values alike.
 #include "explain/quadrature_tree_shap.h"
 
 
@@ -27,7 +29,9 @@
 
 #include "explain/tree_shap.h"
 #include "model/error.h"
+#include "predict/cpu_features.h"
 #include "predict/general_walk.h"  // next_node: the child a split sends a value to
+#include "predict/key_step.h"      // POLYSCORE_X86_64: x86-64 and not POLYSCORE_PORTABLE
 #include "predict/worker_pool.h"
 
 namespace polyscore {
@@ -89,8 +93,10 @@ float branch_weight(float cover, float parent_cover) {
   return weight < kMinChildWeight ? kMinChildWeight : weight;
 }
 
-// XGBoost's ExtractQuadratureDelta.
-float edge_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, float p_exit) {
+// XGBoost's ExtractQuadratureDelta. Always inlined, like pair_delta: each of the three
+// copies of the walk calls it, and a call per edge made a lone row 15% slower.
+[[gnu::always_inline]] inline float edge_delta(const QuadratureRule& rule, const Buffer& h, float p_enter,
+                                               float p_exit) {
   float acc = 0.0f;
   if (p_enter != 1.0f) {
     const float alpha_enter = p_enter - 1.0f;
@@ -105,7 +111,8 @@ float edge_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, flo
 
 // XGBoost's ExtractQuadratureInteractionDelta: the edge's delta with a partner feature
 // (live probability q_partner) taken out of the product.
-float pair_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, float p_exit, float q_partner) {
+[[gnu::always_inline]] inline float pair_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, float p_exit,
+                                               float q_partner) {
   if (q_partner == 1.0f) return 0.0f;
   const float alpha_partner = q_partner - 1.0f;
   const float alpha_enter = p_enter - 1.0f;
@@ -125,263 +132,6 @@ float pair_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, flo
   }
   return acc;
 }
-
-// Per quadrature node and lane (row): the walk's c_k and h_k for L rows at once.
-template <int L>
-struct Lanes {
-  float v[kQuadraturePoints][L];
-};
-
-// 4 lanes as one value (GCC/Clang vector extension: one SSE register), so that a lane's
-// "skip this" is a blend of computed values, never a branch: compilers keep a
-// per-element select of a division as a branch (the division might trap), which does not
-// vectorize. Element-wise, the same IEEE operations as the scalar code.
-typedef float F4 __attribute__((vector_size(16)));
-typedef int32_t I4 __attribute__((vector_size(16)));
-
-inline F4 load4(const float* p) {
-  F4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store4(float* p, F4 v) { std::memcpy(p, &v, sizeof v); }
-// mask lanes are -1 (take a) or 0 (take b).
-inline F4 blend4(I4 mask, F4 a, F4 b) {
-  return reinterpret_cast<F4>((reinterpret_cast<I4>(a) & mask) | (reinterpret_cast<I4>(b) & ~mask));
-}
-inline I4 mask4(const bool* take) {
-  I4 m;
-  for (int l = 0; l < 4; ++l) m[l] = take[l] ? -1 : 0;
-  return m;
-}
-
-// edge_delta for L rows (L a multiple of 4) into acc[L]. seen: the feature was on the
-// path before this edge (the same for every lane); else every p_exit is 1 and its sum is
-// skipped, as the one-row code skips it. A lane's skipped sum is a blend.
-template <int L>
-void edge_delta_lanes(const QuadratureRule& rule, const Lanes<L>& h, const float* p_enter, const float* p_exit,
-                      bool seen, float* acc) {
-  static_assert(L % 4 == 0, "lanes: a multiple of 4");
-  for (int q = 0; q < L; q += 4) {
-    const F4 enter = load4(p_enter + q), exit = load4(p_exit + q);
-    const I4 use_enter = enter != 1.0f, use_exit = exit != 1.0f;  // -1 where true
-    const F4 alpha_enter = enter - 1.0f, alpha_exit = exit - 1.0f;
-    F4 sum = F4{} + 0.0f;
-    for (size_t k = 0; k < kQuadraturePoints; ++k) {
-      const F4 term = alpha_enter * load4(h.v[k] + q) / (1.0f + alpha_enter * rule.nodes[k]);
-      sum = blend4(use_enter, sum + term, sum);
-    }
-    for (size_t k = 0; seen && k < kQuadraturePoints; ++k) {
-      const F4 term = alpha_exit * load4(h.v[k] + q) / (1.0f + alpha_exit * rule.nodes[k]);
-      sum = blend4(use_exit, sum - term, sum);
-    }
-    store4(acc + q, sum);
-  }
-}
-
-// Where an edge's delta goes. Contributions: lane l's tree phi (phi + l * columns), at
-// the edge's feature. Lane l adds exactly what the one-row code adds (a skipped sum
-// becomes a select), in the same order: the walk's order does not depend on the row.
-template <int L>
-struct AdditiveSink {
-  float* phi;
-  size_t columns;
-  void push(uint32_t, const float*) {}
-  void pop() {}
-  // seen: the feature was on the path before this edge (the same for every lane).
-  void edge(const QuadratureRule& rule, uint32_t feature, const Lanes<L>& h, const float* p_enter,
-            const float* p_exit, bool seen) {
-    if constexpr (L == 1) {  // one row: skip the sums by branches, as XGBoost does
-      Buffer one;
-      for (size_t k = 0; k < kQuadraturePoints; ++k) one[k] = h.v[k][0];
-      phi[feature] += edge_delta(rule, one, p_enter[0], p_exit[0]);
-    } else {
-      float acc[L];
-      edge_delta_lanes<L>(rule, h, p_enter, p_exit, seen, acc);
-      for (int l = 0; l < L; ++l) phi[l * columns + feature] += acc[l];
-    }
-  }
-};
-
-// pair_delta for L rows (L a multiple of 4) into out[L], as edge_delta_lanes: where
-// the feature was not on the path (seen, the same for every lane) every p_exit is 1;
-// else a lane with p_exit == 1 takes the enter term alone (a blend); a lane whose
-// partner ratio is 1 gets 0.0f.
-template <int L>
-void pair_delta_lanes(const QuadratureRule& rule, const Lanes<L>& h, const float* p_enter, const float* p_exit,
-                      bool seen, const float* q_partner, float* out) {
-  static_assert(L % 4 == 0, "lanes: a multiple of 4");
-  for (int q = 0; q < L; q += 4) {
-    const F4 partner = load4(q_partner + q);
-    const I4 use = partner != 1.0f;
-    const F4 alpha_partner = partner - 1.0f, alpha_enter = load4(p_enter + q) - 1.0f;
-    F4 acc = F4{} + 0.0f;
-    if (!seen) {
-      for (size_t k = 0; k < kQuadraturePoints; ++k) {
-        const F4 edge = alpha_enter / (1.0f + alpha_enter * rule.nodes[k]);
-        acc += alpha_partner * load4(h.v[k] + q) * edge / (1.0f + alpha_partner * rule.nodes[k]);
-      }
-    } else {
-      const F4 exit = load4(p_exit + q);
-      const I4 enter_only = exit == 1.0f;
-      const F4 alpha_exit = exit - 1.0f;
-      for (size_t k = 0; k < kQuadraturePoints; ++k) {
-        const F4 enter_term = alpha_enter / (1.0f + alpha_enter * rule.nodes[k]);
-        const F4 edge = blend4(enter_only, enter_term, enter_term - alpha_exit / (1.0f + alpha_exit * rule.nodes[k]));
-        acc += alpha_partner * load4(h.v[k] + q) * edge / (1.0f + alpha_partner * rule.nodes[k]);
-      }
-    }
-    store4(out + q, blend4(use, acc, F4{} + 0.0f));
-  }
-}
-
-// Interactions (XGBoost's InteractionContributionFormulation), L rows: the delta times
-// the tree's weight to the diagonal sums, and per distinct other feature on the live path
-// (its newest split) the pair delta times the weight to matrix (feature, partner). Lane l
-// writes diag + l * columns and matrix + l * lane_stride.
-template <int L>
-struct InteractionSink {
-  struct Element {
-    uint32_t feature;
-    float p_child[L];
-  };
-  std::vector<Element>* path;
-  float* diag;
-  float* matrix;
-  size_t columns;
-  size_t lane_stride;
-  float scale;
-
-  void push(uint32_t feature, const float* p_child) {
-    Element e;
-    e.feature = feature;
-    std::copy(p_child, p_child + L, e.p_child);
-    path->push_back(e);
-  }
-  void pop() { path->pop_back(); }
-  void edge(const QuadratureRule& rule, uint32_t feature, const Lanes<L>& lanes, const float* p_enter,
-            const float* p_exit, bool seen) {
-    Buffer h;
-    float delta[L], pair[L];
-    if constexpr (L == 1) {
-      for (size_t k = 0; k < kQuadraturePoints; ++k) h[k] = lanes.v[k][0];
-      delta[0] = edge_delta(rule, h, p_enter[0], p_exit[0]);
-    } else {
-      edge_delta_lanes<L>(rule, lanes, p_enter, p_exit, seen, delta);
-    }
-    for (int l = 0; l < L; ++l) diag[l * columns + feature] += scale * delta[l];
-    const std::vector<Element>& p = *path;
-    // Newest to oldest, skipping the current split (the newest) and every element a
-    // newer one on the same feature shadows (the current feature's older ones too).
-    for (size_t i = p.size() - 1; i-- > 0;) {
-      bool shadowed = false;
-      for (size_t newer = i + 1; newer < p.size() && !shadowed; ++newer) shadowed = p[newer].feature == p[i].feature;
-      if (shadowed) continue;
-      if constexpr (L == 1) {
-        pair[0] = pair_delta(rule, h, p_enter[0], p_exit[0], p[i].p_child[0]);
-      } else {
-        pair_delta_lanes<L>(rule, lanes, p_enter, p_exit, seen, p[i].p_child, pair);
-      }
-      for (int l = 0; l < L; ++l) {
-        matrix[l * lane_stride + size_t(feature) * columns + p[i].feature] += scale * pair[l];
-      }
-    }
-  }
-};
-
-// XGBoost's QuadratureTreeShapRunner for one tree and target, L rows side by side (L = 1:
-// one row). What depends on the row: the child it takes, so its ratios p and the
-// products c_k; the nodes visited, their order, the branch weights and the path weight w
-// do not. Each lane does the one-row operations; a branch on the row becomes a select
-// (a division by 1.0f where the one-row code skips a division: exact).
-template <typename Sink, int L>
-struct QuadratureWalk {
-  const Forest* forest;
-  const Node* nodes;
-  uint32_t node_begin;
-  uint32_t target;  // which value of a vector leaf
-  const double* const* rows;  // L rows
-  const QuadratureRule* rule;
-  float* path_prob;  // per feature and lane: its live ratio, kUnseen off the path
-  Sink sink;
-
-  float cover(uint32_t i) const { return static_cast<float>(forest->node_cover(node_begin + i)); }
-
-  void run() {
-    if (nodes[0].flags & kLeaf) return;
-    Lanes<L> c, h;
-    for (size_t k = 0; k < kQuadraturePoints; ++k) std::fill(c.v[k], c.v[k] + L, 1.0f);
-    run_node(0, c, 1.0f, &h);
-  }
-
-  void run_node(uint32_t i, const Lanes<L>& c, float w_prod, Lanes<L>* out_h) {
-    const Node& node = nodes[i];
-    if (node.flags & kLeaf) {
-      const float leaf = static_cast<float>(forest->leaf_values[size_t(node.child_or_leaf) * forest->leaf_size + target]);
-      const float leaf_scale = w_prod * leaf;
-      for (size_t k = 0; k < kQuadraturePoints; ++k) {
-        for (int l = 0; l < L; ++l) out_h->v[k][l] = c.v[k][l] * leaf_scale * rule->weights[k];
-      }
-      return;
-    }
-    const uint32_t left = node.child_or_leaf, right = left + 1;
-    const float left_weight = branch_weight(cover(left), cover(i));
-    const float right_weight = branch_weight(cover(right), cover(i));
-    bool goes_left[L];
-    for (int l = 0; l < L; ++l) {
-      goes_left[l] = next_node(node, rows[l][node.feature], forest->category_words.data()) == left;
-    }
-    Lanes<L> right_h;
-    visit_child(node.feature, left, left_weight, goes_left, true, c, w_prod, out_h);
-    visit_child(node.feature, right, right_weight, goes_left, false, c, w_prod, &right_h);
-    for (size_t k = 0; k < kQuadraturePoints; ++k) {
-      for (int l = 0; l < L; ++l) out_h->v[k][l] += right_h.v[k][l];
-    }
-  }
-
-  // The child on the left (is_left) or right of a split on feature; lane l takes it when
-  // goes_left[l] == is_left.
-  void visit_child(uint32_t feature, uint32_t child, float child_weight, const bool* goes_left, bool is_left,
-                   const Lanes<L>& c, float w_prod, Lanes<L>* out_h) {
-    float* prob = path_prob + size_t(feature) * L;
-    // Whether the feature is on the path does not depend on the row (p is never kUnseen).
-    const bool seen = prob[0] != kUnseen;
-    float p_old[L], p_e[L], p_exit[L], alpha_e[L], alpha_old[L];
-    bool divide[L];
-    for (int l = 0; l < L; ++l) {
-      p_old[l] = prob[l];
-      const bool satisfies = goes_left[l] == is_left;
-      p_e[l] = satisfies ? (seen ? p_old[l] : 1.0f) / child_weight : 0.0f;
-      alpha_e[l] = p_e[l] - 1.0f;
-      alpha_old[l] = p_old[l] - 1.0f;
-      divide[l] = seen && alpha_old[l] != 0.0f;
-      p_exit[l] = seen ? p_old[l] : 1.0f;
-    }
-    Lanes<L> c_child;
-    for (size_t k = 0; k < kQuadraturePoints; ++k) {
-      for (int l = 0; l < L; ++l) c_child.v[k][l] = c.v[k][l] * (1.0f + alpha_e[l] * rule->nodes[k]);
-    }
-    // One row: a branch, as XGBoost's; lanes: a blend of the divisor (x / 1.0f is x).
-    if constexpr (L == 1) {
-      for (size_t k = 0; divide[0] && k < kQuadraturePoints; ++k) c_child.v[k][0] /= 1.0f + alpha_old[0] * rule->nodes[k];
-    } else if (seen) {
-      for (int q = 0; q < L; q += 4) {
-        const I4 mask = mask4(divide + q);
-        const F4 alpha = load4(alpha_old + q);
-        for (size_t k = 0; k < kQuadraturePoints; ++k) {
-          const F4 divisor = blend4(mask, 1.0f + alpha * rule->nodes[k], F4{} + 1.0f);
-          store4(c_child.v[k] + q, load4(c_child.v[k] + q) / divisor);
-        }
-      }
-    }
-    for (int l = 0; l < L; ++l) prob[l] = p_e[l];
-    sink.push(feature, p_e);
-    run_node(child, c_child, w_prod * child_weight, out_h);
-    sink.edge(*rule, feature, *out_h, p_e, p_exit, seen);
-    sink.pop();
-    for (int l = 0; l < L; ++l) prob[l] = p_old[l];
-  }
-};
 
 // The trees adding to output g, in tree order, each with the leaf value (target) it uses:
 // XGBoost's entries_by_group.
@@ -415,21 +165,23 @@ float base_of(const Forest& forest, const double* offset, uint32_t g) {
   return static_cast<float>(offset ? offset[g] : forest.base_margin[g]);
 }
 
-// Rows per walk in batches: 8 lanes of float fill an AVX2 register (two SSE ones).
-constexpr int kRowLanes = 8;
-
-// Blocks of rows shared out to num_threads threads: full blocks of `lanes` rows, then
-// the rest one row each (a lone row would pay for every lane). work(first, count, scratch).
+// Blocks of rows shared out to num_threads threads: full blocks of `lanes` rows, then the
+// rest as one short block (its lanes padded) when it has at least `min_short` rows, else
+// one row each (a lone row would pay for every lane). work(first, count, scratch).
 template <typename Scratch, typename MakeScratch, typename Work>
-void share_blocks(size_t n_rows, size_t lanes, unsigned num_threads, MakeScratch&& make_scratch, Work&& work_block) {
-  const size_t full = n_rows / lanes;
-  const size_t blocks = full + n_rows % lanes;
+void share_blocks(size_t n_rows, size_t lanes, size_t min_short, unsigned num_threads, MakeScratch&& make_scratch,
+                  Work&& work_block) {
+  const size_t full = n_rows / lanes, rest = n_rows % lanes;
+  const bool short_block = rest >= std::max<size_t>(min_short, 2);
+  const size_t blocks = full + (short_block ? 1 : rest);
   std::atomic<size_t> next{0};
   auto work = [&] {
     Scratch s = make_scratch();
     for (size_t b; (b = next.fetch_add(1)) < blocks;) {
       if (b < full) {
         work_block(b * lanes, lanes, s);
+      } else if (short_block) {
+        work_block(full * lanes, rest, s);
       } else {
         work_block(full * lanes + (b - full), 1, s);
       }
@@ -440,55 +192,37 @@ void share_blocks(size_t n_rows, size_t lanes, unsigned num_threads, MakeScratch
   run_with_helpers(threads - 1, work);
 }
 
-// Per thread, contributions: kRowLanes rows, their walks' ratios (per feature and lane),
-// their trees' phi and their sums.
-struct BlockScratch {
-  std::vector<double> rows;         // kRowLanes x num_features
-  std::vector<float> path_prob;     // num_features x kRowLanes (a one-row walk: the first num_features)
-  std::vector<float> tree_phi;      // kRowLanes x columns
-  std::vector<float> acc;           // kRowLanes x groups x columns
-};
+// The block path once per instruction set: V the widest float vector of the set, kRowLanes
+// the rows per block and kShortBlockRows the fewest rows left over that take a short
+// (padded) block rather than the one-row walk, as measured on the bench model
+// (docs/explain.md: a lane of a block costs a quarter to a half of a row walked alone).
+// Baseline: SSE2 on x86-64 (4 lanes), whatever the compiler makes of 4-float vectors elsewhere.
+namespace lanes_baseline {
+typedef float V __attribute__((vector_size(16)));
+constexpr int kRowLanes = 8;
+constexpr size_t kShortBlockRows = 4;
+#include "explain/quadrature_lanes_kernel.inc"
+}  // namespace lanes_baseline
 
-// Rows [first, first + L) into out: per lane, XGBoost's sums for that row.
-template <int L>
-void contributions_block(const Forest& forest, uint32_t tree_begin, uint32_t tree_end,
-                         const std::vector<float>& root_sums, size_t first, const double* offsets,
-                         double* out, const RowFiller& row_at, BlockScratch& s) {
-  const uint32_t n = forest.num_features, columns = n + 1, groups = forest.num_margin_outputs;
-  const size_t per_row = size_t(groups) * columns;
-  const double* rows[L];
-  for (int l = 0; l < L; ++l) {
-    rows[l] = &s.rows[size_t(l) * n];
-    row_at(first + l, &s.rows[size_t(l) * n]);
-  }
-  std::fill(s.acc.begin(), s.acc.begin() + L * per_row, 0.0f);
-  for (uint32_t g = 0; g < groups; ++g) {
-    for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
-      std::fill(s.tree_phi.begin(), s.tree_phi.begin() + L * columns, 0.0f);
-      QuadratureWalk<AdditiveSink<L>, L> walk{&forest,          &forest.nodes[tree.node_begin], tree.node_begin,
-                                              target,           rows,
-                                              &quadrature_rule(), s.path_prob.data(),
-                                              AdditiveSink<L>{s.tree_phi.data(), columns}};
-      walk.run();
-      const float weight = static_cast<float>(tree.weight);
-      for (int l = 0; l < L; ++l) {
-        float* acc = &s.acc[l * per_row + size_t(g) * columns];
-        const float* phi = &s.tree_phi[size_t(l) * columns];
-        for (uint32_t c = 0; c < n; ++c) acc[c] += phi[c] * weight;
-      }
-    });
-  }
-  for (int l = 0; l < L; ++l) {
-    const double* offset = offsets ? offsets + (first + l) * groups : nullptr;
-    float* acc = &s.acc[l * per_row];
-    for (uint32_t g = 0; g < groups; ++g) {
-      acc[size_t(g) * columns + n] += root_sums[g];
-      acc[size_t(g) * columns + n] += base_of(forest, offset, g);
-    }
-    double* o = out + (first + l) * per_row;
-    for (size_t v = 0; v < per_row; ++v) o[v] = static_cast<double>(acc[v]);
-  }
-}
+#if POLYSCORE_X86_64
+namespace lanes_avx2 {
+typedef float V __attribute__((vector_size(32)));
+constexpr int kRowLanes = 8;
+constexpr size_t kShortBlockRows = 3;
+#include "predict/avx2_target_begin.h"
+#include "explain/quadrature_lanes_kernel.inc"
+#include "predict/avx2_target_end.h"
+}  // namespace lanes_avx2
+
+namespace lanes_avx512 {
+typedef float V __attribute__((vector_size(64)));
+constexpr int kRowLanes = 16;
+constexpr size_t kShortBlockRows = 4;
+#include "predict/avx512_target_begin.h"
+#include "explain/quadrature_lanes_kernel.inc"
+#include "predict/avx512_target_end.h"
+}  // namespace lanes_avx512
+#endif  // POLYSCORE_X86_64
 
 // One row on two threads. A tree's phi does not depend on the sums, only their additions
 // do: one thread walks the first half of the (output, tree) walks in XGBoost's order and
@@ -521,8 +255,9 @@ void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tre
   auto walk_one = [&](const Walk& w, float* path_prob, float* phi) {
     const Tree& tree = forest.trees[w.tree];
     std::fill(phi, phi + columns, 0.0f);
-    QuadratureWalk<AdditiveSink<1>, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, w.target,
-                                            rows, &quadrature_rule(), path_prob, AdditiveSink<1>{phi, columns}};
+    using Sink = lanes_baseline::AdditiveSink<1>;
+    lanes_baseline::QuadratureWalk<Sink, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, w.target,
+                                                 rows, &quadrature_rule(), path_prob, Sink{phi, columns}};
     walk.run();
   };
   auto work = [&] {
@@ -560,73 +295,6 @@ void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tre
     acc[size_t(g) * columns + n] += base_of(forest, offsets, g);
   }
   for (size_t v = 0; v < acc.size(); ++v) out[v] = static_cast<double>(acc[v]);
-}
-
-// Per thread, interactions: kRowLanes rows.
-struct InteractionScratch {
-  std::vector<double> rows;                                  // kRowLanes x num_features
-  std::vector<float> path_prob;                              // num_features x kRowLanes
-  std::vector<float> diag;                                   // kRowLanes x columns
-  std::vector<float> matrix;                                 // kRowLanes x groups x columns x columns
-  std::vector<InteractionSink<1>::Element> path_one;         // the live path of a one-row walk
-  std::vector<InteractionSink<kRowLanes>::Element> path_lanes;
-};
-
-// Rows [first, first + L) into out: per lane, XGBoost's interaction matrices for that row.
-template <int L>
-void interactions_block(const Forest& forest, uint32_t tree_begin, uint32_t tree_end,
-                        const std::vector<float>& root_sums, size_t first, const double* offsets, double* out,
-                        const RowFiller& row_at, InteractionScratch& s) {
-  const uint32_t n = forest.num_features, groups = forest.num_margin_outputs;
-  const size_t columns = size_t(n) + 1, per_output = columns * columns, per_row = groups * per_output;
-  const double* rows[L];
-  for (int l = 0; l < L; ++l) {
-    rows[l] = &s.rows[size_t(l) * n];
-    row_at(first + l, &s.rows[size_t(l) * n]);
-  }
-  std::fill(s.matrix.begin(), s.matrix.begin() + L * per_row, 0.0f);
-  for (uint32_t g = 0; g < groups; ++g) {
-    std::fill(s.diag.begin(), s.diag.begin() + L * columns, 0.0f);
-    float* matrix = &s.matrix[g * per_output];  // lane 0's; lane l's at + l * per_row
-    for_trees_of_output(forest, tree_begin, tree_end, g, [&](const Tree& tree, uint32_t target) {
-      auto& path = [&]() -> auto& {
-        if constexpr (L == 1) return s.path_one; else return s.path_lanes;
-      }();
-      path.clear();
-      InteractionSink<L> sink{&path, s.diag.data(), matrix, columns, per_row, static_cast<float>(tree.weight)};
-      QuadratureWalk<InteractionSink<L>, L> walk{&forest,           &forest.nodes[tree.node_begin], tree.node_begin,
-                                                 target,            rows,
-                                                 &quadrature_rule(), s.path_prob.data(),
-                                                 sink};
-      walk.run();
-    });
-    for (int l = 0; l < L; ++l) {
-      const double* offset = offsets ? offsets + (first + l) * groups : nullptr;
-      float* diag = &s.diag[l * columns];
-      float* m = matrix + l * per_row;
-      diag[n] += root_sums[g];
-      diag[n] += base_of(forest, offset, g);
-      for (size_t i = 0; i < columns; ++i) {
-        for (size_t j = i + 1; j < columns; ++j) {
-          const float sym = 0.5f * (m[i * columns + j] + m[j * columns + i]);
-          m[i * columns + j] = sym;
-          m[j * columns + i] = sym;
-        }
-      }
-      for (size_t i = 0; i < columns; ++i) {
-        float value = diag[i];
-        for (size_t j = 0; j < columns; ++j) {
-          if (j != i) value -= m[i * columns + j];
-        }
-        m[i * columns + i] = value;
-      }
-    }
-  }
-  for (int l = 0; l < L; ++l) {
-    double* o = out + (first + l) * per_row;
-    const float* m = &s.matrix[l * per_row];
-    for (size_t v = 0; v < per_row; ++v) o[v] = static_cast<double>(m[v]);
-  }
 }
 
 void check_usable(const ContribTables& tables) {
@@ -689,27 +357,23 @@ void quadrature_contributions(const Forest& forest, const ContribTables& tables,
                               uint32_t tree_end, size_t n_rows, const double* offsets, double* out,
                               unsigned num_threads, const RowFiller& row_at) {
   check_usable(tables);
-  const uint32_t n = forest.num_features, columns = n + 1, groups = forest.num_margin_outputs;
   const std::vector<float> root_sums = root_mean_sums(forest, tables, tree_begin, tree_end);
   if (n_rows == 1 && num_threads >= 2 && tree_end - tree_begin >= 2) {
     return one_row_two_threads(forest, tree_begin, tree_end, root_sums, offsets, out, row_at);
   }
-  auto make_scratch = [&] {
-    BlockScratch s;
-    s.rows.resize(size_t(kRowLanes) * n);
-    s.path_prob.assign(size_t(kRowLanes) * n, kUnseen);
-    s.tree_phi.resize(size_t(kRowLanes) * columns);
-    s.acc.resize(size_t(kRowLanes) * groups * columns);
-    return s;
-  };
-  const size_t lanes = n_rows > 1 ? kRowLanes : 1;
-  share_blocks<BlockScratch>(n_rows, lanes, num_threads, make_scratch, [&](size_t first, size_t count, BlockScratch& s) {
-    if (count == kRowLanes) {
-      contributions_block<kRowLanes>(forest, tree_begin, tree_end, root_sums, first, offsets, out, row_at, s);
-    } else {
-      contributions_block<1>(forest, tree_begin, tree_end, root_sums, first, offsets, out, row_at, s);
-    }
-  });
+#if POLYSCORE_X86_64
+  // A lone row has no lanes to fill; its one-row walk measured slower in the AVX-512 copy.
+  if (n_rows > 1 && avx512_allowed()) {
+    return lanes_avx512::contributions_rows(forest, tree_begin, tree_end, root_sums, n_rows, offsets, out,
+                                            num_threads, row_at);
+  }
+  if (n_rows > 1 && avx2_allowed()) {
+    return lanes_avx2::contributions_rows(forest, tree_begin, tree_end, root_sums, n_rows, offsets, out, num_threads,
+                                          row_at);
+  }
+#endif
+  lanes_baseline::contributions_rows(forest, tree_begin, tree_end, root_sums, n_rows, offsets, out, num_threads,
+                                     row_at);
 }
 
 // XGBoost's QuadratureTreeShapInteractionValues: per output, the trees' edges add their
@@ -720,30 +384,19 @@ void quadrature_interactions(const Forest& forest, const ContribTables& tables, 
                              uint32_t tree_end, size_t n_rows, const double* offsets, double* out,
                              unsigned num_threads, const RowFiller& row_at) {
   check_usable(tables);
-  const uint32_t n = forest.num_features, groups = forest.num_margin_outputs;
-  const size_t columns = size_t(n) + 1, per_output = columns * columns;
   const std::vector<float> root_sums = root_mean_sums(forest, tables, tree_begin, tree_end);
-  auto make_scratch = [&] {
-    InteractionScratch s;
-    s.rows.resize(size_t(kRowLanes) * n);
-    s.path_prob.assign(size_t(kRowLanes) * n, kUnseen);
-    s.diag.resize(size_t(kRowLanes) * columns);
-    s.matrix.resize(size_t(kRowLanes) * groups * per_output);
-    s.path_one.reserve(size_t(tables.max_depth) + 1);
-    s.path_lanes.reserve(size_t(tables.max_depth) + 1);
-    return s;
-  };
-  const size_t lanes = n_rows > 1 ? kRowLanes : 1;
-  share_blocks<InteractionScratch>(n_rows, lanes, num_threads, make_scratch,
-                                   [&](size_t first, size_t count, InteractionScratch& s) {
-                                     if (count == kRowLanes) {
-                                       interactions_block<kRowLanes>(forest, tree_begin, tree_end, root_sums, first,
-                                                                     offsets, out, row_at, s);
-                                     } else {
-                                       interactions_block<1>(forest, tree_begin, tree_end, root_sums, first, offsets,
-                                                             out, row_at, s);
-                                     }
-                                   });
+#if POLYSCORE_X86_64
+  if (avx512_allowed()) {
+    return lanes_avx512::interactions_rows(forest, tables, tree_begin, tree_end, root_sums, n_rows, offsets, out,
+                                           num_threads, row_at);
+  }
+  if (avx2_allowed()) {
+    return lanes_avx2::interactions_rows(forest, tables, tree_begin, tree_end, root_sums, n_rows, offsets, out,
+                                         num_threads, row_at);
+  }
+#endif
+  lanes_baseline::interactions_rows(forest, tables, tree_begin, tree_end, root_sums, n_rows, offsets, out,
+                                    num_threads, row_at);
 }
 
 }  // namespace polyscore

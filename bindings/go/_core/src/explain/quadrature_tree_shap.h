@@ -39,8 +39,9 @@ using RowFiller = std::function<void(size_t r, double* row)>;
 
 // Trees [tree_begin, tree_end); offsets: per row, num_margin_outputs base_margin values
 // or nullptr. out: contrib_values_per_row / interaction_values_per_row per row. Rows are
-// shared out to num_threads threads in blocks of 8 rows, walked together (a lone row's
-// contributions: its trees split between two threads); the values do not depend on either.
+// shared out to num_threads threads in blocks of 8 or 16 rows (by the CPU's vector width),
+// walked together (a lone row's contributions: its trees split between two threads); the
+// values depend on none of these.
 void quadrature_contributions(const Forest& forest, const ContribTables& tables, uint32_t tree_begin,
                               uint32_t tree_end, size_t n_rows, const double* offsets, double* out,
                               unsigned num_threads, const RowFiller& row_at);
