@@ -20,12 +20,12 @@
 // interaction values alike.
 #include "explain/quadrature_tree_shap.h"
 
-
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "explain/tree_shap.h"
 #include "model/error.h"
@@ -174,22 +174,15 @@ void share_blocks(size_t n_rows, size_t lanes, size_t min_short, unsigned num_th
   const size_t full = n_rows / lanes, rest = n_rows % lanes;
   const bool short_block = rest >= std::max<size_t>(min_short, 2);
   const size_t blocks = full + (short_block ? 1 : rest);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    Scratch s = make_scratch();
-    for (size_t b; (b = next.fetch_add(1)) < blocks;) {
-      if (b < full) {
-        work_block(b * lanes, lanes, s);
-      } else if (short_block) {
-        work_block(full * lanes, rest, s);
-      } else {
-        work_block(full * lanes + (b - full), 1, s);
-      }
+  share_tasks(blocks, num_threads, make_scratch, [&](size_t b, Scratch& s) {
+    if (b < full) {
+      work_block(b * lanes, lanes, s);
+    } else if (short_block) {
+      work_block(full * lanes, rest, s);
+    } else {
+      work_block(full * lanes + (b - full), 1, s);
     }
-  };
-  const size_t threads = std::min<size_t>(std::max(1u, num_threads), blocks);
-  if (threads <= 1) return work();
-  run_with_helpers(threads - 1, work);
+  });
 }
 
 // The block path once per instruction set: V the widest float vector of the set, kRowLanes

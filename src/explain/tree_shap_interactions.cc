@@ -230,8 +230,7 @@ void interactions_rows(const Forest& forest, const ContribTables& tables, uint32
   const size_t groups = forest.num_margin_outputs, columns = size_t(forest.num_features) + 1;
   const size_t per_row = interaction_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
-  std::atomic<size_t> next_row{0};
-  auto work = [&] {
+  auto make_scratch = [&] {
     RowScratch s;
     s.row.resize(forest.num_features);
     s.diag.resize(groups * columns);
@@ -240,15 +239,13 @@ void interactions_rows(const Forest& forest, const ContribTables& tables, uint32
     s.tree_phi.resize(columns);
     s.matrix.resize(per_row);
     s.path.resize(d * (d + 1) / 2);
-    for (size_t r; (r = next_row.fetch_add(1)) < n_rows;) {
-      row_at(r, s.row.data());
-      interactions_of_row(forest, tables, tree_begin, tree_end, offsets ? offsets + r * groups : nullptr, s,
-                          out + r * per_row);
-    }
+    return s;
   };
-  const size_t threads = std::min<size_t>(std::max(1u, num_threads), n_rows);
-  if (threads <= 1) return work();
-  run_with_helpers(threads - 1, work);
+  share_tasks(n_rows, num_threads, make_scratch, [&](size_t r, RowScratch& s) {
+    row_at(r, s.row.data());
+    interactions_of_row(forest, tables, tree_begin, tree_end, offsets ? offsets + r * groups : nullptr, s,
+                        out + r * per_row);
+  });
 }
 
 template <typename T>

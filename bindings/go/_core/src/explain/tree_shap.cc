@@ -504,19 +504,18 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
   if (n_rows > 1 && grouped_walk_enabled()) {
     const size_t group = grouped_walk_rows(forest, n_rows, num_threads);
     const size_t groups = (n_rows + group - 1) / group;
-    std::atomic<size_t> next_group{0};
-    auto work = [&] {
-      GroupedWalk<F> walk(forest, tables, group);
-      std::vector<double> rows(group * forest.num_features);
-      for (size_t g; (g = next_group.fetch_add(1)) < groups;) {
-        const size_t first = g * group, n = std::min(group, n_rows - first);
-        for (size_t k = 0; k < n; ++k) row_at(first + k, &rows[k * forest.num_features]);
-        walk.explain(tree_begin, tree_end, rows.data(), n, offsets_of(first), out + first * per_row);
-      }
+    struct Scratch {
+      GroupedWalk<F> walk;
+      std::vector<double> rows;
     };
-    const size_t threads = std::min<size_t>(std::max(1u, num_threads), groups);
-    if (threads <= 1) return work();
-    return run_with_helpers(threads - 1, work);
+    return share_tasks(
+        groups, num_threads,
+        [&] { return Scratch{GroupedWalk<F>(forest, tables, group), std::vector<double>(group * forest.num_features)}; },
+        [&](size_t g, Scratch& s) {
+          const size_t first = g * group, n = std::min(group, n_rows - first);
+          for (size_t k = 0; k < n; ++k) row_at(first + k, &s.rows[k * forest.num_features]);
+          s.walk.explain(tree_begin, tree_end, s.rows.data(), n, offsets_of(first), out + first * per_row);
+        });
   }
   if (n_rows == 1 && num_threads >= 2 && tree_end - tree_begin >= 2) {
     std::vector<double> row(forest.num_features);
@@ -527,36 +526,39 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
   constexpr int L = kBlockLanes;
   const size_t full_blocks = n_rows / L;
   const size_t blocks = full_blocks + n_rows % L;
-  std::atomic<size_t> next_block{0};
-  auto work = [&] {
+  struct Scratch {
     BlockWalk<F, L> walk;
     BlockWalk<F, 1> single;
-    walk.leaf_values = forest.leaf_values.data();
-    walk.path.resize(d * (d + 1) / 2);
-    prepare_single(forest, d, single);
-    std::vector<F> tree_phi(forest.num_features + 1);
-    std::vector<F> acc(per_row * L);
-    std::vector<uint32_t> stack(2 * d + 2);
-    std::vector<double> rows(size_t(L) * forest.num_features);
-    const double* row[L];
-    for (int l = 0; l < L; ++l) row[l] = &rows[size_t(l) * forest.num_features];
-    for (size_t b; (b = next_block.fetch_add(1)) < blocks;) {
-      if (b < full_blocks) {
-        const size_t first = b * L;
-        for (int l = 0; l < L; ++l) row_at(first + l, &rows[l * forest.num_features]);
-        contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, offsets_of(first), out + first * per_row,
-                                  walk, tree_phi, acc, stack);
-      } else {
-        const size_t r = full_blocks * L + (b - full_blocks);
-        row_at(r, rows.data());
-        contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, offsets_of(r), out + r * per_row,
-                                  single, tree_phi, acc, stack);
-      }
-    }
+    std::vector<F> tree_phi, acc;
+    std::vector<uint32_t> stack;
+    std::vector<double> rows;
   };
-  const size_t threads = std::min<size_t>(std::max(1u, num_threads), blocks);
-  if (threads <= 1) return work();
-  run_with_helpers(threads - 1, work);
+  auto make_scratch = [&] {
+    Scratch s;
+    s.walk.leaf_values = forest.leaf_values.data();
+    s.walk.path.resize(d * (d + 1) / 2);
+    prepare_single(forest, d, s.single);
+    s.tree_phi.resize(forest.num_features + 1);
+    s.acc.resize(per_row * L);
+    s.stack.resize(2 * d + 2);
+    s.rows.resize(size_t(L) * forest.num_features);
+    return s;
+  };
+  share_tasks(blocks, num_threads, make_scratch, [&](size_t b, Scratch& s) {
+    const double* row[L];
+    for (int l = 0; l < L; ++l) row[l] = &s.rows[size_t(l) * forest.num_features];
+    if (b < full_blocks) {
+      const size_t first = b * L;
+      for (int l = 0; l < L; ++l) row_at(first + l, &s.rows[l * forest.num_features]);
+      contributions_block<F, L>(forest, tables, tree_begin, tree_end, row, offsets_of(first), out + first * per_row,
+                                s.walk, s.tree_phi, s.acc, s.stack);
+    } else {
+      const size_t r = full_blocks * L + (b - full_blocks);
+      row_at(r, s.rows.data());
+      contributions_block<F, 1>(forest, tables, tree_begin, tree_end, row, offsets_of(r), out + r * per_row,
+                                s.single, s.tree_phi, s.acc, s.stack);
+    }
+  });
 }
 
 template <typename RowAt>
