@@ -146,6 +146,17 @@ bool feature_names(Session& s, uint32_t num_features, std::vector<std::string>* 
   return true;
 }
 
+// "string" for PS_CATEGORY_STRING, ...: the kind a list's values are, as the file holds them.
+const char* kind_word(ps_category_kind kind) {
+  switch (kind) {
+    case PS_CATEGORY_STRING: return "string";
+    case PS_CATEGORY_INTEGER: return "integer";
+    case PS_CATEGORY_REAL: return "real";
+    case PS_CATEGORY_BOOLEAN: return "boolean";
+    default: return "unknown-kind";
+  }
+}
+
 // The training categories the file saved: how many lists, then each list's feature, size
 // and first values (the values a category given by its text is coded by). False (with the
 // error in s.err) if the library fails.
@@ -172,16 +183,25 @@ bool print_categories(Session& s, const std::vector<std::string>& names) {
       const std::string& name = static_cast<size_t>(feature) < names.size() ? names[feature] : std::string();
       std::cout << "feature " << feature << (name.empty() ? "" : " \"" + name + "\"");
     }
-    std::cout << ", " << n << (n == 1 ? " value:" : " values:");
-    for (uint32_t i = 0; i < n && i < kShown; ++i) {
+    // Every value's kind (what the training frame's categories were), the first values' texts.
+    std::vector<ps_category_kind> kinds(n);
+    std::vector<std::string> shown;
+    for (uint32_t i = 0; i < n; ++i) {
       size_t len = 0;
-      ps_status st = ps_model_category(buf.data(), buf.size(), &len, nullptr, s.model, l, i, s.err);
+      ps_status st = ps_model_category(buf.data(), buf.size(), &len, &kinds[i], s.model, l, i, s.err);
       if (st == PS_ERR_BUFFER_TOO_SMALL) {
         buf.resize(len + 1);
-        st = ps_model_category(buf.data(), buf.size(), &len, nullptr, s.model, l, i, s.err);
+        st = ps_model_category(buf.data(), buf.size(), &len, &kinds[i], s.model, l, i, s.err);
       }
       if (st != PS_OK) return false;
-      std::cout << (i ? ", " : " ") << polyscore::feature_columns::quote_some({std::string(buf.data(), len)});
+      if (i < kShown) shown.emplace_back(buf.data(), len);
+    }
+    const bool mixed = std::any_of(kinds.begin(), kinds.end(), [&](ps_category_kind k) { return k != kinds[0]; });
+    std::cout << ", " << n << " " << (n == 0 ? "" : mixed ? "mixed " : std::string(kind_word(kinds[0])) + " ")
+              << (n == 1 ? "value:" : "values:");
+    for (size_t i = 0; i < shown.size(); ++i) {
+      std::cout << (i ? ", " : " ") << polyscore::feature_columns::quote_some({shown[i]});
+      if (mixed) std::cout << " (" << kind_word(kinds[i]) << ")";
     }
     if (n > kShown) std::cout << " and " << n - kShown << " more";
     std::cout << "\n";
