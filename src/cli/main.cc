@@ -83,8 +83,10 @@ std::string usage() {
          "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
          "comma-separated, each in the shortest form that reads back as the same double.\n"
          "Fields may be quoted as RFC 4180 (Python's csv, pandas' to_csv): \"a, \"\"b\"\"\" is the\n"
-         "text a, \"b\"; a comma or line break inside quotes is the field's; a quoted number\n"
-         "is still a number, and \"\" or \"NA\" still missing.\n"
+         "text a, \"b\"; a comma or line break inside quotes is the field's. In a column\n"
+         "with training categories a quoted field is the category's text (\"NA\" is the\n"
+         "category NA, \"8\" the category 8; unquoted, NA is missing and 8 the code 8);\n"
+         "elsewhere a quoted number is a number; \"\" is missing everywhere.\n"
          "Without a header, the columns are the model's features in its order. --header: the\n"
          "first line names the columns, matched to the model's feature names (polyscore info)\n"
          "in any order; a missing or unexpected column is an error. A model that names no\n"
@@ -304,7 +306,7 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
     lightgbm_columns.push_back(static_cast<size_t>(found - all_names.begin()));
   }
   std::unique_ptr<polyscore::feature_columns::CategoryCodes> codes;
-  auto categories = [&](size_t feature, std::string_view text, double* code, std::string* why) {
+  auto categories = [&](size_t feature, std::string_view text, bool quoted, double* code, std::string* why) {
     if (!codes) {
       try {
         codes = std::make_unique<polyscore::feature_columns::CategoryCodes>(s.model, info.num_features,
@@ -314,7 +316,9 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
         return false;
       }
     }
-    if (codes->values_of(feature) == nullptr && codes->unpaired() == 0) return false;  // "is not a number"
+    // No list: a quoted field is then read as a number; an unquoted one "is not a number"
+    // unless LightGBM's unpaired lists may code it (their message says what to do).
+    if (codes->values_of(feature) == nullptr && (quoted || codes->unpaired() == 0)) return false;
     const std::string name = all_names[feature].empty() ? "#" + std::to_string(feature) : all_names[feature];
     *why = codes->code(feature, name, text, code);
     return why->empty();
