@@ -51,10 +51,10 @@ using CategoryCoder =
 // ("NA" is the category NA, "8" the category 8, as a JSON string is on the server);
 // elsewhere, and "" everywhere, it is read as the same text unquoted would be ("1.5" is
 // 1.5, "" and "NA" are missing), since Python's csv and pandas' to_csv quote numbers and
-// write a missing value as "" under QUOTE_ALL. A quote that is never closed, text after a closing quote, or a quote inside
-// a field that does not start with one is an error naming the line, the field and the
-// character. On a broken row returns false with *problem naming the line (and the
-// field), e.g. "line 3, field 2: 'x' is not a number".
+// write a missing value as "" under QUOTE_ALL. A quote that is never closed, text after
+// a closing quote, or a quote inside a field that does not start with one is an error
+// naming the line, the field and the character. On a broken row returns false with
+// *problem naming the line (and the field), e.g. "line 3, field 2: 'x' is not a number".
 bool read_csv_rows(std::istream& in, Header header, const std::vector<std::string>& feature_names,
                    CsvRows* rows, std::string* problem, const CategoryCoder& categories = {});
 
