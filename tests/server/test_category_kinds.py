@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from conftest import channel_to
-from serve_util import VECTORS, Server, same_bits, scoring_pb2, scoring_pb2_grpc
+from serve_util import VECTORS, Server, fraud_pb2, fraud_pb2_grpc, same_bits, scoring_pb2, scoring_pb2_grpc
 
 FRAMES = VECTORS / "frames"
 CASES = {"lgb4k": json.loads((FRAMES / "lgb4_kinds_binary.case.json").read_text()),
@@ -152,3 +152,43 @@ def test_texts_spelled_as_missing_are_categories_over_grpc(server, model):
     with channel_to(server) as channel:
         answer = scoring_pb2_grpc.ScoringServiceStub(channel).Predict(request, timeout=10)
     assert same_bits(np.array(answer.values), np.array(case["margin"]))
+
+
+@pytest.mark.parametrize("model", ["lgb4k", "xgb3k"])
+def test_texts_spelled_as_missing_are_categories_in_oip_bytes_tensors(server, model):
+    """Open Inference Protocol, one tensor per feature: BYTES strings, null missing."""
+    case = CASES[model]
+    sent = rows(model)
+    inputs = []
+    for c in case["columns"]:
+        column = [row[c] for row in sent]
+        if c in categorical(case):
+            inputs.append({"name": c, "shape": [len(column)], "datatype": "BYTES", "data": column})
+        else:
+            inputs.append({"name": c, "shape": [len(column), 1], "datatype": "FP64", "data": column})
+    answer = requests.post(server.url + "/v2/models/%s/infer" % model, timeout=10,
+                           json={"inputs": inputs, "parameters": {"output": "margin"}})
+    assert answer.status_code == 200, answer.text
+    assert same_bits(np.array(answer.json()["outputs"][0]["data"]), np.array(case["margin"]))
+
+
+@pytest.mark.parametrize("model", ["lgb4k", "xgb3k"])
+def test_texts_spelled_as_missing_are_categories_in_fraud_v1(server, model):
+    """fraud.v1, one row a request: REST named_features strings, gRPC named_categories."""
+    case = CASES[model]
+    rest_scores, grpc_scores = [], []
+    with channel_to(server) as channel:
+        fraud = fraud_pb2_grpc.FraudScorerStub(channel)
+        for row in rows(model):
+            answer = requests.post(server.url + "/predict", timeout=10, json={"model": model, "named_features": row})
+            assert answer.status_code == 200, answer.text
+            rest_scores.append(answer.json()["score"])
+            message = fraud_pb2.PredictRequest(model=model)
+            for c, v in row.items():
+                if isinstance(v, str):
+                    message.named_categories[c] = v
+                else:
+                    message.named_features[c] = float("nan") if v is None else v
+            grpc_scores.append(fraud.Predict(message, timeout=10).score)
+    assert same_bits(np.array(rest_scores), np.array(case["value"]))
+    assert same_bits(np.array(grpc_scores), np.array(case["value"]))
