@@ -290,12 +290,12 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
       if (name.empty()) header = polyscore_cli::Header::kSkip;  // the file names no features
     }
   }
-  // A cell that is not a number, in a categorical column, is a category value: coded by
-  // the training categories as the server and the worker code them.
+  // A cell that is not a number, or a quoted cell, in a categorical column is a category
+  // value: coded by the training categories as the server and the worker code them.
   std::vector<std::string> all_names;
   if (!feature_names(s, info.num_features, &all_names)) return s.fail("");
-  // The lists are read at the first such cell, so that numeric input pays nothing for
-  // them (a model can hold millions of categories).
+  // The lists are read at the first such cell (or quoted cell), so that unquoted numeric
+  // input pays nothing for them (a model can hold millions of categories).
   std::vector<size_t> lightgbm_columns;
   for (const std::string& column : args.categorical_columns) {
     const auto found = std::find(all_names.begin(), all_names.end(), column);
