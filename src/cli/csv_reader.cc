@@ -279,9 +279,19 @@ bool read_rows(std::istream& in, Header header, size_t num_features, const std::
       }
       const size_t column = fields_read.size();
       const size_t feature = feature_of.empty() ? column : column < feature_of.size() ? feature_of[column] : num_features;
+      if (field.quoted && !field.text.empty() && categories && feature < num_features) {
+        // A quoted field where texts are coded is a category's text, even "NA" or "8".
+        std::string coding;
+        if (categories(feature, field.text, true, &value, &coding)) {
+          why.clear();
+        } else if (!coding.empty()) {
+          *problem = "line " + std::to_string(row_line) + ", field " + std::to_string(column + 1) + ": " + coding;
+          return false;
+        }
+      }
       if (!why.empty() && categories && feature < num_features) {
         std::string coding;
-        if (categories(feature, field.name(), &value, &coding)) {
+        if (categories(feature, field.name(), false, &value, &coding)) {
           why.clear();
         } else if (!coding.empty()) {
           *problem = "line " + std::to_string(row_line) + ", field " + std::to_string(column + 1) + ": " + coding;

@@ -25,11 +25,14 @@ struct CsvRows {
   size_t n_rows = 0;
 };
 
-// Codes a field that is not a number as a category value of model feature `feature`
-// (main.cc: the model's training categories, src/feature_columns/category_codes.h): true
-// with *code set; false with *why saying why not, or with *why empty when the feature
-// takes no category values, so the field's "is not a number" stands.
-using CategoryCoder = std::function<bool(size_t feature, std::string_view text, double* code, std::string* why)>;
+// Codes a field as a category value of model feature `feature` (main.cc: the model's
+// training categories, src/feature_columns/category_codes.h): true with *code set; false
+// with *why saying why not, or with *why empty when the feature takes no category values,
+// so the field is read as a number. Called for a field that is not a number, and first
+// for every quoted field but "" (`quoted` true: then *why is empty also when the
+// feature's values are not coded from texts, so that a quoted number stays a number).
+using CategoryCoder =
+    std::function<bool(size_t feature, std::string_view text, bool quoted, double* code, std::string* why)>;
 
 // Reads every record of `in` as a row of exactly num_features fields; blank lines are
 // skipped. With Header::kSkip the first record is skipped. With Header::kByName the first
@@ -43,13 +46,15 @@ using CategoryCoder = std::function<bool(size_t feature, std::string_view text, 
 // starts with " (after spaces) runs to the next lone "; "" inside it is one ", and a
 // comma or a line break inside it is the field's, so a record can span lines (line
 // numbers in messages count the file's lines). Its text is exactly what is between the
-// quotes: a category value or a column name keeps its spaces. It is read as a number or
-// a missing value as the same text unquoted would be ("1.5" is 1.5, "" and "NA" are
-// missing, as pandas reads them), so a category spelled as a missing value is given by
-// its code. A quote that is never closed, text after a closing quote, or a quote inside
-// a field that does not start with one is an error naming the line, the field and the
-// character. On a broken row returns false with *problem naming the line (and the
-// field), e.g. "line 3, field 2: 'x' is not a number".
+// quotes: a category value or a column name keeps its spaces. In a column whose values
+// `categories` codes from texts, a quoted field but "" is always a category's text
+// ("NA" is the category NA, "8" the category 8, as a JSON string is on the server);
+// elsewhere, and "" everywhere, it is read as the same text unquoted would be ("1.5" is
+// 1.5, "" and "NA" are missing), since Python's csv and pandas' to_csv quote numbers and
+// write a missing value as "" under QUOTE_ALL. A quote that is never closed, text after
+// a closing quote, or a quote inside a field that does not start with one is an error
+// naming the line, the field and the character. On a broken row returns false with
+// *problem naming the line (and the field), e.g. "line 3, field 2: 'x' is not a number".
 bool read_csv_rows(std::istream& in, Header header, const std::vector<std::string>& feature_names,
                    CsvRows* rows, std::string* problem, const CategoryCoder& categories = {});
 

@@ -83,8 +83,10 @@ std::string usage() {
          "-inf are numbers; '-' reads standard input) and prints one line per row, values\n"
          "comma-separated, each in the shortest form that reads back as the same double.\n"
          "Fields may be quoted as RFC 4180 (Python's csv, pandas' to_csv): \"a, \"\"b\"\"\" is the\n"
-         "text a, \"b\"; a comma or line break inside quotes is the field's; a quoted number\n"
-         "is still a number, and \"\" or \"NA\" still missing.\n"
+         "text a, \"b\"; a comma or line break inside quotes is the field's. In a column\n"
+         "with training categories a quoted field is the category's text (\"NA\" is the\n"
+         "category NA, \"8\" the category 8; unquoted, NA is missing and 8 the code 8);\n"
+         "elsewhere a quoted number is a number; \"\" is missing everywhere.\n"
          "Without a header, the columns are the model's features in its order. --header: the\n"
          "first line names the columns, matched to the model's feature names (polyscore info)\n"
          "in any order; a missing or unexpected column is an error. A model that names no\n"
@@ -146,6 +148,17 @@ bool feature_names(Session& s, uint32_t num_features, std::vector<std::string>* 
   return true;
 }
 
+// "string" for PS_CATEGORY_STRING, ...: the kind a list's values are, as the file holds them.
+const char* kind_word(ps_category_kind kind) {
+  switch (kind) {
+    case PS_CATEGORY_STRING: return "string";
+    case PS_CATEGORY_INTEGER: return "integer";
+    case PS_CATEGORY_REAL: return "real";
+    case PS_CATEGORY_BOOLEAN: return "boolean";
+    default: return "unknown-kind";
+  }
+}
+
 // The training categories the file saved: how many lists, then each list's feature, size
 // and first values (the values a category given by its text is coded by). False (with the
 // error in s.err) if the library fails.
@@ -172,16 +185,25 @@ bool print_categories(Session& s, const std::vector<std::string>& names) {
       const std::string& name = static_cast<size_t>(feature) < names.size() ? names[feature] : std::string();
       std::cout << "feature " << feature << (name.empty() ? "" : " \"" + name + "\"");
     }
-    std::cout << ", " << n << (n == 1 ? " value:" : " values:");
-    for (uint32_t i = 0; i < n && i < kShown; ++i) {
+    // Every value's kind (what the training frame's categories were), the first values' texts.
+    std::vector<ps_category_kind> kinds(n);
+    std::vector<std::string> shown;
+    for (uint32_t i = 0; i < n; ++i) {
       size_t len = 0;
-      ps_status st = ps_model_category(buf.data(), buf.size(), &len, nullptr, s.model, l, i, s.err);
+      ps_status st = ps_model_category(buf.data(), buf.size(), &len, &kinds[i], s.model, l, i, s.err);
       if (st == PS_ERR_BUFFER_TOO_SMALL) {
         buf.resize(len + 1);
-        st = ps_model_category(buf.data(), buf.size(), &len, nullptr, s.model, l, i, s.err);
+        st = ps_model_category(buf.data(), buf.size(), &len, &kinds[i], s.model, l, i, s.err);
       }
       if (st != PS_OK) return false;
-      std::cout << (i ? ", " : " ") << polyscore::feature_columns::quote_some({std::string(buf.data(), len)});
+      if (i < kShown) shown.emplace_back(buf.data(), len);
+    }
+    const bool mixed = std::any_of(kinds.begin(), kinds.end(), [&](ps_category_kind k) { return k != kinds[0]; });
+    std::cout << ", " << n << " " << (n == 0 ? "" : mixed ? "mixed " : std::string(kind_word(kinds[0])) + " ")
+              << (n == 1 ? "value:" : "values:");
+    for (size_t i = 0; i < shown.size(); ++i) {
+      std::cout << (i ? ", " : " ") << polyscore::feature_columns::quote_some({shown[i]});
+      if (mixed) std::cout << " (" << kind_word(kinds[i]) << ")";
     }
     if (n > kShown) std::cout << " and " << n - kShown << " more";
     std::cout << "\n";
@@ -268,12 +290,12 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
       if (name.empty()) header = polyscore_cli::Header::kSkip;  // the file names no features
     }
   }
-  // A cell that is not a number, in a categorical column, is a category value: coded by
-  // the training categories as the server and the worker code them.
+  // A cell that is not a number, or a quoted cell, in a categorical column is a category
+  // value: coded by the training categories as the server and the worker code them.
   std::vector<std::string> all_names;
   if (!feature_names(s, info.num_features, &all_names)) return s.fail("");
-  // The lists are read at the first such cell, so that numeric input pays nothing for
-  // them (a model can hold millions of categories).
+  // The lists are read at the first such cell (or quoted cell), so that unquoted numeric
+  // input pays nothing for them (a model can hold millions of categories).
   std::vector<size_t> lightgbm_columns;
   for (const std::string& column : args.categorical_columns) {
     const auto found = std::find(all_names.begin(), all_names.end(), column);
@@ -284,7 +306,7 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
     lightgbm_columns.push_back(static_cast<size_t>(found - all_names.begin()));
   }
   std::unique_ptr<polyscore::feature_columns::CategoryCodes> codes;
-  auto categories = [&](size_t feature, std::string_view text, double* code, std::string* why) {
+  auto categories = [&](size_t feature, std::string_view text, bool quoted, double* code, std::string* why) {
     if (!codes) {
       try {
         codes = std::make_unique<polyscore::feature_columns::CategoryCodes>(s.model, info.num_features,
@@ -294,7 +316,9 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
         return false;
       }
     }
-    if (codes->values_of(feature) == nullptr && codes->unpaired() == 0) return false;  // "is not a number"
+    // No list: a quoted field is then read as a number; an unquoted one "is not a number"
+    // unless LightGBM's unpaired lists may code it (their message says what to do).
+    if (codes->values_of(feature) == nullptr && (quoted || codes->unpaired() == 0)) return false;
     const std::string name = all_names[feature].empty() ? "#" + std::to_string(feature) : all_names[feature];
     *why = codes->code(feature, name, text, code);
     return why->empty();

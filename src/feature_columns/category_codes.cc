@@ -130,6 +130,7 @@ CategoryCodes::CategoryCodes(const ps_model* model, size_t num_features, const s
     list.unknown_is_missing = paired_by_caller[l];
     list_of_[feature] = static_cast<int32_t>(lists_.size() - 1);
     list.values.reserve(n);
+    list.value_kinds.reserve(n);
     list.code_of.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       size_t len = 0;
@@ -142,6 +143,7 @@ CategoryCodes::CategoryCodes(const ps_model* model, size_t num_features, const s
       e.check(st, "ps_model_category");
       std::string_view text(buf.data(), len);
       list.values.emplace_back(text);
+      list.value_kinds.push_back(kind);
       if (kind > 0 && kind < 32) list.kinds |= 1u << kind;
       if (auto key = match_key(kind, text)) list.code_of.emplace(std::move(*key), i);  // the first wins
     }
@@ -150,6 +152,10 @@ CategoryCodes::CategoryCodes(const ps_model* model, size_t num_features, const s
 
 const std::vector<std::string>* CategoryCodes::values_of(size_t column) const {
   return column < list_of_.size() && list_of_[column] >= 0 ? &lists_[list_of_[column]].values : nullptr;
+}
+
+const std::vector<ps_category_kind>* CategoryCodes::kinds_of(size_t column) const {
+  return column < list_of_.size() && list_of_[column] >= 0 ? &lists_[list_of_[column]].value_kinds : nullptr;
 }
 
 std::string CategoryCodes::code(size_t column, const std::string& name, std::string_view text,

@@ -54,6 +54,9 @@ class CategoryCodes {
 
   // The values of feature `column`'s list, in code order, or nullptr when it has none.
   const std::vector<std::string>* values_of(size_t column) const;
+  // The PS_CATEGORY_* kind of each of those values, as the model file holds it (the
+  // dtype of the training frame's categories), or nullptr when the feature has no list.
+  const std::vector<ps_category_kind>* kinds_of(size_t column) const;
   // Whether the file saved lists at all, and how many name no feature (LightGBM's).
   bool saved() const { return saved_; }
   size_t unpaired() const { return unpaired_; }
@@ -61,6 +64,7 @@ class CategoryCodes {
  private:
   struct List {
     std::vector<std::string> values;
+    std::vector<ps_category_kind> value_kinds;  // one per value
     std::unordered_map<std::string, uint32_t> code_of;  // by match_key
     unsigned kinds = 0;  // bit k set when a value of PS_CATEGORY_* kind k is in the list
     bool unknown_is_missing = false;  // LightGBM's rule; XGBoost refuses an unknown value

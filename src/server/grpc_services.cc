@@ -94,6 +94,14 @@ int32_t output_of(polyscore::v1::OutputKind kind) {
 using feature_columns::valid_utf8;
 using wire::kind_of;
 
+polyscore::v1::CategoryKind category_kind(int32_t kind) {
+  static_assert(polyscore::v1::CATEGORY_KIND_STRING == PS_CATEGORY_STRING &&
+                    polyscore::v1::CATEGORY_KIND_BOOLEAN == PS_CATEGORY_BOOLEAN &&
+                    polyscore::v1::CATEGORY_KIND_MIXED == 5,
+                "category_kind_number (categorical_features.cc) numbers kinds as the proto does");
+  return static_cast<polyscore::v1::CategoryKind>(category_kind_number(kind));
+}
+
 void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& request,
                    polyscore::v1::PredictResponse* response, Call& call) {
   call.model = request.model();
@@ -283,6 +291,8 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
                                                  : polyscore::v1::CATEGORY_SOURCE_MODEL_FILE);
         out->set_unknown(feature.paired_by_config ? polyscore::v1::UNKNOWN_CATEGORY_MISSING
                                                   : polyscore::v1::UNKNOWN_CATEGORY_REFUSED);
+        out->set_kind(category_kind(feature.kind));
+        for (const int32_t kind : feature.value_kinds) out->add_value_kinds(category_kind(kind));
       }
       response->set_unpaired_category_lists(static_cast<uint32_t>(model->categories().unpaired()));
     });

@@ -67,8 +67,15 @@ void append_categorical_features(std::string& out, const LoadedModel& model) {
       out += std::to_string(feature.invalid_utf8_codes[i]);
     }
     out += feature.paired_by_config
-               ? "],\"source\":\"CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS\",\"unknown\":\"UNKNOWN_CATEGORY_MISSING\"}"
-               : "],\"source\":\"CATEGORY_SOURCE_MODEL_FILE\",\"unknown\":\"UNKNOWN_CATEGORY_REFUSED\"}";
+               ? "],\"source\":\"CATEGORY_SOURCE_CONFIG_CATEGORICAL_COLUMNS\",\"unknown\":\"UNKNOWN_CATEGORY_MISSING\""
+               : "],\"source\":\"CATEGORY_SOURCE_MODEL_FILE\",\"unknown\":\"UNKNOWN_CATEGORY_REFUSED\"";
+    out += ",\"kind\":\"" + std::string(category_kind_name(feature.kind)) + "\",\"value_kinds\":[";
+    for (size_t i = 0; i < feature.value_kinds.size(); ++i) {
+      out += i ? ",\"" : "\"";
+      out += category_kind_name(feature.value_kinds[i]);
+      out += '"';
+    }
+    out += "]}";
   }
   out += "],\"unpaired_category_lists\":" + std::to_string(model.categories().unpaired());
 }

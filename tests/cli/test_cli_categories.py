@@ -75,12 +75,12 @@ def test_info_prints_the_category_lists(cli):
     r = cli("info", FRAMES / "xgb3_frame_binary.json")
     assert r.returncode == 0, r.stderr
     assert "categories:  3 lists\n" in r.stdout
-    assert ('  list 0: feature 1 "merchant", 8 values: "grocery", "travel", "games", "fuel", "pharmacy", '
+    assert ('  list 0: feature 1 "merchant", 8 string values: "grocery", "travel", "games", "fuel", "pharmacy", '
             '"jewelry", "cash", "hotel"\n') in r.stdout
-    assert '  list 2: feature 4 "channel", 4 values: "1", "2", "4", "8"\n' in r.stdout
+    assert '  list 2: feature 4 "channel", 4 integer values: "1", "2", "4", "8"\n' in r.stdout
     r = cli("info", FRAMES / "lgb4_frame_binary.txt")
     assert ("  list 1: feature not saved (LightGBM's pandas_categorical: categorical column 2 of the "
-            'training DataFrame), 5 values: "FR", "DE", "US", "BR", "JP"\n') in r.stdout
+            'training DataFrame), 5 string values: "FR", "DE", "US", "BR", "JP"\n') in r.stdout
     r = cli("info", FRAMES / "lgb4_frame_null.txt")
     assert "categories:  none saved" in r.stdout
 
@@ -136,3 +136,33 @@ def test_wrong_categorical_columns_are_refused(cli, tmp_path, columns, words):
     csv = write_rows(tmp_path / "rows.csv", names, rows)
     r = cli("predict", LGB4_MODEL, "--input", csv, "--header", "--categorical-columns", columns)
     assert r.returncode != 0 and words in r.stderr, r.stderr
+
+
+# ------------------------------- the kind of each list's values
+KINDS_MODEL = FRAMES / "lgb4_kinds_binary.txt"  # tests/gen/make_category_kind_vectors.py
+KINDS_CASE = json.loads((FRAMES / "lgb4_kinds_binary.case.json").read_text())
+
+
+def test_info_says_each_lists_kind(cli):
+    r = cli("info", KINDS_MODEL)
+    assert r.returncode == 0, r.stderr
+    assert ('categorical column 1 of the training DataFrame), 7 string values: "NA", "grocery", "nan", "NaN", "", '
+            '"N/A", "null"\n') in r.stdout
+    assert 'categorical column 2 of the training DataFrame), 4 integer values: "10", "1", "3", "2"\n' in r.stdout
+    assert 'categorical column 3 of the training DataFrame), 4 real values: "0.5", "1", "2.5", "-3"\n' in r.stdout
+    assert 'categorical column 4 of the training DataFrame), 2 boolean values: "false", "true"\n' in r.stdout
+    # the dtypes of the training frame's categories, in that order
+    assert KINDS_CASE["category_dtypes"] == {"shop": "str", "level": "int64", "rate": "float64", "flag": "bool"}
+
+
+def test_info_marks_each_value_of_a_mixed_list(cli, tmp_path):
+    text = KINDS_MODEL.read_text()
+    line = next(l for l in text.splitlines() if l.startswith("pandas_categorical:"))
+    lists = json.loads(line[len("pandas_categorical:"):])
+    lists[1] = [10, "1", 3.5, True]
+    path = tmp_path / "mixed.txt"
+    path.write_text(text.replace(line, "pandas_categorical:" + json.dumps(lists)))
+    r = cli("info", path)
+    assert r.returncode == 0, r.stderr
+    assert ('2 of the training DataFrame), 4 mixed values: "10" (integer), "1" (string), "3.5" (real), '
+            '"true" (boolean)\n') in r.stdout

@@ -54,7 +54,8 @@ def test_the_vectors_need_quoting():
                                                     (csv.QUOTE_MINIMAL, "\r\n")])
 def test_xgboost_quoted_categories_and_names_score_as_xgboost(cli, tmp_path, quoting, lineterminator):
     """Names and categories with commas, quotes and line breaks, columns in another order;
-    QUOTE_ALL quotes every number too (a quoted number is a number, "" is missing)."""
+    QUOTE_ALL quotes every number too (a quoted number in a numeric column is a number, ""
+    is missing)."""
     columns = list(reversed(XGB3["columns"]))
     rows = write(tmp_path / "rows.csv", csv_text(columns, frame_rows(XGB3, columns), quoting, lineterminator))
     r = cli("predict", FRAMES / "xgb3_quoted_binary.json", "--input", rows, "--header", "--output", "margin")

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "category_codes.h"
 #include "polyscore/polyscore.h"
@@ -120,6 +121,36 @@ TEST(CategoryCodes, ListsWithoutAFeatureOrNoListsRefuseTexts) {
   EXPECT_TRUE(std::isnan(code_of(none, 1, "grocery", &why)));
   EXPECT_EQ(why, "feature \"f1\" takes a number, not \"grocery\": the model file saved no training categories to "
                  "code a category value by (send its code)");
+}
+
+// Each list's kinds are what the training frame's categories were
+// (tests/gen/make_category_kind_vectors.py: shop str, level int64, rate float64, flag bool),
+// and a string spelled as a missing value is a string like any other.
+TEST(CategoryCodes, KindsAreTheTrainingFrameDtypes) {
+  Loaded lgb(frame("lgb4_kinds_binary.txt"));
+  const CategoryCodes paired(lgb.model, 5, {1, 2, 3, 4});  // shop, level, rate, flag
+  Loaded xgb(frame("xgb3_kinds_binary.json"));
+  const CategoryCodes saved(xgb.model, 3);
+  using Kinds = std::vector<ps_category_kind>;
+  auto all = [](size_t n, ps_category_kind kind) { return Kinds(n, kind); };
+  for (const CategoryCodes* codes : {&paired, &saved}) {
+    EXPECT_EQ(codes->kinds_of(0), nullptr);  // amount
+    ASSERT_NE(codes->kinds_of(1), nullptr);
+    EXPECT_EQ(*codes->kinds_of(1), all(7, PS_CATEGORY_STRING));
+    ASSERT_NE(codes->kinds_of(2), nullptr);
+    EXPECT_EQ(*codes->kinds_of(2), all(4, PS_CATEGORY_INTEGER));
+    std::string why;
+    EXPECT_EQ(code_of(*codes, 1, "NA", &why), 0);
+    EXPECT_EQ(code_of(*codes, 1, "", &why), 4);
+    EXPECT_EQ(code_of(*codes, 1, "NaN", &why), 3);
+    EXPECT_EQ(why, "");
+  }
+  ASSERT_NE(paired.kinds_of(3), nullptr);
+  EXPECT_EQ(*paired.kinds_of(3), all(4, PS_CATEGORY_REAL));
+  EXPECT_EQ(*paired.values_of(3), (std::vector<std::string>{"0.5", "1", "2.5", "-3"}));
+  ASSERT_NE(paired.kinds_of(4), nullptr);
+  EXPECT_EQ(*paired.kinds_of(4), all(2, PS_CATEGORY_BOOLEAN));
+  EXPECT_EQ(paired.kinds_of(5), nullptr);  // past the features
 }
 
 }  // namespace

@@ -85,6 +85,7 @@ for env in new old xgb34; do
     "$VENVS/$env/bin/python" "$HERE/make_frame_vectors.py" --out "$OUT/frames"
 done
 "$VENVS/new/bin/python" "$HERE/make_quoted_frame_vectors.py" --out "$OUT/frames"
+"$VENVS/new/bin/python" "$HERE/make_category_kind_vectors.py" --out "$OUT/frames"
 
 echo "== sparse input (tests/vectors/sparse)"
 "$VENVS/new/bin/python" "$HERE/make_sparse_vectors.py" --out "$OUT"

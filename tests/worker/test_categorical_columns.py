@@ -124,3 +124,40 @@ def test_a_broken_config_names_its_file(tmp_path):
     r = worker("--models", str(models))
     assert r.returncode == 1, r.stderr
     assert f"cannot load model 'lgb4': {models / 'lgb4' / 'config.json'}: categorical_columns is not an array" in r.stderr
+
+
+# Categories spelled as a missing value ("NA", "nan", "NaN", "", "N/A", "null"): a string
+# is the category of that text, NaN the missing value, as on the server
+# (tests/vectors/frames/*_kinds_binary, tests/gen/make_category_kind_vectors.py).
+KINDS = {"lgb4k": ("lgb4_kinds_binary.txt", "model.txt"), "xgb3k": ("xgb3_kinds_binary.json", "model.json")}
+
+
+def kinds_rows(case):
+    frame = case["frame"]
+    return [{c: (math.nan if frame[c]["values"][r] is None
+                 else (("true" if v else "false") if isinstance(v, bool) else str(v))
+                 if frame[c]["kind"] == "category" else float(v))
+             for c in case["columns"] for v in [frame[c]["values"][r]]}
+            for r in range(len(case["margin"]))]
+
+
+def test_texts_spelled_as_missing_are_categories(broker, make_worker, tmp_path):
+    models = tmp_path / "models"
+    cases, messages = {}, []
+    for name, (file, target) in KINDS.items():
+        cases[name] = json.loads((FRAMES / (file.rsplit(".", 1)[0] + ".case.json")).read_text())
+        (models / name / "1").mkdir(parents=True)
+        shutil.copy(FRAMES / file, models / name / "1" / target)
+        rows = kinds_rows(cases[name])
+        assert {"NA", "nan", "NaN", "", "N/A", "null"} <= {r["shop"] for r in rows}
+        messages.append((name, named_rows_request(name, name, rows)))
+    categorical = [c for c in cases["lgb4k"]["columns"] if cases["lgb4k"]["frame"][c]["kind"] == "category"]
+    (models / "lgb4k" / "config.json").write_text(json.dumps({"categorical_columns": categorical}))
+    make_worker("--models", str(models))
+    run(publish_requests(broker, [(i, m.SerializeToString()) for i, m in messages]))
+    wait_until_drained(broker, len(messages))
+    results = results_by_id(broker)
+    for name, case in cases.items():
+        [scored] = results[name]
+        assert not scored.HasField("error"), scored.error
+        assert list(scored.response.values) == case["margin"], name  # bit for bit
