@@ -163,6 +163,10 @@ int main(void) {
     FIELD(ps_predict_options, d, base_margin);
     FIELD(ps_predict_options, d, base_margin_len);
 #endif
+#if PS_ABI_VERSION >= 6
+    FIELD(ps_predict_options, d, shap_algorithm);
+    FIELD(ps_predict_options, d, reserved1);
+#endif
     end_struct();
   }
   {
@@ -213,6 +217,11 @@ int main(void) {
   CONSTANT(PS_CATEGORY_REAL);
   CONSTANT(PS_CATEGORY_BOOLEAN);
   CONSTANT(PS_CATEGORY_FEATURE_UNKNOWN);
+#endif
+#if PS_ABI_VERSION >= 6
+  CONSTANT(PS_SHAP_AUTO);
+  CONSTANT(PS_SHAP_TREESHAP);
+  CONSTANT(PS_SHAP_QUADRATURE);
 #endif
   CONSTANT(PS_DTYPE_FLOAT32);
   CONSTANT(PS_DTYPE_FLOAT64);

@@ -100,5 +100,5 @@ var (
 // DefaultPredictOptions returns the options a nil *PredictOptions stands for, the
 // C header's PS_PREDICT_OPTIONS_INIT, to change a field of.
 func DefaultPredictOptions() PredictOptions {
-	return PredictOptions{Output: 0, IterationBegin: 0, IterationEnd: 0, NumThreads: 1}
+	return PredictOptions{Output: 0, IterationBegin: 0, IterationEnd: 0, NumThreads: 1, ShapAlgorithm: 0}
 }

@@ -35,7 +35,7 @@ PS_BEGIN_DECL
  * The ABI version only grows within SONAME libpolyscore.so.1; every 1.x library
  * keeps every function and struct field of every lower ABI version.
  */
-#define PS_ABI_VERSION 5
+#define PS_ABI_VERSION 6
 
 /* Status of every call. 0 is success; every other value names one kind of failure,
  * and the ps_error passed to the call (if any) says what exactly went wrong. */

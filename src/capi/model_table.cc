@@ -18,7 +18,10 @@ LoadedModel::LoadedModel(std::unique_ptr<const Forest> f)
       // Not cached: calls for this kind plan afresh and report the error.
     }
   }
-  contrib = prepare_contributions(*forest);
+  for (ShapArithmetic arithmetic : {ShapArithmetic::kExactTreeShap, ShapArithmetic::kQuadratureTreeShap}) {
+    contrib[static_cast<int>(arithmetic)] = prepare_contributions(*forest, arithmetic);
+  }
+  default_shap = default_shap_arithmetic(*forest);
   row_on_stack = forest->num_margin_outputs <= kMaxRowMargins && forest->num_features <= kMaxRowFeatures;
 }
 

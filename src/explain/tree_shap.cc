@@ -649,8 +649,8 @@ ContribTables prepare_contributions(const Forest& forest, ShapArithmetic arithme
   }
   if (forest.leaf_size > 1) {
     tables.unsupported = "contributions of multi-target trees (vector leaves) are not supported by exact "
-                         "TreeSHAP (XGBoost <= 3.2 does not define them); XGBoost 3.3+ files get "
-                         "QuadratureTreeSHAP, which does";
+                         "TreeSHAP (XGBoost <= 3.2 does not define them); XGBoost 3.3+'s QuadratureTreeSHAP "
+                         "does: the default for its files, or ask for it (PS_SHAP_QUADRATURE)";
     return tables;
   }
   if (!forest.linear_leaves.empty()) {

@@ -29,9 +29,9 @@ enum class ShapArithmetic {
 struct ContribTables {
   bool usable = false;
   std::string unsupported;  // why not, when !usable
-  // Chosen by prepare_contributions from the library that wrote the file: XGBoost files
-  // of version 3.3 or newer get kQuadratureTreeShap, all others kExactTreeShap. One field
-  // so that a later option can choose otherwise.
+  // By default (prepare_contributions(forest)) that of the library that wrote the file:
+  // XGBoost files of version 3.3 or newer get kQuadratureTreeShap, all others
+  // kExactTreeShap; a caller may prepare either (ps_predict_options.shap_algorithm).
   ShapArithmetic arithmetic = ShapArithmetic::kExactTreeShap;
   // kQuadratureTreeShap: per tree, leaf_size root means (quadrature_root_means).
   std::vector<double> root_means;

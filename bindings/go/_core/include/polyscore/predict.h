@@ -25,11 +25,10 @@ enum {
   PS_OUTPUT_LEAF = 2,   /* per tree used, the id of the leaf reached (pred_leaf) */
   /* SHAP feature contributions (XGBoost pred_contribs, LightGBM pred_contrib): per
    * row, per margin, num_features values then the bias; they sum to the margin.
-   * Arithmetic, bit for bit: a file written by XGBoost 3.3 or newer gets that XGBoost's
-   * QuadratureTreeSHAP (vector-leaf trees included); older XGBoost files, gblinear and
-   * LightGBM get exact TreeSHAP, as XGBoost <= 3.2 and LightGBM compute it. XGBoost 3.3+
-   * explains every file by quadrature, so a 3.2 file explained there differs from
-   * polyscore's by rounding (about 1e-6); docs/explain.md.
+   * Arithmetic, bit for bit, as ps_predict_options.shap_algorithm says (ABI 6); by
+   * default as the library that wrote the file: a file of XGBoost 3.3 or newer gets that
+   * XGBoost's QuadratureTreeSHAP (vector-leaf trees included); older XGBoost files,
+   * gblinear and LightGBM get exact TreeSHAP, as XGBoost <= 3.2 and LightGBM compute it.
    * \since ABI 2 */
   PS_OUTPUT_CONTRIB = 3,
   /* SHAP interaction values (XGBoost pred_interactions; XGBoost tree models only): per
@@ -48,6 +47,23 @@ enum {
    * (num_features + 1)^2 values per margin and row: mind the size for wide models.
    * \since ABI 4 */
   PS_OUTPUT_INTERACTIONS = 4
+};
+
+/*
+ * Which SHAP algorithm explains a tree model (ps_predict_options.shap_algorithm): a
+ * PS_SHAP_* value. The two differ in float rounding only (about 1e-6 of the values; both
+ * compute the same Shapley values), but an audit that compares polyscore's values with a
+ * training library's wants that library's bits: XGBoost 3.3 and newer explain EVERY file
+ * they load by QuadratureTreeSHAP, whichever version wrote it, while XGBoost <= 3.2,
+ * LightGBM and shap's TreeExplainer compute exact TreeSHAP. docs/explain.md.
+ * Read by PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS only; gblinear models are
+ * explained by their weights under any of them. \since ABI 6
+ */
+typedef int32_t ps_shap_algorithm;
+enum {
+  PS_SHAP_AUTO = 0,      /* as the library that wrote the file (see PS_OUTPUT_CONTRIB) */
+  PS_SHAP_TREESHAP = 1,  /* exact TreeSHAP: XGBoost <= 3.2's and LightGBM's bits */
+  PS_SHAP_QUADRATURE = 2 /* XGBoost 3.3+'s QuadratureTreeSHAP, for XGBoost models */
 };
 
 /* Element type of input arrays: a PS_DTYPE_* value. */
@@ -78,14 +94,18 @@ enum {
  * PS_OUTPUT_VALUE applies the link function to the margin with its offset;
  * PS_OUTPUT_MARGIN returns that margin; PS_OUTPUT_CONTRIB puts the offset in the bias
  * column in place of base_score (XGBoost's pred_contribs with base_margin), so the
- * values still sum to the margin; PS_OUTPUT_INTERACTIONS likewise (bias entry). NaN or infinite offsets go through as the training
- * library takes them. base_margin = NULL (the default) scores as before, bit for bit.
+ * values still sum to the margin; PS_OUTPUT_INTERACTIONS likewise (bias entry). NaN or
+ * infinite offsets go through as the training library takes them. base_margin = NULL (the default) scores as before, bit for bit.
  * The library reads the two fields only when struct_size covers base_margin_len.
  * Errors of a predict call, PS_ERR_INVALID_ARGUMENT: base_margin_len is not
  * n_rows * num_margins (the message gives the length expected); base_margin is NULL
  * with a non-zero base_margin_len; output PS_OUTPUT_LEAF (leaf ids do not depend on
  * the margin). PS_ERR_UNSUPPORTED: a LightGBM random forest (its predict averages the
  * rounds' sum, and no offset of it is defined). ps_model_output_size ignores them.
+ *
+ * shap_algorithm (\since ABI 6): which SHAP algorithm PS_OUTPUT_CONTRIB and
+ * PS_OUTPUT_INTERACTIONS use (ps_shap_algorithm above); other outputs ignore it. Read
+ * only when struct_size covers it; reserved1 (padding made a field) must be 0.
  */
 typedef struct ps_predict_options {
   size_t struct_size;
@@ -95,9 +115,11 @@ typedef struct ps_predict_options {
   int32_t num_threads;      /* batch calls: threads to use; 1 (default), 0 = all cores */
   const double *base_margin; /* per-row margin offsets, see above; default NULL. \since ABI 3 */
   size_t base_margin_len;    /* values in base_margin; default 0. \since ABI 3 */
+  ps_shap_algorithm shap_algorithm; /* PS_SHAP_*; default PS_SHAP_AUTO. \since ABI 6 */
+  int32_t reserved1;                /* must be 0. \since ABI 6 */
 } ps_predict_options;
 
-#define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1, NULL, 0}
+#define PS_PREDICT_OPTIONS_INIT {sizeof(ps_predict_options), PS_OUTPUT_VALUE, 0, 0, 1, NULL, 0, PS_SHAP_AUTO, 0}
 
 /*
  * Sets the first struct_size bytes of *opts to the defaults, with opts->struct_size =
@@ -118,11 +140,13 @@ PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct
  * PS_OUTPUT_CONTRIB num_margins * (num_features + 1); for PS_OUTPUT_INTERACTIONS
  * num_margins * (num_features + 1) * (num_features + 1)).
  * Errors: PS_ERR_INVALID_ARGUMENT (out NULL, bad options, iteration range outside
- * the model); PS_ERR_INVALID_HANDLE; PS_ERR_UNSUPPORTED (PS_OUTPUT_CONTRIB on a model
- * without node covers, a LightGBM linear-tree model, or vector leaves in a file of
- * XGBoost <= 3.2, which defines no SHAP for them; PS_OUTPUT_INTERACTIONS on those, on
- * any LightGBM model, which defines no interaction values, and on an XGBoost gblinear
- * model).
+ * the model; shap_algorithm not a PS_SHAP_* value; reserved1 not 0);
+ * PS_ERR_INVALID_HANDLE; PS_ERR_UNSUPPORTED (PS_OUTPUT_CONTRIB on a model without node
+ * covers, a LightGBM linear-tree model, or vector leaves explained by exact TreeSHAP
+ * (PS_SHAP_TREESHAP, or PS_SHAP_AUTO on a file of XGBoost <= 3.2), which defines no SHAP
+ * for them; PS_SHAP_QUADRATURE on a LightGBM model, which no LightGBM computes;
+ * PS_OUTPUT_INTERACTIONS on those, on any LightGBM model, which defines no interaction
+ * values, and on an XGBoost gblinear model).
  */
 PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t n_rows,
                                       const ps_predict_options *opts, ps_error *err);

@@ -158,6 +158,10 @@ int32_t load_format(const ps_load_options* opts) {
   return PS_HAS(opts, format) ? opts->format : PS_FORMAT_AUTO;
 }
 
+bool known_shap_algorithm(ps_shap_algorithm algorithm) {
+  return algorithm == PS_SHAP_AUTO || algorithm == PS_SHAP_TREESHAP || algorithm == PS_SHAP_QUADRATURE;
+}
+
 polyscore::PredictRequest predict_request(const ps_predict_options* opts) {
   polyscore::PredictRequest request;
   if (!opts) return request;
@@ -177,6 +181,13 @@ polyscore::PredictRequest predict_request(const ps_predict_options* opts) {
     request.num_threads = opts->num_threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
                                                  : static_cast<unsigned>(opts->num_threads);
   }
+  if (PS_HAS(opts, shap_algorithm) && !known_shap_algorithm(opts->shap_algorithm)) {
+    invalid("unknown shap_algorithm " + std::to_string(opts->shap_algorithm) +
+            " (PS_SHAP_AUTO 0, PS_SHAP_TREESHAP 1, PS_SHAP_QUADRATURE 2)");
+  }
+  if (PS_HAS(opts, reserved1) && opts->reserved1 != 0) {
+    invalid("ps_predict_options.reserved1 is " + std::to_string(opts->reserved1) + "; it must be 0");
+  }
   return request;
 }
 
@@ -192,6 +203,8 @@ const polyscore::PredictPlan* cached_plan(const LoadedModel& model, const ps_pre
     if (PS_HAS(opts, iteration_begin) && opts->iteration_begin != 0) return nullptr;
     if (PS_HAS(opts, iteration_end) && opts->iteration_end != 0) return nullptr;
     if (PS_HAS(opts, num_threads) && opts->num_threads < 0) return nullptr;
+    if (PS_HAS(opts, shap_algorithm) && !known_shap_algorithm(opts->shap_algorithm)) return nullptr;
+    if (PS_HAS(opts, reserved1) && opts->reserved1 != 0) return nullptr;
   }
   if (kind < PS_OUTPUT_VALUE || kind > PS_OUTPUT_LEAF || !model.has_full_plan[kind]) return nullptr;
   return &model.full_plan[kind];
@@ -217,17 +230,29 @@ bool asks_contributions(const ps_predict_options* opts) { return asks_output(opt
 bool asks_interactions(const ps_predict_options* opts) { return asks_output(opts, PS_OUTPUT_INTERACTIONS); }
 bool asks_explanation(const ps_predict_options* opts) { return asks_contributions(opts) || asks_interactions(opts); }
 
+// The SHAP tables of the algorithm a call asks for (ps_predict_options.shap_algorithm,
+// ABI 6; checked by predict_request).
+const polyscore::ContribTables& shap_tables(const LoadedModel& model, const ps_predict_options* opts) {
+  polyscore::ShapArithmetic arithmetic = model.default_shap;
+  if (opts && PS_HAS(opts, shap_algorithm)) {
+    if (opts->shap_algorithm == PS_SHAP_TREESHAP) arithmetic = polyscore::ShapArithmetic::kExactTreeShap;
+    if (opts->shap_algorithm == PS_SHAP_QUADRATURE) arithmetic = polyscore::ShapArithmetic::kQuadratureTreeShap;
+  }
+  return model.contrib[static_cast<int>(arithmetic)];
+}
+
 // The trees a contributions or interactions call uses (the margin plan's) and its
 // values per row.
 polyscore::PredictPlan contrib_plan(const LoadedModel& model, const ps_predict_options* opts) {
   polyscore::PredictPlan plan = polyscore::plan_prediction(*model.forest, predict_request(opts));
+  const polyscore::ContribTables& tables = shap_tables(model, opts);
   if (asks_interactions(opts)) {
-    const std::string why = polyscore::interactions_unsupported(*model.forest, model.contrib);
+    const std::string why = polyscore::interactions_unsupported(*model.forest, tables);
     if (!why.empty()) throw Error(PS_ERR_UNSUPPORTED, why);
     plan.values_per_row = polyscore::interaction_values_per_row(*model.forest);
     return plan;
   }
-  if (!model.contrib.usable) throw Error(PS_ERR_UNSUPPORTED, model.contrib.unsupported);
+  if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
   plan.values_per_row = polyscore::contrib_values_per_row(*model.forest);
   return plan;
 }
@@ -385,7 +410,9 @@ ps_status ps_predict_options_init(ps_predict_options* opts, size_t struct_size) 
                                                  PS_FIELD_END(ps_predict_options, iteration_end),
                                                  PS_FIELD_END(ps_predict_options, num_threads),
                                                  PS_FIELD_END(ps_predict_options, base_margin),
-                                                 PS_FIELD_END(ps_predict_options, base_margin_len)}));
+                                                 PS_FIELD_END(ps_predict_options, base_margin_len),
+                                                 PS_FIELD_END(ps_predict_options, shap_algorithm),
+                                                 PS_FIELD_END(ps_predict_options, reserved1)}));
 }
 
 ps_status ps_model_load_file(ps_model** out, const char* path, const ps_load_options* opts,
@@ -536,13 +563,14 @@ ps_status ps_model_predict_dense(double* out, size_t out_len, const ps_model* mo
     const double* offsets = call_offsets(opts, forest, n_rows);
     if (asks_explanation(opts)) {
       const auto plan = contrib_plan(loaded_model, opts);
+      const polyscore::ContribTables& tables = shap_tables(loaded_model, opts);
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
       auto explain = [&](const auto* typed_rows) {
         if (asks_interactions(opts)) {
-          polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, typed_rows,
+          polyscore::interactions_dense(forest, tables, plan.tree_begin, plan.tree_end, typed_rows,
                                         n_rows, out, plan.num_threads, offsets);
         } else {
-          polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, typed_rows,
+          polyscore::contributions_dense(forest, tables, plan.tree_begin, plan.tree_end, typed_rows,
                                          n_rows, out, plan.num_threads, offsets);
         }
       };
@@ -596,13 +624,14 @@ ps_status ps_model_predict_csr(double* out, size_t out_len, const ps_model* mode
     if (asks_explanation(opts)) {
       const LoadedModel& loaded_model = loaded(ref);
       const auto plan = contrib_plan(loaded_model, opts);
+      const polyscore::ContribTables& tables = shap_tables(loaded_model, opts);
       check_output(out_len, checked_output_size(n_rows, plan.values_per_row));
       auto explain = [&](const auto* typed_values) {
         if (asks_interactions(opts)) {
-          polyscore::interactions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+          polyscore::interactions_csr(forest, tables, plan.tree_begin, plan.tree_end, indptr, indices,
                                       typed_values, n_rows, out, plan.num_threads, offsets);
         } else {
-          polyscore::contributions_csr(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, indptr, indices,
+          polyscore::contributions_csr(forest, tables, plan.tree_begin, plan.tree_end, indptr, indices,
                                        typed_values, n_rows, out, plan.num_threads, offsets);
         }
       };
@@ -638,15 +667,17 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     const double* offset = call_offsets(opts, forest, 1);
     if (asks_interactions(opts)) {  // allocates its scratch, as contributions do
       const auto plan = contrib_plan(loaded_model, opts);
+      const polyscore::ContribTables& tables = shap_tables(loaded_model, opts);
       check_output(out_len, plan.values_per_row);
-      polyscore::interactions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out, 1,
+      polyscore::interactions_dense(forest, tables, plan.tree_begin, plan.tree_end, row, 1, out, 1,
                                     offset);
       return;
     }
     if (asks_contributions(opts)) {  // allocates its path scratch (not the no-alloc fast path)
       const auto plan = contrib_plan(loaded_model, opts);
+      const polyscore::ContribTables& tables = shap_tables(loaded_model, opts);
       check_output(out_len, plan.values_per_row);
-      polyscore::contributions_dense(forest, loaded_model.contrib, plan.tree_begin, plan.tree_end, row, 1, out, 1,
+      polyscore::contributions_dense(forest, tables, plan.tree_begin, plan.tree_end, row, 1, out, 1,
                                      offset);
       return;
     }

@@ -34,8 +34,12 @@ struct LoadedModel {
   bool has_full_plan[3] = {false, false, false};
   // predict_row can score a row of this model with stack scratch (else predict_dense).
   bool row_on_stack = false;
-  // TreeSHAP's per-tree data (PS_OUTPUT_CONTRIB), or why the model has none.
-  ContribTables contrib;
+  // SHAP's per-tree data for each algorithm (index: ShapArithmetic), or why the model
+  // has none under it; both made at load (a few numbers per tree), so that a call may
+  // pick either (ps_predict_options.shap_algorithm) without preparing anything.
+  ContribTables contrib[2];
+  // The algorithm of the library that wrote the file (PS_SHAP_AUTO).
+  ShapArithmetic default_shap = ShapArithmetic::kExactTreeShap;
 
   explicit LoadedModel(std::unique_ptr<const Forest> f);
 };

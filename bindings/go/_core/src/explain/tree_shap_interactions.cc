@@ -272,8 +272,8 @@ std::string interactions_unsupported(const Forest& forest, const ContribTables& 
   }
   if (forest.leaf_size > 1 && tables.arithmetic != ShapArithmetic::kQuadratureTreeShap) {
     return "SHAP interaction values of multi-target trees (vector leaves) are not supported by exact "
-           "TreeSHAP, as XGBoost <= 3.2 does not support them (XGBoost 3.3+ files get "
-           "QuadratureTreeSHAP, which does)";
+           "TreeSHAP, as XGBoost <= 3.2 does not support them (XGBoost 3.3+'s QuadratureTreeSHAP does: "
+           "the default for its files, or ask for it: PS_SHAP_QUADRATURE)";
   }
   if (!tables.usable) return "SHAP interaction values: " + tables.unsupported;
   return "";

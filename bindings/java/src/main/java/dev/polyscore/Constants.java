@@ -5,7 +5,7 @@ package dev.polyscore;
 /** The header's ABI version and option defaults. */
 final class Constants {
   /** PS_ABI_VERSION of the header the binding was generated from. */
-  static final int ABI_VERSION = 5;
+  static final int ABI_VERSION = 6;
   /** PS_PREDICT_OPTIONS_INIT's {@code output}. */
   static final int DEFAULT_OUTPUT = 0;
   /** PS_PREDICT_OPTIONS_INIT's {@code iteration_begin}. */
@@ -14,6 +14,8 @@ final class Constants {
   static final int DEFAULT_ITERATION_END = 0;
   /** PS_PREDICT_OPTIONS_INIT's {@code num_threads}. */
   static final int DEFAULT_NUM_THREADS = 1;
+  /** PS_PREDICT_OPTIONS_INIT's {@code shap_algorithm}. */
+  static final int DEFAULT_SHAP_ALGORITHM = 0;
 
   private Constants() {}
 }
