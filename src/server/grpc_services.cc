@@ -95,9 +95,9 @@ using feature_columns::valid_utf8;
 using wire::kind_of;
 
 polyscore::v1::CategoryKind category_kind(int32_t kind) {
-  static_assert(polyscore::v1::CATEGORY_KIND_STRING == PS_CATEGORY_STRING &&
-                    polyscore::v1::CATEGORY_KIND_BOOLEAN == PS_CATEGORY_BOOLEAN &&
-                    polyscore::v1::CATEGORY_KIND_MIXED == 5,
+  static_assert(int32_t{polyscore::v1::CATEGORY_KIND_STRING} == int32_t{PS_CATEGORY_STRING} &&
+                    int32_t{polyscore::v1::CATEGORY_KIND_BOOLEAN} == int32_t{PS_CATEGORY_BOOLEAN} &&
+                    int32_t{polyscore::v1::CATEGORY_KIND_MIXED} == 5,
                 "category_kind_number (categorical_features.cc) numbers kinds as the proto does");
   return static_cast<polyscore::v1::CategoryKind>(category_kind_number(kind));
 }
