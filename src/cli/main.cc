@@ -102,7 +102,7 @@ std::string usage() {
          "library that wrote the file: XGBoost 3.3+ files by QuadratureTreeSHAP, older XGBoost\n"
          "and LightGBM files by exact TreeSHAP. treeshap gives the bits of XGBoost <= 3.2,\n"
          "LightGBM and shap's TreeExplainer; quadrature those of XGBoost 3.3+, which explains\n"
-         "every file it loads so (not for LightGBM models). docs/explain.md.\n";
+         "every file it loads that way (not for LightGBM models). docs/explain.md.\n";
 }
 
 int usage_error(const std::string& message) {

@@ -2,15 +2,22 @@
 shap_algorithm): the SHAP arithmetic of --output contrib and interactions.
 
 The xgb34_ vectors are XGBoost 3.4.1's QuadratureTreeSHAP: auto (the file's library) and
-quadrature give them bit for bit, treeshap does not. The xgb3_ (XGBoost 3.2.0) vectors
-are exact TreeSHAP: auto and treeshap give them, quadrature does not. The printed text
-is the shortest that reads back as the same double, so equal floats are equal bits.
+quadrature give them bit for bit; treeshap gives XGBoost 3.2.0's explanation of the same
+file instead (tests/vectors/shap_algorithms). The xgb3_ (XGBoost 3.2.0) vectors are exact
+TreeSHAP: auto and treeshap give them; quadrature gives XGBoost 3.4.1's explanation of
+that file. The printed text is the shortest that reads back as the same double, so equal
+floats are equal bits.
 """
+import json
+
 import pytest
 
 from cli_util import CASES, VECTORS
 
 NAMES = "auto, treeshap, quadrature"
+CROSS = VECTORS / "shap_algorithms"
+with open(CROSS / "manifest.json") as f:
+    CROSS_CASES = {c["name"]: c for c in json.load(f)["cases"]}
 
 
 def parse(stdout):
@@ -34,13 +41,9 @@ def predict(cli, case, output, *algorithm):
     return parse(r.stdout)
 
 
-def close_but_not_equal(got, expected):
-    """Same Shapley values up to float rounding, but not the same bits somewhere."""
-    flat_got = [v for row in got for v in row]
-    flat_want = [v for row in expected for v in row]
-    assert len(flat_got) == len(flat_want)
-    assert all(abs(a - b) <= 1e-5 * max(1.0, abs(b)) for a, b in zip(flat_got, flat_want))
-    return flat_got != flat_want
+def cross_vector(name, output):
+    """The other XGBoost's explanation of a case's file: tests/vectors/shap_algorithms."""
+    return read_csv(CROSS / CROSS_CASES[name][output]["file"])
 
 
 @pytest.mark.parametrize("output", ["contrib", "interactions"])
@@ -49,8 +52,9 @@ def test_xgboost_34_file_quadrature_by_default(cli, output):
     expected = expected_of(case, output)
     for algorithm in ([], ["--shap-algorithm", "auto"], ["--shap-algorithm", "quadrature"]):
         assert predict(cli, case, output, *algorithm)[:len(expected)] == expected, algorithm
-    treeshap = predict(cli, case, output, "--shap-algorithm", "treeshap")[:len(expected)]
-    assert close_but_not_equal(treeshap, expected)
+    cross = cross_vector("xgb34_binary_logistic.treeshap", output)  # xgboost 3.2.0's TreeSHAP
+    assert cross != expected[:len(cross)]
+    assert predict(cli, case, output, "--shap-algorithm", "treeshap")[:len(cross)] == cross
 
 
 @pytest.mark.parametrize("output", ["contrib", "interactions"])
@@ -59,8 +63,9 @@ def test_xgboost_32_file_exact_treeshap_by_default(cli, output):
     expected = expected_of(case, output)
     for algorithm in ([], ["--shap-algorithm", "auto"], ["--shap-algorithm", "treeshap"]):
         assert predict(cli, case, output, *algorithm)[:len(expected)] == expected, algorithm
-    quadrature = predict(cli, case, output, "--shap-algorithm", "quadrature")[:len(expected)]
-    assert close_but_not_equal(quadrature, expected)
+    cross = cross_vector("xgb3_binary_logistic.quadrature", output)  # xgboost 3.4.1's quadrature
+    assert cross != expected[:len(cross)]
+    assert predict(cli, case, output, "--shap-algorithm", "quadrature")[:len(cross)] == cross
 
 
 def test_other_outputs_ignore_it(cli):

@@ -4,9 +4,10 @@ polyscore.v1 PredictRequest.shap_algorithm over gRPC (and PredictStream) and RES
 "shap_algorithm" over gRPC and REST.
 
 The xgb34_ vectors are XGBoost 3.4.1's QuadratureTreeSHAP: the default and QUADRATURE
-give them bit for bit, TREESHAP does not (the same values up to rounding). The xgb3_
-vectors (XGBoost 3.2.0) are exact TreeSHAP: the default and TREESHAP give them,
-QUADRATURE does not. An unknown algorithm is INVALID_ARGUMENT / 400 naming it;
+give them bit for bit; TREESHAP gives XGBoost 3.2.0's explanation of the same file
+(tests/vectors/shap_algorithms), which differs in rounding. The xgb3_ vectors (XGBoost
+3.2.0) are exact TreeSHAP: the default and TREESHAP give them; QUADRATURE gives XGBoost
+3.4.1's explanation of that file. An unknown algorithm is INVALID_ARGUMENT / 400 naming it;
 QUADRATURE on a LightGBM model is FAILED_PRECONDITION / 400 with the library's reason,
 as other outputs a model cannot give.
 """
@@ -31,6 +32,8 @@ ENUM = {"auto": scoring_pb2.SHAP_ALGORITHM_UNSPECIFIED, "treeshap": scoring_pb2.
         "quadrature": scoring_pb2.SHAP_ALGORITHM_QUADRATURE}
 KIND = {"contrib": scoring_pb2.OUTPUT_KIND_CONTRIB, "interactions": scoring_pb2.OUTPUT_KIND_INTERACTIONS}
 NAMES = "auto, treeshap, quadrature"
+with open(VECTORS / "shap_algorithms" / "manifest.json") as f:
+    CROSS = {c["name"]: c for c in json.load(f)["cases"]}
 LIGHTGBM_REASON = "QuadratureTreeSHAP is XGBoost's (3.3+); LightGBM models are explained by exact TreeSHAP"
 
 
@@ -42,6 +45,13 @@ def vector(case, output):
     """The training library's values for the first ROWS rows, flat."""
     spec = case["interactions"] if output == "interactions" else case["outputs"][output]
     return np.loadtxt(VECTORS / spec["file"], delimiter=",", ndmin=2)[:ROWS].ravel()
+
+
+def cross_vector(name, output):
+    """The other XGBoost's explanation of a case's file (tests/vectors/shap_algorithms),
+    first ROWS rows, flat."""
+    spec = CROSS[name][output]
+    return np.loadtxt(VECTORS / "shap_algorithms" / spec["file"], delimiter=",", ndmin=2)[:ROWS].ravel()
 
 
 def exact_floats(values):
@@ -100,13 +110,6 @@ def equal_everywhere(got, expected):
     assert not wrong, "not the expected bits: %s" % ", ".join(wrong)
 
 
-def differ_everywhere(got, expected):
-    """Each surface's values are the same SHAP values up to rounding, but not the same bits."""
-    for surface, values in got.items():
-        assert values.shape == expected.shape, surface
-        np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-6, err_msg=surface)
-    same = [surface for surface, values in got.items() if same_bits(values, expected)]
-    assert not same, "the other algorithm's bits: %s" % ", ".join(same)
 
 
 @pytest.mark.parametrize("output", ["contrib", "interactions"])
@@ -114,7 +117,9 @@ def test_xgboost_34_file(vectors_server, stubs, output):
     expected = vector(XGB34, output)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB34, output, "auto"), expected)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB34, output, "quadrature"), expected)
-    differ_everywhere(score_everywhere(vectors_server, stubs, XGB34, output, "treeshap"), expected)
+    cross = cross_vector("xgb34_binary_logistic.treeshap", output)  # xgboost 3.2.0's TreeSHAP
+    assert not same_bits(cross, expected)
+    equal_everywhere(score_everywhere(vectors_server, stubs, XGB34, output, "treeshap"), cross)
 
 
 @pytest.mark.parametrize("output", ["contrib", "interactions"])
@@ -122,12 +127,16 @@ def test_xgboost_32_file(vectors_server, stubs, output):
     expected = vector(XGB32, output)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB32, output, "auto"), expected)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB32, output, "treeshap"), expected)
-    differ_everywhere(score_everywhere(vectors_server, stubs, XGB32, output, "quadrature"), expected)
+    cross = cross_vector("xgb3_binary_logistic.quadrature", output)  # xgboost 3.4.1's quadrature
+    assert not same_bits(cross, expected)
+    equal_everywhere(score_everywhere(vectors_server, stubs, XGB32, output, "quadrature"), cross)
 
 
 def test_rest_takes_the_proto3_json_names(vectors_server):
     X = case_inputs(XGB34)[:ROWS].astype(np.float64)
-    expected = vector(XGB34, "contrib")  # QuadratureTreeSHAP's bits
+    quadrature, treeshap = vector(XGB34, "contrib"), cross_vector("xgb34_binary_logistic.treeshap", "contrib")
+    expected = {"SHAP_ALGORITHM_UNSPECIFIED": quadrature, "SHAP_ALGORITHM_QUADRATURE": quadrature,
+                "SHAP_ALGORITHM_TREESHAP": treeshap}
     for key, name in [("shapAlgorithm", "SHAP_ALGORITHM_UNSPECIFIED"), ("shap_algorithm", "SHAP_ALGORITHM_QUADRATURE"),
                       ("shapAlgorithm", "SHAP_ALGORITHM_TREESHAP")]:
         body = {"model": model_name(XGB34), "rows": len(X), "cols": X.shape[1], "output": "OUTPUT_KIND_CONTRIB",
@@ -135,7 +144,7 @@ def test_rest_takes_the_proto3_json_names(vectors_server):
         answer = requests.post(vectors_server.url + "/v1/predict", json=body, timeout=60)
         assert answer.status_code == 200, answer.text
         got = exact_floats(json.loads(answer.text, parse_int=float)["values"])
-        assert same_bits(got, expected) == (name != "SHAP_ALGORITHM_TREESHAP"), name
+        assert same_bits(got, expected[name]), name
 
 
 def test_unknown_algorithms_are_refused_naming_them(vectors_server, stubs):

@@ -2,9 +2,10 @@
 SHAP arithmetic of contributions and interaction values, as the server reads it.
 
 The xgb34_ vectors are XGBoost 3.4.1's QuadratureTreeSHAP: the default and QUADRATURE
-give them bit for bit, TREESHAP does not (the same values up to rounding). The xgb3_
-vectors (XGBoost 3.2.0) are exact TreeSHAP: the default and TREESHAP give them,
-QUADRATURE does not. An unknown number is INVALID_REQUEST naming it; QUADRATURE on a
+give them bit for bit; TREESHAP gives XGBoost 3.2.0's explanation of the same file
+(tests/vectors/shap_algorithms), which differs in rounding. The xgb3_ vectors (XGBoost
+3.2.0) are exact TreeSHAP: the default and TREESHAP give them; QUADRATURE gives XGBoost
+3.4.1's explanation of that file. An unknown number is INVALID_REQUEST naming it; QUADRATURE on a
 LightGBM model is INVALID_REQUEST with the library's reason (PS_ERR_UNSUPPORTED), as other
 outputs a model cannot give.
 """
@@ -22,6 +23,7 @@ VECTORS = ROOT / "tests" / "vectors"
 CASES = {c["name"]: c for c in json.loads((VECTORS / "manifest.json").read_text())["cases"]}
 MODELS = {name: VECTORS / CASES[name]["model"] for name in
           ("xgb34_binary_logistic", "xgb3_binary_logistic", "lgb4_binary")}
+CROSS = {c["name"]: c for c in json.loads((VECTORS / "shap_algorithms" / "manifest.json").read_text())["cases"]}
 ROWS = 8
 KIND = {"contrib": scoring_pb2.OUTPUT_KIND_CONTRIB, "interactions": scoring_pb2.OUTPUT_KIND_INTERACTIONS}
 AUTO, TREESHAP, QUADRATURE = (scoring_pb2.SHAP_ALGORITHM_UNSPECIFIED, scoring_pb2.SHAP_ALGORITHM_TREESHAP,
@@ -47,6 +49,12 @@ def vector(name, output):
     return [v for row in read_csv(VECTORS / spec["file"])[:ROWS] for v in row]
 
 
+def cross_vector(name, output):
+    """The other XGBoost's explanation of a case's file (tests/vectors/shap_algorithms)."""
+    spec = CROSS[name][output]
+    return [v for row in read_csv(VECTORS / "shap_algorithms" / spec["file"])[:ROWS] for v in row]
+
+
 async def ask(broker, data):
     nc = await nats.connect(broker.url)
     try:
@@ -63,24 +71,22 @@ def score(broker, name, output, algorithm):
     return list(result.response.values)
 
 
-def close_but_not_equal(got, expected):
-    assert len(got) == len(expected)
-    assert all(abs(a - b) <= 1e-5 * max(1.0, abs(b)) for a, b in zip(got, expected))
-    return bits(got) != bits(expected)
-
-
 def test_request_reply_honours_the_algorithm(broker, make_worker):
     make_worker(models=MODELS)
     for output in ("contrib", "interactions"):
         expected = vector("xgb34_binary_logistic", output)  # XGBoost 3.4.1: QuadratureTreeSHAP
         assert bits(score(broker, "xgb34_binary_logistic", output, AUTO)) == bits(expected), output
         assert bits(score(broker, "xgb34_binary_logistic", output, QUADRATURE)) == bits(expected), output
-        assert close_but_not_equal(score(broker, "xgb34_binary_logistic", output, TREESHAP), expected), output
+        cross = cross_vector("xgb34_binary_logistic.treeshap", output)  # xgboost 3.2.0's TreeSHAP
+        assert bits(cross) != bits(expected)
+        assert bits(score(broker, "xgb34_binary_logistic", output, TREESHAP)) == bits(cross), output
 
         expected = vector("xgb3_binary_logistic", output)  # XGBoost 3.2.0: exact TreeSHAP
         assert bits(score(broker, "xgb3_binary_logistic", output, AUTO)) == bits(expected), output
         assert bits(score(broker, "xgb3_binary_logistic", output, TREESHAP)) == bits(expected), output
-        assert close_but_not_equal(score(broker, "xgb3_binary_logistic", output, QUADRATURE), expected), output
+        cross = cross_vector("xgb3_binary_logistic.quadrature", output)  # xgboost 3.4.1's quadrature
+        assert bits(cross) != bits(expected)
+        assert bits(score(broker, "xgb3_binary_logistic", output, QUADRATURE)) == bits(cross), output
 
 
 def test_queued_requests_honour_the_algorithm(broker, make_worker):
@@ -95,7 +101,8 @@ def test_queued_requests_honour_the_algorithm(broker, make_worker):
     results = results_by_id(broker)
     expected = vector("xgb34_binary_logistic", "contrib")
     assert bits(results[f"q-{QUADRATURE}"][0].response.values) == bits(expected)
-    assert close_but_not_equal(list(results[f"q-{TREESHAP}"][0].response.values), expected)
+    assert bits(results[f"q-{TREESHAP}"][0].response.values) == bits(
+        cross_vector("xgb34_binary_logistic.treeshap", "contrib"))
 
 
 def test_bad_and_unsupported_algorithms_say_why(broker, make_worker):
