@@ -63,7 +63,7 @@ class Header:
         self.outputs = self.group("PS_OUTPUT_")
         self.dtypes = self.group("PS_DTYPE_")
         self.categories = self.group("PS_CATEGORY_")  # ABI 5: the kinds of training categories
-        self.shap_algorithms = self.group("PS_SHAP_")  # ABI 6: which SHAP algorithm explains
+        self.shap_algorithms = self.group("PS_SHAP_")  # ABI 6: ps_predict_options.shap_algorithm
         for what, group in [("status", self.statuses), ("format", self.formats),
                             ("output", self.outputs), ("dtype", self.dtypes)]:
             if not group:
