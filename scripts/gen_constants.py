@@ -63,6 +63,7 @@ class Header:
         self.outputs = self.group("PS_OUTPUT_")
         self.dtypes = self.group("PS_DTYPE_")
         self.categories = self.group("PS_CATEGORY_")  # ABI 5: the kinds of training categories
+        self.shap_algorithms = self.group("PS_SHAP_")  # ABI 6: ps_predict_options.shap_algorithm
         for what, group in [("status", self.statuses), ("format", self.formats),
                             ("output", self.outputs), ("dtype", self.dtypes)]:
             if not group:
@@ -449,7 +450,8 @@ def cli_file(h):
         return "inline constexpr NamedValue %s[] = {\n%s};\n" % (var, rows)
     return "\n".join([
         banner("//"),
-        "// The names the CLI reads and prints for the header's formats and output kinds.",
+        "// The names the CLI reads and prints for the header's formats, output kinds and SHAP",
+        "// algorithms.",
         "#ifndef POLYSCORE_CLI_NAMES_GEN_H",
         "#define POLYSCORE_CLI_NAMES_GEN_H",
         "",
@@ -466,6 +468,7 @@ def cli_file(h):
         "",
         table("kFormatNames", h.formats, "PS_FORMAT_"),
         table("kOutputNames", h.outputs, "PS_OUTPUT_"),
+        table("kShapAlgorithmNames", h.shap_algorithms, "PS_SHAP_"),
         "}  // namespace polyscore_cli",
         "",
         "#endif  // POLYSCORE_CLI_NAMES_GEN_H",

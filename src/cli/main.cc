@@ -1,6 +1,7 @@
 // polyscore: the command-line tool. A client of the public C API like any other.
 //
 //   polyscore predict MODEL --input ROWS.csv [--output value|margin|leaf|contrib|interactions]
+//                           [--shap-algorithm auto|treeshap|quadrature]
 //                           [--header | --skip-header]
 //                           [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]
 //                           [--categorical-columns NAME,...]
@@ -8,7 +9,7 @@
 //   polyscore info MODEL
 //   polyscore serve --models DIR ...   (runs polyscore-serve, installed beside this binary)
 //   polyscore worker ...               (runs polyscore-worker; docs/worker.md)
-// The format and output names come from names_gen.h, generated from the C header
+// The format, output and SHAP algorithm names come from names_gen.h, generated from the C header
 // (scripts/gen_constants.py), so that every binding spells them the same way.
 #include <algorithm>
 #include <charconv>
@@ -35,6 +36,7 @@ namespace {
 
 using polyscore_cli::kFormatNames;
 using polyscore_cli::kOutputNames;
+using polyscore_cli::kShapAlgorithmNames;
 using polyscore_cli::NamedValue;
 
 // The names of a table joined by `separator`: "value|margin|leaf".
@@ -72,6 +74,7 @@ const char* name_of(const NamedValue (&table)[N], int32_t value) {
 std::string usage() {
   return "usage: polyscore predict MODEL --input ROWS.csv [--output " + names_of(kOutputNames, "|") +
          "]\n"
+         "                         [--shap-algorithm " + names_of(kShapAlgorithmNames, "|") + "]\n"
          "                         [--header | --skip-header] [--threads N] [--iterations BEGIN:END] [--base-margin OFFSETS.csv]\n"
          "                         [--categorical-columns NAME,...]\n"
          "                         [--format " + names_of(kFormatNames, "|") + "]\n"
@@ -96,7 +99,12 @@ std::string usage() {
          "them), is a category value, coded as the training library codes it. A LightGBM\n"
          "model's lists do not say which features they code: --categorical-columns names\n"
          "them, the training DataFrame's categorical columns in its order; a value it was not\n"
-         "trained with is then missing, as in LightGBM.\n";
+         "trained with is then missing, as in LightGBM.\n"
+         "--shap-algorithm (contrib and interactions only): auto (the default) explains as the\n"
+         "library that wrote the file: XGBoost 3.3+ files by QuadratureTreeSHAP, older XGBoost\n"
+         "and LightGBM files by exact TreeSHAP. treeshap gives the bits of XGBoost <= 3.2,\n"
+         "LightGBM and shap's TreeExplainer; quadrature those of XGBoost 3.3+, which explains\n"
+         "every file it loads that way (not for LightGBM models). docs/explain.md.\n";
 }
 
 int usage_error(const std::string& message) {
@@ -236,6 +244,7 @@ int command_info(Session& s, const std::string& path) {
 // What `predict` was asked for beyond the model and the input.
 struct PredictArgs {
   int32_t output = PS_OUTPUT_VALUE;
+  int32_t shap_algorithm = PS_SHAP_AUTO;  // read by contrib and interactions only
   // --header: by name (by position for a model that names no features); --skip-header.
   polyscore_cli::Header header = polyscore_cli::Header::kNone;
   int threads = 1;
@@ -353,6 +362,7 @@ int command_predict(Session& s, const std::string& input, const PredictArgs& arg
   const size_t n_rows = csv.n_rows;
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
   opts.output = args.output;
+  opts.shap_algorithm = args.shap_algorithm;
   opts.num_threads = args.threads;
   opts.iteration_begin = args.iteration_begin;
   opts.iteration_end = args.iteration_end;
@@ -438,6 +448,12 @@ int main(int argc, char** argv) {
       if (!value(&v)) return usage_error("--output needs one of " + names_of(kOutputNames, ", "));
       if (!value_of(kOutputNames, v, &predict.output)) {
         return usage_error("--output must be one of " + names_of(kOutputNames, ", ") + ", not '" + v + "'");
+      }
+    } else if (a == "--shap-algorithm") {
+      if (!value(&v)) return usage_error("--shap-algorithm needs one of " + names_of(kShapAlgorithmNames, ", "));
+      if (!value_of(kShapAlgorithmNames, v, &predict.shap_algorithm)) {
+        return usage_error("--shap-algorithm must be one of " + names_of(kShapAlgorithmNames, ", ") + ", not '" +
+                           v + "'");
       }
     } else if (a == "--header") {
       predict.header = polyscore_cli::Header::kByName;

@@ -97,4 +97,14 @@ bool parse_output_kind(const std::string& name, int32_t* output) {
   return true;
 }
 
+const char kShapAlgorithmNames[] = "auto, treeshap, quadrature";
+
+bool parse_shap_algorithm(const std::string& name, int32_t* shap_algorithm) {
+  if (name == "auto") *shap_algorithm = PS_SHAP_AUTO;
+  else if (name == "treeshap") *shap_algorithm = PS_SHAP_TREESHAP;
+  else if (name == "quadrature") *shap_algorithm = PS_SHAP_QUADRATURE;
+  else return false;
+  return true;
+}
+
 }  // namespace polyscore::model_config

@@ -42,6 +42,12 @@ bool parse_output_kind(const std::string& name, int32_t* output);
 extern const int32_t kOutputKinds[5];
 extern const char kOutputKindNames[];  // "value, margin, leaf, contrib, interactions"
 
+// The SHAP algorithms by the names the CLI and every binding use (scripts/gen_constants.py
+// makes them from the PS_SHAP_* constants), for the server's REST bodies and Open
+// Inference Protocol parameter: "auto" PS_SHAP_AUTO, "treeshap", "quadrature".
+bool parse_shap_algorithm(const std::string& name, int32_t* shap_algorithm);
+extern const char kShapAlgorithmNames[];  // "auto, treeshap, quadrature"
+
 }  // namespace polyscore::model_config
 
 #endif

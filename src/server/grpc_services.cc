@@ -12,6 +12,7 @@
 #include "polyscore/v1/scoring.grpc.pb.h"
 #include "repository_api.h"
 #include "scorer.h"
+#include "shap_algorithm.h"
 #include "valid_utf8.h"
 
 namespace polyscore::server {
@@ -84,6 +85,16 @@ grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* 
   return status;
 }
 
+// The PS_SHAP_* a request asks for; a number the schema does not define is a 400.
+int32_t shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm) {
+  int32_t shap_algorithm = 0;
+  if (!wire::shap_algorithm_of(algorithm, &shap_algorithm)) {
+    fail(ErrorKind::kBadRequest, "unknown shap_algorithm " + std::to_string(algorithm) +
+                                     " (SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, SHAP_ALGORITHM_QUADRATURE)");
+  }
+  return shap_algorithm;
+}
+
 // The PS_OUTPUT_* a request asks for (-1: the model's default); an undefined kind is a 400.
 int32_t output_of(polyscore::v1::OutputKind kind) {
   int32_t output = 0;
@@ -139,7 +150,8 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
   }
   ScoreOptions options{output_of(request.output()), request.iterations().begin(),
                        request.iterations().end(), request.base_margin().data(),
-                       static_cast<size_t>(request.base_margin_size())};
+                       static_cast<size_t>(request.base_margin_size()),
+                       shap_algorithm_of(request.shap_algorithm())};
   auto start = call.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits);
   call.scoring_seconds += seconds_since(start);
@@ -519,6 +531,14 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
                                            ", not \"" + it->second.string_param() + "\"");
         }
       }
+      int32_t shap_algorithm = PS_SHAP_AUTO;
+      if (auto it = request->parameters().find("shap_algorithm"); it != request->parameters().end()) {
+        if (!parse_shap_algorithm(it->second.string_param(), &shap_algorithm)) {
+          fail(ErrorKind::kBadRequest, "parameter \"shap_algorithm\" must be one of " +
+                                           std::string(kShapAlgorithmNames) + ", not \"" +
+                                           it->second.string_param() + "\"");
+        }
+      }
       std::vector<int32_t> kinds;
       for (const auto& requested : request->outputs()) {
         int32_t kind = 0;
@@ -535,6 +555,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       for (int32_t kind : kinds) {
         ScoreOptions options;
         options.output = kind;
+        options.shap_algorithm = shap_algorithm;
         auto start = call.clock.scoring_starts();
         Scores scores = score(*model, batch, options, core_.limits);
         call.scoring_seconds += seconds_since(start);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "errors.h"
 #include "log.h"
@@ -218,6 +219,27 @@ int32_t read_output(value v, std::string_view field) {
   return output;
 }
 
+// "auto", "treeshap", "quadrature" (what the CLI and the bindings take); with
+// `proto_names` (polyscore.v1 in JSON) also the names of its ShapAlgorithm as the proto3
+// JSON mapping writes them, SHAP_ALGORITHM_UNSPECIFIED being auto. The Open Inference
+// Protocol's parameter takes the short names only, as its gRPC twin does.
+int32_t read_shap_algorithm(value v, std::string_view field, bool proto_names) {
+  static constexpr std::pair<std::string_view, std::string_view> kEnumNames[] = {
+      {"SHAP_ALGORITHM_UNSPECIFIED", "auto"},
+      {"SHAP_ALGORITHM_TREESHAP", "treeshap"},
+      {"SHAP_ALGORITHM_QUADRATURE", "quadrature"}};
+  const std::string text = read_string(v, field);
+  std::string name = text;
+  for (const auto& [enum_name, user_name] : kEnumNames) {
+    if (proto_names && text == enum_name) name = user_name;
+  }
+  int32_t shap_algorithm = 0;
+  if (!parse_shap_algorithm(name, &shap_algorithm)) {
+    bad("\"" + std::string(field) + "\" must be one of " + kShapAlgorithmNames + ", not \"" + text + "\"");
+  }
+  return shap_algorithm;
+}
+
 [[noreturn]] void unknown_field(std::string_view where, std::string_view key, const char* expected) {
   bad("unknown field \"" + std::string(key) + "\"" +
       (where.empty() ? std::string() : " in \"" + std::string(where) + "\"") + " (expected " +
@@ -426,7 +448,7 @@ FraudRequest parse_fraud_request(std::string_view body) {
 
 BatchRequest parse_batch_request(std::string_view body) {
   BatchRequest request;
-  bool has_base_margin = false;
+  bool has_base_margin = false, has_shap_algorithm = false;
   parse_object(body, [&](simdjson::ondemand::object object) {
     for (auto field_result : object) {
       simdjson::ondemand::field field = unwrap(std::move(field_result));
@@ -473,6 +495,10 @@ BatchRequest parse_batch_request(std::string_view body) {
         if (has_base_margin) bad("give one of \"base_margin\" and \"baseMargin\", not both");
         read_numbers(field.value(), request.base_margin, std::string(key), false);
         has_base_margin = true;
+      } else if (key == "shap_algorithm" || key == "shapAlgorithm") {
+        if (has_shap_algorithm) bad("give one of \"shap_algorithm\" and \"shapAlgorithm\", not both");
+        request.shap_algorithm = read_shap_algorithm(field.value(), key, true);
+        has_shap_algorithm = true;
       } else if (key == "named_rows" || key == "namedRows") {
         if (request.has_named_rows) bad("give one of \"named_rows\" and \"namedRows\", not both");
         read_named_rows(field.value(), request.named_rows, std::string(key));
@@ -480,7 +506,7 @@ BatchRequest parse_batch_request(std::string_view body) {
       } else {
         unknown_field("", key,
                       "model, version, rows, cols, float32_values, float64_values, named_rows, output, "
-                      "iterations, base_margin");
+                      "iterations, base_margin, shap_algorithm");
       }
     }
   });
@@ -515,6 +541,9 @@ InferRequest parse_infer_request(std::string_view body) {
           std::string_view p_key = p.unescaped_key();
           if (p_key == "output") request.output = read_output(p.value(), "parameters.output");
           if (p_key == "binary_data_output") request.binary_data_output = read_bool(p.value(), "parameters.binary_data_output");
+          if (p_key == "shap_algorithm") {
+            request.shap_algorithm = read_shap_algorithm(p.value(), "parameters.shap_algorithm", false);
+          }
           // Other parameters are extensions polyscore does not use; the OIP lets
           // servers ignore them.
         }

@@ -36,6 +36,9 @@ struct BatchRequest {
   int32_t output = -1;  // PS_OUTPUT_*; -1 = the model's default
   uint32_t iteration_begin = 0, iteration_end = 0;
   std::vector<double> base_margin;  // "base_margin" or "baseMargin"; empty: none given
+  // "shap_algorithm" or "shapAlgorithm": "auto", "treeshap", "quadrature", or the enum's
+  // names ("SHAP_ALGORITHM_TREESHAP"; UNSPECIFIED is auto). PS_SHAP_*.
+  int32_t shap_algorithm = 0;
   // "named_rows" or "namedRows": [{"features": {name: value}}], instead of rows, cols and
   // a value field.
   std::vector<NamedRow> named_rows;
@@ -64,6 +67,7 @@ struct InferRequest {
   std::vector<InferOutput> outputs;  // requested outputs; empty = the default
   int32_t output = -1;               // parameters.output (see kOutputKindNames)
   bool binary_data_output = false;   // parameters.binary_data_output: every output binary
+  int32_t shap_algorithm = 0;        // parameters.shap_algorithm (PS_SHAP_*; "auto", ...)
 };
 
 // POST /v2/repository/index and /v2/repository/models/{name}/load|unload (Triton's

@@ -148,11 +148,14 @@ class ModelRepository {
 // Orders versions: numbers numerically, then other names alphabetically.
 bool version_less(const std::string& a, const std::string& b);
 
-// The output kinds' names, beside the config that names one (model_config.h).
+// The output kinds' and SHAP algorithms' names, beside the config that names an output
+// (model_config.h).
 using model_config::kOutputKindNames;
 using model_config::kOutputKinds;
 using model_config::output_kind_name;
 using model_config::parse_output_kind;
+using model_config::kShapAlgorithmNames;
+using model_config::parse_shap_algorithm;
 const char* format_name(int32_t format);          // "xgboost-json", ...
 
 }  // namespace polyscore::server

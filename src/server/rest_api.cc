@@ -158,7 +158,7 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
     batch.count = request.float64_values.size();
   }
   ScoreOptions options{request.output, request.iteration_begin, request.iteration_end,
-                       request.base_margin.data(), request.base_margin.size()};
+                       request.base_margin.data(), request.base_margin.size(), request.shap_algorithm};
   auto start = route.clock.scoring_starts();
   Scores scores = score(*model, batch, options, core.limits);
   route.scoring_seconds = seconds_since(start);
@@ -421,6 +421,7 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   for (size_t k = 0; k < kinds.size(); ++k) {
     ScoreOptions options;
     options.output = kinds[k];
+    options.shap_algorithm = request.shap_algorithm;
     auto start = route.clock.scoring_starts();
     Scores scores = score(*model, batch, options, core.limits);
     route.scoring_seconds += seconds_since(start);

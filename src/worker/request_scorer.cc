@@ -7,6 +7,7 @@
 
 #include "feature_columns.h"
 #include "output_kind.h"
+#include "shap_algorithm.h"
 
 namespace polyscore_worker {
 
@@ -152,6 +153,13 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
     return;
   }
   opts.output = output == polyscore::wire::kDefaultOutput ? model->config.default_output : output;
+  if (!polyscore::wire::shap_algorithm_of(request.shap_algorithm(), &opts.shap_algorithm)) {
+    set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
+              "shap_algorithm " + std::to_string(static_cast<int>(request.shap_algorithm())) +
+                  " is not a ShapAlgorithm (SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, "
+                  "SHAP_ALGORITHM_QUADRATURE)");
+    return;
+  }
   opts.iteration_begin = request.iterations().begin();
   opts.iteration_end = request.iterations().end();
   if (request.base_margin_size() > 0) {  // the C library checks its length against rows

@@ -89,6 +89,15 @@ BATCH = [
     {"model": "fraud-v3", "named_rows": [{"features": {"amount_zscore": 0.4}, "categories": {"velocity": 1.2}}]},
     {"model": "fraud-v3", "named_rows": [{"features": {"amount_zscore": 0.4}, "category": {"velocity": "1.2"}}]},
     {"model": "fraud-v3", "named_rows": [], "namedRows": []},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "output": "contrib",
+     "shap_algorithm": "treeshap"},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "output": "contrib",
+     "shapAlgorithm": "SHAP_ALGORITHM_QUADRATURE"},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "shap_algorithm": "SHAP_ALGORITHM_UNSPECIFIED"},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "shap_algorithm": "exact"},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "shap_algorithm": 1},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "shap_algorithm": "auto",
+     "shapAlgorithm": "auto"},
 ]
 INFER = [
     {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
@@ -107,6 +116,10 @@ INFER = [
                                    {"name": "amount_zscore", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}),
     {"inputs": [{"name": "velocity", "shape": [1], "datatype": "FP64", "data": [1.2]},
                 {"name": "amount_zscore", "shape": [1], "datatype": "BYTES", "data": [1]}]},
+    {"parameters": {"output": "contrib", "shap_algorithm": "quadrature"},
+     "inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
+    {"parameters": {"output": "contrib", "shap_algorithm": "SHAP_ALGORITHM_TREESHAP"},  # polyscore.v1's name
+     "inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
 ]
 REPOSITORY_INDEX = [{}, {"ready": True}, {"ready": "yes"}, {"redy": True}]
 

@@ -153,12 +153,12 @@ def named_rows_request(request_id, model, rows, output=scoring_pb2.OUTPUT_KIND_M
 
 
 def predict_request(request_id, model, rows, *, dtype="float64", output=0,
-                    iterations=None, version="", base_margin=()):
+                    iterations=None, version="", base_margin=(), shap_algorithm=0):
     """A QueueRequest for a list of rows (each a list of floats); base_margin: the
-    per-row margin offsets, flat."""
+    per-row margin offsets, flat; shap_algorithm: a ShapAlgorithm (0: the default)."""
     req = scoring_pb2.PredictRequest(model=model, version=version, rows=len(rows),
                                      cols=len(rows[0]) if rows else 0, output=output,
-                                     base_margin=base_margin)
+                                     base_margin=base_margin, shap_algorithm=shap_algorithm)
     flat = [v for row in rows for v in row]
     if dtype == "float32":
         req.float32_values.extend(flat)

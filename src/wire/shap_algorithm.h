@@ -1,0 +1,35 @@
+// polyscore.v1's ShapAlgorithm beside the C ABI's PS_SHAP_* constants, for the server and
+// the worker. The schema's UNSPECIFIED is the ABI's PS_SHAP_AUTO (both 0), so the numbers
+// agree; the switch still names each one, so that a number neither side defines is
+// refused here with a message rather than by the library. The names REST bodies and the
+// Open Inference Protocol take ("auto", ...) are in src/model_config. Header only; include
+// where the generated polyscore/v1/scoring.pb.h is on the include path (see output_kind.h).
+#ifndef POLYSCORE_WIRE_SHAP_ALGORITHM_H
+#define POLYSCORE_WIRE_SHAP_ALGORITHM_H
+
+#include <cstdint>
+
+#include "polyscore/polyscore.h"
+#include "polyscore/v1/scoring.pb.h"
+
+namespace polyscore::wire {
+
+// A new algorithm on either side must be added to both, and here.
+static_assert(polyscore::v1::ShapAlgorithm_MAX == polyscore::v1::SHAP_ALGORITHM_QUADRATURE &&
+                  PS_SHAP_QUADRATURE == 2,
+              "a SHAP algorithm was added: map it in shap_algorithm_of()");
+
+// The PS_SHAP_* of an algorithm (UNSPECIFIED is PS_SHAP_AUTO). False for a number the
+// schema does not define (a newer client's algorithm, or garbage).
+inline bool shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm, int32_t* shap_algorithm) {
+  switch (algorithm) {
+    case polyscore::v1::SHAP_ALGORITHM_UNSPECIFIED: *shap_algorithm = PS_SHAP_AUTO; return true;
+    case polyscore::v1::SHAP_ALGORITHM_TREESHAP: *shap_algorithm = PS_SHAP_TREESHAP; return true;
+    case polyscore::v1::SHAP_ALGORITHM_QUADRATURE: *shap_algorithm = PS_SHAP_QUADRATURE; return true;
+    default: return false;
+  }
+}
+
+}  // namespace polyscore::wire
+
+#endif
