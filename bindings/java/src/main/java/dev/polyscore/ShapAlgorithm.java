@@ -34,7 +34,8 @@ public enum ShapAlgorithm {
   /**
    * The algorithm a user names, e.g. {@code "treeshap"}.
    *
-   * @throws IllegalArgumentException naming the value and the accepted names
+   * @throws PolyscoreException {@link ErrorCode#INVALID_ARGUMENT} naming the value and the
+   *     accepted names
    */
   public static ShapAlgorithm fromName(String name) {
     StringBuilder known = new StringBuilder();
@@ -42,7 +43,8 @@ public enum ShapAlgorithm {
       if (a.algorithmName.equals(name)) return a;
       known.append(known.length() == 0 ? "" : ", ").append(a.algorithmName);
     }
-    throw new IllegalArgumentException(
-        "unknown SHAP algorithm \"" + name + "\"; use one of " + known);
+    throw new PolyscoreException(ErrorCode.INVALID_ARGUMENT,
+        "unknown SHAP algorithm " + (name == null ? "null" : "\"" + name + "\"") + "; use one of "
+            + known);
   }
 }
