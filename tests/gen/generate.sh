@@ -96,6 +96,12 @@ for env in new old xgb34; do
     "$VENVS/$env/bin/python" "$HERE/make_offset_vectors.py" --out "$OUT"
 done
 
+echo "== XGBoost files explained by the other SHAP algorithm (tests/vectors/shap_algorithms)"
+rm -rf "$OUT/shap_algorithms"
+for env in xgb34 new; do
+    "$VENVS/$env/bin/python" "$HERE/make_shap_algorithm_vectors.py" --out "$OUT"
+done
+
 echo "== fraud example"
 (cd "$REPO/examples/fraud" && "$VENVS/new/bin/python" train_fraud.py)
 
