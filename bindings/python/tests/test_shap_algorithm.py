@@ -1,7 +1,11 @@
 """shap_algorithm (ps_predict_options.shap_algorithm, ABI 6): the keyword picks the SHAP
 algorithm, bit for bit against the training libraries' own vectors. xgb34_* files were
 explained by XGBoost 3.4.1 (QuadratureTreeSHAP), xgb3_* files by XGBoost 3.2.0 (exact
-TreeSHAP), so each case gives its vector under its own algorithm and not under the other."""
+TreeSHAP), so each case gives its vector under its own algorithm and not under the other;
+under the other it gives the cross vector of tests/vectors/shap_algorithms (XGBoost 3.2.0
+explaining the 3.4.1 file, XGBoost 3.4.1 explaining the 3.2.0 file)."""
+import json
+
 import numpy as np
 import pytest
 
@@ -11,6 +15,13 @@ from vectors_util import CASES_BY_NAME, VECTORS, case_input, read_csv
 QUADRATURE_CASE = "xgb34_binary_logistic"  # XGBoost 3.4.1's pred_contribs: QuadratureTreeSHAP
 TREESHAP_CASE = "xgb3_binary_logistic"     # XGBoost 3.2.0's pred_contribs: exact TreeSHAP
 LIGHTGBM_CASE = "lgb4_binary"
+with open(VECTORS / "shap_algorithms" / "manifest.json") as f:
+    CROSS = {c["name"]: c for c in json.load(f)["cases"]}
+
+
+def cross_vector(case, algorithm, output="contrib"):
+    """The other XGBoost's values for case under algorithm (XGBoost's own bits)."""
+    return read_csv(VECTORS / "shap_algorithms" / CROSS["%s.%s" % (case, algorithm)][output]["file"])
 
 
 def load(name):
@@ -33,6 +44,8 @@ def test_quadrature_gives_xgboost_34_bits_and_treeshap_does_not():
     np.testing.assert_array_equal(quadrature, expected)
     assert not np.array_equal(treeshap, expected)  # other rounding ...
     np.testing.assert_allclose(treeshap, expected, rtol=1e-5, atol=1e-6)  # ... same values
+    # ... and XGBoost 3.2.0's own bits explaining this 3.4.1 file
+    np.testing.assert_array_equal(treeshap, cross_vector(QUADRATURE_CASE, "treeshap"))
 
 
 def test_treeshap_gives_xgboost_32_bits_and_quadrature_does_not():
@@ -43,6 +56,8 @@ def test_treeshap_gives_xgboost_32_bits_and_quadrature_does_not():
         quadrature = m.predict(X, output="contrib", shap_algorithm="quadrature")
     assert not np.array_equal(quadrature, expected)
     np.testing.assert_allclose(quadrature, expected, rtol=1e-5, atol=1e-6)
+    # XGBoost 3.4.1's own bits explaining this 3.2.0 file (what its pred_contribs gives)
+    np.testing.assert_array_equal(quadrature, cross_vector(TREESHAP_CASE, "quadrature"))
 
 
 def test_interactions_follow_the_option():
@@ -55,6 +70,8 @@ def test_interactions_follow_the_option():
         treeshap = m.predict(X, output="interactions", shap_algorithm="treeshap")
     np.testing.assert_array_equal(quadrature.reshape(expected.shape), expected)
     assert not np.array_equal(treeshap.reshape(expected.shape), expected)
+    cross = cross_vector(QUADRATURE_CASE, "treeshap", "interactions")  # the first rows only
+    np.testing.assert_array_equal(treeshap.reshape(expected.shape)[:len(cross)], cross)
 
 
 def test_predict_row_and_sparse_input_take_the_option():
