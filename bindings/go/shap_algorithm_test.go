@@ -3,7 +3,9 @@ package polyscore_test
 // PredictOptions.ShapAlgorithm (ps_predict_options.shap_algorithm, ABI 6), bit for bit
 // against the training libraries' vectors: xgb34_* files were explained by XGBoost 3.4.1
 // (QuadratureTreeSHAP), xgb3_* files by XGBoost 3.2.0 (exact TreeSHAP), so each case
-// gives its vector under its own algorithm and not under the other.
+// gives its vector under its own algorithm and not under the other; under the other it
+// gives the cross vector of tests/vectors/shap_algorithms (XGBoost 3.2.0 explaining the
+// 3.4.1 file, XGBoost 3.4.1 explaining the 3.2.0 file).
 
 import (
 	"encoding/json"
@@ -45,6 +47,49 @@ func shapCaseNamed(t *testing.T, name string) shapCase {
 	}
 	t.Fatalf("no case %s in the manifest", name)
 	return shapCase{}
+}
+
+// crossVector is the other XGBoost's output for case under algorithm (its own bits), and
+// its row count.
+func crossVector(t *testing.T, name, algorithm, kind string) ([]float64, int) {
+	t.Helper()
+	data, err := os.ReadFile(vectorPath("shap_algorithms/manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Cases []map[string]json.RawMessage `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range m.Cases {
+		var n string
+		if json.Unmarshal(c["name"], &n) == nil && n == name+"."+algorithm {
+			var o output
+			if err := json.Unmarshal(c[kind], &o); err != nil {
+				t.Fatal(err)
+			}
+			return readCSV(t, vectorPath("shap_algorithms/"+o.File), false)
+		}
+	}
+	t.Fatalf("no cross vector %s.%s", name, algorithm)
+	return nil, 0
+}
+
+// checkCross predicts kind of the first n rows under algo and checks it against the cross vector.
+func checkCross(t *testing.T, m *polyscore.Model, c shapCase, x []float64, kind polyscore.OutputKind,
+	algo polyscore.ShapAlgorithm) {
+	t.Helper()
+	want, n := crossVector(t, c.Name, algo.String(), map[polyscore.OutputKind]string{
+		polyscore.OutputContrib: "contrib", polyscore.OutputInteractions: "interactions"}[kind])
+	got, err := m.Predict(x[:n*c.NumFeatures], n, &polyscore.PredictOptions{Output: kind, NumThreads: 1, ShapAlgorithm: algo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSlice(want, got) {
+		t.Errorf("%v under %v differs from tests/vectors/shap_algorithms' %s.%s", kind, algo, c.Name, algo)
+	}
 }
 
 func loadCase(t *testing.T, c shapCase) (*polyscore.Model, []float64, int) {
@@ -115,6 +160,10 @@ func TestShapAlgorithmQuadratureIsXGBoost34(t *testing.T) {
 	n := c.Interactions.Shape[0]
 	checkAlgorithms(t, m, x[:n*c.NumFeatures], n, polyscore.OutputInteractions, wantI,
 		map[polyscore.ShapAlgorithm]bool{polyscore.ShapQuadrature: true, polyscore.ShapTreeSHAP: false})
+
+	// XGBoost 3.2.0's own bits explaining this 3.4.1 file
+	checkCross(t, m, c, x, polyscore.OutputContrib, polyscore.ShapTreeSHAP)
+	checkCross(t, m, c, x, polyscore.OutputInteractions, polyscore.ShapTreeSHAP)
 }
 
 func TestShapAlgorithmTreeSHAPIsXGBoost32(t *testing.T) {
@@ -123,6 +172,8 @@ func TestShapAlgorithmTreeSHAPIsXGBoost32(t *testing.T) {
 	want, _ := readCSV(t, vectorPath(c.Outputs["contrib"].File), false)
 	checkAlgorithms(t, m, x, nRows, polyscore.OutputContrib, want, map[polyscore.ShapAlgorithm]bool{
 		polyscore.ShapAuto: true, polyscore.ShapTreeSHAP: true, polyscore.ShapQuadrature: false})
+	// XGBoost 3.4.1's own bits explaining this 3.2.0 file (what its pred_contribs gives)
+	checkCross(t, m, c, x, polyscore.OutputContrib, polyscore.ShapQuadrature)
 
 	// PredictRow and PredictCSR take it too.
 	perRow := c.NumFeatures + 1
