@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
  * PredictOptions.shapAlgorithm (ps_predict_options.shap_algorithm, ABI 6), bit for bit
  * against the training libraries' vectors: xgb34_* files were explained by XGBoost 3.4.1
  * (QuadratureTreeSHAP), xgb3_* files by XGBoost 3.2.0 (exact TreeSHAP), so each case gives
- * its vector under its own algorithm and not under the other.
+ * its vector under its own algorithm and not under the other; under the other it gives the
+ * cross vector of tests/vectors/shap_algorithms (XGBoost 3.2.0 explaining the 3.4.1 file,
+ * XGBoost 3.4.1 explaining the 3.2.0 file).
  */
 class ShapAlgorithmTest {
   private static final String QUADRATURE_CASE = "xgb34_binary_logistic";  // XGBoost 3.4.1
@@ -29,6 +31,23 @@ class ShapAlgorithmTest {
 
   private static PredictOptions contrib(ShapAlgorithm algorithm) {
     return PredictOptions.builder().output(OutputKind.CONTRIB).shapAlgorithm(algorithm).build();
+  }
+
+  /** The other XGBoost's output for a case under an algorithm (its own bits). */
+  @SuppressWarnings("unchecked")
+  private static double[][] crossVector(String name, ShapAlgorithm algorithm, String output)
+      throws IOException {
+    Path dir = TestData.vectorsDir().resolve("shap_algorithms");
+    Map<String, Object> manifest = (Map<String, Object>) new TestData.Json(
+        Files.readString(dir.resolve("manifest.json"))).parse();
+    for (Object o : (List<Object>) manifest.get("cases")) {
+      Map<String, Object> c = (Map<String, Object>) o;
+      if ((name + "." + algorithm.algorithmName()).equals(c.get("name"))) {
+        Map<String, Object> spec = (Map<String, Object>) c.get(output);
+        return TestData.readCsv(dir.resolve((String) spec.get("file")));
+      }
+    }
+    throw new IllegalArgumentException("no cross vector " + name + "." + algorithm.algorithmName());
   }
 
   private static boolean sameBits(double[] want, double[] got) {
@@ -60,14 +79,20 @@ class ShapAlgorithmTest {
       double[] exact = m.predict(x, rows.length, contrib(ShapAlgorithm.TREESHAP));
       assertFalse(sameBits(want, exact), "TREESHAP gave XGBoost 3.4.1's bits");
       assertClose(want, exact);
+      // XGBoost 3.2.0's own bits explaining this 3.4.1 file
+      double[][] cross = crossVector(QUADRATURE_CASE, ShapAlgorithm.TREESHAP, "contrib");
+      assertTrue(sameBits(TestData.flatten(cross), exact),
+          "TREESHAP differs from XGBoost 3.2.0's values");
       // the float[] and direct-buffer calls take it too
-      double[] fromFloats = m.predict(TestData.toFloats(x), rows.length, contrib(ShapAlgorithm.TREESHAP));
+      float[] floats = TestData.toFloats(x);
+      double[] fromFloats = m.predict(floats, rows.length, contrib(ShapAlgorithm.TREESHAP));
       ByteBuffer buf = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder());
       buf.asDoubleBuffer().put(x);
-      double[] fromBuffer = m.predict(buf, DType.FLOAT64, rows.length, contrib(ShapAlgorithm.TREESHAP));
+      double[] fromBuffer =
+          m.predict(buf, DType.FLOAT64, rows.length, contrib(ShapAlgorithm.TREESHAP));
       assertTrue(sameBits(exact, fromBuffer));
-      assertFalse(sameBits(m.predict(TestData.toFloats(x), rows.length, contrib(ShapAlgorithm.AUTO)),
-          fromFloats), "float[] input ignored TREESHAP");
+      assertFalse(sameBits(m.predict(floats, rows.length, contrib(ShapAlgorithm.AUTO)), fromFloats),
+          "float[] input ignored TREESHAP");
     }
   }
 
@@ -88,8 +113,14 @@ class ShapAlgorithmTest {
     double[] x = Arrays.copyOf(TestData.flatten(TestData.readCsv(c.input())), n * c.numFeatures());
     try (Model m = Model.load(c.model())) {
       PredictOptions.Builder b = PredictOptions.builder().output(OutputKind.INTERACTIONS);
-      assertTrue(sameBits(want, m.predict(x, n, b.shapAlgorithm(ShapAlgorithm.QUADRATURE).build())));
-      assertFalse(sameBits(want, m.predict(x, n, b.shapAlgorithm(ShapAlgorithm.TREESHAP).build())));
+      double[] quadrature = m.predict(x, n, b.shapAlgorithm(ShapAlgorithm.QUADRATURE).build());
+      assertTrue(sameBits(want, quadrature));
+      double[] exact = m.predict(x, n, b.shapAlgorithm(ShapAlgorithm.TREESHAP).build());
+      assertFalse(sameBits(want, exact));
+      double[] cross =
+          TestData.flatten(crossVector(QUADRATURE_CASE, ShapAlgorithm.TREESHAP, "interactions"));
+      assertTrue(sameBits(cross, Arrays.copyOf(exact, cross.length)),
+          "TREESHAP interactions differ from XGBoost 3.2.0's");
     }
   }
 
@@ -105,6 +136,10 @@ class ShapAlgorithmTest {
       double[] quadrature = m.predict(x, rows.length, contrib(ShapAlgorithm.QUADRATURE));
       assertFalse(sameBits(want, quadrature), "QUADRATURE gave XGBoost 3.2.0's bits");
       assertClose(want, quadrature);
+      // XGBoost 3.4.1's own bits explaining this 3.2.0 file (what its pred_contribs gives)
+      double[][] cross = crossVector(TREESHAP_CASE, ShapAlgorithm.QUADRATURE, "contrib");
+      assertTrue(sameBits(TestData.flatten(cross), quadrature),
+          "QUADRATURE differs from XGBoost 3.4.1's values");
       // predictRow takes it
       int perRow = c.numFeatures() + 1;
       double[] row = m.predictRow(rows[0], contrib(ShapAlgorithm.QUADRATURE));
