@@ -1,7 +1,9 @@
 # The shap_algorithm option (ps_predict_options.shap_algorithm, ABI 6), bit for bit against
 # the training libraries' vectors: xgb34_* files were explained by XGBoost 3.4.1
 # (QuadratureTreeSHAP), xgb3_* files by XGBoost 3.2.0 (exact TreeSHAP), so each case gives
-# its vector under its own algorithm and not under the other.
+# its vector under its own algorithm and not under the other; under the other it gives the
+# cross vector of tests/vectors/shap_algorithms (XGBoost 3.2.0 explaining the 3.4.1 file,
+# XGBoost 3.4.1 explaining the 3.2.0 file).
 use strict;
 use warnings;
 use Test::More;
@@ -11,6 +13,19 @@ use PSTest qw($VECTORS read_csv flat same_bits manifest);
 use Polyscore;
 
 my %case = map { $_->{name} => $_ } @{ manifest() };
+my %cross = do {
+    require JSON::PP;
+    open my $fh, '<', "$VECTORS/shap_algorithms/manifest.json" or die $!;
+    local $/;
+    map { $_->{name} => $_ } @{ JSON::PP->new->decode(<$fh>)->{cases} };
+};
+
+# The other XGBoost's output for a case under an algorithm (its own bits), flat.
+sub cross_vector {
+    my ($name, $algorithm, $output) = @_;
+    my $c = $cross{"$name.$algorithm"} or die "no cross vector $name.$algorithm";
+    return flat(read_csv("$VECTORS/shap_algorithms/$c->{$output}{file}"));
+}
 
 sub load_case {
     my ($name) = @_;
@@ -31,6 +46,8 @@ sub contrib {
     is(same_bits(contrib($m, $x, $n, 'quadrature'), $want), -1, 'xgb34: quadrature gives them');
     my $exact = contrib($m, $x, $n, 'treeshap');
     isnt(same_bits($exact, $want), -1, 'xgb34: treeshap does not');
+    is(same_bits($exact, cross_vector($c->{name}, 'treeshap', 'contrib')), -1,
+       'xgb34: treeshap gives XGBoost 3.2.0\'s bits for the 3.4.1 file');
     my $spec = $c->{interactions};
     my $wanti = flat(read_csv("$VECTORS/$spec->{file}"));
     my $ni = $spec->{shape}[0];
@@ -58,6 +75,8 @@ sub contrib {
     is(same_bits(contrib($m, $x, $n, 'treeshap'), $want), -1, 'xgb3: treeshap gives them');
     my $quad = contrib($m, $x, $n, 'quadrature');
     isnt(same_bits($quad, $want), -1, 'xgb3: quadrature does not');
+    is(same_bits($quad, cross_vector($c->{name}, 'quadrature', 'contrib')), -1,
+       'xgb3: quadrature gives XGBoost 3.4.1\'s bits for the 3.2.0 file');
     my $k = $c->{num_features} + 1;
     my $row = $m->predict_row([ @$x[0 .. $c->{num_features} - 1] ], { output => 'contrib', shap_algorithm => 'quadrature' });
     is(same_bits($row, [ @$quad[0 .. $k - 1] ]), -1, 'predict_row takes it');

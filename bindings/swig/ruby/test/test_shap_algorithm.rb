@@ -3,10 +3,19 @@ require_relative 'helper'
 # The shap_algorithm: option (ps_predict_options.shap_algorithm, ABI 6), bit for bit
 # against the training libraries' vectors: xgb34_* files were explained by XGBoost 3.4.1
 # (QuadratureTreeSHAP), xgb3_* files by XGBoost 3.2.0 (exact TreeSHAP), so each case gives
-# its vector under its own algorithm and not under the other.
+# its vector under its own algorithm and not under the other; under the other it gives the
+# cross vector of tests/vectors/shap_algorithms (XGBoost 3.2.0 explaining the 3.4.1 file,
+# XGBoost 3.4.1 explaining the 3.2.0 file).
 class TestShapAlgorithm < Minitest::Test
   CASES = JSON.parse(File.read(File.join(PSTest::VECTORS, 'manifest.json')))['cases']
               .to_h { |c| [c['name'], c] }
+  CROSS_DIR = File.join(PSTest::VECTORS, 'shap_algorithms')
+  CROSS = JSON.parse(File.read(File.join(CROSS_DIR, 'manifest.json')))['cases'].to_h { |c| [c['name'], c] }
+
+  # The other XGBoost's output for a case under an algorithm (its own bits).
+  def cross_vector(name, algorithm, output)
+    PSTest.read_csv(File.join(CROSS_DIR, CROSS.fetch("#{name}.#{algorithm}")[output]['file'])).first
+  end
 
   def with_case(name)
     c = CASES.fetch(name)
@@ -26,6 +35,8 @@ class TestShapAlgorithm < Minitest::Test
       assert_equal(-1, PSTest.same_bits(m.predict(x, n, output: :contrib, shap_algorithm: :quadrature), want))
       exact = m.predict(x, n, output: :contrib, shap_algorithm: 'treeshap')
       refute_equal(-1, PSTest.same_bits(exact, want), 'treeshap gave XGBoost 3.4.1\'s bits')
+      assert_equal(-1, PSTest.same_bits(exact, cross_vector(c['name'], 'treeshap', 'contrib')),
+                   'treeshap differs from XGBoost 3.2.0\'s bits for the 3.4.1 file')
       spec = c['interactions']
       ni = spec['shape'][0]
       xi = x.first(ni * c['num_features'])
@@ -43,6 +54,8 @@ class TestShapAlgorithm < Minitest::Test
       assert_equal(-1, PSTest.same_bits(m.predict(x, n, output: :contrib, shap_algorithm: :treeshap), want))
       quad = m.predict(x, n, output: :contrib, shap_algorithm: :quadrature)
       refute_equal(-1, PSTest.same_bits(quad, want), 'quadrature gave XGBoost 3.2.0\'s bits')
+      assert_equal(-1, PSTest.same_bits(quad, cross_vector(c['name'], 'quadrature', 'contrib')),
+                   'quadrature differs from XGBoost 3.4.1\'s bits for the 3.2.0 file')
       k = c['num_features'] + 1
       row = m.predict_row(x.first(c['num_features']), output: :contrib, shap_algorithm: :quadrature)
       assert_equal(-1, PSTest.same_bits(row, quad.first(k)))
