@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes every binding's constants file from the public C headers.
 
-The status codes and their names, the model formats, output kinds and dtypes (with
-the names users write: "xgboost-json", "margin", "float32"), the ABI version and the
+The status codes and their names, the model formats, output kinds, dtypes and SHAP
+algorithms (with the names users write: "xgboost-json", "margin", "float32",
+"quadrature"), the ABI version and the
 predict and load option defaults are read from include/polyscore/*.h and written,
 once per language, to the files outputs() lists. Nothing else in the bindings or
 the CLI spells them out, so the header is the one source of truth.
@@ -158,7 +159,7 @@ def short(c, prefix):
 
 
 GO_WORDS = {"OK": "OK", "IO": "IO", "ABI": "ABI", "JSON": "JSON", "UBJSON": "UBJSON",
-            "XGBOOST": "XGBoost", "LIGHTGBM": "LightGBM"}
+            "XGBOOST": "XGBoost", "LIGHTGBM": "LightGBM", "TREESHAP": "TreeSHAP"}
 
 
 def go_name(kind, rest):
@@ -192,14 +193,16 @@ def python_file(h):
     out.append("ABI_VERSION = %d" % h.abi_version)
     out.append("")
     for c in h.order:
-        if c in h.statuses or c in h.formats or c in h.outputs or c in h.dtypes or c in h.categories:
+        if c in h.statuses or c in h.formats or c in h.outputs or c in h.dtypes or c in h.categories \
+                or c in h.shap_algorithms:
             out.append("%s = %d  # %s" % (c.name, c.value, c.doc) if c.doc else "%s = %d" % (c.name, c.value))
     out.append("")
     out.append("# ps_status -> its C name, as ps_status_name() gives it")
     out.append(py_dict("STATUS_NAMES", [(c.name, repr(c.name)) for c in h.statuses]))
     for var, group, prefix in [("FORMATS", h.formats, "PS_FORMAT_"),
                                ("OUTPUTS", h.outputs, "PS_OUTPUT_"),
-                               ("DTYPES", h.dtypes, "PS_DTYPE_")]:
+                               ("DTYPES", h.dtypes, "PS_DTYPE_"),
+                               ("SHAP_ALGORITHMS", h.shap_algorithms, "PS_SHAP_")]:
         out.append("# the names users write -> the PS_* values")
         out.append(py_dict(var, [(repr(user_name(c, prefix)), c.name) for c in group]))
     out.append("# PS_PREDICT_OPTIONS_INIT and PS_LOAD_OPTIONS_INIT, field by field")
@@ -219,9 +222,13 @@ def go_file(h):
     groups = [("Status", h.statuses, "PS_", "Status codes (ps_status).", status_short),
               ("Format", h.formats, "PS_FORMAT_", "Model file formats (PS_FORMAT_*).", None),
               ("OutputKind", h.outputs, "PS_OUTPUT_",
-               "What a prediction returns for each row (PS_OUTPUT_*).", None)]
+               "What a prediction returns for each row (PS_OUTPUT_*).", None),
+              ("ShapAlgorithm", h.shap_algorithms, "PS_SHAP_",
+               "Which SHAP algorithm explains a tree model (PS_SHAP_*), for OutputContrib and\n"
+               "// OutputInteractions.", None)]
+    go_prefix = {"OutputKind": "Output", "ShapAlgorithm": "Shap"}
     for kind, group, prefix, doc, rest_of in groups:
-        prefix_go = "Output" if kind == "OutputKind" else kind
+        prefix_go = go_prefix.get(kind, kind)
         out.append("// %s" % doc)
         out.append("const (")
         for c in group:
@@ -238,6 +245,8 @@ def go_file(h):
          lambda c: go_name("Format", short(c, "PS_FORMAT_")), lambda c: user_name(c, "PS_FORMAT_")),
         ("outputNames", "OutputKind", "the names of the output kinds", h.outputs,
          lambda c: go_name("Output", short(c, "PS_OUTPUT_")), lambda c: user_name(c, "PS_OUTPUT_")),
+        ("shapAlgorithmNames", "ShapAlgorithm", "the names of the SHAP algorithms", h.shap_algorithms,
+         lambda c: go_name("Shap", short(c, "PS_SHAP_")), lambda c: user_name(c, "PS_SHAP_")),
     ]
     for var, kind, doc, group, key_of, name_of in name_maps:
         out.append("// %s are %s, by value." % (var, doc))
@@ -348,6 +357,9 @@ def java_files(h, root):
             h.outputs, lambda c: short(c, "PS_OUTPUT_"), lambda c: [], ";"),
         base + "DType.java": java_members(
             h.dtypes, lambda c: short(c, "PS_DTYPE_"), lambda c: [str(dtype_bytes(c))], ";"),
+        base + "ShapAlgorithm.java": java_members(
+            h.shap_algorithms, lambda c: short(c, "PS_SHAP_"),
+            lambda c: ['"%s"' % user_name(c, "PS_SHAP_")], ";"),
     }
     out = {rel: java_region(root, rel, members) for rel, members in files.items()}
     constants = ["package dev.polyscore;", "", banner("//"), "",
@@ -378,7 +390,8 @@ def node_file(h):
     out.append("const Status = Object.freeze(%s);" % js_object([(c.name, c.value) for c in h.statuses]))
     for var, group, prefix, what in [("FORMATS", h.formats, "PS_FORMAT_", "format"),
                                      ("OUTPUTS", h.outputs, "PS_OUTPUT_", "output kind"),
-                                     ("DTYPES", h.dtypes, "PS_DTYPE_", "dtype")]:
+                                     ("DTYPES", h.dtypes, "PS_DTYPE_", "dtype"),
+                                     ("SHAP_ALGORITHMS", h.shap_algorithms, "PS_SHAP_", "SHAP algorithm")]:
         out.append("// %s name -> its PS_* value" % what)
         out.append("const %s = Object.freeze(%s);" % (
             var, js_object([(js_key(user_name(c, prefix)), c.value) for c in group])))
@@ -386,7 +399,7 @@ def node_file(h):
     out.append("const PREDICT_DEFAULTS = Object.freeze(%s);" % js_object(
         [(camel(k), v) for k, v in h.predict_defaults.items()]))
     out.append("")
-    out.append("module.exports = { ABI_VERSION, Status, FORMATS, OUTPUTS, DTYPES, PREDICT_DEFAULTS };")
+    out.append("module.exports = { ABI_VERSION, Status, FORMATS, OUTPUTS, DTYPES, SHAP_ALGORITHMS, PREDICT_DEFAULTS };")
     return "\n".join(out) + "\n"
 
 
@@ -401,17 +414,20 @@ def node_types_file(h):
         "export type FormatName =", union(user_name(c, "PS_FORMAT_") for c in h.formats), "",
         "/** What predict returns per row. */",
         "export type Output =", union(user_name(c, "PS_OUTPUT_") for c in h.outputs), "",
+        "/** Which SHAP algorithm explains a tree model (contrib and interactions output). */",
+        "export type ShapAlgorithm =", union(user_name(c, "PS_SHAP_") for c in h.shap_algorithms), "",
     ])
 
 
 def script_file(h, head, tail, table, pair, separator, names):
     """The SWIG languages' constants file: head lines, the ABI version, the formats,
-    outputs and dtypes by their user names, the predict defaults, tail lines. `table`
+    outputs, dtypes and SHAP algorithms by their user names, the predict defaults, tail lines. `table`
     and `pair` are the language's spelling of a name -> value table and of one entry."""
     tables = [("abi_version", None),
               ("formats", [(user_name(c, "PS_FORMAT_"), c.value) for c in h.formats]),
               ("outputs", [(user_name(c, "PS_OUTPUT_"), c.value) for c in h.outputs]),
               ("dtypes", [(user_name(c, "PS_DTYPE_"), c.value) for c in h.dtypes]),
+              ("shap_algorithms", [(user_name(c, "PS_SHAP_"), c.value) for c in h.shap_algorithms]),
               ("predict_defaults", list(h.predict_defaults.items()))]
     lines = list(head)
     for key, entries in tables:
@@ -430,17 +446,17 @@ SCRIPT_FILES = {
          "# PREDICT_DEFAULTS: PS_PREDICT_OPTIONS_INIT, field by field.", "use strict;", "use warnings;", ""],
         ["", "1;"], "our %%%s = (%s);", "'%s' => %d", ", ",
         {"scalar": "our $%s = %d;", "abi_version": "ABI_VERSION", "formats": "FORMAT", "outputs": "OUTPUT",
-         "dtypes": "DTYPE", "predict_defaults": "PREDICT_DEFAULTS"}),
+         "dtypes": "DTYPE", "shap_algorithms": "SHAP_ALGORITHM", "predict_defaults": "PREDICT_DEFAULTS"}),
     "bindings/swig/tcl/constants.tcl": (
         [banner("#"), "# predict_defaults: PS_PREDICT_OPTIONS_INIT, field by field.", "namespace eval ::polyscore {"],
         ["}"], "    variable %s {%s}", "%s %d", " ",
         {"scalar": "    variable %s %d", "abi_version": "abi_version", "formats": "formats", "outputs": "outputs",
-         "dtypes": "dtypes", "predict_defaults": "predict_defaults"}),
+         "dtypes": "dtypes", "shap_algorithms": "shap_algorithms", "predict_defaults": "predict_defaults"}),
     "bindings/swig/ruby/lib/polyscore/constants.rb": (
         [banner("#"), "# PREDICT_DEFAULTS: PS_PREDICT_OPTIONS_INIT, field by field.", "module Polyscore"],
         ["end"], "  %s = { %s }.freeze", "'%s' => %d", ", ",
         {"scalar": "  %s = %d", "abi_version": "ABI_VERSION", "formats": "FORMATS", "outputs": "OUTPUTS",
-         "dtypes": "DTYPES", "predict_defaults": "PREDICT_DEFAULTS"}),
+         "dtypes": "DTYPES", "shap_algorithms": "SHAP_ALGORITHMS", "predict_defaults": "PREDICT_DEFAULTS"}),
 }
 
 

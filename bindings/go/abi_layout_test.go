@@ -93,6 +93,9 @@ var goConstants = map[string]struct {
 	"OutputLeaf":            {"PS_OUTPUT_LEAF", int64(OutputLeaf)},
 	"OutputContrib":         {"PS_OUTPUT_CONTRIB", int64(OutputContrib)},
 	"OutputInteractions":    {"PS_OUTPUT_INTERACTIONS", int64(OutputInteractions)},
+	"ShapAuto":              {"PS_SHAP_AUTO", int64(ShapAuto)},
+	"ShapTreeSHAP":          {"PS_SHAP_TREESHAP", int64(ShapTreeSHAP)},
+	"ShapQuadrature":        {"PS_SHAP_QUADRATURE", int64(ShapQuadrature)},
 	"CategoryString":        {"PS_CATEGORY_STRING", int64(CategoryString)},
 	"CategoryInteger":       {"PS_CATEGORY_INTEGER", int64(CategoryInteger)},
 	"CategoryReal":          {"PS_CATEGORY_REAL", int64(CategoryReal)},
@@ -112,6 +115,8 @@ func goCovers(c string) (prefix string, known bool) {
 		return "Format", true
 	case strings.HasPrefix(c, "PS_OUTPUT_"):
 		return "Output", true
+	case strings.HasPrefix(c, "PS_SHAP_"):
+		return "Shap", true
 	case strings.HasPrefix(c, "PS_DTYPE_"), c == "PS_CATEGORY_FEATURE_UNKNOWN":
 		return "", true
 	case strings.HasPrefix(c, "PS_CATEGORY_"):

@@ -51,6 +51,17 @@ const (
 	OutputInteractions OutputKind = 4
 )
 
+// Which SHAP algorithm explains a tree model (PS_SHAP_*), for OutputContrib and
+// OutputInteractions.
+const (
+	// as the library that wrote the file (see PS_OUTPUT_CONTRIB)
+	ShapAuto ShapAlgorithm = 0
+	// exact TreeSHAP: XGBoost <= 3.2's and LightGBM's bits
+	ShapTreeSHAP ShapAlgorithm = 1
+	// XGBoost 3.3+'s QuadratureTreeSHAP, for XGBoost models
+	ShapQuadrature ShapAlgorithm = 2
+)
+
 // statusNames are the C names of the status codes, by value.
 var statusNames = map[Status]string{
 	StatusOK:              "PS_OK",
@@ -81,6 +92,13 @@ var outputNames = map[OutputKind]string{
 	OutputLeaf:         "leaf",
 	OutputContrib:      "contrib",
 	OutputInteractions: "interactions",
+}
+
+// shapAlgorithmNames are the names of the SHAP algorithms, by value.
+var shapAlgorithmNames = map[ShapAlgorithm]string{
+	ShapAuto:       "auto",
+	ShapTreeSHAP:   "treeshap",
+	ShapQuadrature: "quadrature",
 }
 
 // Sentinels for errors.Is; each matches every *Error with its code.

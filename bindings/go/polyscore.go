@@ -85,13 +85,14 @@ static gops_result gops_done(ps_status status, ps_error *e, uintptr_t model, siz
 // bm: PredictOptions.BaseMargin when has_bm (an empty slice is passed as a non-NULL
 // pointer, so that the library checks its length against the rows).
 static ps_predict_options gops_options(int32_t output, uint32_t begin, uint32_t end,
-                                       int32_t threads, int has_bm, const double *bm,
-                                       size_t bm_len) {
+                                       int32_t threads, int32_t shap, int has_bm,
+                                       const double *bm, size_t bm_len) {
   ps_predict_options o = PS_PREDICT_OPTIONS_INIT;
   o.output = output;
   o.iteration_begin = begin;
   o.iteration_end = end;
   o.num_threads = threads;
+  o.shap_algorithm = shap;
   if (has_bm) {
     o.base_margin = bm ? bm : gops_empty_f64;
     o.base_margin_len = bm_len;
@@ -153,9 +154,10 @@ static gops_result gops_category(char *buf, size_t capacity, int32_t *kind, uint
 }
 
 static gops_result gops_output_size(uintptr_t model, size_t n_rows, int32_t output,
-                                    uint32_t begin, uint32_t end, int32_t threads) {
+                                    uint32_t begin, uint32_t end, int32_t threads,
+                                    int32_t shap) {
   ps_error *e = gops_error_new();
-  ps_predict_options o = gops_options(output, begin, end, threads, 0, NULL, 0);
+  ps_predict_options o = gops_options(output, begin, end, threads, shap, 0, NULL, 0);
   size_t n = 0;
   ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
   return gops_done(s, e, 0, n);
@@ -165,10 +167,10 @@ static gops_result gops_output_size(uintptr_t model, size_t n_rows, int32_t outp
 static gops_result gops_predict_dense(double *out, size_t out_len, uintptr_t model,
                                       const void *rows, int32_t dtype, size_t n_rows,
                                       size_t n_cols, int32_t output, uint32_t begin,
-                                      uint32_t end, int32_t threads, int has_bm,
+                                      uint32_t end, int32_t threads, int32_t shap, int has_bm,
                                       const double *bm, size_t bm_len) {
   ps_error *e = gops_error_new();
-  ps_predict_options o = gops_options(output, begin, end, threads, has_bm, bm, bm_len);
+  ps_predict_options o = gops_options(output, begin, end, threads, shap, has_bm, bm, bm_len);
   size_t n = 0;
   ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
   if (s == PS_OK) {
@@ -183,10 +185,10 @@ static gops_result gops_predict_csr(double *out, size_t out_len, uintptr_t model
                                     const int64_t *indptr, const int32_t *indices,
                                     const void *values, int32_t dtype, size_t n_rows,
                                     size_t n_cols, int32_t output, uint32_t begin,
-                                    uint32_t end, int32_t threads, int has_bm,
+                                    uint32_t end, int32_t threads, int32_t shap, int has_bm,
                                     const double *bm, size_t bm_len) {
   ps_error *e = gops_error_new();
-  ps_predict_options o = gops_options(output, begin, end, threads, has_bm, bm, bm_len);
+  ps_predict_options o = gops_options(output, begin, end, threads, shap, has_bm, bm, bm_len);
   size_t n = 0;
   ps_status s = ps_model_output_size(&n, (ps_model *)model, n_rows, &o, e);
   if (s == PS_OK) {
@@ -224,12 +226,12 @@ static ps_status gops_predict_row_default(double *out, size_t out_len, uintptr_t
 
 static gops_result gops_predict_row(double *out, size_t out_len, uintptr_t model,
                                     const double *row, size_t n_features, int32_t output,
-                                    uint32_t begin, uint32_t end, size_t known_n, int has_bm,
-                                    const double *bm, size_t bm_len) {
+                                    uint32_t begin, uint32_t end, int32_t shap, size_t known_n,
+                                    int has_bm, const double *bm, size_t bm_len) {
   ps_predict_options opts;
   const ps_predict_options *o = NULL;
-  if (output != PS_OUTPUT_VALUE || begin != 0 || end != 0 || has_bm) {
-    opts = gops_options(output, begin, end, 1, has_bm, bm, bm_len);
+  if (output != PS_OUTPUT_VALUE || begin != 0 || end != 0 || shap != PS_SHAP_AUTO || has_bm) {
+    opts = gops_options(output, begin, end, 1, shap, has_bm, bm, bm_len);
     o = &opts;
   }
   size_t n = known_n;
@@ -310,6 +312,33 @@ type OutputKind int32
 // String returns the output kind's name ("value", "margin", "leaf").
 func (k OutputKind) String() string { return nameOf(outputNames, k, "OutputKind(%d)") }
 
+// ShapAlgorithm selects the SHAP algorithm behind OutputContrib and OutputInteractions
+// (ps_predict_options.shap_algorithm, ABI 6): ShapAuto, ShapTreeSHAP or ShapQuadrature.
+type ShapAlgorithm int32
+
+// String returns the algorithm's name ("auto", "treeshap", "quadrature").
+func (a ShapAlgorithm) String() string {
+	return nameOf(shapAlgorithmNames, a, "ShapAlgorithm(%d)")
+}
+
+// ParseShapAlgorithm returns the algorithm a name gives ("auto", "treeshap",
+// "quadrature"), as a configuration file or a command line spells it; another name is
+// an ErrInvalidArgument naming it and the accepted names.
+func ParseShapAlgorithm(name string) (ShapAlgorithm, error) {
+	for _, a := range []ShapAlgorithm{ShapAuto, ShapTreeSHAP, ShapQuadrature} {
+		if shapAlgorithmNames[a] == name {
+			return a, nil
+		}
+	}
+	return ShapAuto, newError(StatusInvalidArgument, fmt.Sprintf(
+		"unknown SHAP algorithm %q; use %s", name, shapAlgorithmList()))
+}
+
+// shapAlgorithmList is the accepted names, in the header's order.
+func shapAlgorithmList() string {
+	return fmt.Sprintf("%q, %q or %q", ShapAuto.String(), ShapTreeSHAP.String(), ShapQuadrature.String())
+}
+
 // PredictOptions are the options of a prediction, the fields of the C
 // ps_predict_options. A nil *PredictOptions means the library's defaults
 // (DefaultPredictOptions: values, all iterations, one thread); a PredictOptions
@@ -329,12 +358,22 @@ type PredictOptions struct {
 	// (raw_score + init_score). nil: none. A length other than nRows * NumMargins, or
 	// OutputLeaf, is an ErrInvalidArgument. (ps_predict_options.base_margin.)
 	BaseMargin []float64
+	// ShapAlgorithm picks the SHAP algorithm of OutputContrib and OutputInteractions;
+	// other outputs ignore it. ShapAuto (the zero value): as the library that wrote the
+	// file, XGBoost 3.3+ files by QuadratureTreeSHAP, older XGBoost files and LightGBM by
+	// exact TreeSHAP. ShapTreeSHAP: the bits of XGBoost <= 3.2, LightGBM and shap's
+	// TreeExplainer. ShapQuadrature: XGBoost 3.3+'s QuadratureTreeSHAP, which it uses for
+	// every file it loads (to match xgboost 3.4's pred_contribs on a file saved by 3.2);
+	// XGBoost models only (ErrUnsupported on LightGBM). A value not among these is an
+	// ErrInvalidArgument. (ps_predict_options.shap_algorithm.)
+	ShapAlgorithm ShapAlgorithm
 }
 
 type cOptions struct {
 	output     C.int32_t
 	begin, end C.uint32_t
 	threads    C.int32_t
+	shap       C.int32_t
 	hasBM      C.int
 	bm         *C.double
 	bmLen      C.size_t
@@ -355,7 +394,13 @@ func (o *PredictOptions) c() (cOptions, error) {
 		return c, newError(StatusInvalidArgument, fmt.Sprintf(
 			"NumThreads must be 0 (all cores) or positive, not %d", o.NumThreads))
 	}
+	if _, known := shapAlgorithmNames[o.ShapAlgorithm]; !known {
+		return c, newError(StatusInvalidArgument, fmt.Sprintf(
+			"unknown ShapAlgorithm %d; use ShapAuto, ShapTreeSHAP or ShapQuadrature (%s)",
+			int32(o.ShapAlgorithm), shapAlgorithmList()))
+	}
 	c.output = C.int32_t(o.Output)
+	c.shap = C.int32_t(o.ShapAlgorithm)
 	c.begin = C.uint32_t(o.IterationBegin)
 	c.end = C.uint32_t(o.IterationEnd)
 	c.threads = C.int32_t(o.NumThreads)
@@ -606,7 +651,7 @@ func (m *Model) OutputSize(nRows int, opts *PredictOptions) (int, error) {
 	if nRows < 0 {
 		return 0, newError(StatusInvalidArgument, fmt.Sprintf("nRows %d is negative", nRows))
 	}
-	r := C.gops_output_size(C.uintptr_t(m.h), C.size_t(nRows), o.output, o.begin, o.end, o.threads)
+	r := C.gops_output_size(C.uintptr_t(m.h), C.size_t(nRows), o.output, o.begin, o.end, o.threads, o.shap)
 	runtime.KeepAlive(m)
 	if err := takeError(r); err != nil {
 		return 0, err
@@ -692,7 +737,7 @@ func (m *Model) predictDense(dst []float64, rows unsafe.Pointer, n int, dtype C.
 		rows = nil
 	}
 	r := C.gops_predict_dense(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h), rows, dtype,
-		C.size_t(nRows), C.size_t(cols), o.output, o.begin, o.end, o.threads, o.hasBM, o.bm, o.bmLen)
+		C.size_t(nRows), C.size_t(cols), o.output, o.begin, o.end, o.threads, o.shap, o.hasBM, o.bm, o.bmLen)
 	runtime.KeepAlive(m)
 	runtime.KeepAlive(opts)
 	if err := takeError(r); err != nil {
@@ -732,7 +777,7 @@ func (m *Model) PredictCSR(indptr []int64, indices []int32, values []float64, nC
 	r := C.gops_predict_csr(f64ptr(out), C.size_t(len(out)), C.uintptr_t(m.h),
 		(*C.int64_t)(unsafe.Pointer(&indptr[0])), (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(indices))),
 		unsafe.Pointer(unsafe.SliceData(values)), C.PS_DTYPE_FLOAT64, C.size_t(nRows), C.size_t(nCols),
-		o.output, o.begin, o.end, o.threads, o.hasBM, o.bm, o.bmLen)
+		o.output, o.begin, o.end, o.threads, o.shap, o.hasBM, o.bm, o.bmLen)
 	runtime.KeepAlive(m)
 	runtime.KeepAlive(opts)
 	if err := takeError(r); err != nil {
@@ -793,7 +838,7 @@ func (m *Model) PredictRowInto(dst, row []float64, opts *PredictOptions) (int, e
 		}
 	}
 	r := C.gops_predict_row(f64ptr(dst), C.size_t(len(dst)), C.uintptr_t(m.h), f64ptr(row),
-		C.size_t(len(row)), o.output, o.begin, o.end, known, o.hasBM, o.bm, o.bmLen)
+		C.size_t(len(row)), o.output, o.begin, o.end, o.shap, known, o.hasBM, o.bm, o.bmLen)
 	runtime.KeepAlive(m)
 	runtime.KeepAlive(opts)
 	if err := takeError(r); err != nil {
@@ -828,5 +873,5 @@ func takeError(r C.gops_result) error {
 
 // handleLive reports whether the library still knows handle h (for tests).
 func handleLive(h uintptr) bool {
-	return takeError(C.gops_output_size(C.uintptr_t(h), 0, 0, 0, 0, 1)) == nil
+	return takeError(C.gops_output_size(C.uintptr_t(h), 0, 0, 0, 0, 1, 0)) == nil
 }

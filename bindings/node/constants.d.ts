@@ -28,3 +28,9 @@ export type Output =
   | 'leaf'
   | 'contrib'
   | 'interactions';
+
+/** Which SHAP algorithm explains a tree model (contrib and interactions output). */
+export type ShapAlgorithm =
+  | 'auto'
+  | 'treeshap'
+  | 'quadrature';

@@ -36,6 +36,12 @@ const DTYPES = Object.freeze({
   float32: 1,
   float64: 2,
 });
+// SHAP algorithm name -> its PS_* value
+const SHAP_ALGORITHMS = Object.freeze({
+  auto: 0,
+  treeshap: 1,
+  quadrature: 2,
+});
 // the predict options' defaults, as the header's initializer sets them
 const PREDICT_DEFAULTS = Object.freeze({
   output: 0,
@@ -45,4 +51,4 @@ const PREDICT_DEFAULTS = Object.freeze({
   shapAlgorithm: 0,
 });
 
-module.exports = { ABI_VERSION, Status, FORMATS, OUTPUTS, DTYPES, PREDICT_DEFAULTS };
+module.exports = { ABI_VERSION, Status, FORMATS, OUTPUTS, DTYPES, SHAP_ALGORITHMS, PREDICT_DEFAULTS };

@@ -1,8 +1,8 @@
 // Type definitions for polyscore (Node.js binding of libpolyscore.so.1).
 
-// StatusCode, FormatName and Output are generated from the C header.
-import type { StatusCode, FormatName, Output } from './constants';
-export type { StatusCode, FormatName, Output };
+// StatusCode, FormatName, Output and ShapAlgorithm are generated from the C header.
+import type { StatusCode, FormatName, Output, ShapAlgorithm } from './constants';
+export type { StatusCode, FormatName, Output, ShapAlgorithm };
 
 export declare const Status: Readonly<{ [K in StatusCode]: number }>;
 
@@ -34,6 +34,14 @@ export interface PredictOptions {
    *  model. They take the place of the model's base score (LightGBM: added to the raw
    *  score, as raw_score + init_score). Not for output 'leaf'. Default: none. */
   baseMargin?: Float64Array | readonly number[];
+  /** The SHAP algorithm of output 'contrib' and 'interactions' (others ignore it).
+   *  'auto' (default): as the library that wrote the file, XGBoost 3.3+ files by
+   *  QuadratureTreeSHAP, older XGBoost files and LightGBM by exact TreeSHAP. 'treeshap':
+   *  the bits of XGBoost <= 3.2, LightGBM and shap's TreeExplainer. 'quadrature':
+   *  XGBoost 3.3+'s, which it uses for every file it loads (to match xgboost 3.4's
+   *  pred_contribs on a file saved by 3.2); XGBoost models only (PS_ERR_UNSUPPORTED on
+   *  LightGBM). Another name is a PS_ERR_INVALID_ARGUMENT error. */
+  shapAlgorithm?: ShapAlgorithm;
 }
 
 export type ModelFormat = Exclude<FormatName, 'auto'>;

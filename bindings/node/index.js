@@ -11,7 +11,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 // Status codes, names and defaults, generated from the C header.
-const { ABI_VERSION, Status, FORMATS, OUTPUTS, PREDICT_DEFAULTS } = require('./constants');
+const { ABI_VERSION, Status, FORMATS, OUTPUTS, SHAP_ALGORITHMS, PREDICT_DEFAULTS } = require('./constants');
 
 /** Every failure of the library (and of the binding's own argument checks). */
 class PolyscoreError extends Error {
@@ -137,7 +137,16 @@ function parseOptions(opts) {
   }
   return [output, u32Option(opts, 'iterationBegin', PREDICT_DEFAULTS.iterationBegin),
           u32Option(opts, 'iterationEnd', PREDICT_DEFAULTS.iterationEnd), numThreads,
-          baseMarginOption(opts.baseMargin)];
+          baseMarginOption(opts.baseMargin), shapAlgorithmOption(opts.shapAlgorithm)];
+}
+
+// shapAlgorithm: 'auto' (default), 'treeshap' or 'quadrature', as the header's number for it.
+function shapAlgorithmOption(name) {
+  if (name === undefined || name === null) return PREDICT_DEFAULTS.shapAlgorithm;
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(SHAP_ALGORITHMS, name))
+    throw bindingError('PS_ERR_INVALID_ARGUMENT',
+                       `shapAlgorithm must be one of ${Object.keys(SHAP_ALGORITHMS).join(', ')}, got ${JSON.stringify(name)}`);
+  return SHAP_ALGORITHMS[name];
 }
 
 // baseMargin: per-row margin offsets (XGBoost's base_margin), nRows * numMargins
@@ -367,7 +376,8 @@ class Model {
 
   /** Number of values predict writes for nRows rows with these options. */
   outputSize(nRows, options) {
-    return this._native.outputSize(nRows, ...parseOptions(options).slice(0, 4));
+    const opts = parseOptions(options);
+    return this._native.outputSize(nRows, opts[0], opts[1], opts[2], opts[3], opts[5]);
   }
 
   /**
@@ -384,7 +394,7 @@ class Model {
     rows = asRows(rows);
     const n = nRowsOf(rows, nRows, this._numFeatures());
     const scratch = this._scratch;
-    const r = this._native.predict(rows, n, opts[0], opts[1], opts[2], opts[3], scratch, opts[4]);
+    const r = this._native.predict(rows, n, opts[0], opts[1], opts[2], opts[3], scratch, opts[4], opts[5]);
     return typeof r === 'number' ? fromScratch(scratch, r) : r;
   }
 
@@ -426,9 +436,9 @@ class Model {
       if (!(row instanceof Float64Array)) row = asRow(row);
       r = this._native.predictRow(row, scratch);
     } else {
-      const [output, begin, end, , baseMargin] = parseOptions(options);
+      const [output, begin, end, , baseMargin, shapAlgorithm] = parseOptions(options);
       if (!(row instanceof Float64Array)) row = asRow(row);
-      r = this._native.predictRow(row, scratch, output, begin, end, baseMargin);
+      r = this._native.predictRow(row, scratch, output, begin, end, baseMargin, shapAlgorithm);
     }
     return typeof r === 'number' ? fromScratch(scratch, r) : r;
   }
@@ -508,5 +518,5 @@ module.exports = {
 // header's PS_* values (Status; OUTPUTS.value is PS_OUTPUT_VALUE, ...), compared there
 // with abi_tests/layout.json.
 Object.defineProperty(module.exports, '_abi', {
-  value: Object.freeze({ Status, OUTPUTS, REQUIRED_ABI_VERSION }),
+  value: Object.freeze({ Status, OUTPUTS, SHAP_ALGORITHMS, REQUIRED_ABI_VERSION }),
 });

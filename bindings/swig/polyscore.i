@@ -439,26 +439,30 @@ typedef struct ps_swig_model {} ps_swig_model;
   void close() { psw_close($self); }
   int closed() { return atomic_load(&$self->closed); }
 
-  /* n_rows rows, row-major in one flat list; results row after row. base_margin
-   * (optional): n_rows * num_margins offsets, row-major. */
+  /* n_rows rows, row-major in one flat list; results row after row. shap_algorithm: a
+   * PS_SHAP_* value (contrib and interactions output). base_margin (optional): n_rows *
+   * num_margins offsets, row-major. */
   ps_swig_doubles predict(ps_swig_error *e, const double *values, size_t n_values,
                           long long n_rows, int output, long long iteration_begin,
                           long long iteration_end, int dtype, int num_threads,
-                          const double *base_margin, size_t base_margin_len) {
+                          int shap_algorithm, const double *base_margin, size_t base_margin_len) {
     return psw_predict(e, $self, values, n_values, n_rows, output, iteration_begin,
-                                 iteration_end, dtype, num_threads, base_margin, base_margin_len);
+                                 iteration_end, dtype, num_threads, shap_algorithm, base_margin,
+                                 base_margin_len);
   }
   ps_swig_doubles predict_row(ps_swig_error *e, const double *values, size_t n_values,
                               int output, long long iteration_begin, long long iteration_end,
-                              const double *base_margin, size_t base_margin_len) {
+                              int shap_algorithm, const double *base_margin,
+                              size_t base_margin_len) {
     return psw_predict_row(e, $self, values, n_values, output, iteration_begin,
-                                     iteration_end, base_margin, base_margin_len);
+                                     iteration_end, shap_algorithm, base_margin, base_margin_len);
   }
   /* Counts and rounds are signed here and checked in polyscore_swig.h, so that a
    * negative one is a polyscore error, not SWIG's overflow message. */
   size_t output_size(ps_swig_error *e, long long n_rows, int output, long long iteration_begin,
-                     long long iteration_end) {
-    return psw_output_size(e, $self, n_rows, output, iteration_begin, iteration_end);
+                     long long iteration_end, int shap_algorithm) {
+    return psw_output_size(e, $self, n_rows, output, iteration_begin, iteration_end,
+                           shap_algorithm);
   }
   ps_model_info *info(ps_swig_error *e) { return psw_info(e, $self); }
   char *feature_name(ps_swig_error *e, long long index) {

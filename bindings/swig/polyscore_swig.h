@@ -113,12 +113,13 @@ static void psw_destroy(ps_swig_model *m) {
 }
 
 static void psw_options(ps_predict_options *o, int output, unsigned begin, unsigned end,
-                            int num_threads) {
+                            int num_threads, int shap_algorithm) {
   ps_predict_options_init(o, sizeof *o);
   o->output = output;
   o->iteration_begin = begin;
   o->iteration_end = end;
   o->num_threads = num_threads;
+  o->shap_algorithm = shap_algorithm; /* a PS_SHAP_* value; the library refuses another */
 }
 
 /* Per-row margin offsets (ps_predict_options.base_margin). NULL means none was given;
@@ -153,7 +154,8 @@ static ps_swig_doubles psw_predict(ps_swig_error *e, ps_swig_model *m,
                                              const double *values, size_t n_values,
                                              long long rows_arg, int output, long long begin,
                                              long long end, int dtype, int num_threads,
-                                             const double *base_margin, size_t base_margin_len) {
+                                             int shap_algorithm, const double *base_margin,
+                                             size_t base_margin_len) {
   ps_swig_doubles r = {NULL, 0};
   ps_predict_options o;
   size_t size = 0, n_cols, i, n_rows;
@@ -168,7 +170,7 @@ static ps_swig_doubles psw_predict(ps_swig_error *e, ps_swig_model *m,
     return r;
   }
   n_cols = n_rows ? n_values / n_rows : 0;
-  psw_options(&o, output, (unsigned)begin, (unsigned)end, num_threads);
+  psw_options(&o, output, (unsigned)begin, (unsigned)end, num_threads, shap_algorithm);
   psw_base_margin(&o, base_margin, base_margin_len);
   if (ps_swig_check(e, ps_model_output_size(&size, m->handle, n_rows, &o, e->lib)) != PS_OK)
     return r;
@@ -206,13 +208,13 @@ oom:
 static ps_swig_doubles psw_predict_row(ps_swig_error *e, ps_swig_model *m,
                                                  const double *row, size_t n_features,
                                                  int output, long long begin, long long end,
-                                                 const double *base_margin,
+                                                 int shap_algorithm, const double *base_margin,
                                                  size_t base_margin_len) {
   ps_swig_doubles r = {NULL, 0};
   ps_predict_options o;
   size_t size = 0;
   if (!psw_rounds(e, begin, end)) return r;
-  psw_options(&o, output, (unsigned)begin, (unsigned)end, 1);
+  psw_options(&o, output, (unsigned)begin, (unsigned)end, 1, shap_algorithm);
   psw_base_margin(&o, base_margin, base_margin_len);
   if (ps_swig_check(e, ps_model_output_size(&size, m->handle, 1, &o, e->lib)) != PS_OK) return r;
   r.data = (double *)malloc((size ? size : 1) * sizeof *r.data);
@@ -231,11 +233,12 @@ static ps_swig_doubles psw_predict_row(ps_swig_error *e, ps_swig_model *m,
 }
 
 static size_t psw_output_size(ps_swig_error *e, ps_swig_model *m, long long n_rows,
-                                        int output, long long begin, long long end) {
+                                        int output, long long begin, long long end,
+                                        int shap_algorithm) {
   ps_predict_options o;
   size_t size = 0;
   if (!psw_in_range(e, "n_rows", n_rows, SIZE_MAX) || !psw_rounds(e, begin, end)) return 0;
-  psw_options(&o, output, (unsigned)begin, (unsigned)end, 1);
+  psw_options(&o, output, (unsigned)begin, (unsigned)end, 1, shap_algorithm);
   ps_swig_check(e, ps_model_output_size(&size, m->handle, (size_t)n_rows, &o, e->lib));
   return size;
 }

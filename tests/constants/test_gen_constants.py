@@ -54,6 +54,24 @@ class DriftCheck(unittest.TestCase):
                       (self.root / "bindings/python/src/polyscore/_constants.py").read_text())
         self.assertEqual(run(self.root, "--check").returncode, 0)
 
+    def test_a_new_shap_algorithm_reaches_every_binding(self):
+        header = self.root / "include/polyscore/predict.h"
+        header.write_text(header.read_text().replace(
+            "PS_SHAP_QUADRATURE = 2", "PS_SHAP_QUADRATURE = 2,\n  PS_SHAP_SAMPLING = 3"))
+        r = run(self.root, "--check")
+        self.assertEqual(r.returncode, 1)
+        for rel in ["bindings/go/constants_gen.go", "bindings/python/src/polyscore/_constants.py",
+                    "bindings/java/src/main/java/dev/polyscore/ShapAlgorithm.java",
+                    "bindings/node/constants.js", "bindings/node/constants.d.ts",
+                    "bindings/swig/perl/lib/Polyscore/Constants.pm",
+                    "bindings/swig/ruby/lib/polyscore/constants.rb", "bindings/swig/tcl/constants.tcl"]:
+            self.assertIn(rel, r.stderr)
+        self.assertEqual(run(self.root).returncode, 0)
+        self.assertIn("'sampling': PS_SHAP_SAMPLING",
+                      (self.root / "bindings/python/src/polyscore/_constants.py").read_text())
+        self.assertRegex((self.root / "bindings/go/constants_gen.go").read_text(),
+                         r'ShapSampling: +"sampling"')
+
 
 class HeaderForms(unittest.TestCase):
     OLD = """

@@ -87,13 +87,14 @@ static void throw_error(JNIEnv *env, ps_status status, ps_error *err) {
 static ps_model *as_model(jlong handle) { return (ps_model *)(intptr_t)handle; }
 
 static void make_options(ps_predict_options *o, jint output, jint begin, jint end,
-                         jint threads) {
+                         jint threads, jint shap_algorithm) {
   ps_predict_options defaults = PS_PREDICT_OPTIONS_INIT;
   *o = defaults;
   o->output = output;
   o->iteration_begin = (uint32_t)begin;
   o->iteration_end = (uint32_t)end;
   o->num_threads = threads;
+  o->shap_algorithm = shap_algorithm;
 }
 
 /* Points o at a copy of the Java per-row offsets (ps_predict_options.base_margin) in
@@ -408,7 +409,8 @@ static jdoubleArray predict_array_into(JNIEnv *env, ps_model *model, jarray rows
  */
 JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictArray(
     JNIEnv *env, jclass cls, jlong handle, jarray rows, jint dtype, jlong n_rows, jlong n_cols,
-    jint output, jint begin, jint end, jint threads, jboolean critical, jdoubleArray base_margin) {
+    jint output, jint begin, jint end, jint threads, jint shap_algorithm, jboolean critical,
+    jdoubleArray base_margin) {
   (void)cls;
   if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
     throw_status(env, PS_ERR_INVALID_ARGUMENT, "unknown dtype");
@@ -424,7 +426,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictArray(
   ps_model *model = as_model(handle);
   ps_error *err = thread_error();
   ps_predict_options o;
-  make_options(&o, output, begin, end, threads);
+  make_options(&o, output, begin, end, threads, shap_algorithm);
   size_t size = 0;
   if (!output_size(env, model, (size_t)n_rows, &o, err, &size)) return NULL;
   double *offsets = NULL;
@@ -441,7 +443,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictArray(
 JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
     JNIEnv *env, jclass cls, jlong handle, jobject buffer, jlong byte_offset, jint dtype,
     jlong n_rows, jlong n_cols, jint output, jint begin, jint end, jint threads,
-    jdoubleArray base_margin) {
+    jint shap_algorithm, jdoubleArray base_margin) {
   (void)cls;
   if (dtype != PS_DTYPE_FLOAT32 && dtype != PS_DTYPE_FLOAT64) {
     throw_status(env, PS_ERR_INVALID_ARGUMENT, "unknown dtype");
@@ -468,7 +470,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
   ps_model *model = as_model(handle);
   ps_error *err = thread_error();
   ps_predict_options o;
-  make_options(&o, output, begin, end, threads);
+  make_options(&o, output, begin, end, threads, shap_algorithm);
   size_t size = 0;
   if (!output_size(env, model, (size_t)n_rows, &o, err, &size)) return NULL;
   jdoubleArray result = (*env)->NewDoubleArray(env, (jsize)size);
@@ -497,7 +499,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictBuffer(
  * critical section), scored with ps_model_predict_row, and the result returned. */
 JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictRow(
     JNIEnv *env, jclass cls, jlong handle, jdoubleArray row, jint output, jint begin,
-    jint end, jdoubleArray base_margin) {
+    jint end, jint shap_algorithm, jdoubleArray base_margin) {
   (void)cls;
   enum { STACK_VALUES = 256 };
   double row_stack[STACK_VALUES], out_stack[STACK_VALUES];
@@ -505,7 +507,7 @@ JNIEXPORT jdoubleArray JNICALL Java_dev_polyscore_Native_predictRow(
   ps_model *model = as_model(handle);
   ps_error *err = thread_error();
   ps_predict_options o;
-  make_options(&o, output, begin, end, 1);
+  make_options(&o, output, begin, end, 1, shap_algorithm);
   size_t size = 0;
   if (!output_size(env, model, 1, &o, err, &size)) return NULL;
   double *offsets = NULL;
@@ -544,7 +546,7 @@ static int score_row(JNIEnv *env, ps_model *model, jdoubleArray row, jint n, dou
   ps_predict_options o;
   const ps_predict_options *opts = NULL;
   if (output != PS_OUTPUT_VALUE) {
-    make_options(&o, output, 0, 0, 1);
+    make_options(&o, output, 0, 0, 1, PS_SHAP_AUTO); /* VALUE or MARGIN: no SHAP */
     opts = &o;
   }
   static const double k_empty = 0;

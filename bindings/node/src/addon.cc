@@ -183,9 +183,18 @@ size_t SizeArg(Napi::Env env, const Napi::CallbackInfo& info, size_t i, const ch
   return static_cast<size_t>(d);
 }
 
+// The SHAP algorithm (ps_predict_options.shap_algorithm, a PS_SHAP_* number; index.js
+// turns the name into it) at argument `index`, the last of each call; absent or
+// undefined: the default. The library refuses a number it does not know.
+void ShapAlgorithmArg(Napi::Env env, const Napi::CallbackInfo& info, size_t index, ps_predict_options* opts) {
+  if (info.Length() <= index || info[index].IsUndefined()) return;
+  if (!info[index].IsNumber()) throw Napi::TypeError::New(env, "shapAlgorithm must be a number");
+  opts->shap_algorithm = info[index].As<Napi::Number>().Int32Value();
+}
+
 // predict options from the native argument list: output, iterationBegin, iterationEnd,
-// numThreads starting at index `first`.
-ps_predict_options OptionsArg(Napi::Env env, const Napi::CallbackInfo& info, size_t first) {
+// numThreads starting at index `first`, the SHAP algorithm at `shap_index`.
+ps_predict_options OptionsArg(Napi::Env env, const Napi::CallbackInfo& info, size_t first, size_t shap_index) {
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
   if (info.Length() <= first + 3)
     throw Napi::TypeError::New(env, "missing predict options");
@@ -195,6 +204,7 @@ ps_predict_options OptionsArg(Napi::Env env, const Napi::CallbackInfo& info, siz
   opts.iteration_begin = U32Arg(env, info, first + 1, "iterationBegin");
   opts.iteration_end = U32Arg(env, info, first + 2, "iterationEnd");
   opts.num_threads = info[first + 3].As<Napi::Number>().Int32Value();
+  ShapAlgorithmArg(env, info, shap_index, &opts);
   return opts;
 }
 
@@ -378,11 +388,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return Napi::Boolean::New(env, saved != 0);
   }
 
-  // outputSize(nRows, output, iterationBegin, iterationEnd, numThreads)
+  // outputSize(nRows, output, iterationBegin, iterationEnd, numThreads[, shapAlgorithm])
   Napi::Value OutputSize(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const size_t n_rows = SizeArg(env, info, 0, "nRows");
-    const ps_predict_options opts = OptionsArg(env, info, 1);
+    const ps_predict_options opts = OptionsArg(env, info, 1, 5);
     return Napi::Number::New(env, static_cast<double>(OutputSizeOf(env, n_rows, opts)));
   }
 
@@ -395,13 +405,14 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     Napi::Float64Array out;
   };
 
-  Prepared Prepare(const Napi::CallbackInfo& info, bool allocate_out = true) {
+  // shap_index: the argument that holds the SHAP algorithm (see ShapAlgorithmArg).
+  Prepared Prepare(const Napi::CallbackInfo& info, size_t shap_index, bool allocate_out = true) {
     Napi::Env env = info.Env();
     Prepared p;
     if (info.Length() < 1) throw Napi::TypeError::New(env, "predict(rows, nRows, ...): rows is required");
     p.input = ViewOf(env, info[0], false);
     p.n_rows = SizeArg(env, info, 1, "nRows");
-    p.opts = OptionsArg(env, info, 2);
+    p.opts = OptionsArg(env, info, 2, shap_index);
     if (p.n_rows == 0) {
       if (p.input.length != 0)
         ThrowFailure(env, Failure::Binding(PS_ERR_SHAPE, "nRows is 0 but the input array has " +
@@ -424,12 +435,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   }
 
   // predict(rows, nRows, output, iterationBegin, iterationEnd, numThreads[, scratch[,
-  //         baseMargin]])
+  //         baseMargin[, shapAlgorithm]]])
   //   -> Float64Array, or, when a scratch Float64Array is given and the result fits in
   //   it, the number of values written to its start (index.js copies them out).
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    Prepared p = Prepare(info, false);
+    Prepared p = Prepare(info, 8, false);
     if (info.Length() > 7) BaseMarginArg(env, info[7], &p.opts);
     double* out = nullptr;
     if (info.Length() > 6) {
@@ -532,12 +543,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     Failure failure_;
   };
 
-  // predictAsync(rows, nRows, output, iterationBegin, iterationEnd, numThreads[, baseMargin])
+  // predictAsync(rows, nRows, output, iterationBegin, iterationEnd, numThreads[, baseMargin[,
+  //              shapAlgorithm]])
   //   -> Promise<Float64Array>; argument errors reject the promise too.
   Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     try {
-      Prepared p = Prepare(info);
+      Prepared p = Prepare(info, 7);
       if (info.Length() > 6) BaseMarginArg(env, info[6], &p.opts);
       auto* worker = new PredictWorker(env, this, info.This().As<Napi::Object>(), p, info[0]);
       Napi::Promise promise = worker->Promise();
@@ -551,7 +563,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   }
 
   // predictRow(row: Float64Array, scratch: Float64Array | undefined
-  //            [, output, iterationBegin, iterationEnd[, baseMargin]]) -> number | Float64Array
+  //            [, output, iterationBegin, iterationEnd[, baseMargin[, shapAlgorithm]]])
+  //   -> number | Float64Array
   // Without the option arguments the defaults are used. When the k values fit in
   // scratch they are written to its start and k is returned (index.js copies them
   // into the result); otherwise a new Float64Array is returned.
@@ -566,6 +579,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       opts.iteration_begin = U32Arg(env, info, 3, "iterationBegin");
       opts.iteration_end = U32Arg(env, info, 4, "iterationEnd");
       if (info.Length() > 5) BaseMarginArg(env, info[5], &opts);
+      ShapAlgorithmArg(env, info, 6, &opts);
     }
     const size_t out_len = OutputSizeOf(env, 1, opts);
     const Scratch s = info.Length() > 1 ? ScratchOf(env, info[1]) : Scratch{};
@@ -674,7 +688,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   // the library is asked again and reports PS_ERR_INVALID_HANDLE).
   bool RowSizeCached(const ps_predict_options& o, size_t* k) const {
     if (closed_ || !size_cached_ || o.output != cached_output_ || o.iteration_begin != cached_begin_ ||
-        o.iteration_end != cached_end_)
+        o.iteration_end != cached_end_ || o.shap_algorithm != cached_shap_)
       return false;
     *k = cached_row_size_;
     return true;
@@ -697,6 +711,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       cached_output_ = o.output;
       cached_begin_ = o.iteration_begin;
       cached_end_ = o.iteration_end;
+      cached_shap_ = o.shap_algorithm;
       cached_row_size_ = row_size;
     }
     return size;
@@ -708,6 +723,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   bool size_cached_ = false;
   int32_t cached_output_ = 0;
   uint32_t cached_begin_ = 0, cached_end_ = 0;
+  int32_t cached_shap_ = PS_SHAP_AUTO;
   size_t cached_row_size_ = 0;
 };
 

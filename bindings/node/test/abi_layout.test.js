@@ -1,8 +1,8 @@
 'use strict';
 // What the binding declares of the C ABI itself equals abi_tests/layout.json, the one
 // table abi_tests/layout_gen.c prints from the C header (schema: abi_tests/README.md):
-// every JS constant standing for a PS_* value (Status, the output kinds,
-// REQUIRED_ABI_VERSION) has the header's value, the binding defines all of them and no
+// every JS constant standing for a PS_* value (Status, the output kinds, the SHAP
+// algorithms, REQUIRED_ABI_VERSION) has the header's value, the binding defines all of them and no
 // PS_* name the header lacks, and a model's info has one key per field of ps_model_info.
 // The C structs are not compared: the addon builds them in C++ from the header, so the
 // binding has no copy of its own (comparing the header with itself cannot fail).
@@ -46,13 +46,15 @@ function jsConstants() {
   const js = { PS_ABI_VERSION: abi.REQUIRED_ABI_VERSION };
   for (const [k, v] of Object.entries(abi.Status)) js[k] = v;
   for (const [k, v] of Object.entries(abi.OUTPUTS)) js[`PS_OUTPUT_${k.toUpperCase()}`] = v;
+  for (const [k, v] of Object.entries(abi.SHAP_ALGORITHMS)) js[`PS_SHAP_${k.toUpperCase()}`] = v;
   return js;
 }
 
 // Which JS constant must stand for a constant of the table, by its name: true for
 // "one in jsConstants", false for "none: the addon passes the header's value itself".
 function jsCovers(c) {
-  if (c === 'PS_ABI_VERSION' || c === 'PS_OK' || c.startsWith('PS_ERR_') || c.startsWith('PS_OUTPUT_')) return true;
+  if (c === 'PS_ABI_VERSION' || c === 'PS_OK' || c.startsWith('PS_ERR_') || c.startsWith('PS_OUTPUT_') ||
+      c.startsWith('PS_SHAP_')) return true;
   if (c.startsWith('PS_FORMAT_') || c.startsWith('PS_DTYPE_') || c.startsWith('PS_CATEGORY_')) return false;
   return undefined;
 }

@@ -73,7 +73,7 @@ test('input that is not a number is an error naming it', () => {
 
 test('unknown option names are rejected', async () => {
   const m = polyscore.load(fraudPath);
-  const bad = psError('PS_ERR_INVALID_ARGUMENT', /unknown option "threads" \(options are output, iterationBegin, iterationEnd, numThreads, baseMargin\)/);
+  const bad = psError('PS_ERR_INVALID_ARGUMENT', /unknown option "threads" \(options are output, iterationBegin, iterationEnd, numThreads, shapAlgorithm, baseMargin\)/);
   assert.throws(() => m.predict([0.4, 1.2], 1, { threads: 2 }), bad);
   assert.throws(() => m.predictRow([0.4, 1.2], { outptu: 'margin' }), psError('PS_ERR_INVALID_ARGUMENT', /outptu/));
   assert.throws(() => m.outputSize(1, { threads: 2 }), bad);

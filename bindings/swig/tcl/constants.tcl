@@ -5,5 +5,6 @@ namespace eval ::polyscore {
     variable formats {auto 0 xgboost-json 1 xgboost-ubjson 2 lightgbm-text 3}
     variable outputs {value 0 margin 1 leaf 2 contrib 3 interactions 4}
     variable dtypes {float32 1 float64 2}
+    variable shap_algorithms {auto 0 treeshap 1 quadrature 2}
     variable predict_defaults {output 0 iteration_begin 0 iteration_end 0 num_threads 1 shap_algorithm 0}
 }

@@ -16,7 +16,8 @@ package require Tcl 8.6
 namespace eval ::polyscore {
     variable dir [file dirname [file normalize [::info script]]]
     # abi_version (the ABI version of the C library this package was written for),
-    # formats, outputs, dtypes and predict_defaults, generated from the C header.
+    # formats, outputs, dtypes, shap_algorithms and predict_defaults, generated from the C
+    # header.
     source [file join $dir constants.tcl]
     variable required_abi $abi_version
     namespace export load load_buffer predict predict_row predict_named output_size info feature_names \
@@ -98,29 +99,40 @@ proc ::polyscore::BaseMargin {arglist} {
 
 # polyscore::predict MODEL ROWS N_ROWS ?-output value|margin|leaf|contrib|interactions? ?-begin N?
 #   ?-end N? ?-dtype float64|float32? ?-threads N? ?-base_margin OFFSETS?
+#   ?-shap_algorithm auto|treeshap|quadrature?
 # ROWS is one flat list of N_ROWS * num_features numbers, row after row ("" or nan is
 # missing). Returns a flat list of N_ROWS * k doubles, row after row. OFFSETS: per-row
 # margin offsets (XGBoost's base_margin, LightGBM's init_score), one flat list of
 # N_ROWS * num_margins numbers, row after row; they take the place of the base score.
+# -shap_algorithm: which SHAP algorithm explains a tree model for contrib and interactions
+# output: auto (default: as the library that wrote the file, XGBoost 3.3+ files by
+# QuadratureTreeSHAP, older ones and LightGBM by exact TreeSHAP), treeshap (XGBoost <= 3.2's,
+# LightGBM's and shap's bits), quadrature (XGBoost 3.3+'s, for every file it loads;
+# XGBoost models only).
 proc ::polyscore::predict {m rows n_rows args} {
     variable outputs
     variable dtypes
+    variable shap_algorithms
     variable predict_defaults
     set o [Options [list -output value -begin [dict get $predict_defaults iteration_begin] \
                        -end [dict get $predict_defaults iteration_end] -dtype float64 \
-                       -threads [dict get $predict_defaults num_threads] -base_margin {}] $args]
+                       -threads [dict get $predict_defaults num_threads] -base_margin {} \
+                       -shap_algorithm auto] $args]
     [Model $m] predict $rows $n_rows [Pick $outputs output [dict get $o -output]] \
         [dict get $o -begin] [dict get $o -end] [Pick $dtypes dtype [dict get $o -dtype]] \
-        [dict get $o -threads] {*}[BaseMargin $args]
+        [dict get $o -threads] [Pick $shap_algorithms shap_algorithm [dict get $o -shap_algorithm]] \
+        {*}[BaseMargin $args]
 }
 
 # polyscore::predict_row MODEL ROW ?-output ...? ?-begin N? ?-end N? ?-base_margin OFFSETS?
-#   -> list (OFFSETS: the row's num_margins offsets)
+#   ?-shap_algorithm ...? -> list (OFFSETS: the row's num_margins offsets)
 proc ::polyscore::predict_row {m row args} {
     variable outputs
-    set o [Options {-output value -begin 0 -end 0 -base_margin {}} $args]
+    variable shap_algorithms
+    set o [Options {-output value -begin 0 -end 0 -base_margin {} -shap_algorithm auto} $args]
     [Model $m] predict_row $row [Pick $outputs output [dict get $o -output]] \
-        [dict get $o -begin] [dict get $o -end] {*}[BaseMargin $args]
+        [dict get $o -begin] [dict get $o -end] \
+        [Pick $shap_algorithms shap_algorithm [dict get $o -shap_algorithm]] {*}[BaseMargin $args]
 }
 
 # polyscore::predict_named MODEL ROWS ?options of predict?
@@ -189,9 +201,11 @@ proc ::polyscore::QuoteSome {names {most 20}} {
 
 proc ::polyscore::output_size {m n_rows args} {
     variable outputs
-    set o [Options {-output value -begin 0 -end 0} $args]
+    variable shap_algorithms
+    set o [Options {-output value -begin 0 -end 0 -shap_algorithm auto} $args]
     [Model $m] output_size $n_rows [Pick $outputs output [dict get $o -output]] \
-        [dict get $o -begin] [dict get $o -end]
+        [dict get $o -begin] [dict get $o -end] \
+        [Pick $shap_algorithms shap_algorithm [dict get $o -shap_algorithm]]
 }
 
 # polyscore::info MODEL -> dict: format num_features num_outputs num_margins num_trees

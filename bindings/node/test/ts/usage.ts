@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit -p test/ts` to check that index.d.ts describes the API.
 import polyscore = require('../..');
-import { PolyscoreError, Model, ModelInfo, NamedRow, PredictOptions, StatusCode } from '../..';
+import { PolyscoreError, Model, ModelInfo, NamedRow, PredictOptions, ShapAlgorithm, StatusCode } from '../..';
 
 const m: Model = polyscore.load('examples/fraud/fraud-v3.json');
 const info: ModelInfo = m.info;
@@ -24,6 +24,8 @@ const named: NamedRow[] = [{ amount_zscore: 0.4, velocity: 1.2 }, { velocity: nu
 const e: Float64Array = m.predict(named, { output: 'margin' });
 const f: Float64Array = m.predictRow({ amount_zscore: 0.4, velocity: undefined });
 const g: Promise<Float64Array> = m.predictAsync(named);
+const algo: ShapAlgorithm = 'quadrature';
+const h: Float64Array = m.predict([0.4, 1.2], 1, { output: 'contrib', shapAlgorithm: algo });
 
 p.then((r) => r[0]).catch((e: unknown) => {
   if (e instanceof PolyscoreError) {
@@ -35,10 +37,12 @@ p.then((r) => r[0]).catch((e: unknown) => {
   }
 });
 m.close();
-void [names, n, fmt, a, b, c, d, e, f, g, size, m2, m3, v, s, st, closed];
+void [names, n, fmt, a, b, c, d, e, f, g, h, size, m2, m3, v, s, st, closed];
 
 // @ts-expect-error output must be one of 'value' | 'margin' | 'leaf'
 m.predict(new Float64Array(2), 1, { output: 'probability' });
+// @ts-expect-error shapAlgorithm must be one of 'auto' | 'treeshap' | 'quadrature'
+m.predict(new Float64Array(2), 1, { output: 'contrib', shapAlgorithm: 'exact' });
 // @ts-expect-error info is read-only
 m.info = info;
 // @ts-expect-error a value given by name must be a number (or null)

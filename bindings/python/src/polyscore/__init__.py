@@ -25,9 +25,11 @@ __version__ = "1.0.0"
 # The status codes, polyscore.PS_OK and polyscore.PS_ERR_*, as the header has them.
 globals().update({name: value for name, value in vars(_constants).items()
                   if name == "PS_OK" or name.startswith("PS_ERR_")})
-# The names predict(output=...) and load(format=...) take; the CLI uses the same.
+# The names predict(output=...), load(format=...) and predict(shap_algorithm=...) take;
+# the CLI uses the same.
 OUTPUT_NAMES = tuple(_constants.OUTPUTS)
 FORMAT_NAMES = tuple(_constants.FORMATS)
+SHAP_ALGORITHM_NAMES = tuple(_constants.SHAP_ALGORITHMS)
 
 
 def abi_version():

@@ -29,6 +29,9 @@ PS_OUTPUT_MARGIN = 1  # raw sum before the link function (output_margin, raw_sco
 PS_OUTPUT_LEAF = 2  # per tree used, the id of the leaf reached (pred_leaf)
 PS_OUTPUT_CONTRIB = 3
 PS_OUTPUT_INTERACTIONS = 4
+PS_SHAP_AUTO = 0  # as the library that wrote the file (see PS_OUTPUT_CONTRIB)
+PS_SHAP_TREESHAP = 1  # exact TreeSHAP: XGBoost <= 3.2's and LightGBM's bits
+PS_SHAP_QUADRATURE = 2  # XGBoost 3.3+'s QuadratureTreeSHAP, for XGBoost models
 PS_DTYPE_FLOAT32 = 1
 PS_DTYPE_FLOAT64 = 2
 
@@ -65,6 +68,12 @@ OUTPUTS = {
 DTYPES = {
     'float32': PS_DTYPE_FLOAT32,
     'float64': PS_DTYPE_FLOAT64,
+}
+# the names users write -> the PS_* values
+SHAP_ALGORITHMS = {
+    'auto': PS_SHAP_AUTO,
+    'treeshap': PS_SHAP_TREESHAP,
+    'quadrature': PS_SHAP_QUADRATURE,
 }
 # PS_PREDICT_OPTIONS_INIT and PS_LOAD_OPTIONS_INIT, field by field
 PREDICT_DEFAULTS = {'output': 0, 'iteration_begin': 0, 'iteration_end': 0, 'num_threads': 1, 'shap_algorithm': 0}

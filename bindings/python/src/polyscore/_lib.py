@@ -53,6 +53,8 @@ class PredictOptions(ctypes.Structure):
         ("num_threads", c_int32),
         ("base_margin", ctypes.POINTER(ctypes.c_double)),  # ABI 3
         ("base_margin_len", c_size_t),
+        ("shap_algorithm", c_int32),  # ABI 6
+        ("reserved1", c_int32),
     ]
 
 

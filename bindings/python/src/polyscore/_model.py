@@ -14,6 +14,7 @@ from . import _frame
 from . import _lib as L
 
 _OUTPUTS = C.OUTPUTS
+_SHAP_ALGORITHMS = C.SHAP_ALGORITHMS
 _FORMATS = C.FORMATS
 _FORMAT_NAMES = {code: name for name, code in C.FORMATS.items()}
 _DEFAULT_THREADS = C.PREDICT_DEFAULTS["num_threads"]
@@ -206,17 +207,17 @@ def _read_categories(lib, handle):
     return saved.value != 0, tuple(lists)
 
 
-def _plan_key(output, iteration_range, num_threads):
-    """The cache key of a (output, iteration_range, num_threads) request, or None when
-    its arguments are not plain str / None-or-(int, int) / int (then nothing is cached
-    and every call validates them afresh)."""
-    if type(output) is not str or type(num_threads) is not int:
+def _plan_key(output, iteration_range, num_threads, shap_algorithm="auto"):
+    """The cache key of a (output, iteration_range, num_threads, shap_algorithm) request,
+    or None when its arguments are not plain str / None-or-(int, int) / int / str (then
+    nothing is cached and every call validates them afresh)."""
+    if type(output) is not str or type(num_threads) is not int or type(shap_algorithm) is not str:
         return None
     if iteration_range is None:
-        return (output, None, num_threads)
+        return (output, None, num_threads, shap_algorithm)
     if (type(iteration_range) is tuple and len(iteration_range) == 2
             and type(iteration_range[0]) is int and type(iteration_range[1]) is int):
-        return (output, iteration_range, num_threads)
+        return (output, iteration_range, num_threads, shap_algorithm)
     return None
 
 
@@ -269,13 +270,15 @@ class Model:
         self._handle = _handle
         self._closed = False
         self._info = None
-        # (output, iteration_range, num_threads) -> (PredictOptions, values per row), for
+        # (output, iteration_range, num_threads, shap_algorithm) -> (PredictOptions, values
+        # per row), for
         # requests the library has accepted once. A model never changes, so neither do
         # these; only plain keys are stored (see _plan_key).
         self._plans = {}
         # output -> (function, ctypes result type, values per row as a c_size_t parameter,
         # handle as a c_void_p parameter, options argument, row shape (features,),
-        # features as a c_size_t parameter) for predict_row's hot path
+        # features as a c_size_t parameter) for predict_row's hot path, with the default
+        # shap_algorithm ("auto") only
         self._row_plans = {}
         self._row_fn = None  # _raw_row_fn(lib, ...), made on first use
         self._c_handle = None  # c_void_p.from_param(handle), with it
@@ -418,7 +421,7 @@ class Model:
         return self._category_lists
 
     # ----------------------------------------------------------------- predict
-    def _options(self, output, iteration_range, num_threads):
+    def _options(self, output, iteration_range, num_threads, shap_algorithm="auto"):
         opts = L.PredictOptions()
         opts.struct_size = ctypes.sizeof(L.PredictOptions)
         try:
@@ -426,6 +429,12 @@ class Model:
         except (KeyError, TypeError):
             raise _errors.InvalidArgumentError(
                 "output must be one of %s, not %r" % (", ".join(_OUTPUTS), output)) from None
+        try:
+            opts.shap_algorithm = _SHAP_ALGORITHMS[shap_algorithm]
+        except (KeyError, TypeError):
+            raise _errors.InvalidArgumentError(
+                "shap_algorithm must be one of %s, not %r"
+                % (", ".join(_SHAP_ALGORITHMS), shap_algorithm)) from None
         begin, end = 0, 0
         if iteration_range is not None:
             try:
@@ -453,14 +462,14 @@ class Model:
               n_rows, ctypes.byref(opts))
         return size.value
 
-    def _plan(self, output, iteration_range, num_threads):
+    def _plan(self, output, iteration_range, num_threads, shap_algorithm):
         """(opts, per_row, key): per_row is None when not known yet (see _sized)."""
-        key = _plan_key(output, iteration_range, num_threads)
+        key = _plan_key(output, iteration_range, num_threads, shap_algorithm)
         if key is not None:
             plan = self._plans.get(key)
             if plan is not None:
                 return plan[0], plan[1], key
-        return self._options(output, iteration_range, num_threads), None, key
+        return self._options(output, iteration_range, num_threads, shap_algorithm), None, key
 
     def _sized(self, n_rows, opts, per_row, key):
         """(output size for n_rows, per_row); asks the library when per_row is unknown
@@ -508,7 +517,8 @@ class Model:
         with_offsets.base_margin_len = bm.size
         return with_offsets, bm
 
-    def predict(self, X, output="value", iteration_range=None, num_threads=1, base_margin=None):
+    def predict(self, X, output="value", iteration_range=None, num_threads=1, base_margin=None,
+                shap_algorithm="auto"):
         """Scores rows.
 
         X: a 2-D array-like (rows, num_features), a 1-D array-like (one row), a SciPy
@@ -533,6 +543,14 @@ class Model:
            score: an XGBoost margin starts from them; a LightGBM raw score gets them
            added (raw_score + init_score). For exposure terms (log(exposure) of a Poisson
            model), LightGBM's init_score. Not for output="leaf". None (default): none.
+        shap_algorithm: which SHAP algorithm explains a tree model for "contrib" and
+           "interactions" (other outputs ignore it). "auto" (default): as the library that
+           wrote the file, XGBoost 3.3+ files by QuadratureTreeSHAP, older XGBoost files
+           and LightGBM by exact TreeSHAP. "treeshap": exact TreeSHAP, the bits of
+           XGBoost <= 3.2, LightGBM and shap's TreeExplainer. "quadrature": XGBoost 3.3+'s
+           QuadratureTreeSHAP, which XGBoost 3.3+ uses for every file it loads (to match
+           xgboost 3.4's pred_contribs on a file saved by 3.2); XGBoost models only
+           (UnsupportedError on LightGBM). The two differ in float rounding only.
 
         Returns float64: shape (rows,) when there is one value per row, else
         (rows, k); leaf output is always (rows, trees used); contrib output is
@@ -540,7 +558,7 @@ class Model:
         interactions output is (rows, features + 1, features + 1), or
         (rows, k, features + 1, features + 1), as XGBoost's.
         """
-        opts, per_row, key = self._plan(output, iteration_range, num_threads)
+        opts, per_row, key = self._plan(output, iteration_range, num_threads, shap_algorithm)
         if _is_scipy_sparse(X):
             return self._predict_csr(X, opts, per_row, key, output, base_margin)
         if _frame.is_dataframe(X):
@@ -600,20 +618,22 @@ class Model:
               opts)
         return self._shaped(out, n_rows, per_row, output)
 
-    def predict_row(self, row, output="value", iteration_range=None, base_margin=None):
+    def predict_row(self, row, output="value", iteration_range=None, base_margin=None,
+                    shap_algorithm="auto"):
         """Scores one row (a sequence of num_features numbers) with ps_model_predict_row,
         the single-row fast path. Returns a 1-D float64 array of the row's values
         (length 1 for a single-output model, k for k outputs, trees for leaf).
         base_margin: the row's margin offsets, as for predict: a number, or num_margins
-        numbers for a multiclass model. None (default): none."""
+        numbers for a multiclass model. None (default): none.
+        shap_algorithm: as for predict ("auto", "treeshap" or "quadrature")."""
         # The hot path: once the library has accepted these options, a cached plan (no
         # validation, no ps_model_output_size call) and one ctypes call with ready-made
         # arguments and a NULL ps_error. Anything else (first use, unusual arguments, a
         # row that is not a C-contiguous float64 array of the model's width, a failing
         # call) takes _predict_row_slow, which validates everything and raises the
         # library's error.
-        if base_margin is not None:
-            return self._predict_row_slow(row, output, iteration_range, base_margin)
+        if base_margin is not None or shap_algorithm != "auto":
+            return self._predict_row_slow(row, output, iteration_range, base_margin, shap_algorithm)
         plan = None
         if iteration_range is None and type(output) is str:
             plan = self._row_plans.get(output)
@@ -636,11 +656,12 @@ class Model:
             return self._predict_row_slow(row, output, iteration_range)  # raises its error
         return _frombuffer(out, _F8)  # a new float64 array over out (out lives as its base)
 
-    def _predict_row_slow(self, row, output, iteration_range, base_margin=None):
-        key = _plan_key(output, iteration_range, 1)
+    def _predict_row_slow(self, row, output, iteration_range, base_margin=None,
+                          shap_algorithm="auto"):
+        key = _plan_key(output, iteration_range, 1, shap_algorithm)
         plan = None if key is None else self._plans.get(key)
         if plan is None:
-            opts = self._options(output, iteration_range, 1)
+            opts = self._options(output, iteration_range, 1, shap_algorithm)
         else:
             opts, size = plan
         arr = np.ascontiguousarray(_real_array(row), dtype=np.float64)
@@ -656,8 +677,8 @@ class Model:
         out = np.empty(size, dtype=np.float64)
         _call_quick(self._lib, self._lib.ps_model_predict_row, _address(out), size, self._handle,
               _address(arr), arr.size, call_opts)
-        if base_margin is not None:
-            return out  # the hot path's plans are for calls without offsets
+        if base_margin is not None or shap_algorithm != "auto":
+            return out  # the hot path's plans are for calls without offsets, by "auto"
         if key is not None and iteration_range is None and size > 0 and output not in self._row_plans:
             # The library accepted this output kind: predict_row's hot path may use it. The
             # value output goes with NULL options (the library's defaults), the others

@@ -29,6 +29,7 @@ require_abi();    # checked once, when the module is loaded
 our %FORMAT = %Polyscore::Constants::FORMAT;
 our %OUTPUT = %Polyscore::Constants::OUTPUT;
 our %DTYPE  = %Polyscore::Constants::DTYPE;
+our %SHAP_ALGORITHM = %Polyscore::Constants::SHAP_ALGORITHM;
 my %DEFAULT = %Polyscore::Constants::PREDICT_DEFAULTS;
 
 # Dies with PS_ERR_INVALID_ARGUMENT naming an option that is not one of @known.
@@ -92,6 +93,13 @@ sub _range {
     my $begin = $opts->{iteration_begin} // $DEFAULT{iteration_begin};
     my $end   = $opts->{iteration_end}   // $DEFAULT{iteration_end};
     return ($begin, $end);
+}
+
+# The shap_algorithm option as its PS_SHAP_* value (a name not in %SHAP_ALGORITHM dies
+# with PS_ERR_INVALID_ARGUMENT naming it and the names).
+sub _shap_algorithm {
+    my ($opts) = @_;
+    return Polyscore::_pick(\%Polyscore::SHAP_ALGORITHM, 'shap_algorithm', $opts->{shap_algorithm}, 'auto');
 }
 
 # Per-row margin offsets as the C call takes them: flat, row-major. An array ref of
@@ -162,17 +170,23 @@ sub _named_rows {
 }
 
 # $m->predict(\@rows, $n_rows, {output => 'value'|'margin'|'leaf'|'contrib'|'interactions',
-#   iteration_begin, iteration_end, dtype => 'float64'|'float32', threads, base_margin})
+#   iteration_begin, iteration_end, dtype => 'float64'|'float32', threads, base_margin,
+#   shap_algorithm => 'auto'|'treeshap'|'quadrature'})
 # -> array ref of n_rows * k doubles, row after row. \@rows is flat (row-major) or an
 # array of row array refs (then $n_rows may be undef), or of hash refs by feature name
 # ({amount_zscore => 0.4, velocity => 1.2}: every feature of ->feature_names, nothing
 # else, in any order). undef or 'nan' is a missing value. An empty list is no rows and gives an empty result. base_margin: per-row
 # margin offsets (XGBoost's base_margin, LightGBM's init_score), n_rows * num_margins
 # numbers, flat or one array ref per row; they take the place of the base score.
+# shap_algorithm: which SHAP algorithm explains a tree model for contrib and interactions
+# output: 'auto' (default: as the library that wrote the file, XGBoost 3.3+ files by
+# QuadratureTreeSHAP, older ones and LightGBM by exact TreeSHAP), 'treeshap' (XGBoost
+# <= 3.2's, LightGBM's and shap's bits), 'quadrature' (XGBoost 3.3+'s, for every file it
+# loads; XGBoost models only).
 sub predict {
     my ($self, $rows, $n_rows, $opts) = @_;
     $opts = Polyscore::_check_options($opts || {},
-        qw(output iteration_begin iteration_end dtype threads base_margin));
+        qw(output iteration_begin iteration_end dtype threads base_margin shap_algorithm));
     if (ref $rows eq 'ARRAY' && @$rows && ref $rows->[0] eq 'HASH') {
         $n_rows //= scalar @$rows;
         $rows = $self->_named_rows($rows, sub { "row $_[0]" });
@@ -187,25 +201,28 @@ sub predict {
     my $dtype  = Polyscore::_pick(\%Polyscore::DTYPE, 'dtype', $opts->{dtype}, 'float64');
     my $threads = $opts->{threads} // $DEFAULT{num_threads};
     return $self->{h}->predict($rows, $n_rows, $output, _range($opts), $dtype, $threads,
-                               _base_margin($opts->{base_margin}));
+                               _shap_algorithm($opts), _base_margin($opts->{base_margin}));
 }
 
-# $m->predict_row(\@row, {output, iteration_begin, iteration_end, base_margin}) -> array
+# $m->predict_row(\@row, {output, iteration_begin, iteration_end, base_margin,
+# shap_algorithm}) -> array
 # ref. \@row may be a hash ref by feature name, as in predict. base_margin: the row's offsets, an array ref of num_margins numbers.
 sub predict_row {
     my ($self, $row, $opts) = @_;
     $opts = Polyscore::_check_options($opts || {},
-        qw(output iteration_begin iteration_end base_margin));
+        qw(output iteration_begin iteration_end base_margin shap_algorithm));
     $row = $self->_named_rows([$row], sub { 'the row' }) if ref $row eq 'HASH';
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
-    return $self->{h}->predict_row($row, $output, _range($opts), $opts->{base_margin});
+    return $self->{h}->predict_row($row, $output, _range($opts), _shap_algorithm($opts),
+                                   $opts->{base_margin});
 }
 
 sub output_size {
     my ($self, $n_rows, $opts) = @_;
-    $opts = Polyscore::_check_options($opts || {}, qw(output iteration_begin iteration_end));
+    $opts = Polyscore::_check_options($opts || {},
+        qw(output iteration_begin iteration_end shap_algorithm));
     my $output = Polyscore::_pick(\%Polyscore::OUTPUT, 'output', $opts->{output}, 'value');
-    return $self->{h}->output_size($n_rows, $output, _range($opts));
+    return $self->{h}->output_size($n_rows, $output, _range($opts), _shap_algorithm($opts));
 }
 
 # A hash ref: format, num_features, num_outputs, num_margins, num_trees,

@@ -22,6 +22,6 @@ like("$err", qr/ABI version $abi\b/, 'message names the library version');
 ok(!eval { polyscore_swig::ps_abi_check($want); 1 }, 'raw ps_abi_check dies');
 is($@->name, 'PS_ERR_ABI_VERSION', 'raw ps_abi_check status');
 is(polyscore_swig::ps_status_name($polyscore_swig::PS_ERR_SHAPE), 'PS_ERR_SHAPE', 'ps_status_name');
-is($polyscore_swig::PS_ABI_VERSION, 5, 'PS_ABI_VERSION constant from the header');
+is($polyscore_swig::PS_ABI_VERSION, 6, 'PS_ABI_VERSION constant from the header');
 
 done_testing;

@@ -48,7 +48,7 @@ dies_named(sub { $m->predict_row([0.4, '']) }, 'PS_ERR_INVALID_ARGUMENT', qr/not
 is_deeply($m->predict([0.4, undef], 1), $m->predict([0.4, 'nan'], 1), 'undef is a missing value');
 
 dies_named(sub { $m->predict(\@rows, 2, {thread => 2}) }, 'PS_ERR_INVALID_ARGUMENT',
-           qr/unknown option 'thread' \(options are: output, iteration_begin, iteration_end, dtype, threads, base_margin\)/,
+           qr/unknown option 'thread' \(options are: output, iteration_begin, iteration_end, dtype, threads, base_margin, shap_algorithm\)/,
            'unknown predict option');
 dies_named(sub { $m->predict_row([0.4, 1.2], {outptu => 'margin'}) }, 'PS_ERR_INVALID_ARGUMENT',
            qr/unknown option 'outptu'/, 'unknown predict_row option');

@@ -87,10 +87,15 @@ module Polyscore
     # base_margin: per-row margin offsets (XGBoost's base_margin, LightGBM's init_score),
     # n_rows * num_margins numbers, flat or an Array per row; they take the place of the
     # base score. nil (default): none.
+    # shap_algorithm: which SHAP algorithm explains a tree model for contrib and
+    # interactions output: :auto (default: as the library that wrote the file, XGBoost
+    # 3.3+ files by QuadratureTreeSHAP, older ones and LightGBM by exact TreeSHAP),
+    # :treeshap (XGBoost <= 3.2's, LightGBM's and shap's bits), :quadrature (XGBoost
+    # 3.3+'s, for every file it loads; XGBoost models only). Strings work too.
     def predict(rows, n_rows = nil, output: :value,
                 iteration_begin: PREDICT_DEFAULTS['iteration_begin'],
                 iteration_end: PREDICT_DEFAULTS['iteration_end'], dtype: :float64,
-                threads: PREDICT_DEFAULTS['num_threads'], base_margin: nil)
+                threads: PREDICT_DEFAULTS['num_threads'], base_margin: nil, shap_algorithm: :auto)
       n_rows ||= 0 if rows.empty?
       if rows.first.is_a?(Hash)
         n_rows ||= rows.size
@@ -101,20 +106,24 @@ module Polyscore
       end
       base_margin = base_margin.flatten(1) if base_margin.is_a?(Array) && base_margin.first.is_a?(Array)
       @h.predict(rows, n_rows, Polyscore.pick(OUTPUTS, 'output', output), iteration_begin,
-                 iteration_end, Polyscore.pick(DTYPES, 'dtype', dtype), threads, base_margin)
+                 iteration_end, Polyscore.pick(DTYPES, 'dtype', dtype), threads,
+                 Polyscore.pick(SHAP_ALGORITHMS, 'shap_algorithm', shap_algorithm), base_margin)
     end
 
     # row: an Array in the model's feature order, or a Hash by feature name (as in
     # #predict). base_margin: the row's offsets, an Array of num_margins numbers (nil: none).
-    def predict_row(row, output: :value, iteration_begin: 0, iteration_end: 0, base_margin: nil)
+    # shap_algorithm: as for #predict.
+    def predict_row(row, output: :value, iteration_begin: 0, iteration_end: 0, base_margin: nil,
+                    shap_algorithm: :auto)
       row = named_rows([row]) { 'the row' } if row.is_a?(Hash)
       @h.predict_row(row, Polyscore.pick(OUTPUTS, 'output', output), iteration_begin,
-                     iteration_end, base_margin)
+                     iteration_end, Polyscore.pick(SHAP_ALGORITHMS, 'shap_algorithm', shap_algorithm),
+                     base_margin)
     end
 
-    def output_size(n_rows, output: :value, iteration_begin: 0, iteration_end: 0)
+    def output_size(n_rows, output: :value, iteration_begin: 0, iteration_end: 0, shap_algorithm: :auto)
       @h.output_size(n_rows, Polyscore.pick(OUTPUTS, 'output', output), iteration_begin,
-                     iteration_end)
+                     iteration_end, Polyscore.pick(SHAP_ALGORITHMS, 'shap_algorithm', shap_algorithm))
     end
 
     def info = @h.info

@@ -20,6 +20,6 @@ class TestAbi < Minitest::Test
     e = assert_raises(Polyscore::Error) { Polyscore_swig.ps_abi_check(Polyscore.abi_version + 1) }
     assert_equal 'PS_ERR_ABI_VERSION', e.name
     assert_equal 'PS_ERR_SHAPE', Polyscore_swig.ps_status_name(Polyscore_swig::PS_ERR_SHAPE)
-    assert_equal 5, Polyscore_swig::PS_ABI_VERSION
+    assert_equal 6, Polyscore_swig::PS_ABI_VERSION
   end
 end

@@ -8,6 +8,7 @@ our $ABI_VERSION = 6;
 our %FORMAT = ('auto' => 0, 'xgboost-json' => 1, 'xgboost-ubjson' => 2, 'lightgbm-text' => 3);
 our %OUTPUT = ('value' => 0, 'margin' => 1, 'leaf' => 2, 'contrib' => 3, 'interactions' => 4);
 our %DTYPE = ('float32' => 1, 'float64' => 2);
+our %SHAP_ALGORITHM = ('auto' => 0, 'treeshap' => 1, 'quadrature' => 2);
 our %PREDICT_DEFAULTS = ('output' => 0, 'iteration_begin' => 0, 'iteration_end' => 0, 'num_threads' => 1, 'shap_algorithm' => 0);
 
 1;

@@ -5,5 +5,6 @@ module Polyscore
   FORMATS = { 'auto' => 0, 'xgboost-json' => 1, 'xgboost-ubjson' => 2, 'lightgbm-text' => 3 }.freeze
   OUTPUTS = { 'value' => 0, 'margin' => 1, 'leaf' => 2, 'contrib' => 3, 'interactions' => 4 }.freeze
   DTYPES = { 'float32' => 1, 'float64' => 2 }.freeze
+  SHAP_ALGORITHMS = { 'auto' => 0, 'treeshap' => 1, 'quadrature' => 2 }.freeze
   PREDICT_DEFAULTS = { 'output' => 0, 'iteration_begin' => 0, 'iteration_end' => 0, 'num_threads' => 1, 'shap_algorithm' => 0 }.freeze
 end

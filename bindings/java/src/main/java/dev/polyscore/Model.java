@@ -325,7 +325,8 @@ public final class Model implements AutoCloseable {
       CallHook hook = callHook;
       if (hook != null) hook.beforeNative();
       double[] out = Native.predictArray(h, rows, dtype, nRows, nCols, o.output().code,
-          o.iterationBegin(), o.iterationEnd(), o.threads(), critical, o.baseMarginArray());
+          o.iterationBegin(), o.iterationEnd(), o.threads(), o.shapAlgorithm().code, critical,
+          o.baseMarginArray());
       if (hook != null) hook.afterNative();
       return out;
     } finally {
@@ -367,7 +368,8 @@ public final class Model implements AutoCloseable {
       CallHook hook = callHook;
       if (hook != null) hook.beforeNative();
       double[] out = Native.predictBuffer(h, rows, rows.position(), dtype.code, nRows, nCols,
-          o.output().code, o.iterationBegin(), o.iterationEnd(), o.threads(), o.baseMarginArray());
+          o.output().code, o.iterationBegin(), o.iterationEnd(), o.threads(),
+          o.shapAlgorithm().code, o.baseMarginArray());
       if (hook != null) hook.afterNative();
       return out;
     } finally {
@@ -419,7 +421,7 @@ public final class Model implements AutoCloseable {
       CallHook hook = callHook;
       if (hook != null) hook.beforeNative();
       double[] out = Native.predictRow(h, row, o.output().code, o.iterationBegin(),
-          o.iterationEnd(), o.baseMarginArray());
+          o.iterationEnd(), o.shapAlgorithm().code, o.baseMarginArray());
       if (hook != null) hook.afterNative();
       return out;
     } finally {

@@ -177,13 +177,15 @@ final class Native {
   static native byte[] category(long handle, int list, int index, int[] kind);
 
   static native double[] predictArray(long handle, Object rows, int dtype, long nRows, long nCols,
-      int output, int begin, int end, int threads, boolean critical, double[] baseMargin);
+      int output, int begin, int end, int threads, int shapAlgorithm, boolean critical,
+      double[] baseMargin);
 
   static native double[] predictBuffer(long handle, ByteBuffer buffer, long byteOffset, int dtype,
-      long nRows, long nCols, int output, int begin, int end, int threads, double[] baseMargin);
+      long nRows, long nCols, int output, int begin, int end, int threads, int shapAlgorithm,
+      double[] baseMargin);
 
   static native double[] predictRow(long handle, double[] row, int output, int begin, int end,
-      double[] baseMargin);
+      int shapAlgorithm, double[] baseMargin);
 
   /**
    * The single-row fast path over all rounds: scores {@code row} ({@code nFeatures} =

@@ -16,6 +16,7 @@ public final class PredictOptions {
   private final int iterationEnd;
   private final int threads;
   private final double[] baseMargin;
+  private final ShapAlgorithm shapAlgorithm;
 
   private PredictOptions(Builder b) {
     this.output = b.output;
@@ -23,6 +24,7 @@ public final class PredictOptions {
     this.iterationEnd = b.iterationEnd;
     this.threads = b.threads;
     this.baseMargin = b.baseMargin;
+    this.shapAlgorithm = b.shapAlgorithm;
   }
 
   /** A builder starting from the defaults. */
@@ -38,7 +40,7 @@ public final class PredictOptions {
   /** A builder starting from these options. */
   public Builder toBuilder() {
     return new Builder().output(output).iterations(iterationBegin, iterationEnd).threads(threads)
-        .baseMargin(baseMargin);
+        .baseMargin(baseMargin).shapAlgorithm(shapAlgorithm);
   }
 
   public OutputKind output() {
@@ -64,6 +66,11 @@ public final class PredictOptions {
     return baseMargin == null ? null : baseMargin.clone();
   }
 
+  /** The SHAP algorithm of CONTRIB and INTERACTIONS output. */
+  public ShapAlgorithm shapAlgorithm() {
+    return shapAlgorithm;
+  }
+
   /** The offsets without a copy, for the native call. */
   double[] baseMarginArray() {
     return baseMargin;
@@ -73,7 +80,8 @@ public final class PredictOptions {
   public String toString() {
     return "PredictOptions{output=" + output + ", iterations=[" + iterationBegin + ", "
         + iterationEnd + "), threads=" + threads
-        + (baseMargin == null ? "" : ", baseMargin=" + baseMargin.length + " values") + "}";
+        + (baseMargin == null ? "" : ", baseMargin=" + baseMargin.length + " values")
+        + ", shapAlgorithm=" + shapAlgorithm.algorithmName() + "}";
   }
 
   /** Builds {@link PredictOptions}. */
@@ -84,6 +92,7 @@ public final class PredictOptions {
     private int iterationEnd = Constants.DEFAULT_ITERATION_END;
     private int threads = Constants.DEFAULT_NUM_THREADS;
     private double[] baseMargin;
+    private ShapAlgorithm shapAlgorithm = ShapAlgorithm.values()[Constants.DEFAULT_SHAP_ALGORITHM];
 
     private Builder() {}
 
@@ -126,6 +135,33 @@ public final class PredictOptions {
     public Builder baseMargin(double[] offsets) {
       this.baseMargin = offsets == null ? null : offsets.clone();
       return this;
+    }
+
+    /**
+     * Which SHAP algorithm explains a tree model for {@link OutputKind#CONTRIB} and {@link
+     * OutputKind#INTERACTIONS}; other outputs ignore it. {@link ShapAlgorithm#AUTO}
+     * (default): as the library that wrote the file, XGBoost 3.3+ files by
+     * QuadratureTreeSHAP, older XGBoost files and LightGBM by exact TreeSHAP. {@link
+     * ShapAlgorithm#TREESHAP}: the bits of XGBoost &lt;= 3.2, LightGBM and shap's
+     * TreeExplainer. {@link ShapAlgorithm#QUADRATURE}: XGBoost 3.3+'s, which it uses for
+     * every file it loads (to match xgboost 3.4's pred_contribs on a file saved by 3.2);
+     * XGBoost models only (UNSUPPORTED on LightGBM).
+     */
+    public Builder shapAlgorithm(ShapAlgorithm algorithm) {
+      if (algorithm == null) {
+        throw new PolyscoreException(ErrorCode.INVALID_ARGUMENT, "shapAlgorithm is null");
+      }
+      this.shapAlgorithm = algorithm;
+      return this;
+    }
+
+    /**
+     * The SHAP algorithm by name, {@code "auto"}, {@code "treeshap"} or {@code "quadrature"}
+     * (as a configuration file spells it); another name is an INVALID_ARGUMENT error naming
+     * it and the accepted names.
+     */
+    public Builder shapAlgorithm(String name) {
+      return shapAlgorithm(ShapAlgorithm.fromName(name));
     }
 
     public PredictOptions build() {

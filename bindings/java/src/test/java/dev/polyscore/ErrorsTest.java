@@ -156,9 +156,9 @@ class ErrorsTest {
   void freedHandleIsTheLibrarysInvalidHandle() throws Exception {
     Model.load(TestData.fraudModel()).close(); // loads the glue
     long h = Native.loadFile((TestData.fraudModel() + "\0").getBytes(), 0);
-    assertEquals(1, Native.predictRow(h, new double[] {0.4, 1.2}, 0, 0, 0, null).length);
+    assertEquals(1, Native.predictRow(h, new double[] {0.4, 1.2}, 0, 0, 0, 0, null).length);
     Native.free(h);
-    expect(ErrorCode.INVALID_HANDLE, () -> Native.predictRow(h, new double[] {0.4, 1.2}, 0, 0, 0, null));
+    expect(ErrorCode.INVALID_HANDLE, () -> Native.predictRow(h, new double[] {0.4, 1.2}, 0, 0, 0, 0, null));
     Native.free(h); // freeing twice is harmless in the library too
   }
 

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * table abi_tests/layout_gen.c prints from the C header (schema: abi_tests/README.md).
  *
  * <ul>
- *   <li>The Java-side constants (ErrorCode, OutputKind, DType, ModelFormat codes and
- *       REQUIRED_ABI_VERSION) have the header's values, and every header constant has a
+ *   <li>The Java-side constants (ErrorCode, OutputKind, DType, ShapAlgorithm, ModelFormat
+ *       codes and REQUIRED_ABI_VERSION) have the header's values, and every header constant has a
  *       Java counterpart (PS_OK, which never reaches Java, and PS_ABI_VERSION aside).
  *   <li>{@link ModelInfo} has one component per field of ps_model_info, in order.
  * </ul>
@@ -177,6 +177,7 @@ class LayoutTest {
     }
     for (OutputKind k : OutputKind.values()) m.put("const.PS_OUTPUT_" + k.name(), String.valueOf(k.code));
     for (DType d : DType.values()) m.put("const.PS_DTYPE_" + d.name(), String.valueOf(d.code));
+    for (ShapAlgorithm a : ShapAlgorithm.values()) m.put("const.PS_SHAP_" + a.name(), String.valueOf(a.code));
     for (CategoryKind k : CategoryKind.values()) m.put("const.PS_CATEGORY_" + k.name(), String.valueOf(k.code));
     m.put("const.PS_CATEGORY_FEATURE_UNKNOWN", String.valueOf(CategoryList.UNKNOWN_FEATURE));
     for (ModelFormat f : ModelFormat.values()) {
