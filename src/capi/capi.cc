@@ -1,5 +1,6 @@
 // The C ABI: a thin shell that checks arguments, finds the model behind a handle,
 // calls the core, and turns every exception into a ps_status and a ps_error.
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
@@ -339,6 +340,14 @@ const TrainingCategories& category_list(const Forest& forest, uint32_t list) {
   return cats;
 }
 
+// A feature index a call names must be one of the model's features.
+void check_feature_index(const Forest& forest, uint32_t index) {
+  if (index >= forest.num_features) {
+    throw Error(PS_ERR_SHAPE, "feature index " + std::to_string(index) + " is out of range: the model has " +
+                                  std::to_string(forest.num_features) + " features");
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -475,10 +484,7 @@ ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, const p
     if (!buf && capacity > 0) invalid("buf is NULL");
     ModelRef ref(model);
     const Forest& forest = live(ref);
-    if (index >= forest.num_features) {
-      throw Error(PS_ERR_SHAPE, "feature index " + std::to_string(index) + " is out of range: the model has " +
-                                    std::to_string(forest.num_features) + " features");
-    }
+    check_feature_index(forest, index);
     const std::string name = forest.feature_names.empty() ? std::string() : forest.feature_names[index];
     *len = name.size();
     if (capacity <= name.size()) {
@@ -486,6 +492,19 @@ ps_status ps_model_feature_name(char* buf, size_t capacity, size_t* len, const p
                                                " bytes, the buffer has " + std::to_string(capacity));
     }
     copy_name(buf, capacity, name);
+  });
+}
+
+ps_status ps_model_feature_categorical(int32_t* categorical, const ps_model* model, uint32_t index, ps_error* err) {
+  return guarded(err, [&] {
+    require(categorical, "categorical");
+    ModelRef ref(model);
+    const LoadedModel& loaded_model = loaded(ref);
+    check_feature_index(*loaded_model.forest, index);
+    *categorical = std::binary_search(loaded_model.categorical_features.begin(),
+                                      loaded_model.categorical_features.end(), index)
+                       ? 1
+                       : 0;
   });
 }
 

@@ -238,6 +238,13 @@ int command_info(Session& s, const std::string& path) {
     if (!name.empty()) names += (names.empty() ? "" : ",") + name;
   }
   if (!names.empty()) std::cout << "feature names: " << names << "\n";
+  std::string categorical;
+  for (uint32_t j = 0; j < info.num_features; ++j) {
+    int32_t is_categorical = 0;
+    if (ps_model_feature_categorical(&is_categorical, s.model, j, s.err) != PS_OK) return s.fail("");
+    if (is_categorical) categorical += (categorical.empty() ? "" : ",") + std::to_string(j);
+  }
+  if (!categorical.empty()) std::cout << "categorical features: " << categorical << " (tested as categories)\n";
   return print_categories(s, all) ? 0 : s.fail("");
 }
 

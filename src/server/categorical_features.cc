@@ -42,6 +42,14 @@ std::vector<CategoricalFeature> categorical_features(const LoadedModel& model) {
   return out;
 }
 
+std::vector<uint32_t> code_only_categorical_features(const LoadedModel& model) {
+  std::vector<uint32_t> out;
+  for (const uint32_t j : model.categorical_split_features()) {
+    if (model.categories().values_of(j) == nullptr) out.push_back(j);
+  }
+  return out;
+}
+
 int category_kind_number(int32_t kind) {
   if (kind == CategoricalFeature::kMixedKinds) return 5;
   return kind >= PS_CATEGORY_STRING && kind <= PS_CATEGORY_BOOLEAN ? kind : 0;

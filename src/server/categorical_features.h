@@ -38,6 +38,10 @@ struct CategoricalFeature {
 // The model's categorical features in feature order.
 std::vector<CategoricalFeature> categorical_features(const LoadedModel& model);
 
+// The features its splits test as categories that have no list of values: they take
+// codes only (GetModelMetadataResponse.code_only_categorical_features). Ascending.
+std::vector<uint32_t> code_only_categorical_features(const LoadedModel& model);
+
 // A CategoricalFeature kind as polyscore.v1 CategoryKind: its number (PS_CATEGORY_* 1 to
 // 4 keep theirs, kMixedKinds is MIXED, 5; a kind newer than this server UNSPECIFIED, 0)
 // and its name, for gRPC and REST alike.

@@ -307,6 +307,7 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
         for (const int32_t kind : feature.value_kinds) out->add_value_kinds(category_kind(kind));
       }
       response->set_unpaired_category_lists(static_cast<uint32_t>(model->categories().unpaired()));
+      for (const uint32_t j : code_only_categorical_features(*model)) response->add_code_only_categorical_features(j);
     });
   }
 

@@ -91,6 +91,10 @@ LoadedModel::LoadedModel(std::string name, std::string version, std::string path
       feature.resize(length);
     }
     feature_names_.push_back(std::move(feature));
+    int32_t categorical = 0;
+    if (ps_model_feature_categorical(&categorical, handle_, i, err) == PS_OK && categorical) {
+      categorical_split_features_.push_back(i);
+    }
   }
   ps_error_free(err);
   try {

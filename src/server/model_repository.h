@@ -40,6 +40,8 @@ class LoadedModel {
   ps_model* handle() const { return handle_; }
   const ps_model_info& info() const { return info_; }
   const std::vector<std::string>& feature_names() const { return feature_names_; }
+  // The features some split tests as a category (ps_model_feature_categorical), ascending.
+  const std::vector<uint32_t>& categorical_split_features() const { return categorical_split_features_; }
   // Its training categories, to code category values given by their text.
   const feature_columns::CategoryCodes& categories() const { return categories_; }
   const ModelConfig& config() const { return config_; }
@@ -49,6 +51,7 @@ class LoadedModel {
   ps_model* handle_;
   ps_model_info info_ = PS_MODEL_INFO_INIT;
   std::vector<std::string> feature_names_;
+  std::vector<uint32_t> categorical_split_features_;
   feature_columns::CategoryCodes categories_;
   ModelConfig config_;
 };

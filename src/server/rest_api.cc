@@ -45,9 +45,9 @@ void append_shape(std::string& out, const std::vector<int64_t>& shape) {
   out += ']';
 }
 
-// ,"categorical_features":[...],"unpaired_category_lists":N: GetModelMetadataResponse's
-// fields under their proto names, enums by name, every field given (as the rest of this
-// answer), every value of every list.
+// ,"categorical_features":[...],"unpaired_category_lists":N,"code_only_categorical_features":[...]:
+// GetModelMetadataResponse's fields under their proto names, enums by name, every field
+// given (as the rest of this answer), every value of every list.
 void append_categorical_features(std::string& out, const LoadedModel& model) {
   out += ",\"categorical_features\":[";
   bool first = true;
@@ -78,6 +78,13 @@ void append_categorical_features(std::string& out, const LoadedModel& model) {
     out += "]}";
   }
   out += "],\"unpaired_category_lists\":" + std::to_string(model.categories().unpaired());
+  out += ",\"code_only_categorical_features\":[";
+  const std::vector<uint32_t> code_only = code_only_categorical_features(model);
+  for (size_t i = 0; i < code_only.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(code_only[i]);
+  }
+  out += ']';
 }
 
 // Scoring endpoints hold a slot; past --max-concurrent they answer 429 at once.

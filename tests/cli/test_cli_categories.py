@@ -85,6 +85,30 @@ def test_info_prints_the_category_lists(cli):
     assert "categories:  none saved" in r.stdout
 
 
+@pytest.mark.parametrize("file", ["xgb1_frame_binary.json", "xgb3_frame_binary.json", "lgb4_frame_binary.txt"])
+def test_info_names_the_features_the_trees_test_as_categories(cli, file):
+    """The features some split tests as a category, as the file's own split types say
+    (XGBoost split_type 1, LightGBM decision_type bit 0): also where no list was saved."""
+    text = (FRAMES / file).read_text()
+    expected = set()
+    if file.endswith(".json"):
+        for tree in json.loads(text)["learner"]["gradient_booster"]["model"]["trees"]:
+            expected |= {f for f, t, left in zip(tree["split_indices"], tree["split_type"], tree["left_children"])
+                         if t == 1 and left != -1}
+    else:
+        features = []
+        for line in text.splitlines():
+            if line.startswith("split_feature="):
+                features = [int(v) for v in line.split("=", 1)[1].split()]
+            if line.startswith("decision_type="):
+                expected |= {f for f, t in zip(features, line.split("=", 1)[1].split()) if int(t) & 1}
+    assert len(expected) == 3
+    r = cli("info", FRAMES / file)
+    assert r.returncode == 0, r.stderr
+    listed = ",".join(str(j) for j in sorted(expected))
+    assert "categorical features: %s (tested as categories)\n" % listed in r.stdout
+
+
 # ------------------------------- LightGBM: lists paired by --categorical-columns
 LGB4 = json.loads((FRAMES / "lgb4_frame_binary.case.json").read_text())
 LGB4_MODEL = FRAMES / "lgb4_frame_binary.txt"

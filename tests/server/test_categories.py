@@ -319,6 +319,25 @@ def lightgbm_saved_lists(path):
     return [[category_text(v) for v in values] for values in json.loads(line[len("pandas_categorical:"):])]
 
 
+def categorical_split_features(path):
+    """The features some split of a model file tests as a category, read from the file:
+    XGBoost JSON split_type 1, LightGBM text decision_type bit 0."""
+    text = pathlib.Path(path).read_text()
+    found = set()
+    if path.suffix == ".json":
+        for tree in json.loads(text)["learner"]["gradient_booster"]["model"]["trees"]:
+            found |= {f for f, t, left in zip(tree["split_indices"], tree["split_type"], tree["left_children"])
+                      if t == 1 and left != -1}
+        return sorted(found)
+    features = []
+    for line in text.splitlines():
+        if line.startswith("split_feature="):
+            features = [int(v) for v in line.split("=", 1)[1].split()]
+        if line.startswith("decision_type="):
+            found |= {f for f, t in zip(features, line.split("=", 1)[1].split()) if int(t) & 1}
+    return sorted(found)
+
+
 def category_text(v):
     """A category's text as docs/categories.md spells it: "true"/"false", an integer's
     digits, a real's shortest round-trip form."""
@@ -356,6 +375,8 @@ def test_metadata_lists_xgboost_saved_categories(frames_server):
     assert [e[0] for e in expected] == CATEGORICAL
     assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
     assert grpc_answer.unpaired_category_lists == 0 == rest["unpaired_category_lists"]
+    assert [e[1] for e in expected] == categorical_split_features(FRAMES / "xgb3_frame_binary.json")
+    assert list(grpc_answer.code_only_categorical_features) == [] == rest["code_only_categorical_features"]
 
 
 def test_metadata_lists_lightgbm_categories_paired_by_config(paired_server):
@@ -368,6 +389,8 @@ def test_metadata_lists_lightgbm_categories_paired_by_config(paired_server):
     assert len(expected) == 3
     assert grpc_lists(grpc_answer) == expected == rest_lists(rest)
     assert grpc_answer.unpaired_category_lists == 0 == rest["unpaired_category_lists"]
+    assert [e[1] for e in expected] == categorical_split_features(FRAMES / "lgb4_frame_binary.txt")
+    assert list(grpc_answer.code_only_categorical_features) == [] == rest["code_only_categorical_features"]
 
 
 @pytest.mark.parametrize("model,unpaired", [("lgb4", 3), ("xgb1", 0)])
@@ -379,6 +402,11 @@ def test_metadata_of_models_whose_features_take_codes_only(frames_server, model,
     assert grpc_answer.unpaired_category_lists == unpaired == rest["unpaired_category_lists"]
     if model == "lgb4":
         assert unpaired == len(lightgbm_saved_lists(FRAMES / "lgb4_frame_binary.txt"))
+    # Which features take codes, from the file's own split types.
+    file = FRAMES / ("lgb4_frame_binary.txt" if model == "lgb4" else "xgb1_frame_binary.json")
+    code_only = categorical_split_features(file)
+    assert len(code_only) == 3
+    assert list(grpc_answer.code_only_categorical_features) == code_only == rest["code_only_categorical_features"]
 
 
 def test_metadata_of_a_category_that_is_not_utf8(tmp_path):

@@ -122,6 +122,21 @@ PS_API ps_status ps_model_feature_name(char *buf, size_t capacity, size_t *len,
                                        const ps_model *model, uint32_t index, ps_error *err);
 
 /*
+ * Sets *categorical to 1 when some split of the model tests feature `index` as a
+ * category (the split sends a set of category codes one way: XGBoost's categorical
+ * splits, LightGBM's categorical_feature), else 0 (numeric splits only, or none). Such a
+ * feature takes category CODES; a caller holding the values themselves codes them with
+ * the feature's training categories (below) where the file saved them, and otherwise
+ * (XGBoost before 3.1, LightGBM trained on arrays, a LightGBM list no caller paired)
+ * must send the codes the training data had.
+ * \since ABI 6
+ * Errors: PS_ERR_INVALID_ARGUMENT (categorical NULL); PS_ERR_INVALID_HANDLE;
+ * PS_ERR_SHAPE (index >= num_features).
+ */
+PS_API ps_status ps_model_feature_categorical(int32_t *categorical, const ps_model *model,
+                                              uint32_t index, ps_error *err);
+
+/*
  * Training categories (\since ABI 5).
  *
  * A model trained on a table with categorical columns (a pandas DataFrame with

@@ -1,5 +1,7 @@
 #include "capi/model_table.h"
 
+#include <algorithm>
+
 #include "model/error.h"
 
 namespace polyscore {
@@ -22,6 +24,13 @@ LoadedModel::LoadedModel(std::unique_ptr<const Forest> f)
     contrib[static_cast<int>(arithmetic)] = prepare_contributions(*forest, arithmetic);
   }
   default_shap = default_shap_arithmetic(*forest);
+  for (const Node& node : forest->nodes) {
+    if (node.flags & kCategorical) categorical_features.push_back(node.feature);
+  }
+  std::sort(categorical_features.begin(), categorical_features.end());
+  categorical_features.erase(std::unique(categorical_features.begin(), categorical_features.end()),
+                             categorical_features.end());
+  categorical_features.shrink_to_fit();
   row_on_stack = forest->num_margin_outputs <= kMaxRowMargins && forest->num_features <= kMaxRowFeatures;
 }
 

@@ -40,6 +40,9 @@ struct LoadedModel {
   ContribTables contrib[2];
   // The algorithm of the library that wrote the file (PS_SHAP_AUTO).
   ShapArithmetic default_shap = ShapArithmetic::kExactTreeShap;
+  // The features some split tests as a category, ascending (ps_model_feature_categorical):
+  // a few numbers, not a flag per declared feature (hashed models declare millions).
+  std::vector<uint32_t> categorical_features;
 
   explicit LoadedModel(std::unique_ptr<const Forest> f);
 };
