@@ -194,7 +194,7 @@ constexpr size_t kShortBlockRows = 3;
 namespace lanes_avx512 {
 typedef float V __attribute__((vector_size(64)));
 constexpr int kRowLanes = 16;
-constexpr size_t kShortBlockRows = 4;
+constexpr size_t kShortBlockRows = 5;
 #include "predict/avx512_target_begin.h"
 #include "explain/quadrature_lanes_kernel.inc"
 #include "predict/avx512_target_end.h"
