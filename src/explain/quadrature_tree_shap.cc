@@ -21,7 +21,6 @@
 #include "explain/quadrature_tree_shap.h"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -39,8 +38,6 @@ namespace {
 
 constexpr float kUnseen = -999.0f;            // XGBoost's kQuadratureTreeShapUnseen
 constexpr float kMinChildWeight = 1e-12f;     // XGBoost's kQuadratureTreeShapMinChildWeight
-
-using Buffer = std::array<float, kQuadraturePoints>;
 
 // XGBoost's LegendrePolynomial, LegendreDerivative and MakeEndpointQuadrature.
 double legendre(size_t n, double x) {
@@ -91,30 +88,6 @@ float branch_weight(float cover, float parent_cover) {
   if (parent_cover <= 0.0f) return 0.5f;
   const float weight = cover / parent_cover;
   return weight < kMinChildWeight ? kMinChildWeight : weight;
-}
-
-// XGBoost's ExtractQuadratureInteractionDelta: the edge's delta with a partner feature
-// (live probability q_partner) taken out of the product.
-[[gnu::always_inline]] inline float pair_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, float p_exit,
-                                               float q_partner) {
-  if (q_partner == 1.0f) return 0.0f;
-  const float alpha_partner = q_partner - 1.0f;
-  const float alpha_enter = p_enter - 1.0f;
-  float acc = 0.0f;
-  if (p_exit == 1.0f) {
-    for (size_t i = 0; i < kQuadraturePoints; ++i) {
-      const float edge = alpha_enter / (1.0f + alpha_enter * rule.nodes[i]);
-      acc += alpha_partner * h[i] * edge / (1.0f + alpha_partner * rule.nodes[i]);
-    }
-  } else {
-    const float alpha_exit = p_exit - 1.0f;
-    for (size_t i = 0; i < kQuadraturePoints; ++i) {
-      const float edge =
-          alpha_enter / (1.0f + alpha_enter * rule.nodes[i]) - alpha_exit / (1.0f + alpha_exit * rule.nodes[i]);
-      acc += alpha_partner * h[i] * edge / (1.0f + alpha_partner * rule.nodes[i]);
-    }
-  }
-  return acc;
 }
 
 // The trees adding to output g, in tree order, each with the leaf value (target) it uses:
