@@ -21,7 +21,6 @@
 #include "explain/quadrature_tree_shap.h"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -39,8 +38,6 @@ namespace {
 
 constexpr float kUnseen = -999.0f;            // XGBoost's kQuadratureTreeShapUnseen
 constexpr float kMinChildWeight = 1e-12f;     // XGBoost's kQuadratureTreeShapMinChildWeight
-
-using Buffer = std::array<float, kQuadraturePoints>;
 
 // XGBoost's LegendrePolynomial, LegendreDerivative and MakeEndpointQuadrature.
 double legendre(size_t n, double x) {
@@ -91,46 +88,6 @@ float branch_weight(float cover, float parent_cover) {
   if (parent_cover <= 0.0f) return 0.5f;
   const float weight = cover / parent_cover;
   return weight < kMinChildWeight ? kMinChildWeight : weight;
-}
-
-// XGBoost's ExtractQuadratureDelta. Always inlined, like pair_delta: each of the three
-// copies of the walk calls it, and a call per edge made a lone row 15% slower.
-[[gnu::always_inline]] inline float edge_delta(const QuadratureRule& rule, const Buffer& h, float p_enter,
-                                               float p_exit) {
-  float acc = 0.0f;
-  if (p_enter != 1.0f) {
-    const float alpha_enter = p_enter - 1.0f;
-    for (size_t i = 0; i < kQuadraturePoints; ++i) acc += alpha_enter * h[i] / (1.0f + alpha_enter * rule.nodes[i]);
-  }
-  if (p_exit != 1.0f) {
-    const float alpha_exit = p_exit - 1.0f;
-    for (size_t i = 0; i < kQuadraturePoints; ++i) acc -= alpha_exit * h[i] / (1.0f + alpha_exit * rule.nodes[i]);
-  }
-  return acc;
-}
-
-// XGBoost's ExtractQuadratureInteractionDelta: the edge's delta with a partner feature
-// (live probability q_partner) taken out of the product.
-[[gnu::always_inline]] inline float pair_delta(const QuadratureRule& rule, const Buffer& h, float p_enter, float p_exit,
-                                               float q_partner) {
-  if (q_partner == 1.0f) return 0.0f;
-  const float alpha_partner = q_partner - 1.0f;
-  const float alpha_enter = p_enter - 1.0f;
-  float acc = 0.0f;
-  if (p_exit == 1.0f) {
-    for (size_t i = 0; i < kQuadraturePoints; ++i) {
-      const float edge = alpha_enter / (1.0f + alpha_enter * rule.nodes[i]);
-      acc += alpha_partner * h[i] * edge / (1.0f + alpha_partner * rule.nodes[i]);
-    }
-  } else {
-    const float alpha_exit = p_exit - 1.0f;
-    for (size_t i = 0; i < kQuadraturePoints; ++i) {
-      const float edge =
-          alpha_enter / (1.0f + alpha_enter * rule.nodes[i]) - alpha_exit / (1.0f + alpha_exit * rule.nodes[i]);
-      acc += alpha_partner * h[i] * edge / (1.0f + alpha_partner * rule.nodes[i]);
-    }
-  }
-  return acc;
 }
 
 // The trees adding to output g, in tree order, each with the leaf value (target) it uses:
@@ -210,7 +167,7 @@ constexpr size_t kShortBlockRows = 3;
 namespace lanes_avx512 {
 typedef float V __attribute__((vector_size(64)));
 constexpr int kRowLanes = 16;
-constexpr size_t kShortBlockRows = 4;
+constexpr size_t kShortBlockRows = 5;
 #include "predict/avx512_target_begin.h"
 #include "explain/quadrature_lanes_kernel.inc"
 #include "predict/avx512_target_end.h"
@@ -223,9 +180,12 @@ constexpr size_t kShortBlockRows = 4;
 // they are then added in order after the first half. Leaving out a zero entry changes no
 // bit: the sums start at +0.0f and never become -0.0f (x + (-x) is +0.0f), so adding
 // +-0.0f (a zero times the weight) leaves them as they are.
+// tree_phi: one_row_tree_phi of the widest copy the CPU allows.
+using TreePhi = void (*)(const Forest& forest, uint32_t tree_index, uint32_t target, const double* row,
+                         float* path_prob, float* phi);
 void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tree_end,
                          const std::vector<float>& root_sums, const double* offsets, double* out,
-                         const RowFiller& row_at) {
+                         const RowFiller& row_at, TreePhi tree_phi) {
   const uint32_t n = forest.num_features, columns = n + 1, groups = forest.num_margin_outputs;
   struct Walk {
     uint32_t output, tree, target;
@@ -239,19 +199,13 @@ void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tre
   const size_t middle = walks.size() / 2;
   std::vector<double> row(n);
   row_at(0, row.data());
-  const double* rows[1] = {row.data()};
   std::vector<float> acc(size_t(groups) * columns, 0.0f);
   std::vector<uint32_t> kept_column;
   std::vector<float> kept_value;
   std::vector<size_t> kept_end(walks.size() - middle);  // per walk of the second half
   std::atomic<int> next_half{0};
   auto walk_one = [&](const Walk& w, float* path_prob, float* phi) {
-    const Tree& tree = forest.trees[w.tree];
-    std::fill(phi, phi + columns, 0.0f);
-    using Sink = lanes_baseline::AdditiveSink<1>;
-    lanes_baseline::QuadratureWalk<Sink, 1> walk{&forest, &forest.nodes[tree.node_begin], tree.node_begin, w.target,
-                                                 rows, &quadrature_rule(), path_prob, Sink{phi, columns}};
-    walk.run();
+    tree_phi(forest, w.tree, w.target, row.data(), path_prob, phi);
   };
   auto work = [&] {
     std::vector<float> path_prob(n, kUnseen), phi(columns);
@@ -352,15 +306,22 @@ void quadrature_contributions(const Forest& forest, const ContribTables& tables,
   check_usable(tables);
   const std::vector<float> root_sums = root_mean_sums(forest, tables, tree_begin, tree_end);
   if (n_rows == 1 && num_threads >= 2 && tree_end - tree_begin >= 2) {
-    return one_row_two_threads(forest, tree_begin, tree_end, root_sums, offsets, out, row_at);
+    TreePhi tree_phi = lanes_baseline::one_row_tree_phi;
+#if POLYSCORE_X86_64
+    if (avx512_allowed()) {
+      tree_phi = lanes_avx512::one_row_tree_phi;
+    } else if (avx2_allowed()) {
+      tree_phi = lanes_avx2::one_row_tree_phi;
+    }
+#endif
+    return one_row_two_threads(forest, tree_begin, tree_end, root_sums, offsets, out, row_at, tree_phi);
   }
 #if POLYSCORE_X86_64
-  // A lone row has no lanes to fill; its one-row walk measured slower in the AVX-512 copy.
-  if (n_rows > 1 && avx512_allowed()) {
+  if (avx512_allowed()) {
     return lanes_avx512::contributions_rows(forest, tree_begin, tree_end, root_sums, n_rows, offsets, out,
                                             num_threads, row_at);
   }
-  if (n_rows > 1 && avx2_allowed()) {
+  if (avx2_allowed()) {
     return lanes_avx2::contributions_rows(forest, tree_begin, tree_end, root_sums, n_rows, offsets, out, num_threads,
                                           row_at);
   }
