@@ -54,14 +54,15 @@ run "aarch64 build under qemu-user" env POLYSCORE_BUILD_DIR="$ROOT/build" bash t
 # the instruction sets chosen from cpuid as on those machines. About 4 minutes.
 run "x86-64 without AVX-512 under qemu-user" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/cross/x86_cpus.sh
 
-# The concurrency tests (worker pool, threads sharing a model, free during predict)
+# The concurrency tests (worker pool, threads sharing a model, free during predict,
+# tables made at a first call)
 # under ThreadSanitizer, repeated so that the threads interleave in many ways. Not the
 # fork test: TSan cannot start threads in the child of a multi-threaded fork.
 run "C++ concurrency tests under ThreadSanitizer" bash -c '
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYSCORE_SANITIZE=thread >/dev/null &&
   cmake --build build-tsan --target polyscore_tests &&
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./build-tsan/polyscore_tests --gtest_brief=1 \
-    --gtest_repeat=100 --gtest_filter="WorkerPool.*:CApi.ThreadsShareOneModelAndSurviveFree:CApi.MultiThreadedBatchEqualsSingleThreaded:KeyWalks.LinkedWalkOfAPartBlock*:RowBlockWalk.BuiltAtTheFirstSingleRowNotAtLoad:BitvectorWalk.LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad-WorkerPool.ForkedChildFinishesItsCalls"'
+    --gtest_repeat=100 --gtest_filter="WorkerPool.*:CApi.ThreadsShareOneModelAndSurviveFree:CApi.MultiThreadedBatchEqualsSingleThreaded:KeyWalks.LinkedWalkOfAPartBlock*:RowBlockWalk.BuiltAtTheFirstSingleRowNotAtLoad:BitvectorWalk.LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad:ShapAlgorithm.FirstCallsFromManyThreadsAtOnceAgree-WorkerPool.ForkedChildFinishesItsCalls"'
 
 run "schemas (buf lint, buf breaking)" bash tests/schema/test.sh
 run "server (polyscore serve)" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/server/test.sh

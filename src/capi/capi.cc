@@ -239,7 +239,7 @@ const polyscore::ContribTables& shap_tables(const LoadedModel& model, const ps_p
     if (opts->shap_algorithm == PS_SHAP_TREESHAP) arithmetic = polyscore::ShapArithmetic::kExactTreeShap;
     if (opts->shap_algorithm == PS_SHAP_QUADRATURE) arithmetic = polyscore::ShapArithmetic::kQuadratureTreeShap;
   }
-  return model.contrib[static_cast<int>(arithmetic)];
+  return model.contrib(arithmetic);
 }
 
 // The trees a contributions or interactions call uses (the margin plan's) and its

@@ -20,9 +20,6 @@ LoadedModel::LoadedModel(std::unique_ptr<const Forest> f)
       // Not cached: calls for this kind plan afresh and report the error.
     }
   }
-  for (ShapArithmetic arithmetic : {ShapArithmetic::kExactTreeShap, ShapArithmetic::kQuadratureTreeShap}) {
-    contrib[static_cast<int>(arithmetic)] = prepare_contributions(*forest, arithmetic);
-  }
   default_shap = default_shap_arithmetic(*forest);
   for (const Node& node : forest->nodes) {
     if (node.flags & kCategorical) categorical_features.push_back(node.feature);
@@ -32,6 +29,12 @@ LoadedModel::LoadedModel(std::unique_ptr<const Forest> f)
                              categorical_features.end());
   categorical_features.shrink_to_fit();
   row_on_stack = forest->num_margin_outputs <= kMaxRowMargins && forest->num_features <= kMaxRowFeatures;
+}
+
+const ContribTables& LoadedModel::contrib(ShapArithmetic arithmetic) const {
+  LazyContribTables& lazy = contrib_[static_cast<int>(arithmetic)];
+  std::call_once(lazy.made, [&] { lazy.tables = prepare_contributions(*forest, arithmetic); });
+  return lazy.tables;
 }
 
 ps_model* ModelTable::insert(std::unique_ptr<const LoadedModel> model) {

@@ -5,7 +5,9 @@
 // dense input, a lone row and two threads; and the option's errors.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -203,6 +205,41 @@ TEST(ShapAlgorithm, OlderCallersGetTheFilesOwnAlgorithm) {
   EXPECT_GT(bits_differ(by_default, exact), 0u);
   opts.struct_size = offsetof(ps_predict_options, shap_algorithm);  // ends before the field
   EXPECT_EQ(bits_differ(by_default, contributions(opts)), 0u);
+}
+
+// The tables of each algorithm are made at the first call that asks for them: threads
+// that all make their first call at once on a fresh model get the bits of a later call.
+TEST(ShapAlgorithm, FirstCallsFromManyThreadsAtOnceAgree) {
+  for (ps_shap_algorithm algorithm : {PS_SHAP_TREESHAP, PS_SHAP_QUADRATURE}) {
+    Model model("xgb3_bigish_binary_logistic.json");  // tables that take a while to make
+    std::vector<double> x(model.n_features, 0.25);
+    ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+    opts.output = PS_OUTPUT_CONTRIB;
+    opts.shap_algorithm = algorithm;
+    constexpr int kThreads = 8;
+    std::vector<std::vector<double>> out(kThreads, std::vector<double>(model.n_features + 1));
+    std::vector<ps_status> status(kThreads, PS_ERR_INTERNAL);
+    std::vector<std::thread> threads;
+    std::atomic<int> ready{0};
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (ready.load() < kThreads) {
+        }
+        status[t] = ps_model_predict_row(out[t].data(), out[t].size(), model.m.model, x.data(), x.size(), &opts,
+                                         nullptr);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    std::vector<double> later(model.n_features + 1);
+    ASSERT_EQ(ps_model_predict_row(later.data(), later.size(), model.m.model, x.data(), x.size(), &opts, model.m.err),
+              PS_OK)
+        << model.m.message();
+    for (int t = 0; t < kThreads; ++t) {
+      EXPECT_EQ(status[t], PS_OK) << t;
+      EXPECT_EQ(bits_differ(later, out[t]), 0u) << t;
+    }
+  }
 }
 
 }  // namespace
