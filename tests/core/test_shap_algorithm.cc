@@ -135,7 +135,48 @@ struct Model {
     std::vector<double> x(n_features, 0.5), out(4096);
     return ps_model_predict_row(out.data(), out.size(), m.model, x.data(), n_features, &opts, m.err);
   }
+  ps_status dense(const ps_predict_options& opts) {
+    std::vector<double> x(2 * n_features, 0.5), out(8192);
+    return ps_model_predict_dense(out.data(), out.size(), m.model, x.data(), PS_DTYPE_FLOAT64, 2, n_features, &opts,
+                                  m.err);
+  }
+  ps_status csr(const ps_predict_options& opts) {
+    const int64_t indptr[] = {0, 1};
+    const int32_t indices[] = {0};
+    const double values[] = {0.5};
+    std::vector<double> out(4096);
+    return ps_model_predict_csr(out.data(), out.size(), m.model, indptr, indices, values, PS_DTYPE_FLOAT64, 1,
+                                n_features, &opts, m.err);
+  }
 };
+
+// Every predict entry point checks both new fields for every output kind, whichever path
+// it takes (the plan made at load, a fresh plan, the SHAP tables), before scoring.
+TEST(ShapAlgorithm, EveryEntryPointChecksTheNewFieldsForEveryOutput) {
+  Model model("xgb3_binary_logistic.json");
+  using Call = ps_status (Model::*)(const ps_predict_options&);
+  const std::pair<const char*, Call> calls[] = {
+      {"output_size", &Model::output_size}, {"dense", &Model::dense}, {"csr", &Model::csr}, {"row", &Model::row}};
+  for (ps_output_kind kind :
+       {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
+    for (const auto& [name, call] : calls) {
+      SCOPED_TRACE(std::string(name) + " output " + std::to_string(kind));
+      ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+      opts.output = kind;
+      EXPECT_EQ((model.*call)(opts), PS_OK) << model.m.message();
+      opts.shap_algorithm = 3;
+      EXPECT_EQ((model.*call)(opts), PS_ERR_INVALID_ARGUMENT);
+      EXPECT_NE(model.m.message().find("unknown shap_algorithm 3"), std::string::npos) << model.m.message();
+      opts.shap_algorithm = PS_SHAP_TREESHAP;
+      opts.reserved1 = -1;
+      EXPECT_EQ((model.*call)(opts), PS_ERR_INVALID_ARGUMENT);
+      EXPECT_NE(model.m.message().find("reserved1 is -1"), std::string::npos) << model.m.message();
+      // A caller whose struct ends before reserved1 (44 bytes) is not held to it.
+      opts.struct_size = offsetof(ps_predict_options, reserved1);
+      EXPECT_EQ((model.*call)(opts), PS_OK) << model.m.message();
+    }
+  }
+}
 
 TEST(ShapAlgorithm, UnknownValueIsRefusedByEveryCallNamingIt) {
   Model model("xgb3_binary_logistic.json");
