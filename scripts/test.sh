@@ -17,6 +17,8 @@ run() {  # run NAME COMMAND...: runs one suite, remembers a failure, goes on
 
 # The committed conformance vectors agree with their manifest (shapes, kinds, files).
 run "conformance vectors manifest" python3 tests/gen/check_vectors.py
+# Tracked symbolic links stay inside the repository (a clone elsewhere gets the same tree).
+run "tracked links" bash tests/repo/tracked_links.sh
 run "C++ tests" ctest --test-dir build --output-on-failure -j2
 
 # The C++ suite and the CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer

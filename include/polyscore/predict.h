@@ -57,8 +57,9 @@ enum {
  * training library's wants that library's bits: XGBoost 3.3 and newer explain EVERY file
  * they load by QuadratureTreeSHAP, whichever version wrote it, while XGBoost <= 3.2,
  * LightGBM and shap's TreeExplainer compute exact TreeSHAP. docs/explain.md.
- * Read by PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS only; gblinear models are
- * explained by their weights under any of them. \since ABI 6
+ * Used by PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS only (a value that is not a
+ * PS_SHAP_* is refused whatever the output); gblinear models are explained by their
+ * weights under any of them. \since ABI 6
  */
 typedef int32_t ps_shap_algorithm;
 enum {
@@ -105,8 +106,10 @@ enum {
  * rounds' sum, and no offset of it is defined). ps_model_output_size ignores them.
  *
  * shap_algorithm (\since ABI 6): which SHAP algorithm PS_OUTPUT_CONTRIB and
- * PS_OUTPUT_INTERACTIONS use (ps_shap_algorithm above); other outputs ignore it. Read
- * only when struct_size covers it; reserved1 (padding made a field) must be 0.
+ * PS_OUTPUT_INTERACTIONS use (ps_shap_algorithm above); other outputs do not depend on
+ * it, but every call checks it (PS_ERR_INVALID_ARGUMENT for a value that is not a
+ * PS_SHAP_*). Read only when struct_size covers it; reserved1 (padding made a field)
+ * must be 0, likewise checked by every call.
  */
 typedef struct ps_predict_options {
   size_t struct_size;

@@ -11,6 +11,7 @@
 #include "test_util.h"
 
 using polyscore_test::Loaded;
+using polyscore_test::predict_dense;
 using polyscore_test::read_csv;
 using polyscore_test::source_path;
 
@@ -24,18 +25,6 @@ std::vector<nlohmann::json> cases_with_interactions() {
   for (const auto& c : manifest["cases"]) {
     if (c.contains("interactions")) out.push_back(c);
   }
-  return out;
-}
-
-std::vector<double> predict(const Loaded& m, const std::vector<double>& x, size_t n_rows, size_t n_features,
-                            ps_predict_options opts) {
-  size_t size = 0;
-  EXPECT_EQ(ps_model_output_size(&size, m.model, n_rows, &opts, m.err), PS_OK) << m.message();
-  std::vector<double> out(size);
-  EXPECT_EQ(ps_model_predict_dense(out.data(), size, m.model, x.data(), PS_DTYPE_FLOAT64, n_rows, n_features, &opts,
-                                   m.err),
-            PS_OK)
-      << m.message();
   return out;
 }
 
@@ -54,11 +43,11 @@ TEST(Interactions, RowsSumToContributionsAndMatrixToMargin) {
     opts.iteration_begin = c["iteration_begin"];
     opts.iteration_end = c["iteration_end"];
     opts.output = PS_OUTPUT_INTERACTIONS;
-    const auto inter = predict(m, x, rows.size(), n, opts);
+    const auto inter = predict_dense(m, x, rows.size(), n, opts);
     opts.output = PS_OUTPUT_CONTRIB;
-    const auto contrib = predict(m, x, rows.size(), n, opts);
+    const auto contrib = predict_dense(m, x, rows.size(), n, opts);
     opts.output = PS_OUTPUT_MARGIN;
-    const auto margin = predict(m, x, rows.size(), n, opts);
+    const auto margin = predict_dense(m, x, rows.size(), n, opts);
     ASSERT_EQ(inter.size(), contrib.size() * columns);
     ASSERT_EQ(contrib.size(), margin.size() * columns);
     for (size_t rg = 0; rg < margin.size(); ++rg) {  // each (row, margin)
@@ -94,9 +83,9 @@ TEST(Interactions, SameBitsForAnyThreadCountAndRowByRow) {
     const size_t n = c["num_features"];
     ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
     opts.output = PS_OUTPUT_INTERACTIONS;
-    const auto one_thread = predict(m, x, rows.size(), n, opts);
+    const auto one_thread = predict_dense(m, x, rows.size(), n, opts);
     opts.num_threads = 2;
-    const auto two_threads = predict(m, x, rows.size(), n, opts);
+    const auto two_threads = predict_dense(m, x, rows.size(), n, opts);
     ASSERT_EQ(0, std::memcmp(one_thread.data(), two_threads.data(), one_thread.size() * sizeof(double)));
     const size_t per_row = one_thread.size() / rows.size();
     std::vector<double> row_out(per_row);

@@ -14,6 +14,7 @@
 
 using polyscore_test::flatten;
 using polyscore_test::Loaded;
+using polyscore_test::predict_dense;
 using polyscore_test::read_csv;
 using polyscore_test::source_path;
 
@@ -38,18 +39,6 @@ ps_shap_algorithm algorithm_named(const std::string& name) {
   if (name == "treeshap") return PS_SHAP_TREESHAP;
   ADD_FAILURE() << "unknown algorithm " << name;
   return PS_SHAP_AUTO;
-}
-
-std::vector<double> explain(const Loaded& m, const std::vector<double>& x, size_t n_rows, size_t n_features,
-                            const ps_predict_options& opts) {
-  size_t size = 0;
-  EXPECT_EQ(ps_model_output_size(&size, m.model, n_rows, &opts, m.err), PS_OK) << m.message();
-  std::vector<double> out(size);
-  EXPECT_EQ(ps_model_predict_dense(out.data(), size, m.model, x.data(), PS_DTYPE_FLOAT64, n_rows, n_features, &opts,
-                                   m.err),
-            PS_OK)
-      << m.message();
-  return out;
 }
 
 // Bit for bit; NaN only where the library wrote NaN.
@@ -80,13 +69,13 @@ TEST(ShapAlgorithm, EveryCrossCaseGivesTheOtherXGBoostsBits) {
     opts.shap_algorithm = algorithm_named(cross["shap_algorithm"]);
     const auto expected =
         flatten(read_csv(source_path("tests/vectors/shap_algorithms/" + cross["contrib"]["file"].get<std::string>())));
-    EXPECT_EQ(bits_differ(expected, explain(m, x, rows.size(), n, opts)), 0u);
+    EXPECT_EQ(bits_differ(expected, predict_dense(m, x, rows.size(), n, opts)), 0u);
     opts.num_threads = 2;
-    EXPECT_EQ(bits_differ(expected, explain(m, x, rows.size(), n, opts)), 0u) << "two threads";
+    EXPECT_EQ(bits_differ(expected, predict_dense(m, x, rows.size(), n, opts)), 0u) << "two threads";
     // A lone row (its own one-row walks) gives row 0's values.
     const std::vector<double> first(x.begin(), x.begin() + n);
     const std::vector<double> expected_first(expected.begin(), expected.begin() + expected.size() / rows.size());
-    EXPECT_EQ(bits_differ(expected_first, explain(m, first, 1, n, opts)), 0u) << "one row, two threads";
+    EXPECT_EQ(bits_differ(expected_first, predict_dense(m, first, 1, n, opts)), 0u) << "one row, two threads";
     opts.num_threads = 1;
     std::vector<double> row_out(expected_first.size());
     ASSERT_EQ(ps_model_predict_row(row_out.data(), row_out.size(), m.model, first.data(), n, &opts, m.err), PS_OK)
@@ -98,7 +87,7 @@ TEST(ShapAlgorithm, EveryCrossCaseGivesTheOtherXGBoostsBits) {
     by_default.shap_algorithm = PS_SHAP_AUTO;
     size_t size = 0;
     if (ps_model_output_size(&size, m.model, rows.size(), &by_default, m.err) != PS_OK ||
-        bits_differ(expected, explain(m, x, rows.size(), n, by_default)) > 0) {
+        bits_differ(expected, predict_dense(m, x, rows.size(), n, by_default)) > 0) {
       ++unlike_auto;
     }
     ++contrib_cases;
@@ -108,7 +97,7 @@ TEST(ShapAlgorithm, EveryCrossCaseGivesTheOtherXGBoostsBits) {
     const std::vector<double> some(x.begin(), x.begin() + k * n);
     const auto expected_matrix = flatten(
         read_csv(source_path("tests/vectors/shap_algorithms/" + cross["interactions"]["file"].get<std::string>())));
-    EXPECT_EQ(bits_differ(expected_matrix, explain(m, some, k, n, opts)), 0u) << "interactions";
+    EXPECT_EQ(bits_differ(expected_matrix, predict_dense(m, some, k, n, opts)), 0u) << "interactions";
     ++interaction_cases;
   }
   // The generator's counts (tests/gen/make_shap_algorithm_vectors.py): nothing skipped silently.
@@ -137,7 +126,48 @@ struct Model {
     std::vector<double> x(n_features, 0.5), out(4096);
     return ps_model_predict_row(out.data(), out.size(), m.model, x.data(), n_features, &opts, m.err);
   }
+  ps_status dense(const ps_predict_options& opts) {
+    std::vector<double> x(2 * n_features, 0.5), out(8192);
+    return ps_model_predict_dense(out.data(), out.size(), m.model, x.data(), PS_DTYPE_FLOAT64, 2, n_features, &opts,
+                                  m.err);
+  }
+  ps_status csr(const ps_predict_options& opts) {
+    const int64_t indptr[] = {0, 1};
+    const int32_t indices[] = {0};
+    const double values[] = {0.5};
+    std::vector<double> out(4096);
+    return ps_model_predict_csr(out.data(), out.size(), m.model, indptr, indices, values, PS_DTYPE_FLOAT64, 1,
+                                n_features, &opts, m.err);
+  }
 };
+
+// Every predict entry point checks both new fields for every output kind, whichever path
+// it takes (the plan made at load, a fresh plan, the SHAP tables), before scoring.
+TEST(ShapAlgorithm, EveryEntryPointChecksTheNewFieldsForEveryOutput) {
+  Model model("xgb3_binary_logistic.json");
+  using Call = ps_status (Model::*)(const ps_predict_options&);
+  const std::pair<const char*, Call> calls[] = {
+      {"output_size", &Model::output_size}, {"dense", &Model::dense}, {"csr", &Model::csr}, {"row", &Model::row}};
+  for (ps_output_kind kind :
+       {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
+    for (const auto& [name, call] : calls) {
+      SCOPED_TRACE(std::string(name) + " output " + std::to_string(kind));
+      ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+      opts.output = kind;
+      EXPECT_EQ((model.*call)(opts), PS_OK) << model.m.message();
+      opts.shap_algorithm = 3;
+      EXPECT_EQ((model.*call)(opts), PS_ERR_INVALID_ARGUMENT);
+      EXPECT_NE(model.m.message().find("unknown shap_algorithm 3"), std::string::npos) << model.m.message();
+      opts.shap_algorithm = PS_SHAP_TREESHAP;
+      opts.reserved1 = -1;
+      EXPECT_EQ((model.*call)(opts), PS_ERR_INVALID_ARGUMENT);
+      EXPECT_NE(model.m.message().find("reserved1 is -1"), std::string::npos) << model.m.message();
+      // A caller whose struct ends before reserved1 (44 bytes) is not held to it.
+      opts.struct_size = offsetof(ps_predict_options, reserved1);
+      EXPECT_EQ((model.*call)(opts), PS_OK) << model.m.message();
+    }
+  }
+}
 
 TEST(ShapAlgorithm, UnknownValueIsRefusedByEveryCallNamingIt) {
   Model model("xgb3_binary_logistic.json");

@@ -1,6 +1,8 @@
 // Helpers shared by the C++ tests: paths, CSV reading, a C-API RAII wrapper.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -61,5 +63,19 @@ struct Loaded {
   }
   std::string message() const { return ps_error_message(err); }
 };
+
+// n_rows float64 rows scored with opts through ps_model_output_size and
+// ps_model_predict_dense, both expected to succeed.
+inline std::vector<double> predict_dense(const Loaded& m, const std::vector<double>& x, size_t n_rows,
+                                         size_t n_features, const ps_predict_options& opts) {
+  size_t size = 0;
+  EXPECT_EQ(ps_model_output_size(&size, m.model, n_rows, &opts, m.err), PS_OK) << m.message();
+  std::vector<double> out(size);
+  EXPECT_EQ(ps_model_predict_dense(out.data(), size, m.model, x.data(), PS_DTYPE_FLOAT64, n_rows, n_features, &opts,
+                                   m.err),
+            PS_OK)
+      << m.message();
+  return out;
+}
 
 }  // namespace polyscore_test

@@ -3,8 +3,10 @@ import shutil
 
 import grpc
 import pytest
+import requests
 
-from serve_util import EXAMPLE_MODELS, SERVER, Server, vector_repository
+from serve_util import EXAMPLE_MODELS, SERVER, Server, scoring_pb2, scoring_pb2_grpc, vector_repository
+from wire.inference import grpc_predict_v2_pb2_grpc  # generated; serve_util puts it on the path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,6 +47,14 @@ def vectors_server(tmp_path_factory):
     assert server.stop() == 0, server.log_text()
 
 
+@pytest.fixture(scope="module")
+def stubs(vectors_server):
+    """polyscore.v1's and the Open Inference Protocol's gRPC stubs on vectors_server."""
+    channel = channel_to(vectors_server)
+    yield scoring_pb2_grpc.ScoringServiceStub(channel), grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel)
+    channel.close()
+
+
 @pytest.fixture
 def fraud_copy(tmp_path):
     """A writable copy of examples/models."""
@@ -55,3 +65,13 @@ def fraud_copy(tmp_path):
 
 def channel_to(server):
     return grpc.insecure_channel(server.grpc_target)
+
+
+def metadata(server, model):
+    """A model's metadata: (GetModelMetadataResponse over gRPC, GET /v1/models/NAME's JSON)."""
+    with channel_to(server) as channel:
+        grpc_answer = scoring_pb2_grpc.ScoringServiceStub(channel).GetModelMetadata(
+            scoring_pb2.GetModelMetadataRequest(model=model), timeout=10)
+    rest = requests.get(server.url + "/v1/models/" + model, timeout=10)
+    assert rest.status_code == 200, rest.text
+    return grpc_answer, rest.json()

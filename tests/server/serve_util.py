@@ -115,6 +115,11 @@ def same_bits(a, b):
     return np.array_equal(a[~nan].view(np.uint64), b[~nan].view(np.uint64))
 
 
+def exact_floats(values):
+    """A JSON answer's numbers as float64, null (a NaN or infinity JSON cannot hold) as NaN."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
 def vector_repository(path):
     """A repository with every vector model as DIR/<stem>/1/model.<ext> (symlinks)."""
     names = {}

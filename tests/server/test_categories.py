@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import channel_to
+from conftest import channel_to, metadata
 from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
 from serve_util import VECTORS, Server, fraud_pb2, fraud_pb2_grpc, same_bits, scoring_pb2, scoring_pb2_grpc
 
@@ -344,15 +344,6 @@ def category_text(v):
     if isinstance(v, bool):
         return "true" if v else "false"
     return repr(v) if isinstance(v, float) else str(v)
-
-
-def metadata(server, model):
-    with channel_to(server) as channel:
-        grpc_answer = scoring_pb2_grpc.ScoringServiceStub(channel).GetModelMetadata(
-            scoring_pb2.GetModelMetadataRequest(model=model), timeout=10)
-    rest = requests.get(server.url + "/v1/models/" + model, timeout=10)
-    assert rest.status_code == 200, rest.text
-    return grpc_answer, rest.json()
 
 
 def grpc_lists(answer):

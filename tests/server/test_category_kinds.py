@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import channel_to
+from conftest import channel_to, metadata
 from serve_util import VECTORS, Server, fraud_pb2, fraud_pb2_grpc, same_bits, scoring_pb2, scoring_pb2_grpc
 
 FRAMES = VECTORS / "frames"
@@ -52,15 +52,6 @@ def kind_of_dtype(dtype):
     if dtype == "bool":
         return "CATEGORY_KIND_BOOLEAN"
     raise AssertionError("no kind for dtype " + dtype)
-
-
-def metadata(server, model):
-    with channel_to(server) as channel:
-        grpc_answer = scoring_pb2_grpc.ScoringServiceStub(channel).GetModelMetadata(
-            scoring_pb2.GetModelMetadataRequest(model=model), timeout=10)
-    rest = requests.get(server.url + "/v1/models/" + model, timeout=10)
-    assert rest.status_code == 200, rest.text
-    return grpc_answer, rest.json()
 
 
 @pytest.mark.parametrize("model", ["lgb4k", "xgb3k"])

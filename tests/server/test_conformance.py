@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import channel_to
-from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
-from serve_util import (CASES, VECTORS, case_inputs, json_numbers, polyscore_c, same_bits, scoring_pb2, scoring_pb2_grpc)
+from serve_util import CASES, VECTORS, case_inputs, json_numbers, polyscore_c, same_bits, scoring_pb2
+from wire.inference import grpc_predict_v2_pb2  # generated; see serve_util
 
 OUTPUTS = ("value", "margin", "leaf", "contrib")
 KIND = {"value": scoring_pb2.OUTPUT_KIND_VALUE, "margin": scoring_pb2.OUTPUT_KIND_MARGIN,
@@ -63,13 +62,6 @@ def tensor_shape(expected, output, num_features):
 
 def model_name(case):
     return (VECTORS / case["model"]).stem
-
-
-@pytest.fixture(scope="module")
-def stubs(vectors_server):
-    channel = channel_to(vectors_server)
-    yield scoring_pb2_grpc.ScoringServiceStub(channel), grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel)
-    channel.close()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])

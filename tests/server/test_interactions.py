@@ -15,8 +15,9 @@ import pytest
 import requests
 
 from conftest import channel_to
-from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
-from serve_util import CASES, VECTORS, case_inputs, json_numbers, polyscore_c, same_bits, scoring_pb2, scoring_pb2_grpc
+from wire.inference import grpc_predict_v2_pb2  # generated; see serve_util
+from serve_util import (CASES, VECTORS, case_inputs, exact_floats, json_numbers, polyscore_c, same_bits, scoring_pb2,
+                        scoring_pb2_grpc)
 
 ROWS = 8  # interaction values cost about 2 * (features + 1) contributions per row
 NAMES = ["xgb1_binary_logistic", "xgb1_binary_logistic_f32", "xgb1_multi_softprob",
@@ -39,17 +40,6 @@ def c_interactions(case, X):
         return np.asarray(out, dtype=np.float64).reshape(X.shape[0], -1)
     finally:
         model.close()
-
-
-def exact_floats(values):
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-
-@pytest.fixture(scope="module")
-def stubs(vectors_server):
-    channel = channel_to(vectors_server)
-    yield scoring_pb2_grpc.ScoringServiceStub(channel), grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel)
-    channel.close()
 
 
 def test_the_cases_are_there():

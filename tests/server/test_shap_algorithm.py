@@ -18,9 +18,8 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import channel_to
-from wire.inference import grpc_predict_v2_pb2, grpc_predict_v2_pb2_grpc  # generated; see serve_util
-from serve_util import CASES, VECTORS, case_inputs, json_numbers, same_bits, scoring_pb2, scoring_pb2_grpc
+from serve_util import CASES, VECTORS, case_inputs, exact_floats, json_numbers, same_bits, scoring_pb2
+from wire.inference import grpc_predict_v2_pb2  # generated; see serve_util
 
 ROWS = 8
 BY_NAME = {c["name"]: c for c in CASES}
@@ -52,17 +51,6 @@ def cross_vector(name, output):
     first ROWS rows, flat."""
     spec = CROSS[name][output]
     return np.loadtxt(VECTORS / "shap_algorithms" / spec["file"], delimiter=",", ndmin=2)[:ROWS].ravel()
-
-
-def exact_floats(values):
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-
-@pytest.fixture(scope="module")
-def stubs(vectors_server):
-    channel = channel_to(vectors_server)
-    yield scoring_pb2_grpc.ScoringServiceStub(channel), grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel)
-    channel.close()
 
 
 def score_everywhere(server, stubs, case, output, algorithm):
