@@ -6,7 +6,6 @@ import pytest
 import requests
 
 from serve_util import EXAMPLE_MODELS, SERVER, Server, scoring_pb2, scoring_pb2_grpc, vector_repository
-from wire.inference import grpc_predict_v2_pb2_grpc  # generated; serve_util puts it on the path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,6 +49,10 @@ def vectors_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def stubs(vectors_server):
     """polyscore.v1's and the Open Inference Protocol's gRPC stubs on vectors_server."""
+    # Imported here, not at the top: test_triton_client.py runs in a pytest session of its
+    # own beside tritonclient, whose copy of the same protocol may not share protobuf's
+    # descriptor pool with ours ("duplicate symbol 'inference.ServerLiveRequest'").
+    from wire.inference import grpc_predict_v2_pb2_grpc  # generated; serve_util puts it on the path
     channel = channel_to(vectors_server)
     yield scoring_pb2_grpc.ScoringServiceStub(channel), grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel)
     channel.close()
