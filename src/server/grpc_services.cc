@@ -89,8 +89,8 @@ grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* 
 int32_t shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm) {
   int32_t shap_algorithm = 0;
   if (!wire::shap_algorithm_of(algorithm, &shap_algorithm)) {
-    fail(ErrorKind::kBadRequest, "unknown shap_algorithm " + std::to_string(algorithm) +
-                                     " (SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, SHAP_ALGORITHM_QUADRATURE)");
+    fail(ErrorKind::kBadRequest, "unknown shap_algorithm " + std::to_string(algorithm) + " (" +
+                                     wire::kShapAlgorithmEnumNames + ")");
   }
   return shap_algorithm;
 }

@@ -19,6 +19,10 @@ static_assert(polyscore::v1::ShapAlgorithm_MAX == polyscore::v1::SHAP_ALGORITHM_
                   PS_SHAP_QUADRATURE == 2,
               "a SHAP algorithm was added: map it in shap_algorithm_of()");
 
+// The schema's names, for a message refusing a number it does not define.
+inline constexpr char kShapAlgorithmEnumNames[] =
+    "SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, SHAP_ALGORITHM_QUADRATURE";
+
 // The PS_SHAP_* of an algorithm (UNSPECIFIED is PS_SHAP_AUTO). False for a number the
 // schema does not define (a newer client's algorithm, or garbage).
 inline bool shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm, int32_t* shap_algorithm) {

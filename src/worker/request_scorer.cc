@@ -156,8 +156,7 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
   if (!polyscore::wire::shap_algorithm_of(request.shap_algorithm(), &opts.shap_algorithm)) {
     set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
               "shap_algorithm " + std::to_string(static_cast<int>(request.shap_algorithm())) +
-                  " is not a ShapAlgorithm (SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, "
-                  "SHAP_ALGORITHM_QUADRATURE)");
+                  " is not a ShapAlgorithm (" + polyscore::wire::kShapAlgorithmEnumNames + ")");
     return;
   }
   opts.iteration_begin = request.iterations().begin();

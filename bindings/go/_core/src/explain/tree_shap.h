@@ -25,7 +25,8 @@ enum class ShapArithmetic {
   kQuadratureTreeShap,
 };
 
-// What TreeSHAP needs beyond the forest, computed once at load (prepare_contributions).
+// What TreeSHAP needs beyond the forest, made once per model and algorithm
+// (prepare_contributions; the C API makes it at the first call that asks for it).
 struct ContribTables {
   bool usable = false;
   std::string unsupported;  // why not, when !usable
