@@ -131,6 +131,13 @@ static gops_result gops_feature_name(char *buf, size_t capacity, uintptr_t model
   return gops_done(s, e, 0, len);
 }
 
+static gops_result gops_feature_categorical(int32_t *categorical, uintptr_t model,
+                                            uint32_t index) {
+  ps_error *e = gops_error_new();
+  ps_status s = ps_model_feature_categorical(categorical, (ps_model *)model, index, e);
+  return gops_done(s, e, 0, 0);
+}
+
 static gops_result gops_category_list_count(int32_t *saved, uintptr_t model) {
   ps_error *e = gops_error_new();
   uint32_t n = 0;
@@ -532,6 +539,31 @@ func (m *Model) FeatureNames() ([]string, error) {
 		names[i] = name
 	}
 	return names, nil
+}
+
+// CategoricalFeatures returns the indices of the features some split of the model tests
+// as a category (ps_model_feature_categorical), ascending; empty for a model with numeric
+// splits only. Such a feature takes category codes, whether or not the file saved its
+// categories (Categories): XGBoost before 3.1 and LightGBM trained on arrays save none,
+// and then a row must carry the codes the training data had. Indices, as
+// CategoryList.Feature is one.
+func (m *Model) CategoricalFeatures() ([]int, error) {
+	if err := m.usable(); err != nil {
+		return nil, err
+	}
+	found := []int{}
+	for i := 0; i < m.info.NumFeatures; i++ {
+		var categorical C.int32_t
+		r := C.gops_feature_categorical(&categorical, C.uintptr_t(m.h), C.uint32_t(i))
+		runtime.KeepAlive(m)
+		if err := takeError(r); err != nil {
+			return nil, err
+		}
+		if categorical != 0 {
+			found = append(found, i)
+		}
+	}
+	return found, nil
 }
 
 // readText calls call with *buf, growing *buf and calling again while the text does not

@@ -91,6 +91,10 @@ export declare class Model {
    *  "pandas_categorical:[]", every XGBoost 3.1+ model), or none (LightGBM
    *  "pandas_categorical:null", XGBoost before 3.1). Throws PS_ERR_INVALID_HANDLE after close(). */
   readonly categoriesSaved: boolean;
+  /** The indices of the features some split tests as a category, ascending (empty for
+   *  numeric splits only): they take category codes, whether or not the file saved their
+   *  categories. Throws PS_ERR_INVALID_HANDLE after close(). */
+  readonly categoricalFeatures: readonly number[];
   /** True once close() was called. */
   readonly closed: boolean;
   /** Number of values predict returns for nRows rows with these options. */

@@ -369,6 +369,23 @@ class Model {
     return this._categoriesSaved;
   }
 
+  /**
+   * The indices of the features some split of the model tests as a category
+   * (ps_model_feature_categorical), ascending; empty for a model with numeric splits
+   * only. Such a feature takes category codes, whether or not the file saved its
+   * categories (this.categories): XGBoost before 3.1 and LightGBM trained on arrays save
+   * none, and then a row must carry the codes the training data had. Indices, as
+   * CategoryList.feature is one. Read at the first ask; after close() it throws
+   * PS_ERR_INVALID_HANDLE.
+   */
+  get categoricalFeatures() {
+    if (this._native.closed) throw bindingError('PS_ERR_INVALID_HANDLE', 'the model is closed');
+    if (this._categoricalFeatures === undefined) {
+      this._categoricalFeatures = Object.freeze(this._native.categoricalFeatures());
+    }
+    return this._categoricalFeatures;
+  }
+
   /** True once close() was called. */
   get closed() {
     return this._native.closed;

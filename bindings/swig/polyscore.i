@@ -396,6 +396,8 @@ static void ps_swig_ruby_raise(ps_status code, const char *message) {
 %ignore ps_model_category_list_count;
 %ignore ps_model_category_list;
 %ignore ps_model_category;
+/* ABI 6: through class Model below (feature_categorical). */
+%ignore ps_model_feature_categorical;
 %ignore ps_model_output_size;
 %ignore ps_model_predict_dense;
 %ignore ps_model_predict_csr;
@@ -467,6 +469,11 @@ typedef struct ps_swig_model {} ps_swig_model;
   ps_model_info *info(ps_swig_error *e) { return psw_info(e, $self); }
   char *feature_name(ps_swig_error *e, long long index) {
     return psw_feature_name(e, $self, index);
+  }
+  /* 1 when some split tests feature `index` as a category (it takes category codes),
+   * else 0; the language layers' categorical_features() asks for every feature. */
+  int feature_categorical(ps_swig_error *e, long long index) {
+    return psw_feature_categorical(e, $self, index);
   }
   /* The training categories the file saved (polyscore/model.h): the language layers'
    * categories() reads them all with these. */

@@ -280,6 +280,17 @@ static char *psw_feature_name(ps_swig_error *e, ps_swig_model *m, long long inde
   return buf;
 }
 
+/* 1 when some split of the model tests feature `index` as a category (ABI 6,
+ * ps_model_feature_categorical), else 0; 0 when the call failed (e is set). */
+static int psw_feature_categorical(ps_swig_error *e, ps_swig_model *m, long long index) {
+  int32_t categorical = 0;
+  if (!psw_in_range(e, "feature index", index, UINT32_MAX)) return 0;
+  if (ps_swig_check(e, ps_model_feature_categorical(&categorical, m->handle, (uint32_t)index, e->lib)) !=
+      PS_OK)
+    return 0;
+  return categorical != 0;
+}
+
 /* Training categories (ABI 5, polyscore/model.h): the number of lists the file saved, and
  * whether it saved lists at all (1), even none, or not (0). */
 static long long psw_category_list_count(ps_swig_error *e, ps_swig_model *m) {

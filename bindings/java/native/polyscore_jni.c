@@ -282,6 +282,20 @@ JNIEXPORT jbyteArray JNICALL Java_dev_polyscore_Native_featureName(JNIEnv *env, 
   return result;
 }
 
+/* Whether some split tests feature `index` as a category (ABI 6). */
+JNIEXPORT jboolean JNICALL Java_dev_polyscore_Native_featureCategorical(JNIEnv *env, jclass cls,
+                                                                        jlong handle, jint index) {
+  (void)cls;
+  ps_error *err = thread_error();
+  int32_t categorical = 0;
+  ps_status st = ps_model_feature_categorical(&categorical, as_model(handle), (uint32_t)index, err);
+  if (st != PS_OK) {
+    throw_error(env, st, err);
+    return JNI_FALSE;
+  }
+  return categorical ? JNI_TRUE : JNI_FALSE;
+}
+
 /* ---- training categories (ABI 5) ---------------------------------------------- */
 
 /* Returns the number of lists; saved[0] = whether the file saved lists at all (even none). */

@@ -233,6 +233,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                        {InstanceMethod<&NativeModel::Info>("info"),
                         InstanceMethod<&NativeModel::Categories>("categories"),
                         InstanceMethod<&NativeModel::CategoriesSaved>("categoriesSaved"),
+                        InstanceMethod<&NativeModel::CategoricalFeatures>("categoricalFeatures"),
                         InstanceMethod<&NativeModel::OutputSize>("outputSize"),
                         InstanceMethod<&NativeModel::Predict>("predict"),
                         InstanceMethod<&NativeModel::PredictAsync>("predictAsync"),
@@ -374,6 +375,25 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       lists.Set(j, list);
     }
     return lists;
+  }
+
+  // categoricalFeatures() -> [indices of the features some split tests as a category],
+  // ascending (ps_model_feature_categorical, feature by feature)
+  Napi::Value CategoricalFeatures(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ErrorBox err;
+    ps_model_info mi = PS_MODEL_INFO_INIT;
+    ps_status st = ps_model_info_get(&mi, handle_, err.get());
+    if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+    Napi::Array found = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < mi.num_features; ++j) {
+      int32_t categorical = 0;
+      st = ps_model_feature_categorical(&categorical, handle_, j, err.get());
+      if (st != PS_OK) ThrowFailure(env, Failure::From(st, err.get()));
+      if (categorical) found.Set(n++, Napi::Number::New(env, j));
+    }
+    return found;
   }
 
   // categoriesSaved() -> whether the file saved category lists at all, even none

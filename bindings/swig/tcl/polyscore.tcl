@@ -21,7 +21,7 @@ namespace eval ::polyscore {
     source [file join $dir constants.tcl]
     variable required_abi $abi_version
     namespace export load load_buffer predict predict_row predict_named output_size info feature_names \
-        categories categories_saved \
+        categories categories_saved categorical_features \
         close free with_model abi_version version require_abi
 }
 
@@ -237,6 +237,20 @@ proc ::polyscore::categories {m} {
 
 proc ::polyscore::categories_saved {m} {
     [Model $m] categories_saved
+}
+
+# polyscore::categorical_features MODEL: the indices of the features some split of the
+# model tests as a category (ABI 6, ps_model_feature_categorical), ascending; empty for
+# numeric splits only. Such a feature takes category codes, whether or not the file saved
+# its categories: XGBoost before 3.1 and LightGBM trained on arrays save none, and then a
+# row must carry the codes the training data had.
+proc ::polyscore::categorical_features {m} {
+    set cmd [Model $m]
+    set found {}
+    for {set j 0} {$j < [dict get [polyscore::info $m] num_features]} {incr j} {
+        if {[$cmd feature_categorical $j]} { lappend found $j }
+    }
+    return $found
 }
 
 proc ::polyscore::feature_names {m} {

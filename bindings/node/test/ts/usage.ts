@@ -5,6 +5,7 @@ import { PolyscoreError, Model, ModelInfo, NamedRow, PredictOptions, ShapAlgorit
 const m: Model = polyscore.load('examples/fraud/fraud-v3.json');
 const info: ModelInfo = m.info;
 const names: readonly string[] = info.featureNames;
+const categorical: readonly number[] = m.categoricalFeatures;
 const n: number = info.numFeatures + info.numOutputs + info.numTrees;
 const fmt: 'xgboost-json' | 'xgboost-ubjson' | 'lightgbm-text' | 'unknown' = info.format;
 const opts: PredictOptions = { output: 'margin', iterationBegin: 0, iterationEnd: 10, numThreads: 2 };
@@ -37,7 +38,7 @@ p.then((r) => r[0]).catch((e: unknown) => {
   }
 });
 m.close();
-void [names, n, fmt, a, b, c, d, e, f, g, h, size, m2, m3, v, s, st, closed];
+void [names, categorical, n, fmt, a, b, c, d, e, f, g, h, size, m2, m3, v, s, st, closed];
 
 // @ts-expect-error output must be one of 'value' | 'margin' | 'leaf'
 m.predict(new Float64Array(2), 1, { output: 'probability' });
@@ -45,5 +46,7 @@ m.predict(new Float64Array(2), 1, { output: 'probability' });
 m.predict(new Float64Array(2), 1, { output: 'contrib', shapAlgorithm: 'exact' });
 // @ts-expect-error info is read-only
 m.info = info;
+// @ts-expect-error categoricalFeatures is read-only
+m.categoricalFeatures = [];
 // @ts-expect-error a value given by name must be a number (or null)
 m.predict([{ amount_zscore: 'N/A', velocity: 1.2 }]);

@@ -84,6 +84,8 @@ _SIGNATURES = {
                                          c_uint32, c_void_p]),  # ABI 5
     "ps_model_category": (c_int32, [c_char_p, c_size_t, c_size_t_p, ctypes.POINTER(c_int32), c_void_p,
                                     c_uint32, c_uint32, c_void_p]),  # ABI 5
+    "ps_model_feature_categorical": (c_int32, [ctypes.POINTER(c_int32), c_void_p, c_uint32,
+                                               c_void_p]),  # ABI 6
     "ps_model_output_size": (c_int32, [c_size_t_p, c_void_p, c_size_t,
                                        ctypes.POINTER(PredictOptions), c_void_p]),
     "ps_model_predict_dense": (c_int32, [c_void_p, c_size_t, c_void_p, c_void_p, c_int32,

@@ -284,6 +284,8 @@ class Model:
         self._c_handle = None  # c_void_p.from_param(handle), with it
         # (categories_saved, categories), read at the first ask (_training_categories).
         self._category_lists = None
+        # categorical_features, read at the first ask.
+        self._categorical_features = None
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -409,6 +411,26 @@ class Model:
         saved, their number must match the lists' (LightGBM refuses otherwise); not
         saved, they are coded by the DataFrame's own categories (as LightGBM does)."""
         return self._training_categories()[0]
+
+    @property
+    def categorical_features(self):
+        """The indices of the features some split of the model tests as a category
+        (ps_model_feature_categorical), ascending; empty for a model with numeric splits
+        only. Such a feature takes category CODES, whether or not the file saved its
+        categories: XGBoost before 3.1 and LightGBM trained on arrays save none, and then
+        a row must carry the codes the training data had. Indices, as
+        CategoryList.feature is one, rather than a flag per feature. Read at the first
+        ask; closed: the library's InvalidHandleError."""
+        if self._categorical_features is None or self._closed:
+            flag = ctypes.c_int32()
+            found = []
+            for j in range(self.info.num_features):
+                _call(self._lib, self._lib.ps_model_feature_categorical, ctypes.byref(flag),
+                      self._handle, j)
+                if flag.value:
+                    found.append(j)
+            self._categorical_features = tuple(found)
+        return self._categorical_features
 
     def _training_categories(self):
         """(categories_saved, categories), read from the library at the first ask, not at

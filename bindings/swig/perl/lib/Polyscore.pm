@@ -262,6 +262,17 @@ sub categories {
 
 sub categories_saved { $_[0]{h}->categories_saved }
 
+# The indices of the features some split of the model tests as a category (ABI 6,
+# ps_model_feature_categorical), ascending, as an array ref; empty for numeric splits
+# only. Such a feature takes category codes, whether or not the file saved its
+# categories: XGBoost before 3.1 and LightGBM trained on arrays save none, and then a row
+# must carry the codes the training data had.
+sub categorical_features {
+    my ($self) = @_;
+    my $n = $self->info->{num_features};
+    return [ grep { $self->{h}->feature_categorical($_) } 0 .. $n - 1 ];
+}
+
 sub close  { $_[0]{h}->close; return }
 sub closed { $_[0]{h}->closed ? 1 : 0 }
 

@@ -145,6 +145,13 @@ module Polyscore
     end
 
     def categories_saved? = @h.categories_saved != 0
+
+    # The indices of the features some split of the model tests as a category (ABI 6,
+    # ps_model_feature_categorical), ascending; empty for numeric splits only. Such a
+    # feature takes category codes, whether or not the file saved its categories: XGBoost
+    # before 3.1 and LightGBM trained on arrays save none, and then a row must carry the
+    # codes the training data had.
+    def categorical_features = (0...info[:num_features]).select { |i| @h.feature_categorical(i) != 0 }
     def close = @h.close
     def closed? = @h.closed != 0
 

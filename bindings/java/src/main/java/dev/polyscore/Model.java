@@ -232,6 +232,37 @@ public final class Model implements AutoCloseable {
   }
 
   /**
+   * Whether some split of the model tests feature {@code index} as a category: such a
+   * feature takes category codes, whether or not the file saved its categories
+   * ({@link #categories()}): XGBoost before 3.1 and LightGBM trained on arrays save none,
+   * and then a row must carry the codes the training data had. An index outside
+   * [0, numFeatures) throws {@link PolyscoreException} with {@link ErrorCode#SHAPE}; so
+   * does any call after close, with {@link ErrorCode#INVALID_HANDLE}.
+   */
+  public boolean featureCategorical(int index) {
+    long h = state.acquire();
+    try {
+      return Native.featureCategorical(h, index);
+    } finally {
+      state.release();
+      Reference.reachabilityFence(this);
+    }
+  }
+
+  /**
+   * The indices of the features some split tests as a category
+   * ({@link #featureCategorical(int)}), ascending; empty for a model with numeric splits
+   * only. Indices, as {@link CategoryList#feature()} is one.
+   */
+  public List<Integer> categoricalFeatures() {
+    List<Integer> found = new ArrayList<>();
+    for (int i = 0; i < info().numFeatures(); i++) {
+      if (featureCategorical(i)) found.add(i);
+    }
+    return List.copyOf(found);
+  }
+
+  /**
    * Whether the model file saved category lists at all, even none: true for LightGBM's
    * "pandas_categorical:[]" (trained on a DataFrame with no categorical column, which
    * LightGBM refuses to pair with a frame's categorical columns) and every XGBoost 3.1+

@@ -170,6 +170,8 @@ final class Native {
 
   static native byte[] featureName(long handle, int index);
 
+  static native boolean featureCategorical(long handle, int index);
+
   static native int categoryListCount(long handle, boolean[] saved);
 
   static native void categoryList(long handle, int list, long[] featureAndCount);
