@@ -460,22 +460,26 @@ SCRIPT_FILES = {
 }
 
 
-def cli_file(h):
+def names_file(h):
     def table(var, group, prefix):
         rows = "".join('    {"%s", %s},\n' % (user_name(c, prefix), c.name) for c in group)
-        return "inline constexpr NamedValue %s[] = {\n%s};\n" % (var, rows)
+        names = ", ".join(user_name(c, prefix) for c in group)
+        return ("inline constexpr NamedValue %s[] = {\n%s};\n"
+                "inline constexpr char %sList[] = \"%s\";\n" % (var, rows, var, names))
     return "\n".join([
         banner("//"),
-        "// The names the CLI reads and prints for the header's formats, output kinds and SHAP",
-        "// algorithms.",
-        "#ifndef POLYSCORE_CLI_NAMES_GEN_H",
-        "#define POLYSCORE_CLI_NAMES_GEN_H",
+        "// The names users write for the header's formats, output kinds and SHAP algorithms: on",
+        "// the CLI's command line, in config.json, in REST bodies and Open Inference Protocol",
+        "// parameters. Each table has its names joined by \", \" beside it, for error messages.",
+        "// Lookups are in abi_names.h.",
+        "#ifndef POLYSCORE_WIRE_ABI_NAMES_GEN_H",
+        "#define POLYSCORE_WIRE_ABI_NAMES_GEN_H",
         "",
         "#include <cstdint>",
         "",
         "#include \"polyscore/polyscore.h\"",
         "",
-        "namespace polyscore_cli {",
+        "namespace polyscore::wire {",
         "",
         "struct NamedValue {",
         "  const char* name;",
@@ -485,9 +489,9 @@ def cli_file(h):
         table("kFormatNames", h.formats, "PS_FORMAT_"),
         table("kOutputNames", h.outputs, "PS_OUTPUT_"),
         table("kShapAlgorithmNames", h.shap_algorithms, "PS_SHAP_"),
-        "}  // namespace polyscore_cli",
+        "}  // namespace polyscore::wire",
         "",
-        "#endif  // POLYSCORE_CLI_NAMES_GEN_H",
+        "#endif  // POLYSCORE_WIRE_ABI_NAMES_GEN_H",
     ]) + "\n"
 
 
@@ -497,7 +501,7 @@ def outputs(h, root=ROOT):
         "bindings/go/constants_gen.go": go_file(h),
         "bindings/node/constants.js": node_file(h),
         "bindings/node/constants.d.ts": node_types_file(h),
-        "src/cli/names_gen.h": cli_file(h),
+        "src/wire/abi_names_gen.h": names_file(h),
     }
     files.update({rel: script_file(h, *spec) for rel, spec in SCRIPT_FILES.items()})
     files.update(java_files(h, root))

@@ -9,7 +9,7 @@
 //   polyscore info MODEL
 //   polyscore serve --models DIR ...   (runs polyscore-serve, installed beside this binary)
 //   polyscore worker ...               (runs polyscore-worker; docs/worker.md)
-// The format, output and SHAP algorithm names come from names_gen.h, generated from the C header
+// The format, output and SHAP algorithm names come from src/wire/abi_names_gen.h, generated from the C header
 // (scripts/gen_constants.py), so that every binding spells them the same way.
 #include <algorithm>
 #include <charconv>
@@ -29,47 +29,17 @@
 #include "category_codes.h"
 #include "csv_reader.h"
 #include "feature_columns.h"
-#include "names_gen.h"
+#include "abi_names.h"
 #include "polyscore/polyscore.h"
 
 namespace {
 
-using polyscore_cli::kFormatNames;
-using polyscore_cli::kOutputNames;
-using polyscore_cli::kShapAlgorithmNames;
-using polyscore_cli::NamedValue;
-
-// The names of a table joined by `separator`: "value|margin|leaf".
-template <size_t N>
-std::string names_of(const NamedValue (&table)[N], const char* separator) {
-  std::string out;
-  for (const NamedValue& entry : table) {
-    if (!out.empty()) out += separator;
-    out += entry.name;
-  }
-  return out;
-}
-
-// Sets *value to the value named `name` in the table; false when there is none.
-template <size_t N>
-bool value_of(const NamedValue (&table)[N], const std::string& name, int32_t* value) {
-  for (const NamedValue& entry : table) {
-    if (name == entry.name) {
-      *value = entry.value;
-      return true;
-    }
-  }
-  return false;
-}
-
-// The name of `value` in the table, or "unknown".
-template <size_t N>
-const char* name_of(const NamedValue (&table)[N], int32_t value) {
-  for (const NamedValue& entry : table) {
-    if (entry.value == value) return entry.name;
-  }
-  return "unknown";
-}
+using polyscore::wire::kFormatNames;
+using polyscore::wire::kOutputNames;
+using polyscore::wire::kShapAlgorithmNames;
+using polyscore::wire::name_of;
+using polyscore::wire::names_of;
+using polyscore::wire::value_of;
 
 std::string usage() {
   return "usage: polyscore predict MODEL --input ROWS.csv [--output " + names_of(kOutputNames, "|") +
@@ -223,7 +193,7 @@ int command_info(Session& s, const std::string& path) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   if (ps_model_info_get(&info, s.model, s.err) != PS_OK) return s.fail("");
   std::cout << "model:       " << path << "\n"
-            << "format:      " << name_of(kFormatNames, info.format) << "\n"
+            << "format:      " << name_of(kFormatNames, info.format, "unknown") << "\n"
             << "objective:   " << info.objective << "\n"
             << "booster:     " << info.booster << "\n"
             << "trees:       " << info.num_trees << "\n"

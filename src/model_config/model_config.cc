@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "abi_names.h"
 #include "simdjson.h"
 
 namespace polyscore::model_config {
@@ -73,38 +74,14 @@ feature_columns::CategoryCodes category_codes(const ps_model* model, const std::
   }
 }
 
-const int32_t kOutputKinds[5] = {PS_OUTPUT_VALUE, PS_OUTPUT_MARGIN, PS_OUTPUT_LEAF, PS_OUTPUT_CONTRIB,
-                                  PS_OUTPUT_INTERACTIONS};
-const char kOutputKindNames[] = "value, margin, leaf, contrib, interactions";
+const char* output_kind_name(int32_t output) { return wire::name_of(wire::kOutputNames, output, "value"); }
 
-const char* output_kind_name(int32_t output) {
-  switch (output) {
-    case PS_OUTPUT_MARGIN: return "margin";
-    case PS_OUTPUT_LEAF: return "leaf";
-    case PS_OUTPUT_CONTRIB: return "contrib";
-    case PS_OUTPUT_INTERACTIONS: return "interactions";
-    default: return "value";
-  }
+bool parse_output_kind(std::string_view name, int32_t* output) {
+  return wire::value_of(wire::kOutputNames, name, output);
 }
 
-bool parse_output_kind(const std::string& name, int32_t* output) {
-  if (name == "value") *output = PS_OUTPUT_VALUE;
-  else if (name == "margin") *output = PS_OUTPUT_MARGIN;
-  else if (name == "leaf") *output = PS_OUTPUT_LEAF;
-  else if (name == "contrib") *output = PS_OUTPUT_CONTRIB;
-  else if (name == "interactions") *output = PS_OUTPUT_INTERACTIONS;
-  else return false;
-  return true;
-}
-
-const char kShapAlgorithmNames[] = "auto, treeshap, quadrature";
-
-bool parse_shap_algorithm(const std::string& name, int32_t* shap_algorithm) {
-  if (name == "auto") *shap_algorithm = PS_SHAP_AUTO;
-  else if (name == "treeshap") *shap_algorithm = PS_SHAP_TREESHAP;
-  else if (name == "quadrature") *shap_algorithm = PS_SHAP_QUADRATURE;
-  else return false;
-  return true;
+bool parse_shap_algorithm(std::string_view name, int32_t* shap_algorithm) {
+  return wire::value_of(wire::kShapAlgorithmNames, name, shap_algorithm);
 }
 
 }  // namespace polyscore::model_config

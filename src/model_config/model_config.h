@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "abi_names_gen.h"
 #include "category_codes.h"
 #include "polyscore/polyscore.h"
 
@@ -36,17 +38,14 @@ ModelConfig read(const std::string& path);
 feature_columns::CategoryCodes category_codes(const ps_model* model, const std::vector<std::string>& feature_names,
                                               const ModelConfig& config);
 
-const char* output_kind_name(int32_t output);  // "value", "margin", "leaf", "contrib", "interactions"
-bool parse_output_kind(const std::string& name, int32_t* output);
-// Every output kind, in the server's order, for the messages that list them and metadata.
-extern const int32_t kOutputKinds[5];
-extern const char kOutputKindNames[];  // "value, margin, leaf, contrib, interactions"
-
-// The SHAP algorithms by the names the CLI and every binding use (scripts/gen_constants.py
-// makes them from the PS_SHAP_* constants), for the server's REST bodies and Open
-// Inference Protocol parameter: "auto" PS_SHAP_AUTO, "treeshap", "quadrature".
-bool parse_shap_algorithm(const std::string& name, int32_t* shap_algorithm);
-extern const char kShapAlgorithmNames[];  // "auto, treeshap, quadrature"
+// Output kinds and SHAP algorithms by the names the CLI and every binding use, for
+// config.json, the server's REST bodies and its Open Inference Protocol parameters: one
+// table made from the header's constants (src/wire/abi_names_gen.h, scripts/gen_constants.py).
+const char* output_kind_name(int32_t output);  // "value", "margin", ...; "value" for no kind
+bool parse_output_kind(std::string_view name, int32_t* output);
+bool parse_shap_algorithm(std::string_view name, int32_t* shap_algorithm);
+inline constexpr const char* kOutputKindNames = wire::kOutputNamesList;  // "value, margin, ..."
+inline constexpr const char* kShapAlgorithmNames = wire::kShapAlgorithmNamesList;
 
 }  // namespace polyscore::model_config
 

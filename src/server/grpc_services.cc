@@ -496,9 +496,10 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       input->set_datatype("FP64");
       input->add_shape(-1);
       input->add_shape(info.num_features);
-      for (int32_t kind : kOutputKinds) {
+      for (const wire::NamedValue& kind_name : wire::kOutputNames) {
+        const int32_t kind = kind_name.value;
         auto* output = response->add_outputs();
-        output->set_name(output_kind_name(kind));
+        output->set_name(kind_name.name);
         output->set_datatype("FP64");
         for (int64_t dim : output_tensor_shape(info, kind, -1, output_width(info, kind))) output->add_shape(dim);
       }

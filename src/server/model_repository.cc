@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "abi_names.h"
 #include "errors.h"
 #include "log.h"
 #include "model_layout.h"
@@ -63,14 +64,7 @@ bool version_less(const std::string& a, const std::string& b) {
   return model_layout::version_less(a, b);
 }
 
-const char* format_name(int32_t format) {
-  switch (format) {
-    case PS_FORMAT_XGBOOST_JSON: return "xgboost-json";
-    case PS_FORMAT_XGBOOST_UBJSON: return "xgboost-ubjson";
-    case PS_FORMAT_LIGHTGBM_TEXT: return "lightgbm-text";
-    default: return "unknown";
-  }
-}
+const char* format_name(int32_t format) { return wire::name_of(wire::kFormatNames, format, "unknown"); }
 
 LoadedModel::LoadedModel(std::string name, std::string version, std::string path,
                          ps_model* handle, ModelConfig config)

@@ -154,7 +154,6 @@ bool version_less(const std::string& a, const std::string& b);
 // The output kinds' and SHAP algorithms' names, beside the config that names an output
 // (model_config.h).
 using model_config::kOutputKindNames;
-using model_config::kOutputKinds;
 using model_config::output_kind_name;
 using model_config::parse_output_kind;
 using model_config::kShapAlgorithmNames;

@@ -260,10 +260,11 @@ HttpAnswer oip_model_metadata(const RepositorySnapshot& snapshot, const LoadedMo
   out += ",\"platform\":\"polyscore\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP64\",\"shape\":[-1,";
   out += std::to_string(model.info().num_features);
   out += "]}],\"outputs\":[";
-  for (int32_t kind : kOutputKinds) {
+  for (const wire::NamedValue& kind_name : wire::kOutputNames) {
+    const int32_t kind = kind_name.value;
     if (kind != PS_OUTPUT_VALUE) out += ',';
     out += "{\"name\":\"";
-    out += output_kind_name(kind);
+    out += kind_name.name;
     out += "\",\"datatype\":\"FP64\",\"shape\":";
     append_shape(out, output_tensor_shape(model.info(), kind, -1, output_width(model.info(), kind)));
     out += "}";

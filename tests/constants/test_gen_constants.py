@@ -46,7 +46,7 @@ class DriftCheck(unittest.TestCase):
         r = run(self.root, "--check")
         self.assertEqual(r.returncode, 1)
         for rel in ["bindings/go/constants_gen.go", "bindings/python/src/polyscore/_constants.py",
-                    "bindings/java/src/main/java/dev/polyscore/OutputKind.java", "src/cli/names_gen.h",
+                    "bindings/java/src/main/java/dev/polyscore/OutputKind.java", "src/wire/abi_names_gen.h",
                     "bindings/swig/tcl/constants.tcl"]:
             self.assertIn(rel, r.stderr)
         self.assertEqual(run(self.root).returncode, 0)
@@ -64,9 +64,14 @@ class DriftCheck(unittest.TestCase):
                     "bindings/java/src/main/java/dev/polyscore/ShapAlgorithm.java",
                     "bindings/node/constants.js", "bindings/node/constants.d.ts",
                     "bindings/swig/perl/lib/Polyscore/Constants.pm",
-                    "bindings/swig/ruby/lib/polyscore/constants.rb", "bindings/swig/tcl/constants.tcl"]:
+                    "bindings/swig/ruby/lib/polyscore/constants.rb", "bindings/swig/tcl/constants.tcl",
+                    "src/wire/abi_names_gen.h"]:
             self.assertIn(rel, r.stderr)
         self.assertEqual(run(self.root).returncode, 0)
+        # The CLI, config.json, REST and the Open Inference Protocol read this table.
+        names = (self.root / "src/wire/abi_names_gen.h").read_text()
+        self.assertIn('{"sampling", PS_SHAP_SAMPLING}', names)
+        self.assertIn('kShapAlgorithmNamesList[] = "auto, treeshap, quadrature, sampling"', names)
         self.assertIn("'sampling': PS_SHAP_SAMPLING",
                       (self.root / "bindings/python/src/polyscore/_constants.py").read_text())
         self.assertRegex((self.root / "bindings/go/constants_gen.go").read_text(),
