@@ -97,7 +97,8 @@ enum {
  * PS_OUTPUT_MARGIN returns that margin; PS_OUTPUT_CONTRIB puts the offset in the bias
  * column in place of base_score (XGBoost's pred_contribs with base_margin), so the
  * values still sum to the margin; PS_OUTPUT_INTERACTIONS likewise (bias entry). NaN or
- * infinite offsets go through as the training library takes them. base_margin = NULL (the default) scores as before, bit for bit.
+ * infinite offsets go through as the training library takes them. base_margin = NULL
+ * (the default) scores as before, bit for bit.
  * The library reads the two fields only when struct_size covers base_margin_len.
  * Errors of a predict call, PS_ERR_INVALID_ARGUMENT: base_margin_len is not
  * n_rows * num_margins (the message gives the length expected); base_margin is NULL
