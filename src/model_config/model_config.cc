@@ -2,7 +2,11 @@
 #include "model_config.h"
 
 #include <algorithm>
+#include <limits>
+#include <memory>
+#include <new>
 #include <stdexcept>
+#include <vector>
 
 #include "abi_names.h"
 #include "simdjson.h"
@@ -40,6 +44,16 @@ ModelConfig read(const std::string& path) {
       if (field.value.get(text) || !parse_output_kind(std::string(text), &config.default_output)) {
         throw std::runtime_error(path + ": default_output must be one of " + kOutputKindNames);
       }
+    } else if (key == "shap_algorithm") {
+      std::string_view text;
+      if (field.value.get(text)) {
+        throw std::runtime_error(path + ": shap_algorithm must be one of " + kShapAlgorithmNames + ", not " +
+                                 simdjson::minify(field.value));
+      }
+      if (!parse_shap_algorithm(std::string(text), &config.shap_algorithm)) {
+        throw std::runtime_error(path + ": shap_algorithm must be one of " + kShapAlgorithmNames + ", not \"" +
+                                 std::string(text) + "\"");
+      }
     } else if (key == "categorical_columns") {
       simdjson::dom::array columns;
       if (field.value.get(columns)) throw std::runtime_error(path + ": categorical_columns is not an array");
@@ -50,10 +64,34 @@ ModelConfig read(const std::string& path) {
       }
     } else {
       throw std::runtime_error(path + ": unknown field \"" + key +
-                               "\" (expected labels, threshold, default_output, categorical_columns)");
+                               "\" (expected labels, threshold, default_output, shap_algorithm, categorical_columns)");
     }
   }
   return config;
+}
+
+void check_shap_algorithm(const ps_model* model, const ModelConfig& config, const std::string& path) {
+  if (config.shap_algorithm == PS_SHAP_AUTO) return;
+  ps_error* err = nullptr;
+  if (ps_error_create(&err) != PS_OK) throw std::bad_alloc();
+  std::unique_ptr<ps_error, void (*)(ps_error*)> err_owner(err, ps_error_free);
+  ps_model_info info = PS_MODEL_INFO_INIT;
+  ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
+  opts.output = PS_OUTPUT_CONTRIB;
+  opts.shap_algorithm = config.shap_algorithm;
+  size_t per_row = 0;
+  ps_status status = ps_model_info_get(&info, model, err);
+  if (status == PS_OK) status = ps_model_output_size(&per_row, model, 1, &opts, err);
+  if (status == PS_OK) {
+    const std::vector<double> row(info.num_features, std::numeric_limits<double>::quiet_NaN());
+    std::vector<double> out(per_row);
+    status = ps_model_predict_row(out.data(), out.size(), model, row.data(), row.size(), &opts, err);
+  }
+  if (status != PS_OK) {
+    throw std::runtime_error(path + ": shap_algorithm \"" + shap_algorithm_name(config.shap_algorithm) +
+                             "\" cannot explain this model: " + ps_status_name(status) + ": " +
+                             ps_error_message(err));
+  }
 }
 
 feature_columns::CategoryCodes category_codes(const ps_model* model, const std::vector<std::string>& feature_names,
@@ -82,6 +120,10 @@ bool parse_output_kind(std::string_view name, int32_t* output) {
 
 bool parse_shap_algorithm(std::string_view name, int32_t* shap_algorithm) {
   return wire::value_of(wire::kShapAlgorithmNames, name, shap_algorithm);
+}
+
+const char* shap_algorithm_name(int32_t shap_algorithm) {
+  return wire::name_of(wire::kShapAlgorithmNames, shap_algorithm, "auto");
 }
 
 }  // namespace polyscore::model_config

@@ -85,7 +85,8 @@ grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* 
   return status;
 }
 
-// The PS_SHAP_* a request asks for; a number the schema does not define is a 400.
+// The PS_SHAP_* a request asks for (-1: the model's configured default); a number the
+// schema does not define is a 400.
 int32_t shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm) {
   int32_t shap_algorithm = 0;
   if (!wire::shap_algorithm_of(algorithm, &shap_algorithm)) {
@@ -291,6 +292,7 @@ class ScoringService final : public polyscore::v1::ScoringService::Service {
       response->set_num_trees(info.num_trees);
       response->set_num_iterations(info.num_iterations);
       response->set_default_output(kind_of(model->config().default_output));
+      response->set_default_shap_algorithm(wire::algorithm_of(model->config().shap_algorithm));
       for (const auto& label : model->config().labels) response->add_labels(label);
       response->set_threshold(model->config().threshold);
       for (const CategoricalFeature& feature : categorical_features(*model)) {
@@ -533,7 +535,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
                                            ", not \"" + it->second.string_param() + "\"");
         }
       }
-      int32_t shap_algorithm = PS_SHAP_AUTO;
+      int32_t shap_algorithm = model->config().shap_algorithm;
       if (auto it = request->parameters().find("shap_algorithm"); it != request->parameters().end()) {
         if (!parse_shap_algorithm(it->second.string_param(), &shap_algorithm)) {
           fail(ErrorKind::kBadRequest, "parameter \"shap_algorithm\" must be one of " +

@@ -219,16 +219,19 @@ int32_t read_output(value v, std::string_view field) {
   return output;
 }
 
-// "auto", "treeshap", "quadrature" (what the CLI and the bindings take); with
-// `proto_names` (polyscore.v1 in JSON) also the names of its ShapAlgorithm as the proto3
-// JSON mapping writes them, SHAP_ALGORITHM_UNSPECIFIED being auto. The Open Inference
-// Protocol's parameter takes the short names only, as its gRPC twin does.
+// "auto", "treeshap", "quadrature" (what the CLI and the bindings take; "auto" is
+// explicit, whatever the model's config says); with `proto_names` (polyscore.v1 in JSON)
+// also the names of its ShapAlgorithm as the proto3 JSON mapping writes them,
+// SHAP_ALGORITHM_UNSPECIFIED being -1, the model's configured default, as when the field
+// is left out. The Open Inference Protocol's parameter takes the short names only, as its
+// gRPC twin does.
 int32_t read_shap_algorithm(value v, std::string_view field, bool proto_names) {
   static constexpr std::pair<std::string_view, std::string_view> kEnumNames[] = {
-      {"SHAP_ALGORITHM_UNSPECIFIED", "auto"},
       {"SHAP_ALGORITHM_TREESHAP", "treeshap"},
-      {"SHAP_ALGORITHM_QUADRATURE", "quadrature"}};
+      {"SHAP_ALGORITHM_QUADRATURE", "quadrature"},
+      {"SHAP_ALGORITHM_AUTO", "auto"}};
   const std::string text = read_string(v, field);
+  if (proto_names && text == "SHAP_ALGORITHM_UNSPECIFIED") return -1;
   std::string name = text;
   for (const auto& [enum_name, user_name] : kEnumNames) {
     if (proto_names && text == enum_name) name = user_name;

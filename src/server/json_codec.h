@@ -37,8 +37,9 @@ struct BatchRequest {
   uint32_t iteration_begin = 0, iteration_end = 0;
   std::vector<double> base_margin;  // "base_margin" or "baseMargin"; empty: none given
   // "shap_algorithm" or "shapAlgorithm": "auto", "treeshap", "quadrature", or the enum's
-  // names ("SHAP_ALGORITHM_TREESHAP"; UNSPECIFIED is auto). PS_SHAP_*.
-  int32_t shap_algorithm = 0;
+  // names ("SHAP_ALGORITHM_TREESHAP"). PS_SHAP_*; -1 (left out, or
+  // SHAP_ALGORITHM_UNSPECIFIED) = the model's configured default.
+  int32_t shap_algorithm = -1;
   // "named_rows" or "namedRows": [{"features": {name: value}}], instead of rows, cols and
   // a value field.
   std::vector<NamedRow> named_rows;
@@ -67,7 +68,7 @@ struct InferRequest {
   std::vector<InferOutput> outputs;  // requested outputs; empty = the default
   int32_t output = -1;               // parameters.output (see kOutputKindNames)
   bool binary_data_output = false;   // parameters.binary_data_output: every output binary
-  int32_t shap_algorithm = 0;        // parameters.shap_algorithm (PS_SHAP_*; "auto", ...)
+  int32_t shap_algorithm = -1;       // parameters.shap_algorithm (PS_SHAP_*; "auto", ...); -1 = the config's
 };
 
 // POST /v2/repository/index and /v2/repository/models/{name}/load|unload (Triton's

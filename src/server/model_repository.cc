@@ -54,6 +54,7 @@ std::shared_ptr<const LoadedModel> load_version(const std::string& name,
   }
   ps_error_free(err);
   auto loaded = std::make_shared<const LoadedModel>(name, version, model_path, handle, std::move(config));
+  model_config::check_shap_algorithm(loaded->handle(), loaded->config(), config_path);
   warm_up(*loaded);
   return loaded;
 }

@@ -158,6 +158,7 @@ using model_config::output_kind_name;
 using model_config::parse_output_kind;
 using model_config::kShapAlgorithmNames;
 using model_config::parse_shap_algorithm;
+using model_config::shap_algorithm_name;
 const char* format_name(int32_t format);          // "xgboost-json", ...
 
 }  // namespace polyscore::server

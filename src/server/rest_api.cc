@@ -238,6 +238,8 @@ HttpAnswer v1_models(ServiceCore& core, const std::vector<std::string_view>& par
   out += ",\"num_iterations\":" + std::to_string(info.num_iterations);
   out += ",\"default_output\":\"";
   out += output_kind_name(model->config().default_output);
+  out += "\",\"default_shap_algorithm\":\"";
+  out += shap_algorithm_name(model->config().shap_algorithm);
   out += "\",\"labels\":[";
   for (size_t i = 0; i < model->config().labels.size(); ++i) {
     if (i) out += ',';

@@ -25,10 +25,11 @@ struct ScoreOptions {
   // library checks the length. Empty (nullptr, 0) scores with the model's base score.
   const double* base_margin = nullptr;
   size_t base_margin_len = 0;
-  // PS_SHAP_*: the arithmetic of contributions and interaction values; the C library
+  // PS_SHAP_*: the arithmetic of contributions and interaction values; -1
+  // (wire::kConfiguredShapAlgorithm) takes the model's configured default. The C library
   // refuses an unknown number (INVALID_ARGUMENT) and an algorithm the model cannot use
   // (UNSUPPORTED: FAILED_PRECONDITION).
-  int32_t shap_algorithm = PS_SHAP_AUTO;
+  int32_t shap_algorithm = -1;
 };
 
 struct Scores {

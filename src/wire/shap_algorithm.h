@@ -1,9 +1,11 @@
 // polyscore.v1's ShapAlgorithm beside the C ABI's PS_SHAP_* constants, for the server and
-// the worker. The schema's UNSPECIFIED is the ABI's PS_SHAP_AUTO (both 0), so the numbers
-// agree; the switch still names each one, so that a number neither side defines is
-// refused here with a message rather than by the library. The names REST bodies and the
-// Open Inference Protocol take ("auto", ...) are in src/model_config. Header only; include
-// where the generated polyscore/v1/scoring.pb.h is on the include path (see output_kind.h).
+// the worker. The schema's UNSPECIFIED is not an algorithm: it asks for the model's
+// configured default (config.json "shap_algorithm", src/model_config), which only the
+// caller holding the model can resolve; AUTO is the ABI's PS_SHAP_AUTO. The switch names
+// each value, so that a number neither side defines is refused here with a message
+// rather than by the library. The names REST bodies and the Open Inference Protocol take
+// ("auto", ...) are in src/model_config. Header only; include where the generated
+// polyscore/v1/scoring.pb.h is on the include path (see output_kind.h).
 #ifndef POLYSCORE_WIRE_SHAP_ALGORITHM_H
 #define POLYSCORE_WIRE_SHAP_ALGORITHM_H
 
@@ -15,22 +17,35 @@
 namespace polyscore::wire {
 
 // A new algorithm on either side must be added to both, and here.
-static_assert(polyscore::v1::ShapAlgorithm_MAX == polyscore::v1::SHAP_ALGORITHM_QUADRATURE &&
-                  PS_SHAP_QUADRATURE == 2,
-              "a SHAP algorithm was added: map it in shap_algorithm_of()");
+static_assert(polyscore::v1::ShapAlgorithm_MAX == polyscore::v1::SHAP_ALGORITHM_AUTO && PS_SHAP_QUADRATURE == 2,
+              "a SHAP algorithm was added: map it in shap_algorithm_of() and algorithm_of()");
 
 // The schema's names, for a message refusing a number it does not define.
 inline constexpr char kShapAlgorithmEnumNames[] =
-    "SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, SHAP_ALGORITHM_QUADRATURE";
+    "SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, SHAP_ALGORITHM_QUADRATURE, SHAP_ALGORITHM_AUTO";
 
-// The PS_SHAP_* of an algorithm (UNSPECIFIED is PS_SHAP_AUTO). False for a number the
-// schema does not define (a newer client's algorithm, or garbage).
+// What shap_algorithm_of() gives for UNSPECIFIED: the model's configured default.
+inline constexpr int32_t kConfiguredShapAlgorithm = -1;
+
+// The PS_SHAP_* of an algorithm, or kConfiguredShapAlgorithm for UNSPECIFIED. False for
+// a number the schema does not define (a newer client's algorithm, or garbage).
 inline bool shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm, int32_t* shap_algorithm) {
   switch (algorithm) {
-    case polyscore::v1::SHAP_ALGORITHM_UNSPECIFIED: *shap_algorithm = PS_SHAP_AUTO; return true;
+    case polyscore::v1::SHAP_ALGORITHM_UNSPECIFIED: *shap_algorithm = kConfiguredShapAlgorithm; return true;
     case polyscore::v1::SHAP_ALGORITHM_TREESHAP: *shap_algorithm = PS_SHAP_TREESHAP; return true;
     case polyscore::v1::SHAP_ALGORITHM_QUADRATURE: *shap_algorithm = PS_SHAP_QUADRATURE; return true;
+    case polyscore::v1::SHAP_ALGORITHM_AUTO: *shap_algorithm = PS_SHAP_AUTO; return true;
     default: return false;
+  }
+}
+
+// The schema's name of a PS_SHAP_* (model metadata's default_shap_algorithm): AUTO for
+// PS_SHAP_AUTO, never UNSPECIFIED.
+inline polyscore::v1::ShapAlgorithm algorithm_of(int32_t shap_algorithm) {
+  switch (shap_algorithm) {
+    case PS_SHAP_TREESHAP: return polyscore::v1::SHAP_ALGORITHM_TREESHAP;
+    case PS_SHAP_QUADRATURE: return polyscore::v1::SHAP_ALGORITHM_QUADRATURE;
+    default: return polyscore::v1::SHAP_ALGORITHM_AUTO;
   }
 }
 

@@ -52,6 +52,7 @@ void ModelRegistry::load(const std::vector<ModelSource>& models) {
     }
     try {
       m.categories = polyscore::model_config::category_codes(m.handle, m.feature_names, m.config);
+      polyscore::model_config::check_shap_algorithm(m.handle, m.config, source.config_path);
     } catch (const std::exception& e) {
       ps_model_free(m.handle);
       throw std::runtime_error("cannot load model '" + name + "': " + e.what());

@@ -153,12 +153,15 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
     return;
   }
   opts.output = output == polyscore::wire::kDefaultOutput ? model->config.default_output : output;
-  if (!polyscore::wire::shap_algorithm_of(request.shap_algorithm(), &opts.shap_algorithm)) {
+  int32_t shap_algorithm = 0;
+  if (!polyscore::wire::shap_algorithm_of(request.shap_algorithm(), &shap_algorithm)) {
     set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
               "shap_algorithm " + std::to_string(static_cast<int>(request.shap_algorithm())) +
                   " is not a ShapAlgorithm (" + polyscore::wire::kShapAlgorithmEnumNames + ")");
     return;
   }
+  opts.shap_algorithm =
+      shap_algorithm == polyscore::wire::kConfiguredShapAlgorithm ? model->config.shap_algorithm : shap_algorithm;
   opts.iteration_begin = request.iterations().begin();
   opts.iteration_end = request.iterations().end();
   if (request.base_margin_size() > 0) {  // the C library checks its length against rows

@@ -1,7 +1,9 @@
 """The SHAP algorithm of contributions and interaction values through the server:
 polyscore.v1 PredictRequest.shap_algorithm over gRPC (and PredictStream) and REST
 ("shap_algorithm" / "shapAlgorithm"), and the Open Inference Protocol's request parameter
-"shap_algorithm" over gRPC and REST.
+"shap_algorithm" over gRPC and REST; and a model's default algorithm in its config.json
+("shap_algorithm"), which a request that names none gets while an explicit one, AUTO
+included, wins.
 
 The xgb34_ vectors are XGBoost 3.4.1's QuadratureTreeSHAP: the default and QUADRATURE
 give them bit for bit; TREESHAP gives XGBoost 3.2.0's explanation of the same file
@@ -18,7 +20,8 @@ import numpy as np
 import pytest
 import requests
 
-from serve_util import CASES, VECTORS, case_inputs, exact_floats, json_numbers, same_bits, scoring_pb2
+from serve_util import (CASES, VECTORS, Server, case_inputs, exact_floats, json_numbers, same_bits, scoring_pb2,
+                        scoring_pb2_grpc)
 from wire.inference import grpc_predict_v2_pb2  # generated; see serve_util
 
 ROWS = 8
@@ -27,8 +30,8 @@ XGB34 = BY_NAME["xgb34_binary_logistic"]
 XGB32 = BY_NAME["xgb3_binary_logistic"]
 LGB = BY_NAME["lgb4_binary"]
 VECTOR_LEAF = BY_NAME["xgb34_multi_target_multi_output_tree"]
-ENUM = {"auto": scoring_pb2.SHAP_ALGORITHM_UNSPECIFIED, "treeshap": scoring_pb2.SHAP_ALGORITHM_TREESHAP,
-        "quadrature": scoring_pb2.SHAP_ALGORITHM_QUADRATURE}
+ENUM = {"auto": scoring_pb2.SHAP_ALGORITHM_AUTO, "treeshap": scoring_pb2.SHAP_ALGORITHM_TREESHAP,
+        "quadrature": scoring_pb2.SHAP_ALGORITHM_QUADRATURE, None: scoring_pb2.SHAP_ALGORITHM_UNSPECIFIED}
 KIND = {"contrib": scoring_pb2.OUTPUT_KIND_CONTRIB, "interactions": scoring_pb2.OUTPUT_KIND_INTERACTIONS}
 NAMES = "auto, treeshap, quadrature"
 with open(VECTORS / "shap_algorithms" / "manifest.json") as f:
@@ -53,15 +56,17 @@ def cross_vector(name, output):
     return np.loadtxt(VECTORS / "shap_algorithms" / spec["file"], delimiter=",", ndmin=2)[:ROWS].ravel()
 
 
-def score_everywhere(server, stubs, case, output, algorithm):
-    """{surface: flat float64 values} of the first ROWS rows, the algorithm given by name
-    ("auto" sends nothing on the gRPC surfaces: the field's default; REST names it)."""
+def score_everywhere(server, stubs, case, output, algorithm, model=None):
+    """{surface: flat float64 values} of the first ROWS rows of `case` scored by `model`
+    (default the case's own), the algorithm given by name, or None for none on every
+    surface (polyscore.v1's UNSPECIFIED, no REST field, no OIP parameter)."""
     scoring, inference = stubs
     X = case_inputs(case)[:ROWS].astype(np.float64)
     rows, cols = X.shape
+    model = model or model_name(case)
     got = {}
 
-    request = scoring_pb2.PredictRequest(model=model_name(case), rows=rows, cols=cols, output=KIND[output],
+    request = scoring_pb2.PredictRequest(model=model, rows=rows, cols=cols, output=KIND[output],
                                          float64_values=X.ravel().tolist(), shap_algorithm=ENUM[algorithm])
     got["grpc"] = np.array(scoring.Predict(request, timeout=60).values)
     [streamed] = scoring.PredictStream(iter([scoring_pb2.PredictStreamRequest(request=request, sequence=1)]),
@@ -69,23 +74,27 @@ def score_everywhere(server, stubs, case, output, algorithm):
     assert not streamed.error_message, streamed.error_message
     got["grpc stream"] = np.array(streamed.response.values)
 
-    body = {"model": model_name(case), "rows": rows, "cols": cols, "output": output,
-            "float64_values": json_numbers(X), "shap_algorithm": algorithm}
+    body = {"model": model, "rows": rows, "cols": cols, "output": output, "float64_values": json_numbers(X)}
+    if algorithm is not None:
+        body["shap_algorithm"] = algorithm
     answer = requests.post(server.url + "/v1/predict", json=body, timeout=60)
     assert answer.status_code == 200, answer.text
     got["rest"] = exact_floats(json.loads(answer.text, parse_int=float)["values"])
 
     tensor = grpc_predict_v2_pb2.ModelInferRequest.InferInputTensor(name="input", datatype="FP64", shape=[rows, cols])
     infer = grpc_predict_v2_pb2.ModelInferRequest(
-        model_name=model_name(case), inputs=[tensor], raw_input_contents=[X.astype("<f8").tobytes()],
+        model_name=model, inputs=[tensor], raw_input_contents=[X.astype("<f8").tobytes()],
         outputs=[grpc_predict_v2_pb2.ModelInferRequest.InferRequestedOutputTensor(name=output)])
-    infer.parameters["shap_algorithm"].string_param = algorithm
+    if algorithm is not None:
+        infer.parameters["shap_algorithm"].string_param = algorithm
     reply = inference.ModelInfer(infer, timeout=60)
     got["oip grpc"] = np.frombuffer(reply.raw_output_contents[0], dtype="<f8")
 
-    url = "%s/v2/models/%s/infer" % (server.url, model_name(case))
+    url = "%s/v2/models/%s/infer" % (server.url, model)
     body = {"inputs": [{"name": "input", "shape": [rows, cols], "datatype": "FP64", "data": json_numbers(X)}],
-            "parameters": {"output": output, "shap_algorithm": algorithm}}
+            "parameters": {"output": output}}
+    if algorithm is not None:
+        body["parameters"]["shap_algorithm"] = algorithm
     answer = requests.post(url, json=body, timeout=60)
     assert answer.status_code == 200, answer.text
     got["oip rest"] = exact_floats(json.loads(answer.text, parse_int=float)["outputs"][0]["data"])
@@ -103,6 +112,7 @@ def equal_everywhere(got, expected):
 @pytest.mark.parametrize("output", ["contrib", "interactions"])
 def test_xgboost_34_file(vectors_server, stubs, output):
     expected = vector(XGB34, output)
+    equal_everywhere(score_everywhere(vectors_server, stubs, XGB34, output, None), expected)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB34, output, "auto"), expected)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB34, output, "quadrature"), expected)
     cross = cross_vector("xgb34_binary_logistic.treeshap", output)  # xgboost 3.2.0's TreeSHAP
@@ -113,6 +123,7 @@ def test_xgboost_34_file(vectors_server, stubs, output):
 @pytest.mark.parametrize("output", ["contrib", "interactions"])
 def test_xgboost_32_file(vectors_server, stubs, output):
     expected = vector(XGB32, output)
+    equal_everywhere(score_everywhere(vectors_server, stubs, XGB32, output, None), expected)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB32, output, "auto"), expected)
     equal_everywhere(score_everywhere(vectors_server, stubs, XGB32, output, "treeshap"), expected)
     cross = cross_vector("xgb3_binary_logistic.quadrature", output)  # xgboost 3.4.1's quadrature
@@ -124,9 +135,9 @@ def test_rest_takes_the_proto3_json_names(vectors_server):
     X = case_inputs(XGB34)[:ROWS].astype(np.float64)
     quadrature, treeshap = vector(XGB34, "contrib"), cross_vector("xgb34_binary_logistic.treeshap", "contrib")
     expected = {"SHAP_ALGORITHM_UNSPECIFIED": quadrature, "SHAP_ALGORITHM_QUADRATURE": quadrature,
-                "SHAP_ALGORITHM_TREESHAP": treeshap}
+                "SHAP_ALGORITHM_TREESHAP": treeshap, "SHAP_ALGORITHM_AUTO": quadrature}
     for key, name in [("shapAlgorithm", "SHAP_ALGORITHM_UNSPECIFIED"), ("shap_algorithm", "SHAP_ALGORITHM_QUADRATURE"),
-                      ("shapAlgorithm", "SHAP_ALGORITHM_TREESHAP")]:
+                      ("shapAlgorithm", "SHAP_ALGORITHM_TREESHAP"), ("shap_algorithm", "SHAP_ALGORITHM_AUTO")]:
         body = {"model": model_name(XGB34), "rows": len(X), "cols": X.shape[1], "output": "OUTPUT_KIND_CONTRIB",
                 "float64_values": json_numbers(X), key: name}
         answer = requests.post(vectors_server.url + "/v1/predict", json=body, timeout=60)
@@ -225,3 +236,114 @@ def test_treeshap_on_vector_leaves_is_refused(vectors_server, stubs):
         scoring.Predict(request, timeout=30)
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "UNSUPPORTED" in refused.value.details()
+
+
+# ------------------------------------------ config.json "shap_algorithm": a model's default
+# The XGBoost 3.2.0 file served to auditors who check with XGBoost 3.4.1 ("xgb32q"), the
+# XGBoost 3.4.1 file the other way round ("xgb34t"), and configs that must not load.
+CONFIGURED = {
+    "xgb32q": (XGB32, {"shap_algorithm": "quadrature"}),
+    "xgb34t": (XGB34, {"shap_algorithm": "treeshap", "default_output": "contrib"}),
+    "bad_value": (XGB32, {"shap_algorithm": "exact"}),
+    "bad_type": (XGB32, {"shap_algorithm": 2}),
+    "lgb_quadrature": (LGB, {"shap_algorithm": "quadrature"}),
+    "vector_treeshap": (VECTOR_LEAF, {"shap_algorithm": "treeshap"}),
+}
+
+
+@pytest.fixture(scope="module")
+def configured_server(tmp_path_factory):
+    models = tmp_path_factory.mktemp("configured")
+    for name, (case, config) in CONFIGURED.items():
+        source = VECTORS / case["model"]
+        (models / name / "1").mkdir(parents=True)
+        (models / name / "1" / ("model" + source.suffix)).symlink_to(source)
+        (models / name / "config.json").write_text(json.dumps(config))
+    server = Server(models, tmp_path_factory.mktemp("log"), "--max-rows", "1000")
+    yield server
+    assert server.stop() == 0, server.log_text()
+
+
+@pytest.fixture(scope="module")
+def configured_stubs(configured_server):
+    from wire.inference import grpc_predict_v2_pb2_grpc  # generated; see the stubs fixture
+    channel = grpc.insecure_channel(configured_server.grpc_target)
+    yield scoring_pb2_grpc.ScoringServiceStub(channel), grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel)
+    channel.close()
+
+
+@pytest.mark.parametrize("output", ["contrib", "interactions"])
+def test_configured_quadrature_on_an_xgboost_32_file(configured_server, configured_stubs, output):
+    """A request naming no algorithm gets the config's (XGBoost 3.4.1's bits of the 3.2.0
+    file); AUTO gets the file's writer's (3.2.0's exact TreeSHAP); an explicit one wins."""
+    cross = cross_vector("xgb3_binary_logistic.quadrature", output)
+    own = vector(XGB32, output)
+    assert not same_bits(cross, own)
+    serve = (configured_server, configured_stubs, XGB32, output)
+    equal_everywhere(score_everywhere(*serve, None, model="xgb32q"), cross)
+    equal_everywhere(score_everywhere(*serve, "quadrature", model="xgb32q"), cross)
+    equal_everywhere(score_everywhere(*serve, "auto", model="xgb32q"), own)
+    equal_everywhere(score_everywhere(*serve, "treeshap", model="xgb32q"), own)
+
+
+def test_configured_treeshap_on_an_xgboost_34_file(configured_server, configured_stubs):
+    cross = cross_vector("xgb34_binary_logistic.treeshap", "contrib")
+    own = vector(XGB34, "contrib")
+    serve = (configured_server, configured_stubs, XGB34, "contrib")
+    equal_everywhere(score_everywhere(*serve, None, model="xgb34t"), cross)
+    equal_everywhere(score_everywhere(*serve, "auto", model="xgb34t"), own)
+    equal_everywhere(score_everywhere(*serve, "quadrature", model="xgb34t"), own)
+    # Its default_output is contrib: a request naming neither output nor algorithm.
+    X = case_inputs(XGB34)[:ROWS].astype(np.float64)
+    answer = requests.post(configured_server.url + "/v2/models/xgb34t/infer", timeout=60, json={
+        "inputs": [{"name": "input", "shape": list(X.shape), "datatype": "FP64", "data": json_numbers(X)}]})
+    assert answer.status_code == 200, answer.text
+    assert same_bits(exact_floats(json.loads(answer.text, parse_int=float)["outputs"][0]["data"]), cross)
+
+
+def test_rest_proto3_names_unspecified_is_the_config_and_auto_the_file(configured_server):
+    X = case_inputs(XGB32)[:ROWS].astype(np.float64)
+    expected = {"SHAP_ALGORITHM_UNSPECIFIED": cross_vector("xgb3_binary_logistic.quadrature", "contrib"),
+                "SHAP_ALGORITHM_AUTO": vector(XGB32, "contrib")}
+    for name, values in expected.items():
+        body = {"model": "xgb32q", "rows": len(X), "cols": X.shape[1], "output": "contrib",
+                "float64_values": json_numbers(X), "shapAlgorithm": name}
+        answer = requests.post(configured_server.url + "/v1/predict", json=body, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert same_bits(exact_floats(json.loads(answer.text, parse_int=float)["values"]), values), name
+
+
+def test_metadata_reports_the_configured_algorithm(configured_server, vectors_server):
+    for server, model, enum, name in [
+            (configured_server, "xgb32q", scoring_pb2.SHAP_ALGORITHM_QUADRATURE, "quadrature"),
+            (configured_server, "xgb34t", scoring_pb2.SHAP_ALGORITHM_TREESHAP, "treeshap"),
+            (vectors_server, model_name(XGB32), scoring_pb2.SHAP_ALGORITHM_AUTO, "auto")]:
+        with grpc.insecure_channel(server.grpc_target) as channel:
+            grpc_answer = scoring_pb2_grpc.ScoringServiceStub(channel).GetModelMetadata(
+                scoring_pb2.GetModelMetadataRequest(model=model), timeout=10)
+        assert grpc_answer.default_shap_algorithm == enum, model
+        rest = requests.get(server.url + "/v1/models/" + model, timeout=10)
+        assert rest.status_code == 200 and rest.json()["default_shap_algorithm"] == name, rest.text
+
+
+@pytest.mark.parametrize("model,words", [
+    ("bad_value", 'config.json: shap_algorithm must be one of %s, not "exact"' % NAMES),
+    ("bad_type", "config.json: shap_algorithm must be one of %s, not 2" % NAMES),
+    ("lgb_quadrature", 'config.json: shap_algorithm "quadrature" cannot explain this model: PS_ERR_UNSUPPORTED: '
+                       + LIGHTGBM_REASON),
+    ("vector_treeshap", 'config.json: shap_algorithm "treeshap" cannot explain this model: PS_ERR_UNSUPPORTED: '
+                        "contributions of multi-target trees (vector leaves) are not supported by exact TreeSHAP"),
+])
+def test_a_config_the_model_cannot_follow_keeps_it_from_serving(configured_server, model, words):
+    """Refused at load, not at the first request: the model does not serve even values,
+    and the reason names the config, its value and why."""
+    answer = requests.get(configured_server.url + "/v2/models/%s/ready" % model, timeout=10)
+    assert answer.status_code == 400
+    X = case_inputs(CONFIGURED[model][0])[:1].astype(np.float64)
+    answer = requests.post(configured_server.url + "/v1/predict", timeout=30, json={
+        "model": model, "rows": 1, "cols": X.shape[1], "output": "value", "float64_values": json_numbers(X)})
+    assert answer.status_code == 503 and "failed to load" in answer.json()["error"], answer.text
+    assert words in answer.json()["error"], answer.json()
+    assert ('/%s/config.json' % model) in answer.json()["error"]
+    failures = [e for e in configured_server.log_entries() if e.get("msg") == "model load failed"]
+    assert any(e["model"] == model and words in e["error"] for e in failures), failures
