@@ -2,13 +2,18 @@
 """Sanity-check tests/vectors/manifest.json against the files (stdlib only).
 
 Checks: unique names, required keys, files exist, CSV shapes match the
-manifest, every value parses with float() (leaf: int()), model formats.
+manifest, every value parses with float() (leaf: int()), model formats; and that
+categorical_features.json is what make_categorical_feature_vectors.py reads from the
+model files now.
 Usage: python3 tests/gen/check_vectors.py [tests/vectors]
 """
 import json
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_categorical_feature_vectors as categorical  # noqa: E402
 
 REQ = ["name", "library", "library_version", "model", "format", "objective", "num_features", "input", "dtype",
        "iteration_begin", "iteration_end", "outputs", "library_shape"]
@@ -68,6 +73,9 @@ def main():
         # contrib is optional (not every library or model gives it); the others are not.
         if not {"value", "margin", "leaf"} <= kinds and "notes" not in c:
             errors.append(f"{n}: output kinds missing without notes")
+    with open(os.path.join(root, categorical.FILE)) as f:
+        if f.read() != categorical.dumps(categorical.cases(root)):
+            errors.append(f"{categorical.FILE} is stale: rerun tests/gen/make_categorical_feature_vectors.py")
     for e in errors:
         print("ERROR", e)
     libs = sorted({(c["library"], c["library_version"]) for c in cases})

@@ -106,5 +106,8 @@ done
 echo "== fraud example"
 (cd "$REPO/examples/fraud" && "$VENVS/new/bin/python" train_fraud.py)
 
+echo "== the features each model's splits test as categories (categorical_features.json)"
+python3 "$HERE/make_categorical_feature_vectors.py" --out "$OUT"
+
 python3 "$HERE/check_vectors.py" "$OUT"
 du -sh "$OUT"

@@ -1,26 +1,19 @@
 require_relative 'helper'
 
-# #categorical_features (ABI 6): the features a model's splits test as categories, equal
-# to the split types read straight from the model files (tools/categorical_tsv.py) for
-# categorical models with and without training categories and numeric-only ones; a
-# feature index out of range and a closed model are the library's errors.
+# #categorical_features (ABI 6): the features a model's splits test as categories, as
+# tests/vectors/categorical_features.json has them (read straight from the model files by
+# tests/gen/make_categorical_feature_vectors.py) for categorical models with and without
+# training categories and numeric-only ones; a feature index out of range and a closed
+# model are the library's errors.
 class TestCategoricalFeatures < Minitest::Test
-  def expectations
-    tsv = File.join(PSTest::SWIG_BUILD, 'categorical.tsv')
-    assert system('python3', File.join(PSTest::ROOT, 'bindings', 'swig', 'tools', 'categorical_tsv.py'),
-                  PSTest::VECTORS, tsv)
-    File.readlines(tsv, chomp: true).map do |line|
-      model, splits = line.split("\t", -1)
-      [model, splits.split(' ').map { |s| Integer(s) }]
-    end
-  end
+  CASES = JSON.parse(File.read(File.join(PSTest::VECTORS, 'categorical_features.json')))['cases']
 
   def test_the_features_the_splits_test_as_categories
-    cases = expectations
-    assert_equal 7, cases.count { |_, expected| !expected.empty? }
-    cases.each do |model, expected|
-      m = Polyscore::Model.load(File.join(PSTest::VECTORS, model))
-      assert_equal expected, m.categorical_features, model
+    assert CASES.any? { |c| !c['categorical_features'].empty? }, 'models with categorical splits'
+    assert CASES.any? { |c| c['categorical_features'].empty? }, 'numeric-only models'
+    CASES.each do |c|
+      m = Polyscore::Model.load(File.join(PSTest::VECTORS, c['model']))
+      assert_equal c['categorical_features'], m.categorical_features, c['model']
       m.close
     end
   end
