@@ -10,6 +10,9 @@
 #include "errors.h"
 #include "log.h"
 #include "model_repository.h"
+#include "output_kind.h"
+#include "polyscore/v1/scoring.pb.h"
+#include "shap_algorithm.h"
 #include "simdjson.h"
 
 namespace polyscore::server {
@@ -206,13 +209,14 @@ bool read_bool(value v, std::string_view field) {
   return flag;
 }
 
+// "value", "margin", ... (what the CLI and the bindings take), or polyscore.v1's
+// OutputKind names as the proto3 JSON mapping writes them ("OUTPUT_KIND_MARGIN"; read by
+// protobuf's own table), OUTPUT_KIND_UNSPECIFIED being the model's default (-1).
 int32_t read_output(value v, std::string_view field) {
-  std::string name = read_string(v, field);
+  const std::string name = read_string(v, field);
   int32_t output = 0;
-  if (name.rfind("OUTPUT_KIND_", 0) == 0) {
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    name = name.substr(12);
-  }
+  polyscore::v1::OutputKind kind{};
+  if (polyscore::v1::OutputKind_Parse(name, &kind) && wire::output_of(kind, &output)) return output;
   if (!parse_output_kind(name, &output)) {
     bad("\"" + std::string(field) + "\" must be one of " + kOutputKindNames + ", not \"" + name + "\"");
   }
@@ -221,23 +225,19 @@ int32_t read_output(value v, std::string_view field) {
 
 // "auto", "treeshap", "quadrature" (what the CLI and the bindings take; "auto" is
 // explicit, whatever the model's config says); with `proto_names` (polyscore.v1 in JSON)
-// also the names of its ShapAlgorithm as the proto3 JSON mapping writes them,
-// SHAP_ALGORITHM_UNSPECIFIED being -1, the model's configured default, as when the field
-// is left out. The Open Inference Protocol's parameter takes the short names only, as its
-// gRPC twin does.
+// also the names of its ShapAlgorithm as the proto3 JSON mapping writes them (read by
+// protobuf's own table), SHAP_ALGORITHM_UNSPECIFIED being -1, the model's configured
+// default, as when the field is left out. The Open Inference Protocol's parameter takes
+// the short names only, as its gRPC twin does.
 int32_t read_shap_algorithm(value v, std::string_view field, bool proto_names) {
-  static constexpr std::pair<std::string_view, std::string_view> kEnumNames[] = {
-      {"SHAP_ALGORITHM_TREESHAP", "treeshap"},
-      {"SHAP_ALGORITHM_QUADRATURE", "quadrature"},
-      {"SHAP_ALGORITHM_AUTO", "auto"}};
   const std::string text = read_string(v, field);
-  if (proto_names && text == "SHAP_ALGORITHM_UNSPECIFIED") return -1;
-  std::string name = text;
-  for (const auto& [enum_name, user_name] : kEnumNames) {
-    if (proto_names && text == enum_name) name = user_name;
-  }
   int32_t shap_algorithm = 0;
-  if (!parse_shap_algorithm(name, &shap_algorithm)) {
+  polyscore::v1::ShapAlgorithm algorithm{};
+  if (proto_names && polyscore::v1::ShapAlgorithm_Parse(text, &algorithm) &&
+      wire::shap_algorithm_of(algorithm, &shap_algorithm)) {
+    return shap_algorithm;
+  }
+  if (!parse_shap_algorithm(text, &shap_algorithm)) {
     bad("\"" + std::string(field) + "\" must be one of " + kShapAlgorithmNames + ", not \"" + text + "\"");
   }
   return shap_algorithm;

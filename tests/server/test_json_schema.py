@@ -61,6 +61,7 @@ BATCH = [
     {"model": "fraud-v3", "rows": 2, "cols": 2, "float32_values": [0.4, 1.2, None, 3], "output": "margin",
      "iterations": {"begin": 0, "end": 10}},
     {"model": "fraud-v3", "version": "1", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "output": "OUTPUT_KIND_LEAF"},
+    {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "output": "OUTPUT_KIND_UNSPECIFIED"},
     {"model": "fraud-v3", "rows": 1, "cols": 2},
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "float32_values": [0.4, 1.2]},
     {"model": "fraud-v3", "rows": 1, "cols": 2, "float64_values": [0.4, 1.2], "output": "proba"},
