@@ -88,20 +88,11 @@ def test_info_prints_the_category_lists(cli):
 @pytest.mark.parametrize("file", ["xgb1_frame_binary.json", "xgb3_frame_binary.json", "lgb4_frame_binary.txt"])
 def test_info_names_the_features_the_trees_test_as_categories(cli, file):
     """The features some split tests as a category, as the file's own split types say
-    (XGBoost split_type 1, LightGBM decision_type bit 0): also where no list was saved."""
-    text = (FRAMES / file).read_text()
-    expected = set()
-    if file.endswith(".json"):
-        for tree in json.loads(text)["learner"]["gradient_booster"]["model"]["trees"]:
-            expected |= {f for f, t, left in zip(tree["split_indices"], tree["split_type"], tree["left_children"])
-                         if t == 1 and left != -1}
-    else:
-        features = []
-        for line in text.splitlines():
-            if line.startswith("split_feature="):
-                features = [int(v) for v in line.split("=", 1)[1].split()]
-            if line.startswith("decision_type="):
-                expected |= {f for f, t in zip(features, line.split("=", 1)[1].split()) if int(t) & 1}
+    (tests/vectors/categorical_features.json, made from XGBoost's split_type and LightGBM's
+    decision_type by tests/gen/make_categorical_feature_vectors.py): also where no list
+    was saved."""
+    cases = json.loads((VECTORS / "categorical_features.json").read_text())["cases"]
+    expected = next(c["categorical_features"] for c in cases if c["model"] == "frames/" + file)
     assert len(expected) == 3
     r = cli("info", FRAMES / file)
     assert r.returncode == 0, r.stderr

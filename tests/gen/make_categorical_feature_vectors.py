@@ -38,6 +38,8 @@ MODELS = [
     "models/lgb3_categorical_binary.txt",
     "models/lgb4_categorical.txt",                  # LightGBM on arrays: pandas_categorical:null
     "models/lgb4_categorical_binary.txt",
+    "frames/xgb1_frame_binary.json",                # XGBoost 1.7 on a DataFrame: no lists
+    "frames/xgb3_frame_binary.json",                # XGBoost 3.2 with its training categories
     "frames/xgb34_frame_binary.json",               # XGBoost 3.4 with its training categories
     "frames/lgb4_frame_binary.txt",                 # LightGBM with pandas_categorical lists
     "models/xgb34_binary_logistic.json",            # numeric only
