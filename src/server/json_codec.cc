@@ -209,14 +209,18 @@ bool read_bool(value v, std::string_view field) {
   return flag;
 }
 
-// "value", "margin", ... (what the CLI and the bindings take), or polyscore.v1's
-// OutputKind names as the proto3 JSON mapping writes them ("OUTPUT_KIND_MARGIN"; read by
-// protobuf's own table), OUTPUT_KIND_UNSPECIFIED being the model's default (-1).
-int32_t read_output(value v, std::string_view field) {
+// "value", "margin", ... (what the CLI and the bindings take); with `proto_names`
+// (polyscore.v1 in JSON) also its OutputKind names as the proto3 JSON mapping writes them
+// ("OUTPUT_KIND_MARGIN"; read by protobuf's own table), OUTPUT_KIND_UNSPECIFIED being the
+// model's default (-1). The Open Inference Protocol's parameter takes the short names
+// only, as its gRPC twin and infer-request.schema.json do.
+int32_t read_output(value v, std::string_view field, bool proto_names) {
   const std::string name = read_string(v, field);
   int32_t output = 0;
   polyscore::v1::OutputKind kind{};
-  if (polyscore::v1::OutputKind_Parse(name, &kind) && wire::output_of(kind, &output)) return output;
+  if (proto_names && polyscore::v1::OutputKind_Parse(name, &kind) && wire::output_of(kind, &output)) {
+    return output;
+  }
   if (!parse_output_kind(name, &output)) {
     bad("\"" + std::string(field) + "\" must be one of " + kOutputKindNames + ", not \"" + name + "\"");
   }
@@ -475,7 +479,7 @@ BatchRequest parse_batch_request(std::string_view body) {
                      count_of({request.rows, request.cols}), body);
         request.has_float64 = true;
       } else if (key == "output") {
-        request.output = read_output(field.value(), "output");
+        request.output = read_output(field.value(), "output", true);
       } else if (key == "iterations") {
         value v = field.value();
         if (v.type() != json_type::object) bad("\"iterations\" must be an object");
@@ -542,7 +546,7 @@ InferRequest parse_infer_request(std::string_view body) {
         for (auto p_result : v.get_object()) {
           simdjson::ondemand::field p = unwrap(std::move(p_result));
           std::string_view p_key = p.unescaped_key();
-          if (p_key == "output") request.output = read_output(p.value(), "parameters.output");
+          if (p_key == "output") request.output = read_output(p.value(), "parameters.output", false);
           if (p_key == "binary_data_output") request.binary_data_output = read_bool(p.value(), "parameters.binary_data_output");
           if (p_key == "shap_algorithm") {
             request.shap_algorithm = read_shap_algorithm(p.value(), "parameters.shap_algorithm", false);

@@ -121,6 +121,10 @@ INFER = [
      "inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
     {"parameters": {"output": "contrib", "shap_algorithm": "SHAP_ALGORITHM_TREESHAP"},  # polyscore.v1's name
      "inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
+    {"parameters": {"output": "OUTPUT_KIND_MARGIN"},  # polyscore.v1's name, as the gRPC twin refuses it
+     "inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
+    {"parameters": {"output": "OUTPUT_KIND_UNSPECIFIED"},
+     "inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP64", "data": [0.4, 1.2]}]},
 ]
 REPOSITORY_INDEX = [{}, {"ready": True}, {"ready": "yes"}, {"redy": True}]
 

@@ -14,6 +14,9 @@ QUADRATURE on a LightGBM model is FAILED_PRECONDITION / 400 with the library's r
 as other outputs a model cannot give.
 """
 import json
+import os
+import signal
+import time
 
 import grpc
 import numpy as np
@@ -347,3 +350,55 @@ def test_a_config_the_model_cannot_follow_keeps_it_from_serving(configured_serve
     assert ('/%s/config.json' % model) in answer.json()["error"]
     failures = [e for e in configured_server.log_entries() if e.get("msg") == "model load failed"]
     assert any(e["model"] == model and words in e["error"] for e in failures), failures
+
+
+def test_a_changed_config_is_followed_after_reload_and_a_bad_one_keeps_the_last(tmp_path):
+    """config.json is part of what a reload reads: a changed shap_algorithm becomes the
+    default of requests naming none (and the metadata's); one the model cannot follow is
+    refused, and the version keeps serving with the config it had."""
+    models = tmp_path / "models"
+    source = VECTORS / XGB32["model"]
+    (models / "m" / "1").mkdir(parents=True)
+    (models / "m" / "1" / ("model" + source.suffix)).symlink_to(source)
+    config = models / "m" / "config.json"
+
+    def write_config(algorithm):
+        (models / "m" / "config.tmp").write_text(json.dumps({"shap_algorithm": algorithm}))
+        os.replace(models / "m" / "config.tmp", config)
+
+    def default_now():
+        return requests.get(server.url + "/v1/models/m", timeout=10).json()["default_shap_algorithm"]
+
+    def wait_for(condition, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.05)
+        return False
+
+    write_config("quadrature")
+    server = Server(models, tmp_path)
+    try:
+        with grpc.insecure_channel(server.grpc_target) as channel:
+            from wire.inference import grpc_predict_v2_pb2_grpc  # generated; see the stubs fixture
+            stubs = (scoring_pb2_grpc.ScoringServiceStub(channel),
+                     grpc_predict_v2_pb2_grpc.GRPCInferenceServiceStub(channel))
+            cross = cross_vector("xgb3_binary_logistic.quadrature", "contrib")
+            own = vector(XGB32, "contrib")
+            assert default_now() == "quadrature"
+            equal_everywhere(score_everywhere(server, stubs, XGB32, "contrib", None, model="m"), cross)
+
+            write_config("treeshap")
+            server.signal(signal.SIGHUP)
+            assert wait_for(lambda: default_now() == "treeshap"), server.log_text()
+            equal_everywhere(score_everywhere(server, stubs, XGB32, "contrib", None, model="m"), own)
+
+            write_config("quadrature-ish")
+            server.signal(signal.SIGHUP)
+            assert wait_for(lambda: any(e.get("msg") == "model load failed; the previous version keeps serving"
+                                        for e in server.log_entries())), server.log_text()
+            assert default_now() == "treeshap"
+            equal_everywhere(score_everywhere(server, stubs, XGB32, "contrib", None, model="m"), own)
+    finally:
+        assert server.stop() == 0, server.log_text()
