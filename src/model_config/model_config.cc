@@ -70,15 +70,15 @@ ModelConfig read(const std::string& path) {
   return config;
 }
 
-void check_shap_algorithm(const ps_model* model, const ModelConfig& config, const std::string& path) {
-  if (config.shap_algorithm == PS_SHAP_AUTO) return;
-  ps_error* err = nullptr;
-  if (ps_error_create(&err) != PS_OK) throw std::bad_alloc();
-  std::unique_ptr<ps_error, void (*)(ps_error*)> err_owner(err, ps_error_free);
+namespace {
+
+// Explains one row of missing values with `shap_algorithm`; the library's status, its
+// message in `err`.
+ps_status explain_one_row(const ps_model* model, int32_t shap_algorithm, ps_error* err) {
   ps_model_info info = PS_MODEL_INFO_INIT;
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
   opts.output = PS_OUTPUT_CONTRIB;
-  opts.shap_algorithm = config.shap_algorithm;
+  opts.shap_algorithm = shap_algorithm;
   size_t per_row = 0;
   ps_status status = ps_model_info_get(&info, model, err);
   if (status == PS_OK) status = ps_model_output_size(&per_row, model, 1, &opts, err);
@@ -87,7 +87,24 @@ void check_shap_algorithm(const ps_model* model, const ModelConfig& config, cons
     std::vector<double> out(per_row);
     status = ps_model_predict_row(out.data(), out.size(), model, row.data(), row.size(), &opts, err);
   }
-  if (status != PS_OK) {
+  return status;
+}
+
+}  // namespace
+
+void check_shap_algorithm(const ps_model* model, const ModelConfig& config, const std::string& path) {
+  if (config.shap_algorithm == PS_SHAP_AUTO) return;
+  ps_error* err = nullptr;
+  ps_error* auto_err = nullptr;
+  if (ps_error_create(&err) != PS_OK) throw std::bad_alloc();
+  std::unique_ptr<ps_error, void (*)(ps_error*)> err_owner(err, ps_error_free);
+  if (ps_error_create(&auto_err) != PS_OK) throw std::bad_alloc();
+  std::unique_ptr<ps_error, void (*)(ps_error*)> auto_err_owner(auto_err, ps_error_free);
+  const ps_status status = explain_one_row(model, config.shap_algorithm, err);
+  // A model no algorithm explains (LightGBM linear trees, a file without node covers)
+  // still serves values: the config is not what stops its explanations, and each
+  // contrib request gets the library's reason as without the config.
+  if (status != PS_OK && explain_one_row(model, PS_SHAP_AUTO, auto_err) == PS_OK) {
     throw std::runtime_error(path + ": shap_algorithm \"" + shap_algorithm_name(config.shap_algorithm) +
                              "\" cannot explain this model: " + ps_status_name(status) + ": " +
                              ps_error_message(err));

@@ -39,7 +39,9 @@ ModelConfig read(const std::string& path);
 // LightGBM model, exact TreeSHAP on vector leaves), at load rather than at the first
 // request: explains one row of missing values so, which also builds the algorithm's SHAP
 // tables before the model serves. Throws std::runtime_error starting with `path` (the
-// config's) and giving the library's reason. Does nothing for PS_SHAP_AUTO.
+// config's) and giving the library's reason. Does nothing for PS_SHAP_AUTO, nor for a
+// model that no algorithm explains (LightGBM linear trees, a file without node covers):
+// it serves values, and a contrib request gets the library's reason, config or not.
 void check_shap_algorithm(const ps_model* model, const ModelConfig& config, const std::string& path);
 
 // The training categories of `model` (whose feature names are `feature_names`, one per

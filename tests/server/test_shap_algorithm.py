@@ -33,6 +33,7 @@ XGB34 = BY_NAME["xgb34_binary_logistic"]
 XGB32 = BY_NAME["xgb3_binary_logistic"]
 LGB = BY_NAME["lgb4_binary"]
 VECTOR_LEAF = BY_NAME["xgb34_multi_target_multi_output_tree"]
+LINEAR = BY_NAME["lgb4_linear_binary"]  # LightGBM linear trees: no algorithm explains them
 ENUM = {"auto": scoring_pb2.SHAP_ALGORITHM_AUTO, "treeshap": scoring_pb2.SHAP_ALGORITHM_TREESHAP,
         "quadrature": scoring_pb2.SHAP_ALGORITHM_QUADRATURE, None: scoring_pb2.SHAP_ALGORITHM_UNSPECIFIED}
 KIND = {"contrib": scoring_pb2.OUTPUT_KIND_CONTRIB, "interactions": scoring_pb2.OUTPUT_KIND_INTERACTIONS}
@@ -251,6 +252,7 @@ CONFIGURED = {
     "bad_type": (XGB32, {"shap_algorithm": 2}),
     "lgb_quadrature": (LGB, {"shap_algorithm": "quadrature"}),
     "vector_treeshap": (VECTOR_LEAF, {"shap_algorithm": "treeshap"}),
+    "linear_treeshap": (LINEAR, {"shap_algorithm": "treeshap"}),
 }
 
 
@@ -350,6 +352,20 @@ def test_a_config_the_model_cannot_follow_keeps_it_from_serving(configured_serve
     assert ('/%s/config.json' % model) in answer.json()["error"]
     failures = [e for e in configured_server.log_entries() if e.get("msg") == "model load failed"]
     assert any(e["model"] == model and words in e["error"] for e in failures), failures
+
+
+def test_a_config_on_a_model_no_algorithm_explains_still_serves_its_values(configured_server):
+    """LightGBM linear trees have no SHAP algorithm at all: "treeshap" in the config is not
+    what stops their explanations, so the model loads and scores values (the library's
+    bits), and a contrib request gets the library's reason, as without the config."""
+    assert requests.get(configured_server.url + "/v2/models/linear_treeshap/ready", timeout=10).status_code == 200
+    X = case_inputs(LINEAR)[:ROWS].astype(np.float64)
+    body = {"model": "linear_treeshap", "rows": len(X), "cols": X.shape[1], "float64_values": json_numbers(X)}
+    answer = requests.post(configured_server.url + "/v1/predict", timeout=30, json=dict(body, output="value"))
+    assert answer.status_code == 200, answer.text
+    assert same_bits(exact_floats(json.loads(answer.text, parse_int=float)["values"]), vector(LINEAR, "value"))
+    answer = requests.post(configured_server.url + "/v1/predict", timeout=30, json=dict(body, output="contrib"))
+    assert answer.status_code == 400 and "linear trees" in answer.json()["error"], answer.text
 
 
 def test_a_changed_config_is_followed_after_reload_and_a_bad_one_keeps_the_last(tmp_path):
