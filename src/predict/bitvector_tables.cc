@@ -28,17 +28,24 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
     bv.leaf[slot] = node.child_or_leaf;
     return true;
   }
-  const size_t at = bv.key.size();
-  const HeapNode split = key_walk::split_of(model, model.walk.nodes[tree.node_begin + i]);
-  bv.keep.push_back(0);
-  bv.key.push_back(split.key);
-  bv.offset.push_back(split.offset);
+  const uint32_t n = tree.node_begin + i;
+  const HeapNode split = key_walk::split_of(model, model.walk.nodes[n]);
+  const bool categorical = (model.walk.nodes[n].feature_flags & kWalkCategorical) != 0;
+  const size_t at = categorical ? bv.category_splits.size() : bv.key.size();
+  if (categorical) {
+    bv.category_splits.push_back(
+        {0, model.category_codes.word_of_node[n], static_cast<uint32_t>(split.offset / key_walk::kBlockRows)});
+  } else {
+    bv.keep.push_back(0);
+    bv.key.push_back(split.key);
+    bv.offset.push_back(split.offset);
+  }
   const uint32_t first = next;
   if (!number_leaves(model, t, node.child_or_leaf, next, bv)) return false;
   // Going right rules out the left subtree's leaves [first, next): bits 63 - next + 1 .. 63 - first.
   const uint32_t count = next - first;
   const uint64_t left = (count == 64 ? ~uint64_t(0) : ((uint64_t(1) << count) - 1)) << (64 - next);
-  bv.keep[at] = ~left;
+  (categorical ? bv.category_splits[at].keep : bv.keep[at]) = ~left;
   return number_leaves(model, t, node.child_or_leaf + 1, next, bv);
 }
 
@@ -68,7 +75,9 @@ void build_bitvector_tables(PreparedModel& model) {
   const bool avx2 = !avx512 && avx2_allowed();
   if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
   if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
-  if (model.category_codes.any) return;
+  // Categorical splits: single rows with AVX-512 only (BitvectorTables::categorical).
+  const bool categorical = model.category_codes.any;
+  if (categorical && !(avx512 && model.num_used_features() <= kBitvectorRowFeatures)) return;
   const Forest& forest = *model.forest;
   // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
   if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
@@ -79,9 +88,11 @@ void build_bitvector_tables(PreparedModel& model) {
   bv.leaf.assign(slots, 0);
   bv.split_begin.reserve(forest.trees.size() + 1);
   bv.splits.reserve(forest.trees.size());
+  if (categorical) bv.category_begin.reserve(forest.trees.size() + 1);
   for (uint32_t t = 0; t < forest.trees.size(); ++t) {
     const uint32_t begin = static_cast<uint32_t>(bv.key.size());
     bv.split_begin.push_back(begin);
+    if (categorical) bv.category_begin.push_back(static_cast<uint32_t>(bv.category_splits.size()));
     uint32_t leaves = 0;
     // At most 64 leaves is at most 127 nodes; checked first, so that the numbering's
     // recursion stays shallow.
@@ -96,6 +107,7 @@ void build_bitvector_tables(PreparedModel& model) {
     }
   }
   bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
+  if (categorical) bv.category_begin.push_back(static_cast<uint32_t>(bv.category_splits.size()));
   bv.avx512 = avx512;
   bv.avx2 = avx2;
   bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
@@ -105,7 +117,9 @@ void build_bitvector_tables(PreparedModel& model) {
   for (size_t i = 0; i < bv.key.size() && keys_fit16; ++i) {
     if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) keys_fit16 = false;
   }
-  bv.rows16 = bv.rows && keys_fit16;
+  // A row's codes narrowed to 16 bits stay codes while below 0xffff (NaN's is codes + 1).
+  const bool codes_fit16 = !categorical || uint64_t(model.category_codes.codes) + 1 < 0xffff;
+  bv.rows16 = bv.rows && keys_fit16 && codes_fit16;
   bv.batches16 = avx512 && keys_fit16;
   if (bv.rows16) {
     bv.key16.resize(bv.key.size());
@@ -115,7 +129,13 @@ void build_bitvector_tables(PreparedModel& model) {
       bv.at16[i] = static_cast<uint16_t>(bv.offset[i] / key_walk::kBlockRows);
     }
   }
-  bv.usable = true;
+  bv.categorical = categorical;
+  bv.usable = !categorical;
+  if (categorical && bv.rows16) {
+    // Only single rows walk these tables, and they read the 16-bit copies.
+    std::vector<uint32_t>().swap(bv.key);
+    std::vector<uint32_t>().swap(bv.offset);
+  }
   model.bitvector = std::move(bv);
 }
 

@@ -11,6 +11,14 @@ namespace polyscore {
 
 struct PreparedModel;
 
+// A categorical split of a tree (single rows only, BitvectorTables::categorical): the
+// row goes right when its code's bit is set in the split's bitset.
+struct BitvectorCategorySplit {
+  uint64_t keep;  // as BitvectorTables::keep
+  uint32_t word;  // the bitset's first word in CategoryCodes::right_words
+  uint32_t at;    // where a single row's code is (offset / 64, as at16)
+};
+
 // Leaves are numbered left to right within their tree, leaf i standing for bit 63 - i
 // of the tree's 64-bit leaf set, so the exit leaf (the leftmost leaf no split ruled
 // out) is the count of leading zeros.
@@ -23,7 +31,7 @@ constexpr uint32_t kBitvectorSplitGroup = 32;
 constexpr uint32_t kBitvectorRowFeatures = 64;
 
 struct BitvectorTables {
-  bool usable = false;
+  bool usable = false;  // batches take it
   bool avx512 = false;  // take the AVX-512 (F, CD, BW, DQ, VL) code
   bool avx2 = false;    // else batches take the AVX2 code (else the portable code)
   // The splits of every tree, tree after tree, one array per field:
@@ -38,10 +46,17 @@ struct BitvectorTables {
   std::vector<float> value32;
   std::vector<uint32_t> leaf;
 
-  // Whether single rows take it too: with AVX-512, when the row's keys fit 8 registers
-  // (bitvector_walk.cc).
+  // Whether single rows take it: with AVX-512, when the row's keys fit 8 registers
+  // (bitvector_walk.cc). Set only on complete tables.
   bool rows = false;
-  bool walks_rows() const { return usable && rows; }
+  bool walks_rows() const { return rows; }
+  // A model with categorical splits: single rows only (with AVX-512; usable is false, so
+  // batches keep their walk). The lists above hold its numeric splits; its categorical
+  // ones, tree after tree, are tested one by one (a bitset per split does not fit the
+  // compares of the keys):
+  bool categorical = false;
+  std::vector<BitvectorCategorySplit> category_splits;
+  std::vector<uint32_t> category_begin;  // per tree and one past the last: its first categorical split
   // When every split's key fits 16 bits (a double model's ranks, below 0xffff), single
   // rows compare 16-bit keys, 32 splits per instruction, picked by half the permutes:
   bool rows16 = false;
@@ -53,8 +68,8 @@ struct BitvectorTables {
 };
 
 // Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are
-// in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), no
-// categorical split, every tree at most 64 leaves.
+// in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), every
+// tree at most 64 leaves; with categorical splits, for single rows with AVX-512 only.
 void build_bitvector_tables(PreparedModel& model);
 
 }  // namespace polyscore

@@ -1,6 +1,7 @@
 #include "predict/bitvector_walk.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "predict/key_step.h"
@@ -48,6 +49,23 @@ void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
       for (size_t g = 0; g < size_t(kRowLanes) && r0 + g < n; ++g) m[r0 + g] += values[slots[g]];
     }
   }
+}
+
+// ---- One row's categorical splits (BitvectorTables::categorical), in scalar code.
+
+// The and of the keep masks of tree t's categorical splits that send one row right:
+// its code (keys[at], 32-bit keys or 16-bit ones, where a code fits) picks a bit of the
+// split's bitset, and the mask is and-ed without a branch.
+template <typename Key>
+uint64_t category_leaves(const BitvectorTables& bv, const uint32_t* right_words, const Key* keys, uint32_t t) {
+  uint64_t leaves = ~uint64_t(0);
+  for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; ++j) {
+    const BitvectorCategorySplit& split = bv.category_splits[j];
+    const uint32_t code = keys[split.at];
+    const uint32_t right = (right_words[split.word + code / 32] >> (code % 32)) & 1u;
+    leaves &= split.keep | (uint64_t(right) - 1);
+  }
+  return leaves;
 }
 
 // ---- AVX-512: 16 rows per compare, the halves of 16 rows' leaf sets in two registers.
@@ -192,9 +210,10 @@ void vector_block_slots(const BitvectorTables& bv, uint32_t t, const void* keys,
 // a pair, nu <= 16 * kTables); a tree's splits are tested 16 per compare, their keys
 // picked from the registers by permutes (AVX-512 gathers cost more than the linked walk
 // saves); the leaf sets of the splits that send the row right are and-ed.
-template <int kTables>
-void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t nu, uint32_t first,
-                      uint32_t count, uint32_t* slots) {
+// kCategories: the model's categorical splits too (right_words: CategoryCodes::right_words).
+template <int kTables, bool kCategories>
+void vector_row_slots(const BitvectorTables& bv, const uint32_t* right_words, const uint32_t* keys, uint32_t nu,
+                      uint32_t first, uint32_t count, uint32_t* slots) {
   static_assert(kBlockRows == 64, "a row's key is at offset / 64");
   __m512i table[2 * kTables];
   for (int j = 0; j < 2 * kTables; ++j) {
@@ -222,16 +241,17 @@ void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t 
       high = _mm512_mask_and_epi64(high, static_cast<__mmask8>(right >> 8), high,
                                    _mm512_loadu_si512(bv.keep.data() + i + 8));
     }
-    const uint64_t leaves = static_cast<uint64_t>(_mm512_reduce_and_epi64(_mm512_and_si512(low, high)));
+    uint64_t leaves = static_cast<uint64_t>(_mm512_reduce_and_epi64(_mm512_and_si512(low, high)));
+    if constexpr (kCategories) leaves &= category_leaves(bv, right_words, keys, t);
     slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(leaves));
   }
 }
 
 // As vector_row_slots, on 16-bit keys (BitvectorTables::rows16): 32 splits per compare,
 // the row's keys (at most 128) in kTables pairs of registers of 32 words.
-template <int kTables>
-void vector_row_slots16(const BitvectorTables& bv, const uint16_t* keys16, uint32_t first, uint32_t count,
-                        uint32_t* slots) {
+template <int kTables, bool kCategories>
+void vector_row_slots16(const BitvectorTables& bv, const uint32_t* right_words, const uint16_t* keys16,
+                        uint32_t first, uint32_t count, uint32_t* slots) {
   __m512i table[2 * kTables];
   for (int j = 0; j < 2 * kTables; ++j) table[j] = _mm512_loadu_si512(keys16 + 32 * j);
   const __m512i all = _mm512_set1_epi64(-1), bit6 = _mm512_set1_epi16(64);
@@ -251,7 +271,8 @@ void vector_row_slots16(const BitvectorTables& bv, const uint16_t* keys16, uint3
       }
     }
     const __m512i both = _mm512_and_si512(_mm512_and_si512(leaves[0], leaves[1]), _mm512_and_si512(leaves[2], leaves[3]));
-    const uint64_t set = static_cast<uint64_t>(_mm512_reduce_and_epi64(both));
+    uint64_t set = static_cast<uint64_t>(_mm512_reduce_and_epi64(both));
+    if constexpr (kCategories) set &= category_leaves(bv, right_words, keys16, t);
     slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(set));
   }
 }
@@ -439,8 +460,16 @@ void bitvector_row_slots(const PreparedModel& model, const uint16_t* keys16, uin
                          uint32_t* slots) {
 #if POLYSCORE_X86_64
   if (model.bitvector.walks_rows() && model.bitvector.rows16) {
-    if (model.num_used_features() <= 32) vector_row_slots16<1>(model.bitvector, keys16, first, count, slots);
-    else vector_row_slots16<2>(model.bitvector, keys16, first, count, slots);
+    const BitvectorTables& bv = model.bitvector;
+    const uint32_t* words = model.category_codes.right_words.data();
+    const bool narrow = model.num_used_features() <= 32;
+    if (bv.categorical) {
+      if (narrow) vector_row_slots16<1, true>(bv, words, keys16, first, count, slots);
+      else vector_row_slots16<2, true>(bv, words, keys16, first, count, slots);
+    } else {
+      if (narrow) vector_row_slots16<1, false>(bv, words, keys16, first, count, slots);
+      else vector_row_slots16<2, false>(bv, words, keys16, first, count, slots);
+    }
     return;
   }
 #endif
@@ -459,9 +488,16 @@ void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint3
       bitvector_row_slots(model, keys16, first, count, slots);
       return;
     }
-    if (nu <= 16) vector_row_slots<1>(model.bitvector, keys, nu, first, count, slots);
-    else if (nu <= 32) vector_row_slots<2>(model.bitvector, keys, nu, first, count, slots);
-    else vector_row_slots<4>(model.bitvector, keys, nu, first, count, slots);
+    const BitvectorTables& bv = model.bitvector;
+    const uint32_t* words = model.category_codes.right_words.data();
+    auto walk = [&](auto categories) {
+      constexpr bool kCategories = decltype(categories)::value;
+      if (nu <= 16) vector_row_slots<1, kCategories>(bv, words, keys, nu, first, count, slots);
+      else if (nu <= 32) vector_row_slots<2, kCategories>(bv, words, keys, nu, first, count, slots);
+      else vector_row_slots<4, kCategories>(bv, words, keys, nu, first, count, slots);
+    };
+    if (bv.categorical) walk(std::true_type{});
+    else walk(std::false_type{});
     return;
   }
 #endif

@@ -19,6 +19,7 @@
 
 #include "loaders/loaders.h"
 #include "predict/bitvector_tables.h"
+#include "predict/cpu_features.h"
 #include "predict/predictor.h"
 #include "test_util.h"
 
@@ -33,7 +34,13 @@ using polyscore_test::source_path;
 std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed) {
   std::vector<std::vector<double>> near(forest.num_features);
   for (const Node& node : forest.nodes) {
-    if ((node.flags & (kLeaf | kCategorical)) || node.feature >= forest.num_features) continue;
+    if ((node.flags & kLeaf) || node.feature >= forest.num_features) continue;
+    if (node.flags & kCategorical) {
+      // Every category its set can name, one past them, and values read as none or as 0.
+      for (uint32_t c = 0; c <= 32 * node.category.num_words; ++c) near[node.feature].push_back(c);
+      for (double v : {-1.0, -0.5, 0.5, 1e9}) near[node.feature].push_back(v);
+      continue;
+    }
     const double t = node.threshold;
     const float tf = static_cast<float>(t);
     for (double v : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), double(tf),
@@ -127,7 +134,7 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
   for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
-  int walked = 0;
+  int walked = 0, categorical = 0;
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
@@ -136,8 +143,10 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
     PreparedModel reference = prepare_all_tables(forest);
     reference.bitvector = BitvectorTables();
     const PreparedModel tested = with_bitvector(reference, true);
-    if (!tested.bitvector.usable) continue;
+    // A model with categorical splits: single rows only (with AVX-512), batches keep theirs.
+    if (!tested.bitvector.usable && !tested.bitvector.walks_rows()) continue;
     ++walked;
+    categorical += tested.bitvector.categorical;
     const auto rows = edge_rows(forest, 300, 7);
     expect_same_batches(reference, tested, rows, code_name(tested));
     if (HasFatalFailure()) return;
@@ -148,8 +157,12 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
       if (HasFatalFailure()) return;
     }
   }
-  std::printf("[ info ] %d models checked on the bitvector walk\n", walked);
+  std::printf("[ info ] %d models checked on the bitvector walk, %d of them categorical (single rows)\n", walked,
+              categorical);
   EXPECT_GT(walked, 100);
+  if (avx512cd_allowed()) {
+    EXPECT_GE(categorical, 20);
+  }
 }
 
 // A LightGBM-like model of 20 balanced trees (enough for the single-row walks) of
@@ -249,7 +262,7 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
 TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   // Deep leaf-wise trees (the linked walk's) take it by default where the CPU has
   // AVX-512 or AVX2 (batches only with AVX2); shallow trees keep the heap walk;
-  // categorical splits are never its.
+  // categorical splits only for single rows with AVX-512.
   const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
   const char* no_avx2 = std::getenv("POLYSCORE_NO_AVX2");
   const bool avx2 = cpu_has_avx2() && !(no_avx2 && *no_avx2);
@@ -281,8 +294,13 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   ASSERT_TRUE(shallow.heap.usable);
   EXPECT_FALSE(shallow.bitvector.usable);
   EXPECT_TRUE(with_bitvector(shallow, avx512).bitvector.usable);
+  // Categorical splits: single rows only, with AVX-512; batches keep the linked walk and
+  // its tables.
   const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
-  EXPECT_FALSE(with_bitvector(prepare_model(cat_forest), avx512).bitvector.usable);
+  const PreparedModel cat = with_bitvector(prepare_model(cat_forest), avx512);
+  EXPECT_FALSE(cat.bitvector.usable);
+  EXPECT_EQ(cat.bitvector.walks_rows(), avx512);
+  EXPECT_EQ(cat.bitvector.categorical, avx512);
   setenv("POLYSCORE_NO_BITVECTOR_WALK", "1", 1);
   EXPECT_FALSE(prepare_model(deep_forest).bitvector.usable);
   unsetenv("POLYSCORE_NO_BITVECTOR_WALK");

@@ -123,7 +123,7 @@ void release_unused_tables(PreparedModel& model) {
     release(model.walk.depth);
     model.linked = LinkedTables();
   }
-  if (model.bitvector.walks_rows()) {
+  if (model.bitvector.walks_rows() && model.bitvector.usable) {
     // Batches and single rows (and a batch's blocks of fewer than 16 rows, row by row) all
     // take the bitvector walk (predictor.cc, KeyWalkResults): the heap or linked tables
     // and the walk nodes' leaf and depth arrays are never read. On the 1,000 x 63-leaf
