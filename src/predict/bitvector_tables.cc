@@ -129,6 +129,35 @@ void build_bitvector_tables(PreparedModel& model) {
       bv.at16[i] = static_cast<uint16_t>(bv.offset[i] / key_walk::kBlockRows);
     }
   }
+  if (categorical && bv.rows16 && uint64_t(model.category_codes.codes) + 2 <= 128) {
+    // The vector form (BitvectorTables::category_vector): a set of at most 4 words.
+    const std::vector<uint32_t>& words = model.category_codes.right_words;
+    const uint32_t bitset_words = model.category_codes.bitset_words();
+    std::vector<uint32_t> begin;
+    begin.reserve(forest.trees.size() + 1);
+    for (uint32_t t = 0; t < forest.trees.size(); ++t) {
+      begin.push_back(static_cast<uint32_t>(bv.category_keep.size()));
+      for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; ++j) {
+        const BitvectorCategorySplit& split = bv.category_splits[j];
+        uint64_t set[2] = {0, 0};
+        for (uint32_t w = 0; w < bitset_words; ++w) set[w / 2] |= uint64_t(words[split.word + w]) << (32 * (w % 2));
+        bv.category_low.push_back(set[0]);
+        bv.category_high.push_back(set[1]);
+        bv.category_keep.push_back(split.keep);
+        bv.category_at.push_back(split.at);
+      }
+      while (bv.category_keep.size() % 8 != 0) {
+        bv.category_low.push_back(0);
+        bv.category_high.push_back(0);
+        bv.category_keep.push_back(~uint64_t(0));
+        bv.category_at.push_back(0);
+      }
+    }
+    begin.push_back(static_cast<uint32_t>(bv.category_keep.size()));
+    bv.category_begin = std::move(begin);
+    std::vector<BitvectorCategorySplit>().swap(bv.category_splits);
+    bv.category_vector = true;
+  }
   bv.categorical = categorical;
   bv.usable = !categorical;
   if (categorical && bv.rows16) {

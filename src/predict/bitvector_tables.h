@@ -57,6 +57,13 @@ struct BitvectorTables {
   bool categorical = false;
   std::vector<BitvectorCategorySplit> category_splits;
   std::vector<uint32_t> category_begin;  // per tree and one past the last: its first categorical split
+  // With 16-bit row keys and every code below 126 (a bitset of at most 128 bits), they are
+  // tested 8 per step instead (category_splits is then empty; category_begin indexes these),
+  // each tree's padded to a multiple of 8 (padding: an empty set, never right):
+  bool category_vector = false;
+  std::vector<uint64_t> category_low, category_high;  // per split: bits 0-63, 64-127 of its set
+  std::vector<uint64_t> category_keep;                // as keep
+  std::vector<uint64_t> category_at;                  // where the row's code is (as at16), in a 64-bit lane
   // When every split's key fits 16 bits (a double model's ranks, below 0xffff), single
   // rows compare 16-bit keys, 32 splits per instruction, picked by half the permutes:
   bool rows16 = false;

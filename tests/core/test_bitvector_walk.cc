@@ -259,6 +259,43 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
   }
 }
 
+TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
+  // Feature 0 of a balanced model made categorical (LightGBM's flags): sets of 1 to 3
+  // words take the vector form (8 splits per step, codes up to 97 in two 64-bit halves),
+  // 4 words (codes up to 129) the scalar one; both must give the linked walk's leaves.
+  for (uint32_t words : {1u, 2u, 3u, 4u}) {
+    SCOPED_TRACE(words);
+    Forest forest = balanced_forest(64, 4);
+    std::mt19937 rng(words);
+    for (Node& node : forest.nodes) {
+      if ((node.flags & kLeaf) || node.feature != 0) continue;
+      node.flags = kCategorical | kCatInSetGoesLeft | kNanIsMissing;
+      node.category = {static_cast<uint32_t>(forest.category_words.size()), words};
+      for (uint32_t w = 0; w < words; ++w) forest.category_words.push_back(rng());
+    }
+    validate(forest);
+    PreparedModel reference = prepare_all_tables(forest);
+    ASSERT_TRUE(reference.category_codes.any);
+    reference.bitvector = BitvectorTables();
+    const PreparedModel tested = with_bitvector(reference, true);
+    if (!avx512cd_allowed()) {
+      EXPECT_FALSE(tested.bitvector.walks_rows());
+      continue;
+    }
+    ASSERT_TRUE(tested.bitvector.walks_rows() && tested.bitvector.categorical);
+    EXPECT_FALSE(tested.bitvector.usable);
+    EXPECT_EQ(tested.bitvector.category_vector, words <= 3);
+    auto rows = random_rows(300, 4);
+    for (size_t r = 0; r < 300; ++r) {
+      const uint32_t pick = rng() % 8;
+      rows[r * 4] = pick == 0 ? std::numeric_limits<double>::quiet_NaN()
+                    : pick == 1 ? -1.0 - rng() % 3
+                                : double(rng() % (32 * words + 4));
+    }
+    expect_same_batches(reference, tested, rows, "categorical single rows");
+  }
+}
+
 TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   // Deep leaf-wise trees (the linked walk's) take it by default where the CPU has
   // AVX-512 or AVX2 (batches only with AVX2); shallow trees keep the heap walk;
