@@ -81,6 +81,21 @@ void build_bitvector_tables(PreparedModel& model) {
   const Forest& forest = *model.forest;
   // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
   if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
+  // Every list reserved at its size (grown push by push, the old copies leave holes):
+  // each tree's numeric splits padded to kBitvectorSplitGroup, and its categorical ones.
+  size_t numeric = 0, category = 0, category8 = 0;
+  for (const Tree& tree : forest.trees) {
+    // At most 64 leaves is at most 127 nodes: checked before anything is reserved.
+    if (tree.num_nodes > 2 * kBitvectorLeaves - 1) return;
+    size_t n = 0, c = 0;
+    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+      const uint32_t flags = forest.nodes[tree.node_begin + i].flags;
+      if (!(flags & kLeaf)) ++((flags & kCategorical) ? c : n);
+    }
+    numeric += (n + kBitvectorSplitGroup - 1) / kBitvectorSplitGroup * kBitvectorSplitGroup;
+    category += c;
+    category8 += (c + 7) / 8 * 8;
+  }
   BitvectorTables bv;
   const size_t slots = forest.trees.size() * size_t(kBitvectorLeaves);
   if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
@@ -88,6 +103,10 @@ void build_bitvector_tables(PreparedModel& model) {
   bv.leaf.assign(slots, 0);
   bv.split_begin.reserve(forest.trees.size() + 1);
   bv.splits.reserve(forest.trees.size());
+  bv.keep.reserve(numeric);
+  bv.key.reserve(numeric);
+  bv.offset.reserve(numeric);
+  bv.category_splits.reserve(category);
   if (categorical) bv.category_begin.reserve(forest.trees.size() + 1);
   for (uint32_t t = 0; t < forest.trees.size(); ++t) {
     const uint32_t begin = static_cast<uint32_t>(bv.key.size());
@@ -135,6 +154,10 @@ void build_bitvector_tables(PreparedModel& model) {
     const uint32_t bitset_words = model.category_codes.bitset_words();
     std::vector<uint32_t> begin;
     begin.reserve(forest.trees.size() + 1);
+    bv.category_low.reserve(category8);
+    bv.category_high.reserve(category8);
+    bv.category_keep.reserve(category8);
+    bv.category_at.reserve(category8);
     for (uint32_t t = 0; t < forest.trees.size(); ++t) {
       begin.push_back(static_cast<uint32_t>(bv.category_keep.size()));
       for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; ++j) {
@@ -155,15 +178,15 @@ void build_bitvector_tables(PreparedModel& model) {
     }
     begin.push_back(static_cast<uint32_t>(bv.category_keep.size()));
     bv.category_begin = std::move(begin);
-    std::vector<BitvectorCategorySplit>().swap(bv.category_splits);
+    decltype(bv.category_splits)().swap(bv.category_splits);
     bv.category_vector = true;
   }
   bv.categorical = categorical;
   bv.usable = !categorical;
   if (categorical && bv.rows16) {
     // Only single rows walk these tables, and they read the 16-bit copies.
-    std::vector<uint32_t>().swap(bv.key);
-    std::vector<uint32_t>().swap(bv.offset);
+    decltype(bv.key)().swap(bv.key);
+    decltype(bv.offset)().swap(bv.offset);
   }
   model.bitvector = std::move(bv);
 }

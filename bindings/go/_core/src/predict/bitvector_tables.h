@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "predict/mapped_allocator.h"
+
 namespace polyscore {
 
 struct PreparedModel;
@@ -36,8 +38,10 @@ struct BitvectorTables {
   bool avx2 = false;    // else batches take the AVX2 code (else the portable code)
   // The splits of every tree, tree after tree, one array per field:
   std::vector<uint64_t> keep;    // the leaf set without the leaves of the split's left subtree
-  std::vector<uint32_t> key;     // as LinkedNode::key: go right when key(x) > key
-  std::vector<uint32_t> offset;  // as HeapNode::offset: where the walk reads key(x)
+  // Mapped (mapped_allocator.h): a categorical model's single rows read key16 and at16
+  // only, and these two are released.
+  std::vector<uint32_t, MappedAllocator<uint32_t>> key;     // as LinkedNode::key: go right when key(x) > key
+  std::vector<uint32_t, MappedAllocator<uint32_t>> offset;  // as HeapNode::offset: where the walk reads key(x)
   std::vector<uint32_t> split_begin;  // per tree and one past the last: its first split
   std::vector<uint32_t> splits;       // per tree: its splits without the padding
   // Per tree, kBitvectorLeaves slots (tree * 64 + leaf number): what each leaf adds
@@ -55,7 +59,7 @@ struct BitvectorTables {
   // ones, tree after tree, are tested one by one (a bitset per split does not fit the
   // compares of the keys):
   bool categorical = false;
-  std::vector<BitvectorCategorySplit> category_splits;
+  std::vector<BitvectorCategorySplit, MappedAllocator<BitvectorCategorySplit>> category_splits;
   std::vector<uint32_t> category_begin;  // per tree and one past the last: its first categorical split
   // With 16-bit row keys and every code below 126 (a bitset of at most 128 bits), they are
   // tested 8 per step instead (category_splits is then empty; category_begin indexes these),
