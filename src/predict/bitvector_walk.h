@@ -3,7 +3,8 @@
 // leaf sets of the splits that send a row right; the exit leaf is the leftmost left.
 // With AVX-512, 16 rows per instruction (32 with 16-bit keys); with AVX2, 8; else 8 rows
 // side by side in scalar code. With AVX-512 a single row too: 16 splits of a tree per
-// instruction.
+// instruction (32 with 16-bit keys), and a categorical model's categorical splits 8 per
+// step (sets of at most 128 bits, 16-bit keys) or one by one.
 // Reads BitvectorTables (bitvector_tables.h) and the row keys of key_encoding.h.
 #pragma once
 
