@@ -254,19 +254,16 @@ void vector_row_slots(const BitvectorTables& bv, const uint32_t* right_words, co
 // is picked from the row's 16-bit keys (table, as vector_row_slots16 holds them) into the
 // low word of a 64-bit lane (the other words zeroed), and its bit of the split's 128-bit
 // set picks the lane of the keep masks to and.
-template <int kTables>
+// A code is read from the keys' first copy (the feature's position, below
+// kBitvectorRowFeatures = 64), so the first pair of registers holds it.
 __m512i vector_category_leaves(const BitvectorTables& bv, const __m512i* table, uint32_t t) {
+  static_assert(kBitvectorRowFeatures <= 64, "a code's key is among the first 64");
   const __m512i one = _mm512_set1_epi64(1), k63 = _mm512_set1_epi64(63);
-  const __m512i bit6 = _mm512_set1_epi16(64);
   constexpr __mmask32 kLowWords = 0x11111111;
   __m512i leaves = _mm512_set1_epi64(-1);
   for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; j += 8) {
     const __m512i at = _mm512_loadu_si512(bv.category_at.data() + j);
-    __m512i code = _mm512_maskz_permutex2var_epi16(kLowWords, table[0], at, table[1]);
-    if constexpr (kTables == 2) {
-      code = _mm512_mask_blend_epi16(_mm512_test_epi16_mask(at, bit6), code,
-                                     _mm512_maskz_permutex2var_epi16(kLowWords, table[2], at, table[3]));
-    }
+    const __m512i code = _mm512_maskz_permutex2var_epi16(kLowWords, table[0], at, table[1]);
     const __m512i set = _mm512_mask_blend_epi64(_mm512_cmpgt_epu64_mask(code, k63),
                                                 _mm512_loadu_si512(bv.category_low.data() + j),
                                                 _mm512_loadu_si512(bv.category_high.data() + j));
@@ -300,7 +297,7 @@ void vector_row_slots16(const BitvectorTables& bv, const uint32_t* right_words, 
     }
     __m512i both = _mm512_and_si512(_mm512_and_si512(leaves[0], leaves[1]), _mm512_and_si512(leaves[2], leaves[3]));
     if constexpr (kCategories) {
-      if (bv.category_vector) both = _mm512_and_si512(both, vector_category_leaves<kTables>(bv, table, t));
+      if (bv.category_vector) both = _mm512_and_si512(both, vector_category_leaves(bv, table, t));
     }
     uint64_t set = static_cast<uint64_t>(_mm512_reduce_and_epi64(both));
     if constexpr (kCategories) {
