@@ -69,8 +69,8 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 // the two in one build). Single rows take it only with AVX-512 and at most
 // kBitvectorRowFeatures used features (BitvectorTables::rows). A model with categorical
 // splits, on the same rule, for single rows only (BitvectorTables::categorical): one row
-// of the 500 x 63-leaf categorical LightGBM benchmark model 0.51x the linked walk's time
-// at p50, for about 1.1 MiB of tables beside the linked ones its batches read.
+// of the 500 x 63-leaf categorical LightGBM benchmark model 0.49x the linked walk's time
+// at p50, for about 1.0 MiB of tables beside the linked ones its batches read.
 void build_bitvector_tables(PreparedModel& model) {
   model.bitvector = BitvectorTables();
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
