@@ -486,11 +486,10 @@ void bitvector_row_keys16(const PreparedModel& model, const uint32_t* keys, uint
   for (uint32_t j = 0; j < 2 * nu; ++j) keys16[j] = static_cast<uint16_t>(std::min<uint32_t>(keys[j], 0xffff));
 }
 
-void bitvector_row_slots(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
-                         uint32_t* slots) {
+void bitvector_row_slots(const PreparedModel& model, const BitvectorTables& bv, const uint16_t* keys16,
+                         uint32_t first, uint32_t count, uint32_t* slots) {
 #if POLYSCORE_X86_64
-  if (model.bitvector.walks_rows() && model.bitvector.rows16) {
-    const BitvectorTables& bv = model.bitvector;
+  if (bv.walks_rows() && bv.rows16) {
     const uint32_t* words = model.category_codes.right_words.data();
     const bool narrow = model.num_used_features() <= 32;
     if (bv.categorical) {
@@ -503,22 +502,21 @@ void bitvector_row_slots(const PreparedModel& model, const uint16_t* keys16, uin
     return;
   }
 #endif
-  (void)model, (void)keys16, (void)first, (void)count, (void)slots;
+  (void)model, (void)bv, (void)keys16, (void)first, (void)count, (void)slots;
   __builtin_trap();  // callers check BitvectorTables::rows16
 }
 
-void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
-                         uint32_t* slots) {
+void bitvector_row_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys,
+                         uint32_t first, uint32_t count, uint32_t* slots) {
 #if POLYSCORE_X86_64
-  if (model.bitvector.walks_rows()) {
+  if (bv.walks_rows()) {
     const uint32_t nu = model.num_used_features();
-    if (model.bitvector.rows16) {
+    if (bv.rows16) {
       uint16_t keys16[kBitvectorRowKeys16];
       bitvector_row_keys16(model, keys, keys16);
-      bitvector_row_slots(model, keys16, first, count, slots);
+      bitvector_row_slots(model, bv, keys16, first, count, slots);
       return;
     }
-    const BitvectorTables& bv = model.bitvector;
     const uint32_t* words = model.category_codes.right_words.data();
     auto walk = [&](auto categories) {
       constexpr bool kCategories = decltype(categories)::value;
@@ -531,7 +529,7 @@ void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint3
     return;
   }
 #endif
-  (void)model, (void)keys, (void)first, (void)count, (void)slots;
+  (void)model, (void)bv, (void)keys, (void)first, (void)count, (void)slots;
   __builtin_trap();  // callers check BitvectorTables::walks_rows()
 }
 

@@ -80,7 +80,7 @@ enum class Code { kBest, kAvx2, kPortable };
 PreparedModel with_bitvector(const PreparedModel& prepared, Code code) {
   PreparedModel tested = prepare_all_tables(*prepared.forest);
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
-  build_bitvector_tables(tested);
+  build_bitvector_tables(tested, true);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
   if (code != Code::kBest) tested.bitvector.avx512 = false;
   if (code == Code::kAvx2) tested.bitvector.avx2 = cpu_has_avx2();
@@ -398,6 +398,89 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   PreparedModel reference = all;
   reference.bitvector = BitvectorTables();
   expect_same_batches(reference, model, edge_rows(forest, 300, 8), "linked tables built at the first row");
+}
+
+TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
+  // A categorical model's bitvector tables serve single rows only (AVX-512): a model
+  // scored only in batches never holds them (1.0 MiB of the 500 x 63-leaf categorical
+  // benchmark model); the first single row builds them, once, whichever threads ask, the
+  // same as prepare_all_tables builds them, and scores as the linked or heap walk does.
+  // Every categorical conformance model the walk can take (forced: they are small, the
+  // heap walk's) is checked so.
+  if (!avx512cd_allowed()) {
+    const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+    EXPECT_FALSE(prepare_model(cat_forest).bitvector_at_first_row);
+    GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
+  }
+  const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  int checked = 0, vector_form = 0;
+  for (const std::string& name : models) {
+    SCOPED_TRACE(name);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + name)), 0);
+    setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
+    const PreparedModel model = prepare_model(forest);
+    const PreparedModel all = prepare_all_tables(forest);
+    unsetenv("POLYSCORE_BITVECTOR_WALK");
+    if (!model.bitvector_at_first_row) continue;
+    ++checked;
+    ASSERT_TRUE(all.bitvector.categorical && all.bitvector.walks_rows());
+    EXPECT_FALSE(model.bitvector.usable || model.bitvector.walks_rows());
+    EXPECT_TRUE(model.bitvector.keep.empty() && model.bitvector.leaf.empty());
+    // Batches of 16 rows and more do not build them, leaf output included.
+    const auto rows = edge_rows(forest, 300, 9);
+    for (OutputKind kind : {OutputKind::kValue, OutputKind::kLeaf}) {
+      PredictRequest request;
+      request.kind = kind;
+      const PredictPlan plan = plan_prediction(forest, request);
+      std::vector<double> out(64 * plan.values_per_row);
+      predict_dense(model, plan, rows.data(), 64, out.data());
+    }
+    EXPECT_TRUE(model.row_bitvector.keep.empty() && model.row_bitvector.leaf.empty());
+    EXPECT_FALSE(model.row_bitvector.walks_rows());
+    std::vector<const BitvectorTables*> seen(4);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < seen.size(); ++i) {
+      threads.emplace_back([&, i] { seen[i] = &model.single_row_bitvector(); });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const BitvectorTables* tables : seen) EXPECT_EQ(tables, &model.row_bitvector);
+    const BitvectorTables &got = model.row_bitvector, &want = all.bitvector;
+    ASSERT_TRUE(got.categorical && got.walks_rows() && !got.usable);
+    EXPECT_EQ(got.rows16, want.rows16);
+    EXPECT_EQ(got.category_vector, want.category_vector);
+    vector_form += got.category_vector;
+    EXPECT_EQ(got.keep, want.keep);
+    EXPECT_TRUE(std::equal(got.key.begin(), got.key.end(), want.key.begin(), want.key.end()));
+    EXPECT_TRUE(std::equal(got.offset.begin(), got.offset.end(), want.offset.begin(), want.offset.end()));
+    EXPECT_EQ(got.key16, want.key16);
+    EXPECT_EQ(got.at16, want.at16);
+    EXPECT_EQ(got.split_begin, want.split_begin);
+    EXPECT_EQ(got.splits, want.splits);
+    EXPECT_EQ(got.value64, want.value64);
+    EXPECT_EQ(got.value32, want.value32);
+    EXPECT_EQ(got.leaf, want.leaf);
+    ASSERT_EQ(got.category_splits.size(), want.category_splits.size());
+    for (size_t i = 0; i < got.category_splits.size(); ++i) {
+      const BitvectorCategorySplit &a = got.category_splits[i], &b = want.category_splits[i];
+      ASSERT_TRUE(a.keep == b.keep && a.word == b.word && a.at == b.at) << "categorical split " << i;
+    }
+    EXPECT_EQ(got.category_begin, want.category_begin);
+    EXPECT_EQ(got.category_low, want.category_low);
+    EXPECT_EQ(got.category_high, want.category_high);
+    EXPECT_EQ(got.category_keep, want.category_keep);
+    EXPECT_EQ(got.category_at, want.category_at);
+    // And single rows (and blocks of 5) score as the linked or heap walk does, values and leaves.
+    PreparedModel reference = all;
+    reference.bitvector = BitvectorTables();
+    expect_same_batches(reference, model, rows, "categorical row tables built at the first row");
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ info ] %d categorical models built their row tables at the first row, %d in the vector form\n",
+              checked, vector_form);
+  EXPECT_GE(checked, 5);
+  EXPECT_GE(vector_form, 1);
 }
 
 }  // namespace

@@ -49,47 +49,15 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
   return number_leaves(model, t, node.child_or_leaf + 1, next, bv);
 }
 
-}  // namespace
-
-// Where the bitvector walk is chosen. It tests every split of a tree for 16 rows per
-// AVX-512 compare (32 with 16-bit keys) or 8 per AVX2 compare, with no dependent loads,
-// where the linked walk follows one chain of loads per row through a few of them; that
-// wins on deep, leaf-wise trees of up to 64 leaves, but not where the heap walk takes the
-// model (its few levels cost fewer instructions than all of a tree's splits), nor with
-// the portable code. Measured (interleaved A/B in one run, 1 thread, AMD EPYC Zen 4;
-// docs/predictor.md): LightGBM 1,000 x 63 leaves, batch of 10,000 rows, CPU time per tree
-// and row 3.39 ns with AVX-512 (4.76 before the 16-bit keys and 32-bit halves; the
-// linked walk 11-17); with AVX2 only (POLYSCORE_NO_AVX512=1) 5.11 against the linked
-// walk's 10.40; one row 0.51-0.61 of the linked walk's; a 500 x 63-leaf depth-6 LightGBM model (the heap
-// walk's) 1.23x the heap walk in batches and 1.85x for one row; the portable code 1.8x
-// the linked walk. So: the models the linked walk takes, on CPUs with AVX-512 or AVX2
-// (single rows only with AVX-512). POLYSCORE_BITVECTOR_WALK=1 forces it on every model it
-// can take (tests prove its exactness on all conformance vectors so, with AVX-512, AVX2
-// and the portable code); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off (benchmarks compare
-// the two in one build). Single rows take it only with AVX-512 and at most
-// kBitvectorRowFeatures used features (BitvectorTables::rows). A model with categorical
-// splits, on the same rule, for single rows only (BitvectorTables::categorical): one row
-// of the 500 x 63-leaf categorical LightGBM benchmark model 0.49x the linked walk's time
-// at p50, for about 1.0 MiB of tables beside the linked ones its batches read.
-void build_bitvector_tables(PreparedModel& model) {
-  model.bitvector = BitvectorTables();
-  const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
-  const bool avx512 = avx512cd_allowed();
-  const bool avx2 = !avx512 && avx2_allowed();
-  if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
-  if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
-  // Categorical splits: single rows with AVX-512 only (BitvectorTables::categorical).
+// The tables of a model build_bitvector_tables takes (every tree at most 127 nodes),
+// from its walk nodes and category codes; avx512, avx2: as BitvectorTables's.
+BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, bool avx2) {
   const bool categorical = model.category_codes.any;
-  if (categorical && !(avx512 && model.num_used_features() <= kBitvectorRowFeatures)) return;
   const Forest& forest = *model.forest;
-  // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
-  if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
   // Every list reserved at its size (grown push by push, the old copies leave holes):
   // each tree's numeric splits padded to kBitvectorSplitGroup, and its categorical ones.
   size_t numeric = 0, category = 0, category8 = 0;
   for (const Tree& tree : forest.trees) {
-    // At most 64 leaves is at most 127 nodes: checked before anything is reserved.
-    if (tree.num_nodes > 2 * kBitvectorLeaves - 1) return;
     size_t n = 0, c = 0;
     for (uint32_t i = 0; i < tree.num_nodes; ++i) {
       const uint32_t flags = forest.nodes[tree.node_begin + i].flags;
@@ -116,10 +84,8 @@ void build_bitvector_tables(PreparedModel& model) {
     bv.split_begin.push_back(begin);
     if (categorical) bv.category_begin.push_back(static_cast<uint32_t>(bv.category_splits.size()));
     uint32_t leaves = 0;
-    // At most 64 leaves is at most 127 nodes; checked first, so that the numbering's
-    // recursion stays shallow.
-    if (forest.trees[t].num_nodes > 2 * kBitvectorLeaves - 1) return;
-    if (!number_leaves(model, t, 0, leaves, bv)) return;  // a tree of more than 64 leaves
+    // At most 127 nodes (build_bitvector_tables checked) is at most 64 leaves.
+    if (!number_leaves(model, t, 0, leaves, bv)) return BitvectorTables();
     bv.splits.push_back(static_cast<uint32_t>(bv.key.size()) - begin);
     // Padding: the all-ones key is never below a row's key, and keeps every leaf anyway.
     while (bv.key.size() % kBitvectorSplitGroup != 0) {
@@ -191,7 +157,61 @@ void build_bitvector_tables(PreparedModel& model) {
     decltype(bv.key)().swap(bv.key);
     decltype(bv.offset)().swap(bv.offset);
   }
-  model.bitvector = std::move(bv);
+  return bv;
+}
+
+}  // namespace
+
+// Where the bitvector walk is chosen. It tests every split of a tree for 16 rows per
+// AVX-512 compare (32 with 16-bit keys) or 8 per AVX2 compare, with no dependent loads,
+// where the linked walk follows one chain of loads per row through a few of them; that
+// wins on deep, leaf-wise trees of up to 64 leaves, but not where the heap walk takes the
+// model (its few levels cost fewer instructions than all of a tree's splits), nor with
+// the portable code. Measured (interleaved A/B in one run, 1 thread, AMD EPYC Zen 4;
+// docs/predictor.md): LightGBM 1,000 x 63 leaves, batch of 10,000 rows, CPU time per tree
+// and row 3.39 ns with AVX-512 (4.76 before the 16-bit keys and 32-bit halves; the
+// linked walk 11-17); with AVX2 only (POLYSCORE_NO_AVX512=1) 5.11 against the linked
+// walk's 10.40; one row 0.51-0.61 of the linked walk's; a 500 x 63-leaf depth-6 LightGBM model (the heap
+// walk's) 1.23x the heap walk in batches and 1.85x for one row; the portable code 1.8x
+// the linked walk. So: the models the linked walk takes, on CPUs with AVX-512 or AVX2
+// (single rows only with AVX-512). POLYSCORE_BITVECTOR_WALK=1 forces it on every model it
+// can take (tests prove its exactness on all conformance vectors so, with AVX-512, AVX2
+// and the portable code); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off (benchmarks compare
+// the two in one build). Single rows take it only with AVX-512 and at most
+// kBitvectorRowFeatures used features (BitvectorTables::rows). A model with categorical
+// splits, on the same rule, for single rows only (BitvectorTables::categorical): one row
+// of the 500 x 63-leaf categorical LightGBM benchmark model 0.49x the linked walk's time
+// at p50, for about 1.0 MiB of tables beside the linked ones its batches read, which
+// wait for the model's first single row unless categorical_rows_now (PreparedModel::
+// single_row_bitvector).
+void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
+  model.bitvector = BitvectorTables();
+  model.bitvector_at_first_row = false;
+  const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
+  const bool avx512 = avx512cd_allowed();
+  const bool avx2 = !avx512 && avx2_allowed();
+  if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
+  if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
+  // Categorical splits: single rows with AVX-512 only (BitvectorTables::categorical).
+  const bool categorical = model.category_codes.any;
+  if (categorical && !(avx512 && model.num_used_features() <= kBitvectorRowFeatures)) return;
+  const Forest& forest = *model.forest;
+  // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
+  if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
+  // A tree of at most 127 nodes has at most 64 leaves: checked here, before anything is
+  // built, so that tables left to the first single row are sure to be built then.
+  for (const Tree& tree : forest.trees) {
+    if (tree.num_nodes > 2 * kBitvectorLeaves - 1) return;
+  }
+  if (categorical && !categorical_rows_now) {
+    model.bitvector_at_first_row = true;
+    return;
+  }
+  model.bitvector = make_bitvector_tables(model, avx512, avx2);
+}
+
+BitvectorTables build_categorical_row_tables(const PreparedModel& model) {
+  return make_bitvector_tables(model, true, false);
 }
 
 }  // namespace polyscore

@@ -1,7 +1,8 @@
 // The tables of the bitvector walk (QuickScorer, Lucchese et al., SIGIR 2015): each tree
 // of at most 64 leaves as a list of its splits, each with the mask of the leaves a row
 // can no longer reach when the split sends it right. Built at load by
-// build_bitvector_tables (bitvector_tables.cc), walked by bitvector_walk.h.
+// build_bitvector_tables (bitvector_tables.cc; a categorical model's at its first single
+// row), walked by bitvector_walk.h.
 #pragma once
 
 #include <cstdint>
@@ -80,7 +81,14 @@ struct BitvectorTables {
 
 // Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are
 // in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), every
-// tree at most 64 leaves; with categorical splits, for single rows with AVX-512 only.
-void build_bitvector_tables(PreparedModel& model);
+// tree at most 64 leaves; with categorical splits, for single rows with AVX-512 only,
+// and then, unless categorical_rows_now, it only sets model.bitvector_at_first_row:
+// the tables wait for the model's first single row (PreparedModel::single_row_bitvector).
+void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now);
+
+// The single-row tables of a categorical model that build_bitvector_tables left to the
+// first single row, built from model's walk nodes and category codes (a scratch model's:
+// prepare_model released the model's own).
+BitvectorTables build_categorical_row_tables(const PreparedModel& model);
 
 }  // namespace polyscore
