@@ -483,5 +483,41 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   EXPECT_GE(vector_form, 1);
 }
 
+TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
+  // The first single rows of a categorical model, scored by 4 threads at once, build its
+  // row tables once and score as the linked or heap walk does (light enough for the
+  // TSan run of scripts/test.sh, which repeats it 100 times).
+  if (!avx512cd_allowed()) GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
+  const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+  setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
+  const PreparedModel model = prepare_model(forest);
+  PreparedModel reference = prepare_all_tables(forest);
+  unsetenv("POLYSCORE_BITVECTOR_WALK");
+  ASSERT_TRUE(model.bitvector_at_first_row);
+  reference.bitvector = BitvectorTables();
+  const PredictPlan plan = plan_prediction(forest, PredictRequest());
+  const size_t nf = forest.num_features, n = 8;
+  const auto rows = edge_rows(forest, n, 11);
+  std::vector<double> want(n * plan.values_per_row);
+  for (size_t r = 0; r < n; ++r) predict_row(reference, plan, rows.data() + r * nf, want.data() + r * plan.values_per_row);
+  std::vector<std::vector<double>> got(4, std::vector<double>(want.size()));
+  std::vector<const BitvectorTables*> seen(got.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < got.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (size_t r = 0; r < n; ++r) {
+        predict_row(model, plan, rows.data() + r * nf, got[i].data() + r * plan.values_per_row);
+      }
+      seen[i] = &model.single_row_bitvector();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(model.row_bitvector.walks_rows());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(seen[i], &model.row_bitvector);
+    for (size_t k = 0; k < want.size(); ++k) ASSERT_TRUE(same(want[k], got[i][k])) << "thread " << i << " at " << k;
+  }
+}
+
 }  // namespace
 }  // namespace polyscore
