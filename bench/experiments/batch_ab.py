@@ -28,10 +28,10 @@ def parse_variant(text):
     return name, libdir, env
 
 
-def serve(libdir, env, models_dir, models, commands):
-    """Runs one `ps_bench serve` with X64.npy as data 0 and the models as 0, 1, ..., then
-    `commands`; returns its JSON answers."""
-    cmds = [f"data 0 {models_dir}/X64.npy"]
+def serve(libdir, env, models_dir, models, commands, data="X64.npy"):
+    """Runs one `ps_bench serve` with DIR/data (X64.npy unless told) as data 0 and the models
+    as 0, 1, ..., then `commands`; returns its JSON answers."""
+    cmds = [f"data 0 {models_dir}/{data}"]
     cmds += [f"model {i} {models_dir}/{m}" for i, m in enumerate(models)]
     out = subprocess.run([os.path.join(libdir, "ps_bench"), "serve"], input="\n".join(cmds + commands + ["quit"]) + "\n",
                          capture_output=True, text=True, env=env, check=True).stdout

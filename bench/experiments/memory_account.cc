@@ -17,8 +17,8 @@ using namespace polyscore;
 
 double total = 0;
 
-template <typename T>
-void row(const char* part, const char* name, const std::vector<T>& v) {
+template <typename T, typename Alloc>
+void row(const char* part, const char* name, const std::vector<T, Alloc>& v) {
   const double bytes = double(v.capacity()) * sizeof(T);
   total += bytes;
   if (bytes > 0) std::printf("  %-8s %-34s %10zu x %2zu B = %8.3f MiB\n", part, name, v.capacity(), sizeof(T), bytes / 1048576);

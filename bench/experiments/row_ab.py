@@ -8,6 +8,8 @@ model; prints the fastest call and the p50, median (min-max) over the repeats, i
     python3 bench/experiments/row_ab.py --models DIR --calls 20000 --reps 5 \
         --variant old=build-old --variant new=build-new \
         --variant new-avx2=build-new:POLYSCORE_NO_AVX512=1 lgb_reg.txt
+
+The categorical models read their own rows: --data Xcat64.npy lgb_cat.txt xgb_cat.json.
 """
 import argparse
 import statistics
@@ -15,8 +17,8 @@ import statistics
 from batch_ab import interleave, parse_variant, serve
 
 
-def run_once(libdir, env, models_dir, models, calls):
-    answers = serve(libdir, env, models_dir, models, [f"row {i} 0 {calls}" for i in range(len(models))])
+def run_once(libdir, env, models_dir, models, calls, data):
+    answers = serve(libdir, env, models_dir, models, [f"row {i} 0 {calls}" for i in range(len(models))], data)
     rows = [a for a in answers if "p50_ns" in a]
     if len(rows) != len(models):
         raise SystemExit(f"ps_bench answered {answers}")
@@ -32,12 +34,13 @@ def main():
     ap.add_argument("--models", required=True)
     ap.add_argument("--calls", type=int, default=20000)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--data", default="X64.npy", help="the rows, a file in --models (default X64.npy)")
     ap.add_argument("--variant", action="append", required=True, help="NAME=DIR[:VAR=VALUE,...]")
     ap.add_argument("model", nargs="+")
     args = ap.parse_args()
     variants = [parse_variant(v) for v in args.variant]
     results = interleave(variants, args.reps, args.model,
-                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.calls))
+                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.calls, args.data))
     for model in args.model:
         for name, _, _ in variants:
             v = results[(model, name)]

@@ -1,15 +1,26 @@
 // The tables of the bitvector walk (QuickScorer, Lucchese et al., SIGIR 2015): each tree
 // of at most 64 leaves as a list of its splits, each with the mask of the leaves a row
 // can no longer reach when the split sends it right. Built at load by
-// build_bitvector_tables (bitvector_tables.cc), walked by bitvector_walk.h.
+// build_bitvector_tables (bitvector_tables.cc; a categorical model's at its first single
+// row), walked by bitvector_walk.h.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "predict/mapped_allocator.h"
+
 namespace polyscore {
 
 struct PreparedModel;
+
+// A categorical split of a tree (single rows only, BitvectorTables::categorical): the
+// row goes right when its code's bit is set in the split's bitset.
+struct BitvectorCategorySplit {
+  uint64_t keep;  // as BitvectorTables::keep
+  uint32_t word;  // the bitset's first word in CategoryCodes::right_words
+  uint32_t at;    // where a single row's code is (offset / 64, as at16)
+};
 
 // Leaves are numbered left to right within their tree, leaf i standing for bit 63 - i
 // of the tree's 64-bit leaf set, so the exit leaf (the leftmost leaf no split ruled
@@ -23,13 +34,15 @@ constexpr uint32_t kBitvectorSplitGroup = 32;
 constexpr uint32_t kBitvectorRowFeatures = 64;
 
 struct BitvectorTables {
-  bool usable = false;
+  bool usable = false;  // batches take it
   bool avx512 = false;  // take the AVX-512 (F, CD, BW, DQ, VL) code
   bool avx2 = false;    // else batches take the AVX2 code (else the portable code)
   // The splits of every tree, tree after tree, one array per field:
   std::vector<uint64_t> keep;    // the leaf set without the leaves of the split's left subtree
-  std::vector<uint32_t> key;     // as LinkedNode::key: go right when key(x) > key
-  std::vector<uint32_t> offset;  // as HeapNode::offset: where the walk reads key(x)
+  // Mapped (mapped_allocator.h): a categorical model's single rows read key16 and at16
+  // only, and these two are released.
+  std::vector<uint32_t, MappedAllocator<uint32_t>> key;     // as LinkedNode::key: go right when key(x) > key
+  std::vector<uint32_t, MappedAllocator<uint32_t>> offset;  // as HeapNode::offset: where the walk reads key(x)
   std::vector<uint32_t> split_begin;  // per tree and one past the last: its first split
   std::vector<uint32_t> splits;       // per tree: its splits without the padding
   // Per tree, kBitvectorLeaves slots (tree * 64 + leaf number): what each leaf adds
@@ -38,10 +51,24 @@ struct BitvectorTables {
   std::vector<float> value32;
   std::vector<uint32_t> leaf;
 
-  // Whether single rows take it too: with AVX-512, when the row's keys fit 8 registers
-  // (bitvector_walk.cc).
+  // Whether single rows take it: with AVX-512, when the row's keys fit 8 registers
+  // (bitvector_walk.cc). Set only on complete tables.
   bool rows = false;
-  bool walks_rows() const { return usable && rows; }
+  bool walks_rows() const { return rows; }
+  // A model with categorical splits: single rows only (with AVX-512; usable is false, so
+  // batches keep their walk). The lists above hold its numeric splits; its categorical
+  // ones, tree after tree, are tested one by one (a bitset per split does not fit the
+  // compares of the keys):
+  bool categorical = false;
+  std::vector<BitvectorCategorySplit, MappedAllocator<BitvectorCategorySplit>> category_splits;
+  std::vector<uint32_t> category_begin;  // per tree and one past the last: its first categorical split
+  // With 16-bit row keys and every code below 126 (a bitset of at most 128 bits), they are
+  // tested 8 per step instead (category_splits is then empty; category_begin indexes these),
+  // each tree's padded to a multiple of 8 (padding: an empty set, never right):
+  bool category_vector = false;
+  std::vector<uint64_t> category_low, category_high;  // per split: bits 0-63, 64-127 of its set
+  std::vector<uint64_t> category_keep;                // as keep
+  std::vector<uint64_t> category_at;                  // where the row's code is (as at16), in a 64-bit lane
   // When every split's key fits 16 bits (a double model's ranks, below 0xffff), single
   // rows compare 16-bit keys, 32 splits per instruction, picked by half the permutes:
   bool rows16 = false;
@@ -53,8 +80,15 @@ struct BitvectorTables {
 };
 
 // Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are
-// in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), no
-// categorical split, every tree at most 64 leaves.
-void build_bitvector_tables(PreparedModel& model);
+// in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), every
+// tree at most 64 leaves; with categorical splits, for single rows with AVX-512 only,
+// and then, unless categorical_rows_now, it only sets model.bitvector_at_first_row:
+// the tables wait for the model's first single row (PreparedModel::single_row_bitvector).
+void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now);
+
+// The single-row tables of a categorical model that build_bitvector_tables left to the
+// first single row, built from model's walk nodes and category codes (a scratch model's:
+// prepare_model released the model's own).
+BitvectorTables build_categorical_row_tables(const PreparedModel& model);
 
 }  // namespace polyscore

@@ -123,7 +123,7 @@ void release_unused_tables(PreparedModel& model) {
     release(model.walk.depth);
     model.linked = LinkedTables();
   }
-  if (model.bitvector.walks_rows()) {
+  if (model.bitvector.walks_rows() && model.bitvector.usable) {
     // Batches and single rows (and a batch's blocks of fewer than 16 rows, row by row) all
     // take the bitvector walk (predictor.cc, KeyWalkResults): the heap or linked tables
     // and the walk nodes' leaf and depth arrays are never read. On the 1,000 x 63-leaf
@@ -145,8 +145,9 @@ void release_unused_tables(PreparedModel& model) {
 
 namespace {
 
-// Every table the model allows; the row block tables now, or left to the first single row.
-PreparedModel prepare(const Forest& forest, bool row_blocks_now) {
+// Every table the model allows; the single-row tables (row block tables, a categorical
+// model's bitvector tables) now, or left to the first single row.
+PreparedModel prepare(const Forest& forest, bool row_tables_now) {
   PreparedModel model;
   model.forest = &forest;
   choose_used_features(model);
@@ -156,8 +157,8 @@ PreparedModel prepare(const Forest& forest, bool row_blocks_now) {
     key_walk::build_key_ranks(model);
     key_walk::build_heap_tables(model);
     key_walk::build_linked_tables(model);
-    build_bitvector_tables(model);
-    if (row_blocks_now) {
+    build_bitvector_tables(model, row_tables_now);
+    if (row_tables_now) {
       build_row_block_tables(model);
     } else {
       model.row_blocks_at_first_row = model.heap.usable && row_blocks_allowed();
@@ -198,6 +199,26 @@ const LinkedTables& PreparedModel::single_row_linked() const {
     });
   }
   return linked;
+}
+
+const BitvectorTables& PreparedModel::single_row_bitvector() const {
+  if (!bitvector_at_first_row) return bitvector;
+  std::call_once(row_bitvector_once.flag, [this] {
+    // The walk nodes and category codes the tables are built from, made again as at load
+    // (from the forest, which outlives the model) in a scratch model, then dropped; the
+    // codes come out as the model's own, which its rows' keys are made with.
+    PreparedModel scratch;
+    scratch.forest = forest;
+    choose_used_features(scratch);
+    build_walk_nodes(scratch);
+    key_walk::build_category_codes(scratch);
+    // Unless the environment turned the codes off since load (POLYSCORE_NO_HEAP_WALK):
+    // then single rows keep the linked or heap walk, whose tables such a model keeps.
+    if (scratch.category_codes.right_words != category_codes.right_words) return;
+    scratch.ranks = ranks;
+    row_bitvector = build_categorical_row_tables(scratch);
+  });
+  return row_bitvector;
 }
 
 const RowBlockTables& PreparedModel::single_row_blocks() const {

@@ -19,6 +19,7 @@
 
 #include "loaders/loaders.h"
 #include "predict/bitvector_tables.h"
+#include "predict/cpu_features.h"
 #include "predict/predictor.h"
 #include "test_util.h"
 
@@ -33,7 +34,13 @@ using polyscore_test::source_path;
 std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed) {
   std::vector<std::vector<double>> near(forest.num_features);
   for (const Node& node : forest.nodes) {
-    if ((node.flags & (kLeaf | kCategorical)) || node.feature >= forest.num_features) continue;
+    if ((node.flags & kLeaf) || node.feature >= forest.num_features) continue;
+    if (node.flags & kCategorical) {
+      // Every category its set can name, one past them, and values read as none or as 0.
+      for (uint32_t c = 0; c <= 32 * node.category.num_words; ++c) near[node.feature].push_back(c);
+      for (double v : {-1.0, -0.5, 0.5, 1e9}) near[node.feature].push_back(v);
+      continue;
+    }
     const double t = node.threshold;
     const float tf = static_cast<float>(t);
     for (double v : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), double(tf),
@@ -73,7 +80,7 @@ enum class Code { kBest, kAvx2, kPortable };
 PreparedModel with_bitvector(const PreparedModel& prepared, Code code) {
   PreparedModel tested = prepare_all_tables(*prepared.forest);
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
-  build_bitvector_tables(tested);
+  build_bitvector_tables(tested, true);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
   if (code != Code::kBest) tested.bitvector.avx512 = false;
   if (code == Code::kAvx2) tested.bitvector.avx2 = cpu_has_avx2();
@@ -127,7 +134,7 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
   for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
-  int walked = 0;
+  int walked = 0, categorical = 0;
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
@@ -136,8 +143,10 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
     PreparedModel reference = prepare_all_tables(forest);
     reference.bitvector = BitvectorTables();
     const PreparedModel tested = with_bitvector(reference, true);
-    if (!tested.bitvector.usable) continue;
+    // A model with categorical splits: single rows only (with AVX-512), batches keep theirs.
+    if (!tested.bitvector.usable && !tested.bitvector.walks_rows()) continue;
     ++walked;
+    categorical += tested.bitvector.categorical;
     const auto rows = edge_rows(forest, 300, 7);
     expect_same_batches(reference, tested, rows, code_name(tested));
     if (HasFatalFailure()) return;
@@ -148,8 +157,12 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
       if (HasFatalFailure()) return;
     }
   }
-  std::printf("[ info ] %d models checked on the bitvector walk\n", walked);
+  std::printf("[ info ] %d models checked on the bitvector walk, %d of them categorical (single rows)\n", walked,
+              categorical);
   EXPECT_GT(walked, 100);
+  if (avx512cd_allowed()) {
+    EXPECT_GE(categorical, 20);
+  }
 }
 
 // A LightGBM-like model of 20 balanced trees (enough for the single-row walks) of
@@ -246,10 +259,47 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
   }
 }
 
+TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
+  // Feature 0 of a balanced model made categorical (LightGBM's flags): sets of 1 to 3
+  // words take the vector form (8 splits per step, codes up to 97 in two 64-bit halves),
+  // 4 words (codes up to 129) the scalar one; both must give the linked walk's leaves.
+  for (uint32_t words : {1u, 2u, 3u, 4u}) {
+    SCOPED_TRACE(words);
+    Forest forest = balanced_forest(64, 4);
+    std::mt19937 rng(words);
+    for (Node& node : forest.nodes) {
+      if ((node.flags & kLeaf) || node.feature != 0) continue;
+      node.flags = kCategorical | kCatInSetGoesLeft | kNanIsMissing;
+      node.category = {static_cast<uint32_t>(forest.category_words.size()), words};
+      for (uint32_t w = 0; w < words; ++w) forest.category_words.push_back(rng());
+    }
+    validate(forest);
+    PreparedModel reference = prepare_all_tables(forest);
+    ASSERT_TRUE(reference.category_codes.any);
+    reference.bitvector = BitvectorTables();
+    const PreparedModel tested = with_bitvector(reference, true);
+    if (!avx512cd_allowed()) {
+      EXPECT_FALSE(tested.bitvector.walks_rows());
+      continue;
+    }
+    ASSERT_TRUE(tested.bitvector.walks_rows() && tested.bitvector.categorical);
+    EXPECT_FALSE(tested.bitvector.usable);
+    EXPECT_EQ(tested.bitvector.category_vector, words <= 3);
+    auto rows = random_rows(300, 4);
+    for (size_t r = 0; r < 300; ++r) {
+      const uint32_t pick = rng() % 8;
+      rows[r * 4] = pick == 0 ? std::numeric_limits<double>::quiet_NaN()
+                    : pick == 1 ? -1.0 - rng() % 3
+                                : double(rng() % (32 * words + 4));
+    }
+    expect_same_batches(reference, tested, rows, "categorical single rows");
+  }
+}
+
 TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   // Deep leaf-wise trees (the linked walk's) take it by default where the CPU has
   // AVX-512 or AVX2 (batches only with AVX2); shallow trees keep the heap walk;
-  // categorical splits are never its.
+  // categorical splits only for single rows with AVX-512.
   const char* no_avx512 = std::getenv("POLYSCORE_NO_AVX512");
   const char* no_avx2 = std::getenv("POLYSCORE_NO_AVX2");
   const bool avx2 = cpu_has_avx2() && !(no_avx2 && *no_avx2);
@@ -281,8 +331,13 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   ASSERT_TRUE(shallow.heap.usable);
   EXPECT_FALSE(shallow.bitvector.usable);
   EXPECT_TRUE(with_bitvector(shallow, avx512).bitvector.usable);
+  // Categorical splits: single rows only, with AVX-512; batches keep the linked walk and
+  // its tables.
   const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
-  EXPECT_FALSE(with_bitvector(prepare_model(cat_forest), avx512).bitvector.usable);
+  const PreparedModel cat = with_bitvector(prepare_model(cat_forest), avx512);
+  EXPECT_FALSE(cat.bitvector.usable);
+  EXPECT_EQ(cat.bitvector.walks_rows(), avx512);
+  EXPECT_EQ(cat.bitvector.categorical, avx512);
   setenv("POLYSCORE_NO_BITVECTOR_WALK", "1", 1);
   EXPECT_FALSE(prepare_model(deep_forest).bitvector.usable);
   unsetenv("POLYSCORE_NO_BITVECTOR_WALK");
@@ -343,6 +398,125 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   PreparedModel reference = all;
   reference.bitvector = BitvectorTables();
   expect_same_batches(reference, model, edge_rows(forest, 300, 8), "linked tables built at the first row");
+}
+
+TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
+  // A categorical model's bitvector tables serve single rows only (AVX-512): a model
+  // scored only in batches never holds them (1.0 MiB of the 500 x 63-leaf categorical
+  // benchmark model); the first single row builds them, once, whichever threads ask, the
+  // same as prepare_all_tables builds them, and scores as the linked or heap walk does.
+  // Every categorical conformance model the walk can take (forced: they are small, the
+  // heap walk's) is checked so.
+  if (!avx512cd_allowed()) {
+    const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+    EXPECT_FALSE(prepare_model(cat_forest).bitvector_at_first_row);
+    GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
+  }
+  const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  int checked = 0, vector_form = 0;
+  for (const std::string& name : models) {
+    SCOPED_TRACE(name);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + name)), 0);
+    setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
+    const PreparedModel model = prepare_model(forest);
+    const PreparedModel all = prepare_all_tables(forest);
+    unsetenv("POLYSCORE_BITVECTOR_WALK");
+    if (!model.bitvector_at_first_row) continue;
+    ++checked;
+    ASSERT_TRUE(all.bitvector.categorical && all.bitvector.walks_rows());
+    EXPECT_FALSE(model.bitvector.usable || model.bitvector.walks_rows());
+    EXPECT_TRUE(model.bitvector.keep.empty() && model.bitvector.leaf.empty());
+    // Batches of 16 rows and more do not build them, leaf output included.
+    const auto rows = edge_rows(forest, 300, 9);
+    for (OutputKind kind : {OutputKind::kValue, OutputKind::kLeaf}) {
+      PredictRequest request;
+      request.kind = kind;
+      const PredictPlan plan = plan_prediction(forest, request);
+      std::vector<double> out(64 * plan.values_per_row);
+      predict_dense(model, plan, rows.data(), 64, out.data());
+    }
+    EXPECT_TRUE(model.row_bitvector.keep.empty() && model.row_bitvector.leaf.empty());
+    EXPECT_FALSE(model.row_bitvector.walks_rows());
+    std::vector<const BitvectorTables*> seen(4);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < seen.size(); ++i) {
+      threads.emplace_back([&, i] { seen[i] = &model.single_row_bitvector(); });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const BitvectorTables* tables : seen) EXPECT_EQ(tables, &model.row_bitvector);
+    const BitvectorTables &got = model.row_bitvector, &want = all.bitvector;
+    ASSERT_TRUE(got.categorical && got.walks_rows() && !got.usable);
+    EXPECT_EQ(got.rows16, want.rows16);
+    EXPECT_EQ(got.category_vector, want.category_vector);
+    vector_form += got.category_vector;
+    EXPECT_EQ(got.keep, want.keep);
+    EXPECT_TRUE(std::equal(got.key.begin(), got.key.end(), want.key.begin(), want.key.end()));
+    EXPECT_TRUE(std::equal(got.offset.begin(), got.offset.end(), want.offset.begin(), want.offset.end()));
+    EXPECT_EQ(got.key16, want.key16);
+    EXPECT_EQ(got.at16, want.at16);
+    EXPECT_EQ(got.split_begin, want.split_begin);
+    EXPECT_EQ(got.splits, want.splits);
+    EXPECT_EQ(got.value64, want.value64);
+    EXPECT_EQ(got.value32, want.value32);
+    EXPECT_EQ(got.leaf, want.leaf);
+    ASSERT_EQ(got.category_splits.size(), want.category_splits.size());
+    for (size_t i = 0; i < got.category_splits.size(); ++i) {
+      const BitvectorCategorySplit &a = got.category_splits[i], &b = want.category_splits[i];
+      ASSERT_TRUE(a.keep == b.keep && a.word == b.word && a.at == b.at) << "categorical split " << i;
+    }
+    EXPECT_EQ(got.category_begin, want.category_begin);
+    EXPECT_EQ(got.category_low, want.category_low);
+    EXPECT_EQ(got.category_high, want.category_high);
+    EXPECT_EQ(got.category_keep, want.category_keep);
+    EXPECT_EQ(got.category_at, want.category_at);
+    // And single rows (and blocks of 5) score as the linked or heap walk does, values and leaves.
+    PreparedModel reference = all;
+    reference.bitvector = BitvectorTables();
+    expect_same_batches(reference, model, rows, "categorical row tables built at the first row");
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ info ] %d categorical models built their row tables at the first row, %d in the vector form\n",
+              checked, vector_form);
+  EXPECT_GE(checked, 5);
+  EXPECT_GE(vector_form, 1);
+}
+
+TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
+  // The first single rows of a categorical model, scored by 4 threads at once, build its
+  // row tables once and score as the linked or heap walk does (light enough for the
+  // TSan run of scripts/test.sh, which repeats it 100 times).
+  if (!avx512cd_allowed()) GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
+  const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+  setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
+  const PreparedModel model = prepare_model(forest);
+  PreparedModel reference = prepare_all_tables(forest);
+  unsetenv("POLYSCORE_BITVECTOR_WALK");
+  ASSERT_TRUE(model.bitvector_at_first_row);
+  reference.bitvector = BitvectorTables();
+  const PredictPlan plan = plan_prediction(forest, PredictRequest());
+  const size_t nf = forest.num_features, n = 8;
+  const auto rows = edge_rows(forest, n, 11);
+  std::vector<double> want(n * plan.values_per_row);
+  for (size_t r = 0; r < n; ++r) predict_row(reference, plan, rows.data() + r * nf, want.data() + r * plan.values_per_row);
+  std::vector<std::vector<double>> got(4, std::vector<double>(want.size()));
+  std::vector<const BitvectorTables*> seen(got.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < got.size(); ++i) {
+    threads.emplace_back([&, i] {
+      for (size_t r = 0; r < n; ++r) {
+        predict_row(model, plan, rows.data() + r * nf, got[i].data() + r * plan.values_per_row);
+      }
+      seen[i] = &model.single_row_bitvector();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(model.row_bitvector.walks_rows());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(seen[i], &model.row_bitvector);
+    for (size_t k = 0; k < want.size(); ++k) ASSERT_TRUE(same(want[k], got[i][k])) << "thread " << i << " at " << k;
+  }
 }
 
 }  // namespace

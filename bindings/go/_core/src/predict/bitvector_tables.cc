@@ -28,18 +28,136 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
     bv.leaf[slot] = node.child_or_leaf;
     return true;
   }
-  const size_t at = bv.key.size();
-  const HeapNode split = key_walk::split_of(model, model.walk.nodes[tree.node_begin + i]);
-  bv.keep.push_back(0);
-  bv.key.push_back(split.key);
-  bv.offset.push_back(split.offset);
+  const uint32_t n = tree.node_begin + i;
+  const HeapNode split = key_walk::split_of(model, model.walk.nodes[n]);
+  const bool categorical = (model.walk.nodes[n].feature_flags & kWalkCategorical) != 0;
+  const size_t at = categorical ? bv.category_splits.size() : bv.key.size();
+  if (categorical) {
+    bv.category_splits.push_back(
+        {0, model.category_codes.word_of_node[n], static_cast<uint32_t>(split.offset / key_walk::kBlockRows)});
+  } else {
+    bv.keep.push_back(0);
+    bv.key.push_back(split.key);
+    bv.offset.push_back(split.offset);
+  }
   const uint32_t first = next;
   if (!number_leaves(model, t, node.child_or_leaf, next, bv)) return false;
   // Going right rules out the left subtree's leaves [first, next): bits 63 - next + 1 .. 63 - first.
   const uint32_t count = next - first;
   const uint64_t left = (count == 64 ? ~uint64_t(0) : ((uint64_t(1) << count) - 1)) << (64 - next);
-  bv.keep[at] = ~left;
+  (categorical ? bv.category_splits[at].keep : bv.keep[at]) = ~left;
   return number_leaves(model, t, node.child_or_leaf + 1, next, bv);
+}
+
+// The tables of a model build_bitvector_tables takes (every tree at most 127 nodes),
+// from its walk nodes and category codes; avx512, avx2: as BitvectorTables's.
+BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, bool avx2) {
+  const bool categorical = model.category_codes.any;
+  const Forest& forest = *model.forest;
+  // Every list reserved at its size (grown push by push, the old copies leave holes):
+  // each tree's numeric splits padded to kBitvectorSplitGroup, and its categorical ones.
+  size_t numeric = 0, category = 0, category8 = 0;
+  for (const Tree& tree : forest.trees) {
+    size_t n = 0, c = 0;
+    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+      const uint32_t flags = forest.nodes[tree.node_begin + i].flags;
+      if (!(flags & kLeaf)) ++((flags & kCategorical) ? c : n);
+    }
+    numeric += (n + kBitvectorSplitGroup - 1) / kBitvectorSplitGroup * kBitvectorSplitGroup;
+    category += c;
+    category8 += (c + 7) / 8 * 8;
+  }
+  BitvectorTables bv;
+  const size_t slots = forest.trees.size() * size_t(kBitvectorLeaves);
+  if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
+  else bv.value64.assign(slots, 0.0);
+  bv.leaf.assign(slots, 0);
+  bv.split_begin.reserve(forest.trees.size() + 1);
+  bv.splits.reserve(forest.trees.size());
+  bv.keep.reserve(numeric);
+  bv.key.reserve(numeric);
+  bv.offset.reserve(numeric);
+  bv.category_splits.reserve(category);
+  if (categorical) bv.category_begin.reserve(forest.trees.size() + 1);
+  for (uint32_t t = 0; t < forest.trees.size(); ++t) {
+    const uint32_t begin = static_cast<uint32_t>(bv.key.size());
+    bv.split_begin.push_back(begin);
+    if (categorical) bv.category_begin.push_back(static_cast<uint32_t>(bv.category_splits.size()));
+    uint32_t leaves = 0;
+    // At most 127 nodes (build_bitvector_tables checked) is at most 64 leaves.
+    if (!number_leaves(model, t, 0, leaves, bv)) return BitvectorTables();
+    bv.splits.push_back(static_cast<uint32_t>(bv.key.size()) - begin);
+    // Padding: the all-ones key is never below a row's key, and keeps every leaf anyway.
+    while (bv.key.size() % kBitvectorSplitGroup != 0) {
+      bv.keep.push_back(~uint64_t(0));
+      bv.key.push_back(~0u);
+      bv.offset.push_back(0);
+    }
+  }
+  bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
+  if (categorical) bv.category_begin.push_back(static_cast<uint32_t>(bv.category_splits.size()));
+  bv.avx512 = avx512;
+  bv.avx2 = avx2;
+  bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
+  // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
+  // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
+  bool keys_fit16 = model.ranks.used;
+  for (size_t i = 0; i < bv.key.size() && keys_fit16; ++i) {
+    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) keys_fit16 = false;
+  }
+  // A row's codes narrowed to 16 bits stay codes while below 0xffff (NaN's is codes + 1).
+  const bool codes_fit16 = !categorical || uint64_t(model.category_codes.codes) + 1 < 0xffff;
+  bv.rows16 = bv.rows && keys_fit16 && codes_fit16;
+  bv.batches16 = avx512 && keys_fit16;
+  if (bv.rows16) {
+    bv.key16.resize(bv.key.size());
+    bv.at16.resize(bv.key.size());
+    for (size_t i = 0; i < bv.key.size(); ++i) {
+      bv.key16[i] = static_cast<uint16_t>(std::min<uint32_t>(bv.key[i], 0xffff));
+      bv.at16[i] = static_cast<uint16_t>(bv.offset[i] / key_walk::kBlockRows);
+    }
+  }
+  if (categorical && bv.rows16 && uint64_t(model.category_codes.codes) + 2 <= 128) {
+    // The vector form (BitvectorTables::category_vector): a set of at most 4 words.
+    const std::vector<uint32_t>& words = model.category_codes.right_words;
+    const uint32_t bitset_words = model.category_codes.bitset_words();
+    std::vector<uint32_t> begin;
+    begin.reserve(forest.trees.size() + 1);
+    bv.category_low.reserve(category8);
+    bv.category_high.reserve(category8);
+    bv.category_keep.reserve(category8);
+    bv.category_at.reserve(category8);
+    for (uint32_t t = 0; t < forest.trees.size(); ++t) {
+      begin.push_back(static_cast<uint32_t>(bv.category_keep.size()));
+      for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; ++j) {
+        const BitvectorCategorySplit& split = bv.category_splits[j];
+        uint64_t set[2] = {0, 0};
+        for (uint32_t w = 0; w < bitset_words; ++w) set[w / 2] |= uint64_t(words[split.word + w]) << (32 * (w % 2));
+        bv.category_low.push_back(set[0]);
+        bv.category_high.push_back(set[1]);
+        bv.category_keep.push_back(split.keep);
+        bv.category_at.push_back(split.at);
+      }
+      while (bv.category_keep.size() % 8 != 0) {
+        bv.category_low.push_back(0);
+        bv.category_high.push_back(0);
+        bv.category_keep.push_back(~uint64_t(0));
+        bv.category_at.push_back(0);
+      }
+    }
+    begin.push_back(static_cast<uint32_t>(bv.category_keep.size()));
+    bv.category_begin = std::move(begin);
+    decltype(bv.category_splits)().swap(bv.category_splits);
+    bv.category_vector = true;
+  }
+  bv.categorical = categorical;
+  bv.usable = !categorical;
+  if (categorical && bv.rows16) {
+    // Only single rows walk these tables, and they read the 16-bit copies.
+    decltype(bv.key)().swap(bv.key);
+    decltype(bv.offset)().swap(bv.offset);
+  }
+  return bv;
 }
 
 }  // namespace
@@ -60,63 +178,40 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
 // can take (tests prove its exactness on all conformance vectors so, with AVX-512, AVX2
 // and the portable code); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off (benchmarks compare
 // the two in one build). Single rows take it only with AVX-512 and at most
-// kBitvectorRowFeatures used features (BitvectorTables::rows).
-void build_bitvector_tables(PreparedModel& model) {
+// kBitvectorRowFeatures used features (BitvectorTables::rows). A model with categorical
+// splits, on the same rule, for single rows only (BitvectorTables::categorical): one row
+// of the 500 x 63-leaf categorical LightGBM benchmark model 0.49x the linked walk's time
+// at p50, for about 1.0 MiB of tables beside the linked ones its batches read, which
+// wait for the model's first single row unless categorical_rows_now (PreparedModel::
+// single_row_bitvector).
+void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   model.bitvector = BitvectorTables();
+  model.bitvector_at_first_row = false;
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
   const bool avx512 = avx512cd_allowed();
   const bool avx2 = !avx512 && avx2_allowed();
   if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
   if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
-  if (model.category_codes.any) return;
+  // Categorical splits: single rows with AVX-512 only (BitvectorTables::categorical).
+  const bool categorical = model.category_codes.any;
+  if (categorical && !(avx512 && model.num_used_features() <= kBitvectorRowFeatures)) return;
   const Forest& forest = *model.forest;
   // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
   if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
-  BitvectorTables bv;
-  const size_t slots = forest.trees.size() * size_t(kBitvectorLeaves);
-  if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
-  else bv.value64.assign(slots, 0.0);
-  bv.leaf.assign(slots, 0);
-  bv.split_begin.reserve(forest.trees.size() + 1);
-  bv.splits.reserve(forest.trees.size());
-  for (uint32_t t = 0; t < forest.trees.size(); ++t) {
-    const uint32_t begin = static_cast<uint32_t>(bv.key.size());
-    bv.split_begin.push_back(begin);
-    uint32_t leaves = 0;
-    // At most 64 leaves is at most 127 nodes; checked first, so that the numbering's
-    // recursion stays shallow.
-    if (forest.trees[t].num_nodes > 2 * kBitvectorLeaves - 1) return;
-    if (!number_leaves(model, t, 0, leaves, bv)) return;  // a tree of more than 64 leaves
-    bv.splits.push_back(static_cast<uint32_t>(bv.key.size()) - begin);
-    // Padding: the all-ones key is never below a row's key, and keeps every leaf anyway.
-    while (bv.key.size() % kBitvectorSplitGroup != 0) {
-      bv.keep.push_back(~uint64_t(0));
-      bv.key.push_back(~0u);
-      bv.offset.push_back(0);
-    }
+  // A tree of at most 127 nodes has at most 64 leaves: checked here, before anything is
+  // built, so that tables left to the first single row are sure to be built then.
+  for (const Tree& tree : forest.trees) {
+    if (tree.num_nodes > 2 * kBitvectorLeaves - 1) return;
   }
-  bv.split_begin.push_back(static_cast<uint32_t>(bv.key.size()));
-  bv.avx512 = avx512;
-  bv.avx2 = avx2;
-  bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
-  // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
-  // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
-  bool keys_fit16 = model.ranks.used;
-  for (size_t i = 0; i < bv.key.size() && keys_fit16; ++i) {
-    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) keys_fit16 = false;
+  if (categorical && !categorical_rows_now) {
+    model.bitvector_at_first_row = true;
+    return;
   }
-  bv.rows16 = bv.rows && keys_fit16;
-  bv.batches16 = avx512 && keys_fit16;
-  if (bv.rows16) {
-    bv.key16.resize(bv.key.size());
-    bv.at16.resize(bv.key.size());
-    for (size_t i = 0; i < bv.key.size(); ++i) {
-      bv.key16[i] = static_cast<uint16_t>(std::min<uint32_t>(bv.key[i], 0xffff));
-      bv.at16[i] = static_cast<uint16_t>(bv.offset[i] / key_walk::kBlockRows);
-    }
-  }
-  bv.usable = true;
-  model.bitvector = std::move(bv);
+  model.bitvector = make_bitvector_tables(model, avx512, avx2);
+}
+
+BitvectorTables build_categorical_row_tables(const PreparedModel& model) {
+  return make_bitvector_tables(model, true, false);
 }
 
 }  // namespace polyscore

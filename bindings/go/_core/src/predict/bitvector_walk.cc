@@ -1,6 +1,7 @@
 #include "predict/bitvector_walk.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "predict/key_step.h"
@@ -48,6 +49,23 @@ void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
       for (size_t g = 0; g < size_t(kRowLanes) && r0 + g < n; ++g) m[r0 + g] += values[slots[g]];
     }
   }
+}
+
+// ---- One row's categorical splits (BitvectorTables::categorical), in scalar code.
+
+// The and of the keep masks of tree t's categorical splits that send one row right:
+// its code (keys[at], 32-bit keys or 16-bit ones, where a code fits) picks a bit of the
+// split's bitset, and the mask is and-ed without a branch.
+template <typename Key>
+uint64_t category_leaves(const BitvectorTables& bv, const uint32_t* right_words, const Key* keys, uint32_t t) {
+  uint64_t leaves = ~uint64_t(0);
+  for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; ++j) {
+    const BitvectorCategorySplit& split = bv.category_splits[j];
+    const uint32_t code = keys[split.at];
+    const uint32_t right = (right_words[split.word + code / 32] >> (code % 32)) & 1u;
+    leaves &= split.keep | (uint64_t(right) - 1);
+  }
+  return leaves;
 }
 
 // ---- AVX-512: 16 rows per compare, the halves of 16 rows' leaf sets in two registers.
@@ -192,9 +210,10 @@ void vector_block_slots(const BitvectorTables& bv, uint32_t t, const void* keys,
 // a pair, nu <= 16 * kTables); a tree's splits are tested 16 per compare, their keys
 // picked from the registers by permutes (AVX-512 gathers cost more than the linked walk
 // saves); the leaf sets of the splits that send the row right are and-ed.
-template <int kTables>
-void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t nu, uint32_t first,
-                      uint32_t count, uint32_t* slots) {
+// kCategories: the model's categorical splits too (right_words: CategoryCodes::right_words).
+template <int kTables, bool kCategories>
+void vector_row_slots(const BitvectorTables& bv, const uint32_t* right_words, const uint32_t* keys, uint32_t nu,
+                      uint32_t first, uint32_t count, uint32_t* slots) {
   static_assert(kBlockRows == 64, "a row's key is at offset / 64");
   __m512i table[2 * kTables];
   for (int j = 0; j < 2 * kTables; ++j) {
@@ -222,16 +241,42 @@ void vector_row_slots(const BitvectorTables& bv, const uint32_t* keys, uint32_t 
       high = _mm512_mask_and_epi64(high, static_cast<__mmask8>(right >> 8), high,
                                    _mm512_loadu_si512(bv.keep.data() + i + 8));
     }
-    const uint64_t leaves = static_cast<uint64_t>(_mm512_reduce_and_epi64(_mm512_and_si512(low, high)));
+    uint64_t leaves = static_cast<uint64_t>(_mm512_reduce_and_epi64(_mm512_and_si512(low, high)));
+    if constexpr (kCategories) leaves &= category_leaves(bv, right_words, keys, t);
     slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(leaves));
   }
 }
 
 // As vector_row_slots, on 16-bit keys (BitvectorTables::rows16): 32 splits per compare,
 // the row's keys (at most 128) in kTables pairs of registers of 32 words.
-template <int kTables>
-void vector_row_slots16(const BitvectorTables& bv, const uint16_t* keys16, uint32_t first, uint32_t count,
-                        uint32_t* slots) {
+// The and of the keep masks of tree t's categorical splits that send one row right, in
+// the vector form (BitvectorTables::category_vector), 8 splits per step: each split's code
+// is picked from the row's 16-bit keys (table, as vector_row_slots16 holds them) into the
+// low word of a 64-bit lane (the other words zeroed), and its bit of the split's 128-bit
+// set picks the lane of the keep masks to and.
+// A code is read from the keys' first copy (the feature's position, below
+// kBitvectorRowFeatures = 64), so the first pair of registers holds it.
+__m512i vector_category_leaves(const BitvectorTables& bv, const __m512i* table, uint32_t t) {
+  static_assert(kBitvectorRowFeatures <= 64, "a code's key is among the first 64");
+  const __m512i one = _mm512_set1_epi64(1), k63 = _mm512_set1_epi64(63);
+  constexpr __mmask32 kLowWords = 0x11111111;
+  __m512i leaves = _mm512_set1_epi64(-1);
+  for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; j += 8) {
+    const __m512i at = _mm512_loadu_si512(bv.category_at.data() + j);
+    const __m512i code = _mm512_maskz_permutex2var_epi16(kLowWords, table[0], at, table[1]);
+    const __m512i set = _mm512_mask_blend_epi64(_mm512_cmpgt_epu64_mask(code, k63),
+                                                _mm512_loadu_si512(bv.category_low.data() + j),
+                                                _mm512_loadu_si512(bv.category_high.data() + j));
+    const __mmask8 right = _mm512_test_epi64_mask(set, _mm512_sllv_epi64(one, _mm512_and_si512(code, k63)));
+    leaves = _mm512_mask_and_epi64(leaves, right, leaves, _mm512_loadu_si512(bv.category_keep.data() + j));
+  }
+  return leaves;
+}
+
+// kCategories: the model's categorical splits too, in the vector form where it has it.
+template <int kTables, bool kCategories>
+void vector_row_slots16(const BitvectorTables& bv, const uint32_t* right_words, const uint16_t* keys16,
+                        uint32_t first, uint32_t count, uint32_t* slots) {
   __m512i table[2 * kTables];
   for (int j = 0; j < 2 * kTables; ++j) table[j] = _mm512_loadu_si512(keys16 + 32 * j);
   const __m512i all = _mm512_set1_epi64(-1), bit6 = _mm512_set1_epi16(64);
@@ -250,8 +295,14 @@ void vector_row_slots16(const BitvectorTables& bv, const uint16_t* keys16, uint3
                                           _mm512_loadu_si512(bv.keep.data() + i + 8 * q));
       }
     }
-    const __m512i both = _mm512_and_si512(_mm512_and_si512(leaves[0], leaves[1]), _mm512_and_si512(leaves[2], leaves[3]));
-    const uint64_t set = static_cast<uint64_t>(_mm512_reduce_and_epi64(both));
+    __m512i both = _mm512_and_si512(_mm512_and_si512(leaves[0], leaves[1]), _mm512_and_si512(leaves[2], leaves[3]));
+    if constexpr (kCategories) {
+      if (bv.category_vector) both = _mm512_and_si512(both, vector_category_leaves(bv, table, t));
+    }
+    uint64_t set = static_cast<uint64_t>(_mm512_reduce_and_epi64(both));
+    if constexpr (kCategories) {
+      if (!bv.category_vector) set &= category_leaves(bv, right_words, keys16, t);
+    }
     slots[t - first] = t * kBitvectorLeaves + uint32_t(__builtin_clzll(set));
   }
 }
@@ -435,37 +486,50 @@ void bitvector_row_keys16(const PreparedModel& model, const uint32_t* keys, uint
   for (uint32_t j = 0; j < 2 * nu; ++j) keys16[j] = static_cast<uint16_t>(std::min<uint32_t>(keys[j], 0xffff));
 }
 
-void bitvector_row_slots(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
-                         uint32_t* slots) {
+void bitvector_row_slots(const PreparedModel& model, const BitvectorTables& bv, const uint16_t* keys16,
+                         uint32_t first, uint32_t count, uint32_t* slots) {
 #if POLYSCORE_X86_64
-  if (model.bitvector.walks_rows() && model.bitvector.rows16) {
-    if (model.num_used_features() <= 32) vector_row_slots16<1>(model.bitvector, keys16, first, count, slots);
-    else vector_row_slots16<2>(model.bitvector, keys16, first, count, slots);
+  if (bv.walks_rows() && bv.rows16) {
+    const uint32_t* words = model.category_codes.right_words.data();
+    const bool narrow = model.num_used_features() <= 32;
+    if (bv.categorical) {
+      if (narrow) vector_row_slots16<1, true>(bv, words, keys16, first, count, slots);
+      else vector_row_slots16<2, true>(bv, words, keys16, first, count, slots);
+    } else {
+      if (narrow) vector_row_slots16<1, false>(bv, words, keys16, first, count, slots);
+      else vector_row_slots16<2, false>(bv, words, keys16, first, count, slots);
+    }
     return;
   }
 #endif
-  (void)model, (void)keys16, (void)first, (void)count, (void)slots;
+  (void)model, (void)bv, (void)keys16, (void)first, (void)count, (void)slots;
   __builtin_trap();  // callers check BitvectorTables::rows16
 }
 
-void bitvector_row_slots(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
-                         uint32_t* slots) {
+void bitvector_row_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys,
+                         uint32_t first, uint32_t count, uint32_t* slots) {
 #if POLYSCORE_X86_64
-  if (model.bitvector.walks_rows()) {
+  if (bv.walks_rows()) {
     const uint32_t nu = model.num_used_features();
-    if (model.bitvector.rows16) {
+    if (bv.rows16) {
       uint16_t keys16[kBitvectorRowKeys16];
       bitvector_row_keys16(model, keys, keys16);
-      bitvector_row_slots(model, keys16, first, count, slots);
+      bitvector_row_slots(model, bv, keys16, first, count, slots);
       return;
     }
-    if (nu <= 16) vector_row_slots<1>(model.bitvector, keys, nu, first, count, slots);
-    else if (nu <= 32) vector_row_slots<2>(model.bitvector, keys, nu, first, count, slots);
-    else vector_row_slots<4>(model.bitvector, keys, nu, first, count, slots);
+    const uint32_t* words = model.category_codes.right_words.data();
+    auto walk = [&](auto categories) {
+      constexpr bool kCategories = decltype(categories)::value;
+      if (nu <= 16) vector_row_slots<1, kCategories>(bv, words, keys, nu, first, count, slots);
+      else if (nu <= 32) vector_row_slots<2, kCategories>(bv, words, keys, nu, first, count, slots);
+      else vector_row_slots<4, kCategories>(bv, words, keys, nu, first, count, slots);
+    };
+    if (bv.categorical) walk(std::true_type{});
+    else walk(std::false_type{});
     return;
   }
 #endif
-  (void)model, (void)keys, (void)first, (void)count, (void)slots;
+  (void)model, (void)bv, (void)keys, (void)first, (void)count, (void)slots;
   __builtin_trap();  // callers check BitvectorTables::walks_rows()
 }
 

@@ -150,10 +150,11 @@ struct KeyWalkResults {
   // bitvector walk, bitvector_tables.h). leaves: whether leaf is read (leaf output); the
   // heap walk's leaf table is made at the first call that reads it.
   KeyWalkResults(const PreparedModel& model, bool batch, bool leaves) {
-    if (batch ? model.bitvector.usable : model.bitvector.walks_rows()) {
-      if constexpr (sizeof(Acc) == 4) value = model.bitvector.value32.data();
-      else value = model.bitvector.value64.data();
-      leaf = model.bitvector.leaf.data();
+    const BitvectorTables& bitvector = batch ? model.bitvector : model.single_row_bitvector();
+    if (batch ? bitvector.usable : bitvector.walks_rows()) {
+      if constexpr (sizeof(Acc) == 4) value = bitvector.value32.data();
+      else value = bitvector.value64.data();
+      leaf = bitvector.leaf.data();
     } else if (model.family == WalkFamily::kHeap) {
       if constexpr (sizeof(Acc) == 4) value = model.heap.value32.data();
       else value = model.heap.value64.data();
@@ -178,22 +179,25 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   const KeyWalkResults<Acc> results(model, false, plan.kind == OutputKind::kLeaf);
   constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
+  // A categorical model's are built at its first single row (or a batch's first block of
+  // fewer than 16 rows).
+  const BitvectorTables& bitvector = model.single_row_bitvector();
   // The row block walk's 16-bit keys (when it takes the model; its slots are the
   // heap's). Batches of a few rows of a wider model come here too: they keep the heap walk.
   uint16_t keys16[2 * kMaxRowFeatures];
-  const bool row_blocks = model.family == WalkFamily::kHeap && !model.bitvector.walks_rows() &&
+  const bool row_blocks = model.family == WalkFamily::kHeap && !bitvector.walks_rows() &&
                           model.num_used_features() <= kMaxRowFeatures && model.single_row_blocks().usable;
   if (row_blocks) key_walk::row_block_keys(model, keys, keys16);
   uint16_t bitvector_keys16[key_walk::kBitvectorRowKeys16];
-  const bool bitvector16 = model.bitvector.walks_rows() && model.bitvector.rows16;
+  const bool bitvector16 = bitvector.walks_rows() && bitvector.rows16;
   if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
     if (bitvector16) {
-      key_walk::bitvector_row_slots(model, bitvector_keys16, t, count, reached);
-    } else if (model.bitvector.walks_rows()) {
-      key_walk::bitvector_row_slots(model, keys, t, count, reached);
+      key_walk::bitvector_row_slots(model, bitvector, bitvector_keys16, t, count, reached);
+    } else if (bitvector.walks_rows()) {
+      key_walk::bitvector_row_slots(model, bitvector, keys, t, count, reached);
     } else if (row_blocks) {
       key_walk::row_block_slots(model, keys16, t, count, reached);
     } else if (model.family == WalkFamily::kHeap) {

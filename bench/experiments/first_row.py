@@ -1,0 +1,76 @@
+"""The one-time cost of a model's first single row (tables left to it, as
+PreparedModel::single_row_bitvector and single_row_linked do): each variant's library in
+fresh processes, interleaved; each loads the model and times ps_model_predict_row on the
+data's row 0 twice, CPU time of the thread (the first call builds what was left to it,
+the second is an ordinary row). Prints per variant the median (min-max) over the
+processes, ms.
+
+    python3 bench/experiments/first_row.py --model DIR/lgb_cat.txt --data DIR/Xcat64.npy \
+        --procs 3 --variant old=build-old --variant new=build-new[:POLYSCORE_NO_AVX512=1]
+"""
+import argparse
+import ctypes
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from batch_ab import parse_variant
+
+
+def child(libdir, model_path, data_path):
+    """In this fresh process: load, then two timed single rows; prints them as JSON (ns)."""
+    import numpy as np
+    lib = ctypes.CDLL(os.path.join(libdir, "libpolyscore.so.1"))
+    row = np.ascontiguousarray(np.load(data_path)[0], dtype=np.float64)
+    err = ctypes.c_void_p()
+    if lib.ps_error_create(ctypes.byref(err)) != 0:
+        raise SystemExit("ps_error_create failed")
+    model = ctypes.c_void_p()
+    if lib.ps_model_load_file(ctypes.byref(model), model_path.encode(), None, err) != 0:
+        raise SystemExit("load failed")
+    out = (ctypes.c_double * 64)()
+    times = []
+    for _ in range(2):
+        start = time.thread_time_ns()
+        status = lib.ps_model_predict_row(out, ctypes.c_size_t(64), model, row.ctypes.data_as(ctypes.c_void_p),
+                                          ctypes.c_size_t(row.size), None, err)
+        times.append(time.thread_time_ns() - start)
+        if status != 0:
+            raise SystemExit("predict_row failed")
+    print(json.dumps({"first_ns": times[0], "second_ns": times[1], "value": out[0]}))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model")
+    ap.add_argument("--data")
+    ap.add_argument("--procs", type=int, default=3)
+    ap.add_argument("--variant", action="append", help="NAME=DIR[:VAR=VALUE,...]")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    variants = [parse_variant(v) for v in args.variant]
+    got = {name: [] for name, _, _ in variants}
+    for _ in range(args.procs):
+        for name, libdir, env in variants:
+            out = subprocess.run([sys.executable, __file__, "--child", libdir, args.model, args.data],
+                                 capture_output=True, text=True, env=env, check=True).stdout
+            got[name].append(json.loads(out.strip().splitlines()[-1]))
+    values = {name: g[0]["value"] for name, g in got.items()}
+    if len(set(values.values())) != 1:
+        raise SystemExit(f"the variants score row 0 differently: {values}")
+    for name, g in got.items():
+        line = []
+        for key in ("first_ns", "second_ns"):
+            ms = sorted(x[key] / 1e6 for x in g)
+            line.append(f"{key[:-3]} {statistics.median(ms):.3f} ({ms[0]:.3f}-{ms[-1]:.3f}) ms")
+        print(f"{name}: " + ", ".join(line) + f" ({len(g)} processes, load {os.getloadavg()[0]:.1f})")
+
+
+if __name__ == "__main__":
+    main()
