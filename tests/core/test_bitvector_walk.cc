@@ -508,8 +508,9 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
 }
 
 TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
-  // The first single rows of a categorical model, scored by 4 threads at once, build its
-  // row tables once and score as the linked or heap walk does (light enough for the
+  // The first single rows of a categorical model, scored by 4 threads at once, two of
+  // them taking the 16 rows as one batch block (its batches take the tables too), build
+  // its tables once and score as the linked or heap walk does (light enough for the
   // TSan run of scripts/test.sh, which repeats it 100 times).
   if (!avx512cd_allowed()) GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
   const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
@@ -517,10 +518,10 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
   const PreparedModel model = prepare_model(forest);
   PreparedModel reference = prepare_all_tables(forest);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
-  ASSERT_TRUE(model.bitvector_at_first_row);
+  ASSERT_TRUE(model.bitvector_at_first_row && model.bitvector_batches_at_first_row);
   reference.bitvector = BitvectorTables();
   const PredictPlan plan = plan_prediction(forest, PredictRequest());
-  const size_t nf = forest.num_features, n = 8;
+  const size_t nf = forest.num_features, n = 16;
   const auto rows = edge_rows(forest, n, 11);
   std::vector<double> want(n * plan.values_per_row);
   for (size_t r = 0; r < n; ++r) predict_row(reference, plan, rows.data() + r * nf, want.data() + r * plan.values_per_row);
@@ -529,8 +530,12 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < got.size(); ++i) {
     threads.emplace_back([&, i] {
-      for (size_t r = 0; r < n; ++r) {
-        predict_row(model, plan, rows.data() + r * nf, got[i].data() + r * plan.values_per_row);
+      if (i % 2) {
+        predict_dense(model, plan, rows.data(), n, got[i].data());
+      } else {
+        for (size_t r = 0; r < n; ++r) {
+          predict_row(model, plan, rows.data() + r * nf, got[i].data() + r * plan.values_per_row);
+        }
       }
       seen[i] = &model.single_row_bitvector();
     });
