@@ -9,7 +9,8 @@ CPU time per call) on each model; prints ns of CPU per tree per row, median (min
         --variant old=build-old --variant new=build-new \
         --variant old-avx2=build-old:POLYSCORE_NO_AVX512=1 lgb_reg.txt
 
-DIR holds the models and X64.npy (bench/make_models.py writes them).
+DIR holds the models and X64.npy (bench/make_models.py writes them); --data Xcat64.npy
+for the categorical models (lgb_cat.txt, xgb_cat.json).
 """
 import argparse
 import json
@@ -53,8 +54,9 @@ def interleave(variants, reps, models, measure):
     return results
 
 
-def run_once(libdir, env, models_dir, models, rows, min_ms):
-    answers = serve(libdir, env, models_dir, models, [f"batch {i} 0 {rows} 1 {min_ms}" for i in range(len(models))])
+def run_once(libdir, env, models_dir, models, rows, min_ms, data="X64.npy"):
+    answers = serve(libdir, env, models_dir, models, [f"batch {i} 0 {rows} 1 {min_ms}" for i in range(len(models))],
+                    data)
     trees = [a["num_trees"] for a in answers if "num_trees" in a]
     times = [a["cpu_ns_per_call"] for a in answers if "cpu_ns_per_call" in a]
     if len(trees) != len(models) or len(times) != len(models):
@@ -68,12 +70,14 @@ def main():
     ap.add_argument("--rows", type=int, default=10000)
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--min-ms", type=float, default=400)
+    ap.add_argument("--data", default="X64.npy", help="the rows, in --models (Xcat64.npy for the categorical models)")
     ap.add_argument("--variant", action="append", required=True, help="NAME=DIR[:VAR=VALUE,...]")
     ap.add_argument("model", nargs="+")
     args = ap.parse_args()
     variants = [parse_variant(v) for v in args.variant]
     results = interleave(variants, args.reps, args.model,
-                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.rows, args.min_ms))
+                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.rows, args.min_ms,
+                                                            args.data))
     for model in args.model:
         for name, _, _ in variants:
             v = results[(model, name)]

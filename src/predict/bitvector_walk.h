@@ -15,16 +15,17 @@
 
 namespace polyscore::key_walk {
 
-// As add_block (heap_walk.h), over the bitvector tables.
-void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
-                         uint32_t tree_end, float* margins);
-void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
-                         uint32_t tree_end, double* margins);
+// As add_block (heap_walk.h), over the bitvector tables bv: model.batch_bitvector(),
+// only where it is usable.
+void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                         uint32_t tree_begin, uint32_t tree_end, float* margins);
+void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                         uint32_t tree_begin, uint32_t tree_end, double* margins);
 
-// Writes to slots[r] the leaf slot (index into bitvector.leaf / value*) row r < n of the
-// block reaches in `tree`; room for kBlockRows.
-void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
-                           uint32_t* slots);
+// Writes to slots[r] the leaf slot (index into bv.leaf / value*) row r < n of the block
+// reaches in `tree`; room for kBlockRows. bv: as for bitvector_add_block.
+void bitvector_block_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                           uint32_t tree, uint32_t* slots);
 
 // One row (keys from row_keys) through trees [first, first + count): the leaf slot
 // reached in each goes to slots[0, count). bv: model.single_row_bitvector(), only where

@@ -82,6 +82,8 @@ PreparedModel with_bitvector(const PreparedModel& prepared, Code code) {
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
   build_bitvector_tables(tested, true);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
+  // Without AVX-512 a categorical model gets no bitvector tables (bitvector_tables.cc).
+  if (code != Code::kBest && tested.bitvector.categorical) tested.bitvector = BitvectorTables();
   if (code != Code::kBest) tested.bitvector.avx512 = false;
   if (code == Code::kAvx2) tested.bitvector.avx2 = cpu_has_avx2();
   if (code == Code::kPortable) tested.bitvector.avx2 = false;
@@ -134,7 +136,7 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
   for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
-  int walked = 0, categorical = 0;
+  int walked = 0, categorical = 0, categorical_batches = 0;
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
@@ -143,10 +145,12 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
     PreparedModel reference = prepare_all_tables(forest);
     reference.bitvector = BitvectorTables();
     const PreparedModel tested = with_bitvector(reference, true);
-    // A model with categorical splits: single rows only (with AVX-512), batches keep theirs.
+    // A model with categorical splits: single rows (with AVX-512), and batches where its
+    // sets fit 128 bits and its keys 16 bits (else batches keep theirs).
     if (!tested.bitvector.usable && !tested.bitvector.walks_rows()) continue;
     ++walked;
     categorical += tested.bitvector.categorical;
+    categorical_batches += tested.bitvector.categorical && tested.bitvector.usable;
     const auto rows = edge_rows(forest, 300, 7);
     expect_same_batches(reference, tested, rows, code_name(tested));
     if (HasFatalFailure()) return;
@@ -157,11 +161,13 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
       if (HasFatalFailure()) return;
     }
   }
-  std::printf("[ info ] %d models checked on the bitvector walk, %d of them categorical (single rows)\n", walked,
-              categorical);
+  std::printf("[ info ] %d models checked on the bitvector walk, %d of them categorical (single rows), %d of "
+              "those in batches too\n",
+              walked, categorical, categorical_batches);
   EXPECT_GT(walked, 100);
   if (avx512cd_allowed()) {
     EXPECT_GE(categorical, 20);
+    EXPECT_GE(categorical_batches, 7);
   }
 }
 
@@ -261,8 +267,9 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
 
 TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
   // Feature 0 of a balanced model made categorical (LightGBM's flags): sets of 1 to 3
-  // words take the vector form (8 splits per step, codes up to 97 in two 64-bit halves),
-  // 4 words (codes up to 129) the scalar one; both must give the linked walk's leaves.
+  // words take the vector form (8 splits per step, codes up to 97 in two 64-bit halves;
+  // batches too, 32 rows per step), 4 words (codes up to 129) the scalar one (single
+  // rows only); both must give the linked walk's leaves.
   for (uint32_t words : {1u, 2u, 3u, 4u}) {
     SCOPED_TRACE(words);
     Forest forest = balanced_forest(64, 4);
@@ -283,8 +290,16 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
       continue;
     }
     ASSERT_TRUE(tested.bitvector.walks_rows() && tested.bitvector.categorical);
-    EXPECT_FALSE(tested.bitvector.usable);
     EXPECT_EQ(tested.bitvector.category_vector, words <= 3);
+    // Batches take the vector form only (sets of at most 128 bits, 32 rows per step).
+    EXPECT_EQ(tested.bitvector.usable, words <= 3);
+    // And a loaded model is told so before its tables are built (they wait for the first
+    // single row or batch block).
+    setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
+    const PreparedModel loaded = prepare_model(forest);
+    unsetenv("POLYSCORE_BITVECTOR_WALK");
+    EXPECT_TRUE(loaded.bitvector_at_first_row);
+    EXPECT_EQ(loaded.bitvector_batches_at_first_row, words <= 3);
     auto rows = random_rows(300, 4);
     for (size_t r = 0; r < 300; ++r) {
       const uint32_t pick = rng() % 8;
@@ -292,7 +307,7 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
                     : pick == 1 ? -1.0 - rng() % 3
                                 : double(rng() % (32 * words + 4));
     }
-    expect_same_batches(reference, tested, rows, "categorical single rows");
+    expect_same_batches(reference, tested, rows, "categorical single rows and batches");
   }
 }
 
@@ -331,11 +346,11 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   ASSERT_TRUE(shallow.heap.usable);
   EXPECT_FALSE(shallow.bitvector.usable);
   EXPECT_TRUE(with_bitvector(shallow, avx512).bitvector.usable);
-  // Categorical splits: single rows only, with AVX-512; batches keep the linked walk and
-  // its tables.
+  // Categorical splits: with AVX-512 only; batches too where the sets fit 128 bits and
+  // the keys 16 bits (this model's: they fit).
   const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
   const PreparedModel cat = with_bitvector(prepare_model(cat_forest), avx512);
-  EXPECT_FALSE(cat.bitvector.usable);
+  EXPECT_EQ(cat.bitvector.usable, avx512);
   EXPECT_EQ(cat.bitvector.walks_rows(), avx512);
   EXPECT_EQ(cat.bitvector.categorical, avx512);
   setenv("POLYSCORE_NO_BITVECTOR_WALK", "1", 1);
@@ -401,10 +416,11 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
 }
 
 TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
-  // A categorical model's bitvector tables serve single rows only (AVX-512): a model
-  // scored only in batches never holds them (1.0 MiB of the 500 x 63-leaf categorical
-  // benchmark model); the first single row builds them, once, whichever threads ask, the
-  // same as prepare_all_tables builds them, and scores as the linked or heap walk does.
+  // A categorical model's bitvector tables (AVX-512) wait for the first single row, or the
+  // first batch block of 16 rows or more where batches take them (told at load: then a
+  // model scored only in batches holds them, 1.0 MiB of the 500 x 63-leaf categorical
+  // benchmark model, and else never); they are built once, whichever threads ask, the
+  // same as prepare_all_tables builds them, and score as the linked or heap walk does.
   // Every categorical conformance model the walk can take (forced: they are small, the
   // heap walk's) is checked so.
   if (!avx512cd_allowed()) {
@@ -415,7 +431,7 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
   for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
-  int checked = 0, vector_form = 0;
+  int checked = 0, vector_form = 0, batches_checked = 0;
   for (const std::string& name : models) {
     SCOPED_TRACE(name);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + name)), 0);
@@ -428,17 +444,22 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
     ASSERT_TRUE(all.bitvector.categorical && all.bitvector.walks_rows());
     EXPECT_FALSE(model.bitvector.usable || model.bitvector.walks_rows());
     EXPECT_TRUE(model.bitvector.keep.empty() && model.bitvector.leaf.empty());
-    // Batches of 16 rows and more do not build them, leaf output included.
+    // Batches of 16 rows and more build them only where they take them, leaf output
+    // included, and score as the linked or heap walk does from that first block on.
+    const bool batches = model.bitvector_batches_at_first_row;
+    batches_checked += batches;
     const auto rows = edge_rows(forest, 300, 9);
-    for (OutputKind kind : {OutputKind::kValue, OutputKind::kLeaf}) {
+    for (OutputKind kind : {OutputKind::kLeaf, OutputKind::kValue}) {
       PredictRequest request;
       request.kind = kind;
       const PredictPlan plan = plan_prediction(forest, request);
-      std::vector<double> out(64 * plan.values_per_row);
+      std::vector<double> out(64 * plan.values_per_row), want(out.size());
       predict_dense(model, plan, rows.data(), 64, out.data());
+      predict_dense(all, plan, rows.data(), 64, want.data());
+      for (size_t i = 0; i < out.size(); ++i) ASSERT_TRUE(same(out[i], want[i])) << "kind " << int(kind) << " at " << i;
     }
-    EXPECT_TRUE(model.row_bitvector.keep.empty() && model.row_bitvector.leaf.empty());
-    EXPECT_FALSE(model.row_bitvector.walks_rows());
+    EXPECT_EQ(model.row_bitvector.keep.empty() && model.row_bitvector.leaf.empty(), !batches);
+    EXPECT_EQ(model.row_bitvector.walks_rows(), batches);
     std::vector<const BitvectorTables*> seen(4);
     std::vector<std::thread> threads;
     for (size_t i = 0; i < seen.size(); ++i) {
@@ -447,7 +468,8 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
     for (std::thread& t : threads) t.join();
     for (const BitvectorTables* tables : seen) EXPECT_EQ(tables, &model.row_bitvector);
     const BitvectorTables &got = model.row_bitvector, &want = all.bitvector;
-    ASSERT_TRUE(got.categorical && got.walks_rows() && !got.usable);
+    ASSERT_TRUE(got.categorical && got.walks_rows());
+    EXPECT_EQ(got.usable, batches);  // as told at load
     EXPECT_EQ(got.rows16, want.rows16);
     EXPECT_EQ(got.category_vector, want.category_vector);
     vector_form += got.category_vector;
@@ -477,15 +499,18 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
     expect_same_batches(reference, model, rows, "categorical row tables built at the first row");
     if (HasFatalFailure()) return;
   }
-  std::printf("[ info ] %d categorical models built their row tables at the first row, %d in the vector form\n",
-              checked, vector_form);
+  std::printf("[ info ] %d categorical models built their row tables at the first row, %d in the vector form, "
+              "%d also at the first batch\n",
+              checked, vector_form, batches_checked);
   EXPECT_GE(checked, 5);
+  EXPECT_GE(batches_checked, 1);
   EXPECT_GE(vector_form, 1);
 }
 
 TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
-  // The first single rows of a categorical model, scored by 4 threads at once, build its
-  // row tables once and score as the linked or heap walk does (light enough for the
+  // The first single rows of a categorical model, scored by 4 threads at once, two of
+  // them taking the 16 rows as one batch block (its batches take the tables too), build
+  // its tables once and score as the linked or heap walk does (light enough for the
   // TSan run of scripts/test.sh, which repeats it 100 times).
   if (!avx512cd_allowed()) GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
   const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
@@ -493,10 +518,10 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
   const PreparedModel model = prepare_model(forest);
   PreparedModel reference = prepare_all_tables(forest);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
-  ASSERT_TRUE(model.bitvector_at_first_row);
+  ASSERT_TRUE(model.bitvector_at_first_row && model.bitvector_batches_at_first_row);
   reference.bitvector = BitvectorTables();
   const PredictPlan plan = plan_prediction(forest, PredictRequest());
-  const size_t nf = forest.num_features, n = 8;
+  const size_t nf = forest.num_features, n = 16;
   const auto rows = edge_rows(forest, n, 11);
   std::vector<double> want(n * plan.values_per_row);
   for (size_t r = 0; r < n; ++r) predict_row(reference, plan, rows.data() + r * nf, want.data() + r * plan.values_per_row);
@@ -505,8 +530,12 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < got.size(); ++i) {
     threads.emplace_back([&, i] {
-      for (size_t r = 0; r < n; ++r) {
-        predict_row(model, plan, rows.data() + r * nf, got[i].data() + r * plan.values_per_row);
+      if (i % 2) {
+        predict_dense(model, plan, rows.data(), n, got[i].data());
+      } else {
+        for (size_t r = 0; r < n; ++r) {
+          predict_row(model, plan, rows.data() + r * nf, got[i].data() + r * plan.values_per_row);
+        }
       }
       seen[i] = &model.single_row_bitvector();
     });

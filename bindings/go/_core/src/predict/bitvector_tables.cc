@@ -151,13 +151,29 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
     bv.category_vector = true;
   }
   bv.categorical = categorical;
-  bv.usable = !categorical;
+  // A categorical model's batches: with AVX-512 on 16-bit keys, where its sets fit 128
+  // bits (bitvector_walk.cc, vector_slots16).
+  bv.usable = !categorical || (bv.category_vector && bv.batches16);
   if (categorical && bv.rows16) {
     // Only single rows walk these tables, and they read the 16-bit copies.
     decltype(bv.key)().swap(bv.key);
     decltype(bv.offset)().swap(bv.offset);
   }
   return bv;
+}
+
+// Whether make_bitvector_tables makes a categorical model's tables usable by batches
+// (with AVX-512: 16-bit keys, every code below 126), told from the walk nodes before the
+// tables are built, so that batches build them at their first block only where they take
+// them (PreparedModel::batch_bitvector).
+bool categorical_batches_fit(const PreparedModel& model, bool avx512) {
+  if (!avx512 || !model.ranks.used || uint64_t(model.category_codes.codes) + 2 > 128) return false;
+  for (size_t n = 0; n < model.walk.nodes.size(); ++n) {
+    const WalkNode& w = model.walk.nodes[n];
+    if ((model.forest->nodes[n].flags & kLeaf) || (w.feature_flags & kWalkCategorical)) continue;
+    if (key_walk::split_of(model, w).key >= 0xffff) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -179,14 +195,16 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
 // and the portable code); POLYSCORE_NO_BITVECTOR_WALK=1 turns it off (benchmarks compare
 // the two in one build). Single rows take it only with AVX-512 and at most
 // kBitvectorRowFeatures used features (BitvectorTables::rows). A model with categorical
-// splits, on the same rule, for single rows only (BitvectorTables::categorical): one row
+// splits, on the same rule, for single rows (BitvectorTables::categorical): one row
 // of the 500 x 63-leaf categorical LightGBM benchmark model 0.49x the linked walk's time
-// at p50, for about 1.0 MiB of tables beside the linked ones its batches read, which
-// wait for the model's first single row unless categorical_rows_now (PreparedModel::
-// single_row_bitvector).
+// at p50, for about 1.0 MiB of tables beside the linked ones, which wait for the model's
+// first single row unless categorical_rows_now (PreparedModel::single_row_bitvector);
+// and for its batches where their 16-bit keys and 128-bit sets fit (categorical_batches_fit;
+// then the tables wait for the first single row or batch block, whichever comes first).
 void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   model.bitvector = BitvectorTables();
   model.bitvector_at_first_row = false;
+  model.bitvector_batches_at_first_row = false;
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
   const bool avx512 = avx512cd_allowed();
   const bool avx2 = !avx512 && avx2_allowed();
@@ -205,6 +223,7 @@ void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   }
   if (categorical && !categorical_rows_now) {
     model.bitvector_at_first_row = true;
+    model.bitvector_batches_at_first_row = categorical_batches_fit(model, avx512);
     return;
   }
   model.bitvector = make_bitvector_tables(model, avx512, avx2);

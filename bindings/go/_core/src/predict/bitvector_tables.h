@@ -14,7 +14,7 @@ namespace polyscore {
 
 struct PreparedModel;
 
-// A categorical split of a tree (single rows only, BitvectorTables::categorical): the
+// A categorical split of a tree (BitvectorTables::categorical, one by one): the
 // row goes right when its code's bit is set in the split's bitset.
 struct BitvectorCategorySplit {
   uint64_t keep;  // as BitvectorTables::keep
@@ -55,16 +55,17 @@ struct BitvectorTables {
   // (bitvector_walk.cc). Set only on complete tables.
   bool rows = false;
   bool walks_rows() const { return rows; }
-  // A model with categorical splits: single rows only (with AVX-512; usable is false, so
-  // batches keep their walk). The lists above hold its numeric splits; its categorical
-  // ones, tree after tree, are tested one by one (a bitset per split does not fit the
-  // compares of the keys):
+  // A model with categorical splits: with AVX-512 only; batches only where
+  // category_vector and batches16 (else usable is false, and batches keep their walk).
+  // The lists above hold its numeric splits; its categorical ones, tree after tree, are
+  // tested one by one (a bitset per split does not fit the compares of the keys):
   bool categorical = false;
   std::vector<BitvectorCategorySplit, MappedAllocator<BitvectorCategorySplit>> category_splits;
   std::vector<uint32_t> category_begin;  // per tree and one past the last: its first categorical split
-  // With 16-bit row keys and every code below 126 (a bitset of at most 128 bits), they are
-  // tested 8 per step instead (category_splits is then empty; category_begin indexes these),
-  // each tree's padded to a multiple of 8 (padding: an empty set, never right):
+  // With 16-bit row keys and every code below 126 (a bitset of at most 128 bits), a single
+  // row's are tested 8 per step instead, a batch's one by one for 32 rows per step
+  // (category_splits is then empty; category_begin indexes these), each tree's padded to
+  // a multiple of 8 (padding: an empty set, never right):
   bool category_vector = false;
   std::vector<uint64_t> category_low, category_high;  // per split: bits 0-63, 64-127 of its set
   std::vector<uint64_t> category_keep;                // as keep

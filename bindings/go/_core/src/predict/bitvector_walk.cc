@@ -119,24 +119,56 @@ inline void vector_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* 
 
 // As vector_slots, on the block's keys narrowed to 16 bits (BitvectorTables::batches16,
 // keys16 from narrow_keys): 32 rows per compare, the mask's halves for groups 2p, 2p + 1.
-template <int kPairs>
+// kCategories: a categorical model's tables (BitvectorTables::category_vector), whose
+// numeric splits are in key16 and at16 (key and offset are released), and whose
+// categorical splits send a row right when its code's bit is set in the split's 128-bit
+// set: the code (below 128, category_vector) picks one of the set's 8 words by a permute
+// and its bit by a shift, 32 rows per step.
+template <int kPairs, bool kCategories>
 inline void vector_slots16(const BitvectorTables& bv, uint32_t t, const uint16_t* keys16, __m512i* slots) {
   __m512i high[2 * kPairs], low[2 * kPairs];
   for (int g = 0; g < 2 * kPairs; ++g) high[g] = low[g] = _mm512_set1_epi32(-1);
+  // Ands a split's keep mask into the leaf sets of the rows of pair p its mask sends right.
+  auto keep_where = [&](int p, __mmask32 right, __m512i keep_high, __m512i keep_low) {
+    const __mmask16 first = static_cast<__mmask16>(right), second = static_cast<__mmask16>(right >> 16);
+    high[2 * p] = _mm512_mask_and_epi32(high[2 * p], first, high[2 * p], keep_high);
+    low[2 * p] = _mm512_mask_and_epi32(low[2 * p], first, low[2 * p], keep_low);
+    high[2 * p + 1] = _mm512_mask_and_epi32(high[2 * p + 1], second, high[2 * p + 1], keep_high);
+    low[2 * p + 1] = _mm512_mask_and_epi32(low[2 * p + 1], second, low[2 * p + 1], keep_low);
+  };
   const uint32_t end = bv.split_begin[t] + bv.splits[t];
   for (uint32_t i = bv.split_begin[t]; i < end; ++i) {
-    const uint16_t* x = keys16 + bv.offset[i];
+    const uint16_t* x;
+    __m512i key;
     // Below 0xffff (batches16): compares with a row's key narrowed as the 32-bit keys do.
-    const __m512i key = _mm512_set1_epi16(static_cast<short>(bv.key[i]));
+    if constexpr (kCategories) {
+      x = keys16 + size_t(bv.at16[i]) * kBlockRows;
+      key = _mm512_set1_epi16(static_cast<short>(bv.key16[i]));
+    } else {
+      x = keys16 + bv.offset[i];
+      key = _mm512_set1_epi16(static_cast<short>(bv.key[i]));
+    }
     const __m512i keep_high = _mm512_set1_epi32(static_cast<int>(bv.keep[i] >> 32));
     const __m512i keep_low = _mm512_set1_epi32(static_cast<int>(bv.keep[i]));
     for (int p = 0; p < kPairs; ++p) {
-      const __mmask32 right = _mm512_cmpgt_epu16_mask(_mm512_loadu_si512(x + 32 * p), key);
-      const __mmask16 first = static_cast<__mmask16>(right), second = static_cast<__mmask16>(right >> 16);
-      high[2 * p] = _mm512_mask_and_epi32(high[2 * p], first, high[2 * p], keep_high);
-      low[2 * p] = _mm512_mask_and_epi32(low[2 * p], first, low[2 * p], keep_low);
-      high[2 * p + 1] = _mm512_mask_and_epi32(high[2 * p + 1], second, high[2 * p + 1], keep_high);
-      low[2 * p + 1] = _mm512_mask_and_epi32(low[2 * p + 1], second, low[2 * p + 1], keep_low);
+      keep_where(p, _mm512_cmpgt_epu16_mask(_mm512_loadu_si512(x + 32 * p), key), keep_high, keep_low);
+    }
+  }
+  if constexpr (kCategories) {
+    const __m512i bit_of_word = _mm512_set1_epi16(15), one = _mm512_set1_epi16(1);
+    for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; ++j) {
+      // The set in each 128-bit lane: a code's word (code / 16 < 8) is picked in any lane.
+      const __m512i set = _mm512_broadcast_i32x4(_mm_set_epi64x(static_cast<long long>(bv.category_high[j]),
+                                                                static_cast<long long>(bv.category_low[j])));
+      const uint16_t* x = keys16 + size_t(bv.category_at[j]) * kBlockRows;
+      const __m512i keep_high = _mm512_set1_epi32(static_cast<int>(bv.category_keep[j] >> 32));
+      const __m512i keep_low = _mm512_set1_epi32(static_cast<int>(bv.category_keep[j]));
+      for (int p = 0; p < kPairs; ++p) {
+        const __m512i code = _mm512_loadu_si512(x + 32 * p);
+        const __m512i word = _mm512_permutexvar_epi16(_mm512_srli_epi16(code, 4), set);
+        const __m512i bit = _mm512_srlv_epi16(word, _mm512_and_si512(code, bit_of_word));
+        keep_where(p, _mm512_test_epi16_mask(bit, one), keep_high, keep_low);
+      }
     }
   }
   for (int g = 0; g < 2 * kPairs; ++g) slots[g] = leaf_slots(high[g], low[g], t);
@@ -154,25 +186,25 @@ void narrow_keys(const uint32_t* keys, size_t count, uint16_t* keys16) {
 }
 
 // Rows [0, 16 * kGroups) of a block through tree t: keys as the block's 32-bit keys, or,
-// kNarrow, as narrow_keys made them.
-template <int kGroups, bool kNarrow>
+// kNarrow, as narrow_keys made them. kCategories: a categorical model's (16-bit keys only).
+template <int kGroups, bool kNarrow, bool kCategories>
 inline void block_slots_of(const BitvectorTables& bv, uint32_t t, const void* keys, __m512i* slots) {
   if constexpr (kNarrow) {
     static_assert(kGroups % 2 == 0, "16-bit keys fill pairs of groups");
-    vector_slots16<kGroups / 2>(bv, t, static_cast<const uint16_t*>(keys), slots);
+    vector_slots16<kGroups / 2, kCategories>(bv, t, static_cast<const uint16_t*>(keys), slots);
   } else {
+    static_assert(!kCategories, "categorical splits are tested on 16-bit keys");
     vector_slots<kGroups>(bv, t, static_cast<const uint32_t*>(keys), slots);
   }
 }
 
-template <int kGroups, bool kNarrow>
-void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tree_begin, uint32_t tree_end,
-                      double* margins) {
-  const BitvectorTables& bv = model.bitvector;
+template <int kGroups, bool kNarrow, bool kCategories>
+void vector_add_trees(const PreparedModel& model, const BitvectorTables& bv, const void* keys, uint32_t tree_begin,
+                      uint32_t tree_end, double* margins) {
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     double* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
     __m512i slots[kGroups];
-    block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
+    block_slots_of<kGroups, kNarrow, kCategories>(bv, t, keys, slots);
     for (int g = 0; g < kGroups; ++g) {
       for (int h = 0; h < 2; ++h) {
         const __m256i at = h == 0 ? _mm512_castsi512_si256(slots[g]) : _mm512_extracti64x4_epi64(slots[g], 1);
@@ -183,14 +215,13 @@ void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tre
     }
   }
 }
-template <int kGroups, bool kNarrow>
-void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tree_begin, uint32_t tree_end,
-                      float* margins) {
-  const BitvectorTables& bv = model.bitvector;
+template <int kGroups, bool kNarrow, bool kCategories>
+void vector_add_trees(const PreparedModel& model, const BitvectorTables& bv, const void* keys, uint32_t tree_begin,
+                      uint32_t tree_end, float* margins) {
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     float* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
     __m512i slots[kGroups];
-    block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
+    block_slots_of<kGroups, kNarrow, kCategories>(bv, t, keys, slots);
     for (int g = 0; g < kGroups; ++g) {
       const __m512 value = _mm512_i32gather_ps(slots[g], bv.value32.data(), 4);
       _mm512_storeu_ps(m + 16 * g, _mm512_add_ps(_mm512_loadu_ps(m + 16 * g), value));
@@ -198,10 +229,10 @@ void vector_add_trees(const PreparedModel& model, const void* keys, uint32_t tre
   }
 }
 
-template <int kGroups, bool kNarrow>
+template <int kGroups, bool kNarrow, bool kCategories>
 void vector_block_slots(const BitvectorTables& bv, uint32_t t, const void* keys, uint32_t* out) {
   __m512i slots[kGroups];
-  block_slots_of<kGroups, kNarrow>(bv, t, keys, slots);
+  block_slots_of<kGroups, kNarrow, kCategories>(bv, t, keys, slots);
   for (int g = 0; g < kGroups; ++g) _mm512_storeu_si512(out + 16 * g, slots[g]);
 }
 
@@ -420,24 +451,29 @@ void for_groups(size_t n, Walk&& walk) {
 #endif  // POLYSCORE_X86_64
 
 template <typename Acc>
-void add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
-                    uint32_t tree_end, Acc* margins) {
+void add_block_impl(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                    uint32_t tree_begin, uint32_t tree_end, Acc* margins) {
   static_assert(kBlockRows == 64, "blocks are at most 4 groups of 16 rows");
 #if POLYSCORE_X86_64
-  if (model.bitvector.avx512 && model.bitvector.batches16) {
+  if (bv.avx512 && bv.batches16) {
     std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
     narrow_keys(keys, keys16.size(), keys16.data());
-    if (n <= 32) vector_add_trees<2, true>(model, keys16.data(), tree_begin, tree_end, margins);
-    else vector_add_trees<4, true>(model, keys16.data(), tree_begin, tree_end, margins);
+    auto walk = [&](auto categories) {
+      constexpr bool kCategories = decltype(categories)::value;
+      if (n <= 32) vector_add_trees<2, true, kCategories>(model, bv, keys16.data(), tree_begin, tree_end, margins);
+      else vector_add_trees<4, true, kCategories>(model, bv, keys16.data(), tree_begin, tree_end, margins);
+    };
+    if (bv.categorical) walk(std::true_type{});
+    else walk(std::false_type{});
     return;
   }
-  if (model.bitvector.avx512) {
+  if (bv.avx512) {
     for_groups(n, [&](auto groups) {
-      vector_add_trees<decltype(groups)::value, false>(model, keys, tree_begin, tree_end, margins);
+      vector_add_trees<decltype(groups)::value, false, false>(model, bv, keys, tree_begin, tree_end, margins);
     });
     return;
   }
-  if (model.bitvector.avx2) {
+  if (bv.avx2) {
     avx2_add_block(model, keys, n, tree_begin, tree_end, margins);
     return;
   }
@@ -447,37 +483,42 @@ void add_block_impl(const PreparedModel& model, const uint32_t* keys, size_t n, 
 
 }  // namespace
 
-void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
-                         uint32_t tree_end, float* margins) {
-  add_block_impl(model, keys, n, tree_begin, tree_end, margins);
+void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                         uint32_t tree_begin, uint32_t tree_end, float* margins) {
+  add_block_impl(model, bv, keys, n, tree_begin, tree_end, margins);
 }
-void bitvector_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
-                         uint32_t tree_end, double* margins) {
-  add_block_impl(model, keys, n, tree_begin, tree_end, margins);
+void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                         uint32_t tree_begin, uint32_t tree_end, double* margins) {
+  add_block_impl(model, bv, keys, n, tree_begin, tree_end, margins);
 }
 
-void bitvector_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
-                           uint32_t* slots) {
+void bitvector_block_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                           uint32_t tree, uint32_t* slots) {
 #if POLYSCORE_X86_64
-  if (model.bitvector.avx512 && model.bitvector.batches16) {
+  if (bv.avx512 && bv.batches16) {
     std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
     narrow_keys(keys, keys16.size(), keys16.data());
-    if (n <= 32) vector_block_slots<2, true>(model.bitvector, tree, keys16.data(), slots);
-    else vector_block_slots<4, true>(model.bitvector, tree, keys16.data(), slots);
+    auto walk = [&](auto categories) {
+      constexpr bool kCategories = decltype(categories)::value;
+      if (n <= 32) vector_block_slots<2, true, kCategories>(bv, tree, keys16.data(), slots);
+      else vector_block_slots<4, true, kCategories>(bv, tree, keys16.data(), slots);
+    };
+    if (bv.categorical) walk(std::true_type{});
+    else walk(std::false_type{});
     return;
   }
-  if (model.bitvector.avx512) {
+  if (bv.avx512) {
     for_groups(n, [&](auto groups) {
-      vector_block_slots<decltype(groups)::value, false>(model.bitvector, tree, keys, slots);
+      vector_block_slots<decltype(groups)::value, false, false>(bv, tree, keys, slots);
     });
     return;
   }
-  if (model.bitvector.avx2) {
+  if (bv.avx2) {
     avx2_block_slots(model, keys, n, tree, slots);
     return;
   }
 #endif
-  for (size_t r0 = 0; r0 < n; r0 += kRowLanes) scalar_slots(model.bitvector, tree, keys, r0, slots + r0);
+  for (size_t r0 = 0; r0 < n; r0 += kRowLanes) scalar_slots(bv, tree, keys, r0, slots + r0);
 }
 
 void bitvector_row_keys16(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
