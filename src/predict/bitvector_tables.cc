@@ -164,8 +164,8 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
 
 // Whether make_bitvector_tables makes a categorical model's tables usable by batches
 // (with AVX-512: 16-bit keys, every code below 126), told from the walk nodes before the
-// tables are built, so that batches build them at their first block only where they take
-// them (PreparedModel::batch_bitvector).
+// tables are built: only such models build them at load (the others at their first
+// single row).
 bool categorical_batches_fit(const PreparedModel& model, bool avx512) {
   if (!avx512 || !model.ranks.used || uint64_t(model.category_codes.codes) + 2 > 128) return false;
   for (size_t n = 0; n < model.walk.nodes.size(); ++n) {
@@ -197,14 +197,14 @@ bool categorical_batches_fit(const PreparedModel& model, bool avx512) {
 // kBitvectorRowFeatures used features (BitvectorTables::rows). A model with categorical
 // splits, on the same rule, for single rows (BitvectorTables::categorical): one row
 // of the 500 x 63-leaf categorical LightGBM benchmark model 0.49x the linked walk's time
-// at p50, for about 1.0 MiB of tables beside the linked ones, which wait for the model's
-// first single row unless categorical_rows_now (PreparedModel::single_row_bitvector);
-// and for its batches where their 16-bit keys and 128-bit sets fit (categorical_batches_fit;
-// then the tables wait for the first single row or batch block, whichever comes first).
+// at p50; and for its batches where their 16-bit keys and 128-bit sets fit
+// (categorical_batches_fit): such a model's tables are built at load, and its linked or
+// heap tables released, as nothing reads them then. Else the tables (about 1.0 MiB beside
+// the linked ones) wait for the model's first single row unless categorical_rows_now
+// (PreparedModel::single_row_bitvector).
 void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   model.bitvector = BitvectorTables();
   model.bitvector_at_first_row = false;
-  model.bitvector_batches_at_first_row = false;
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
   const bool avx512 = avx512cd_allowed();
   const bool avx2 = !avx512 && avx2_allowed();
@@ -221,9 +221,10 @@ void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   for (const Tree& tree : forest.trees) {
     if (tree.num_nodes > 2 * kBitvectorLeaves - 1) return;
   }
-  if (categorical && !categorical_rows_now) {
+  // A categorical model whose batches take them builds them now: then every call takes
+  // them, and the linked or heap tables go at load (release_unused_tables).
+  if (categorical && !categorical_rows_now && !categorical_batches_fit(model, avx512)) {
     model.bitvector_at_first_row = true;
-    model.bitvector_batches_at_first_row = categorical_batches_fit(model, avx512);
     return;
   }
   model.bitvector = make_bitvector_tables(model, avx512, avx2);

@@ -83,8 +83,9 @@ struct BitvectorTables {
 // Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are
 // in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), every
 // tree at most 64 leaves; with categorical splits, for single rows with AVX-512 only,
-// and then, unless categorical_rows_now, it only sets model.bitvector_at_first_row:
-// the tables wait for the model's first single row (PreparedModel::single_row_bitvector).
+// and then, unless categorical_rows_now or the model's batches take them too, it only
+// sets model.bitvector_at_first_row: the tables wait for the model's first single row
+// (PreparedModel::single_row_bitvector).
 void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now);
 
 // The single-row tables of a categorical model that build_bitvector_tables left to the

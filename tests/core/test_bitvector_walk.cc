@@ -293,13 +293,14 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
     EXPECT_EQ(tested.bitvector.category_vector, words <= 3);
     // Batches take the vector form only (sets of at most 128 bits, 32 rows per step).
     EXPECT_EQ(tested.bitvector.usable, words <= 3);
-    // And a loaded model is told so before its tables are built (they wait for the first
-    // single row or batch block).
+    // And a loaded model whose batches take them builds them at load and keeps no heap
+    // or linked tables; the others wait for the first single row.
     setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
     const PreparedModel loaded = prepare_model(forest);
     unsetenv("POLYSCORE_BITVECTOR_WALK");
-    EXPECT_TRUE(loaded.bitvector_at_first_row);
-    EXPECT_EQ(loaded.bitvector_batches_at_first_row, words <= 3);
+    EXPECT_EQ(loaded.bitvector_at_first_row, words > 3);
+    EXPECT_EQ(loaded.bitvector.usable, words <= 3);
+    EXPECT_EQ(loaded.heap.nodes.empty() && loaded.linked.nodes.empty() && loaded.walk.leaf.empty(), words <= 3);
     auto rows = random_rows(300, 4);
     for (size_t r = 0; r < 300; ++r) {
       const uint32_t pick = rng() % 8;
@@ -308,6 +309,7 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
                                 : double(rng() % (32 * words + 4));
     }
     expect_same_batches(reference, tested, rows, "categorical single rows and batches");
+    expect_same_batches(reference, loaded, rows, "categorical, as loaded");
   }
 }
 
@@ -415,23 +417,54 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   expect_same_batches(reference, model, edge_rows(forest, 300, 8), "linked tables built at the first row");
 }
 
-TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
-  // A categorical model's bitvector tables (AVX-512) wait for the first single row, or the
-  // first batch block of 16 rows or more where batches take them (told at load: then a
-  // model scored only in batches holds them, 1.0 MiB of the 500 x 63-leaf categorical
-  // benchmark model, and else never); they are built once, whichever threads ask, the
-  // same as prepare_all_tables builds them, and score as the linked or heap walk does.
-  // Every categorical conformance model the walk can take (forced: they are small, the
-  // heap walk's) is checked so.
+// Whether two sets of bitvector tables hold the same splits and leaves.
+void expect_same_tables(const BitvectorTables& got, const BitvectorTables& want) {
+  EXPECT_EQ(got.rows16, want.rows16);
+  EXPECT_EQ(got.category_vector, want.category_vector);
+  EXPECT_EQ(got.keep, want.keep);
+  EXPECT_TRUE(std::equal(got.key.begin(), got.key.end(), want.key.begin(), want.key.end()));
+  EXPECT_TRUE(std::equal(got.offset.begin(), got.offset.end(), want.offset.begin(), want.offset.end()));
+  EXPECT_EQ(got.key16, want.key16);
+  EXPECT_EQ(got.at16, want.at16);
+  EXPECT_EQ(got.split_begin, want.split_begin);
+  EXPECT_EQ(got.splits, want.splits);
+  EXPECT_EQ(got.value64, want.value64);
+  EXPECT_EQ(got.value32, want.value32);
+  EXPECT_EQ(got.leaf, want.leaf);
+  ASSERT_EQ(got.category_splits.size(), want.category_splits.size());
+  for (size_t i = 0; i < got.category_splits.size(); ++i) {
+    const BitvectorCategorySplit &a = got.category_splits[i], &b = want.category_splits[i];
+    ASSERT_TRUE(a.keep == b.keep && a.word == b.word && a.at == b.at) << "categorical split " << i;
+  }
+  EXPECT_EQ(got.category_begin, want.category_begin);
+  EXPECT_EQ(got.category_low, want.category_low);
+  EXPECT_EQ(got.category_high, want.category_high);
+  EXPECT_EQ(got.category_keep, want.category_keep);
+  EXPECT_EQ(got.category_at, want.category_at);
+}
+
+TEST(BitvectorWalk, CategoricalTablesBuiltAtLoadWhereBatchesTakeThemElseAtTheFirstSingleRow) {
+  // A categorical model's bitvector tables (AVX-512): where its batches take them too
+  // (sets of at most 128 bits, 16-bit keys), every call does, so they are built at load
+  // and the linked or heap tables and the walk nodes' leaf and depth arrays released
+  // (lgb_cat: 1.0 MiB of tables instead of about 2 of linked ones). Else they wait for
+  // the first single row (batches never build them), are built once, whichever threads
+  // ask. Either way they are the tables prepare_all_tables builds, and score as the
+  // linked or heap walk does. Every categorical conformance model the walk can take
+  // (forced: they are small, the heap walk's) is checked so.
   if (!avx512cd_allowed()) {
     const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
-    EXPECT_FALSE(prepare_model(cat_forest).bitvector_at_first_row);
+    setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
+    const PreparedModel cat = prepare_model(cat_forest);
+    unsetenv("POLYSCORE_BITVECTOR_WALK");
+    EXPECT_FALSE(cat.bitvector_at_first_row || cat.bitvector.usable);
+    EXPECT_TRUE(cat.heap.usable || cat.linked.usable);
     GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
   }
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
   for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
-  int checked = 0, vector_form = 0, batches_checked = 0;
+  int at_first_row = 0, vector_form = 0, at_load = 0;
   for (const std::string& name : models) {
     SCOPED_TRACE(name);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + name)), 0);
@@ -439,16 +472,32 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
     const PreparedModel model = prepare_model(forest);
     const PreparedModel all = prepare_all_tables(forest);
     unsetenv("POLYSCORE_BITVECTOR_WALK");
-    if (!model.bitvector_at_first_row) continue;
-    ++checked;
-    ASSERT_TRUE(all.bitvector.categorical && all.bitvector.walks_rows());
+    if (!all.bitvector.categorical) continue;
+    ASSERT_TRUE(all.bitvector.walks_rows());
+    PreparedModel reference = all;
+    reference.bitvector = BitvectorTables();
+    const auto rows = edge_rows(forest, 300, 9);
+    if (!model.bitvector_at_first_row) {
+      // Built at load: batches take them, and nothing reads the heap or linked tables.
+      ++at_load;
+      ASSERT_TRUE(all.bitvector.usable);
+      ASSERT_TRUE(model.bitvector.usable && model.bitvector.categorical && model.bitvector.walks_rows());
+      EXPECT_FALSE(model.heap.usable || model.linked.usable);
+      EXPECT_TRUE(model.heap.nodes.empty() && model.linked.nodes.empty() && model.linked.value64.empty() &&
+                  model.linked.value32.empty());
+      EXPECT_TRUE(model.walk.leaf.empty() && model.walk.depth.empty() && model.walk.nodes.empty());
+      EXPECT_EQ(&model.single_row_bitvector(), &model.bitvector);
+      expect_same_tables(model.bitvector, all.bitvector);
+      expect_same_batches(reference, model, rows, "categorical tables built at load");
+      if (HasFatalFailure()) return;
+      continue;
+    }
+    ++at_first_row;
+    EXPECT_FALSE(all.bitvector.usable);
     EXPECT_FALSE(model.bitvector.usable || model.bitvector.walks_rows());
     EXPECT_TRUE(model.bitvector.keep.empty() && model.bitvector.leaf.empty());
-    // Batches of 16 rows and more build them only where they take them, leaf output
-    // included, and score as the linked or heap walk does from that first block on.
-    const bool batches = model.bitvector_batches_at_first_row;
-    batches_checked += batches;
-    const auto rows = edge_rows(forest, 300, 9);
+    // Batches of 16 rows and more do not build them, leaf output included, and score as
+    // every table does.
     for (OutputKind kind : {OutputKind::kLeaf, OutputKind::kValue}) {
       PredictRequest request;
       request.kind = kind;
@@ -458,8 +507,8 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
       predict_dense(all, plan, rows.data(), 64, want.data());
       for (size_t i = 0; i < out.size(); ++i) ASSERT_TRUE(same(out[i], want[i])) << "kind " << int(kind) << " at " << i;
     }
-    EXPECT_EQ(model.row_bitvector.keep.empty() && model.row_bitvector.leaf.empty(), !batches);
-    EXPECT_EQ(model.row_bitvector.walks_rows(), batches);
+    EXPECT_TRUE(model.row_bitvector.keep.empty() && model.row_bitvector.leaf.empty());
+    EXPECT_FALSE(model.row_bitvector.walks_rows());
     std::vector<const BitvectorTables*> seen(4);
     std::vector<std::thread> threads;
     for (size_t i = 0; i < seen.size(); ++i) {
@@ -467,58 +516,36 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltAtTheFirstSingleRowNotAtLoad) {
     }
     for (std::thread& t : threads) t.join();
     for (const BitvectorTables* tables : seen) EXPECT_EQ(tables, &model.row_bitvector);
-    const BitvectorTables &got = model.row_bitvector, &want = all.bitvector;
+    const BitvectorTables& got = model.row_bitvector;
     ASSERT_TRUE(got.categorical && got.walks_rows());
-    EXPECT_EQ(got.usable, batches);  // as told at load
-    EXPECT_EQ(got.rows16, want.rows16);
-    EXPECT_EQ(got.category_vector, want.category_vector);
+    EXPECT_FALSE(got.usable);
     vector_form += got.category_vector;
-    EXPECT_EQ(got.keep, want.keep);
-    EXPECT_TRUE(std::equal(got.key.begin(), got.key.end(), want.key.begin(), want.key.end()));
-    EXPECT_TRUE(std::equal(got.offset.begin(), got.offset.end(), want.offset.begin(), want.offset.end()));
-    EXPECT_EQ(got.key16, want.key16);
-    EXPECT_EQ(got.at16, want.at16);
-    EXPECT_EQ(got.split_begin, want.split_begin);
-    EXPECT_EQ(got.splits, want.splits);
-    EXPECT_EQ(got.value64, want.value64);
-    EXPECT_EQ(got.value32, want.value32);
-    EXPECT_EQ(got.leaf, want.leaf);
-    ASSERT_EQ(got.category_splits.size(), want.category_splits.size());
-    for (size_t i = 0; i < got.category_splits.size(); ++i) {
-      const BitvectorCategorySplit &a = got.category_splits[i], &b = want.category_splits[i];
-      ASSERT_TRUE(a.keep == b.keep && a.word == b.word && a.at == b.at) << "categorical split " << i;
-    }
-    EXPECT_EQ(got.category_begin, want.category_begin);
-    EXPECT_EQ(got.category_low, want.category_low);
-    EXPECT_EQ(got.category_high, want.category_high);
-    EXPECT_EQ(got.category_keep, want.category_keep);
-    EXPECT_EQ(got.category_at, want.category_at);
+    expect_same_tables(got, all.bitvector);
     // And single rows (and blocks of 5) score as the linked or heap walk does, values and leaves.
-    PreparedModel reference = all;
-    reference.bitvector = BitvectorTables();
     expect_same_batches(reference, model, rows, "categorical row tables built at the first row");
     if (HasFatalFailure()) return;
   }
-  std::printf("[ info ] %d categorical models built their row tables at the first row, %d in the vector form, "
-              "%d also at the first batch\n",
-              checked, vector_form, batches_checked);
-  EXPECT_GE(checked, 5);
-  EXPECT_GE(batches_checked, 1);
-  EXPECT_GE(vector_form, 1);
+  std::printf("[ info ] %d categorical models built their bitvector tables at load, %d at the first row "
+              "(%d of these in the vector form)\n",
+              at_load, at_first_row, vector_form);
+  EXPECT_GE(at_load, 5);
+  EXPECT_GE(at_first_row, 5);
 }
 
 TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
-  // The first single rows of a categorical model, scored by 4 threads at once, two of
-  // them taking the 16 rows as one batch block (its batches take the tables too), build
-  // its tables once and score as the linked or heap walk does (light enough for the
-  // TSan run of scripts/test.sh, which repeats it 100 times).
+  // The first single rows of a categorical model whose tables wait for them (its keys
+  // are an XGBoost model's float32 values, which batches do not take), scored by 4
+  // threads at once while two of them score the 16 rows as one batch block (which keeps
+  // its walk by keys), build its tables once and score as that walk does (light enough
+  // for the TSan run of scripts/test.sh, which repeats it 100 times).
   if (!avx512cd_allowed()) GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
-  const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
+  const Forest forest =
+      load_model(read_file(source_path("tests/vectors/models/xgb3_categorical_multi_softprob.json")), 0);
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
   const PreparedModel model = prepare_model(forest);
   PreparedModel reference = prepare_all_tables(forest);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
-  ASSERT_TRUE(model.bitvector_at_first_row && model.bitvector_batches_at_first_row);
+  ASSERT_TRUE(model.bitvector_at_first_row);
   reference.bitvector = BitvectorTables();
   const PredictPlan plan = plan_prediction(forest, PredictRequest());
   const size_t nf = forest.num_features, n = 16;

@@ -150,7 +150,7 @@ struct KeyWalkResults {
   // bitvector walk, bitvector_tables.h). leaves: whether leaf is read (leaf output); the
   // heap walk's leaf table is made at the first call that reads it.
   KeyWalkResults(const PreparedModel& model, bool batch, bool leaves) {
-    const BitvectorTables& bitvector = batch ? model.batch_bitvector() : model.single_row_bitvector();
+    const BitvectorTables& bitvector = batch ? model.bitvector : model.single_row_bitvector();
     if (batch ? bitvector.usable : bitvector.walks_rows()) {
       if constexpr (sizeof(Acc) == 4) value = bitvector.value32.data();
       else value = bitvector.value64.data();
@@ -251,7 +251,7 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
     const KeyWalkResults<Acc> results(model, true, true);
     uint32_t reached[kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
-    const BitvectorTables& bitvector = model.batch_bitvector();
+    const BitvectorTables& bitvector = model.bitvector;
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
       if (bitvector.usable) {
         key_walk::bitvector_block_slots(model, bitvector, keys, n, t, reached);
@@ -277,7 +277,7 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
     init_margins(*model.forest, nullptr, row);
     for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
   }
-  const BitvectorTables& bitvector = model.batch_bitvector();
+  const BitvectorTables& bitvector = model.bitvector;
   if (bitvector.usable) {
     key_walk::bitvector_add_block(model, bitvector, keys, n, plan.tree_begin, plan.tree_end, bm);
   } else if (model.family == WalkFamily::kHeap) {

@@ -55,29 +55,20 @@ struct PreparedModel {
   // walk instead of family's, and single rows where BitvectorTables::walks_rows() (of
   // single_row_bitvector()).
   BitvectorTables bitvector;
-  // A categorical model's bitvector tables (BitvectorTables::categorical): prepare_model
-  // leaves them to the first call that reads them, a single row (single_row_bitvector())
-  // or, where its batches take them, a batch block (batch_bitvector()), so a model never
-  // scored that way holds none: 1.0 MiB for the
-  // 500 x 63-leaf categorical benchmark model, a fifth of what LightGBM holds for it. Its
-  // linked tables stay (batches take them where the bitvector tables are not usable).
-  // They go to row_bitvector; bitvector stays empty. prepare_all_tables builds them at
-  // once, into bitvector.
+  // A categorical model's bitvector tables (BitvectorTables::categorical): where its
+  // batches take them too (bitvector_tables.cc), prepare_model builds them at load, into
+  // bitvector, and then every call takes them and the linked or heap tables go
+  // (release_unused_tables). Else only single rows take them, and prepare_model leaves
+  // them to the first single row (single_row_bitvector()), so a model never scored that
+  // way holds none (about 1.0 MiB beside the linked tables, which stay for its batches);
+  // they go to row_bitvector and bitvector stays empty. prepare_all_tables builds them
+  // at once, into bitvector.
   bool bitvector_at_first_row = false;
-  // And its batches take them (told at load, bitvector_tables.cc): the first batch block of
-  // 16 rows or more builds them too.
-  bool bitvector_batches_at_first_row = false;
   mutable BitvectorTables row_bitvector;
   mutable CopyableOnceFlag row_bitvector_once;
   // The bitvector tables single rows read: row_bitvector, built first if left to the
-  // first single row (thread-safe), else bitvector.
+  // first single row (thread-safe), else bitvector. Batches read bitvector (where usable).
   const BitvectorTables& single_row_bitvector() const;
-  // The bitvector tables batches read (where usable): bitvector, or a categorical model's
-  // left to the first single row where its batches take them (built at the first batch
-  // block of 16 rows or more if that comes first).
-  const BitvectorTables& batch_bitvector() const {
-    return bitvector_batches_at_first_row ? single_row_bitvector() : bitvector;
-  }
   // Where batches take the bitvector walk but single rows (and blocks of fewer than 16
   // rows) the linked walk (AVX2 without AVX-512), prepare_model leaves the linked tables
   // and walk.leaf to the first single row (single_row_linked()), so that a model scored
