@@ -451,8 +451,8 @@ void for_groups(size_t n, Walk&& walk) {
 #endif  // POLYSCORE_X86_64
 
 template <typename Acc>
-void add_block_impl(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
-                    uint32_t tree_begin, uint32_t tree_end, Acc* margins) {
+void add_block_impl(const PreparedModel& model, [[maybe_unused]] const BitvectorTables& bv, const uint32_t* keys,
+                    size_t n, uint32_t tree_begin, uint32_t tree_end, Acc* margins) {
   static_assert(kBlockRows == 64, "blocks are at most 4 groups of 16 rows");
 #if POLYSCORE_X86_64
   if (bv.avx512 && bv.batches16) {
@@ -492,8 +492,8 @@ void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, 
   add_block_impl(model, bv, keys, n, tree_begin, tree_end, margins);
 }
 
-void bitvector_block_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
-                           uint32_t tree, uint32_t* slots) {
+void bitvector_block_slots([[maybe_unused]] const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys,
+                           size_t n, uint32_t tree, uint32_t* slots) {
 #if POLYSCORE_X86_64
   if (bv.avx512 && bv.batches16) {
     std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
