@@ -50,7 +50,7 @@ ModelConfig read(const std::string& path) {
         throw std::runtime_error(path + ": shap_algorithm must be one of " + kShapAlgorithmNames + ", not " +
                                  simdjson::minify(field.value));
       }
-      if (!parse_shap_algorithm(std::string(text), &config.shap_algorithm)) {
+      if (!parse_shap_algorithm(text, &config.shap_algorithm)) {
         throw std::runtime_error(path + ": shap_algorithm must be one of " + kShapAlgorithmNames + ", not \"" +
                                  std::string(text) + "\"");
       }

@@ -26,6 +26,10 @@ struct ModelConfig {
   // algorithm: an operator whose auditors check with another XGBoost than the file's
   // writer sets it once here rather than in every client.
   int32_t shap_algorithm = PS_SHAP_AUTO;
+
+  // The PS_SHAP_* a call runs: `requested`, or shap_algorithm when the request named
+  // none (a negative `requested`: polyscore.v1's UNSPECIFIED, a left-out REST field).
+  int32_t shap_algorithm_for(int32_t requested) const { return requested < 0 ? shap_algorithm : requested; }
   // A LightGBM model's categorical columns, in the training DataFrame's order: the
   // features its pandas_categorical lists code (the file does not say; docs/categories.md).
   std::vector<std::string> categorical_columns;

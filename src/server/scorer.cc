@@ -76,7 +76,7 @@ Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& o
   opts.iteration_end = options.iteration_end;
   opts.base_margin = options.base_margin_len ? options.base_margin : nullptr;
   opts.base_margin_len = options.base_margin_len;
-  opts.shap_algorithm = options.shap_algorithm < 0 ? model.config().shap_algorithm : options.shap_algorithm;
+  opts.shap_algorithm = model.config().shap_algorithm_for(options.shap_algorithm);
   ps_error* err = thread_error();
 
   Scores scores;

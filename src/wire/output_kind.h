@@ -1,8 +1,9 @@
 // polyscore.v1's OutputKind beside the C ABI's PS_OUTPUT_* constants, for the server and
 // the worker (both clients of the ABI that speak polyscore.v1). The schema numbers its
 // kinds from 1 because 0 must mean "not set" (OUTPUT_KIND_UNSPECIFIED: the model's
-// default output, kDefaultOutput below); the ABI from 0. Header only; include after the generated polyscore/v1/scoring.pb.h's directory is
-// on the include path (each program generates its own copy of the message classes).
+// default output, kDefaultOutput below); the ABI from 0. Header only; include after the
+// generated polyscore/v1/scoring.pb.h's directory is on the include path (each program
+// generates its own copy of the message classes).
 #ifndef POLYSCORE_WIRE_OUTPUT_KIND_H
 #define POLYSCORE_WIRE_OUTPUT_KIND_H
 

@@ -4,8 +4,9 @@
 // caller holding the model can resolve; AUTO is the ABI's PS_SHAP_AUTO. The switch names
 // each value, so that a number neither side defines is refused here with a message
 // rather than by the library. The names REST bodies and the Open Inference Protocol take
-// ("auto", ...) are abi_names_gen.h's, read through src/model_config. Header only; include where the generated
-// polyscore/v1/scoring.pb.h is on the include path (see output_kind.h).
+// ("auto", ...) are abi_names_gen.h's, read through src/model_config. Header only;
+// include where the generated polyscore/v1/scoring.pb.h is on the include path (see
+// output_kind.h).
 #ifndef POLYSCORE_WIRE_SHAP_ALGORITHM_H
 #define POLYSCORE_WIRE_SHAP_ALGORITHM_H
 

@@ -160,8 +160,7 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
                   " is not a ShapAlgorithm (" + polyscore::wire::kShapAlgorithmEnumNames + ")");
     return;
   }
-  opts.shap_algorithm =
-      shap_algorithm == polyscore::wire::kConfiguredShapAlgorithm ? model->config.shap_algorithm : shap_algorithm;
+  opts.shap_algorithm = model->config.shap_algorithm_for(shap_algorithm);
   opts.iteration_begin = request.iterations().begin();
   opts.iteration_end = request.iterations().end();
   if (request.base_margin_size() > 0) {  // the C library checks its length against rows
