@@ -89,6 +89,18 @@ void build_walk_nodes(PreparedModel& model) {
   model.walk = std::move(walk);
 }
 
+// What the tables built at a model's first single row are made from: the walk nodes load
+// made and released, made again from the forest (which outlives the model) in a scratch
+// model, with a copy of the model's key ranks. The scratch model is dropped after.
+PreparedModel scratch_with_walk_nodes(const PreparedModel& model) {
+  PreparedModel scratch;
+  scratch.forest = model.forest;
+  choose_used_features(scratch);
+  build_walk_nodes(scratch);
+  scratch.ranks = model.ranks;
+  return scratch;
+}
+
 }  // namespace
 
 uint32_t PreparedModel::used_position(uint32_t f) const {
@@ -188,13 +200,7 @@ const uint32_t* PreparedModel::heap_leaves() const {
 const LinkedTables& PreparedModel::single_row_linked() const {
   if (linked_at_first_row) {
     std::call_once(linked_once.flag, [this] {
-      // The walk nodes the linked tables are built from, made again as at load (from the
-      // forest, which outlives the model) in a scratch model, then dropped.
-      PreparedModel scratch;
-      scratch.forest = forest;
-      choose_used_features(scratch);
-      build_walk_nodes(scratch);
-      scratch.ranks = ranks;
+      PreparedModel scratch = scratch_with_walk_nodes(*this);
       key_walk::build_linked_tables_for_rows(scratch);
       linked = std::move(scratch.linked);
       walk.leaf = std::move(scratch.walk.leaf);
@@ -206,18 +212,12 @@ const LinkedTables& PreparedModel::single_row_linked() const {
 const BitvectorTables& PreparedModel::single_row_bitvector() const {
   if (!bitvector_at_first_row) return bitvector;
   std::call_once(row_bitvector_once.flag, [this] {
-    // The walk nodes and category codes the tables are built from, made again as at load
-    // (from the forest, which outlives the model) in a scratch model, then dropped; the
-    // codes come out as the model's own, which its rows' keys are made with.
-    PreparedModel scratch;
-    scratch.forest = forest;
-    choose_used_features(scratch);
-    build_walk_nodes(scratch);
+    // The category codes come out as the model's own, which its rows' keys are made with.
+    PreparedModel scratch = scratch_with_walk_nodes(*this);
     key_walk::build_category_codes(scratch);
     // Unless the environment turned the codes off since load (POLYSCORE_NO_HEAP_WALK):
     // then single rows keep the linked or heap walk, whose tables such a model keeps.
     if (scratch.category_codes.right_words != category_codes.right_words) return;
-    scratch.ranks = ranks;
     row_bitvector = build_categorical_row_tables(scratch);
   });
   return row_bitvector;
