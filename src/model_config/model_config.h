@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "abi_names_gen.h"
+#include "abi_names.h"
 #include "category_codes.h"
 #include "polyscore/polyscore.h"
 
@@ -27,9 +27,12 @@ struct ModelConfig {
   // writer sets it once here rather than in every client.
   int32_t shap_algorithm = PS_SHAP_AUTO;
 
-  // The PS_SHAP_* a call runs: `requested`, or shap_algorithm when the request named
-  // none (a negative `requested`: polyscore.v1's UNSPECIFIED, a left-out REST field).
-  int32_t shap_algorithm_for(int32_t requested) const { return requested < 0 ? shap_algorithm : requested; }
+  // What a call runs: `requested`, or the default above when the request named none
+  // (wire::kNotNamed).
+  int32_t output_for(int32_t requested) const { return requested == wire::kNotNamed ? default_output : requested; }
+  int32_t shap_algorithm_for(int32_t requested) const {
+    return requested == wire::kNotNamed ? shap_algorithm : requested;
+  }
   // A LightGBM model's categorical columns, in the training DataFrame's order: the
   // features its pandas_categorical lists code (the file does not say; docs/categories.md).
   std::vector<std::string> categorical_columns;

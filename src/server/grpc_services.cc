@@ -85,7 +85,7 @@ grpc::Status serve(ServiceCore& core, grpc::ServerContext* context, const char* 
   return status;
 }
 
-// The PS_SHAP_* a request asks for (-1: the model's configured default); a number the
+// The PS_SHAP_* a request asks for (wire::kNotNamed: the model's configured default); a number the
 // schema does not define is a 400.
 int32_t shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm) {
   int32_t shap_algorithm = 0;
@@ -96,7 +96,7 @@ int32_t shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm) {
   return shap_algorithm;
 }
 
-// The PS_OUTPUT_* a request asks for (-1: the model's default); an undefined kind is a 400.
+// The PS_OUTPUT_* a request asks for (wire::kNotNamed: the model's default); an undefined kind is a 400.
 int32_t output_of(polyscore::v1::OutputKind kind) {
   int32_t output = 0;
   if (!wire::output_of(kind, &output)) fail(ErrorKind::kBadRequest, "unknown output kind " + std::to_string(kind));

@@ -230,8 +230,8 @@ int32_t read_output(value v, std::string_view field, bool proto_names) {
 // "auto", "treeshap", "quadrature" (what the CLI and the bindings take; "auto" is
 // explicit, whatever the model's config says); with `proto_names` (polyscore.v1 in JSON)
 // also the names of its ShapAlgorithm as the proto3 JSON mapping writes them (read by
-// protobuf's own table), SHAP_ALGORITHM_UNSPECIFIED being -1, the model's configured
-// default, as when the field is left out. The Open Inference Protocol's parameter takes
+// protobuf's own table), SHAP_ALGORITHM_UNSPECIFIED being wire::kNotNamed, the model's
+// configured default, as when the field is left out. The Open Inference Protocol's parameter takes
 // the short names only, as its gRPC twin does.
 int32_t read_shap_algorithm(value v, std::string_view field, bool proto_names) {
   const std::string text = read_string(v, field);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "abi_names.h"
 #include "named_rows.h"
 
 namespace polyscore::server {
@@ -33,13 +34,13 @@ struct BatchRequest {
   std::vector<float> float32_values;
   std::vector<double> float64_values;
   bool has_float32 = false, has_float64 = false;
-  int32_t output = -1;  // PS_OUTPUT_*; -1 = the model's default
+  int32_t output = wire::kNotNamed;  // PS_OUTPUT_*, or not named: the model's default
   uint32_t iteration_begin = 0, iteration_end = 0;
   std::vector<double> base_margin;  // "base_margin" or "baseMargin"; empty: none given
   // "shap_algorithm" or "shapAlgorithm": "auto", "treeshap", "quadrature", or the enum's
-  // names ("SHAP_ALGORITHM_TREESHAP"). PS_SHAP_*; -1 (left out, or
+  // names ("SHAP_ALGORITHM_TREESHAP"). PS_SHAP_*; kNotNamed (left out, or
   // SHAP_ALGORITHM_UNSPECIFIED) = the model's configured default.
-  int32_t shap_algorithm = -1;
+  int32_t shap_algorithm = wire::kNotNamed;
   // "named_rows" or "namedRows": [{"features": {name: value}}], instead of rows, cols and
   // a value field.
   std::vector<NamedRow> named_rows;
@@ -66,9 +67,9 @@ struct InferRequest {
   std::string id;
   std::vector<InferInput> inputs;
   std::vector<InferOutput> outputs;  // requested outputs; empty = the default
-  int32_t output = -1;               // parameters.output (see kOutputKindNames)
+  int32_t output = wire::kNotNamed;  // parameters.output (see kOutputKindNames)
   bool binary_data_output = false;   // parameters.binary_data_output: every output binary
-  int32_t shap_algorithm = -1;       // parameters.shap_algorithm (PS_SHAP_*; "auto", ...); -1 = the config's
+  int32_t shap_algorithm = wire::kNotNamed;  // parameters.shap_algorithm (PS_SHAP_*; "auto", ...)
 };
 
 // POST /v2/repository/index and /v2/repository/models/{name}/load|unload (Triton's

@@ -412,7 +412,7 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
     binary_outputs.push_back(output.binary || request.binary_data_output);
   }
   if (kinds.empty()) {
-    kinds.push_back(request.output >= 0 ? request.output : model->config().default_output);
+    kinds.push_back(model->config().output_for(request.output));
     binary_outputs.push_back(request.binary_data_output);
   }
   std::string binary_out;  // the binary outputs' bytes, after the JSON

@@ -71,7 +71,7 @@ Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& o
                                      std::to_string(batch.rows * batch.cols) + " expected)");
   }
   ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
-  opts.output = options.output < 0 ? model.config().default_output : options.output;
+  opts.output = model.config().output_for(options.output);
   opts.iteration_begin = options.iteration_begin;
   opts.iteration_end = options.iteration_end;
   opts.base_margin = options.base_margin_len ? options.base_margin : nullptr;

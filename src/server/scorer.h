@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "abi_names.h"
 #include "serve_limits.h"
 #include "model_repository.h"
 
@@ -19,17 +20,17 @@ struct Batch {
 };
 
 struct ScoreOptions {
-  int32_t output = -1;           // PS_OUTPUT_*; -1 takes the model's default
+  int32_t output = wire::kNotNamed;  // PS_OUTPUT_*, or not named: the model's default
   uint32_t iteration_begin = 0, iteration_end = 0;
   // Per-row margin offsets (ps_predict_options.base_margin), rows x num_margins; the C
   // library checks the length. Empty (nullptr, 0) scores with the model's base score.
   const double* base_margin = nullptr;
   size_t base_margin_len = 0;
-  // PS_SHAP_*: the arithmetic of contributions and interaction values; -1
-  // (wire::kConfiguredShapAlgorithm) takes the model's configured default. The C library
+  // PS_SHAP_*: the arithmetic of contributions and interaction values; not named
+  // (wire::kNotNamed): the model's configured default. The C library
   // refuses an unknown number (INVALID_ARGUMENT) and an algorithm the model cannot use
   // (UNSUPPORTED: FAILED_PRECONDITION).
-  int32_t shap_algorithm = -1;
+  int32_t shap_algorithm = wire::kNotNamed;
 };
 
 struct Scores {

@@ -13,6 +13,12 @@
 
 namespace polyscore::wire {
 
+// What a request that names no output kind or SHAP algorithm carries (polyscore.v1's
+// UNSPECIFIED, a REST field or Open Inference Protocol parameter left out): the model's
+// config.json decides (ModelConfig::output_for, shap_algorithm_for). Not a PS_* value,
+// which are all at least 0.
+inline constexpr int32_t kNotNamed = -1;
+
 // Sets *value to the constant named `name` in the table; false when there is none.
 template <size_t N>
 bool value_of(const NamedValue (&table)[N], std::string_view name, int32_t* value) {

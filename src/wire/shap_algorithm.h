@@ -12,6 +12,7 @@
 
 #include <cstdint>
 
+#include "abi_names.h"
 #include "polyscore/polyscore.h"
 #include "polyscore/v1/scoring.pb.h"
 
@@ -25,14 +26,12 @@ static_assert(polyscore::v1::ShapAlgorithm_MAX == polyscore::v1::SHAP_ALGORITHM_
 inline constexpr char kShapAlgorithmEnumNames[] =
     "SHAP_ALGORITHM_UNSPECIFIED, SHAP_ALGORITHM_TREESHAP, SHAP_ALGORITHM_QUADRATURE, SHAP_ALGORITHM_AUTO";
 
-// What shap_algorithm_of() gives for UNSPECIFIED: the model's configured default.
-inline constexpr int32_t kConfiguredShapAlgorithm = -1;
-
-// The PS_SHAP_* of an algorithm, or kConfiguredShapAlgorithm for UNSPECIFIED. False for
+// The PS_SHAP_* of an algorithm, or kNotNamed for UNSPECIFIED (the model's
+// configured default). False for
 // a number the schema does not define (a newer client's algorithm, or garbage).
 inline bool shap_algorithm_of(polyscore::v1::ShapAlgorithm algorithm, int32_t* shap_algorithm) {
   switch (algorithm) {
-    case polyscore::v1::SHAP_ALGORITHM_UNSPECIFIED: *shap_algorithm = kConfiguredShapAlgorithm; return true;
+    case polyscore::v1::SHAP_ALGORITHM_UNSPECIFIED: *shap_algorithm = kNotNamed; return true;
     case polyscore::v1::SHAP_ALGORITHM_TREESHAP: *shap_algorithm = PS_SHAP_TREESHAP; return true;
     case polyscore::v1::SHAP_ALGORITHM_QUADRATURE: *shap_algorithm = PS_SHAP_QUADRATURE; return true;
     case polyscore::v1::SHAP_ALGORITHM_AUTO: *shap_algorithm = PS_SHAP_AUTO; return true;

@@ -152,7 +152,7 @@ void RequestScorer::score(const v1::PredictRequest& request, v1::QueueResult* re
               "output " + std::to_string(static_cast<int>(request.output())) + " is not an OutputKind");
     return;
   }
-  opts.output = output == polyscore::wire::kDefaultOutput ? model->config.default_output : output;
+  opts.output = model->config.output_for(output);
   int32_t shap_algorithm = 0;
   if (!polyscore::wire::shap_algorithm_of(request.shap_algorithm(), &shap_algorithm)) {
     set_error(result, v1::QUEUE_ERROR_KIND_INVALID_REQUEST,
