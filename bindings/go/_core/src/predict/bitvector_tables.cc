@@ -219,7 +219,7 @@ void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   // batches with AVX-512 or AVX2 where they fit (categorical_batches_fit). The same
   // models take them either way: AVX2 asks for what AVX-512's batches need (their
   // 16-bit keys, at most kBitvectorRowFeatures used features), though its own walk reads
-  // 32-bit keys, so that a model's walk does not hang on which of the two a CPU has.
+  // 32-bit keys, so that which models take it does not depend on which of the two a CPU has.
   const bool categorical = model.category_codes.any;
   if (categorical && !((avx512 || avx2) && model.num_used_features() <= kBitvectorRowFeatures)) return;
   const Forest& forest = *model.forest;
