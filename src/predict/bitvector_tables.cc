@@ -117,8 +117,11 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
       bv.at16[i] = static_cast<uint16_t>(bv.offset[i] / key_walk::kBlockRows);
     }
   }
-  if (categorical && bv.rows16 && uint64_t(model.category_codes.codes) + 2 <= 128) {
-    // The vector form (BitvectorTables::category_vector): a set of at most 4 words.
+  // The vector form (BitvectorTables::category_vector): a set of at most 4 words, for
+  // single rows with AVX-512 (16-bit row keys), and for batches with AVX2 (32-bit keys,
+  // where the model's batches would take them with AVX-512: 16-bit keys).
+  const bool vector_form = bv.rows16 || (avx2 && keys_fit16 && codes_fit16);
+  if (categorical && vector_form && uint64_t(model.category_codes.codes) + 2 <= 128) {
     const std::vector<uint32_t>& words = model.category_codes.right_words;
     const uint32_t bitset_words = model.category_codes.bitset_words();
     std::vector<uint32_t> begin;
@@ -151,9 +154,9 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
     bv.category_vector = true;
   }
   bv.categorical = categorical;
-  // A categorical model's batches: with AVX-512 on 16-bit keys, where its sets fit 128
-  // bits (bitvector_walk.cc, vector_slots16).
-  bv.usable = !categorical || (bv.category_vector && bv.batches16);
+  // A categorical model's batches: where its sets fit 128 bits, with AVX-512 on 16-bit
+  // keys (bitvector_walk.cc, vector_slots16), or with AVX2 (avx2_leaves).
+  bv.usable = !categorical || (bv.category_vector && (bv.batches16 || avx2));
   if (categorical && bv.rows16) {
     // Only single rows walk these tables, and they read the 16-bit copies.
     decltype(bv.key)().swap(bv.key);
@@ -163,11 +166,11 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
 }
 
 // Whether make_bitvector_tables makes a categorical model's tables usable by batches
-// (with AVX-512: 16-bit keys, every code below 126), told from the walk nodes before the
-// tables are built: only such models build them at load (the others at their first
-// single row).
-bool categorical_batches_fit(const PreparedModel& model, bool avx512) {
-  if (!avx512 || !model.ranks.used || uint64_t(model.category_codes.codes) + 2 > 128) return false;
+// (with AVX-512 or AVX2: 16-bit keys, every code below 126), told from the walk nodes
+// before the tables are built: only such models build them at load (with AVX-512 the
+// others at their first single row; with AVX2 the others none).
+bool categorical_batches_fit(const PreparedModel& model) {
+  if (!model.ranks.used || uint64_t(model.category_codes.codes) + 2 > 128) return false;
   for (size_t n = 0; n < model.walk.nodes.size(); ++n) {
     const WalkNode& w = model.walk.nodes[n];
     if ((model.forest->nodes[n].flags & kLeaf) || (w.feature_flags & kWalkCategorical)) continue;
@@ -201,7 +204,9 @@ bool categorical_batches_fit(const PreparedModel& model, bool avx512) {
 // (categorical_batches_fit): such a model's tables are built at load, and its linked or
 // heap tables released, as nothing reads them then. Else the tables (about 1.0 MiB beside
 // the linked ones) wait for the model's first single row unless categorical_rows_now
-// (PreparedModel::single_row_bitvector).
+// (PreparedModel::single_row_bitvector). Without AVX-512 the same models' batches take
+// the AVX2 form (docs/predictor.md item 7), built at load; their single rows keep the
+// linked walk, whose tables wait for the first one as a numeric model's do.
 void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   model.bitvector = BitvectorTables();
   model.bitvector_at_first_row = false;
@@ -210,9 +215,13 @@ void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   const bool avx2 = !avx512 && avx2_allowed();
   if (set_in_environment("POLYSCORE_NO_BITVECTOR_WALK")) return;
   if (!(forced ? model.heap.usable || model.linked.usable : model.linked.usable && (avx512 || avx2))) return;
-  // Categorical splits: single rows with AVX-512 only (BitvectorTables::categorical).
+  // Categorical splits: single rows with AVX-512 only (BitvectorTables::categorical),
+  // batches with AVX-512 or AVX2 where they fit (categorical_batches_fit). The same
+  // models take them either way: AVX2 asks for what AVX-512's batches need (their
+  // 16-bit keys, at most kBitvectorRowFeatures used features), though its own walk reads
+  // 32-bit keys, so that which models take it does not depend on which of the two a CPU has.
   const bool categorical = model.category_codes.any;
-  if (categorical && !(avx512 && model.num_used_features() <= kBitvectorRowFeatures)) return;
+  if (categorical && !((avx512 || avx2) && model.num_used_features() <= kBitvectorRowFeatures)) return;
   const Forest& forest = *model.forest;
   // Leaf slots (tree * 64 + leaf) index the AVX-512 gathers as signed 32-bit lanes.
   if (forest.trees.size() > size_t(INT32_MAX) / kBitvectorLeaves) return;
@@ -223,9 +232,13 @@ void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   }
   // A categorical model whose batches take them builds them now: then every call takes
   // them, and the linked or heap tables go at load (release_unused_tables).
-  if (categorical && !categorical_rows_now && !categorical_batches_fit(model, avx512)) {
-    model.bitvector_at_first_row = true;
-    return;
+  if (categorical && !categorical_batches_fit(model)) {
+    // AVX2: single rows keep the linked or heap walk, and so do these batches.
+    if (!avx512) return;
+    if (!categorical_rows_now) {
+      model.bitvector_at_first_row = true;
+      return;
+    }
   }
   model.bitvector = make_bitvector_tables(model, avx512, avx2);
 }

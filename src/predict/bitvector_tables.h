@@ -55,17 +55,19 @@ struct BitvectorTables {
   // (bitvector_walk.cc). Set only on complete tables.
   bool rows = false;
   bool walks_rows() const { return rows; }
-  // A model with categorical splits: with AVX-512 only; batches only where
-  // category_vector and batches16 (else usable is false, and batches keep their walk).
+  // A model with categorical splits: single rows with AVX-512 only; batches where
+  // category_vector and batches16 (AVX-512), or category_vector with AVX2 (else usable is
+  // false, and batches keep their walk).
   // The lists above hold its numeric splits; its categorical ones, tree after tree, are
   // tested one by one (a bitset per split does not fit the compares of the keys):
   bool categorical = false;
   std::vector<BitvectorCategorySplit, MappedAllocator<BitvectorCategorySplit>> category_splits;
   std::vector<uint32_t> category_begin;  // per tree and one past the last: its first categorical split
-  // With 16-bit row keys and every code below 126 (a bitset of at most 128 bits), a single
-  // row's are tested 8 per step instead, a batch's one by one for 32 rows per step
-  // (category_splits is then empty; category_begin indexes these), each tree's padded to
-  // a multiple of 8 (padding: an empty set, never right):
+  // With 16-bit row keys (AVX-512; with AVX2, where they would be) and every code below
+  // 126 (a bitset of at most 128 bits), a single row's are tested 8 per step instead, a
+  // batch's one by one for 32 rows per step (AVX2: 8) (category_splits is then empty;
+  // category_begin indexes these), each tree's padded to a multiple of 8 (padding: an
+  // empty set, never right, keeping every leaf):
   bool category_vector = false;
   std::vector<uint64_t> category_low, category_high;  // per split: bits 0-63, 64-127 of its set
   std::vector<uint64_t> category_keep;                // as keep
@@ -85,7 +87,7 @@ struct BitvectorTables {
 // tree at most 64 leaves; with categorical splits, for single rows with AVX-512 only,
 // and then, unless categorical_rows_now or the model's batches take them too, it only
 // sets model.bitvector_at_first_row: the tables wait for the model's first single row
-// (PreparedModel::single_row_bitvector).
+// (PreparedModel::single_row_bitvector); with AVX2, for batches only, where they fit.
 void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now);
 
 // The single-row tables of a categorical model that build_bitvector_tables left to the

@@ -363,15 +363,51 @@ void flip_sign_bits(const uint32_t* keys, size_t count, uint32_t* flipped) {
   for (; i < count; ++i) flipped[i] = keys[i] ^ kSignBit;
 }
 
+// A categorical model's block (BitvectorTables::category_vector, codes below 128), as
+// the AVX2 walk tests its categorical splits, 8 rows per step in 32-bit lanes: a split's
+// 128-bit set sits in both 128-bit halves of a register, so `vpshufb` picks the byte
+// of a row's code into its lane's low byte (the lane's other index bytes have the top
+// bit, which zeroes them), and the code's bit of that byte is and-ed. Made once a block
+// per categorical feature, at its key's place (feature * kBlockRows, the keys' first
+// copy, where BitvectorTables::category_at points).
+struct Avx2CategoryLanes {
+  std::vector<uint32_t> byte_index;  // code / 8 in the low byte, 0x80 in the others
+  std::vector<uint32_t> bit;         // 1 << code % 8
+};
+
+// Fills lanes for a block's keys. Lanes past the block's rows read stale keys, perhaps
+// not codes at all (a batch's blocks of fewer than 16 rows leave a single row's keys);
+// masked to a byte of the set, they still send a row one way at every split.
+void avx2_category_lanes(const PreparedModel& model, const uint32_t* keys, Avx2CategoryLanes& lanes) {
+  const uint32_t nu = model.num_used_features();
+  lanes.byte_index.resize(size_t(nu) * kBlockRows);
+  lanes.bit.resize(size_t(nu) * kBlockRows);
+  const __m256i other_bytes = _mm256_set1_epi32(static_cast<int>(0x80808000u)), byte_of_set = _mm256_set1_epi32(15);
+  const __m256i bit_of_byte = _mm256_set1_epi32(7), one = _mm256_set1_epi32(1);
+  for (uint32_t f = 0; f < nu; ++f) {
+    if (!model.category_codes.categorical_feature[f]) continue;
+    for (size_t r = 0; r < kBlockRows; r += 8) {
+      const size_t at = size_t(f) * kBlockRows + r;
+      const __m256i code = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + at));
+      const __m256i byte = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(code, 3), byte_of_set), other_bytes);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes.byte_index.data() + at), byte);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes.bit.data() + at),
+                          _mm256_sllv_epi32(one, _mm256_and_si256(code, bit_of_byte)));
+    }
+  }
+}
+
 // Rows [r0, r0 + 8 * kGroups) of a block (flipped: its keys through flip_sign_bits)
 // through tree t: the leaf number (0-63) of row r0 + i in leaf[i]. A row's leaf set sits
 // in two 32-bit lanes, its high half (leaves 0-31) in one register and its low half
 // (leaves 32-63) in another, so a compare's 32-bit row masks and it directly, with the
 // split's keep halves broadcast: no mask has to be widened to 64 bits. Rows past the
-// block's read stale keys and reach some leaf, ignored.
-template <int kGroups>
-inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped, size_t r0,
-                        uint32_t* leaf) {
+// block's read stale keys and reach some leaf, ignored. kCategories: a categorical
+// model's (lanes: its block's, avx2_category_lanes), whose categorical splits are
+// tested after the numeric ones.
+template <int kGroups, bool kCategories>
+inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped,
+                        [[maybe_unused]] const Avx2CategoryLanes* lanes, size_t r0, uint32_t* leaf) {
   __m256i high[kGroups], low[kGroups];
   for (int g = 0; g < kGroups; ++g) high[g] = low[g] = _mm256_set1_epi32(-1);
   const __m256i sign = _mm256_set1_epi32(static_cast<int>(kSignBit));
@@ -390,6 +426,31 @@ inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* f
       low[g] = _mm256_andnot_si256(_mm256_andnot_si256(keep_low, right), low[g]);
     }
   }
+  if constexpr (kCategories) {
+    const __m256i zero = _mm256_setzero_si256();
+    for (uint32_t j = bv.category_begin[t]; j < bv.category_begin[t + 1]; ++j) {
+      const uint64_t keep = bv.category_keep[j];
+      // The padding to 8 splits a tree (all ones: a split always rules out its left
+      // subtree's leaves) ends the tree's list: it keeps every leaf.
+      if (keep == ~uint64_t(0)) break;
+      const __m256i set = _mm256_broadcastsi128_si256(_mm_set_epi64x(static_cast<long long>(bv.category_high[j]),
+                                                                     static_cast<long long>(bv.category_low[j])));
+      const size_t at = size_t(bv.category_at[j]) * kBlockRows + r0;
+      const uint32_t* byte_index = lanes->byte_index.data() + at;
+      const uint32_t* bit = lanes->bit.data() + at;
+      const __m256i keep_high = _mm256_set1_epi32(static_cast<int>(keep >> 32));
+      const __m256i keep_low = _mm256_set1_epi32(static_cast<int>(keep));
+      for (int g = 0; g < kGroups; ++g) {
+        const __m256i byte =
+            _mm256_shuffle_epi8(set, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(byte_index + 8 * g)));
+        const __m256i left = _mm256_cmpeq_epi32(
+            _mm256_and_si256(byte, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bit + 8 * g))), zero);
+        // leaves &= keep where the row goes right: leaves & (left | keep).
+        high[g] = _mm256_and_si256(high[g], _mm256_or_si256(left, keep_high));
+        low[g] = _mm256_and_si256(low[g], _mm256_or_si256(left, keep_low));
+      }
+    }
+  }
   for (int g = 0; g < kGroups; ++g) {
     alignas(32) uint32_t h[8], l[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(h), high[g]);
@@ -400,39 +461,53 @@ inline void avx2_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* f
 }
 
 // Rows [0, n) of a block through tree t, 32 rows per pass: leaf numbers in leaf[0, n).
-inline void avx2_block_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped, size_t n,
-                              uint32_t* leaf) {
+template <bool kCategories>
+inline void avx2_block_leaves(const BitvectorTables& bv, uint32_t t, const uint32_t* flipped,
+                              const Avx2CategoryLanes* lanes, size_t n, uint32_t* leaf) {
   size_t r0 = 0;
-  for (; r0 + 32 <= n; r0 += 32) avx2_leaves<4>(bv, t, flipped, r0, leaf + r0);
+  for (; r0 + 32 <= n; r0 += 32) avx2_leaves<4, kCategories>(bv, t, flipped, lanes, r0, leaf + r0);
   switch ((n - r0 + 7) / 8) {
     case 0: break;
-    case 1: avx2_leaves<1>(bv, t, flipped, r0, leaf + r0); break;
-    case 2: avx2_leaves<2>(bv, t, flipped, r0, leaf + r0); break;
-    case 3: avx2_leaves<3>(bv, t, flipped, r0, leaf + r0); break;
-    default: avx2_leaves<4>(bv, t, flipped, r0, leaf + r0); break;
+    case 1: avx2_leaves<1, kCategories>(bv, t, flipped, lanes, r0, leaf + r0); break;
+    case 2: avx2_leaves<2, kCategories>(bv, t, flipped, lanes, r0, leaf + r0); break;
+    case 3: avx2_leaves<3, kCategories>(bv, t, flipped, lanes, r0, leaf + r0); break;
+    default: avx2_leaves<4, kCategories>(bv, t, flipped, lanes, r0, leaf + r0); break;
   }
 }
 
+// A block as the AVX2 walk reads it: its keys flipped, and a categorical model's lanes.
+struct Avx2Block {
+  std::vector<uint32_t> flipped;
+  Avx2CategoryLanes lanes;
+  Avx2Block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys)
+      : flipped(size_t(2) * model.num_used_features() * kBlockRows) {
+    flip_sign_bits(keys, flipped.size(), flipped.data());
+    if (bv.categorical) avx2_category_lanes(model, keys, lanes);
+  }
+  // Rows [0, n) of the block through tree t: leaf numbers in leaf[0, n).
+  void leaves(const BitvectorTables& bv, uint32_t t, size_t n, uint32_t* leaf) const {
+    if (bv.categorical) avx2_block_leaves<true>(bv, t, flipped.data(), &lanes, n, leaf);
+    else avx2_block_leaves<false>(bv, t, flipped.data(), nullptr, n, leaf);
+  }
+};
+
 template <typename Acc>
-void avx2_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
-                    uint32_t tree_end, Acc* margins) {
-  const BitvectorTables& bv = model.bitvector;
+void avx2_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                    uint32_t tree_begin, uint32_t tree_end, Acc* margins) {
   const Acc* values = values_of<Acc>(bv);
-  std::vector<uint32_t> flipped(size_t(2) * model.num_used_features() * kBlockRows);
-  flip_sign_bits(keys, flipped.size(), flipped.data());
+  const Avx2Block block(model, bv, keys);
   uint32_t leaf[kBlockRows];
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
-    avx2_block_leaves(bv, t, flipped.data(), n, leaf);
+    block.leaves(bv, t, n, leaf);
     const Acc* tree_values = values + size_t(t) * kBitvectorLeaves;
     for (size_t r = 0; r < n; ++r) m[r] += tree_values[leaf[r]];
   }
 }
 
-void avx2_block_slots(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t t, uint32_t* slots) {
-  std::vector<uint32_t> flipped(size_t(2) * model.num_used_features() * kBlockRows);
-  flip_sign_bits(keys, flipped.size(), flipped.data());
-  avx2_block_leaves(model.bitvector, t, flipped.data(), n, slots);
+void avx2_block_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                      uint32_t t, uint32_t* slots) {
+  Avx2Block(model, bv, keys).leaves(bv, t, n, slots);
   for (size_t r = 0; r < n; ++r) slots[r] += t * kBitvectorLeaves;
 }
 
@@ -474,7 +549,7 @@ void add_block_impl(const PreparedModel& model, [[maybe_unused]] const Bitvector
     return;
   }
   if (bv.avx2) {
-    avx2_add_block(model, keys, n, tree_begin, tree_end, margins);
+    avx2_add_block(model, bv, keys, n, tree_begin, tree_end, margins);
     return;
   }
 #endif
@@ -514,7 +589,7 @@ void bitvector_block_slots([[maybe_unused]] const PreparedModel& model, const Bi
     return;
   }
   if (bv.avx2) {
-    avx2_block_slots(model, keys, n, tree, slots);
+    avx2_block_slots(model, bv, keys, n, tree, slots);
     return;
   }
 #endif

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -74,16 +75,47 @@ bool cpu_has_avx2() {
 // (where the CPU has it; else the portable code) or the portable code.
 enum class Code { kBest, kAvx2, kPortable };
 
+// Sets (or, value nullptr, unsets) an environment variable for its scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* had = std::getenv(name);
+    had_ = had != nullptr;
+    if (had_) saved_ = had;
+    if (value) setenv(name, value, 1);
+    else unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (had_) setenv(name_, saved_.c_str(), 1);
+    else unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  bool had_;
+  std::string saved_;
+};
+
 // The model with every table (prepare_all_tables: the bitvector tables are built from
 // the walk nodes, which prepare_model frees), and bitvector tables built as if
-// POLYSCORE_BITVECTOR_WALK=1, batches taking `code`.
+// POLYSCORE_BITVECTOR_WALK=1, batches taking `code`. With AVX2 they are built as a CPU
+// without AVX-512 builds them (a categorical model's are an AVX2 form of their own).
 PreparedModel with_bitvector(const PreparedModel& prepared, Code code) {
   PreparedModel tested = prepare_all_tables(*prepared.forest);
-  setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
-  build_bitvector_tables(tested, true);
-  unsetenv("POLYSCORE_BITVECTOR_WALK");
-  // Without AVX-512 a categorical model gets no bitvector tables (bitvector_tables.cc).
-  if (code != Code::kBest && tested.bitvector.categorical) tested.bitvector = BitvectorTables();
+  {
+    ScopedEnv forced("POLYSCORE_BITVECTOR_WALK", "1");
+    // AVX2's code is tested even where the environment turns it off (POLYSCORE_NO_AVX2=1).
+    std::optional<ScopedEnv> no_avx512, avx2;
+    if (code == Code::kAvx2) {
+      no_avx512.emplace("POLYSCORE_NO_AVX512", "1");
+      avx2.emplace("POLYSCORE_NO_AVX2", nullptr);
+    }
+    build_bitvector_tables(tested, true);
+  }
+  // The portable code takes no categorical split (bitvector_tables.cc).
+  if (code == Code::kPortable && tested.bitvector.categorical) tested.bitvector = BitvectorTables();
   if (code != Code::kBest) tested.bitvector.avx512 = false;
   if (code == Code::kAvx2) tested.bitvector.avx2 = cpu_has_avx2();
   if (code == Code::kPortable) tested.bitvector.avx2 = false;
@@ -136,7 +168,7 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
   for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
-  int walked = 0, categorical = 0, categorical_batches = 0;
+  int walked = 0, categorical = 0, categorical_batches = 0, avx2_categorical_batches = 0;
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
@@ -145,29 +177,39 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
     PreparedModel reference = prepare_all_tables(forest);
     reference.bitvector = BitvectorTables();
     const PreparedModel tested = with_bitvector(reference, true);
+    const auto rows = edge_rows(forest, 300, 7);
     // A model with categorical splits: single rows (with AVX-512), and batches where its
     // sets fit 128 bits and its keys 16 bits (else batches keep theirs).
-    if (!tested.bitvector.usable && !tested.bitvector.walks_rows()) continue;
-    ++walked;
-    categorical += tested.bitvector.categorical;
-    categorical_batches += tested.bitvector.categorical && tested.bitvector.usable;
-    const auto rows = edge_rows(forest, 300, 7);
-    expect_same_batches(reference, tested, rows, code_name(tested));
-    if (HasFatalFailure()) return;
+    const bool walked_best = tested.bitvector.usable || tested.bitvector.walks_rows();
+    if (walked_best) {
+      ++walked;
+      categorical += tested.bitvector.categorical;
+      categorical_batches += tested.bitvector.categorical && tested.bitvector.usable;
+      expect_same_batches(reference, tested, rows, code_name(tested));
+      if (HasFatalFailure()) return;
+    }
     for (Code code : {Code::kAvx2, Code::kPortable}) {
       const PreparedModel other = with_bitvector(reference, code);
-      if (other.bitvector.avx2 == tested.bitvector.avx2 && !tested.bitvector.avx512) continue;  // walked above
+      // A categorical model's batches with AVX2 (the same models; checked even where the
+      // environment turns AVX2 off and the best code takes none of them).
+      avx2_categorical_batches += code == Code::kAvx2 && other.bitvector.categorical && other.bitvector.usable;
+      if (!other.bitvector.usable) continue;  // a categorical model's, portable
+      if (walked_best && other.bitvector.avx2 == tested.bitvector.avx2 && !tested.bitvector.avx512) continue;
       expect_same_batches(reference, other, rows, code_name(other));
       if (HasFatalFailure()) return;
     }
   }
-  std::printf("[ info ] %d models checked on the bitvector walk, %d of them categorical (single rows), %d of "
-              "those in batches too\n",
-              walked, categorical, categorical_batches);
+  std::printf("[ info ] %d models checked on the bitvector walk, %d of them categorical, %d of "
+              "those in batches too; %d categorical models' batches with AVX2\n",
+              walked, categorical, categorical_batches, avx2_categorical_batches);
   EXPECT_GT(walked, 100);
   if (avx512cd_allowed()) {
     EXPECT_GE(categorical, 20);
     EXPECT_GE(categorical_batches, 7);
+  }
+  // The same categorical models' batches take the AVX2 walk.
+  if (cpu_has_avx2()) {
+    EXPECT_GE(avx2_categorical_batches, 7);
   }
 }
 
@@ -268,8 +310,9 @@ TEST(BitvectorWalk, SingleRowsReadEveryUsedFeature) {
 TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
   // Feature 0 of a balanced model made categorical (LightGBM's flags): sets of 1 to 3
   // words take the vector form (8 splits per step, codes up to 97 in two 64-bit halves;
-  // batches too, 32 rows per step), 4 words (codes up to 129) the scalar one (single
-  // rows only); both must give the linked walk's leaves.
+  // batches too, 32 rows per step with AVX-512, 8 with AVX2: codes up to 97 pick any of
+  // the set's 16 bytes), 4 words (codes up to 129) the scalar one (single rows only,
+  // AVX-512); both must give the linked walk's leaves.
   for (uint32_t words : {1u, 2u, 3u, 4u}) {
     SCOPED_TRACE(words);
     Forest forest = balanced_forest(64, 4);
@@ -284,6 +327,29 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
     PreparedModel reference = prepare_all_tables(forest);
     ASSERT_TRUE(reference.category_codes.any);
     reference.bitvector = BitvectorTables();
+    auto rows = random_rows(300, 4);
+    for (size_t r = 0; r < 300; ++r) {
+      const uint32_t pick = rng() % 8;
+      rows[r * 4] = pick == 0 ? std::numeric_limits<double>::quiet_NaN()
+                    : pick == 1 ? -1.0 - rng() % 3
+                                : double(rng() % (32 * words + 4));
+    }
+    // Batches with AVX2: the vector form's sets only; single rows keep the heap walk.
+    if (cpu_has_avx2()) {
+      const PreparedModel avx2 = with_bitvector(reference, Code::kAvx2);
+      EXPECT_EQ(avx2.bitvector.usable, words <= 3);
+      EXPECT_EQ(avx2.bitvector.category_vector, words <= 3);
+      EXPECT_FALSE(avx2.bitvector.walks_rows());
+      if (avx2.bitvector.usable) expect_same_batches(reference, avx2, rows, "categorical batches, AVX2");
+      // So too as loaded without AVX-512: built at load, the heap tables kept for single rows.
+      ScopedEnv forced("POLYSCORE_BITVECTOR_WALK", "1"), no_avx512("POLYSCORE_NO_AVX512", "1"),
+          allowed("POLYSCORE_NO_AVX2", nullptr);
+      const PreparedModel loaded = prepare_model(forest);
+      EXPECT_EQ(loaded.bitvector.usable, words <= 3);
+      EXPECT_FALSE(loaded.bitvector_at_first_row);
+      EXPECT_TRUE(loaded.heap.usable);
+      expect_same_batches(reference, loaded, rows, "categorical, as loaded without AVX-512");
+    }
     const PreparedModel tested = with_bitvector(reference, true);
     if (!avx512cd_allowed()) {
       EXPECT_FALSE(tested.bitvector.walks_rows());
@@ -301,13 +367,6 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
     EXPECT_EQ(loaded.bitvector_at_first_row, words > 3);
     EXPECT_EQ(loaded.bitvector.usable, words <= 3);
     EXPECT_EQ(loaded.heap.nodes.empty() && loaded.linked.nodes.empty() && loaded.walk.leaf.empty(), words <= 3);
-    auto rows = random_rows(300, 4);
-    for (size_t r = 0; r < 300; ++r) {
-      const uint32_t pick = rng() % 8;
-      rows[r * 4] = pick == 0 ? std::numeric_limits<double>::quiet_NaN()
-                    : pick == 1 ? -1.0 - rng() % 3
-                                : double(rng() % (32 * words + 4));
-    }
     expect_same_batches(reference, tested, rows, "categorical single rows and batches");
     expect_same_batches(reference, loaded, rows, "categorical, as loaded");
   }
@@ -348,13 +407,20 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   ASSERT_TRUE(shallow.heap.usable);
   EXPECT_FALSE(shallow.bitvector.usable);
   EXPECT_TRUE(with_bitvector(shallow, avx512).bitvector.usable);
-  // Categorical splits: with AVX-512 only; batches too where the sets fit 128 bits and
-  // the keys 16 bits (this model's: they fit).
+  // Categorical splits: single rows with AVX-512 only; batches with AVX-512 or AVX2
+  // where the sets fit 128 bits and the keys 16 bits (this model's: they fit).
   const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
   const PreparedModel cat = with_bitvector(prepare_model(cat_forest), avx512);
   EXPECT_EQ(cat.bitvector.usable, avx512);
   EXPECT_EQ(cat.bitvector.walks_rows(), avx512);
   EXPECT_EQ(cat.bitvector.categorical, avx512);
+  setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);  // a heap-walk model
+  const PreparedModel cat_loaded = prepare_model(cat_forest);
+  unsetenv("POLYSCORE_BITVECTOR_WALK");
+  EXPECT_EQ(cat_loaded.bitvector.usable, avx512 || avx2);
+  EXPECT_EQ(cat_loaded.bitvector.categorical, avx512 || avx2);
+  EXPECT_EQ(cat_loaded.bitvector.avx2, !avx512 && avx2);
+  EXPECT_EQ(cat_loaded.bitvector.walks_rows(), avx512);
   setenv("POLYSCORE_NO_BITVECTOR_WALK", "1", 1);
   EXPECT_FALSE(prepare_model(deep_forest).bitvector.usable);
   unsetenv("POLYSCORE_NO_BITVECTOR_WALK");
@@ -453,11 +519,13 @@ TEST(BitvectorWalk, CategoricalTablesBuiltAtLoadWhereBatchesTakeThemElseAtTheFir
   // linked or heap walk does. Every categorical conformance model the walk can take
   // (forced: they are small, the heap walk's) is checked so.
   if (!avx512cd_allowed()) {
+    // Batches only, with AVX2 (CategoricalBatchesTakeTheAvx2WalkWithoutAvx512).
     const Forest cat_forest = load_model(read_file(source_path("tests/vectors/models/lgb3_categorical.txt")), 0);
     setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);
     const PreparedModel cat = prepare_model(cat_forest);
     unsetenv("POLYSCORE_BITVECTOR_WALK");
-    EXPECT_FALSE(cat.bitvector_at_first_row || cat.bitvector.usable);
+    EXPECT_FALSE(cat.bitvector_at_first_row || cat.bitvector.walks_rows());
+    EXPECT_EQ(cat.bitvector.usable, avx2_allowed());
     EXPECT_TRUE(cat.heap.usable || cat.linked.usable);
     GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
   }
@@ -530,6 +598,102 @@ TEST(BitvectorWalk, CategoricalTablesBuiltAtLoadWhereBatchesTakeThemElseAtTheFir
               at_load, at_first_row, vector_form);
   EXPECT_GE(at_load, 5);
   EXPECT_GE(at_first_row, 5);
+}
+
+// A LightGBM-like model of 20 trees, each a chain of `splits` splits (every split's
+// left child a leaf), so deeper than the heap walk takes: the linked walk's. Its splits
+// test features 0, 1, 2 in turn, feature 0 as a category (sets of `words` words).
+Forest chain_forest(uint32_t splits, uint32_t words) {
+  Forest forest;
+  forest.format = ModelFormat::kLightGBMText;
+  forest.num_features = 3;
+  forest.base_margin = {0.5};
+  std::mt19937 rng(words);
+  for (uint32_t t = 0; t < 20; ++t) {
+    const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
+    forest.trees.push_back({root, 2 * splits + 1, 0, 0, 1.0});
+    forest.iteration_begin.push_back(t);
+    forest.nodes.resize(root + 2 * splits + 1);
+    uint32_t leaves = 0;
+    auto leaf = [&](uint32_t i) {
+      Node& node = forest.nodes[root + i];
+      node.flags = kLeaf;
+      node.child_or_leaf = static_cast<uint32_t>(forest.leaf_values.size());
+      forest.leaf_values.push_back(std::ldexp(1.0, -int(leaves)) + t);
+      forest.leaf_ids.push_back(static_cast<int32_t>(leaves++));
+    };
+    // Split k at tree-local node 2k, its children at 2k + 1 (a leaf) and 2k + 2.
+    for (uint32_t k = 0; k < splits; ++k) {
+      Node& node = forest.nodes[root + 2 * k];
+      node.feature = k % 3;
+      node.child_or_leaf = 2 * k + 1;
+      if (node.feature == 0) {
+        node.flags = kCategorical | kCatInSetGoesLeft | kNanIsMissing;
+        node.category = {static_cast<uint32_t>(forest.category_words.size()), words};
+        for (uint32_t w = 0; w < words; ++w) forest.category_words.push_back(rng());
+      } else {
+        node.threshold = (double(k) - splits / 2.0) / 4.0;
+        node.flags = kNanIsMissing | (k % 2 ? kDefaultLeft : 0);
+      }
+      leaf(2 * k + 1);
+    }
+    leaf(2 * splits);
+  }
+  forest.iteration_begin.push_back(20);
+  return forest;
+}
+
+TEST(BitvectorWalk, CategoricalBatchesTakeTheAvx2WalkWithoutAvx512) {
+  // Without AVX-512, a categorical model whose batches would take the bitvector walk with
+  // AVX-512 (sets of at most 128 bits, 16-bit keys) takes its AVX2 form: built at load,
+  // batches only; single rows keep the heap walk, or the linked walk, whose tables
+  // (with their category bitsets) wait for the first single row. Each is checked against
+  // every table's walks: the categorical conformance models (forced: the heap walk's)
+  // and a chain model deeper than the heap walk takes (the linked walk's).
+  if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2";
+  const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  ScopedEnv no_avx512("POLYSCORE_NO_AVX512", "1"), allowed("POLYSCORE_NO_AVX2", nullptr);
+  int at_load = 0, linked = 0;
+  auto check = [&](const Forest& forest, const std::vector<double>& rows) {
+    PreparedModel all = prepare_all_tables(forest);
+    if (!all.bitvector.categorical) return;
+    const PreparedModel model = prepare_model(forest);
+    ++at_load;
+    ASSERT_TRUE(all.bitvector.usable && all.bitvector.avx2 && all.bitvector.category_vector);
+    ASSERT_TRUE(model.bitvector.usable && model.bitvector.avx2 && model.bitvector.categorical);
+    EXPECT_FALSE(model.bitvector.walks_rows() || model.bitvector_at_first_row);
+    expect_same_tables(model.bitvector, all.bitvector);
+    if (model.family == WalkFamily::kLinked) {
+      ++linked;
+      EXPECT_TRUE(model.linked_at_first_row);
+      EXPECT_TRUE(model.linked.nodes.empty() && model.walk.leaf.empty());
+    } else {
+      EXPECT_TRUE(model.heap.usable);
+    }
+    PreparedModel reference = std::move(all);
+    reference.bitvector = BitvectorTables();
+    expect_same_batches(reference, model, rows, "categorical batches with AVX2, as loaded");
+  };
+  for (const std::string& name : models) {
+    SCOPED_TRACE(name);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + name)), 0);
+    ScopedEnv forced("POLYSCORE_BITVECTOR_WALK", "1");
+    check(forest, edge_rows(forest, 300, 12));
+    if (HasFatalFailure()) return;
+  }
+  for (uint32_t words : {1u, 2u, 3u}) {
+    SCOPED_TRACE(words);
+    const Forest forest = chain_forest(40, words);
+    validate(forest);
+    check(forest, edge_rows(forest, 300, 13));
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ info ] %d categorical models' batches took the AVX2 walk (%d of them the linked walk's)\n",
+              at_load, linked);
+  EXPECT_GE(at_load, 7 + 3);
+  EXPECT_EQ(linked, 3);
 }
 
 TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {

@@ -219,9 +219,17 @@ HeapNode split_of(const PreparedModel& model, const WalkNode& w) {
 }
 
 void build_category_codes(PreparedModel& model) {
+  if (disabled_by_environment()) {
+    model.category_codes = CategoryCodes();
+    return;
+  }
+  build_category_codes_for_rows(model);
+}
+
+void build_category_codes_for_rows(PreparedModel& model) {
   CategoryCodes cc;
   const WalkTables& walk = model.walk;
-  if (disabled_by_environment() || !walk.usable || !(walk.kinds & kWalkHasCategorical)) {
+  if (!walk.usable || !(walk.kinds & kWalkHasCategorical)) {
     model.category_codes = std::move(cc);
     return;
   }

@@ -149,8 +149,8 @@ void release_unused_tables(PreparedModel& model) {
   } else if (model.bitvector.usable && model.family == WalkFamily::kLinked) {
     // Batches take the bitvector walk, single rows the linked walk: its tables (2.9 of
     // the 1,000 x 63-leaf LightGBM benchmark model's 9.1 MiB) wait for the first single
-    // row. The bitvector walk takes no categorical split, so the category codes the
-    // linked tables would need are never released here.
+    // row. A categorical model's (AVX2, where its sets fit 128 bits) keeps its category
+    // codes: its rows' keys are made with them, and the linked tables name their bitsets.
     release(model.walk.leaf);
     model.linked = LinkedTables();
     model.linked_at_first_row = true;
@@ -201,6 +201,9 @@ const LinkedTables& PreparedModel::single_row_linked() const {
   if (linked_at_first_row) {
     std::call_once(linked_once.flag, [this] {
       PreparedModel scratch = scratch_with_walk_nodes(*this);
+      // A categorical model's linked tables name each split's bitset in the category
+      // codes, which come out as the model's own.
+      if (category_codes.any) key_walk::build_category_codes_for_rows(scratch);
       key_walk::build_linked_tables_for_rows(scratch);
       linked = std::move(scratch.linked);
       walk.leaf = std::move(scratch.walk.leaf);
