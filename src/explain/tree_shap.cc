@@ -128,15 +128,25 @@ struct BlockWalk {
   std::vector<F> terms;                // per term and lane
   uint32_t num_terms = 0;
   std::vector<LanePathElement<F, L>> path;
-  // One row (L = 1) on a CPU with vector lanes: a leaf's unwound sums all at once
-  // (one_row_sums.h), and up to kOneRowMaxLeaves leaves of one depth together (their
-  // terms are only added after the walk). The leaves waiting: their paths' values in
-  // the lane arrays (leaf s at s * kOneRowLeafStride), their first terms and values.
+  // One row (L = 1) on a CPU with vector lanes (one_row_sums.h): ExtendPath at every node
+  // and a leaf's unwound sums in lanes, and up to kOneRowMaxLeaves leaves of one depth
+  // together (their terms are only added after the walk). The path is kept as a
+  // structure of arrays, one row of each per level of the recursion (a node at depth k
+  // of the tree has its path in row k), so ExtendPath reads the parent's weights and
+  // writes the child's as whole vectors. The leaves waiting: their paths' values in the
+  // lane arrays (leaf s at s * kOneRowLeafStride), their first terms and values.
   OneRowSums<F> one_row;
-  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total, lane_factor;
+  size_t row_stride = 0;  // values per row: a multiple of 16, rows 64-byte aligned
+  std::vector<F> row_zero, row_one, row_pweight;
+  std::vector<int64_t> row_feature;
+  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total;
   uint32_t waiting = 0, waiting_depth = 0;
   uint32_t waiting_term[kOneRowMaxLeaves];
   F waiting_leaf[kOneRowMaxLeaves];
+  // A leaf's path values copied to the lane arrays: whole vectors (up to 16 values),
+  // enough for any leaf the lanes share (depth <= leaf_lanes <= 8).
+  static constexpr size_t kLeafCopy = 16;
+  static_assert(kLeafCopy <= kOneRowLeafStride, "a leaf's copy fits its stride");
 
   void use_one_row_sums(OneRowSums<F> sums, uint32_t max_elements) {
     one_row = sums;
@@ -145,24 +155,107 @@ struct BlockWalk {
     lane_one.assign(padded, F(1));
     lane_pweight.assign(padded, F(1));
     lane_total.assign(padded, F(0));
-    lane_factor.assign(padded, F(0));
+    // A row holds a path of max_elements, read and written past it by whole vectors
+    // (one_row_sums_padded), and the element after the path (kLeafCopy from index 1).
+    row_stride = (std::max<size_t>(one_row_sums_padded(max_elements) + 1, kLeafCopy + 1) + 15) / 16 * 16;
+    const size_t values = row_stride * max_elements + 16;  // + 16: room to align the first row
+    row_zero.assign(values, F(1));  // finite values past the path (one_row_sums.h)
+    row_one.assign(values, F(1));
+    row_pweight.assign(values, F(0));
+    row_feature.assign(row_stride * max_elements, 0);
+  }
+
+  // Row `level` of an array whose first row starts at its first 64-byte boundary.
+  static F* row_of(std::vector<F>& values, size_t stride, uint32_t level) {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(values.data());
+    const size_t skip = ((64 - begin % 64) % 64) / sizeof(F);
+    return values.data() + skip + size_t(level) * stride;
+  }
+
+  // The walk of recurse with the path as rows (above). level: the node's depth in the
+  // tree; depth: its path's unique depth, as in recurse.
+  void recurse_in_lanes(uint32_t node_index, uint32_t level, uint32_t depth, F parent_zero_fraction,
+                        F parent_one_fraction, int64_t parent_feature) {
+    F* zero = row_of(row_zero, row_stride, level);
+    F* one = row_of(row_one, row_stride, level);
+    F* pweight = row_of(row_pweight, row_stride, level);
+    int64_t* feature = &row_feature[size_t(level) * row_stride];
+    if (level == 0) {
+      pweight[0] = F(1);
+    } else {
+      const size_t above = size_t(level - 1) * row_stride;
+      std::copy(&row_feature[above], &row_feature[above] + depth, feature);
+      std::copy(zero - row_stride, zero - row_stride + depth, zero);
+      std::copy(one - row_stride, one - row_stride + depth, one);
+      one_row.extend(pweight - row_stride, pweight, depth, parent_zero_fraction, parent_one_fraction);
+    }
+    feature[depth] = parent_feature;
+    zero[depth] = parent_zero_fraction;
+    one[depth] = parent_one_fraction;
+    const Node& node = nodes[node_index];
+    if (node.flags & kLeaf) {
+      leaf_begin[node_index] = num_terms;
+      leaf_count[node_index] = depth;
+      return leaf_terms_in_lanes(zero, one, pweight, feature, depth, static_cast<F>(leaf_values[node.child_or_leaf]));
+    }
+    const uint32_t left = node.child_or_leaf, right = left + 1;
+    const F w = static_cast<F>(cover(node_index));
+    const F left_zero_fraction = static_cast<F>(cover(left)) / w;
+    const F right_zero_fraction = static_cast<F>(cover(right)) / w;
+    F incoming_zero_fraction = 1, incoming_one_fraction = 1;
+    uint32_t path_index = 0;
+    for (; path_index <= depth; ++path_index) {
+      if (feature[path_index] == static_cast<int64_t>(node.feature)) break;
+    }
+    if (path_index != depth + 1) {
+      incoming_zero_fraction = zero[path_index];
+      incoming_one_fraction = one[path_index];
+      unwind_row(zero, one, pweight, feature, depth, path_index);
+      depth -= 1;
+    }
+    const bool right_hot = hot_is_right[node_index] != 0;
+    recurse_in_lanes(left, level + 1, depth + 1, left_zero_fraction * incoming_zero_fraction,
+                     right_hot ? F(0) : incoming_one_fraction, node.feature);
+    recurse_in_lanes(right, level + 1, depth + 1, right_zero_fraction * incoming_zero_fraction,
+                     right_hot ? incoming_one_fraction : F(0), node.feature);
+  }
+
+  // UnwindPath on a row, as unwind_lanes does for one lane (the library's branch on the
+  // one fraction taken, not selected).
+  static void unwind_row(F* zero, F* one, F* pweight, int64_t* feature, uint32_t depth, uint32_t index) {
+    const F zero_fraction = zero[index], one_fraction = one[index];
+    F next_one_portion = pweight[depth];
+    const F d1 = static_cast<F>(depth + 1);
+    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+      const F down = static_cast<F>(depth - i);
+      if (one_fraction != 0) {
+        const F tmp = pweight[i];
+        pweight[i] = next_one_portion * d1 / static_cast<F>((i + 1) * one_fraction);
+        next_one_portion = tmp - pweight[i] * zero_fraction * down / d1;
+      } else {
+        pweight[i] = (pweight[i] * d1) / static_cast<F>(zero_fraction * down);
+      }
+    }
+    for (uint32_t i = index; i < depth; ++i) {
+      feature[i] = feature[i + 1];
+      zero[i] = zero[i + 1];
+      one[i] = one[i + 1];
+    }
   }
 
   // The leaf's terms as the loop in recurse computes them, the unwound sums in lanes:
-  // w * (one_fraction - zero_fraction) * leaf, the difference now, w at the flush.
-  void leaf_terms_in_lanes(const LanePathElement<F, L>* path_here, uint32_t depth, F leaf) {
+  // w * (one_fraction - zero_fraction) * leaf. Leaves the lanes share wait (the path's
+  // rows are the next leaf's); a deeper leaf is computed from its rows at once.
+  void leaf_terms_in_lanes(const F* zero, const F* one, const F* pweight, const int64_t* feature, uint32_t depth,
+                           F leaf) {
     const bool shared = depth <= one_row.leaf_lanes;
     if (waiting > 0 && (!shared || depth != waiting_depth)) flush_leaves();
-    const size_t base = shared ? size_t(waiting) * kOneRowLeafStride : 0;
-    for (uint32_t i = 1; i <= depth; ++i) {
-      const LanePathElement<F, L>& el = path_here[i];
-      lane_zero[base + i - 1] = el.zero_fraction;
-      lane_one[base + i - 1] = el.one_fraction[0];
-      lane_factor[base + i - 1] = el.one_fraction[0] - el.zero_fraction;
-      term_feature[num_terms + i - 1] = el.feature;
-    }
-    for (uint32_t i = 0; i <= depth; ++i) lane_pweight[base + i] = path_here[i].pweight[0];
+    for (uint32_t i = 1; i <= depth; ++i) term_feature[num_terms + i - 1] = feature[i];
     if (shared) {
+      const size_t base = size_t(waiting) * kOneRowLeafStride;
+      std::memcpy(&lane_zero[base], zero + 1, kLeafCopy * sizeof(F));
+      std::memcpy(&lane_one[base], one + 1, kLeafCopy * sizeof(F));
+      std::memcpy(&lane_pweight[base], pweight, kLeafCopy * sizeof(F));
       waiting_term[waiting] = num_terms;
       waiting_leaf[waiting] = leaf;
       waiting_depth = depth;
@@ -170,8 +263,8 @@ struct BlockWalk {
       if (++waiting == kOneRowMaxLeaves) flush_leaves();
       return;
     }
-    one_row.one_leaf(lane_zero.data(), lane_one.data(), lane_pweight.data(), depth, lane_total.data());
-    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) terms[num_terms] = lane_total[i - 1] * lane_factor[i - 1] * leaf;
+    one_row.one_leaf(zero + 1, one + 1, pweight, depth, lane_total.data());
+    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) terms[num_terms] = lane_total[i - 1] * (one[i] - zero[i]) * leaf;
   }
 
   // The waiting leaves' terms (before add_terms reads them).
@@ -181,7 +274,7 @@ struct BlockWalk {
     for (uint32_t s = 0; s < waiting; ++s) {
       const size_t base = size_t(s) * kOneRowLeafStride;
       for (uint32_t i = 0; i < waiting_depth; ++i) {
-        terms[waiting_term[s] + i] = lane_total[base + i] * lane_factor[base + i] * waiting_leaf[s];
+        terms[waiting_term[s] + i] = lane_total[base + i] * (lane_one[base + i] - lane_zero[base + i]) * waiting_leaf[s];
       }
     }
     waiting = 0;
@@ -197,7 +290,6 @@ struct BlockWalk {
       const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
       leaf_begin[node_index] = num_terms;
       leaf_count[node_index] = depth;
-      if (L == 1 && one_row) return leaf_terms_in_lanes(path_here, depth, leaf);
       F w[L];
       for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
         unwound_sum_lanes(path_here, depth, i, w);
@@ -357,8 +449,13 @@ void walk_tree(const Forest& forest, const ContribTables& tables, uint32_t t, co
   walk.num_terms = 0;
   F all_hot[L];
   for (int l = 0; l < L; ++l) all_hot[l] = F(1);
+  if constexpr (L == 1) {
+    if (walk.one_row) {
+      walk.recurse_in_lanes(0, 0, 0, F(1), F(1), -1);
+      return walk.flush_leaves();
+    }
+  }
   walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
-  if (L == 1 && walk.one_row) walk.flush_leaves();
 }
 
 // Adds tree t into lane l's sums acc (per_row values) as the libraries do: its bias,
