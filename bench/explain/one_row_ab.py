@@ -4,7 +4,7 @@ one thread): the CPU time per row of two builds of libpolyscore, interleaved in 
 process, and a check that they give the same bits.
 
     python3 bench/explain/one_row_ab.py --a OLD/libpolyscore.so.1 --b NEW/libpolyscore.so.1 \
-        --models /work/benchmodels --repeats 7 --rows 30
+        --models bench/explain/models --repeats 7 --rows 30
 
 Each library file is loaded as its own copy (ctypes, RTLD_LOCAL; give two different
 files). Per repeat and model, A and B each explain the same `--rows` rows (the first rows
