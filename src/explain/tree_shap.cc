@@ -130,15 +130,16 @@ struct BlockWalk {
   std::vector<LanePathElement<F, L>> path;
   // One row (L = 1) on a CPU with vector lanes (one_row_sums.h): ExtendPath at every node
   // and a leaf's unwound sums in lanes, and up to kOneRowMaxLeaves leaves of one depth
-  // together (their terms are only added after the walk). The path is kept as a
+  // together (their terms are only added after the walk, so each depth has its queue
+  // of leaves, computed when full or at the end of the tree). The path is kept as a
   // structure of arrays, one row of each per level of the recursion (a node at depth k
   // of the tree has its path in row k), so ExtendPath reads the parent's weights and
   // writes the child's as whole vectors. The walk takes the hot child first, as the
   // libraries do, so the terms are stored in the order they are added
   // (terms_in_add_order; for_terms then reads them straight through), and it finds the
-  // hot child on its way (row: the row's values). The leaves waiting: their paths'
-  // values in the lane arrays (leaf s at s * kOneRowLeafStride), their first terms and
-  // values.
+  // hot child on its way (row: the row's values). The leaves waiting, per depth d: their
+  // paths' values in the lane arrays (leaf s at (d * kOneRowMaxLeaves + s) *
+  // kOneRowLeafStride), their first terms and values.
   OneRowSums<F> one_row;
   bool terms_in_add_order = false;
   const double* row = nullptr;
@@ -147,9 +148,11 @@ struct BlockWalk {
   std::vector<int64_t> row_feature;
   F *zero_rows = nullptr, *one_rows = nullptr, *pweight_rows = nullptr;  // row 0, aligned
   std::vector<F> lane_zero, lane_one, lane_pweight, lane_total;
-  uint32_t waiting = 0, waiting_depth = 0;
-  uint32_t waiting_term[kOneRowMaxLeaves];
-  F waiting_leaf[kOneRowMaxLeaves];
+  static constexpr uint32_t kMaxQueuedDepth = 16;
+  uint32_t queued_depths = 0;  // leaves up to this depth are queued: min(leaf_lanes, kMaxQueuedDepth)
+  uint32_t waiting[kMaxQueuedDepth + 1] = {};
+  uint32_t waiting_term[kMaxQueuedDepth + 1][kOneRowMaxLeaves];
+  F waiting_leaf[kMaxQueuedDepth + 1][kOneRowMaxLeaves];
   // A leaf's path values copied to the lane arrays: whole vectors (up to 16 values),
   // enough for any leaf the lanes share (depth <= leaf_lanes <= 8).
   static constexpr size_t kLeafCopy = 16;
@@ -157,11 +160,12 @@ struct BlockWalk {
 
   void use_one_row_sums(OneRowSums<F> sums, uint32_t max_elements) {
     one_row = sums;
-    const size_t padded = std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride);
-    lane_zero.assign(padded, F(1));
-    lane_one.assign(padded, F(1));
-    lane_pweight.assign(padded, F(1));
-    lane_total.assign(padded, F(0));
+    queued_depths = std::min(one_row.leaf_lanes, kMaxQueuedDepth);
+    const size_t queues = size_t(kMaxQueuedDepth + 1) * kOneRowMaxLeaves * kOneRowLeafStride;
+    lane_zero.assign(queues, F(1));
+    lane_one.assign(queues, F(1));
+    lane_pweight.assign(queues, F(1));
+    lane_total.assign(std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride), F(0));
     // A row holds a path of max_elements, read and written past it by whole vectors
     // (one_row_sums_padded), and the element after the path (kLeafCopy from index 1).
     row_stride = (std::max<size_t>(one_row_sums_padded(max_elements) + 1, kLeafCopy + 1) + 15) / 16 * 16;
@@ -265,44 +269,51 @@ struct BlockWalk {
   }
 
   // The leaf's terms as the loop in recurse computes them, the unwound sums in lanes:
-  // w * (one_fraction - zero_fraction) * leaf. Leaves the lanes share wait (the path's
-  // rows are the next leaf's); a deeper leaf is computed from its rows at once.
+  // w * (one_fraction - zero_fraction) * leaf. Leaves the lanes share wait in their
+  // depth's queue (the path's rows are the next leaf's); a deeper leaf is computed from
+  // its rows at once. Each leaf's terms have their place (from num_terms), so the order
+  // the leaves are computed in does not matter.
   void leaf_terms_in_lanes(const F* zero, const F* one, const F* pweight, const int64_t* feature, uint32_t depth,
                            F leaf) {
-    const bool shared = depth <= one_row.leaf_lanes;
-    if (waiting > 0 && (!shared || depth != waiting_depth)) flush_leaves();
     copy_whole_vectors(feature + 1, &term_feature[num_terms], depth);  // term_feature has room
-    if (shared) {
-      const size_t base = size_t(waiting) * kOneRowLeafStride;
+    if (depth <= queued_depths) {
+      uint32_t& n = waiting[depth];
+      const size_t base = (size_t(depth) * kOneRowMaxLeaves + n) * kOneRowLeafStride;
       std::memcpy(&lane_zero[base], zero + 1, kLeafCopy * sizeof(F));
       std::memcpy(&lane_one[base], one + 1, kLeafCopy * sizeof(F));
       std::memcpy(&lane_pweight[base], pweight, kLeafCopy * sizeof(F));
-      waiting_term[waiting] = num_terms;
-      waiting_leaf[waiting] = leaf;
-      waiting_depth = depth;
+      waiting_term[depth][n] = num_terms;
+      waiting_leaf[depth][n] = leaf;
       num_terms += depth;
-      if (++waiting == kOneRowMaxLeaves) flush_leaves();
+      if (++n == kOneRowMaxLeaves) flush_leaves(depth);
       return;
     }
     one_row.one_leaf(zero + 1, one + 1, pweight, depth, lane_total.data());
     for (uint32_t i = 1; i <= depth; ++i, ++num_terms) terms[num_terms] = lane_total[i - 1] * (one[i] - zero[i]) * leaf;
   }
 
-  // The waiting leaves' terms (before add_terms reads them).
-  void flush_leaves() {
-    if (waiting == 0) return;
-    one_row.leaves(lane_zero.data(), lane_one.data(), lane_pweight.data(), waiting_depth, waiting, lane_total.data());
-    for (uint32_t s = 0; s < waiting; ++s) {
+  // The terms of the leaves waiting in depth's queue.
+  void flush_leaves(uint32_t depth) {
+    const uint32_t n = waiting[depth];
+    if (n == 0) return;
+    const size_t queue = size_t(depth) * kOneRowMaxLeaves * kOneRowLeafStride;
+    one_row.leaves(&lane_zero[queue], &lane_one[queue], &lane_pweight[queue], depth, n, lane_total.data());
+    for (uint32_t s = 0; s < n; ++s) {
       const size_t base = size_t(s) * kOneRowLeafStride;
       // Not aliased (restrict): the compiler computes the terms a vector at a time.
       const F* __restrict total = &lane_total[base];
-      const F* __restrict one = &lane_one[base];
-      const F* __restrict zero = &lane_zero[base];
-      F* __restrict term = &terms[waiting_term[s]];
-      const F leaf = waiting_leaf[s];
-      for (uint32_t i = 0; i < waiting_depth; ++i) term[i] = total[i] * (one[i] - zero[i]) * leaf;
+      const F* __restrict one = &lane_one[queue + base];
+      const F* __restrict zero = &lane_zero[queue + base];
+      F* __restrict term = &terms[waiting_term[depth][s]];
+      const F leaf = waiting_leaf[depth][s];
+      for (uint32_t i = 0; i < depth; ++i) term[i] = total[i] * (one[i] - zero[i]) * leaf;
     }
-    waiting = 0;
+    waiting[depth] = 0;
+  }
+
+  // Every queue's terms (before add_terms reads them).
+  void flush_all_leaves() {
+    for (uint32_t depth = 1; depth <= queued_depths; ++depth) flush_leaves(depth);
   }
 
   void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
@@ -489,7 +500,7 @@ void walk_tree(const Forest& forest, const ContribTables& tables, uint32_t t, co
       }
       walk.start_walk_in_lanes(row[0]);
       walk.recurse_in_lanes(0, 0, 0, F(1), F(1), -1);
-      return walk.flush_leaves();
+      return walk.flush_all_leaves();
     }
   }
   walk.hot_is_right.resize(size_t(tree.num_nodes) * L);
