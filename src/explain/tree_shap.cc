@@ -132,9 +132,11 @@ struct BlockWalk {
   // and a leaf's unwound sums in lanes, and up to kOneRowMaxLeaves leaves of one depth
   // together (their terms are only added after the walk, so each depth has its queue
   // of leaves, computed when full or at the end of the tree). The path is kept as a
-  // structure of arrays, one row of each per level of the recursion (a node at depth k
-  // of the tree has its path in row k), so ExtendPath reads the parent's weights and
-  // writes the child's as whole vectors. The walk takes the hot child first, as the
+  // structure of arrays: the weights one row per level of the recursion (a node at
+  // depth k of the tree has its weights in row k), so ExtendPath reads the parent's
+  // weights and writes the child's as whole vectors; the fractions and features one
+  // array each, a stack (a child appends its element, UnwindPath's removal is undone
+  // after the node's children). The walk takes the hot child first, as the
   // libraries do, so the terms are stored in the order they are added
   // (terms_in_add_order; for_terms then reads them straight through), and it finds the
   // hot child on its way (row: the row's values). The leaves waiting, per depth d: their
@@ -144,9 +146,9 @@ struct BlockWalk {
   bool terms_in_add_order = false;
   const double* row = nullptr;
   size_t row_stride = 0;  // values per row: a multiple of 16, rows 64-byte aligned
-  std::vector<F> row_zero, row_one, row_pweight;
-  std::vector<int64_t> row_feature;
-  F *zero_rows = nullptr, *one_rows = nullptr, *pweight_rows = nullptr;  // row 0, aligned
+  std::vector<F> row_pweight, path_zero, path_one;
+  std::vector<int64_t> path_feature;
+  F* pweight_rows = nullptr;  // row 0, aligned
   std::vector<F> lane_zero, lane_one, lane_pweight, lane_total;
   static constexpr uint32_t kMaxQueuedDepth = 16;
   uint32_t queued_depths = 0;  // leaves up to this depth are queued: min(leaf_lanes, kMaxQueuedDepth)
@@ -169,11 +171,10 @@ struct BlockWalk {
     // A row holds a path of max_elements, read and written past it by whole vectors
     // (one_row_sums_padded), and the element after the path (kLeafCopy from index 1).
     row_stride = (std::max<size_t>(one_row_sums_padded(max_elements) + 1, kLeafCopy + 1) + 15) / 16 * 16;
-    const size_t values = row_stride * max_elements + 16;  // + 16: room to align the first row
-    row_zero.assign(values, F(1));  // finite values past the path (one_row_sums.h)
-    row_one.assign(values, F(1));
-    row_pweight.assign(values, F(0));
-    row_feature.assign(row_stride * max_elements, 0);
+    row_pweight.assign(row_stride * max_elements + 16, F(0));  // + 16: room to align the first row
+    path_zero.assign(row_stride, F(1));  // finite values past the path (one_row_sums.h)
+    path_one.assign(row_stride, F(1));
+    path_feature.assign(row_stride, 0);
   }
 
   // The first 64-byte boundary in values (the arrays have 16 values to spare for it).
@@ -185,8 +186,6 @@ struct BlockWalk {
   // Before a tree's walk in lanes (the arrays stay put, but the walk may have moved).
   void start_walk_in_lanes(const double* row_values) {
     row = row_values;
-    zero_rows = aligned_start(row_zero);
-    one_rows = aligned_start(row_one);
     pweight_rows = aligned_start(row_pweight);
   }
 
@@ -197,21 +196,17 @@ struct BlockWalk {
     for (uint32_t k = 0; k < n; k += kPerVector) std::memcpy(to + k, from + k, 64);
   }
 
-  // The walk of recurse with the path as rows (above). level: the node's depth in the
+  // The walk of recurse with the path as arrays (above). level: the node's depth in the
   // tree; depth: its path's unique depth, as in recurse.
   void recurse_in_lanes(uint32_t node_index, uint32_t level, uint32_t depth, F parent_zero_fraction,
                         F parent_one_fraction, int64_t parent_feature) {
-    const size_t at = size_t(level) * row_stride;
-    F* zero = zero_rows + at;
-    F* one = one_rows + at;
-    F* pweight = pweight_rows + at;
-    int64_t* feature = &row_feature[at];
+    F* zero = path_zero.data();
+    F* one = path_one.data();
+    int64_t* feature = path_feature.data();
+    F* pweight = pweight_rows + size_t(level) * row_stride;
     if (level == 0) {
       pweight[0] = F(1);
     } else {
-      copy_whole_vectors(feature - row_stride, feature, depth);
-      copy_whole_vectors(zero - row_stride, zero, depth);
-      copy_whole_vectors(one - row_stride, one, depth);
       one_row.extend(pweight - row_stride, pweight, depth, parent_zero_fraction, parent_one_fraction);
     }
     feature[depth] = parent_feature;
@@ -230,19 +225,31 @@ struct BlockWalk {
     for (; path_index <= depth; ++path_index) {
       if (feature[path_index] == static_cast<int64_t>(node.feature)) break;
     }
-    if (path_index != depth + 1) {
+    const bool unwound = path_index != depth + 1;
+    if (unwound) {
       incoming_zero_fraction = zero[path_index];
       incoming_one_fraction = one[path_index];
       unwind_row(zero, one, pweight, feature, depth, path_index);
-      depth -= 1;
     }
+    const uint32_t child_depth = unwound ? depth : depth + 1;
     const bool right_hot = next_node(node, row[node.feature], forest->category_words.data()) == right;
     const uint32_t hot = right_hot ? right : left, cold = right_hot ? left : right;
     const F hot_zero_fraction = right_hot ? right_zero_fraction : left_zero_fraction;
     const F cold_zero_fraction = right_hot ? left_zero_fraction : right_zero_fraction;
-    recurse_in_lanes(hot, level + 1, depth + 1, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction,
+    recurse_in_lanes(hot, level + 1, child_depth, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction,
                      node.feature);
-    recurse_in_lanes(cold, level + 1, depth + 1, cold_zero_fraction * incoming_zero_fraction, F(0), node.feature);
+    recurse_in_lanes(cold, level + 1, child_depth, cold_zero_fraction * incoming_zero_fraction, F(0), node.feature);
+    if (unwound) {
+      // Put the element back for the parent (the children wrote at depth and past it).
+      for (uint32_t i = depth - 1; i > path_index; --i) {
+        feature[i] = feature[i - 1];
+        zero[i] = zero[i - 1];
+        one[i] = one[i - 1];
+      }
+      feature[path_index] = node.feature;
+      zero[path_index] = incoming_zero_fraction;
+      one[path_index] = incoming_one_fraction;
+    }
   }
 
   // UnwindPath on a row, as unwind_lanes does for one lane (the library's branch on the
