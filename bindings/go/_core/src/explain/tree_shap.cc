@@ -168,8 +168,8 @@ struct BlockWalk {
     lane_one.assign(queues, F(1));
     lane_pweight.assign(queues, F(1));
     lane_total.assign(std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride), F(0));
-    // A row holds a path of max_elements, read and written past it by whole vectors
-    // (one_row_sums_padded), and the element after the path (kLeafCopy from index 1).
+    // A row (and each path array) holds a path of max_elements, read and written past it
+    // by whole vectors (one_row_sums_padded), and kLeafCopy values from index 1.
     row_stride = (std::max<size_t>(one_row_sums_padded(max_elements) + 1, kLeafCopy + 1) + 15) / 16 * 16;
     row_pweight.assign(row_stride * max_elements + 16, F(0));  // + 16: room to align the first row
     path_zero.assign(row_stride, F(1));  // finite values past the path (one_row_sums.h)
@@ -189,7 +189,8 @@ struct BlockWalk {
     pweight_rows = aligned_start(row_pweight);
   }
 
-  // Copies n values (n > 0) a whole 64 bytes at a time: the rows have room past a path.
+  // Copies n values (n > 0) a whole 64 bytes at a time: both arrays have room past n (a
+  // path's array, row_stride values; term_feature, 16 spare).
   template <typename T>
   static void copy_whole_vectors(const T* from, T* to, uint32_t n) {
     constexpr uint32_t kPerVector = 64 / sizeof(T);
