@@ -35,6 +35,12 @@ void double_leaves(const double* zero, const double* one, const double* pweight,
                    double* total) {
   sums_leaves<double, Double4>(zero, one, pweight, depth, leaves, total);
 }
+void float_extend(const float* old_pweight, float* pweight, uint32_t depth, float zero, float one) {
+  extend_all<float, Float8>(old_pweight, pweight, depth, zero, one);
+}
+void double_extend(const double* old_pweight, double* pweight, uint32_t depth, double zero, double one) {
+  extend_all<double, Double4>(old_pweight, pweight, depth, zero, one);
+}
 #include "predict/avx2_target_end.h"
 }  // namespace one_row_avx2
 
@@ -59,12 +65,22 @@ void double_leaves(const double* zero, const double* one, const double* pweight,
                    double* total) {
   sums_leaves<double, Double8>(zero, one, pweight, depth, leaves, total);
 }
+// Paths of up to half a register's elements take the half, as float_sums above.
+void float_extend(const float* old_pweight, float* pweight, uint32_t depth, float zero, float one) {
+  if (depth < 8) return extend_all<float, Float8>(old_pweight, pweight, depth, zero, one);
+  extend_all<float, Float16>(old_pweight, pweight, depth, zero, one);
+}
+void double_extend(const double* old_pweight, double* pweight, uint32_t depth, double zero, double one) {
+  if (depth < 4) return extend_all<double, Double4>(old_pweight, pweight, depth, zero, one);
+  extend_all<double, Double8>(old_pweight, pweight, depth, zero, one);
+}
 #include "predict/avx512_target_end.h"
 }  // namespace one_row_avx512
 
 #endif  // POLYSCORE_X86_64
 
-// sums_all reads and writes whole vectors: at most one vector (16 lanes) past depth.
+// sums_all and extend_all read and write whole vectors: at most one vector (16 lanes)
+// past depth.
 uint32_t one_row_sums_padded(uint32_t depth) { return depth + 16; }
 
 template <>
@@ -73,9 +89,9 @@ OneRowSums<float> one_row_unwound_sums<float>() {
   if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
 #if POLYSCORE_X86_64
   if (avx512_allowed()) {
-    sums = {one_row_avx512::float_sums, one_row_avx512::float_leaves, 8};
+    sums = {one_row_avx512::float_sums, one_row_avx512::float_leaves, one_row_avx512::float_extend, 8};
   } else if (avx2_allowed()) {
-    sums = {one_row_avx2::float_sums, one_row_avx2::float_leaves, 8};
+    sums = {one_row_avx2::float_sums, one_row_avx2::float_leaves, one_row_avx2::float_extend, 8};
   }
 #endif
   return sums;
@@ -87,9 +103,9 @@ OneRowSums<double> one_row_unwound_sums<double>() {
   if (set_in_environment("POLYSCORE_CONTRIB_ONE_ROW_SCALAR")) return sums;
 #if POLYSCORE_X86_64
   if (avx512_allowed()) {
-    sums = {one_row_avx512::double_sums, one_row_avx512::double_leaves, 8};
+    sums = {one_row_avx512::double_sums, one_row_avx512::double_leaves, one_row_avx512::double_extend, 8};
   } else if (avx2_allowed()) {
-    sums = {one_row_avx2::double_sums, one_row_avx2::double_leaves, 4};
+    sums = {one_row_avx2::double_sums, one_row_avx2::double_leaves, one_row_avx2::double_extend, 4};
   }
 #endif
   return sums;

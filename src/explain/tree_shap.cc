@@ -128,63 +128,200 @@ struct BlockWalk {
   std::vector<F> terms;                // per term and lane
   uint32_t num_terms = 0;
   std::vector<LanePathElement<F, L>> path;
-  // One row (L = 1) on a CPU with vector lanes: a leaf's unwound sums all at once
-  // (one_row_sums.h), and up to kOneRowMaxLeaves leaves of one depth together (their
-  // terms are only added after the walk). The leaves waiting: their paths' values in
-  // the lane arrays (leaf s at s * kOneRowLeafStride), their first terms and values.
+  // One row (L = 1) on a CPU with vector lanes (one_row_sums.h): ExtendPath at every node
+  // and a leaf's unwound sums in lanes, and up to kOneRowMaxLeaves leaves of one depth
+  // together (their terms are only added after the walk, so each depth has its queue
+  // of leaves, computed when full or at the end of the tree). The path is kept as a
+  // structure of arrays: the weights one row per level of the recursion (a node at
+  // depth k of the tree has its weights in row k), so ExtendPath reads the parent's
+  // weights and writes the child's as whole vectors; the fractions and features one
+  // array each, a stack (a child appends its element, UnwindPath's removal is undone
+  // after the node's children). The walk takes the hot child first, as the
+  // libraries do, so the terms are stored in the order they are added
+  // (terms_in_add_order; for_terms then reads them straight through), and it finds the
+  // hot child on its way (row: the row's values). The leaves waiting, per depth d: their
+  // paths' values in the lane arrays (leaf s at (d * kOneRowMaxLeaves + s) *
+  // kOneRowLeafStride), their first terms and values.
   OneRowSums<F> one_row;
-  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total, lane_factor;
-  uint32_t waiting = 0, waiting_depth = 0;
-  uint32_t waiting_term[kOneRowMaxLeaves];
-  F waiting_leaf[kOneRowMaxLeaves];
+  bool terms_in_add_order = false;
+  const double* row = nullptr;
+  size_t row_stride = 0;  // values per row: a multiple of 16, rows 64-byte aligned
+  std::vector<F> row_pweight, path_zero, path_one;
+  std::vector<int64_t> path_feature;
+  F* pweight_rows = nullptr;  // row 0, aligned
+  std::vector<F> lane_zero, lane_one, lane_pweight, lane_total;
+  static constexpr uint32_t kMaxQueuedDepth = 16;
+  uint32_t queued_depths = 0;  // leaves up to this depth are queued: min(leaf_lanes, kMaxQueuedDepth)
+  uint32_t waiting[kMaxQueuedDepth + 1] = {};
+  uint32_t waiting_term[kMaxQueuedDepth + 1][kOneRowMaxLeaves];
+  F waiting_leaf[kMaxQueuedDepth + 1][kOneRowMaxLeaves];
+  // A leaf's path values copied to the lane arrays: whole vectors (up to 16 values),
+  // enough for any leaf the lanes share (depth <= leaf_lanes <= 8).
+  static constexpr size_t kLeafCopy = 16;
+  static_assert(kLeafCopy <= kOneRowLeafStride, "a leaf's copy fits its stride");
 
   void use_one_row_sums(OneRowSums<F> sums, uint32_t max_elements) {
     one_row = sums;
-    const size_t padded = std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride);
-    lane_zero.assign(padded, F(1));
-    lane_one.assign(padded, F(1));
-    lane_pweight.assign(padded, F(1));
-    lane_total.assign(padded, F(0));
-    lane_factor.assign(padded, F(0));
+    queued_depths = std::min(one_row.leaf_lanes, kMaxQueuedDepth);
+    const size_t queues = size_t(kMaxQueuedDepth + 1) * kOneRowMaxLeaves * kOneRowLeafStride;
+    lane_zero.assign(queues, F(1));
+    lane_one.assign(queues, F(1));
+    lane_pweight.assign(queues, F(1));
+    lane_total.assign(std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride), F(0));
+    // A row (and each path array) holds a path of max_elements, read and written past it
+    // by whole vectors (one_row_sums_padded), and kLeafCopy values from index 1.
+    row_stride = (std::max<size_t>(one_row_sums_padded(max_elements) + 1, kLeafCopy + 1) + 15) / 16 * 16;
+    row_pweight.assign(row_stride * max_elements + 16, F(0));  // + 16: room to align the first row
+    path_zero.assign(row_stride, F(1));  // finite values past the path (one_row_sums.h)
+    path_one.assign(row_stride, F(1));
+    path_feature.assign(row_stride, 0);
+  }
+
+  // The first 64-byte boundary in values (the arrays have 16 values to spare for it).
+  static F* aligned_start(std::vector<F>& values) {
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(values.data());
+    return values.data() + ((64 - begin % 64) % 64) / sizeof(F);
+  }
+
+  // Before a tree's walk in lanes (the arrays stay put, but the walk may have moved).
+  void start_walk_in_lanes(const double* row_values) {
+    row = row_values;
+    pweight_rows = aligned_start(row_pweight);
+  }
+
+  // Copies n values (n > 0) a whole 64 bytes at a time: both arrays have room past n (a
+  // path's array, row_stride values; term_feature, 16 spare).
+  template <typename T>
+  static void copy_whole_vectors(const T* from, T* to, uint32_t n) {
+    constexpr uint32_t kPerVector = 64 / sizeof(T);
+    for (uint32_t k = 0; k < n; k += kPerVector) std::memcpy(to + k, from + k, 64);
+  }
+
+  // The walk of recurse with the path as arrays (above). level: the node's depth in the
+  // tree; depth: its path's unique depth, as in recurse.
+  void recurse_in_lanes(uint32_t node_index, uint32_t level, uint32_t depth, F parent_zero_fraction,
+                        F parent_one_fraction, int64_t parent_feature) {
+    F* zero = path_zero.data();
+    F* one = path_one.data();
+    int64_t* feature = path_feature.data();
+    F* pweight = pweight_rows + size_t(level) * row_stride;
+    if (level == 0) {
+      pweight[0] = F(1);
+    } else {
+      one_row.extend(pweight - row_stride, pweight, depth, parent_zero_fraction, parent_one_fraction);
+    }
+    feature[depth] = parent_feature;
+    zero[depth] = parent_zero_fraction;
+    one[depth] = parent_one_fraction;
+    const Node& node = nodes[node_index];
+    if (node.flags & kLeaf) {
+      return leaf_terms_in_lanes(zero, one, pweight, feature, depth, static_cast<F>(leaf_values[node.child_or_leaf]));
+    }
+    const uint32_t left = node.child_or_leaf, right = left + 1;
+    const F w = static_cast<F>(cover(node_index));
+    const F left_zero_fraction = static_cast<F>(cover(left)) / w;
+    const F right_zero_fraction = static_cast<F>(cover(right)) / w;
+    F incoming_zero_fraction = 1, incoming_one_fraction = 1;
+    uint32_t path_index = 0;
+    for (; path_index <= depth; ++path_index) {
+      if (feature[path_index] == static_cast<int64_t>(node.feature)) break;
+    }
+    const bool unwound = path_index != depth + 1;
+    if (unwound) {
+      incoming_zero_fraction = zero[path_index];
+      incoming_one_fraction = one[path_index];
+      unwind_row(zero, one, pweight, feature, depth, path_index);
+    }
+    const uint32_t child_depth = unwound ? depth : depth + 1;
+    const bool right_hot = next_node(node, row[node.feature], forest->category_words.data()) == right;
+    const uint32_t hot = right_hot ? right : left, cold = right_hot ? left : right;
+    const F hot_zero_fraction = right_hot ? right_zero_fraction : left_zero_fraction;
+    const F cold_zero_fraction = right_hot ? left_zero_fraction : right_zero_fraction;
+    recurse_in_lanes(hot, level + 1, child_depth, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction,
+                     node.feature);
+    recurse_in_lanes(cold, level + 1, child_depth, cold_zero_fraction * incoming_zero_fraction, F(0), node.feature);
+    if (unwound) {
+      // Put the element back for the parent (the children wrote at depth and past it).
+      for (uint32_t i = depth - 1; i > path_index; --i) {
+        feature[i] = feature[i - 1];
+        zero[i] = zero[i - 1];
+        one[i] = one[i - 1];
+      }
+      feature[path_index] = node.feature;
+      zero[path_index] = incoming_zero_fraction;
+      one[path_index] = incoming_one_fraction;
+    }
+  }
+
+  // UnwindPath on a row, as unwind_lanes does for one lane (the library's branch on the
+  // one fraction taken, not selected).
+  static void unwind_row(F* zero, F* one, F* pweight, int64_t* feature, uint32_t depth, uint32_t index) {
+    const F zero_fraction = zero[index], one_fraction = one[index];
+    F next_one_portion = pweight[depth];
+    const F d1 = static_cast<F>(depth + 1);
+    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+      const F down = static_cast<F>(depth - i);
+      if (one_fraction != 0) {
+        const F tmp = pweight[i];
+        pweight[i] = next_one_portion * d1 / static_cast<F>((i + 1) * one_fraction);
+        next_one_portion = tmp - pweight[i] * zero_fraction * down / d1;
+      } else {
+        pweight[i] = (pweight[i] * d1) / static_cast<F>(zero_fraction * down);
+      }
+    }
+    for (uint32_t i = index; i < depth; ++i) {
+      feature[i] = feature[i + 1];
+      zero[i] = zero[i + 1];
+      one[i] = one[i + 1];
+    }
   }
 
   // The leaf's terms as the loop in recurse computes them, the unwound sums in lanes:
-  // w * (one_fraction - zero_fraction) * leaf, the difference now, w at the flush.
-  void leaf_terms_in_lanes(const LanePathElement<F, L>* path_here, uint32_t depth, F leaf) {
-    const bool shared = depth <= one_row.leaf_lanes;
-    if (waiting > 0 && (!shared || depth != waiting_depth)) flush_leaves();
-    const size_t base = shared ? size_t(waiting) * kOneRowLeafStride : 0;
-    for (uint32_t i = 1; i <= depth; ++i) {
-      const LanePathElement<F, L>& el = path_here[i];
-      lane_zero[base + i - 1] = el.zero_fraction;
-      lane_one[base + i - 1] = el.one_fraction[0];
-      lane_factor[base + i - 1] = el.one_fraction[0] - el.zero_fraction;
-      term_feature[num_terms + i - 1] = el.feature;
-    }
-    for (uint32_t i = 0; i <= depth; ++i) lane_pweight[base + i] = path_here[i].pweight[0];
-    if (shared) {
-      waiting_term[waiting] = num_terms;
-      waiting_leaf[waiting] = leaf;
-      waiting_depth = depth;
+  // w * (one_fraction - zero_fraction) * leaf. Leaves the lanes share wait in their
+  // depth's queue (the path's rows are the next leaf's); a deeper leaf is computed from
+  // its rows at once. Each leaf's terms have their place (from num_terms), so the order
+  // the leaves are computed in does not matter.
+  void leaf_terms_in_lanes(const F* zero, const F* one, const F* pweight, const int64_t* feature, uint32_t depth,
+                           F leaf) {
+    copy_whole_vectors(feature + 1, &term_feature[num_terms], depth);  // term_feature has room
+    if (depth <= queued_depths) {
+      uint32_t& n = waiting[depth];
+      const size_t base = (size_t(depth) * kOneRowMaxLeaves + n) * kOneRowLeafStride;
+      std::memcpy(&lane_zero[base], zero + 1, kLeafCopy * sizeof(F));
+      std::memcpy(&lane_one[base], one + 1, kLeafCopy * sizeof(F));
+      std::memcpy(&lane_pweight[base], pweight, kLeafCopy * sizeof(F));
+      waiting_term[depth][n] = num_terms;
+      waiting_leaf[depth][n] = leaf;
       num_terms += depth;
-      if (++waiting == kOneRowMaxLeaves) flush_leaves();
+      if (++n == kOneRowMaxLeaves) flush_leaves(depth);
       return;
     }
-    one_row.one_leaf(lane_zero.data(), lane_one.data(), lane_pweight.data(), depth, lane_total.data());
-    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) terms[num_terms] = lane_total[i - 1] * lane_factor[i - 1] * leaf;
+    one_row.one_leaf(zero + 1, one + 1, pweight, depth, lane_total.data());
+    for (uint32_t i = 1; i <= depth; ++i, ++num_terms) terms[num_terms] = lane_total[i - 1] * (one[i] - zero[i]) * leaf;
   }
 
-  // The waiting leaves' terms (before add_terms reads them).
-  void flush_leaves() {
-    if (waiting == 0) return;
-    one_row.leaves(lane_zero.data(), lane_one.data(), lane_pweight.data(), waiting_depth, waiting, lane_total.data());
-    for (uint32_t s = 0; s < waiting; ++s) {
+  // The terms of the leaves waiting in depth's queue.
+  void flush_leaves(uint32_t depth) {
+    const uint32_t n = waiting[depth];
+    if (n == 0) return;
+    const size_t queue = size_t(depth) * kOneRowMaxLeaves * kOneRowLeafStride;
+    one_row.leaves(&lane_zero[queue], &lane_one[queue], &lane_pweight[queue], depth, n, lane_total.data());
+    for (uint32_t s = 0; s < n; ++s) {
       const size_t base = size_t(s) * kOneRowLeafStride;
-      for (uint32_t i = 0; i < waiting_depth; ++i) {
-        terms[waiting_term[s] + i] = lane_total[base + i] * lane_factor[base + i] * waiting_leaf[s];
-      }
+      // Not aliased (restrict): the compiler computes the terms a vector at a time.
+      const F* __restrict total = &lane_total[base];
+      const F* __restrict one = &lane_one[queue + base];
+      const F* __restrict zero = &lane_zero[queue + base];
+      F* __restrict term = &terms[waiting_term[depth][s]];
+      const F leaf = waiting_leaf[depth][s];
+      for (uint32_t i = 0; i < depth; ++i) term[i] = total[i] * (one[i] - zero[i]) * leaf;
     }
-    waiting = 0;
+    waiting[depth] = 0;
+  }
+
+  // Every queue's terms (before add_terms reads them).
+  void flush_all_leaves() {
+    for (uint32_t depth = 1; depth <= queued_depths; ++depth) flush_leaves(depth);
   }
 
   void recurse(uint32_t node_index, uint32_t depth, LanePathElement<F, L>* parent_path, F parent_zero_fraction,
@@ -197,7 +334,6 @@ struct BlockWalk {
       const F leaf = static_cast<F>(leaf_values[node.child_or_leaf]);
       leaf_begin[node_index] = num_terms;
       leaf_count[node_index] = depth;
-      if (L == 1 && one_row) return leaf_terms_in_lanes(path_here, depth, leaf);
       F w[L];
       for (uint32_t i = 1; i <= depth; ++i, ++num_terms) {
         unwound_sum_lanes(path_here, depth, i, w);
@@ -241,6 +377,10 @@ struct BlockWalk {
   // Calls add(feature, term) for lane l's terms in add_terms's order.
   template <typename Add>
   void for_terms(int l, uint32_t* stack, Add&& add) const {
+    if (terms_in_add_order) {
+      for (uint32_t k = 0; k < num_terms; ++k) add(term_feature[k], terms[k]);
+      return;
+    }
     size_t top = 0;
     stack[top++] = 0;
     while (top > 0) {
@@ -327,6 +467,12 @@ void linear_contributions(const Forest& forest, const double* row, const double*
 // SSE2, twice that with AVX2) and hide the latency of the per-lane division chains.
 constexpr int kBlockLanes = 8;
 
+// Asks for the cache lines of `bytes` bytes at `begin`, in order.
+void prefetch_bytes(const void* begin, size_t bytes) {
+  const char* p = static_cast<const char*>(begin);
+  for (size_t k = 0; k < bytes; k += 64) __builtin_prefetch(p + k);
+}
+
 // Walks tree t for the block's L rows (row[l]: converted feature values): their hot
 // children, then every leaf's terms, kept in walk for add_tree.
 template <typename F, int L>
@@ -338,6 +484,33 @@ void walk_tree(const Forest& forest, const ContribTables& tables, uint32_t t, co
   walk.nodes = nodes;
   walk.forest = &forest;
   walk.node_begin = tree.node_begin;
+  // At most one term per leaf and edge above it, and room for whole-vector copies.
+  const size_t max_terms = size_t(tree.num_nodes) * (tables.tree_depth[t] + 1) + 16;
+  if (walk.term_feature.size() < max_terms) {
+    walk.term_feature.resize(max_terms);
+    walk.terms.resize(max_terms * L);
+  }
+  walk.num_terms = 0;
+  if constexpr (L == 1) {
+    walk.terms_in_add_order = static_cast<bool>(walk.one_row);
+    if (walk.one_row) {
+      // The walk visits the nodes depth first, they are laid out breadth first: read the
+      // tree's nodes, leaf values and covers into the cache in order first, as the
+      // hot-side pass of the other walks does (without the nodes and covers one row took
+      // 1.08x and 1.11x as long on the LightGBM and XGBoost bench models).
+      for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+        if (nodes[i].flags & kLeaf) __builtin_prefetch(&forest.leaf_values[nodes[i].child_or_leaf]);
+      }
+      if (forest.node_covers32.empty()) {
+        prefetch_bytes(&forest.node_covers[tree.node_begin], tree.num_nodes * sizeof(double));
+      } else {
+        prefetch_bytes(&forest.node_covers32[tree.node_begin], tree.num_nodes * sizeof(float));
+      }
+      walk.start_walk_in_lanes(row[0]);
+      walk.recurse_in_lanes(0, 0, 0, F(1), F(1), -1);
+      return walk.flush_all_leaves();
+    }
+  }
   walk.hot_is_right.resize(size_t(tree.num_nodes) * L);
   walk.leaf_begin.resize(tree.num_nodes);
   walk.leaf_count.resize(tree.num_nodes);
@@ -348,17 +521,9 @@ void walk_tree(const Forest& forest, const ContribTables& tables, uint32_t t, co
       walk.hot_is_right[size_t(i) * L + l] = static_cast<uint8_t>(hot - nodes[i].child_or_leaf);
     }
   }
-  // At most one term per leaf and edge above it.
-  const size_t max_terms = size_t(tree.num_nodes) * (tables.tree_depth[t] + 1);
-  if (walk.term_feature.size() < max_terms) {
-    walk.term_feature.resize(max_terms);
-    walk.terms.resize(max_terms * L);
-  }
-  walk.num_terms = 0;
   F all_hot[L];
   for (int l = 0; l < L; ++l) all_hot[l] = F(1);
   walk.recurse(0, 0, walk.path.data(), F(1), all_hot, -1);
-  if (L == 1 && walk.one_row) walk.flush_leaves();
 }
 
 // Adds tree t into lane l's sums acc (per_row values) as the libraries do: its bias,

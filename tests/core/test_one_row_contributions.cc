@@ -1,10 +1,12 @@
-// The contributions of one row with a leaf's unwound sums in vector lanes
+// The contributions of one row with a leaf's unwound sums and ExtendPath in vector lanes
 // (src/explain/one_row_sums.h) against the one-sum-at-a-time walk they replace: the same
-// bits on every conformance model, and the lanes against XGBoost's UnwoundPathSum
-// written out on paths of every depth up to 80 (several vectors, several passes). ctest
+// bits on every conformance model, and the lanes against XGBoost's UnwoundPathSum and
+// ExtendPath written out on paths of every depth up to 80 (several vectors, several
+// passes). ctest
 // runs these again with POLYSCORE_NO_AVX512 (the AVX2 lanes).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -139,6 +141,52 @@ void check_leaves_against_library() {
 
 TEST(OneRowContributions, FloatLeavesTogetherAreXGBoostsUnwoundSums) { check_leaves_against_library<float>(); }
 TEST(OneRowContributions, DoubleLeavesTogetherAreLightGBMsUnwoundSums) { check_leaves_against_library<double>(); }
+
+// XGBoost's ExtendPath (src/tree/tree_model.cc) on the path weights alone; LightGBM's is
+// the same in double. pweight holds depth + 1 values, the last one the new element's.
+template <typename F>
+void library_extend(F* pweight, uint32_t depth, F zero_fraction, F one_fraction) {
+  pweight[depth] = static_cast<F>(depth == 0 ? 1 : 0);
+  for (int i = static_cast<int>(depth) - 1; i >= 0; i--) {
+    pweight[i + 1] += one_fraction * pweight[i] * (i + 1) / static_cast<F>(depth + 1);
+    pweight[i] = zero_fraction * pweight[i] * (depth - i) / static_cast<F>(depth + 1);
+  }
+}
+
+// ExtendPath in lanes against the library's, paths of every depth up to 80 (several
+// vectors), hot and cold children, some zero fractions and weights 0.
+template <typename F>
+void check_extend_against_library() {
+  const polyscore::ExtendPathLanes<F> extend = polyscore::one_row_unwound_sums<F>().extend;
+  if (!extend) GTEST_SKIP() << "no vector lanes on this CPU or build";
+  std::mt19937 random(15);
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  size_t compared = 0;
+  for (uint32_t depth = 1; depth <= 80; ++depth) {
+    for (int trial = 0; trial < 40; ++trial) {
+      const size_t padded = polyscore::one_row_sums_padded(depth);
+      std::vector<F> old(padded), lanes(padded, F(7)), expected(depth + 1);
+      for (uint32_t j = 0; j < depth; ++j) old[j] = fraction(random) < 0.05 ? F(0) : static_cast<F>(fraction(random));
+      for (uint32_t j = depth; j < padded; ++j) old[j] = static_cast<F>(fraction(random));  // past the path
+      const F zero_fraction = fraction(random) < 0.1 ? F(0) : static_cast<F>(fraction(random));
+      const F one_fraction = trial % 2 ? F(1) : F(0);
+      std::copy(old.begin(), old.begin() + depth, expected.begin());
+      library_extend(expected.data(), depth, zero_fraction, one_fraction);
+      extend(old.data(), lanes.data(), depth, zero_fraction, one_fraction);
+      for (uint32_t j = 0; j <= depth; ++j, ++compared) {
+        ASSERT_EQ(0, std::memcmp(&expected[j], &lanes[j], sizeof(F)))
+            << "depth " << depth << " weight " << j << " one_fraction " << one_fraction << ": " << expected[j]
+            << " vs " << lanes[j];
+      }
+      // Past the path: zeros to the end of the last vector written, then untouched.
+      for (size_t j = depth + 1; j < padded; ++j) ASSERT_TRUE(lanes[j] == F(0) || lanes[j] == F(7)) << j;
+    }
+  }
+  EXPECT_GT(compared, 130000u);
+}
+
+TEST(OneRowContributions, FloatExtendIsXGBoostsExtendPath) { check_extend_against_library<float>(); }
+TEST(OneRowContributions, DoubleExtendIsLightGBMsExtendPath) { check_extend_against_library<double>(); }
 
 // Calls check(m, opts, row, n_features, per_row, r) for every row of every conformance
 // model with a margin, with its iteration range and PS_OUTPUT_CONTRIB; returns how many

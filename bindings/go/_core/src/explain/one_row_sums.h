@@ -1,6 +1,6 @@
 // The unwound path sums of one row's path at a leaf, all of them at once in vector lanes
-// (element i of the path in lane i - 1), bit for bit the scalar ones (docs/explain.md,
-// "One row in lanes").
+// (element i of the path in lane i - 1), bit for bit the scalar ones, and ExtendPath at
+// every node with the path's weights in lanes (docs/explain.md, "One row in lanes").
 //
 // At a leaf of depth d, TreeSHAP needs UnwoundPathSum(path, d, i) for i = 1..d. The d
 // sums run the same operations in the same order on the same shared pweights; only the
@@ -29,12 +29,23 @@ template <typename F>
 using UnwoundSumsOfLeaves = void (*)(const F* zero_fraction, const F* one_fraction, const F* pweight, uint32_t depth,
                                      uint32_t leaves, F* total);
 constexpr uint32_t kOneRowMaxLeaves = 4;
+
+// ExtendPath, the new element at index `depth` (>= 1) with the given fractions: reads
+// the path's weights old_pweight[0, depth) and writes the extended path's weights
+// pweight[0, depth], and zeros after them to the end of the last vector written. The new weight j is the library's
+// `zero_fraction * old_j * (depth - j) / (depth + 1)` (0 for j = depth) plus
+// `one_fraction * old_(j-1) * j / (depth + 1)` (nothing for j = 0), each lane doing
+// those operations in that order. Both arrays hold one_row_sums_padded(depth) values
+// (whole vectors are read and written); they must not overlap.
+template <typename F>
+using ExtendPathLanes = void (*)(const F* old_pweight, F* pweight, uint32_t depth, F zero_fraction, F one_fraction);
 constexpr uint32_t kOneRowLeafStride = 32;
 
 template <typename F>
 struct OneRowSums {
   UnwoundSums<F> one_leaf = nullptr;
   UnwoundSumsOfLeaves<F> leaves = nullptr;
+  ExtendPathLanes<F> extend = nullptr;
   uint32_t leaf_lanes = 0;  // the deepest path `leaves` takes: lanes per vector
   explicit operator bool() const { return one_leaf != nullptr; }
 };
