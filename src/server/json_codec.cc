@@ -212,7 +212,7 @@ bool read_bool(value v, std::string_view field) {
 // "value", "margin", ... (what the CLI and the bindings take); with `proto_names`
 // (polyscore.v1 in JSON) also its OutputKind names as the proto3 JSON mapping writes them
 // ("OUTPUT_KIND_MARGIN"; read by protobuf's own table), OUTPUT_KIND_UNSPECIFIED being the
-// model's default (-1). The Open Inference Protocol's parameter takes the short names
+// model's default (wire::kNotNamed). The Open Inference Protocol's parameter takes the short names
 // only, as its gRPC twin and infer-request.schema.json do.
 int32_t read_output(value v, std::string_view field, bool proto_names) {
   const std::string name = read_string(v, field);

@@ -7,14 +7,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "explain/one_row_sums.h"
+#include "explain/tree_shap.h"
+#include "model/forest.h"
 #include "test_util.h"
 
 using polyscore_test::Loaded;
@@ -258,3 +262,110 @@ TEST(OneRowContributions, TwoThreadsGiveTheBitsOfOne) {
 }
 
 }  // namespace
+
+namespace deep {
+
+// A forest of `trees` trees (3 margin outputs, a round of 3 trees) with leaves from depth
+// 1 to `spine`: each tree has a spine of splits `spine` deep and random subtrees off it,
+// laid out breadth first. Splits test features of a pool of `pool` (repeats on a path:
+// UnwindPath), covers are random (a leaf's sometimes 0: a zero fraction of 0).
+polyscore::Forest deep_forest(bool lightgbm, uint32_t trees, uint32_t spine, uint32_t pool, uint32_t seed) {
+  using polyscore::Node;
+  polyscore::Forest forest;
+  forest.format = lightgbm ? polyscore::ModelFormat::kLightGBMText : polyscore::ModelFormat::kXGBoostJson;
+  forest.arithmetic.float32 = !lightgbm;
+  forest.num_features = pool;
+  forest.num_margin_outputs = 3;
+  forest.base_margin = {0.25, -0.5, 0.0};
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  struct Slot {
+    uint32_t index, depth, side_depth;
+    bool spine;
+  };
+  for (uint32_t t = 0; t < trees; ++t) {
+    if (t % 3 == 0) forest.iteration_begin.push_back(t);
+    const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
+    forest.trees.push_back({root, 0, t % 3, static_cast<uint32_t>(forest.leaf_values.size()), 1.0});
+    std::vector<Slot> queue{{0, 0, 0, true}};
+    std::vector<Node> nodes(1);
+    std::vector<double> covers(1);
+    for (size_t head = 0; head < queue.size(); ++head) {
+      const Slot s = queue[head];
+      Node& node = nodes[s.index];
+      const bool split = s.spine ? s.depth < spine : s.side_depth < 4 && unit(rng) < 0.6;
+      if (!split) {
+        node.flags = polyscore::kLeaf;
+        node.child_or_leaf = static_cast<uint32_t>(forest.leaf_values.size());
+        forest.leaf_values.push_back(unit(rng) * 2.0 - 1.0);
+        covers[s.index] = unit(rng) < 0.1 ? 0.0 : std::floor(unit(rng) * 50.0);
+        continue;
+      }
+      const uint32_t left = static_cast<uint32_t>(nodes.size());
+      node.feature = t % 2 ? s.depth % pool : static_cast<uint32_t>(rng() % pool);
+      node.threshold = unit(rng) * 2.0 - 1.0;
+      node.flags = polyscore::kNanIsMissing | (rng() % 2 ? polyscore::kDefaultLeft : 0);
+      node.child_or_leaf = left;
+      covers[s.index] = 1.0 + std::floor(unit(rng) * 100.0);
+      const bool spine_left = rng() % 2;
+      queue.push_back({left, s.depth + 1, s.spine ? 0 : s.side_depth + 1, s.spine && spine_left});
+      queue.push_back({left + 1, s.depth + 1, s.spine ? 0 : s.side_depth + 1, s.spine && !spine_left});
+      nodes.resize(nodes.size() + 2);
+      covers.resize(covers.size() + 2);
+    }
+    forest.trees.back().num_nodes = static_cast<uint32_t>(nodes.size());
+    forest.nodes.insert(forest.nodes.end(), nodes.begin(), nodes.end());
+    forest.node_covers.insert(forest.node_covers.end(), covers.begin(), covers.end());
+  }
+  forest.iteration_begin.push_back(trees);
+  polyscore::validate(forest);
+  return forest;
+}
+
+// One row's contributions over trees [begin, end) on 1 or 2 threads.
+std::vector<double> explain(const polyscore::Forest& forest, const polyscore::ContribTables& tables,
+                            uint32_t begin, uint32_t end, const std::vector<double>& row, unsigned threads) {
+  std::vector<double> out(polyscore::contrib_values_per_row(forest));
+  polyscore::contributions_dense(forest, tables, begin, end, row.data(), 1, out.data(), threads);
+  return out;
+}
+
+// Trees far deeper than the conformance models' (leaves 1 to 60 deep, unique paths past
+// one vector and past the queued depths, features repeated on a path, zero fractions of
+// 0): one row in lanes gives the scalar walk's bits, on one thread and on two, over
+// every tree and over a range of rounds.
+void check_deep_trees(bool lightgbm) {
+  if (!cpu_has_lanes()) GTEST_SKIP() << "no vector lanes on this CPU or build";
+  size_t compared = 0;
+  for (uint32_t pool : {5u, 40u, 70u}) {
+    SCOPED_TRACE(pool);
+    const polyscore::Forest forest = deep_forest(lightgbm, 12, 60, pool, pool);
+    const polyscore::ContribTables tables = polyscore::prepare_contributions(forest);
+    ASSERT_TRUE(tables.usable) << tables.unsupported;
+    ASSERT_GE(tables.max_depth, 60u);
+    std::mt19937 rng(pool + 1);
+    std::uniform_real_distribution<double> value(-1.2, 1.2);
+    for (int r = 0; r < 30; ++r) {
+      std::vector<double> row(pool);
+      for (double& v : row) v = rng() % 10 == 0 ? std::nan("") : value(rng);
+      for (auto [begin, end] : {std::pair<uint32_t, uint32_t>{0, 12}, {3, 9}}) {
+        const std::vector<double> lanes = explain(forest, tables, begin, end, row, 1);
+        const std::vector<double> two = explain(forest, tables, begin, end, row, 2);
+        std::vector<double> scalar;
+        {
+          ScopedEnv one_at_a_time("POLYSCORE_CONTRIB_ONE_ROW_SCALAR");
+          scalar = explain(forest, tables, begin, end, row, 1);
+        }
+        ASSERT_EQ(0, std::memcmp(lanes.data(), scalar.data(), lanes.size() * sizeof(double))) << "row " << r;
+        ASSERT_EQ(0, std::memcmp(two.data(), scalar.data(), two.size() * sizeof(double))) << "row " << r;
+        compared += lanes.size();
+      }
+    }
+  }
+  EXPECT_GT(compared, 10000u);
+}
+
+}  // namespace deep
+
+TEST(OneRowContributions, DeepTreesFloatSameBitsAsTheScalarWalk) { deep::check_deep_trees(false); }
+TEST(OneRowContributions, DeepTreesDoubleSameBitsAsTheScalarWalk) { deep::check_deep_trees(true); }
