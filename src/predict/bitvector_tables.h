@@ -2,7 +2,8 @@
 // of at most 64 leaves as a list of its splits, each with the mask of the leaves a row
 // can no longer reach when the split sends it right. Built at load by
 // build_bitvector_tables (bitvector_tables.cc; a categorical model's at its first single
-// row), walked by bitvector_walk.h.
+// row where only single rows take them, any model's at its first batch where only batches
+// do), walked by bitvector_walk.h.
 #pragma once
 
 #include <cstdint>
@@ -85,14 +86,22 @@ struct BitvectorTables {
 // Fills model.bitvector where the bitvector walk is chosen (the rule and its reason are
 // in bitvector_tables.cc): the walks by keys exist (model.heap or model.linked), every
 // tree at most 64 leaves; with categorical splits, for single rows with AVX-512 only,
-// and then, unless categorical_rows_now or the model's batches take them too, it only
-// sets model.bitvector_at_first_row: the tables wait for the model's first single row
+// and then, unless tables_now or the model's batches take them too, it only sets
+// model.bitvector_at_first_row: the tables wait for the model's first single row
 // (PreparedModel::single_row_bitvector); with AVX2, for batches only, where they fit.
-void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now);
+// Without AVX-512 (batches only), unless tables_now, it only sets
+// model.bitvector_at_first_batch: the tables wait for the model's first batch
+// (PreparedModel::batch_bitvector).
+void build_bitvector_tables(PreparedModel& model, bool tables_now);
 
 // The single-row tables of a categorical model that build_bitvector_tables left to the
 // first single row, built from model's walk nodes and category codes (a scratch model's:
 // prepare_model released the model's own).
 BitvectorTables build_categorical_row_tables(const PreparedModel& model);
+
+// The batch tables (AVX2 where avx2, else the portable code's) that build_bitvector_tables
+// left to the first batch, built from model's walk nodes and category codes (a scratch
+// model's, as for build_categorical_row_tables).
+BitvectorTables build_batch_bitvector_tables(const PreparedModel& model, bool avx2);
 
 }  // namespace polyscore

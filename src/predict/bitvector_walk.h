@@ -15,7 +15,7 @@
 
 namespace polyscore::key_walk {
 
-// As add_block (heap_walk.h), over the bitvector tables bv: model.bitvector,
+// As add_block (heap_walk.h), over the bitvector tables bv: model.batch_bitvector(),
 // only where it is usable.
 void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
                          uint32_t tree_begin, uint32_t tree_end, float* margins);

@@ -146,7 +146,7 @@ void release_unused_tables(PreparedModel& model) {
     release(model.walk.depth);
     model.heap = HeapTables();
     model.linked = LinkedTables();
-  } else if (model.bitvector.usable && model.family == WalkFamily::kLinked) {
+  } else if (model.batches_take_bitvector() && model.family == WalkFamily::kLinked) {
     // Batches take the bitvector walk, single rows the linked walk: its tables (2.9 of
     // the 1,000 x 63-leaf LightGBM benchmark model's 9.1 MiB) wait for the first single
     // row. A categorical model's (AVX2, where its sets fit 128 bits) keeps its category
@@ -210,6 +210,18 @@ const LinkedTables& PreparedModel::single_row_linked() const {
     });
   }
   return linked;
+}
+
+const BitvectorTables& PreparedModel::batch_bitvector() const {
+  if (!bitvector_at_first_batch) return bitvector;
+  std::call_once(first_batch_bitvector_once.flag, [this] {
+    PreparedModel scratch = scratch_with_walk_nodes(*this);
+    // A categorical model's tables name each split's bitset in the category codes, which
+    // come out as the model's own (not read from the environment, as at load).
+    if (category_codes.any) key_walk::build_category_codes_for_rows(scratch);
+    first_batch_bitvector = build_batch_bitvector_tables(scratch, bitvector_at_first_batch_avx2);
+  });
+  return first_batch_bitvector;
 }
 
 const BitvectorTables& PreparedModel::single_row_bitvector() const {

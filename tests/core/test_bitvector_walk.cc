@@ -139,8 +139,9 @@ void expect_same_batches(const PreparedModel& reference, const PreparedModel& te
     request.kind = kind;
     const PredictPlan plan = plan_prediction(*reference.forest, request);
     // 5 rows walk row by row (single rows take it with AVX-512 only); 16 to 64 rows fill
-    // one to four groups of 16; 300 = four blocks of 64 and one of 44.
-    for (size_t n : {5, 16, 17, 31, 40, 64, 300}) {
+    // one to four groups of 16; 300 = four blocks of 64 and one of 44; 70 = 64 and 6 (a
+    // batch's short block: by the batch walk where only batches take it, else row by row).
+    for (size_t n : {5, 16, 17, 31, 40, 64, 70, 300}) {
       std::vector<double> want(n * plan.values_per_row), got(want.size());
       predict_dense(reference, plan, rows.data(), n, want.data());
       predict_dense(tested, plan, rows.data(), n, got.data());
@@ -341,11 +342,13 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
       EXPECT_EQ(avx2.bitvector.category_vector, words <= 3);
       EXPECT_FALSE(avx2.bitvector.walks_rows());
       if (avx2.bitvector.usable) expect_same_batches(reference, avx2, rows, "categorical batches, AVX2");
-      // So too as loaded without AVX-512: built at load, the heap tables kept for single rows.
+      // So too as loaded without AVX-512: built at the first batch, the heap tables kept
+      // for single rows.
       ScopedEnv forced("POLYSCORE_BITVECTOR_WALK", "1"), no_avx512("POLYSCORE_NO_AVX512", "1"),
           allowed("POLYSCORE_NO_AVX2", nullptr);
       const PreparedModel loaded = prepare_model(forest);
-      EXPECT_EQ(loaded.bitvector.usable, words <= 3);
+      EXPECT_EQ(loaded.batches_take_bitvector(), words <= 3);
+      EXPECT_FALSE(loaded.bitvector.usable);
       EXPECT_FALSE(loaded.bitvector_at_first_row);
       EXPECT_TRUE(loaded.heap.usable);
       expect_same_batches(reference, loaded, rows, "categorical, as loaded without AVX-512");
@@ -391,17 +394,22 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   const Forest deep_forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
   const PreparedModel deep = prepare_model(deep_forest);
   ASSERT_EQ(deep.family, WalkFamily::kLinked);
-  EXPECT_EQ(deep.bitvector.usable, avx512 || avx2);
-  EXPECT_EQ(deep.bitvector.avx512, avx512);
-  EXPECT_EQ(deep.bitvector.avx2, !avx512 && avx2);
+  // With AVX-512 built at load; without, batches only take them and they wait for the
+  // first batch (BatchTablesBuiltAtTheFirstBatchNotAtLoad).
+  EXPECT_EQ(deep.batches_take_bitvector(), avx512 || avx2);
+  EXPECT_EQ(deep.bitvector.usable, avx512);
+  EXPECT_EQ(deep.bitvector_at_first_batch, !avx512 && avx2);
   // Where the bitvector walk takes single rows as well as batches, nothing reads the
   // linked tables: a loaded model does not keep them (release_unused_tables). Where it
   // takes batches only, they wait for the first single row (LinkedTablesBuiltAtTheFirstSingleRow).
   EXPECT_EQ(deep.bitvector.walks_rows(), avx512);
-  EXPECT_EQ(deep.linked.usable, !deep.bitvector.usable);
-  EXPECT_EQ(deep.linked.nodes.empty(), deep.bitvector.usable);
-  EXPECT_EQ(deep.walk.leaf.empty(), deep.bitvector.usable);
-  EXPECT_EQ(deep.linked_at_first_row, deep.bitvector.usable && !deep.bitvector.walks_rows());
+  EXPECT_EQ(deep.linked.usable, !deep.batches_take_bitvector());
+  EXPECT_EQ(deep.linked.nodes.empty(), deep.batches_take_bitvector());
+  EXPECT_EQ(deep.walk.leaf.empty(), deep.batches_take_bitvector());
+  EXPECT_EQ(deep.linked_at_first_row, deep.bitvector_batches_only());
+  EXPECT_EQ(deep.batch_bitvector().usable, avx512 || avx2);
+  EXPECT_EQ(deep.batch_bitvector().avx512, avx512);
+  EXPECT_EQ(deep.batch_bitvector().avx2, !avx512 && avx2);
   const Forest shallow_forest = load_model(read_file(source_path("tests/vectors/models/xgb3_reg_squarederror.json")), 0);
   const PreparedModel shallow = prepare_model(shallow_forest);
   ASSERT_TRUE(shallow.heap.usable);
@@ -417,12 +425,13 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   setenv("POLYSCORE_BITVECTOR_WALK", "1", 1);  // a heap-walk model
   const PreparedModel cat_loaded = prepare_model(cat_forest);
   unsetenv("POLYSCORE_BITVECTOR_WALK");
-  EXPECT_EQ(cat_loaded.bitvector.usable, avx512 || avx2);
-  EXPECT_EQ(cat_loaded.bitvector.categorical, avx512 || avx2);
-  EXPECT_EQ(cat_loaded.bitvector.avx2, !avx512 && avx2);
+  EXPECT_EQ(cat_loaded.batches_take_bitvector(), avx512 || avx2);
   EXPECT_EQ(cat_loaded.bitvector.walks_rows(), avx512);
+  EXPECT_EQ(cat_loaded.batch_bitvector().usable, avx512 || avx2);
+  EXPECT_EQ(cat_loaded.batch_bitvector().categorical, avx512 || avx2);
+  EXPECT_EQ(cat_loaded.batch_bitvector().avx2, !avx512 && avx2);
   setenv("POLYSCORE_NO_BITVECTOR_WALK", "1", 1);
-  EXPECT_FALSE(prepare_model(deep_forest).bitvector.usable);
+  EXPECT_FALSE(prepare_model(deep_forest).batches_take_bitvector());
   unsetenv("POLYSCORE_NO_BITVECTOR_WALK");
 }
 
@@ -443,7 +452,8 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   if (had) setenv("POLYSCORE_NO_AVX512", saved.c_str(), 1);
   else unsetenv("POLYSCORE_NO_AVX512");
   ASSERT_EQ(model.family, WalkFamily::kLinked);
-  ASSERT_TRUE(model.bitvector.usable && model.bitvector.avx2 && !model.bitvector.walks_rows());
+  ASSERT_TRUE(model.bitvector_batches_only());
+  ASSERT_TRUE(model.batch_bitvector().usable && model.batch_bitvector().avx2);
   EXPECT_TRUE(model.linked_at_first_row);
   EXPECT_FALSE(model.linked.usable);
   EXPECT_TRUE(model.linked.nodes.empty());
@@ -525,7 +535,7 @@ TEST(BitvectorWalk, CategoricalTablesBuiltAtLoadWhereBatchesTakeThemElseAtTheFir
     const PreparedModel cat = prepare_model(cat_forest);
     unsetenv("POLYSCORE_BITVECTOR_WALK");
     EXPECT_FALSE(cat.bitvector_at_first_row || cat.bitvector.walks_rows());
-    EXPECT_EQ(cat.bitvector.usable, avx2_allowed());
+    EXPECT_EQ(cat.batches_take_bitvector(), avx2_allowed());
     EXPECT_TRUE(cat.heap.usable || cat.linked.usable);
     GTEST_SKIP() << "no AVX-512: single rows do not take the bitvector walk";
   }
@@ -645,8 +655,8 @@ Forest chain_forest(uint32_t splits, uint32_t words) {
 
 TEST(BitvectorWalk, CategoricalBatchesTakeTheAvx2WalkWithoutAvx512) {
   // Without AVX-512, a categorical model whose batches would take the bitvector walk with
-  // AVX-512 (sets of at most 128 bits, 16-bit keys) takes its AVX2 form: built at load,
-  // batches only; single rows keep the heap walk, or the linked walk, whose tables
+  // AVX-512 (sets of at most 128 bits, 16-bit keys) takes its AVX2 form: batches only,
+  // built at the first batch; single rows keep the heap walk, or the linked walk, whose tables
   // (with their category bitsets) wait for the first single row. Each is checked against
   // every table's walks: the categorical conformance models (forced: the heap walk's)
   // and a chain model deeper than the heap walk takes (the linked walk's).
@@ -662,9 +672,12 @@ TEST(BitvectorWalk, CategoricalBatchesTakeTheAvx2WalkWithoutAvx512) {
     const PreparedModel model = prepare_model(forest);
     ++at_load;
     ASSERT_TRUE(all.bitvector.usable && all.bitvector.avx2 && all.bitvector.category_vector);
-    ASSERT_TRUE(model.bitvector.usable && model.bitvector.avx2 && model.bitvector.categorical);
-    EXPECT_FALSE(model.bitvector.walks_rows() || model.bitvector_at_first_row);
-    expect_same_tables(model.bitvector, all.bitvector);
+    ASSERT_TRUE(model.bitvector_at_first_batch);
+    EXPECT_TRUE(model.bitvector.keep.empty() && model.first_batch_bitvector.keep.empty());
+    const BitvectorTables& batch = model.batch_bitvector();
+    ASSERT_TRUE(batch.usable && batch.avx2 && batch.categorical);
+    EXPECT_FALSE(batch.walks_rows() || model.bitvector_at_first_row);
+    expect_same_tables(batch, all.bitvector);
     if (model.family == WalkFamily::kLinked) {
       ++linked;
       EXPECT_TRUE(model.linked_at_first_row);
@@ -735,6 +748,104 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
   ASSERT_TRUE(model.row_bitvector.walks_rows());
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(seen[i], &model.row_bitvector);
+    for (size_t k = 0; k < want.size(); ++k) ASSERT_TRUE(same(want[k], got[i][k])) << "thread " << i << " at " << k;
+  }
+}
+
+// Whether batches take the AVX2 bitvector walk here when the environment says no AVX-512.
+bool avx2_batches_possible() {
+  const char* no_avx2 = std::getenv("POLYSCORE_NO_AVX2");
+  return cpu_has_avx2() && !(no_avx2 && *no_avx2);
+}
+
+TEST(BitvectorWalk, BatchTablesBuiltAtTheFirstBatchNotAtLoad) {
+  // Without AVX-512 only batches read the bitvector tables, and single rows the linked
+  // tables: a loaded model holds neither. Single rows and calls of fewer than 16 rows
+  // build the linked tables, not these; a batch builds these, as prepare_all_tables
+  // does, and not the linked tables, even where its last block is short (64 + 6 rows:
+  // the 6 take the bitvector walk too). Either way the model scores as every table's walks do.
+  if (!avx2_batches_possible()) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
+  const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
+  std::optional<PreparedModel> rows_first, batch_first, all;
+  {
+    ScopedEnv no_avx512("POLYSCORE_NO_AVX512", "1");
+    rows_first.emplace(prepare_model(forest));
+    batch_first.emplace(prepare_model(forest));
+    all.emplace(prepare_all_tables(forest));
+  }
+  ASSERT_TRUE(all->bitvector.usable && all->bitvector.avx2 && !all->bitvector.walks_rows());
+  for (const PreparedModel* model : {&*rows_first, &*batch_first}) {
+    ASSERT_EQ(model->family, WalkFamily::kLinked);
+    ASSERT_TRUE(model->bitvector_at_first_batch && model->bitvector_batches_only());
+    EXPECT_TRUE(model->bitvector.keep.empty() && model->bitvector.leaf.empty() && !model->bitvector.usable);
+    EXPECT_TRUE(model->first_batch_bitvector.keep.empty() && model->first_batch_bitvector.leaf.empty());
+    EXPECT_TRUE(model->linked.nodes.empty() && model->walk.leaf.empty());
+  }
+  const auto rows = edge_rows(forest, 70, 14);
+  for (OutputKind kind : {OutputKind::kLeaf, OutputKind::kValue}) {
+    PredictRequest request;
+    request.kind = kind;
+    const PredictPlan plan = plan_prediction(forest, request);
+    std::vector<double> out(70 * plan.values_per_row);
+    predict_row(*rows_first, plan, rows.data(), out.data());
+    predict_dense(*rows_first, plan, rows.data(), 5, out.data());
+    predict_dense(*batch_first, plan, rows.data(), 70, out.data());
+  }
+  EXPECT_TRUE(rows_first->linked.usable);
+  EXPECT_TRUE(rows_first->first_batch_bitvector.keep.empty() && rows_first->first_batch_bitvector.leaf.empty());
+  EXPECT_TRUE(batch_first->linked.nodes.empty() && batch_first->walk.leaf.empty());
+  ASSERT_TRUE(batch_first->first_batch_bitvector.usable && batch_first->first_batch_bitvector.avx2);
+  EXPECT_EQ(&batch_first->batch_bitvector(), &batch_first->first_batch_bitvector);
+  EXPECT_TRUE(batch_first->bitvector.keep.empty());
+  expect_same_tables(batch_first->first_batch_bitvector, all->bitvector);
+  PreparedModel reference = std::move(*all);
+  reference.bitvector = BitvectorTables();
+  const auto more = edge_rows(forest, 300, 15);
+  expect_same_batches(reference, *batch_first, more, "bitvector tables built at the first batch");
+  expect_same_batches(reference, *rows_first, more, "bitvector tables built after the first single row");
+}
+
+TEST(BitvectorWalk, BatchTablesBuiltOnceWhileThreadsScoreBatches) {
+  // The first calls of a model whose bitvector tables wait for its first batch (without
+  // AVX-512), by 4 threads at once: two score 20 rows as one batch (one block: the
+  // bitvector walk), two score them as single rows (the linked walk, whose tables wait
+  // for the first single row). Each set of tables is built once and every thread gets
+  // what every table's walks give (light enough for the TSan run of scripts/test.sh,
+  // which repeats it 100 times).
+  if (!avx2_batches_possible()) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
+  const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
+  std::optional<PreparedModel> model;
+  {
+    ScopedEnv no_avx512("POLYSCORE_NO_AVX512", "1");
+    model.emplace(prepare_model(forest));
+  }
+  ASSERT_TRUE(model->bitvector_at_first_batch);
+  PreparedModel reference = prepare_all_tables(forest);
+  reference.bitvector = BitvectorTables();
+  const PredictPlan plan = plan_prediction(forest, PredictRequest());
+  const size_t nf = forest.num_features, n = 20;
+  const auto rows = edge_rows(forest, n, 16);
+  std::vector<double> want(n * plan.values_per_row);
+  predict_dense(reference, plan, rows.data(), n, want.data());
+  std::vector<std::vector<double>> got(4, std::vector<double>(want.size()));
+  std::vector<const BitvectorTables*> seen(got.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < got.size(); ++i) {
+    threads.emplace_back([&, i] {
+      if (i % 2) {
+        predict_dense(*model, plan, rows.data(), n, got[i].data());
+      } else {
+        for (size_t r = 0; r < n; ++r) {
+          predict_row(*model, plan, rows.data() + r * nf, got[i].data() + r * plan.values_per_row);
+        }
+      }
+      seen[i] = &model->batch_bitvector();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_TRUE(model->first_batch_bitvector.usable && model->linked.usable);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(seen[i], &model->first_batch_bitvector);
     for (size_t k = 0; k < want.size(); ++k) ASSERT_TRUE(same(want[k], got[i][k])) << "thread " << i << " at " << k;
   }
 }

@@ -203,13 +203,16 @@ bool categorical_batches_fit(const PreparedModel& model) {
 // at p50; and for its batches where their 16-bit keys and 128-bit sets fit
 // (categorical_batches_fit): such a model's tables are built at load, and its linked or
 // heap tables released, as nothing reads them then. Else the tables (about 1.0 MiB beside
-// the linked ones) wait for the model's first single row unless categorical_rows_now
+// the linked ones) wait for the model's first single row unless tables_now
 // (PreparedModel::single_row_bitvector). Without AVX-512 the same models' batches take
-// the AVX2 form (docs/predictor.md item 7), built at load; their single rows keep the
-// linked walk, whose tables wait for the first one as a numeric model's do.
-void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
+// the AVX2 form (docs/predictor.md item 7); their single rows keep the linked walk, whose
+// tables wait for the first one as a numeric model's do. Without AVX-512 any model's
+// tables (batches only) wait for its first batch unless tables_now
+// (PreparedModel::batch_bitvector).
+void build_bitvector_tables(PreparedModel& model, bool tables_now) {
   model.bitvector = BitvectorTables();
   model.bitvector_at_first_row = false;
+  model.bitvector_at_first_batch = false;
   const bool forced = set_in_environment("POLYSCORE_BITVECTOR_WALK");
   const bool avx512 = avx512cd_allowed();
   const bool avx2 = !avx512 && avx2_allowed();
@@ -235,16 +238,29 @@ void build_bitvector_tables(PreparedModel& model, bool categorical_rows_now) {
   if (categorical && !categorical_batches_fit(model)) {
     // AVX2: single rows keep the linked or heap walk, and so do these batches.
     if (!avx512) return;
-    if (!categorical_rows_now) {
+    if (!tables_now) {
       model.bitvector_at_first_row = true;
       return;
     }
+  }
+  // Without AVX-512 only batches read them (single rows take the linked or heap walk):
+  // they wait for the first batch (PreparedModel::batch_bitvector), so that a service
+  // scoring single rows never holds them. The checks above make sure they are built then,
+  // usable: every tree at most 64 leaves, a categorical model's sets and keys fit.
+  if (!avx512 && !tables_now) {
+    model.bitvector_at_first_batch = true;
+    model.bitvector_at_first_batch_avx2 = avx2;
+    return;
   }
   model.bitvector = make_bitvector_tables(model, avx512, avx2);
 }
 
 BitvectorTables build_categorical_row_tables(const PreparedModel& model) {
   return make_bitvector_tables(model, true, false);
+}
+
+BitvectorTables build_batch_bitvector_tables(const PreparedModel& model, bool avx2) {
+  return make_bitvector_tables(model, false, avx2);
 }
 
 }  // namespace polyscore

@@ -37,9 +37,8 @@ void scalar_slots(const BitvectorTables& bv, uint32_t t, const uint32_t* keys, s
 }
 
 template <typename Acc>
-void scalar_add_block(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree_begin,
-                      uint32_t tree_end, Acc* margins) {
-  const BitvectorTables& bv = model.bitvector;
+void scalar_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                      uint32_t tree_begin, uint32_t tree_end, Acc* margins) {
   const Acc* values = values_of<Acc>(bv);
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
     Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
@@ -526,7 +525,7 @@ void for_groups(size_t n, Walk&& walk) {
 #endif  // POLYSCORE_X86_64
 
 template <typename Acc>
-void add_block_impl(const PreparedModel& model, [[maybe_unused]] const BitvectorTables& bv, const uint32_t* keys,
+void add_block_impl(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys,
                     size_t n, uint32_t tree_begin, uint32_t tree_end, Acc* margins) {
   static_assert(kBlockRows == 64, "blocks are at most 4 groups of 16 rows");
 #if POLYSCORE_X86_64
@@ -553,7 +552,7 @@ void add_block_impl(const PreparedModel& model, [[maybe_unused]] const Bitvector
     return;
   }
 #endif
-  scalar_add_block(model, keys, n, tree_begin, tree_end, margins);
+  scalar_add_block(model, bv, keys, n, tree_begin, tree_end, margins);
 }
 
 }  // namespace

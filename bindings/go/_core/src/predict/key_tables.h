@@ -10,7 +10,8 @@ namespace polyscore::key_walk {
 // take those only with it); call before build_heap_tables and build_linked_tables.
 void build_category_codes(PreparedModel& model);
 // As build_category_codes, without the environment's say, for the tables built at a
-// model's first single row (PreparedModel::single_row_linked): the model passed it at
+// model's first single row (PreparedModel::single_row_linked) or first batch
+// (PreparedModel::batch_bitvector): the model passed it at
 // load, and its rows' keys are made with the codes it got then.
 void build_category_codes_for_rows(PreparedModel& model);
 

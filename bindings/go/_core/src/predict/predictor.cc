@@ -150,7 +150,7 @@ struct KeyWalkResults {
   // bitvector walk, bitvector_tables.h). leaves: whether leaf is read (leaf output); the
   // heap walk's leaf table is made at the first call that reads it.
   KeyWalkResults(const PreparedModel& model, bool batch, bool leaves) {
-    const BitvectorTables& bitvector = batch ? model.bitvector : model.single_row_bitvector();
+    const BitvectorTables& bitvector = batch ? model.batch_bitvector() : model.single_row_bitvector();
     if (batch ? bitvector.usable : bitvector.walks_rows()) {
       if constexpr (sizeof(Acc) == 4) value = bitvector.value32.data();
       else value = bitvector.value64.data();
@@ -169,8 +169,21 @@ struct KeyWalkResults {
   }
 };
 
-// Blocks with fewer rows than this walk row by row, many trees side by side.
+// Blocks with fewer rows than this walk row by row, many trees side by side (but see
+// short_block_by_rows).
 constexpr size_t kKeyMinBlockRows = 16;
+
+// Whether a block of n rows of a call of call_rows rows walks row by row: one of fewer
+// than kKeyMinBlockRows rows does, unless it is the short last block of a batch (a call
+// of kKeyMinBlockRows rows or more) whose blocks take the bitvector walk where single
+// rows do not (no AVX-512). That block takes the bitvector walk too, its lanes past n
+// padded, so that a batch never builds the single-row walk's tables (a batch of 70 rows
+// would hold both, PreparedModel::bitvector_batches_only); a call of fewer rows walks
+// row by row, as single rows do.
+bool short_block_by_rows(const PreparedModel& model, size_t n, size_t call_rows) {
+  if (n >= kKeyMinBlockRows) return false;
+  return call_rows < kKeyMinBlockRows || !model.bitvector_batches_only();
+}
 
 // Scores one row given its keys (key_walk::row_keys); margins: num_margin_outputs of scratch.
 template <typename Acc>
@@ -231,14 +244,15 @@ struct KeyScratch {
   std::vector<Acc> row_margins;        // num_margin_outputs
 };
 
-// Scores the block of n rows in s.x; offsets: theirs (n x num_margin_outputs) or nullptr.
+// Scores the block of n rows in s.x, of a call of call_rows rows; offsets: theirs
+// (n x num_margin_outputs) or nullptr.
 template <typename Acc>
-void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t n,
+void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t n, size_t call_rows,
                          const double* offsets, KeyScratch<Acc>& s, double* out) {
   const size_t nf = model.num_used_features();
   const size_t m = model.forest->num_margin_outputs;
   auto* keys = s.keys.data();
-  if (n < kKeyMinBlockRows) {
+  if (short_block_by_rows(model, n, call_rows)) {
     for (size_t r = 0; r < n; ++r) {
       key_walk::row_keys(model, s.x.data() + r * nf, keys);
       score_row_by_keys(model, plan, keys, offsets ? offsets + r * m : nullptr, s.row_margins.data(),
@@ -251,7 +265,7 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
     const KeyWalkResults<Acc> results(model, true, true);
     uint32_t reached[kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
-    const BitvectorTables& bitvector = model.bitvector;
+    const BitvectorTables& bitvector = model.batch_bitvector();
     for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
       if (bitvector.usable) {
         key_walk::bitvector_block_slots(model, bitvector, keys, n, t, reached);
@@ -277,7 +291,7 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
     init_margins(*model.forest, nullptr, row);
     for (size_t g = 0; g < m; ++g) std::fill_n(bm + g * kBlockRows, kBlockRows, row[g]);
   }
-  const BitvectorTables& bitvector = model.bitvector;
+  const BitvectorTables& bitvector = model.batch_bitvector();
   if (bitvector.usable) {
     key_walk::bitvector_add_block(model, bitvector, keys, n, plan.tree_begin, plan.tree_end, bm);
   } else if (model.family == WalkFamily::kHeap) {
@@ -292,9 +306,10 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
   }
 }
 
+// rows: the largest block's; call_rows: the call's.
 template <typename Acc, typename Fill>
-void score_rows_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t rows, const double* offsets,
-                        double* out, Fill& fill, BlockQueue& queue) {
+void score_rows_by_keys(const PreparedModel& model, const PredictPlan& plan, size_t rows, size_t call_rows,
+                        const double* offsets, double* out, Fill& fill, BlockQueue& queue) {
   KeyScratch<Acc> s;
   s.x.resize(rows * model.num_used_features());
   s.keys.resize(2 * kBlockRows * model.num_used_features());
@@ -304,7 +319,8 @@ void score_rows_by_keys(const PreparedModel& model, const PredictPlan& plan, siz
   while (queue.take(first, n)) {
     fill(first, n, s.x.data());
     const size_t m = model.forest->num_margin_outputs;
-    score_block_by_keys(model, plan, n, offsets ? offsets + first * m : nullptr, s, out + first * plan.values_per_row);
+    score_block_by_keys(model, plan, n, call_rows, offsets ? offsets + first * m : nullptr, s,
+                        out + first * plan.values_per_row);
   }
 }
 
@@ -320,9 +336,9 @@ void predict_rows(const PreparedModel& model, const PredictPlan& plan, size_t n_
   auto work = [&] {
     if (model.walks_by_keys()) {
       if (model.forest->arithmetic.float32) {
-        score_rows_by_keys<float>(model, plan, rows, offsets, out, fill, queue);
+        score_rows_by_keys<float>(model, plan, rows, n_rows, offsets, out, fill, queue);
       } else {
-        score_rows_by_keys<double>(model, plan, rows, offsets, out, fill, queue);
+        score_rows_by_keys<double>(model, plan, rows, n_rows, offsets, out, fill, queue);
       }
       return;
     }

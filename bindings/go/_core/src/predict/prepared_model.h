@@ -52,13 +52,33 @@ struct PreparedModel {
   HeapTables heap;
   mutable LinkedTables linked;   // when heap is not usable
   // Where chosen (bitvector_tables.cc), batches of 16 rows and more take the bitvector
-  // walk instead of family's, and single rows where BitvectorTables::walks_rows() (of
-  // single_row_bitvector()).
+  // walk instead of family's (of batch_bitvector()), and single rows where
+  // BitvectorTables::walks_rows() (of single_row_bitvector()).
   BitvectorTables bitvector;
+  // Without AVX-512 only batches read the bitvector tables (walks_rows() false), and single
+  // rows the linked or heap tables; prepare_model leaves them to the model's first batch
+  // that takes them (batch_bitvector()), as the linked tables wait for the first single
+  // row, so that a service scoring single rows holds the linked tables only, one scoring
+  // batches these only. They are built from the walk nodes, made again then from the forest, and go to
+  // first_batch_bitvector; bitvector stays empty. prepare_all_tables builds them at once.
+  bool bitvector_at_first_batch = false;
+  bool bitvector_at_first_batch_avx2 = false;  // AVX2 (else the portable code), as told at load
+  mutable BitvectorTables first_batch_bitvector;
+  mutable CopyableOnceFlag first_batch_bitvector_once;
+  // The bitvector tables batches read: first_batch_bitvector, built first if left to the
+  // first batch (thread-safe), else bitvector. Batches take them where usable.
+  const BitvectorTables& batch_bitvector() const;
+  // Whether batches take the bitvector walk, told without building its tables.
+  bool batches_take_bitvector() const { return bitvector_at_first_batch || bitvector.usable; }
+  // Whether batches take it but single rows do not (no AVX-512): a batch's blocks of fewer
+  // than 16 rows take it too then (predictor.cc), so that batches never build the tables
+  // of single rows.
+  bool bitvector_batches_only() const { return batches_take_bitvector() && !bitvector.walks_rows(); }
   // A categorical model's bitvector tables (BitvectorTables::categorical): where its
   // batches take them too (bitvector_tables.cc), prepare_model builds them at load, into
   // bitvector, and then every call takes them and the linked or heap tables go
-  // (release_unused_tables). Else only single rows take them, and prepare_model leaves
+  // (release_unused_tables); without AVX-512 batches only take them, and they wait for
+  // the first batch as a numeric model's do (above). Else only single rows take them, and prepare_model leaves
   // them to the first single row (single_row_bitvector()), so a model never scored that
   // way holds none (about 1.0 MiB beside the linked tables, which stay for its batches);
   // they go to row_bitvector and bitvector stays empty. prepare_all_tables builds them
@@ -119,7 +139,8 @@ struct PreparedModel {
 // depends on the row, key_tables.cc keys_can_walk), so it takes the fixed-depth walk or
 // the general walk. Scoring works without any table, only slower. Then releases the
 // tables the chosen walk does not read (release_unused_tables): a loaded model keeps
-// only what its calls use. The single-row walk's tables wait for the first single row.
+// only what its calls use. The single-row walk's tables wait for the first single row,
+// and, without AVX-512, the bitvector tables (which only batches read) for the first batch.
 PreparedModel prepare_model(const Forest& forest);
 
 // prepare_model without the release: every table the model allows, so that tests can
@@ -132,7 +153,8 @@ PreparedModel prepare_all_tables(const Forest& forest);
 // the bitvector walk takes single rows as well as batches (BitvectorTables::walks_rows),
 // also the heap or linked tables and the walk nodes' leaf and depth arrays; when it
 // takes batches only, the linked tables and walk.leaf until the first single row
-// (PreparedModel::linked_at_first_row). walk.usable says afterwards whether walk.nodes
+// (PreparedModel::linked_at_first_row; the bitvector tables themselves wait for the first
+// batch, PreparedModel::bitvector_at_first_batch). walk.usable says afterwards whether walk.nodes
 // is still there.
 void release_unused_tables(PreparedModel& model);
 
