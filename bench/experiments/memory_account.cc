@@ -24,6 +24,27 @@ void row(const char* part, const char* name, const std::vector<T, Alloc>& v) {
   if (bytes > 0) std::printf("  %-8s %-34s %10zu x %2zu B = %8.3f MiB\n", part, name, v.capacity(), sizeof(T), bytes / 1048576);
 }
 
+// A BitvectorTables' arrays, numeric and categorical (the batch bitvector tables are not
+// the model's member where left to the first batch: pass batch_bitvector()).
+void bitvector_rows(const char* part, const BitvectorTables& b) {
+  row(part, "bitvector.keep", b.keep);
+  row(part, "bitvector.key", b.key);
+  row(part, "bitvector.offset", b.offset);
+  row(part, "bitvector.split_begin", b.split_begin);
+  row(part, "bitvector.splits", b.splits);
+  row(part, "bitvector.value64", b.value64);
+  row(part, "bitvector.value32", b.value32);
+  row(part, "bitvector.leaf", b.leaf);
+  row(part, "bitvector.key16", b.key16);
+  row(part, "bitvector.at16", b.at16);
+  row(part, "bitvector.category_splits", b.category_splits);
+  row(part, "bitvector.category_begin", b.category_begin);
+  row(part, "bitvector.category_low/high", b.category_low);
+  total += double(b.category_high.capacity()) * sizeof(uint64_t);
+  row(part, "bitvector.category_keep", b.category_keep);
+  row(part, "bitvector.category_at", b.category_at);
+}
+
 void account(const char* path) {
   std::ifstream f(path, std::ios::binary);
   std::stringstream ss;
@@ -56,7 +77,7 @@ void account(const char* path) {
   row("prepared", "ranks.keys", m.ranks.keys);
   row("prepared", "ranks.fences", m.ranks.fences);
   row("prepared", "heap.nodes", m.heap.nodes);
-  row("prepared", "heap.leaf", m.heap.leaf);
+  row("prepared", "heap_leaf (leaf output)", m.heap_leaf);
   row("prepared", "heap.value32", m.heap.value32);
   row("prepared", "heap.value64", m.heap.value64);
   row("prepared", "heap.node_begin/slot_begin/depth", m.heap.depth);
@@ -69,21 +90,28 @@ void account(const char* path) {
   row("prepared", "linked.top", m.linked.top);
   row("prepared", "linked.top_category", m.linked.top_category);
   row("prepared", "linked.top_exit", m.linked.top_exit);
-  row("prepared", "bitvector.keep", m.bitvector.keep);
-  row("prepared", "bitvector.key", m.bitvector.key);
-  row("prepared", "bitvector.offset", m.bitvector.offset);
-  row("prepared", "bitvector.split_begin", m.bitvector.split_begin);
-  row("prepared", "bitvector.splits", m.bitvector.splits);
-  row("prepared", "bitvector.value64", m.bitvector.value64);
-  row("prepared", "bitvector.value32", m.bitvector.value32);
-  row("prepared", "bitvector.leaf", m.bitvector.leaf);
-  row("prepared", "bitvector.key16", m.bitvector.key16);
-  row("prepared", "bitvector.at16", m.bitvector.at16);
+  bitvector_rows("prepared", m.bitvector);
   const double prepared_total = total - forest_total;
+  // What the first calls build where prepare_model left it to them (empty otherwise):
+  // the tables of a first batch (no AVX-512), of a first single row (linked tables, a
+  // categorical model's row tables). Counted as their own part, after load's.
+  const double before_first_calls = total;
+  if (m.bitvector_at_first_batch) bitvector_rows("1st batch", m.batch_bitvector());
+  if (m.bitvector_at_first_row) bitvector_rows("1st row", m.single_row_bitvector());
+  if (m.linked_at_first_row) {
+    const LinkedTables& linked = m.single_row_linked();
+    row("1st row", "linked.nodes", linked.nodes);
+    row("1st row", "linked.value32", linked.value32);
+    row("1st row", "linked.value64", linked.value64);
+    row("1st row", "linked.category", linked.category);
+    row("1st row", "walk.leaf", m.walk.leaf);
+  }
+  const double first_calls_total = total - before_first_calls;
   row("shap", "tree_bias", c.tree_bias);
   row("shap", "tree_depth", c.tree_depth);
-  std::printf("  forest %.3f MiB, prepared %.3f MiB, shap %.3f MiB, total %.3f MiB\n", forest_total / 1048576,
-              prepared_total / 1048576, (total - forest_total - prepared_total) / 1048576, total / 1048576);
+  std::printf("  forest %.3f MiB, prepared %.3f MiB, built by first calls %.3f MiB, shap %.3f MiB, total %.3f MiB\n",
+              forest_total / 1048576, prepared_total / 1048576, first_calls_total / 1048576,
+              (total - forest_total - prepared_total - first_calls_total) / 1048576, total / 1048576);
 }
 
 }  // namespace
