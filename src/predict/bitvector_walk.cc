@@ -505,9 +505,12 @@ void avx2_add_block(const PreparedModel& model, const BitvectorTables& bv, const
 }
 
 void avx2_block_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
-                      uint32_t t, uint32_t* slots) {
-  Avx2Block(model, bv, keys).leaves(bv, t, n, slots);
-  for (size_t r = 0; r < n; ++r) slots[r] += t * kBitvectorLeaves;
+                      uint32_t tree_begin, uint32_t tree_end, uint32_t* slots) {
+  const Avx2Block block(model, bv, keys);
+  for (uint32_t t = tree_begin; t < tree_end; ++t, slots += kBlockRows) {
+    block.leaves(bv, t, n, slots);
+    for (size_t r = 0; r < n; ++r) slots[r] += t * kBitvectorLeaves;
+  }
 }
 
 #include "predict/avx2_target_end.h"
@@ -567,15 +570,17 @@ void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, 
 }
 
 void bitvector_block_slots([[maybe_unused]] const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys,
-                           size_t n, uint32_t tree, uint32_t* slots) {
+                           size_t n, uint32_t tree_begin, uint32_t tree_end, uint32_t* slots) {
 #if POLYSCORE_X86_64
   if (bv.avx512 && bv.batches16) {
     std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
     narrow_keys(keys, keys16.size(), keys16.data());
     auto walk = [&](auto categories) {
       constexpr bool kCategories = decltype(categories)::value;
-      if (n <= 32) vector_block_slots<2, true, kCategories>(bv, tree, keys16.data(), slots);
-      else vector_block_slots<4, true, kCategories>(bv, tree, keys16.data(), slots);
+      for (uint32_t t = tree_begin; t < tree_end; ++t, slots += kBlockRows) {
+        if (n <= 32) vector_block_slots<2, true, kCategories>(bv, t, keys16.data(), slots);
+        else vector_block_slots<4, true, kCategories>(bv, t, keys16.data(), slots);
+      }
     };
     if (bv.categorical) walk(std::true_type{});
     else walk(std::false_type{});
@@ -583,16 +588,20 @@ void bitvector_block_slots([[maybe_unused]] const PreparedModel& model, const Bi
   }
   if (bv.avx512) {
     for_groups(n, [&](auto groups) {
-      vector_block_slots<decltype(groups)::value, false, false>(bv, tree, keys, slots);
+      for (uint32_t t = tree_begin; t < tree_end; ++t, slots += kBlockRows) {
+        vector_block_slots<decltype(groups)::value, false, false>(bv, t, keys, slots);
+      }
     });
     return;
   }
   if (bv.avx2) {
-    avx2_block_slots(model, bv, keys, n, tree, slots);
+    avx2_block_slots(model, bv, keys, n, tree_begin, tree_end, slots);
     return;
   }
 #endif
-  for (size_t r0 = 0; r0 < n; r0 += kRowLanes) scalar_slots(bv, tree, keys, r0, slots + r0);
+  for (uint32_t t = tree_begin; t < tree_end; ++t, slots += kBlockRows) {
+    for (size_t r0 = 0; r0 < n; r0 += kRowLanes) scalar_slots(bv, t, keys, r0, slots + r0);
+  }
 }
 
 void bitvector_row_keys16(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {

@@ -22,10 +22,12 @@ void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, 
 void bitvector_add_block(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
                          uint32_t tree_begin, uint32_t tree_end, double* margins);
 
-// Writes to slots[r] the leaf slot (index into bv.leaf / value*) row r < n of the block
-// reaches in `tree`; room for kBlockRows. bv: as for bitvector_add_block.
+// Writes to slots[(t - tree_begin) * kBlockRows + r] the leaf slot (index into bv.leaf /
+// value*) row r < n of the block reaches in tree t of [tree_begin, tree_end); room for
+// kBlockRows a tree. The block's keys are made into what the walk reads (narrowed,
+// flipped, category lanes) once for all the trees. bv: as for bitvector_add_block.
 void bitvector_block_slots(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
-                           uint32_t tree, uint32_t* slots);
+                           uint32_t tree_begin, uint32_t tree_end, uint32_t* slots);
 
 // One row (keys from row_keys) through trees [first, first + count): the leaf slot
 // reached in each goes to slots[0, count). bv: model.single_row_bitvector(), only where

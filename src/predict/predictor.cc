@@ -263,19 +263,25 @@ void score_block_by_keys(const PreparedModel& model, const PredictPlan& plan, si
   key_walk::block_keys(model, s.x.data(), n, keys);
   if (plan.kind == OutputKind::kLeaf) {
     const KeyWalkResults<Acc> results(model, true, true);
-    uint32_t reached[kBlockRows];
+    // The bitvector walk makes the block's keys into what it reads once per call, so it
+    // is given kLeafTrees trees a call rather than one.
+    constexpr uint32_t kLeafTrees = 32;
+    uint32_t reached[kLeafTrees * kBlockRows];
     const size_t used = plan.tree_end - plan.tree_begin;
     const BitvectorTables& bitvector = model.batch_bitvector();
-    for (uint32_t t = plan.tree_begin; t < plan.tree_end; ++t) {
-      if (bitvector.usable) {
-        key_walk::bitvector_block_slots(model, bitvector, keys, n, t, reached);
-      } else if (model.family == WalkFamily::kHeap) {
-        key_walk::block_slots(model, keys, n, t, reached);
-      } else {
-        key_walk::linked_block_leaves(model, keys, n, t, reached);
-      }
-      for (size_t r = 0; r < n; ++r) {
-        out[r * used + (t - plan.tree_begin)] = model.forest->leaf_id(t, results.leaf[reached[r]]);
+    for (uint32_t first = plan.tree_begin; first < plan.tree_end; first += kLeafTrees) {
+      const uint32_t last = std::min<uint32_t>(first + kLeafTrees, plan.tree_end);
+      if (bitvector.usable) key_walk::bitvector_block_slots(model, bitvector, keys, n, first, last, reached);
+      for (uint32_t t = first; t < last; ++t) {
+        uint32_t* tree_reached = reached + size_t(t - first) * kBlockRows;
+        if (!bitvector.usable && model.family == WalkFamily::kHeap) {
+          key_walk::block_slots(model, keys, n, t, tree_reached);
+        } else if (!bitvector.usable) {
+          key_walk::linked_block_leaves(model, keys, n, t, tree_reached);
+        }
+        for (size_t r = 0; r < n; ++r) {
+          out[r * used + (t - plan.tree_begin)] = model.forest->leaf_id(t, results.leaf[tree_reached[r]]);
+        }
       }
     }
     return;
