@@ -590,8 +590,13 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
 template <typename F>
 void prepare_single(const Forest& forest, size_t elements, BlockWalk<F, 1>& single) {
   single.leaf_values = forest.leaf_values.data();
-  single.path.resize(elements * (elements + 1) / 2);
-  if (OneRowSums<F> sums = one_row_unwound_sums<F>()) single.use_one_row_sums(sums, static_cast<uint32_t>(elements));
+  // The walk in lanes keeps the path in its own arrays; path (elements^2 / 2 elements) is
+  // read only by the walk without them (recurse).
+  if (OneRowSums<F> sums = one_row_unwound_sums<F>()) {
+    single.use_one_row_sums(sums, static_cast<uint32_t>(elements));
+  } else {
+    single.path.resize(elements * (elements + 1) / 2);
+  }
 }
 
 // One row on two threads: the trees' terms do not depend on the sums, only their
