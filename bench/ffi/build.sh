@@ -61,6 +61,12 @@ fi
 # and node-addon-api from bindings/node/node_modules), into OUT; the empty addon the same way.
 NODE_DIR=$SRC/bindings/node
 [ -d "$NODE_DIR/node_modules" ] || NODE_DIR=$(cd "$HERE/../../bindings/node" && pwd)  # git archive has no node_modules
+if command -v npm >/dev/null && [ ! -d "$NODE_DIR/node_modules/node-api-headers" ]; then
+  # A fresh checkout has none either: install the pinned ones (package-lock.json) as
+  # bindings/node/test.sh does, without running the package's own install script.
+  (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >&2 ||
+    fail node "npm ci in $NODE_DIR failed"
+fi
 if command -v node >/dev/null && [ -d "$NODE_DIR/node_modules/node-api-headers" ]; then
   NAPI=$(cd "$NODE_DIR" && node -p "require('node-api-headers').include_dir")
   ADDON_API=$NODE_DIR/node_modules/node-addon-api
