@@ -528,14 +528,16 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
         batch = batch_of_one_tensor(*request, model->info().num_features, &aligned);
       }
 
-      int32_t default_output = model->config().default_output;
+      // Not named (wire::kNotNamed): the model's config decides, as on the REST and
+      // polyscore.v1 paths (ModelConfig::output_for here, shap_algorithm_for in score).
+      int32_t output = wire::kNotNamed;
       if (auto it = request->parameters().find("output"); it != request->parameters().end()) {
-        if (!parse_output_kind(it->second.string_param(), &default_output)) {
+        if (!parse_output_kind(it->second.string_param(), &output)) {
           fail(ErrorKind::kBadRequest, "parameter \"output\" must be one of " + std::string(kOutputKindNames) +
                                            ", not \"" + it->second.string_param() + "\"");
         }
       }
-      int32_t shap_algorithm = model->config().shap_algorithm;
+      int32_t shap_algorithm = wire::kNotNamed;
       if (auto it = request->parameters().find("shap_algorithm"); it != request->parameters().end()) {
         if (!parse_shap_algorithm(it->second.string_param(), &shap_algorithm)) {
           fail(ErrorKind::kBadRequest, "parameter \"shap_algorithm\" must be one of " +
@@ -551,7 +553,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
         }
         kinds.push_back(kind);
       }
-      if (kinds.empty()) kinds.push_back(default_output);
+      if (kinds.empty()) kinds.push_back(model->config().output_for(output));
 
       response->set_model_name(model->name());
       response->set_model_version(model->version());
