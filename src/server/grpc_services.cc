@@ -184,20 +184,11 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
       named_values = lay_out_named_row(*model, row, "named_features");
       batch = Batch{named_values.data(), PS_DTYPE_FLOAT64, 1, named_values.size(), named_values.size()};
     }
-    ScoreOptions options;
-    options.output = PS_OUTPUT_VALUE;
     auto start = call.clock.scoring_starts();
-    Scores scores = score(*model, batch, options, core.limits);
+    FraudScore fraud = fraud_score(*model, batch, core.limits, "FraudScorer answers models with one score");
     call.scoring_seconds = seconds_since(start);
-    if (scores.values_per_row != 1) {
-      fail(ErrorKind::kFailedPrecondition,
-           "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
-               " values per row; FraudScorer answers models with one score");
-    }
-    double value = scores.values[0];
-    response->set_score(value);
-    const auto& labels = model->config().labels;
-    if (!labels.empty()) response->set_label(labels[value >= model->config().threshold ? 1 : 0]);
+    response->set_score(fraud.score);
+    if (fraud.label) response->set_label(*fraud.label);
     response->set_model_version(model->version());
   });
 }

@@ -115,24 +115,16 @@ HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route)
   }
   Batch batch{request.features.data(), PS_DTYPE_FLOAT64, 1, request.features.size(),
               request.features.size()};
-  ScoreOptions options;
-  options.output = PS_OUTPUT_VALUE;
   auto start = route.clock.scoring_starts();
-  Scores scores = score(*model, batch, options, core.limits);
+  FraudScore fraud =
+      fraud_score(*model, batch, core.limits, "/predict answers models with one score (use /v1/predict)");
   route.scoring_seconds = seconds_since(start);
-  if (scores.values_per_row != 1) {
-    fail(ErrorKind::kFailedPrecondition,
-         "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
-             " values per row; /predict answers models with one score (use /v1/predict)");
-  }
-  double value = scores.values[0];
   HttpAnswer answer;
   answer.body = "{\"score\":";
-  append_double(answer.body, value);
-  const auto& labels = model->config().labels;
-  if (!labels.empty()) {
+  append_double(answer.body, fraud.score);
+  if (fraud.label) {
     answer.body += ",\"label\":";
-    append_string(answer.body, labels[value >= model->config().threshold ? 1 : 0]);
+    append_string(answer.body, *fraud.label);
   }
   answer.body += ",\"model_version\":";
   append_string(answer.body, model->version());
