@@ -137,17 +137,11 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
     named_values = lay_out_named_rows(*model, rows, "named_rows");
     batch.rows = rows.size();
     batch.cols = model->info().num_features;
-    batch.values = named_values.data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = named_values.size();
+    batch.set_values(named_values.data(), named_values.size());
   } else if (has32) {
-    batch.values = request.float32_values().data();
-    batch.dtype = PS_DTYPE_FLOAT32;
-    batch.count = request.float32_values_size();
+    batch.set_values(request.float32_values().data(), request.float32_values_size());
   } else {
-    batch.values = request.float64_values().data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = request.float64_values_size();
+    batch.set_values(request.float64_values().data(), request.float64_values_size());
   }
   ScoreOptions options{output_of(request.output()), request.iterations().begin(),
                        request.iterations().end(), request.base_margin().data(),
@@ -511,9 +505,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       std::vector<double> aligned;     // the single tensor's raw bytes, aligned
       if (is_tensor_per_feature(*model, input_names)) {
         by_feature = lay_out_feature_tensors(*model, feature_tensors(*request), &batch.rows);
-        batch.values = by_feature.data();
-        batch.dtype = PS_DTYPE_FLOAT64;
-        batch.count = by_feature.size();
+        batch.set_values(by_feature.data(), by_feature.size());
         batch.cols = model->info().num_features;
       } else {
         batch = batch_of_one_tensor(*request, model->info().num_features, &aligned);

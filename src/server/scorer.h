@@ -19,6 +19,18 @@ struct Batch {
   int32_t dtype = PS_DTYPE_FLOAT64;
   size_t rows = 0, cols = 0;
   size_t count = 0;              // elements actually given, checked against rows * cols
+
+  // Points the batch at n numbers (values, dtype and count; rows and cols stay).
+  void set_values(const float* numbers, size_t n) {
+    values = numbers;
+    dtype = PS_DTYPE_FLOAT32;
+    count = n;
+  }
+  void set_values(const double* numbers, size_t n) {
+    values = numbers;
+    dtype = PS_DTYPE_FLOAT64;
+    count = n;
+  }
 };
 
 struct ScoreOptions {
