@@ -13,6 +13,28 @@
 namespace polyscore {
 namespace {
 
+// Whether every numeric split's key fits 16 bits (a double model's ranks, each below
+// 0xffff), told from the walk nodes: then a row's key narrowed to min(key, 0xffff)
+// compares with each split's as the 32-bit keys do (NaN's all-ones key becomes 0xffff,
+// still above every split). Single rows (BitvectorTables::rows16) and AVX-512 batches
+// (batches16) take 16-bit keys on this rule, and a categorical model's batches need it
+// (categorical_batches_fit).
+bool split_keys_fit16(const PreparedModel& model) {
+  if (!model.ranks.used) return false;
+  for (size_t n = 0; n < model.walk.nodes.size(); ++n) {
+    const WalkNode& w = model.walk.nodes[n];
+    if ((model.forest->nodes[n].flags & kLeaf) || (w.feature_flags & kWalkCategorical)) continue;
+    if (key_walk::split_of(model, w).key >= 0xffff) return false;
+  }
+  return true;
+}
+
+// Whether a categorical model's every split's set fits 128 bits: every code, and NaN's
+// (codes + 1), below 128 (BitvectorTables::category_vector).
+bool category_sets_fit128(const PreparedModel& model) {
+  return uint64_t(model.category_codes.codes) + 2 <= 128;
+}
+
 // Numbers the leaves under tree-local node i left to right from `next`, and gives each
 // split below its keep mask (BitvectorTables::keep). Returns false past kBitvectorLeaves leaves.
 bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t& next,
@@ -99,12 +121,7 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
   bv.avx512 = avx512;
   bv.avx2 = avx2;
   bv.rows = avx512 && model.num_used_features() <= kBitvectorRowFeatures;
-  // 16-bit keys: a row's key min(key, 0xffff) compares with a split's key < 0xffff as
-  // the 32-bit keys do (NaN's all-ones key becomes 0xffff, still above every split).
-  bool keys_fit16 = model.ranks.used;
-  for (size_t i = 0; i < bv.key.size() && keys_fit16; ++i) {
-    if (bv.key[i] >= 0xffff && bv.key[i] != ~0u) keys_fit16 = false;
-  }
+  const bool keys_fit16 = split_keys_fit16(model);
   // A row's codes narrowed to 16 bits stay codes while below 0xffff (NaN's is codes + 1).
   const bool codes_fit16 = !categorical || uint64_t(model.category_codes.codes) + 1 < 0xffff;
   bv.rows16 = bv.rows && keys_fit16 && codes_fit16;
@@ -121,7 +138,7 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
   // single rows with AVX-512 (16-bit row keys), and for batches with AVX2 (32-bit keys,
   // where the model's batches would take them with AVX-512: 16-bit keys).
   const bool vector_form = bv.rows16 || (avx2 && keys_fit16 && codes_fit16);
-  if (categorical && vector_form && uint64_t(model.category_codes.codes) + 2 <= 128) {
+  if (categorical && vector_form && category_sets_fit128(model)) {
     const std::vector<uint32_t>& words = model.category_codes.right_words;
     const uint32_t bitset_words = model.category_codes.bitset_words();
     std::vector<uint32_t> begin;
@@ -166,17 +183,11 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
 }
 
 // Whether make_bitvector_tables makes a categorical model's tables usable by batches
-// (with AVX-512 or AVX2: 16-bit keys, every code below 126), told from the walk nodes
-// before the tables are built: only such models build them at load (with AVX-512 the
+// (with AVX-512 or AVX2: 16-bit keys, every code below 126), on the rules it builds
+// them by, before they are built: only such models build them at load (with AVX-512 the
 // others at their first single row; with AVX2 the others none).
 bool categorical_batches_fit(const PreparedModel& model) {
-  if (!model.ranks.used || uint64_t(model.category_codes.codes) + 2 > 128) return false;
-  for (size_t n = 0; n < model.walk.nodes.size(); ++n) {
-    const WalkNode& w = model.walk.nodes[n];
-    if ((model.forest->nodes[n].flags & kLeaf) || (w.feature_flags & kWalkCategorical)) continue;
-    if (key_walk::split_of(model, w).key >= 0xffff) return false;
-  }
-  return true;
+  return category_sets_fit128(model) && split_keys_fit16(model);
 }
 
 }  // namespace

@@ -493,24 +493,22 @@ void predict_row(const PreparedModel& model, const PredictPlan& plan, const doub
     const uint32_t f = model.used_features.empty() ? j : model.used_features[j];
     converted[j] = convert(row[f], model.forest->arithmetic.float32);
   }
-  if (model.walks_by_keys()) {
-    uint32_t keys[2 * kMaxRowFeatures];
-    key_walk::row_keys(model, converted, keys);
-    if (model.forest->arithmetic.float32) {
-      float margins[kMaxRowMargins];
+  // margins: in the model's sum type (float32 or double).
+  auto score = [&](auto* margins) {
+    if (model.walks_by_keys()) {
+      uint32_t keys[2 * kMaxRowFeatures];
+      key_walk::row_keys(model, converted, keys);
       score_row_by_keys(model, plan, keys, offset, margins, out);
     } else {
-      double margins[kMaxRowMargins];
-      score_row_by_keys(model, plan, keys, offset, margins, out);
+      score_row(model, plan, converted, offset, margins, out);
     }
-    return;
-  }
+  };
   if (model.forest->arithmetic.float32) {
     float margins[kMaxRowMargins];
-    score_row(model, plan, converted, offset, margins, out);
+    score(margins);
   } else {
     double margins[kMaxRowMargins];
-    score_row(model, plan, converted, offset, margins, out);
+    score(margins);
   }
 }
 

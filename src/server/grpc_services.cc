@@ -137,17 +137,11 @@ void predict_batch(ServiceCore& core, const polyscore::v1::PredictRequest& reque
     named_values = lay_out_named_rows(*model, rows, "named_rows");
     batch.rows = rows.size();
     batch.cols = model->info().num_features;
-    batch.values = named_values.data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = named_values.size();
+    batch.set_values(named_values.data(), named_values.size());
   } else if (has32) {
-    batch.values = request.float32_values().data();
-    batch.dtype = PS_DTYPE_FLOAT32;
-    batch.count = request.float32_values_size();
+    batch.set_values(request.float32_values().data(), request.float32_values_size());
   } else {
-    batch.values = request.float64_values().data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = request.float64_values_size();
+    batch.set_values(request.float64_values().data(), request.float64_values_size());
   }
   ScoreOptions options{output_of(request.output()), request.iterations().begin(),
                        request.iterations().end(), request.base_margin().data(),
@@ -184,20 +178,11 @@ grpc::Status fraud_predict(ServiceCore& core, grpc::ServerContext* context,
       named_values = lay_out_named_row(*model, row, "named_features");
       batch = Batch{named_values.data(), PS_DTYPE_FLOAT64, 1, named_values.size(), named_values.size()};
     }
-    ScoreOptions options;
-    options.output = PS_OUTPUT_VALUE;
     auto start = call.clock.scoring_starts();
-    Scores scores = score(*model, batch, options, core.limits);
+    FraudScore fraud = fraud_score(*model, batch, core.limits, "FraudScorer answers models with one score");
     call.scoring_seconds = seconds_since(start);
-    if (scores.values_per_row != 1) {
-      fail(ErrorKind::kFailedPrecondition,
-           "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
-               " values per row; FraudScorer answers models with one score");
-    }
-    double value = scores.values[0];
-    response->set_score(value);
-    const auto& labels = model->config().labels;
-    if (!labels.empty()) response->set_label(labels[value >= model->config().threshold ? 1 : 0]);
+    response->set_score(fraud.score);
+    if (fraud.label) response->set_label(*fraud.label);
     response->set_model_version(model->version());
   });
 }
@@ -520,22 +505,22 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       std::vector<double> aligned;     // the single tensor's raw bytes, aligned
       if (is_tensor_per_feature(*model, input_names)) {
         by_feature = lay_out_feature_tensors(*model, feature_tensors(*request), &batch.rows);
-        batch.values = by_feature.data();
-        batch.dtype = PS_DTYPE_FLOAT64;
-        batch.count = by_feature.size();
+        batch.set_values(by_feature.data(), by_feature.size());
         batch.cols = model->info().num_features;
       } else {
         batch = batch_of_one_tensor(*request, model->info().num_features, &aligned);
       }
 
-      int32_t default_output = model->config().default_output;
+      // Not named (wire::kNotNamed): the model's config decides, as on the REST and
+      // polyscore.v1 paths (ModelConfig::output_for here, shap_algorithm_for in score).
+      int32_t output = wire::kNotNamed;
       if (auto it = request->parameters().find("output"); it != request->parameters().end()) {
-        if (!parse_output_kind(it->second.string_param(), &default_output)) {
+        if (!parse_output_kind(it->second.string_param(), &output)) {
           fail(ErrorKind::kBadRequest, "parameter \"output\" must be one of " + std::string(kOutputKindNames) +
                                            ", not \"" + it->second.string_param() + "\"");
         }
       }
-      int32_t shap_algorithm = model->config().shap_algorithm;
+      int32_t shap_algorithm = wire::kNotNamed;
       if (auto it = request->parameters().find("shap_algorithm"); it != request->parameters().end()) {
         if (!parse_shap_algorithm(it->second.string_param(), &shap_algorithm)) {
           fail(ErrorKind::kBadRequest, "parameter \"shap_algorithm\" must be one of " +
@@ -551,7 +536,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
         }
         kinds.push_back(kind);
       }
-      if (kinds.empty()) kinds.push_back(default_output);
+      if (kinds.empty()) kinds.push_back(model->config().output_for(output));
 
       response->set_model_name(model->name());
       response->set_model_version(model->version());

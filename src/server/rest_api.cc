@@ -115,24 +115,16 @@ HttpAnswer fraud_predict(ServiceCore& core, std::string_view body, Route& route)
   }
   Batch batch{request.features.data(), PS_DTYPE_FLOAT64, 1, request.features.size(),
               request.features.size()};
-  ScoreOptions options;
-  options.output = PS_OUTPUT_VALUE;
   auto start = route.clock.scoring_starts();
-  Scores scores = score(*model, batch, options, core.limits);
+  FraudScore fraud =
+      fraud_score(*model, batch, core.limits, "/predict answers models with one score (use /v1/predict)");
   route.scoring_seconds = seconds_since(start);
-  if (scores.values_per_row != 1) {
-    fail(ErrorKind::kFailedPrecondition,
-         "model \"" + model->name() + "\" gives " + std::to_string(scores.values_per_row) +
-             " values per row; /predict answers models with one score (use /v1/predict)");
-  }
-  double value = scores.values[0];
   HttpAnswer answer;
   answer.body = "{\"score\":";
-  append_double(answer.body, value);
-  const auto& labels = model->config().labels;
-  if (!labels.empty()) {
+  append_double(answer.body, fraud.score);
+  if (fraud.label) {
     answer.body += ",\"label\":";
-    append_string(answer.body, labels[value >= model->config().threshold ? 1 : 0]);
+    append_string(answer.body, *fraud.label);
   }
   answer.body += ",\"model_version\":";
   append_string(answer.body, model->version());
@@ -152,17 +144,11 @@ HttpAnswer batch_predict(ServiceCore& core, std::string_view body, Route& route)
     request.float64_values = lay_out_named_rows(*model, request.named_rows, "named_rows");
     batch.rows = request.named_rows.size();
     batch.cols = model->info().num_features;
-    batch.values = request.float64_values.data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = request.float64_values.size();
+    batch.set_values(request.float64_values.data(), request.float64_values.size());
   } else if (request.has_float32) {
-    batch.values = request.float32_values.data();
-    batch.dtype = PS_DTYPE_FLOAT32;
-    batch.count = request.float32_values.size();
+    batch.set_values(request.float32_values.data(), request.float32_values.size());
   } else {
-    batch.values = request.float64_values.data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = request.float64_values.size();
+    batch.set_values(request.float64_values.data(), request.float64_values.size());
   }
   ScoreOptions options{request.output, request.iteration_begin, request.iteration_end,
                        request.base_margin.data(), request.base_margin.size(), request.shap_algorithm};
@@ -351,13 +337,9 @@ Batch batch_of_one_tensor(const LoadedModel& model, const std::vector<InferInput
   }
   Batch batch;
   if (input.datatype == "FP32") {
-    batch.values = input.float32_data.data();
-    batch.dtype = PS_DTYPE_FLOAT32;
-    batch.count = input.float32_data.size();
+    batch.set_values(input.float32_data.data(), input.float32_data.size());
   } else {
-    batch.values = input.float64_data.data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = input.float64_data.size();
+    batch.set_values(input.float64_data.data(), input.float64_data.size());
   }
   if (input.shape.size() == 2) {
     batch.rows = static_cast<size_t>(input.shape[0]);
@@ -394,9 +376,7 @@ HttpAnswer oip_infer(ServiceCore& core, const std::string& name, const std::stri
   std::vector<double> by_feature;  // the per-feature tensors laid out as rows
   if (is_tensor_per_feature(*model, names_of(request.inputs))) {
     by_feature = lay_out_feature_tensors(*model, feature_tensors(request.inputs), &batch.rows);
-    batch.values = by_feature.data();
-    batch.dtype = PS_DTYPE_FLOAT64;
-    batch.count = by_feature.size();
+    batch.set_values(by_feature.data(), by_feature.size());
     batch.cols = model->info().num_features;
   } else {
     batch = batch_of_one_tensor(*model, request.inputs);

@@ -108,4 +108,20 @@ Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& o
   return scores;
 }
 
+FraudScore fraud_score(const LoadedModel& model, const Batch& row, const Limits& limits, std::string_view refusal) {
+  ScoreOptions options;
+  options.output = PS_OUTPUT_VALUE;
+  Scores scores = score(model, row, options, limits);
+  if (scores.values_per_row != 1) {
+    fail(ErrorKind::kFailedPrecondition, "model \"" + model.name() + "\" gives " +
+                                             std::to_string(scores.values_per_row) + " values per row; " +
+                                             std::string(refusal));
+  }
+  FraudScore fraud;
+  fraud.score = scores.values[0];
+  const auto& labels = model.config().labels;
+  if (!labels.empty()) fraud.label = &labels[fraud.score >= model.config().threshold ? 1 : 0];
+  return fraud;
+}
+
 }  // namespace polyscore::server

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "abi_names.h"
@@ -17,6 +19,18 @@ struct Batch {
   int32_t dtype = PS_DTYPE_FLOAT64;
   size_t rows = 0, cols = 0;
   size_t count = 0;              // elements actually given, checked against rows * cols
+
+  // Points the batch at n numbers (values, dtype and count; rows and cols stay).
+  void set_values(const float* numbers, size_t n) {
+    values = numbers;
+    dtype = PS_DTYPE_FLOAT32;
+    count = n;
+  }
+  void set_values(const double* numbers, size_t n) {
+    values = numbers;
+    dtype = PS_DTYPE_FLOAT64;
+    count = n;
+  }
 };
 
 struct ScoreOptions {
@@ -52,6 +66,19 @@ size_t output_width(const ps_model_info& info, int32_t output);
 // limits.max_rows or for an answer over limits.max_answer_bytes.
 Scores score(const LoadedModel& model, const Batch& batch, const ScoreOptions& options,
              const Limits& limits);
+
+// One row's fraud score (fraud.v1.FraudScorer.Predict, REST /predict): its value output
+// and, where the model's config names labels, the label the config's threshold gives it
+// (labels[1] at or above it, else labels[0]).
+struct FraudScore {
+  double score = 0;
+  const std::string* label = nullptr;  // in the model's config; nullptr without labels
+};
+
+// Throws as score does, and kFailedPrecondition for a model of more than one value per
+// row: "model ... gives N values per row; " followed by `refusal` (which endpoint
+// answers what).
+FraudScore fraud_score(const LoadedModel& model, const Batch& row, const Limits& limits, std::string_view refusal);
 
 }  // namespace polyscore::server
 

@@ -1,5 +1,6 @@
 """The fraud request of the README, verbatim, over REST and gRPC, through `polyscore serve`."""
 import grpc
+import pytest
 import requests
 
 from conftest import channel_to
@@ -46,3 +47,18 @@ def test_polyscore_serve_subcommand_runs_the_server(start_server, tmp_path):
         reply = fraud_pb2_grpc.FraudScorerStub(channel).Predict(
             fraud_pb2.PredictRequest(features=[0.4, 1.2], model="fraud-v3"), timeout=10)
     assert reply.score == 0.8551127314567566
+
+
+def test_a_model_of_several_scores_per_row_is_refused(vectors_server):
+    """/predict and FraudScorer answer one score per row: a multiclass model (3 values per
+    row) is refused on both, naming the model, its values per row and what to use."""
+    row = {"features": [0.5] * 5, "model": "lgb3_multiclass"}
+    answer = requests.post(vectors_server.url + "/predict", json=row, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json()["error"].endswith('model "lgb3_multiclass" gives 3 values per row; '
+                                           "/predict answers models with one score (use /v1/predict)")
+    with channel_to(vectors_server) as channel, pytest.raises(grpc.RpcError) as refused:
+        fraud_pb2_grpc.FraudScorerStub(channel).Predict(fraud_pb2.PredictRequest(**row), timeout=10)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert refused.value.details().endswith('model "lgb3_multiclass" gives 3 values per row; '
+                                            "FraudScorer answers models with one score")

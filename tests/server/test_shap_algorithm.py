@@ -298,12 +298,22 @@ def test_configured_treeshap_on_an_xgboost_34_file(configured_server, configured
     equal_everywhere(score_everywhere(*serve, None, model="xgb34t"), cross)
     equal_everywhere(score_everywhere(*serve, "auto", model="xgb34t"), own)
     equal_everywhere(score_everywhere(*serve, "quadrature", model="xgb34t"), own)
-    # Its default_output is contrib: a request naming neither output nor algorithm.
+    # Its default_output is contrib: a request naming neither output nor algorithm, over
+    # the Open Inference Protocol's REST and gRPC.
     X = case_inputs(XGB34)[:ROWS].astype(np.float64)
     answer = requests.post(configured_server.url + "/v2/models/xgb34t/infer", timeout=60, json={
         "inputs": [{"name": "input", "shape": list(X.shape), "datatype": "FP64", "data": json_numbers(X)}]})
     assert answer.status_code == 200, answer.text
-    assert same_bits(exact_floats(json.loads(answer.text, parse_int=float)["outputs"][0]["data"]), cross)
+    [output] = json.loads(answer.text, parse_int=float)["outputs"]
+    assert output["name"] == "contrib" and output["shape"] == [ROWS, 1, X.shape[1] + 1]
+    assert same_bits(exact_floats(output["data"]), cross)
+    tensor = grpc_predict_v2_pb2.ModelInferRequest.InferInputTensor(name="input", datatype="FP64",
+                                                                    shape=list(X.shape))
+    reply = configured_stubs[1].ModelInfer(grpc_predict_v2_pb2.ModelInferRequest(
+        model_name="xgb34t", inputs=[tensor], raw_input_contents=[X.astype("<f8").tobytes()]), timeout=60)
+    [output] = reply.outputs
+    assert output.name == "contrib" and list(output.shape) == [ROWS, 1, X.shape[1] + 1]
+    assert same_bits(np.frombuffer(reply.raw_output_contents[0], dtype="<f8"), cross)
 
 
 def test_rest_proto3_names_unspecified_is_the_config_and_auto_the_file(configured_server):

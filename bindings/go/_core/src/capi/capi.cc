@@ -684,20 +684,15 @@ ps_status ps_model_predict_row(double* out, size_t out_len, const ps_model* mode
     check_columns(forest, n_features);
     refuse_unknown_fields(opts, "ps_predict_options");
     const double* offset = call_offsets(opts, forest, 1);
-    if (asks_interactions(opts)) {  // allocates its scratch, as contributions do
+    if (asks_explanation(opts)) {  // allocates its path scratch (not the no-alloc fast path)
       const auto plan = contrib_plan(loaded_model, opts);
       const polyscore::ContribTables& tables = shap_tables(loaded_model, opts);
       check_output(out_len, plan.values_per_row);
-      polyscore::interactions_dense(forest, tables, plan.tree_begin, plan.tree_end, row, 1, out, 1,
-                                    offset);
-      return;
-    }
-    if (asks_contributions(opts)) {  // allocates its path scratch (not the no-alloc fast path)
-      const auto plan = contrib_plan(loaded_model, opts);
-      const polyscore::ContribTables& tables = shap_tables(loaded_model, opts);
-      check_output(out_len, plan.values_per_row);
-      polyscore::contributions_dense(forest, tables, plan.tree_begin, plan.tree_end, row, 1, out, 1,
-                                     offset);
+      if (asks_interactions(opts)) {
+        polyscore::interactions_dense(forest, tables, plan.tree_begin, plan.tree_end, row, 1, out, 1, offset);
+      } else {
+        polyscore::contributions_dense(forest, tables, plan.tree_begin, plan.tree_end, row, 1, out, 1, offset);
+      }
       return;
     }
     // Default options (or any output kind over all rounds): the plan made at load. The

@@ -197,34 +197,27 @@ inline void block_slots_of(const BitvectorTables& bv, uint32_t t, const void* ke
   }
 }
 
-template <int kGroups, bool kNarrow, bool kCategories>
-void vector_add_trees(const PreparedModel& model, const BitvectorTables& bv, const void* keys, uint32_t tree_begin,
-                      uint32_t tree_end, double* margins) {
-  for (uint32_t t = tree_begin; t < tree_end; ++t) {
-    double* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
-    __m512i slots[kGroups];
-    block_slots_of<kGroups, kNarrow, kCategories>(bv, t, keys, slots);
-    for (int g = 0; g < kGroups; ++g) {
-      for (int h = 0; h < 2; ++h) {
-        const __m256i at = h == 0 ? _mm512_castsi512_si256(slots[g]) : _mm512_extracti64x4_epi64(slots[g], 1);
-        const __m512d value = _mm512_i32gather_pd(at, bv.value64.data(), 8);
-        double* row = m + 16 * g + 8 * h;
-        _mm512_storeu_pd(row, _mm512_add_pd(_mm512_loadu_pd(row), value));
-      }
-    }
+// Adds the values of 16 rows' leaf slots (a double model's gathered 8 at a time) to m[0, 16).
+inline void add_values(const BitvectorTables& bv, __m512i slots, double* m) {
+  for (int h = 0; h < 2; ++h) {
+    const __m256i at = h == 0 ? _mm512_castsi512_si256(slots) : _mm512_extracti64x4_epi64(slots, 1);
+    const __m512d value = _mm512_i32gather_pd(at, bv.value64.data(), 8);
+    _mm512_storeu_pd(m + 8 * h, _mm512_add_pd(_mm512_loadu_pd(m + 8 * h), value));
   }
 }
-template <int kGroups, bool kNarrow, bool kCategories>
+inline void add_values(const BitvectorTables& bv, __m512i slots, float* m) {
+  const __m512 value = _mm512_i32gather_ps(slots, bv.value32.data(), 4);
+  _mm512_storeu_ps(m, _mm512_add_ps(_mm512_loadu_ps(m), value));
+}
+
+template <int kGroups, bool kNarrow, bool kCategories, typename Acc>
 void vector_add_trees(const PreparedModel& model, const BitvectorTables& bv, const void* keys, uint32_t tree_begin,
-                      uint32_t tree_end, float* margins) {
+                      uint32_t tree_end, Acc* margins) {
   for (uint32_t t = tree_begin; t < tree_end; ++t) {
-    float* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
+    Acc* m = margins + size_t(model.forest->trees[t].output) * kBlockRows;
     __m512i slots[kGroups];
     block_slots_of<kGroups, kNarrow, kCategories>(bv, t, keys, slots);
-    for (int g = 0; g < kGroups; ++g) {
-      const __m512 value = _mm512_i32gather_ps(slots[g], bv.value32.data(), 4);
-      _mm512_storeu_ps(m + 16 * g, _mm512_add_ps(_mm512_loadu_ps(m + 16 * g), value));
-    }
+    for (int g = 0; g < kGroups; ++g) add_values(bv, slots[g], m + 16 * g);
   }
 }
 
@@ -525,6 +518,22 @@ void for_groups(size_t n, Walk&& walk) {
     default: walk(std::integral_constant<int, 4>{}); break;
   }
 }
+
+// With AVX-512 on 16-bit keys (BitvectorTables::batches16): narrows a block's keys
+// (narrow_keys) and calls walk(keys16, std::integral_constant<int, groups of 16 rows that
+// cover n rows, in pairs>, std::bool_constant<a categorical model's tables>).
+template <typename Walk>
+void for_keys16(const PreparedModel& model, const BitvectorTables& bv, const uint32_t* keys, size_t n,
+                Walk&& walk) {
+  std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
+  narrow_keys(keys, keys16.size(), keys16.data());
+  auto with_groups = [&](auto categories) {
+    if (n <= 32) walk(keys16.data(), std::integral_constant<int, 2>{}, categories);
+    else walk(keys16.data(), std::integral_constant<int, 4>{}, categories);
+  };
+  if (bv.categorical) with_groups(std::true_type{});
+  else with_groups(std::false_type{});
+}
 #endif  // POLYSCORE_X86_64
 
 template <typename Acc>
@@ -533,15 +542,10 @@ void add_block_impl(const PreparedModel& model, const BitvectorTables& bv, const
   static_assert(kBlockRows == 64, "blocks are at most 4 groups of 16 rows");
 #if POLYSCORE_X86_64
   if (bv.avx512 && bv.batches16) {
-    std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
-    narrow_keys(keys, keys16.size(), keys16.data());
-    auto walk = [&](auto categories) {
-      constexpr bool kCategories = decltype(categories)::value;
-      if (n <= 32) vector_add_trees<2, true, kCategories>(model, bv, keys16.data(), tree_begin, tree_end, margins);
-      else vector_add_trees<4, true, kCategories>(model, bv, keys16.data(), tree_begin, tree_end, margins);
-    };
-    if (bv.categorical) walk(std::true_type{});
-    else walk(std::false_type{});
+    for_keys16(model, bv, keys, n, [&](const uint16_t* keys16, auto groups, auto categories) {
+      vector_add_trees<decltype(groups)::value, true, decltype(categories)::value>(model, bv, keys16, tree_begin,
+                                                                                   tree_end, margins);
+    });
     return;
   }
   if (bv.avx512) {
@@ -573,17 +577,11 @@ void bitvector_block_slots([[maybe_unused]] const PreparedModel& model, const Bi
                            size_t n, uint32_t tree_begin, uint32_t tree_end, uint32_t* slots) {
 #if POLYSCORE_X86_64
   if (bv.avx512 && bv.batches16) {
-    std::vector<uint16_t> keys16(size_t(2) * model.num_used_features() * kBlockRows);
-    narrow_keys(keys, keys16.size(), keys16.data());
-    auto walk = [&](auto categories) {
-      constexpr bool kCategories = decltype(categories)::value;
+    for_keys16(model, bv, keys, n, [&](const uint16_t* keys16, auto groups, auto categories) {
       for (uint32_t t = tree_begin; t < tree_end; ++t, slots += kBlockRows) {
-        if (n <= 32) vector_block_slots<2, true, kCategories>(bv, t, keys16.data(), slots);
-        else vector_block_slots<4, true, kCategories>(bv, t, keys16.data(), slots);
+        vector_block_slots<decltype(groups)::value, true, decltype(categories)::value>(bv, t, keys16, slots);
       }
-    };
-    if (bv.categorical) walk(std::true_type{});
-    else walk(std::false_type{});
+    });
     return;
   }
   if (bv.avx512) {

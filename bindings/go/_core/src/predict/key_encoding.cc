@@ -10,17 +10,15 @@ namespace {
 // ---- Ranks by counting, with AVX-512 or AVX2 (KeyRanks::counting): compiled for that
 // down to the matching end, run only when the CPU has it.
 #if POLYSCORE_X86_64
-#include "predict/avx512_target_begin.h"
 
 // Ranks (KeyRanks) by counting: the fences below a key give its block, the keys below
 // it in that block its place there. Compares of 8 keys at a time replace a binary
-// search's chain of dependent loads, so the features of a row overlap.
-inline uint32_t rank_by_count(const KeyRanks& ranks, size_t f, uint64_t key) {
+// search's chain of dependent loads, so the features of a row overlap. below(p): how many
+// of the 8 keys at p are below the key, compared with AVX-512 or AVX2 (always inlined
+// into its callers, each in its own ISA's region, where below is inlined too).
+template <typename Below8>
+__attribute__((always_inline)) inline uint32_t rank_by_fences(const KeyRanks& ranks, size_t f, Below8 below) {
   const KeyRanks::Feature& feature = ranks.features[f];
-  const __m512i k = _mm512_set1_epi64(static_cast<long long>(key));
-  auto below = [&](const uint64_t* p) {
-    return uint32_t(__builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(p), k)));
-  };
   const uint64_t* fences = ranks.fences.data() + feature.fences;
   const uint32_t blocks = feature.count / KeyRanks::kBlock;
   uint32_t block = 0;
@@ -28,6 +26,15 @@ inline uint32_t rank_by_count(const KeyRanks& ranks, size_t f, uint64_t key) {
   // The last fence is all ones, so the block is one of the feature's own.
   const uint64_t* keys = ranks.keys.data() + feature.keys + KeyRanks::kBlock * block;
   return KeyRanks::kBlock * block + below(keys) + below(keys + 8);
+}
+
+#include "predict/avx512_target_begin.h"
+
+inline uint32_t rank_by_count(const KeyRanks& ranks, size_t f, uint64_t key) {
+  const __m512i k = _mm512_set1_epi64(static_cast<long long>(key));
+  return rank_by_fences(ranks, f, [&](const uint64_t* p) {
+    return uint32_t(__builtin_popcount(_mm512_cmplt_epu64_mask(_mm512_loadu_si512(p), k)));
+  });
 }
 
 // out[i] = the rank of feature f's value x[i * stride], for i < n (NaN: any rank).
@@ -48,20 +55,14 @@ __attribute__((noinline)) void row_ranks_by_count(const KeyRanks& ranks, const d
 // rank_by_count with AVX2: 4 keys per compare, and AVX2 compares signed 64-bit integers
 // only, so both sides get their sign bit flipped (which orders them as unsigned).
 inline uint32_t rank_by_count_avx2(const KeyRanks& ranks, size_t f, uint64_t key) {
-  const KeyRanks::Feature& feature = ranks.features[f];
   const __m256i sign = _mm256_set1_epi64x(static_cast<long long>(uint64_t(1) << 63));
   const __m256i k = _mm256_xor_si256(_mm256_set1_epi64x(static_cast<long long>(key)), sign);
   auto below4 = [&](const uint64_t* p) {
     const __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), sign);
     return _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(k, x)));
   };
-  auto below = [&](const uint64_t* p) { return uint32_t(__builtin_popcount(below4(p) | below4(p + 4) << 4)); };
-  const uint64_t* fences = ranks.fences.data() + feature.fences;
-  const uint32_t blocks = feature.count / KeyRanks::kBlock;
-  uint32_t block = 0;
-  for (uint32_t i = 0; i < blocks; i += KeyRanks::kFenceVector) block += below(fences + i);
-  const uint64_t* keys = ranks.keys.data() + feature.keys + KeyRanks::kBlock * block;
-  return KeyRanks::kBlock * block + below(keys) + below(keys + 8);
+  return rank_by_fences(ranks, f,
+                        [&](const uint64_t* p) { return uint32_t(__builtin_popcount(below4(p) | below4(p + 4) << 4)); });
 }
 
 __attribute__((noinline)) void ranks_by_count_avx2(const KeyRanks& ranks, size_t f, const double* x,
