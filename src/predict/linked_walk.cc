@@ -34,13 +34,14 @@ struct LinkedCategories {
 
 // Whether key x goes right at `node` of a model with categorical splits (LinkedNode):
 // a categorical split reads its bitset's bit for the code x, any other node the zero
-// word right_words[0] (its mask is 0), and the comparison, which a categorical split's
-// key never passes, is or-ed in; no branch on the kind.
+// word right_words[0] (the mask clears its word's index, and any bit of a zero word is
+// 0), and the comparison, which a categorical split's key never passes, is added; no
+// branch on the kind. Masking the index once, not the code and the first word apart,
+// saves the operations that bound a batch's 8 rows side by side.
 inline uint32_t linked_goes_right(const LinkedNode& node, uint32_t x, LinkedCategories categories) {
   const uint32_t mask = 0u - (node.offset & kLinkedCategorical);  // all ones at a categorical split
-  const uint32_t code = x & mask;
-  const uint32_t word = categories.right_words[((node.key - categories.key_base) & mask) + code / 32];
-  return ((word >> (code % 32)) & 1u) | (x > node.key);
+  const uint32_t word = categories.right_words[(node.key - categories.key_base + x / 32) & mask];
+  return ((word >> (x % 32)) & 1u) + (x > node.key);  // never both 1
 }
 
 // One step of the linked walk from node i. A batch reads x from its row's column of the
