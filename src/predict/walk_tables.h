@@ -148,8 +148,8 @@ constexpr uint32_t kMaxHeapDepth = 10;
 // row's walk divides it away, a batch's masks it), and its key is
 // linked_category_key_base plus its bitset's first word in CategoryCodes::right_words.
 // That key is above every code a row can have (codes + 1 at most), so "key(x) > key"
-// never holds there and the walk ors the comparison and the bitset's bit with no branch
-// on the kind.
+// never holds there and the walk adds the comparison and the bitset's bit (a numeric
+// split or a leaf reads the zero word) with no branch on the kind.
 struct LinkedNode {
   uint32_t key;     // go right when key(x) > key; a categorical split: see above
   uint32_t offset;  // as HeapNode::offset (leaf: 0), | kLinkedCategorical at a categorical split
