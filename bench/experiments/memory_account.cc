@@ -86,7 +86,6 @@ void account(const char* path) {
   row("prepared", "linked.nodes", m.linked.nodes);
   row("prepared", "linked.value32", m.linked.value32);
   row("prepared", "linked.value64", m.linked.value64);
-  row("prepared", "linked.category", m.linked.category);
   row("prepared", "linked.top", m.linked.top);
   row("prepared", "linked.top_category", m.linked.top_category);
   row("prepared", "linked.top_exit", m.linked.top_exit);
@@ -103,7 +102,6 @@ void account(const char* path) {
     row("1st row", "linked.nodes", linked.nodes);
     row("1st row", "linked.value32", linked.value32);
     row("1st row", "linked.value64", linked.value64);
-    row("1st row", "linked.category", linked.category);
     row("1st row", "walk.leaf", m.walk.leaf);
   }
   const double first_calls_total = total - before_first_calls;

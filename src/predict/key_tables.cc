@@ -158,11 +158,19 @@ void add_right_bitset(const PreparedModel& model, const WalkNode& w, CategoryCod
                                                      : (w.feature_flags & kWalkNanGoesRight) != 0);
 }
 
+// Whether every categorical split's LinkedNode::key (linked_category_key_base plus a word
+// of right_words) fits 32 bits; only a model declaring sets of billions of categories
+// would not.
+bool linked_category_keys_fit(const PreparedModel& model) {
+  const CategoryCodes& cc = model.category_codes;
+  return !cc.any || linked_category_key_base(cc) + cc.right_words.size() <= std::numeric_limits<uint32_t>::max();
+}
+
 // top_levels: whether to build the top levels batches walk (LinkedTables::top*).
 void build_linked(PreparedModel& model, bool top_levels) {
   LinkedTables linked;
   const bool wide = !model.forest->arithmetic.float32;
-  if (model.category_codes.any) linked.category.assign(model.forest->nodes.size(), {0, 0});
+  const uint64_t category_key_base = linked_category_key_base(model.category_codes);
   auto& nodes = linked.nodes;
   nodes.resize(model.forest->nodes.size());
   if (wide) linked.value64.resize(model.forest->nodes.size());
@@ -179,7 +187,11 @@ void build_linked(PreparedModel& model, bool top_levels) {
       }
       const HeapNode split = split_of(model, model.walk.nodes[i]);
       nodes[i] = {split.key, split.offset, model.walk.nodes[i].child};
-      if (model.category_codes.any) linked.category[i] = category_ref_of(model, i);
+      if (model.walk.nodes[i].feature_flags & kWalkCategorical) {
+        // LinkedNode: the key names the bitset (linked_category_keys_fit checked it fits).
+        nodes[i].key = static_cast<uint32_t>(category_key_base + model.category_codes.word_of_node[i]);
+        nodes[i].offset |= kLinkedCategorical;
+      }
     }
   }
   linked.top_levels = top_levels ? top_level_walk(model) : Simd::kScalar;
@@ -338,7 +350,9 @@ void build_key_ranks(PreparedModel& model) {
 
 void build_linked_tables(PreparedModel& model) {
   model.linked = LinkedTables();
-  if (disabled_by_environment() || model.heap.usable || !keys_can_walk(model)) return;
+  if (disabled_by_environment() || model.heap.usable || !keys_can_walk(model) || !linked_category_keys_fit(model)) {
+    return;
+  }
   build_linked(model, true);
 }
 

@@ -33,8 +33,9 @@ void build_heap_tables(PreparedModel& model);
 std::vector<uint32_t> heap_leaf_slots(const PreparedModel& model);
 
 // Fills model.linked when model.heap is not usable and the model's splits have NaN
-// missing or read as zero (not zero_as_missing), one value per leaf, and no feature is
-// used both as a number and as a category. POLYSCORE_NO_HEAP_WALK turns it off too.
+// missing or read as zero (not zero_as_missing), one value per leaf, no feature is
+// used both as a number and as a category, and every categorical split's key fits 32
+// bits (LinkedNode). POLYSCORE_NO_HEAP_WALK turns it off too.
 void build_linked_tables(PreparedModel& model);
 // As build_linked_tables, for single rows only (PreparedModel::single_row_linked): without
 // the top levels only batches walk, and without the checks, since the model passed

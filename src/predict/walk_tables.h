@@ -141,17 +141,29 @@ constexpr uint32_t kMaxHeapDepth = 10;
 // the heap layout does not take (deep or unbalanced trees, as LightGBM's leaf-wise
 // growth makes). Indexed like Forest::nodes. A leaf points at itself with the
 // largest key, so a walk can take a fixed number of steps (the tree's depth).
+//
+// A categorical split needs no field of its own, so that the nodes of a categorical
+// model stay 12 bytes and nothing rides beside them: its offset carries the flag
+// kLinkedCategorical (offsets are multiples of kBlockRows, so the bit is free; a single
+// row's walk divides it away, a batch's masks it), and its key is
+// linked_category_key_base plus its bitset's first word in CategoryCodes::right_words.
+// That key is above every code a row can have (codes + 1 at most), so "key(x) > key"
+// never holds there and the walk adds the comparison and the bitset's bit (a numeric
+// split or a leaf reads the zero word) with no branch on the kind.
 struct LinkedNode {
-  uint32_t key;     // go right when key(x) > key
-  uint32_t offset;  // as HeapNode::offset (leaf: 0)
+  uint32_t key;     // go right when key(x) > key; a categorical split: see above
+  uint32_t offset;  // as HeapNode::offset (leaf: 0), | kLinkedCategorical at a categorical split
   uint32_t child;   // left child, index into the nodes (right = child + 1); a leaf: itself
 };
+constexpr uint32_t kLinkedCategorical = 1;
+// A categorical split's LinkedNode::key less its bitset's first word: codes + 1, the
+// largest code (NaN's). 64-bit: the tables are built only where every key fits 32 bits.
+inline uint64_t linked_category_key_base(const CategoryCodes& codes) { return uint64_t(codes.codes) + 1; }
 struct LinkedTables {
   bool usable = false;
   std::vector<LinkedNode> nodes;
   std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as a float32 model sums it
   std::vector<double> value64;               // the same, for a double model
-  std::vector<CategoryCodes::Ref> category;  // per node, when the model has categorical splits
 
   // With AVX2 or AVX-512, batches walk each tree's first kLinkedTopLevels levels as the
   // heap walk does: per tree, those levels as a small complete tree in heap order

@@ -327,6 +327,61 @@ TEST(KeyWalks, LinkedWalkOfAPartBlockReadsOnlyNodesItStartedFrom) {
   }
 }
 
+TEST(KeyWalks, LinkedWalkReadsEachCategoricalSplitsOwnBitset) {
+  // The linked tables keep no per-node category reference: a categorical split's key
+  // names its bitset and its offset carries a flag (LinkedNode). Every category of every
+  // categorical feature (and values that are none, and NaN), with the numeric features
+  // at edge values, through batches and single rows, with and without the vector top
+  // levels, without the bitvector tables (which would take these models' batches and rows
+  // on some CPUs): a split that read another split's bitset, or a numeric split or leaf
+  // read as categorical, would change some leaf or value.
+  int categorical_models = 0;
+  for (const char* model : {"lgb3_categorical.txt", "lgb4_categorical.txt", "lgb20_categorical.txt",
+                            "lgb4_categorical_binary.txt", "xgb3_categorical_partition.json",
+                            "xgb3_categorical_multi_softprob.json"}) {
+    SCOPED_TRACE(model);
+    const Forest forest = load_model(read_file(source_path(std::string("tests/vectors/models/") + model)), 0);
+    const PreparedModel prepared = prepare_all_tables(forest);
+    ASSERT_TRUE(prepared.category_codes.any);
+    std::set<uint32_t> categorical_features;
+    size_t categorical_splits = 0;
+    for (const Node& node : forest.nodes) {
+      if ((node.flags & kLeaf) || !(node.flags & kCategorical)) continue;
+      categorical_features.insert(node.feature);
+      ++categorical_splits;
+    }
+    ASSERT_GT(categorical_splits, 1u);  // splits whose bitsets could be mixed up
+    const PreparedModel general = with_walk(prepared, Walk::kGeneral);
+    // Rows of every code: feature k of the categorical ones takes value (r + 7k) of the
+    // list below, so the features do not move in step; the others keep edge values.
+    std::vector<double> values = {-1.0, std::numeric_limits<double>::quiet_NaN(), 1e9};
+    for (uint32_t c = 0; c <= prepared.category_codes.codes; ++c) values.push_back(c);
+    const size_t nf = forest.num_features;
+    const size_t n = 2 * values.size();
+    std::vector<double> rows = edge_rows(forest, n, 11);
+    for (size_t r = 0; r < n; ++r) {
+      size_t k = 0;
+      for (uint32_t f : categorical_features) rows[r * nf + f] = values[(r + 7 * k++) % values.size()];
+    }
+    for (Walk walk : {Walk::kLinked, Walk::kLinkedAvx2, Walk::kLinkedScalar}) {
+      PreparedModel tested = with_walk(prepared, walk);
+      ASSERT_TRUE(tested.linked.usable) << name(walk);
+      tested.bitvector = BitvectorTables();
+      ASSERT_EQ(tested.family, WalkFamily::kLinked);
+      // expect_same_predictions checks single rows on its first 64 rows: every row in turn.
+      for (size_t first = 0; first < n; first += 64) {
+        const size_t count = std::min<size_t>(64, n - first);
+        expect_same_predictions(general, tested,
+                                std::vector<double>(rows.begin() + first * nf, rows.begin() + (first + count) * nf),
+                                name(walk));
+        if (HasFatalFailure()) return;
+      }
+    }
+    ++categorical_models;
+  }
+  EXPECT_EQ(categorical_models, 6);
+}
+
 TEST(KeyWalks, ChosenByModelShape) {
   // A shallow XGBoost model takes the heap walk; with it unavailable the linked walk is
   // built instead; categorical splits are walked by keys too, with category codes.
