@@ -40,6 +40,11 @@ struct ContribTables {
   // XGBoost: float node means by its recursion; LightGBM: ExpectedValue() in double.
   std::vector<double> tree_bias;
   std::vector<uint32_t> tree_depth;  // per tree: edges from the root to its deepest leaf
+  // Exact TreeSHAP, per tree: the sum of its leaves' depths, the most terms (a leaf's
+  // contribution to a feature) a walk of it stores.
+  std::vector<uint64_t> tree_terms;
+  uint64_t max_tree_terms = 0;  // the largest of tree_terms
+  uint32_t max_tree_nodes = 0;  // the most nodes of a tree
   uint32_t max_depth = 0;
 };
 
