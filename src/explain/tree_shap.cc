@@ -823,6 +823,14 @@ ContribTables prepare_contributions(const Forest& forest) {
 
 namespace {
 
+// Why a tree deeper than the arithmetic's limit (kMaxShapDepth, kMaxQuadratureDepth) is
+// not explained.
+std::string too_deep(const char* arithmetic, size_t tree, uint32_t depth, uint32_t limit) {
+  return "tree " + std::to_string(tree) + " is " + std::to_string(depth) + " deep; " + arithmetic +
+         " explains trees up to " + std::to_string(limit) +
+         " deep (its walks recurse once per level, and a deeper tree would overflow a thread's stack)";
+}
+
 // QuadratureTreeSHAP's tables: XGBoost 3.3+ refuses negative (or NaN) covers and takes a
 // zero cover (a child's share 1/2, or at least 1e-12).
 ContribTables prepare_quadrature(const Forest& forest) {
@@ -845,10 +853,14 @@ ContribTables prepare_quadrature(const Forest& forest) {
         return tables;
       }
     }
+    tables.tree_depth[t] = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes).depth;
+    if (tables.tree_depth[t] > kMaxQuadratureDepth) {  // before quadrature_root_means recurses
+      tables.unsupported = too_deep("QuadratureTreeSHAP", t, tables.tree_depth[t], kMaxQuadratureDepth);
+      return tables;
+    }
+    tables.max_depth = std::max(tables.max_depth, tables.tree_depth[t]);
     const std::vector<double> means = quadrature_root_means(forest, static_cast<uint32_t>(t));
     tables.root_means.insert(tables.root_means.end(), means.begin(), means.end());
-    tables.tree_depth[t] = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes).depth;
-    tables.max_depth = std::max(tables.max_depth, tables.tree_depth[t]);
   }
   tables.usable = true;
   return tables;
@@ -903,9 +915,13 @@ ContribTables prepare_contributions(const Forest& forest, ShapArithmetic arithme
         return tables;
       }
     }
+    const TreeShape shape = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes);
+    if (shape.depth > kMaxShapDepth) {  // before xgboost_node_mean recurses
+      tables.unsupported = too_deep("exact TreeSHAP", t, shape.depth, kMaxShapDepth);
+      return tables;
+    }
     tables.tree_bias[t] = lightgbm ? lightgbm_expected_value(forest, tree)
                                    : static_cast<double>(xgboost_node_mean(forest, tree, 0));
-    const TreeShape shape = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes);
     tables.tree_depth[t] = shape.depth;
     tables.tree_terms[t] = shape.leaf_depths;
     tables.max_tree_terms = std::max(tables.max_tree_terms, shape.leaf_depths);

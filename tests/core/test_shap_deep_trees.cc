@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "explain/shap_scratch.h"
+#include "explain/tree_shap.h"
 #include "polyscore/polyscore.h"
 
 namespace {
@@ -71,10 +72,10 @@ std::string lightgbm_chain(uint32_t depth) {
          tree + "end of trees\n\nfeature_importances:\n\nparameters:\nend of parameters\n\npandas_categorical:null\n";
 }
 
-// XGBoost JSON (version 2.1.3: exact TreeSHAP, interaction values defined), the chain
-// twice: node 2i is split i, 2i + 1 its leaf, 2i + 2 the next split (2 * depth the last
-// leaf).
-std::string xgboost_chain(uint32_t depth) {
+// XGBoost JSON, the chain twice: node 2i is split i, 2i + 1 its leaf, 2i + 2 the next
+// split (2 * depth the last leaf). Version 2.1.3: exact TreeSHAP; 3.4.1:
+// QuadratureTreeSHAP (both define interaction values).
+std::string xgboost_chain(uint32_t depth, const std::string& version = "[2, 1, 3]") {
   const uint32_t nodes = 2 * depth + 1;
   auto is_split = [](uint32_t n, uint32_t depth) { return n % 2 == 0 && n < 2 * depth; };
   auto list = [&](const std::function<std::string(uint32_t)>& item) {
@@ -114,7 +115,7 @@ std::string xgboost_chain(uint32_t depth) {
       "learner_model_param": {"base_score": "5E-1", "boost_from_average": "1", "num_class": "0",
         "num_feature": ")" + std::to_string(kFeatures) + R"(", "num_target": "1"},
       "objective": {"name": "reg:squarederror", "reg_loss_param": {"scale_pos_weight": "1"}}},
-    "version": [2, 1, 3]})";
+    "version": )" + version + "}";
 }
 
 struct Model {
@@ -131,36 +132,44 @@ struct Model {
   }
   std::string message() const { return ps_error_message(err); }
 
+  // The output size of n_rows with opts into size (its status in size_status); when it
+  // is refused, room for interaction values, so that the call itself is tried too.
+  void size_output(size_t n_rows, const ps_predict_options& opts, std::vector<double>& out) {
+    size_t size = 0;
+    size_status = ps_model_output_size(&size, model, n_rows, &opts, err);
+    if (size_status != PS_OK) size = n_rows * (kFeatures + 1) * (kFeatures + 1);
+    out.assign(size, std::nan(""));
+  }
+
   // n_rows rows of 1.0 with the given output and threads into out; the status.
-  ps_status predict(ps_output_kind output, size_t n_rows, int32_t threads, std::vector<double>& out) const {
+  ps_status predict(ps_output_kind output, size_t n_rows, int32_t threads, std::vector<double>& out) {
     ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
     opts.output = output;
     opts.num_threads = threads;
     const std::vector<double> rows(n_rows * kFeatures, 1.0);
-    size_t size = 0;
-    EXPECT_EQ(ps_model_output_size(&size, model, n_rows, &opts, err), PS_OK) << message();
-    out.assign(size, std::nan(""));
-    return ps_model_predict_dense(out.data(), size, model, rows.data(), PS_DTYPE_FLOAT64, n_rows, kFeatures, &opts,
-                                  err);
+    size_output(n_rows, opts, out);
+    return ps_model_predict_dense(out.data(), out.size(), model, rows.data(), PS_DTYPE_FLOAT64, n_rows, kFeatures,
+                                  &opts, err);
   }
-  ps_status predict_row(ps_output_kind output, std::vector<double>& out) const {
+  ps_status predict_row(ps_output_kind output, std::vector<double>& out) {
     ps_predict_options opts = PS_PREDICT_OPTIONS_INIT;
     opts.output = output;
     const std::vector<double> row(kFeatures, 1.0);
-    size_t size = 0;
-    EXPECT_EQ(ps_model_output_size(&size, model, 1, &opts, err), PS_OK) << message();
-    out.assign(size, std::nan(""));
-    return ps_model_predict_row(out.data(), size, model, row.data(), kFeatures, &opts, err);
+    size_output(1, opts, out);
+    return ps_model_predict_row(out.data(), out.size(), model, row.data(), kFeatures, &opts, err);
   }
+
+  ps_status size_status = PS_OK;  // of the last call's ps_model_output_size
 };
 
 // Every way a call reaches the walks: one row (ps_model_predict_row: the one-row walk;
 // one row on two threads: the walk split by trees), and batches (2 rows: the grouped
 // walk; 9 rows on two threads).
-void expect_refused(const Model& m, ps_output_kind output, uint32_t depth) {
+void expect_refused(Model& m, ps_output_kind output, uint32_t depth) {
   const std::string deep = "for a tree " + std::to_string(depth) + " deep";
   auto check = [&](ps_status status, const char* call) {
     SCOPED_TRACE(call);
+    EXPECT_EQ(m.size_status, PS_OK);  // the scratch is counted by the call
     EXPECT_EQ(status, PS_ERR_OUT_OF_MEMORY) << m.message();
     EXPECT_NE(m.message().find(deep), std::string::npos) << m.message();
     EXPECT_NE(m.message().find("of scratch per thread"), std::string::npos) << m.message();
@@ -179,7 +188,7 @@ void expect_refused(const Model& m, ps_output_kind output, uint32_t depth) {
 }
 
 // Plain scoring of the deep chains still works: rows of 1.0 reach their last leaves.
-void expect_predicts(const Model& m, uint32_t depth, double base) {
+void expect_predicts(Model& m, uint32_t depth, double base) {
   std::vector<double> out;
   ASSERT_EQ(m.predict(PS_OUTPUT_MARGIN, 3, 2, out), PS_OK) << m.message();
   for (double v : out) EXPECT_NEAR(v, base + 2 * chain_leaf_value(depth), 1e-5);
@@ -190,7 +199,7 @@ void expect_predicts(const Model& m, uint32_t depth, double base) {
 TEST(ShapDeepTrees, LightGbmChainPastTheLimitIsRefusedAndStillPredicts) {
   ScopedLimit limit(kTestLimit);
   const uint32_t depth = 3000;  // one row: about 140 MiB of scratch (double)
-  const Model m(lightgbm_chain(depth));
+  Model m(lightgbm_chain(depth));
   expect_refused(m, PS_OUTPUT_CONTRIB, depth);
   expect_predicts(m, depth, 0.0);
 }
@@ -198,7 +207,7 @@ TEST(ShapDeepTrees, LightGbmChainPastTheLimitIsRefusedAndStillPredicts) {
 TEST(ShapDeepTrees, XGBoostChainPastTheLimitIsRefusedAndStillPredicts) {
   ScopedLimit limit(kTestLimit);
   const uint32_t depth = 3000;  // interaction values: about 100 MiB of path per thread (float)
-  const Model m(xgboost_chain(depth));
+  Model m(xgboost_chain(depth));
   expect_refused(m, PS_OUTPUT_CONTRIB, depth);
   expect_refused(m, PS_OUTPUT_INTERACTIONS, depth);
   expect_predicts(m, depth, 0.5);
@@ -212,7 +221,7 @@ TEST(ShapDeepTrees, ChainUnderTheLimitIsExplained) {
   const uint32_t depth = 700;
   for (const bool lightgbm : {true, false}) {
     SCOPED_TRACE(lightgbm ? "lightgbm" : "xgboost");
-    const Model m(lightgbm ? lightgbm_chain(depth) : xgboost_chain(depth));
+    Model m(lightgbm ? lightgbm_chain(depth) : xgboost_chain(depth));
     std::vector<double> margin, one, batch, interactions;
     ASSERT_EQ(m.predict_row(PS_OUTPUT_MARGIN, margin), PS_OK) << m.message();
     ASSERT_EQ(m.predict_row(PS_OUTPUT_CONTRIB, one), PS_OK) << m.message();
@@ -230,6 +239,63 @@ TEST(ShapDeepTrees, ChainUnderTheLimitIsExplained) {
       for (double v : interactions) total += v;
       EXPECT_NEAR(total, margin[0], 1e-4);
     }
+  }
+}
+
+// Trees deeper than kMaxShapDepth (exact TreeSHAP) or kMaxQuadratureDepth make SHAP
+// unsupported before anything recurses (QuadratureTreeSHAP's batch walk 3,500 deep
+// overflowed an 8 MiB stack); scoring is not affected. At kMaxQuadratureDepth
+// QuadratureTreeSHAP (whose scratch is linear in the depth) still explains, contributions
+// and interaction values, on this thread and on the pool's. The scratch limit is low
+// here, so that without the depth limit exact TreeSHAP is refused for its scratch instead
+// (and the test fails without allocating much).
+TEST(ShapDeepTrees, TreesPastTheDepthLimitAreUnsupportedAndStillPredict) {
+  ScopedLimit limit(kTestLimit);
+  const uint32_t exact = polyscore::kMaxShapDepth + 1, quadrature = polyscore::kMaxQuadratureDepth + 1;
+  struct Case {
+    const char* name;
+    std::string text;
+    uint32_t depth;
+    std::string deep;
+    double base;
+    bool interactions;
+  };
+  const std::string exact_deep = "is " + std::to_string(exact) + " deep; exact TreeSHAP explains trees up to " +
+                                 std::to_string(polyscore::kMaxShapDepth) + " deep";
+  const std::string quadrature_deep = "is " + std::to_string(quadrature) +
+                                      " deep; QuadratureTreeSHAP explains trees up to " +
+                                      std::to_string(polyscore::kMaxQuadratureDepth) + " deep";
+  const Case cases[] = {{"lightgbm", lightgbm_chain(exact), exact, exact_deep, 0.0, false},
+                        {"xgboost exact", xgboost_chain(exact), exact, exact_deep, 0.5, true},
+                        {"xgboost quadrature", xgboost_chain(quadrature, "[3, 4, 1]"), quadrature, quadrature_deep,
+                         0.5, true}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string& deep = c.deep;
+    Model m(c.text);
+    std::vector<ps_output_kind> outputs{PS_OUTPUT_CONTRIB};
+    if (c.interactions) outputs.push_back(PS_OUTPUT_INTERACTIONS);
+    for (ps_output_kind output : outputs) {
+      std::vector<double> out;
+      EXPECT_EQ(m.predict_row(output, out), PS_ERR_UNSUPPORTED) << m.message();
+      EXPECT_NE(m.message().find(deep), std::string::npos) << m.message();
+      EXPECT_EQ(m.size_status, PS_ERR_UNSUPPORTED);
+      EXPECT_EQ(m.predict(output, 9, 2, out), PS_ERR_UNSUPPORTED) << m.message();
+      EXPECT_NE(m.message().find(deep), std::string::npos) << m.message();
+    }
+    expect_predicts(m, c.depth, c.base);
+  }
+  Model at_limit(xgboost_chain(polyscore::kMaxQuadratureDepth, "[3, 4, 1]"));
+  std::vector<double> margin;
+  ASSERT_EQ(at_limit.predict_row(PS_OUTPUT_MARGIN, margin), PS_OK) << at_limit.message();
+  for (ps_output_kind output : {PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
+    std::vector<double> one, batch;
+    ASSERT_EQ(at_limit.predict_row(output, one), PS_OK) << at_limit.message();
+    ASSERT_EQ(at_limit.predict(output, 33, 2, batch), PS_OK) << at_limit.message();
+    double sum = 0;
+    for (double v : one) sum += v;
+    EXPECT_NEAR(sum, margin[0], 1e-4);
+    for (size_t c = 0; c < batch.size(); ++c) EXPECT_EQ(batch[c], one[c % one.size()]) << c;
   }
 }
 
