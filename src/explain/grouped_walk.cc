@@ -49,6 +49,19 @@ GroupedWalk<F>::GroupedWalk(const Forest& forest, const ContribTables& tables, s
   acc_.resize(cap_ * contrib_values_per_row(forest));
 }
 
+// As the constructor and explain_tree allocate: per level (one per depth) its elements
+// and each state's; per term of the largest tree a feature and each state's value; per
+// leaf and row a term's place; per node and row a hot side.
+template <typename F>
+double GroupedWalk<F>::scratch_bytes(const Forest& forest, const ContribTables& tables, size_t max_rows) {
+  const double elements = double(tables.max_depth) + 2, cap = double(max_rows);
+  const double level = elements * (sizeof(int64_t) + sizeof(F)) + elements * cap * 2 * sizeof(F) +
+                       cap * (3 * sizeof(uint32_t) + sizeof(F));
+  const double terms = double(tables.max_tree_terms) * (sizeof(int64_t) + cap * sizeof(F));
+  const double nodes = double(tables.max_tree_nodes) * (3 * sizeof(uint32_t) + cap * (1 + sizeof(uint32_t)));
+  return (double(tables.max_depth) + 1) * level + terms + nodes + cap * contrib_values_per_row(forest) * sizeof(F);
+}
+
 // ExtendPath at element `length` for every state (its feature, zero fraction and each
 // state's one fraction already stored there).
 template <typename F>

@@ -29,6 +29,9 @@ template <typename F>
 class GroupedWalk {
  public:
   GroupedWalk(const Forest& forest, const ContribTables& tables, size_t max_rows);
+  // Bytes the walk allocates that grow with the trees (shap_scratch.h): its levels'
+  // paths (the deepest tree's depth squared, times max_rows) and the largest tree's terms.
+  static double scratch_bytes(const Forest& forest, const ContribTables& tables, size_t max_rows);
   // rows: n (<= max_rows) rows of num_features converted values (feature_value.h);
   // offsets: n x num_margin_outputs or nullptr; out: n x contrib_values_per_row values.
   void explain(uint32_t tree_begin, uint32_t tree_end, const double* rows, size_t n, const double* offsets,

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "explain/quadrature_tree_shap.h"
+#include "explain/shap_scratch.h"
 #include "model/error.h"
 #include "predict/feature_value.h"  // convert: values as the libraries read them
 #include "predict/general_walk.h"   // next_node: the child a split sends a value to
@@ -230,6 +231,9 @@ void interactions_rows(const Forest& forest, const ContribTables& tables, uint32
   const size_t groups = forest.num_margin_outputs, columns = size_t(forest.num_features) + 1;
   const size_t per_row = interaction_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
+  // The path is the scratch that grows with the trees' depth (shap_scratch.h).
+  check_shap_scratch("SHAP interaction values", tables.max_depth, double(d) * double(d + 1) / 2 * sizeof(PathElement),
+                     std::min<size_t>(std::max(1u, num_threads), n_rows));
   auto make_scratch = [&] {
     RowScratch s;
     s.row.resize(forest.num_features);

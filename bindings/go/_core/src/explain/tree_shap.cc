@@ -15,6 +15,7 @@
 #include "explain/grouped_walk.h"
 #include "explain/one_row_sums.h"
 #include "explain/quadrature_tree_shap.h"
+#include "explain/shap_scratch.h"
 #include "model/error.h"
 #include "predict/feature_value.h"  // convert: values as the libraries read them
 #include "predict/general_walk.h"   // next_node: the child a split sends a value to (the hot path)
@@ -168,13 +169,17 @@ struct BlockWalk {
     lane_one.assign(queues, F(1));
     lane_pweight.assign(queues, F(1));
     lane_total.assign(std::max<size_t>(one_row_sums_padded(max_elements), kOneRowMaxLeaves * kOneRowLeafStride), F(0));
-    // A row (and each path array) holds a path of max_elements, read and written past it
-    // by whole vectors (one_row_sums_padded), and kLeafCopy values from index 1.
-    row_stride = (std::max<size_t>(one_row_sums_padded(max_elements) + 1, kLeafCopy + 1) + 15) / 16 * 16;
+    row_stride = row_stride_for(max_elements);
     row_pweight.assign(row_stride * max_elements + 16, F(0));  // + 16: room to align the first row
     path_zero.assign(row_stride, F(1));  // finite values past the path (one_row_sums.h)
     path_one.assign(row_stride, F(1));
     path_feature.assign(row_stride, 0);
+  }
+
+  // A row (and each path array) holds a path of max_elements, read and written past it
+  // by whole vectors (one_row_sums_padded), and kLeafCopy values from index 1.
+  static size_t row_stride_for(uint32_t max_elements) {
+    return (std::max<size_t>(one_row_sums_padded(max_elements) + 1, kLeafCopy + 1) + 15) / 16 * 16;
   }
 
   // The first 64-byte boundary in values (the arrays have 16 values to spare for it).
@@ -398,17 +403,27 @@ struct BlockWalk {
   }
 };
 
-uint32_t tree_depth(const Node* nodes, uint32_t num_nodes) {
+// A tree's depth (edges from the root to its deepest leaf) and the sum of its leaves'
+// depths: a leaf at depth k has at most k terms, so that sum bounds the terms a walk of
+// the tree stores.
+struct TreeShape {
+  uint32_t depth = 0;
+  uint64_t leaf_depths = 0;
+};
+
+TreeShape tree_shape(const Node* nodes, uint32_t num_nodes) {
   // Children come after their parent (breadth-first layout), so one forward pass works.
   std::vector<uint32_t> depth(num_nodes, 0);
-  uint32_t deepest = 0;
+  TreeShape shape;
   for (uint32_t i = 0; i < num_nodes; ++i) {
-    deepest = std::max(deepest, depth[i]);
+    shape.depth = std::max(shape.depth, depth[i]);
     if (!(nodes[i].flags & kLeaf)) {
       depth[nodes[i].child_or_leaf] = depth[nodes[i].child_or_leaf + 1] = depth[i] + 1;
+    } else {
+      shape.leaf_depths += depth[i];
     }
   }
-  return deepest;
+  return shape;
 }
 
 // XGBoost's FillNodeMeanValue: a node's mean is its children's means weighted by their
@@ -484,8 +499,9 @@ void walk_tree(const Forest& forest, const ContribTables& tables, uint32_t t, co
   walk.nodes = nodes;
   walk.forest = &forest;
   walk.node_begin = tree.node_begin;
-  // At most one term per leaf and edge above it, and room for whole-vector copies.
-  const size_t max_terms = size_t(tree.num_nodes) * (tables.tree_depth[t] + 1) + 16;
+  // A leaf's terms are at most its depth (their sum: tree_terms), and room for
+  // whole-vector copies.
+  const size_t max_terms = tables.tree_terms[t] + 16;
   if (walk.term_feature.size() < max_terms) {
     walk.term_feature.resize(max_terms);
     walk.terms.resize(max_terms * L);
@@ -586,6 +602,26 @@ void contributions_block(const Forest& forest, const ContribTables& tables, uint
   }
 }
 
+// The scratch of the walks above that grows with the trees, in bytes, counted before it
+// is allocated (shap_scratch.h): paths of `elements` (the deepest tree's depth + 2) as
+// prepare_single and make_scratch allocate them, and the terms of the largest tree as
+// walk_tree does. The rest (rows, their sums) does not depend on the trees' depth.
+template <typename F>
+double single_path_bytes(size_t elements) {
+  if (one_row_unwound_sums<F>()) {
+    const double stride = double(BlockWalk<F, 1>::row_stride_for(static_cast<uint32_t>(elements)));
+    return (stride * double(elements) + 16) * sizeof(F) + stride * (2 * sizeof(F) + sizeof(int64_t));
+  }
+  return double(elements) * double(elements + 1) / 2 * sizeof(LanePathElement<F, 1>);
+}
+
+// Per term a feature and L values; per node L hot sides and its terms' place.
+template <typename F, int L>
+double walk_terms_bytes(const ContribTables& tables) {
+  const double terms = double(tables.max_tree_terms) + 16;
+  return terms * double(sizeof(int64_t) + L * sizeof(F)) + double(tables.max_tree_nodes) * (L + 2 * sizeof(uint32_t));
+}
+
 // The one-row walk's scratch, for trees up to `elements` - 2 deep.
 template <typename F>
 void prepare_single(const Forest& forest, size_t elements, BlockWalk<F, 1>& single) {
@@ -610,6 +646,12 @@ void one_row_two_threads(const Forest& forest, const ContribTables& tables, uint
                          const double* row_values, const double* offset, double* out) {
   const size_t d = tables.max_depth + 2;
   const uint32_t middle = tree_begin + (tree_end - tree_begin) / 2;
+  double kept_bytes = 0;  // the second half's terms
+  for (uint32_t t = middle; t < tree_end; ++t) {
+    kept_bytes += double(tables.tree_terms[t]) * (sizeof(int64_t) + sizeof(F));
+  }
+  check_shap_scratch("SHAP contributions", tables.max_depth,
+                     single_path_bytes<F>(d) + walk_terms_bytes<F, 1>(tables), 2, kept_bytes);
   std::vector<F> acc(contrib_values_per_row(forest), F(0)), tree_phi(forest.num_features + 1);
   std::vector<int64_t> kept_feature;
   std::vector<F> kept_term;
@@ -674,6 +716,10 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
   if (n_rows > 1 && grouped_walk_enabled()) {
     const size_t group = grouped_walk_rows(forest, n_rows, num_threads);
     const size_t groups = (n_rows + group - 1) / group;
+    check_shap_scratch("SHAP contributions", tables.max_depth,
+                       GroupedWalk<F>::scratch_bytes(forest, tables, group) +
+                           double(group) * forest.num_features * sizeof(double),
+                       std::min<size_t>(std::max(1u, num_threads), groups));
     struct Scratch {
       GroupedWalk<F> walk;
       std::vector<double> rows;
@@ -703,10 +749,16 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
     std::vector<uint32_t> stack;
     std::vector<double> rows;
   };
+  const double block_bytes =
+      full_blocks > 0 ? double(d) * double(d + 1) / 2 * sizeof(LanePathElement<F, L>) + walk_terms_bytes<F, L>(tables)
+                      : 0.0;
+  const double single_bytes = single_path_bytes<F>(d) + (n_rows % L > 0 ? walk_terms_bytes<F, 1>(tables) : 0.0);
+  check_shap_scratch("SHAP contributions", tables.max_depth, block_bytes + single_bytes,
+                     std::min<size_t>(std::max(1u, num_threads), blocks));
   auto make_scratch = [&] {
     Scratch s;
     s.walk.leaf_values = forest.leaf_values.data();
-    s.walk.path.resize(d * (d + 1) / 2);
+    if (full_blocks > 0) s.walk.path.resize(d * (d + 1) / 2);  // the rest and single rows: s.single
     prepare_single(forest, d, s.single);
     s.tree_phi.resize(forest.num_features + 1);
     s.acc.resize(per_row * L);
@@ -771,6 +823,14 @@ ContribTables prepare_contributions(const Forest& forest) {
 
 namespace {
 
+// Why a tree deeper than the arithmetic's limit (kMaxShapDepth, kMaxQuadratureDepth) is
+// not explained.
+std::string too_deep(const char* arithmetic, size_t tree, uint32_t depth, uint32_t limit) {
+  return "tree " + std::to_string(tree) + " is " + std::to_string(depth) + " deep; " + arithmetic +
+         " explains trees up to " + std::to_string(limit) +
+         " deep (its walks recurse once per level, and a deeper tree would overflow a thread's stack)";
+}
+
 // QuadratureTreeSHAP's tables: XGBoost 3.3+ refuses negative (or NaN) covers and takes a
 // zero cover (a child's share 1/2, or at least 1e-12).
 ContribTables prepare_quadrature(const Forest& forest) {
@@ -793,10 +853,14 @@ ContribTables prepare_quadrature(const Forest& forest) {
         return tables;
       }
     }
+    tables.tree_depth[t] = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes).depth;
+    if (tables.tree_depth[t] > kMaxQuadratureDepth) {  // before quadrature_root_means recurses
+      tables.unsupported = too_deep("QuadratureTreeSHAP", t, tables.tree_depth[t], kMaxQuadratureDepth);
+      return tables;
+    }
+    tables.max_depth = std::max(tables.max_depth, tables.tree_depth[t]);
     const std::vector<double> means = quadrature_root_means(forest, static_cast<uint32_t>(t));
     tables.root_means.insert(tables.root_means.end(), means.begin(), means.end());
-    tables.tree_depth[t] = tree_depth(&forest.nodes[tree.node_begin], tree.num_nodes);
-    tables.max_depth = std::max(tables.max_depth, tables.tree_depth[t]);
   }
   tables.usable = true;
   return tables;
@@ -839,6 +903,7 @@ ContribTables prepare_contributions(const Forest& forest, ShapArithmetic arithme
   const bool lightgbm = is_lightgbm(forest);
   tables.tree_bias.resize(forest.trees.size());
   tables.tree_depth.resize(forest.trees.size());
+  tables.tree_terms.resize(forest.trees.size());
   for (size_t t = 0; t < forest.trees.size(); ++t) {
     const Tree& tree = forest.trees[t];
     for (uint32_t i = 0; i < tree.num_nodes; ++i) {
@@ -850,9 +915,17 @@ ContribTables prepare_contributions(const Forest& forest, ShapArithmetic arithme
         return tables;
       }
     }
+    const TreeShape shape = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes);
+    if (shape.depth > kMaxShapDepth) {  // before xgboost_node_mean recurses
+      tables.unsupported = too_deep("exact TreeSHAP", t, shape.depth, kMaxShapDepth);
+      return tables;
+    }
     tables.tree_bias[t] = lightgbm ? lightgbm_expected_value(forest, tree)
                                    : static_cast<double>(xgboost_node_mean(forest, tree, 0));
-    tables.tree_depth[t] = tree_depth(&forest.nodes[tree.node_begin], tree.num_nodes);
+    tables.tree_depth[t] = shape.depth;
+    tables.tree_terms[t] = shape.leaf_depths;
+    tables.max_tree_terms = std::max(tables.max_tree_terms, shape.leaf_depths);
+    tables.max_tree_nodes = std::max(tables.max_tree_nodes, tree.num_nodes);
     tables.max_depth = std::max(tables.max_depth, tables.tree_depth[t]);
   }
   tables.usable = true;

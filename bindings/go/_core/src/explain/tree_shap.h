@@ -40,8 +40,25 @@ struct ContribTables {
   // XGBoost: float node means by its recursion; LightGBM: ExpectedValue() in double.
   std::vector<double> tree_bias;
   std::vector<uint32_t> tree_depth;  // per tree: edges from the root to its deepest leaf
+  // Exact TreeSHAP, per tree: the sum of its leaves' depths, the most terms (a leaf's
+  // contribution to a feature) a walk of it stores.
+  std::vector<uint64_t> tree_terms;
+  uint64_t max_tree_terms = 0;  // the largest of tree_terms
+  uint32_t max_tree_nodes = 0;  // the most nodes of a tree
   uint32_t max_depth = 0;
 };
+
+// The deepest trees SHAP explains. The walks, and the means prepare computes, recurse
+// once per level of a tree, and a thread's stack is 8 MiB by default on Linux (glibc
+// gives new threads RLIMIT_STACK: the worker pool's, Python's, Go's); a deeper tree would
+// overflow it, a crash. Measured (GCC 12, x86-64): exact TreeSHAP's walks take under 260
+// bytes of stack a level (the 8-row walk's frame), so 10,000 levels under 2.6 MiB;
+// QuadratureTreeSHAP's walks in lanes up to 2.4 KiB a level (the AVX-512 interaction
+// walk's frame, 2,304 bytes: 3,500 levels overflowed 8 MiB), so 2,000 levels about
+// 4.8 MiB. A deeper tree makes the tables unusable (PS_ERR_UNSUPPORTED, naming the tree
+// and its depth). Java threads have 1 MiB stacks by default: less still fits there.
+constexpr uint32_t kMaxShapDepth = 10000;
+constexpr uint32_t kMaxQuadratureDepth = 2000;
 
 ContribTables prepare_contributions(const Forest& forest);
 // The same tables for the given arithmetic (kQuadratureTreeShap for an XGBoost tree model

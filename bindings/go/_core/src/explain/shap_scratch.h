@@ -1,0 +1,32 @@
+// The limit on the scratch of one SHAP call, checked before any of it is allocated.
+//
+// Exact TreeSHAP keeps a path per level of the recursion, so its scratch grows with the
+// square of the deepest tree's depth (docs/explain.md, "Very deep trees"): a LightGBM
+// chain of tens of thousands of splits asks for tens of GiB per thread. Linux grants
+// such an allocation and then kills the process when the zero-filling touches it, which
+// no caller can catch. So each walk counts what it would allocate, and a call whose
+// threads together would need more than the limit is refused with a typed error
+// (PS_ERR_OUT_OF_MEMORY) that names the depth and the bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace polyscore {
+
+// Bytes of SHAP scratch one call may allocate (all its threads together): half the
+// memory the process can have (the machine's physical memory, or the cgroup's
+// memory.max when lower). Half, because the scratch is all touched at once and the
+// model, the rows, the output and the rest of the process need memory too; a realistic
+// model (trees a few hundred deep) needs a few MiB. POLYSCORE_SHAP_SCRATCH_LIMIT (bytes,
+// read at every call; the tests set it) sets another limit.
+uint64_t shap_scratch_limit();
+
+// Throws Error(PS_ERR_OUT_OF_MEMORY) when `threads` threads of `per_thread_bytes` each
+// (plus `shared_bytes` once) exceed shap_scratch_limit(). what: the call, for the
+// message ("SHAP contributions"); max_depth: the deepest tree's depth, which the scratch
+// grows with.
+void check_shap_scratch(const char* what, uint32_t max_depth, double per_thread_bytes, size_t threads,
+                        double shared_bytes = 0);
+
+}  // namespace polyscore

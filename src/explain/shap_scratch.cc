@@ -1,0 +1,87 @@
+#include "explain/shap_scratch.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "model/error.h"
+
+namespace polyscore {
+namespace {
+
+// The number in a cgroup's memory limit file, or 0 when it has none ("max", absent).
+uint64_t cgroup_limit(const char* path) {
+  FILE* file = std::fopen(path, "r");
+  if (!file) return 0;
+  unsigned long long bytes = 0;
+  const bool number = std::fscanf(file, "%llu", &bytes) == 1;
+  std::fclose(file);
+  return number ? bytes : 0;
+}
+
+// The memory this process can have: physical memory, or its cgroup's limit (v2, then
+// v1) when lower. 0 when none of them can be read.
+uint64_t usable_memory() {
+  uint64_t bytes = 0;
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page_size > 0) bytes = uint64_t(pages) * uint64_t(page_size);
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    const uint64_t cgroup = cgroup_limit(path);
+    if (cgroup > 0 && (bytes == 0 || cgroup < bytes)) bytes = cgroup;
+  }
+  return bytes;
+}
+
+uint64_t default_limit() {
+  const uint64_t memory = usable_memory();
+  // Unknown memory: 16 GiB, far above a realistic model's need and below most machines'.
+  return memory > 0 ? memory / 2 : uint64_t(16) << 30;
+}
+
+// "12.0 GiB" (or MiB, below one GiB).
+std::string gib(double bytes) {
+  char text[48];
+  const double one_gib = double(uint64_t(1) << 30);
+  if (bytes >= one_gib) {
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / one_gib);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / double(uint64_t(1) << 20));
+  }
+  return text;
+}
+
+}  // namespace
+
+uint64_t shap_scratch_limit() {
+  // Read at every call (one getenv per SHAP call), so that a test can set it.
+  if (const char* text = std::getenv("POLYSCORE_SHAP_SCRATCH_LIMIT")) {
+    char* end = nullptr;
+    const unsigned long long bytes = std::strtoull(text, &end, 10);
+    if (end != text && *end == '\0' && bytes > 0) return bytes;
+  }
+  static const uint64_t limit = default_limit();
+  return limit;
+}
+
+void check_shap_scratch(const char* what, uint32_t max_depth, double per_thread_bytes, size_t threads,
+                        double shared_bytes) {
+  threads = std::max<size_t>(threads, 1);
+  const double total = per_thread_bytes * double(threads) + shared_bytes;
+  const uint64_t limit = shap_scratch_limit();
+  if (total <= double(limit)) return;
+  std::string message = std::string(what) + " for a tree " + std::to_string(max_depth) + " deep need " +
+                        gib(per_thread_bytes) + " of scratch per thread";
+  if (threads > 1 || shared_bytes > 0) {
+    message += ", " + gib(total) + " on " + std::to_string(threads) + (threads > 1 ? " threads" : " thread");
+  }
+  message += "; the limit is " + gib(double(limit)) +
+             " (half the memory of the machine or cgroup, or POLYSCORE_SHAP_SCRATCH_LIMIT). Exact TreeSHAP's "
+             "scratch grows with the square of the depth: use fewer threads or rows, or a model with "
+             "shallower trees (max_depth, num_leaves)";
+  throw Error(PS_ERR_OUT_OF_MEMORY, message);
+}
+
+}  // namespace polyscore
