@@ -151,7 +151,9 @@ PS_API ps_status ps_predict_options_init(ps_predict_options *opts, size_t struct
  * (PS_SHAP_TREESHAP, or PS_SHAP_AUTO on a file of XGBoost <= 3.2), which defines no SHAP
  * for them; PS_SHAP_QUADRATURE on a LightGBM model, which no LightGBM computes;
  * PS_OUTPUT_INTERACTIONS on those, on any LightGBM model, which defines no interaction
- * values, and on an XGBoost gblinear model).
+ * values, and on an XGBoost gblinear model; PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS
+ * on a model with a tree more than 10,000 levels deep, 2,000 with PS_SHAP_QUADRATURE:
+ * the walks recurse once per level, and deeper would overflow a thread's stack).
  */
 PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t n_rows,
                                       const ps_predict_options *opts, ps_error *err);
@@ -163,7 +165,13 @@ PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t
  * PS_ERR_INVALID_HANDLE; PS_ERR_SHAPE (n_cols != num_features);
  * PS_ERR_BUFFER_TOO_SMALL (out_len too small; nothing is written, the message gives
  * the size needed); PS_ERR_UNSUPPORTED (PS_OUTPUT_LEAF on a linear model;
- * PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS as in ps_model_output_size).
+ * PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS as in ps_model_output_size);
+ * PS_ERR_OUT_OF_MEMORY (an allocation failed; or, for PS_OUTPUT_CONTRIB and
+ * PS_OUTPUT_INTERACTIONS, the SHAP scratch the call would need, which grows with the
+ * square of the deepest tree's depth and with the threads, is over half the memory the
+ * process can have, or over POLYSCORE_SHAP_SCRATCH_LIMIT bytes when that environment
+ * variable is set: the call is refused before allocating, and the message gives the
+ * depth and the sizes).
  */
 PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
                                         const void *rows, ps_dtype dtype, size_t n_rows,
