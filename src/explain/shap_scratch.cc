@@ -1,9 +1,11 @@
 #include "explain/shap_scratch.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -53,7 +55,41 @@ std::string gib(double bytes) {
   return text;
 }
 
+// The lowest address of the calling thread's stack, found once per thread (for the
+// process's first thread glibc reads /proc/self/maps); 0 when it cannot be known.
+uintptr_t stack_low_end() {
+  thread_local uintptr_t low = [] {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return uintptr_t(0);
+    void* address = nullptr;
+    size_t size = 0;
+    const bool known = pthread_attr_getstack(&attr, &address, &size) == 0;
+    pthread_attr_destroy(&attr);
+    return known ? reinterpret_cast<uintptr_t>(address) : uintptr_t(0);
+  }();
+  return low;
+}
+
 }  // namespace
+
+void check_shap_stack(const char* walk, uint32_t max_depth, size_t bytes_per_level) {
+  // The frames between this call and the walks (the C API, the dispatch, a row's
+  // scratch on the stack) and a guard page's worth of slack.
+  constexpr size_t kMargin = size_t(64) << 10;
+  const double needed = double(max_depth) * double(bytes_per_level) + double(kMargin);
+  if (needed <= double(size_t(256) << 10)) return;  // any thread's stack has this
+  const uintptr_t low = stack_low_end();
+  char here;
+  const uintptr_t sp = reinterpret_cast<uintptr_t>(&here);
+  if (low == 0 || sp <= low) return;  // unknown: the depth limit alone holds
+  const double left = double(sp - low);
+  if (needed <= left) return;
+  throw Error(PS_ERR_UNSUPPORTED,
+              std::string(walk) + " of a tree " + std::to_string(max_depth) + " deep needs about " +
+                  gib(needed) + " of stack (its walk recurses once per level); this thread has " + gib(left) +
+                  " left. Call from a thread with a larger stack (a Java thread's default is 1 MiB: "
+                  "java -Xss, or new Thread(group, task, name, stackSize)), or use a model with shallower trees");
+}
 
 uint64_t shap_scratch_limit() {
   // Read at every call (one getenv per SHAP call), so that a test can set it.

@@ -29,4 +29,13 @@ uint64_t shap_scratch_limit();
 void check_shap_scratch(const char* what, uint32_t max_depth, double per_thread_bytes, size_t threads,
                         double shared_bytes = 0);
 
+// Throws Error(PS_ERR_UNSUPPORTED) when the calling thread's stack has less room left
+// than max_depth levels of a walk's recursion, bytes_per_level each, plus a margin for
+// the frames around them. The depth limits (kMaxShapDepth, kMaxQuadratureDepth) are
+// set for the 8 MiB stacks Linux gives threads by default; a thread with a smaller one
+// (a Java thread's default is 1 MiB) would overflow it on a tree they allow, a crash no
+// caller can catch. The worker pool's threads have the default stack. walk: the
+// arithmetic, for the message.
+void check_shap_stack(const char* walk, uint32_t max_depth, size_t bytes_per_level);
+
 }  // namespace polyscore

@@ -6,6 +6,7 @@
 // (POLYSCORE_SHAP_SCRATCH_LIMIT), so that without the check these calls allocate a few
 // hundred MiB and succeed, and the tests fail instead of the process being killed.
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -296,6 +297,61 @@ TEST(ShapDeepTrees, TreesPastTheDepthLimitAreUnsupportedAndStillPredict) {
     for (double v : one) sum += v;
     EXPECT_NEAR(sum, margin[0], 1e-4);
     for (size_t c = 0; c < batch.size(); ++c) EXPECT_EQ(batch[c], one[c % one.size()]) << c;
+  }
+}
+
+// Runs fn on a new thread with a stack of stack_bytes (as a Java thread's 1 MiB, or
+// smaller), and waits for it.
+void on_thread_with_stack(size_t stack_bytes, const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, stack_bytes), 0);
+  pthread_t thread;
+  auto run = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, run, const_cast<std::function<void()>*>(&fn)), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+// A tree the depth limits allow, explained from a thread whose stack is too small for
+// its walk's recursion (256 KiB: a 3,000-deep chain takes about 0.5 MiB with exact
+// TreeSHAP, 2,000 levels of QuadratureTreeSHAP several MiB), is refused with
+// PS_ERR_UNSUPPORTED naming the stack, instead of overflowing it; the same thread still
+// scores it, and a thread with the default 8 MiB explains it.
+TEST(ShapDeepTrees, AThreadWithASmallStackIsRefusedNotOverflowed) {
+  struct Case {
+    const char* name;
+    std::string text;
+    uint32_t depth;
+    double base;
+  };
+  const Case cases[] = {{"lightgbm exact", lightgbm_chain(3000), 3000, 0.0},
+                        {"xgboost exact", xgboost_chain(3000), 3000, 0.5},
+                        {"xgboost quadrature", xgboost_chain(polyscore::kMaxQuadratureDepth, "[3, 4, 1]"),
+                         polyscore::kMaxQuadratureDepth, 0.5}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Model m(c.text);
+    for (ps_output_kind output : {PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
+      if (output == PS_OUTPUT_INTERACTIONS && c.base == 0.0) continue;  // LightGBM defines none
+      SCOPED_TRACE(output == PS_OUTPUT_CONTRIB ? "contributions" : "interaction values");
+      on_thread_with_stack(size_t(256) << 10, [&] {
+        std::vector<double> out;
+        EXPECT_EQ(m.predict_row(output, out), PS_ERR_UNSUPPORTED) << m.message();
+        EXPECT_NE(m.message().find("deep needs about"), std::string::npos) << m.message();
+        EXPECT_NE(m.message().find("of stack"), std::string::npos) << m.message();
+        EXPECT_EQ(m.predict(output, 9, 1, out), PS_ERR_UNSUPPORTED) << m.message();
+        ASSERT_EQ(m.predict_row(PS_OUTPUT_MARGIN, out), PS_OK) << m.message();
+        EXPECT_NEAR(out[0], c.base + 2 * chain_leaf_value(c.depth), 1e-5);
+      });
+      on_thread_with_stack(size_t(8) << 20, [&] {
+        std::vector<double> out;
+        EXPECT_EQ(m.predict_row(output, out), PS_OK) << m.message();
+      });
+    }
   }
 }
 

@@ -171,7 +171,10 @@ PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t
  * square of the deepest tree's depth and with the threads, is over half the memory the
  * process can have, or over POLYSCORE_SHAP_SCRATCH_LIMIT bytes when that environment
  * variable is set: the call is refused before allocating, and the message gives the
- * depth and the sizes).
+ * depth and the sizes). PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS on a tree
+ * thousands of levels deep also need stack (about 512 bytes a level, 4 KiB with
+ * PS_SHAP_QUADRATURE): a calling thread with less left (a Java thread's default is
+ * 1 MiB) gets PS_ERR_UNSUPPORTED, not a stack overflow.
  */
 PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
                                         const void *rows, ps_dtype dtype, size_t n_rows,

@@ -26,6 +26,7 @@
 #include <cstring>
 #include <functional>
 
+#include "explain/shap_scratch.h"
 #include "explain/tree_shap.h"
 #include "model/error.h"
 #include "predict/cpu_features.h"
@@ -246,6 +247,7 @@ void one_row_two_threads(const Forest& forest, uint32_t tree_begin, uint32_t tre
 
 void check_usable(const ContribTables& tables) {
   if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
+  check_shap_stack("QuadratureTreeSHAP", tables.max_depth, kQuadratureStackPerLevel);
 }
 
 }  // namespace

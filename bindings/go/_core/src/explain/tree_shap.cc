@@ -702,6 +702,7 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
   const size_t groups = forest.num_margin_outputs;
   auto offsets_of = [&](size_t r) { return offsets ? offsets + r * groups : nullptr; };
   if (!tables.usable) throw Error(PS_ERR_UNSUPPORTED, tables.unsupported);
+  check_shap_stack("SHAP contributions by exact TreeSHAP", tables.max_depth, kShapStackPerLevel);
   const size_t per_row = contrib_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
   if (forest.has_linear) {

@@ -56,9 +56,15 @@ struct ContribTables {
 // QuadratureTreeSHAP's walks in lanes up to 2.4 KiB a level (the AVX-512 interaction
 // walk's frame, 2,304 bytes: 3,500 levels overflowed 8 MiB), so 2,000 levels about
 // 4.8 MiB. A deeper tree makes the tables unusable (PS_ERR_UNSUPPORTED, naming the tree
-// and its depth). Java threads have 1 MiB stacks by default: less still fits there.
+// and its depth). A thread with a smaller stack (Java's default is 1 MiB) is checked at
+// the call (check_shap_stack, shap_scratch.h).
 constexpr uint32_t kMaxShapDepth = 10000;
 constexpr uint32_t kMaxQuadratureDepth = 2000;
+// The stack a level of each arithmetic's walks takes, with room over the frames measured
+// above (other compilers and flags differ): what check_shap_stack asks of the calling
+// thread, whose stack may be smaller than 8 MiB.
+constexpr size_t kShapStackPerLevel = 512;
+constexpr size_t kQuadratureStackPerLevel = 4096;
 
 ContribTables prepare_contributions(const Forest& forest);
 // The same tables for the given arithmetic (kQuadratureTreeShap for an XGBoost tree model

@@ -228,6 +228,7 @@ void interactions_rows(const Forest& forest, const ContribTables& tables, uint32
   if (tables.arithmetic == ShapArithmetic::kQuadratureTreeShap) {
     return quadrature_interactions(forest, tables, tree_begin, tree_end, n_rows, offsets, out, num_threads, row_at);
   }
+  check_shap_stack("SHAP interaction values by exact TreeSHAP", tables.max_depth, kShapStackPerLevel);
   const size_t groups = forest.num_margin_outputs, columns = size_t(forest.num_features) + 1;
   const size_t per_row = interaction_values_per_row(forest);
   const size_t d = tables.max_depth + 2;
