@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "loaders/loaders.h"
+#include "predict/prepared_model.h"
 #include "predict/predictor.h"
 
 using namespace polyscore;
@@ -212,6 +213,7 @@ int main(int argc, char** argv) {
   ss << mf.rdbuf();
   const std::string bytes = ss.str();
   const Forest forest = load_model(bytes, 0);
+  const PreparedModel prepared = prepare_model(forest);  // what predict_dense and predict_row walk
   size_t rows, cols;
   std::vector<double> X = read_npy64(argv[2], &rows, &cols);
   const size_t n = std::min<size_t>(argc > 3 ? std::stoul(argv[3]) : 10000, rows);
@@ -233,7 +235,7 @@ int main(int argc, char** argv) {
               n, reps);
 
   std::vector<double> ref(n), out(n);
-  predict_dense(forest, plan, X.data(), n, ref.data());
+  predict_dense(prepared, plan, X.data(), n, ref.data());
   struct Variant { const char* name; void (*fn)(const Proto&, const Forest&, const double*, size_t, size_t, double*); };
   const Variant variants[] = {{"compact G=1", run_proto<1>}, {"compact G=4", run_proto<4>},
                               {"compact G=8", run_proto<8>}, {"compact G=16", run_proto<16>}};
@@ -248,7 +250,7 @@ int main(int argc, char** argv) {
   const double per = 1.0 / (double(n) * forest.trees.size());
   for (int r = 0; r < reps; ++r) {  // interleaved
     double c0 = cpu_ns();
-    predict_dense(forest, plan, X.data(), n, out.data());
+    predict_dense(prepared, plan, X.data(), n, out.data());
     t[0].push_back((cpu_ns() - c0) * per);
     for (size_t k = 0; k < std::size(variants); ++k) {
       c0 = cpu_ns();
@@ -276,7 +278,7 @@ int main(int argc, char** argv) {
   for (const auto& v : rv) {
     for (size_t i = 0; i < nr; ++i) {
       double y;
-      predict_row(forest, plan, X.data() + i * cols, &y);
+      predict_row(prepared, plan, X.data() + i * cols, &y);
       const double z = v.second(proto, forest, X.data() + i * cols, cols, xb.data());
       if (std::memcmp(&y, &z, 8) != 0) {
         std::printf("MISMATCH in %s at row %zu\n", v.first, i);
@@ -290,7 +292,7 @@ int main(int argc, char** argv) {
     double c0 = cpu_ns();
     for (size_t i = 0; i < nr; ++i) {
       double y;
-      predict_row(forest, plan, X.data() + i * cols, &y);
+      predict_row(prepared, plan, X.data() + i * cols, &y);
       sink = sink + y;
     }
     rt[0].push_back((cpu_ns() - c0) / nr);
@@ -317,14 +319,14 @@ int main(int argc, char** argv) {
     double c0 = cpu_ns();
     for (size_t i = 0; i < nr; ++i) {
       double y;
-      predict_dense(forest, plan, X.data() + i * cols, 1, &y);
+      predict_dense(prepared, plan, X.data() + i * cols, 1, &y);
       sink = sink + y;
     }
     d1.push_back((cpu_ns() - c0) / nr);
     c0 = cpu_ns();
     for (size_t i = 0; i < nr; ++i) {
       double y;
-      predict_row(forest, plan, X.data() + i * cols, &y);
+      predict_row(prepared, plan, X.data() + i * cols, &y);
       sink = sink + y;
     }
     r1.push_back((cpu_ns() - c0) / nr);
