@@ -7,6 +7,7 @@
 // hundred MiB and succeed, and the tests fail instead of the process being killed.
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -353,6 +354,37 @@ TEST(ShapDeepTrees, AThreadWithASmallStackIsRefusedNotOverflowed) {
       });
     }
   }
+}
+
+// The walks of a batch on several threads recurse on the worker pool's threads, whose
+// stack check_shap_stack does not see: they must have the 8 MiB the depth limits are set
+// for, whatever the process's default. Under `ulimit -s unlimited` glibc starts threads
+// with 2 MiB; a forked child (whose pool starts afresh) with that default explains the
+// deepest QuadratureTreeSHAP tree allowed on two threads. Without the pool's own stack
+// size the child dies of SIGSEGV in a helper's QuadratureWalk::run_node.
+TEST(ShapDeepTrees, ThePoolsThreadsHaveTheStackTheDepthLimitsNeed) {
+  Model m(xgboost_chain(polyscore::kMaxQuadratureDepth, "[3, 4, 1]"));
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, size_t(2) << 20) != 0 ||
+        pthread_setattr_default_np(&attr) != 0) {
+      _exit(3);
+    }
+    // Several calls: the first may end before its helper, new in this child, takes a part.
+    std::vector<double> out;
+    for (int call = 0; call < 5; ++call) {
+      for (ps_output_kind output : {PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
+        if (m.predict(output, 64, 2, out) != PS_OK) _exit(1);
+      }
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  if (WIFEXITED(status)) EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the call failed; 3: no 2 MiB default stack";
 }
 
 // The default limit is half the memory the process can have: above what a realistic
