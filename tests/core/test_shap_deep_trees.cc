@@ -356,6 +356,21 @@ TEST(ShapDeepTrees, AThreadWithASmallStackIsRefusedNotOverflowed) {
   }
 }
 
+// The SHAP tables are prepared on the calling thread at the first call that asks for
+// them, before check_shap_stack: preparing XGBoost's node means for the deepest tree
+// allowed (kMaxShapDepth) must not recurse once per level either. From a 128 KiB thread
+// (glibc may hand it a cached stack of up to 512 KiB) the call is refused for its stack.
+// With the means' recursion the thread died of SIGSEGV in xgboost_node_mean (at 128,
+// 256 and 512 KiB).
+TEST(ShapDeepTrees, PreparingTheDeepestTreeOnASmallStackIsRefusedNotOverflowed) {
+  Model m(xgboost_chain(polyscore::kMaxShapDepth));
+  on_thread_with_stack(size_t(128) << 10, [&] {
+    std::vector<double> out;
+    EXPECT_EQ(m.predict_row(PS_OUTPUT_CONTRIB, out), PS_ERR_UNSUPPORTED) << m.message();
+    EXPECT_NE(m.message().find("of stack"), std::string::npos) << m.message();
+  });
+}
+
 // The walks of a batch on several threads recurse on the worker pool's threads, whose
 // stack check_shap_stack does not see: they must have the 8 MiB the depth limits are set
 // for, whatever the process's default. Under `ulimit -s unlimited` glibc starts threads
