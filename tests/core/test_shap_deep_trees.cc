@@ -357,18 +357,23 @@ TEST(ShapDeepTrees, AThreadWithASmallStackIsRefusedNotOverflowed) {
 }
 
 // The SHAP tables are prepared on the calling thread at the first call that asks for
-// them, before check_shap_stack: preparing XGBoost's node means for the deepest tree
-// allowed (kMaxShapDepth) must not recurse once per level either. From a 128 KiB thread
-// (glibc may hand it a cached stack of up to 512 KiB) the call is refused for its stack.
-// With the means' recursion the thread died of SIGSEGV in xgboost_node_mean (at 128,
-// 256 and 512 KiB).
-TEST(ShapDeepTrees, PreparingTheDeepestTreeOnASmallStackIsRefusedNotOverflowed) {
-  Model m(xgboost_chain(polyscore::kMaxShapDepth));
-  on_thread_with_stack(size_t(128) << 10, [&] {
-    std::vector<double> out;
-    EXPECT_EQ(m.predict_row(PS_OUTPUT_CONTRIB, out), PS_ERR_UNSUPPORTED) << m.message();
-    EXPECT_NE(m.message().find("of stack"), std::string::npos) << m.message();
-  });
+// them, before check_shap_stack: preparing the means of the deepest trees allowed
+// (XGBoost's node means for exact TreeSHAP at kMaxShapDepth, the root means of
+// QuadratureTreeSHAP at kMaxQuadratureDepth) must not recurse once per level either.
+// From a 128 KiB thread (musl's default; glibc may hand it a cached stack of up to
+// 512 KiB) the call is refused for its stack. With the means' recursion the thread died
+// of SIGSEGV in xgboost_node_mean (at 128, 256 and 512 KiB) and in quadrature_root_means
+// (at 128 KiB).
+TEST(ShapDeepTrees, PreparingTheDeepestTreesOnASmallStackIsRefusedNotOverflowed) {
+  for (const std::string& text :
+       {xgboost_chain(polyscore::kMaxShapDepth), xgboost_chain(polyscore::kMaxQuadratureDepth, "[3, 4, 1]")}) {
+    Model m(text);
+    on_thread_with_stack(size_t(128) << 10, [&] {
+      std::vector<double> out;
+      EXPECT_EQ(m.predict_row(PS_OUTPUT_CONTRIB, out), PS_ERR_UNSUPPORTED) << m.message();
+      EXPECT_NE(m.message().find("of stack"), std::string::npos) << m.message();
+    });
+  }
 }
 
 // The walks of a batch on several threads recurse on the worker pool's threads, whose

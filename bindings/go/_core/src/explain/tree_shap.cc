@@ -866,7 +866,7 @@ ContribTables prepare_quadrature(const Forest& forest) {
       }
     }
     tables.tree_depth[t] = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes).depth;
-    if (tables.tree_depth[t] > kMaxQuadratureDepth) {  // before quadrature_root_means recurses
+    if (tables.tree_depth[t] > kMaxQuadratureDepth) {
       tables.unsupported = too_deep("QuadratureTreeSHAP", t, tables.tree_depth[t], kMaxQuadratureDepth);
       return tables;
     }
