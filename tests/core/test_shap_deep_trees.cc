@@ -404,7 +404,9 @@ TEST(ShapDeepTrees, ThePoolsThreadsHaveTheStackTheDepthLimitsNeed) {
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  if (WIFEXITED(status)) EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the call failed; 3: no 2 MiB default stack";
+  if (WIFEXITED(status)) {
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the call failed; 3: no 2 MiB default stack";
+  }
 }
 
 // The default limit is half the memory the process can have: above what a realistic
