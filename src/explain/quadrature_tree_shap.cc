@@ -24,7 +24,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <functional>
+#include <utility>
 
 #include "explain/shap_scratch.h"
 #include "explain/tree_shap.h"
@@ -265,37 +265,49 @@ std::vector<double> quadrature_root_means(const Forest& forest, uint32_t t) {
   auto leaf = [&](const Node& node, uint32_t j) {
     return static_cast<float>(forest.leaf_values[size_t(node.child_or_leaf) * k + j]);
   };
-  if (k == 1) {  // FillRootMeanValue
-    std::function<double(uint32_t)> mean = [&](uint32_t i) -> double {
+  // XGBoost recurses; here without a stack frame per level (this runs on the caller's
+  // thread when the tables are prepared, before check_shap_stack: recursing 2,000 levels,
+  // kMaxQuadratureDepth, overflowed a 128 KiB thread's stack), the same operations on
+  // the same values in the same order.
+  if (k == 1) {  // FillRootMeanValue: from the last node to the first (children after parents)
+    std::vector<double> mean(tree.num_nodes);
+    for (uint32_t i = tree.num_nodes; i-- > 0;) {
       const Node& node = nodes[i];
-      if (node.flags & kLeaf) return static_cast<double>(leaf(node, 0));
+      if (node.flags & kLeaf) {
+        mean[i] = static_cast<double>(leaf(node, 0));
+        continue;
+      }
       const uint32_t l = node.child_or_leaf, r = l + 1;
       const float parent_cover = cover(i);
-      const double left_mean = mean(l);
-      const double right_mean = mean(r);
-      if (parent_cover == 0.0f) return 0.5 * (left_mean + right_mean);
-      return (left_mean * cover(l) + right_mean * cover(r)) / parent_cover;
-    };
-    return {mean(0)};
+      const double left_mean = mean[l];
+      const double right_mean = mean[r];
+      mean[i] = parent_cover == 0.0f ? 0.5 * (left_mean + right_mean)
+                                     : (left_mean * cover(l) + right_mean * cover(r)) / parent_cover;
+    }
+    return {mean[0]};
   }
-  std::vector<double> out(k, 0.0);  // FillRootMeanValues
-  std::function<void(uint32_t, double)> fill = [&](uint32_t i, double path_weight) {
+  // FillRootMeanValues: depth first, left before right, so that the leaves are added in
+  // the recursion's order.
+  std::vector<double> out(k, 0.0);
+  std::vector<std::pair<uint32_t, double>> stack{{0, 1.0}};  // node, path weight
+  while (!stack.empty()) {
+    const auto [i, path_weight] = stack.back();
+    stack.pop_back();
     const Node& node = nodes[i];
     if (node.flags & kLeaf) {
       for (uint32_t j = 0; j < k; ++j) out[j] += path_weight * leaf(node, j);
-      return;
+      continue;
     }
     const uint32_t l = node.child_or_leaf, r = l + 1;
     const float parent_cover = cover(i);
     if (parent_cover == 0.0f) {
-      fill(l, path_weight * 0.5);
-      fill(r, path_weight * 0.5);
+      stack.push_back({r, path_weight * 0.5});
+      stack.push_back({l, path_weight * 0.5});
     } else {
-      fill(l, path_weight * cover(l) / parent_cover);
-      fill(r, path_weight * cover(r) / parent_cover);
+      stack.push_back({r, path_weight * cover(r) / parent_cover});
+      stack.push_back({l, path_weight * cover(l) / parent_cover});
     }
-  };
-  fill(0, 1.0);
+  }
   return out;
 }
 

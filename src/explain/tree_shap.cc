@@ -427,15 +427,26 @@ TreeShape tree_shape(const Node* nodes, uint32_t num_nodes) {
 }
 
 // XGBoost's FillNodeMeanValue: a node's mean is its children's means weighted by their
-// covers, in float. Returns the root's.
-float xgboost_node_mean(const Forest& forest, const Tree& tree, uint32_t i) {
-  const Node& node = forest.nodes[tree.node_begin + i];
-  if (node.flags & kLeaf) return static_cast<float>(forest.leaf_values[node.child_or_leaf]);
-  const uint32_t l = node.child_or_leaf;
-  float result = xgboost_node_mean(forest, tree, l) * static_cast<float>(forest.node_cover(tree.node_begin + l));
-  result += xgboost_node_mean(forest, tree, l + 1) * static_cast<float>(forest.node_cover(tree.node_begin + l + 1));
-  result /= static_cast<float>(forest.node_cover(tree.node_begin + i));
-  return result;
+// covers, in float. Returns the root's. XGBoost recurses; here the nodes are taken from
+// the last to the first (children come after their parent), the same operations on the
+// same values without a stack frame per level: this runs on the caller's thread when
+// the tables are prepared, before check_shap_stack, and recursing 10,000 levels
+// (kMaxShapDepth) overflowed a 512 KiB thread's stack.
+float xgboost_node_mean(const Forest& forest, const Tree& tree) {
+  std::vector<float> mean(tree.num_nodes);
+  for (uint32_t i = tree.num_nodes; i-- > 0;) {
+    const Node& node = forest.nodes[tree.node_begin + i];
+    if (node.flags & kLeaf) {
+      mean[i] = static_cast<float>(forest.leaf_values[node.child_or_leaf]);
+      continue;
+    }
+    const uint32_t l = node.child_or_leaf;
+    float result = mean[l] * static_cast<float>(forest.node_cover(tree.node_begin + l));
+    result += mean[l + 1] * static_cast<float>(forest.node_cover(tree.node_begin + l + 1));
+    result /= static_cast<float>(forest.node_cover(tree.node_begin + i));
+    mean[i] = result;
+  }
+  return mean[0];
 }
 
 // LightGBM's Tree::ExpectedValue: leaves in the library's leaf order.
@@ -855,7 +866,7 @@ ContribTables prepare_quadrature(const Forest& forest) {
       }
     }
     tables.tree_depth[t] = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes).depth;
-    if (tables.tree_depth[t] > kMaxQuadratureDepth) {  // before quadrature_root_means recurses
+    if (tables.tree_depth[t] > kMaxQuadratureDepth) {
       tables.unsupported = too_deep("QuadratureTreeSHAP", t, tables.tree_depth[t], kMaxQuadratureDepth);
       return tables;
     }
@@ -917,12 +928,12 @@ ContribTables prepare_contributions(const Forest& forest, ShapArithmetic arithme
       }
     }
     const TreeShape shape = tree_shape(&forest.nodes[tree.node_begin], tree.num_nodes);
-    if (shape.depth > kMaxShapDepth) {  // before xgboost_node_mean recurses
+    if (shape.depth > kMaxShapDepth) {
       tables.unsupported = too_deep("exact TreeSHAP", t, shape.depth, kMaxShapDepth);
       return tables;
     }
     tables.tree_bias[t] = lightgbm ? lightgbm_expected_value(forest, tree)
-                                   : static_cast<double>(xgboost_node_mean(forest, tree, 0));
+                                   : static_cast<double>(xgboost_node_mean(forest, tree));
     tables.tree_depth[t] = shape.depth;
     tables.tree_terms[t] = shape.leaf_depths;
     tables.max_tree_terms = std::max(tables.max_tree_terms, shape.leaf_depths);

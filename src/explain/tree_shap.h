@@ -48,10 +48,10 @@ struct ContribTables {
   uint32_t max_depth = 0;
 };
 
-// The deepest trees SHAP explains. The walks, and the means prepare computes, recurse
-// once per level of a tree, and a thread's stack is 8 MiB by default on Linux (glibc
-// gives new threads RLIMIT_STACK: the worker pool's, Python's, Go's); a deeper tree would
-// overflow it, a crash. Measured (GCC 12, x86-64): exact TreeSHAP's walks take under 260
+// The deepest trees SHAP explains. The walks recurse once per level of a tree, and a
+// thread's stack is 8 MiB by default on Linux (glibc gives new threads RLIMIT_STACK:
+// Python's, Go's; the worker pool's get at least 8 MiB, worker_pool.cc); a deeper tree
+// would overflow it, a crash. Measured (GCC 12, x86-64): exact TreeSHAP's walks take under 260
 // bytes of stack a level (the 8-row walk's frame), so 10,000 levels under 2.6 MiB;
 // QuadratureTreeSHAP's walks in lanes up to 2.4 KiB a level (the AVX-512 interaction
 // walk's frame, 2,304 bytes: 3,500 levels overflowed 8 MiB), so 2,000 levels about

@@ -8,7 +8,7 @@
 #include <exception>
 #include <mutex>
 #include <new>
-#include <thread>
+#include <system_error>
 
 namespace polyscore {
 namespace {
@@ -24,6 +24,14 @@ struct Job {
 // More helpers than this are never started, whatever a call asks for.
 constexpr size_t kMaxWorkers = 256;
 
+// The stack a helper gets at least: the 8 MiB the SHAP walks' depth limits are set for
+// (tree_shap.h, kMaxShapDepth and kMaxQuadratureDepth), whose recursion runs on the
+// helpers too, where check_shap_stack (which looks at the calling thread) does not see
+// it. glibc gives new threads RLIMIT_STACK, but 2 MiB when that is unlimited
+// (ulimit -s unlimited): there a 2,000-deep QuadratureTreeSHAP batch on two threads
+// overflowed a helper's stack (SIGSEGV) while the caller's own stack had room.
+constexpr size_t kMinHelperStack = size_t(8) << 20;
+
 class WorkerPool {
  public:
   void run(size_t helpers, const std::function<void()>& work) {
@@ -33,7 +41,7 @@ class WorkerPool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       while (workers_ < helpers) {
-        std::thread(&WorkerPool::serve, this).detach();
+        start_helper();
         ++workers_;
       }
       for (size_t i = 0; i < helpers; ++i) queue_.push_back(&job);
@@ -68,6 +76,29 @@ class WorkerPool {
   }
 
  private:
+  // A detached thread running serve(), with at least kMinHelperStack of stack. Throws
+  // std::system_error when the thread cannot be started (as std::thread did).
+  void start_helper() {
+    pthread_attr_t attr;
+    int error = pthread_attr_init(&attr);
+    if (error != 0) throw std::system_error(error, std::generic_category(), "pthread_attr_init");
+    size_t stack = 0;
+    if (pthread_attr_getstacksize(&attr, &stack) != 0 || stack < kMinHelperStack) {
+      pthread_attr_setstacksize(&attr, kMinHelperStack);
+    }
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    error = pthread_create(
+        &thread, &attr,
+        [](void* pool) -> void* {
+          static_cast<WorkerPool*>(pool)->serve();
+          return nullptr;
+        },
+        this);
+    pthread_attr_destroy(&attr);
+    if (error != 0) throw std::system_error(error, std::generic_category(), "pthread_create");
+  }
+
   void serve() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {

@@ -7,6 +7,7 @@
 // hundred MiB and succeed, and the tests fail instead of the process being killed.
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -352,6 +353,59 @@ TEST(ShapDeepTrees, AThreadWithASmallStackIsRefusedNotOverflowed) {
         EXPECT_EQ(m.predict_row(output, out), PS_OK) << m.message();
       });
     }
+  }
+}
+
+// The SHAP tables are prepared on the calling thread at the first call that asks for
+// them, before check_shap_stack: preparing the means of the deepest trees allowed
+// (XGBoost's node means for exact TreeSHAP at kMaxShapDepth, the root means of
+// QuadratureTreeSHAP at kMaxQuadratureDepth) must not recurse once per level either.
+// From a 128 KiB thread (musl's default; glibc may hand it a cached stack of up to
+// 512 KiB) the call is refused for its stack. With the means' recursion the thread died
+// of SIGSEGV in xgboost_node_mean (at 128, 256 and 512 KiB) and in quadrature_root_means
+// (at 128 KiB).
+TEST(ShapDeepTrees, PreparingTheDeepestTreesOnASmallStackIsRefusedNotOverflowed) {
+  for (const std::string& text :
+       {xgboost_chain(polyscore::kMaxShapDepth), xgboost_chain(polyscore::kMaxQuadratureDepth, "[3, 4, 1]")}) {
+    Model m(text);
+    on_thread_with_stack(size_t(128) << 10, [&] {
+      std::vector<double> out;
+      EXPECT_EQ(m.predict_row(PS_OUTPUT_CONTRIB, out), PS_ERR_UNSUPPORTED) << m.message();
+      EXPECT_NE(m.message().find("of stack"), std::string::npos) << m.message();
+    });
+  }
+}
+
+// The walks of a batch on several threads recurse on the worker pool's threads, whose
+// stack check_shap_stack does not see: they must have the 8 MiB the depth limits are set
+// for, whatever the process's default. Under `ulimit -s unlimited` glibc starts threads
+// with 2 MiB; a forked child (whose pool starts afresh) with that default explains the
+// deepest QuadratureTreeSHAP tree allowed on two threads. Without the pool's own stack
+// size the child dies of SIGSEGV in a helper's QuadratureWalk::run_node.
+TEST(ShapDeepTrees, ThePoolsThreadsHaveTheStackTheDepthLimitsNeed) {
+  Model m(xgboost_chain(polyscore::kMaxQuadratureDepth, "[3, 4, 1]"));
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, size_t(2) << 20) != 0 ||
+        pthread_setattr_default_np(&attr) != 0) {
+      _exit(3);
+    }
+    // Several calls: the first may end before its helper, new in this child, takes a part.
+    std::vector<double> out;
+    for (int call = 0; call < 5; ++call) {
+      for (ps_output_kind output : {PS_OUTPUT_CONTRIB, PS_OUTPUT_INTERACTIONS}) {
+        if (m.predict(output, 64, 2, out) != PS_OK) _exit(1);
+      }
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  if (WIFEXITED(status)) {
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the call failed; 3: no 2 MiB default stack";
   }
 }
 

@@ -34,8 +34,8 @@ void check_shap_scratch(const char* what, uint32_t max_depth, double per_thread_
 // the frames around them. The depth limits (kMaxShapDepth, kMaxQuadratureDepth) are
 // set for the 8 MiB stacks Linux gives threads by default; a thread with a smaller one
 // (a Java thread's default is 1 MiB) would overflow it on a tree they allow, a crash no
-// caller can catch. The worker pool's threads have the default stack. walk: the
-// arithmetic, for the message.
+// caller can catch. The worker pool's threads get at least 8 MiB (worker_pool.cc).
+// walk: the arithmetic, for the message.
 void check_shap_stack(const char* walk, uint32_t max_depth, size_t bytes_per_level);
 
 }  // namespace polyscore
