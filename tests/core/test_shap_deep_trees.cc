@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "explain/grouped_walk.h"
 #include "explain/shap_scratch.h"
 #include "explain/tree_shap.h"
+#include "loaders/loaders.h"
 #include "polyscore/polyscore.h"
 
 namespace {
@@ -406,6 +408,26 @@ TEST(ShapDeepTrees, ThePoolsThreadsHaveTheStackTheDepthLimitsNeed) {
   EXPECT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   if (WIFEXITED(status)) {
     EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the call failed; 3: no 2 MiB default stack";
+  }
+}
+
+// The grouped walk keeps a leaf's terms for each of its rows at 32-bit places: a tree of
+// more terms than 2^32 / 256 (a chain about 5,800 deep) takes groups of fewer rows, so
+// that the places do not wrap (silently wrong contributions) where a machine's memory
+// lets the scratch pass the limit. Shallower trees keep groups of 256 rows.
+TEST(ShapDeepTrees, GroupedWalkGroupsKeepTheirTermsPlacesIn32Bits) {
+  for (uint32_t depth : {3000u, 6000u, 9000u}) {
+    SCOPED_TRACE(depth);
+    const polyscore::Forest forest = polyscore::load_lightgbm_text(lightgbm_chain(depth));
+    const polyscore::ContribTables tables = polyscore::prepare_contributions(forest);
+    ASSERT_TRUE(tables.usable) << tables.unsupported;
+    ASSERT_GE(tables.max_tree_terms, uint64_t(depth) * depth / 2);
+    const size_t rows = polyscore::grouped_walk_rows(forest, tables, 100000, 1);
+    EXPECT_GE(rows, 1u);
+    EXPECT_LE(uint64_t(rows) * tables.max_tree_terms, uint64_t(UINT32_MAX));
+    if (depth == 3000) {
+      EXPECT_EQ(rows, 256u);
+    }
   }
 }
 
