@@ -16,14 +16,19 @@ bool grouped_walk_enabled() {
   return !(value && *value);
 }
 
-size_t grouped_walk_rows(const Forest& forest, size_t n_rows, unsigned num_threads) {
+size_t grouped_walk_rows(const Forest& forest, const ContribTables& tables, size_t n_rows, unsigned num_threads) {
   // Each row holds its sums (num_margin_outputs x (num_features + 1)) for the group:
   // keep them to about 1 MiB; more than 256 rows shares little more.
   const size_t per_row = contrib_values_per_row(forest) * sizeof(double);
   const size_t by_memory = std::max<size_t>(8, (size_t(1) << 20) / per_row);
   const size_t threads = std::max(1u, num_threads);
   const size_t per_thread = (n_rows + threads - 1) / threads;
-  return std::max<size_t>(1, std::min({per_thread, by_memory, size_t(256)}));
+  // A leaf's states (at most one per row) each have length terms, at 32-bit places
+  // (row_terms_): trees of more than 2^32 / 256 terms (a chain about 5,800 deep) take
+  // smaller groups. A tree of 2^32 terms or more would need hundreds of GiB of scratch,
+  // which check_shap_scratch refuses first.
+  const uint64_t by_places = std::max<uint64_t>(1, UINT32_MAX / std::max<uint64_t>(1, tables.max_tree_terms));
+  return std::max<size_t>(1, std::min({per_thread, by_memory, size_t(256), size_t(by_places)}));
 }
 
 template <typename F>

@@ -22,8 +22,9 @@ namespace polyscore {
 bool grouped_walk_enabled();
 
 // Rows per group for a batch: enough for rows to share states, few enough that every
-// thread gets a group and the per-row sums stay in cache.
-size_t grouped_walk_rows(const Forest& forest, size_t n_rows, unsigned num_threads);
+// thread gets a group and the per-row sums stay in cache, and that a tree's terms for
+// every row (at most rows x tables.max_tree_terms) have 32-bit places.
+size_t grouped_walk_rows(const Forest& forest, const ContribTables& tables, size_t n_rows, unsigned num_threads);
 
 template <typename F>
 class GroupedWalk {

@@ -1,7 +1,6 @@
 #include "explain/shap_scratch.h"
 
 #include <pthread.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -9,36 +8,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "explain/process_memory.h"
 #include "model/error.h"
 
 namespace polyscore {
 namespace {
 
-// The number in a cgroup's memory limit file, or 0 when it has none ("max", absent).
-uint64_t cgroup_limit(const char* path) {
-  FILE* file = std::fopen(path, "r");
-  if (!file) return 0;
-  unsigned long long bytes = 0;
-  const bool number = std::fscanf(file, "%llu", &bytes) == 1;
-  std::fclose(file);
-  return number ? bytes : 0;
-}
-
-// The memory this process can have: physical memory, or its cgroup's limit (v2, then
-// v1) when lower. 0 when none of them can be read.
-uint64_t usable_memory() {
-  uint64_t bytes = 0;
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGESIZE);
-  if (pages > 0 && page_size > 0) bytes = uint64_t(pages) * uint64_t(page_size);
-  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
-    const uint64_t cgroup = cgroup_limit(path);
-    if (cgroup > 0 && (bytes == 0 || cgroup < bytes)) bytes = cgroup;
-  }
-  return bytes;
-}
-
 uint64_t default_limit() {
-  const uint64_t memory = usable_memory();
+  const uint64_t memory = process_memory_limit();
   // Unknown memory: 16 GiB, far above a realistic model's need and below most machines'.
   return memory > 0 ? memory / 2 : uint64_t(16) << 30;
 }

@@ -15,8 +15,8 @@
 namespace polyscore {
 
 // Bytes of SHAP scratch one call may allocate (all its threads together): half the
-// memory the process can have (the machine's physical memory, or the cgroup's
-// memory.max when lower). Half, because the scratch is all touched at once and the
+// memory the process can have (process_memory.h: the machine's physical memory, or its
+// cgroup's limit when lower). Half, because the scratch is all touched at once and the
 // model, the rows, the output and the rest of the process need memory too; a realistic
 // model (trees a few hundred deep) needs a few MiB. POLYSCORE_SHAP_SCRATCH_LIMIT (bytes,
 // read at every call; the tests set it) sets another limit.

@@ -726,7 +726,7 @@ void contributions_rows(const Forest& forest, const ContribTables& tables, uint3
   }
   // Batches: groups of rows sharing path states (grouped_walk.h), a group per task.
   if (n_rows > 1 && grouped_walk_enabled()) {
-    const size_t group = grouped_walk_rows(forest, n_rows, num_threads);
+    const size_t group = grouped_walk_rows(forest, tables, n_rows, num_threads);
     const size_t groups = (n_rows + group - 1) / group;
     check_shap_scratch("SHAP contributions", tables.max_depth,
                        GroupedWalk<F>::scratch_bytes(forest, tables, group) +
