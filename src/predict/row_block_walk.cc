@@ -125,15 +125,7 @@ __attribute__((noinline)) void ranks_by_count(const RowBlockTables& blocks, cons
 #include "predict/avx512_target_end.h"
 
 // ---- The byte walk (RowBlockTables::bytes): a block's 15 nodes at once.
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi"))), \
-                             apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi")
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "predict/avx512vbmi_target_begin.h"
 
 // The exit (0 to 2^L - 1) of a block walked L levels from its root, given `right`: bit v
 // set where the node at 1-based position v sends the row right.
@@ -216,12 +208,7 @@ __attribute__((noinline)) void walk_bytes(const uint8_t* top, uint32_t j0, const
   if (values) *sum = total;
 }
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC diagnostic pop
-#pragma GCC pop_options
-#endif
+#include "predict/avx512_target_end.h"
 #endif  // POLYSCORE_X86_64
 
 // Calls make(std::integral_constant<int, D>) for the depth d <= kRowBlockMaxDepth.
