@@ -257,12 +257,10 @@ void ranks16(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16)
   }
 }
 
-}  // namespace
-
-void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
-  if (!model.row_blocks.bytes) return ranks16(model, keys, keys16);
-  // The byte walk's keys, 128 bytes in keys16's place: ranks above the nodes' (at most
-  // 254) are all alike to them.
+#if POLYSCORE_X86_64
+// The byte walk's keys, kRowByteKeys bytes in keys16's place: ranks above the nodes'
+// (at most 254) are all alike to them.
+void byte_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
   const RowBlockTables& blocks = model.row_blocks;
   uint16_t wide[kRowByteKeys];
   const uint32_t n = 2 * model.num_used_features();
@@ -272,13 +270,23 @@ void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* 
   const uint32_t extras = static_cast<uint32_t>(blocks.byte_extra_at.size());
   for (uint32_t i = 0; i < extras; ++i) keys8[n + i] = wide[blocks.byte_extra_at[i]] > 255;
 }
+#endif
+
+}  // namespace
+
+void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
+#if POLYSCORE_X86_64
+  if (model.row_blocks.bytes) return byte_keys(model, keys, keys16);
+#endif
+  ranks16(model, keys, keys16);
+}
 
 namespace {
 
 // row_block_slots, or with values row_block_sum.
 template <typename Acc>
 void row_block_walk(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
-                    uint32_t* slots, const Acc* values, Acc* sum) {
+                    uint32_t* slots, [[maybe_unused]] const Acc* values, [[maybe_unused]] Acc* sum) {
   const RowBlockTables& blocks = model.row_blocks;
   const HeapTables& heap = model.heap;
   static_assert(kTreeLanes == kHeapGroup, "a step walks one group of the heap tables");
