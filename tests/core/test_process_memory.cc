@@ -93,7 +93,9 @@ TEST(ProcessMemory, AtMostThePhysicalMemoryAndTheCgroupsLimit) {
   EXPECT_GT(limit, 0u);
   EXPECT_LE(limit, uint64_t(pages) * uint64_t(page_size));
   const uint64_t cgroup = polyscore::cgroup_memory_limit("");
-  if (cgroup > 0) EXPECT_LE(limit, cgroup);
+  if (cgroup > 0) {
+    EXPECT_LE(limit, cgroup);
+  }
 }
 
 }  // namespace
