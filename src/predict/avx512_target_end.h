@@ -1,4 +1,5 @@
-// Ends the AVX-512 region opened by avx512_target_begin.h. No include guard on purpose.
+// Ends the region opened by avx512_target_begin.h or avx512vbmi_target_begin.h.
+// No include guard on purpose.
 #if defined(__clang__)
 #pragma clang attribute pop
 #else

@@ -39,4 +39,12 @@ bool avx512cd_allowed() {
 #endif
 }
 
+bool avx512vbmi_allowed() {
+#if POLYSCORE_X86_64
+  return avx512_allowed() && __builtin_cpu_supports("avx512vbmi");
+#else
+  return false;
+#endif
+}
+
 }  // namespace polyscore

@@ -21,4 +21,7 @@ bool avx512_allowed();
 // avx512_allowed() and the CPU has AVX-512 CD as well (vplzcntq).
 bool avx512cd_allowed();
 
+// avx512_allowed() and the CPU has AVX-512 VBMI as well (vpermt2b: byte permutes).
+bool avx512vbmi_allowed();
+
 }  // namespace polyscore

@@ -68,8 +68,24 @@ struct RowBlockTables {
   std::vector<uint32_t> rank_keys;
   std::vector<uint32_t> fence_begin;
   std::vector<uint32_t> fences;
+  // The byte walk's copy (AVX-512 VBMI, row_block_walk.cc), made when every node key is
+  // at most 254 and every place below 128 (ranks of at most 255 thresholds a feature, at
+  // most 64 used features): the blocks of top and bottom in the same order, each as its
+  // 16 keys then its 16 places, a byte each (32 bytes a block); the top blocks in groups
+  // of kRowByteTopGroup trees, their 64 keys then their 64 places.
+  bool bytes = false;
+  std::vector<uint8_t, LineAlignedAllocator<uint8_t>> top_bytes, bottom_bytes;
+  // A node whose key is 255 (a feature's 256th threshold, as XGBoost's 256 bins make)
+  // reads, instead of the row's byte key (at most 255), one more byte key after the
+  // 2 * num_used_features(): 1 when the row's 16-bit key at byte_extra_at[i] is above
+  // 255, else 0, against its key 0.
+  std::vector<uint16_t> byte_extra_at;
 };
 constexpr uint32_t kRowBlockRankBlock = 16;
+// The byte walk's row keys: two registers of 64 (vpermt2b's table).
+constexpr uint32_t kRowByteKeys = 128;
+// The byte walk's top blocks in groups of 4 trees (one register of places, one of keys).
+constexpr uint32_t kRowByteTopGroup = 4;
 
 // The tables when the single-row walk can take the model (else usable is false): the
 // heap tables exist (model.heap), every tree at most kRowBlockMaxDepth deep, no

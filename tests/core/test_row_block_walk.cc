@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "loaders/loaders.h"
+#include "predict/cpu_features.h"
 #include "predict/key_tables.h"
 #include "predict/predictor.h"
 #include "test_util.h"
@@ -84,7 +85,7 @@ TEST(RowBlockWalk, MatchesTheHeapWalkOnEveryConformanceModel) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
   for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
-  int walked = 0, float32 = 0, deep = 0;
+  int walked = 0, float32 = 0, deep = 0, bytes = 0;
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
@@ -96,12 +97,20 @@ TEST(RowBlockWalk, MatchesTheHeapWalkOnEveryConformanceModel) {
     ++walked;
     float32 += forest.arithmetic.float32;
     deep += *std::max_element(tested.heap.depth.begin(), tested.heap.depth.end()) > kRowBlockLevels;
+    bytes += tested.single_row_blocks().bytes;
     expect_same_rows(reference, tested, rows_at_thresholds(forest, 200, 11), 200);
     if (HasFatalFailure()) return;
   }
-  std::printf("[ info ] %d models checked on the row block walk (%d float32, %d deeper than 4)\n", walked, float32,
-              deep);
+  std::printf("[ info ] %d models checked on the row block walk (%d float32, %d deeper than 4, %d in bytes)\n",
+              walked, float32, deep, bytes);
   EXPECT_GT(walked, 100);
+  // The byte walk takes most models where the CPU has VBMI (those of at most 255
+  // thresholds a feature and 64 used features), none elsewhere.
+  if (avx512vbmi_allowed() && !set_in_environment("POLYSCORE_NO_ROW_BYTES")) {
+    EXPECT_GT(bytes, walked / 2);
+  } else {
+    EXPECT_EQ(bytes, 0);
+  }
   EXPECT_GT(float32, 30);
   EXPECT_GE(deep, 2);
 }
@@ -149,6 +158,7 @@ Forest halving_forest(uint32_t leaves, uint32_t features) {
 
 TEST(RowBlockWalk, MatchesTheHeapWalkAtEveryDepth) {
   // Depths 1 to 8: top blocks only (at most 4 levels), then 1 to 4 levels below them.
+  int bytes = 0;
   for (uint32_t leaves : {2u, 5u, 16u, 17u, 32u, 100u, 128u, 200u, 256u}) {
     for (uint32_t features : {3u, 50u}) {
       SCOPED_TRACE(testing::Message() << leaves << " leaves, " << features << " features");
@@ -161,7 +171,73 @@ TEST(RowBlockWalk, MatchesTheHeapWalkAtEveryDepth) {
       reference.row_blocks_at_first_row = false;  // single rows take the heap walk
       expect_same_rows(reference, tested, rows_at_thresholds(forest, 300, 5), 300);
       if (HasFatalFailure()) return;
+      bytes += tested.single_row_blocks().bytes;
     }
+  }
+  // 50 features spread the thresholds (at most 102 a feature): in bytes at every depth.
+  if (avx512vbmi_allowed() && !set_in_environment("POLYSCORE_NO_ROW_BYTES")) {
+    EXPECT_GE(bytes, 9);
+  }
+}
+
+// 20 complete trees of depth 8 over two features, split i of tree t testing feature
+// i % 2 against one of `distinct` thresholds of feature 0 (all of them, spread over
+// the trees; the roots the highest three) or 64 of feature 1, NaN missing, half the
+// splits of each sending it left.
+Forest thresholds_forest(uint32_t distinct) {
+  Forest forest;
+  forest.format = ModelFormat::kLightGBMText;
+  forest.num_features = 2;
+  forest.base_margin = {0.0};
+  uint32_t next = 0;
+  for (uint32_t t = 0; t < 20; ++t) {
+    const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
+    forest.trees.push_back({root, 511, 0, 0, 1.0});
+    forest.iteration_begin.push_back(t);
+    for (uint32_t i = 0; i < 511; ++i) {
+      Node node;
+      if (i >= 255) {
+        node.flags = kLeaf;
+        node.child_or_leaf = static_cast<uint32_t>(forest.leaf_values.size());
+        forest.leaf_values.push_back(std::ldexp(1.0, -int(i % 40)) + t);
+        forest.leaf_ids.push_back(static_cast<int32_t>(i - 255));
+      } else {
+        node.feature = i % 2;
+        // The roots test the three highest thresholds, which every row reaches.
+        const uint32_t k = i == 0 ? distinct - 1 - t % 3 : node.feature == 0 ? next++ % distinct : (i * 7 + t) % 64;
+        node.threshold = (double(k) - distinct / 2.0) / 8.0;
+        node.flags = kNanIsMissing | ((i / 2) % 2 ? kDefaultLeft : 0);
+        node.child_or_leaf = 2 * i + 1;
+      }
+      forest.nodes.push_back(node);
+    }
+  }
+  forest.iteration_begin.push_back(20);
+  return forest;
+}
+
+TEST(RowBlockWalk, TheByteWalkTakesFeaturesOf256ThresholdsNot257) {
+  // Byte keys hold ranks up to 255: 255 thresholds fit as they are; a node of the 256th
+  // (XGBoost's 256 bins) reads a byte of its own, whether the row is above 255; 257
+  // thresholds keep the 16-bit walk. Each gives the heap walk's values and leaves.
+  for (uint32_t distinct : {255u, 256u, 257u}) {
+    SCOPED_TRACE(testing::Message() << distinct << " thresholds");
+    const Forest forest = thresholds_forest(distinct);
+    validate(forest);
+    const PreparedModel tested = prepare_model(forest);
+    const RowBlockTables& blocks = tested.single_row_blocks();
+    ASSERT_TRUE(blocks.usable);
+    const bool vbmi = avx512vbmi_allowed() && !set_in_environment("POLYSCORE_NO_ROW_BYTES");
+    EXPECT_EQ(blocks.bytes, vbmi && distinct <= 256);
+    if (vbmi && distinct == 256) {
+      EXPECT_GE(blocks.byte_extra_at.size(), 1u);  // feature 0's (one per copy its nodes read)
+    } else {
+      EXPECT_TRUE(blocks.byte_extra_at.empty());
+    }
+    PreparedModel reference = prepare_model(forest);
+    reference.row_blocks_at_first_row = false;  // single rows take the heap walk
+    expect_same_rows(reference, tested, rows_at_thresholds(forest, 400, 3), 400);
+    if (HasFatalFailure()) return;
   }
 }
 
@@ -173,6 +249,8 @@ TEST(RowBlockWalk, MatchesTheHeapWalkOnTreeRangesThatCutGroups) {
   const Forest forest = halving_forest(256, 50);
   const PreparedModel tested = prepare_model(forest);
   ASSERT_TRUE(tested.single_row_blocks().usable);
+  // In bytes where the CPU has VBMI: ranges starting inside a group of 4 top blocks.
+  EXPECT_EQ(tested.single_row_blocks().bytes, avx512vbmi_allowed() && !set_in_environment("POLYSCORE_NO_ROW_BYTES"));
   PreparedModel reference = prepare_model(forest);
   reference.row_blocks_at_first_row = false;  // single rows take the heap walk
   const std::vector<double> rows = rows_at_thresholds(forest, 100, 9);

@@ -201,12 +201,19 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   const bool row_blocks = model.family == WalkFamily::kHeap && !bitvector.walks_rows() &&
                           model.num_used_features() <= kMaxRowFeatures && model.single_row_blocks().usable;
   if (row_blocks) key_walk::row_block_keys(model, keys, keys16);
+  // The byte walk adds the values itself (one output), beside its walk.
+  const bool row_blocks_sum = row_blocks && model.row_blocks.bytes && plan.kind != OutputKind::kLeaf &&
+                              model.forest->num_margin_outputs == 1;
   uint16_t bitvector_keys16[key_walk::kBitvectorRowKeys16];
   const bool bitvector16 = bitvector.walks_rows() && bitvector.rows16;
   if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
+    if (row_blocks_sum) {
+      key_walk::row_block_sum(model, keys16, t, count, results.value, margins[0]);
+      continue;
+    }
     if (bitvector16) {
       key_walk::bitvector_row_slots(model, bitvector, bitvector_keys16, t, count, reached);
     } else if (bitvector.walks_rows()) {

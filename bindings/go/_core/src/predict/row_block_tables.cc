@@ -14,6 +14,47 @@ namespace {
 // Lanes a single row walks side by side may run past the last tree (into these).
 constexpr size_t kTailTrees = 16;
 
+// The byte copy of the blocks (RowBlockTables::bytes) where every node fits.
+void make_byte_blocks(RowBlockTables& blocks, uint32_t num_used_features) {
+  if (!avx512vbmi_allowed() || set_in_environment("POLYSCORE_NO_ROW_BYTES")) return;
+  const uint32_t places = 2 * num_used_features;
+  if (places > kRowByteKeys) return;
+  // The places whose nodes need an extra byte key (key 255).
+  std::vector<int> extra(places, -1);
+  for (const auto* nodes : {&blocks.top, &blocks.bottom}) {
+    for (const RowBlockNode& n : *nodes) {
+      if (n.key > 255) return;
+      if (n.key == 255 && extra[n.at] < 0) {
+        extra[n.at] = static_cast<int>(blocks.byte_extra_at.size());
+        blocks.byte_extra_at.push_back(n.at);
+      }
+    }
+  }
+  if (places + blocks.byte_extra_at.size() > kRowByteKeys) {
+    blocks.byte_extra_at.clear();
+    return;
+  }
+  // blocks_per_group blocks together: their keys, then their places.
+  auto copy = [&](const auto& nodes, auto& bytes, size_t blocks_per_group) {
+    const size_t group_nodes = blocks_per_group * kRowBlockNodes;
+    const size_t groups = (nodes.size() + group_nodes - 1) / group_nodes;
+    bytes.assign(groups * group_nodes * 2, 0);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const RowBlockNode& n = nodes[i];
+      const bool above = n.key == 255;
+      const size_t at = i / group_nodes * 2 * group_nodes + i % group_nodes;
+      bytes[at] = static_cast<uint8_t>(above ? 0 : n.key);
+      bytes[at + group_nodes] = static_cast<uint8_t>(above ? places + extra[n.at] : n.at);
+    }
+  };
+  copy(blocks.top, blocks.top_bytes, kRowByteTopGroup);
+  copy(blocks.bottom, blocks.bottom_bytes, 1);
+  blocks.bytes = true;
+  // Every single row takes the byte walk now: the 4-byte nodes are not read again.
+  blocks.top = {};
+  blocks.bottom = {};
+}
+
 }  // namespace
 
 bool row_blocks_allowed() { return !set_in_environment("POLYSCORE_NO_ROW_BLOCKS"); }
@@ -109,6 +150,7 @@ RowBlockTables make_row_block_tables(const PreparedModel& model) {
     }
   }
   blocks.usable = true;
+  make_byte_blocks(blocks, nu);
   return blocks;
 }
 

@@ -123,6 +123,92 @@ __attribute__((noinline)) void ranks_by_count(const RowBlockTables& blocks, cons
 }
 
 #include "predict/avx512_target_end.h"
+
+// ---- The byte walk (RowBlockTables::bytes): a block's 15 nodes at once.
+#include "predict/avx512vbmi_target_begin.h"
+
+// The exit (0 to 2^L - 1) of a block walked L levels from its root, given `right`: bit v
+// set where the node at 1-based position v sends the row right.
+template <int L>
+inline uint32_t block_exit(uint32_t right) {
+  uint32_t v = 1;
+  for (int d = 0; d < L; ++d) {
+    // v = 2v + bit v of right: bt puts the bit in the carry, adc doubles and adds it.
+    asm("btl %k[v], %k[right]\n\t"
+        "adcl %k[v], %k[v]"
+        : [v] "+r"(v)
+        : [right] "r"(right)
+        : "cc");
+  }
+  return v - (1u << L);
+}
+
+// Which nodes of the 32-byte block at `block` (16 keys, 16 places) send the row right:
+// the row's byte keys at the places (one byte permute over the 128 keys in k0, k1),
+// compared with the nodes' keys.
+inline uint32_t block_right(const uint8_t* block, __m512i k0, __m512i k1) {
+  const __m128i keys = _mm_load_si128(reinterpret_cast<const __m128i*>(block));
+  const __m128i at = _mm_load_si128(reinterpret_cast<const __m128i*>(block + kRowBlockNodes));
+  const __m512i x = _mm512_permutex2var_epi8(k0, _mm512_castsi128_si512(at), k1);
+  return _mm_cmpgt_epu8_mask(_mm512_castsi512_si128(x), keys);
+}
+
+// As walk_lanes, over the byte blocks, n trees one after the other (no lanes: a tree's
+// steps are a permute, a compare and a few bit operations, not a chain of loads).
+// keys8[i] = min(wide[i], 255) for i < n, 0 up to kRowByteKeys (saturating narrowing).
+void narrow_keys(const uint16_t* wide, uint32_t n, uint8_t* keys8) {
+  for (uint32_t i = 0; i < kRowByteKeys; i += 32) {
+    const int64_t left = int64_t(n) - i;
+    const __mmask32 present = left >= 32 ? ~__mmask32(0) : left <= 0 ? 0 : __mmask32((uint64_t(1) << left) - 1);
+    const __m512i x = _mm512_maskz_loadu_epi16(present, wide + i);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys8 + i), _mm512_cvtusepi16_epi8(x));
+  }
+}
+
+// top: the top group of the first tree, its place there j0; bottom: the first tree's
+// bottom blocks. With values (the heap tables' leaf values), adds each tree's value to
+// *sum in tree order instead of writing its slot: the chain of adds then runs beside the
+// walk of the trees after it.
+template <int D, typename Acc>
+__attribute__((noinline)) void walk_bytes(const uint8_t* top, uint32_t j0, const uint8_t* bottom,
+                                          const uint8_t* keys8, uint32_t n, uint32_t slot0, uint32_t* slots,
+                                          const Acc* values, Acc* sum) {
+  constexpr int kTop = D < int(kRowBlockLevels) ? D : int(kRowBlockLevels);
+  constexpr int kBottom = D - kTop;
+  constexpr size_t kBlockBytes = 2 * kRowBlockNodes;
+  constexpr size_t kGroupBytes = kRowByteTopGroup * kBlockBytes;
+  const __m512i k0 = _mm512_loadu_si512(keys8), k1 = _mm512_loadu_si512(keys8 + 64);
+  // The top blocks of every group the trees touch (trees of one depth: the run is inside
+  // one group of the heap tables, whose 16 trees are 4 groups here).
+  uint32_t exits[kTreeLanes + kRowByteTopGroup];
+  for (uint32_t q = 0; q * kRowByteTopGroup < j0 + n; ++q) {
+    const uint8_t* group = top + q * kGroupBytes;
+    const __m512i x = _mm512_permutex2var_epi8(k0, _mm512_load_si512(group + kGroupBytes / 2), k1);
+    const uint64_t right = _mm512_cmpgt_epu8_mask(x, _mm512_load_si512(group));
+    for (uint32_t j = 0; j < kRowByteTopGroup; ++j) {
+      exits[q * kRowByteTopGroup + j] = block_exit<kTop>(static_cast<uint32_t>(right >> (kRowBlockNodes * j)));
+    }
+  }
+  Acc total = values ? *sum : Acc(0);
+  for (uint32_t g = 0; g < n; ++g) {
+    const uint32_t exit = exits[j0 + g];
+    uint32_t slot;
+    if constexpr (kBottom == 0) {
+      slot = slot0 + (g << D) + exit;
+    } else {
+      const uint8_t* block = bottom + (size_t(g) * kRowBlockNodes + exit) * kBlockBytes;
+      slot = slot0 + (g << D) + (exit << kBottom) + block_exit<kBottom>(block_right(block, k0, k1));
+    }
+    if (values) {
+      total += values[slot];
+    } else {
+      slots[g] = slot;
+    }
+  }
+  if (values) *sum = total;
+}
+
+#include "predict/avx512_target_end.h"
 #endif  // POLYSCORE_X86_64
 
 // Calls make(std::integral_constant<int, D>) for the depth d <= kRowBlockMaxDepth.
@@ -136,7 +222,9 @@ void for_block_depth(uint32_t d, Make&& make) {
 
 }  // namespace
 
-void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
+namespace {
+
+void ranks16(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
   const RowBlockTables& blocks = model.row_blocks;
   const uint32_t nu = model.num_used_features();
   if (blocks.keys_are_ranks) {
@@ -169,8 +257,36 @@ void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* 
   }
 }
 
-void row_block_slots(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
-                     uint32_t* slots) {
+#if POLYSCORE_X86_64
+// The byte walk's keys, kRowByteKeys bytes in keys16's place: ranks above the nodes'
+// (at most 254) are all alike to them.
+void byte_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
+  const RowBlockTables& blocks = model.row_blocks;
+  uint16_t wide[kRowByteKeys];
+  const uint32_t n = 2 * model.num_used_features();
+  ranks16(model, keys, wide);
+  uint8_t* keys8 = reinterpret_cast<uint8_t*>(keys16);
+  narrow_keys(wide, n, keys8);
+  const uint32_t extras = static_cast<uint32_t>(blocks.byte_extra_at.size());
+  for (uint32_t i = 0; i < extras; ++i) keys8[n + i] = wide[blocks.byte_extra_at[i]] > 255;
+}
+#endif
+
+}  // namespace
+
+void row_block_keys(const PreparedModel& model, const uint32_t* keys, uint16_t* keys16) {
+#if POLYSCORE_X86_64
+  if (model.row_blocks.bytes) return byte_keys(model, keys, keys16);
+#endif
+  ranks16(model, keys, keys16);
+}
+
+namespace {
+
+// row_block_slots, or with values row_block_sum.
+template <typename Acc>
+void row_block_walk(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
+                    uint32_t* slots, [[maybe_unused]] const Acc* values, [[maybe_unused]] Acc* sum) {
   const RowBlockTables& blocks = model.row_blocks;
   const HeapTables& heap = model.heap;
   static_assert(kTreeLanes == kHeapGroup, "a step walks one group of the heap tables");
@@ -181,6 +297,19 @@ void row_block_slots(const PreparedModel& model, const uint16_t* keys16, uint32_
     const uint32_t run = std::min(group_end, first + count) - t;
     const RowBlockNode* top = blocks.top.data() + size_t(t) * kRowBlockNodes;
     const RowBlockNode* bottom = blocks.bottom.data() + blocks.bottom_begin[t];
+#if POLYSCORE_X86_64
+    if (blocks.bytes) {
+      const uint8_t* keys8 = reinterpret_cast<const uint8_t*>(keys16);
+      const uint8_t* top8 = blocks.top_bytes.data() + size_t(t / kRowByteTopGroup) * kRowByteTopGroup * 2 * kRowBlockNodes;
+      const uint8_t* bottom8 = blocks.bottom_bytes.data() + size_t(blocks.bottom_begin[t]) * 2;
+      for_block_depth(heap.depth[t], [&](auto depth) {
+        walk_bytes<decltype(depth)::value, Acc>(top8, t % kRowByteTopGroup, bottom8, keys8, run, heap.slot_begin[t],
+                                                slots + (t - first), values, sum);
+      });
+      t += run;
+      continue;
+    }
+#endif
     uint32_t lanes[kTreeLanes];
     uint32_t* out = run == kTreeLanes ? slots + (t - first) : lanes;
     for_block_depth(heap.depth[t], [&](auto depth) {
@@ -190,5 +319,21 @@ void row_block_slots(const PreparedModel& model, const uint16_t* keys16, uint32_
     t += run;
   }
 }
+
+}  // namespace
+
+void row_block_slots(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
+                     uint32_t* slots) {
+  row_block_walk<float>(model, keys16, first, count, slots, nullptr, nullptr);
+}
+
+template <typename Acc>
+void row_block_sum(const PreparedModel& model, const uint16_t* keys16, uint32_t first, uint32_t count,
+                   const Acc* values, Acc& sum) {
+  row_block_walk<Acc>(model, keys16, first, count, nullptr, values, &sum);
+}
+template void row_block_sum<float>(const PreparedModel&, const uint16_t*, uint32_t, uint32_t, const float*, float&);
+template void row_block_sum<double>(const PreparedModel&, const uint16_t*, uint32_t, uint32_t, const double*,
+                                    double&);
 
 }  // namespace polyscore::key_walk
