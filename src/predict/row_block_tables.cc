@@ -19,21 +19,20 @@ void make_byte_blocks(RowBlockTables& blocks, uint32_t num_used_features) {
   if (!avx512vbmi_allowed() || set_in_environment("POLYSCORE_NO_ROW_BYTES")) return;
   const uint32_t places = 2 * num_used_features;
   if (places > kRowByteKeys) return;
-  // The places whose nodes need an extra byte key (key 255).
+  // The places whose nodes need an extra byte key (key 255): extra_at[i] is the place
+  // extra byte i stands for, extra[place] its i.
   std::vector<int> extra(places, -1);
+  std::vector<uint16_t> extra_at;
   for (const auto* nodes : {&blocks.top, &blocks.bottom}) {
     for (const RowBlockNode& n : *nodes) {
       if (n.key > 255) return;
       if (n.key == 255 && extra[n.at] < 0) {
-        extra[n.at] = static_cast<int>(blocks.byte_extra_at.size());
-        blocks.byte_extra_at.push_back(n.at);
+        extra[n.at] = static_cast<int>(extra_at.size());
+        extra_at.push_back(n.at);
       }
     }
   }
-  if (places + blocks.byte_extra_at.size() > kRowByteKeys) {
-    blocks.byte_extra_at.clear();
-    return;
-  }
+  if (places + extra_at.size() > kRowByteKeys) return;
   // blocks_per_group blocks together: their keys, then their places.
   auto copy = [&](const auto& nodes, auto& bytes, size_t blocks_per_group) {
     const size_t group_nodes = blocks_per_group * kRowBlockNodes;
@@ -49,6 +48,7 @@ void make_byte_blocks(RowBlockTables& blocks, uint32_t num_used_features) {
   };
   copy(blocks.top, blocks.top_bytes, kRowByteTopGroup);
   copy(blocks.bottom, blocks.bottom_bytes, 1);
+  blocks.byte_extra_at = std::move(extra_at);
   blocks.bytes = true;
   // Every single row takes the byte walk now: the 4-byte nodes are not read again.
   blocks.top = {};

@@ -153,8 +153,6 @@ inline uint32_t block_right(const uint8_t* block, __m512i k0, __m512i k1) {
   return _mm_cmpgt_epu8_mask(_mm512_castsi512_si128(x), keys);
 }
 
-// As walk_lanes, over the byte blocks, n trees one after the other (no lanes: a tree's
-// steps are a permute, a compare and a few bit operations, not a chain of loads).
 // keys8[i] = min(wide[i], 255) for i < n, 0 up to kRowByteKeys (saturating narrowing).
 void narrow_keys(const uint16_t* wide, uint32_t n, uint8_t* keys8) {
   for (uint32_t i = 0; i < kRowByteKeys; i += 32) {
@@ -165,6 +163,8 @@ void narrow_keys(const uint16_t* wide, uint32_t n, uint8_t* keys8) {
   }
 }
 
+// As walk_lanes, over the byte blocks, n trees one after the other (no lanes: a tree's
+// steps are a permute, a compare and a few bit operations, not a chain of loads).
 // top: the top group of the first tree, its place there j0; bottom: the first tree's
 // bottom blocks. With values (the heap tables' leaf values), adds each tree's value to
 // *sum in tree order instead of writing its slot: the chain of adds then runs beside the
@@ -295,8 +295,6 @@ void row_block_walk(const PreparedModel& model, const uint16_t* keys16, uint32_t
   for (uint32_t t = first; t < first + count;) {
     const uint32_t group_end = (t / kHeapGroup + 1) * kHeapGroup;
     const uint32_t run = std::min(group_end, first + count) - t;
-    const RowBlockNode* top = blocks.top.data() + size_t(t) * kRowBlockNodes;
-    const RowBlockNode* bottom = blocks.bottom.data() + blocks.bottom_begin[t];
 #if POLYSCORE_X86_64
     if (blocks.bytes) {
       const uint8_t* keys8 = reinterpret_cast<const uint8_t*>(keys16);
@@ -310,6 +308,9 @@ void row_block_walk(const PreparedModel& model, const uint16_t* keys16, uint32_t
       continue;
     }
 #endif
+    // (With the bytes these are released: only the 16-bit walk reads them.)
+    const RowBlockNode* top = blocks.top.data() + size_t(t) * kRowBlockNodes;
+    const RowBlockNode* bottom = blocks.bottom.data() + blocks.bottom_begin[t];
     uint32_t lanes[kTreeLanes];
     uint32_t* out = run == kTreeLanes ? slots + (t - first) : lanes;
     for_block_depth(heap.depth[t], [&](auto depth) {
