@@ -7,7 +7,6 @@
 
 #include "predict/cpu_features.h"
 #include "predict/key_encoding.h"
-#include "predict/key_tables.h"
 #include "predict/prepared_model.h"
 
 namespace polyscore {
@@ -30,6 +29,27 @@ class TreeCutter {
  private:
   const Node& node(uint32_t i) const { return model_.forest->nodes[tree_.node_begin + i]; }
   bool leaf(uint32_t i) const { return (node(i).flags & kLeaf) != 0; }
+
+  // The split's key and where a row's key for it is, as the walks by keys read them
+  // (key_walk::split_of), from the forest's own node: the walk nodes are released at
+  // load, and making them again for the whole forest (2 MiB for 1,000 trees of 63
+  // leaves) would stay in the process's heap. False for a split the walks by keys do
+  // not take (categorical, zero as missing, NaN neither missing nor zero).
+  bool split_of(const Node& n, uint32_t& key, uint32_t& where) const {
+    if ((n.flags & (kCategorical | kZeroIsMissing)) || !(n.flags & (kNanIsMissing | kNanAsZero))) return false;
+    const std::vector<uint32_t>& used = model_.used_features;
+    uint32_t feature = n.feature;
+    if (!used.empty()) {
+      const auto at = std::lower_bound(used.begin(), used.end(), n.feature);
+      if (at == used.end() || *at != n.feature) return false;
+      feature = static_cast<uint32_t>(at - used.begin());
+    }
+    // NaN goes right: missing and not default left, or read as 0.0 and 0.0 goes right.
+    const bool nan_right = (n.flags & kNanIsMissing) ? !(n.flags & kDefaultLeft) : 0.0 > n.threshold;
+    key = key_walk::key_of_value(model_, feature, n.threshold);
+    where = feature + (nan_right ? model_.num_used_features() : 0);
+    return true;
+  }
 
   // Left to right, as the bitvector tables number them (their slots are tree * 64 + number).
   void number_leaves(uint32_t i, uint32_t& next) {
@@ -54,10 +74,9 @@ class TreeCutter {
       const uint32_t i = position[v];
       uint8_t key = 255, place = 0;  // a leaf: never right
       if (!leaf(i)) {
-        const HeapNode split = key_walk::split_of(model_, model_.walk.nodes[tree_.node_begin + i]);
-        const uint64_t where = split.offset / key_walk::kBlockRows;
-        if (split.key > 254 || where >= kRowByteKeys) return false;
-        key = static_cast<uint8_t>(split.key);
+        uint32_t split_key = 0, where = 0;
+        if (!split_of(node(i), split_key, where) || split_key > 254 || where >= kRowByteKeys) return false;
+        key = static_cast<uint8_t>(split_key);
         place = static_cast<uint8_t>(where);
       }
       blocks_[at + v] = key;
@@ -96,15 +115,28 @@ bool tree_blocks_allowed() { return avx512vbmi_allowed() && !set_in_environment(
 TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
   if (!tree_blocks_allowed()) return TreeBlockTables();
   const Forest& forest = *model.forest;
-  // The walks by keys' splits (the walk nodes, split_of) with ranks for keys.
-  if (!model.walk.usable || model.walk.nodes.size() != forest.nodes.size() || !model.ranks.used) {
-    return TreeBlockTables();
-  }
+  // Keys that are ranks (a double model's).
+  if (!model.ranks.used) return TreeBlockTables();
   if (2 * uint64_t(model.num_used_features()) > kRowByteKeys) return TreeBlockTables();
   for (const Node& n : forest.nodes) {
     if (n.flags & kCategorical) return TreeBlockTables();
   }
+  // Every list reserved at its size: a list grown push by push would leave the old
+  // copies in the process's heap, twice the tables' memory.
+  size_t blocks = 0;
+  for (const Tree& tree : forest.trees) {
+    // Block roots: the tree's root, and every split 4, 8, ... levels below it.
+    std::vector<uint32_t> depth(tree.num_nodes, 0);  // children come after parents
+    ++blocks;
+    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+      const Node& n = forest.nodes[tree.node_begin + i];
+      if (n.flags & kLeaf) continue;
+      if (depth[i] > 0 && depth[i] % kRowBlockLevels == 0) ++blocks;
+      if (n.child_or_leaf + 1 < tree.num_nodes) depth[n.child_or_leaf] = depth[n.child_or_leaf + 1] = depth[i] + 1;
+    }
+  }
   TreeBlockTables tables;
+  tables.blocks.reserve(blocks * kTreeBlockBytes);
   tables.first_block.reserve(forest.trees.size());
   tables.steps.reserve(forest.trees.size());
   for (uint32_t t = 0; t < forest.trees.size(); ++t) {
@@ -119,7 +151,6 @@ TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
     if (!TreeCutter(model, t, tables.blocks).cut(steps)) return TreeBlockTables();
     tables.steps.push_back(static_cast<uint8_t>(steps));
   }
-  tables.blocks.shrink_to_fit();
   tables.usable = true;
   return tables;
 }

@@ -46,8 +46,8 @@ bool tree_blocks_allowed();
 // The tables where the tree block walk can take the model's single rows (else usable is
 // false): tree_blocks_allowed(), the bitvector walk takes
 // its single rows with 16-bit keys and no categorical split, every split's key at most
-// 254 (LightGBM's ranks of up to 255 bins), at most 127 blocks a tree. model: one with
-// walk nodes (a scratch model, as the first single row makes).
+// 254 (LightGBM's ranks of up to 255 bins), at most 127 blocks a tree. Reads the
+// forest's nodes and the model's key ranks only.
 TreeBlockTables make_tree_block_tables(const PreparedModel& model);
 
 }  // namespace polyscore

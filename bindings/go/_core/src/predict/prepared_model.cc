@@ -251,8 +251,7 @@ const RowBlockTables& PreparedModel::single_row_blocks() const {
 
 const TreeBlockTables& PreparedModel::single_row_tree_blocks() const {
   if (tree_blocks_at_first_row) {
-    std::call_once(tree_blocks_once.flag,
-                   [this] { tree_blocks = make_tree_block_tables(scratch_with_walk_nodes(*this)); });
+    std::call_once(tree_blocks_once.flag, [this] { tree_blocks = make_tree_block_tables(*this); });
   }
   return tree_blocks;
 }

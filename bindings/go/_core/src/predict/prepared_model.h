@@ -112,9 +112,8 @@ struct PreparedModel {
   const RowBlockTables& single_row_blocks() const;
   // Where usable (tree_block_tables.h), single rows of a model the bitvector walk takes
   // them of (16-bit keys, CPUs with AVX-512 VBMI) take the tree block walk over these
-  // instead. Built at the model's first single row, from its walk nodes made again
-  // (single_row_tree_blocks(), thread-safe), so that a model scored only in batches
-  // never holds them.
+  // instead. Built at the model's first single row (single_row_tree_blocks(),
+  // thread-safe), so that a model scored only in batches never holds them.
   const TreeBlockTables& single_row_tree_blocks() const;
   mutable TreeBlockTables tree_blocks;
   bool tree_blocks_at_first_row = false;
