@@ -10,6 +10,7 @@
 #include "model/forest.h"
 #include "predict/bitvector_tables.h"
 #include "predict/row_block_tables.h"
+#include "predict/tree_block_tables.h"
 #include "predict/walk_tables.h"
 
 namespace polyscore {
@@ -109,6 +110,14 @@ struct PreparedModel {
   mutable CopyableOnceFlag row_blocks_once;
   // row_blocks, built first if they are left to the first single row (thread-safe).
   const RowBlockTables& single_row_blocks() const;
+  // Where usable (tree_block_tables.h), single rows of a model the bitvector walk takes
+  // them of (16-bit keys, CPUs with AVX-512 VBMI) take the tree block walk over these
+  // instead. Built at the model's first single row (single_row_tree_blocks(),
+  // thread-safe), so that a model scored only in batches never holds them.
+  const TreeBlockTables& single_row_tree_blocks() const;
+  mutable TreeBlockTables tree_blocks;
+  bool tree_blocks_at_first_row = false;
+  mutable CopyableOnceFlag tree_blocks_once;
   // The leaf of each heap slot (key_tables.h heap_leaf_slots), made at the first call that
   // asks (leaf output, thread-safe): 4 bytes a slot that scoring values never reads,
   // 0.5 MiB for 500 trees of depth 8.

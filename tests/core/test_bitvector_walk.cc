@@ -28,6 +28,7 @@ namespace polyscore {
 namespace {
 
 using polyscore_test::read_file;
+using polyscore_test::ScopedEnv;
 using polyscore_test::source_path;
 
 // Rows whose values sit on and one step either side of the model's thresholds, or are
@@ -74,29 +75,6 @@ bool cpu_has_avx2() {
 // Which code batches take: the CPU's best (AVX-512, else AVX2, else portable), AVX2
 // (where the CPU has it; else the portable code) or the portable code.
 enum class Code { kBest, kAvx2, kPortable };
-
-// Sets (or, value nullptr, unsets) an environment variable for its scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    const char* had = std::getenv(name);
-    had_ = had != nullptr;
-    if (had_) saved_ = had;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had_) setenv(name_, saved_.c_str(), 1);
-    else unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  bool had_;
-  std::string saved_;
-};
 
 // The model with every table (prepare_all_tables: the bitvector tables are built from
 // the walk nodes, which prepare_model frees), and bitvector tables built as if

@@ -78,4 +78,27 @@ inline std::vector<double> predict_dense(const Loaded& m, const std::vector<doub
   return out;
 }
 
+// Sets (or, value nullptr, unsets) an environment variable for its scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* had = std::getenv(name);
+    had_ = had != nullptr;
+    if (had_) saved_ = had;
+    if (value) setenv(name, value, 1);
+    else unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (had_) setenv(name_, saved_.c_str(), 1);
+    else unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  bool had_;
+  std::string saved_;
+};
+
 }  // namespace polyscore_test

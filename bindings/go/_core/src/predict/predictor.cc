@@ -19,6 +19,7 @@
 #include "predict/margins.h"
 #include "predict/output_transform.h"
 #include "predict/row_block_walk.h"
+#include "predict/tree_block_walk.h"
 #include "predict/worker_pool.h"
 
 namespace polyscore {
@@ -207,6 +208,12 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   uint16_t bitvector_keys16[key_walk::kBitvectorRowKeys16];
   const bool bitvector16 = bitvector.walks_rows() && bitvector.rows16;
   if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
+  // Those models' trees cut into blocks of 4 levels, where every split fits a byte
+  // (tree_block_tables.h): the bitvector tables' slots, by fewer compares.
+  const TreeBlockTables& tree_block_tables = model.single_row_tree_blocks();
+  const TreeBlockTables* tree_blocks = bitvector16 && tree_block_tables.usable ? &tree_block_tables : nullptr;
+  alignas(64) uint8_t keys8[kRowByteKeys];
+  if (tree_blocks) key_walk::tree_block_keys(bitvector_keys16, 2 * model.num_used_features(), keys8);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {
     const uint32_t count = std::min<uint32_t>(kTrees, plan.tree_end - t);
@@ -214,7 +221,9 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
       key_walk::row_block_sum(model, keys16, t, count, results.value, margins[0]);
       continue;
     }
-    if (bitvector16) {
+    if (tree_blocks) {
+      key_walk::tree_block_slots(*tree_blocks, keys8, t, count, reached);
+    } else if (bitvector16) {
       key_walk::bitvector_row_slots(model, bitvector, bitvector_keys16, t, count, reached);
     } else if (bitvector.walks_rows()) {
       key_walk::bitvector_row_slots(model, bitvector, keys, t, count, reached);

@@ -172,10 +172,14 @@ PreparedModel prepare(const Forest& forest, bool row_tables_now) {
     key_walk::build_heap_tables(model);
     key_walk::build_linked_tables(model);
     build_bitvector_tables(model, row_tables_now);
+    const BitvectorTables& bv = model.bitvector;
+    const bool tree_blocks = bv.walks_rows() && bv.rows16 && !bv.categorical && tree_blocks_allowed();
     if (row_tables_now) {
       build_row_block_tables(model);
+      if (tree_blocks) model.tree_blocks = make_tree_block_tables(model);
     } else {
       model.row_blocks_at_first_row = model.heap.usable && row_blocks_allowed();
+      model.tree_blocks_at_first_row = tree_blocks;
     }
   }
   model.family = choose_walk(model);
@@ -243,6 +247,13 @@ const RowBlockTables& PreparedModel::single_row_blocks() const {
     std::call_once(row_blocks_once.flag, [this] { row_blocks = make_row_block_tables(*this); });
   }
   return row_blocks;
+}
+
+const TreeBlockTables& PreparedModel::single_row_tree_blocks() const {
+  if (tree_blocks_at_first_row) {
+    std::call_once(tree_blocks_once.flag, [this] { tree_blocks = make_tree_block_tables(*this); });
+  }
+  return tree_blocks;
 }
 
 }  // namespace polyscore

@@ -1,0 +1,158 @@
+#include "predict/tree_block_tables.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "predict/cpu_features.h"
+#include "predict/key_encoding.h"
+#include "predict/prepared_model.h"
+
+namespace polyscore {
+namespace {
+
+// The blocks of one tree, appended to `blocks` (block numbers counted from its first).
+class TreeCutter {
+ public:
+  TreeCutter(const PreparedModel& model, uint32_t tree, std::vector<uint8_t, LineAlignedAllocator<uint8_t>>& blocks)
+      : model_(model), tree_(model.forest->trees[tree]), blocks_(blocks), first_(blocks.size() / kTreeBlockBytes) {
+    leaf_number_.assign(tree_.num_nodes, 0);
+    uint32_t next = 0;
+    number_leaves(0, next);
+  }
+
+  // Cuts the tree from its root; false where a split does not fit a byte or the tree
+  // takes more than 127 blocks. steps: the blocks on its longest path.
+  bool cut(uint32_t& steps) { return cut_below(0, steps); }
+
+ private:
+  const Node& node(uint32_t i) const { return model_.forest->nodes[tree_.node_begin + i]; }
+  bool leaf(uint32_t i) const { return (node(i).flags & kLeaf) != 0; }
+
+  // The split's key and where a row's key for it is, as the walks by keys read them
+  // (key_walk::split_of), from the forest's own node: the walk nodes are released at
+  // load, and making them again for the whole forest (2 MiB for 1,000 trees of 63
+  // leaves) would stay in the process's heap. False for a split the walks by keys do
+  // not take (categorical, zero as missing, NaN neither missing nor zero).
+  bool split_of(const Node& n, uint32_t& key, uint32_t& where) const {
+    if ((n.flags & (kCategorical | kZeroIsMissing)) || !(n.flags & (kNanIsMissing | kNanAsZero))) return false;
+    const std::vector<uint32_t>& used = model_.used_features;
+    uint32_t feature = n.feature;
+    if (!used.empty()) {
+      const auto at = std::lower_bound(used.begin(), used.end(), n.feature);
+      if (at == used.end() || *at != n.feature) return false;
+      feature = static_cast<uint32_t>(at - used.begin());
+    }
+    // NaN goes right: missing and not default left, or read as 0.0 and 0.0 goes right.
+    const bool nan_right = (n.flags & kNanIsMissing) ? !(n.flags & kDefaultLeft) : 0.0 > n.threshold;
+    key = key_walk::key_of_value(model_, feature, n.threshold);
+    where = feature + (nan_right ? model_.num_used_features() : 0);
+    return true;
+  }
+
+  // Left to right, as the bitvector tables number them (their slots are tree * 64 + number).
+  void number_leaves(uint32_t i, uint32_t& next) {
+    if (leaf(i)) {
+      leaf_number_[i] = next++;
+      return;
+    }
+    number_leaves(node(i).child_or_leaf, next);
+    number_leaves(node(i).child_or_leaf + 1, next);
+  }
+
+  // The block whose root is tree-local node `root`, and the blocks below it.
+  bool cut_below(uint32_t root, uint32_t& steps) {
+    const size_t number = blocks_.size() / kTreeBlockBytes - first_;
+    if (number >= kTreeBlockLeaf) return false;
+    const size_t at = blocks_.size();
+    blocks_.resize(at + kTreeBlockBytes, 0);
+    // position[v]: the node at 1-based position v (v < 32); below a leaf, that leaf.
+    uint32_t position[2 * kRowBlockNodes];
+    position[1] = root;
+    for (uint32_t v = 1; v < kRowBlockNodes; ++v) {
+      const uint32_t i = position[v];
+      uint8_t key = 255, place = 0;  // a leaf: never right
+      if (!leaf(i)) {
+        uint32_t split_key = 0, where = 0;
+        if (!split_of(node(i), split_key, where) || split_key > 254 || where >= kRowByteKeys) return false;
+        key = static_cast<uint8_t>(split_key);
+        place = static_cast<uint8_t>(where);
+      }
+      blocks_[at + v] = key;
+      blocks_[at + kRowBlockNodes + v] = place;
+      position[2 * v] = leaf(i) ? i : node(i).child_or_leaf;
+      position[2 * v + 1] = leaf(i) ? i : node(i).child_or_leaf + 1;
+    }
+    steps = 1;
+    for (uint32_t e = 0; e < kRowBlockNodes; ++e) {
+      const uint32_t i = position[kRowBlockNodes + e];
+      uint8_t exit;
+      if (leaf(i)) {
+        exit = static_cast<uint8_t>(kTreeBlockLeaf + leaf_number_[i]);
+      } else {
+        exit = static_cast<uint8_t>(blocks_.size() / kTreeBlockBytes - first_);
+        uint32_t below = 0;
+        if (!cut_below(i, below)) return false;
+        steps = std::max(steps, below + 1);
+      }
+      blocks_[at + 2 * kRowBlockNodes + e] = exit;
+    }
+    return true;
+  }
+
+  const PreparedModel& model_;
+  const Tree& tree_;
+  std::vector<uint8_t, LineAlignedAllocator<uint8_t>>& blocks_;
+  const size_t first_;
+  std::vector<uint32_t> leaf_number_;
+};
+
+}  // namespace
+
+bool tree_blocks_allowed() { return avx512vbmi_allowed() && !set_in_environment("POLYSCORE_NO_ROW_BYTES"); }
+
+TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
+  if (!tree_blocks_allowed()) return TreeBlockTables();
+  const Forest& forest = *model.forest;
+  // Keys that are ranks (a double model's).
+  if (!model.ranks.used) return TreeBlockTables();
+  if (2 * uint64_t(model.num_used_features()) > kRowByteKeys) return TreeBlockTables();
+  for (const Node& n : forest.nodes) {
+    if (n.flags & kCategorical) return TreeBlockTables();
+  }
+  // Every list reserved at its size: a list grown push by push would leave the old
+  // copies in the process's heap, twice the tables' memory.
+  size_t blocks = 0;
+  for (const Tree& tree : forest.trees) {
+    // Block roots: the tree's root, and every split 4, 8, ... levels below it.
+    std::vector<uint32_t> depth(tree.num_nodes, 0);  // children come after parents
+    ++blocks;
+    for (uint32_t i = 0; i < tree.num_nodes; ++i) {
+      const Node& n = forest.nodes[tree.node_begin + i];
+      if (n.flags & kLeaf) continue;
+      if (depth[i] > 0 && depth[i] % kRowBlockLevels == 0) ++blocks;
+      if (n.child_or_leaf + 1 < tree.num_nodes) depth[n.child_or_leaf] = depth[n.child_or_leaf + 1] = depth[i] + 1;
+    }
+  }
+  TreeBlockTables tables;
+  tables.blocks.reserve(blocks * kTreeBlockBytes);
+  tables.first_block.reserve(forest.trees.size());
+  tables.steps.reserve(forest.trees.size());
+  for (uint32_t t = 0; t < forest.trees.size(); ++t) {
+    const Tree& tree = forest.trees[t];
+    // At most 64 leaves a tree, as the bitvector tables' slots (127 nodes).
+    if (tree.num_nodes > 127) return TreeBlockTables();
+    if (tables.blocks.size() / kTreeBlockBytes >= std::numeric_limits<uint32_t>::max() - kTreeBlockLeaf) {
+      return TreeBlockTables();
+    }
+    tables.first_block.push_back(static_cast<uint32_t>(tables.blocks.size() / kTreeBlockBytes));
+    uint32_t steps = 0;
+    if (!TreeCutter(model, t, tables.blocks).cut(steps)) return TreeBlockTables();
+    tables.steps.push_back(static_cast<uint8_t>(steps));
+  }
+  tables.usable = true;
+  return tables;
+}
+
+}  // namespace polyscore

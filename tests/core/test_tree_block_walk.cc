@@ -1,0 +1,249 @@
+// The tree block walk (predict/tree_block_walk.h) must give single rows exactly what the
+// heap and linked walks give (test_key_walks.cc proves those equal to the general walk),
+// values, margins and leaf ids, on every conformance model the bitvector walk can take,
+// on trees of every shape up to 64 leaves (chains 63 deep, single leaves, part blocks),
+// on rows made to hit thresholds, signed zeros, NaN and infinities; and it takes exactly
+// the models its tables allow, at their first single row.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "loaders/loaders.h"
+#include "predict/bitvector_tables.h"
+#include "predict/cpu_features.h"
+#include "predict/predictor.h"
+#include "predict/tree_block_tables.h"
+#include "test_rows.h"
+#include "test_util.h"
+
+namespace polyscore {
+namespace {
+
+using polyscore_test::read_file;
+using polyscore_test::rows_at_thresholds;
+using polyscore_test::ScopedEnv;
+using polyscore_test::source_path;
+
+// Where the walk can run: AVX-512 with VBMI (and the bitvector walk's single rows,
+// AVX-512 with CD), unless the environment turns it off.
+bool walk_possible() { return tree_blocks_allowed() && avx512cd_allowed(); }
+
+// Every table kept, the bitvector tables built as if POLYSCORE_BITVECTOR_WALK=1, and the
+// tree blocks from its walk nodes (which prepare_model frees).
+PreparedModel with_tree_blocks(const Forest& forest) {
+  PreparedModel tested = prepare_all_tables(forest);
+  {
+    ScopedEnv forced("POLYSCORE_BITVECTOR_WALK", "1");
+    build_bitvector_tables(tested, true);
+  }
+  tested.tree_blocks = make_tree_block_tables(tested);
+  return tested;
+}
+
+// Single rows by the heap or linked walk.
+PreparedModel by_key_walks(const Forest& forest) {
+  PreparedModel reference = prepare_all_tables(forest);
+  reference.bitvector = BitvectorTables();
+  reference.tree_blocks = TreeBlockTables();
+  return reference;
+}
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+// Each row alone through `tested` and `reference`: the same values, margins and leaf ids,
+// over the trees of `request`'s iterations.
+void expect_same_rows(const PreparedModel& reference, const PreparedModel& tested, const std::vector<double>& rows,
+                      size_t n_rows, PredictRequest request = {}) {
+  const size_t nf = reference.forest->num_features;
+  for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin, OutputKind::kLeaf}) {
+    request.kind = kind;
+    const PredictPlan plan = plan_prediction(*reference.forest, request);
+    std::vector<double> want(plan.values_per_row), got(plan.values_per_row);
+    for (size_t r = 0; r < n_rows; ++r) {
+      predict_row(reference, plan, rows.data() + r * nf, want.data());
+      predict_row(tested, plan, rows.data() + r * nf, got.data());
+      for (size_t k = 0; k < want.size(); ++k) {
+        ASSERT_TRUE(same(want[k], got[k])) << "kind " << int(kind) << ", row " << r << ", value " << k << ": "
+                                           << want[k] << " != " << got[k];
+      }
+    }
+  }
+}
+
+TEST(TreeBlockWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
+  const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
+  std::set<std::string> models;
+  for (const auto& c : manifest["cases"]) models.insert(c["model"].get<std::string>());
+  int walked = 0;
+  for (const std::string& model : models) {
+    SCOPED_TRACE(model);
+    const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
+    const PreparedModel tested = with_tree_blocks(forest);
+    // Single rows take them where the bitvector walk takes them with 16-bit keys.
+    if (!tested.tree_blocks.usable || !tested.bitvector.walks_rows() || !tested.bitvector.rows16) continue;
+    ++walked;
+    expect_same_rows(by_key_walks(forest), tested, rows_at_thresholds(forest, 200, 5), 200);
+    if (HasFatalFailure()) return;
+  }
+  std::printf("[ info ] %d models checked on the tree block walk\n", walked);
+  if (walk_possible()) {
+    EXPECT_GT(walked, 40);
+  } else {
+    EXPECT_EQ(walked, 0);
+  }
+}
+
+// A LightGBM-like model of 40 trees of every shape the walk takes: a single leaf, a
+// stump, chains of 64 leaves 63 deep (to the left and to the right), balanced trees of
+// 64 leaves, random ones of 5 to 64. Each split parts its leaves [lo, hi) at mid, with a
+// threshold that grows with mid (so rows reach every depth), on one feature per 8
+// levels; NaN missing, half the splits sending it left. At most 4 x 63 thresholds a
+// feature, so every key fits a byte.
+Forest shapes_forest() {
+  Forest forest;
+  forest.format = ModelFormat::kLightGBMText;
+  forest.num_features = 5;
+  forest.base_margin = {0.25};
+  std::mt19937 rng(17);
+  const uint32_t kLeaves[] = {1, 2, 64, 64, 64, 5, 33, 64, 17, 64};
+  for (uint32_t t = 0; t < 40; ++t) {
+    const uint32_t leaves = kLeaves[t % 10];
+    const uint32_t shape = t % 10;
+    const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
+    forest.trees.push_back({root, 0, 0, 0, 1.0});
+    forest.iteration_begin.push_back(t);
+    forest.nodes.push_back({});
+    auto build = [&](auto& self, uint32_t i, uint32_t lo, uint32_t hi, uint32_t depth) -> void {
+      Node& node = forest.nodes[root + i];
+      if (hi - lo == 1) {
+        node.flags = kLeaf;
+        node.child_or_leaf = static_cast<uint32_t>(forest.leaf_values.size());
+        forest.leaf_values.push_back(std::ldexp(1.0, -int(lo % 40)) + t);
+        forest.leaf_ids.push_back(static_cast<int32_t>(lo));
+        return;
+      }
+      const uint32_t mid = shape == 2   ? lo + 1                                  // chain to the right
+                           : shape == 3 ? hi - 1                                  // chain to the left
+                           : shape == 4 ? (lo + hi) / 2                           // balanced
+                                        : lo + 1 + rng() % (hi - lo - 1);         // random
+      const uint32_t left = static_cast<uint32_t>(forest.nodes.size()) - root;
+      node.feature = (t + depth / 8) % forest.num_features;
+      node.threshold = (double(mid) - 32.0) / 8.0 + 0.01 * (t % 4);
+      node.flags = kNanIsMissing | (i % 2 ? kDefaultLeft : 0);
+      node.child_or_leaf = left;
+      forest.nodes.push_back({});
+      forest.nodes.push_back({});
+      self(self, left, lo, mid, depth + 1);
+      self(self, left + 1, mid, hi, depth + 1);
+    };
+    build(build, 0, 0, leaves, 0);
+    forest.trees.back().num_nodes = static_cast<uint32_t>(forest.nodes.size()) - root;
+  }
+  forest.iteration_begin.push_back(40);
+  return forest;
+}
+
+TEST(TreeBlockWalk, MatchesTheKeyWalksOnTreesOfEveryShape) {
+  const Forest forest = shapes_forest();
+  validate(forest);
+  const PreparedModel tested = with_tree_blocks(forest);
+  ASSERT_EQ(tested.tree_blocks.usable, walk_possible());
+  if (!tested.tree_blocks.usable) return;
+  // Blocks on the longest path: a single leaf and a stump 1, a chain 63 deep 16, a
+  // balanced tree of 64 leaves (6 deep) 2.
+  EXPECT_EQ(tested.tree_blocks.steps[0], 1);
+  EXPECT_EQ(tested.tree_blocks.steps[1], 1);
+  EXPECT_EQ(tested.tree_blocks.steps[2], 16);
+  EXPECT_EQ(tested.tree_blocks.steps[3], 16);
+  EXPECT_EQ(tested.tree_blocks.steps[4], 2);
+  expect_same_rows(by_key_walks(forest), tested, rows_at_thresholds(forest, 1000, 3), 1000);
+}
+
+TEST(TreeBlockWalk, MatchesTheKeyWalksOnTreeRangesThatCutGroups) {
+  // 16 trees a step, side by side; a range's first and last part groups take fewer lanes.
+  const Forest forest = shapes_forest();
+  const PreparedModel tested = with_tree_blocks(forest);
+  if (!tested.tree_blocks.usable) GTEST_SKIP() << "no AVX-512 VBMI here";
+  const PreparedModel reference = by_key_walks(forest);
+  const std::vector<double> rows = rows_at_thresholds(forest, 200, 9);
+  for (auto [begin, end] : {std::pair{0u, 40u}, {1u, 40u}, {3u, 19u}, {16u, 32u}, {2u, 3u}, {30u, 33u}}) {
+    SCOPED_TRACE(testing::Message() << "trees [" << begin << ", " << end << ")");
+    PredictRequest request;
+    request.iteration_begin = begin;
+    request.iteration_end = end;
+    expect_same_rows(reference, tested, rows, 200, request);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// shapes_forest with every other split (736 of them) on feature 0 and the others on
+// features 1-4, feature 0's thresholds taking `distinct` values in turn, so its keys
+// (ranks) run to distinct - 1.
+Forest thresholds_forest(uint32_t distinct) {
+  Forest forest = shapes_forest();
+  uint32_t split = 0, next = 0;
+  for (Node& node : forest.nodes) {
+    if (node.flags & kLeaf) continue;
+    if (split++ % 2) {
+      if (node.feature == 0) node.feature = 1;
+      continue;
+    }
+    node.feature = 0;
+    node.threshold = (double(next++ % distinct) - distinct / 2.0) / 8.0;
+  }
+  return forest;
+}
+
+TEST(TreeBlockWalk, TakesKeysUpTo254) {
+  // A row's byte key is its rank cut to 255, above every split's key only while those
+  // are at most 254: 255 thresholds a feature fit, 256 keep the bitvector walk.
+  for (uint32_t distinct : {255u, 256u}) {
+    SCOPED_TRACE(testing::Message() << distinct << " thresholds");
+    const Forest forest = thresholds_forest(distinct);
+    validate(forest);
+    const PreparedModel tested = with_tree_blocks(forest);
+    EXPECT_EQ(tested.tree_blocks.usable, walk_possible() && distinct <= 255);
+    expect_same_rows(by_key_walks(forest), tested, rows_at_thresholds(forest, 1000, 4), 1000);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowNotAtLoad) {
+  // A deep model (the linked walk's, whose single rows the bitvector walk takes) scored
+  // only in batches never holds them; the first single row builds them once, whichever
+  // threads ask, as prepare_all_tables does.
+  const Forest forest = shapes_forest();
+  const PreparedModel model = prepare_model(forest);
+  EXPECT_FALSE(model.tree_blocks.usable);
+  std::vector<double> batch(16), rows = rows_at_thresholds(forest, 16, 2);
+  const PredictPlan plan = plan_prediction(forest, PredictRequest{});
+  predict_dense(model, plan, rows.data(), 16, batch.data());
+  EXPECT_FALSE(model.tree_blocks.usable);
+  std::vector<const TreeBlockTables*> seen(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < seen.size(); ++i) threads.emplace_back([&, i] { seen[i] = &model.single_row_tree_blocks(); });
+  for (std::thread& t : threads) t.join();
+  for (const TreeBlockTables* tables : seen) EXPECT_EQ(tables, &model.tree_blocks);
+  const PreparedModel all = prepare_all_tables(forest);
+  EXPECT_EQ(model.tree_blocks.usable, walk_possible());
+  EXPECT_EQ(all.tree_blocks.usable, walk_possible());
+  EXPECT_TRUE(model.tree_blocks.blocks == all.tree_blocks.blocks);
+  EXPECT_EQ(model.tree_blocks.first_block, all.tree_blocks.first_block);
+  EXPECT_EQ(model.tree_blocks.steps, all.tree_blocks.steps);
+  // And the loaded model's single rows give the batch's values.
+  for (size_t r = 0; r < 16; ++r) {
+    double got = 0;
+    predict_row(model, plan, rows.data() + r * forest.num_features, &got);
+    EXPECT_TRUE(same(batch[r], got)) << "row " << r;
+  }
+}
+
+}  // namespace
+}  // namespace polyscore
