@@ -64,7 +64,7 @@ run "C++ concurrency tests under ThreadSanitizer" bash -c '
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOLYSCORE_SANITIZE=thread >/dev/null &&
   cmake --build build-tsan --target polyscore_tests &&
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ./build-tsan/polyscore_tests --gtest_brief=1 \
-    --gtest_repeat=100 --gtest_filter="WorkerPool.*:CApi.ThreadsShareOneModelAndSurviveFree:CApi.MultiThreadedBatchEqualsSingleThreaded:KeyWalks.LinkedWalkOfAPartBlock*:RowBlockWalk.BuiltAtTheFirstSingleRowNotAtLoad:BitvectorWalk.LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad:BitvectorWalk.CategoricalRowTablesBuiltOnceWhileThreadsScoreRows:BitvectorWalk.BatchTablesBuiltOnceWhileThreadsScoreBatches:ShapAlgorithm.FirstCallsFromManyThreadsAtOnceAgree-WorkerPool.ForkedChildFinishesItsCalls"'
+    --gtest_repeat=100 --gtest_filter="WorkerPool.*:CApi.ThreadsShareOneModelAndSurviveFree:CApi.MultiThreadedBatchEqualsSingleThreaded:KeyWalks.LinkedWalkOfAPartBlock*:RowBlockWalk.BuiltAtTheFirstSingleRowNotAtLoad:TreeBlockWalk.BuiltAtTheFirstSingleRowNotAtLoad:BitvectorWalk.LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad:BitvectorWalk.CategoricalRowTablesBuiltOnceWhileThreadsScoreRows:BitvectorWalk.BatchTablesBuiltOnceWhileThreadsScoreBatches:ShapAlgorithm.FirstCallsFromManyThreadsAtOnceAgree-WorkerPool.ForkedChildFinishesItsCalls"'
 
 run "schemas (buf lint, buf breaking)" bash tests/schema/test.sh
 run "server (polyscore serve)" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/server/test.sh
