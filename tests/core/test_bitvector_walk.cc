@@ -22,47 +22,16 @@
 #include "predict/bitvector_tables.h"
 #include "predict/cpu_features.h"
 #include "predict/predictor.h"
+#include "test_rows.h"
 #include "test_util.h"
 
 namespace polyscore {
 namespace {
 
 using polyscore_test::read_file;
+using polyscore_test::rows_at_thresholds;
 using polyscore_test::ScopedEnv;
 using polyscore_test::source_path;
-
-// Rows whose values sit on and one step either side of the model's thresholds, or are
-// special values (signed zeros, infinities, NaN, denormals, LightGBM's near-zeros).
-std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed) {
-  std::vector<std::vector<double>> near(forest.num_features);
-  for (const Node& node : forest.nodes) {
-    if ((node.flags & kLeaf) || node.feature >= forest.num_features) continue;
-    if (node.flags & kCategorical) {
-      // Every category its set can name, one past them, and values read as none or as 0.
-      for (uint32_t c = 0; c <= 32 * node.category.num_words; ++c) near[node.feature].push_back(c);
-      for (double v : {-1.0, -0.5, 0.5, 1e9}) near[node.feature].push_back(v);
-      continue;
-    }
-    const double t = node.threshold;
-    const float tf = static_cast<float>(t);
-    for (double v : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), double(tf),
-                     double(std::nextafter(tf, INFINITY)), double(std::nextafter(tf, -INFINITY))}) {
-      near[node.feature].push_back(v);
-    }
-  }
-  const double kSpecial[] = {0.0, -0.0, INFINITY, -INFINITY, std::numeric_limits<double>::quiet_NaN(),
-                             1e-36, -1e-36, 5e-324, 1e-35, std::numeric_limits<double>::max()};
-  std::mt19937 rng(seed);
-  std::vector<double> rows(n_rows * forest.num_features);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const auto& c = near[i % forest.num_features];
-    const uint32_t pick = rng() % 4;
-    rows[i] = (pick == 0 || c.empty()) ? kSpecial[rng() % std::size(kSpecial)]
-              : pick == 1             ? std::normal_distribution<double>(0.0, 3.0)(rng)
-                                      : c[rng() % c.size()];
-  }
-  return rows;
-}
 
 bool cpu_has_avx2() {
 #if defined(POLYSCORE_PORTABLE) || !defined(__x86_64__)
@@ -156,7 +125,7 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
     PreparedModel reference = prepare_all_tables(forest);
     reference.bitvector = BitvectorTables();
     const PreparedModel tested = with_bitvector(reference, true);
-    const auto rows = edge_rows(forest, 300, 7);
+    const auto rows = rows_at_thresholds(forest, 300, 7);
     // A model with categorical splits: single rows (with AVX-512), and batches where its
     // sets fit 128 bits and its keys 16 bits (else batches keep theirs).
     const bool walked_best = tested.bitvector.usable || tested.bitvector.walks_rows();
@@ -437,7 +406,7 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   EXPECT_TRUE(model.linked.nodes.empty());
   EXPECT_TRUE(model.walk.leaf.empty());
   // Batches of 16 rows and more do not build them, leaf output included.
-  const auto rows = edge_rows(forest, 64, 7);
+  const auto rows = rows_at_thresholds(forest, 64, 7);
   for (OutputKind kind : {OutputKind::kValue, OutputKind::kLeaf}) {
     PredictRequest request;
     request.kind = kind;
@@ -468,7 +437,7 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   // And single rows (and blocks of 5) score as with every table, values and leaves.
   PreparedModel reference = all;
   reference.bitvector = BitvectorTables();
-  expect_same_batches(reference, model, edge_rows(forest, 300, 8), "linked tables built at the first row");
+  expect_same_batches(reference, model, rows_at_thresholds(forest, 300, 8), "linked tables built at the first row");
 }
 
 // Whether two sets of bitvector tables hold the same splits and leaves.
@@ -532,7 +501,7 @@ TEST(BitvectorWalk, CategoricalTablesBuiltAtLoadWhereBatchesTakeThemElseAtTheFir
     ASSERT_TRUE(all.bitvector.walks_rows());
     PreparedModel reference = all;
     reference.bitvector = BitvectorTables();
-    const auto rows = edge_rows(forest, 300, 9);
+    const auto rows = rows_at_thresholds(forest, 300, 9);
     if (!model.bitvector_at_first_row) {
       // Built at load: batches take them, and nothing reads the heap or linked tables.
       ++at_load;
@@ -671,14 +640,14 @@ TEST(BitvectorWalk, CategoricalBatchesTakeTheAvx2WalkWithoutAvx512) {
     SCOPED_TRACE(name);
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + name)), 0);
     ScopedEnv forced("POLYSCORE_BITVECTOR_WALK", "1");
-    check(forest, edge_rows(forest, 300, 12));
+    check(forest, rows_at_thresholds(forest, 300, 12));
     if (HasFatalFailure()) return;
   }
   for (uint32_t words : {1u, 2u, 3u}) {
     SCOPED_TRACE(words);
     const Forest forest = chain_forest(40, words);
     validate(forest);
-    check(forest, edge_rows(forest, 300, 13));
+    check(forest, rows_at_thresholds(forest, 300, 13));
     if (HasFatalFailure()) return;
   }
   std::printf("[ info ] %d categorical models' batches took the AVX2 walk (%d of them the linked walk's)\n",
@@ -704,7 +673,7 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
   reference.bitvector = BitvectorTables();
   const PredictPlan plan = plan_prediction(forest, PredictRequest());
   const size_t nf = forest.num_features, n = 16;
-  const auto rows = edge_rows(forest, n, 11);
+  const auto rows = rows_at_thresholds(forest, n, 11);
   std::vector<double> want(n * plan.values_per_row);
   for (size_t r = 0; r < n; ++r) predict_row(reference, plan, rows.data() + r * nf, want.data() + r * plan.values_per_row);
   std::vector<std::vector<double>> got(4, std::vector<double>(want.size()));
@@ -759,7 +728,7 @@ TEST(BitvectorWalk, BatchTablesBuiltAtTheFirstBatchNotAtLoad) {
     EXPECT_TRUE(model->first_batch_bitvector.keep.empty() && model->first_batch_bitvector.leaf.empty());
     EXPECT_TRUE(model->linked.nodes.empty() && model->walk.leaf.empty());
   }
-  const auto rows = edge_rows(forest, 70, 14);
+  const auto rows = rows_at_thresholds(forest, 70, 14);
   for (OutputKind kind : {OutputKind::kLeaf, OutputKind::kValue}) {
     PredictRequest request;
     request.kind = kind;
@@ -778,7 +747,7 @@ TEST(BitvectorWalk, BatchTablesBuiltAtTheFirstBatchNotAtLoad) {
   expect_same_tables(batch_first->first_batch_bitvector, all->bitvector);
   PreparedModel reference = std::move(*all);
   reference.bitvector = BitvectorTables();
-  const auto more = edge_rows(forest, 300, 15);
+  const auto more = rows_at_thresholds(forest, 300, 15);
   expect_same_batches(reference, *batch_first, more, "bitvector tables built at the first batch");
   expect_same_batches(reference, *rows_first, more, "bitvector tables built after the first single row");
 }
@@ -802,7 +771,7 @@ TEST(BitvectorWalk, BatchTablesBuiltOnceWhileThreadsScoreBatches) {
   reference.bitvector = BitvectorTables();
   const PredictPlan plan = plan_prediction(forest, PredictRequest());
   const size_t nf = forest.num_features, n = 20;
-  const auto rows = edge_rows(forest, n, 16);
+  const auto rows = rows_at_thresholds(forest, n, 16);
   std::vector<double> want(n * plan.values_per_row);
   predict_dense(reference, plan, rows.data(), n, want.data());
   std::vector<std::vector<double>> got(4, std::vector<double>(want.size()));

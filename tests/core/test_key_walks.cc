@@ -18,12 +18,14 @@
 #include "predict/key_encoding.h"
 #include "predict/key_tables.h"
 #include "predict/predictor.h"
+#include "test_rows.h"
 #include "test_util.h"
 
 namespace polyscore {
 namespace {
 
 using polyscore_test::read_file;
+using polyscore_test::rows_at_thresholds;
 using polyscore_test::source_path;
 
 enum class Walk { kGeneral, kHeap, kHeapAvx2, kHeapScalar, kLinked, kLinkedAvx2, kLinkedScalar };
@@ -63,41 +65,6 @@ PreparedModel with_walk(const PreparedModel& prepared, Walk walk) {
   if (avx2 && top != Simd::kScalar && fits) top = Simd::kAvx2;
   f.family = choose_walk(f);
   return f;
-}
-
-// Rows whose values sit on and around the model's thresholds, plus special values.
-std::vector<double> edge_rows(const Forest& forest, size_t n_rows, uint32_t seed) {
-  std::vector<std::vector<double>> candidates(forest.num_features);
-  for (const Node& node : forest.nodes) {
-    if ((node.flags & (kLeaf | kCategorical)) || node.feature >= forest.num_features) continue;
-    const double t = node.threshold;
-    const float tf = static_cast<float>(t);
-    for (double v : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), double(tf),
-                     double(std::nextafter(tf, INFINITY)), double(std::nextafter(tf, -INFINITY))}) {
-      candidates[node.feature].push_back(v);
-    }
-  }
-  const double kSpecial[] = {0.0, -0.0, INFINITY, -INFINITY, std::numeric_limits<double>::quiet_NaN(),
-                             1e-36, -1e-36, 1e-40, 5e-324, -5e-324, 1e-35, 1.0000001e-35,
-                             std::numeric_limits<double>::max(), -1e300};
-  std::mt19937 rng(seed);
-  std::vector<double> rows(n_rows * forest.num_features);
-  for (size_t r = 0; r < n_rows; ++r) {
-    for (size_t f = 0; f < forest.num_features; ++f) {
-      const auto& c = candidates[f];
-      const uint32_t pick = rng() % 4;
-      double v;
-      if (pick == 0 || c.empty()) {
-        v = kSpecial[rng() % std::size(kSpecial)];
-      } else if (pick == 1) {
-        v = std::normal_distribution<double>(0.0, 3.0)(rng);
-      } else {
-        v = c[rng() % c.size()];
-      }
-      rows[r * forest.num_features + f] = v;
-    }
-  }
-  return rows;
 }
 
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
@@ -146,7 +113,7 @@ TEST(KeyWalks, MatchTheGeneralWalkOnEveryConformanceModel) {
     const Forest forest = load_model(read_file(source_path("tests/vectors/" + model)), 0);
     const PreparedModel prepared = prepare_all_tables(forest);
     const PreparedModel general = with_walk(prepared, Walk::kGeneral);
-    const auto rows = edge_rows(forest, 300, 7);
+    const auto rows = rows_at_thresholds(forest, 300, 7);
     for (Walk walk : {Walk::kHeap, Walk::kHeapAvx2, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedAvx2,
                        Walk::kLinkedScalar}) {
       const PreparedModel tested = with_walk(prepared, walk);
@@ -191,7 +158,7 @@ TEST(KeyWalks, ALoadedModelKeepsOnlyItsWalksTablesAndScoresTheSame) {
       EXPECT_FALSE(kept.linked.usable);
     }
     if (kept.family == WalkFamily::kLinked) ++linked_models;
-    expect_same_predictions(all, kept, edge_rows(forest, 100, 5), "released tables");
+    expect_same_predictions(all, kept, rows_at_thresholds(forest, 100, 5), "released tables");
     if (HasFatalFailure()) return;
   }
   std::printf("[ info ] %d models on the heap walk, %d on the linked walk\n", heap_models, linked_models);
@@ -214,7 +181,7 @@ TEST(KeyWalks, SignedZeroThresholds) {
     }
     const PreparedModel prepared = prepare_all_tables(forest);
     const PreparedModel general = with_walk(prepared, Walk::kGeneral);
-    const auto rows = edge_rows(forest, 300, 11);
+    const auto rows = rows_at_thresholds(forest, 300, 11);
     ASSERT_TRUE(with_walk(prepared, Walk::kLinked).linked.usable);
     for (Walk walk : {Walk::kHeap, Walk::kHeapAvx2, Walk::kHeapScalar, Walk::kLinked, Walk::kLinkedAvx2,
                        Walk::kLinkedScalar}) {
@@ -317,7 +284,7 @@ TEST(KeyWalks, LinkedWalkOfAPartBlockReadsOnlyNodesItStartedFrom) {
   ASSERT_GT(*std::max_element(prepared.walk.depth.begin(), prepared.walk.depth.end()), kLinkedTopLevels);
   PredictRequest request;
   const PredictPlan plan = plan_prediction(forest, request);
-  const std::vector<double> rows = edge_rows(forest, 64, 7);
+  const std::vector<double> rows = rows_at_thresholds(forest, 64, 7);
   for (size_t n : {1, 3, 7, 9, 63}) {
     std::vector<double> want(n * plan.values_per_row), got(want.size());
     predict_dense(prepared, plan, rows.data(), n, want.data());
@@ -358,7 +325,7 @@ TEST(KeyWalks, LinkedWalkReadsEachCategoricalSplitsOwnBitset) {
     for (uint32_t c = 0; c <= prepared.category_codes.codes; ++c) values.push_back(c);
     const size_t nf = forest.num_features;
     const size_t n = 2 * values.size();
-    std::vector<double> rows = edge_rows(forest, n, 11);
+    std::vector<double> rows = rows_at_thresholds(forest, n, 11);
     for (size_t r = 0; r < n; ++r) {
       size_t k = 0;
       for (uint32_t f : categorical_features) rows[r * nf + f] = values[(r + 7 * k++) % values.size()];

@@ -26,35 +26,10 @@ namespace polyscore {
 namespace {
 
 using polyscore_test::read_file;
+using polyscore_test::expect_same_rows;
 using polyscore_test::rows_at_thresholds;
+using polyscore_test::same_value;
 using polyscore_test::source_path;
-
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
-
-// Each row alone (predict_row) and 5 rows at once (which walk row by row) through
-// `tested` and `reference`: the same values and leaf ids.
-void expect_same_rows(const PreparedModel& reference, const PreparedModel& tested, const std::vector<double>& rows,
-                      size_t n_rows) {
-  const size_t nf = reference.forest->num_features;
-  for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin, OutputKind::kLeaf}) {
-    PredictRequest request;
-    request.kind = kind;
-    const PredictPlan plan = plan_prediction(*reference.forest, request);
-    std::vector<double> want(plan.values_per_row), got(plan.values_per_row);
-    for (size_t r = 0; r < n_rows; ++r) {
-      predict_row(reference, plan, rows.data() + r * nf, want.data());
-      predict_row(tested, plan, rows.data() + r * nf, got.data());
-      for (size_t k = 0; k < want.size(); ++k) {
-        ASSERT_TRUE(same(want[k], got[k])) << "kind " << int(kind) << ", row " << r << ", value " << k << ": "
-                                           << want[k] << " != " << got[k];
-      }
-    }
-    std::vector<double> want5(5 * plan.values_per_row), got5(want5.size());
-    predict_dense(reference, plan, rows.data(), 5, want5.data());
-    predict_dense(tested, plan, rows.data(), 5, got5.data());
-    for (size_t i = 0; i < want5.size(); ++i) ASSERT_TRUE(same(want5[i], got5[i])) << "5 rows, at " << i;
-  }
-}
 
 TEST(RowBlockWalk, MatchesTheHeapWalkOnEveryConformanceModel) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
@@ -244,7 +219,7 @@ TEST(RowBlockWalk, MatchesTheHeapWalkOnTreeRangesThatCutGroups) {
         double want = 0, got = 0;
         predict_row(reference, plan, rows.data() + r * nf, &want);
         predict_row(tested, plan, rows.data() + r * nf, &got);
-        ASSERT_TRUE(same(want, got)) << "row " << r << ": " << want << " != " << got;
+        ASSERT_TRUE(same_value(want, got)) << "row " << r << ": " << want << " != " << got;
         ++compared;
       }
     }

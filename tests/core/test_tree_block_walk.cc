@@ -27,7 +27,9 @@ namespace polyscore {
 namespace {
 
 using polyscore_test::read_file;
+using polyscore_test::expect_same_rows;
 using polyscore_test::rows_at_thresholds;
+using polyscore_test::same_value;
 using polyscore_test::ScopedEnv;
 using polyscore_test::source_path;
 
@@ -53,28 +55,6 @@ PreparedModel by_key_walks(const Forest& forest) {
   reference.bitvector = BitvectorTables();
   reference.tree_blocks = TreeBlockTables();
   return reference;
-}
-
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
-
-// Each row alone through `tested` and `reference`: the same values, margins and leaf ids,
-// over the trees of `request`'s iterations.
-void expect_same_rows(const PreparedModel& reference, const PreparedModel& tested, const std::vector<double>& rows,
-                      size_t n_rows, PredictRequest request = {}) {
-  const size_t nf = reference.forest->num_features;
-  for (OutputKind kind : {OutputKind::kValue, OutputKind::kMargin, OutputKind::kLeaf}) {
-    request.kind = kind;
-    const PredictPlan plan = plan_prediction(*reference.forest, request);
-    std::vector<double> want(plan.values_per_row), got(plan.values_per_row);
-    for (size_t r = 0; r < n_rows; ++r) {
-      predict_row(reference, plan, rows.data() + r * nf, want.data());
-      predict_row(tested, plan, rows.data() + r * nf, got.data());
-      for (size_t k = 0; k < want.size(); ++k) {
-        ASSERT_TRUE(same(want[k], got[k])) << "kind " << int(kind) << ", row " << r << ", value " << k << ": "
-                                           << want[k] << " != " << got[k];
-      }
-    }
-  }
 }
 
 TEST(TreeBlockWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
@@ -241,7 +221,7 @@ TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowNotAtLoad) {
   for (size_t r = 0; r < 16; ++r) {
     double got = 0;
     predict_row(model, plan, rows.data() + r * forest.num_features, &got);
-    EXPECT_TRUE(same(batch[r], got)) << "row " << r;
+    EXPECT_TRUE(same_value(batch[r], got)) << "row " << r;
   }
 }
 
