@@ -210,9 +210,12 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
   // Those models' trees cut into blocks of 4 levels, where every split fits a byte
   // (tree_block_tables.h): the bitvector tables' slots, by fewer compares.
+  // Its byte keys take keys16's place (the row block walk, which reads keys16, does not
+  // take such models).
   const TreeBlockTables& tree_block_tables = model.single_row_tree_blocks();
   const TreeBlockTables* tree_blocks = bitvector16 && tree_block_tables.usable ? &tree_block_tables : nullptr;
-  alignas(64) uint8_t keys8[kRowByteKeys];
+  uint8_t* keys8 = reinterpret_cast<uint8_t*>(keys16);
+  static_assert(sizeof(keys16) >= kRowByteKeys, "keys16 holds the byte keys");
   if (tree_blocks) key_walk::tree_block_keys(bitvector_keys16, 2 * model.num_used_features(), keys8);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   for (uint32_t t = plan.tree_begin; t < plan.tree_end; t += kTrees) {

@@ -50,9 +50,11 @@ void make_byte_blocks(RowBlockTables& blocks, uint32_t num_used_features) {
   copy(blocks.bottom, blocks.bottom_bytes, 1);
   blocks.byte_extra_at = std::move(extra_at);
   blocks.bytes = true;
-  // Every single row takes the byte walk now: the 4-byte nodes are not read again.
-  blocks.top = {};
-  blocks.bottom = {};
+  // Every single row takes the byte walk now: the 4-byte nodes are not read again, and
+  // their memory goes (`= {}` would keep it: that assigns an empty list, keeping the
+  // capacity; 0.55 MiB for 500 trees of depth 8).
+  decltype(blocks.top)().swap(blocks.top);
+  decltype(blocks.bottom)().swap(blocks.bottom);
 }
 
 }  // namespace
