@@ -5,11 +5,9 @@
 // CPU was checked (avx512vbmi_allowed).
 #pragma once
 
-#include <immintrin.h>
-
 #include <cstdint>
 
-#include "predict/key_step.h"
+#include "predict/key_step.h"  // POLYSCORE_X86_64, and <immintrin.h> there
 #include "predict/row_block_tables.h"
 
 #if POLYSCORE_X86_64
