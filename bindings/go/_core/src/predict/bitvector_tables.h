@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "predict/mapped_allocator.h"
+#include "predict/row_block_tables.h"  // LineAlignedAllocator
 
 namespace polyscore {
 
@@ -39,7 +40,7 @@ struct BitvectorTables {
   bool avx512 = false;  // take the AVX-512 (F, CD, BW, DQ, VL) code
   bool avx2 = false;    // else batches take the AVX2 code (else the portable code)
   // The splits of every tree, tree after tree, one array per field:
-  std::vector<uint64_t> keep;    // the leaf set without the leaves of the split's left subtree
+  std::vector<uint64_t, LineAlignedAllocator<uint64_t>> keep;    // the leaf set without the leaves of the split's left subtree
   // Mapped (mapped_allocator.h): a categorical model's single rows read key16 and at16
   // only, and these two are released.
   std::vector<uint32_t, MappedAllocator<uint32_t>> key;     // as LinkedNode::key: go right when key(x) > key
@@ -70,14 +71,14 @@ struct BitvectorTables {
   // category_begin indexes these), each tree's padded to a multiple of 8 (padding: an
   // empty set, never right, keeping every leaf):
   bool category_vector = false;
-  std::vector<uint64_t> category_low, category_high;  // per split: bits 0-63, 64-127 of its set
-  std::vector<uint64_t> category_keep;                // as keep
-  std::vector<uint64_t> category_at;                  // where the row's code is (as at16), in a 64-bit lane
+  std::vector<uint64_t, LineAlignedAllocator<uint64_t>> category_low, category_high;  // per split: bits 0-63, 64-127 of its set
+  std::vector<uint64_t, LineAlignedAllocator<uint64_t>> category_keep;                // as keep
+  std::vector<uint64_t, LineAlignedAllocator<uint64_t>> category_at;                  // where the row's code is (as at16), in a 64-bit lane
   // When every split's key fits 16 bits (a double model's ranks, below 0xffff), single
   // rows compare 16-bit keys, 32 splits per instruction, picked by half the permutes:
   bool rows16 = false;
-  std::vector<uint16_t> key16;  // per split: key (padding: 0xffff, never below a row's key)
-  std::vector<uint16_t> at16;   // per split: where a single row's key is (offset / 64)
+  std::vector<uint16_t, LineAlignedAllocator<uint16_t>> key16;  // per split: key (padding: 0xffff, never below a row's key)
+  std::vector<uint16_t, LineAlignedAllocator<uint16_t>> at16;   // per split: where a single row's key is (offset / 64)
   // When every split's key fits 16 bits (as for rows16, at any number of used features),
   // batches with AVX-512 compare the block's keys narrowed to 16 bits, 32 rows per compare.
   bool batches16 = false;
