@@ -65,13 +65,8 @@ void build_walk_nodes(PreparedModel& model) {
       // "not <=", i.e. right), keep the general walk.
       if ((node.flags & kZeroIsMissing) || !(node.flags & (kNanIsMissing | kNanAsZero))) return;
       depth_of[node.child_or_leaf] = depth_of[node.child_or_leaf + 1] = depth_of[i] + 1;
-      uint32_t flags = node.feature;
-      if (node.flags & kNanIsMissing) {
-        if (!(node.flags & kDefaultLeft)) flags |= kWalkNanGoesRight;
-      } else {
-        flags |= kWalkNanAsZero;
-        walk.kinds |= kWalkHasNanAsZero;
-      }
+      uint32_t flags = node.feature | walk_nan_flags(node.flags);
+      if (flags & kWalkNanAsZero) walk.kinds |= kWalkHasNanAsZero;
       w.child = tree.node_begin + node.child_or_leaf;
       if (node.flags & kCategorical) {
         flags |= kWalkCategorical;

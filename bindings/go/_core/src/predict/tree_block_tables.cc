@@ -7,6 +7,7 @@
 
 #include "predict/cpu_features.h"
 #include "predict/key_encoding.h"
+#include "predict/key_tables.h"
 #include "predict/prepared_model.h"
 
 namespace polyscore {
@@ -30,24 +31,21 @@ class TreeCutter {
   const Node& node(uint32_t i) const { return model_.forest->nodes[tree_.node_begin + i]; }
   bool leaf(uint32_t i) const { return (node(i).flags & kLeaf) != 0; }
 
-  // The split's key and where a row's key for it is, as the walks by keys read them
-  // (key_walk::split_of), from the forest's own node: the walk nodes are released at
+  // The split's key and where a row's key for it is, by the walks by keys' own rule
+  // (key_walk::split_of) applied to the forest's node: the walk nodes are released at
   // load, and making them again for the whole forest (2 MiB for 1,000 trees of 63
   // leaves) would stay in the process's heap. False for a split the walks by keys do
   // not take (categorical, zero as missing, NaN neither missing nor zero).
   bool split_of(const Node& n, uint32_t& key, uint32_t& where) const {
     if ((n.flags & (kCategorical | kZeroIsMissing)) || !(n.flags & (kNanIsMissing | kNanAsZero))) return false;
-    const std::vector<uint32_t>& used = model_.used_features;
-    uint32_t feature = n.feature;
-    if (!used.empty()) {
-      const auto at = std::lower_bound(used.begin(), used.end(), n.feature);
-      if (at == used.end() || *at != n.feature) return false;
-      feature = static_cast<uint32_t>(at - used.begin());
-    }
-    // NaN goes right: missing and not default left, or read as 0.0 and 0.0 goes right.
-    const bool nan_right = (n.flags & kNanIsMissing) ? !(n.flags & kDefaultLeft) : 0.0 > n.threshold;
-    key = key_walk::key_of_value(model_, feature, n.threshold);
-    where = feature + (nan_right ? model_.num_used_features() : 0);
+    const uint32_t feature = model_.used_position(n.feature);
+    if (feature == PreparedModel::kUnusedFeature) return false;
+    WalkNode w{};
+    w.threshold = n.threshold;
+    w.feature_flags = feature | walk_nan_flags(n.flags);
+    const HeapNode split = key_walk::split_of(model_, w);
+    key = split.key;
+    where = static_cast<uint32_t>(split.offset / key_walk::kBlockRows);
     return true;
   }
 

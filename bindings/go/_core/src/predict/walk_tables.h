@@ -33,6 +33,14 @@ enum WalkFlag : uint32_t {
   kWalkCatInSetGoesLeft = 1u << 28,
   kWalkFeatureMask = (1u << 28) - 1,
 };
+// A numeric split's NaN flags (kWalkNanGoesRight, kWalkNanAsZero) from its Node's: NaN
+// missing goes right unless default left; NaN read as 0.0 otherwise. Only for splits
+// whose NaN is missing or read as zero (build_walk_nodes keeps the others out).
+inline uint32_t walk_nan_flags(uint32_t node_flags) {
+  if (node_flags & kNanIsMissing) return (node_flags & kDefaultLeft) ? 0u : uint32_t(kWalkNanGoesRight);
+  return kWalkNanAsZero;
+}
+
 // Which kinds of split a model's walk tables hold (the walk is compiled for each mix).
 enum WalkKinds : unsigned {
   kWalkHasNanAsZero = 1,
