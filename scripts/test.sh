@@ -12,7 +12,8 @@ run() {  # run NAME COMMAND...: runs one suite, remembers a failure, goes on
   local name=$1; shift
   echo
   echo "================ $name"
-  if "$@"; then echo "== $name: ok"; else echo "== $name: FAILED"; failed+=("$name"); fi
+  local start=$SECONDS
+  if "$@"; then echo "== $name: ok ($((SECONDS - start)) s)"; else echo "== $name: FAILED ($((SECONDS - start)) s)"; failed+=("$name"); fi
 }
 
 # The committed conformance vectors agree with their manifest (shapes, kinds, files).
@@ -53,7 +54,7 @@ run "clang build with -Werror" bash -c '
 # under qemu-user: every conformance vector, and the same doubles as x86-64. About 3 minutes.
 run "aarch64 build under qemu-user" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/cross/test.sh
 # The x86-64 suite on an emulated AVX2-only CPU (Haswell) and an SSE4.2 one (Nehalem):
-# the instruction sets chosen from cpuid as on those machines. About 4 minutes.
+# the instruction sets chosen from cpuid as on those machines, side by side. About 12 minutes.
 run "x86-64 without AVX-512 under qemu-user" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/cross/x86_cpus.sh
 
 # The concurrency tests (worker pool, threads sharing a model, free during predict,

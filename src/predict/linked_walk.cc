@@ -5,6 +5,7 @@
 #include "predict/avx2_walk.h"
 #include "predict/avx512_walk.h"
 #include "predict/key_step.h"
+#include "predict/tree_chains.h"
 
 namespace polyscore::key_walk {
 namespace {
@@ -59,13 +60,12 @@ inline size_t linked_step(const LinkedNode* nodes, size_t i, const uint32_t* key
   }
 }
 
-// kLanes walks of the linked tables for `depth` steps from the nodes start[]: leaves in
-// at[] the node each reached. A batch (kOneRow false) walks rows of a block side by side
-// (lane g reads keys + g: keys is the first row's column); a single row walks trees
-// side by side. Leaves are self-loops, so walks that arrive early stay put; and since
-// deep leaf-wise trees have a few long branches that most walks never take, every
-// kExitCheck steps the walk stops if no lane moved.
-template <bool kCategories, bool kOneRow, int kLanes>
+// kLanes rows of a block through a tree of the linked tables side by side (lane g reads
+// keys + g: keys is the first row's column), `depth` steps from the nodes start[]:
+// leaves in at[] the node each reached. Leaves are self-loops, so walks that arrive
+// early stay put; and since deep leaf-wise trees have a few long branches that most
+// walks never take, every kExitCheck steps the walk stops if no lane moved.
+template <bool kCategories, int kLanes>
 __attribute__((noinline)) void walk_linked_lanes(const PreparedModel& model, const uint32_t* start,
                                                  uint32_t depth, const uint32_t* keys, uint32_t* at) {
   const LinkedNode* nodes = model.linked.nodes.data();
@@ -79,13 +79,13 @@ __attribute__((noinline)) void walk_linked_lanes(const PreparedModel& model, con
     for (; d < last; ++d) {
 #pragma GCC unroll 16
       for (int g = 0; g < kLanes; ++g) {
-        i[g] = linked_step<kCategories, kOneRow>(nodes, i[g], kOneRow ? keys : keys + g, categories);
+        i[g] = linked_step<kCategories, false>(nodes, i[g], keys + g, categories);
       }
     }
     size_t moved = 0;
 #pragma GCC unroll 16
     for (int g = 0; g < kLanes; ++g) {
-      const size_t next = linked_step<kCategories, kOneRow>(nodes, i[g], kOneRow ? keys : keys + g, categories);
+      const size_t next = linked_step<kCategories, false>(nodes, i[g], keys + g, categories);
       moved |= next ^ i[g];
       i[g] = next;
     }
@@ -128,7 +128,7 @@ void walk_linked_block(const PreparedModel& model, uint32_t t, const uint32_t* k
 #endif
   if (!walked_top) std::fill_n(start, kBlockRows, model.forest->trees[t].node_begin);
   for (size_t r = 0; r < n; r += kRowLanes) {
-    walk_linked_lanes<kCategories, false, kRowLanes>(model, start + r, steps, keys + r, at + r);
+    walk_linked_lanes<kCategories, kRowLanes>(model, start + r, steps, keys + r, at + r);
   }
 }
 
@@ -166,19 +166,22 @@ void linked_block_leaves(const PreparedModel& model, const uint32_t* keys, size_
 
 void linked_row_leaves(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                        uint32_t* leaves) {
-  for (uint32_t lane0 = 0; lane0 < count; lane0 += kTreeLanes) {
-    // Lanes past count walk the last tree again.
-    uint32_t roots[kTreeLanes], at[kTreeLanes], depth = 0;
-    for (uint32_t g = 0; g < kTreeLanes; ++g) {
-      const uint32_t t = first + std::min(lane0 + g, count - 1);
-      roots[g] = model.forest->trees[t].node_begin;
-      depth = std::max(depth, model.walk.depth[t]);
-    }
-    with_categories(model, [&](auto categories) {
-      walk_linked_lanes<decltype(categories)::value, true, kTreeLanes>(model, roots, depth, keys, at);
-    });
-    for (uint32_t g = 0; g < kTreeLanes && lane0 + g < count; ++g) leaves[lane0 + g] = at[g];
-  }
+  // Each tree's root, then the sink (LinkedTables::sink); its leaf, then the sink's records.
+  uint32_t roots[kTreeChainCall + 2 * kTreeChains], reached[kTreeChainCall + kTreeChains];
+  for (uint32_t t = 0; t < count; ++t) roots[t] = model.forest->trees[first + t].node_begin;
+  std::fill(roots + count, roots + count + 2 * kTreeChains, model.linked.sink);
+  const LinkedNode* nodes = model.linked.nodes.data();
+  const LinkedCategories categories{model.category_codes.right_words.data(),
+                                    static_cast<uint32_t>(linked_category_key_base(model.category_codes))};
+  with_categories(model, [&](auto with) {
+    // A walk ends at a leaf, whose step goes to itself; the record is the node stepped from.
+    auto step = [&](uint32_t at, uint32_t) {
+      const uint32_t next = static_cast<uint32_t>(linked_step<decltype(with)::value, true>(nodes, at, keys, categories));
+      return ChainStep{next, next == at, at};
+    };
+    walk_tree_chains(roots, count, step, reached);
+  });
+  std::copy_n(reached, count, leaves);
 }
 
 }  // namespace polyscore::key_walk

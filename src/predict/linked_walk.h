@@ -20,7 +20,9 @@ void linked_add_block(const PreparedModel& model, const uint32_t* keys, size_t n
 // room for kBlockRows.
 void linked_block_leaves(const PreparedModel& model, const uint32_t* keys, size_t n, uint32_t tree,
                          uint32_t* leaves);
-// One row (row_keys) through trees [first, first + count): the node reached in each.
+// One row (row_keys) through trees [first, first + count), count at most
+// kTreeChainCall (tree_chains.h): the node reached in each. In chains: no step past a
+// tree's leaf, and no branch on where a walk ends.
 void linked_row_leaves(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                        uint32_t* leaves);
 

@@ -24,8 +24,8 @@ class TreeCutter {
   }
 
   // Cuts the tree from its root; false where a split does not fit a byte or the tree
-  // takes more than 127 blocks. steps: the blocks on its longest path.
-  bool cut(uint32_t& steps) { return cut_below(0, steps); }
+  // takes more than 127 blocks.
+  bool cut() { return cut_below(0); }
 
  private:
   const Node& node(uint32_t i) const { return model_.forest->nodes[tree_.node_begin + i]; }
@@ -60,7 +60,7 @@ class TreeCutter {
   }
 
   // The block whose root is tree-local node `root`, and the blocks below it.
-  bool cut_below(uint32_t root, uint32_t& steps) {
+  bool cut_below(uint32_t root) {
     const size_t number = blocks_.size() / kTreeBlockBytes - first_;
     if (number >= kTreeBlockLeaf) return false;
     const size_t at = blocks_.size();
@@ -82,7 +82,6 @@ class TreeCutter {
       position[2 * v] = leaf(i) ? i : node(i).child_or_leaf;
       position[2 * v + 1] = leaf(i) ? i : node(i).child_or_leaf + 1;
     }
-    steps = 1;
     for (uint32_t e = 0; e < kRowBlockNodes; ++e) {
       const uint32_t i = position[kRowBlockNodes + e];
       uint8_t exit;
@@ -90,9 +89,7 @@ class TreeCutter {
         exit = static_cast<uint8_t>(kTreeBlockLeaf + leaf_number_[i]);
       } else {
         exit = static_cast<uint8_t>(blocks_.size() / kTreeBlockBytes - first_);
-        uint32_t below = 0;
-        if (!cut_below(i, below)) return false;
-        steps = std::max(steps, below + 1);
+        if (!cut_below(i)) return false;
       }
       blocks_[at + 2 * kRowBlockNodes + e] = exit;
     }
@@ -134,9 +131,8 @@ TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
     }
   }
   TreeBlockTables tables;
-  tables.blocks.reserve(blocks * kTreeBlockBytes);
+  tables.blocks.reserve((blocks + 1) * kTreeBlockBytes);
   tables.first_block.reserve(forest.trees.size());
-  tables.steps.reserve(forest.trees.size());
   for (uint32_t t = 0; t < forest.trees.size(); ++t) {
     const Tree& tree = forest.trees[t];
     // At most 64 leaves a tree, as the bitvector tables' slots (127 nodes).
@@ -145,10 +141,12 @@ TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
       return TreeBlockTables();
     }
     tables.first_block.push_back(static_cast<uint32_t>(tables.blocks.size() / kTreeBlockBytes));
-    uint32_t steps = 0;
-    if (!TreeCutter(model, t, tables.blocks).cut(steps)) return TreeBlockTables();
-    tables.steps.push_back(static_cast<uint8_t>(steps));
+    if (!TreeCutter(model, t, tables.blocks).cut()) return TreeBlockTables();
   }
+  // The sink: keys 255 (never right), every exit block 0 of itself.
+  tables.sink = static_cast<uint32_t>(tables.blocks.size() / kTreeBlockBytes);
+  tables.blocks.resize(tables.blocks.size() + kTreeBlockBytes, 0);
+  std::fill(tables.blocks.end() - kTreeBlockBytes, tables.blocks.end() - kTreeBlockBytes + kRowBlockNodes, 255);
   tables.usable = true;
   return tables;
 }

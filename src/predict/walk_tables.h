@@ -169,7 +169,10 @@ constexpr uint32_t kLinkedCategorical = 1;
 inline uint64_t linked_category_key_base(const CategoryCodes& codes) { return uint64_t(codes.codes) + 1; }
 struct LinkedTables {
   bool usable = false;
+  // The forest's nodes, then two whose steps go to each other whatever the row: a single
+  // row's chains (tree_chains.h) wait there, at `sink`, once they have no tree left.
   std::vector<LinkedNode> nodes;
+  uint32_t sink = 0;
   std::vector<float> value32;                // per node (leaves): tree weight * leaf value, as a float32 model sums it
   std::vector<double> value64;               // the same, for a double model
 

@@ -18,6 +18,7 @@
 #include "loaders/loaders.h"
 #include "predict/bitvector_tables.h"
 #include "predict/cpu_features.h"
+#include "predict/key_tables.h"
 #include "predict/predictor.h"
 #include "predict/tree_block_tables.h"
 #include "test_rows.h"
@@ -57,6 +58,15 @@ PreparedModel by_key_walks(const Forest& forest) {
   return reference;
 }
 
+// Single rows by the general walk over the walk nodes (no tables by keys).
+PreparedModel by_general_walk(const Forest& forest) {
+  PreparedModel general = by_key_walks(forest);
+  general.heap = HeapTables();
+  general.linked = LinkedTables();
+  general.family = choose_walk(general);
+  return general;
+}
+
 TEST(TreeBlockWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   const auto manifest = nlohmann::json::parse(read_file(source_path("tests/vectors/manifest.json")));
   std::set<std::string> models;
@@ -80,20 +90,20 @@ TEST(TreeBlockWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
   }
 }
 
-// A LightGBM-like model of 40 trees of every shape the walk takes: a single leaf, a
+// A LightGBM-like model of `trees` trees (40 unless told) of every shape the walk takes: a single leaf, a
 // stump, chains of 64 leaves 63 deep (to the left and to the right), balanced trees of
 // 64 leaves, random ones of 5 to 64. Each split parts its leaves [lo, hi) at mid, with a
 // threshold that grows with mid (so rows reach every depth), on one feature per 8
 // levels; NaN missing, half the splits sending it left. At most 4 x 63 thresholds a
 // feature, so every key fits a byte.
-Forest shapes_forest() {
+Forest shapes_forest(uint32_t trees = 40) {
   Forest forest;
   forest.format = ModelFormat::kLightGBMText;
   forest.num_features = 5;
   forest.base_margin = {0.25};
   std::mt19937 rng(17);
   const uint32_t kLeaves[] = {1, 2, 64, 64, 64, 5, 33, 64, 17, 64};
-  for (uint32_t t = 0; t < 40; ++t) {
+  for (uint32_t t = 0; t < trees; ++t) {
     const uint32_t leaves = kLeaves[t % 10];
     const uint32_t shape = t % 10;
     const uint32_t root = static_cast<uint32_t>(forest.nodes.size());
@@ -126,7 +136,7 @@ Forest shapes_forest() {
     build(build, 0, 0, leaves, 0);
     forest.trees.back().num_nodes = static_cast<uint32_t>(forest.nodes.size()) - root;
   }
-  forest.iteration_begin.push_back(40);
+  forest.iteration_begin.push_back(trees);
   return forest;
 }
 
@@ -136,29 +146,37 @@ TEST(TreeBlockWalk, MatchesTheKeyWalksOnTreesOfEveryShape) {
   const PreparedModel tested = with_tree_blocks(forest);
   ASSERT_EQ(tested.tree_blocks.usable, walk_possible());
   if (!tested.tree_blocks.usable) return;
-  // Blocks on the longest path: a single leaf and a stump 1, a chain 63 deep 16, a
-  // balanced tree of 64 leaves (6 deep) 2.
-  EXPECT_EQ(tested.tree_blocks.steps[0], 1);
-  EXPECT_EQ(tested.tree_blocks.steps[1], 1);
-  EXPECT_EQ(tested.tree_blocks.steps[2], 16);
-  EXPECT_EQ(tested.tree_blocks.steps[3], 16);
-  EXPECT_EQ(tested.tree_blocks.steps[4], 2);
+  // Blocks a tree: a single leaf and a stump 1, a chain 63 deep 16, a balanced tree of
+  // 64 leaves (6 deep) 17 (its root block, and one below each of its 16 exits).
+  const std::vector<uint32_t>& first = tested.tree_blocks.first_block;
+  EXPECT_EQ(first[1] - first[0], 1u);
+  EXPECT_EQ(first[2] - first[1], 1u);
+  EXPECT_EQ(first[3] - first[2], 16u);
+  EXPECT_EQ(first[4] - first[3], 16u);
+  EXPECT_EQ(first[5] - first[4], 17u);
   expect_same_rows(by_key_walks(forest), tested, rows_at_thresholds(forest, 1000, 3), 1000);
 }
 
-TEST(TreeBlockWalk, MatchesTheKeyWalksOnTreeRangesThatCutGroups) {
-  // 16 trees a step, side by side; a range's first and last part groups take fewer lanes.
-  const Forest forest = shapes_forest();
+TEST(TreeBlockWalk, MatchesTheGeneralWalkOnTreeRanges) {
+  // A call walks up to kTreeChainCall (1,024) trees in 8 chains, each taking its next
+  // tree as it finishes one (tree_chains.h): ranges of fewer trees than chains, ranges
+  // cut into calls, and chains whose trees are of very different depths (63 deep beside
+  // stumps). The linked walk's single rows (the key walks here) take chains too.
+  const Forest forest = shapes_forest(1100);
+  const PreparedModel general = by_general_walk(forest);
+  ASSERT_FALSE(general.walks_by_keys());
+  const PreparedModel linked = by_key_walks(forest);
+  ASSERT_EQ(linked.family, WalkFamily::kLinked);
   const PreparedModel tested = with_tree_blocks(forest);
-  if (!tested.tree_blocks.usable) GTEST_SKIP() << "no AVX-512 VBMI here";
-  const PreparedModel reference = by_key_walks(forest);
-  const std::vector<double> rows = rows_at_thresholds(forest, 200, 9);
-  for (auto [begin, end] : {std::pair{0u, 40u}, {1u, 40u}, {3u, 19u}, {16u, 32u}, {2u, 3u}, {30u, 33u}}) {
+  const std::vector<double> rows = rows_at_thresholds(forest, 100, 9);
+  for (auto [begin, end] : {std::pair{0u, 1100u}, {1u, 1100u}, {3u, 19u}, {2u, 3u}, {0u, 1u}, {30u, 37u},
+                            {1000u, 1100u}, {1u, 1026u}, {1024u, 1025u}}) {
     SCOPED_TRACE(testing::Message() << "trees [" << begin << ", " << end << ")");
     PredictRequest request;
     request.iteration_begin = begin;
     request.iteration_end = end;
-    expect_same_rows(reference, tested, rows, 200, request);
+    expect_same_rows(general, linked, rows, 100, request);
+    if (tested.tree_blocks.usable) expect_same_rows(general, tested, rows, 100, request);
     if (HasFatalFailure()) return;
   }
 }
@@ -216,7 +234,7 @@ TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowNotAtLoad) {
   EXPECT_EQ(all.tree_blocks.usable, walk_possible());
   EXPECT_TRUE(model.tree_blocks.blocks == all.tree_blocks.blocks);
   EXPECT_EQ(model.tree_blocks.first_block, all.tree_blocks.first_block);
-  EXPECT_EQ(model.tree_blocks.steps, all.tree_blocks.steps);
+  EXPECT_EQ(model.tree_blocks.sink, all.tree_blocks.sink);
   // And the loaded model's single rows give the batch's values.
   for (size_t r = 0; r < 16; ++r) {
     double got = 0;

@@ -172,6 +172,7 @@ void build_linked(PreparedModel& model, bool top_levels) {
   const bool wide = !model.forest->arithmetic.float32;
   const uint64_t category_key_base = linked_category_key_base(model.category_codes);
   auto& nodes = linked.nodes;
+  nodes.reserve(model.forest->nodes.size() + 2);
   nodes.resize(model.forest->nodes.size());
   if (wide) linked.value64.resize(model.forest->nodes.size());
   else linked.value32.resize(model.forest->nodes.size());
@@ -194,6 +195,9 @@ void build_linked(PreparedModel& model, bool top_levels) {
       }
     }
   }
+  linked.sink = static_cast<uint32_t>(nodes.size());
+  nodes.push_back({std::numeric_limits<uint32_t>::max(), 0, linked.sink + 1});
+  nodes.push_back({std::numeric_limits<uint32_t>::max(), 0, linked.sink});
   linked.top_levels = top_levels ? top_level_walk(model) : Simd::kScalar;
   if (linked.top_levels != Simd::kScalar) {
     constexpr uint32_t kTopNodes = (1u << kLinkedTopLevels) - 1;

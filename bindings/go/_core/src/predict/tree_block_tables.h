@@ -34,9 +34,9 @@ struct TreeBlockTables {
   bool usable = false;
   std::vector<uint8_t, LineAlignedAllocator<uint8_t>> blocks;  // kTreeBlockBytes each
   std::vector<uint32_t> first_block;  // per tree: its root block
-  // Per tree: the blocks on its longest path (at least 1), the steps after which every
-  // row has reached a leaf.
-  std::vector<uint8_t> steps;
+  // A block after the trees' whose every exit is itself (block 0 from it): a walk with no
+  // tree left to take stays there.
+  uint32_t sink = 0;
 };
 
 // Whether single rows may take the tree block walk at all: on CPUs with AVX-512 VBMI,
