@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "predict/key_step.h"  // POLYSCORE_X86_64
+
 namespace polyscore::key_walk {
 
 // Chains side by side. Each step is a chain of dependent loads that the other chains'
@@ -33,19 +35,34 @@ struct ChainStep {
   uint32_t record;
 };
 
-// A chain: its tree (index into the call's trees) and its place in that tree.
+// A chain: its tree (index into the call's trees) and its place in that tree (size_t:
+// indexes without a zero extension).
 struct Chain {
-  uint32_t tree, at;
+  size_t tree, at;
 };
 
 namespace {
 
+// end (0 or 1) ? if_end : otherwise, without a branch: GCC makes one of ?: here, which
+// would be mispredicted about once a tree.
+inline size_t select_at_end(uint32_t end, size_t if_end, size_t otherwise) {
+#if POLYSCORE_X86_64
+  asm("testl %k[end], %k[end]\n\t"
+      "cmovneq %[if_end], %[otherwise]"
+      : [otherwise] "+r"(otherwise)
+      : [end] "r"(end), [if_end] "rm"(if_end)
+      : "cc");
+  return otherwise;
+#else
+  return otherwise ^ ((otherwise ^ if_end) & (size_t(0) - end));
+#endif
+}
+
 template <typename Step, typename Out>
 inline void chain_step(Chain& chain, const uint32_t* roots, Out* records, uint32_t& done, Step& step) {
-  const ChainStep s = step(chain.at, chain.tree);
+  const ChainStep s = step(static_cast<uint32_t>(chain.at), static_cast<uint32_t>(chain.tree));
   records[chain.tree] = static_cast<Out>(s.record);
-  const uint32_t next_root = roots[chain.tree + kTreeChains];
-  chain.at = s.next ^ ((s.next ^ next_root) & (0u - s.end));  // (not ?:, which GCC makes a branch)
+  chain.at = select_at_end(s.end, roots[chain.tree + kTreeChains], s.next);
   chain.tree += s.end * kTreeChains;
   done += s.end;
 }
