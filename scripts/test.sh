@@ -51,10 +51,10 @@ run "clang build with -Werror" bash -c '
   ./build-clang/polyscore_tests --gtest_brief=1'
 
 # The library and the C++ suite cross-built for aarch64 (the portable walk) and run
-# under qemu-user: every conformance vector, and the same doubles as x86-64. About 3 minutes.
+# under qemu-user: every conformance vector, and the same doubles as x86-64. About 5 minutes.
 run "aarch64 build under qemu-user" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/cross/test.sh
 # The x86-64 suite on an emulated AVX2-only CPU (Haswell) and an SSE4.2 one (Nehalem):
-# the instruction sets chosen from cpuid as on those machines, side by side. About 12 minutes.
+# the instruction sets chosen from cpuid as on those machines, side by side. About 6 minutes.
 run "x86-64 without AVX-512 under qemu-user" env POLYSCORE_BUILD_DIR="$ROOT/build" bash tests/cross/x86_cpus.sh
 
 # The concurrency tests (worker pool, threads sharing a model, free during predict,
