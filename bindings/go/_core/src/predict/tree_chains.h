@@ -26,9 +26,9 @@ constexpr uint32_t kTreeChains = 8;
 // lengths differ in proportion, and the fewer steps the longest chain waits for.
 constexpr uint32_t kTreeChainCall = 1024;
 
-// A step's outcome: the walk's next place in its tree, whether the place it stepped from
-// was the end of the walk (0 or 1), and what to record for the tree (the last record is
-// the tree's result).
+// A step's outcome: the walk's next place in its tree, whether the tree's walk is done
+// with this step (0 or 1: the chain then takes its next tree), and what to record for the
+// tree (its last record is its result: the leaf).
 struct ChainStep {
   uint32_t next;
   uint32_t end;
