@@ -8,12 +8,27 @@ ROOT=$PWD
 scripts/setup.sh
 
 failed=()
+failed_logs=()
+suites=0
+# Each suite's output also goes to a log, so that the end of a failed suite's output is
+# printed again last, where a CI page that shows only the end of a run still shows it.
+LOGS=$(mktemp -d)
+trap 'rm -rf "$LOGS"' EXIT
 run() {  # run NAME COMMAND...: runs one suite, remembers a failure, goes on
   local name=$1; shift
+  suites=$((suites + 1))
+  local log=$LOGS/$suites.log
   echo
   echo "================ $name"
   local start=$SECONDS
-  if "$@"; then echo "== $name: ok ($((SECONDS - start)) s)"; else echo "== $name: FAILED ($((SECONDS - start)) s)"; failed+=("$name"); fi
+  # tee by process substitution: a server a suite left behind cannot hold the suite open.
+  if "$@" > >(tee "$log") 2>&1; then
+    echo "== $name: ok ($((SECONDS - start)) s)"
+  else
+    echo "== $name: FAILED ($((SECONDS - start)) s)"
+    failed+=("$name")
+    failed_logs+=("$log")
+  fi
 }
 
 # The committed conformance vectors agree with their manifest (shapes, kinds, files).
@@ -94,6 +109,12 @@ run "tests/packaging/test.sh" bash tests/packaging/test.sh
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
+  sleep 1  # lets tee write the last lines
+  for i in "${!failed[@]}"; do
+    echo "================ the end of ${failed[$i]}'s output"
+    tail -n 60 "${failed_logs[$i]}"
+  done
+  echo
   echo "FAILED suites: ${failed[*]}"
   exit 1
 fi
