@@ -39,18 +39,13 @@ readelf -h "$BUILD/polyscore_tests" | grep -q 'Machine: *AArch64' ||
 # margins, leaves and SHAP contributions bit for bit), the sparse vectors and the checks
 # that compare every walk with the general one; and beside it (each run is one thread,
 # CI machines have two cores) the vectors again with only the general walks (as ctest's
-# ConformanceGeneralWalks). Each into its own log, printed in order once both are done.
-LOGS=$(mktemp -d)
-trap 'rm -rf "$LOGS"' EXIT
-"${QEMU[@]}" "$BUILD/polyscore_tests" --gtest_brief=1 >"$LOGS/all" 2>&1 & all=$!
-POLYSCORE_NO_HEAP_WALK=1 "${QEMU[@]}" "$BUILD/polyscore_tests" --gtest_brief=1 \
-  --gtest_filter='Vectors/*Conformance.*' >"$LOGS/general" 2>&1 & general=$!
-status=0
-wait "$all" || status=1
-wait "$general" || status=1
-echo "== the whole suite"; cat "$LOGS/all"
-echo "== the vectors with only the general walks"; cat "$LOGS/general"
-[ "$status" = 0 ] || { echo "aarch64 (qemu-user): the C++ suite FAILED" >&2; exit 1; }
+# ConformanceGeneralWalks).
+source tests/cross/side_by_side.sh
+start_beside "the whole suite" "${QEMU[@]}" "$BUILD/polyscore_tests" --gtest_brief=1
+start_beside "the vectors with only the general walks" env POLYSCORE_NO_HEAP_WALK=1 "${QEMU[@]}" \
+  "$BUILD/polyscore_tests" --gtest_brief=1 --gtest_filter='Vectors/*Conformance.*'
+wait_beside || { echo "aarch64 (qemu-user): the C++ suite FAILED" >&2; exit 1; }
+
 # Every case's values and margins, byte for byte as the x86-64 CLI prints them (the
 # conformance test allows 1e-6 relative; this allows nothing).
 X86_CLI=${POLYSCORE_BUILD_DIR:-$ROOT/build}/polyscore

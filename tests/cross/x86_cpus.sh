@@ -18,22 +18,15 @@ TESTS=${POLYSCORE_BUILD_DIR:-$PWD/build}/polyscore_tests
 # of the time, and the conformance vectors' contributions still check each CPU's kernels.
 FILTER='Vectors/*Conformance.*:*Walk*:*Contrib*:*OneRow*-Interactions.*:*TwoThreads*:*AnyThreadCount*:*DeepTrees*'
 
-# The two CPUs run side by side (each run is one thread; CI machines have two cores),
-# each into its own log, printed in order once both are done.
-LOGS=$(mktemp -d)
-trap 'rm -rf "$LOGS"' EXIT
 run_on() {  # CPU model, the top-level walk its cpuid must lead to
   # qemu warns about each host feature its emulator lacks; only the tests' output matters.
   POLYSCORE_EXPECT_TOP_LEVELS=$2 qemu-x86_64 -cpu "$1" "$TESTS" --gtest_brief=1 \
     --gtest_filter="$FILTER" 2>&1 | grep -v "TCG doesn't support requested feature"
   return "${PIPESTATUS[0]}"
 }
-run_on Haswell avx2 >"$LOGS/Haswell" & haswell=$!
-run_on Nehalem scalar >"$LOGS/Nehalem" & nehalem=$!
-status=0
-wait "$haswell" || status=1
-wait "$nehalem" || status=1
-echo "== Haswell (qemu-x86_64 -cpu Haswell): avx2"; cat "$LOGS/Haswell"
-echo "== Nehalem (qemu-x86_64 -cpu Nehalem): scalar"; cat "$LOGS/Nehalem"
-[ "$status" = 0 ] || { echo "x86-64 CPUs without AVX-512 (qemu-user): FAILED" >&2; exit 1; }
+# The two CPUs side by side.
+source tests/cross/side_by_side.sh
+start_beside "Haswell (qemu-x86_64 -cpu Haswell): avx2" run_on Haswell avx2
+start_beside "Nehalem (qemu-x86_64 -cpu Nehalem): scalar" run_on Nehalem scalar
+wait_beside || { echo "x86-64 CPUs without AVX-512 (qemu-user): FAILED" >&2; exit 1; }
 echo "x86-64 CPUs without AVX-512 (qemu-user): all checks passed"
