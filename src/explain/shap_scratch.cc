@@ -1,7 +1,5 @@
 #include "explain/shap_scratch.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdint>
@@ -10,6 +8,7 @@
 
 #include "explain/process_memory.h"
 #include "model/error.h"
+#include "predict/thread_stack.h"
 
 namespace polyscore {
 namespace {
@@ -32,21 +31,6 @@ std::string gib(double bytes) {
   return text;
 }
 
-// The lowest address of the calling thread's stack, found once per thread (for the
-// process's first thread glibc reads /proc/self/maps); 0 when it cannot be known.
-uintptr_t stack_low_end() {
-  thread_local uintptr_t low = [] {
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0) return uintptr_t(0);
-    void* address = nullptr;
-    size_t size = 0;
-    const bool known = pthread_attr_getstack(&attr, &address, &size) == 0;
-    pthread_attr_destroy(&attr);
-    return known ? reinterpret_cast<uintptr_t>(address) : uintptr_t(0);
-  }();
-  return low;
-}
-
 }  // namespace
 
 void check_shap_stack(const char* walk, uint32_t max_depth, size_t bytes_per_level) {
@@ -54,12 +38,11 @@ void check_shap_stack(const char* walk, uint32_t max_depth, size_t bytes_per_lev
   // scratch on the stack) and a guard page's worth of slack.
   constexpr size_t kMargin = size_t(64) << 10;
   const double needed = double(max_depth) * double(bytes_per_level) + double(kMargin);
-  if (needed <= double(size_t(256) << 10)) return;  // any thread's stack has this
-  const uintptr_t low = stack_low_end();
-  char here;
-  const uintptr_t sp = reinterpret_cast<uintptr_t>(&here);
-  if (low == 0 || sp <= low) return;  // unknown: the depth limit alone holds
-  const double left = double(sp - low);
+  // Checked at every call, whatever the need: a thread of 64 KiB explaining a 380-deep
+  // tree overflowed when needs under 256 KiB skipped it. The stack is read once a thread.
+  const size_t stack_left = thread_stack_left();
+  if (stack_left == SIZE_MAX) return;  // unknown: the depth limit alone holds
+  const double left = double(stack_left);
   if (needed <= left) return;
   throw Error(PS_ERR_UNSUPPORTED,
               std::string(walk) + " of a tree " + std::to_string(max_depth) + " deep needs about " +

@@ -19,12 +19,28 @@
 #include "predict/margins.h"
 #include "predict/output_transform.h"
 #include "predict/row_block_walk.h"
+#include "predict/thread_stack.h"
 #include "predict/tree_block_walk.h"
 #include "predict/tree_chains.h"
 #include "predict/worker_pool.h"
 
 namespace polyscore {
 namespace {
+
+[[gnu::cold, gnu::noinline]] void refuse_small_stack(size_t left) {
+  throw Error(PS_ERR_UNSUPPORTED, "scoring needs about " + std::to_string(kPredictStackBytes >> 10) +
+                                      " KiB of the calling thread's stack (a row's scratch is kept there); this "
+                                      "thread has " + std::to_string(left >> 10) +
+                                      " KiB left. Call from a thread with a larger stack");
+}
+
+// Refuses a calling thread with less than kPredictStackBytes of stack left: the
+// overflow would be a crash no caller can catch. thread_stack_left() is SIZE_MAX where
+// the stack cannot be known.
+void check_predict_stack() {
+  const size_t left = thread_stack_left();
+  if (left < kPredictStackBytes) refuse_small_stack(left);
+}
 
 // Rows scored together (key_encoding.h): each tree is walked for a whole block before the
 // next tree, so a tree's nodes stay in cache across the block.
@@ -142,6 +158,20 @@ void score_block(const PreparedModel& model, const PredictPlan& plan, OutputKind
 // ---- Scoring by keys, over the heap tables or else the linked tables (heap_walk.h, linked_walk.h).
 // Acc, the sum's type, is float for float32 models, else double.
 
+// The tree block tables single rows take (tree_block_tables.h), or nullptr: usable, and
+// the tables their slots index are there.
+const TreeBlockTables* row_tree_blocks(const PreparedModel& model) {
+  const TreeBlockTables& tables = model.single_row_tree_blocks();
+  if (!tables.usable) return nullptr;
+  switch (tables.slots) {
+    case TreeBlockSlots::kBitvector:
+      return model.single_row_bitvector().walks_rows() ? &tables : nullptr;
+    case TreeBlockSlots::kOwn:
+      return &tables;
+  }
+  return nullptr;
+}
+
 // What a walk by keys returns for each tree is an index into these two tables: the
 // value to add, and the index of the leaf (Forest::leaf_id).
 template <typename Acc>
@@ -150,10 +180,16 @@ struct KeyWalkResults {
   const uint32_t* leaf;
   // batch: for the walk of a batch's blocks, else of single rows (each may be the
   // bitvector walk, bitvector_tables.h). leaves: whether leaf is read (leaf output); the
-  // heap walk's leaf table is made at the first call that reads it.
-  KeyWalkResults(const PreparedModel& model, bool batch, bool leaves) {
+  // heap walk's leaf table is made at the first call that reads it. tree_blocks: single
+  // rows' (row_tree_blocks).
+  KeyWalkResults(const PreparedModel& model, bool batch, bool leaves, const TreeBlockTables* tree_blocks = nullptr) {
     const BitvectorTables& bitvector = batch ? model.batch_bitvector() : model.single_row_bitvector();
-    if (batch ? bitvector.usable : bitvector.walks_rows()) {
+    if (tree_blocks && tree_blocks->slots == TreeBlockSlots::kOwn) {
+      // In place of the linked tables (TreeBlockSlots::kOwn).
+      if constexpr (sizeof(Acc) == 4) value = tree_blocks->value32.data();
+      else value = tree_blocks->value64.data();
+      leaf = tree_blocks->leaf.data();
+    } else if (batch ? bitvector.usable : bitvector.walks_rows()) {
       if constexpr (sizeof(Acc) == 4) value = bitvector.value32.data();
       else value = bitvector.value64.data();
       leaf = bitvector.leaf.data();
@@ -181,8 +217,10 @@ constexpr size_t kKeyMinBlockRows = 16;
 // rows do not (no AVX-512). That block takes the bitvector walk too, its lanes past n
 // padded, so that a batch never builds the single-row walk's tables (a batch of 70 rows
 // would hold both, PreparedModel::bitvector_batches_only); a call of fewer rows walks
-// row by row, as single rows do.
+// row by row, as single rows do. Every block of a model whose batches take the tree
+// block walk (PreparedModel::tree_blocks_take_batches) walks row by row.
 bool short_block_by_rows(const PreparedModel& model, size_t n, size_t call_rows) {
+  if (model.tree_blocks_take_batches) return true;
   if (n >= kKeyMinBlockRows) return false;
   return call_rows < kKeyMinBlockRows || !model.bitvector_batches_only();
 }
@@ -205,7 +243,10 @@ __attribute__((noinline)) void walk_in_chains(uint32_t begin, uint32_t end, Walk
 template <typename Acc>
 void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, const uint32_t* keys,
                        const double* offset, Acc* margins, double* out) {
-  const KeyWalkResults<Acc> results(model, false, plan.kind == OutputKind::kLeaf);
+  // Deep trees cut into blocks of 4 levels, where every split fits a byte
+  // (tree_block_tables.h): in place of the bitvector or linked walk.
+  const TreeBlockTables* tree_blocks = row_tree_blocks(model);
+  const KeyWalkResults<Acc> results(model, false, plan.kind == OutputKind::kLeaf, tree_blocks);
   constexpr uint32_t kTrees = 16;
   uint32_t reached[kTrees];
   // A categorical model's are built at its first single row (or a batch's first block of
@@ -220,18 +261,14 @@ void score_row_by_keys(const PreparedModel& model, const PredictPlan& plan, cons
   // The byte walk adds the values itself (one output), beside its walk.
   const bool row_blocks_sum = row_blocks && model.row_blocks.bytes && plan.kind != OutputKind::kLeaf &&
                               model.forest->num_margin_outputs == 1;
-  uint16_t bitvector_keys16[key_walk::kBitvectorRowKeys16];
-  const bool bitvector16 = bitvector.walks_rows() && bitvector.rows16;
-  if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
-  // Those models' trees cut into blocks of 4 levels, where every split fits a byte
-  // (tree_block_tables.h): the bitvector tables' slots, by fewer compares.
-  // Its byte keys take keys16's place (the row block walk, which reads keys16, does not
-  // take such models).
-  const TreeBlockTables& tree_block_tables = model.single_row_tree_blocks();
-  const TreeBlockTables* tree_blocks = bitvector16 && tree_block_tables.usable ? &tree_block_tables : nullptr;
+  // The tree block walk's byte keys take keys16's place (the row block walk, which reads
+  // keys16, does not take such models).
   uint8_t* keys8 = reinterpret_cast<uint8_t*>(keys16);
   static_assert(sizeof(keys16) >= kRowByteKeys, "keys16 holds the byte keys");
-  if (tree_blocks) key_walk::tree_block_keys(bitvector_keys16, 2 * model.num_used_features(), keys8);
+  if (tree_blocks) key_walk::tree_block_keys(keys, 2 * model.num_used_features(), keys8);
+  uint16_t bitvector_keys16[key_walk::kBitvectorRowKeys16];
+  const bool bitvector16 = !tree_blocks && bitvector.walks_rows() && bitvector.rows16;
+  if (bitvector16) key_walk::bitvector_row_keys16(model, keys, bitvector_keys16);
   if (plan.kind != OutputKind::kLeaf) init_margins(*model.forest, offset, margins);
   // What trees [t, t + count) add, given the leaves they reached.
   auto add = [&](uint32_t t, uint32_t count, const uint32_t* leaves) {
@@ -427,6 +464,7 @@ void predict_rows(const PreparedModel& model, const PredictPlan& plan, size_t n_
 template <typename T>
 void predict_dense_impl(const PreparedModel& model, const PredictPlan& plan,
                         const T* rows, size_t n_rows, double* out, const double* offsets) {
+  check_predict_stack();
   const bool f32 = model.forest->arithmetic.float32;
   const size_t nf = model.forest->num_features;
   const uint32_t* used = model.used_features.data();
@@ -459,6 +497,7 @@ template <typename T>
 void predict_csr(const PreparedModel& model, const PredictPlan& plan, 
                  const int64_t* indptr, const int32_t* indices, const T* values, size_t n_rows,
                  double* out, const double* offsets) {
+  check_predict_stack();
   const double absent = absent_value(*model.forest);
   const bool f32 = model.forest->arithmetic.float32;
   const size_t nu = model.num_used_features();
@@ -525,6 +564,7 @@ void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan,
 
 void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out,
                  const double* offset) {
+  check_predict_stack();
   if (plan.tree_end - plan.tree_begin < kFewTrees) {
     if (model.forest->arithmetic.float32) {
       score_row_of_few_trees<float>(model, plan, row, offset, out);

@@ -111,13 +111,21 @@ struct PreparedModel {
   // row_blocks, built first if they are left to the first single row (thread-safe).
   const RowBlockTables& single_row_blocks() const;
   // Where usable (tree_block_tables.h), single rows of a model the bitvector walk takes
-  // them of (16-bit keys, CPUs with AVX-512 VBMI) take the tree block walk over these
-  // instead. Built at the model's first single row (single_row_tree_blocks(),
-  // thread-safe), so that a model scored only in batches never holds them.
+  // them of (16-bit keys, AVX-512), or its batches only (AVX2: single rows would take
+  // the linked walk), take the tree block walk over these instead. Built at the model's
+  // first single row (single_row_tree_blocks(), thread-safe), so that a model scored
+  // only in batches never holds them; where they have values of their own
+  // (TreeBlockSlots::kOwn), the linked tables are never built.
   const TreeBlockTables& single_row_tree_blocks() const;
   mutable TreeBlockTables tree_blocks;
   bool tree_blocks_at_first_row = false;
   mutable CopyableOnceFlag tree_blocks_once;
+  // Where the bitvector walk takes neither (no AVX2; aarch64), a linked-walk model's
+  // batches take the tree block walk too, row by row, in place of the linked walk:
+  // built at load with their own values, and the linked tables and walk.leaf freed.
+  // On the 1,000 x 63-leaf benchmark model a batch takes 0.77x the time and the model
+  // 1.4 MiB of tables in place of 2.9 (docs/predictor.md item 9).
+  bool tree_blocks_take_batches = false;
   // The leaf of each heap slot (key_tables.h heap_leaf_slots), made at the first call that
   // asks (leaf output, thread-safe): 4 bytes a slot that scoring values never reads,
   // 0.5 MiB for 500 trees of depth 8.

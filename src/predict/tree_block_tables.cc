@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "predict/bitvector_tables.h"
 #include "predict/cpu_features.h"
 #include "predict/key_encoding.h"
 #include "predict/key_tables.h"
@@ -13,7 +14,7 @@
 namespace polyscore {
 namespace {
 
-// The blocks of one tree, appended to `blocks` (block numbers counted from its first).
+// The blocks of one tree, appended to `blocks`.
 class TreeCutter {
  public:
   TreeCutter(const PreparedModel& model, uint32_t tree, std::vector<uint8_t, LineAlignedAllocator<uint8_t>>& blocks)
@@ -26,6 +27,20 @@ class TreeCutter {
   // Cuts the tree from its root; false where a split does not fit a byte or the tree
   // takes more than 127 blocks.
   bool cut() { return cut_below(0); }
+
+  // The tree's leaves as the tables' own slots, from slot `first` on (leaf number n at
+  // first + n): what each adds (the tree's weight times its value, in the model's sum
+  // type) and its index into Forest::leaf_ids, as the bitvector tables' slots hold them.
+  void fill_slots(size_t first, TreeBlockTables& tables) const {
+    for (uint32_t i = 0; i < tree_.num_nodes; ++i) {
+      if (!leaf(i)) continue;
+      const size_t slot = first + leaf_number_[i];
+      const double value = tree_.weight * model_.forest->leaf_values[node(i).child_or_leaf];
+      if (!tables.value64.empty()) tables.value64[slot] = value;
+      if (!tables.value32.empty()) tables.value32[slot] = static_cast<float>(value);
+      tables.leaf[slot] = node(i).child_or_leaf;
+    }
+  }
 
  private:
   const Node& node(uint32_t i) const { return model_.forest->nodes[tree_.node_begin + i]; }
@@ -88,7 +103,7 @@ class TreeCutter {
       if (leaf(i)) {
         exit = static_cast<uint8_t>(kTreeBlockLeaf + leaf_number_[i]);
       } else {
-        exit = static_cast<uint8_t>(blocks_.size() / kTreeBlockBytes - first_);
+        exit = static_cast<uint8_t>(blocks_.size() / kTreeBlockBytes - first_ - number);
         if (!cut_below(i)) return false;
       }
       blocks_[at + 2 * kRowBlockNodes + e] = exit;
@@ -105,9 +120,13 @@ class TreeCutter {
 
 }  // namespace
 
-bool tree_blocks_allowed() { return avx512vbmi_allowed() && !set_in_environment("POLYSCORE_NO_ROW_BYTES"); }
+bool tree_blocks_allowed() { return !set_in_environment("POLYSCORE_NO_ROW_BYTES"); }
 
-TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
+TreeBlockSlots tree_block_slots_for(const PreparedModel& model) {
+  return model.bitvector.walks_rows() ? TreeBlockSlots::kBitvector : TreeBlockSlots::kOwn;
+}
+
+TreeBlockTables make_tree_block_tables(const PreparedModel& model, TreeBlockSlots slots) {
   if (!tree_blocks_allowed()) return TreeBlockTables();
   const Forest& forest = *model.forest;
   // Keys that are ranks (a double model's).
@@ -116,13 +135,18 @@ TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
   for (const Node& n : forest.nodes) {
     if (n.flags & kCategorical) return TreeBlockTables();
   }
+  // At most 64 leaves a tree, as the bitvector tables' slots (127 nodes).
+  for (const Tree& tree : forest.trees) {
+    if (tree.num_nodes > 2 * kBitvectorLeaves - 1) return TreeBlockTables();
+  }
   // Every list reserved at its size: a list grown push by push would leave the old
   // copies in the process's heap, twice the tables' memory.
-  size_t blocks = 0;
+  size_t blocks = 0, leaves = 0;
   for (const Tree& tree : forest.trees) {
     // Block roots: the tree's root, and every split 4, 8, ... levels below it.
     std::vector<uint32_t> depth(tree.num_nodes, 0);  // children come after parents
     ++blocks;
+    leaves += (tree.num_nodes + 1) / 2;
     for (uint32_t i = 0; i < tree.num_nodes; ++i) {
       const Node& n = forest.nodes[tree.node_begin + i];
       if (n.flags & kLeaf) continue;
@@ -130,20 +154,34 @@ TreeBlockTables make_tree_block_tables(const PreparedModel& model) {
       if (n.child_or_leaf + 1 < tree.num_nodes) depth[n.child_or_leaf] = depth[n.child_or_leaf + 1] = depth[i] + 1;
     }
   }
+  // A walk's places are blocks' offsets in units of 8 bytes, 32-bit (tree_chains.h).
+  if ((blocks + 1) * (kTreeBlockBytes / 8) > std::numeric_limits<uint32_t>::max()) return TreeBlockTables();
   TreeBlockTables tables;
+  tables.vbmi = avx512vbmi_allowed();
+  tables.slots = slots;
   tables.blocks.reserve((blocks + 1) * kTreeBlockBytes);
   tables.first_block.reserve(forest.trees.size());
-  for (uint32_t t = 0; t < forest.trees.size(); ++t) {
-    const Tree& tree = forest.trees[t];
-    // At most 64 leaves a tree, as the bitvector tables' slots (127 nodes).
-    if (tree.num_nodes > 127) return TreeBlockTables();
-    if (tables.blocks.size() / kTreeBlockBytes >= std::numeric_limits<uint32_t>::max() - kTreeBlockLeaf) {
-      return TreeBlockTables();
-    }
-    tables.first_block.push_back(static_cast<uint32_t>(tables.blocks.size() / kTreeBlockBytes));
-    if (!TreeCutter(model, t, tables.blocks).cut()) return TreeBlockTables();
+  tables.first_slot.reserve(forest.trees.size());
+  const bool own = slots == TreeBlockSlots::kOwn;
+  if (own) {
+    if (forest.arithmetic.float32) tables.value32.assign(leaves, 0.0f);
+    else tables.value64.assign(leaves, 0.0);
+    tables.leaf.assign(leaves, 0);
   }
-  // The sink: keys 255 (never right), every exit block 0 of itself.
+  size_t own_slots = 0;
+  for (uint32_t t = 0; t < forest.trees.size(); ++t) {
+    tables.first_block.push_back(static_cast<uint32_t>(tables.blocks.size() / kTreeBlockBytes));
+    TreeCutter cutter(model, t, tables.blocks);
+    if (!cutter.cut()) return TreeBlockTables();
+    if (own) {
+      tables.first_slot.push_back(static_cast<uint32_t>(own_slots));
+      cutter.fill_slots(own_slots, tables);
+      own_slots += (forest.trees[t].num_nodes + 1) / 2;
+    } else {
+      tables.first_slot.push_back(t * kBitvectorLeaves);
+    }
+  }
+  // The sink: keys 255 (never right), every exit 0 blocks on.
   tables.sink = static_cast<uint32_t>(tables.blocks.size() / kTreeBlockBytes);
   tables.blocks.resize(tables.blocks.size() + kTreeBlockBytes, 0);
   std::fill(tables.blocks.end() - kTreeBlockBytes, tables.blocks.end() - kTreeBlockBytes + kRowBlockNodes, 255);

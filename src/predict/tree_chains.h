@@ -1,12 +1,13 @@
-// One row through many trees in chains: kTreeChains walks side by side, each walking one
-// tree to its leaf and then the next of its trees (chain c takes trees c, c + 8, c + 16,
-// ... of a call's). Every step of every chain is a step on the row's path (no step past a
-// leaf, as walks of a fixed number of trees side by side take to wait for their deepest),
-// and where a walk ends is a select, not a branch, which would be mispredicted about once
-// a tree. The walks of single rows of deep trees use it (tree_block_walk.cc, linked_walk.cc).
+// One row through many trees in chains: kTreeChains (or as many as the walk asks) walks
+// side by side, each walking one tree to its leaf and then the next of its trees (chain c
+// of 8 takes trees c, c + 8, c + 16, ... of a call's). Every step of every chain is a
+// step on the row's path (no step past a leaf, as walks of a fixed number of trees side
+// by side take to wait for their deepest), and where a walk ends is a select, not a
+// branch, which would be mispredicted about once a tree. The walks of single rows of
+// deep trees use it (tree_block_chains.h, linked_walk.cc).
 //
 // The functions have internal linkage (an unnamed namespace), so that each file compiles
-// them for its own instruction set: the tree block walk's file includes this header
+// them for its own instruction set: the VBMI tree block walk's file includes this header
 // inside its AVX-512 VBMI region, and no other file's copy can be taken for it.
 #pragma once
 
@@ -18,72 +19,94 @@
 
 namespace polyscore::key_walk {
 
-// Chains side by side. Each step is a chain of dependent loads that the other chains'
-// steps run beside; 8 measured fastest (docs/predictor.md item 9).
+// Chains side by side, unless the walk asks for another count. Each step is a chain of
+// dependent loads that the other chains' steps run beside; 8 measured fastest for the
+// tree block walk level by level and the linked walk, whose steps take more registers,
+// and 12 for the VBMI tree block walk (docs/predictor.md item 9).
 constexpr uint32_t kTreeChains = 8;
 
 // Trees a call of the chains takes at most: the more trees, the less the chains' path
 // lengths differ in proportion, and the fewer steps the longest chain waits for.
 constexpr uint32_t kTreeChainCall = 1024;
 
-// A step's outcome: the walk's next place in its tree, whether the tree's walk is done
-// with this step (0 or 1: the chain then takes its next tree), and what to record for the
-// tree (its last record is its result: the leaf).
+// A step's outcome: how far the walk's place moves (in the walk's own units of place;
+// the places are 32-bit), whether the tree's walk is done with this step (where end_key
+// is at least end_at, a constant of the walk: the chain then takes its next tree), and
+// what to record for the tree (its last record is its result: the leaf).
 struct ChainStep {
-  uint32_t next;
-  uint32_t end;
+  size_t advance;
+  size_t end_key;
+  size_t end_at;
   uint32_t record;
-};
-
-// A chain: its tree (index into the call's trees) and its place in that tree (size_t:
-// indexes without a zero extension).
-struct Chain {
-  size_t tree, at;
 };
 
 namespace {
 
-// end (0 or 1) ? if_end : otherwise, without a branch: GCC makes one of ?: here, which
-// would be mispredicted about once a tree.
-inline size_t select_at_end(uint32_t end, size_t if_end, size_t otherwise) {
+// At the end of a tree's walk (end_key >= end_at), its chain takes next_start, and done
+// counts it; without a branch, which would be mispredicted about once a tree. On x86-64
+// one compare sets the carry both the count and the select read: GCC's own code keeps
+// the end as a value (a shift, a test and an add), and with 8 chains' ends live it
+// spilled them (docs/predictor.md item 9).
+inline void end_or_go_on(size_t end_key, size_t end_at, uint64_t next_start, uint64_t& chain, uint32_t& done) {
 #if POLYSCORE_X86_64
-  asm("testl %k[end], %k[end]\n\t"
-      "cmovneq %[if_end], %[otherwise]"
-      : [otherwise] "+r"(otherwise)
-      : [end] "r"(end), [if_end] "rm"(if_end)
+  asm("cmpq %[end_at], %[key]\n\t"     // carry: the key is below end_at, the walk goes on
+      "cmovaeq %[next], %[chain]\n\t"   // no carry: the next tree
+      "sbbl $-1, %[done]"               // done += 1 - carry (last: it sets the carry)
+      : [chain] "+r"(chain), [done] "+r"(done)
+      : [key] "r"(end_key), [end_at] "er"(end_at), [next] "rm"(next_start)
       : "cc");
-  return otherwise;
 #else
-  return otherwise ^ ((otherwise ^ if_end) & (size_t(0) - end));
+  const uint64_t end = end_key >= end_at;
+  chain ^= (chain ^ next_start) & (uint64_t(0) - end);
+  done += static_cast<uint32_t>(end);
 #endif
 }
 
-template <typename Step, typename Out>
-inline void chain_step(Chain& chain, const uint32_t* roots, Out* records, uint32_t& done, Step& step) {
-  const ChainStep s = step(static_cast<uint32_t>(chain.at), static_cast<uint32_t>(chain.tree));
-  records[chain.tree] = static_cast<Out>(s.record);
-  chain.at = select_at_end(s.end, roots[chain.tree + kTreeChains], s.next);
-  chain.tree += s.end * kTreeChains;
-  done += s.end;
+// A chain is one 64-bit word, its tree (an index into the call's trees) above its place
+// in that tree: 8 chains and the walk's pointers do not fit x86-64's 16 registers as 16
+// words, and each word a chain spills costs a load and a store a step.
+inline uint32_t chain_place(uint64_t chain) { return static_cast<uint32_t>(chain); }
+inline size_t chain_tree(uint64_t chain) { return chain >> 32; }
+
+template <size_t kChains, typename Step>
+inline void chain_step(uint64_t& chain, const uint64_t* starts, uint32_t* records, uint32_t& done, Step& step) {
+  const ChainStep s = step(chain_place(chain));
+  const size_t tree = chain_tree(chain);
+  records[tree] = s.record;
+  // At a tree's end, its chain's next tree (kChains on) from its start.
+  chain += s.advance;
+  end_or_go_on(s.end_key, s.end_at, starts[tree + kChains], chain, done);
 }
 
-template <typename Step, typename Out, size_t... C>
-inline void step_chains(std::index_sequence<C...>, Chain* chains, const uint32_t* roots, Out* records,
-                        uint32_t& done, Step& step) {
-  (chain_step(chains[C], roots, records, done, step), ...);
+// Steps every chain in turn until `count` trees are done. The chains are values, not an
+// array: GCC stored an array's words back to memory at every step.
+template <typename Step, typename... Chains>
+inline void step_chains_until(uint32_t count, const uint64_t* starts, uint32_t* records, Step& step,
+                              Chains... chains) {
+  for (uint32_t done = 0; done < count;) (chain_step<sizeof...(Chains)>(chains, starts, records, done, step), ...);
 }
 
-// Walks `count` trees (at most kTreeChainCall) in chains. roots: each tree's first place,
-// then 2 * kTreeChains places of a sink (a walk that never ends: a chain with no tree
-// left stays there). step(at, tree) steps from place `at` of tree `tree` (a ChainStep).
-// records: room for count + kTreeChains; records[t] is the last record of tree t.
-template <typename Step, typename Out>
-inline void walk_tree_chains(const uint32_t* roots, uint32_t count, Step step, Out* records) {
-  Chain chains[kTreeChains];
-  for (uint32_t c = 0; c < kTreeChains; ++c) chains[c] = {c, roots[c]};
-  for (uint32_t done = 0; done < count;) {
-    step_chains(std::make_index_sequence<kTreeChains>(), chains, roots, records, done, step);
-  }
+// Chain c starts at tree c: start(c).
+template <typename Start, typename Step, size_t... C>
+inline void step_chains(std::index_sequence<C...>, uint32_t count, Start start, const uint64_t* starts,
+                        uint32_t* records, Step& step) {
+  step_chains_until(count, starts, records, step, start(C)...);
+}
+
+// Walks `count` trees (at most kTreeChainCall) in kChains chains. root(t): tree t's first place;
+// sink: a place whose steps never end (a chain with no tree left stays there).
+// step(at) steps from place `at` (a ChainStep). Then leaf(t, record) for each tree in
+// order, with its last record.
+template <uint32_t kChains = kTreeChains, typename Root, typename Step, typename Leaf>
+inline void walk_tree_chains(uint32_t count, Root root, uint32_t sink, Step step, Leaf leaf) {
+  // Each tree's chain word at its root, then 2 * kChains at the sink (whose records go
+  // past count).
+  auto start = [&](uint32_t t) { return uint64_t(t) << 32 | (t < count ? root(t) : sink); };
+  uint64_t starts[kTreeChainCall + 2 * kChains];
+  for (uint32_t t = 0; t < count + 2 * kChains; ++t) starts[t] = start(t);
+  uint32_t records[kTreeChainCall + kChains];
+  step_chains(std::make_index_sequence<kChains>(), count, start, starts, records, step);
+  for (uint32_t t = 0; t < count; ++t) leaf(t, records[t]);
 }
 
 }  // namespace

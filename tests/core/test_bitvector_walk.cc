@@ -22,6 +22,7 @@
 #include "predict/bitvector_tables.h"
 #include "predict/cpu_features.h"
 #include "predict/predictor.h"
+#include "predict/tree_block_tables.h"
 #include "test_rows.h"
 #include "test_util.h"
 
@@ -124,6 +125,7 @@ TEST(BitvectorWalk, MatchesTheKeyWalksOnEveryConformanceModel) {
     // walk takes single rows too, and the reference walks by them.
     PreparedModel reference = prepare_all_tables(forest);
     reference.bitvector = BitvectorTables();
+    reference.tree_blocks = TreeBlockTables();  // the key walks
     const PreparedModel tested = with_bitvector(reference, true);
     const auto rows = rows_at_thresholds(forest, 300, 7);
     // A model with categorical splits: single rows (with AVX-512), and batches where its
@@ -275,6 +277,7 @@ TEST(BitvectorWalk, SingleRowsTestCategoricalSplitsOfEverySetSize) {
     PreparedModel reference = prepare_all_tables(forest);
     ASSERT_TRUE(reference.category_codes.any);
     reference.bitvector = BitvectorTables();
+    reference.tree_blocks = TreeBlockTables();  // the key walks
     auto rows = random_rows(300, 4);
     for (size_t r = 0; r < 300; ++r) {
       const uint32_t pick = rng() % 8;
@@ -349,10 +352,14 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
   // Where the bitvector walk takes single rows as well as batches, nothing reads the
   // linked tables: a loaded model does not keep them (release_unused_tables). Where it
   // takes batches only, they wait for the first single row (LinkedTablesBuiltAtTheFirstSingleRow).
+  // Where it takes neither, the tree block walk takes both (its tables fit this model),
+  // unless turned off (TreeBlockWalk.BuiltAtTheFirstSingleRowOrAtLoadWithoutAvx2).
   EXPECT_EQ(deep.bitvector.walks_rows(), avx512);
-  EXPECT_EQ(deep.linked.usable, !deep.batches_take_bitvector());
-  EXPECT_EQ(deep.linked.nodes.empty(), deep.batches_take_bitvector());
-  EXPECT_EQ(deep.walk.leaf.empty(), deep.batches_take_bitvector());
+  EXPECT_EQ(deep.tree_blocks_take_batches, !deep.batches_take_bitvector() && tree_blocks_allowed());
+  const bool linked_kept = !deep.batches_take_bitvector() && !deep.tree_blocks_take_batches;
+  EXPECT_EQ(deep.linked.usable, linked_kept);
+  EXPECT_EQ(deep.linked.nodes.empty(), !linked_kept);
+  EXPECT_EQ(deep.walk.leaf.empty(), !linked_kept);
   EXPECT_EQ(deep.linked_at_first_row, deep.bitvector_batches_only());
   EXPECT_EQ(deep.batch_bitvector().usable, avx512 || avx2);
   EXPECT_EQ(deep.batch_bitvector().avx512, avx512);
@@ -384,8 +391,9 @@ TEST(BitvectorWalk, ChosenForDeepTreesWithAvx512OrAvx2) {
 
 TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   // Without AVX-512, batches take the AVX2 bitvector walk and single rows the linked
-  // walk: a model scored only in batches never holds the linked tables (2.9 MiB of the
-  // 1,000 x 63-leaf benchmark model); the first single row builds them, once, whichever
+  // walk where the tree block walk does not take them (here asked for directly): a model
+  // scored only in batches never holds the linked tables (2.9 MiB of the 1,000 x 63-leaf
+  // benchmark model); the first single row builds them, once, whichever
   // threads ask, the same as prepare_all_tables builds them (without the top levels only
   // batches walk), and scores as they do.
   const char* no_avx2 = std::getenv("POLYSCORE_NO_AVX2");
@@ -437,6 +445,7 @@ TEST(BitvectorWalk, LinkedTablesBuiltAtTheFirstSingleRowNotAtLoad) {
   // And single rows (and blocks of 5) score as with every table, values and leaves.
   PreparedModel reference = all;
   reference.bitvector = BitvectorTables();
+  reference.tree_blocks = TreeBlockTables();  // the key walks
   expect_same_batches(reference, model, rows_at_thresholds(forest, 300, 8), "linked tables built at the first row");
 }
 
@@ -501,6 +510,7 @@ TEST(BitvectorWalk, CategoricalTablesBuiltAtLoadWhereBatchesTakeThemElseAtTheFir
     ASSERT_TRUE(all.bitvector.walks_rows());
     PreparedModel reference = all;
     reference.bitvector = BitvectorTables();
+    reference.tree_blocks = TreeBlockTables();  // the key walks
     const auto rows = rows_at_thresholds(forest, 300, 9);
     if (!model.bitvector_at_first_row) {
       // Built at load: batches take them, and nothing reads the heap or linked tables.
@@ -634,6 +644,7 @@ TEST(BitvectorWalk, CategoricalBatchesTakeTheAvx2WalkWithoutAvx512) {
     }
     PreparedModel reference = std::move(all);
     reference.bitvector = BitvectorTables();
+    reference.tree_blocks = TreeBlockTables();  // the key walks
     expect_same_batches(reference, model, rows, "categorical batches with AVX2, as loaded");
   };
   for (const std::string& name : models) {
@@ -671,6 +682,7 @@ TEST(BitvectorWalk, CategoricalRowTablesBuiltOnceWhileThreadsScoreRows) {
   unsetenv("POLYSCORE_BITVECTOR_WALK");
   ASSERT_TRUE(model.bitvector_at_first_row);
   reference.bitvector = BitvectorTables();
+  reference.tree_blocks = TreeBlockTables();  // the key walks
   const PredictPlan plan = plan_prediction(forest, PredictRequest());
   const size_t nf = forest.num_features, n = 16;
   const auto rows = rows_at_thresholds(forest, n, 11);
@@ -705,12 +717,25 @@ bool avx2_batches_possible() {
   return cpu_has_avx2() && !(no_avx2 && *no_avx2);
 }
 
+// The tables a model's single rows built where the bitvector walk takes only its batches:
+// the tree block tables with values of their own, in place of the linked tables, unless
+// the environment turns them off (test_tree_block_walk.cc).
+void expect_single_row_tables(const PreparedModel& model) {
+  if (tree_blocks_allowed()) {
+    EXPECT_TRUE(model.tree_blocks.usable && model.tree_blocks.slots == TreeBlockSlots::kOwn);
+    EXPECT_TRUE(model.linked.nodes.empty() && model.walk.leaf.empty());
+  } else {
+    EXPECT_TRUE(model.linked.usable);
+  }
+}
+
 TEST(BitvectorWalk, BatchTablesBuiltAtTheFirstBatchNotAtLoad) {
-  // Without AVX-512 only batches read the bitvector tables, and single rows the linked
-  // tables: a loaded model holds neither. Single rows and calls of fewer than 16 rows
-  // build the linked tables, not these; a batch builds these, as prepare_all_tables
-  // does, and not the linked tables, even where its last block is short (64 + 6 rows:
-  // the 6 take the bitvector walk too). Either way the model scores as every table's walks do.
+  // Without AVX-512 only batches read the bitvector tables, and single rows the tree
+  // block tables (or, where the environment turns those off, the linked tables): a
+  // loaded model holds none. Single rows and calls of fewer than 16 rows build theirs,
+  // not these; a batch builds these, as prepare_all_tables does, and not the single
+  // rows', even where its last block is short (64 + 6 rows: the 6 take the bitvector
+  // walk too). Either way the model scores as every table's walks do.
   if (!avx2_batches_possible()) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
   const Forest forest = load_model(read_file(source_path("tests/vectors/models/lgb4_bigish_binary.txt")), 0);
   std::optional<PreparedModel> rows_first, batch_first, all;
@@ -738,15 +763,17 @@ TEST(BitvectorWalk, BatchTablesBuiltAtTheFirstBatchNotAtLoad) {
     predict_dense(*rows_first, plan, rows.data(), 5, out.data());
     predict_dense(*batch_first, plan, rows.data(), 70, out.data());
   }
-  EXPECT_TRUE(rows_first->linked.usable);
+  expect_single_row_tables(*rows_first);
   EXPECT_TRUE(rows_first->first_batch_bitvector.keep.empty() && rows_first->first_batch_bitvector.leaf.empty());
   EXPECT_TRUE(batch_first->linked.nodes.empty() && batch_first->walk.leaf.empty());
+  EXPECT_FALSE(batch_first->tree_blocks.usable);
   ASSERT_TRUE(batch_first->first_batch_bitvector.usable && batch_first->first_batch_bitvector.avx2);
   EXPECT_EQ(&batch_first->batch_bitvector(), &batch_first->first_batch_bitvector);
   EXPECT_TRUE(batch_first->bitvector.keep.empty());
   expect_same_tables(batch_first->first_batch_bitvector, all->bitvector);
   PreparedModel reference = std::move(*all);
   reference.bitvector = BitvectorTables();
+  reference.tree_blocks = TreeBlockTables();  // the key walks
   const auto more = rows_at_thresholds(forest, 300, 15);
   expect_same_batches(reference, *batch_first, more, "bitvector tables built at the first batch");
   expect_same_batches(reference, *rows_first, more, "bitvector tables built after the first single row");
@@ -755,8 +782,8 @@ TEST(BitvectorWalk, BatchTablesBuiltAtTheFirstBatchNotAtLoad) {
 TEST(BitvectorWalk, BatchTablesBuiltOnceWhileThreadsScoreBatches) {
   // The first calls of a model whose bitvector tables wait for its first batch (without
   // AVX-512), by 4 threads at once: two score 20 rows as one batch (one block: the
-  // bitvector walk), two score them as single rows (the linked walk, whose tables wait
-  // for the first single row). Each set of tables is built once and every thread gets
+  // bitvector walk), two score them as single rows (the tree block walk, or the linked
+  // walk, whose tables wait for the first single row). Each set of tables is built once and every thread gets
   // what every table's walks give (light enough for the TSan run of scripts/test.sh,
   // which repeats it 100 times).
   if (!avx2_batches_possible()) GTEST_SKIP() << "no AVX2: the bitvector walk is not chosen";
@@ -769,6 +796,7 @@ TEST(BitvectorWalk, BatchTablesBuiltOnceWhileThreadsScoreBatches) {
   ASSERT_TRUE(model->bitvector_at_first_batch);
   PreparedModel reference = prepare_all_tables(forest);
   reference.bitvector = BitvectorTables();
+  reference.tree_blocks = TreeBlockTables();  // the key walks
   const PredictPlan plan = plan_prediction(forest, PredictRequest());
   const size_t nf = forest.num_features, n = 20;
   const auto rows = rows_at_thresholds(forest, n, 16);
@@ -790,7 +818,8 @@ TEST(BitvectorWalk, BatchTablesBuiltOnceWhileThreadsScoreBatches) {
     });
   }
   for (std::thread& t : threads) t.join();
-  ASSERT_TRUE(model->first_batch_bitvector.usable && model->linked.usable);
+  ASSERT_TRUE(model->first_batch_bitvector.usable);
+  expect_single_row_tables(*model);
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(seen[i], &model->first_batch_bitvector);
     for (size_t k = 0; k < want.size(); ++k) ASSERT_TRUE(same(want[k], got[i][k])) << "thread " << i << " at " << k;

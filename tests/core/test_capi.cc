@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "predict/predictor.h"
+#include "predict/thread_stack.h"
 #include "test_util.h"
 
 using polyscore_test::Loaded;
@@ -49,6 +51,57 @@ TEST(CApi, VersionQueries) {
   EXPECT_STREQ(ps_version_string(), "1.0.0");
   EXPECT_STREQ(ps_status_name(PS_ERR_SHAPE), "PS_ERR_SHAPE");
   EXPECT_STREQ(ps_status_name(12345), "PS_ERR_UNKNOWN");
+}
+
+// The predict calls keep scratch on the calling thread's stack (kPredictStackBytes, 80
+// KiB: a single row's values and keys, the walks' frames). A thread with less left gets
+// PS_ERR_UNSUPPORTED naming the stack, not a stack overflow; a thread with enough scores
+// as the main thread does. Before the check, single rows of both models died of
+// SIGSEGV on threads of 48 KiB.
+TEST(CApi, AThreadWithTooSmallAStackIsRefusedNotOverflowed) {
+  int refused = 0;
+  for (const std::string& path : {kXgbModel, std::string("tests/vectors/models/lgb4_bigish_binary.txt")}) {
+    SCOPED_TRACE(path);
+    Loaded m(source_path(path));
+    ASSERT_EQ(m.status, PS_OK) << m.message();
+    const std::vector<double> rows = rows_for(m.model, 4);
+    const size_t nf = rows.size() / 4;
+    double want[4];
+    ASSERT_EQ(ps_model_predict_dense(want, 4, m.model, rows.data(), PS_DTYPE_FLOAT64, 4, nf, nullptr, m.err), PS_OK);
+    const std::vector<int64_t> indptr = {0, int64_t(nf)};
+    std::vector<int32_t> indices(nf);
+    for (size_t j = 0; j < nf; ++j) indices[j] = int32_t(j);
+    for (size_t stack : {size_t(48) << 10, size_t(256) << 10}) {
+      SCOPED_TRACE(testing::Message() << (stack >> 10) << " KiB thread");
+      polyscore_test::on_thread_with_stack(stack, [&] {
+        const bool enough = polyscore::thread_stack_left() >= polyscore::kPredictStackBytes;
+        double got[4] = {0, 0, 0, 0};
+        const ps_status statuses[] = {
+            ps_model_predict_row(got, 1, m.model, rows.data(), nf, nullptr, m.err),
+            ps_model_predict_dense(got + 1, 1, m.model, rows.data(), PS_DTYPE_FLOAT64, 1, nf, nullptr, m.err),
+            ps_model_predict_csr(got + 2, 1, m.model, indptr.data(), indices.data(), rows.data(), PS_DTYPE_FLOAT64, 1,
+                                 nf, nullptr, m.err)};
+        for (size_t k = 0; k < 3; ++k) {
+          SCOPED_TRACE(k == 0 ? "predict_row" : k == 1 ? "predict_dense" : "predict_csr");
+          if (enough) {
+            EXPECT_EQ(statuses[k], PS_OK);
+            EXPECT_EQ(got[k], want[0]);
+          } else {
+            EXPECT_EQ(statuses[k], PS_ERR_UNSUPPORTED);
+            EXPECT_EQ(got[k], 0.0) << "nothing written";
+          }
+        }
+        if (!enough) {
+          ++refused;
+          EXPECT_TRUE(HasMessage(m.message(), "of the calling thread's stack"));
+        }
+      });
+    }
+  }
+  // Where no thread can be that small (aarch64: 128 KiB), only the threads with enough are tried.
+  if (polyscore_test::smallest_thread_stack() < polyscore::kPredictStackBytes) {
+    EXPECT_GT(refused, 0) << "no thread had too small a stack: the check was not tried";
+  }
 }
 
 TEST(CApi, AbiCheckNamesBothVersions) {

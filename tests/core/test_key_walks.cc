@@ -18,6 +18,7 @@
 #include "predict/key_encoding.h"
 #include "predict/key_tables.h"
 #include "predict/predictor.h"
+#include "predict/tree_block_tables.h"
 #include "test_rows.h"
 #include "test_util.h"
 
@@ -47,6 +48,8 @@ PreparedModel with_walk(const PreparedModel& prepared, Walk walk) {
   PreparedModel f = prepared;
   f.heap = HeapTables();
   f.linked = LinkedTables();
+  // Single rows by these walks, not the tree block walk (test_tree_block_walk.cc).
+  f.tree_blocks = TreeBlockTables();
   const bool heap = walk == Walk::kHeap || walk == Walk::kHeapAvx2 || walk == Walk::kHeapScalar;
   const bool linked = walk == Walk::kLinked || walk == Walk::kLinkedAvx2 || walk == Walk::kLinkedScalar;
   const bool avx2 = walk == Walk::kHeapAvx2 || walk == Walk::kLinkedAvx2;

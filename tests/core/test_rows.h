@@ -53,9 +53,10 @@ inline std::vector<double> rows_at_thresholds(const polyscore::Forest& forest, s
 
 inline bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
-// Each row alone (predict_row) and 5 rows at once (which walk row by row) through
-// `tested` and `reference`, over the trees of `request`'s iterations: the same values,
-// margins and leaf ids.
+// Each row alone (predict_row), 5 rows at once (which walk row by row) and all n_rows
+// at once (in blocks, where the model's batches take another walk) through `tested` and
+// `reference`, over the trees of `request`'s iterations: the same values, margins and
+// leaf ids.
 inline void expect_same_rows(const polyscore::PreparedModel& reference, const polyscore::PreparedModel& tested,
                              const std::vector<double>& rows, size_t n_rows, polyscore::PredictRequest request = {}) {
   using polyscore::OutputKind;
@@ -76,6 +77,12 @@ inline void expect_same_rows(const polyscore::PreparedModel& reference, const po
     polyscore::predict_dense(reference, plan, rows.data(), 5, want5.data());
     polyscore::predict_dense(tested, plan, rows.data(), 5, got5.data());
     for (size_t i = 0; i < want5.size(); ++i) ASSERT_TRUE(same_value(want5[i], got5[i])) << "5 rows, at " << i;
+    std::vector<double> want_all(n_rows * plan.values_per_row), got_all(want_all.size());
+    polyscore::predict_dense(reference, plan, rows.data(), n_rows, want_all.data());
+    polyscore::predict_dense(tested, plan, rows.data(), n_rows, got_all.data());
+    for (size_t i = 0; i < want_all.size(); ++i) {
+      ASSERT_TRUE(same_value(want_all[i], got_all[i])) << n_rows << " rows, at " << i;
+    }
   }
 }
 

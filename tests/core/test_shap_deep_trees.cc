@@ -22,8 +22,13 @@
 #include "explain/tree_shap.h"
 #include "loaders/loaders.h"
 #include "polyscore/polyscore.h"
+#include "predict/predictor.h"
+#include "predict/thread_stack.h"
+#include "test_util.h"
 
 namespace {
+
+using polyscore_test::on_thread_with_stack;
 
 constexpr uint32_t kFeatures = 8;
 constexpr uint64_t kTestLimit = uint64_t(64) << 20;  // 64 MiB
@@ -303,22 +308,6 @@ TEST(ShapDeepTrees, TreesPastTheDepthLimitAreUnsupportedAndStillPredict) {
   }
 }
 
-// Runs fn on a new thread with a stack of stack_bytes (as a Java thread's 1 MiB, or
-// smaller), and waits for it.
-void on_thread_with_stack(size_t stack_bytes, const std::function<void()>& fn) {
-  pthread_attr_t attr;
-  ASSERT_EQ(pthread_attr_init(&attr), 0);
-  ASSERT_EQ(pthread_attr_setstacksize(&attr, stack_bytes), 0);
-  pthread_t thread;
-  auto run = [](void* arg) -> void* {
-    (*static_cast<const std::function<void()>*>(arg))();
-    return nullptr;
-  };
-  ASSERT_EQ(pthread_create(&thread, &attr, run, const_cast<std::function<void()>*>(&fn)), 0);
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
-}
-
 // A tree the depth limits allow, explained from a thread whose stack is too small for
 // its walk's recursion (256 KiB: a 3,000-deep chain takes about 0.5 MiB with exact
 // TreeSHAP, 2,000 levels of QuadratureTreeSHAP several MiB), is refused with
@@ -356,6 +345,36 @@ TEST(ShapDeepTrees, AThreadWithASmallStackIsRefusedNotOverflowed) {
       });
     }
   }
+}
+
+// Every SHAP call checks the thread's stack, not only those of deep trees: a thread of
+// 64 KiB (glibc may hand it a larger cached stack; the test reads what it got)
+// explaining a 380-deep chain by exact TreeSHAP, which asks about 254 KiB (380 levels of
+// kShapStackPerLevel and 64 KiB for the frames around them), is refused where it has
+// less, explained where it has more; scoring, which asks less, is checked as well. When
+// calls that asked under 256 KiB skipped the check, this thread died of SIGSEGV.
+TEST(ShapDeepTrees, EveryCallChecksTheStackNotOnlyDeepTrees) {
+  Model m(lightgbm_chain(380));
+  on_thread_with_stack(size_t(64) << 10, [&] {
+    const size_t asked = 380 * polyscore::kShapStackPerLevel + (size_t(64) << 10);
+    const size_t left = polyscore::thread_stack_left();
+    std::vector<double> out;
+    const int status = m.predict_row(PS_OUTPUT_CONTRIB, out);
+    if (left < asked) {
+      EXPECT_EQ(status, PS_ERR_UNSUPPORTED) << m.message();
+      EXPECT_NE(m.message().find("of stack"), std::string::npos) << m.message();
+    } else {
+      EXPECT_EQ(status, PS_OK) << m.message();
+    }
+    // Scoring asks less (polyscore::kPredictStackBytes, checked as well).
+    const int scored = m.predict_row(PS_OUTPUT_MARGIN, out);
+    if (left < polyscore::kPredictStackBytes) {
+      EXPECT_EQ(scored, PS_ERR_UNSUPPORTED) << m.message();
+    } else {
+      ASSERT_EQ(scored, PS_OK) << m.message();
+      EXPECT_NEAR(out[0], 2 * chain_leaf_value(380), 1e-5);
+    }
+  });
 }
 
 // The SHAP tables are prepared on the calling thread at the first call that asks for

@@ -1,9 +1,15 @@
-// Helpers shared by the C++ tests: paths, CSV reading, a C-API RAII wrapper.
+// Helpers shared by the C++ tests: paths, CSV reading, a C-API RAII wrapper, threads of
+// a given stack.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -100,5 +106,28 @@ class ScopedEnv {
   bool had_;
   std::string saved_;
 };
+
+// The smallest stack a thread can be given here: 16 KiB on x86-64, 128 KiB on aarch64
+// (its pages may be 64 KiB).
+inline size_t smallest_thread_stack() {
+  const long smallest = sysconf(_SC_THREAD_STACK_MIN);
+  return smallest > 0 ? size_t(smallest) : size_t(16) << 10;
+}
+
+// Runs fn on a new thread with a stack of stack_bytes (as a Java thread's 1 MiB, or
+// smaller; at least smallest_thread_stack()), and waits for it.
+inline void on_thread_with_stack(size_t stack_bytes, const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, std::max(stack_bytes, smallest_thread_stack())), 0);
+  pthread_t thread;
+  auto run = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, run, const_cast<std::function<void()>*>(&fn)), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
 
 }  // namespace polyscore_test

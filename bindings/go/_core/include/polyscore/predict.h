@@ -174,7 +174,9 @@ PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t
  * depth and the sizes). PS_OUTPUT_CONTRIB and PS_OUTPUT_INTERACTIONS on a tree
  * thousands of levels deep also need stack (about 512 bytes a level, 4 KiB with
  * PS_SHAP_QUADRATURE): a calling thread with less left (a Java thread's default is
- * 1 MiB) gets PS_ERR_UNSUPPORTED, not a stack overflow.
+ * 1 MiB) gets PS_ERR_UNSUPPORTED, not a stack overflow. Every predict call needs
+ * about 80 KiB of the calling thread's stack (a row's scratch is kept there): a
+ * thread with less left gets PS_ERR_UNSUPPORTED too, and nothing is written.
  */
 PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
                                         const void *rows, ps_dtype dtype, size_t n_rows,

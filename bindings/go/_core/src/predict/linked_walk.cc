@@ -1,6 +1,7 @@
 #include "predict/linked_walk.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "predict/avx2_walk.h"
 #include "predict/avx512_walk.h"
@@ -166,22 +167,22 @@ void linked_block_leaves(const PreparedModel& model, const uint32_t* keys, size_
 
 void linked_row_leaves(const PreparedModel& model, const uint32_t* keys, uint32_t first, uint32_t count,
                        uint32_t* leaves) {
-  // Each tree's root, then the sink (LinkedTables::sink); its leaf, then the sink's records.
-  uint32_t roots[kTreeChainCall + 2 * kTreeChains], reached[kTreeChainCall + kTreeChains];
-  for (uint32_t t = 0; t < count; ++t) roots[t] = model.forest->trees[first + t].node_begin;
-  std::fill(roots + count, roots + count + 2 * kTreeChains, model.linked.sink);
+  const Tree* trees = model.forest->trees.data() + first;
   const LinkedNode* nodes = model.linked.nodes.data();
   const LinkedCategories categories{model.category_codes.right_words.data(),
                                     static_cast<uint32_t>(linked_category_key_base(model.category_codes))};
   with_categories(model, [&](auto with) {
     // A walk ends at a leaf, whose step goes to itself; the record is the node stepped from.
-    auto step = [&](uint32_t at, uint32_t) {
+    // Its advance, 0, less 1 is SIZE_MAX; any other advance's (the sink's -1 too) is less.
+    auto step = [&](uint32_t at) {
       const uint32_t next = static_cast<uint32_t>(linked_step<decltype(with)::value, true>(nodes, at, keys, categories));
-      return ChainStep{next, next == at, at};
+      const size_t advance = size_t(next) - at;
+      return ChainStep{advance, advance - 1, SIZE_MAX, at};
     };
-    walk_tree_chains(roots, count, step, reached);
+    walk_tree_chains(
+        count, [&](uint32_t t) { return trees[t].node_begin; }, model.linked.sink, step,
+        [&](uint32_t t, uint32_t leaf) { leaves[t] = leaf; });
   });
-  std::copy_n(reached, count, leaves);
 }
 
 }  // namespace polyscore::key_walk

@@ -36,4 +36,13 @@ void predict_row(const PreparedModel& model, const PredictPlan& plan, const doub
 constexpr uint32_t kMaxRowMargins = 256;
 constexpr uint32_t kMaxRowFeatures = 2048;
 
+// What the predict calls need of the calling thread's stack, at most: a single row keeps
+// its scratch there (a row of up to kMaxRowFeatures values and its keys, 35 KiB; the
+// walks in chains, 12 KiB more), and a batch's short blocks walk row by row through
+// most of the same frames. Measured with the benchmark models: threads of 64 KiB
+// overflowed, of 68 KiB did not (docs/predictor.md, "Checks and switches"); 80 leaves
+// room for other compilers' frames and refuses little that would have run (musl's
+// threads have 128 KiB).
+constexpr size_t kPredictStackBytes = size_t(80) << 10;
+
 }  // namespace polyscore

@@ -130,13 +130,14 @@ void release_unused_tables(PreparedModel& model) {
     release(model.walk.depth);
     model.linked = LinkedTables();
   }
-  if (model.bitvector.walks_rows() && model.bitvector.usable) {
+  if ((model.bitvector.walks_rows() && model.bitvector.usable) || model.tree_blocks_take_batches) {
     // Batches and single rows (and a batch's blocks of fewer than 16 rows, row by row) all
-    // take the bitvector walk (predictor.cc, KeyWalkResults): the heap or linked tables
-    // and the walk nodes' leaf and depth arrays are never read. On the 1,000 x 63-leaf
-    // LightGBM benchmark model that is 3.0 MiB of its 8.3. So too for a categorical
-    // model whose batches take it (its tables then built at load); it keeps the category
-    // codes its rows' keys are made with.
+    // take the bitvector walk (predictor.cc, KeyWalkResults), or all the tree block walk
+    // with its own values and leaves (no AVX2): the heap or linked tables and the walk
+    // nodes' leaf and depth arrays are never read. On the 1,000 x 63-leaf LightGBM
+    // benchmark model that is 3.0 MiB of its 8.3. So too for a categorical model whose
+    // batches take the bitvector walk (its tables then built at load); it keeps the
+    // category codes its rows' keys are made with.
     release(model.walk.leaf);
     release(model.walk.depth);
     model.heap = HeapTables();
@@ -167,17 +168,33 @@ PreparedModel prepare(const Forest& forest, bool row_tables_now) {
     key_walk::build_heap_tables(model);
     key_walk::build_linked_tables(model);
     build_bitvector_tables(model, row_tables_now);
-    const BitvectorTables& bv = model.bitvector;
-    const bool tree_blocks = bv.walks_rows() && bv.rows16 && !bv.categorical && tree_blocks_allowed();
     if (row_tables_now) {
       build_row_block_tables(model);
-      if (tree_blocks) model.tree_blocks = make_tree_block_tables(model);
     } else {
       model.row_blocks_at_first_row = model.heap.usable && row_blocks_allowed();
-      model.tree_blocks_at_first_row = tree_blocks;
     }
   }
   model.family = choose_walk(model);
+  // The tree block walk takes the single rows of deep trees where they would take the
+  // bitvector walk (AVX-512), or the linked walk (AVX2, where the bitvector walk takes
+  // their batches only; and no AVX2), if their tables fit (make_tree_block_tables).
+  // Where the linked walk would take the batches too (no AVX2), so do the tree blocks,
+  // row by row: the tables are then built at load, and the linked tables go
+  // (release_unused_tables), as they would otherwise sit beside them above LightGBM's
+  // own memory (docs/predictor.md item 9).
+  const BitvectorTables& bv = model.bitvector;
+  const bool rows_by_bitvector = bv.walks_rows() && bv.rows16 && !bv.categorical;
+  const bool linked = model.family == WalkFamily::kLinked && !model.category_codes.any;
+  const bool rows_by_linked = linked && !bv.walks_rows();
+  const bool batches_by_linked = linked && !model.batches_take_bitvector();
+  if (model.walk.usable && (rows_by_bitvector || rows_by_linked) && tree_blocks_allowed()) {
+    if (row_tables_now || batches_by_linked) {
+      model.tree_blocks = make_tree_block_tables(model, tree_block_slots_for(model));
+      model.tree_blocks_take_batches = batches_by_linked && model.tree_blocks.usable;
+    } else {
+      model.tree_blocks_at_first_row = true;
+    }
+  }
   return model;
 }
 
@@ -246,7 +263,8 @@ const RowBlockTables& PreparedModel::single_row_blocks() const {
 
 const TreeBlockTables& PreparedModel::single_row_tree_blocks() const {
   if (tree_blocks_at_first_row) {
-    std::call_once(tree_blocks_once.flag, [this] { tree_blocks = make_tree_block_tables(*this); });
+    std::call_once(tree_blocks_once.flag,
+                   [this] { tree_blocks = make_tree_block_tables(*this, tree_block_slots_for(*this)); });
   }
   return tree_blocks;
 }

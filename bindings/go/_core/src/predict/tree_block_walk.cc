@@ -1,49 +1,64 @@
+// The tree block walk on every CPU: each block level by level. Where the CPU has AVX-512
+// VBMI, tree_block_slots hands the walk to tree_block_walk_vbmi.cc.
 #include "predict/tree_block_walk.h"
 
 #include <algorithm>
 
-#include "predict/bitvector_tables.h"
-#include "predict/byte_blocks.h"
-#include "predict/key_step.h"
-
-#if POLYSCORE_X86_64
-#include "predict/avx512vbmi_target_begin.h"
-// Here, so that the chains are compiled for AVX-512 VBMI too (tree_chains.h).
-#include "predict/tree_chains.h"
+#include "predict/key_step.h"  // POLYSCORE_X86_64
+#include "predict/tree_block_chains.h"
 
 namespace polyscore::key_walk {
+namespace {
 
-void tree_block_keys(const uint16_t* keys16, uint32_t n, uint8_t* keys8) { narrow_keys(keys16, n, keys8); }
+// The exit of the block at `block` walked its 4 levels: at 1-based heap position v the
+// row goes right (v = 2v + 1) when its byte key at the node's place, block[16 + v], is
+// above the node's key, block[v]. The exits follow the places, so the exit below
+// position v (16 to 31) is block[16 + v] too.
+inline size_t block_exit_by_levels(const uint8_t* block, const uint8_t* keys8) {
+  static_assert(kRowBlockNodes == 16 && kRowBlockLevels == 4, "the assembly below walks 4 levels of 16 nodes");
+#if POLYSCORE_X86_64
+  // A level is 4 instructions: the place, the row's key there, a compare of the node's
+  // key with it (carry: the node's is below) and v = v + v + carry. GCC's own form of
+  // 2 * v + (a > b) takes 6 (a setb, a zeroing and a lea for the add-with-carry), and
+  // the walk's chains are bound by instructions (docs/predictor.md item 9).
+  size_t v = 1, place, key;
+#define POLYSCORE_BLOCK_LEVEL                  \
+  "movzbl 16(%[block],%[v]), %k[place]\n\t"   \
+  "movzbl (%[keys],%[place]), %k[key]\n\t"    \
+  "cmpb %b[key], (%[block],%[v])\n\t"         \
+  "adcq %[v], %[v]\n\t"
+  asm(POLYSCORE_BLOCK_LEVEL POLYSCORE_BLOCK_LEVEL POLYSCORE_BLOCK_LEVEL POLYSCORE_BLOCK_LEVEL
+      "movzbl 16(%[block],%[v]), %k[v]"
+      : [v] "+r"(v), [place] "=&r"(place), [key] "=&r"(key)
+      : [block] "r"(block), [keys] "r"(keys8), "m"(*reinterpret_cast<const uint8_t(*)[kTreeBlockBytes]>(block)),
+        "m"(*reinterpret_cast<const uint8_t(*)[kRowByteKeys]>(keys8))
+      : "cc");
+#undef POLYSCORE_BLOCK_LEVEL
+  return v;
+#else
+  size_t v = 1;
+  for (uint32_t level = 0; level < kRowBlockLevels; ++level) {
+    v = 2 * v + (keys8[block[kRowBlockNodes + v]] > block[v]);
+  }
+  return block[kRowBlockNodes + v];
+#endif
+}
+
+}  // namespace
+
+void tree_block_keys(const uint32_t* keys, uint32_t n, uint8_t* keys8) {
+  for (uint32_t j = 0; j < n; ++j) keys8[j] = static_cast<uint8_t>(std::min<uint32_t>(keys[j], 255));
+  std::fill(keys8 + n, keys8 + kRowByteKeys, uint8_t(0));
+}
 
 void tree_block_slots(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                       uint32_t* slots) {
-  // Places are blocks' offsets in units of 8 bytes; after the trees' roots, the sink's.
-  constexpr uint32_t kUnits = kTreeBlockBytes / 8;
-  uint32_t roots[kTreeChainCall + 2 * kTreeChains];
-  uint8_t exits[kTreeChainCall + kTreeChains];
-  for (uint32_t t = 0; t < count; ++t) roots[t] = tables.first_block[first + t] * kUnits;
-  std::fill(roots + count, roots + count + 2 * kTreeChains, tables.sink * kUnits);
-  const __m512i k0 = _mm512_loadu_si512(keys8), k1 = _mm512_loadu_si512(keys8 + 64);
-  const uint8_t* blocks = tables.blocks.data();
-  // A block's exit: the tree's block there (a number from its root), or kTreeBlockLeaf + a leaf.
-  auto step = [&](uint32_t at, uint32_t tree) {
-    const uint8_t* block = blocks + size_t(at) * 8;
-    const uint32_t exit = block[2 * kRowBlockNodes + block_exit<kRowBlockLevels>(block_right(block, k0, k1))];
-    return ChainStep{roots[tree] + exit * kUnits, exit >> 7, exit};
-  };
-  walk_tree_chains(roots, count, step, exits);
-  for (uint32_t t = 0; t < count; ++t) slots[t] = (first + t) * kBitvectorLeaves + (exits[t] - kTreeBlockLeaf);
+  if (tables.vbmi) {
+    tree_block_slots_vbmi(tables, keys8, first, count, slots);
+    return;
+  }
+  walk_tree_blocks<kTreeChains>(tables, first, count, slots,
+                   [keys8](const uint8_t* block) { return block_exit_by_levels(block, keys8); });
 }
 
 }  // namespace polyscore::key_walk
-
-#include "predict/avx512_target_end.h"
-#else
-namespace polyscore::key_walk {
-
-// Built only where avx512vbmi_allowed(): never on other CPUs.
-void tree_block_keys(const uint16_t*, uint32_t, uint8_t*) {}
-void tree_block_slots(const TreeBlockTables&, const uint8_t*, uint32_t, uint32_t, uint32_t*) {}
-
-}  // namespace polyscore::key_walk
-#endif  // POLYSCORE_X86_64
