@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev
-              libbenchmark-dev abigail-tools swig tcl-dev ruby-dev libperl-dev
+              libbenchmark-dev abigail-tools swig tcl-dev tcl-thread ruby-dev libperl-dev
               libclang-rt-14-dev clang-14 python3-venv
               # tests/core/test_lightgbm_loader.cc: a de_DE locale made with localedef
               locales
@@ -27,8 +27,9 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Retries: a registry's transient failure should not fail a whole run.
+  $SUDO apt-get update -qq -o Acquire::Retries=3
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o Acquire::Retries=3 "${missing[@]}" >/dev/null
 fi
 
 # Python environment for the Python binding and the CLI tests.

@@ -29,12 +29,16 @@ if [ ${#need[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   echo "installing: ${need[*]} ${optional[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
+  APT=(-o Acquire::Retries=3)
   if [ ${#need[@]} -gt 0 ]; then
-    $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    $SUDO apt-get update -qq "${APT[@]}"
+    $SUDO apt-get install -y -qq --no-install-recommends "${APT[@]}" "${need[@]}" >/dev/null
   fi
+  # Only for the optional test: no apt failure here (the index's update included) fails
+  # the suite.
   if [ ${#optional[@]} -gt 0 ]; then
-    $SUDO apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null ||
+    { [ ${#need[@]} -gt 0 ] || $SUDO apt-get update -qq "${APT[@]}"; } &&
+      $SUDO apt-get install -y -qq --no-install-recommends "${APT[@]}" "${optional[@]}" >/dev/null ||
       echo "could not install ${optional[*]}: the Tcl thread test will be skipped"
   fi
 fi
