@@ -33,12 +33,7 @@ class TreeCutter {
   // type) and its index into Forest::leaf_ids, as the bitvector tables' slots hold them.
   void fill_slots(size_t first, TreeBlockTables& tables) const {
     for (uint32_t i = 0; i < tree_.num_nodes; ++i) {
-      if (!leaf(i)) continue;
-      const size_t slot = first + leaf_number_[i];
-      const double value = tree_.weight * model_.forest->leaf_values[node(i).child_or_leaf];
-      if (!tables.value64.empty()) tables.value64[slot] = value;
-      if (!tables.value32.empty()) tables.value32[slot] = static_cast<float>(value);
-      tables.leaf[slot] = node(i).child_or_leaf;
+      if (leaf(i)) set_leaf_slot(tables, first + leaf_number_[i], *model_.forest, tree_, node(i));
     }
   }
 
@@ -163,11 +158,7 @@ TreeBlockTables make_tree_block_tables(const PreparedModel& model, TreeBlockSlot
   tables.first_block.reserve(forest.trees.size());
   tables.first_slot.reserve(forest.trees.size());
   const bool own = slots == TreeBlockSlots::kOwn;
-  if (own) {
-    if (forest.arithmetic.float32) tables.value32.assign(leaves, 0.0f);
-    else tables.value64.assign(leaves, 0.0);
-    tables.leaf.assign(leaves, 0);
-  }
+  if (own) assign_leaf_slots(tables, leaves, forest.arithmetic.float32);
   size_t own_slots = 0;
   for (uint32_t t = 0; t < forest.trees.size(); ++t) {
     tables.first_block.push_back(static_cast<uint32_t>(tables.blocks.size() / kTreeBlockBytes));

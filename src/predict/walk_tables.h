@@ -188,4 +188,24 @@ struct LinkedTables {
 constexpr uint32_t kLinkedTopLevels = 4;
 
 
+// The leaf slots of the bitvector and tree block tables (bitvector_tables.h,
+// tree_block_tables.h): value64 (a double model's) or value32 (a float32 model's), and
+// leaf. n slots, all zero.
+template <typename Tables>
+void assign_leaf_slots(Tables& tables, size_t n, bool float32) {
+  if (float32) tables.value32.assign(n, 0.0f);
+  else tables.value64.assign(n, 0.0);
+  tables.leaf.assign(n, 0);
+}
+
+// Slot `slot` of those tables for `leaf`, a leaf of `tree`: what it adds (the tree's
+// weight times its value, in the model's sum type) and its index into Forest::leaf_ids.
+template <typename Tables>
+void set_leaf_slot(Tables& tables, size_t slot, const Forest& forest, const Tree& tree, const Node& leaf) {
+  const double value = tree.weight * forest.leaf_values[leaf.child_or_leaf];
+  if (!tables.value64.empty()) tables.value64[slot] = value;
+  if (!tables.value32.empty()) tables.value32[slot] = static_cast<float>(value);
+  tables.leaf[slot] = leaf.child_or_leaf;
+}
+
 }  // namespace polyscore

@@ -43,11 +43,7 @@ bool number_leaves(const PreparedModel& model, uint32_t t, uint32_t i, uint32_t&
   const Node& node = model.forest->nodes[tree.node_begin + i];
   if (node.flags & kLeaf) {
     if (next == kBitvectorLeaves) return false;
-    const uint32_t slot = t * kBitvectorLeaves + next++;
-    const double value = tree.weight * model.forest->leaf_values[node.child_or_leaf];
-    if (!bv.value64.empty()) bv.value64[slot] = value;
-    if (!bv.value32.empty()) bv.value32[slot] = static_cast<float>(value);
-    bv.leaf[slot] = node.child_or_leaf;
+    set_leaf_slot(bv, t * kBitvectorLeaves + next++, *model.forest, tree, node);
     return true;
   }
   const uint32_t n = tree.node_begin + i;
@@ -91,9 +87,7 @@ BitvectorTables make_bitvector_tables(const PreparedModel& model, bool avx512, b
   }
   BitvectorTables bv;
   const size_t slots = forest.trees.size() * size_t(kBitvectorLeaves);
-  if (forest.arithmetic.float32) bv.value32.assign(slots, 0.0f);
-  else bv.value64.assign(slots, 0.0);
-  bv.leaf.assign(slots, 0);
+  assign_leaf_slots(bv, slots, forest.arithmetic.float32);
   bv.split_begin.reserve(forest.trees.size() + 1);
   bv.splits.reserve(forest.trees.size());
   bv.keep.reserve(numeric);
