@@ -86,11 +86,11 @@ inline void step_chains_until(uint32_t count, const uint64_t* starts, uint32_t* 
   for (uint32_t done = 0; done < count;) (chain_step<sizeof...(Chains)>(chains, starts, records, done, step), ...);
 }
 
-// Chain c starts at tree c: starts[c].
-template <typename Step, size_t... C>
-inline void step_chains(std::index_sequence<C...>, uint32_t count, const uint64_t* starts, uint32_t* records,
-                        Step& step) {
-  step_chains_until(count, starts, records, step, starts[C]...);
+// Chain c starts at tree c: start(c).
+template <typename Start, typename Step, size_t... C>
+inline void step_chains(std::index_sequence<C...>, uint32_t count, Start start, const uint64_t* starts,
+                        uint32_t* records, Step& step) {
+  step_chains_until(count, starts, records, step, start(C)...);
 }
 
 // Walks `count` trees (at most kTreeChainCall) in kChains chains. root(t): tree t's first place;
@@ -105,7 +105,7 @@ inline void walk_tree_chains(uint32_t count, Root root, uint32_t sink, Step step
   uint64_t starts[kTreeChainCall + 2 * kChains];
   for (uint32_t t = 0; t < count + 2 * kChains; ++t) starts[t] = start(t);
   uint32_t records[kTreeChainCall + kChains];
-  step_chains(std::make_index_sequence<kChains>(), count, starts, records, step);
+  step_chains(std::make_index_sequence<kChains>(), count, start, starts, records, step);
   for (uint32_t t = 0; t < count; ++t) leaf(t, records[t]);
 }
 
