@@ -17,8 +17,12 @@
 //   batch MODEL DATA N THREADS MIN_MS   one sample: ps_model_predict_dense on N rows
 //                                       (rolling offset through DATA), repeated until
 //                                       MIN_MS elapsed; answers wall and CPU ns per call
-//   row MODEL DATA CALLS                ps_model_predict_row CALLS times (rows rolling),
-//                                       each timed; answers p50/p90/p99/mean/min ns
+//   row MODEL DATA CALLS [hot]          ps_model_predict_row CALLS times (rows rolling),
+//                                       each timed; answers p50/p90/p99/mean/min ns.
+//                                       hot: each row is read before its timed call, as
+//                                       a service's row (just parsed) would be in cache;
+//                                       otherwise a row of a large DATA is a cache miss
+
 //   load PATH REPS                      REPS times ps_model_load_file+free; answers each ms
 //   predict MODEL DATA N OUT.bin        writes N outputs (doubles) of the first N rows
 //   rowpredict MODEL DATA N OUT.bin     same through ps_model_predict_row (float64 data)
@@ -249,7 +253,10 @@ int serve() {
     } else if (cmd == "row") {
       int mid, did;
       size_t calls;
-      in >> mid >> did >> calls;
+      std::string mode;
+      in >> mid >> did >> calls >> mode;
+      if (!mode.empty() && mode != "hot") die("row: the fourth word is hot or nothing, not " + mode);
+      const bool hot = mode == "hot";
       const Matrix& x = data.at(did);
       if (x.dtype != PS_DTYPE_FLOAT64) die("row needs float64 data");
       ps_model* m = models.at(mid);
@@ -265,6 +272,10 @@ int serve() {
       double sum = 0;
       for (size_t i = 0; i < calls; ++i) {
         const double* r = static_cast<const double*>(x.row((i * 7919) % x.rows));
+        if (hot) {
+          volatile double read = 0;
+          for (size_t j = 0; j < x.cols; ++j) read = read + r[j];
+        }
         const auto t0 = Clock::now();
         const ps_status s = ps_model_predict_row(yp, k, m, r, x.cols, nullptr, err);
         lat[i] = ns_since(t0);

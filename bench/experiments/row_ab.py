@@ -10,6 +10,9 @@ model; prints the fastest call and the p50, median (min-max) over the repeats, i
         --variant new-avx2=build-new:POLYSCORE_NO_AVX512=1 lgb_reg.txt
 
 The categorical models read their own rows: --data Xcat64.npy lgb_cat.txt xgb_cat.json.
+Each call's row is picked across the 100,000 test rows (40 MB), so it comes from memory,
+not cache, and its miss is part of the time; --hot reads each row first, as a service's
+row that it just parsed would be read.
 """
 import argparse
 import statistics
@@ -17,8 +20,9 @@ import statistics
 from batch_ab import interleave, parse_variant, serve
 
 
-def run_once(libdir, env, models_dir, models, calls, data):
-    answers = serve(libdir, env, models_dir, models, [f"row {i} 0 {calls}" for i in range(len(models))], data)
+def run_once(libdir, env, models_dir, models, calls, data, hot):
+    mode = " hot" if hot else ""
+    answers = serve(libdir, env, models_dir, models, [f"row {i} 0 {calls}{mode}" for i in range(len(models))], data)
     rows = [a for a in answers if "p50_ns" in a]
     if len(rows) != len(models):
         raise SystemExit(f"ps_bench answered {answers}")
@@ -36,11 +40,14 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--data", default="X64.npy", help="the rows, a file in --models (default X64.npy)")
     ap.add_argument("--variant", action="append", required=True, help="NAME=DIR[:VAR=VALUE,...]")
+    ap.add_argument("--hot", action="store_true",
+                    help="read each row before its timed call (ps_bench row ... hot): the row in cache, "
+                         "as a service's just-parsed row is, instead of a miss into the 40 MB matrix")
     ap.add_argument("model", nargs="+")
     args = ap.parse_args()
     variants = [parse_variant(v) for v in args.variant]
     results = interleave(variants, args.reps, args.model,
-                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.calls, args.data))
+                         lambda libdir, env: run_once(libdir, env, args.models, args.model, args.calls, args.data, args.hot))
     for model in args.model:
         for name, _, _ in variants:
             v = results[(model, name)]
