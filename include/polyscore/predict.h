@@ -176,7 +176,9 @@ PS_API ps_status ps_model_output_size(size_t *out, const ps_model *model, size_t
  * PS_SHAP_QUADRATURE): a calling thread with less left (a Java thread's default is
  * 1 MiB) gets PS_ERR_UNSUPPORTED, not a stack overflow. Every predict call needs
  * about 80 KiB of the calling thread's stack (a row's scratch is kept there): a
- * thread with less left gets PS_ERR_UNSUPPORTED too, and nothing is written.
+ * thread with less left gets PS_ERR_UNSUPPORTED too, and nothing is written. A stack
+ * the thread library does not know of (a fiber's or coroutine's, a signal handler's
+ * alternate stack) is not checked: give it at least that much.
  */
 PS_API ps_status ps_model_predict_dense(double *out, size_t out_len, const ps_model *model,
                                         const void *rows, ps_dtype dtype, size_t n_rows,

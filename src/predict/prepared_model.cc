@@ -178,7 +178,8 @@ PreparedModel prepare(const Forest& forest, bool row_tables_now) {
   // The tree block walk takes the single rows of deep trees where they would take the
   // bitvector walk (AVX-512), or the linked walk (AVX2, where the bitvector walk takes
   // their batches only; and no AVX2), if their tables fit (make_tree_block_tables).
-  // Where the linked walk would take the batches too (no AVX2), so do the tree blocks,
+  // Where the linked walk would take the batches too (no AVX2, aarch64, or
+  // POLYSCORE_NO_BITVECTOR_WALK=1), so do the tree blocks,
   // row by row: the tables are then built at load, and the linked tables go
   // (release_unused_tables), as they would otherwise sit beside them above LightGBM's
   // own memory (docs/predictor.md item 9).

@@ -120,8 +120,9 @@ struct PreparedModel {
   mutable TreeBlockTables tree_blocks;
   bool tree_blocks_at_first_row = false;
   mutable CopyableOnceFlag tree_blocks_once;
-  // Where the bitvector walk takes neither (no AVX2; aarch64), a linked-walk model's
-  // batches take the tree block walk too, row by row, in place of the linked walk:
+  // Where the bitvector walk takes neither (no AVX2; aarch64; POLYSCORE_NO_BITVECTOR_WALK=1),
+  // a linked-walk model's batches take the tree block walk too, row by row, in place of
+  // the linked walk:
   // built at load with their own values, and the linked tables and walk.leaf freed.
   // On the 1,000 x 63-leaf benchmark model a batch takes 0.77x the time and the model
   // 1.4 MiB of tables in place of 2.9 (docs/predictor.md item 9).

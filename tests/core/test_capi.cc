@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -102,6 +103,56 @@ TEST(CApi, AThreadWithTooSmallAStackIsRefusedNotOverflowed) {
   if (polyscore_test::smallest_thread_stack() < polyscore::kPredictStackBytes) {
     EXPECT_GT(refused, 0) << "no thread had too small a stack: the check was not tried";
   }
+}
+
+// Runs fn with a little more than `left` bytes of the calling thread's stack left (a
+// KiB a level of recursion), then returns.
+[[gnu::noinline]] void with_stack_left(size_t left, const std::function<void()>& fn) {
+  volatile char pad[1024];
+  pad[0] = 1;
+  if (polyscore::thread_stack_left() > left + (size_t(3) << 10)) {
+    with_stack_left(left, fn);
+  } else {
+    fn();
+  }
+  pad[1] = pad[0];  // a use after the call: no tail call, the frame stays
+}
+
+// The stack is read where a call starts, before any frame of its own: a single row's
+// frame (a row of up to 2,048 values and its keys) is 35 KiB. A call made with less than
+// that left is refused, not written below the thread's stack; one made with just over
+// kPredictStackBytes left scores. Before the check moved out of that frame, the first
+// went on past the stack's end (the check saw the frame's bottom below the stack, and
+// took it for a stack it did not know) and the second was refused.
+TEST(CApi, TheStackIsCheckedWhereTheCallStarts) {
+  Loaded m(source_path("tests/vectors/models/lgb4_bigish_binary.txt"));
+  ASSERT_EQ(m.status, PS_OK) << m.message();
+  const std::vector<double> row = rows_for(m.model, 1);
+  double want = 0;
+  ASSERT_EQ(ps_model_predict_row(&want, 1, m.model, row.data(), row.size(), nullptr, m.err), PS_OK);
+  polyscore_test::on_thread_with_stack(size_t(512) << 10, [&] {
+    with_stack_left(size_t(16) << 10, [&] {
+      const size_t left = polyscore::thread_stack_left();
+      ASSERT_GE(left, size_t(16) << 10);
+      ASSERT_LT(left, size_t(24) << 10);
+      double got = 0;
+      EXPECT_EQ(ps_model_predict_row(&got, 1, m.model, row.data(), row.size(), nullptr, m.err), PS_ERR_UNSUPPORTED);
+      EXPECT_EQ(got, 0.0) << "nothing written";
+      EXPECT_TRUE(HasMessage(m.message(), "of the calling thread's stack"));
+    });
+    // Optimized builds only: unoptimized and sanitized frames are larger than the
+    // release build's, which kPredictStackBytes is measured on.
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+    with_stack_left(polyscore::kPredictStackBytes, [&] {
+      const size_t left = polyscore::thread_stack_left();
+      ASSERT_GE(left, polyscore::kPredictStackBytes);
+      ASSERT_LT(left, polyscore::kPredictStackBytes + (size_t(8) << 10));
+      double got = 0;
+      EXPECT_EQ(ps_model_predict_row(&got, 1, m.model, row.data(), row.size(), nullptr, m.err), PS_OK) << m.message();
+      EXPECT_EQ(got, want);
+    });
+#endif
+  });
 }
 
 TEST(CApi, AbiCheckNamesBothVersions) {

@@ -560,11 +560,12 @@ void score_row_of_few_trees(const PreparedModel& model, const PredictPlan& plan,
   if (plan.kind != OutputKind::kLeaf) finish_row(*model.forest, plan, plan.kind, offset, margins, out);
 }
 
-}  // namespace
-
-void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out,
-                 const double* offset) {
-  check_predict_stack();
+// predict_row past its stack check. Not inlined: its frame (a row of kMaxRowFeatures
+// values and its keys, 35 KiB) must not be taken before the check has looked at the
+// stack, or a thread with less left than the frame would be written below its stack
+// before being refused, and one with just enough would be refused.
+[[gnu::noinline]] void score_one_row(const PreparedModel& model, const PredictPlan& plan, const double* row,
+                                     double* out, const double* offset) {
   if (plan.tree_end - plan.tree_begin < kFewTrees) {
     if (model.forest->arithmetic.float32) {
       score_row_of_few_trees<float>(model, plan, row, offset, out);
@@ -599,6 +600,14 @@ void predict_row(const PreparedModel& model, const PredictPlan& plan, const doub
     double margins[kMaxRowMargins];
     score(margins);
   }
+}
+
+}  // namespace
+
+void predict_row(const PreparedModel& model, const PredictPlan& plan, const double* row, double* out,
+                 const double* offset) {
+  check_predict_stack();
+  score_one_row(model, plan, row, out, offset);
 }
 
 }  // namespace polyscore

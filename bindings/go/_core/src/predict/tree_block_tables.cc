@@ -25,7 +25,8 @@ class TreeCutter {
   }
 
   // Cuts the tree from its root; false where a split does not fit a byte or the tree
-  // takes more than 127 blocks.
+  // takes more blocks than an exit can count (128; a tree of at most 64 leaves takes at
+  // most 63).
   bool cut() { return cut_below(0); }
 
   // The tree's leaves as the tables' own slots, from slot `first` on (leaf number n at

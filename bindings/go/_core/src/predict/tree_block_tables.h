@@ -24,8 +24,9 @@ enum class TreeBlockSlots : uint8_t {
   // The bitvector tables' (tree * 64 + its leaf number), where they take single rows
   // (AVX-512: BitvectorTables::walks_rows).
   kBitvector,
-  // The tables' own, one a leaf, where the bitvector tables take only batches (AVX2):
-  // they replace the linked tables single rows would read, which are never built then.
+  // The tables' own, one a leaf, wherever the bitvector tables do not take single rows
+  // (BitvectorTables::walks_rows is false: AVX2, no AVX2, aarch64): they replace the
+  // linked tables single rows would read, which are never built for them then.
   kOwn,
 };
 
@@ -71,7 +72,7 @@ TreeBlockSlots tree_block_slots_for(const PreparedModel& model);
 // The tables where the tree block walk can take the model's single rows (else usable is
 // false): tree_blocks_allowed(), a model whose keys are ranks (a double model's) with no
 // categorical split, at most kRowByteKeys / 2 used features, every split's key at most
-// 254 (LightGBM's ranks of up to 255 bins), at most 64 leaves and 127 blocks a tree.
+// 254 (LightGBM's ranks of up to 255 bins), at most 64 leaves a tree.
 // Reads the forest's nodes and the model's key ranks only.
 TreeBlockTables make_tree_block_tables(const PreparedModel& model, TreeBlockSlots slots);
 
