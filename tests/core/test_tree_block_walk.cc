@@ -275,6 +275,37 @@ TEST(TreeBlockWalk, TakesKeysUpTo254) {
   }
 }
 
+// shapes_forest over `features` features, its splits on each in turn, so that every one
+// is used.
+Forest features_forest(uint32_t features) {
+  Forest forest = shapes_forest();
+  forest.num_features = features;
+  uint32_t split = 0;
+  for (Node& node : forest.nodes) {
+    if (!(node.flags & kLeaf)) node.feature = split++ % features;
+  }
+  return forest;
+}
+
+TEST(TreeBlockWalk, TakesUpTo64UsedFeatures) {
+  // A row's byte keys are two a used feature (its key with NaN sent left, and right): 64
+  // features fill all 128 bytes (the VBMI permute's second register, the level walk's
+  // last byte); 65 do not fit, and keep the bitvector or linked walk.
+  for (uint32_t features : {64u, 65u}) {
+    SCOPED_TRACE(testing::Message() << features << " features");
+    const Forest forest = features_forest(features);
+    validate(forest);
+    EXPECT_EQ(prepare_all_tables(forest).num_used_features(), features);
+    const std::vector<TreeBlockModel> tested = with_tree_blocks(forest);
+    EXPECT_EQ(!tested.empty(), walk_possible() && features <= 64);
+    for (const TreeBlockModel& way : tested) {
+      SCOPED_TRACE(way.name);
+      expect_same_rows(by_key_walks(forest), way.model, rows_at_thresholds(forest, 1000, 4), 1000);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
 TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowOrAtLoadWithoutAvx2) {
   // A deep model (the linked walk's, whose single rows the bitvector walk takes with
   // AVX-512, and whose batches only with AVX2) scored only in batches never holds them;
