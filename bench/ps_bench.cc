@@ -22,7 +22,6 @@
 //                                       hot: each row is read before its timed call, as
 //                                       a service's row (just parsed) would be in cache;
 //                                       otherwise a row of a large DATA is a cache miss
-
 //   load PATH REPS                      REPS times ps_model_load_file+free; answers each ms
 //   predict MODEL DATA N OUT.bin        writes N outputs (doubles) of the first N rows
 //   rowpredict MODEL DATA N OUT.bin     same through ps_model_predict_row (float64 data)

@@ -9,8 +9,8 @@
 namespace polyscore {
 namespace {
 
-// The calling thread's stack as the thread library knows it: [low, high), or low = 0
-// when it cannot be known.
+// The calling thread's stack as the thread library knows it: [low, high), empty when it
+// cannot be known.
 struct StackBounds {
   uintptr_t low = 0;
   uintptr_t high = 0;
@@ -41,8 +41,8 @@ size_t thread_stack_left() {
   char here;
   const uintptr_t sp = reinterpret_cast<uintptr_t>(&here);
   // Outside the thread's own stack (a coroutine's or fiber's stack, a signal handler's
-  // alternate stack): not known.
-  if (bounds.low == 0 || sp < bounds.low || sp >= bounds.high) return SIZE_MAX;
+  // alternate stack), or its bounds unknown: not known.
+  if (sp < bounds.low || sp >= bounds.high) return SIZE_MAX;
   return static_cast<size_t>(sp - bounds.low);
 }
 

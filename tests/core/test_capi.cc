@@ -75,12 +75,13 @@ TEST(CApi, AThreadWithTooSmallAStackIsRefusedNotOverflowed) {
     for (size_t stack : {size_t(48) << 10, size_t(256) << 10}) {
       SCOPED_TRACE(testing::Message() << (stack >> 10) << " KiB thread");
       polyscore_test::on_thread_with_stack(stack, [&] {
-        const bool enough = polyscore::thread_stack_left() >= polyscore::kPredictStackBytes;
+        const size_t left = polyscore::thread_stack_left();
+        const bool enough = left >= polyscore::kPredictStackBytes;
         // What the stack's reading must say of these threads (a 48 KiB one may not exist):
         // at the top of a 256 KiB thread, its size less the thread's own data and a few frames.
         if (stack == (size_t(256) << 10)) {
-          EXPECT_LE(polyscore::thread_stack_left(), stack);
-          EXPECT_GT(polyscore::thread_stack_left(), stack - (size_t(32) << 10));
+          EXPECT_LE(left, stack);
+          EXPECT_GT(left, stack - (size_t(32) << 10));
           EXPECT_TRUE(enough);
         }
         if (stack >= polyscore_test::smallest_thread_stack() && stack < polyscore::kPredictStackBytes) {
