@@ -68,44 +68,56 @@ inline void end_or_go_on(size_t end_key, size_t end_at, uint64_t next_start, uin
 inline uint32_t chain_place(uint64_t chain) { return static_cast<uint32_t>(chain); }
 inline size_t chain_tree(uint64_t chain) { return chain >> 32; }
 
-template <size_t kChains, typename Step>
-inline void chain_step(uint64_t& chain, const uint64_t* starts, uint32_t* records, uint32_t& done, Step& step) {
+// A walk's hint for the place a chain's next tree starts at (the chains call it at every
+// step): nothing, unless the walk asks for more (tree_block_walk.cc prefetches the block).
+struct NoPrefetch {
+  void operator()(uint32_t) const {}
+};
+
+template <size_t kChains, typename Step, typename Prefetch>
+inline void chain_step(uint64_t& chain, const uint64_t* starts, uint32_t* records, uint32_t& done, Step& step,
+                       const Prefetch& prefetch) {
   const ChainStep s = step(chain_place(chain));
   const size_t tree = chain_tree(chain);
   records[tree] = s.record;
   // At a tree's end, its chain's next tree (kChains on) from its start.
+  const uint64_t next = starts[tree + kChains];
+  prefetch(chain_place(next));
   chain += s.advance;
-  end_or_go_on(s.end_key, s.end_at, starts[tree + kChains], chain, done);
+  end_or_go_on(s.end_key, s.end_at, next, chain, done);
 }
 
 // Steps every chain in turn until `count` trees are done. The chains are values, not an
 // array: GCC stored an array's words back to memory at every step.
-template <typename Step, typename... Chains>
+template <typename Step, typename Prefetch, typename... Chains>
 inline void step_chains_until(uint32_t count, const uint64_t* starts, uint32_t* records, Step& step,
-                              Chains... chains) {
-  for (uint32_t done = 0; done < count;) (chain_step<sizeof...(Chains)>(chains, starts, records, done, step), ...);
+                              const Prefetch& prefetch, Chains... chains) {
+  for (uint32_t done = 0; done < count;)
+    (chain_step<sizeof...(Chains)>(chains, starts, records, done, step, prefetch), ...);
 }
 
 // Chain c starts at tree c: start(c).
-template <typename Start, typename Step, size_t... C>
+template <typename Start, typename Step, typename Prefetch, size_t... C>
 inline void step_chains(std::index_sequence<C...>, uint32_t count, Start start, const uint64_t* starts,
-                        uint32_t* records, Step& step) {
-  step_chains_until(count, starts, records, step, start(C)...);
+                        uint32_t* records, Step& step, const Prefetch& prefetch) {
+  step_chains_until(count, starts, records, step, prefetch, start(C)...);
 }
 
 // Walks `count` trees (at most kTreeChainCall) in kChains chains. root(t): tree t's first place;
 // sink: a place whose steps never end (a chain with no tree left stays there).
 // step(at) steps from place `at` (a ChainStep). Then leaf(t, record) for each tree in
-// order, with its last record.
-template <uint32_t kChains = kTreeChains, typename Root, typename Step, typename Leaf>
-inline void walk_tree_chains(uint32_t count, Root root, uint32_t sink, Step step, Leaf leaf) {
+// order, with its last record. prefetch(place) is told, at each step, where the chain's
+// next tree starts.
+template <uint32_t kChains = kTreeChains, typename Root, typename Step, typename Leaf, typename Prefetch = NoPrefetch>
+inline void walk_tree_chains(uint32_t count, Root root, uint32_t sink, Step step, Leaf leaf,
+                             Prefetch prefetch = Prefetch()) {
   // Each tree's chain word at its root, then 2 * kChains at the sink (whose records go
   // past count).
   auto start = [&](uint32_t t) { return uint64_t(t) << 32 | (t < count ? root(t) : sink); };
   uint64_t starts[kTreeChainCall + 2 * kChains];
   for (uint32_t t = 0; t < count + 2 * kChains; ++t) starts[t] = start(t);
   uint32_t records[kTreeChainCall + kChains];
-  step_chains(std::make_index_sequence<kChains>(), count, start, starts, records, step);
+  step_chains(std::make_index_sequence<kChains>(), count, start, starts, records, step, prefetch);
   for (uint32_t t = 0; t < count; ++t) leaf(t, records[t]);
 }
 
