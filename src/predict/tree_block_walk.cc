@@ -78,7 +78,7 @@ void tree_block_slots(const TreeBlockTables& tables, const uint8_t* keys8, uint3
     tree_block_slots_vbmi(tables, keys8, first, count, slots);
     return;
   }
-  // Each next tree's first block prefetched: 0.97x the time (docs/predictor.md item 9).
+  // Each next tree's first block prefetched: 0.96x the time (docs/predictor.md item 9).
   walk_tree_blocks<kTreeChains, true>(tables, first, count, slots,
                                       [keys8](const uint8_t* block) { return block_exit_by_levels(block, keys8); });
 }
