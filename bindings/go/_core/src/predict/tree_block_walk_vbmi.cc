@@ -17,7 +17,7 @@ void tree_block_slots_vbmi(const TreeBlockTables& tables, const uint8_t* keys8, 
   const __m512i k0 = _mm512_loadu_si512(keys8), k1 = _mm512_loadu_si512(keys8 + 64);
   // 12 chains: 0.84x the time of 8 for one row of the deep model (a step here takes
   // fewer registers than level by level; docs/predictor.md item 9). The next trees'
-  // blocks are not prefetched: with 12 chains that took 1.03x the time.
+  // blocks are not prefetched: with 12 chains that took 1.05x the time.
   constexpr uint32_t kChains = 12;
   walk_tree_blocks<kChains, false>(tables, first, count, slots, [&](const uint8_t* block) -> uint32_t {
     return block[2 * kRowBlockNodes + block_exit<kRowBlockLevels>(block_right(block, k0, k1))];
