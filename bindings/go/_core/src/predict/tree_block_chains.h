@@ -15,8 +15,8 @@ namespace {
 
 // Trees [first, first + count) in kChains chains; exit_of(block) is the exit (a byte of
 // the block's exits) a row takes from the block at `block`. Leaves' slots to slots[0, count).
-// kPrefetchRoots: at every step, the block where the chain's next tree starts is loaded
-// into cache (prefetcht0), so that the next tree's first step does not wait on it.
+// kPrefetchRoots: at every step, a prefetch (prefetcht0 on x86-64) is issued for the block
+// where the chain's next tree starts, so that the next tree's first step need not wait on it.
 template <uint32_t kChains, bool kPrefetchRoots, typename ExitOf>
 inline void walk_tree_blocks(const TreeBlockTables& tables, uint32_t first, uint32_t count, uint32_t* slots,
                              ExitOf exit_of) {

@@ -69,7 +69,8 @@ inline uint32_t chain_place(uint64_t chain) { return static_cast<uint32_t>(chain
 inline size_t chain_tree(uint64_t chain) { return chain >> 32; }
 
 // A walk's hint for the place a chain's next tree starts at (the chains call it at every
-// step): nothing, unless the walk asks for more (tree_block_walk.cc prefetches the block).
+// step): nothing, unless the walk asks for more (the level walk prefetches the block there,
+// tree_block_chains.h).
 struct NoPrefetch {
   void operator()(uint32_t) const {}
 };
