@@ -153,7 +153,9 @@ TreeBlockTables make_tree_block_tables(const PreparedModel& model, TreeBlockSlot
   // A walk's places are blocks' offsets in units of 8 bytes, 32-bit (tree_chains.h).
   if ((blocks + 1) * (kTreeBlockBytes / 8) > std::numeric_limits<uint32_t>::max()) return TreeBlockTables();
   TreeBlockTables tables;
-  tables.vbmi = avx512vbmi_allowed();
+  tables.step = avx512vbmi_allowed() ? TreeBlockStep::kPermute
+                : avx2_allowed()       ? TreeBlockStep::kShuffles
+                                       : TreeBlockStep::kLevels;
   tables.slots = slots;
   tables.blocks.reserve((blocks + 1) * kTreeBlockBytes);
   tables.first_block.reserve(forest.trees.size());

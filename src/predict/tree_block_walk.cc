@@ -1,5 +1,6 @@
 // The tree block walk on every CPU: each block level by level. Where the CPU has AVX-512
-// VBMI, tree_block_slots hands the walk to tree_block_walk_vbmi.cc.
+// VBMI or AVX2, tree_block_slots hands the walk to tree_block_walk_vbmi.cc or
+// tree_block_walk_avx2.cc (TreeBlockTables::step).
 #include "predict/tree_block_walk.h"
 
 #include <algorithm>
@@ -74,9 +75,15 @@ void tree_block_keys(const uint32_t* keys, uint32_t n, uint8_t* keys8) {
 
 void tree_block_slots(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                       uint32_t* slots) {
-  if (tables.vbmi) {
-    tree_block_slots_vbmi(tables, keys8, first, count, slots);
-    return;
+  switch (tables.step) {
+    case TreeBlockStep::kPermute:
+      tree_block_slots_vbmi(tables, keys8, first, count, slots);
+      return;
+    case TreeBlockStep::kShuffles:
+      tree_block_slots_avx2(tables, keys8, first, count, slots);
+      return;
+    case TreeBlockStep::kLevels:
+      break;
   }
   // Each next tree's first block prefetched: 0.96x the time (docs/predictor.md item 9).
   walk_tree_blocks<kTreeChains, true>(tables, first, count, slots,

@@ -17,13 +17,18 @@ void tree_block_keys(const uint32_t* keys, uint32_t n, uint8_t* keys8);
 
 // One row (tree_block_keys) through trees [first, first + count), count at most
 // kTreeChainCall (tree_chains.h): the slot of the leaf reached in each goes to
-// slots[0, count). By the tables' form (TreeBlockTables::vbmi).
+// slots[0, count). Each block by the tables' step (TreeBlockTables::step).
 void tree_block_slots(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                       uint32_t* slots);
 
 // The same, each block by one AVX-512 VBMI permute (tree_block_walk_vbmi.cc): only where
 // avx512vbmi_allowed().
 void tree_block_slots_vbmi(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
+                           uint32_t* slots);
+
+// The same, each block by 4 AVX2 byte shuffles (tree_block_walk_avx2.cc): only where
+// avx2_allowed().
+void tree_block_slots_avx2(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                            uint32_t* slots);
 
 }  // namespace polyscore::key_walk

@@ -59,8 +59,8 @@ const char* slots_name(TreeBlockSlots slots) {
 
 // Every way the walk can take the forest's single rows here: with the bitvector tables'
 // slots (built as if POLYSCORE_BITVECTOR_WALK=1, where they take single rows: AVX-512
-// with CD), or with the tables' own values; each block by the VBMI permute (where the
-// CPU has it) and level by level. Every table kept (prepare_model frees the walk nodes the tables are made from).
+// with CD), or with the tables' own values; each block by the VBMI permute and by AVX2
+// shuffles (where the CPU has them) and level by level. Every table kept (prepare_model frees the walk nodes the tables are made from).
 // None where the tables do not take the model.
 std::vector<TreeBlockModel> with_tree_blocks(const Forest& forest) {
   std::vector<TreeBlockModel> ways;
@@ -77,10 +77,12 @@ std::vector<TreeBlockModel> with_tree_blocks(const Forest& forest) {
     // With their own values, batches take them too, as without AVX2.
     tested.tree_blocks_take_batches = slots == TreeBlockSlots::kOwn;
     EXPECT_EQ(tested.tree_blocks.slots, slots);
-    for (bool vbmi : {true, false}) {
-      if (vbmi && !avx512vbmi_allowed()) continue;
-      tested.tree_blocks.vbmi = vbmi;
-      ways.push_back({std::string(vbmi ? "VBMI, " : "by levels, ") + slots_name(slots), tested});
+    for (TreeBlockStep step : {TreeBlockStep::kPermute, TreeBlockStep::kShuffles, TreeBlockStep::kLevels}) {
+      if (step == TreeBlockStep::kPermute && !avx512vbmi_allowed()) continue;
+      if (step == TreeBlockStep::kShuffles && !avx2_allowed()) continue;
+      tested.tree_blocks.step = step;
+      const char* name = step == TreeBlockStep::kPermute ? "VBMI, " : step == TreeBlockStep::kShuffles ? "AVX2, " : "by levels, ";
+      ways.push_back({std::string(name) + slots_name(slots), tested});
     }
   }
   return ways;

@@ -1,9 +1,9 @@
 // The single-row walk's copy of deep trees: any tree cut into blocks of 4 levels, each
 // block's 15 nodes as a key byte and a place byte, walked a block a step: on CPUs with
 // AVX-512 VBMI its 15 nodes compared with a row's byte keys at once (byte_blocks.h), so
-// that a path of 4 splits costs one permute, one compare and two loads; on every other
-// CPU level by level, a byte load, a byte load and a compare a level, a third of the
-// linked walk's instructions a node. For the models whose single rows would take the
+// that a path of 4 splits costs one permute, one compare and two loads; with AVX2 the
+// same by 4 byte shuffles; on other CPUs level by level, a byte load, a byte load and a
+// compare a level, a third of the linked walk's instructions a node. For the models whose single rows would take the
 // bitvector walk (deep, leaf-wise trees of at most 64 leaves, 16-bit keys, AVX-512) or,
 // where that walk takes only batches, the linked walk. Built at a model's first single
 // row (PreparedModel::single_row_tree_blocks), walked by tree_block_walk.h.
@@ -40,11 +40,22 @@ enum class TreeBlockSlots : uint8_t {
 constexpr uint32_t kTreeBlockBytes = 3 * kRowBlockNodes;
 constexpr uint8_t kTreeBlockLeaf = 0x80;
 
+// How a step finds a block's exit, by the CPU (make_tree_block_tables).
+enum class TreeBlockStep : uint8_t {
+  // Level by level: 4 levels of a place, the row's key there and a compare (every CPU).
+  kLevels,
+  // The block's 15 row keys by 4 AVX2 byte shuffles over the row's 128 byte keys, all 15
+  // compares at once, the exit from a table (block_exits.h).
+  kShuffles,
+  // The same by one AVX-512 VBMI byte permute (byte_blocks.h).
+  kPermute,
+};
+
 struct TreeBlockTables {
   // The model's trees fit (make_tree_block_tables).
   bool usable = false;
-  // Walk each block by one AVX-512 VBMI permute (avx512vbmi_allowed()), else level by level.
-  bool vbmi = false;
+  // kPermute where avx512vbmi_allowed(), else kShuffles where avx2_allowed(), else kLevels.
+  TreeBlockStep step = TreeBlockStep::kLevels;
   std::vector<uint8_t, LineAlignedAllocator<uint8_t>> blocks;  // kTreeBlockBytes each
   std::vector<uint32_t> first_block;  // per tree: its root block
   // A block after the trees' whose every exit is itself (0 blocks on): a walk with no
