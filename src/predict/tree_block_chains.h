@@ -1,5 +1,6 @@
 // The tree block walk's chains (tree_chains.h), given how a block's exit is found: by one
-// AVX-512 VBMI permute (tree_block_walk_vbmi.cc) or level by level (tree_block_walk.cc).
+// AVX-512 VBMI permute (tree_block_walk_vbmi.cc), by AVX2 byte shuffles
+// (tree_block_walk_avx2.cc) or level by level (tree_block_walk.cc).
 // Internal linkage, as tree_chains.h's, so that each file compiles it for its own
 // instruction set.
 #pragma once

@@ -3,10 +3,11 @@
 // AVX-512 VBMI its 15 nodes compared with a row's byte keys at once (byte_blocks.h), so
 // that a path of 4 splits costs one permute, one compare and two loads; with AVX2 the
 // same by 4 byte shuffles; on other CPUs level by level, a byte load, a byte load and a
-// compare a level, a third of the linked walk's instructions a node. For the models whose single rows would take the
-// bitvector walk (deep, leaf-wise trees of at most 64 leaves, 16-bit keys, AVX-512) or,
-// where that walk takes only batches, the linked walk. Built at a model's first single
-// row (PreparedModel::single_row_tree_blocks), walked by tree_block_walk.h.
+// compare a level, a third of the linked walk's instructions a node. For the models
+// whose single rows would take the bitvector walk (deep, leaf-wise trees of at most 64
+// leaves, 16-bit keys, AVX-512) or, where that walk takes only batches, the linked walk.
+// Built at a model's first single row (PreparedModel::single_row_tree_blocks), walked by
+// tree_block_walk.h.
 #pragma once
 
 #include <cstdint>

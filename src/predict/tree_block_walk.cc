@@ -75,6 +75,8 @@ void tree_block_keys(const uint32_t* keys, uint32_t n, uint8_t* keys8) {
 
 void tree_block_slots(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                       uint32_t* slots) {
+#if POLYSCORE_X86_64
+  // The tables choose those steps only where the CPU has them (make_tree_block_tables).
   switch (tables.step) {
     case TreeBlockStep::kPermute:
       tree_block_slots_vbmi(tables, keys8, first, count, slots);
@@ -85,6 +87,7 @@ void tree_block_slots(const TreeBlockTables& tables, const uint8_t* keys8, uint3
     case TreeBlockStep::kLevels:
       break;
   }
+#endif
   // Each next tree's first block prefetched: 0.96x the time (docs/predictor.md item 9).
   walk_tree_blocks<kTreeChains, true>(tables, first, count, slots,
                                       [keys8](const uint8_t* block) { return block_exit_by_levels(block, keys8); });

@@ -21,13 +21,13 @@ void tree_block_keys(const uint32_t* keys, uint32_t n, uint8_t* keys8);
 void tree_block_slots(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                       uint32_t* slots);
 
-// The same, each block by one AVX-512 VBMI permute (tree_block_walk_vbmi.cc): only where
-// avx512vbmi_allowed().
+// The same, each block by one AVX-512 VBMI permute (tree_block_walk_vbmi.cc): x86-64
+// only, and only where avx512vbmi_allowed().
 void tree_block_slots_vbmi(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                            uint32_t* slots);
 
-// The same, each block by 4 AVX2 byte shuffles (tree_block_walk_avx2.cc): only where
-// avx2_allowed().
+// The same, each block by 4 AVX2 byte shuffles (tree_block_walk_avx2.cc): x86-64 only,
+// and only where avx2_allowed().
 void tree_block_slots_avx2(const TreeBlockTables& tables, const uint8_t* keys8, uint32_t first, uint32_t count,
                            uint32_t* slots);
 

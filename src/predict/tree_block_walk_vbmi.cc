@@ -27,11 +27,4 @@ void tree_block_slots_vbmi(const TreeBlockTables& tables, const uint8_t* keys8, 
 }  // namespace polyscore::key_walk
 
 #include "predict/avx512_target_end.h"
-#else
-namespace polyscore::key_walk {
-
-// Built only where avx512vbmi_allowed(): never on other CPUs.
-void tree_block_slots_vbmi(const TreeBlockTables&, const uint8_t*, uint32_t, uint32_t, uint32_t*) {}
-
-}  // namespace polyscore::key_walk
 #endif  // POLYSCORE_X86_64

@@ -1,7 +1,7 @@
 // The tree block walk (predict/tree_block_walk.h) must give single rows exactly what the
 // heap and linked walks give (test_key_walks.cc proves those equal to the general walk),
-// values, margins and leaf ids, in both its forms (each block by the AVX-512 VBMI
-// permute, or level by level) and with either tables' values (the bitvector tables'
+// values, margins and leaf ids, in all its forms (each block by the AVX-512 VBMI
+// permute, by AVX2 shuffles, or level by level) and with either tables' values (the bitvector tables'
 // slots, or its own): on every conformance model its tables take, on trees of every
 // shape up to 64 leaves (chains 63 deep, single leaves, part blocks), on rows made to hit
 // thresholds, signed zeros, NaN and infinities; and it takes exactly the models its
@@ -323,6 +323,7 @@ TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowOrAtLoadWithoutAvx2) {
     SCOPED_TRACE(testing::Message() << off.size() << " switches at load");
     std::optional<PreparedModel> loaded, all;
     bool avx512 = false, avx2 = false;
+    TreeBlockStep step = TreeBlockStep::kLevels;
     {
       std::vector<std::unique_ptr<ScopedEnv>> env;
       for (const char* name : off) env.push_back(std::make_unique<ScopedEnv>(name, "1"));
@@ -330,6 +331,8 @@ TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowOrAtLoadWithoutAvx2) {
       all.emplace(prepare_all_tables(forest));
       avx512 = avx512cd_allowed();
       avx2 = avx2_allowed();
+      // Each block by the fastest step the CPU (as the switches leave it) has.
+      step = avx512vbmi_allowed() ? TreeBlockStep::kPermute : avx2 ? TreeBlockStep::kShuffles : TreeBlockStep::kLevels;
     }
     const PreparedModel& model = *loaded;
     const TreeBlockSlots slots = avx512 ? TreeBlockSlots::kBitvector : TreeBlockSlots::kOwn;
@@ -355,6 +358,9 @@ TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowOrAtLoadWithoutAvx2) {
     if (walk_possible()) {
       EXPECT_EQ(model.tree_blocks.slots, slots);
       EXPECT_EQ(all->tree_blocks.slots, slots);
+      // `all` built its tables under the switches; `model` only where it built them at load.
+      EXPECT_EQ(all->tree_blocks.step, step);
+      if (at_load) EXPECT_EQ(model.tree_blocks.step, step);
     }
     EXPECT_TRUE(model.tree_blocks.blocks == all->tree_blocks.blocks);
     EXPECT_EQ(model.tree_blocks.first_block, all->tree_blocks.first_block);

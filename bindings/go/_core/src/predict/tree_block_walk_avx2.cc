@@ -63,11 +63,4 @@ void tree_block_slots_avx2(const TreeBlockTables& tables, const uint8_t* keys8, 
 }  // namespace polyscore::key_walk
 
 #include "predict/avx2_target_end.h"
-#else
-namespace polyscore::key_walk {
-
-// Built only where avx2_allowed(): never on other CPUs.
-void tree_block_slots_avx2(const TreeBlockTables&, const uint8_t*, uint32_t, uint32_t, uint32_t*) {}
-
-}  // namespace polyscore::key_walk
 #endif  // POLYSCORE_X86_64

@@ -7,8 +7,9 @@
 // deep trees use it (tree_block_chains.h, linked_walk.cc).
 //
 // The functions have internal linkage (an unnamed namespace), so that each file compiles
-// them for its own instruction set: the VBMI tree block walk's file includes this header
-// inside its AVX-512 VBMI region, and no other file's copy can be taken for it.
+// them for its own instruction set: the VBMI and AVX2 tree block walks' files include this
+// header inside their AVX-512 VBMI and AVX2 regions, and no other file's copy can be
+// taken for theirs.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,8 @@ namespace polyscore::key_walk {
 // Chains side by side, unless the walk asks for another count. Each step is a chain of
 // dependent loads that the other chains' steps run beside; 8 measured fastest for the
 // tree block walk level by level and the linked walk, whose steps take more registers,
-// and 12 for the VBMI tree block walk (docs/predictor.md item 9).
+// and 12 for the VBMI and AVX2 tree block walks, whose rows sit in vector registers
+// (docs/predictor.md item 9).
 constexpr uint32_t kTreeChains = 8;
 
 // Trees a call of the chains takes at most: the more trees, the less the chains' path
