@@ -360,7 +360,9 @@ TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowOrAtLoadWithoutAvx2) {
       EXPECT_EQ(all->tree_blocks.slots, slots);
       // `all` built its tables under the switches; `model` only where it built them at load.
       EXPECT_EQ(all->tree_blocks.step, step);
-      if (at_load) EXPECT_EQ(model.tree_blocks.step, step);
+      if (at_load) {
+        EXPECT_EQ(model.tree_blocks.step, step);
+      }
     }
     EXPECT_TRUE(model.tree_blocks.blocks == all->tree_blocks.blocks);
     EXPECT_EQ(model.tree_blocks.first_block, all->tree_blocks.first_block);
