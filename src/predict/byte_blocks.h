@@ -1,8 +1,8 @@
 // The byte walks' shared pieces (AVX-512 VBMI): a block of 15 nodes, each a key byte
 // and a place byte, compared with a row's byte keys at once, and its exit read from a
-// table (block_exits.h). Two walks use them: the row block walk of shallow trees (row_block_walk.cc) and
-// the tree block walk of deep ones (tree_block_walk_vbmi.cc). Code here runs only after the
-// CPU was checked (avx512vbmi_allowed).
+// table (block_exits.h). Two walks use them: the row block walk of shallow trees
+// (row_block_walk.cc) and the tree block walk of deep ones (tree_block_walk_vbmi.cc).
+// Code here runs only after the CPU was checked (avx512vbmi_allowed).
 #pragma once
 
 #include <cstdint>

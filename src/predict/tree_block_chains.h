@@ -34,12 +34,10 @@ inline void walk_tree_blocks(const TreeBlockTables& tables, uint32_t first, uint
   const uint32_t* first_slot = tables.first_slot.data() + first;
   auto root = [&](uint32_t t) { return first_block[t] * kUnits; };
   auto leaf = [&](uint32_t t, uint32_t exit) { slots[t] = first_slot[t] + (exit - kTreeBlockLeaf); };
-  if constexpr (kPrefetchRoots) {
-    walk_tree_chains<kChains>(count, root, tables.sink * kUnits, step, leaf,
-                              [blocks](uint32_t at) { __builtin_prefetch(blocks + size_t(at) * 8); });
-  } else {
-    walk_tree_chains<kChains>(count, root, tables.sink * kUnits, step, leaf);
-  }
+  auto prefetch = [&](uint32_t at) {
+    if constexpr (kPrefetchRoots) __builtin_prefetch(blocks + size_t(at) * 8);
+  };
+  walk_tree_chains<kChains>(count, root, tables.sink * kUnits, step, leaf, prefetch);
 }
 
 }  // namespace

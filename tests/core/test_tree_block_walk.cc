@@ -81,7 +81,9 @@ std::vector<TreeBlockModel> with_tree_blocks(const Forest& forest) {
       if (step == TreeBlockStep::kPermute && !avx512vbmi_allowed()) continue;
       if (step == TreeBlockStep::kShuffles && !avx2_allowed()) continue;
       tested.tree_blocks.step = step;
-      const char* name = step == TreeBlockStep::kPermute ? "VBMI, " : step == TreeBlockStep::kShuffles ? "AVX2, " : "by levels, ";
+      const char* name = step == TreeBlockStep::kPermute    ? "VBMI, "
+                         : step == TreeBlockStep::kShuffles ? "AVX2, "
+                                                            : "by levels, ";
       ways.push_back({std::string(name) + slots_name(slots), tested});
     }
   }
@@ -332,7 +334,9 @@ TEST(TreeBlockWalk, BuiltAtTheFirstSingleRowOrAtLoadWithoutAvx2) {
       avx512 = avx512cd_allowed();
       avx2 = avx2_allowed();
       // Each block by the fastest step the CPU (as the switches leave it) has.
-      step = avx512vbmi_allowed() ? TreeBlockStep::kPermute : avx2 ? TreeBlockStep::kShuffles : TreeBlockStep::kLevels;
+      step = avx512vbmi_allowed() ? TreeBlockStep::kPermute
+             : avx2               ? TreeBlockStep::kShuffles
+                                  : TreeBlockStep::kLevels;
     }
     const PreparedModel& model = *loaded;
     const TreeBlockSlots slots = avx512 ? TreeBlockSlots::kBitvector : TreeBlockSlots::kOwn;

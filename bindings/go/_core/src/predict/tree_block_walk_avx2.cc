@@ -29,8 +29,10 @@ inline __m128i row_keys_at(const RowChunks& row, const uint8_t* block) {
   const __m128i places = _mm_load_si128(reinterpret_cast<const __m128i*>(block + kRowBlockNodes));
   const __m256i at = _mm256_broadcastsi128_si256(places);
   const __m256i bit5 = _mm256_slli_epi16(at, 2), bit6 = _mm256_add_epi8(at, at);
-  const __m256i low = _mm256_blendv_epi8(_mm256_shuffle_epi8(row.rows[0], at), _mm256_shuffle_epi8(row.rows[1], at), bit5);
-  const __m256i high = _mm256_blendv_epi8(_mm256_shuffle_epi8(row.rows[2], at), _mm256_shuffle_epi8(row.rows[3], at), bit5);
+  const __m256i low =
+      _mm256_blendv_epi8(_mm256_shuffle_epi8(row.rows[0], at), _mm256_shuffle_epi8(row.rows[1], at), bit5);
+  const __m256i high =
+      _mm256_blendv_epi8(_mm256_shuffle_epi8(row.rows[2], at), _mm256_shuffle_epi8(row.rows[3], at), bit5);
   const __m256i lanes = _mm256_blendv_epi8(low, high, bit6);
   return _mm_blendv_epi8(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1), _mm_slli_epi16(places, 3));
 }
